@@ -1,0 +1,264 @@
+/*
+ * config.c - reads and writes lifeboat.conf.
+ *
+ * One directive a line, words separated by blanks, '#' starts a comment:
+ *
+ *     target fs /dev/nvme0n1 /crash     # filesystem on a device, directory in it
+ *     target raw /dev/sdb2              # raw block device
+ *     target dir /var/crash             # a directory already mounted
+ *     final-action reboot               # or poweroff, halt
+ *     hostname web-17                   # name used in the dump directory
+ *     device-timeout 30                 # seconds to wait for a target device
+ *     cmdline-append console=ttyS0      # added to the capture kernel's command line
+ *
+ * The same text travels inside the capture initramfs, so the parser runs in
+ * the crash kernel as well: it is strict, bounded and reports the line.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+enum { MAX_WORDS = 8, MAX_LINE = 1024, MAX_FILE = 64 << 10 };
+
+struct parse {
+    struct config *cfg;
+    const char *origin;
+    unsigned line;
+    char *errbuf;
+    size_t errlen;
+};
+
+static const char *const final_names[] = {"reboot", "poweroff", "halt"};
+
+const char *final_action_name(enum final_action action)
+{
+    return final_names[action];
+}
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->final_action = FINAL_REBOOT;
+    cfg->device_timeout = 30;
+}
+
+__attribute__((format(printf, 2, 3))) static int fail(struct parse *p, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    snprintf(p->errbuf, p->errlen, "%s:%u: %s", p->origin, p->line, what);
+    return -1;
+}
+
+static int copy_word(struct parse *p, char *dst, size_t len, const char *word, const char *what)
+{
+    if (strlen(word) >= len)
+        return fail(p, "%s is longer than %zu characters", what, len - 1);
+    strcpy(dst, word);
+    return 0;
+}
+
+static int parse_target(struct parse *p, char **w, int n)
+{
+    struct target *t;
+
+    if (p->cfg->ntargets == CONFIG_MAX_TARGETS)
+        return fail(p, "more than %d targets", CONFIG_MAX_TARGETS);
+    t = &p->cfg->targets[p->cfg->ntargets];
+    memset(t, 0, sizeof(*t));
+    if (n >= 3 && n <= 4 && strcmp(w[1], "fs") == 0) {
+        t->kind = TARGET_FS;
+        if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0 ||
+            copy_word(p, t->path, sizeof(t->path), n == 4 ? w[3] : "/", "directory") < 0)
+            return -1;
+    } else if (n == 3 && strcmp(w[1], "raw") == 0) {
+        t->kind = TARGET_RAW;
+        if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0)
+            return -1;
+    } else if (n == 3 && strcmp(w[1], "dir") == 0) {
+        t->kind = TARGET_DIR;
+        if (copy_word(p, t->path, sizeof(t->path), w[2], "directory") < 0)
+            return -1;
+    } else {
+        return fail(p, "expected 'target fs DEVICE [DIR]', 'target raw DEVICE' or "
+                       "'target dir PATH'");
+    }
+    if (t->kind != TARGET_DIR && t->device[0] != '/')
+        return fail(p, "device '%s' is not an absolute path", t->device);
+    if (t->path[0] != '/')
+        return fail(p, "directory '%s' is not an absolute path", t->path);
+    p->cfg->ntargets++;
+    return 0;
+}
+
+static int parse_final(struct parse *p, char **w, int n)
+{
+    if (n != 2)
+        return fail(p, "expected 'final-action reboot|poweroff|halt'");
+    for (size_t i = 0; i < sizeof(final_names) / sizeof(final_names[0]); i++)
+        if (strcmp(w[1], final_names[i]) == 0) {
+            p->cfg->final_action = (enum final_action)i;
+            return 0;
+        }
+    return fail(p, "final action '%s' is not reboot, poweroff or halt", w[1]);
+}
+
+static int parse_timeout(struct parse *p, char **w, int n)
+{
+    char *end;
+    unsigned long v;
+
+    if (n != 2)
+        return fail(p, "expected 'device-timeout SECONDS'");
+    errno = 0;
+    v = strtoul(w[1], &end, 10);
+    if (errno || *end || w[1][0] == '-' || v > 3600)
+        return fail(p, "device-timeout '%s' is not a number of seconds from 0 to 3600", w[1]);
+    p->cfg->device_timeout = (unsigned)v;
+    return 0;
+}
+
+static int parse_append(struct parse *p, char **w, int n)
+{
+    char *dst = p->cfg->cmdline_append;
+    size_t len = sizeof(p->cfg->cmdline_append);
+
+    for (int i = 1; i < n; i++) {
+        size_t used = strlen(dst), add = strlen(w[i]);
+        if (used + add + 2 > len)
+            return fail(p, "cmdline-append is longer than %zu characters", len - 1);
+        if (used)
+            dst[used++] = ' ';
+        memcpy(dst + used, w[i], add + 1);
+    }
+    return 0;
+}
+
+static int parse_line(struct parse *p, char *line)
+{
+    char *w[MAX_WORDS], *save = NULL, *hash = strchr(line, '#');
+    int n = 0;
+
+    if (hash)
+        *hash = '\0';
+    for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+        if (n == MAX_WORDS)
+            return fail(p, "more than %d words", MAX_WORDS);
+        w[n++] = t;
+    }
+    if (n == 0)
+        return 0;
+    if (strcmp(w[0], "target") == 0)
+        return parse_target(p, w, n);
+    if (strcmp(w[0], "final-action") == 0)
+        return parse_final(p, w, n);
+    if (strcmp(w[0], "device-timeout") == 0)
+        return parse_timeout(p, w, n);
+    if (strcmp(w[0], "cmdline-append") == 0)
+        return parse_append(p, w, n);
+    if (strcmp(w[0], "hostname") == 0) {
+        if (n != 2 || strchr(w[1], '/'))
+            return fail(p, "expected 'hostname NAME' (no '/')");
+        return copy_word(p, p->cfg->hostname, sizeof(p->cfg->hostname), w[1], "hostname");
+    }
+    return fail(p, "unknown directive '%s'", w[0]);
+}
+
+int config_parse(const char *text, const char *origin, struct config *cfg, char *errbuf,
+                 size_t errlen)
+{
+    struct parse p = {cfg, origin, 0, errbuf, errlen};
+    const char *at = text;
+
+    config_defaults(cfg);
+    while (*at) {
+        const char *nl = strchr(at, '\n');
+        size_t len = nl ? (size_t)(nl - at) : strlen(at);
+        char line[MAX_LINE];
+
+        p.line++;
+        if (len >= sizeof(line))
+            return fail(&p, "line is longer than %d characters", MAX_LINE - 1);
+        memcpy(line, at, len);
+        line[len] = '\0';
+        if (parse_line(&p, line) < 0)
+            return -1;
+        at += len + (nl != NULL);
+    }
+    return 0;
+}
+
+int config_load(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    char *text;
+    size_t len;
+    int r;
+
+    if (!f) {
+        if (errno == ENOENT) {
+            config_defaults(cfg);
+            return 0;
+        }
+        snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    text = malloc(MAX_FILE + 1);
+    if (!text) {
+        fclose(f);
+        snprintf(errbuf, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    len = fread(text, 1, MAX_FILE + 1, f);
+    fclose(f);
+    if (len > MAX_FILE) {
+        free(text);
+        snprintf(errbuf, errlen, "%s: larger than %d bytes", path, MAX_FILE);
+        return -1;
+    }
+    text[len] = '\0';
+    r = config_parse(text, path, cfg, errbuf, errlen);
+    free(text);
+    return r;
+}
+
+int config_format(const struct config *cfg, char *buf, size_t len)
+{
+    size_t used = 0;
+    int n;
+
+#define EMIT(...)                                                                              \
+    do {                                                                                       \
+        n = snprintf(buf + used, len - used, __VA_ARGS__);                                     \
+        if (n < 0 || (size_t)n >= len - used)                                                  \
+            return -1;                                                                         \
+        used += (size_t)n;                                                                     \
+    } while (0)
+
+    EMIT("# lifeboat capture configuration, written by 'lifeboat initramfs'\n");
+    for (size_t i = 0; i < cfg->ntargets; i++) {
+        const struct target *t = &cfg->targets[i];
+        if (t->kind == TARGET_FS)
+            EMIT("target fs %s %s\n", t->device, t->path);
+        else if (t->kind == TARGET_RAW)
+            EMIT("target raw %s\n", t->device);
+        else
+            EMIT("target dir %s\n", t->path);
+    }
+    EMIT("final-action %s\n", final_action_name(cfg->final_action));
+    EMIT("device-timeout %u\n", cfg->device_timeout);
+    if (cfg->hostname[0])
+        EMIT("hostname %s\n", cfg->hostname);
+    if (cfg->cmdline_append[0])
+        EMIT("cmdline-append %s\n", cfg->cmdline_append);
+#undef EMIT
+    return 0;
+}

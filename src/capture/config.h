@@ -1,0 +1,46 @@
+/*
+ * config.h - lifeboat.conf: where dumps go and what happens after.
+ */
+#ifndef LIFEBOAT_CONFIG_H
+#define LIFEBOAT_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum { CONFIG_MAX_TARGETS = 8 };
+
+enum target_kind {
+    TARGET_FS,  /* a filesystem on a block device, mounted by the capture */
+    TARGET_RAW, /* the dump written straight onto a block device */
+    TARGET_DIR, /* a directory that is already there (tests, a tmpfs) */
+};
+
+struct target {
+    enum target_kind kind;
+    char device[256]; /* TARGET_FS, TARGET_RAW */
+    char path[256];   /* TARGET_FS: directory inside the filesystem; TARGET_DIR: the directory */
+};
+
+enum final_action { FINAL_REBOOT, FINAL_POWEROFF, FINAL_HALT };
+
+struct config {
+    struct target targets[CONFIG_MAX_TARGETS];
+    size_t ntargets;
+    enum final_action final_action;
+    char hostname[65];
+    unsigned device_timeout; /* seconds to wait for a target device to appear */
+    char cmdline_append[512];
+};
+
+void config_defaults(struct config *cfg);
+/* Parses text; on error writes "ORIGIN:LINE: what is wrong" to errbuf. */
+int config_parse(const char *text, const char *origin, struct config *cfg, char *errbuf,
+                 size_t errlen);
+/* Reads path; a missing file gives the defaults. */
+int config_load(const char *path, struct config *cfg, char *errbuf, size_t errlen);
+/* Writes cfg back as text that config_parse reads. */
+int config_format(const struct config *cfg, char *buf, size_t len);
+
+const char *final_action_name(enum final_action action);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * dumpdir.h - the dump directory: created under a temporary name, renamed
+ * when done, never reusing or overwriting anything that exists.
+ */
+#ifndef LIFEBOAT_DUMPDIR_H
+#define LIFEBOAT_DUMPDIR_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct dumpdir {
+    int parent_fd;  /* the target directory */
+    int fd;         /* the dump directory itself */
+    char name[128]; /* final name: <timestamp>-<hostname>[-N][.incomplete] */
+    char temp[144]; /* name while writing: .partial-<name> */
+};
+
+/* Creates <parent>/.partial-<timestamp>-<host>, mode 0700, with a name nothing uses yet. */
+int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const char *host);
+/* Renames it to its final name, or to <name>.incomplete; syncs both directories. */
+int dumpdir_finish(struct dumpdir *d, int complete);
+void dumpdir_close(struct dumpdir *d);
+
+#endif

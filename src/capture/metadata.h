@@ -1,0 +1,27 @@
+/*
+ * metadata.h - metadata.json, the machine-readable account of one capture.
+ */
+#ifndef LIFEBOAT_METADATA_H
+#define LIFEBOAT_METADATA_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct metadata {
+    const char *status; /* "writing", "complete", "incomplete" */
+    const char *hostname;
+    const char *release; /* from VMCOREINFO, or NULL */
+    time_t crash_time;   /* from VMCOREINFO, or 0 */
+    const char *dump_file;
+    const char *format;
+    uint64_t dump_bytes;
+    uint64_t bytes_written;
+    uint64_t pages_total, pages_zero, pages_unreadable;
+    double seconds_dump;
+    const char *error; /* why the dump is incomplete, or NULL */
+};
+
+/* Writes metadata.json in dir_fd through a temporary file and rename. */
+int metadata_write(int dir_fd, const struct metadata *m);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * cmd_capture.c - the capture: what lifeboat does as PID 1 of the crash kernel.
+ *
+ * As init it sets up the little it needs (proc, sysfs, devtmpfs, a console),
+ * runs the capture policy on /proc/vmcore, and carries out the final action.
+ * It must never exit: the death of PID 1 is a panic, and a panic in the crash
+ * kernel is a machine that does not come back.  Run by hand (not as PID 1),
+ * "lifeboat capture" runs the same policy on any dump file, which is how the
+ * policy is tested without a crash.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/capture.h"
+#include "commands.h"
+#include "progress.h"
+
+static void mount_api_filesystems(void)
+{
+    static const struct {
+        const char *type, *where;
+    } fs[] = {{"proc", "/proc"}, {"sysfs", "/sys"}, {"devtmpfs", "/dev"}};
+
+    for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
+        mkdir(fs[i].where, 0755);
+        if (mount(fs[i].type, fs[i].where, fs[i].type, MS_NOSUID, NULL) < 0 && errno != EBUSY)
+            fprintf(stderr, "lifeboat: cannot mount %s on %s: %s\n", fs[i].type, fs[i].where,
+                    strerror(errno));
+    }
+}
+
+/* The kernel gives init the console as fds 0-2 if /dev/console exists; make sure. */
+static void ensure_console(void)
+{
+    if (fcntl(2, F_GETFD) >= 0)
+        return;
+    int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+    if (fd < 0)
+        return;
+    for (int i = 0; i < 3; i++)
+        if (fd != i)
+            dup2(fd, i);
+    if (fd > 2)
+        close(fd);
+}
+
+__attribute__((noreturn)) static void final_action(enum final_action action)
+{
+    static const int how[] = {RB_AUTOBOOT, RB_POWER_OFF, RB_HALT_SYSTEM};
+
+    fprintf(stderr, "lifeboat: %s\n", final_action_name(action));
+    sync();
+    reboot(how[action]);
+    fprintf(stderr, "lifeboat: %s failed: %s; halting here\n", final_action_name(action),
+            strerror(errno));
+    for (;;)
+        pause();
+}
+
+void capture_as_init(void)
+{
+    struct config cfg;
+    char why[512];
+    double t0 = monotonic_seconds();
+    enum capture_outcome outcome;
+
+    ensure_console();
+    mount_api_filesystems();
+    ensure_console();
+    setvbuf(stderr, NULL, _IOLBF, 0);
+    fprintf(stderr, "lifeboat: capture starting\n");
+    if (config_load(LIFEBOAT_CONF, &cfg, why, sizeof(why)) < 0) {
+        /* A broken config must not cost the dump of the final action. */
+        fprintf(stderr, "lifeboat: %s\n", why);
+        config_defaults(&cfg);
+    }
+    outcome = capture_run(&cfg, "/proc/vmcore", "/mnt");
+    fprintf(stderr, "lifeboat: capture %s after %.1f s\n",
+            outcome == CAPTURE_COMPLETE     ? "complete"
+            : outcome == CAPTURE_INCOMPLETE ? "incomplete"
+                                            : "FAILED",
+            monotonic_seconds() - t0);
+    final_action(cfg.final_action);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: lifeboat capture [-c CONFIG] [--vmcore FILE] [--mount-base DIR]\n"
+                 "Saves a dump to the targets of CONFIG (default " LIFEBOAT_CONF "), as the\n"
+                 "crash kernel does, without the final action.\n");
+}
+
+int cmd_capture(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"vmcore", required_argument, NULL, 'v'},
+                                             {"mount-base", required_argument, NULL, 'm'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *conf = LIFEBOAT_CONF, *vmcore = "/proc/vmcore", *mount_base = "/run/lifeboat";
+    struct config cfg;
+    char why[512];
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            conf = optarg;
+            break;
+        case 'v':
+            vmcore = optarg;
+            break;
+        case 'm':
+            mount_base = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (config_load(conf, &cfg, why, sizeof(why)) < 0)
+        errx(2, "%s", why);
+    return (int)capture_run(&cfg, vmcore, mount_base);
+}

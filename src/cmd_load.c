@@ -1,0 +1,264 @@
+/*
+ * cmd_load.c - puts the crash kernel and the capture initramfs in place.
+ *
+ * Defaults do the right thing on a standard system: the running kernel's
+ * image from /boot, an initramfs built on the spot from this binary and
+ * /etc/lifeboat.conf, and the running command line adapted for a crash
+ * kernel.  Every way this can fail ends in one line that says what to do.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "commands.h"
+#include "initramfs.h"
+#include "platform/kexec.h"
+
+struct load_request {
+    const char *kernel;
+    const char *initramfs;
+    const char *conf;
+    const char *cmdline;
+    const char *append;
+    char kernel_default[300];
+    char cmdline_built[4096];
+    off_t kernel_size, initramfs_size;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: lifeboat load [-k KERNEL] [-i INITRAMFS] [-c CONFIG] [--cmdline CMDLINE]\n"
+            "                     [--append ARGS]\n"
+            "Loads the crash kernel into the crashkernel= reservation.\n"
+            "  -k, --kernel FILE     kernel image (default /boot/vmlinuz-$(uname -r))\n"
+            "  -i, --initramfs FILE  capture initramfs (default: built now from CONFIG)\n"
+            "  -c, --config FILE     configuration (default " LIFEBOAT_CONF ")\n"
+            "      --cmdline TEXT    the crash kernel's whole command line\n"
+            "      --append TEXT     added to the derived command line\n");
+}
+
+static int read_text(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, len - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return 0;
+}
+
+static void check_reservation(struct crash_reservation *res)
+{
+    if (crash_reservation_read(res) < 0)
+        errx(1, "this kernel has no crash kernel support (/sys/kernel/kexec_crash_size is "
+                "missing): it needs CONFIG_CRASH_DUMP and CONFIG_KEXEC_FILE");
+    if (res->size == 0)
+        errx(1, "no memory is reserved for a crash kernel: add crashkernel=256M to the kernel "
+                "command line and reboot ('lifeboat status' shows the reservation)");
+}
+
+/* The initramfs goes in an anonymous memory file: nothing is left on disk. */
+static int build_initramfs(struct load_request *req)
+{
+    struct initramfs_stats st;
+    struct config cfg;
+    char why[512];
+    int fd;
+
+    if (capture_config_load(req->conf, &cfg, why, sizeof(why)) < 0)
+        errx(1, "%s", why);
+    fd = memfd_create("lifeboat-initramfs", MFD_CLOEXEC);
+    if (fd < 0)
+        err(1, "memfd_create");
+    if (initramfs_write(fd, NULL, &cfg, ZSINK_GZIP, &st, why, sizeof(why)) < 0)
+        errx(1, "%s", why);
+    req->initramfs_size = (off_t)st.compressed;
+    return fd;
+}
+
+static int open_input(const char *path, off_t *size)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        err(1, "%s", path);
+    if (fstat(fd, &st) < 0)
+        err(1, "%s", path);
+    *size = st.st_size;
+    return fd;
+}
+
+static const char *lockdown_state(void)
+{
+    static char buf[128];
+
+    if (read_text("/sys/kernel/security/lockdown", buf, sizeof(buf)) < 0)
+        return NULL;
+    if (strstr(buf, "[integrity]"))
+        return "integrity";
+    if (strstr(buf, "[confidentiality]"))
+        return "confidentiality";
+    return NULL;
+}
+
+static void explain_failure(int e, const struct load_request *req,
+                            const struct crash_reservation *res)
+{
+    const char *lockdown = lockdown_state();
+    char disabled[8] = "0";
+
+    switch (e) {
+    case ENOSYS:
+        errx(1, "this kernel has no kexec_file_load(2): it needs CONFIG_KEXEC_FILE");
+    case EPERM:
+        if (geteuid() != 0)
+            errx(1, "loading a crash kernel needs root (CAP_SYS_BOOT)");
+        read_text("/proc/sys/kernel/kexec_load_disabled", disabled, sizeof(disabled));
+        if (disabled[0] == '1')
+            errx(1, "kexec is disabled until reboot (kernel.kexec_load_disabled=1): remove the "
+                    "setting and reboot");
+        if (lockdown)
+            errx(1, "kernel lockdown (%s) refused %s: use a kernel signed with a key the "
+                    "kernel trusts",
+                 lockdown, req->kernel);
+        errx(1, "the kernel refused to load %s (permission denied): is a security module "
+                "blocking kexec?",
+             req->kernel);
+    case EKEYREJECTED:
+    case ENOKEY:
+    case EBADMSG:
+    case EKEYEXPIRED:
+    case EKEYREVOKED:
+        errx(1, "the kernel rejected the signature of %s (%s): use a kernel signed with a "
+                "trusted key, or one the running kernel's keyring accepts",
+             req->kernel, strerror(e));
+    case ENOEXEC:
+        errx(1, "%s is not a kernel image this kernel can boot (bzImage expected)", req->kernel);
+    case ENOMEM:
+    case EADDRNOTAVAIL:
+    case E2BIG:
+        errx(1, "the crash kernel does not fit in the reservation: %llu MiB reserved for a "
+                "%lld KiB kernel image and a %lld KiB initramfs (the kernel unpacks to several "
+                "times its size): raise crashkernel= on the kernel command line",
+             (unsigned long long)(res->size >> 20), (long long)(req->kernel_size >> 10),
+             (long long)(req->initramfs_size >> 10));
+    case EBUSY:
+        errx(1, "a kexec operation is already in progress; try again");
+    default:
+        errx(1, "kexec_file_load(%s): %s", req->kernel, strerror(e));
+    }
+}
+
+static void parse_args(int argc, char **argv, struct load_request *req)
+{
+    static const struct option longopts[] = {{"kernel", required_argument, NULL, 'k'},
+                                             {"initramfs", required_argument, NULL, 'i'},
+                                             {"config", required_argument, NULL, 'c'},
+                                             {"cmdline", required_argument, NULL, 'C'},
+                                             {"append", required_argument, NULL, 'a'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, "k:i:c:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'k':
+            req->kernel = optarg;
+            break;
+        case 'i':
+            req->initramfs = optarg;
+            break;
+        case 'c':
+            req->conf = optarg;
+            break;
+        case 'C':
+            req->cmdline = optarg;
+            break;
+        case 'a':
+            req->append = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            exit(2);
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        exit(2);
+    }
+}
+
+static void default_inputs(struct load_request *req)
+{
+    struct utsname u;
+    char running[4096];
+    struct config cfg;
+    char why[512];
+
+    if (!req->kernel) {
+        if (uname(&u) < 0)
+            err(1, "uname");
+        snprintf(req->kernel_default, sizeof(req->kernel_default), "/boot/vmlinuz-%s",
+                 u.release);
+        req->kernel = req->kernel_default;
+    }
+    if (req->cmdline)
+        return;
+    if (read_text("/proc/cmdline", running, sizeof(running)) < 0)
+        err(1, "/proc/cmdline");
+    /* cmdline-append from the config goes after the derived line, then --append. */
+    if (config_load(req->conf, &cfg, why, sizeof(why)) < 0)
+        errx(1, "%s", why);
+    char append[1200];
+    snprintf(append, sizeof(append), "%s%s%s", cfg.cmdline_append,
+             cfg.cmdline_append[0] && req->append ? " " : "", req->append ? req->append : "");
+    if (capture_cmdline(running, append, req->cmdline_built, sizeof(req->cmdline_built)) < 0)
+        errx(1, "the crash kernel's command line would be longer than %zu bytes",
+             sizeof(req->cmdline_built) - 1);
+    req->cmdline = req->cmdline_built;
+}
+
+int cmd_load(int argc, char **argv)
+{
+    struct load_request req = {.conf = LIFEBOAT_CONF};
+    struct crash_reservation res;
+    int kernel_fd, initramfs_fd, r;
+
+    parse_args(argc, argv, &req);
+    if (geteuid() != 0)
+        errx(1, "loading a crash kernel needs root");
+    check_reservation(&res);
+    default_inputs(&req);
+    kernel_fd = open_input(req.kernel, &req.kernel_size);
+    initramfs_fd = req.initramfs ? open_input(req.initramfs, &req.initramfs_size)
+                                 : build_initramfs(&req);
+    r = kexec_crash_load(kernel_fd, initramfs_fd, req.cmdline);
+    if (r < 0)
+        explain_failure(-r, &req, &res);
+    close(kernel_fd);
+    close(initramfs_fd);
+    printf("lifeboat: crash kernel loaded: %s, initramfs %lld KiB, %llu MiB reserved\n",
+           req.kernel, (long long)(req.initramfs_size >> 10),
+           (unsigned long long)(res.size >> 20));
+    printf("lifeboat: crash kernel command line: %s\n", req.cmdline);
+    return 0;
+}

@@ -1,0 +1,21 @@
+/*
+ * commands.h - lifeboat's subcommands, one file each, one table in lifeboat.c.
+ */
+#ifndef LIFEBOAT_COMMANDS_H
+#define LIFEBOAT_COMMANDS_H
+
+int cmd_load(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_initramfs(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* The capture as PID 1 in the crash kernel; never returns. */
+void capture_as_init(void) __attribute__((noreturn));
+
+/* Default path of the configuration file. */
+#define LIFEBOAT_CONF "/etc/lifeboat.conf"
+
+#endif

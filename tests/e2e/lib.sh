@@ -1,0 +1,95 @@
+# lib.sh - shared by the end-to-end tests: fetch a Debian kernel, build a test
+# guest around it, boot it in QEMU, read what the capture wrote.
+#
+# Downloads are cached in $LIFEBOAT_CACHE (default ~/.cache/lifeboat), never
+# in the repository.  Kernels come from Debian's archive with apt-get.
+
+set -euo pipefail
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
+LIFEBOAT_CACHE=${LIFEBOAT_CACHE:-$HOME/.cache/lifeboat}
+LIFEBOAT_BIN=${LIFEBOAT_BIN:-$REPO_DIR/build/lifeboat}
+
+log() { printf '[e2e] %s\n' "$*" >&2; }
+die() { printf '[e2e] FAIL: %s\n' "$*" >&2; exit 1; }
+
+# fetch_kernel PACKAGE: sets KERNEL_RELEASE, VMLINUZ, KERNEL_ROOT.
+# PACKAGE may be a meta-package (linux-image-cloud-amd64): its dependency is followed.
+fetch_kernel() {
+    local pkg=$1 real
+    real=$(apt-cache depends "$pkg" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    [ -n "$real" ] || real=$pkg
+    local dir=$LIFEBOAT_CACHE/kernels/$real
+    if [ ! -d "$dir/root/boot" ]; then
+        log "downloading $real"
+        mkdir -p "$dir"
+        (cd "$dir" && rm -f ./*.deb && apt-get download "$real" >/dev/null 2>&1) ||
+            die "apt-get download $real failed (run 'apt-get update' first?)"
+        dpkg-deb -x "$dir"/*.deb "$dir/root.tmp" && mv "$dir/root.tmp" "$dir/root"
+    fi
+    KERNEL_ROOT=$dir/root
+    VMLINUZ=$(ls "$KERNEL_ROOT"/boot/vmlinuz-* | head -n1)
+    KERNEL_RELEASE=${VMLINUZ##*/vmlinuz-}
+}
+
+# build_pattern_helper: compiles the guest's pattern program (static) once.
+build_pattern_helper() {
+    PATTERN_BIN=$LIFEBOAT_CACHE/pattern
+    if [ ! -x "$PATTERN_BIN" ] || [ "$E2E_DIR/guest/pattern.c" -nt "$PATTERN_BIN" ]; then
+        mkdir -p "$LIFEBOAT_CACHE"
+        gcc -O2 -static -o "$PATTERN_BIN" "$E2E_DIR/guest/pattern.c"
+    fi
+}
+
+# build_guest_initramfs OUT CONFIG_TEXT: busybox, the pattern helper, lifeboat,
+# the kernel image (for 'lifeboat load') and /etc/lifeboat.conf.
+build_guest_initramfs() {
+    local out=$1 conf=$2 root
+    build_pattern_helper
+    root=$(mktemp -d)
+    mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,boot}
+    cp /bin/busybox "$root/bin/busybox"
+    cp "$PATTERN_BIN" "$root/bin/pattern"
+    cp "$LIFEBOAT_BIN" "$root/sbin/lifeboat"
+    cp "$VMLINUZ" "$root/boot/vmlinuz-$KERNEL_RELEASE"
+    cp "$E2E_DIR/guest/init" "$root/init"
+    printf '%s\n' "$conf" > "$root/etc/lifeboat.conf"
+    (cd "$root" && find . | cpio -o -H newc --quiet) > "$out"
+    rm -rf "$root"
+}
+
+# make_disk IMG SIZE LABEL: a fresh ext4 image.
+make_disk() {
+    rm -f "$1"
+    truncate -s "$2" "$1"
+    mkfs.ext4 -q -F -L "$3" "$1"
+}
+
+# run_guest LOG INITRD APPEND [QEMU ARGS...]: boots the guest until it
+# reboots (the capture's final action) or the time limit passes.
+run_guest() {
+    local serial=$1 initrd=$2 append=$3
+    shift 3
+    local mem=${GUEST_MEM:-1024} limit=${GUEST_TIMEOUT:-600}
+    local start=$SECONDS
+    timeout "$limit" qemu-system-x86_64 -m "$mem" -smp "${GUEST_CPUS:-2}" -nodefaults \
+        -display none -no-reboot -serial "file:$serial" \
+        -kernel "$VMLINUZ" -initrd "$initrd" \
+        -append "console=ttyS0 panic=1 $append" "$@" || {
+        local rc=$?
+        [ $rc -eq 124 ] && log "guest timed out after ${limit}s"
+        return $rc
+    }
+    GUEST_SECONDS=$((SECONDS - start))
+}
+
+# dump_dirs IMG DIR: names of the entries of DIR in an ext4 image, one a line.
+dump_dirs() {
+    debugfs -R "ls -p $2" "$1" 2>/dev/null | awk -F/ 'NF > 5 && $6 != "." && $6 != ".." {print $6}'
+}
+
+# fetch_file IMG PATH OUT: copies a file out of an ext4 image without mounting it.
+fetch_file() {
+    debugfs -R "dump $2 $3" "$1" >/dev/null 2>&1 && [ -f "$3" ]
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# test_crash_cycle.sh - the whole chain on a real Debian kernel in QEMU:
+# boot, fill pages with a known pattern, 'lifeboat load', panic with sysrq,
+# capture onto an NVMe disk, reboot; then read the disk on the host (without
+# mounting it) and prove the dump is the guest's memory.
+#
+# Environment: KERNEL_PACKAGE (default linux-image-cloud-amd64), CRASHKERNEL
+# (default 160M), GUEST_MEM in MiB (default 1024).
+source "$(dirname "$0")/lib.sh"
+
+KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
+CRASHKERNEL=${CRASHKERNEL:-160M}
+work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+failures=0
+check() { # check DESCRIPTION COMMAND...
+    local what=$1; shift
+    if "$@" >"$work/check.out" 2>&1; then
+        echo "ok - $what"
+    else
+        echo "not ok - $what"; sed 's/^/    /' "$work/check.out" | tail -n 20
+        failures=$((failures + 1))
+    fi
+}
+
+fetch_kernel "$KERNEL_PACKAGE"
+log "kernel $KERNEL_RELEASE, crashkernel=$CRASHKERNEL, ${GUEST_MEM:-1024} MiB guest"
+make_disk "$work/disk.img" 4G LBDUMP
+build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash"
+seed=$((RANDOM * 65536 + RANDOM + 1))
+run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=$CRASHKERNEL lbtest.seed=$seed" \
+    -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
+    true
+log "guest ran ${GUEST_SECONDS:-?} s"
+[ -n "${KEEP_SERIAL:-}" ] && cp "$work/serial.log" "$KEEP_SERIAL"
+
+check "lifeboat load succeeded in the guest" grep -q "lifeboat: crash kernel loaded" "$work/serial.log"
+check "the crash kernel ran the capture" grep -q "lifeboat: capture starting" "$work/serial.log"
+check "the capture reported a complete dump" grep -q "lifeboat: capture complete" "$work/serial.log"
+
+dirs=$(dump_dirs "$work/disk.img" /crash)
+check "exactly one dump directory, named <date>-<time>-<host>" \
+    bash -c '[ "$(printf "%s\n" "$1" | grep -c .)" = 1 ] && [[ "$1" =~ ^[0-9]{8}-[0-9]{6}-lbguest$ ]]' _ "$dirs"
+dir=/crash/$(printf '%s\n' "$dirs" | head -n1)
+fetch_file "$work/disk.img" "$dir/vmcore" "$work/vmcore" || true
+fetch_file "$work/disk.img" "$dir/metadata.json" "$work/metadata.json" || true
+check "metadata.json says complete, with the guest's kernel release" python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["status"] == "complete", m
+assert m["kernel_release"] == sys.argv[2], m
+' "$work/metadata.json" "$KERNEL_RELEASE"
+check "every pattern page is at its frame in the dump" \
+    python3 "$E2E_DIR/check_pattern.py" "$work/vmcore" "$work/serial.log"
+check "the check fails with the wrong pattern (negative control)" \
+    bash -c '! python3 "$1" "$2" "$3" --seed $(($4 + 1))' _ "$E2E_DIR/check_pattern.py" \
+    "$work/vmcore" "$work/serial.log" "$seed"
+check "VMCOREINFO names the guest's kernel" \
+    bash -c 'strings -n 8 "$1" | head -c 50000000 | grep -q "^OSRELEASE=$2\$"' _ "$work/vmcore" "$KERNEL_RELEASE"
+check "lifeboat info reports the release and both CPUs" bash -c '
+    "$1" info "$2" > "$3" && grep -q "kernel release: $4" "$3" &&
+    grep -q "cpus with saved registers: 2" "$3" && grep -q "cpu 1: pid" "$3"' _ \
+    "$LIFEBOAT_BIN" "$work/vmcore" "$work/info.txt" "$KERNEL_RELEASE"
+check "vmcore-dmesg (kexec-tools) reads the dump and finds the sysrq crash" bash -c '
+    vmcore-dmesg "$1" > "$2" && grep -q "sysrq: Trigger a crash" "$2"' _ "$work/vmcore" "$work/dmesg.txt"
+
+[ $failures -eq 0 ] || { log "serial log tail:"; tail -n 40 "$work/serial.log" >&2; }
+exit $((failures > 0))
