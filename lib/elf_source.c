@@ -20,8 +20,8 @@
 #include "lbdump.h"
 
 enum {
-    MAX_PHDRS = 1 << 20,      /* a 64 TB machine with holes stays far below */
-    MAX_NOTES = 64 << 20,     /* per-CPU notes of 8192 CPUs fit in 4 MB */
+    MAX_PHDRS = 1 << 20,  /* a 64 TB machine with holes stays far below */
+    MAX_NOTES = 64 << 20, /* per-CPU notes of 8192 CPUs fit in 4 MB */
 };
 
 struct lb_source {
@@ -57,8 +57,8 @@ int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offse
     int r = full_pread(src->fd, buf, len, offset);
 
     if (r == -2)
-        lb_error_set(err, "%s: unexpected end of file reading %zu bytes at offset %llu",
-                     src->path, len, (unsigned long long)offset);
+        lb_error_set(err, "%s: unexpected end of file reading %zu bytes at offset %llu", src->path,
+                     len, (unsigned long long)offset);
     else if (r < 0)
         lb_error_set(err, "%s: read of %zu bytes at offset %llu: %s", src->path, len,
                      (unsigned long long)offset, strerror(errno));
@@ -122,8 +122,10 @@ static int phdr_count(struct lb_source *src, const Elf64_Ehdr *eh, uint64_t *cou
         return 0;
     if (eh->e_shoff == 0 || eh->e_shoff > src->file_size ||
         src->file_size - eh->e_shoff < sizeof(sh0)) {
-        lb_error_set(err, "%s: e_phnum is PN_XNUM but section header 0 at offset %llu is "
-                     "outside the file", src->path, (unsigned long long)eh->e_shoff);
+        lb_error_set(err,
+                     "%s: e_phnum is PN_XNUM but section header 0 at offset %llu is "
+                     "outside the file",
+                     src->path, (unsigned long long)eh->e_shoff);
         return -1;
     }
     if (lb_source_pread(src, &sh0, sizeof(sh0), eh->e_shoff, err) < 0)
@@ -132,8 +134,7 @@ static int phdr_count(struct lb_source *src, const Elf64_Ehdr *eh, uint64_t *cou
     return 0;
 }
 
-static int add_note(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at,
-                    struct lb_error *err)
+static int add_note(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at, struct lb_error *err)
 {
     uint64_t padded = (ph->p_filesz + 3) & ~(uint64_t)3;
     uint8_t *grown;
@@ -141,9 +142,11 @@ static int add_note(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at,
     if (ph->p_filesz == 0)
         return 0;
     if (padded > MAX_NOTES || src->notes_len + padded > MAX_NOTES) {
-        lb_error_set(err, "%s: PT_NOTE at header offset %llu: %llu bytes of notes is more "
-                     "than the %d a kernel writes", src->path, (unsigned long long)at,
-                     (unsigned long long)ph->p_filesz, MAX_NOTES);
+        lb_error_set(err,
+                     "%s: PT_NOTE at header offset %llu: %llu bytes of notes is more "
+                     "than the %d a kernel writes",
+                     src->path, (unsigned long long)at, (unsigned long long)ph->p_filesz,
+                     MAX_NOTES);
         return -1;
     }
     grown = realloc(src->notes, src->notes_len + padded);
@@ -165,15 +168,19 @@ static int add_segment(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at,
     struct lb_segment *seg = &src->segments[src->nsegments];
 
     if (ph->p_filesz > ph->p_memsz) {
-        lb_error_set(err, "%s: PT_LOAD at header offset %llu has file size %llu larger than "
-                     "memory size %llu", src->path, (unsigned long long)at,
-                     (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
+        lb_error_set(err,
+                     "%s: PT_LOAD at header offset %llu has file size %llu larger than "
+                     "memory size %llu",
+                     src->path, (unsigned long long)at, (unsigned long long)ph->p_filesz,
+                     (unsigned long long)ph->p_memsz);
         return -1;
     }
     if (ph->p_paddr + ph->p_memsz < ph->p_paddr) {
-        lb_error_set(err, "%s: PT_LOAD at header offset %llu: physical range 0x%llx+0x%llx "
-                     "wraps around", src->path, (unsigned long long)at,
-                     (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz);
+        lb_error_set(err,
+                     "%s: PT_LOAD at header offset %llu: physical range 0x%llx+0x%llx "
+                     "wraps around",
+                     src->path, (unsigned long long)at, (unsigned long long)ph->p_paddr,
+                     (unsigned long long)ph->p_memsz);
         return -1;
     }
     seg->phys_addr = ph->p_paddr;

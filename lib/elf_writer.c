@@ -86,17 +86,16 @@ static int write_chunk(struct copy *c, uint64_t out_offset, size_t len, struct l
         c->stats->pages_total++;
         c->stats->pages_zero += zero;
         if (zero && c->opts->sparse) {
-            if (at > run_start &&
-                full_pwrite(c->fd, c->buf + run_start, at - run_start, out_offset + run_start,
-                            err) < 0)
+            if (at > run_start && full_pwrite(c->fd, c->buf + run_start, at - run_start,
+                                              out_offset + run_start, err) < 0)
                 return -1;
             c->stats->bytes_written += at - run_start;
             run_start = at + n;
         }
     }
     if (len > run_start) {
-        if (full_pwrite(c->fd, c->buf + run_start, len - run_start, out_offset + run_start,
-                        err) < 0)
+        if (full_pwrite(c->fd, c->buf + run_start, len - run_start, out_offset + run_start, err) <
+            0)
             return -1;
         c->stats->bytes_written += len - run_start;
     }
@@ -210,8 +209,8 @@ int lb_write_elf(struct lb_source *src, int out_fd, const struct lb_write_option
     free(c.buf);
     /* The last segment's end may be a hole: the size makes the file whole. */
     if (r == 0 && opts && opts->sparse && ftruncate(out_fd, (off_t)offset) < 0) {
-        lb_error_set(err, "cannot extend the output to %llu bytes: %s",
-                     (unsigned long long)offset, strerror(errno));
+        lb_error_set(err, "cannot extend the output to %llu bytes: %s", (unsigned long long)offset,
+                     strerror(errno));
         r = -1;
     }
     stats->output_size = offset;

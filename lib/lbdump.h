@@ -22,8 +22,7 @@ struct lb_error {
     char msg[512];
 };
 
-void lb_error_set(struct lb_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void lb_error_set(struct lb_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- sources ---------------------------------------------------------- */
 
@@ -93,9 +92,33 @@ int lb_vmcoreinfo_get_u64(const struct lb_vmcoreinfo *info, const char *key, int
 /* ---- saved CPU state (NT_PRSTATUS, x86_64) --------------------------- */
 
 enum lb_x86_reg {
-    LB_R15, LB_R14, LB_R13, LB_R12, LB_RBP, LB_RBX, LB_R11, LB_R10, LB_R9,
-    LB_R8, LB_RAX, LB_RCX, LB_RDX, LB_RSI, LB_RDI, LB_ORIG_RAX, LB_RIP, LB_CS,
-    LB_EFLAGS, LB_RSP, LB_SS, LB_FS_BASE, LB_GS_BASE, LB_DS, LB_ES, LB_FS, LB_GS,
+    LB_R15,
+    LB_R14,
+    LB_R13,
+    LB_R12,
+    LB_RBP,
+    LB_RBX,
+    LB_R11,
+    LB_R10,
+    LB_R9,
+    LB_R8,
+    LB_RAX,
+    LB_RCX,
+    LB_RDX,
+    LB_RSI,
+    LB_RDI,
+    LB_ORIG_RAX,
+    LB_RIP,
+    LB_CS,
+    LB_EFLAGS,
+    LB_RSP,
+    LB_SS,
+    LB_FS_BASE,
+    LB_GS_BASE,
+    LB_DS,
+    LB_ES,
+    LB_FS,
+    LB_GS,
     LB_X86_NREGS
 };
 

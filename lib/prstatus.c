@@ -14,9 +14,9 @@
 enum { PRSTATUS_PID = 32, PRSTATUS_REGS = 112, PRSTATUS_MIN_SIZE = 112 + 27 * 8 };
 
 const char *const lb_x86_reg_names[LB_X86_NREGS] = {
-    "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",
-    "r8",  "rax", "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs",
-    "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+    "r15",    "r14", "r13", "r12",     "rbp",     "rbx", "r11",      "r10", "r9",
+    "r8",     "rax", "rcx", "rdx",     "rsi",     "rdi", "orig_rax", "rip", "cs",
+    "eflags", "rsp", "ss",  "fs_base", "gs_base", "ds",  "es",       "fs",  "gs",
 };
 
 int lb_prstatus_parse(const uint8_t *desc, size_t len, struct lb_cpu_state *out,

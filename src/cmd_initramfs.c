@@ -20,12 +20,10 @@ static void usage(FILE *out)
 
 int cmd_initramfs(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
-                                             {"config", required_argument, NULL, 'c'},
-                                             {"binary", required_argument, NULL, 'b'},
-                                             {"compress", required_argument, NULL, 'z'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'}, {"config", required_argument, NULL, 'c'},
+        {"binary", required_argument, NULL, 'b'}, {"compress", required_argument, NULL, 'z'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *out = NULL, *conf = LIFEBOAT_CONF, *binary = NULL;
     enum zsink_codec codec = ZSINK_GZIP;
     struct initramfs_stats st;

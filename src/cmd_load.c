@@ -36,15 +36,14 @@ struct load_request {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: lifeboat load [-k KERNEL] [-i INITRAMFS] [-c CONFIG] [--cmdline CMDLINE]\n"
-            "                     [--append ARGS]\n"
-            "Loads the crash kernel into the crashkernel= reservation.\n"
-            "  -k, --kernel FILE     kernel image (default /boot/vmlinuz-$(uname -r))\n"
-            "  -i, --initramfs FILE  capture initramfs (default: built now from CONFIG)\n"
-            "  -c, --config FILE     configuration (default " LIFEBOAT_CONF ")\n"
-            "      --cmdline TEXT    the crash kernel's whole command line\n"
-            "      --append TEXT     added to the derived command line\n");
+    fprintf(out, "usage: lifeboat load [-k KERNEL] [-i INITRAMFS] [-c CONFIG] [--cmdline CMDLINE]\n"
+                 "                     [--append ARGS]\n"
+                 "Loads the crash kernel into the crashkernel= reservation.\n"
+                 "  -k, --kernel FILE     kernel image (default /boot/vmlinuz-$(uname -r))\n"
+                 "  -i, --initramfs FILE  capture initramfs (default: built now from CONFIG)\n"
+                 "  -c, --config FILE     configuration (default " LIFEBOAT_CONF ")\n"
+                 "      --cmdline TEXT    the crash kernel's whole command line\n"
+                 "      --append TEXT     added to the derived command line\n");
 }
 
 static int read_text(const char *path, char *buf, size_t len)
@@ -134,28 +133,32 @@ static void explain_failure(int e, const struct load_request *req,
             errx(1, "kexec is disabled until reboot (kernel.kexec_load_disabled=1): remove the "
                     "setting and reboot");
         if (lockdown)
-            errx(1, "kernel lockdown (%s) refused %s: use a kernel signed with a key the "
-                    "kernel trusts",
+            errx(1,
+                 "kernel lockdown (%s) refused %s: use a kernel signed with a key the "
+                 "kernel trusts",
                  lockdown, req->kernel);
-        errx(1, "the kernel refused to load %s (permission denied): is a security module "
-                "blocking kexec?",
+        errx(1,
+             "the kernel refused to load %s (permission denied): is a security module "
+             "blocking kexec?",
              req->kernel);
     case EKEYREJECTED:
     case ENOKEY:
     case EBADMSG:
     case EKEYEXPIRED:
     case EKEYREVOKED:
-        errx(1, "the kernel rejected the signature of %s (%s): use a kernel signed with a "
-                "trusted key, or one the running kernel's keyring accepts",
+        errx(1,
+             "the kernel rejected the signature of %s (%s): use a kernel signed with a "
+             "trusted key, or one the running kernel's keyring accepts",
              req->kernel, strerror(e));
     case ENOEXEC:
         errx(1, "%s is not a kernel image this kernel can boot (bzImage expected)", req->kernel);
     case ENOMEM:
     case EADDRNOTAVAIL:
     case E2BIG:
-        errx(1, "the crash kernel does not fit in the reservation: %llu MiB reserved for a "
-                "%lld KiB kernel image and a %lld KiB initramfs (the kernel unpacks to several "
-                "times its size): raise crashkernel= on the kernel command line",
+        errx(1,
+             "the crash kernel does not fit in the reservation: %llu MiB reserved for a "
+             "%lld KiB kernel image and a %lld KiB initramfs (the kernel unpacks to several "
+             "times its size): raise crashkernel= on the kernel command line",
              (unsigned long long)(res->size >> 20), (long long)(req->kernel_size >> 10),
              (long long)(req->initramfs_size >> 10));
     case EBUSY:
@@ -217,8 +220,7 @@ static void default_inputs(struct load_request *req)
     if (!req->kernel) {
         if (uname(&u) < 0)
             err(1, "uname");
-        snprintf(req->kernel_default, sizeof(req->kernel_default), "/boot/vmlinuz-%s",
-                 u.release);
+        snprintf(req->kernel_default, sizeof(req->kernel_default), "/boot/vmlinuz-%s", u.release);
         req->kernel = req->kernel_default;
     }
     if (req->cmdline)
@@ -249,16 +251,15 @@ int cmd_load(int argc, char **argv)
     check_reservation(&res);
     default_inputs(&req);
     kernel_fd = open_input(req.kernel, &req.kernel_size);
-    initramfs_fd = req.initramfs ? open_input(req.initramfs, &req.initramfs_size)
-                                 : build_initramfs(&req);
+    initramfs_fd =
+        req.initramfs ? open_input(req.initramfs, &req.initramfs_size) : build_initramfs(&req);
     r = kexec_crash_load(kernel_fd, initramfs_fd, req.cmdline);
     if (r < 0)
         explain_failure(-r, &req, &res);
     close(kernel_fd);
     close(initramfs_fd);
-    printf("lifeboat: crash kernel loaded: %s, initramfs %lld KiB, %llu MiB reserved\n",
-           req.kernel, (long long)(req.initramfs_size >> 10),
-           (unsigned long long)(res.size >> 20));
+    printf("lifeboat: crash kernel loaded: %s, initramfs %lld KiB, %llu MiB reserved\n", req.kernel,
+           (long long)(req.initramfs_size >> 10), (unsigned long long)(res.size >> 20));
     printf("lifeboat: crash kernel command line: %s\n", req.cmdline);
     return 0;
 }

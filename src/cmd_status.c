@@ -29,8 +29,7 @@ int cmd_status(int argc, char **argv)
     } else {
         printf("reservation: %llu MiB", (unsigned long long)(res.size >> 20));
         if (res.end > res.start)
-            printf(" at 0x%llx-0x%llx", (unsigned long long)res.start,
-                   (unsigned long long)res.end);
+            printf(" at 0x%llx-0x%llx", (unsigned long long)res.start, (unsigned long long)res.end);
         printf("\n");
     }
     printf("crash kernel: %s\n", res.loaded ? "loaded" : "not loaded (run 'lifeboat load')");

@@ -97,8 +97,10 @@ int initramfs_write(int fd, const char *binary, const struct config *cfg, enum z
     if (!bin)
         return -1;
     if (!is_static_elf(bin, size)) {
-        snprintf(why, whylen, "%s is not a statically linked ELF program; the capture needs "
-                 "the static build of lifeboat (meson setup -Dstatic=true)", exe);
+        snprintf(why, whylen,
+                 "%s is not a statically linked ELF program; the capture needs "
+                 "the static build of lifeboat (meson setup -Dstatic=true)",
+                 exe);
         free(bin);
         return -1;
     }
@@ -135,8 +137,10 @@ int capture_config_load(const char *path, struct config *cfg, char *why, size_t 
     if (config_load(path, cfg, why, whylen) < 0)
         return -1;
     if (cfg->ntargets == 0) {
-        snprintf(why, whylen, "%s: no dump target configured; add a line such as "
-                 "'target fs /dev/sdb1 /crash'", path);
+        snprintf(why, whylen,
+                 "%s: no dump target configured; add a line such as "
+                 "'target fs /dev/sdb1 /crash'",
+                 path);
         return -1;
     }
     if (!cfg->hostname[0] && uname(&u) == 0 && strcmp(u.nodename, "(none)") != 0)

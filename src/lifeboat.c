@@ -28,7 +28,8 @@ static const struct command commands[] = {
     {"unload", cmd_unload, "unload the crash kernel"},
     {"status", cmd_status, "show the crashkernel= reservation and whether a crash is captured"},
     {"initramfs", cmd_initramfs, "write the capture initramfs to a file"},
-    {"capture", cmd_capture, "save /proc/vmcore to the configured targets (the crash kernel's job)"},
+    {"capture", cmd_capture,
+     "save /proc/vmcore to the configured targets (the crash kernel's job)"},
     {"save", cmd_save, "write a dump from /proc/vmcore or a dump file to a file"},
     {"info", cmd_info, "describe a dump: kernel release, crash time, memory, CPUs"},
 };

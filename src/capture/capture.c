@@ -68,9 +68,12 @@ static enum capture_outcome write_dump_dir(struct lb_source *src, const struct c
     struct lb_write_options opts = {.sparse = 1, .progress = progress_print, .progress_ctx = &prog};
     struct lb_write_stats stats = {0};
     struct lb_error err = {""};
-    struct metadata m = {.status = "writing", .hostname = f->hostname,
+    struct metadata m = {.status = "writing",
+                         .hostname = f->hostname,
                          .release = f->release[0] ? f->release : NULL,
-                         .crash_time = f->crash_time, .dump_file = "vmcore", .format = "elf"};
+                         .crash_time = f->crash_time,
+                         .dump_file = "vmcore",
+                         .format = "elf"};
     int fd, r;
     double t0;
 
@@ -108,8 +111,8 @@ static enum capture_outcome write_dump_dir(struct lb_source *src, const struct c
     return r < 0 ? CAPTURE_INCOMPLETE : CAPTURE_COMPLETE;
 }
 
-static enum capture_outcome save_into_directory(struct lb_source *src,
-                                                const struct crash_facts *f, const char *dir)
+static enum capture_outcome save_into_directory(struct lb_source *src, const struct crash_facts *f,
+                                                const char *dir)
 {
     struct dumpdir d;
     enum capture_outcome outcome;
@@ -175,8 +178,7 @@ static enum capture_outcome save_to_fs(struct lb_source *src, const struct crash
     outcome = save_into_directory(src, f, dir);
     sync();
     if (umount(mountpoint) < 0)
-        fprintf(stderr, "lifeboat: warning: cannot unmount %s: %s\n", mountpoint,
-                strerror(errno));
+        fprintf(stderr, "lifeboat: warning: cannot unmount %s: %s\n", mountpoint, strerror(errno));
     return outcome;
 }
 

@@ -93,7 +93,7 @@ static int parse_target(struct parse *p, char **w, int n)
     }
     if (t->kind != TARGET_DIR && t->device[0] != '/')
         return fail(p, "device '%s' is not an absolute path", t->device);
-    if (t->path[0] != '/')
+    if (t->kind != TARGET_RAW && t->path[0] != '/')
         return fail(p, "directory '%s' is not an absolute path", t->path);
     p->cfg->ntargets++;
     return 0;
@@ -126,19 +126,25 @@ static int parse_timeout(struct parse *p, char **w, int n)
     return 0;
 }
 
-static int parse_append(struct parse *p, char **w, int n)
+/* The rest of the line, however many words, joins what earlier lines appended. */
+static int parse_append(struct parse *p, const char *rest)
 {
     char *dst = p->cfg->cmdline_append;
-    size_t len = sizeof(p->cfg->cmdline_append);
+    size_t used = strlen(dst), len;
 
-    for (int i = 1; i < n; i++) {
-        size_t used = strlen(dst), add = strlen(w[i]);
-        if (used + add + 2 > len)
-            return fail(p, "cmdline-append is longer than %zu characters", len - 1);
-        if (used)
-            dst[used++] = ' ';
-        memcpy(dst + used, w[i], add + 1);
-    }
+    rest += strspn(rest, " \t");
+    len = strlen(rest);
+    while (len && strchr(" \t\r", rest[len - 1]))
+        len--;
+    if (len == 0)
+        return fail(p, "expected 'cmdline-append PARAMETERS...'");
+    if (used + (used ? 1 : 0) + len + 1 > sizeof(p->cfg->cmdline_append))
+        return fail(p, "cmdline-append is longer than %zu characters",
+                    sizeof(p->cfg->cmdline_append) - 1);
+    if (used)
+        dst[used++] = ' ';
+    memcpy(dst + used, rest, len);
+    dst[used + len] = '\0';
     return 0;
 }
 
@@ -149,6 +155,8 @@ static int parse_line(struct parse *p, char *line)
 
     if (hash)
         *hash = '\0';
+    if (strncmp(line, "cmdline-append", 14) == 0 && strchr(" \t", line[14]))
+        return parse_append(p, line + 14);
     for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
         if (n == MAX_WORDS)
             return fail(p, "more than %d words", MAX_WORDS);
@@ -162,8 +170,6 @@ static int parse_line(struct parse *p, char *line)
         return parse_final(p, w, n);
     if (strcmp(w[0], "device-timeout") == 0)
         return parse_timeout(p, w, n);
-    if (strcmp(w[0], "cmdline-append") == 0)
-        return parse_append(p, w, n);
     if (strcmp(w[0], "hostname") == 0) {
         if (n != 2 || strchr(w[1], '/'))
             return fail(p, "expected 'hostname NAME' (no '/')");
@@ -235,12 +241,12 @@ int config_format(const struct config *cfg, char *buf, size_t len)
     size_t used = 0;
     int n;
 
-#define EMIT(...)                                                                              \
-    do {                                                                                       \
-        n = snprintf(buf + used, len - used, __VA_ARGS__);                                     \
-        if (n < 0 || (size_t)n >= len - used)                                                  \
-            return -1;                                                                         \
-        used += (size_t)n;                                                                     \
+#define EMIT(...)                                                                                  \
+    do {                                                                                           \
+        n = snprintf(buf + used, len - used, __VA_ARGS__);                                         \
+        if (n < 0 || (size_t)n >= len - used)                                                      \
+            return -1;                                                                             \
+        used += (size_t)n;                                                                         \
     } while (0)
 
     EMIT("# lifeboat capture configuration, written by 'lifeboat initramfs'\n");

@@ -49,8 +49,8 @@ int mount_any(const char *device, const char *mountpoint, char *why, size_t whyl
         /* Lines are "nodev\tNAME" for virtual filesystems, "\tNAME" for block ones. */
         if (strncmp(line, "nodev", 5) == 0 || sscanf(line, " %63s", type) != 1)
             continue;
-        if (mount(device, mountpoint, type, MS_NOATIME | MS_NODEV | MS_NOSUID | MS_NOEXEC,
-                  NULL) == 0) {
+        if (mount(device, mountpoint, type, MS_NOATIME | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) ==
+            0) {
             fclose(f);
             return 0;
         }

@@ -40,8 +40,7 @@ static void entry(struct cpio *c, const char *path, uint32_t mode, const void *d
     char hdr[111];
     size_t namesize = strlen(path) + 1;
 
-    snprintf(hdr, sizeof(hdr),
-             "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+    snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
              c->next_ino++, mode, 0u, 0u, 1u, 0u, (uint32_t)size, 0u, 0u, rmajor, rminor,
              (uint32_t)namesize, 0u);
     put(c, hdr, 110);

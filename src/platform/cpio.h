@@ -18,8 +18,7 @@ struct cpio {
 void cpio_init(struct cpio *c, struct zsink *sink);
 void cpio_dir(struct cpio *c, const char *path, uint32_t mode);
 void cpio_file(struct cpio *c, const char *path, uint32_t mode, const void *data, size_t size);
-void cpio_chardev(struct cpio *c, const char *path, uint32_t mode, uint32_t major,
-                  uint32_t minor);
+void cpio_chardev(struct cpio *c, const char *path, uint32_t mode, uint32_t major, uint32_t minor);
 /* Writes the trailer; returns -1 if any write so far failed. */
 int cpio_finish(struct cpio *c);
 

@@ -16,7 +16,7 @@
 #include "kexec.h"
 
 #ifndef KEXEC_FILE_UNLOAD
-#define KEXEC_FILE_UNLOAD 0x00000001
+#define KEXEC_FILE_UNLOAD   0x00000001
 #define KEXEC_FILE_ON_CRASH 0x00000002
 #endif
 

@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 struct crash_reservation {
-    uint64_t size;        /* bytes reserved by crashkernel=, 0 if none */
-    uint64_t start, end;  /* physical range, inclusive; 0,0 if not visible */
-    int loaded;           /* a crash kernel is loaded */
+    uint64_t size;       /* bytes reserved by crashkernel=, 0 if none */
+    uint64_t start, end; /* physical range, inclusive; 0,0 if not visible */
+    int loaded;          /* a crash kernel is loaded */
 };
 
 int crash_reservation_read(struct crash_reservation *r);

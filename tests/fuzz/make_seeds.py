@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""make_seeds.py DIR - writes small seed inputs for the fuzzers.
+
+A minimal ELF vmcore (notes with two NT_PRSTATUS and VMCOREINFO, two small
+PT_LOADs) so the fuzzer starts from a valid dump, and a few configurations.
+"""
+import os
+import struct
+import sys
+
+
+def note(name, ntype, desc):
+    n = name.encode() + b"\0"
+    pad = lambda b: b + b"\0" * (-len(b) % 4)
+    return struct.pack("<III", len(n), len(desc), ntype) + pad(n) + pad(desc)
+
+
+def vmcore():
+    prstatus = bytearray(336)
+    struct.pack_into("<I", prstatus, 32, 42)
+    struct.pack_into("<Q", prstatus, 112 + 16 * 8, 0xFFFFFFFF81000000)
+    info = b"OSRELEASE=6.1.0-seed\nPAGESIZE=4096\nCRASHTIME=1700000000\n"
+    notes = note("CORE", 1, bytes(prstatus)) * 2 + note("VMCOREINFO", 0, info)
+    segs = [(0x1000, 0x2000), (0x100000, 0x1000)]
+    phnum = 1 + len(segs)
+    data_at = 64 + 56 * phnum + len(notes)
+    hdr = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
+    hdr += struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64, 56, phnum, 0, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 4, 0, 64 + 56 * phnum, 0, 0, len(notes), len(notes), 0)
+    body = b""
+    at = data_at
+    for paddr, size in segs:
+        ph += struct.pack("<IIQQQQQQ", 1, 7, at, 0xFFFF888000000000 + paddr, paddr, size, size, 0)
+        body += bytes((i * 7 + 1) & 0xFF for i in range(size))
+        at += size
+    return hdr + ph + notes + body
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(os.path.join(out, "elf_source"), exist_ok=True)
+    os.makedirs(os.path.join(out, "config"), exist_ok=True)
+    with open(os.path.join(out, "elf_source", "vmcore"), "wb") as f:
+        f.write(vmcore())
+    confs = {
+        "full": "target fs /dev/nvme0n1 /crash\ntarget raw /dev/sdb\ntarget dir /var/crash\n"
+                "final-action poweroff\ndevice-timeout 5\nhostname a\ncmdline-append quiet\n",
+        "cmdline": "BOOT_IMAGE=/vmlinuz root=UUID=1 ro crashkernel=256M foo=\"a b\" -- single\n",
+    }
+    for name, text in confs.items():
+        with open(os.path.join(out, "config", name), "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

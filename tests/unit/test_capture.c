@@ -1,0 +1,222 @@
+/*
+ * test_capture.c - the capture policy and its platform pieces, on files:
+ * configuration, the crash kernel's command line, the cpio writer, dump
+ * directory naming, and a whole capture into a directory.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "capture/capture.h"
+#include "capture/config.h"
+#include "capture/dumpdir.h"
+#include "cmdline.h"
+#include "lbdump.h"
+#include "platform/cpio.h"
+#include "synth.h"
+
+static void config_reads_every_directive(void **state)
+{
+    const char *text = "# comment\n"
+                       "target fs /dev/nvme0n1 /crash   # trailing comment\n"
+                       "target raw /dev/sdb\n"
+                       "target dir /var/crash\n"
+                       "final-action poweroff\n"
+                       "device-timeout 5\n"
+                       "hostname web-1\n"
+                       "cmdline-append console=ttyS0 quiet\n";
+    struct config cfg, again;
+    char err[256], buf[4096];
+
+    (void)state;
+    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(cfg.ntargets, 3);
+    assert_int_equal(cfg.targets[0].kind, TARGET_FS);
+    assert_string_equal(cfg.targets[0].device, "/dev/nvme0n1");
+    assert_string_equal(cfg.targets[0].path, "/crash");
+    assert_int_equal(cfg.targets[1].kind, TARGET_RAW);
+    assert_int_equal(cfg.targets[2].kind, TARGET_DIR);
+    assert_int_equal(cfg.final_action, FINAL_POWEROFF);
+    assert_int_equal(cfg.device_timeout, 5);
+    assert_string_equal(cfg.hostname, "web-1");
+    assert_string_equal(cfg.cmdline_append, "console=ttyS0 quiet");
+    /* what the initramfs carries reads back the same */
+    assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
+    assert_int_equal(config_parse(buf, "formatted", &again, err, sizeof(err)), 0);
+    assert_memory_equal(&cfg, &again, sizeof(cfg));
+}
+
+static void expect_config_error(const char *text, const char *msg)
+{
+    struct config cfg;
+    char err[256];
+
+    assert_int_equal(config_parse(text, "t.conf", &cfg, err, sizeof(err)), -1);
+    if (!strstr(err, msg))
+        fail_msg("error '%s' does not mention '%s'", err, msg);
+}
+
+static void config_errors_name_the_line(void **state)
+{
+    (void)state;
+    expect_config_error("\n\nbogus 1\n", "t.conf:3: unknown directive 'bogus'");
+    expect_config_error("target fs nvme0n1\n", "t.conf:1: device 'nvme0n1' is not an absolute");
+    expect_config_error("target nfs host:/x\n", "t.conf:1: expected 'target fs");
+    expect_config_error("final-action explode\n", "'explode' is not reboot");
+    expect_config_error("device-timeout -1\n", "not a number of seconds");
+    expect_config_error("hostname a/b\n", "no '/'");
+}
+
+static void cmdline_drops_what_harms_a_crash_kernel(void **state)
+{
+    char out[1024];
+
+    (void)state;
+    assert_int_equal(capture_cmdline("BOOT_IMAGE=/vmlinuz root=UUID=1 ro crashkernel=256M "
+                                     "console=ttyS0,115200 quiet systemd.unit=x nr_cpus=8 "
+                                     "foo=\"a b\" -- single",
+                                     "extra=1", out, sizeof(out)),
+                     0);
+    assert_non_null(strstr(out, "console=ttyS0,115200 quiet foo=\"a b\" "));
+    assert_null(strstr(out, "crashkernel"));
+    assert_null(strstr(out, "root="));
+    assert_null(strstr(out, "systemd"));
+    assert_null(strstr(out, "single"));
+    assert_null(strstr(out, "nr_cpus=8"));
+    assert_non_null(strstr(out, capture_cmdline_extra));
+    assert_non_null(strstr(out, " extra=1"));
+    assert_int_equal(capture_cmdline("console=ttyS0", NULL, out, 20), -1);
+}
+
+static void cpio_writes_newc_entries(void **state)
+{
+    char path[] = "/tmp/lifeboat-cpio-XXXXXX", data[512];
+    int fd = mkstemp(path);
+    struct zsink *sink = zsink_open(fd, ZSINK_NONE);
+    struct cpio c;
+    ssize_t n;
+
+    (void)state;
+    cpio_init(&c, sink);
+    cpio_dir(&c, "etc", 0755);
+    cpio_file(&c, "etc/x", 0600, "hello", 5);
+    assert_int_equal(cpio_finish(&c), 0);
+    assert_int_equal(zsink_close(sink, NULL), 0);
+    n = pread(fd, data, sizeof(data), 0);
+    close(fd);
+    unlink(path);
+    assert_true(n > 110 * 3);
+    /* header 1: magic, ino 1, mode 040755, namesize 4 */
+    assert_memory_equal(data,
+                        "070701"
+                        "00000001"
+                        "000041ED",
+                        22);
+    assert_memory_equal(data + 94, "00000004", 8);
+    assert_string_equal(data + 110, "etc");
+    /* entry 2 starts at 116 (110 + "etc\0" padded to 4) */
+    assert_memory_equal(data + 116,
+                        "070701"
+                        "00000002"
+                        "00008180",
+                        22);
+    assert_memory_equal(data + 116 + 54, "00000005", 8); /* filesize */
+    assert_memory_equal(data + 232, "hello", 5);         /* 116 + 110 + "etc/x\0" */
+    assert_non_null(memmem(data, (size_t)n, "TRAILER!!!", 10));
+    assert_int_equal(n % 4, 0);
+}
+
+static char *make_tempdir(void)
+{
+    char *dir = strdup("/tmp/lifeboat-dir-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static void dumpdir_never_reuses_a_name(void **state)
+{
+    char *dir = make_tempdir(), path[512];
+    struct dumpdir a, b;
+    struct stat st;
+
+    (void)state;
+    assert_int_equal(dumpdir_create(&a, dir, 1700000000, "host"), 0);
+    assert_string_equal(a.name, "20231114-221320-host");
+    assert_string_equal(a.temp, ".partial-20231114-221320-host");
+    assert_int_equal(dumpdir_finish(&a, 0), 0);
+    assert_string_equal(a.name, "20231114-221320-host.incomplete");
+    /* the incomplete one keeps its name: the next capture takes another */
+    assert_int_equal(dumpdir_create(&b, dir, 1700000000, "host"), 0);
+    assert_string_equal(b.name, "20231114-221320-host-2");
+    assert_int_equal(dumpdir_finish(&b, 1), 0);
+    snprintf(path, sizeof(path), "%s/20231114-221320-host-2", dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    dumpdir_close(&a);
+    dumpdir_close(&b);
+    snprintf(path, sizeof(path), "rm -rf %s", dir);
+    assert_int_equal(system(path), 0);
+    free(dir);
+}
+
+static void capture_saves_dump_and_metadata(void **state)
+{
+    static uint8_t notes[4096];
+    struct synth_segment segs[] = {{0x100000, 0x40000, 0}};
+    size_t len =
+        synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0-test\nCRASHTIME=1700000000\n", 1);
+    char *core = synth_core(segs, 1, notes, len), *dir = make_tempdir(), path[512], json[2048];
+    struct config cfg;
+    struct lb_source *src;
+    struct lb_error err;
+    FILE *f;
+
+    (void)state;
+    config_defaults(&cfg);
+    cfg.ntargets = 2;
+    cfg.targets[0].kind = TARGET_DIR; /* a missing directory: the next target is tried */
+    snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s/missing", dir);
+    cfg.targets[1].kind = TARGET_DIR;
+    snprintf(cfg.targets[1].path, sizeof(cfg.targets[1].path), "%s", dir);
+    snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
+    assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);
+    snprintf(path, sizeof(path), "%s/20231114-221320-box/vmcore", dir);
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    lb_source_close(src);
+    snprintf(path, sizeof(path), "%s/20231114-221320-box/metadata.json", dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    json[fread(json, 1, sizeof(json) - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(json, "\"status\": \"complete\""));
+    assert_non_null(strstr(json, "\"kernel_release\": \"6.1.0-test\""));
+    assert_non_null(strstr(json, "\"crash_time\": \"2023-11-14T22:13:20Z\""));
+    snprintf(path, sizeof(path), "rm -rf %s", dir);
+    assert_int_equal(system(path), 0);
+    unlink(core);
+    free(core);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(config_reads_every_directive),
+        cmocka_unit_test(config_errors_name_the_line),
+        cmocka_unit_test(cmdline_drops_what_harms_a_crash_kernel),
+        cmocka_unit_test(cpio_writes_newc_entries),
+        cmocka_unit_test(dumpdir_never_reuses_a_name),
+        cmocka_unit_test(capture_saves_dump_and_metadata),
+    };
+    return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
+}
