@@ -88,6 +88,8 @@ const char *lb_vmcoreinfo_get(const struct lb_vmcoreinfo *info, const char *key)
 /* Parses the value as a number in base (10 or 16); -1 if absent or malformed. */
 int lb_vmcoreinfo_get_u64(const struct lb_vmcoreinfo *info, const char *key, int base,
                           uint64_t *out);
+/* A signed decimal value (NUMBER(phys_base) is negative when the kernel sits below 16 MiB). */
+int lb_vmcoreinfo_get_s64(const struct lb_vmcoreinfo *info, const char *key, int64_t *out);
 
 /* ---- saved CPU state (NT_PRSTATUS, x86_64) --------------------------- */
 
@@ -131,6 +133,59 @@ struct lb_cpu_state {
 
 int lb_prstatus_parse(const uint8_t *desc, size_t len, struct lb_cpu_state *out,
                       struct lb_error *err);
+
+/* ---- the crashed kernel's virtual memory (x86_64) -------------------- */
+
+struct lb_kernel;
+
+/* Needs VMCOREINFO with phys_base and init_top_pgt; the source stays the caller's. */
+int lb_kernel_open(struct lb_source *src, struct lb_kernel **out, struct lb_error *err);
+void lb_kernel_close(struct lb_kernel *k);
+const struct lb_vmcoreinfo *lb_kernel_vmcoreinfo(const struct lb_kernel *k);
+struct lb_source *lb_kernel_source(const struct lb_kernel *k);
+/* Translates a kernel virtual address by walking the crashed kernel's page tables. */
+int lb_kernel_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct lb_error *err);
+/* Reads kernel virtual memory, page by page. */
+int lb_kernel_read(struct lb_kernel *k, uint64_t vaddr, void *buf, size_t len,
+                   struct lb_error *err);
+
+/* ---- the kernel log (lockless printk ringbuffer, Linux 5.10+) -------- */
+
+struct lb_log_record {
+    uint64_t seq;
+    uint64_t ts_nsec;
+    uint32_t caller_id;    /* bit 31 set: CPU number, else task id */
+    int facility;          /* -1 where the layout is not known */
+    int level;             /* -1 where the layout is not known */
+    const char *subsystem; /* device info; "" if none */
+    const char *device;
+    const uint8_t *text; /* not NUL-terminated, may hold any byte */
+    size_t text_len;
+};
+
+struct lb_log_stats {
+    uint64_t records;    /* records given to the callback */
+    uint64_t skipped;    /* unreadable or inconsistent records */
+    uint64_t unfinished; /* records still being written when the kernel crashed */
+};
+
+typedef int (*lb_log_fn)(void *ctx, const struct lb_log_record *rec);
+
+/*
+ * Calls fn for each record of the kernel log, oldest first, reading the ring
+ * a record at a time (memory use is bounded by the largest record).  A
+ * corrupt record is skipped and counted; a ring that cannot be found is an
+ * error.  fn returning non-zero stops the walk.
+ */
+int lb_log_walk(struct lb_kernel *k, lb_log_fn fn, void *ctx, struct lb_log_stats *stats,
+                struct lb_error *err);
+
+/*
+ * Formats rec as vmcore-dmesg does: "[seconds.micros] text\n", with bytes
+ * that are neither printable nor white space written as \xNN.  Returns the
+ * length written to out, which must hold 16 + 4 * text_len + 2 bytes.
+ */
+size_t lb_log_format(const struct lb_log_record *rec, char *out);
 
 /* ---- writers ---------------------------------------------------------- */
 

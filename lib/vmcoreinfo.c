@@ -136,3 +136,19 @@ int lb_vmcoreinfo_get_u64(const struct lb_vmcoreinfo *info, const char *key, int
     *out = n;
     return 0;
 }
+
+int lb_vmcoreinfo_get_s64(const struct lb_vmcoreinfo *info, const char *key, int64_t *out)
+{
+    const char *value = lb_vmcoreinfo_get(info, key);
+    char *end;
+    long long n;
+
+    if (!value || !*value)
+        return -1;
+    errno = 0;
+    n = strtoll(value, &end, 10);
+    if (errno || *end != '\0')
+        return -1;
+    *out = n;
+    return 0;
+}

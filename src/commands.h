@@ -11,6 +11,7 @@ int cmd_initramfs(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_dmesg(int argc, char **argv);
 
 /* The capture as PID 1 in the crash kernel; never returns. */
 void capture_as_init(void) __attribute__((noreturn));

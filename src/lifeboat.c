@@ -31,6 +31,7 @@ static const struct command commands[] = {
     {"capture", cmd_capture,
      "save /proc/vmcore to the configured targets (the crash kernel's job)"},
     {"save", cmd_save, "write a dump from /proc/vmcore or a dump file to a file"},
+    {"dmesg", cmd_dmesg, "print the kernel log saved in a dump"},
     {"info", cmd_info, "describe a dump: kernel release, crash time, memory, CPUs"},
 };
 

@@ -19,6 +19,7 @@
 
 #include "capture.h"
 #include "dumpdir.h"
+#include "kernel_log.h"
 #include "lbdump.h"
 #include "metadata.h"
 #include "mount.h"
@@ -60,6 +61,44 @@ static void read_facts(struct lb_source *src, const struct config *cfg, struct c
     }
 }
 
+/*
+ * The kernel log goes first: it is small, it is what most people read first,
+ * and it is what is left if the dump itself cannot be finished.
+ */
+static void write_kernel_log(struct lb_source *src, int dir_fd, struct metadata *m)
+{
+    static char why[600];
+    struct lb_log_stats stats = {0};
+    struct lb_error err = {""};
+    int fd = openat(dir_fd, "dmesg.txt", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int r;
+
+    if (!f) {
+        snprintf(why, sizeof(why), "cannot create dmesg.txt: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    } else {
+        r = kernel_log_write(src, f, &stats, &err);
+        if (fflush(f) != 0 || fsync(fd) != 0) {
+            snprintf(err.msg, sizeof(err.msg), "writing dmesg.txt: %s", strerror(errno));
+            r = -1;
+        }
+        fclose(f);
+        if (r < 0)
+            snprintf(why, sizeof(why), "kernel log: %s", err.msg);
+        else
+            why[0] = '\0';
+    }
+    m->log_records = stats.records;
+    m->log_error = why[0] ? why : NULL;
+    if (why[0])
+        fprintf(stderr, "lifeboat: %s\n", why);
+    else
+        fprintf(stderr, "lifeboat: kernel log saved (%llu records)\n",
+                (unsigned long long)stats.records);
+}
+
 /* Writes the dump into an open dump directory; returns the outcome. */
 static enum capture_outcome write_dump_dir(struct lb_source *src, const struct crash_facts *f,
                                            struct dumpdir *d)
@@ -77,6 +116,7 @@ static enum capture_outcome write_dump_dir(struct lb_source *src, const struct c
     int fd, r;
     double t0;
 
+    write_kernel_log(src, d->fd, &m);
     if (metadata_write(d->fd, &m) < 0)
         fprintf(stderr, "lifeboat: warning: cannot write metadata.json: %s\n", strerror(errno));
     fd = openat(d->fd, "vmcore", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

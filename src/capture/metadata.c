@@ -10,30 +10,13 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "metadata.h"
-
-static void json_string(FILE *f, const char *s)
-{
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p >= 0x7f)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
 
 static void json_field(FILE *f, const char *key, const char *value, int last)
 {
     fprintf(f, "  \"%s\": ", key);
-    json_string(f, value);
+    json_cstring(f, value);
     fputs(last ? "\n" : ",\n", f);
 }
 
@@ -67,6 +50,8 @@ int metadata_write(int dir_fd, const struct metadata *m)
             (unsigned long long)m->pages_total, (unsigned long long)m->pages_zero,
             (unsigned long long)m->pages_unreadable);
     fprintf(f, "  \"seconds\": {\"dump\": %.3f},\n", m->seconds_dump);
+    fprintf(f, "  \"log_records\": %llu,\n", (unsigned long long)m->log_records);
+    json_field(f, "log_error", m->log_error, 0);
     json_field(f, "error", m->error, 1);
     fputs("}\n", f);
     r = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -1;

@@ -18,7 +18,9 @@ struct metadata {
     uint64_t bytes_written;
     uint64_t pages_total, pages_zero, pages_unreadable;
     double seconds_dump;
-    const char *error; /* why the dump is incomplete, or NULL */
+    uint64_t log_records;  /* records saved in dmesg.txt */
+    const char *log_error; /* why the log could not be saved, or NULL */
+    const char *error;     /* why the dump is incomplete, or NULL */
 };
 
 /* Writes metadata.json in dir_fd through a temporary file and rename. */

@@ -5,13 +5,14 @@
 # mounting it) and prove the dump is the guest's memory.
 #
 # Environment: KERNEL_PACKAGE (default linux-image-cloud-amd64), CRASHKERNEL
-# (default 160M), GUEST_MEM in MiB (default 1024).
+# (default 160M), GUEST_MEM in MiB (default 1024).  log_buf_len=1M puts the
+# printk ring in the direct map, so reading it walks the page tables.
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
 CRASHKERNEL=${CRASHKERNEL:-160M}
 work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
 failures=0
 check() { # check DESCRIPTION COMMAND...
     local what=$1; shift
@@ -28,7 +29,7 @@ log "kernel $KERNEL_RELEASE, crashkernel=$CRASHKERNEL, ${GUEST_MEM:-1024} MiB gu
 make_disk "$work/disk.img" 4G LBDUMP
 build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash"
 seed=$((RANDOM * 65536 + RANDOM + 1))
-run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=$CRASHKERNEL lbtest.seed=$seed" \
+run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=$CRASHKERNEL lbtest.seed=$seed log_buf_len=1M" \
     -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
     true
 log "guest ran ${GUEST_SECONDS:-?} s"
@@ -44,10 +45,12 @@ check "exactly one dump directory, named <date>-<time>-<host>" \
 dir=/crash/$(printf '%s\n' "$dirs" | head -n1)
 fetch_file "$work/disk.img" "$dir/vmcore" "$work/vmcore" || true
 fetch_file "$work/disk.img" "$dir/metadata.json" "$work/metadata.json" || true
+fetch_file "$work/disk.img" "$dir/dmesg.txt" "$work/dmesg-saved.txt" || true
 check "metadata.json says complete, with the guest's kernel release" python3 -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["status"] == "complete", m
+assert m["log_records"] > 100 and m["log_error"] is None, m
 assert m["kernel_release"] == sys.argv[2], m
 ' "$work/metadata.json" "$KERNEL_RELEASE"
 check "every pattern page is at its frame in the dump" \
@@ -63,6 +66,19 @@ check "lifeboat info reports the release and both CPUs" bash -c '
     "$LIFEBOAT_BIN" "$work/vmcore" "$work/info.txt" "$KERNEL_RELEASE"
 check "vmcore-dmesg (kexec-tools) reads the dump and finds the sysrq crash" bash -c '
     vmcore-dmesg "$1" > "$2" && grep -q "sysrq: Trigger a crash" "$2"' _ "$work/vmcore" "$work/dmesg.txt"
+check "lifeboat dmesg is byte-identical to vmcore-dmesg" bash -c '
+    "$1" dmesg "$2" > "$3" && cmp "$3" "$4"' _ "$LIFEBOAT_BIN" "$work/vmcore" "$work/lb-dmesg.txt" \
+    "$work/dmesg.txt"
+check "the capture saved dmesg.txt, identical to vmcore-dmesg of the dump" \
+    cmp "$work/dmesg-saved.txt" "$work/dmesg.txt"
+check "lifeboat dmesg --json has one valid record per line, ending with the panic" python3 -c '
+import json, subprocess, sys
+lines = subprocess.run([sys.argv[1], "dmesg", "--json", sys.argv[2]], check=True,
+                       capture_output=True, text=True).stdout.splitlines()
+recs = [json.loads(l) for l in lines]
+assert len(recs) > 100 and all(a["seq"] < b["seq"] for a, b in zip(recs, recs[1:]))
+assert any("Kernel panic - not syncing: sysrq triggered crash" in r["text"] for r in recs)
+' "$LIFEBOAT_BIN" "$work/vmcore"
 
 [ $failures -eq 0 ] || { log "serial log tail:"; tail -n 40 "$work/serial.log" >&2; }
 exit $((failures > 0))

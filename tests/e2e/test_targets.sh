@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
 work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
 failures=0
 check() {
     local what=$1; shift

@@ -38,6 +38,13 @@ static void vmcoreinfo_parses_keys_and_numbers(void **state)
     assert_null(lb_vmcoreinfo_get(info, "bogus line"));
     assert_null(lb_vmcoreinfo_get(info, "MISSING"));
     lb_vmcoreinfo_free(info);
+    /* a kernel loaded below 16 MiB has a negative phys_base */
+    assert_int_equal(lb_vmcoreinfo_parse("NUMBER(phys_base)=-14680064\n", 27, &info, &err), 0);
+    int64_t base;
+    assert_int_equal(lb_vmcoreinfo_get_s64(info, "NUMBER(phys_base)", &base), 0);
+    assert_int_equal(base, -14680064);
+    assert_int_equal(lb_vmcoreinfo_get_u64(info, "NUMBER(phys_base)", 10, &v), -1);
+    lb_vmcoreinfo_free(info);
 }
 
 static void vmcoreinfo_rejects_empty_text(void **state)

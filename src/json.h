@@ -1,0 +1,15 @@
+/*
+ * json.h - writing JSON strings from bytes that may come from a crashed kernel.
+ */
+#ifndef LIFEBOAT_JSON_H
+#define LIFEBOAT_JSON_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Writes len bytes as a JSON string; control bytes and bytes >= 0x7f become \u00XX. */
+void json_string(FILE *f, const char *s, size_t len);
+/* The same for a NUL-terminated string; NULL is written as null. */
+void json_cstring(FILE *f, const char *s);
+
+#endif

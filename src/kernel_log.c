@@ -1,0 +1,48 @@
+/*
+ * kernel_log.c - glue between a dump source and the engine's log walker.
+ */
+#include <stdlib.h>
+
+#include "kernel_log.h"
+
+int kernel_log_walk(struct lb_source *src, lb_log_fn fn, void *ctx, struct lb_log_stats *stats,
+                    struct lb_error *err)
+{
+    struct lb_kernel *k;
+    int r;
+
+    if (lb_kernel_open(src, &k, err) < 0)
+        return -1;
+    r = lb_log_walk(k, fn, ctx, stats, err);
+    lb_kernel_close(k);
+    return r;
+}
+
+struct text_out {
+    FILE *out;
+    char *line;
+};
+
+static int write_line(void *ctx, const struct lb_log_record *rec)
+{
+    struct text_out *t = ctx;
+    size_t n = lb_log_format(rec, t->line);
+
+    return fwrite(t->line, 1, n, t->out) == n ? 0 : -1;
+}
+
+int kernel_log_write(struct lb_source *src, FILE *out, struct lb_log_stats *stats,
+                     struct lb_error *err)
+{
+    /* the longest line: timestamp, 65535 bytes each escaped to 4, newline */
+    struct text_out t = {out, malloc(32 + 4 * 65536)};
+    int r;
+
+    if (!t.line) {
+        lb_error_set(err, "out of memory");
+        return -1;
+    }
+    r = kernel_log_walk(src, write_line, &t, stats, err);
+    free(t.line);
+    return r;
+}
