@@ -5,93 +5,24 @@
  * kernel from data the crashed kernel left (the elfcorehdr), so they are as
  * untrusted as the memory they describe.  Each header is checked against the
  * file before it is believed: segments must lie inside the file, counts are
- * capped, and sums are done where they cannot overflow.
+ * capped, and sums are done where they cannot overflow.  A file cut short
+ * keeps what it has; the rest reads as unreadable.
  */
 #include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "lbdump.h"
+#include "source.h"
 
 enum {
     MAX_PHDRS = 1 << 20,  /* a 64 TB machine with holes stays far below */
     MAX_NOTES = 64 << 20, /* per-CPU notes of 8192 CPUs fit in 4 MB */
 };
 
-struct lb_source {
-    int fd;
-    char *path;
-    uint64_t file_size;
-    struct lb_segment *segments;
-    size_t nsegments;
-    uint8_t *notes;
-    size_t notes_len;
-};
-
-static int full_pread(int fd, void *buf, size_t len, uint64_t offset)
-{
-    uint8_t *p = buf;
-
-    while (len > 0) {
-        ssize_t n = pread(fd, p, len, (off_t)offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n == 0 ? -2 : -1;
-        p += n;
-        len -= (size_t)n;
-        offset += (uint64_t)n;
-    }
-    return 0;
-}
-
-int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,
-                    struct lb_error *err)
-{
-    int r = full_pread(src->fd, buf, len, offset);
-
-    if (r == -2)
-        lb_error_set(err, "%s: unexpected end of file reading %zu bytes at offset %llu", src->path,
-                     len, (unsigned long long)offset);
-    else if (r < 0)
-        lb_error_set(err, "%s: read of %zu bytes at offset %llu: %s", src->path, len,
-                     (unsigned long long)offset, strerror(errno));
-    return r < 0 ? -1 : 0;
-}
-
-static int file_size(int fd, const char *path, uint64_t *size, struct lb_error *err)
-{
-    struct stat st;
-
-    if (fstat(fd, &st) < 0) {
-        lb_error_set(err, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (S_ISBLK(st.st_mode)) {
-        if (ioctl(fd, BLKGETSIZE64, size) < 0) {
-            lb_error_set(err, "%s: cannot get device size: %s", path, strerror(errno));
-            return -1;
-        }
-        return 0;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        lb_error_set(err, "%s: not a regular file or block device", path);
-        return -1;
-    }
-    *size = (uint64_t)st.st_size;
-    return 0;
-}
-
 static int check_ehdr(const Elf64_Ehdr *eh, const char *path, struct lb_error *err)
 {
     if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
-        lb_error_set(err, "%s: not an ELF file (bad magic at offset 0)", path);
+        lb_error_set(err, "%s: not a dump: no ELF or kdump signature at offset 0", path);
         return -1;
     }
     if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB) {
@@ -134,7 +65,8 @@ static int phdr_count(struct lb_source *src, const Elf64_Ehdr *eh, uint64_t *cou
     return 0;
 }
 
-static int add_note(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at, struct lb_error *err)
+static int add_note(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at,
+                    struct lb_error *err)
 {
     uint64_t padded = (ph->p_filesz + 3) & ~(uint64_t)3;
     uint8_t *grown;
@@ -194,6 +126,8 @@ static int add_segment(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at,
         seg->file_size = src->file_size - ph->p_offset;
     else
         seg->file_size = ph->p_filesz;
+    if (seg->file_size < ph->p_filesz)
+        src->incomplete = 1;
     src->nsegments++;
     return 0;
 }
@@ -246,57 +180,6 @@ static int read_headers(struct lb_source *src, struct lb_error *err)
     return 0;
 }
 
-int lb_source_open(const char *path, struct lb_source **out, struct lb_error *err)
-{
-    struct lb_source *src = calloc(1, sizeof(*src));
-
-    if (!src || !(src->path = strdup(path))) {
-        free(src);
-        lb_error_set(err, "%s: out of memory", path);
-        return -1;
-    }
-    src->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (src->fd < 0) {
-        lb_error_set(err, "%s: %s", path, strerror(errno));
-        lb_source_close(src);
-        return -1;
-    }
-    if (file_size(src->fd, path, &src->file_size, err) < 0 || read_headers(src, err) < 0) {
-        lb_source_close(src);
-        return -1;
-    }
-    *out = src;
-    return 0;
-}
-
-void lb_source_close(struct lb_source *src)
-{
-    if (!src)
-        return;
-    if (src->fd >= 0)
-        close(src->fd);
-    free(src->segments);
-    free(src->notes);
-    free(src->path);
-    free(src);
-}
-
-size_t lb_source_segment_count(const struct lb_source *src)
-{
-    return src->nsegments;
-}
-
-const struct lb_segment *lb_source_segment(const struct lb_source *src, size_t index)
-{
-    return index < src->nsegments ? &src->segments[index] : NULL;
-}
-
-const uint8_t *lb_source_notes(const struct lb_source *src, size_t *len)
-{
-    *len = src->notes_len;
-    return src->notes;
-}
-
 static const struct lb_segment *segment_of(const struct lb_source *src, uint64_t phys)
 {
     for (size_t i = 0; i < src->nsegments; i++) {
@@ -307,31 +190,66 @@ static const struct lb_segment *segment_of(const struct lb_source *src, uint64_t
     return NULL;
 }
 
-int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t len,
-                        struct lb_error *err)
+/*
+ * One frame, from every segment that overlaps it: segments need not start or
+ * end on a page boundary (firmware memory maps do not), and the parts of the
+ * frame outside them read as zeros.
+ */
+static void read_one(struct lb_source *src, uint64_t pfn, uint8_t *buf, uint8_t *status)
 {
-    uint8_t *p = buf;
+    uint64_t start = pfn << LB_PAGE_SHIFT, end = start + LB_PAGE_SIZE;
+    struct lb_error ignored;
+    int found = 0, failed = 0;
 
-    while (len > 0) {
-        const struct lb_segment *s = segment_of(src, phys);
-        uint64_t in_seg, chunk, in_file;
+    memset(buf, 0, LB_PAGE_SIZE);
+    for (size_t i = 0; i < src->nsegments; i++) {
+        const struct lb_segment *s = &src->segments[i];
+        uint64_t seg_end = s->phys_addr + s->mem_size, from, to, file_end;
 
-        if (!s) {
-            lb_error_set(err, "%s: physical address 0x%llx is not in the dump", src->path,
-                         (unsigned long long)phys);
-            return -1;
-        }
-        in_seg = phys - s->phys_addr;
-        chunk = s->mem_size - in_seg < len ? s->mem_size - in_seg : len;
-        in_file = in_seg < s->file_size ? s->file_size - in_seg : 0;
-        if (in_file > chunk)
-            in_file = chunk;
-        if (in_file && lb_source_pread(src, p, in_file, s->file_offset + in_seg, err) < 0)
-            return -1;
-        memset(p + in_file, 0, chunk - in_file);
-        p += chunk;
-        phys += chunk;
-        len -= chunk;
+        if (s->phys_addr >= end || seg_end <= start)
+            continue;
+        found = 1;
+        from = s->phys_addr > start ? s->phys_addr : start;
+        to = seg_end < end ? seg_end : end;
+        /* Past the file size of a whole dump the ELF rules say zeros; of a cut one, nothing. */
+        file_end = s->phys_addr + s->file_size;
+        if (to > file_end && src->incomplete)
+            failed = 1;
+        if (to > file_end)
+            to = file_end > from ? file_end : from;
+        if (to > from && lb_source_pread(src, buf + (from - start), to - from,
+                                         s->file_offset + (from - s->phys_addr), &ignored) < 0)
+            failed = 1;
+        if (!failed && to - from == LB_PAGE_SIZE)
+            break;
     }
-    return 0;
+    *status = !found ? LB_PAGE_EXCLUDED : failed ? LB_PAGE_FAILED : LB_PAGE_OK;
+}
+
+/* Pages that lie in one segment and in the file are read with one pread. */
+static void elf_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,
+                           uint8_t *status)
+{
+    uint64_t phys = pfn << LB_PAGE_SHIFT;
+    const struct lb_segment *s = segment_of(src, phys);
+    struct lb_error ignored;
+
+    if (n > 1 && s && phys - s->phys_addr <= s->file_size &&
+        s->file_size - (phys - s->phys_addr) >= n * (uint64_t)LB_PAGE_SIZE &&
+        lb_source_pread(src, buf, n * LB_PAGE_SIZE, s->file_offset + (phys - s->phys_addr),
+                        &ignored) == 0) {
+        memset(status, LB_PAGE_OK, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        read_one(src, pfn + i, buf + i * LB_PAGE_SIZE, &status[i]);
+}
+
+static const struct lb_source_ops elf_ops = {.read_pages = elf_read_pages};
+
+int lb_elf_open(struct lb_source *src, struct lb_error *err)
+{
+    src->ops = &elf_ops;
+    src->format = "elf";
+    return read_headers(src, err);
 }

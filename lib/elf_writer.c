@@ -1,12 +1,11 @@
 /*
- * elf_writer.c - writes a source as an ELF core, streamed.
+ * elf_writer.c - writes a dump as an ELF core.
  *
  * The output is what gdb, crash and drgn open: one PT_NOTE with the source's
- * notes (VMCOREINFO, registers) and the source's PT_LOADs, each page-aligned.
- * Memory is copied through one fixed buffer, so the writer uses the same few
- * megabytes whether the machine had 1 GB or 4 TB.  All-zero pages are left as
- * holes when the output is a regular file: the file reads the same, takes no
- * disk space for them, and the capture does not pay to write them.
+ * notes (VMCOREINFO, registers) and the source's PT_LOADs, each page-aligned
+ * in the file.  Frames left out by -d, and zero frames, are not written: in a
+ * regular file they are holes and read as zeros; on a block device, which
+ * has no holes, zeros are written.
  */
 #include <elf.h>
 #include <errno.h>
@@ -14,116 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lbdump.h"
-
-enum { COPY_CHUNK = 1 << 20, PAGE = 4096, PROGRESS_EVERY = 64 << 20 };
-
-struct copy {
-    struct lb_source *src;
-    int fd;
-    const struct lb_write_options *opts;
-    struct lb_write_stats *stats;
-    uint8_t *buf;
-    struct lb_progress progress;
-    uint64_t next_report;
-};
+#include "pipeline.h"
 
 static uint64_t page_align(uint64_t n)
 {
-    return (n + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-}
-
-static int is_zero(const uint8_t *p, size_t len)
-{
-    return p[0] == 0 && memcmp(p, p + 1, len - 1) == 0;
-}
-
-static int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
-{
-    const uint8_t *p = buf;
-
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, (off_t)offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            lb_error_set(err, "write of %zu bytes at output offset %llu: %s", len,
-                         (unsigned long long)offset, n < 0 ? strerror(errno) : "no progress");
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-        offset += (uint64_t)n;
-    }
-    return 0;
-}
-
-/* Reads a chunk; where the whole read fails, retries page by page and zeroes the bad pages. */
-static void read_chunk(struct copy *c, uint64_t offset, size_t len)
-{
-    struct lb_error ignored;
-
-    if (lb_source_pread(c->src, c->buf, len, offset, &ignored) == 0)
-        return;
-    for (size_t at = 0; at < len; at += PAGE) {
-        size_t n = len - at < PAGE ? len - at : PAGE;
-        if (lb_source_pread(c->src, c->buf + at, n, offset + at, &ignored) < 0) {
-            memset(c->buf + at, 0, n);
-            c->stats->pages_unreadable++;
-        }
-    }
-}
-
-/* Writes the chunk's pages, skipping runs of zero pages when holes are allowed. */
-static int write_chunk(struct copy *c, uint64_t out_offset, size_t len, struct lb_error *err)
-{
-    size_t run_start = 0, at;
-
-    for (at = 0; at < len; at += PAGE) {
-        size_t n = len - at < PAGE ? len - at : PAGE;
-        int zero = is_zero(c->buf + at, n);
-
-        c->stats->pages_total++;
-        c->stats->pages_zero += zero;
-        if (zero && c->opts->sparse) {
-            if (at > run_start && full_pwrite(c->fd, c->buf + run_start, at - run_start,
-                                              out_offset + run_start, err) < 0)
-                return -1;
-            c->stats->bytes_written += at - run_start;
-            run_start = at + n;
-        }
-    }
-    if (len > run_start) {
-        if (full_pwrite(c->fd, c->buf + run_start, len - run_start, out_offset + run_start, err) <
-            0)
-            return -1;
-        c->stats->bytes_written += len - run_start;
-    }
-    return 0;
-}
-
-static void report(struct copy *c, int force)
-{
-    if (!c->opts->progress || (!force && c->progress.bytes_done < c->next_report))
-        return;
-    c->opts->progress(c->opts->progress_ctx, &c->progress);
-    c->next_report = c->progress.bytes_done + PROGRESS_EVERY;
-}
-
-static int copy_segment(struct copy *c, const struct lb_segment *seg, uint64_t out_offset,
-                        struct lb_error *err)
-{
-    for (uint64_t done = 0; done < seg->file_size;) {
-        size_t len = seg->file_size - done < COPY_CHUNK ? seg->file_size - done : COPY_CHUNK;
-
-        read_chunk(c, seg->file_offset + done, len);
-        if (write_chunk(c, out_offset + done, len, err) < 0)
-            return -1;
-        done += len;
-        c->progress.bytes_done += len;
-        report(c, 0);
-    }
-    return 0;
+    return (n + LB_PAGE_SIZE - 1) & ~(uint64_t)(LB_PAGE_SIZE - 1);
 }
 
 static int write_headers(struct lb_source *src, int fd, uint64_t data_start, size_t nseg,
@@ -153,7 +47,6 @@ static int write_headers(struct lb_source *src, int fd, uint64_t data_start, siz
 
         eh.e_shoff = sh_at;
         eh.e_shentsize = sizeof(Elf64_Shdr);
-        eh.e_shnum = 0;
         if (full_pwrite(fd, &sh0, sizeof(sh0), sh_at, err) < 0)
             return -1;
     }
@@ -168,8 +61,7 @@ static int write_headers(struct lb_source *src, int fd, uint64_t data_start, siz
                          .p_vaddr = s->virt_addr,
                          .p_paddr = s->phys_addr,
                          .p_filesz = s->file_size,
-                         .p_memsz = s->mem_size,
-                         .p_align = 0};
+                         .p_memsz = s->mem_size};
         if (full_pwrite(fd, &ph, sizeof(ph), sizeof(eh) + (i + 1) * sizeof(ph), err) < 0)
             return -1;
         offset = page_align(offset + s->file_size);
@@ -177,43 +69,118 @@ static int write_headers(struct lb_source *src, int fd, uint64_t data_start, siz
     return notes_len ? full_pwrite(fd, notes, notes_len, notes_at, err) : 0;
 }
 
-int lb_write_elf(struct lb_source *src, int out_fd, const struct lb_write_options *opts,
-                 struct lb_write_stats *stats, struct lb_error *err)
+/*
+ * Writes bytes [from, to) of physical memory, taken from the batch that starts
+ * at frame pfn, to where the segment puts them; NULL data writes zeros.
+ */
+static int put(struct lb_pipe *p, int fd, const struct lb_segment *s, uint64_t out,
+               uint64_t pfn, uint64_t from, uint64_t to, const uint8_t *data, struct lb_error *err)
 {
-    static const struct lb_write_options defaults;
+    static const uint8_t zeros[LB_PAGE_SIZE];
+    uint64_t lo = s->phys_addr, hi = s->phys_addr + s->file_size;
+
+    from = from < lo ? lo : from;
+    to = to > hi ? hi : to;
+    if (to <= from)
+        return 0;
+    if (!data) {
+        for (uint64_t a = from; a < to; a += LB_PAGE_SIZE) {
+            size_t len = to - a < LB_PAGE_SIZE ? (size_t)(to - a) : LB_PAGE_SIZE;
+            if (full_pwrite(fd, zeros, len, out + (a - lo), err) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    p->stats->bytes_written += to - from;
+    return full_pwrite(fd, data + (from - (pfn << LB_PAGE_SHIFT)), to - from, out + (from - lo),
+                       err);
+}
+
+/* Writes the batch's kept frames, runs of them with one write. */
+static int write_batch(struct lb_pipe *p, int fd, const struct lb_segment *s, uint64_t out,
+                       uint64_t pfn, const uint8_t *cls, size_t n, struct lb_error *err)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        size_t run = 0;
+        uint64_t at = (pfn + i) << LB_PAGE_SHIFT;
+
+        if (cls[i] != LB_CLASS_KEEP || p->status[i] != LB_PAGE_OK) {
+            /* Frames not saved: a hole, or zeros where there can be no hole. */
+            if (!p->opts->sparse && put(p, fd, s, out, pfn, at, at + LB_PAGE_SIZE, NULL, err) < 0)
+                return -1;
+            i++;
+            continue;
+        }
+        while (i + run < n && cls[i + run] == LB_CLASS_KEEP && p->status[i + run] == LB_PAGE_OK)
+            run++;
+        if (put(p, fd, s, out, pfn, at, at + run * LB_PAGE_SIZE, p->data, err) < 0)
+            return -1;
+        i += run;
+    }
+    return 0;
+}
+
+static int copy_segment(struct lb_pipe *p, int fd, const struct lb_segment *s, uint64_t out,
+                        struct lb_error *err)
+{
+    uint64_t first, count;
+
+    segment_frames(s, &first, &count);
+    for (uint64_t w = 0; w < count; w += LB_WINDOW) {
+        size_t wn = count - w < LB_WINDOW ? (size_t)(count - w) : LB_WINDOW;
+
+        pipe_classify(p, first + w, wn);
+        for (size_t b = 0; b < wn; b += LB_BATCH) {
+            size_t n = wn - b < LB_BATCH ? wn - b : LB_BATCH;
+            uint64_t pfn = first + w + b;
+            uint8_t *cls = p->cls + b;
+
+            pipe_read(p, pfn, n, cls);
+            for (size_t i = 0; i < n; i++) {
+                /* Zero pages are holes, whatever -d says. */
+                if (p->status[i] == LB_PAGE_ZERO)
+                    p->status[i] = LB_PAGE_EXCLUDED;
+                p->stats->pages_class[cls[i]]++;
+                p->stats->pages_saved += cls[i] == LB_CLASS_KEEP && p->status[i] == LB_PAGE_OK;
+            }
+            if (write_batch(p, fd, s, out, pfn, cls, n, err) < 0)
+                return -1;
+            pipe_advance(p, n * LB_PAGE_SIZE);
+        }
+    }
+    return 0;
+}
+
+int write_elf(struct lb_pipe *p, int fd, struct lb_error *err)
+{
+    struct lb_source *src = p->src;
     size_t nseg = lb_source_segment_count(src), notes_len;
     uint64_t headers, offset;
-    struct copy c = {.src = src, .fd = out_fd, .opts = opts ? opts : &defaults, .stats = stats};
     int r = 0;
 
-    memset(stats, 0, sizeof(*stats));
     lb_source_notes(src, &notes_len);
     headers = sizeof(Elf64_Ehdr) + (nseg + 1) * sizeof(Elf64_Phdr) + notes_len;
     if (nseg + 1 >= PN_XNUM)
         headers += sizeof(Elf64_Shdr);
     offset = page_align(headers);
     for (size_t i = 0; i < nseg; i++)
-        c.progress.bytes_total += lb_source_segment(src, i)->file_size;
-    if (write_headers(src, out_fd, offset, nseg, err) < 0)
+        p->stats->pages_total += lb_source_segment(src, i)->file_size >> LB_PAGE_SHIFT;
+    if (write_headers(src, fd, offset, nseg, err) < 0)
         return -1;
-    c.buf = malloc(COPY_CHUNK);
-    if (!c.buf) {
-        lb_error_set(err, "out of memory for the copy buffer");
-        return -1;
-    }
     for (size_t i = 0; i < nseg && r == 0; i++) {
         const struct lb_segment *s = lb_source_segment(src, i);
-        r = copy_segment(&c, s, offset, err);
+        r = copy_segment(p, fd, s, offset, err);
         offset = page_align(offset + s->file_size);
     }
-    free(c.buf);
-    /* The last segment's end may be a hole: the size makes the file whole. */
-    if (r == 0 && opts && opts->sparse && ftruncate(out_fd, (off_t)offset) < 0) {
+    /* The end may be a hole: the size makes the file whole. */
+    if (r == 0 && p->opts->sparse && ftruncate(fd, (off_t)offset) < 0) {
         lb_error_set(err, "cannot extend the output to %llu bytes: %s", (unsigned long long)offset,
                      strerror(errno));
         r = -1;
     }
-    stats->output_size = offset;
-    report(&c, 1);
+    p->stats->output_size = offset;
+    p->stats->incomplete = r < 0;
     return r;
 }

@@ -26,20 +26,36 @@ void lb_error_set(struct lb_error *err, const char *fmt, ...) __attribute__((for
 
 /* ---- sources ---------------------------------------------------------- */
 
+#define LB_PAGE_SIZE 4096u /* x86_64 */
+#define LB_PAGE_SHIFT 12
+
 /* One loadable segment of the crashed machine's memory, as the source has it. */
 struct lb_segment {
     uint64_t phys_addr;   /* physical address of the first byte */
     uint64_t virt_addr;   /* kernel virtual address, or 0 where none */
-    uint64_t file_offset; /* where its bytes start in the source file */
-    uint64_t file_size;   /* bytes present in the file */
+    uint64_t file_offset; /* ELF: where its bytes start in the file */
+    uint64_t file_size;   /* ELF: bytes present in the file */
     uint64_t mem_size;    /* bytes of memory it describes (>= file_size) */
+};
+
+enum lb_page_status {
+    LB_PAGE_OK = 0,       /* read */
+    LB_PAGE_EXCLUDED = 1, /* not in the dump: filtered out, or outside every segment */
+    LB_PAGE_FAILED = 2,   /* in the dump but unreadable (I/O error, corrupt data) */
 };
 
 struct lb_source;
 
-/* Opens an ELF vmcore (/proc/vmcore, an ELF dump file, a raw device holding one). */
+/*
+ * Opens a dump: ELF (/proc/vmcore, ELF dump files, a raw device holding one)
+ * or kdump-compressed (makedumpfile's, QEMU's, lifeboat's), by its signature.
+ */
 int lb_source_open(const char *path, struct lb_source **out, struct lb_error *err);
 void lb_source_close(struct lb_source *src);
+
+const char *lb_source_format(const struct lb_source *src); /* "elf", "kdump" */
+/* The dump says of itself that it was cut short. */
+int lb_source_incomplete(const struct lb_source *src);
 
 size_t lb_source_segment_count(const struct lb_source *src);
 const struct lb_segment *lb_source_segment(const struct lb_source *src, size_t index);
@@ -47,11 +63,11 @@ const struct lb_segment *lb_source_segment(const struct lb_source *src, size_t i
 /* The source's ELF notes, concatenated, each 4-byte aligned as in a PT_NOTE. */
 const uint8_t *lb_source_notes(const struct lb_source *src, size_t *len);
 
-/* Reads len bytes of the source file at offset; a short file is an error. */
-int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,
-                    struct lb_error *err);
+/* Reads n pages from frame pfn on into buf (n * LB_PAGE_SIZE); status[i] per page. */
+void lb_source_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,
+                          uint8_t *status);
 
-/* Reads physical memory; fails if any byte is outside every segment. */
+/* Reads physical memory; fails naming the address if any page is not in the dump. */
 int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t len,
                         struct lb_error *err);
 
@@ -187,6 +203,47 @@ int lb_log_walk(struct lb_kernel *k, lb_log_fn fn, void *ctx, struct lb_log_stat
  */
 size_t lb_log_format(const struct lb_log_record *rec, char *out);
 
+/* ---- page classes: what -d excludes, read from struct page ------------ */
+
+enum lb_page_class {
+    LB_CLASS_KEEP = 0,
+    LB_CLASS_ZERO,          /* -d 1 */
+    LB_CLASS_CACHE,         /* -d 2: page cache without private data */
+    LB_CLASS_CACHE_PRIVATE, /* -d 4: page cache with private data */
+    LB_CLASS_USER,          /* -d 8: anonymous and hugetlbfs pages */
+    LB_CLASS_FREE,          /* -d 16: free pages in the buddy allocator */
+    LB_CLASS_HWPOISON,      /* always: memory the hardware reported bad */
+    LB_CLASS_OFFLINE,       /* always: pages logically offline (ballooned) */
+    LB_CLASS_COUNT
+};
+
+extern const char *const lb_page_class_names[LB_CLASS_COUNT];
+
+struct lb_classifier;
+
+/*
+ * Prepares to classify pages by walking the crashed kernel's struct pages
+ * (mem_section and vmemmap, as VMCOREINFO describes them).  dump_level is
+ * makedumpfile's -d mask.
+ */
+int lb_classifier_open(struct lb_kernel *k, unsigned dump_level, struct lb_classifier **out,
+                       struct lb_error *err);
+void lb_classifier_close(struct lb_classifier *c);
+/*
+ * Writes the class of frames start..start+n-1 to cls.  Calls going up the
+ * frame space carry a free block or huge page found in one window into the
+ * next; a call going back starts afresh.  A frame whose struct page cannot
+ * be read is kept.
+ */
+void lb_classify(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls);
+
+/* ---- codecs ----------------------------------------------------------- */
+
+enum lb_codec { LB_CODEC_NONE, LB_CODEC_ZSTD, LB_CODEC_ZLIB, LB_CODEC_LZO };
+
+const char *lb_codec_name(enum lb_codec codec);
+int lb_codec_parse(const char *name, enum lb_codec *codec);
+
 /* ---- writers ---------------------------------------------------------- */
 
 struct lb_progress {
@@ -196,26 +253,38 @@ struct lb_progress {
 
 typedef void (*lb_progress_fn)(void *ctx, const struct lb_progress *progress);
 
+enum lb_format { LB_FORMAT_KDUMP, LB_FORMAT_ELF };
+
 struct lb_write_options {
-    int sparse;              /* output is a regular file: leave zero pages as holes */
+    enum lb_format format;
+    unsigned dump_level;     /* makedumpfile's -d mask: 1 zero, 2 cache, 4 private, 8 user, 16 free */
+    enum lb_codec codec;     /* kdump only */
+    int codec_level;         /* 0: the codec's fast default */
+    int threads;             /* compression workers; 0 or 1: none */
+    int sparse;              /* the output is a regular file: unwritten ranges may be holes */
     lb_progress_fn progress; /* called now and then; may be NULL */
     void *progress_ctx;
 };
 
 struct lb_write_stats {
-    uint64_t bytes_written;    /* data bytes actually written */
-    uint64_t output_size;      /* size of the file written */
-    uint64_t pages_total;      /* pages of memory copied */
-    uint64_t pages_zero;       /* of those, all-zero pages */
-    uint64_t pages_unreadable; /* pages the source could not give: left as zeros */
+    uint64_t output_size;   /* size of the file written */
+    uint64_t bytes_written; /* bytes actually written */
+    uint64_t pages_total;   /* frames of memory the source describes */
+    uint64_t pages_saved;   /* frames whose content is in the output */
+    uint64_t pages_class[LB_CLASS_COUNT]; /* frames by class; [LB_CLASS_KEEP] are kept */
+    uint64_t pages_unreadable;            /* frames the source could not give */
+    int incomplete;                       /* the output was cut short */
+    char filter_note[256]; /* why -d could not use struct pages, or "" */
 };
 
 /*
- * Writes src as an ELF core to out_fd, streamed with a fixed-size buffer:
- * memory use does not depend on the size of the source.  Unreadable pages
- * are counted, left as zeros, and do not stop the dump.
+ * Writes src to out_fd in the chosen format, filtered by dump_level, streamed
+ * a window of frames at a time: memory use does not depend on the size of the
+ * source.  Frames the source cannot give are counted and left out.  On a
+ * write error the output is finished as far as it got and marked incomplete
+ * (kdump) or left with holes (ELF), and the error is returned.
  */
-int lb_write_elf(struct lb_source *src, int out_fd, const struct lb_write_options *opts,
-                 struct lb_write_stats *stats, struct lb_error *err);
+int lb_write(struct lb_source *src, int out_fd, const struct lb_write_options *opts,
+             struct lb_write_stats *stats, struct lb_error *err);
 
 #endif

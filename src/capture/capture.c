@@ -24,6 +24,7 @@
 #include "metadata.h"
 #include "mount.h"
 #include "progress.h"
+#include "save_report.h"
 
 struct crash_facts {
     char release[65];
@@ -59,6 +60,18 @@ static void read_facts(struct lb_source *src, const struct config *cfg, struct c
         int usable = uname(&u) == 0 && u.nodename[0] && strcmp(u.nodename, "(none)") != 0;
         snprintf(f->hostname, sizeof(f->hostname), "%s", usable ? u.nodename : "unknown");
     }
+}
+
+static struct lb_write_options dump_options(const struct config *cfg, struct progress_state *prog)
+{
+    struct lb_write_options opts = {.format = cfg->format,
+                                    .dump_level = cfg->dump_level,
+                                    .codec = cfg->codec,
+                                    .threads = (int)sysconf(_SC_NPROCESSORS_ONLN),
+                                    .sparse = 1,
+                                    .progress = progress_print,
+                                    .progress_ctx = prog};
+    return opts;
 }
 
 /*
@@ -101,10 +114,10 @@ static void write_kernel_log(struct lb_source *src, int dir_fd, struct metadata 
 
 /* Writes the dump into an open dump directory; returns the outcome. */
 static enum capture_outcome write_dump_dir(struct lb_source *src, const struct crash_facts *f,
-                                           struct dumpdir *d)
+                                           const struct config *cfg, struct dumpdir *d)
 {
     struct progress_state prog;
-    struct lb_write_options opts = {.sparse = 1, .progress = progress_print, .progress_ctx = &prog};
+    struct lb_write_options opts = dump_options(cfg, &prog);
     struct lb_write_stats stats = {0};
     struct lb_error err = {""};
     struct metadata m = {.status = "writing",
@@ -112,7 +125,7 @@ static enum capture_outcome write_dump_dir(struct lb_source *src, const struct c
                          .release = f->release[0] ? f->release : NULL,
                          .crash_time = f->crash_time,
                          .dump_file = "vmcore",
-                         .format = "elf"};
+                         .opts = &opts};
     int fd, r;
     double t0;
 
@@ -126,24 +139,21 @@ static enum capture_outcome write_dump_dir(struct lb_source *src, const struct c
     }
     progress_start(&prog, "vmcore");
     t0 = monotonic_seconds();
-    r = lb_write_elf(src, fd, &opts, &stats, &err);
+    r = lb_write(src, fd, &opts, &stats, &err);
     if (fsync(fd) < 0 && r == 0) {
         snprintf(err.msg, sizeof(err.msg), "fsync of vmcore: %s", strerror(errno));
         r = -1;
     }
     close(fd);
     m.seconds_dump = monotonic_seconds() - t0;
-    m.dump_bytes = stats.output_size;
-    m.bytes_written = stats.bytes_written;
-    m.pages_total = stats.pages_total;
-    m.pages_zero = stats.pages_zero;
-    m.pages_unreadable = stats.pages_unreadable;
+    m.stats = &stats;
+    save_report(stderr, &opts, &stats);
     if (r < 0) {
         fprintf(stderr, "lifeboat: dump incomplete: %s\n", err.msg);
         m.error = err.msg;
-    } else if (stats.pages_unreadable) {
-        fprintf(stderr, "lifeboat: %llu pages could not be read and are saved as zeros\n",
-                (unsigned long long)stats.pages_unreadable);
+    } else if (stats.incomplete) {
+        m.error = "some frames could not be read";
+        r = -1;
     }
     m.status = r < 0 ? "incomplete" : "complete";
     if (metadata_write(d->fd, &m) < 0)
@@ -152,7 +162,7 @@ static enum capture_outcome write_dump_dir(struct lb_source *src, const struct c
 }
 
 static enum capture_outcome save_into_directory(struct lb_source *src, const struct crash_facts *f,
-                                                const char *dir)
+                                                const struct config *cfg, const char *dir)
 {
     struct dumpdir d;
     enum capture_outcome outcome;
@@ -163,7 +173,7 @@ static enum capture_outcome save_into_directory(struct lb_source *src, const str
         dumpdir_close(&d);
         return CAPTURE_FAILED;
     }
-    outcome = write_dump_dir(src, f, &d);
+    outcome = write_dump_dir(src, f, cfg, &d);
     if (dumpdir_finish(&d, outcome == CAPTURE_COMPLETE) < 0)
         fprintf(stderr, "lifeboat: cannot rename %s/%s: %s\n", dir, d.temp, strerror(errno));
     else
@@ -173,10 +183,11 @@ static enum capture_outcome save_into_directory(struct lb_source *src, const str
     return outcome;
 }
 
-static enum capture_outcome save_to_raw(struct lb_source *src, const char *device)
+static enum capture_outcome save_to_raw(struct lb_source *src, const struct config *cfg,
+                                        const char *device)
 {
     struct progress_state prog;
-    struct lb_write_options opts = {.sparse = 0, .progress = progress_print, .progress_ctx = &prog};
+    struct lb_write_options opts = dump_options(cfg, &prog);
     struct lb_write_stats stats;
     struct lb_error err;
     int fd = open(device, O_WRONLY | O_EXCL | O_CLOEXEC);
@@ -186,8 +197,9 @@ static enum capture_outcome save_to_raw(struct lb_source *src, const char *devic
         fprintf(stderr, "lifeboat: cannot open %s: %s\n", device, strerror(errno));
         return CAPTURE_FAILED;
     }
+    opts.sparse = 0; /* a device has no holes: what is not written is stale data */
     progress_start(&prog, device);
-    r = lb_write_elf(src, fd, &opts, &stats, &err);
+    r = lb_write(src, fd, &opts, &stats, &err);
     if (fsync(fd) < 0 && r == 0) {
         snprintf(err.msg, sizeof(err.msg), "fsync: %s", strerror(errno));
         r = -1;
@@ -203,7 +215,8 @@ static enum capture_outcome save_to_raw(struct lb_source *src, const char *devic
 }
 
 static enum capture_outcome save_to_fs(struct lb_source *src, const struct crash_facts *f,
-                                       const struct target *t, const char *mountpoint)
+                                       const struct config *cfg, const struct target *t,
+                                       const char *mountpoint)
 {
     char why[512], dir[512];
     enum capture_outcome outcome;
@@ -215,7 +228,7 @@ static enum capture_outcome save_to_fs(struct lb_source *src, const struct crash
     snprintf(dir, sizeof(dir), "%s%s", mountpoint, t->path);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", dir, strerror(errno));
-    outcome = save_into_directory(src, f, dir);
+    outcome = save_into_directory(src, f, cfg, dir);
     sync();
     if (umount(mountpoint) < 0)
         fprintf(stderr, "lifeboat: warning: cannot unmount %s: %s\n", mountpoint, strerror(errno));
@@ -230,18 +243,18 @@ static enum capture_outcome save_to_target(struct lb_source *src, const struct c
     char mountpoint[300];
 
     if (t->kind == TARGET_DIR)
-        return save_into_directory(src, f, t->path);
+        return save_into_directory(src, f, cfg, t->path);
     if (wait_for_device(t->device, cfg->device_timeout) < 0) {
         fprintf(stderr, "lifeboat: target %s did not appear within %u s\n", t->device,
                 cfg->device_timeout);
         return CAPTURE_FAILED;
     }
     if (t->kind == TARGET_RAW)
-        return save_to_raw(src, t->device);
+        return save_to_raw(src, cfg, t->device);
     if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
     snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, i);
-    return save_to_fs(src, f, t, mountpoint);
+    return save_to_fs(src, f, cfg, t, mountpoint);
 }
 
 enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_path,

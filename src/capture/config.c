@@ -10,6 +10,9 @@
  *     hostname web-17                   # name used in the dump directory
  *     device-timeout 30                 # seconds to wait for a target device
  *     cmdline-append console=ttyS0      # added to the capture kernel's command line
+ *     format kdump                      # or elf
+ *     dump-level 31                     # pages left out, as makedumpfile -d
+ *     codec zstd                        # or zlib, lzo, none
  *
  * The same text travels inside the capture initramfs, so the parser runs in
  * the crash kernel as well: it is strict, bounded and reports the line.
@@ -44,6 +47,9 @@ void config_defaults(struct config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->final_action = FINAL_REBOOT;
     cfg->device_timeout = 30;
+    cfg->format = LB_FORMAT_KDUMP;
+    cfg->dump_level = 31;
+    cfg->codec = LB_CODEC_ZSTD;
 }
 
 __attribute__((format(printf, 2, 3))) static int fail(struct parse *p, const char *fmt, ...)
@@ -148,6 +154,32 @@ static int parse_append(struct parse *p, const char *rest)
     return 0;
 }
 
+static int parse_dump(struct parse *p, char **w, int n)
+{
+    char *end;
+    unsigned long v;
+
+    if (n != 2)
+        return fail(p, "expected '%s VALUE'", w[0]);
+    if (strcmp(w[0], "format") == 0) {
+        if (strcmp(w[1], "kdump") && strcmp(w[1], "elf"))
+            return fail(p, "format '%s' is not kdump or elf", w[1]);
+        p->cfg->format = strcmp(w[1], "elf") == 0 ? LB_FORMAT_ELF : LB_FORMAT_KDUMP;
+        return 0;
+    }
+    if (strcmp(w[0], "codec") == 0) {
+        if (lb_codec_parse(w[1], &p->cfg->codec) < 0)
+            return fail(p, "codec '%s' is not zstd, zlib, lzo or none", w[1]);
+        return 0;
+    }
+    errno = 0;
+    v = strtoul(w[1], &end, 10);
+    if (errno || *end || w[1][0] == '-' || v > 31)
+        return fail(p, "dump-level '%s' is not a number from 0 to 31", w[1]);
+    p->cfg->dump_level = (unsigned)v;
+    return 0;
+}
+
 static int parse_line(struct parse *p, char *line)
 {
     char *w[MAX_WORDS], *save = NULL, *hash = strchr(line, '#');
@@ -170,6 +202,9 @@ static int parse_line(struct parse *p, char *line)
         return parse_final(p, w, n);
     if (strcmp(w[0], "device-timeout") == 0)
         return parse_timeout(p, w, n);
+    if (strcmp(w[0], "format") == 0 || strcmp(w[0], "codec") == 0 ||
+        strcmp(w[0], "dump-level") == 0)
+        return parse_dump(p, w, n);
     if (strcmp(w[0], "hostname") == 0) {
         if (n != 2 || strchr(w[1], '/'))
             return fail(p, "expected 'hostname NAME' (no '/')");
@@ -261,6 +296,9 @@ int config_format(const struct config *cfg, char *buf, size_t len)
     }
     EMIT("final-action %s\n", final_action_name(cfg->final_action));
     EMIT("device-timeout %u\n", cfg->device_timeout);
+    EMIT("format %s\n", cfg->format == LB_FORMAT_ELF ? "elf" : "kdump");
+    EMIT("dump-level %u\n", cfg->dump_level);
+    EMIT("codec %s\n", lb_codec_name(cfg->codec));
     if (cfg->hostname[0])
         EMIT("hostname %s\n", cfg->hostname);
     if (cfg->cmdline_append[0])

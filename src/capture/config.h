@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "lbdump.h"
+
 enum { CONFIG_MAX_TARGETS = 8 };
 
 enum target_kind {
@@ -30,6 +32,9 @@ struct config {
     char hostname[65];
     unsigned device_timeout; /* seconds to wait for a target device to appear */
     char cmdline_append[512];
+    enum lb_format format;
+    unsigned dump_level;
+    enum lb_codec codec;
 };
 
 void config_defaults(struct config *cfg);

@@ -43,12 +43,23 @@ int metadata_write(int dir_fd, const struct metadata *m)
     json_field(f, "kernel_release", m->release, 0);
     json_field(f, "crash_time", when[0] ? when : NULL, 0);
     json_field(f, "dump_file", m->dump_file, 0);
-    json_field(f, "format", m->format, 0);
-    fprintf(f, "  \"dump_bytes\": %llu,\n", (unsigned long long)m->dump_bytes);
-    fprintf(f, "  \"bytes_written\": %llu,\n", (unsigned long long)m->bytes_written);
-    fprintf(f, "  \"pages\": {\"total\": %llu, \"zero\": %llu, \"unreadable\": %llu},\n",
-            (unsigned long long)m->pages_total, (unsigned long long)m->pages_zero,
-            (unsigned long long)m->pages_unreadable);
+    json_field(f, "format", m->opts->format == LB_FORMAT_ELF ? "elf" : "kdump", 0);
+    json_field(f, "codec", m->opts->format == LB_FORMAT_ELF ? NULL : lb_codec_name(m->opts->codec),
+               0);
+    fprintf(f, "  \"dump_level\": %u,\n", m->opts->dump_level);
+    if (m->stats) {
+        const struct lb_write_stats *st = m->stats;
+        fprintf(f, "  \"dump_bytes\": %llu,\n", (unsigned long long)st->output_size);
+        fprintf(f, "  \"bytes_written\": %llu,\n", (unsigned long long)st->bytes_written);
+        fprintf(f, "  \"pages\": {\"total\": %llu, \"saved\": %llu, \"unreadable\": %llu",
+                (unsigned long long)st->pages_total, (unsigned long long)st->pages_saved,
+                (unsigned long long)st->pages_unreadable);
+        for (int c = 1; c < LB_CLASS_COUNT; c++)
+            fprintf(f, ", \"%s\": %llu", lb_page_class_names[c],
+                    (unsigned long long)st->pages_class[c]);
+        fputs("},\n", f);
+        json_field(f, "filter_note", st->filter_note[0] ? st->filter_note : NULL, 0);
+    }
     fprintf(f, "  \"seconds\": {\"dump\": %.3f},\n", m->seconds_dump);
     fprintf(f, "  \"log_records\": %llu,\n", (unsigned long long)m->log_records);
     json_field(f, "log_error", m->log_error, 0);

@@ -7,16 +7,16 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "lbdump.h"
+
 struct metadata {
     const char *status; /* "writing", "complete", "incomplete" */
     const char *hostname;
     const char *release; /* from VMCOREINFO, or NULL */
     time_t crash_time;   /* from VMCOREINFO, or 0 */
     const char *dump_file;
-    const char *format;
-    uint64_t dump_bytes;
-    uint64_t bytes_written;
-    uint64_t pages_total, pages_zero, pages_unreadable;
+    const struct lb_write_options *opts;
+    const struct lb_write_stats *stats; /* NULL before the dump is written */
     double seconds_dump;
     uint64_t log_records;  /* records saved in dmesg.txt */
     const char *log_error; /* why the log could not be saved, or NULL */

@@ -1,0 +1,452 @@
+/*
+ * kdump_writer.c - writes the kdump-compressed format (see kdump_format.h).
+ *
+ * Two passes over the frame space, a window at a time.  The first classifies
+ * frames from struct pages (no page is read) to lay out the file: the 1st
+ * bitmap, and the size of the page-descriptor table (one slot per frame that
+ * may be saved).  The second reads the frames, points every zero one at a
+ * single stored zero page, compresses the rest on the worker threads, and
+ * appends them in frame order, writing each window's 2nd bitmap and
+ * descriptors when the window is done.
+ *
+ * The header goes out first marked incomplete, and is rewritten complete at
+ * the very end: a dump cut short (target full, power lost) is still a valid
+ * file whose 2nd bitmap says exactly which frames it holds.
+ */
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "kdump_format.h"
+#include "pipeline.h"
+#include "workers.h"
+
+enum { DATA_BUFFER = 4 << 20, MAX_THREADS = 64 };
+
+struct layout {
+    uint64_t max_mapnr;
+    uint64_t sub_blocks, bitmap_bytes;
+    uint64_t bitmap1_at, bitmap2_at, pd_at, data_at;
+};
+
+struct kdump {
+    struct lb_pipe *p;
+    int fd;
+    struct layout l;
+    uint64_t slots;       /* page descriptors the table has room for */
+    uint64_t rank;        /* page descriptors written */
+    uint64_t data_pos;    /* where the next page data goes */
+    uint64_t zero_offset; /* the one stored zero page, or 0 */
+    uint32_t zero_size, zero_flags;
+    uint8_t bitmap[LB_WINDOW / 8];
+    struct kdump_page_desc pds[LB_BATCH];
+    uint8_t *dbuf; /* page data not yet written */
+    size_t dlen;
+    uint64_t dbuf_at;
+    /* compression */
+    struct lb_workers *workers;
+    struct lb_codec_ctx *codecs[MAX_THREADS];
+    uint8_t *cbuf; /* LB_BATCH slots of LB_CODEC_BOUND */
+    size_t clen[LB_BATCH];
+    const uint8_t *batch_cls;
+};
+
+static uint64_t round_up(uint64_t n, uint64_t to)
+{
+    return (n + to - 1) / to * to;
+}
+
+/* ---- layout ------------------------------------------------------------- */
+
+static uint64_t max_frame(struct lb_source *src)
+{
+    uint64_t max = 0, first, count;
+
+    for (size_t i = 0; i < lb_source_segment_count(src); i++) {
+        segment_frames(lb_source_segment(src, i), &first, &count);
+        if (count && first + count > max)
+            max = first + count;
+    }
+    return max;
+}
+
+/* Frames of the window that some segment has data for, as 0/1 bytes. */
+static size_t present_frames(struct lb_source *src, uint64_t start, size_t n, uint8_t *present)
+{
+    size_t count = 0;
+    uint64_t first, frames;
+
+    memset(present, 0, n);
+    for (size_t i = 0; i < lb_source_segment_count(src); i++) {
+        segment_frames(lb_source_segment(src, i), &first, &frames);
+        uint64_t lo = first > start ? first : start;
+        uint64_t hi = first + frames < start + n ? first + frames : start + n;
+        if (lo < hi)
+            memset(present + (lo - start), 1, hi - lo);
+    }
+    for (size_t i = 0; i < n; i++)
+        count += present[i];
+    return count;
+}
+
+static void compute_layout(struct kdump *k, size_t vmcoreinfo_len, size_t notes_len)
+{
+    struct layout *l = &k->l;
+    uint64_t sub = sizeof(struct kdump_sub_header) + vmcoreinfo_len + notes_len;
+
+    l->max_mapnr = max_frame(k->p->src);
+    l->sub_blocks = round_up(sub, LB_PAGE_SIZE) / LB_PAGE_SIZE;
+    l->bitmap_bytes = round_up((l->max_mapnr + 7) / 8, LB_PAGE_SIZE);
+    l->bitmap1_at = (1 + l->sub_blocks) * LB_PAGE_SIZE;
+    l->bitmap2_at = l->bitmap1_at + l->bitmap_bytes;
+    l->pd_at = l->bitmap2_at + l->bitmap_bytes;
+}
+
+/* ---- headers ------------------------------------------------------------ */
+
+static const uint8_t *vmcoreinfo_text(struct lb_source *src, size_t *len)
+{
+    size_t notes_len, pos = 0;
+    const uint8_t *notes = lb_source_notes(src, &notes_len);
+    struct lb_note note;
+    struct lb_error ignored;
+
+    while (lb_note_next(notes, notes_len, &pos, &note, &ignored) == 1)
+        if (strcmp(note.name, "VMCOREINFO") == 0) {
+            *len = strnlen((const char *)note.desc, note.desc_len);
+            return note.desc;
+        }
+    *len = 0;
+    return NULL;
+}
+
+static int count_cpus(struct lb_source *src)
+{
+    size_t notes_len, pos = 0;
+    const uint8_t *notes = lb_source_notes(src, &notes_len);
+    struct lb_note note;
+    struct lb_error ignored;
+    int n = 0;
+
+    while (lb_note_next(notes, notes_len, &pos, &note, &ignored) == 1)
+        n += note.type == NT_PRSTATUS;
+    return n;
+}
+
+/* utsname from the crashed kernel's init_uts_ns, else what VMCOREINFO tells. */
+static void fill_utsname(struct kdump *k, struct kdump_header *h)
+{
+    const struct lb_vmcoreinfo *vi = k->p->kernel ? lb_kernel_vmcoreinfo(k->p->kernel) : NULL;
+    uint64_t uts, name_off = 0;
+    char name[6][65];
+    struct lb_error ignored;
+
+    memcpy(h->utsname[0], "Linux", 6);
+    memcpy(h->utsname[4], "x86_64", 7);
+    if (!vi)
+        return;
+    const char *release = lb_vmcoreinfo_get(vi, "OSRELEASE");
+    if (release)
+        memcpy(h->utsname[2], release, strnlen(release, 64));
+    lb_vmcoreinfo_get_u64(vi, "OFFSET(uts_namespace.name)", 10, &name_off);
+    if (lb_vmcoreinfo_get_u64(vi, "SYMBOL(init_uts_ns)", 16, &uts) == 0 &&
+        lb_kernel_read(k->p->kernel, uts + name_off, name, sizeof(name), &ignored) == 0 &&
+        release && strncmp(name[2], release, 64) == 0) {
+        for (int i = 0; i < 6; i++) {
+            name[i][64] = '\0';
+            memcpy(h->utsname[i], name[i], strlen(name[i]) + 1);
+        }
+    }
+}
+
+static int write_header(struct kdump *k, int complete, struct lb_error *err)
+{
+    struct lb_pipe *p = k->p;
+    struct kdump_header h = {0};
+    struct kdump_sub_header sub = {0};
+    const struct lb_vmcoreinfo *vi = p->kernel ? lb_kernel_vmcoreinfo(p->kernel) : NULL;
+    size_t vlen, nlen;
+    const uint8_t *vtext = vmcoreinfo_text(p->src, &vlen);
+    const uint8_t *notes = lb_source_notes(p->src, &nlen);
+    uint64_t crash_time = 0;
+    int64_t phys_base = 0;
+
+    memcpy(h.signature, KDUMP_SIGNATURE, 8);
+    h.header_version = KDUMP_HEADER_VERSION;
+    fill_utsname(k, &h);
+    if (vi) {
+        lb_vmcoreinfo_get_u64(vi, "CRASHTIME", 10, &crash_time);
+        lb_vmcoreinfo_get_s64(vi, "NUMBER(phys_base)", &phys_base);
+    }
+    h.timestamp_sec = (int64_t)crash_time;
+    h.status = lb_codec_flag(p->opts->codec) | (complete ? 0 : KDUMP_INCOMPLETE);
+    h.block_size = LB_PAGE_SIZE;
+    h.sub_hdr_size = (int32_t)k->l.sub_blocks;
+    h.bitmap_blocks = (uint32_t)(2 * k->l.bitmap_bytes / LB_PAGE_SIZE);
+    h.max_mapnr = k->l.max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)k->l.max_mapnr;
+    h.nr_cpus = count_cpus(p->src);
+    sub.phys_base = (uint64_t)phys_base;
+    sub.dump_level = (int32_t)p->opts->dump_level;
+    sub.offset_vmcoreinfo = LB_PAGE_SIZE + sizeof(sub);
+    sub.size_vmcoreinfo = vlen;
+    sub.offset_note = sub.offset_vmcoreinfo + vlen;
+    sub.size_note = nlen;
+    sub.end_pfn_64 = k->l.max_mapnr;
+    sub.max_mapnr_64 = k->l.max_mapnr;
+    return full_pwrite(k->fd, &h, sizeof(h), 0, err) < 0 ||
+                   full_pwrite(k->fd, &sub, sizeof(sub), LB_PAGE_SIZE, err) < 0 ||
+                   (vlen && full_pwrite(k->fd, vtext, vlen, sub.offset_vmcoreinfo, err) < 0) ||
+                   (nlen && full_pwrite(k->fd, notes, nlen, sub.offset_note, err) < 0)
+               ? -1
+               : 0;
+}
+
+/* ---- pass 1: bitmaps and the size of the descriptor table --------------- */
+
+static void set_bits(uint8_t *bitmap, const uint8_t *on, size_t n)
+{
+    memset(bitmap, 0, (n + 7) / 8);
+    for (size_t i = 0; i < n; i++)
+        if (on[i])
+            bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+static int first_pass(struct kdump *k, struct lb_error *err)
+{
+    struct lb_pipe *p = k->p;
+    static const uint8_t zeros[LB_WINDOW / 8];
+    uint8_t present[LB_WINDOW];
+
+    for (uint64_t start = 0; start < k->l.max_mapnr; start += LB_WINDOW) {
+        size_t n = k->l.max_mapnr - start < LB_WINDOW ? (size_t)(k->l.max_mapnr - start) : LB_WINDOW;
+        size_t bytes = (n + 7) / 8;
+        uint64_t at = start / 8;
+
+        if (present_frames(p->src, start, n, present) == 0) {
+            if (full_pwrite(k->fd, zeros, bytes, k->l.bitmap1_at + at, err) < 0 ||
+                full_pwrite(k->fd, zeros, bytes, k->l.bitmap2_at + at, err) < 0)
+                return -1;
+            continue;
+        }
+        set_bits(k->bitmap, present, n);
+        if (full_pwrite(k->fd, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
+            full_pwrite(k->fd, zeros, bytes, k->l.bitmap2_at + at, err) < 0)
+            return -1;
+        pipe_classify(p, start, n);
+        for (size_t i = 0; i < n; i++)
+            k->slots += present[i] && p->cls[i] == LB_CLASS_KEEP;
+    }
+    return 0;
+}
+
+/* ---- pass 2: the pages -------------------------------------------------- */
+
+static int flush_data(struct kdump *k, struct lb_error *err)
+{
+    if (k->dlen && full_pwrite(k->fd, k->dbuf, k->dlen, k->dbuf_at, err) < 0)
+        return -1;
+    k->p->stats->bytes_written += k->dlen;
+    k->dbuf_at += k->dlen;
+    k->dlen = 0;
+    return 0;
+}
+
+static int append_data(struct kdump *k, const uint8_t *data, size_t len, struct lb_error *err)
+{
+    if (k->dlen + len > DATA_BUFFER && flush_data(k, err) < 0)
+        return -1;
+    memcpy(k->dbuf + k->dlen, data, len);
+    k->dlen += len;
+    k->data_pos += len;
+    return 0;
+}
+
+static void compress_one(void *ctx, int worker, size_t i)
+{
+    struct kdump *k = ctx;
+
+    k->clen[i] = 0;
+    if (k->batch_cls[i] == LB_CLASS_KEEP && k->p->status[i] == LB_PAGE_OK && k->codecs[worker])
+        k->clen[i] = lb_codec_compress(k->codecs[worker], k->p->data + i * LB_PAGE_SIZE,
+                                       k->cbuf + i * LB_CODEC_BOUND);
+}
+
+/* Stores one saved frame: its data and its descriptor. */
+static int save_frame(struct kdump *k, size_t i, size_t *npds, struct lb_error *err)
+{
+    struct kdump_page_desc *pd = &k->pds[(*npds)++];
+    struct lb_pipe *p = k->p;
+
+    memset(pd, 0, sizeof(*pd));
+    if (p->status[i] == LB_PAGE_ZERO) {
+        pd->offset = k->zero_offset;
+        pd->size = k->zero_size;
+        pd->flags = k->zero_flags;
+        return 0;
+    }
+    pd->offset = k->data_pos;
+    if (k->clen[i]) {
+        pd->size = (uint32_t)k->clen[i];
+        pd->flags = lb_codec_flag(p->opts->codec);
+        return append_data(k, k->cbuf + i * LB_CODEC_BOUND, k->clen[i], err);
+    }
+    pd->size = LB_PAGE_SIZE;
+    return append_data(k, p->data + i * LB_PAGE_SIZE, LB_PAGE_SIZE, err);
+}
+
+static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *present,
+                    uint8_t *cls, uint8_t *bits, size_t bit0, struct lb_error *err)
+{
+    struct lb_pipe *p = k->p;
+    size_t npds = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (!present[i])
+            cls[i] = LB_CLASS_COUNT; /* not memory: neither read nor counted */
+    pipe_read(p, pfn, n, cls);
+    k->batch_cls = cls;
+    if (k->workers)
+        lb_workers_run(k->workers, n, compress_one, k);
+    else
+        for (size_t i = 0; i < n; i++)
+            compress_one(k, 0, i);
+    for (size_t i = 0; i < n; i++) {
+        if (cls[i] == LB_CLASS_COUNT)
+            continue;
+        p->stats->pages_class[cls[i]]++;
+        /* Zero frames stay in the bitmap, all pointing at one stored zero page, as
+         * makedumpfile does: readers then see zeros, not a hole. */
+        if (!(cls[i] == LB_CLASS_KEEP && p->status[i] == LB_PAGE_OK) &&
+            p->status[i] != LB_PAGE_ZERO)
+            continue;
+        if (k->rank + npds >= k->slots)
+            break; /* the table is full: cannot happen unless the source changed under us */
+        bits[(bit0 + i) / 8] |= (uint8_t)(1u << ((bit0 + i) % 8));
+        p->stats->pages_saved++;
+        if (save_frame(k, i, &npds, err) < 0)
+            return -1;
+    }
+    if (npds && full_pwrite(k->fd, k->pds, npds * sizeof(k->pds[0]),
+                            k->l.pd_at + k->rank * sizeof(k->pds[0]), err) < 0)
+        return -1;
+    k->rank += npds;
+    return 0;
+}
+
+static int second_pass(struct kdump *k, struct lb_error *err)
+{
+    struct lb_pipe *p = k->p;
+    uint8_t present[LB_WINDOW];
+
+    for (uint64_t start = 0; start < k->l.max_mapnr; start += LB_WINDOW) {
+        size_t n = k->l.max_mapnr - start < LB_WINDOW ? (size_t)(k->l.max_mapnr - start) : LB_WINDOW;
+
+        if (present_frames(p->src, start, n, present) == 0)
+            continue;
+        memset(k->bitmap, 0, sizeof(k->bitmap));
+        pipe_classify(p, start, n);
+        for (size_t b = 0; b < n; b += LB_BATCH) {
+            size_t bn = n - b < LB_BATCH ? n - b : LB_BATCH;
+            if (do_batch(k, start + b, bn, present + b, p->cls + b, k->bitmap, b, err) < 0)
+                return -1;
+            pipe_advance(p, bn * LB_PAGE_SIZE);
+        }
+        /* Data first, then the bits that point at it. */
+        if (flush_data(k, err) < 0 ||
+            full_pwrite(k->fd, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + start / 8, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The one zero page every zero frame points at. */
+static int store_zero_page(struct kdump *k, struct lb_error *err)
+{
+    static const uint8_t zero[LB_PAGE_SIZE];
+    uint8_t out[LB_CODEC_BOUND];
+    size_t n = k->codecs[0] ? lb_codec_compress(k->codecs[0], zero, out) : 0;
+
+    k->zero_offset = k->data_pos;
+    k->zero_size = n ? (uint32_t)n : LB_PAGE_SIZE;
+    k->zero_flags = n ? lb_codec_flag(k->p->opts->codec) : 0;
+    return append_data(k, n ? out : zero, k->zero_size, err);
+}
+
+static int setup_codecs(struct kdump *k, struct lb_error *err)
+{
+    const struct lb_write_options *o = k->p->opts;
+    int threads = o->threads < 1 ? 1 : o->threads > MAX_THREADS ? MAX_THREADS : o->threads;
+    int level = o->codec_level ? o->codec_level : 1;
+
+    if (o->codec != LB_CODEC_NONE)
+        for (int i = 0; i < threads; i++)
+            if (!(k->codecs[i] = lb_codec_new(o->codec, level))) {
+                lb_error_set(err, "cannot set up %s compression", lb_codec_name(o->codec));
+                return -1;
+            }
+    if (threads > 1 && !(k->workers = lb_workers_new(threads))) {
+        lb_error_set(err, "cannot start %d compression threads", threads);
+        return -1;
+    }
+    k->dbuf = malloc(DATA_BUFFER);
+    k->cbuf = malloc((size_t)LB_BATCH * LB_CODEC_BOUND);
+    if (!k->dbuf || !k->cbuf) {
+        lb_error_set(err, "out of memory for compression buffers");
+        return -1;
+    }
+    return 0;
+}
+
+static void teardown(struct kdump *k)
+{
+    lb_workers_free(k->workers);
+    for (int i = 0; i < MAX_THREADS; i++)
+        lb_codec_free(k->codecs[i]);
+    free(k->dbuf);
+    free(k->cbuf);
+}
+
+int write_kdump(struct lb_pipe *p, int fd, struct lb_error *err)
+{
+    struct kdump *k = calloc(1, sizeof(*k));
+    size_t vlen, nlen;
+    int r = -1;
+
+    if (!k) {
+        lb_error_set(err, "out of memory");
+        return -1;
+    }
+    k->p = p;
+    k->fd = fd;
+    vmcoreinfo_text(p->src, &vlen);
+    lb_source_notes(p->src, &nlen);
+    compute_layout(k, vlen, nlen);
+    for (size_t i = 0; i < lb_source_segment_count(p->src); i++) {
+        uint64_t first, count;
+        segment_frames(lb_source_segment(p->src, i), &first, &count);
+        p->stats->pages_total += count;
+    }
+    if (setup_codecs(k, err) < 0 || write_header(k, 0, err) < 0 || first_pass(k, err) < 0)
+        goto out;
+    k->l.data_at = round_up(k->l.pd_at + (k->slots + 1) * sizeof(struct kdump_page_desc),
+                            LB_PAGE_SIZE);
+    k->data_pos = k->dbuf_at = k->l.data_at;
+    if (store_zero_page(k, err) < 0)
+        goto out;
+    if (second_pass(k, err) < 0 || flush_data(k, err) < 0)
+        goto out;
+    r = p->stats->pages_unreadable ? 0 : write_header(k, 1, err);
+out:
+    p->stats->output_size = k->data_pos > k->l.data_at ? k->data_pos : k->l.data_at;
+    p->stats->incomplete = r < 0 || p->stats->pages_unreadable;
+    if (r == 0 && p->opts->sparse && ftruncate(fd, (off_t)p->stats->output_size) < 0) {
+        lb_error_set(err, "cannot set the output's size");
+        r = -1;
+    }
+    teardown(k);
+    free(k);
+    return r;
+}

@@ -1,0 +1,139 @@
+/*
+ * pipeline.c - the part of writing a dump that every format shares.
+ *
+ * Frames are classified a window at a time and read a batch at a time, so
+ * memory is bounded by the window and batch sizes however large the machine
+ * was.  Filtering needs the crashed kernel's struct pages; if those cannot be
+ * had (VMCOREINFO missing or damaged), the dump is still written, whole, and
+ * the reason is kept in stats->filter_note: a damaged dictionary costs the
+ * filter, never the dump.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+
+enum { PROGRESS_EVERY = 64 << 20, NEEDS_MEM_MAP = 2 | 4 | 8 | 16 };
+
+int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
+{
+    const uint8_t *p = buf;
+
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            lb_error_set(err, "write of %zu bytes at output offset %llu: %s", len,
+                         (unsigned long long)offset, n < 0 ? strerror(errno) : "no progress");
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+        offset += (uint64_t)n;
+    }
+    return 0;
+}
+
+void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count)
+{
+    uint64_t end = s->phys_addr + s->file_size;
+
+    *first = s->phys_addr >> LB_PAGE_SHIFT;
+    *count = s->file_size ? ((end + LB_PAGE_SIZE - 1) >> LB_PAGE_SHIFT) - *first : 0;
+}
+
+int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,
+              struct lb_write_stats *stats, struct lb_error *err)
+{
+    struct lb_error why = {""};
+
+    memset(p, 0, offsetof(struct lb_pipe, cls));
+    p->src = src;
+    p->opts = opts;
+    p->stats = stats;
+    p->data = malloc((size_t)LB_BATCH * LB_PAGE_SIZE);
+    if (!p->data) {
+        lb_error_set(err, "out of memory for the page buffer");
+        return -1;
+    }
+    for (size_t i = 0; i < lb_source_segment_count(src); i++)
+        p->progress.bytes_total += lb_source_segment(src, i)->file_size;
+    /* The kernel's memory gives headers their utsname; without it they do with less. */
+    if (lb_kernel_open(src, &p->kernel, &why) == 0 && (opts->dump_level & NEEDS_MEM_MAP))
+        lb_classifier_open(p->kernel, opts->dump_level, &p->classifier, &why);
+    if ((opts->dump_level & NEEDS_MEM_MAP) && !p->classifier)
+        snprintf(stats->filter_note, sizeof(stats->filter_note),
+                 "pages not filtered by type: %s", why.msg);
+    return 0;
+}
+
+void pipe_close(struct lb_pipe *p)
+{
+    lb_classifier_close(p->classifier);
+    lb_kernel_close(p->kernel);
+    free(p->data);
+}
+
+void pipe_classify(struct lb_pipe *p, uint64_t start, size_t n)
+{
+    if (p->classifier)
+        lb_classify(p->classifier, start, n, p->cls);
+    else
+        memset(p->cls, LB_CLASS_KEEP, n);
+}
+
+static int all_zero(const uint8_t *page)
+{
+    const uint64_t *w = (const uint64_t *)page;
+
+    for (size_t i = 0; i < LB_PAGE_SIZE / 8; i += 8)
+        if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
+            return 0;
+    return 1;
+}
+
+void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)
+{
+    size_t i = 0;
+
+    /* Runs of kept frames are read with one call, so ELF sources read with one pread. */
+    while (i < n) {
+        size_t run = 0;
+        if (cls[i] != LB_CLASS_KEEP) {
+            p->status[i++] = LB_PAGE_EXCLUDED;
+            continue;
+        }
+        while (i + run < n && cls[i + run] == LB_CLASS_KEEP)
+            run++;
+        lb_source_read_pages(p->src, pfn + i, run, p->data + i * LB_PAGE_SIZE, p->status + i);
+        i += run;
+    }
+    for (i = 0; i < n; i++) {
+        if (p->status[i] == LB_PAGE_FAILED)
+            p->stats->pages_unreadable++;
+        if (p->status[i] != LB_PAGE_OK || !all_zero(p->data + i * LB_PAGE_SIZE))
+            continue;
+        p->status[i] = LB_PAGE_ZERO;
+        if (p->opts->dump_level & 1)
+            cls[i] = LB_CLASS_ZERO;
+    }
+}
+
+void pipe_advance(struct lb_pipe *p, uint64_t bytes)
+{
+    p->progress.bytes_done += bytes;
+    if (p->progress.bytes_done >= p->next_report) {
+        pipe_report(p);
+        p->next_report = p->progress.bytes_done + PROGRESS_EVERY;
+    }
+}
+
+void pipe_report(struct lb_pipe *p)
+{
+    if (p->opts->progress)
+        p->opts->progress(p->opts->progress_ctx, &p->progress);
+}

@@ -1,0 +1,51 @@
+/*
+ * pipeline.h - inside the dump engine: what every writer does to frames
+ * before it stores them: know which exist, classify them, read them, find
+ * the zero ones, count them, report progress.
+ */
+#ifndef LBDUMP_PIPELINE_H
+#define LBDUMP_PIPELINE_H
+
+#include "source.h"
+
+enum {
+    LB_WINDOW = 1 << 15, /* frames classified at a time (128 MiB of memory) */
+    LB_BATCH = 1024,     /* frames read at a time (4 MiB) */
+    LB_PAGE_ZERO = 3,    /* a read status: read, and all zero */
+};
+
+struct lb_pipe {
+    struct lb_source *src;
+    const struct lb_write_options *opts;
+    struct lb_write_stats *stats;
+    struct lb_kernel *kernel;
+    struct lb_classifier *classifier;
+    struct lb_progress progress;
+    uint64_t next_report;
+    uint8_t cls[LB_WINDOW];
+    uint8_t status[LB_BATCH];
+    uint8_t *data; /* LB_BATCH pages */
+};
+
+int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,
+              struct lb_write_stats *stats, struct lb_error *err);
+void pipe_close(struct lb_pipe *p);
+/* Classes of frames start..start+n-1 (n <= LB_WINDOW) into p->cls. */
+void pipe_classify(struct lb_pipe *p, uint64_t start, size_t n);
+/*
+ * Reads frames pfn..pfn+n-1 (n <= LB_BATCH) whose class in cls is KEEP into
+ * p->data, with p->status; zero pages get LB_PAGE_ZERO, and class ZERO if -d
+ * says so.  Unreadable frames are counted.
+ */
+void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls);
+void pipe_advance(struct lb_pipe *p, uint64_t bytes);
+void pipe_report(struct lb_pipe *p);
+
+/* The frames a segment's file data touches, partial ones at either end included. */
+void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count);
+
+int write_elf(struct lb_pipe *p, int fd, struct lb_error *err);
+int write_kdump(struct lb_pipe *p, int fd, struct lb_error *err);
+int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, struct lb_error *err);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * source.c - one interface over every dump format.
+ *
+ * lb_source_open() tells the format by its signature and hands the file to a
+ * backend; reads of physical memory for kernel structures go through a small
+ * page cache here, because the engine reads those structures a few bytes at
+ * a time (page-table entries, ring descriptors) and re-reads the same pages.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "source.h"
+
+struct page_cache {
+    uint64_t pfn[CACHE_PAGES];
+    uint8_t valid[CACHE_PAGES];
+    uint8_t data[CACHE_PAGES][LB_PAGE_SIZE];
+};
+
+int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,
+                    struct lb_error *err)
+{
+    uint8_t *p = buf;
+    uint64_t at = offset;
+
+    while (len > 0) {
+        ssize_t n = pread(src->fd, p, len, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            lb_error_set(err, "%s: read of %zu bytes at offset %llu: %s", src->path, len,
+                         (unsigned long long)at, strerror(errno));
+            return -1;
+        }
+        if (n == 0) {
+            lb_error_set(err, "%s: unexpected end of file reading %zu bytes at offset %llu",
+                         src->path, len, (unsigned long long)at);
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+        at += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int file_size(struct lb_source *src, struct lb_error *err)
+{
+    struct stat st;
+
+    if (fstat(src->fd, &st) < 0) {
+        lb_error_set(err, "%s: %s", src->path, strerror(errno));
+        return -1;
+    }
+    if (S_ISBLK(st.st_mode)) {
+        if (ioctl(src->fd, BLKGETSIZE64, &src->file_size) < 0) {
+            lb_error_set(err, "%s: cannot get device size: %s", src->path, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        lb_error_set(err, "%s: not a regular file or block device", src->path);
+        return -1;
+    }
+    src->file_size = (uint64_t)st.st_size;
+    return 0;
+}
+
+int lb_source_open(const char *path, struct lb_source **out, struct lb_error *err)
+{
+    struct lb_source *src = calloc(1, sizeof(*src));
+    char magic[16] = {0};
+    int r;
+
+    if (!src || !(src->path = strdup(path))) {
+        free(src);
+        lb_error_set(err, "%s: out of memory", path);
+        return -1;
+    }
+    src->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (src->fd < 0) {
+        lb_error_set(err, "%s: %s", path, strerror(errno));
+        lb_source_close(src);
+        return -1;
+    }
+    if (file_size(src, err) < 0) {
+        lb_source_close(src);
+        return -1;
+    }
+    if (src->file_size >= sizeof(magic) &&
+        lb_source_pread(src, magic, sizeof(magic), 0, err) < 0) {
+        lb_source_close(src);
+        return -1;
+    }
+    if (memcmp(magic, "KDUMP   ", 8) == 0) {
+        r = lb_kdump_open(src, err);
+    } else if (memcmp(magic, "makedumpfile", 12) == 0) {
+        lb_error_set(err, "%s: a flattened dump (a stream); turn it into a file first with "
+                          "'lifeboat convert'", path);
+        r = -1;
+    } else {
+        r = lb_elf_open(src, err);
+    }
+    if (r < 0) {
+        lb_source_close(src);
+        return -1;
+    }
+    *out = src;
+    return 0;
+}
+
+void lb_source_close(struct lb_source *src)
+{
+    if (!src)
+        return;
+    if (src->ops && src->ops->close)
+        src->ops->close(src);
+    if (src->fd >= 0)
+        close(src->fd);
+    free(src->cache);
+    free(src->segments);
+    free(src->notes);
+    free(src->path);
+    free(src);
+}
+
+const char *lb_source_format(const struct lb_source *src)
+{
+    return src->format;
+}
+
+int lb_source_incomplete(const struct lb_source *src)
+{
+    return src->incomplete;
+}
+
+size_t lb_source_segment_count(const struct lb_source *src)
+{
+    return src->nsegments;
+}
+
+const struct lb_segment *lb_source_segment(const struct lb_source *src, size_t index)
+{
+    return index < src->nsegments ? &src->segments[index] : NULL;
+}
+
+const uint8_t *lb_source_notes(const struct lb_source *src, size_t *len)
+{
+    *len = src->notes_len;
+    return src->notes;
+}
+
+void lb_source_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,
+                          uint8_t *status)
+{
+    src->ops->read_pages(src, pfn, n, buf, status);
+}
+
+static const uint8_t *cached_page(struct lb_source *src, uint64_t pfn, uint8_t *status)
+{
+    struct page_cache *c = src->cache;
+    unsigned slot = (unsigned)(pfn % CACHE_PAGES);
+
+    if (!c && !(c = src->cache = calloc(1, sizeof(*c)))) {
+        *status = LB_PAGE_FAILED;
+        return NULL;
+    }
+    if (c->valid[slot] && c->pfn[slot] == pfn) {
+        *status = LB_PAGE_OK;
+        return c->data[slot];
+    }
+    src->ops->read_pages(src, pfn, 1, c->data[slot], status);
+    c->valid[slot] = *status == LB_PAGE_OK;
+    c->pfn[slot] = pfn;
+    return c->data[slot];
+}
+
+int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t len,
+                        struct lb_error *err)
+{
+    uint8_t *p = buf;
+
+    while (len > 0) {
+        uint64_t in_page = phys & (LB_PAGE_SIZE - 1);
+        size_t chunk = len < LB_PAGE_SIZE - in_page ? len : (size_t)(LB_PAGE_SIZE - in_page);
+        uint8_t status;
+        const uint8_t *page = cached_page(src, phys >> LB_PAGE_SHIFT, &status);
+
+        if (status != LB_PAGE_OK) {
+            lb_error_set(err, "%s: physical address 0x%llx is %s", src->path,
+                         (unsigned long long)phys,
+                         status == LB_PAGE_EXCLUDED ? "not in the dump" : "unreadable");
+            return -1;
+        }
+        memcpy(p, page + in_page, chunk);
+        p += chunk;
+        phys += chunk;
+        len -= chunk;
+    }
+    return 0;
+}

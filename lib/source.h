@@ -1,0 +1,44 @@
+/*
+ * source.h - inside the dump engine: what every source backend provides.
+ *
+ * A backend (ELF, kdump-compressed) fills the common part when it opens a
+ * file and answers page reads; the rest of the engine sees only lb_source.
+ */
+#ifndef LBDUMP_SOURCE_H
+#define LBDUMP_SOURCE_H
+
+#include "lbdump.h"
+
+struct lb_source_ops {
+    /* Reads n whole pages from pfn on; status[i] is LB_PAGE_OK/EXCLUDED/FAILED. */
+    void (*read_pages)(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,
+                       uint8_t *status);
+    void (*close)(struct lb_source *src);
+};
+
+struct lb_source {
+    const struct lb_source_ops *ops;
+    const char *format;
+    char *path;
+    int fd;
+    uint64_t file_size;
+    struct lb_segment *segments;
+    size_t nsegments;
+    uint8_t *notes;
+    size_t notes_len;
+    int incomplete; /* the file says it was cut short */
+    void *backend;
+    struct page_cache *cache; /* for lb_source_read_phys(), made when first needed */
+};
+
+/* Not thread-safe: kernel structures are read from one thread. */
+enum { CACHE_PAGES = 64 };
+
+int lb_elf_open(struct lb_source *src, struct lb_error *err);
+int lb_kdump_open(struct lb_source *src, struct lb_error *err);
+
+/* Reads len bytes at offset of the file (short file: error naming the offset). */
+int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,
+                    struct lb_error *err);
+
+#endif

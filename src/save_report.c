@@ -1,0 +1,25 @@
+/*
+ * save_report.c - says what a dump holds: how many frames of each class were
+ * left out, how many saved, how large the result is.
+ */
+#include "save_report.h"
+
+void save_report(FILE *out, const struct lb_write_options *opts,
+                 const struct lb_write_stats *stats)
+{
+    fprintf(out, "lifeboat: %s dump, -d %u%s%s: %llu of %llu frames saved, %llu MiB written\n",
+            opts->format == LB_FORMAT_ELF ? "ELF" : "kdump-compressed", opts->dump_level,
+            opts->format == LB_FORMAT_KDUMP ? ", " : "",
+            opts->format == LB_FORMAT_KDUMP ? lb_codec_name(opts->codec) : "",
+            (unsigned long long)stats->pages_saved, (unsigned long long)stats->pages_total,
+            (unsigned long long)(stats->bytes_written >> 20));
+    fprintf(out, "lifeboat: left out:");
+    for (int c = 1; c < LB_CLASS_COUNT; c++)
+        fprintf(out, " %s %llu", lb_page_class_names[c], (unsigned long long)stats->pages_class[c]);
+    fprintf(out, "\n");
+    if (stats->pages_unreadable)
+        fprintf(out, "lifeboat: %llu frames could not be read and are missing\n",
+                (unsigned long long)stats->pages_unreadable);
+    if (stats->filter_note[0])
+        fprintf(out, "lifeboat: warning: %s\n", stats->filter_note);
+}
