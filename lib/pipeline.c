@@ -67,7 +67,7 @@ int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_op
         lb_classifier_open(p->kernel, opts->dump_level, &p->classifier, &why);
     if ((opts->dump_level & NEEDS_MEM_MAP) && !p->classifier)
         snprintf(stats->filter_note, sizeof(stats->filter_note),
-                 "pages not filtered by type: %s", why.msg);
+                 "pages not filtered by type: %.200s", why.msg);
     return 0;
 }
 

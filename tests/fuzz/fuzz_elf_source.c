@@ -62,8 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < lb_source_segment_count(src); i++)
         described += lb_source_segment(src, i)->file_size;
     if (described < (16 << 20) && ftruncate(out, 0) == 0) {
-        struct lb_write_options opts = {.sparse = 1};
-        lb_write_elf(src, out, &opts, &stats, &err);
+        struct lb_write_options opts = {
+            .format = size & 1 ? LB_FORMAT_ELF : LB_FORMAT_KDUMP, .dump_level = 31, .sparse = 1};
+        lb_write(src, out, &opts, &stats, &err);
     }
     lb_source_close(src);
     return 0;
