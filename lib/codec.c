@@ -118,8 +118,7 @@ int lb_codec_decompress(struct lb_codec_ctx *c, uint32_t flags, const uint8_t *i
         lzo_uint out = LB_PAGE_SIZE;
         if (lzo_init() != LZO_E_OK)
             return -1;
-        return lzo1x_decompress_safe(in, len, page, &out, NULL) == LZO_E_OK &&
-                       out == LB_PAGE_SIZE
+        return lzo1x_decompress_safe(in, len, page, &out, NULL) == LZO_E_OK && out == LB_PAGE_SIZE
                    ? 0
                    : -1;
     }

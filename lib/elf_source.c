@@ -65,8 +65,7 @@ static int phdr_count(struct lb_source *src, const Elf64_Ehdr *eh, uint64_t *cou
     return 0;
 }
 
-static int add_note(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at,
-                    struct lb_error *err)
+static int add_note(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at, struct lb_error *err)
 {
     uint64_t padded = (ph->p_filesz + 3) & ~(uint64_t)3;
     uint8_t *grown;

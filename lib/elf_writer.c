@@ -73,8 +73,8 @@ static int write_headers(struct lb_source *src, int fd, uint64_t data_start, siz
  * Writes bytes [from, to) of physical memory, taken from the batch that starts
  * at frame pfn, to where the segment puts them; NULL data writes zeros.
  */
-static int put(struct lb_pipe *p, int fd, const struct lb_segment *s, uint64_t out,
-               uint64_t pfn, uint64_t from, uint64_t to, const uint8_t *data, struct lb_error *err)
+static int put(struct lb_pipe *p, int fd, const struct lb_segment *s, uint64_t out, uint64_t pfn,
+               uint64_t from, uint64_t to, const uint8_t *data, struct lb_error *err)
 {
     static const uint8_t zeros[LB_PAGE_SIZE];
     uint64_t lo = s->phys_addr, hi = s->phys_addr + s->file_size;

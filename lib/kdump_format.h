@@ -19,15 +19,15 @@
 
 #include <stdint.h>
 
-#define KDUMP_SIGNATURE "KDUMP   "
+#define KDUMP_SIGNATURE      "KDUMP   "
 #define KDUMP_HEADER_VERSION 6
 
 /* page_desc.flags and disk_dump_header.status */
-#define KDUMP_ZLIB 0x1
-#define KDUMP_LZO 0x2
-#define KDUMP_SNAPPY 0x4
+#define KDUMP_ZLIB       0x1
+#define KDUMP_LZO        0x2
+#define KDUMP_SNAPPY     0x4
 #define KDUMP_INCOMPLETE 0x8 /* status only: the dump was cut short */
-#define KDUMP_ZSTD 0x20
+#define KDUMP_ZSTD       0x20
 
 struct kdump_header {
     char signature[8];

@@ -17,10 +17,10 @@
 #include "source.h"
 
 enum {
-    RANK_BITS = 4096,          /* frames per entry of the rank table */
-    MAX_SEGMENTS = 1 << 20,    /* runs of present frames */
-    MAX_META = 64 << 20,       /* VMCOREINFO plus notes */
-    PD_CACHE = 256,            /* descriptors read at a time */
+    RANK_BITS = 4096,       /* frames per entry of the rank table */
+    MAX_SEGMENTS = 1 << 20, /* runs of present frames */
+    MAX_META = 64 << 20,    /* VMCOREINFO plus notes */
+    PD_CACHE = 256,         /* descriptors read at a time */
 };
 
 struct kdump_src {
@@ -53,23 +53,24 @@ static uint64_t rank_of(const struct kdump_src *k, uint64_t pfn)
 static int read_header(struct lb_source *src, struct kdump_header *h, struct kdump_sub_header *sub,
                        struct lb_error *err)
 {
-    if (src->file_size < 2 * LB_PAGE_SIZE ||
-        lb_source_pread(src, h, sizeof(*h), 0, err) < 0 ||
+    if (src->file_size < 2 * LB_PAGE_SIZE || lb_source_pread(src, h, sizeof(*h), 0, err) < 0 ||
         lb_source_pread(src, sub, sizeof(*sub), LB_PAGE_SIZE, err) < 0) {
         if (!err->msg[0])
             lb_error_set(err, "%s: too short for a kdump-compressed header", src->path);
         return -1;
     }
     if (h->header_version < 1 || h->block_size != (int32_t)LB_PAGE_SIZE) {
-        lb_error_set(err, "%s: kdump header version %d with block size %d (offset 8, 448): "
-                          "only 4096-byte blocks are supported",
+        lb_error_set(err,
+                     "%s: kdump header version %d with block size %d (offset 8, 448): "
+                     "only 4096-byte blocks are supported",
                      src->path, h->header_version, h->block_size);
         return -1;
     }
     if (h->sub_hdr_size < 1 || h->bitmap_blocks == 0 || h->bitmap_blocks % 2 ||
         (uint64_t)(1 + h->sub_hdr_size + h->bitmap_blocks) * LB_PAGE_SIZE > src->file_size) {
-        lb_error_set(err, "%s: kdump header: sub header of %d blocks and bitmaps of %u blocks "
-                          "(offsets 452, 456) do not fit in the file",
+        lb_error_set(err,
+                     "%s: kdump header: sub header of %d blocks and bitmaps of %u blocks "
+                     "(offsets 452, 456) do not fit in the file",
                      src->path, h->sub_hdr_size, h->bitmap_blocks);
         return -1;
     }
@@ -134,8 +135,8 @@ static int read_segments(struct lb_source *src, struct kdump_src *k, uint64_t bi
         } else if (!on && in_run) {
             if (src->nsegments == MAX_SEGMENTS) {
                 free(bitmap1);
-                lb_error_set(err, "%s: the 1st bitmap has more than %d runs of memory",
-                             src->path, MAX_SEGMENTS);
+                lb_error_set(err, "%s: the 1st bitmap has more than %d runs of memory", src->path,
+                             MAX_SEGMENTS);
                 return -1;
             }
             if (src->nsegments == cap) {
@@ -201,8 +202,7 @@ static void kdump_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint
         if (!ok || pd.size == 0 || pd.size > LB_PAGE_SIZE || pd.offset > src->file_size ||
             src->file_size - pd.offset < pd.size ||
             lb_source_pread(src, k->data, pd.size, pd.offset, &ignored) < 0 ||
-            lb_codec_decompress(k->codec, pd.flags, k->data, pd.size,
-                                buf + i * LB_PAGE_SIZE) < 0)
+            lb_codec_decompress(k->codec, pd.flags, k->data, pd.size, buf + i * LB_PAGE_SIZE) < 0)
             continue;
         status[i] = LB_PAGE_OK;
     }

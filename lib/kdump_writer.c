@@ -221,7 +221,8 @@ static int first_pass(struct kdump *k, struct lb_error *err)
     uint8_t present[LB_WINDOW];
 
     for (uint64_t start = 0; start < k->l.max_mapnr; start += LB_WINDOW) {
-        size_t n = k->l.max_mapnr - start < LB_WINDOW ? (size_t)(k->l.max_mapnr - start) : LB_WINDOW;
+        size_t n =
+            k->l.max_mapnr - start < LB_WINDOW ? (size_t)(k->l.max_mapnr - start) : LB_WINDOW;
         size_t bytes = (n + 7) / 8;
         uint64_t at = start / 8;
 
@@ -297,8 +298,8 @@ static int save_frame(struct kdump *k, size_t i, size_t *npds, struct lb_error *
     return append_data(k, p->data + i * LB_PAGE_SIZE, LB_PAGE_SIZE, err);
 }
 
-static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *present,
-                    uint8_t *cls, uint8_t *bits, size_t bit0, struct lb_error *err)
+static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *present, uint8_t *cls,
+                    uint8_t *bits, size_t bit0, struct lb_error *err)
 {
     struct lb_pipe *p = k->p;
     size_t npds = 0;
@@ -342,7 +343,8 @@ static int second_pass(struct kdump *k, struct lb_error *err)
     uint8_t present[LB_WINDOW];
 
     for (uint64_t start = 0; start < k->l.max_mapnr; start += LB_WINDOW) {
-        size_t n = k->l.max_mapnr - start < LB_WINDOW ? (size_t)(k->l.max_mapnr - start) : LB_WINDOW;
+        size_t n =
+            k->l.max_mapnr - start < LB_WINDOW ? (size_t)(k->l.max_mapnr - start) : LB_WINDOW;
 
         if (present_frames(p->src, start, n, present) == 0)
             continue;
@@ -431,8 +433,8 @@ int write_kdump(struct lb_pipe *p, int fd, struct lb_error *err)
     }
     if (setup_codecs(k, err) < 0 || write_header(k, 0, err) < 0 || first_pass(k, err) < 0)
         goto out;
-    k->l.data_at = round_up(k->l.pd_at + (k->slots + 1) * sizeof(struct kdump_page_desc),
-                            LB_PAGE_SIZE);
+    k->l.data_at =
+        round_up(k->l.pd_at + (k->slots + 1) * sizeof(struct kdump_page_desc), LB_PAGE_SIZE);
     k->data_pos = k->dbuf_at = k->l.data_at;
     if (store_zero_page(k, err) < 0)
         goto out;

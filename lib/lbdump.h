@@ -26,7 +26,7 @@ void lb_error_set(struct lb_error *err, const char *fmt, ...) __attribute__((for
 
 /* ---- sources ---------------------------------------------------------- */
 
-#define LB_PAGE_SIZE 4096u /* x86_64 */
+#define LB_PAGE_SIZE  4096u /* x86_64 */
 #define LB_PAGE_SHIFT 12
 
 /* One loadable segment of the crashed machine's memory, as the source has it. */
@@ -257,24 +257,24 @@ enum lb_format { LB_FORMAT_KDUMP, LB_FORMAT_ELF };
 
 struct lb_write_options {
     enum lb_format format;
-    unsigned dump_level;     /* makedumpfile's -d mask: 1 zero, 2 cache, 4 private, 8 user, 16 free */
-    enum lb_codec codec;     /* kdump only */
-    int codec_level;         /* 0: the codec's fast default */
-    int threads;             /* compression workers; 0 or 1: none */
-    int sparse;              /* the output is a regular file: unwritten ranges may be holes */
+    unsigned dump_level; /* makedumpfile's -d mask: 1 zero, 2 cache, 4 private, 8 user, 16 free */
+    enum lb_codec codec; /* kdump only */
+    int codec_level;     /* 0: the codec's fast default */
+    int threads;         /* compression workers; 0 or 1: none */
+    int sparse;          /* the output is a regular file: unwritten ranges may be holes */
     lb_progress_fn progress; /* called now and then; may be NULL */
     void *progress_ctx;
 };
 
 struct lb_write_stats {
-    uint64_t output_size;   /* size of the file written */
-    uint64_t bytes_written; /* bytes actually written */
-    uint64_t pages_total;   /* frames of memory the source describes */
-    uint64_t pages_saved;   /* frames whose content is in the output */
+    uint64_t output_size;                 /* size of the file written */
+    uint64_t bytes_written;               /* bytes actually written */
+    uint64_t pages_total;                 /* frames of memory the source describes */
+    uint64_t pages_saved;                 /* frames whose content is in the output */
     uint64_t pages_class[LB_CLASS_COUNT]; /* frames by class; [LB_CLASS_KEEP] are kept */
     uint64_t pages_unreadable;            /* frames the source could not give */
     int incomplete;                       /* the output was cut short */
-    char filter_note[256]; /* why -d could not use struct pages, or "" */
+    char filter_note[256];                /* why -d could not use struct pages, or "" */
 };
 
 /*

@@ -98,7 +98,8 @@ static int read_layout(struct lb_classifier *c, struct lb_error *err)
     section_bits = number(vi, "NUMBER(SECTION_SIZE_BITS)");
     roots = number(vi, "LENGTH(mem_section)");
     c->section_size = number(vi, "SIZE(mem_section)");
-    if (required(c->page_size, "SIZE(page)", err) || required(c->off_flags, "OFFSET(page.flags)", err) ||
+    if (required(c->page_size, "SIZE(page)", err) ||
+        required(c->off_flags, "OFFSET(page.flags)", err) ||
         required(c->off_mapping, "OFFSET(page.mapping)", err) ||
         required(c->off_mapcount, "OFFSET(page._mapcount)", err) ||
         required(c->off_private, "OFFSET(page.private)", err) ||
@@ -120,8 +121,9 @@ static int read_layout(struct lb_classifier *c, struct lb_error *err)
         section_bits >= max_phys_bits || max_phys_bits > 57 || c->section_size == 0 ||
         c->section_size > LB_PAGE_SIZE || c->pg_lru > 63 || c->pg_private > 63 ||
         c->pg_swapcache > 63) {
-        lb_error_set(err, "VMCOREINFO describes struct page or mem_section in a way that makes "
-                          "no sense (SIZE(page)=%llu, SECTION_SIZE_BITS=%llu)",
+        lb_error_set(err,
+                     "VMCOREINFO describes struct page or mem_section in a way that makes "
+                     "no sense (SIZE(page)=%llu, SECTION_SIZE_BITS=%llu)",
                      (unsigned long long)c->page_size, (unsigned long long)section_bits);
         return -1;
     }
@@ -131,8 +133,10 @@ static int read_layout(struct lb_classifier *c, struct lb_error *err)
     /* Only SPARSEMEM_EXTREME (every x86_64 distribution kernel) has roots of this count. */
     if (roots != ((1ull << (max_phys_bits - section_bits)) + c->sections_per_root - 1) /
                      c->sections_per_root) {
-        lb_error_set(err, "mem_section is not SPARSEMEM_EXTREME (%llu roots): pages cannot be "
-                          "filtered", (unsigned long long)roots);
+        lb_error_set(err,
+                     "mem_section is not SPARSEMEM_EXTREME (%llu roots): pages cannot be "
+                     "filtered",
+                     (unsigned long long)roots);
         return -1;
     }
     return 0;
@@ -204,9 +208,9 @@ static void read_pages_of(struct lb_classifier *c, uint64_t start, size_t n, uin
         } else if (addr) {
             /* A hole in the vmemmap: try frame by frame, keeping what fails. */
             for (size_t j = 0; j < run; j++)
-                ok[i + j] = lb_kernel_read(c->k, addr + j * c->page_size,
-                                           c->pages + (i + j) * c->page_size, c->page_size,
-                                           &ignored) == 0;
+                ok[i + j] =
+                    lb_kernel_read(c->k, addr + j * c->page_size, c->pages + (i + j) * c->page_size,
+                                   c->page_size, &ignored) == 0;
         }
         i += run;
     }
@@ -244,9 +248,9 @@ static uint8_t classify_one(struct lb_classifier *c, uint64_t pfn, const uint8_t
     uint32_t mapcount = (uint32_t)field(page, c->off_mapcount, 4);
     int slab = flag(flags, c->pg_slab) || page_type_is(mapcount, c->slab_value);
     int anon = mapping & 1, hugetlb = 0;
-    int cache = flag(flags, c->pg_lru) ||
-                (flag(flags, c->pg_swapcache) &&
-                 (c->pg_swapbacked == NONE || flag(flags, c->pg_swapbacked)));
+    int cache =
+        flag(flags, c->pg_lru) || (flag(flags, c->pg_swapcache) &&
+                                   (c->pg_swapbacked == NONE || flag(flags, c->pg_swapbacked)));
 
     *nr_pages = 1;
     if (c->off_compound_head != NONE && c->off_compound_head + 8 <= c->page_size &&

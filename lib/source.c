@@ -94,16 +94,17 @@ int lb_source_open(const char *path, struct lb_source **out, struct lb_error *er
         lb_source_close(src);
         return -1;
     }
-    if (src->file_size >= sizeof(magic) &&
-        lb_source_pread(src, magic, sizeof(magic), 0, err) < 0) {
+    if (src->file_size >= sizeof(magic) && lb_source_pread(src, magic, sizeof(magic), 0, err) < 0) {
         lb_source_close(src);
         return -1;
     }
     if (memcmp(magic, "KDUMP   ", 8) == 0) {
         r = lb_kdump_open(src, err);
     } else if (memcmp(magic, "makedumpfile", 12) == 0) {
-        lb_error_set(err, "%s: a flattened dump (a stream); turn it into a file first with "
-                          "'lifeboat convert'", path);
+        lb_error_set(err,
+                     "%s: a flattened dump (a stream); turn it into a file first with "
+                     "'lifeboat convert'",
+                     path);
         r = -1;
     } else {
         r = lb_elf_open(src, err);

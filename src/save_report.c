@@ -4,8 +4,7 @@
  */
 #include "save_report.h"
 
-void save_report(FILE *out, const struct lb_write_options *opts,
-                 const struct lb_write_stats *stats)
+void save_report(FILE *out, const struct lb_write_options *opts, const struct lb_write_stats *stats)
 {
     fprintf(out, "lifeboat: %s dump, -d %u%s%s: %llu of %llu frames saved, %llu MiB written\n",
             opts->format == LB_FORMAT_ELF ? "ELF" : "kdump-compressed", opts->dump_level,

@@ -33,6 +33,19 @@ fetch_kernel() {
     KERNEL_RELEASE=${VMLINUZ##*/vmlinuz-}
 }
 
+# ensure_debuginfo: installs linux-image-$KERNEL_RELEASE-dbg (the DWARF vmlinux
+# crash and drgn need) from Debian's archive if it is not there; sets VMLINUX.
+ensure_debuginfo() {
+    VMLINUX=/usr/lib/debug/boot/vmlinux-$KERNEL_RELEASE
+    [ -f "$VMLINUX" ] && return 0
+    log "installing linux-image-$KERNEL_RELEASE-dbg (debug info for crash and drgn)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "linux-image-$KERNEL_RELEASE-dbg" \
+        >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq "linux-image-$KERNEL_RELEASE-dbg" >/dev/null; } ||
+        die "cannot install linux-image-$KERNEL_RELEASE-dbg"
+    [ -f "$VMLINUX" ] || die "$VMLINUX is missing after installing the -dbg package"
+}
+
 # build_pattern_helper: compiles the guest's pattern program (static) once.
 build_pattern_helper() {
     PATTERN_BIN=$LIFEBOAT_CACHE/pattern

@@ -49,6 +49,12 @@ int main(int argc, char **argv)
         printf("PATTERN seed=0x%llx index=%ld pfn=0x%llx\n", (unsigned long long)seed, i,
                (unsigned long long)(entry & ((1ULL << 55) - 1)));
     }
+    /* Anonymous pages written with zeros: real frames whose content is zero. */
+    uint8_t *zeros =
+        mmap(NULL, (size_t)(256 * psz), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (zeros != MAP_FAILED)
+        for (long i = 0; i < 256 * psz; i += psz)
+            ((volatile uint8_t *)zeros)[i] = 0;
     printf("PATTERN-READY\n");
     fflush(stdout);
     for (;;)
