@@ -14,6 +14,8 @@
 
 #include "source.h"
 
+#define MAX_PHYS (1ull << 52) /* x86_64's physical address limit */
+
 enum {
     MAX_PHDRS = 1 << 20,  /* a 64 TB machine with holes stays far below */
     MAX_NOTES = 64 << 20, /* per-CPU notes of 8192 CPUs fit in 4 MB */
@@ -106,10 +108,10 @@ static int add_segment(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at,
                      (unsigned long long)ph->p_memsz);
         return -1;
     }
-    if (ph->p_paddr + ph->p_memsz < ph->p_paddr) {
+    if (ph->p_paddr + ph->p_memsz < ph->p_paddr || ph->p_paddr + ph->p_memsz > MAX_PHYS) {
         lb_error_set(err,
                      "%s: PT_LOAD at header offset %llu: physical range 0x%llx+0x%llx "
-                     "wraps around",
+                     "wraps around or lies beyond the 4 PiB x86_64 can address",
                      src->path, (unsigned long long)at, (unsigned long long)ph->p_paddr,
                      (unsigned long long)ph->p_memsz);
         return -1;

@@ -20,9 +20,10 @@ static uint64_t page_align(uint64_t n)
     return (n + LB_PAGE_SIZE - 1) & ~(uint64_t)(LB_PAGE_SIZE - 1);
 }
 
-static int write_headers(struct lb_source *src, int fd, uint64_t data_start, size_t nseg,
-                         struct lb_error *err)
+static int write_headers(struct lb_pipe *p, const struct lb_segment *segs, size_t nseg,
+                         uint64_t data_start, struct lb_error *err)
 {
+    struct lb_source *src = p->src;
     size_t notes_len, nphdr = nseg + 1;
     const uint8_t *notes = lb_source_notes(src, &notes_len);
     uint64_t notes_at = sizeof(Elf64_Ehdr) + nphdr * sizeof(Elf64_Phdr);
@@ -47,14 +48,14 @@ static int write_headers(struct lb_source *src, int fd, uint64_t data_start, siz
 
         eh.e_shoff = sh_at;
         eh.e_shentsize = sizeof(Elf64_Shdr);
-        if (full_pwrite(fd, &sh0, sizeof(sh0), sh_at, err) < 0)
+        if (out_write(p, &sh0, sizeof(sh0), sh_at, err) < 0)
             return -1;
     }
-    if (full_pwrite(fd, &eh, sizeof(eh), 0, err) < 0 ||
-        full_pwrite(fd, &note, sizeof(note), sizeof(eh), err) < 0)
+    if (out_write(p, &eh, sizeof(eh), 0, err) < 0 ||
+        out_write(p, &note, sizeof(note), sizeof(eh), err) < 0)
         return -1;
     for (size_t i = 0; i < nseg; i++) {
-        const struct lb_segment *s = lb_source_segment(src, i);
+        const struct lb_segment *s = &segs[i];
         Elf64_Phdr ph = {.p_type = PT_LOAD,
                          .p_flags = PF_R | PF_W | PF_X,
                          .p_offset = offset,
@@ -62,18 +63,18 @@ static int write_headers(struct lb_source *src, int fd, uint64_t data_start, siz
                          .p_paddr = s->phys_addr,
                          .p_filesz = s->file_size,
                          .p_memsz = s->mem_size};
-        if (full_pwrite(fd, &ph, sizeof(ph), sizeof(eh) + (i + 1) * sizeof(ph), err) < 0)
+        if (out_write(p, &ph, sizeof(ph), sizeof(eh) + (i + 1) * sizeof(ph), err) < 0)
             return -1;
         offset = page_align(offset + s->file_size);
     }
-    return notes_len ? full_pwrite(fd, notes, notes_len, notes_at, err) : 0;
+    return notes_len ? out_write(p, notes, notes_len, notes_at, err) : 0;
 }
 
 /*
  * Writes bytes [from, to) of physical memory, taken from the batch that starts
  * at frame pfn, to where the segment puts them; NULL data writes zeros.
  */
-static int put(struct lb_pipe *p, int fd, const struct lb_segment *s, uint64_t out, uint64_t pfn,
+static int put(struct lb_pipe *p, const struct lb_segment *s, uint64_t out, uint64_t pfn,
                uint64_t from, uint64_t to, const uint8_t *data, struct lb_error *err)
 {
     static const uint8_t zeros[LB_PAGE_SIZE];
@@ -86,19 +87,18 @@ static int put(struct lb_pipe *p, int fd, const struct lb_segment *s, uint64_t o
     if (!data) {
         for (uint64_t a = from; a < to; a += LB_PAGE_SIZE) {
             size_t len = to - a < LB_PAGE_SIZE ? (size_t)(to - a) : LB_PAGE_SIZE;
-            if (full_pwrite(fd, zeros, len, out + (a - lo), err) < 0)
+            if (out_write(p, zeros, len, out + (a - lo), err) < 0)
                 return -1;
         }
         return 0;
     }
     p->stats->bytes_written += to - from;
-    return full_pwrite(fd, data + (from - (pfn << LB_PAGE_SHIFT)), to - from, out + (from - lo),
-                       err);
+    return out_write(p, data + (from - (pfn << LB_PAGE_SHIFT)), to - from, out + (from - lo), err);
 }
 
 /* Writes the batch's kept frames, runs of them with one write. */
-static int write_batch(struct lb_pipe *p, int fd, const struct lb_segment *s, uint64_t out,
-                       uint64_t pfn, const uint8_t *cls, size_t n, struct lb_error *err)
+static int write_batch(struct lb_pipe *p, const struct lb_segment *s, uint64_t out, uint64_t pfn,
+                       const uint8_t *cls, size_t n, struct lb_error *err)
 {
     size_t i = 0;
 
@@ -108,21 +108,21 @@ static int write_batch(struct lb_pipe *p, int fd, const struct lb_segment *s, ui
 
         if (cls[i] != LB_CLASS_KEEP || p->status[i] != LB_PAGE_OK) {
             /* Frames not saved: a hole, or zeros where there can be no hole. */
-            if (!p->opts->sparse && put(p, fd, s, out, pfn, at, at + LB_PAGE_SIZE, NULL, err) < 0)
+            if (!p->opts->sparse && put(p, s, out, pfn, at, at + LB_PAGE_SIZE, NULL, err) < 0)
                 return -1;
             i++;
             continue;
         }
         while (i + run < n && cls[i + run] == LB_CLASS_KEEP && p->status[i + run] == LB_PAGE_OK)
             run++;
-        if (put(p, fd, s, out, pfn, at, at + run * LB_PAGE_SIZE, p->data, err) < 0)
+        if (put(p, s, out, pfn, at, at + run * LB_PAGE_SIZE, p->data, err) < 0)
             return -1;
         i += run;
     }
     return 0;
 }
 
-static int copy_segment(struct lb_pipe *p, int fd, const struct lb_segment *s, uint64_t out,
+static int copy_segment(struct lb_pipe *p, const struct lb_segment *s, uint64_t out,
                         struct lb_error *err)
 {
     uint64_t first, count;
@@ -145,7 +145,7 @@ static int copy_segment(struct lb_pipe *p, int fd, const struct lb_segment *s, u
                 p->stats->pages_class[cls[i]]++;
                 p->stats->pages_saved += cls[i] == LB_CLASS_KEEP && p->status[i] == LB_PAGE_OK;
             }
-            if (write_batch(p, fd, s, out, pfn, cls, n, err) < 0)
+            if (write_batch(p, s, out, pfn, cls, n, err) < 0)
                 return -1;
             pipe_advance(p, n * LB_PAGE_SIZE);
         }
@@ -153,33 +153,72 @@ static int copy_segment(struct lb_pipe *p, int fd, const struct lb_segment *s, u
     return 0;
 }
 
-int write_elf(struct lb_pipe *p, int fd, struct lb_error *err)
+/*
+ * The source's segments.  A kdump-compressed source has no virtual addresses,
+ * which gdb and vmcore-dmesg need to find kernel data: the segments then get
+ * their direct-map addresses, and one more maps the kernel image.
+ */
+static struct lb_segment *output_segments(struct lb_pipe *p, size_t *n)
 {
-    struct lb_source *src = p->src;
-    size_t nseg = lb_source_segment_count(src), notes_len;
+    size_t count = lb_source_segment_count(p->src);
+    struct lb_segment *segs = calloc(count + 1, sizeof(*segs));
+    uint64_t virt, phys, size, page_offset;
+    int have_image = 0, have_virt = 0;
+
+    if (!segs)
+        return NULL;
+    for (size_t i = 0; i < count; i++) {
+        segs[i] = *lb_source_segment(p->src, i);
+        have_image |= segs[i].virt_addr >= 0xffffffff80000000ull;
+        have_virt |= segs[i].virt_addr != 0;
+    }
+    if (!have_virt && p->kernel && lb_kernel_page_offset(p->kernel, &page_offset) == 0)
+        for (size_t i = 0; i < count; i++)
+            segs[i].virt_addr = page_offset + segs[i].phys_addr;
+    if (!have_image && p->kernel && lb_kernel_image(p->kernel, &virt, &phys, &size) == 0) {
+        segs[count].phys_addr = phys;
+        segs[count].virt_addr = virt;
+        segs[count].file_size = segs[count].mem_size = size;
+        count++;
+    }
+    *n = count;
+    return segs;
+}
+
+int write_elf(struct lb_pipe *p, struct lb_error *err)
+{
+    size_t nseg, notes_len;
+    struct lb_segment *segs = output_segments(p, &nseg);
     uint64_t headers, offset;
     int r = 0;
 
-    lb_source_notes(src, &notes_len);
+    if (!segs) {
+        lb_error_set(err, "out of memory");
+        return -1;
+    }
+    lb_source_notes(p->src, &notes_len);
     headers = sizeof(Elf64_Ehdr) + (nseg + 1) * sizeof(Elf64_Phdr) + notes_len;
     if (nseg + 1 >= PN_XNUM)
         headers += sizeof(Elf64_Shdr);
     offset = page_align(headers);
-    for (size_t i = 0; i < nseg; i++)
-        p->stats->pages_total += lb_source_segment(src, i)->file_size >> LB_PAGE_SHIFT;
-    if (write_headers(src, fd, offset, nseg, err) < 0)
-        return -1;
+    for (size_t i = 0; i < nseg; i++) {
+        uint64_t first, count;
+        segment_frames(&segs[i], &first, &count);
+        p->stats->pages_total += count;
+        p->progress.bytes_total += count * LB_PAGE_SIZE;
+    }
+    r = write_headers(p, segs, nseg, offset, err);
     for (size_t i = 0; i < nseg && r == 0; i++) {
-        const struct lb_segment *s = lb_source_segment(src, i);
-        r = copy_segment(p, fd, s, offset, err);
-        offset = page_align(offset + s->file_size);
+        r = copy_segment(p, &segs[i], offset, err);
+        offset = page_align(offset + segs[i].file_size);
     }
     /* The end may be a hole: the size makes the file whole. */
-    if (r == 0 && p->opts->sparse && ftruncate(fd, (off_t)offset) < 0) {
+    if (r == 0 && p->opts->sparse && ftruncate(p->fd, (off_t)offset) < 0) {
         lb_error_set(err, "cannot extend the output to %llu bytes: %s", (unsigned long long)offset,
                      strerror(errno));
         r = -1;
     }
+    free(segs);
     p->stats->output_size = offset;
     p->stats->incomplete = r < 0;
     return r;

@@ -241,7 +241,7 @@ int lb_kdump_open(struct lb_source *src, struct lb_error *err)
     bitmap1_at = (uint64_t)(1 + h.sub_hdr_size) * LB_PAGE_SIZE;
     k->pd_at = bitmap1_at + 2 * bitmap_bytes;
     k->max_mapnr = h.header_version >= 6 && sub.max_mapnr_64 ? sub.max_mapnr_64 : h.max_mapnr;
-    if (k->max_mapnr > bitmap_bytes * 8) {
+    if (k->max_mapnr > bitmap_bytes * 8 || k->max_mapnr > (1ull << 40)) {
         lb_error_set(err, "%s: max_mapnr %llu is more than the bitmaps hold (%llu frames)",
                      src->path, (unsigned long long)k->max_mapnr,
                      (unsigned long long)(bitmap_bytes * 8));

@@ -34,7 +34,6 @@ struct layout {
 
 struct kdump {
     struct lb_pipe *p;
-    int fd;
     struct layout l;
     uint64_t slots;       /* page descriptors the table has room for */
     uint64_t rank;        /* page descriptors written */
@@ -196,10 +195,10 @@ static int write_header(struct kdump *k, int complete, struct lb_error *err)
     sub.size_note = nlen;
     sub.end_pfn_64 = k->l.max_mapnr;
     sub.max_mapnr_64 = k->l.max_mapnr;
-    return full_pwrite(k->fd, &h, sizeof(h), 0, err) < 0 ||
-                   full_pwrite(k->fd, &sub, sizeof(sub), LB_PAGE_SIZE, err) < 0 ||
-                   (vlen && full_pwrite(k->fd, vtext, vlen, sub.offset_vmcoreinfo, err) < 0) ||
-                   (nlen && full_pwrite(k->fd, notes, nlen, sub.offset_note, err) < 0)
+    return out_write(k->p, &h, sizeof(h), 0, err) < 0 ||
+                   out_write(k->p, &sub, sizeof(sub), LB_PAGE_SIZE, err) < 0 ||
+                   (vlen && out_write(k->p, vtext, vlen, sub.offset_vmcoreinfo, err) < 0) ||
+                   (nlen && out_write(k->p, notes, nlen, sub.offset_note, err) < 0)
                ? -1
                : 0;
 }
@@ -227,14 +226,16 @@ static int first_pass(struct kdump *k, struct lb_error *err)
         uint64_t at = start / 8;
 
         if (present_frames(p->src, start, n, present) == 0) {
-            if (full_pwrite(k->fd, zeros, bytes, k->l.bitmap1_at + at, err) < 0 ||
-                full_pwrite(k->fd, zeros, bytes, k->l.bitmap2_at + at, err) < 0)
+            if (out_write(k->p, zeros, bytes, k->l.bitmap1_at + at, err) < 0 ||
+                out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0)
                 return -1;
             continue;
         }
         set_bits(k->bitmap, present, n);
-        if (full_pwrite(k->fd, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
-            full_pwrite(k->fd, zeros, bytes, k->l.bitmap2_at + at, err) < 0)
+        for (size_t i = 0; i < n; i++)
+            p->stats->pages_total += present[i];
+        if (out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
+            out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0)
             return -1;
         pipe_classify(p, start, n);
         for (size_t i = 0; i < n; i++)
@@ -247,7 +248,7 @@ static int first_pass(struct kdump *k, struct lb_error *err)
 
 static int flush_data(struct kdump *k, struct lb_error *err)
 {
-    if (k->dlen && full_pwrite(k->fd, k->dbuf, k->dlen, k->dbuf_at, err) < 0)
+    if (k->dlen && out_write(k->p, k->dbuf, k->dlen, k->dbuf_at, err) < 0)
         return -1;
     k->p->stats->bytes_written += k->dlen;
     k->dbuf_at += k->dlen;
@@ -330,8 +331,8 @@ static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *pres
         if (save_frame(k, i, &npds, err) < 0)
             return -1;
     }
-    if (npds && full_pwrite(k->fd, k->pds, npds * sizeof(k->pds[0]),
-                            k->l.pd_at + k->rank * sizeof(k->pds[0]), err) < 0)
+    if (npds && out_write(k->p, k->pds, npds * sizeof(k->pds[0]),
+                          k->l.pd_at + k->rank * sizeof(k->pds[0]), err) < 0)
         return -1;
     k->rank += npds;
     return 0;
@@ -352,13 +353,16 @@ static int second_pass(struct kdump *k, struct lb_error *err)
         pipe_classify(p, start, n);
         for (size_t b = 0; b < n; b += LB_BATCH) {
             size_t bn = n - b < LB_BATCH ? n - b : LB_BATCH;
+            size_t in_memory = 0;
             if (do_batch(k, start + b, bn, present + b, p->cls + b, k->bitmap, b, err) < 0)
                 return -1;
-            pipe_advance(p, bn * LB_PAGE_SIZE);
+            for (size_t i = 0; i < bn; i++)
+                in_memory += present[b + i];
+            pipe_advance(p, in_memory * LB_PAGE_SIZE);
         }
         /* Data first, then the bits that point at it. */
         if (flush_data(k, err) < 0 ||
-            full_pwrite(k->fd, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + start / 8, err) < 0)
+            out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + start / 8, err) < 0)
             return -1;
     }
     return 0;
@@ -411,7 +415,7 @@ static void teardown(struct kdump *k)
     free(k->cbuf);
 }
 
-int write_kdump(struct lb_pipe *p, int fd, struct lb_error *err)
+int write_kdump(struct lb_pipe *p, struct lb_error *err)
 {
     struct kdump *k = calloc(1, sizeof(*k));
     size_t vlen, nlen;
@@ -422,17 +426,12 @@ int write_kdump(struct lb_pipe *p, int fd, struct lb_error *err)
         return -1;
     }
     k->p = p;
-    k->fd = fd;
     vmcoreinfo_text(p->src, &vlen);
     lb_source_notes(p->src, &nlen);
     compute_layout(k, vlen, nlen);
-    for (size_t i = 0; i < lb_source_segment_count(p->src); i++) {
-        uint64_t first, count;
-        segment_frames(lb_source_segment(p->src, i), &first, &count);
-        p->stats->pages_total += count;
-    }
     if (setup_codecs(k, err) < 0 || write_header(k, 0, err) < 0 || first_pass(k, err) < 0)
         goto out;
+    p->progress.bytes_total = p->stats->pages_total * LB_PAGE_SIZE;
     k->l.data_at =
         round_up(k->l.pd_at + (k->slots + 1) * sizeof(struct kdump_page_desc), LB_PAGE_SIZE);
     k->data_pos = k->dbuf_at = k->l.data_at;
@@ -444,7 +443,7 @@ int write_kdump(struct lb_pipe *p, int fd, struct lb_error *err)
 out:
     p->stats->output_size = k->data_pos > k->l.data_at ? k->data_pos : k->l.data_at;
     p->stats->incomplete = r < 0 || p->stats->pages_unreadable;
-    if (r == 0 && p->opts->sparse && ftruncate(fd, (off_t)p->stats->output_size) < 0) {
+    if (r == 0 && p->opts->sparse && ftruncate(p->fd, (off_t)p->stats->output_size) < 0) {
         lb_error_set(err, "cannot set the output's size");
         r = -1;
     }

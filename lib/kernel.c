@@ -147,3 +147,53 @@ int lb_kernel_read(struct lb_kernel *k, uint64_t vaddr, void *buf, size_t len, s
     }
     return 0;
 }
+
+/*
+ * The kernel image's mapping (__START_KERNEL_map + ...): the run of 2 MiB
+ * steps around _stext that the page tables map to contiguous physical memory.
+ * An ELF dump needs it as a PT_LOAD with virtual addresses for gdb and
+ * vmcore-dmesg, which look kernel symbols up by virtual address.
+ */
+int lb_kernel_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint64_t *size)
+{
+    const uint64_t step = 2ull << 20, limit = 1ull << 30;
+    uint64_t stext, lo, hi, p_lo, p;
+    struct lb_error ignored;
+
+    if (lb_vmcoreinfo_get_u64(k->info, "SYMBOL(_stext)", 16, &stext) < 0 ||
+        stext < START_KERNEL_MAP)
+        return -1;
+    lo = stext & ~(step - 1);
+    if (lb_kernel_vtop(k, lo, &p_lo, &ignored) < 0)
+        return -1;
+    while (lo - step >= START_KERNEL_MAP && lb_kernel_vtop(k, lo - step, &p, &ignored) == 0 &&
+           p == p_lo - step) {
+        lo -= step;
+        p_lo = p;
+    }
+    for (hi = lo + step; hi - lo < limit; hi += step)
+        if (lb_kernel_vtop(k, hi, &p, &ignored) < 0 || p != p_lo + (hi - lo))
+            break;
+    *virt = lo;
+    *phys = p_lo;
+    *size = hi - lo;
+    return 0;
+}
+
+/*
+ * Where the direct map starts (page_offset_base, randomized by KASLR): found
+ * from a pointer VMCOREINFO gives that is known to be in the direct map
+ * (mem_section), minus the physical address the page tables give for it.
+ */
+int lb_kernel_page_offset(struct lb_kernel *k, uint64_t *page_offset)
+{
+    uint64_t v, phys;
+    struct lb_error ignored;
+
+    if (lb_vmcoreinfo_get_u64(k->info, "SYMBOL(mem_section)", 16, &v) < 0 ||
+        v >= START_KERNEL_MAP || lb_kernel_vtop(k, v, &phys, &ignored) < 0 ||
+        ((v - phys) & ((1ull << 30) - 1)))
+        return -1;
+    *page_offset = v - phys;
+    return 0;
+}

@@ -71,6 +71,12 @@ void lb_source_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t
 int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t len,
                         struct lb_error *err);
 
+/*
+ * Turns a flattened stream (makedumpfile -F, lifeboat save ... -) read from
+ * in_fd into the file it describes, written to out_fd.  Bounded memory.
+ */
+int lb_unflatten(int in_fd, int out_fd, uint64_t *size, struct lb_error *err);
+
 /* ---- ELF notes -------------------------------------------------------- */
 
 struct lb_note {
@@ -161,6 +167,10 @@ const struct lb_vmcoreinfo *lb_kernel_vmcoreinfo(const struct lb_kernel *k);
 struct lb_source *lb_kernel_source(const struct lb_kernel *k);
 /* Translates a kernel virtual address by walking the crashed kernel's page tables. */
 int lb_kernel_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct lb_error *err);
+/* The kernel image's virtual and physical start and its size, from the page tables. */
+int lb_kernel_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint64_t *size);
+/* The start of the direct map of physical memory (KASLR's page_offset_base). */
+int lb_kernel_page_offset(struct lb_kernel *k, uint64_t *page_offset);
 /* Reads kernel virtual memory, page by page. */
 int lb_kernel_read(struct lb_kernel *k, uint64_t vaddr, void *buf, size_t len,
                    struct lb_error *err);
@@ -262,6 +272,7 @@ struct lb_write_options {
     int codec_level;     /* 0: the codec's fast default */
     int threads;         /* compression workers; 0 or 1: none */
     int sparse;          /* the output is a regular file: unwritten ranges may be holes */
+    int flattened;       /* the output is a stream: makedumpfile's flattened format */
     lb_progress_fn progress; /* called now and then; may be NULL */
     void *progress_ctx;
 };

@@ -18,7 +18,7 @@
 
 enum { PROGRESS_EVERY = 64 << 20, NEEDS_MEM_MAP = 2 | 4 | 8 | 16 };
 
-int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
+static int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
 {
     const uint8_t *p = buf;
 
@@ -36,6 +36,65 @@ int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, struct lb_
         offset += (uint64_t)n;
     }
     return 0;
+}
+
+static int full_write(int fd, const void *buf, size_t len, struct lb_error *err)
+{
+    const uint8_t *p = buf;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            lb_error_set(err, "write of %zu bytes to the stream: %s", len,
+                         n < 0 ? strerror(errno) : "no progress");
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* makedumpfile's flattened format: every number in it is big-endian. */
+static void put_be64(uint8_t *out, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (uint8_t)v;
+}
+
+int out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
+{
+    uint8_t record[16];
+
+    if (!p->opts->flattened)
+        return full_pwrite(p->fd, buf, len, offset, err);
+    put_be64(record, offset);
+    put_be64(record + 8, len);
+    return full_write(p->fd, record, sizeof(record), err) < 0 ? -1
+                                                              : full_write(p->fd, buf, len, err);
+}
+
+int out_begin(struct lb_pipe *p, struct lb_error *err)
+{
+    uint8_t header[LB_PAGE_SIZE] = "makedumpfile";
+
+    if (!p->opts->flattened)
+        return 0;
+    put_be64(header + 16, 1); /* type: flattened */
+    put_be64(header + 24, 1); /* version */
+    return full_write(p->fd, header, sizeof(header), err);
+}
+
+int out_end(struct lb_pipe *p, struct lb_error *err)
+{
+    uint8_t end[16];
+
+    if (!p->opts->flattened)
+        return 0;
+    memset(end, 0xff, sizeof(end)); /* offset -1, size -1 */
+    return full_write(p->fd, end, sizeof(end), err);
 }
 
 void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count)
@@ -60,8 +119,6 @@ int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_op
         lb_error_set(err, "out of memory for the page buffer");
         return -1;
     }
-    for (size_t i = 0; i < lb_source_segment_count(src); i++)
-        p->progress.bytes_total += lb_source_segment(src, i)->file_size;
     /* The kernel's memory gives headers their utsname; without it they do with less. */
     if (lb_kernel_open(src, &p->kernel, &why) == 0 && (opts->dump_level & NEEDS_MEM_MAP))
         lb_classifier_open(p->kernel, opts->dump_level, &p->classifier, &why);

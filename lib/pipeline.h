@@ -22,6 +22,7 @@ struct lb_pipe {
     struct lb_classifier *classifier;
     struct lb_progress progress;
     uint64_t next_report;
+    int fd; /* the output */
     uint8_t cls[LB_WINDOW];
     uint8_t status[LB_BATCH];
     uint8_t *data; /* LB_BATCH pages */
@@ -44,8 +45,16 @@ void pipe_report(struct lb_pipe *p);
 /* The frames a segment's file data touches, partial ones at either end included. */
 void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count);
 
-int write_elf(struct lb_pipe *p, int fd, struct lb_error *err);
-int write_kdump(struct lb_pipe *p, int fd, struct lb_error *err);
-int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, struct lb_error *err);
+int write_elf(struct lb_pipe *p, struct lb_error *err);
+int write_kdump(struct lb_pipe *p, struct lb_error *err);
+/*
+ * Puts len bytes at offset of the output: pwrite(2) on a file or device; on a
+ * stream (opts->flattened), a makedumpfile flattened record instead.
+ */
+int out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset,
+              struct lb_error *err);
+/* Starts and ends the flattened stream; nothing for a file. */
+int out_begin(struct lb_pipe *p, struct lb_error *err);
+int out_end(struct lb_pipe *p, struct lb_error *err);
 
 #endif

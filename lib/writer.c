@@ -21,7 +21,12 @@ int lb_write(struct lb_source *src, int out_fd, const struct lb_write_options *o
         free(p);
         return -1;
     }
-    r = opts->format == LB_FORMAT_ELF ? write_elf(p, out_fd, err) : write_kdump(p, out_fd, err);
+    p->fd = out_fd;
+    r = out_begin(p, err);
+    if (r == 0)
+        r = opts->format == LB_FORMAT_ELF ? write_elf(p, err) : write_kdump(p, err);
+    if (r == 0)
+        r = out_end(p, err);
     p->progress.bytes_done = p->progress.bytes_total;
     pipe_report(p);
     pipe_close(p);

@@ -10,6 +10,7 @@ int cmd_status(int argc, char **argv);
 int cmd_initramfs(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_save(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 

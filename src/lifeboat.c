@@ -30,7 +30,8 @@ static const struct command commands[] = {
     {"initramfs", cmd_initramfs, "write the capture initramfs to a file"},
     {"capture", cmd_capture,
      "save /proc/vmcore to the configured targets (the crash kernel's job)"},
-    {"save", cmd_save, "write a dump from /proc/vmcore or a dump file to a file"},
+    {"save", cmd_save, "write a filtered, compressed dump from /proc/vmcore or a dump file"},
+    {"convert", cmd_convert, "turn a dump into another format, or a flattened stream into a file"},
     {"dmesg", cmd_dmesg, "print the kernel log saved in a dump"},
     {"info", cmd_info, "describe a dump: kernel release, crash time, memory, CPUs"},
 };

@@ -10,6 +10,7 @@ struct progress_state {
     const char *what;
     double started;
     double last;
+    int tty; /* stderr is a terminal: redraw one line */
 };
 
 double monotonic_seconds(void);

@@ -25,7 +25,9 @@ fetch_kernel "$KERNEL_PACKAGE"
 truncate -s 2G "$work/raw.img"
 build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme7n1 /crash
 device-timeout 2
-target raw /dev/nvme0n1"
+target raw /dev/nvme0n1
+format elf
+dump-level 0"
 seed=$((RANDOM * 65536 + RANDOM + 1))
 run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=${CRASHKERNEL:-160M} lbtest.seed=$seed" \
     -drive "file=$work/raw.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbraw ||

@@ -1,0 +1,54 @@
+/*
+ * dump_options.c - parses the options shared by the commands that write dumps.
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dump_options.h"
+
+static long number_arg(const char *opt, const char *arg, long max)
+{
+    char *end;
+    long v = strtol(arg, &end, 0);
+
+    if (*arg == '\0' || *end || v < 0 || v > max)
+        errx(2, "%s %s: expected a number from 0 to %ld", opt, arg, max);
+    return v;
+}
+
+struct lb_write_options dump_options_default(unsigned dump_level)
+{
+    struct lb_write_options o = {.format = LB_FORMAT_KDUMP,
+                                 .dump_level = dump_level,
+                                 .codec = LB_CODEC_ZSTD,
+                                 .threads = (int)sysconf(_SC_NPROCESSORS_ONLN)};
+    return o;
+}
+
+int dump_option(int opt, const char *arg, struct lb_write_options *o)
+{
+    switch (opt) {
+    case 'd':
+        o->dump_level = (unsigned)number_arg("--dump-level", arg, 31);
+        return 0;
+    case 'f':
+        if (strcmp(arg, "kdump") && strcmp(arg, "elf"))
+            errx(2, "--format %s: expected kdump or elf", arg);
+        o->format = strcmp(arg, "elf") == 0 ? LB_FORMAT_ELF : LB_FORMAT_KDUMP;
+        return 0;
+    case 'c':
+        if (lb_codec_parse(arg, &o->codec) < 0)
+            errx(2, "--codec %s: expected zstd, zlib, lzo or none", arg);
+        return 0;
+    case 'l':
+        o->codec_level = (int)number_arg("--level", arg, 22);
+        return 0;
+    case 't':
+        o->threads = (int)number_arg("--threads", arg, 64);
+        return 0;
+    default:
+        return 1;
+    }
+}
