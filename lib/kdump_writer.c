@@ -213,24 +213,59 @@ static void set_bits(uint8_t *bitmap, const uint8_t *on, size_t n)
             bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
+/* The first window at or after start that some segment has frames in; max if none. */
+static uint64_t next_window(struct lb_source *src, uint64_t start, uint64_t max)
+{
+    uint64_t next = max, first, count;
+
+    for (size_t i = 0; i < lb_source_segment_count(src); i++) {
+        segment_frames(lb_source_segment(src, i), &first, &count);
+        if (count == 0 || first + count <= start)
+            continue;
+        uint64_t from = first > start ? first : start;
+        if (from < next)
+            next = from;
+    }
+    return next < max ? next / LB_WINDOW * LB_WINDOW : max;
+}
+
+/*
+ * Bitmap bytes for frames with no memory must read as zeros.  In a new file
+ * or a stream being reassembled they are holes already; a block device holds
+ * stale data, so there they are written.
+ */
+static int zero_bitmaps(struct kdump *k, uint64_t from, uint64_t to, struct lb_error *err)
+{
+    static const uint8_t zeros[LB_WINDOW / 8];
+
+    if (k->p->opts->sparse || k->p->opts->flattened)
+        return 0;
+    for (uint64_t at = from / 8; at < (to + 7) / 8; at += sizeof(zeros)) {
+        size_t n = (to + 7) / 8 - at < sizeof(zeros) ? (size_t)((to + 7) / 8 - at) : sizeof(zeros);
+        if (out_write(k->p, zeros, n, k->l.bitmap1_at + at, err) < 0 ||
+            out_write(k->p, zeros, n, k->l.bitmap2_at + at, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int first_pass(struct kdump *k, struct lb_error *err)
 {
     struct lb_pipe *p = k->p;
     static const uint8_t zeros[LB_WINDOW / 8];
     uint8_t present[LB_WINDOW];
+    uint64_t max = k->l.max_mapnr, done = 0;
 
-    for (uint64_t start = 0; start < k->l.max_mapnr; start += LB_WINDOW) {
-        size_t n =
-            k->l.max_mapnr - start < LB_WINDOW ? (size_t)(k->l.max_mapnr - start) : LB_WINDOW;
+    for (uint64_t start = next_window(p->src, 0, max); start < max;
+         start = next_window(p->src, start + LB_WINDOW, max)) {
+        size_t n = max - start < LB_WINDOW ? (size_t)(max - start) : LB_WINDOW;
         size_t bytes = (n + 7) / 8;
         uint64_t at = start / 8;
 
-        if (present_frames(p->src, start, n, present) == 0) {
-            if (out_write(k->p, zeros, bytes, k->l.bitmap1_at + at, err) < 0 ||
-                out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0)
-                return -1;
-            continue;
-        }
+        if (zero_bitmaps(k, done, start, err) < 0)
+            return -1;
+        done = start + n;
+        present_frames(p->src, start, n, present);
         set_bits(k->bitmap, present, n);
         for (size_t i = 0; i < n; i++)
             p->stats->pages_total += present[i];
@@ -241,7 +276,7 @@ static int first_pass(struct kdump *k, struct lb_error *err)
         for (size_t i = 0; i < n; i++)
             k->slots += present[i] && p->cls[i] == LB_CLASS_KEEP;
     }
-    return 0;
+    return zero_bitmaps(k, done, max, err);
 }
 
 /* ---- pass 2: the pages -------------------------------------------------- */
@@ -343,7 +378,8 @@ static int second_pass(struct kdump *k, struct lb_error *err)
     struct lb_pipe *p = k->p;
     uint8_t present[LB_WINDOW];
 
-    for (uint64_t start = 0; start < k->l.max_mapnr; start += LB_WINDOW) {
+    for (uint64_t start = next_window(p->src, 0, k->l.max_mapnr); start < k->l.max_mapnr;
+         start = next_window(p->src, start + LB_WINDOW, k->l.max_mapnr)) {
         size_t n =
             k->l.max_mapnr - start < LB_WINDOW ? (size_t)(k->l.max_mapnr - start) : LB_WINDOW;
 

@@ -55,6 +55,14 @@ check "-d 31 is smaller than makedumpfile -c at the same level" bash -c '
     makedumpfile -c -d 31 "$1" "$2" >/dev/null 2>&1 &&
     [ $(stat -c %s "$3") -le $(stat -c %s "$2") ]' _ "$src" "$work/mdf-31-zlib" "$work/lb-31"
 
+check "peak memory of save does not grow with the dump: 1x and 4x the memory" bash -c '
+    python3 "$1/inflate_elf.py" "$2" "$3" 4 &&
+    a=$(/usr/bin/time -f %M "$4" save -t 1 -d 31 "$2" "$3.a" 2>&1 >/dev/null | tail -n1) &&
+    b=$(/usr/bin/time -f %M "$4" save -t 1 -d 31 "$3" "$3.b" 2>&1 >/dev/null | tail -n1) &&
+    rm -f "$3" "$3.a" "$3.b" && echo "peak RSS: ${a} KiB for 1x, ${b} KiB for 4x" &&
+    [ "$b" -lt $((a + a / 4)) ] && [ "$a" -lt 65536 ]' _ "$E2E_DIR" "$src" "$work/big.elf" \
+    "$LIFEBOAT_BIN"
+
 for codec in zlib lzo; do
     "$LIFEBOAT_BIN" save -d 31 -c $codec "$src" "$work/lb-31-$codec" 2>/dev/null
     check "-d 31 $codec: every saved frame is identical to the source" \

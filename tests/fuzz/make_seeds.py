@@ -40,6 +40,15 @@ def main():
     out = sys.argv[1]
     os.makedirs(os.path.join(out, "elf_source"), exist_ok=True)
     os.makedirs(os.path.join(out, "config"), exist_ok=True)
+    os.makedirs(os.path.join(out, "flattened"), exist_ok=True)
+    # a flattened stream: header, two records, end
+    flat = b"makedumpfile".ljust(16, b"\0") + (1).to_bytes(8, "big") + (1).to_bytes(8, "big")
+    flat = flat.ljust(4096, b"\0")
+    for off, data in ((0, b"KDUMP   " + bytes(56)), (8192, b"page" * 1024)):
+        flat += off.to_bytes(8, "big") + len(data).to_bytes(8, "big") + data
+    flat += b"\xff" * 16
+    with open(os.path.join(out, "flattened", "stream"), "wb") as f:
+        f.write(flat)
     with open(os.path.join(out, "elf_source", "vmcore"), "wb") as f:
         f.write(vmcore())
     confs = {
