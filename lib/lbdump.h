@@ -175,6 +175,59 @@ int lb_kernel_page_offset(struct lb_kernel *k, uint64_t *page_offset);
 int lb_kernel_read(struct lb_kernel *k, uint64_t vaddr, void *buf, size_t len,
                    struct lb_error *err);
 
+/* ---- the kernel's symbols (kallsyms, read from the dump) ------------- */
+
+struct lb_kallsyms;
+
+int lb_kallsyms_load(struct lb_kernel *k, struct lb_kallsyms **out, struct lb_error *err);
+void lb_kallsyms_free(struct lb_kallsyms *ks);
+uint32_t lb_kallsyms_count(const struct lb_kallsyms *ks);
+int lb_kallsyms_address(const struct lb_kallsyms *ks, const char *name, uint64_t *addr);
+/* The symbol holding addr, and addr's offset in it; type may be NULL. */
+int lb_kallsyms_lookup(const struct lb_kallsyms *ks, uint64_t addr, const char **name,
+                       uint64_t *offset, char *type);
+
+/* ---- triage: what happened, from the dump alone ---------------------- */
+
+struct lb_task {
+    int32_t pid, tgid, ppid;
+    uint32_t cpu;
+    char state[4]; /* RU, IN, UN, ID, ST, TR, ZO, DE, or ?? */
+    char comm[17];
+    int active; /* running on its CPU when the kernel crashed */
+};
+
+struct lb_frame {
+    uint64_t addr;
+    char name[96]; /* function+0xoff, or "" */
+};
+
+enum { LB_TRIAGE_FRAMES = 48, LB_TRIAGE_NOTES = 8 };
+
+struct lb_triage {
+    char sysname[65], nodename[65], release[65], version[65], machine[65];
+    int64_t crash_time; /* seconds since the epoch, 0 if unknown */
+    uint64_t uptime_ns; /* at the panic, from the log; 0 if unknown */
+    char panic[512];    /* the panic message, "" if none was logged */
+    char cause[512];    /* the first BUG, Oops, WARNING or hung-task line before it */
+    int panic_cpu;      /* -1 if unknown */
+    int has_regs;
+    struct lb_cpu_state regs; /* of the panicking CPU */
+    int32_t panic_pid;
+    char panic_comm[17];
+    struct lb_frame frames[LB_TRIAGE_FRAMES];
+    size_t nframes;
+    struct lb_task *tasks;
+    size_t ntasks;
+    int ncpus;
+    char notes[LB_TRIAGE_NOTES][200]; /* what could not be known, and why */
+    size_t nnotes;
+};
+
+/* Everything that can be known; what cannot is said in notes.  Never fails. */
+void lb_triage(struct lb_source *src, struct lb_triage *t);
+void lb_triage_free(struct lb_triage *t);
+
 /* ---- the kernel log (lockless printk ringbuffer, Linux 5.10+) -------- */
 
 struct lb_log_record {

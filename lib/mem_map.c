@@ -10,6 +10,11 @@
  * pages are classified by their head for the whole compound.  Every flag bit,
  * offset and page-type value comes from VMCOREINFO.
  *
+ * One deliberate difference: a page with a type (slab, page table...) is
+ * always kept.  makedumpfile 1.7.2 reads such a page's mapping field, which
+ * for a slab holds list data; on 6.12 that dropped task_structs from -d 31
+ * dumps (tests/e2e/test_triage.sh caught it).
+ *
  * struct pages are found through mem_section (SPARSEMEM_EXTREME), which the
  * kernel fills with "coded" mem_map addresses; they are read a window at a
  * time through the kernel's page tables.  A struct page that cannot be read,
@@ -240,6 +245,28 @@ static int flag(uint64_t flags, uint64_t bit)
     return bit <= 63 && (flags >> bit) & 1;
 }
 
+/*
+ * Pages with a type in _mapcount (slab, page table, buddy, offline, hugetlb,
+ * zsmalloc...) are kernel memory whose other fields mean something else: a
+ * slab's list pointers sit where mapping is, and an odd one would pass for
+ * an anonymous page.  Since 6.12 the type is the top byte (0xf0-0xfe); before,
+ * it is a value below -128 with type bits cleared under 0xf0000000.
+ */
+static int typed(uint32_t mapcount, int64_t buddy_value)
+{
+    if (((uint32_t)buddy_value & 0x00ffffffu) == 0)
+        return (mapcount >> 24) >= 0xf0 && (mapcount >> 24) != 0xff;
+    return (int32_t)mapcount < -127 && (mapcount & 0xf0000000u) == 0xf0000000u;
+}
+
+/* The order of a compound page whose head is page: compound_order, or since 6.12 folio's. */
+static uint64_t compound_order(const struct lb_classifier *c, const uint8_t *next)
+{
+    if (c->off_compound_order != NONE && c->off_compound_order < c->page_size)
+        return next[c->off_compound_order];
+    return field(next, c->off_flags, 8) & 0xff; /* folio->_flags_1 */
+}
+
 static uint8_t classify_one(struct lb_classifier *c, uint64_t pfn, const uint8_t *page,
                             const uint8_t *next, uint64_t *nr_pages)
 {
@@ -257,8 +284,7 @@ static uint8_t classify_one(struct lb_classifier *c, uint64_t pfn, const uint8_t
         (field(page, c->off_compound_head, 8) & 1))
         return LB_CLASS_KEEP; /* a tail: its head decided for it */
     if (next && c->pg_head_mask != NONE && (flags & c->pg_head_mask)) {
-        if (c->off_compound_order != NONE && c->off_compound_order < c->page_size)
-            order = next[c->off_compound_order];
+        order = compound_order(c, next);
         if (c->off_compound_dtor != NONE && c->off_compound_dtor < c->page_size)
             hugetlb = c->hugetlb_dtor >= 0 && next[c->off_compound_dtor] == c->hugetlb_dtor;
         hugetlb |= page_type_is(mapcount, c->hugetlb_value);
@@ -274,16 +300,22 @@ static uint8_t classify_one(struct lb_classifier *c, uint64_t pfn, const uint8_t
         *nr_pages = 1ull << private;
         return LB_CLASS_FREE;
     }
+    if (!slab && page_type_is(mapcount, c->offline_value))
+        return LB_CLASS_OFFLINE;
+    if ((c->level & 8) && hugetlb)
+        return LB_CLASS_USER;
+    if (slab || typed(mapcount, c->buddy_value)) {
+        *nr_pages = 1;
+        return LB_CLASS_KEEP;
+    }
     if ((c->level & 2) && cache && !flag(flags, c->pg_private) && !anon)
         return LB_CLASS_CACHE;
     if ((c->level & 4) && cache && !anon)
         return flag(flags, c->pg_private) ? LB_CLASS_CACHE_PRIVATE : LB_CLASS_CACHE;
-    if ((c->level & 8) && (anon || hugetlb))
+    if ((c->level & 8) && anon)
         return LB_CLASS_USER;
     if (flag(flags, c->pg_hwpoison))
         return LB_CLASS_HWPOISON;
-    if (!slab && page_type_is(mapcount, c->offline_value))
-        return LB_CLASS_OFFLINE;
     *nr_pages = 1;
     return LB_CLASS_KEEP;
 }

@@ -11,6 +11,10 @@ for h in zstd.h zstd_errors.h zlib.h zconf.h; do
     ln -sfn "/usr/include/$h" "$dir/$h"
 done
 ln -sfn /usr/include/lzo "$dir/lzo"
+ln -sfn /usr/include/bpf "$dir/bpf"
+for h in libelf.h gelf.h; do
+    ln -sfn "/usr/include/$h" "$dir/$h"
+done
 ln -sfn /usr/include/linux "$dir/linux"
 ln -sfn /usr/include/asm-generic "$dir/asm-generic"
 ln -sfn "/usr/include/$multiarch/asm" "$dir/asm"

@@ -1,135 +1,104 @@
 /*
- * cmd_info.c - what a dump is: which kernel, when it crashed, what memory it
- * holds and what each CPU was doing.  Needs no debuginfo: everything comes
- * from the dump's own ELF headers, VMCOREINFO and saved registers.
+ * cmd_info.c - a triage report: which kernel crashed, when, with what panic
+ * message, on which CPU in which task, through which functions, and what
+ * else was running.  From the dump alone: no debuginfo, no vmlinux.  --json
+ * gives the same as one JSON document for a fleet's tooling.
  */
-#include <elf.h>
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "commands.h"
+#include "json.h"
 #include "lbdump.h"
+#include "triage_report.h"
 
-static int by_phys(const void *a, const void *b)
+static void format_time(int64_t when, char *buf, size_t len)
 {
-    const struct lb_segment *x = *(const struct lb_segment *const *)a;
-    const struct lb_segment *y = *(const struct lb_segment *const *)b;
+    time_t t = (time_t)when;
+    struct tm tm;
 
-    return x->phys_addr < y->phys_addr ? -1 : x->phys_addr > y->phys_addr;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* Bytes of physical memory covered, counting overlapping segments once. */
-static uint64_t memory_covered(struct lb_source *src)
+static void print_text(const char *path, struct lb_source *src, const struct lb_triage *t)
 {
-    size_t n = lb_source_segment_count(src);
-    const struct lb_segment **sorted = calloc(n, sizeof(*sorted));
-    uint64_t total = 0, reach = 0;
+    char when[64] = "unknown";
 
-    if (!sorted)
-        err(1, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = lb_source_segment(src, i);
-    qsort(sorted, n, sizeof(*sorted), by_phys);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t start = sorted[i]->phys_addr, end = start + sorted[i]->mem_size;
-        if (start < reach)
-            start = reach;
-        if (end > start) {
-            total += end - start;
-            reach = end;
+    if (t->crash_time)
+        format_time(t->crash_time, when, sizeof(when));
+    printf("dump:           %s (%s%s)\n", path, lb_source_format(src),
+           lb_source_incomplete(src) ? ", INCOMPLETE" : "");
+    printf("kernel release: %s\n", t->release[0] ? t->release : "unknown");
+    if (t->version[0])
+        printf("version:        %s\n", t->version);
+    printf("machine:        %s, host %s\n", t->machine[0] ? t->machine : "x86_64",
+           t->nodename[0] ? t->nodename : "unknown");
+    printf("crash time:     %s\n", when);
+    if (t->uptime_ns)
+        printf("uptime:         %.3f s at the panic\n", (double)t->uptime_ns / 1e9);
+    printf("panic:          %s\n", t->panic[0] ? t->panic : "(no panic message in the log)");
+    if (t->cause[0])
+        printf("cause:          %s\n", t->cause);
+    printf("memory:         %llu MiB\n", (unsigned long long)(triage_memory(src) >> 20));
+    printf("cpus with saved registers: %d\n", t->ncpus);
+    if (t->has_regs) {
+        printf("panicking cpu:  %d, pid %d%s%s%s\n", t->panic_cpu, t->panic_pid,
+               t->panic_comm[0] ? " (" : "", t->panic_comm, t->panic_comm[0] ? ")" : "");
+        for (int r = 0; r < LB_X86_NREGS; r++)
+            printf("%s%8s: %016llx", r % 3 ? "  " : "  ", lb_x86_reg_names[r],
+                   (unsigned long long)t->regs.regs[r]),
+                fputs(r % 3 == 2 || r == LB_X86_NREGS - 1 ? "\n" : "", stdout);
+        printf("stack (return addresses found on the panicking CPU's stack):\n");
+        for (size_t i = 0; i < t->nframes; i++)
+            printf("  #%-2zu %016llx %s\n", i, (unsigned long long)t->frames[i].addr,
+                   t->frames[i].name[0] ? t->frames[i].name : "?");
+    }
+    if (t->ntasks) {
+        printf("tasks:          %zu\n     PID     PPID  CPU  ST  COMM\n", t->ntasks);
+        for (size_t i = 0; i < t->ntasks; i++) {
+            const struct lb_task *k = &t->tasks[i];
+            printf("%c %6d  %7d  %3u  %s  %s\n", k->active ? '>' : ' ', k->pid, k->ppid, k->cpu,
+                   k->state, k->comm);
         }
     }
-    free(sorted);
-    return total;
-}
-
-static void print_vmcoreinfo(const struct lb_vmcoreinfo *info)
-{
-    const char *release = lb_vmcoreinfo_get(info, "OSRELEASE");
-    uint64_t page_size, when;
-
-    printf("kernel release: %s\n", release ? release : "(not in VMCOREINFO)");
-    if (lb_vmcoreinfo_get_u64(info, "PAGESIZE", 10, &page_size) == 0)
-        printf("page size:      %llu\n", (unsigned long long)page_size);
-    if (lb_vmcoreinfo_get_u64(info, "CRASHTIME", 10, &when) == 0) {
-        time_t t = (time_t)when;
-        struct tm tm;
-        char buf[64];
-        gmtime_r(&t, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
-        printf("crash time:     %s\n", buf);
-    }
-}
-
-static void print_memory(struct lb_source *src)
-{
-    size_t n = lb_source_segment_count(src);
-
-    printf("memory:         %llu MiB in %zu segments\n",
-           (unsigned long long)(memory_covered(src) >> 20), n);
-    for (size_t i = 0; i < n; i++) {
-        const struct lb_segment *s = lb_source_segment(src, i);
-        printf("  0x%016llx-0x%016llx %10llu KiB", (unsigned long long)s->phys_addr,
-               (unsigned long long)(s->phys_addr + s->mem_size - 1),
-               (unsigned long long)(s->mem_size >> 10));
-        if (s->file_size < s->mem_size)
-            printf("  (%llu KiB missing from the file)",
-                   (unsigned long long)((s->mem_size - s->file_size) >> 10));
-        printf("\n");
-    }
-}
-
-static void print_cpus(const uint8_t *notes, size_t len)
-{
-    struct lb_note note;
-    struct lb_error err;
-    size_t pos = 0, cpu = 0;
-    int r;
-
-    while ((r = lb_note_next(notes, len, &pos, &note, &err)) == 1) {
-        struct lb_cpu_state st;
-        if (note.type != NT_PRSTATUS || strcmp(note.name, "CORE") != 0)
-            continue;
-        if (lb_prstatus_parse(note.desc, note.desc_len, &st, &err) < 0) {
-            printf("  cpu %zu: %s\n", cpu++, err.msg);
-            continue;
-        }
-        printf("  cpu %zu: pid %u rip 0x%016llx rsp 0x%016llx\n", cpu++, st.pid,
-               (unsigned long long)st.regs[LB_RIP], (unsigned long long)st.regs[LB_RSP]);
-    }
-    if (r < 0)
-        printf("  notes: %s\n", err.msg);
-    printf("cpus with saved registers: %zu\n", cpu);
+    for (size_t i = 0; i < t->nnotes; i++)
+        printf("note: %s\n", t->notes[i]);
 }
 
 int cmd_info(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct lb_source *src;
-    struct lb_vmcoreinfo *info;
+    struct lb_triage t;
     struct lb_error err;
-    const uint8_t *notes;
-    size_t len;
+    int opt, json = 0;
 
-    if (argc != 2 || argv[1][0] == '-') {
-        int help = argc == 2 && strcmp(argv[1], "--help") == 0;
-        fprintf(help ? stdout : stderr, "usage: lifeboat info DUMP\n");
-        return help ? 0 : 2;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (opt == 'j') {
+            json = 1;
+        } else {
+            fprintf(opt == 'h' ? stdout : stderr, "usage: lifeboat info [--json] DUMP\n");
+            return opt == 'h' ? 0 : 2;
+        }
     }
-    if (lb_source_open(argv[1], &src, &err) < 0)
+    if (optind + 1 != argc) {
+        fprintf(stderr, "usage: lifeboat info [--json] DUMP\n");
+        return 2;
+    }
+    if (lb_source_open(argv[optind], &src, &err) < 0)
         errx(1, "%s", err.msg);
-    printf("dump:           %s (ELF)\n", argv[1]);
-    notes = lb_source_notes(src, &len);
-    if (lb_vmcoreinfo_from_notes(notes, len, &info, &err) < 0) {
-        printf("vmcoreinfo:     %s\n", err.msg);
-    } else {
-        print_vmcoreinfo(info);
-        lb_vmcoreinfo_free(info);
-    }
-    print_memory(src);
-    print_cpus(notes, len);
+    lb_triage(src, &t);
+    if (json)
+        triage_report_json(stdout, argv[optind], src, &t);
+    else
+        print_text(argv[optind], src, &t);
+    lb_triage_free(&t);
     lb_source_close(src);
     return 0;
 }

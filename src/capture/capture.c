@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "mount.h"
 #include "progress.h"
 #include "save_report.h"
+#include "triage_report.h"
 
 struct crash_facts {
     char release[65];
@@ -112,6 +114,36 @@ static void write_kernel_log(struct lb_source *src, int dir_fd, struct metadata 
                 (unsigned long long)stats.records);
 }
 
+/*
+ * The triage report (info.json) goes right after the log.  It reads symbols,
+ * BTF and task lists out of the crashed memory, which costs megabytes and
+ * trusts more of it, so it runs in a child process: if the child runs out of
+ * memory or trips on a corrupt structure, the capture goes on without it.
+ */
+static void write_report(struct lb_source *src, int dir_fd)
+{
+    pid_t child = fork();
+    int status;
+
+    if (child == 0) {
+        struct lb_triage t;
+        int fd = openat(dir_fd, "info.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+        if (!f)
+            _exit(2);
+        lb_triage(src, &t);
+        triage_report_json(f, "vmcore", src, &t);
+        _exit(fflush(f) == 0 && fsync(fd) == 0 ? 0 : 3);
+    }
+    if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        fprintf(stderr, "lifeboat: the triage report could not be written (%s); going on\n",
+                child < 0 ? "no process for it" : "it failed");
+    else
+        fprintf(stderr, "lifeboat: triage report saved (info.json)\n");
+}
+
 /* Writes the dump into an open dump directory; returns the outcome. */
 static enum capture_outcome write_dump_dir(struct lb_source *src, const struct crash_facts *f,
                                            const struct config *cfg, struct dumpdir *d)
@@ -130,6 +162,7 @@ static enum capture_outcome write_dump_dir(struct lb_source *src, const struct c
     double t0;
 
     write_kernel_log(src, d->fd, &m);
+    write_report(src, d->fd);
     if (metadata_write(d->fd, &m) < 0)
         fprintf(stderr, "lifeboat: warning: cannot write metadata.json: %s\n", strerror(errno));
     fd = openat(d->fd, "vmcore", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -46,6 +46,24 @@ ensure_debuginfo() {
     [ -f "$VMLINUX" ] || die "$VMLINUX is missing after installing the -dbg package"
 }
 
+# build_crash_module: builds tests/e2e/module/lbcrash.ko for $KERNEL_RELEASE
+# against Debian's linux-headers package (installed if missing); sets CRASH_MODULE.
+build_crash_module() {
+    local headers=/usr/src/linux-headers-$KERNEL_RELEASE out=$LIFEBOAT_CACHE/modules/$KERNEL_RELEASE
+    if [ ! -d "$headers" ]; then
+        log "installing linux-headers-$KERNEL_RELEASE"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "linux-headers-$KERNEL_RELEASE" \
+            >/dev/null 2>&1 || die "cannot install linux-headers-$KERNEL_RELEASE"
+    fi
+    CRASH_MODULE=$out/lbcrash.ko
+    if [ ! -f "$CRASH_MODULE" ] || [ "$E2E_DIR/module/lbcrash.c" -nt "$CRASH_MODULE" ]; then
+        rm -rf "$out" && mkdir -p "$out"
+        cp "$E2E_DIR/module/lbcrash.c" "$E2E_DIR/module/Kbuild" "$out/"
+        make -s -C "$headers" M="$out" modules >"$out/build.log" 2>&1 ||
+            die "building the test module failed: $(tail -n 5 "$out/build.log")"
+    fi
+}
+
 # build_pattern_helper: compiles the guest's pattern program (static) once.
 build_pattern_helper() {
     PATTERN_BIN=$LIFEBOAT_CACHE/pattern
@@ -67,6 +85,7 @@ build_guest_initramfs() {
     cp "$LIFEBOAT_BIN" "$root/sbin/lifeboat"
     cp "$VMLINUZ" "$root/boot/vmlinuz-$KERNEL_RELEASE"
     cp "$E2E_DIR/guest/init" "$root/init"
+    [ -n "${CRASH_MODULE:-}" ] && cp "$CRASH_MODULE" "$root/lbcrash.ko"
     printf '%s\n' "$conf" > "$root/etc/lifeboat.conf"
     (cd "$root" && find . | cpio -o -H newc --quiet) > "$out"
     rm -rf "$root"

@@ -1,0 +1,231 @@
+/*
+ * kallsyms.c - the crashed kernel's symbol table, read out of its memory.
+ *
+ * The kernel keeps every symbol for its own stack traces, compressed: names
+ * are strings of token numbers, tokens spelled out in a 256-entry table, and
+ * addresses stored as 32-bit offsets from kallsyms_relative_base.  VMCOREINFO
+ * (Linux 6.0 and later, and Debian's 6.1) says where the tables are.  With
+ * them a dump can be symbolized without any debuginfo.
+ *
+ * Offsets are read in one of the kernel's two schemes (absolute per-cpu or
+ * not); the table decides which by decoding _stext and checking its address
+ * against VMCOREINFO's.  Every count and index is bounded: a corrupt table
+ * ends in an error naming it, never a read out of bounds.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lbdump.h"
+
+enum {
+    MAX_SYMS = 1 << 21,      /* a kernel has ~200 000 */
+    MAX_NAMES = 64 << 20,    /* bytes of compressed names */
+    TOKEN_TABLE_MAX = 16384, /* bytes of token text */
+};
+
+struct lb_kallsyms {
+    uint32_t count;
+    uint64_t *addr;
+    uint32_t *name_at; /* offset of each name in pool */
+    char *pool;
+    char *type; /* one letter a symbol: T, t, D, ... */
+};
+
+static int need(const struct lb_vmcoreinfo *vi, const char *key, uint64_t *v, struct lb_error *err)
+{
+    if (lb_vmcoreinfo_get_u64(vi, key, 16, v) == 0)
+        return 0;
+    lb_error_set(err,
+                 "VMCOREINFO lacks %s: the kernel's symbols are not available (Linux 6.0 "
+                 "or later exports them)",
+                 key);
+    return -1;
+}
+
+void lb_kallsyms_free(struct lb_kallsyms *ks)
+{
+    if (!ks)
+        return;
+    free(ks->addr);
+    free(ks->name_at);
+    free(ks->pool);
+    free(ks->type);
+    free(ks);
+}
+
+/* Decodes the names; the compressed names are read in chunks as they are walked. */
+static int decode_names(struct lb_kernel *k, struct lb_kallsyms *ks, uint64_t names,
+                        const char *tokens, size_t tokens_len, const uint16_t *token_index,
+                        struct lb_error *err)
+{
+    size_t cap = (size_t)ks->count * 24, used = 0;
+    uint8_t chunk[4096 + 600];
+    uint64_t chunk_at = 0, chunk_len = 0, at = names;
+
+    ks->pool = malloc(cap);
+    if (!ks->pool)
+        goto oom;
+    for (uint32_t i = 0; i < ks->count; i++) {
+        /* A name is at most 2 length bytes and 0x7fff tokens; keep 600 bytes ahead. */
+        if (at - names > MAX_NAMES) {
+            lb_error_set(err, "kallsyms_names runs past %d MiB at symbol %u", MAX_NAMES >> 20, i);
+            return -1;
+        }
+        if (at < chunk_at || at + 600 > chunk_at + chunk_len) {
+            if (lb_kernel_read(k, at, chunk, sizeof(chunk), err) < 0)
+                return -1;
+            chunk_at = at;
+            chunk_len = sizeof(chunk);
+        }
+        const uint8_t *p = chunk + (at - chunk_at);
+        size_t len = p[0], hdr = 1;
+        if (len & 0x80) { /* "big" symbols, Linux 6.1 and later */
+            len = (len & 0x7f) | ((size_t)p[1] << 7);
+            hdr = 2;
+        }
+        if (len > 512) {
+            lb_error_set(err, "kallsyms_names: symbol %u is %zu tokens long", i, len);
+            return -1;
+        }
+        if (used + len * 32 + 2 > cap) {
+            char *grown = realloc(ks->pool, cap * 2 + len * 32);
+            if (!grown)
+                goto oom;
+            ks->pool = grown;
+            cap = cap * 2 + len * 32;
+        }
+        ks->name_at[i] = (uint32_t)used;
+        for (size_t t = 0; t < len; t++) {
+            uint16_t ti = token_index[p[hdr + t]];
+            size_t tl = ti < tokens_len ? strnlen(tokens + ti, tokens_len - ti) : 0;
+            memcpy(ks->pool + used, tokens + ti, tl);
+            used += tl;
+        }
+        ks->pool[used++] = '\0';
+        /* The first letter is the type (T, t, D...); the name follows it. */
+        ks->type[i] = ks->pool[ks->name_at[i]];
+        if (ks->type[i])
+            ks->name_at[i]++;
+        at += hdr + len;
+    }
+    return 0;
+oom:
+    lb_error_set(err, "out of memory for %u symbol names", ks->count);
+    return -1;
+}
+
+static int read_addresses(struct lb_kernel *k, struct lb_kallsyms *ks, uint64_t offsets,
+                          uint64_t base, int absolute_percpu, struct lb_error *err)
+{
+    int32_t chunk[1024];
+
+    for (uint32_t i = 0; i < ks->count; i += 1024) {
+        uint32_t n = ks->count - i < 1024 ? ks->count - i : 1024;
+        if (lb_kernel_read(k, offsets + (uint64_t)i * 4, chunk, n * 4, err) < 0)
+            return -1;
+        for (uint32_t j = 0; j < n; j++) {
+            int32_t off = chunk[j];
+            if (!absolute_percpu)
+                ks->addr[i + j] = base + (uint32_t)off;
+            else if (off >= 0)
+                ks->addr[i + j] = (uint64_t)off;
+            else
+                ks->addr[i + j] = base - 1 - (uint64_t)(int64_t)off;
+        }
+    }
+    return 0;
+}
+
+int lb_kallsyms_load(struct lb_kernel *k, struct lb_kallsyms **out, struct lb_error *err)
+{
+    const struct lb_vmcoreinfo *vi = lb_kernel_vmcoreinfo(k);
+    uint64_t names, num_syms, token_table, token_index_at, offsets, base_at, base, stext;
+    uint16_t token_index[256];
+    char tokens[TOKEN_TABLE_MAX];
+    uint32_t count;
+    struct lb_kallsyms *ks;
+
+    if (need(vi, "SYMBOL(kallsyms_names)", &names, err) ||
+        need(vi, "SYMBOL(kallsyms_num_syms)", &num_syms, err) ||
+        need(vi, "SYMBOL(kallsyms_token_table)", &token_table, err) ||
+        need(vi, "SYMBOL(kallsyms_token_index)", &token_index_at, err) ||
+        need(vi, "SYMBOL(kallsyms_offsets)", &offsets, err) ||
+        need(vi, "SYMBOL(kallsyms_relative_base)", &base_at, err) ||
+        need(vi, "SYMBOL(_stext)", &stext, err))
+        return -1;
+    if (lb_kernel_read(k, num_syms, &count, 4, err) < 0 ||
+        lb_kernel_read(k, base_at, &base, 8, err) < 0 ||
+        lb_kernel_read(k, token_index_at, token_index, sizeof(token_index), err) < 0 ||
+        lb_kernel_read(k, token_table, tokens, sizeof(tokens), err) < 0)
+        return -1;
+    if (count == 0 || count > MAX_SYMS) {
+        lb_error_set(err, "kallsyms_num_syms is %u: not a symbol count", count);
+        return -1;
+    }
+    ks = calloc(1, sizeof(*ks));
+    if (!ks || !(ks->addr = malloc(count * sizeof(*ks->addr))) ||
+        !(ks->name_at = malloc(count * sizeof(*ks->name_at))) || !(ks->type = malloc(count))) {
+        lb_kallsyms_free(ks);
+        lb_error_set(err, "out of memory for %u symbols", count);
+        return -1;
+    }
+    ks->count = count;
+    if (decode_names(k, ks, names, tokens, sizeof(tokens), token_index, err) < 0)
+        goto fail;
+    /* Which offset scheme: the one that puts _stext where VMCOREINFO says it is. */
+    for (int absolute = 1; absolute >= 0; absolute--) {
+        uint64_t addr;
+        if (read_addresses(k, ks, offsets, base, absolute, err) < 0)
+            goto fail;
+        if (lb_kallsyms_address(ks, "_stext", &addr) == 0 && addr == stext) {
+            *out = ks;
+            return 0;
+        }
+    }
+    lb_error_set(err, "kallsyms tables do not place _stext at 0x%llx: they are damaged",
+                 (unsigned long long)stext);
+fail:
+    lb_kallsyms_free(ks);
+    return -1;
+}
+
+uint32_t lb_kallsyms_count(const struct lb_kallsyms *ks)
+{
+    return ks->count;
+}
+
+int lb_kallsyms_address(const struct lb_kallsyms *ks, const char *name, uint64_t *addr)
+{
+    for (uint32_t i = 0; i < ks->count; i++)
+        if (strcmp(ks->pool + ks->name_at[i], name) == 0) {
+            *addr = ks->addr[i];
+            return 0;
+        }
+    return -1;
+}
+
+/*
+ * The symbol containing addr: the last one at or below it, skipping per-cpu
+ * and absolute ones (their "addresses" are offsets).  The table is sorted.
+ */
+int lb_kallsyms_lookup(const struct lb_kallsyms *ks, uint64_t addr, const char **name,
+                       uint64_t *offset, char *type)
+{
+    uint32_t lo = 0, hi = ks->count;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ks->addr[mid] <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* Modules live above the kernel image, where the core table does not reach. */
+    if (lo == 0 || addr < 0xffff800000000000ull || addr >= 0xffffffffc0000000ull)
+        return -1;
+    *name = ks->pool + ks->name_at[lo - 1];
+    *offset = addr - ks->addr[lo - 1];
+    if (type)
+        *type = ks->type[lo - 1];
+    return 0;
+}

@@ -1,0 +1,294 @@
+/*
+ * tasks.c - the crashed kernel's tasks, found through its own BTF.
+ *
+ * Distribution kernels carry BTF, a compact description of their types, in
+ * their memory (between __start_BTF and __stop_BTF).  libbpf parses it; from
+ * it come the offsets of task_struct's fields for exactly this build, so no
+ * table of offsets per kernel version is needed.  The walk goes through
+ * init_task's list of processes, each process's threads, and each CPU's
+ * runqueue for the idle and current tasks.  Lists come from a crashed
+ * machine: every walk is bounded, and a list that loops or breaks is cut
+ * where it stops making sense and said so in a note.
+ */
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "triage.h"
+
+enum { MAX_TASKS = 1 << 20, MAX_BTF = 64 << 20, MAX_CPUS = 64 };
+
+#define MISSING UINT64_MAX
+
+struct layout {
+    uint64_t tasks, pid, tgid, comm, real_parent, state, exit_state, cpu, signal, thread_node;
+    uint64_t thread_head; /* in signal_struct */
+    uint64_t rq_curr, rq_idle;
+    int state_size;
+};
+
+/* Byte offset of a member, looked for through anonymous structs and unions too. */
+static uint64_t member(const struct btf *btf, int type_id, const char *name)
+{
+    const struct btf_type *t =
+        btf__type_by_id(btf, (uint32_t)btf__resolve_type(btf, (uint32_t)type_id));
+    const struct btf_member *m;
+
+    if (!t || !btf_is_composite(t))
+        return MISSING;
+    m = btf_members(t);
+    for (int i = 0; i < btf_vlen(t); i++, m++) {
+        const char *mn = btf__name_by_offset(btf, m->name_off);
+        uint64_t off = btf_member_bit_offset(t, (uint32_t)i) / 8;
+        if (mn && strcmp(mn, name) == 0)
+            return off;
+        if (!mn || !*mn) {
+            uint64_t inner = member(btf, (int)m->type, name);
+            if (inner != MISSING)
+                return off + inner;
+        }
+    }
+    return MISSING;
+}
+
+static int member_size(const struct btf *btf, int type_id, const char *name)
+{
+    const struct btf_type *t = btf__type_by_id(btf, (uint32_t)type_id);
+    const struct btf_member *m = btf_members(t);
+
+    for (int i = 0; i < btf_vlen(t); i++, m++) {
+        const char *mn = btf__name_by_offset(btf, m->name_off);
+        if (mn && strcmp(mn, name) == 0)
+            return (int)btf__resolve_size(btf, m->type);
+    }
+    return 4;
+}
+
+static struct btf *load_btf(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
+{
+    uint64_t start, stop;
+    struct lb_error err;
+    struct btf *btf;
+    void *data;
+
+    if (lb_kallsyms_address(ks, "__start_BTF", &start) < 0 ||
+        lb_kallsyms_address(ks, "__stop_BTF", &stop) < 0 || stop <= start ||
+        stop - start > MAX_BTF) {
+        triage_note(t, "the kernel has no BTF (__start_BTF): tasks cannot be listed");
+        return NULL;
+    }
+    data = malloc(stop - start);
+    if (!data || lb_kernel_read(k, start, data, stop - start, &err) < 0) {
+        triage_note(t, "the kernel's BTF is not in the dump");
+        free(data);
+        return NULL;
+    }
+    btf = btf__new(data, (uint32_t)(stop - start));
+    free(data);
+    if (!btf || libbpf_get_error(btf)) {
+        triage_note(t, "the kernel's BTF does not parse (libbpf: %s)", strerror(errno));
+        return NULL;
+    }
+    return btf;
+}
+
+static int read_layout(struct btf *btf, struct layout *l, struct lb_triage *t)
+{
+    int task = btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT);
+    int signal = btf__find_by_name_kind(btf, "signal_struct", BTF_KIND_STRUCT);
+    int rq = btf__find_by_name_kind(btf, "rq", BTF_KIND_STRUCT);
+    uint64_t ti;
+
+    if (task < 0) {
+        triage_note(t, "BTF has no struct task_struct");
+        return -1;
+    }
+    l->tasks = member(btf, task, "tasks");
+    l->pid = member(btf, task, "pid");
+    l->tgid = member(btf, task, "tgid");
+    l->comm = member(btf, task, "comm");
+    l->real_parent = member(btf, task, "real_parent");
+    l->state = member(btf, task, "__state");
+    l->state_size = 4;
+    if (l->state == MISSING) { /* before 5.14 */
+        l->state = member(btf, task, "state");
+        l->state_size = member_size(btf, task, "state");
+    }
+    l->exit_state = member(btf, task, "exit_state");
+    l->cpu = member(btf, task, "cpu");
+    if (l->cpu == MISSING && (ti = member(btf, task, "thread_info")) != MISSING) {
+        int tinfo = btf__find_by_name_kind(btf, "thread_info", BTF_KIND_STRUCT);
+        uint64_t c = tinfo < 0 ? MISSING : member(btf, tinfo, "cpu");
+        l->cpu = c == MISSING ? MISSING : ti + c;
+    }
+    l->signal = member(btf, task, "signal");
+    l->thread_node = member(btf, task, "thread_node");
+    l->thread_head = signal < 0 ? MISSING : member(btf, signal, "thread_head");
+    l->rq_curr = rq < 0 ? MISSING : member(btf, rq, "curr");
+    l->rq_idle = rq < 0 ? MISSING : member(btf, rq, "idle");
+    if (l->tasks == MISSING || l->pid == MISSING || l->comm == MISSING) {
+        triage_note(t, "BTF's task_struct lacks tasks, pid or comm");
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t read_ptr(struct lb_kernel *k, uint64_t addr)
+{
+    uint64_t v = 0;
+    struct lb_error err;
+
+    return lb_kernel_read(k, addr, &v, 8, &err) == 0 ? v : 0;
+}
+
+struct found {
+    uint64_t *addr;
+    size_t n;
+    int truncated;
+};
+
+static void found_add(struct found *f, uint64_t task)
+{
+    if (f->n == MAX_TASKS) {
+        f->truncated = 1;
+        return;
+    }
+    f->addr[f->n++] = task;
+}
+
+/* Follows a list_head ring from head, adding each entry (node - link_off); bounded. */
+static void walk_list(struct lb_kernel *k, uint64_t head, uint64_t link_off, struct found *f,
+                      struct lb_triage *t, const char *what)
+{
+    uint64_t p = read_ptr(k, head);
+    size_t steps = 0;
+
+    while (p != head) {
+        if (!p || steps++ >= MAX_TASKS) {
+            triage_note(t, "%s list %s at 0x%llx: stopped there", what, p ? "loops" : "breaks",
+                        (unsigned long long)p);
+            return;
+        }
+        found_add(f, p - link_off);
+        p = read_ptr(k, p);
+    }
+}
+
+static int by_addr(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static const char *state_name(uint64_t state, int64_t exit_state)
+{
+    if (exit_state & 16)
+        return "ZO";
+    if (exit_state & 32)
+        return "DE";
+    switch (state) {
+    case 0:
+        return "RU";
+    case 1:
+        return "IN";
+    case 2:
+        return "UN";
+    case 4:
+        return "ST";
+    case 8:
+        return "TR";
+    case 0x402:
+        return "ID";
+    default:
+        return "??";
+    }
+}
+
+static void read_task(struct lb_kernel *k, const struct layout *l, uint64_t addr,
+                      struct lb_task *task)
+{
+    struct lb_error err;
+    uint64_t state = 0, parent;
+    int32_t exit_state = 0;
+
+    memset(task, 0, sizeof(*task));
+    lb_kernel_read(k, addr + l->pid, &task->pid, 4, &err);
+    lb_kernel_read(k, addr + l->comm, task->comm, 16, &err);
+    task->comm[16] = '\0';
+    if (l->tgid != MISSING)
+        lb_kernel_read(k, addr + l->tgid, &task->tgid, 4, &err);
+    if (l->cpu != MISSING)
+        lb_kernel_read(k, addr + l->cpu, &task->cpu, 4, &err);
+    if (l->state != MISSING)
+        lb_kernel_read(k, addr + l->state, &state, (size_t)(l->state_size == 8 ? 8 : 4), &err);
+    if (l->exit_state != MISSING)
+        lb_kernel_read(k, addr + l->exit_state, &exit_state, 4, &err);
+    if (l->real_parent != MISSING && (parent = read_ptr(k, addr + l->real_parent)))
+        lb_kernel_read(k, parent + (l->tgid != MISSING ? l->tgid : l->pid), &task->ppid, 4, &err);
+    memcpy(task->state, state_name(state, exit_state), 3);
+}
+
+/* The runqueue of each CPU: its idle task (not on any list) and its current one. */
+static void runqueue_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks,
+                           const struct layout *l, int ncpus, struct found *f, uint64_t *current)
+{
+    uint64_t rq, offsets;
+
+    if (l->rq_curr == MISSING || lb_kallsyms_address(ks, "runqueues", &rq) < 0 ||
+        lb_kallsyms_address(ks, "__per_cpu_offset", &offsets) < 0)
+        return;
+    for (int cpu = 0; cpu < ncpus && cpu < MAX_CPUS; cpu++) {
+        uint64_t base = rq + read_ptr(k, offsets + 8 * (uint64_t)cpu), idle;
+        current[cpu] = read_ptr(k, base + l->rq_curr);
+        if (cpu > 0 && l->rq_idle != MISSING && (idle = read_ptr(k, base + l->rq_idle)))
+            found_add(f, idle);
+    }
+}
+
+void triage_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
+{
+    struct btf *btf = load_btf(k, ks, t);
+    struct found f = {0};
+    uint64_t init, current[MAX_CPUS] = {0};
+    struct layout l;
+    size_t leaders;
+
+    if (!btf)
+        return;
+    if (read_layout(btf, &l, t) < 0 || lb_kallsyms_address(ks, "init_task", &init) < 0 ||
+        !(f.addr = malloc(MAX_TASKS * sizeof(*f.addr)))) {
+        btf__free(btf);
+        return;
+    }
+    found_add(&f, init);
+    walk_list(k, init + l.tasks, l.tasks, &f, t, "task");
+    leaders = f.n;
+    for (size_t i = 1;
+         i < leaders && l.signal != MISSING && l.thread_node != MISSING && l.thread_head != MISSING;
+         i++) {
+        uint64_t sig = read_ptr(k, f.addr[i] + l.signal);
+        if (sig)
+            walk_list(k, sig + l.thread_head, l.thread_node, &f, t, "thread");
+    }
+    runqueue_tasks(k, ks, &l, t->ncpus, &f, current);
+    if (f.truncated)
+        triage_note(t, "more than %d tasks: the list is cut there", MAX_TASKS);
+    qsort(f.addr, f.n, sizeof(*f.addr), by_addr);
+    t->tasks = calloc(f.n, sizeof(*t->tasks));
+    for (size_t i = 0; t->tasks && i < f.n; i++) {
+        if (i > 0 && f.addr[i] == f.addr[i - 1])
+            continue;
+        struct lb_task *task = &t->tasks[t->ntasks++];
+        read_task(k, &l, f.addr[i], task);
+        for (int cpu = 0; cpu < t->ncpus && cpu < MAX_CPUS; cpu++)
+            if (current[cpu] == f.addr[i])
+                task->active = 1;
+        /* The panicking CPU's saved registers name its task by pid. */
+        if (t->has_regs && task->pid == t->panic_pid && (task->pid != 0 || task->active))
+            memcpy(t->panic_comm, task->comm, sizeof(t->panic_comm));
+    }
+    free(f.addr);
+    btf__free(btf);
+}

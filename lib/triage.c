@@ -1,0 +1,270 @@
+/*
+ * triage.c - what happened, from the dump alone: which kernel, when, the
+ * panic message, the panicking CPU and task, its stack symbolized through
+ * the kernel's own kallsyms, and the tasks.
+ *
+ * Each step works from what the previous ones found and says in a note why
+ * it could not go further: a damaged log costs the panic message, missing
+ * kallsyms cost the symbols, never the rest of the report.
+ *
+ * The stack is found the way crash's "bt -t" finds it, by scanning the
+ * panicking CPU's kernel stack for return addresses, kept only if the
+ * instruction before them is a call: without the ORC tables (not in the
+ * dump's dictionary) that is as good as an unwinder on a stack that may be
+ * corrupt, and it never follows a bad pointer.
+ */
+#include <elf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "triage.h"
+
+enum { THREAD_SIZE = 16384 };
+
+void triage_note(struct lb_triage *t, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (t->nnotes == LB_TRIAGE_NOTES)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(t->notes[t->nnotes++], sizeof(t->notes[0]), fmt, ap);
+    va_end(ap);
+}
+
+static void copy_field(char *dst, const char *src, size_t len)
+{
+    size_t n = strnlen(src, len - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void read_utsname(struct lb_kernel *k, struct lb_triage *t)
+{
+    const struct lb_vmcoreinfo *vi = lb_kernel_vmcoreinfo(k);
+    uint64_t uts, off = 0;
+    char name[6][65];
+    struct lb_error err;
+
+    lb_vmcoreinfo_get_u64(vi, "OFFSET(uts_namespace.name)", 10, &off);
+    if (lb_vmcoreinfo_get_u64(vi, "SYMBOL(init_uts_ns)", 16, &uts) < 0 ||
+        lb_kernel_read(k, uts + off, name, sizeof(name), &err) < 0 ||
+        strncmp(name[2], t->release, sizeof(name[2])) != 0) {
+        triage_note(t, "init_uts_ns could not be read: only the release is known");
+        return;
+    }
+    copy_field(t->sysname, name[0], sizeof(t->sysname));
+    copy_field(t->nodename, name[1], sizeof(t->nodename));
+    copy_field(t->version, name[3], sizeof(t->version));
+    copy_field(t->machine, name[4], sizeof(t->machine));
+}
+
+static void copy_text(char *dst, size_t cap, const struct lb_log_record *rec)
+{
+    size_t n = rec->text_len < cap - 1 ? rec->text_len : cap - 1;
+
+    memcpy(dst, rec->text, n);
+    dst[n] = '\0';
+}
+
+static int starts(const struct lb_log_record *rec, const char *mark)
+{
+    size_t ml = strlen(mark);
+    return rec->text_len >= ml && memcmp(rec->text, mark, ml) == 0;
+}
+
+/*
+ * The last "Kernel panic" line, and the first BUG, Oops or similar line (the
+ * cause: later ones are its consequences).  An oops with panic_on_oops kexecs
+ * before panic() prints anything, so the cause is then all there is.
+ */
+static int find_panic(void *ctx, const struct lb_log_record *rec)
+{
+    static const char *const causes[] = {
+        "BUG: ",
+        "kernel BUG at ",
+        "Oops: ",
+        "general protection fault",
+        "invalid opcode: ",
+        "WARNING: ",
+        "INFO: task ",
+        "watchdog: BUG: ",
+    };
+    struct lb_triage *t = ctx;
+
+    if (starts(rec, "Kernel panic - not syncing: ")) {
+        copy_text(t->panic, sizeof(t->panic), rec);
+        t->uptime_ns = rec->ts_nsec;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]) && !t->cause[0] && !t->panic[0]; i++)
+        if (starts(rec, causes[i])) {
+            copy_text(t->cause, sizeof(t->cause), rec);
+            t->uptime_ns = rec->ts_nsec;
+        }
+    return 0;
+}
+
+/* The CPU that panicked: the kernel's panic_cpu, whose note holds its registers. */
+static void find_panic_cpu(struct lb_source *src, struct lb_kernel *k, const struct lb_kallsyms *ks,
+                           struct lb_triage *t)
+{
+    size_t len, pos = 0;
+    const uint8_t *notes = lb_source_notes(src, &len);
+    struct lb_cpu_state cpus[64];
+    struct lb_note note;
+    struct lb_error err;
+    uint64_t addr;
+    int32_t panic_cpu = -1;
+    int n = 0;
+
+    while (lb_note_next(notes, len, &pos, &note, &err) == 1 && n < 64)
+        if (note.type == NT_PRSTATUS &&
+            lb_prstatus_parse(note.desc, note.desc_len, &cpus[n], &err) == 0)
+            n++;
+    t->ncpus = n;
+    if (n == 0) {
+        triage_note(t, "no CPU saved its registers (no NT_PRSTATUS note)");
+        return;
+    }
+    if (ks && lb_kallsyms_address(ks, "panic_cpu", &addr) == 0 &&
+        lb_kernel_read(k, addr, &panic_cpu, 4, &err) == 0 && panic_cpu >= 0 && panic_cpu < n) {
+        t->panic_cpu = panic_cpu;
+    } else {
+        triage_note(t, "panic_cpu not readable: taking the first CPU's registers");
+        t->panic_cpu = 0;
+    }
+    t->regs = cpus[t->panic_cpu];
+    t->has_regs = 1;
+    t->panic_pid = (int32_t)t->regs.pid;
+}
+
+static void symbolize(const struct lb_kallsyms *ks, uint64_t addr, char *out, size_t len)
+{
+    const char *name;
+    uint64_t off;
+
+    if (ks && lb_kallsyms_lookup(ks, addr, &name, &off, NULL) == 0)
+        snprintf(out, len, "%s+0x%llx", name, (unsigned long long)off);
+    else if (addr >= 0xffffffffc0000000ull && addr < 0xffffffffff000000ull)
+        snprintf(out, len, "(in a module)");
+    else
+        out[0] = '\0';
+}
+
+/* Is the instruction that ends at addr a call?  (e8 rel32; ff /2 in its forms) */
+static int after_call(struct lb_kernel *k, uint64_t addr)
+{
+    uint8_t code[8];
+    struct lb_error err;
+
+    if (lb_kernel_read(k, addr - 8, code, 8, &err) < 0)
+        return 0;
+    if (code[3] == 0xe8)
+        return 1;
+    for (int back = 2; back <= 7; back++) {
+        const uint8_t *op = code + 8 - back;
+        if (op[0] == 0xff && ((op[1] >> 3) & 7) == 2)
+            return 1;
+        if (back >= 3 && op[0] >= 0x40 && op[0] <= 0x4f && op[1] == 0xff && ((op[2] >> 3) & 7) == 2)
+            return 1; /* with a REX prefix */
+    }
+    return 0;
+}
+
+static int is_text(const struct lb_kallsyms *ks, uint64_t addr)
+{
+    const char *name;
+    uint64_t off;
+    char type;
+
+    return addr >= 0xffffffff80000000ull && lb_kallsyms_lookup(ks, addr, &name, &off, &type) == 0 &&
+           (type == 'T' || type == 't') && off < (1 << 20);
+}
+
+static void add_frame(struct lb_triage *t, const struct lb_kallsyms *ks, uint64_t addr)
+{
+    if (t->nframes == LB_TRIAGE_FRAMES)
+        return;
+    t->frames[t->nframes].addr = addr;
+    symbolize(ks, addr, t->frames[t->nframes].name, sizeof(t->frames[0].name));
+    t->nframes++;
+}
+
+static void scan_stack(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
+{
+    uint64_t rsp = t->regs.regs[LB_RSP], top = (rsp | (THREAD_SIZE - 1)) + 1;
+    uint64_t words[THREAD_SIZE / 8];
+    struct lb_error err;
+    size_t n = (top - (rsp & ~7ull)) / 8;
+
+    add_frame(t, ks, t->regs.regs[LB_RIP]);
+    if (!ks) {
+        triage_note(t, "no kallsyms: the stack is not scanned");
+        return;
+    }
+    if (n > THREAD_SIZE / 8 || lb_kernel_read(k, rsp & ~7ull, words, n * 8, &err) < 0) {
+        triage_note(t, "the panicking CPU's stack at 0x%llx is not in the dump",
+                    (unsigned long long)rsp);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (is_text(ks, words[i]) && after_call(k, words[i]))
+            add_frame(t, ks, words[i]);
+}
+
+void lb_triage(struct lb_source *src, struct lb_triage *t)
+{
+    struct lb_vmcoreinfo *vi = NULL;
+    struct lb_kallsyms *ks = NULL;
+    struct lb_log_stats stats;
+    struct lb_kernel *k = NULL;
+    struct lb_error err;
+    size_t len;
+    const uint8_t *notes = lb_source_notes(src, &len);
+    uint64_t when;
+
+    memset(t, 0, sizeof(*t));
+    t->panic_cpu = -1;
+    if (lb_vmcoreinfo_from_notes(notes, len, &vi, &err) < 0) {
+        triage_note(t, "%s: nothing of the kernel can be read", err.msg);
+        return;
+    }
+    if (lb_vmcoreinfo_get(vi, "OSRELEASE"))
+        copy_field(t->release, lb_vmcoreinfo_get(vi, "OSRELEASE"), sizeof(t->release));
+    if (lb_vmcoreinfo_get_u64(vi, "CRASHTIME", 10, &when) == 0)
+        t->crash_time = (int64_t)when;
+    lb_vmcoreinfo_free(vi);
+    if (lb_kernel_open(src, &k, &err) < 0) {
+        triage_note(t, "kernel memory cannot be read: %s", err.msg);
+        find_panic_cpu(src, NULL, NULL, t);
+        return;
+    }
+    read_utsname(k, t);
+    if (lb_log_walk(k, find_panic, t, &stats, &err) < 0)
+        triage_note(t, "kernel log: %s", err.msg);
+    else if (!t->panic[0] && t->cause[0])
+        memcpy(t->panic, t->cause, sizeof(t->panic));
+    else if (!t->panic[0])
+        triage_note(t, "the kernel log holds no panic message");
+    if (lb_kallsyms_load(k, &ks, &err) < 0)
+        triage_note(t, "%s", err.msg);
+    find_panic_cpu(src, k, ks, t);
+    if (t->has_regs)
+        scan_stack(k, ks, t);
+    if (ks)
+        triage_tasks(k, ks, t);
+    else
+        triage_note(t, "no kallsyms: the task list cannot be found");
+    lb_kallsyms_free(ks);
+    lb_kernel_close(k);
+}
+
+void lb_triage_free(struct lb_triage *t)
+{
+    free(t->tasks);
+    t->tasks = NULL;
+}
