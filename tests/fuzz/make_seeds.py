@@ -36,11 +36,43 @@ def vmcore():
     return hdr + ph + notes + body
 
 
+def triage_memory():
+    """A small kernel memory for fuzz_triage: page tables mapping the kernel
+    image to physical 0, and a printk ring with two records."""
+    mem = bytearray(256 << 10)
+    K = 0xFFFFFFFF80000000
+    # 4-level tables at 0x1000 (PGD), 0x5000 (PUD), 0x6000 (PMD): K -> phys 0 as a 2 MiB page
+    struct.pack_into("<Q", mem, 0x1000 + 511 * 8, 0x5000 | 3)
+    struct.pack_into("<Q", mem, 0x5000 + 510 * 8, 0x6000 | 3)
+    struct.pack_into("<Q", mem, 0x6000, 0x0 | 0x83)
+    # prb at 0x2000 points at a ringbuffer at 0x2100: 4 descriptors, 256-byte text ring
+    struct.pack_into("<Q", mem, 0x2000, K + 0x2100)
+    rb = 0x2100
+    struct.pack_into("<I", mem, rb + 0, 2)                # desc_ring.count_bits
+    struct.pack_into("<Q", mem, rb + 8, K + 0x2200)       # descs
+    struct.pack_into("<Q", mem, rb + 16, K + 0x2300)      # infos
+    struct.pack_into("<Q", mem, rb + 24, 1)               # head_id
+    struct.pack_into("<Q", mem, rb + 32, 0)               # tail_id
+    struct.pack_into("<I", mem, rb + 48, 8)               # text_data_ring.size_bits
+    struct.pack_into("<Q", mem, rb + 56, K + 0x2800)      # data
+    for i, text in enumerate((b"hello", b"Kernel panic - not syncing: fuzz")):
+        begin = i * 64
+        struct.pack_into("<Q", mem, 0x2200 + 24 * i, (2 << 62) | i)      # finalized, id i
+        struct.pack_into("<QQ", mem, 0x2200 + 24 * i + 8, begin, begin + 8 + len(text) + 7 & ~7)
+        struct.pack_into("<QQH", mem, 0x2300 + 88 * i, i, 1000 * i, len(text))
+        struct.pack_into("<Q", mem, 0x2800 + begin, i)
+        mem[0x2800 + begin + 8: 0x2800 + begin + 8 + len(text)] = text
+    return bytes(mem)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(os.path.join(out, "elf_source"), exist_ok=True)
     os.makedirs(os.path.join(out, "config"), exist_ok=True)
     os.makedirs(os.path.join(out, "flattened"), exist_ok=True)
+    os.makedirs(os.path.join(out, "triage"), exist_ok=True)
+    with open(os.path.join(out, "triage", "memory"), "wb") as f:
+        f.write(triage_memory())
     # a flattened stream: header, two records, end
     flat = b"makedumpfile".ljust(16, b"\0") + (1).to_bytes(8, "big") + (1).to_bytes(8, "big")
     flat = flat.ljust(4096, b"\0")
