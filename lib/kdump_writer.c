@@ -417,11 +417,21 @@ static int store_zero_page(struct kdump *k, struct lb_error *err)
     return append_data(k, n ? out : zero, k->zero_size, err);
 }
 
+/*
+ * zstd 3 (zstd's own default) compresses 4 KiB pages 1-3% better than 1 at
+ * nearly the same speed, which keeps dumps below makedumpfile -c's (zlib 1);
+ * zlib 1 is what makedumpfile uses.
+ */
+static int default_level(enum lb_codec codec)
+{
+    return codec == LB_CODEC_ZSTD ? 3 : 1;
+}
+
 static int setup_codecs(struct kdump *k, struct lb_error *err)
 {
     const struct lb_write_options *o = k->p->opts;
     int threads = o->threads < 1 ? 1 : o->threads > MAX_THREADS ? MAX_THREADS : o->threads;
-    int level = o->codec_level ? o->codec_level : 1;
+    int level = o->codec_level ? o->codec_level : default_level(o->codec);
 
     if (o->codec != LB_CODEC_NONE)
         for (int i = 0; i < threads; i++)

@@ -23,6 +23,7 @@
 
 #include "capture/capture.h"
 #include "commands.h"
+#include "platform/modules.h"
 #include "progress.h"
 
 static void mount_api_filesystems(void)
@@ -84,6 +85,7 @@ void capture_as_init(void)
         fprintf(stderr, "lifeboat: %s\n", why);
         config_defaults(&cfg);
     }
+    modules_load("/lib/modules", "/etc/lifeboat.modules");
     outcome = capture_run(&cfg, "/proc/vmcore", "/mnt");
     fprintf(stderr, "lifeboat: capture %s after %.1f s\n",
             outcome == CAPTURE_COMPLETE     ? "complete"

@@ -27,7 +27,7 @@ int cmd_initramfs(int argc, char **argv)
     const char *out = NULL, *conf = LIFEBOAT_CONF, *binary = NULL;
     enum zsink_codec codec = ZSINK_GZIP;
     struct initramfs_stats st;
-    struct config cfg;
+    static struct capture_setup setup;
     char why[512];
     int opt, fd;
 
@@ -58,12 +58,12 @@ int cmd_initramfs(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (capture_config_load(conf, &cfg, why, sizeof(why)) < 0)
+    if (capture_setup_load(conf, &setup, why, sizeof(why)) < 0)
         errx(1, "%s", why);
     fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         err(1, "%s", out);
-    if (initramfs_write(fd, binary, &cfg, codec, &st, why, sizeof(why)) < 0) {
+    if (initramfs_write(fd, binary, &setup, codec, &st, why, sizeof(why)) < 0) {
         unlink(out);
         errx(1, "%s", why);
     }

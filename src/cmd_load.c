@@ -75,16 +75,16 @@ static void check_reservation(struct crash_reservation *res)
 static int build_initramfs(struct load_request *req)
 {
     struct initramfs_stats st;
-    struct config cfg;
+    static struct capture_setup setup;
     char why[512];
     int fd;
 
-    if (capture_config_load(req->conf, &cfg, why, sizeof(why)) < 0)
+    if (capture_setup_load(req->conf, &setup, why, sizeof(why)) < 0)
         errx(1, "%s", why);
     fd = memfd_create("lifeboat-initramfs", MFD_CLOEXEC);
     if (fd < 0)
         err(1, "memfd_create");
-    if (initramfs_write(fd, NULL, &cfg, ZSINK_GZIP, &st, why, sizeof(why)) < 0)
+    if (initramfs_write(fd, NULL, &setup, ZSINK_GZIP, &st, why, sizeof(why)) < 0)
         errx(1, "%s", why);
     req->initramfs_size = (off_t)st.compressed;
     return fd;

@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <limits.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "initramfs.h"
+#include "capture/blkid.h"
 #include "platform/cpio.h"
 
 enum { MAX_BINARY = 64 << 20 };
@@ -77,9 +79,38 @@ static int is_static_elf(const uint8_t *data, size_t size)
     return 1;
 }
 
-int initramfs_write(int fd, const char *binary, const struct config *cfg, enum zsink_codec codec,
-                    struct initramfs_stats *stats, char *why, size_t whylen)
+/* The modules, as /lib/modules/NAME, and their load order in /etc/lifeboat.modules. */
+static int add_modules(struct cpio *c, const struct module_list *mods, char *why, size_t whylen)
 {
+    char order[MODULES_MAX * 64] = "";
+
+    cpio_dir(c, "lib", 0755);
+    cpio_dir(c, "lib/modules", 0755);
+    for (size_t i = 0; i < mods->n; i++) {
+        const char *base =
+            strrchr(mods->path[i], '/') ? strrchr(mods->path[i], '/') + 1 : mods->path[i];
+        char name[640];
+        size_t size;
+        uint8_t *data = read_whole(mods->path[i], &size, why, whylen);
+
+        if (!data)
+            return -1;
+        snprintf(name, sizeof(name), "lib/modules/%s", base);
+        cpio_file(c, name, 0644, data, size);
+        free(data);
+        if (strlen(order) + strlen(base) + 2 < sizeof(order)) {
+            strcat(order, base);
+            strcat(order, "\n");
+        }
+    }
+    cpio_file(c, "etc/lifeboat.modules", 0644, order, strlen(order));
+    return 0;
+}
+
+int initramfs_write(int fd, const char *binary, const struct capture_setup *setup,
+                    enum zsink_codec codec, struct initramfs_stats *stats, char *why, size_t whylen)
+{
+    const struct config *cfg = &setup->cfg;
     const char *exe = binary ? binary : "/proc/self/exe";
     char conf[4096];
     size_t size = 0;
@@ -119,7 +150,9 @@ int initramfs_write(int fd, const char *binary, const struct config *cfg, enum z
     cpio_dir(&c, "etc", 0755);
     cpio_file(&c, "etc/lifeboat.conf", 0600, conf, strlen(conf));
     cpio_file(&c, "init", 0755, bin, size);
-    r = cpio_finish(&c);
+    r = add_modules(&c, &setup->modules, why, whylen);
+    if (cpio_finish(&c) < 0)
+        r = -1;
     free(bin);
     if (stats)
         stats->uncompressed = zsink_bytes_in(sink);
@@ -130,18 +163,103 @@ int initramfs_write(int fd, const char *binary, const struct config *cfg, enum z
     return 0;
 }
 
-int capture_config_load(const char *path, struct config *cfg, char *why, size_t whylen)
+/* The mount that holds real (an absolute, resolved path): its source, root and mount point. */
+static int mount_of(const char *real, dev_t dev, char *source, char *root, char *point,
+                    char *fstype)
 {
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096];
+    size_t best = 0;
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned maj, min;
+        char r[1024], p[1024], t[64], s[1024], *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %u:%u %1023s %1023s", &maj, &min, r, p) != 4 ||
+            sscanf(dash + 3, "%63s %1023s", t, s) != 2)
+            continue;
+        size_t n = strlen(p);
+        if (major(dev) != maj || minor(dev) != min || strncmp(real, p, n) != 0 ||
+            (real[n] != '/' && real[n] != '\0' && strcmp(p, "/") != 0) || n < best)
+            continue;
+        best = n;
+        strcpy(source, s);
+        strcpy(root, r);
+        strcpy(point, p);
+        strcpy(fstype, t);
+    }
+    fclose(f);
+    return best ? 0 : -1;
+}
+
+/* A directory of the running system, as the crash kernel can find it: UUID and path. */
+static int resolve_path(struct target *t, char *why, size_t whylen)
+{
+    char real[PATH_MAX], source[1024], root[1024], point[1024], fstype[64], dir[PATH_MAX];
+    struct fs_id id;
+    struct stat st;
+
+    if (!realpath(t->path, real) || stat(real, &st) < 0) {
+        snprintf(why, whylen, "target directory %s: %s (create it first)", t->path,
+                 strerror(errno));
+        return -1;
+    }
+    if (mount_of(real, st.st_dev, source, root, point, fstype) < 0) {
+        snprintf(why, whylen, "target directory %s: its mount is not in /proc/self/mountinfo",
+                 t->path);
+        return -1;
+    }
+    if (fs_probe(source, &id) < 0) {
+        snprintf(why, whylen,
+                 "target directory %s is on %s (%s), which the crash kernel cannot "
+                 "mount: put it on an ext4, XFS or btrfs filesystem on a disk",
+                 t->path, source, fstype);
+        return -1;
+    }
+    /* Inside the filesystem: the mount's root, then the path below the mount point. */
+    snprintf(dir, sizeof(dir), "%.1000s%.2000s", strcmp(root, "/") ? root : "",
+             strcmp(point, "/") ? real + strlen(point) : real);
+    if (strlen(dir) >= sizeof(t->path)) {
+        snprintf(why, whylen, "target directory %s: the path is too long", t->path);
+        return -1;
+    }
+    t->kind = TARGET_FS;
+    snprintf(t->device, sizeof(t->device), "UUID=%s", id.uuid);
+    memcpy(t->path, dir[0] ? dir : "/", dir[0] ? strlen(dir) + 1 : 2);
+    return 0;
+}
+
+static void find_modules(struct capture_setup *setup, const struct target *t)
+{
+    char device[300], why[256];
+    struct fs_id id = {0};
+
+    if (t->kind == TARGET_DIR || fs_find(t->device, device, sizeof(device)) < 0)
+        return; /* not on this system now: the capture will say so */
+    if (t->kind == TARGET_FS)
+        fs_probe(device, &id);
+    if (modules_for_target(device, id.type, &setup->modules, why, sizeof(why)) < 0)
+        fprintf(stderr, "lifeboat: warning: %s\n", why);
+}
+
+int capture_setup_load(const char *path, struct capture_setup *setup, char *why, size_t whylen)
+{
+    struct config *cfg = &setup->cfg;
     struct utsname u;
 
+    memset(&setup->modules, 0, sizeof(setup->modules));
     if (config_load(path, cfg, why, whylen) < 0)
         return -1;
-    if (cfg->ntargets == 0) {
-        snprintf(why, whylen,
-                 "%s: no dump target configured; add a line such as "
-                 "'target fs /dev/sdb1 /crash'",
-                 path);
-        return -1;
+    if (cfg->ntargets == 0) { /* no target configured: /var/crash, as every kdump does */
+        cfg->targets[0].kind = TARGET_PATH;
+        strcpy(cfg->targets[0].path, "/var/crash");
+        cfg->ntargets = 1;
+    }
+    for (size_t i = 0; i < cfg->ntargets; i++) {
+        if (cfg->targets[i].kind == TARGET_PATH && resolve_path(&cfg->targets[i], why, whylen) < 0)
+            return -1;
+        find_modules(setup, &cfg->targets[i]);
     }
     if (!cfg->hostname[0] && uname(&u) == 0 && strcmp(u.nodename, "(none)") != 0)
         snprintf(cfg->hostname, sizeof(cfg->hostname), "%s", u.nodename);

@@ -8,7 +8,14 @@
 #include <stdint.h>
 
 #include "capture/config.h"
+#include "platform/modules.h"
 #include "platform/zsink.h"
+
+/* What goes into a capture initramfs: the configuration, and the modules it needs. */
+struct capture_setup {
+    struct config cfg;
+    struct module_list modules;
+};
 
 struct initramfs_stats {
     uint64_t uncompressed;
@@ -20,10 +27,16 @@ struct initramfs_stats {
  * /init (NULL: the running one, /proc/self/exe).  On failure writes a
  * sentence to why.
  */
-int initramfs_write(int fd, const char *binary, const struct config *cfg, enum zsink_codec codec,
-                    struct initramfs_stats *stats, char *why, size_t whylen);
+int initramfs_write(int fd, const char *binary, const struct capture_setup *setup,
+                    enum zsink_codec codec, struct initramfs_stats *stats, char *why,
+                    size_t whylen);
 
-/* Loads the config for a capture: the file, plus this machine's hostname. */
-int capture_config_load(const char *path, struct config *cfg, char *why, size_t whylen);
+/*
+ * Prepares a capture from the configuration file: no target means
+ * /var/crash; a "target path" becomes its filesystem's UUID and a directory
+ * in it; the hostname is filled in; and the modules each target's device and
+ * filesystem need are found.
+ */
+int capture_setup_load(const char *path, struct capture_setup *setup, char *why, size_t whylen);
 
 #endif

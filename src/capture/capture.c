@@ -200,6 +200,8 @@ static enum capture_outcome save_into_directory(struct lb_source *src, const str
     struct dumpdir d;
     enum capture_outcome outcome;
 
+    if (cfg->keep)
+        dumpdir_rotate(dir, cfg->keep - 1);
     if (dumpdir_create(&d, dir, f->crash_time, f->hostname) < 0) {
         fprintf(stderr, "lifeboat: cannot create a dump directory in %s: %s\n", dir,
                 strerror(errno));
@@ -249,12 +251,12 @@ static enum capture_outcome save_to_raw(struct lb_source *src, const struct conf
 
 static enum capture_outcome save_to_fs(struct lb_source *src, const struct crash_facts *f,
                                        const struct config *cfg, const struct target *t,
-                                       const char *mountpoint)
+                                       const char *device, const char *mountpoint)
 {
     char why[512], dir[512];
     enum capture_outcome outcome;
 
-    if (mount_any(t->device, mountpoint, why, sizeof(why)) < 0) {
+    if (mount_any(device, mountpoint, why, sizeof(why)) < 0) {
         fprintf(stderr, "lifeboat: %s\n", why);
         return CAPTURE_FAILED;
     }
@@ -275,19 +277,23 @@ static enum capture_outcome save_to_target(struct lb_source *src, const struct c
     const struct target *t = &cfg->targets[i];
     char mountpoint[300];
 
-    if (t->kind == TARGET_DIR)
+    char device[300];
+
+    if (t->kind == TARGET_DIR || t->kind == TARGET_PATH)
         return save_into_directory(src, f, cfg, t->path);
-    if (wait_for_device(t->device, cfg->device_timeout) < 0) {
+    if (wait_for_target(t->device, cfg->device_timeout, device, sizeof(device)) < 0) {
         fprintf(stderr, "lifeboat: target %s did not appear within %u s\n", t->device,
                 cfg->device_timeout);
         return CAPTURE_FAILED;
     }
+    if (strcmp(device, t->device) != 0)
+        fprintf(stderr, "lifeboat: target %s is %s\n", t->device, device);
     if (t->kind == TARGET_RAW)
-        return save_to_raw(src, cfg, t->device);
+        return save_to_raw(src, cfg, device);
     if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
     snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, i);
-    return save_to_fs(src, f, cfg, t, mountpoint);
+    return save_to_fs(src, f, cfg, t, device, mountpoint);
 }
 
 enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_path,

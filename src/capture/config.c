@@ -3,9 +3,11 @@
  *
  * One directive a line, words separated by blanks, '#' starts a comment:
  *
- *     target fs /dev/nvme0n1 /crash     # filesystem on a device, directory in it
+ *     target fs UUID=1b2c... /crash     # filesystem (UUID=, LABEL= or device), directory in it
+ *     target path /var/crash            # a directory of the running system, by its filesystem
  *     target raw /dev/sdb2              # raw block device
- *     target dir /var/crash             # a directory already mounted
+ *     target dir /var/crash             # a directory already mounted (the capture's own)
+ *     keep 3                            # complete dumps kept per target, oldest removed
  *     final-action reboot               # or poweroff, halt
  *     hostname web-17                   # name used in the dump directory
  *     device-timeout 30                 # seconds to wait for a target device
@@ -89,15 +91,18 @@ static int parse_target(struct parse *p, char **w, int n)
         t->kind = TARGET_RAW;
         if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0)
             return -1;
-    } else if (n == 3 && strcmp(w[1], "dir") == 0) {
-        t->kind = TARGET_DIR;
+    } else if (n == 3 && (strcmp(w[1], "dir") == 0 || strcmp(w[1], "path") == 0)) {
+        t->kind = strcmp(w[1], "dir") == 0 ? TARGET_DIR : TARGET_PATH;
         if (copy_word(p, t->path, sizeof(t->path), w[2], "directory") < 0)
             return -1;
     } else {
-        return fail(p, "expected 'target fs DEVICE [DIR]', 'target raw DEVICE' or "
-                       "'target dir PATH'");
+        return fail(p, "expected 'target fs UUID=...|LABEL=...|DEVICE [DIR]', 'target path DIR', "
+                       "'target raw DEVICE' or 'target dir DIR'");
     }
-    if (t->kind != TARGET_DIR && t->device[0] != '/')
+    if (t->kind == TARGET_FS && strncmp(t->device, "UUID=", 5) != 0 &&
+        strncmp(t->device, "LABEL=", 6) != 0 && t->device[0] != '/')
+        return fail(p, "'%s' is not UUID=..., LABEL=... or an absolute device path", t->device);
+    if (t->kind == TARGET_RAW && t->device[0] != '/')
         return fail(p, "device '%s' is not an absolute path", t->device);
     if (t->kind != TARGET_RAW && t->path[0] != '/')
         return fail(p, "directory '%s' is not an absolute path", t->path);
@@ -202,6 +207,14 @@ static int parse_line(struct parse *p, char *line)
         return parse_final(p, w, n);
     if (strcmp(w[0], "device-timeout") == 0)
         return parse_timeout(p, w, n);
+    if (strcmp(w[0], "keep") == 0) {
+        char *end;
+        unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
+        if (n != 2 || *end || w[1][0] == '-' || v > 10000)
+            return fail(p, "expected 'keep N' with N from 0 (all) to 10000");
+        p->cfg->keep = (unsigned)v;
+        return 0;
+    }
     if (strcmp(w[0], "format") == 0 || strcmp(w[0], "codec") == 0 ||
         strcmp(w[0], "dump-level") == 0)
         return parse_dump(p, w, n);
@@ -292,13 +305,15 @@ int config_format(const struct config *cfg, char *buf, size_t len)
         else if (t->kind == TARGET_RAW)
             EMIT("target raw %s\n", t->device);
         else
-            EMIT("target dir %s\n", t->path);
+            EMIT("target %s %s\n", t->kind == TARGET_DIR ? "dir" : "path", t->path);
     }
     EMIT("final-action %s\n", final_action_name(cfg->final_action));
     EMIT("device-timeout %u\n", cfg->device_timeout);
     EMIT("format %s\n", cfg->format == LB_FORMAT_ELF ? "elf" : "kdump");
     EMIT("dump-level %u\n", cfg->dump_level);
     EMIT("codec %s\n", lb_codec_name(cfg->codec));
+    if (cfg->keep)
+        EMIT("keep %u\n", cfg->keep);
     if (cfg->hostname[0])
         EMIT("hostname %s\n", cfg->hostname);
     if (cfg->cmdline_append[0])

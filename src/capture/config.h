@@ -12,15 +12,16 @@
 enum { CONFIG_MAX_TARGETS = 8 };
 
 enum target_kind {
-    TARGET_FS,  /* a filesystem on a block device, mounted by the capture */
-    TARGET_RAW, /* the dump written straight onto a block device */
-    TARGET_DIR, /* a directory that is already there (tests, a tmpfs) */
+    TARGET_FS,   /* a filesystem (UUID=, LABEL= or device), mounted by the capture */
+    TARGET_RAW,  /* the dump written straight onto a block device */
+    TARGET_DIR,  /* a directory that is already there (tests, a tmpfs) */
+    TARGET_PATH, /* a directory of the running system: made a TARGET_FS when loading */
 };
 
 struct target {
     enum target_kind kind;
-    char device[256]; /* TARGET_FS, TARGET_RAW */
-    char path[256];   /* TARGET_FS: directory inside the filesystem; TARGET_DIR: the directory */
+    char device[256]; /* TARGET_FS: UUID=..., LABEL=... or /dev/...; TARGET_RAW: /dev/... */
+    char path[256];   /* TARGET_FS: directory inside the filesystem; DIR, PATH: the directory */
 };
 
 enum final_action { FINAL_REBOOT, FINAL_POWEROFF, FINAL_HALT };
@@ -35,6 +36,7 @@ struct config {
     enum lb_format format;
     unsigned dump_level;
     enum lb_codec codec;
+    unsigned keep; /* complete dumps to keep in a target, the new one included; 0: all */
 };
 
 void config_defaults(struct config *cfg);

@@ -7,9 +7,11 @@
  * mkdir(2), which fails if anything has the name: two captures, or a capture
  * and an old dump, can never share a directory.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,4 +77,63 @@ void dumpdir_close(struct dumpdir *d)
     if (d->parent_fd >= 0)
         close(d->parent_fd);
     d->fd = d->parent_fd = -1;
+}
+
+static int is_dump_name(const char *name)
+{
+    /* YYYYmmdd-HHMMSS-host: what dumpdir_create names */
+    for (int i = 0; i < 15; i++)
+        if (i == 8 ? name[i] != '-' : (name[i] < '0' || name[i] > '9'))
+            return 0;
+    return name[15] == '-';
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void remove_dump(int parent_fd, const char *name)
+{
+    int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.' || (e->d_name[1] && strcmp(e->d_name, "..")))
+            unlinkat(fd, e->d_name, 0);
+    closedir(d);
+    if (unlinkat(parent_fd, name, AT_REMOVEDIR) == 0)
+        fprintf(stderr, "lifeboat: removed the old dump %s (keep)\n", name);
+}
+
+void dumpdir_rotate(const char *parent, unsigned keep)
+{
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(dup(fd)) : NULL;
+    char *names[1024];
+    size_t n = 0;
+    struct dirent *e;
+
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    while ((e = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
+        if (strncmp(e->d_name, ".partial-", 9) == 0 || strstr(e->d_name, ".incomplete"))
+            fprintf(stderr, "lifeboat: an earlier capture left %s: kept\n", e->d_name);
+        else if (is_dump_name(e->d_name))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(names[0]), by_name);
+    for (size_t i = 0; i < n; i++) {
+        if (names[i] && i + keep < n)
+            remove_dump(fd, names[i]);
+        free(names[i]);
+    }
+    close(fd);
 }

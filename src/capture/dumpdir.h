@@ -20,5 +20,10 @@ int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const cha
 /* Renames it to its final name, or to <name>.incomplete; syncs both directories. */
 int dumpdir_finish(struct dumpdir *d, int complete);
 void dumpdir_close(struct dumpdir *d);
+/*
+ * Removes the oldest complete dumps in parent until at most keep remain.
+ * Incomplete and partial ones are never removed, only reported.
+ */
+void dumpdir_rotate(const char *parent, unsigned keep);
 
 #endif

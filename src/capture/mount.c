@@ -13,15 +13,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "blkid.h"
 #include "mount.h"
 
-int wait_for_device(const char *path, unsigned timeout)
+int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len)
 {
     struct timespec tick = {0, 100 * 1000 * 1000};
-    struct stat st;
 
+    /* Drivers probe in the background: poll until the filesystem shows up. */
     for (unsigned waited = 0; waited <= timeout * 10; waited++) {
-        if (stat(path, &st) == 0)
+        if (fs_find(spec, device, len) == 0)
             return 0;
         nanosleep(&tick, NULL);
     }

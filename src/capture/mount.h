@@ -5,8 +5,13 @@
 #ifndef LIFEBOAT_MOUNT_H
 #define LIFEBOAT_MOUNT_H
 
-/* Waits up to timeout seconds for path to exist; -1 (errno ENOENT) if it never does. */
-int wait_for_device(const char *path, unsigned timeout);
+#include <stddef.h>
+
+/*
+ * Waits up to timeout seconds for the device spec names (UUID=, LABEL= or a
+ * path) to appear, and writes its node to device; -1 if it never does.
+ */
+int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len);
 /*
  * Mounts device on mountpoint (created if missing), trying each block
  * filesystem the kernel knows.  On failure, why says what was tried.

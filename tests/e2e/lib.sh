@@ -85,6 +85,16 @@ build_guest_initramfs() {
     cp "$LIFEBOAT_BIN" "$root/sbin/lifeboat"
     cp "$VMLINUZ" "$root/boot/vmlinuz-$KERNEL_RELEASE"
     cp "$E2E_DIR/guest/init" "$root/init"
+    if [ -n "${GUEST_MODULES:-}" ]; then
+        # the first kernel's own drivers for a virtio disk, and modules.dep for them
+        local m=lib/modules/$KERNEL_RELEASE
+        mkdir -p "$root/$m/kernel/drivers"
+        cp -r "$KERNEL_ROOT/$m/kernel/drivers/virtio" "$KERNEL_ROOT/$m/kernel/drivers/block" \
+            "$root/$m/kernel/drivers/"
+        cp "$KERNEL_ROOT/$m/modules.order" "$KERNEL_ROOT/$m/modules.builtin"* "$root/$m/" 2>/dev/null || true
+        depmod -b "$root" "$KERNEL_RELEASE"
+    fi
+    [ -n "${GUEST_NO_CONFIG:-}" ] && rm -f "$root/etc/lifeboat.conf"
     [ -n "${CRASH_MODULE:-}" ] && cp "$CRASH_MODULE" "$root/lbcrash.ko"
     printf '%s\n' "$conf" > "$root/etc/lifeboat.conf"
     (cd "$root" && find . | cpio -o -H newc --quiet) > "$out"

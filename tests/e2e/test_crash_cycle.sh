@@ -66,9 +66,10 @@ check "the check fails with the wrong pattern (negative control)" \
     "$E2E_DIR/judge.py" "$work/vmcore" "$work/serial.log" "$seed"
 check "VMCOREINFO in the dump names the guest's kernel" \
     bash -c 'strings -n 8 "$1" | head -c 50000000 | grep -q "^OSRELEASE=$2\$"' _ "$work/vmcore" "$KERNEL_RELEASE"
-check "lifeboat info reports the release and both CPUs" bash -c '
+check "lifeboat info reports the release, both CPUs and the panic" bash -c '
     "$1" info "$2" > "$3" && grep -q "kernel release: $4" "$3" &&
-    grep -q "cpus with saved registers: 2" "$3" && grep -q "cpu 1: pid" "$3"' _ \
+    grep -q "cpus with saved registers: 2" "$3" && grep -q "panicking cpu:" "$3" &&
+    grep -q "panic:          Kernel panic - not syncing: sysrq triggered crash" "$3"' _ \
     "$LIFEBOAT_BIN" "$work/vmcore" "$work/info.txt" "$KERNEL_RELEASE"
 check "converted to ELF, vmcore-dmesg (kexec-tools) reads it and finds the sysrq crash" bash -c '
     "$1" convert -f elf "$2" "$3" 2>/dev/null && vmcore-dmesg "$3" > "$4" &&

@@ -30,6 +30,9 @@ static void config_reads_every_directive(void **state)
                        "target fs /dev/nvme0n1 /crash   # trailing comment\n"
                        "target raw /dev/sdb\n"
                        "target dir /var/crash\n"
+                       "target fs UUID=0b1c2d3e-aaaa-bbbb-cccc-0123456789ab\n"
+                       "target path /srv/crash\n"
+                       "keep 3\n"
                        "final-action poweroff\n"
                        "device-timeout 5\n"
                        "hostname web-1\n"
@@ -40,7 +43,11 @@ static void config_reads_every_directive(void **state)
     (void)state;
     if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
         fail_msg("%s", err);
-    assert_int_equal(cfg.ntargets, 3);
+    assert_int_equal(cfg.ntargets, 5);
+    assert_int_equal(cfg.keep, 3);
+    assert_int_equal(cfg.targets[4].kind, TARGET_PATH);
+    assert_string_equal(cfg.targets[3].device, "UUID=0b1c2d3e-aaaa-bbbb-cccc-0123456789ab");
+    assert_string_equal(cfg.targets[3].path, "/");
     assert_int_equal(cfg.targets[0].kind, TARGET_FS);
     assert_string_equal(cfg.targets[0].device, "/dev/nvme0n1");
     assert_string_equal(cfg.targets[0].path, "/crash");
@@ -70,7 +77,9 @@ static void config_errors_name_the_line(void **state)
 {
     (void)state;
     expect_config_error("\n\nbogus 1\n", "t.conf:3: unknown directive 'bogus'");
-    expect_config_error("target fs nvme0n1\n", "t.conf:1: device 'nvme0n1' is not an absolute");
+    expect_config_error("target fs nvme0n1\n", "t.conf:1: 'nvme0n1' is not UUID=..., LABEL=...");
+    expect_config_error("target raw sdb\n", "t.conf:1: device 'sdb' is not an absolute path");
+    expect_config_error("keep many\n", "t.conf:1: expected 'keep N'");
     expect_config_error("target nfs host:/x\n", "t.conf:1: expected 'target fs");
     expect_config_error("final-action explode\n", "'explode' is not reboot");
     expect_config_error("device-timeout -1\n", "not a number of seconds");

@@ -1,0 +1,200 @@
+/*
+ * modules.c - the drivers a dump target needs, and nothing more.
+ *
+ * On the running system, the block device's sysfs directory is walked up to
+ * the root; every level with a driver whose "module" link exists names a
+ * loadable module (virtio_blk, then virtio_pci for a virtio disk).  The
+ * filesystem's module is added if it is not built in.  modules.dep gives the
+ * dependencies, which are put first.  In the crash kernel, finit_module(2)
+ * loads them from the initramfs; compressed ones are handed to the kernel to
+ * decompress (MODULE_INIT_COMPRESSED_FILE).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "modules.h"
+
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE 4
+#endif
+
+/* "virtio-blk" and "virtio_blk.ko.xz" both name the module virtio_blk. */
+static void module_name(const char *path, char *name, size_t len)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t n = strcspn(base, ".");
+
+    if (n >= len)
+        n = len - 1;
+    for (size_t i = 0; i < n; i++)
+        name[i] = base[i] == '-' ? '_' : base[i];
+    name[n] = '\0';
+}
+
+struct dep_file {
+    char root[300];
+    char *text;
+};
+
+static int load_deps(struct dep_file *d)
+{
+    struct utsname u;
+    char path[400];
+    FILE *f;
+    long size;
+
+    if (uname(&u) < 0)
+        return -1;
+    snprintf(d->root, sizeof(d->root), "/lib/modules/%s", u.release);
+    snprintf(path, sizeof(path), "%s/modules.dep", d->root);
+    f = fopen(path, "re");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    rewind(f);
+    d->text = size > 0 && size < (64 << 20) ? malloc((size_t)size + 1) : NULL;
+    if (!d->text || fread(d->text, 1, (size_t)size, f) != (size_t)size) {
+        fclose(f);
+        free(d->text);
+        return -1;
+    }
+    d->text[size] = '\0';
+    fclose(f);
+    return 0;
+}
+
+/* The modules.dep line of module name, or NULL. */
+static const char *dep_line(const struct dep_file *d, const char *name, size_t *len)
+{
+    for (const char *line = d->text; line && *line;) {
+        const char *end = strchr(line, '\n'), *colon = strchr(line, ':');
+        char this[64];
+
+        if (colon && (!end || colon < end)) {
+            char file[256];
+            size_t n = (size_t)(colon - line) < sizeof(file) - 1 ? (size_t)(colon - line)
+                                                                 : sizeof(file) - 1;
+            memcpy(file, line, n);
+            file[n] = '\0';
+            module_name(file, this, sizeof(this));
+            if (strcmp(this, name) == 0) {
+                *len = end ? (size_t)(end - line) : strlen(line);
+                return line;
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+static int listed(const struct module_list *list, const char *path)
+{
+    for (size_t i = 0; i < list->n; i++)
+        if (strcmp(list->path[i], path) == 0)
+            return 1;
+    return 0;
+}
+
+/* Adds name after its dependencies; depth bounds a looping modules.dep. */
+static int add_module(const struct dep_file *d, const char *name, struct module_list *list,
+                      int depth)
+{
+    size_t len;
+    const char *line = dep_line(d, name, &len);
+    char copy[4096], *save = NULL, *word, path[600];
+
+    if (!line || depth > 16 || len >= sizeof(copy))
+        return -1;
+    memcpy(copy, line, len);
+    copy[len] = '\0';
+    *strchr(copy, ':') = ' ';
+    word = strtok_r(copy, " ", &save); /* the module itself */
+    snprintf(path, sizeof(path), "%s/%s", d->root, word);
+    for (char *dep = strtok_r(NULL, " ", &save); dep; dep = strtok_r(NULL, " ", &save)) {
+        char dep_name[64];
+        module_name(dep, dep_name, sizeof(dep_name));
+        add_module(d, dep_name, list, depth + 1);
+    }
+    if (!listed(list, path) && list->n < MODULES_MAX)
+        snprintf(list->path[list->n++], sizeof(list->path[0]), "%s", path);
+    return 0;
+}
+
+/* Walks from the device's sysfs directory up, collecting the drivers' modules. */
+static void driver_chain(const struct dep_file *d, const char *device, struct module_list *list)
+{
+    char sys[PATH_MAX], real[PATH_MAX], link[PATH_MAX];
+    const char *name = strrchr(device, '/') ? strrchr(device, '/') + 1 : device;
+
+    snprintf(sys, sizeof(sys), "/sys/class/block/%s", name);
+    if (!realpath(sys, real))
+        return;
+    for (char *dir = real; strcmp(dir, "/sys") != 0 && strlen(dir) > 5; dir = dirname(dir)) {
+        char mod[PATH_MAX + 32], modname[64];
+        ssize_t n;
+
+        snprintf(mod, sizeof(mod), "%s/driver/module", dir);
+        n = readlink(mod, link, sizeof(link) - 1);
+        if (n <= 0)
+            continue;
+        link[n] = '\0';
+        module_name(link, modname, sizeof(modname));
+        add_module(d, modname, list, 0);
+    }
+}
+
+int modules_for_target(const char *device, const char *fstype, struct module_list *list, char *why,
+                       size_t whylen)
+{
+    struct dep_file d = {0};
+    char initstate[128];
+
+    if (load_deps(&d) < 0) {
+        snprintf(why, whylen, "no modules.dep for the running kernel: drivers not added");
+        return -1;
+    }
+    driver_chain(&d, device, list);
+    /* A filesystem built as a module has /sys/module/NAME/initstate. */
+    snprintf(initstate, sizeof(initstate), "/sys/module/%s/initstate", fstype);
+    if (fstype[0] && access(initstate, F_OK) == 0)
+        add_module(&d, fstype, list, 0);
+    free(d.text);
+    return 0;
+}
+
+void modules_load(const char *dir, const char *list_file)
+{
+    FILE *f = fopen(list_file, "re");
+    char line[256], path[600];
+
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        int fd, compressed;
+        line[strcspn(line, "\n")] = '\0';
+        if (!line[0])
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, line);
+        compressed = strstr(line, ".ko.") != NULL;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 ||
+            (syscall(SYS_finit_module, fd, "", compressed ? MODULE_INIT_COMPRESSED_FILE : 0) < 0 &&
+             errno != EEXIST))
+            fprintf(stderr, "lifeboat: cannot load module %s: %s\n", line, strerror(errno));
+        else
+            fprintf(stderr, "lifeboat: loaded module %s\n", line);
+        if (fd >= 0)
+            close(fd);
+    }
+    fclose(f);
+}

@@ -1,0 +1,28 @@
+/*
+ * modules.h - the kernel modules a dump target needs: found on the running
+ * system from sysfs and modules.dep, loaded in the crash kernel with
+ * finit_module(2).
+ */
+#ifndef LIFEBOAT_MODULES_H
+#define LIFEBOAT_MODULES_H
+
+#include <stddef.h>
+
+enum { MODULES_MAX = 64 };
+
+struct module_list {
+    char path[MODULES_MAX][600]; /* files, in load order (dependencies first) */
+    size_t n;
+};
+
+/*
+ * Adds the modules behind block device (its driver chain up the device tree)
+ * and behind filesystem type fstype, with their dependencies from
+ * /lib/modules/$(uname -r)/modules.dep.  Built-in drivers need nothing.
+ */
+int modules_for_target(const char *device, const char *fstype, struct module_list *list, char *why,
+                       size_t whylen);
+/* Loads each module named in list_file from dir, in order; says what failed. */
+void modules_load(const char *dir, const char *list_file);
+
+#endif
