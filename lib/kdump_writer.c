@@ -14,6 +14,8 @@
  * file whose 2nd bitmap says exactly which frames it holds.
  */
 #include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -24,7 +26,7 @@
 #include "pipeline.h"
 #include "workers.h"
 
-enum { DATA_BUFFER = 4 << 20, MAX_THREADS = 64 };
+enum { DATA_BUFFER = 1 << 20, MAX_THREADS = 64 };
 
 struct layout {
     uint64_t max_mapnr;
@@ -32,11 +34,28 @@ struct layout {
     uint64_t bitmap1_at, bitmap2_at, pd_at, data_at;
 };
 
+/* A window of frames with memory: where its descriptors start, and how to classify it again. */
+struct window {
+    uint64_t start;
+    uint64_t rank; /* descriptors of the windows below it */
+    uint64_t slots;
+    struct lb_classify_state state;
+    uint8_t done;
+};
+
+enum { MAX_PRIORITY = 72 };
+
 struct kdump {
     struct lb_pipe *p;
+    uint64_t prio_lo[MAX_PRIORITY], prio_hi[MAX_PRIORITY]; /* physical ranges to save first */
+    int prio_tier[MAX_PRIORITY];                           /* 1 before 2 before the rest */
+    size_t nprio;
+    struct window *windows;
+    size_t nwindows, windows_cap;
     struct layout l;
     uint64_t slots;       /* page descriptors the table has room for */
-    uint64_t rank;        /* page descriptors written */
+    uint64_t rank;        /* the next descriptor's slot */
+    uint64_t rank_end;    /* the current window's last slot + 1 */
     uint64_t data_pos;    /* where the next page data goes */
     uint64_t zero_offset; /* the one stored zero page, or 0 */
     uint32_t zero_size, zero_flags;
@@ -272,9 +291,26 @@ static int first_pass(struct kdump *k, struct lb_error *err)
         if (out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
             out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0)
             return -1;
+        if (k->nwindows == k->windows_cap) {
+            size_t cap = k->windows_cap ? 2 * k->windows_cap : 64;
+            struct window *grown = realloc(k->windows, cap * sizeof(*grown));
+            if (!grown) {
+                lb_error_set(err, "out of memory for the window table");
+                return -1;
+            }
+            k->windows = grown;
+            k->windows_cap = cap;
+        }
+        struct window *w = &k->windows[k->nwindows++];
+        memset(w, 0, sizeof(*w));
+        w->start = start;
+        w->rank = k->slots;
+        if (p->classifier)
+            lb_classifier_save(p->classifier, &w->state);
         pipe_classify(p, start, n);
         for (size_t i = 0; i < n; i++)
-            k->slots += present[i] && p->cls[i] == LB_CLASS_KEEP;
+            w->slots += present[i] && p->cls[i] == LB_CLASS_KEEP;
+        k->slots += w->slots;
     }
     return zero_bitmaps(k, done, max, err);
 }
@@ -316,6 +352,7 @@ static int save_frame(struct kdump *k, size_t i, size_t *npds, struct lb_error *
 {
     struct kdump_page_desc *pd = &k->pds[(*npds)++];
     struct lb_pipe *p = k->p;
+    int r = 0;
 
     memset(pd, 0, sizeof(*pd));
     if (p->status[i] == LB_PAGE_ZERO) {
@@ -328,10 +365,12 @@ static int save_frame(struct kdump *k, size_t i, size_t *npds, struct lb_error *
     if (k->clen[i]) {
         pd->size = (uint32_t)k->clen[i];
         pd->flags = lb_codec_flag(p->opts->codec);
-        return append_data(k, k->cbuf + i * LB_CODEC_BOUND, k->clen[i], err);
+        r = append_data(k, k->cbuf + i * LB_CODEC_BOUND, k->clen[i], err);
+    } else {
+        pd->size = LB_PAGE_SIZE;
+        r = append_data(k, p->data + i * LB_PAGE_SIZE, LB_PAGE_SIZE, err);
     }
-    pd->size = LB_PAGE_SIZE;
-    return append_data(k, p->data + i * LB_PAGE_SIZE, LB_PAGE_SIZE, err);
+    return r;
 }
 
 static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *present, uint8_t *cls,
@@ -354,17 +393,27 @@ static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *pres
         if (cls[i] == LB_CLASS_COUNT)
             continue;
         p->stats->pages_class[cls[i]]++;
+        /* Every frame counted in the first pass takes its slot, or the slots of the
+         * frames after it would be wrong.  An unreadable one is saved as zeros (and
+         * counted, which marks the dump incomplete). */
+        if (cls[i] == LB_CLASS_KEEP && p->status[i] == LB_PAGE_FAILED)
+            p->status[i] = LB_PAGE_ZERO;
         /* Zero frames stay in the bitmap, all pointing at one stored zero page, as
          * makedumpfile does: readers then see zeros, not a hole. */
         if (!(cls[i] == LB_CLASS_KEEP && p->status[i] == LB_PAGE_OK) &&
             p->status[i] != LB_PAGE_ZERO)
             continue;
-        if (k->rank + npds >= k->slots)
-            break; /* the table is full: cannot happen unless the source changed under us */
+        if (k->rank + npds >= k->rank_end)
+            break; /* the window's slots are full: only if the source changed under us */
         bits[(bit0 + i) / 8] |= (uint8_t)(1u << ((bit0 + i) % 8));
         p->stats->pages_saved++;
-        if (save_frame(k, i, &npds, err) < 0)
+        if (save_frame(k, i, &npds, err) < 0) {
+            /* The descriptors of the frames before this one may point at data on disk. */
+            struct lb_error ignored;
+            out_write(k->p, k->pds, npds * sizeof(k->pds[0]),
+                      k->l.pd_at + k->rank * sizeof(k->pds[0]), &ignored);
             return -1;
+        }
     }
     if (npds && out_write(k->p, k->pds, npds * sizeof(k->pds[0]),
                           k->l.pd_at + k->rank * sizeof(k->pds[0]), err) < 0)
@@ -373,34 +422,173 @@ static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *pres
     return 0;
 }
 
-static int second_pass(struct kdump *k, struct lb_error *err)
+/*
+ * Sets the 2nd-bitmap bits of every frame of w that the first pass gave a
+ * slot.  Readers find a frame's descriptor by counting bits, so a window cut
+ * short, or skipped below one that was written, must still have all its bits:
+ * the descriptors of frames whose data never reached the file stay zero,
+ * which in an incomplete dump means "not saved" (crash and lifeboat read it
+ * so).  The bitmap and descriptor table had their space before any page data,
+ * so these writes need no new space.
+ */
+static void mark_window(struct kdump *k, const struct window *w)
 {
     struct lb_pipe *p = k->p;
     uint8_t present[LB_WINDOW];
+    struct lb_error ignored;
+    size_t n =
+        k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start) : LB_WINDOW;
 
-    for (uint64_t start = next_window(p->src, 0, k->l.max_mapnr); start < k->l.max_mapnr;
-         start = next_window(p->src, start + LB_WINDOW, k->l.max_mapnr)) {
-        size_t n =
-            k->l.max_mapnr - start < LB_WINDOW ? (size_t)(k->l.max_mapnr - start) : LB_WINDOW;
+    present_frames(p->src, w->start, n, present);
+    if (p->classifier)
+        lb_classifier_restore(p->classifier, &w->state);
+    pipe_classify(p, w->start, n);
+    memset(k->bitmap, 0, sizeof(k->bitmap));
+    for (size_t i = 0; i < n; i++)
+        if (present[i] && p->cls[i] == LB_CLASS_KEEP)
+            k->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+    out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, &ignored);
+}
 
-        if (present_frames(p->src, start, n, present) == 0)
-            continue;
-        memset(k->bitmap, 0, sizeof(k->bitmap));
-        pipe_classify(p, start, n);
-        for (size_t b = 0; b < n; b += LB_BATCH) {
-            size_t bn = n - b < LB_BATCH ? n - b : LB_BATCH;
-            size_t in_memory = 0;
-            if (do_batch(k, start + b, bn, present + b, p->cls + b, k->bitmap, b, err) < 0)
+/* After a failure in window cut: every window below the highest one written gets its bits. */
+static void mark_unsaved(struct kdump *k, const struct window *cut)
+{
+    uint64_t highest = cut->start;
+
+    for (size_t i = 0; i < k->nwindows; i++)
+        if (k->windows[i].done && k->windows[i].start > highest)
+            highest = k->windows[i].start;
+    for (size_t i = 0; i < k->nwindows; i++)
+        if (!k->windows[i].done && k->windows[i].start <= highest)
+            mark_window(k, &k->windows[i]);
+}
+
+/* Does frames pfn..pfn+n-1 hold a range of this tier (3: anything)? */
+static int in_tier(const struct kdump *k, uint64_t pfn, size_t n, int tier)
+{
+    uint64_t lo = pfn << LB_PAGE_SHIFT, hi = (pfn + n) << LB_PAGE_SHIFT;
+
+    if (tier == 3)
+        return 1;
+    for (size_t i = 0; i < k->nprio; i++)
+        if (k->prio_tier[i] == tier && k->prio_lo[i] < hi && k->prio_hi[i] > lo)
+            return 1;
+    return 0;
+}
+
+/*
+ * Saves a window.  Its frames' slots follow frame order, but the data need
+ * not: knowing how many frames each batch saves, the batches holding what
+ * matters most go first (see second_pass()).
+ */
+static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
+{
+    struct lb_pipe *p = k->p;
+    uint8_t present[LB_WINDOW], done[LB_WINDOW / LB_BATCH] = {0};
+    uint64_t base[LB_WINDOW / LB_BATCH + 1];
+    size_t n =
+        k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start) : LB_WINDOW;
+    size_t nbatch = (n + LB_BATCH - 1) / LB_BATCH;
+
+    present_frames(p->src, w->start, n, present);
+    memset(k->bitmap, 0, sizeof(k->bitmap));
+    if (p->classifier)
+        lb_classifier_restore(p->classifier, &w->state);
+    pipe_classify(p, w->start, n);
+    base[0] = w->rank;
+    for (size_t b = 0; b < nbatch; b++) {
+        base[b + 1] = base[b];
+        for (size_t i = b * LB_BATCH; i < n && i < (b + 1) * LB_BATCH; i++)
+            base[b + 1] += present[i] && p->cls[i] == LB_CLASS_KEEP;
+    }
+    for (int tier = 1; tier <= 3; tier++)
+        for (size_t b = 0; b < nbatch; b++) {
+            size_t at = b * LB_BATCH, bn = n - at < LB_BATCH ? n - at : LB_BATCH, in_memory = 0;
+            if (done[b] || !in_tier(k, w->start + at, bn, tier))
+                continue;
+            k->rank = base[b];
+            k->rank_end = base[b + 1];
+            if (do_batch(k, w->start + at, bn, present + at, p->cls + at, k->bitmap, at, err) < 0) {
+                mark_unsaved(k, w);
                 return -1;
+            }
+            done[b] = 1;
             for (size_t i = 0; i < bn; i++)
-                in_memory += present[b + i];
+                in_memory += present[at + i];
             pipe_advance(p, in_memory * LB_PAGE_SIZE);
         }
-        /* Data first, then the bits that point at it. */
-        if (flush_data(k, err) < 0 ||
-            out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + start / 8, err) < 0)
-            return -1;
+    w->done = 1;
+    /* Data first, then the bits that point at it. */
+    if (flush_data(k, err) < 0) {
+        mark_unsaved(k, w);
+        return -1;
     }
+    return out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err);
+}
+
+static void add_priority(struct kdump *k, uint64_t phys, uint64_t size, int tier)
+{
+    if (k->nprio < MAX_PRIORITY && size) {
+        k->prio_lo[k->nprio] = phys;
+        k->prio_hi[k->nprio] = phys + size;
+        k->prio_tier[k->nprio++] = tier;
+    }
+}
+
+/*
+ * Each CPU's per-cpu area (its runqueue, current task, stacks' bookkeeping):
+ * crash will not start without them.  Found through kallsyms' __per_cpu_offset.
+ */
+static void per_cpu_priority(struct kdump *k)
+{
+    struct lb_kallsyms *ks;
+    uint64_t offsets, start, end, off, phys;
+    struct lb_error ignored;
+
+    if (lb_kallsyms_load(k->p->kernel, &ks, &ignored) < 0)
+        return;
+    if (lb_kallsyms_address(ks, "__per_cpu_offset", &offsets) == 0 &&
+        lb_kallsyms_address(ks, "__per_cpu_start", &start) == 0 &&
+        lb_kallsyms_address(ks, "__per_cpu_end", &end) == 0 && end > start &&
+        end - start < (64u << 20))
+        for (int cpu = 0; cpu < 64; cpu++) {
+            if (lb_kernel_read(k->p->kernel, offsets + 8 * (uint64_t)cpu, &off, 8, &ignored) < 0 ||
+                !off)
+                break;
+            if (lb_kernel_vtop(k->p->kernel, start + off, &phys, &ignored) == 0)
+                add_priority(k, phys, end - start, 1);
+        }
+    lb_kallsyms_free(ks);
+}
+
+/*
+ * What a reader of a cut-short dump needs most goes first: the printk ring and
+ * the per-cpu areas (small), then the kernel image (page tables, symbols, the
+ * data every tool starts from), then the rest.  The file's layout does not care about the order; a
+ * target that fills up then still leaves a dump whose log and kernel
+ * structures can be read.
+ */
+static int second_pass(struct kdump *k, struct lb_error *err)
+{
+    struct lb_pipe *p = k->p;
+    uint64_t virt, phys, size, ring[3], ring_size[3];
+
+    if (p->kernel) {
+        size_t n = lb_log_ring_phys(p->kernel, ring, ring_size, 3);
+        for (size_t i = 0; i < n; i++)
+            add_priority(k, ring[i], ring_size[i], 1);
+        if (lb_kernel_image(p->kernel, &virt, &phys, &size) == 0)
+            add_priority(k, phys, size, 2);
+        per_cpu_priority(k);
+    }
+    for (int tier = 1; tier <= 3; tier++)
+        for (size_t i = 0; i < k->nwindows; i++) {
+            struct window *w = &k->windows[i];
+            if (w->done || !in_tier(k, w->start, LB_WINDOW, tier))
+                continue;
+            if (save_window(k, w, err) < 0)
+                return -1;
+        }
     return 0;
 }
 
@@ -454,6 +642,7 @@ static int setup_codecs(struct kdump *k, struct lb_error *err)
 
 static void teardown(struct kdump *k)
 {
+    free(k->windows);
     lb_workers_free(k->workers);
     for (int i = 0; i < MAX_THREADS; i++)
         lb_codec_free(k->codecs[i]);

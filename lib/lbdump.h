@@ -171,6 +171,12 @@ int lb_kernel_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct l
 int lb_kernel_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint64_t *size);
 /* The start of the direct map of physical memory (KASLR's page_offset_base). */
 int lb_kernel_page_offset(struct lb_kernel *k, uint64_t *page_offset);
+/*
+ * Where the printk ring's descriptors, infos and text are in physical memory
+ * (each is one allocation): what a reader of a cut-short dump needs most.
+ * Returns how many ranges (up to max).
+ */
+size_t lb_log_ring_phys(struct lb_kernel *k, uint64_t *phys, uint64_t *size, size_t max);
 /* Reads kernel virtual memory, page by page. */
 int lb_kernel_read(struct lb_kernel *k, uint64_t vaddr, void *buf, size_t len,
                    struct lb_error *err);
@@ -299,6 +305,16 @@ void lb_classifier_close(struct lb_classifier *c);
  * be read is kept.
  */
 void lb_classify(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls);
+
+/* Where a walk up the frame space stands, so a window can be classified again alone. */
+struct lb_classify_state {
+    uint64_t pending_end;
+    uint64_t last_end;
+    uint8_t pending_class;
+};
+
+void lb_classifier_save(const struct lb_classifier *c, struct lb_classify_state *state);
+void lb_classifier_restore(struct lb_classifier *c, const struct lb_classify_state *state);
 
 /* ---- codecs ----------------------------------------------------------- */
 

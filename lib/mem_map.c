@@ -350,3 +350,17 @@ void lb_classify(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls
         }
     }
 }
+
+void lb_classifier_save(const struct lb_classifier *c, struct lb_classify_state *state)
+{
+    state->pending_end = c->pending_end;
+    state->last_end = c->last_end;
+    state->pending_class = c->pending_class;
+}
+
+void lb_classifier_restore(struct lb_classifier *c, const struct lb_classify_state *state)
+{
+    c->pending_end = state->pending_end;
+    c->last_end = state->last_end;
+    c->pending_class = state->pending_class;
+}

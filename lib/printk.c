@@ -305,3 +305,32 @@ size_t lb_log_format(const struct lb_log_record *rec, char *out)
     out[n++] = '\n';
     return n;
 }
+
+size_t lb_log_ring_phys(struct lb_kernel *k, uint64_t *phys, uint64_t *size, size_t max)
+{
+    struct ring *r = calloc(1, sizeof(*r));
+    struct lb_error err;
+    uint64_t v[3], len[3];
+    size_t n = 0;
+
+    if (!r)
+        return 0;
+    r->k = k;
+    if (read_layout(lb_kernel_vmcoreinfo(k), &r->l, &err) == 0 && open_ring(r, &err) == 0) {
+        v[0] = r->descs;
+        v[1] = r->infos;
+        v[2] = r->data;
+        len[0] = r->count * r->l.desc_size;
+        len[1] = r->count * r->l.info_size;
+        len[2] = r->data_size;
+        for (size_t i = 0; i < 3 && n < max; i++) {
+            uint64_t p;
+            if (lb_kernel_vtop(k, v[i], &p, &err) == 0) {
+                phys[n] = p;
+                size[n++] = len[i];
+            }
+        }
+    }
+    free(r);
+    return n;
+}

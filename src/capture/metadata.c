@@ -2,13 +2,19 @@
  * metadata.c - writes metadata.json for a dump directory.
  *
  * Fleet tooling reads this file to learn what the dump is without opening it.
- * It is written once before the dump (status "writing") and again after, each
- * time through a temporary file and rename(2), so a reader never sees half.
- * Strings may come from the crashed kernel: they are escaped, never trusted.
+ * It is written once before the dump (status "writing") and again after.
+ * The first write pads it to a whole block, and the second writes over that
+ * block in place: when the dump has filled the target, the final status still
+ * fits where the first one was.  Strings may come from the crashed kernel:
+ * they are escaped, never trusted.
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+enum { METADATA_BLOCK = 4096 };
 
 #include "json.h"
 #include "metadata.h"
@@ -22,16 +28,13 @@ static void json_field(FILE *f, const char *key, const char *value, int last)
 
 int metadata_write(int dir_fd, const struct metadata *m)
 {
-    char when[32] = "";
-    int fd = openat(dir_fd, ".metadata.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    int r;
+    char when[32] = "", *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    int fd, r;
 
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
+    if (!f)
         return -1;
-    }
     if (m->crash_time) {
         struct tm tm;
         gmtime_r(&m->crash_time, &tm);
@@ -65,10 +68,27 @@ int metadata_write(int dir_fd, const struct metadata *m)
     json_field(f, "log_error", m->log_error, 0);
     json_field(f, "error", m->error, 1);
     fputs("}\n", f);
-    r = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -1;
-    if (fclose(f) != 0)
-        r = -1;
-    if (r == 0)
-        r = renameat(dir_fd, ".metadata.json.tmp", dir_fd, "metadata.json");
+    if (fclose(f) != 0) {
+        free(text);
+        return -1;
+    }
+    /* Whitespace after the object is still valid JSON: pad to a block. */
+    size_t padded = len < METADATA_BLOCK ? METADATA_BLOCK : len;
+    char *block = malloc(padded);
+    fd = openat(dir_fd, "metadata.json", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (!block || fd < 0) {
+        free(block);
+        free(text);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    memset(block, ' ', padded);
+    memcpy(block, text, len);
+    block[padded - 1] = '\n';
+    r = pwrite(fd, block, padded, 0) == (ssize_t)padded && fsync(fd) == 0 ? 0 : -1;
+    close(fd);
+    free(block);
+    free(text);
     return r;
 }

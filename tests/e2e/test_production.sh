@@ -8,7 +8,8 @@
 #   3. a target by LABEL on a second disk, with keep 2: the oldest complete
 #      dump is removed, an incomplete one left by an earlier crash is kept;
 #   4. a target too small for the dump: the dump is marked incomplete, the
-#      kernel log and report are saved, and crash still reads the dump.
+#      kernel log and report are saved, and the dump, whose most needed pages
+#      went first, still gives its log to lifeboat and to crash.
 source "$(dirname "$0")/lib.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
@@ -100,8 +101,10 @@ check "full target: lifeboat and crash still read the incomplete dump" bash -c '
     "$1" info "$2" | grep -q "INCOMPLETE" && "$1" dmesg "$2" | grep -q "sysrq: Trigger a crash"' _ \
     "$LIFEBOAT_BIN" "$work/small-vmcore"
 if ensure_debuginfo 2>/dev/null; then
+    # The kernel image, per-cpu areas and log were written first: crash starts on them.
     check "full target: crash opens the incomplete dump and reads its log" bash -c '
-        printf "log\nquit\n" > "$3"; crash -s "$1" "$2" -i "$3" 2>&1 | grep -q "sysrq: Trigger a crash"' \
+        printf "log\nquit\n" > "$3"
+        crash -s --zero_excluded "$1" "$2" -i "$3" 2>&1 | grep -q "sysrq: Trigger a crash"' \
         _ "$VMLINUX" "$work/small-vmcore" "$work/crash.cmds"
 fi
 
