@@ -13,6 +13,8 @@ int cmd_save(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 /* The capture as PID 1 in the crash kernel; never returns. */
 void capture_as_init(void) __attribute__((noreturn));

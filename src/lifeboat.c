@@ -28,6 +28,8 @@ static const struct command commands[] = {
     {"unload", cmd_unload, "unload the crash kernel"},
     {"status", cmd_status, "show the crashkernel= reservation and whether a crash is captured"},
     {"initramfs", cmd_initramfs, "write the capture initramfs to a file"},
+    {"config", cmd_config, "check the configuration: 'lifeboat config check'"},
+    {"test", cmd_test, "panic this machine on purpose, to prove a crash is captured"},
     {"capture", cmd_capture,
      "save /proc/vmcore to the configured targets (the crash kernel's job)"},
     {"save", cmd_save, "write a filtered, compressed dump from /proc/vmcore or a dump file"},

@@ -82,7 +82,7 @@ check "keep 2: the incomplete dump of an earlier crash is kept and reported" bas
 rm -f "$work/first.img" "$work/second.img"
 
 # 4. a target too small
-make_disk "$work/small.img" 20M SMALL
+make_disk "$work/small.img" 40M SMALL
 build_guest_initramfs "$work/g4.cpio" "target fs LABEL=SMALL /
 dump-level 1"
 run_guest "$work/s4.log" "$work/g4.cpio" "crashkernel=160M" \
