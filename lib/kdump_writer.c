@@ -568,19 +568,23 @@ static void per_cpu_priority(struct kdump *k)
  * target that fills up then still leaves a dump whose log and kernel
  * structures can be read.
  */
-static int second_pass(struct kdump *k, struct lb_error *err)
+static void find_priorities(struct kdump *k)
 {
     struct lb_pipe *p = k->p;
     uint64_t virt, phys, size, ring[3], ring_size[3];
 
-    if (p->kernel) {
-        size_t n = lb_log_ring_phys(p->kernel, ring, ring_size, 3);
-        for (size_t i = 0; i < n; i++)
-            add_priority(k, ring[i], ring_size[i], 1);
-        if (lb_kernel_image(p->kernel, &virt, &phys, &size) == 0)
-            add_priority(k, phys, size, 2);
-        per_cpu_priority(k);
-    }
+    if (!p->kernel)
+        return;
+    size_t n = lb_log_ring_phys(p->kernel, ring, ring_size, 3);
+    for (size_t i = 0; i < n; i++)
+        add_priority(k, ring[i], ring_size[i], 1);
+    if (lb_kernel_image(p->kernel, &virt, &phys, &size) == 0)
+        add_priority(k, phys, size, 2);
+    per_cpu_priority(k);
+}
+
+static int second_pass(struct kdump *k, struct lb_error *err)
+{
     for (int tier = 1; tier <= 3; tier++)
         for (size_t i = 0; i < k->nwindows; i++) {
             struct window *w = &k->windows[i];
@@ -664,6 +668,8 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
     vmcoreinfo_text(p->src, &vlen);
     lb_source_notes(p->src, &nlen);
     compute_layout(k, vlen, nlen);
+    /* Before the buffers: finding the per-cpu areas reads kallsyms, which takes megabytes. */
+    find_priorities(k);
     if (setup_codecs(k, err) < 0 || write_header(k, 0, err) < 0 || first_pass(k, err) < 0)
         goto out;
     p->progress.bytes_total = p->stats->pages_total * LB_PAGE_SIZE;

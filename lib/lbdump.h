@@ -342,6 +342,7 @@ struct lb_write_options {
     int threads;         /* compression workers; 0 or 1: none */
     int sparse;          /* the output is a regular file: unwritten ranges may be holes */
     int flattened;       /* the output is a stream: makedumpfile's flattened format */
+    int write_behind;    /* push written data to disk and out of memory as it goes (crash kernel) */
     lb_progress_fn progress; /* called now and then; may be NULL */
     void *progress_ctx;
 };

@@ -9,6 +9,7 @@
  * filter, never the dump.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 
 #include "pipeline.h"
 
-enum { PROGRESS_EVERY = 64 << 20, NEEDS_MEM_MAP = 2 | 4 | 8 | 16 };
+enum { PROGRESS_EVERY = 64 << 20, NEEDS_MEM_MAP = 2 | 4 | 8 | 16, WRITE_BEHIND = 8 << 20 };
 
 static int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
 {

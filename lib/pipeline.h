@@ -10,7 +10,7 @@
 
 enum {
     LB_WINDOW = 1 << 15, /* frames classified at a time (128 MiB of memory) */
-    LB_BATCH = 1024,     /* frames read at a time (4 MiB) */
+    LB_BATCH = 256,      /* frames read at a time (1 MiB: a crash kernel has little) */
     LB_PAGE_ZERO = 3,    /* a read status: read, and all zero */
 };
 
@@ -22,7 +22,8 @@ struct lb_pipe {
     struct lb_classifier *classifier;
     struct lb_progress progress;
     uint64_t next_report;
-    int fd; /* the output */
+    int fd;          /* the output */
+    size_t unsynced; /* bytes written since they were last pushed to the disk */
     uint8_t cls[LB_WINDOW];
     uint8_t status[LB_BATCH];
     uint8_t *data; /* LB_BATCH pages */

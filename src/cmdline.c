@@ -53,6 +53,8 @@ static const char *const dropped[] = {
     "transparent_hugepage",
     "cgroup_disable",
     "acpi_no_memhotplug",
+    "log_buf_len",
+    "crash_kexec_post_notifiers",
 };
 
 /* Prefixes of families of parameters that belong to the running system's userspace. */

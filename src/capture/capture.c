@@ -71,6 +71,7 @@ static struct lb_write_options dump_options(const struct config *cfg, struct pro
                                     .codec = cfg->codec,
                                     .threads = (int)sysconf(_SC_NPROCESSORS_ONLN),
                                     .sparse = 1,
+                                    .write_behind = 1,
                                     .progress = progress_print,
                                     .progress_ctx = prog};
     return opts;

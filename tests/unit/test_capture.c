@@ -93,6 +93,7 @@ static void cmdline_drops_what_harms_a_crash_kernel(void **state)
     (void)state;
     assert_int_equal(capture_cmdline("BOOT_IMAGE=/vmlinuz root=UUID=1 ro crashkernel=256M "
                                      "console=ttyS0,115200 quiet systemd.unit=x nr_cpus=8 "
+                                     "log_buf_len=4M "
                                      "foo=\"a b\" -- single",
                                      "extra=1", out, sizeof(out)),
                      0);
@@ -102,6 +103,7 @@ static void cmdline_drops_what_harms_a_crash_kernel(void **state)
     assert_null(strstr(out, "systemd"));
     assert_null(strstr(out, "single"));
     assert_null(strstr(out, "nr_cpus=8"));
+    assert_null(strstr(out, "log_buf_len"));
     assert_non_null(strstr(out, capture_cmdline_extra));
     assert_non_null(strstr(out, " extra=1"));
     assert_int_equal(capture_cmdline("console=ttyS0", NULL, out, 20), -1);
