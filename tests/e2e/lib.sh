@@ -12,6 +12,32 @@ LIFEBOAT_CACHE=${LIFEBOAT_CACHE:-$HOME/.cache/lifeboat}
 LIFEBOAT_BIN=${LIFEBOAT_BIN:-$REPO_DIR/build/lifeboat}
 
 log() { printf '[e2e] %s\n' "$*" >&2; }
+
+# e2e_begin: a fresh work directory, $work (kept with KEEP_WORK=1), and no
+# failures yet.  check DESCRIPTION COMMAND... is one test: it prints
+# "ok - DESCRIPTION" or "not ok - DESCRIPTION" and the command's last words.
+# e2e_end exits non-zero if any check failed.
+e2e_begin() {
+    work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
+    [ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
+    failures=0
+}
+
+check() {
+    local what=$1
+    shift
+    if "$@" >"$work/check.out" 2>&1; then
+        echo "ok - $what"
+    else
+        echo "not ok - $what"
+        sed 's/^/    /' "$work/check.out" | tail -n 20
+        failures=$((failures + 1))
+    fi
+}
+
+e2e_end() {
+    exit $((failures > 0))
+}
 die() { printf '[e2e] FAIL: %s\n' "$*" >&2; exit 1; }
 
 # fetch_kernel PACKAGE: sets KERNEL_RELEASE, VMLINUZ, KERNEL_ROOT.

@@ -11,18 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
 CRASHKERNEL=${CRASHKERNEL:-160M}
-work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
-[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
-failures=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1; shift
-    if "$@" >"$work/check.out" 2>&1; then
-        echo "ok - $what"
-    else
-        echo "not ok - $what"; sed 's/^/    /' "$work/check.out" | tail -n 20
-        failures=$((failures + 1))
-    fi
-}
+e2e_begin
 
 fetch_kernel "$KERNEL_PACKAGE"
 log "kernel $KERNEL_RELEASE, crashkernel=$CRASHKERNEL, ${GUEST_MEM:-1024} MiB guest"
@@ -90,4 +79,4 @@ assert any("Kernel panic - not syncing: sysrq triggered crash" in r["text"] for 
 ' "$LIFEBOAT_BIN" "$work/vmcore"
 
 [ $failures -eq 0 ] || { log "serial log tail:"; tail -n 40 "$work/serial.log" >&2; }
-exit $((failures > 0))
+e2e_end

@@ -11,18 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
-work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
-[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
-failures=0
-check() {
-    local what=$1; shift
-    if "$@" >"$work/check.out" 2>&1; then
-        echo "ok - $what"
-    else
-        echo "not ok - $what"; sed 's/^/    /' "$work/check.out" | tail -n 20
-        failures=$((failures + 1))
-    fi
-}
+e2e_begin
 PY=/usr/bin/python3 # Debian's, which has drgn and libkdumpfile
 JUDGE="$PY $E2E_DIR/judge.py"
 
@@ -98,4 +87,4 @@ assert "panic" in trace, trace
 PY' _ "$PY" "$work/$dump" "$VMLINUX" "$work/dmesg.ref"
 done
 
-exit $((failures > 0))
+e2e_end

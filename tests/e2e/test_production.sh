@@ -12,18 +12,7 @@
 #      went first, still gives its log to lifeboat and to crash.
 source "$(dirname "$0")/lib.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
-[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
-failures=0
-check() {
-    local what=$1; shift
-    if "$@" >"$work/check.out" 2>&1; then
-        echo "ok - $what"
-    else
-        echo "not ok - $what"; sed 's/^/    /' "$work/check.out" | tail -n 20
-        failures=$((failures + 1))
-    fi
-}
+e2e_begin
 fetch_kernel "${KERNEL_PACKAGE:-linux-image-cloud-amd64}"
 uuid=2f0c1d9e-5b1a-4c7e-9d3f-6a8b7c6d5e4f
 
@@ -108,4 +97,4 @@ if ensure_debuginfo 2>/dev/null; then
         _ "$VMLINUX" "$work/small-vmcore" "$work/crash.cmds"
 fi
 
-exit $((failures > 0))
+e2e_end

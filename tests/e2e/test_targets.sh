@@ -6,18 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
-work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
-[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
-failures=0
-check() {
-    local what=$1; shift
-    if "$@" >"$work/check.out" 2>&1; then
-        echo "ok - $what"
-    else
-        echo "not ok - $what"; sed 's/^/    /' "$work/check.out" | tail -n 20
-        failures=$((failures + 1))
-    fi
-}
+e2e_begin
 
 fetch_kernel "$KERNEL_PACKAGE"
 
@@ -49,4 +38,4 @@ check "without crashkernel=, load fails and says what to add" bash -c '
     grep -q "no memory is reserved for a crash kernel: add crashkernel=" "$1" &&
     grep -q "GUEST: LOAD-FAILED" "$1"' _ "$work/serial2.log"
 
-exit $((failures > 0))
+e2e_end

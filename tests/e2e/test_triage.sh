@@ -6,18 +6,7 @@
 # -dbg vmlinux), drgn's task list, and vmcore-dmesg.
 source "$(dirname "$0")/lib.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
-[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
-failures=0
-check() {
-    local what=$1; shift
-    if "$@" >"$work/check.out" 2>&1; then
-        echo "ok - $what"
-    else
-        echo "not ok - $what"; sed 's/^/    /' "$work/check.out" | tail -n 20
-        failures=$((failures + 1))
-    fi
-}
+e2e_begin
 PY=/usr/bin/python3
 CMP="$PY $E2E_DIR/compare_triage.py"
 
@@ -80,4 +69,4 @@ print(len(t), "tasks")' "$case_dir/host-info.json"
     done
 done
 
-exit $((failures > 0))
+e2e_end
