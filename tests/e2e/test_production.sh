@@ -7,6 +7,7 @@
 #      filesystem's UUID;
 #   3. a target by LABEL on a second disk, with keep 2: the oldest complete
 #      dump is removed, an incomplete one left by an earlier crash is kept;
+#   5. lifeboat estimate's crashkernel= value captures a 4 GiB guest, report and all;
 #   4. a target too small for the dump: the dump is marked incomplete, the
 #      kernel log and report are saved, and the dump, whose most needed pages
 #      went first, still gives its log to lifeboat and to crash.
@@ -71,7 +72,7 @@ check "keep 2: the incomplete dump of an earlier crash is kept and reported" bas
 rm -f "$work/first.img" "$work/second.img"
 
 # 4. a target too small
-make_disk "$work/small.img" 40M SMALL
+make_disk "$work/small.img" 64M SMALL
 build_guest_initramfs "$work/g4.cpio" "target fs LABEL=SMALL /
 dump-level 1"
 run_guest "$work/s4.log" "$work/g4.cpio" "crashkernel=160M" \
@@ -96,5 +97,17 @@ if ensure_debuginfo 2>/dev/null; then
         crash -s --zero_excluded "$1" "$2" -i "$3" 2>&1 | grep -q "sysrq: Trigger a crash"' \
         _ "$VMLINUX" "$work/small-vmcore" "$work/crash.cmds"
 fi
+
+# 5. the estimate, tried
+printf 'target dir /tmp\n' > "$work/est.conf"
+est=$("$LIFEBOAT_BIN" estimate -k "$VMLINUZ" -c "$work/est.conf" | sed -n 's/^crashkernel=//p')
+make_disk "$work/est.img" 2G EST
+build_guest_initramfs "$work/g5.cpio" "target fs LABEL=EST /"
+GUEST_MEM=4096 run_guest "$work/s5.log" "$work/g5.cpio" "crashkernel=$est" \
+    -drive "file=$work/est.img,if=none,id=e,format=raw" -device nvme,drive=e,serial=e || true
+check "estimate: crashkernel=$est captures a 4 GiB guest, the triage report included" bash -c '
+    grep -q "lifeboat: triage report saved" "$1" && grep -q "lifeboat: capture complete" "$1"' _ \
+    "$work/s5.log"
+rm -f "$work/est.img"
 
 e2e_end
