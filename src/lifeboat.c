@@ -30,6 +30,7 @@ static const struct command commands[] = {
     {"initramfs", cmd_initramfs, "write the capture initramfs to a file"},
     {"config", cmd_config, "check the configuration: 'lifeboat config check'"},
     {"estimate", cmd_estimate, "how much crashkernel= this machine needs, from measurement"},
+    {"exec", cmd_exec, "reboot into a kernel through kexec, after a sync"},
     {"test", cmd_test, "panic this machine on purpose, to prove a crash is captured"},
     {"capture", cmd_capture,
      "save /proc/vmcore to the configured targets (the crash kernel's job)"},

@@ -8,6 +8,7 @@
 #   3. a target by LABEL on a second disk, with keep 2: the oldest complete
 #      dump is removed, an incomplete one left by an earlier crash is kept;
 #   5. lifeboat estimate's crashkernel= value captures a 4 GiB guest, report and all;
+#   6. lifeboat exec reboots into a kernel through kexec;
 #   4. a target too small for the dump: the dump is marked incomplete, the
 #      kernel log and report are saved, and the dump, whose most needed pages
 #      went first, still gives its log to lifeboat and to crash.
@@ -97,6 +98,15 @@ if ensure_debuginfo 2>/dev/null; then
         crash -s --zero_excluded "$1" "$2" -i "$3" 2>&1 | grep -q "sysrq: Trigger a crash"' \
         _ "$VMLINUX" "$work/small-vmcore" "$work/crash.cmds"
 fi
+
+# 6. lifeboat exec: a reboot through kexec
+build_guest_initramfs "$work/g6.cpio" ""
+GUEST_TIMEOUT=120 run_guest "$work/s6.log" "$work/g6.cpio" "lbtest.exec=1" || true
+check "exec: the guest boots again through kexec, with the appended parameter and initramfs" bash -c '
+    grep -q "lifeboat: /boot/vmlinuz-.* loaded; syncing and rebooting into it" "$1" &&
+    sed -n "/kexec_core: Starting new kernel/,\$p" "$1" > "$1.after" &&
+    grep -q "Command line: .*lbtest.exec=1 lbtest.exec=2" "$1.after" &&
+    grep -q "lifeboat: capture starting" "$1.after"' _ "$work/s6.log"
 
 # 5. the estimate, tried
 printf 'target dir /tmp\n' > "$work/est.conf"
