@@ -201,8 +201,8 @@ static enum capture_outcome save_into_directory(struct lb_source *src, const str
     struct dumpdir d;
     enum capture_outcome outcome;
 
-    if (cfg->keep)
-        dumpdir_rotate(dir, cfg->keep - 1);
+    if (cfg->keep || cfg->min_free_mib)
+        dumpdir_rotate(dir, cfg->keep ? cfg->keep - 1 : 0, (uint64_t)cfg->min_free_mib << 20);
     if (dumpdir_create(&d, dir, f->crash_time, f->hostname) < 0) {
         fprintf(stderr, "lifeboat: cannot create a dump directory in %s: %s\n", dir,
                 strerror(errno));

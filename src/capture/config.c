@@ -8,6 +8,7 @@
  *     target raw /dev/sdb2              # raw block device
  *     target dir /var/crash             # a directory already mounted (the capture's own)
  *     keep 3                            # complete dumps kept per target, oldest removed
+ *     min-free 2048M                    # free space to make by removing the oldest dumps
  *     final-action reboot               # or poweroff, halt
  *     hostname web-17                   # name used in the dump directory
  *     device-timeout 30                 # seconds to wait for a target device
@@ -207,6 +208,14 @@ static int parse_line(struct parse *p, char *line)
         return parse_final(p, w, n);
     if (strcmp(w[0], "device-timeout") == 0)
         return parse_timeout(p, w, n);
+    if (strcmp(w[0], "min-free") == 0) {
+        char *end;
+        unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
+        if (n != 2 || *end != 'M' || end[1] || w[1][0] == '-' || v > 1u << 30)
+            return fail(p, "expected 'min-free SIZE' with SIZE in MiB, such as 2048M");
+        p->cfg->min_free_mib = (unsigned)v;
+        return 0;
+    }
     if (strcmp(w[0], "keep") == 0) {
         char *end;
         unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
@@ -314,6 +323,8 @@ int config_format(const struct config *cfg, char *buf, size_t len)
     EMIT("codec %s\n", lb_codec_name(cfg->codec));
     if (cfg->keep)
         EMIT("keep %u\n", cfg->keep);
+    if (cfg->min_free_mib)
+        EMIT("min-free %uM\n", cfg->min_free_mib);
     if (cfg->hostname[0])
         EMIT("hostname %s\n", cfg->hostname);
     if (cfg->cmdline_append[0])

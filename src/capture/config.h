@@ -36,7 +36,8 @@ struct config {
     enum lb_format format;
     unsigned dump_level;
     enum lb_codec codec;
-    unsigned keep; /* complete dumps to keep in a target, the new one included; 0: all */
+    unsigned keep;         /* complete dumps to keep in a target, the new one included; 0: all */
+    unsigned min_free_mib; /* free space to make in a target by removing old dumps */
 };
 
 void config_defaults(struct config *cfg);

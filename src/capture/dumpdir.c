@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "dumpdir.h"
@@ -109,7 +110,14 @@ static void remove_dump(int parent_fd, const char *name)
         fprintf(stderr, "lifeboat: removed the old dump %s (keep)\n", name);
 }
 
-void dumpdir_rotate(const char *parent, unsigned keep)
+static uint64_t free_bytes(int fd)
+{
+    struct statvfs st;
+
+    return fstatvfs(fd, &st) == 0 ? (uint64_t)st.f_bavail * st.f_frsize : UINT64_MAX;
+}
+
+void dumpdir_rotate(const char *parent, unsigned keep, uint64_t min_free)
 {
     int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(dup(fd)) : NULL;
@@ -131,9 +139,16 @@ void dumpdir_rotate(const char *parent, unsigned keep)
     closedir(d);
     qsort(names, n, sizeof(names[0]), by_name);
     for (size_t i = 0; i < n; i++) {
-        if (names[i] && i + keep < n)
+        /* oldest first: beyond the count to keep, or while space is short */
+        if (names[i] && ((keep && i + keep < n) || free_bytes(fd) < min_free))
             remove_dump(fd, names[i]);
         free(names[i]);
     }
+    if (min_free && free_bytes(fd) < min_free)
+        fprintf(stderr,
+                "lifeboat: %s has %llu MiB free, less than min-free %llu MiB: the dump "
+                "may end incomplete\n",
+                parent, (unsigned long long)(free_bytes(fd) >> 20),
+                (unsigned long long)(min_free >> 20));
     close(fd);
 }

@@ -21,9 +21,10 @@ int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const cha
 int dumpdir_finish(struct dumpdir *d, int complete);
 void dumpdir_close(struct dumpdir *d);
 /*
- * Removes the oldest complete dumps in parent until at most keep remain.
- * Incomplete and partial ones are never removed, only reported.
+ * Removes the oldest complete dumps in parent until at most keep remain (0:
+ * no limit) and at least min_free bytes are free.  Incomplete and partial
+ * ones are never removed, only reported.
  */
-void dumpdir_rotate(const char *parent, unsigned keep);
+void dumpdir_rotate(const char *parent, unsigned keep, uint64_t min_free);
 
 #endif

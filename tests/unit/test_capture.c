@@ -33,6 +33,7 @@ static void config_reads_every_directive(void **state)
                        "target fs UUID=0b1c2d3e-aaaa-bbbb-cccc-0123456789ab\n"
                        "target path /srv/crash\n"
                        "keep 3\n"
+                       "min-free 512M\n"
                        "final-action poweroff\n"
                        "device-timeout 5\n"
                        "hostname web-1\n"
@@ -45,6 +46,7 @@ static void config_reads_every_directive(void **state)
         fail_msg("%s", err);
     assert_int_equal(cfg.ntargets, 5);
     assert_int_equal(cfg.keep, 3);
+    assert_int_equal(cfg.min_free_mib, 512);
     assert_int_equal(cfg.targets[4].kind, TARGET_PATH);
     assert_string_equal(cfg.targets[3].device, "UUID=0b1c2d3e-aaaa-bbbb-cccc-0123456789ab");
     assert_string_equal(cfg.targets[3].path, "/");
@@ -180,6 +182,36 @@ static void dumpdir_never_reuses_a_name(void **state)
     free(dir);
 }
 
+static void rotation_removes_oldest_complete_dumps_only(void **state)
+{
+    char *dir = make_tempdir(), path[600];
+    const char *names[] = {"20200101-000000-h",          "20210101-000000-h",
+                           "20220101-000000-h",          "20190101-000000-h.incomplete",
+                           ".partial-20180101-000000-h", "unrelated"};
+    struct stat st;
+
+    (void)state;
+    for (size_t i = 0; i < 6; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        assert_int_equal(mkdir(path, 0700), 0);
+    }
+    snprintf(path, sizeof(path), "%s/20200101-000000-h/vmcore", dir);
+    fclose(fopen(path, "w"));
+    dumpdir_rotate(dir, 1, 0); /* keep one old one: room for one new */
+    for (size_t i = 0; i < 6; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        assert_int_equal(stat(path, &st) == 0, i >= 2); /* the two oldest complete are gone */
+    }
+    dumpdir_rotate(dir, 0, UINT64_MAX); /* no space would ever be enough: all complete ones go */
+    snprintf(path, sizeof(path), "%s/20220101-000000-h", dir);
+    assert_int_equal(stat(path, &st), -1);
+    snprintf(path, sizeof(path), "%s/20190101-000000-h.incomplete", dir);
+    assert_int_equal(stat(path, &st), 0);
+    snprintf(path, sizeof(path), "rm -rf %s", dir);
+    assert_int_equal(system(path), 0);
+    free(dir);
+}
+
 static void capture_saves_dump_and_metadata(void **state)
 {
     static uint8_t notes[4096];
@@ -232,6 +264,7 @@ int main(void)
         cmocka_unit_test(cmdline_drops_what_harms_a_crash_kernel),
         cmocka_unit_test(cpio_writes_newc_entries),
         cmocka_unit_test(dumpdir_never_reuses_a_name),
+        cmocka_unit_test(rotation_removes_oldest_complete_dumps_only),
         cmocka_unit_test(capture_saves_dump_and_metadata),
     };
     return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
