@@ -63,32 +63,20 @@ static int unflatten(const char *from, const char *to)
 
 int cmd_convert(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        DUMP_OPTIONS_LONG, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     struct lb_write_options opts = dump_options_default(0);
     struct lb_source *src;
     struct lb_error e = {""};
-    int opt, r;
+    int first = dump_options_parse(argc, argv, &opts, 0, usage), r;
 
-    while ((opt = getopt_long(argc, argv, DUMP_OPTIONS_SHORT "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            usage(stdout);
-            return 0;
-        }
-        if (opt == 'd' || dump_option(opt, optarg, &opts) != 0) {
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind + 2 != argc) {
+    if (first + 2 != argc) {
         usage(stderr);
         return 2;
     }
-    if (strcmp(argv[optind], "-") == 0 || is_flattened(argv[optind]))
-        return unflatten(argv[optind], argv[optind + 1]);
-    if (lb_source_open(argv[optind], &src, &e) < 0)
+    if (strcmp(argv[first], "-") == 0 || is_flattened(argv[first]))
+        return unflatten(argv[first], argv[first + 1]);
+    if (lb_source_open(argv[first], &src, &e) < 0)
         errx(1, "%s", e.msg);
-    r = dump_to(src, argv[optind + 1], &opts);
+    r = dump_to(src, argv[first + 1], &opts);
     lb_source_close(src);
     return r;
 }

@@ -2,6 +2,7 @@
  * dump_options.c - parses the options shared by the commands that write dumps.
  */
 #include <err.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,7 +28,7 @@ struct lb_write_options dump_options_default(unsigned dump_level)
     return o;
 }
 
-int dump_option(int opt, const char *arg, struct lb_write_options *o)
+static int dump_option(int opt, const char *arg, struct lb_write_options *o)
 {
     switch (opt) {
     case 'd':
@@ -51,4 +52,24 @@ int dump_option(int opt, const char *arg, struct lb_write_options *o)
     default:
         return 1;
     }
+}
+
+int dump_options_parse(int argc, char **argv, struct lb_write_options *o, int allow_level,
+                       void (*usage)(FILE *out))
+{
+    static const struct option longopts[] = {
+        DUMP_OPTIONS_LONG, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, DUMP_OPTIONS_SHORT "h", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            usage(stdout);
+            exit(0);
+        }
+        if ((opt == 'd' && !allow_level) || dump_option(opt, optarg, o) != 0) {
+            usage(stderr);
+            exit(2);
+        }
+    }
+    return optind;
 }

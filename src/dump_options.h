@@ -6,6 +6,7 @@
 #define LIFEBOAT_DUMP_OPTIONS_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include "lbdump.h"
 
@@ -20,12 +21,17 @@
 #define DUMP_OPTIONS_HELP                                                                          \
     "  -f, --format F      kdump (compressed, default) or elf\n"                                   \
     "  -c, --codec C       zstd (default), zlib, lzo or none (kdump only)\n"                       \
-    "  -l, --level N       compression level (default: the codec's fastest)\n"                     \
+    "  -l, --level N       compression level (default: 3 for zstd, 1 for zlib)\n"                  \
     "  -t, --threads N     compression threads (default: online CPUs)\n"
 
 /* Defaults: kdump, zstd, all online CPUs, dump_level as given. */
 struct lb_write_options dump_options_default(unsigned dump_level);
-/* Applies option opt with arg; returns 0, or 1 if opt is not one of these. Exits on a bad value. */
-int dump_option(int opt, const char *arg, struct lb_write_options *o);
+/*
+ * Parses a command's options, all of them dump options (-d only if
+ * allow_level): --help prints usage and exits 0, anything else unknown prints
+ * it and exits 2.  Returns optind; exits on a bad value.
+ */
+int dump_options_parse(int argc, char **argv, struct lb_write_options *o, int allow_level,
+                       void (*usage)(FILE *out));
 
 #endif

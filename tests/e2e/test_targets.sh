@@ -28,7 +28,7 @@ check "a missing target is reported and the next one tried" bash -c '
 check "the raw target took a complete dump" \
     grep -q "lifeboat: complete dump written to /dev/nvme0n1" "$work/serial.log"
 check "the raw disk is an ELF dump holding every pattern page" \
-    python3 "$E2E_DIR/check_pattern.py" "$work/raw.img" "$work/serial.log"
+    /usr/bin/python3 "$E2E_DIR/judge.py" pattern "$work/raw.img" "$work/serial.log" --expect present
 check "lifeboat info reads the raw disk" bash -c '
     "$1" info "$2" | grep -q "kernel release: $3"' _ "$LIFEBOAT_BIN" "$work/raw.img" "$KERNEL_RELEASE"
 

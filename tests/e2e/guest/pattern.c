@@ -3,7 +3,7 @@
  * reports the physical frame each landed in, so the host can find exactly
  * these bytes at exactly these frames in the dump.
  *
- * Word j of page i is splitmix64(seed ^ (i << 32) ^ j); tests/e2e/check_pattern.py
+ * Word j of page i is splitmix64(seed ^ (i << 32) ^ j); tests/e2e/judge.py
  * computes the same.  The pages are locked and the program then sleeps, so
  * they are still in place when the kernel is crashed.
  */
