@@ -176,6 +176,12 @@ static void walk_list(struct lb_kernel *k, uint64_t head, uint64_t link_off, str
     }
 }
 
+static int by_pid(const void *a, const void *b)
+{
+    const struct lb_task *x = a, *y = b;
+    return x->pid != y->pid ? (x->pid < y->pid ? -1 : 1) : (x->cpu > y->cpu) - (x->cpu < y->cpu);
+}
+
 static int by_addr(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -289,6 +295,8 @@ void triage_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_t
         if (t->has_regs && task->pid == t->panic_pid && (task->pid != 0 || task->active))
             memcpy(t->panic_comm, task->comm, sizeof(t->panic_comm));
     }
+    if (t->tasks)
+        qsort(t->tasks, t->ntasks, sizeof(*t->tasks), by_pid);
     free(f.addr);
     btf__free(btf);
 }
