@@ -194,22 +194,26 @@ static const char *state_name(uint64_t state, int64_t exit_state)
         return "ZO";
     if (exit_state & 32)
         return "DE";
-    switch (state) {
-    case 0:
+    /* The low bits say the state; higher ones (TASK_FREEZABLE...) only qualify it. */
+    if (state == 0)
         return "RU";
-    case 1:
-        return "IN";
-    case 2:
-        return "UN";
-    case 4:
-        return "ST";
-    case 8:
-        return "TR";
-    case 0x402:
+    if ((state & 0x402) == 0x402)
         return "ID";
-    default:
-        return "??";
-    }
+    if (state & 1)
+        return "IN";
+    if (state & 2)
+        return "UN";
+    if (state & 4)
+        return "ST";
+    if (state & 8)
+        return "TR";
+    if (state & 0x40)
+        return "PA"; /* parked */
+    if (state & 0x200)
+        return "WA"; /* waking */
+    if (state & 0x800)
+        return "NE"; /* new */
+    return "??";
 }
 
 static void read_task(struct lb_kernel *k, const struct layout *l, uint64_t addr,
