@@ -88,14 +88,17 @@ check "full target: the dump is named incomplete, and says so in metadata.json" 
 check "full target: the kernel log and the triage report were saved first" bash -c '
     grep -q "sysrq: Trigger a crash" "$1" && grep -q "sysrq triggered crash" "$2"' _ \
     "$work/small-dmesg.txt" "$work/small-info.json"
-check "full target: lifeboat and crash still read the incomplete dump" bash -c '
+check "full target: lifeboat still reads the log and the panic from the cut dump" bash -c '
     "$1" info "$2" | grep -q "INCOMPLETE" && "$1" dmesg "$2" | grep -q "sysrq: Trigger a crash"' _ \
     "$LIFEBOAT_BIN" "$work/small-vmcore"
 if ensure_debuginfo 2>/dev/null; then
-    # The kernel image, per-cpu areas and log were written first: crash starts on them.
-    check "full target: crash opens the incomplete dump and reads its log" bash -c '
-        printf "log\nquit\n" > "$3"
-        crash -s --zero_excluded "$1" "$2" -i "$3" 2>&1 | grep -q "sysrq: Trigger a crash"' \
+    # crash accepts the cut file as a kdump dump marked incomplete.  Whether a whole session
+    # starts depends on which pages made it (task structures are anywhere in memory), so only
+    # that much is asserted; the log and panic come from lifeboat's check above.
+    check "full target: crash takes the cut file as an incomplete kdump dump" bash -c '
+        printf "quit\n" > "$3"
+        crash -s --zero_excluded "$1" "$2" -i "$3" 2>&1 | tee "$3.out" |
+            grep -q "This dumpfile is incomplete" && ! grep -qi "not a supported file format" "$3.out"' \
         _ "$VMLINUX" "$work/small-vmcore" "$work/crash.cmds"
 fi
 
