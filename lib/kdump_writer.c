@@ -5,9 +5,10 @@
  * frames from struct pages (no page is read) to lay out the file: the 1st
  * bitmap, and the size of the page-descriptor table (one slot per frame that
  * may be saved).  The second reads the frames, points every zero one at a
- * single stored zero page, compresses the rest on the worker threads, and
- * appends them in frame order, writing each window's 2nd bitmap and
- * descriptors when the window is done.
+ * single stored zero page and every repeat at its first copy (dedup.c),
+ * compresses the rest on the worker threads, and appends them in frame
+ * order, writing each window's 2nd bitmap and descriptors when the window is
+ * done.
  *
  * The header goes out first marked incomplete, and is rewritten complete at
  * the very end: a dump cut short (target full, power lost) is still a valid
@@ -22,11 +23,14 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "dedup.h"
 #include "kdump_format.h"
 #include "pipeline.h"
 #include "workers.h"
 
-enum { DATA_BUFFER = 1 << 20, MAX_THREADS = 64 };
+/* DEDUP_ORDER: 16384 remembered pages in 512 KiB. */
+enum { DATA_BUFFER = 1 << 20, MAX_THREADS = 64, DEDUP_ORDER = 14 };
+enum { NO_TWIN = -1, STORED_TWIN = LB_BATCH };
 
 struct layout {
     uint64_t max_mapnr;
@@ -70,6 +74,11 @@ struct kdump {
     uint8_t *cbuf; /* LB_BATCH slots of LB_CODEC_BOUND */
     size_t clen[LB_BATCH];
     const uint8_t *batch_cls;
+    /* repeats: see dedup.c */
+    struct lb_dedup *dedup;
+    uint64_t hash[LB_BATCH];
+    int16_t twin[LB_BATCH];            /* NO_TWIN, STORED_TWIN or an earlier frame of the batch */
+    struct lb_stored placed[LB_BATCH]; /* where each frame's data is, once known */
 };
 
 static uint64_t round_up(uint64_t n, uint64_t to)
@@ -337,18 +346,60 @@ static int append_data(struct kdump *k, const uint8_t *data, size_t len, struct 
     return 0;
 }
 
+static int is_stored_page(const struct kdump *k, size_t i)
+{
+    return k->batch_cls[i] == LB_CLASS_KEEP && k->p->status[i] == LB_PAGE_OK;
+}
+
+/* Slot of the batch-local table of hashes for hash h (its size: twice the batch's). */
+static size_t local_slot(const int16_t *local, const struct kdump *k, uint64_t h)
+{
+    size_t s = (size_t)h & (2 * LB_BATCH - 1);
+
+    while (local[s] >= 0 && k->hash[local[s]] != h)
+        s = (s + 1) & (2 * LB_BATCH - 1);
+    return s;
+}
+
+/*
+ * Finds the frames of the batch whose content is stored already, earlier in
+ * the dump or earlier in this batch: they are not compressed, and their
+ * descriptors will point at the first copy.
+ */
+static void find_twins(struct kdump *k, size_t n)
+{
+    const uint8_t *data = k->p->data;
+    int16_t local[2 * LB_BATCH];
+
+    memset(local, 0xff, sizeof(local));
+    for (size_t i = 0; i < n; i++) {
+        k->twin[i] = NO_TWIN;
+        if (!k->dedup || !is_stored_page(k, i))
+            continue;
+        const uint8_t *page = data + i * LB_PAGE_SIZE;
+        uint64_t h = k->hash[i] = lb_page_hash(page);
+        size_t s = local_slot(local, k, h);
+        if (local[s] >= 0 && memcmp(data + (size_t)local[s] * LB_PAGE_SIZE, page, LB_PAGE_SIZE) == 0)
+            k->twin[i] = local[s];
+        else if (lb_dedup_find(k->dedup, k->p->src, page, h, &k->placed[i]))
+            k->twin[i] = STORED_TWIN;
+        else if (local[s] < 0)
+            local[s] = (int16_t)i;
+    }
+}
+
 static void compress_one(void *ctx, int worker, size_t i)
 {
     struct kdump *k = ctx;
 
     k->clen[i] = 0;
-    if (k->batch_cls[i] == LB_CLASS_KEEP && k->p->status[i] == LB_PAGE_OK && k->codecs[worker])
+    if (is_stored_page(k, i) && k->twin[i] == NO_TWIN && k->codecs[worker])
         k->clen[i] = lb_codec_compress(k->codecs[worker], k->p->data + i * LB_PAGE_SIZE,
                                        k->cbuf + i * LB_CODEC_BOUND);
 }
 
 /* Stores one saved frame: its data and its descriptor. */
-static int save_frame(struct kdump *k, size_t i, size_t *npds, struct lb_error *err)
+static int save_frame(struct kdump *k, size_t i, uint64_t pfn, size_t *npds, struct lb_error *err)
 {
     struct kdump_page_desc *pd = &k->pds[(*npds)++];
     struct lb_pipe *p = k->p;
@@ -361,6 +412,14 @@ static int save_frame(struct kdump *k, size_t i, size_t *npds, struct lb_error *
         pd->flags = k->zero_flags;
         return 0;
     }
+    if (k->twin[i] != NO_TWIN) {
+        const struct lb_stored *first = &k->placed[k->twin[i] == STORED_TWIN ? i : (size_t)k->twin[i]];
+        pd->offset = first->offset;
+        pd->size = first->size;
+        pd->flags = first->flags;
+        p->stats->pages_repeated++;
+        return 0;
+    }
     pd->offset = k->data_pos;
     if (k->clen[i]) {
         pd->size = (uint32_t)k->clen[i];
@@ -370,6 +429,9 @@ static int save_frame(struct kdump *k, size_t i, size_t *npds, struct lb_error *
         pd->size = LB_PAGE_SIZE;
         r = append_data(k, p->data + i * LB_PAGE_SIZE, LB_PAGE_SIZE, err);
     }
+    k->placed[i] = (struct lb_stored){pd->offset, pd->size, pd->flags};
+    if (r == 0 && k->dedup)
+        lb_dedup_remember(k->dedup, pfn, k->hash[i], &k->placed[i]);
     return r;
 }
 
@@ -384,6 +446,7 @@ static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *pres
             cls[i] = LB_CLASS_COUNT; /* not memory: neither read nor counted */
     pipe_read(p, pfn, n, cls);
     k->batch_cls = cls;
+    find_twins(k, n);
     if (k->workers)
         lb_workers_run(k->workers, n, compress_one, k);
     else
@@ -407,7 +470,7 @@ static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *pres
             break; /* the window's slots are full: only if the source changed under us */
         bits[(bit0 + i) / 8] |= (uint8_t)(1u << ((bit0 + i) % 8));
         p->stats->pages_saved++;
-        if (save_frame(k, i, &npds, err) < 0) {
+        if (save_frame(k, i, pfn + i, &npds, err) < 0) {
             /* The descriptors of the frames before this one may point at data on disk. */
             struct lb_error ignored;
             out_write(k->p, k->pds, npds * sizeof(k->pds[0]),
@@ -635,6 +698,8 @@ static int setup_codecs(struct kdump *k, struct lb_error *err)
         lb_error_set(err, "cannot start %d compression threads", threads);
         return -1;
     }
+    /* Without it every page is stored, which is correct, only larger and slower. */
+    k->dedup = lb_dedup_new(DEDUP_ORDER);
     k->dbuf = malloc(DATA_BUFFER);
     k->cbuf = malloc((size_t)LB_BATCH * LB_CODEC_BOUND);
     if (!k->dbuf || !k->cbuf) {
@@ -648,6 +713,7 @@ static void teardown(struct kdump *k)
 {
     free(k->windows);
     lb_workers_free(k->workers);
+    lb_dedup_free(k->dedup);
     for (int i = 0; i < MAX_THREADS; i++)
         lb_codec_free(k->codecs[i]);
     free(k->dbuf);

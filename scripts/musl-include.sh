@@ -7,7 +7,7 @@ set -e
 dir=$1
 multiarch=$(gcc -print-multiarch)
 mkdir -p "$dir"
-for h in zstd.h zstd_errors.h zlib.h zconf.h; do
+for h in zstd.h zstd_errors.h zlib.h zconf.h xxhash.h; do
     ln -sfn "/usr/include/$h" "$dir/$h"
 done
 ln -sfn /usr/include/lzo "$dir/lzo"

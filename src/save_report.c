@@ -16,6 +16,9 @@ void save_report(FILE *out, const struct lb_write_options *opts, const struct lb
     for (int c = 1; c < LB_CLASS_COUNT; c++)
         fprintf(out, " %s %llu", lb_page_class_names[c], (unsigned long long)stats->pages_class[c]);
     fprintf(out, "\n");
+    if (stats->pages_repeated)
+        fprintf(out, "lifeboat: %llu saved frames repeat an earlier one and share its data\n",
+                (unsigned long long)stats->pages_repeated);
     if (stats->pages_unreadable)
         fprintf(out, "lifeboat: %llu frames could not be read and are missing\n",
                 (unsigned long long)stats->pages_unreadable);

@@ -18,19 +18,26 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null; }
 
-fetch_kernel linux-image-cloud-amd64
-make_disk "$work/disk.img" $((GUEST_MEM * 2))M LBDUMP
-build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash
+# VMCORE=FILE reuses a vmcore saved by an earlier run (booting a 4 GiB guest under
+# TCG takes minutes); KEEP_VMCORE=FILE keeps this run's vmcore there.
+if [[ -n ${VMCORE:-} && -s $VMCORE ]]; then
+    ln -s "$(realpath "$VMCORE")" "$work/vmcore"
+else
+    fetch_kernel linux-image-cloud-amd64
+    make_disk "$work/disk.img" $((GUEST_MEM * 2))M LBDUMP
+    build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash
 format elf
 dump-level 0"
-log "booting a ${GUEST_MEM} MiB guest with a server-like memory mix"
-GUEST_MEM=$GUEST_MEM GUEST_TIMEOUT=1200 run_guest "$work/serial.log" "$work/guest.cpio" \
-    "crashkernel=192M lbtest.workload=server lbtest.pages=32768" \
-    -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
-    true
-dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
-fetch_file "$work/disk.img" "$dir/vmcore" "$work/vmcore" || die "the guest saved no vmcore"
-rm -f "$work/disk.img"
+    log "booting a ${GUEST_MEM} MiB guest with a server-like memory mix"
+    GUEST_MEM=$GUEST_MEM GUEST_TIMEOUT=1200 run_guest "$work/serial.log" "$work/guest.cpio" \
+        "crashkernel=192M lbtest.workload=server lbtest.pages=32768" \
+        -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
+        true
+    dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
+    fetch_file "$work/disk.img" "$dir/vmcore" "$work/vmcore" || die "the guest saved no vmcore"
+    rm -f "$work/disk.img"
+    [[ -z ${KEEP_VMCORE:-} ]] || cp "$work/vmcore" "$KEEP_VMCORE"
+fi
 cat "$work/vmcore" > /dev/null # into the page cache: measure the tools, not the disk
 log "vmcore: $(($(stat -c %s "$work/vmcore") >> 20)) MiB"
 

@@ -36,6 +36,8 @@ for d in 31 1 23; do
     check "-d $d: lifeboat keeps exactly the frames makedumpfile keeps" $JUDGE bitmaps "$work/lb-$d" "$work/mdf-$d"
 done
 check "-d 31: every saved frame is identical to the source" $JUDGE same "$src" "$work/lb-31"
+check "-d 31: repeated frames were stored once (and read back identical, above)" \
+    grep -Eq "lifeboat: [1-9][0-9]* saved frames repeat an earlier one" "$work/lb-31.log"
 check "-d 23 keeps the guest's user pages, intact" \
     $JUDGE pattern "$work/lb-23" "$work/serial.log" --expect present
 check "-d 31 leaves the guest's user pages out" \
