@@ -379,7 +379,8 @@ static void find_twins(struct kdump *k, size_t n)
         const uint8_t *page = data + i * LB_PAGE_SIZE;
         uint64_t h = k->hash[i] = lb_page_hash(page);
         size_t s = local_slot(local, k, h);
-        if (local[s] >= 0 && memcmp(data + (size_t)local[s] * LB_PAGE_SIZE, page, LB_PAGE_SIZE) == 0)
+        if (local[s] >= 0 &&
+            memcmp(data + (size_t)local[s] * LB_PAGE_SIZE, page, LB_PAGE_SIZE) == 0)
             k->twin[i] = local[s];
         else if (lb_dedup_find(k->dedup, k->p->src, page, h, &k->placed[i]))
             k->twin[i] = STORED_TWIN;
@@ -413,7 +414,8 @@ static int save_frame(struct kdump *k, size_t i, uint64_t pfn, size_t *npds, str
         return 0;
     }
     if (k->twin[i] != NO_TWIN) {
-        const struct lb_stored *first = &k->placed[k->twin[i] == STORED_TWIN ? i : (size_t)k->twin[i]];
+        const struct lb_stored *first =
+            &k->placed[k->twin[i] == STORED_TWIN ? i : (size_t)k->twin[i]];
         pd->offset = first->offset;
         pd->size = first->size;
         pd->flags = first->flags;

@@ -355,8 +355,8 @@ struct lb_write_stats {
     uint64_t pages_class[LB_CLASS_COUNT]; /* frames by class; [LB_CLASS_KEEP] are kept */
     uint64_t pages_unreadable;            /* frames the source could not give */
     uint64_t pages_repeated; /* saved frames pointing at an earlier one's data (kdump format) */
-    int incomplete;                       /* the output was cut short */
-    char filter_note[256];                /* why -d could not use struct pages, or "" */
+    int incomplete;          /* the output was cut short */
+    char filter_note[256];   /* why -d could not use struct pages, or "" */
 };
 
 /*
