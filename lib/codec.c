@@ -53,7 +53,8 @@ struct lb_codec_ctx *lb_codec_new(enum lb_codec codec, int level)
     if (!c)
         return NULL;
     c->codec = codec;
-    c->level = level;
+    /* zlib knows 1 to 9; zstd's negative levels mean nothing to it */
+    c->level = codec == LB_CODEC_ZLIB ? (level < 1 ? 1 : level > 9 ? 9 : level) : level;
     if (codec == LB_CODEC_ZSTD && !(c->zstd = ZSTD_createCCtx()))
         goto fail;
     if (codec == LB_CODEC_LZO &&
@@ -75,9 +76,42 @@ void lb_codec_free(struct lb_codec_ctx *c)
     free(c);
 }
 
+/*
+ * Random bytes (encrypted or compressed data, keys, entropy pools) do not
+ * shrink, and zstd or zlib take as long to find that out as to compress a
+ * page that does.  Such a page uses nearly every byte value in any sample of
+ * it; one that compresses almost never does.  Measured on the benchmark
+ * guest's 185,000 non-zero pages: of the pages showing 244 or more distinct
+ * values in 1 KiB sampled from across the page, 100,000 did not shrink and 54
+ * would have saved 30 KB between them.  Text and code show far fewer values
+ * in the first 256 bytes of the sample, so they pay for that much only.
+ */
+static int looks_random(const uint8_t *page)
+{
+    uint8_t seen[256] = {0};
+    unsigned distinct = 0;
+
+    for (size_t at = 0; at < LB_PAGE_SIZE; at += LB_PAGE_SIZE / 8)
+        for (size_t i = at; i < at + 32; i++) {
+            distinct += !seen[page[i]];
+            seen[page[i]] = 1;
+        }
+    if (distinct < 140) /* random data: ~161 of 256 in 256 bytes */
+        return 0;
+    for (size_t at = 0; at < LB_PAGE_SIZE; at += LB_PAGE_SIZE / 8)
+        for (size_t i = at + 32; i < at + 128; i++) {
+            distinct += !seen[page[i]];
+            seen[page[i]] = 1;
+        }
+    return distinct >= 244; /* random data: ~251 in 1 KiB */
+}
+
 size_t lb_codec_compress(struct lb_codec_ctx *c, const uint8_t *page, uint8_t *out)
 {
     size_t n = 0;
+
+    if (c->codec != LB_CODEC_LZO && looks_random(page))
+        return 0; /* LZO gives up on random data about as fast as this check */
 
     switch (c->codec) {
     case LB_CODEC_ZSTD: {

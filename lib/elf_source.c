@@ -246,7 +246,20 @@ static void elf_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_
         read_one(src, pfn + i, buf + i * LB_PAGE_SIZE, &status[i]);
 }
 
-static const struct lb_source_ops elf_ops = {.read_pages = elf_read_pages};
+static int elf_file_range(struct lb_source *src, uint64_t pfn, size_t n, uint64_t *offset)
+{
+    uint64_t phys = pfn << LB_PAGE_SHIFT;
+    const struct lb_segment *s = segment_of(src, phys);
+
+    if (!s || phys - s->phys_addr > s->file_size ||
+        s->file_size - (phys - s->phys_addr) < n * (uint64_t)LB_PAGE_SIZE)
+        return -1;
+    *offset = s->file_offset + (phys - s->phys_addr);
+    return 0;
+}
+
+static const struct lb_source_ops elf_ops = {.read_pages = elf_read_pages,
+                                             .file_range = elf_file_range};
 
 int lb_elf_open(struct lb_source *src, struct lb_error *err)
 {

@@ -115,8 +115,8 @@ int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_op
     p->src = src;
     p->opts = opts;
     p->stats = stats;
-    p->data = malloc((size_t)LB_BATCH * LB_PAGE_SIZE);
-    if (!p->data) {
+    p->data = p->buf = malloc((size_t)LB_BATCH * LB_PAGE_SIZE);
+    if (!p->buf) {
         lb_error_set(err, "out of memory for the page buffer");
         return -1;
     }
@@ -133,7 +133,7 @@ void pipe_close(struct lb_pipe *p)
 {
     lb_classifier_close(p->classifier);
     lb_kernel_close(p->kernel);
-    free(p->data);
+    free(p->buf);
 }
 
 void pipe_classify(struct lb_pipe *p, uint64_t start, size_t n)
@@ -158,6 +158,14 @@ void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)
 {
     size_t i = 0;
 
+    /* Frames left out are never touched, so mapping them costs nothing. */
+    if ((p->data = lb_source_map_pages(p->src, pfn, n))) {
+        for (i = 0; i < n; i++)
+            p->status[i] = cls[i] == LB_CLASS_KEEP ? LB_PAGE_OK : LB_PAGE_EXCLUDED;
+        i = n;
+    } else {
+        p->data = p->buf;
+    }
     /* Runs of kept frames are read with one call, so ELF sources read with one pread. */
     while (i < n) {
         size_t run = 0;
@@ -167,7 +175,7 @@ void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)
         }
         while (i + run < n && cls[i + run] == LB_CLASS_KEEP)
             run++;
-        lb_source_read_pages(p->src, pfn + i, run, p->data + i * LB_PAGE_SIZE, p->status + i);
+        lb_source_read_pages(p->src, pfn + i, run, p->buf + i * LB_PAGE_SIZE, p->status + i);
         i += run;
     }
     for (i = 0; i < n; i++) {

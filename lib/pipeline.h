@@ -26,7 +26,8 @@ struct lb_pipe {
     size_t unsynced; /* bytes written since they were last pushed to the disk */
     uint8_t cls[LB_WINDOW];
     uint8_t status[LB_BATCH];
-    uint8_t *data; /* LB_BATCH pages */
+    const uint8_t *data; /* this batch's pages: in buf, or mapped from the source */
+    uint8_t *buf;        /* LB_BATCH pages */
 };
 
 int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,

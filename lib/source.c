@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +71,7 @@ static int file_size(struct lb_source *src, struct lb_error *err)
         return -1;
     }
     src->file_size = (uint64_t)st.st_size;
+    src->mappable = 1;
     return 0;
 }
 
@@ -123,6 +125,8 @@ void lb_source_close(struct lb_source *src)
         return;
     if (src->ops && src->ops->close)
         src->ops->close(src);
+    if (src->map)
+        munmap(src->map, src->map_len);
     if (src->fd >= 0)
         close(src->fd);
     free(src->cache);
@@ -156,6 +160,36 @@ const uint8_t *lb_source_notes(const struct lb_source *src, size_t *len)
 {
     *len = src->notes_len;
     return src->notes;
+}
+
+/* Mapped a piece at a time: address space and page tables stay small on a 4 TiB machine. */
+enum { MAP_CHUNK = 64 << 20 };
+
+const uint8_t *lb_source_map_pages(struct lb_source *src, uint64_t pfn, size_t n)
+{
+    uint64_t offset, len = (uint64_t)n * LB_PAGE_SIZE;
+
+    if (!src->mappable || !src->ops->file_range || src->ops->file_range(src, pfn, n, &offset) < 0 ||
+        offset % LB_PAGE_SIZE || offset > src->file_size || src->file_size - offset < len)
+        return NULL;
+    if (src->map && offset >= src->map_at && offset + len <= src->map_at + src->map_len)
+        return src->map + (offset - src->map_at);
+    if (src->map)
+        munmap(src->map, src->map_len);
+    src->map_at = offset & ~(uint64_t)(MAP_CHUNK - 1);
+    src->map_len =
+        src->file_size - src->map_at < MAP_CHUNK ? src->file_size - src->map_at : MAP_CHUNK;
+    if (offset + len > src->map_at + src->map_len) { /* straddles a chunk's end */
+        src->map_at = offset;
+        src->map_len = len;
+    }
+    src->map = mmap(NULL, src->map_len, PROT_READ, MAP_SHARED, src->fd, (off_t)src->map_at);
+    if (src->map == MAP_FAILED) {
+        src->map = NULL;
+        src->mappable = 0; /* not for this file: read it */
+        return NULL;
+    }
+    return src->map + (offset - src->map_at);
 }
 
 void lb_source_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,

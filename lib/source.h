@@ -14,6 +14,8 @@ struct lb_source_ops {
     void (*read_pages)(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,
                        uint8_t *status);
     void (*close)(struct lb_source *src);
+    /* Optional: where frames pfn..pfn+n-1 lie whole and in order in the file; -1 if not. */
+    int (*file_range)(struct lb_source *src, uint64_t pfn, size_t n, uint64_t *offset);
 };
 
 struct lb_source {
@@ -29,6 +31,9 @@ struct lb_source {
     int incomplete; /* the file says it was cut short */
     void *backend;
     struct page_cache *cache; /* for lb_source_read_phys(), made when first needed */
+    int mappable;             /* a regular file (or /proc/vmcore): see lb_source_map_pages */
+    uint8_t *map;             /* the part of the file mapped now */
+    uint64_t map_at, map_len;
 };
 
 /* Not thread-safe: kernel structures are read from one thread. */
@@ -36,6 +41,14 @@ enum { CACHE_PAGES = 64 };
 
 int lb_elf_open(struct lb_source *src, struct lb_error *err);
 int lb_kdump_open(struct lb_source *src, struct lb_error *err);
+
+/*
+ * Frames pfn..pfn+n-1 mapped into memory, valid until the next call or the
+ * source is closed; NULL when they cannot be (then read them).  Mapping saves
+ * the copy of every page read: a quarter of the time of a -d 1 dump of a
+ * file, and the per-page remapping of /proc/vmcore's read path.
+ */
+const uint8_t *lb_source_map_pages(struct lb_source *src, uint64_t pfn, size_t n);
 
 /* Reads len bytes at offset of the file (short file: error naming the offset). */
 int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,

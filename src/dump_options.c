@@ -9,14 +9,19 @@
 
 #include "dump_options.h"
 
-static long number_arg(const char *opt, const char *arg, long max)
+static long number_in(const char *opt, const char *arg, long min, long max)
 {
     char *end;
     long v = strtol(arg, &end, 0);
 
-    if (*arg == '\0' || *end || v < 0 || v > max)
-        errx(2, "%s %s: expected a number from 0 to %ld", opt, arg, max);
+    if (*arg == '\0' || *end || v < min || v > max)
+        errx(2, "%s %s: expected a number from %ld to %ld", opt, arg, min, max);
     return v;
+}
+
+static long number_arg(const char *opt, const char *arg, long max)
+{
+    return number_in(opt, arg, 0, max);
 }
 
 struct lb_write_options dump_options_default(unsigned dump_level)
@@ -44,7 +49,8 @@ static int dump_option(int opt, const char *arg, struct lb_write_options *o)
             errx(2, "--codec %s: expected zstd, zlib, lzo or none", arg);
         return 0;
     case 'l':
-        o->codec_level = (int)number_arg("--level", arg, 22);
+        /* zstd's negative levels trade size for speed; the other codecs clamp */
+        o->codec_level = (int)number_in("--level", arg, -7, 22);
         return 0;
     case 't':
         o->threads = (int)number_arg("--threads", arg, 64);
