@@ -29,7 +29,22 @@ struct lb_kallsyms {
     uint32_t *name_at; /* offset of each name in pool */
     char *pool;
     char *type; /* one letter a symbol: T, t, D, ... */
+    /* When only some names were wanted: those, and each one's index in the kernel's table. */
+    const char *const *wanted;
+    size_t nwanted;
+    uint32_t *index;
+    size_t room; /* entries the arrays have */
 };
+
+static int is_wanted(const struct lb_kallsyms *ks, const char *name)
+{
+    if (strcmp(name, "_stext") == 0) /* it tells the offset scheme */
+        return 1;
+    for (size_t i = 0; i < ks->nwanted; i++)
+        if (strcmp(name, ks->wanted[i]) == 0)
+            return 1;
+    return 0;
+}
 
 static int need(const struct lb_vmcoreinfo *vi, const char *key, uint64_t *v, struct lb_error *err)
 {
@@ -50,22 +65,24 @@ void lb_kallsyms_free(struct lb_kallsyms *ks)
     free(ks->name_at);
     free(ks->pool);
     free(ks->type);
+    free(ks->index);
     free(ks);
 }
 
 /* Decodes the names; the compressed names are read in chunks as they are walked. */
-static int decode_names(struct lb_kernel *k, struct lb_kallsyms *ks, uint64_t names,
+static int decode_names(struct lb_kernel *k, struct lb_kallsyms *ks, uint32_t total, uint64_t names,
                         const char *tokens, size_t tokens_len, const uint16_t *token_index,
                         struct lb_error *err)
 {
-    size_t cap = (size_t)ks->count * 24, used = 0;
+    size_t cap = ks->wanted ? 4096 : (size_t)total * 24, used = 0;
+    uint32_t kept = 0;
     uint8_t chunk[4096 + 600];
     uint64_t chunk_at = 0, chunk_len = 0, at = names;
 
     ks->pool = malloc(cap);
     if (!ks->pool)
         goto oom;
-    for (uint32_t i = 0; i < ks->count; i++) {
+    for (uint32_t i = 0; i < total; i++) {
         /* A name is at most 2 length bytes and 0x7fff tokens; keep 600 bytes ahead. */
         if (at - names > MAX_NAMES) {
             lb_error_set(err, "kallsyms_names runs past %d MiB at symbol %u", MAX_NAMES >> 20, i);
@@ -94,7 +111,7 @@ static int decode_names(struct lb_kernel *k, struct lb_kallsyms *ks, uint64_t na
             ks->pool = grown;
             cap = cap * 2 + len * 32;
         }
-        ks->name_at[i] = (uint32_t)used;
+        size_t start = used;
         for (size_t t = 0; t < len; t++) {
             uint16_t ti = token_index[p[hdr + t]];
             size_t tl = ti < tokens_len ? strnlen(tokens + ti, tokens_len - ti) : 0;
@@ -102,16 +119,32 @@ static int decode_names(struct lb_kernel *k, struct lb_kallsyms *ks, uint64_t na
             used += tl;
         }
         ks->pool[used++] = '\0';
-        /* The first letter is the type (T, t, D...); the name follows it. */
-        ks->type[i] = ks->pool[ks->name_at[i]];
-        if (ks->type[i])
-            ks->name_at[i]++;
         at += hdr + len;
+        /* The first letter is the type (T, t, D...); the name follows it. */
+        char type = ks->pool[start];
+        size_t name = start + (type ? 1 : 0);
+        if (kept == ks->room || (ks->wanted && !is_wanted(ks, ks->pool + name))) {
+            used = start;
+            continue;
+        }
+        ks->type[kept] = type;
+        ks->name_at[kept] = (uint32_t)name;
+        if (ks->index)
+            ks->index[kept] = i;
+        kept++;
     }
+    ks->count = kept;
     return 0;
 oom:
     lb_error_set(err, "out of memory for %u symbol names", ks->count);
     return -1;
+}
+
+static uint64_t address_of(int32_t off, uint64_t base, int absolute_percpu)
+{
+    if (!absolute_percpu)
+        return base + (uint32_t)off;
+    return off >= 0 ? (uint64_t)off : base - 1 - (uint64_t)(int64_t)off;
 }
 
 static int read_addresses(struct lb_kernel *k, struct lb_kallsyms *ks, uint64_t offsets,
@@ -119,24 +152,26 @@ static int read_addresses(struct lb_kernel *k, struct lb_kallsyms *ks, uint64_t 
 {
     int32_t chunk[1024];
 
+    if (ks->index) { /* a few symbols: one read each */
+        for (uint32_t i = 0; i < ks->count; i++) {
+            if (lb_kernel_read(k, offsets + (uint64_t)ks->index[i] * 4, chunk, 4, err) < 0)
+                return -1;
+            ks->addr[i] = address_of(chunk[0], base, absolute_percpu);
+        }
+        return 0;
+    }
     for (uint32_t i = 0; i < ks->count; i += 1024) {
         uint32_t n = ks->count - i < 1024 ? ks->count - i : 1024;
         if (lb_kernel_read(k, offsets + (uint64_t)i * 4, chunk, n * 4, err) < 0)
             return -1;
-        for (uint32_t j = 0; j < n; j++) {
-            int32_t off = chunk[j];
-            if (!absolute_percpu)
-                ks->addr[i + j] = base + (uint32_t)off;
-            else if (off >= 0)
-                ks->addr[i + j] = (uint64_t)off;
-            else
-                ks->addr[i + j] = base - 1 - (uint64_t)(int64_t)off;
-        }
+        for (uint32_t j = 0; j < n; j++)
+            ks->addr[i + j] = address_of(chunk[j], base, absolute_percpu);
     }
     return 0;
 }
 
-int lb_kallsyms_load(struct lb_kernel *k, struct lb_kallsyms **out, struct lb_error *err)
+static int load(struct lb_kernel *k, const char *const *wanted, size_t nwanted,
+                struct lb_kallsyms **out, struct lb_error *err)
 {
     const struct lb_vmcoreinfo *vi = lb_kernel_vmcoreinfo(k);
     uint64_t names, num_syms, token_table, token_index_at, offsets, base_at, base, stext;
@@ -162,15 +197,20 @@ int lb_kallsyms_load(struct lb_kernel *k, struct lb_kallsyms **out, struct lb_er
         lb_error_set(err, "kallsyms_num_syms is %u: not a symbol count", count);
         return -1;
     }
+    /* Wanted names may each appear more than once (static symbols): room for a few each. */
+    size_t room = wanted ? (nwanted + 1) * 4 : count;
     ks = calloc(1, sizeof(*ks));
-    if (!ks || !(ks->addr = malloc(count * sizeof(*ks->addr))) ||
-        !(ks->name_at = malloc(count * sizeof(*ks->name_at))) || !(ks->type = malloc(count))) {
+    if (!ks || !(ks->addr = malloc(room * sizeof(*ks->addr))) ||
+        !(ks->name_at = malloc(room * sizeof(*ks->name_at))) || !(ks->type = malloc(room)) ||
+        (wanted && !(ks->index = malloc(room * sizeof(*ks->index))))) {
         lb_kallsyms_free(ks);
         lb_error_set(err, "out of memory for %u symbols", count);
         return -1;
     }
-    ks->count = count;
-    if (decode_names(k, ks, names, tokens, sizeof(tokens), token_index, err) < 0)
+    ks->wanted = wanted;
+    ks->nwanted = nwanted;
+    ks->room = room;
+    if (decode_names(k, ks, count, names, tokens, sizeof(tokens), token_index, err) < 0)
         goto fail;
     /* Which offset scheme: the one that puts _stext where VMCOREINFO says it is. */
     for (int absolute = 1; absolute >= 0; absolute--) {
@@ -187,6 +227,17 @@ int lb_kallsyms_load(struct lb_kernel *k, struct lb_kallsyms **out, struct lb_er
 fail:
     lb_kallsyms_free(ks);
     return -1;
+}
+
+int lb_kallsyms_load(struct lb_kernel *k, struct lb_kallsyms **out, struct lb_error *err)
+{
+    return load(k, NULL, 0, out, err);
+}
+
+int lb_kallsyms_load_only(struct lb_kernel *k, const char *const *names, size_t n,
+                          struct lb_kallsyms **out, struct lb_error *err)
+{
+    return load(k, names, n, out, err);
 }
 
 uint32_t lb_kallsyms_count(const struct lb_kallsyms *ks)

@@ -29,7 +29,7 @@
 #include "workers.h"
 
 /* DEDUP_ORDER: 16384 remembered pages in 512 KiB. */
-enum { DATA_BUFFER = 1 << 20, MAX_THREADS = 64, DEDUP_ORDER = 14 };
+enum { DATA_BUFFER = 256 << 10, MAX_THREADS = 64, DEDUP_ORDER = 14 };
 enum { NO_TWIN = -1, STORED_TWIN = LB_BATCH };
 
 struct layout {
@@ -606,11 +606,12 @@ static void add_priority(struct kdump *k, uint64_t phys, uint64_t size, int tier
  */
 static void per_cpu_priority(struct kdump *k)
 {
+    static const char *const names[] = {"__per_cpu_offset", "__per_cpu_start", "__per_cpu_end"};
     struct lb_kallsyms *ks;
     uint64_t offsets, start, end, off, phys;
     struct lb_error ignored;
 
-    if (lb_kallsyms_load(k->p->kernel, &ks, &ignored) < 0)
+    if (lb_kallsyms_load_only(k->p->kernel, names, 3, &ks, &ignored) < 0)
         return;
     if (lb_kallsyms_address(ks, "__per_cpu_offset", &offsets) == 0 &&
         lb_kallsyms_address(ks, "__per_cpu_start", &start) == 0 &&
@@ -736,7 +737,6 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
     vmcoreinfo_text(p->src, &vlen);
     lb_source_notes(p->src, &nlen);
     compute_layout(k, vlen, nlen);
-    /* Before the buffers: finding the per-cpu areas reads kallsyms, which takes megabytes. */
     find_priorities(k);
     if (setup_codecs(k, err) < 0 || write_header(k, 0, err) < 0 || first_pass(k, err) < 0)
         goto out;

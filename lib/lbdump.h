@@ -186,6 +186,9 @@ int lb_kernel_read(struct lb_kernel *k, uint64_t vaddr, void *buf, size_t len,
 struct lb_kallsyms;
 
 int lb_kallsyms_load(struct lb_kernel *k, struct lb_kallsyms **out, struct lb_error *err);
+/* Only the symbols named (a few kilobytes where the whole table takes megabytes). */
+int lb_kallsyms_load_only(struct lb_kernel *k, const char *const *names, size_t n,
+                          struct lb_kallsyms **out, struct lb_error *err);
 void lb_kallsyms_free(struct lb_kallsyms *ks);
 uint32_t lb_kallsyms_count(const struct lb_kallsyms *ks);
 int lb_kallsyms_address(const struct lb_kallsyms *ks, const char *name, uint64_t *addr);

@@ -27,7 +27,7 @@
 #include "lbdump.h"
 
 enum {
-    MAX_WINDOW = 1 << 15, /* frames classified per call at most */
+    MAX_WINDOW = 1 << 12, /* frames whose struct pages are read at a time (256 KiB) */
     MAX_ORDER_SANE = 18,  /* a 1 GiB huge page; anything larger is corrupt */
     SECTION_HAS_MEM_MAP = 1 << 1,
 };
@@ -320,19 +320,10 @@ static uint8_t classify_one(struct lb_classifier *c, uint64_t pfn, const uint8_t
     return LB_CLASS_KEEP;
 }
 
-void lb_classify(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls)
+static void classify_window(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls)
 {
     uint8_t ok[MAX_WINDOW + 1];
 
-    if (start < c->last_end)
-        c->pending_end = 0; /* going back (ELF segments overlap): start afresh */
-    c->last_end = start + n;
-    while (n > MAX_WINDOW) {
-        lb_classify(c, start, MAX_WINDOW, cls);
-        start += MAX_WINDOW;
-        cls += MAX_WINDOW;
-        n -= MAX_WINDOW;
-    }
     read_pages_of(c, start, n, ok);
     for (size_t i = 0; i < n; i++) {
         uint64_t pfn = start + i, nr;
@@ -349,6 +340,15 @@ void lb_classify(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls
             c->pending_class = cls[i];
         }
     }
+}
+
+void lb_classify(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls)
+{
+    if (start < c->last_end)
+        c->pending_end = 0; /* going back (ELF segments overlap): start afresh */
+    c->last_end = start + n;
+    for (size_t done = 0; done < n; done += MAX_WINDOW)
+        classify_window(c, start + done, n - done < MAX_WINDOW ? n - done : MAX_WINDOW, cls + done);
 }
 
 void lb_classifier_save(const struct lb_classifier *c, struct lb_classify_state *state)

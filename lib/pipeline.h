@@ -10,7 +10,7 @@
 
 enum {
     LB_WINDOW = 1 << 15, /* frames classified at a time (128 MiB of memory) */
-    LB_BATCH = 256,      /* frames read at a time (1 MiB: a crash kernel has little) */
+    LB_BATCH = 64,       /* frames read at a time (256 KiB: a crash kernel has little) */
     LB_PAGE_ZERO = 3,    /* a read status: read, and all zero */
 };
 

@@ -162,8 +162,11 @@ const uint8_t *lb_source_notes(const struct lb_source *src, size_t *len)
     return src->notes;
 }
 
-/* Mapped a piece at a time: address space and page tables stay small on a 4 TiB machine. */
-enum { MAP_CHUNK = 64 << 20 };
+/*
+ * Mapped a piece at a time: page tables stay small on a 4 TiB machine, and the
+ * mapped pages of a file, which count as the process's own, stay few.
+ */
+enum { MAP_CHUNK = 4 << 20 };
 
 const uint8_t *lb_source_map_pages(struct lb_source *src, uint64_t pfn, size_t n)
 {
