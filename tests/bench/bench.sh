@@ -58,6 +58,9 @@ for d in 31 1; do
     run "makedumpfile-l-d$d" "makedumpfile -l -d $d $work/vmcore $work/out"
     run "makedumpfile-c-d$d" "makedumpfile -c -d $d $work/vmcore $work/out"
     run "lifeboat-t1-d$d" "$LIFEBOAT_BIN save -t 1 -d $d $work/vmcore $work/out"
+    # the same engine at the other end of the speed/size trade: zstd's fast mode, and LZO
+    run "lifeboat-t1-zstd-1-d$d" "$LIFEBOAT_BIN save -t 1 -l -1 -d $d $work/vmcore $work/out"
+    run "lifeboat-t1-lzo-d$d" "$LIFEBOAT_BIN save -t 1 -c lzo -d $d $work/vmcore $work/out"
     run "lifeboat-t$threads-d$d" "$LIFEBOAT_BIN save -t $threads -d $d $work/vmcore $work/out"
 done
 python3 - "$work/results" <<'PY'
@@ -66,10 +69,10 @@ rows = {}
 for line in open(sys.argv[1]):
     name, t, size, rss = line.split()
     rows[name] = (float(t), int(size), int(rss))
-print(f"{'run':<24}{'time s':>9}{'size MiB':>10}{'RSS MiB':>9}{'speed vs mdf -l':>17}{'size vs mdf -c':>16}")
+print(f"{'run':<28}{'time s':>9}{'size MiB':>10}{'RSS MiB':>9}{'speed vs mdf -l':>17}{'size vs mdf -c':>16}")
 for name, (t, size, rss) in rows.items():
     d = name.rsplit("-", 1)[1]
     tl = rows[f"makedumpfile-l-{d}"][0]
     sc = rows[f"makedumpfile-c-{d}"][1]
-    print(f"{name:<24}{t:>9.2f}{size / 2**20:>10.1f}{rss / 1024:>9.1f}{tl / t:>16.2f}x{size / sc:>15.2f}x")
+    print(f"{name:<28}{t:>9.2f}{size / 2**20:>10.1f}{rss / 1024:>9.1f}{tl / t:>16.2f}x{size / sc:>15.2f}x")
 PY
