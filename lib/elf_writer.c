@@ -132,8 +132,8 @@ static int copy_segment(struct lb_pipe *p, const struct lb_segment *s, uint64_t 
         size_t wn = count - w < LB_WINDOW ? (size_t)(count - w) : LB_WINDOW;
 
         pipe_classify(p, first + w, wn);
-        for (size_t b = 0; b < wn; b += LB_BATCH) {
-            size_t n = wn - b < LB_BATCH ? wn - b : LB_BATCH;
+        for (size_t b = 0; b < wn; b += p->batch) {
+            size_t n = wn - b < p->batch ? wn - b : p->batch;
             uint64_t pfn = first + w + b;
             uint8_t *cls = p->cls + b;
 

@@ -73,7 +73,7 @@ struct kdump {
     struct lb_codec_ctx *codecs[MAX_THREADS];
     uint8_t *cbuf; /* LB_BATCH slots of LB_CODEC_BOUND */
     size_t clen[LB_BATCH];
-    const uint8_t *batch_cls;
+    uint8_t *batch_cls;
     /* repeats: see dedup.c */
     struct lb_dedup *dedup;
     uint64_t hash[LB_BATCH];
@@ -377,7 +377,7 @@ static void find_twins(struct kdump *k, size_t n)
         if (!k->dedup || !is_stored_page(k, i))
             continue;
         const uint8_t *page = data + i * LB_PAGE_SIZE;
-        uint64_t h = k->hash[i] = lb_page_hash(page);
+        uint64_t h = k->hash[i];
         size_t s = local_slot(local, k, h);
         if (local[s] >= 0 &&
             memcmp(data + (size_t)local[s] * LB_PAGE_SIZE, page, LB_PAGE_SIZE) == 0)
@@ -389,14 +389,35 @@ static void find_twins(struct kdump *k, size_t n)
     }
 }
 
-static void compress_one(void *ctx, int worker, size_t i)
+static void compress_one(struct kdump *k, int worker, size_t i)
 {
-    struct kdump *k = ctx;
-
-    k->clen[i] = 0;
-    if (is_stored_page(k, i) && k->twin[i] == NO_TWIN && k->codecs[worker])
+    if (k->codecs[worker])
         k->clen[i] = lb_codec_compress(k->codecs[worker], k->p->data + i * LB_PAGE_SIZE,
                                        k->cbuf + i * LB_CODEC_BOUND);
+}
+
+/*
+ * Everything a page needs that depends on it alone: is it zero, its hash,
+ * and, on worker threads, its compression.  Threads compress before repeats
+ * are known, so a repeat's compression is wasted there; otherwise (worker
+ * -1) only what find_twins leaves is compressed (see do_batch).
+ */
+static void examine_one(void *ctx, int worker, size_t i)
+{
+    struct kdump *k = ctx;
+    const uint8_t *page = k->p->data + i * LB_PAGE_SIZE;
+
+    k->clen[i] = 0;
+    if (!is_stored_page(k, i))
+        return;
+    if (lb_page_is_zero(page)) {
+        pipe_zero_found(k->p, i, k->batch_cls);
+        return;
+    }
+    if (k->dedup)
+        k->hash[i] = lb_page_hash(page);
+    if (worker >= 0) /* on a worker thread: see above */
+        compress_one(k, worker, i);
 }
 
 /* Stores one saved frame: its data and its descriptor. */
@@ -446,14 +467,23 @@ static int do_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *pres
     for (size_t i = 0; i < n; i++)
         if (!present[i])
             cls[i] = LB_CLASS_COUNT; /* not memory: neither read nor counted */
-    pipe_read(p, pfn, n, cls);
+    pipe_fetch(p, pfn, n, cls);
     k->batch_cls = cls;
-    find_twins(k, n);
-    if (k->workers)
-        lb_workers_run(k->workers, n, compress_one, k);
+    size_t work = 0;
+    for (size_t i = 0; i < n; i++)
+        work += is_stored_page(k, i);
+    /* Waking the threads costs more than a few pages' work (most batches at -d 31) */
+    int parallel = k->workers && work >= LB_MIN_BATCH;
+    if (parallel)
+        lb_workers_run(k->workers, n, examine_one, k);
     else
         for (size_t i = 0; i < n; i++)
-            compress_one(k, 0, i);
+            examine_one(k, -1, i);
+    find_twins(k, n);
+    if (!parallel)
+        for (size_t i = 0; i < n; i++)
+            if (is_stored_page(k, i) && k->twin[i] == NO_TWIN)
+                compress_one(k, 0, i);
     for (size_t i = 0; i < n; i++) {
         if (cls[i] == LB_CLASS_COUNT)
             continue;
@@ -549,11 +579,11 @@ static int in_tier(const struct kdump *k, uint64_t pfn, size_t n, int tier)
 static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
 {
     struct lb_pipe *p = k->p;
-    uint8_t present[LB_WINDOW], done[LB_WINDOW / LB_BATCH] = {0};
-    uint64_t base[LB_WINDOW / LB_BATCH + 1];
+    uint8_t present[LB_WINDOW], done[LB_WINDOW / LB_MIN_BATCH] = {0};
+    uint64_t base[LB_WINDOW / LB_MIN_BATCH + 1];
     size_t n =
         k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start) : LB_WINDOW;
-    size_t nbatch = (n + LB_BATCH - 1) / LB_BATCH;
+    size_t batch = p->batch, nbatch = (n + batch - 1) / batch;
 
     present_frames(p->src, w->start, n, present);
     memset(k->bitmap, 0, sizeof(k->bitmap));
@@ -563,12 +593,12 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
     base[0] = w->rank;
     for (size_t b = 0; b < nbatch; b++) {
         base[b + 1] = base[b];
-        for (size_t i = b * LB_BATCH; i < n && i < (b + 1) * LB_BATCH; i++)
+        for (size_t i = b * batch; i < n && i < (b + 1) * batch; i++)
             base[b + 1] += present[i] && p->cls[i] == LB_CLASS_KEEP;
     }
     for (int tier = 1; tier <= 3; tier++)
         for (size_t b = 0; b < nbatch; b++) {
-            size_t at = b * LB_BATCH, bn = n - at < LB_BATCH ? n - at : LB_BATCH, in_memory = 0;
+            size_t at = b * batch, bn = n - at < batch ? n - at : batch, in_memory = 0;
             if (done[b] || !in_tier(k, w->start + at, bn, tier))
                 continue;
             k->rank = base[b];
@@ -704,7 +734,7 @@ static int setup_codecs(struct kdump *k, struct lb_error *err)
     /* Without it every page is stored, which is correct, only larger and slower. */
     k->dedup = lb_dedup_new(DEDUP_ORDER);
     k->dbuf = malloc(DATA_BUFFER);
-    k->cbuf = malloc((size_t)LB_BATCH * LB_CODEC_BOUND);
+    k->cbuf = malloc(k->p->batch * LB_CODEC_BOUND);
     if (!k->dbuf || !k->cbuf) {
         lb_error_set(err, "out of memory for compression buffers");
         return -1;

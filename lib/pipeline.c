@@ -115,7 +115,10 @@ int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_op
     p->src = src;
     p->opts = opts;
     p->stats = stats;
-    p->data = p->buf = malloc((size_t)LB_BATCH * LB_PAGE_SIZE);
+    /* One thread (a crash kernel's) reads in small batches, which take little memory; more
+     * threads take bigger ones, so waking them is worth it. */
+    p->batch = opts->threads > 1 ? LB_BATCH : LB_MIN_BATCH;
+    p->data = p->buf = malloc(p->batch * LB_PAGE_SIZE);
     if (!p->buf) {
         lb_error_set(err, "out of memory for the page buffer");
         return -1;
@@ -144,7 +147,7 @@ void pipe_classify(struct lb_pipe *p, uint64_t start, size_t n)
         memset(p->cls, LB_CLASS_KEEP, n);
 }
 
-static int all_zero(const uint8_t *page)
+int lb_page_is_zero(const uint8_t *page)
 {
     const uint64_t *w = (const uint64_t *)page;
 
@@ -154,7 +157,7 @@ static int all_zero(const uint8_t *page)
     return 1;
 }
 
-void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)
+void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
 {
     size_t i = 0;
 
@@ -162,10 +165,9 @@ void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)
     if ((p->data = lb_source_map_pages(p->src, pfn, n))) {
         for (i = 0; i < n; i++)
             p->status[i] = cls[i] == LB_CLASS_KEEP ? LB_PAGE_OK : LB_PAGE_EXCLUDED;
-        i = n;
-    } else {
-        p->data = p->buf;
+        return;
     }
+    p->data = p->buf;
     /* Runs of kept frames are read with one call, so ELF sources read with one pread. */
     while (i < n) {
         size_t run = 0;
@@ -178,15 +180,24 @@ void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)
         lb_source_read_pages(p->src, pfn + i, run, p->buf + i * LB_PAGE_SIZE, p->status + i);
         i += run;
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n; i++)
         if (p->status[i] == LB_PAGE_FAILED)
             p->stats->pages_unreadable++;
-        if (p->status[i] != LB_PAGE_OK || !all_zero(p->data + i * LB_PAGE_SIZE))
-            continue;
-        p->status[i] = LB_PAGE_ZERO;
-        if (p->opts->dump_level & 1)
-            cls[i] = LB_CLASS_ZERO;
-    }
+}
+
+void pipe_zero_found(struct lb_pipe *p, size_t i, uint8_t *cls)
+{
+    p->status[i] = LB_PAGE_ZERO;
+    if (p->opts->dump_level & 1)
+        cls[i] = LB_CLASS_ZERO;
+}
+
+void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)
+{
+    pipe_fetch(p, pfn, n, cls);
+    for (size_t i = 0; i < n; i++)
+        if (p->status[i] == LB_PAGE_OK && lb_page_is_zero(p->data + i * LB_PAGE_SIZE))
+            pipe_zero_found(p, i, cls);
 }
 
 void pipe_advance(struct lb_pipe *p, uint64_t bytes)

@@ -10,8 +10,9 @@
 
 enum {
     LB_WINDOW = 1 << 15, /* frames classified at a time (128 MiB of memory) */
-    LB_BATCH = 64,       /* frames read at a time (256 KiB: a crash kernel has little) */
-    LB_PAGE_ZERO = 3,    /* a read status: read, and all zero */
+    LB_BATCH = 256,      /* frames read at a time at most (see pipe_open) */
+    LB_MIN_BATCH = 64,
+    LB_PAGE_ZERO = 3, /* a read status: read, and all zero */
 };
 
 struct lb_pipe {
@@ -25,9 +26,10 @@ struct lb_pipe {
     int fd;          /* the output */
     size_t unsynced; /* bytes written since they were last pushed to the disk */
     uint8_t cls[LB_WINDOW];
+    size_t batch; /* frames read at a time */
     uint8_t status[LB_BATCH];
     const uint8_t *data; /* this batch's pages: in buf, or mapped from the source */
-    uint8_t *buf;        /* LB_BATCH pages */
+    uint8_t *buf;        /* batch pages */
 };
 
 int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,
@@ -36,11 +38,15 @@ void pipe_close(struct lb_pipe *p);
 /* Classes of frames start..start+n-1 (n <= LB_WINDOW) into p->cls. */
 void pipe_classify(struct lb_pipe *p, uint64_t start, size_t n);
 /*
- * Reads frames pfn..pfn+n-1 (n <= LB_BATCH) whose class in cls is KEEP into
+ * Reads frames pfn..pfn+n-1 (n <= p->batch) whose class in cls is KEEP into
  * p->data, with p->status; zero pages get LB_PAGE_ZERO, and class ZERO if -d
  * says so.  Unreadable frames are counted.
  */
 void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls);
+/* pipe_read in two: the pages and their status, then what to do with a zero one. */
+void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls);
+void pipe_zero_found(struct lb_pipe *p, size_t i, uint8_t *cls);
+int lb_page_is_zero(const uint8_t *page);
 void pipe_advance(struct lb_pipe *p, uint64_t bytes);
 void pipe_report(struct lb_pipe *p);
 

@@ -72,8 +72,12 @@ check "keep 2: the incomplete dump of an earlier crash is kept and reported" bas
     "$work/second.img" "$work/s3.log" "$E2E_DIR/lib.sh"
 rm -f "$work/first.img" "$work/second.img"
 
-# 4. a target too small
+# 4. a target too small: 64 MiB, two thirds taken by a file, so some megabytes of
+# the dump fit and the rest does not, however well it compresses
 make_disk "$work/small.img" 64M SMALL
+head -c 44M /dev/urandom > "$work/filler"
+debugfs -w -R "write $work/filler filler" "$work/small.img" >/dev/null 2>&1
+rm -f "$work/filler"
 build_guest_initramfs "$work/g4.cpio" "target fs LABEL=SMALL /
 dump-level 1"
 run_guest "$work/s4.log" "$work/g4.cpio" "crashkernel=160M" \
