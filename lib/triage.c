@@ -255,6 +255,16 @@ void lb_triage(struct lb_source *src, struct lb_triage *t)
     find_panic_cpu(src, k, ks, t);
     if (t->has_regs)
         scan_stack(k, ks, t);
+    /* The whole symbol table (megabytes) goes before the BTF (megabytes) comes: in a
+     * crash kernel the two together may not fit.  The tasks need a few names only. */
+    if (ks) {
+        static const char *const task_symbols[] = {"__start_BTF", "__stop_BTF", "runqueues",
+                                                   "__per_cpu_offset", "init_task"};
+        lb_kallsyms_free(ks);
+        ks = NULL;
+        if (lb_kallsyms_load_only(k, task_symbols, 5, &ks, &err) < 0)
+            triage_note(t, "%s", err.msg);
+    }
     if (ks)
         triage_tasks(k, ks, t);
     else
