@@ -3,17 +3,21 @@
  *
  * From measurement, not folklore.  The parts:
  *   - the kernel: init_size from its bzImage header, the memory the kernel
- *     itself says it needs to decompress and start;
+ *     itself says it needs to decompress and start, and what it allocates
+ *     while booting beyond that (page structures for the reservation, slab,
+ *     tracing's files): 12 MiB, because Debian's 6.1 cloud kernel
+ *     (init_size 51 MiB) cannot boot in 64M with an initramfs of 2 MiB;
  *   - the capture initramfs, built now: its compressed image and, unpacked,
  *     its files, both in memory while it is unpacked;
- *   - the capture's working set: bounded (windows of 128 MiB of frames,
- *     1 MiB batches), 13.4 MiB peak RSS for a 1 GiB and a 4 GiB dump alike,
- *     counted as 16 MiB;
- *   - the triage report's child process (kallsyms, BTF, libbpf): 12 MiB.
- * Calibrated against tests/e2e: on Debian's 6.1 cloud kernel the dump itself
- * needs 72M (64M fails while the kernel boots) and the report 80M, for 1 GiB
- * and 4 GiB guests alike: the machine's RAM barely matters, because the
- * capture never holds more than a window of it.
+ *   - userspace, one step at a time: the triage report's child (9 MiB peak,
+ *     symbols and BTF) exits before the dump starts (6.6 MiB peak: windows of
+ *     frames, small batches), so the larger of the two, counted as 10 MiB;
+ *   - frame bookkeeping: 64 bytes for every 128 MiB window of the machine's
+ *     memory (2 MiB on a 4 TiB machine), the only part that grows with it;
+ *   - a margin of 4 MiB at least (modules the target needs, a kernel a bit
+ *     larger), rounded up to 8 MiB.
+ * Calibrated against tests/e2e: on Debian's 6.1 cloud kernel 72M saves the
+ * dump and the report of 1 GiB and 4 GiB guests; this says 80M (88M for 6.12).
  */
 #include <err.h>
 #include <fcntl.h>
@@ -28,7 +32,33 @@
 #include "commands.h"
 #include "initramfs.h"
 
-enum { MIB = 1 << 20, CAPTURE = 16 * MIB, REPORT = 12 * MIB, ROUND = 8 * MIB };
+enum { MIB = 1 << 20, KERNEL_BOOT = 12 * MIB, USERSPACE = 10 * MIB, MARGIN = 4 * MIB };
+enum { ROUND = 8 * MIB };
+enum { WINDOW_BYTES = 128 << 20, WINDOW_BOOKKEEPING = 64 };
+
+/* The end of the highest System RAM range (/proc/iomem, as root), else MemTotal. */
+static uint64_t memory_span(void)
+{
+    char line[256];
+    unsigned long long lo, hi, span = 0, kib;
+    FILE *f = fopen("/proc/iomem", "re");
+
+    while (f && fgets(line, sizeof(line), f))
+        if (line[0] != ' ' && strstr(line, ": System RAM") &&
+            sscanf(line, "%llx-%llx", &lo, &hi) == 2 && hi + 1 > span)
+            span = hi + 1;
+    if (f)
+        fclose(f);
+    if (span > 1)
+        return span;
+    f = fopen("/proc/meminfo", "re");
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "MemTotal: %llu kB", &kib) == 1)
+            span = kib << 10;
+    if (f)
+        fclose(f);
+    return span;
+}
 
 static uint64_t kernel_init_size(const char *path)
 {
@@ -81,18 +111,20 @@ int cmd_estimate(int argc, char **argv)
     fd = memfd_create("lifeboat-estimate", MFD_CLOEXEC);
     if (fd < 0 || initramfs_write(fd, NULL, &setup, ZSINK_GZIP, &st, why, sizeof(why)) < 0)
         errx(1, "cannot build the initramfs to measure it: %s", fd < 0 ? "memfd" : why);
-    uint64_t dump_only = init + st.compressed + st.uncompressed + CAPTURE;
-    total = dump_only + REPORT;
-    total = (total + ROUND - 1) / ROUND * ROUND;
-    dump_only = (dump_only + ROUND - 1) / ROUND * ROUND;
-    printf("kernel %s: %llu MiB to start (init_size)\n", kernel, (unsigned long long)(init / MIB));
+    uint64_t span = memory_span();
+    uint64_t bookkeeping = (span / WINDOW_BYTES + 1) * WINDOW_BOOKKEEPING;
+    total = init + KERNEL_BOOT + st.compressed + st.uncompressed + USERSPACE + bookkeeping;
+    uint64_t rounded = (total + MARGIN + ROUND - 1) / ROUND * ROUND;
+    printf("kernel %s: %llu MiB to start (init_size) + %d MiB while booting\n", kernel,
+           (unsigned long long)(init / MIB), KERNEL_BOOT / MIB);
     printf("capture initramfs: %llu KiB compressed, %llu KiB unpacked\n",
            (unsigned long long)(st.compressed >> 10), (unsigned long long)(st.uncompressed >> 10));
-    printf("capture: %d MiB working set (bounded), triage report: %d MiB\n", CAPTURE / MIB,
-           REPORT / MIB);
-    printf("crashkernel=%lluM\n", (unsigned long long)(total / MIB));
-    printf("(the dump alone, without the report, fits in %lluM; the machine's RAM does not "
-           "change this)\n",
-           (unsigned long long)(dump_only / MIB));
+    printf("capture: %d MiB (the triage report, then the dump: bounded, one after the other)\n",
+           USERSPACE / MIB);
+    printf("frame bookkeeping for %llu MiB of memory: %llu KiB\n", (unsigned long long)(span / MIB),
+           (unsigned long long)(bookkeeping >> 10));
+    printf("margin: %llu KiB (%d MiB at least, rounded up to %d MiB)\n",
+           (unsigned long long)((rounded - total) >> 10), MARGIN / MIB, ROUND / MIB);
+    printf("crashkernel=%lluM\n", (unsigned long long)(rounded / MIB));
     return 0;
 }
