@@ -39,7 +39,7 @@ dump-level 0"
     [[ -z ${KEEP_VMCORE:-} ]] || cp "$work/vmcore" "$KEEP_VMCORE"
 fi
 cat "$work/vmcore" > /dev/null # into the page cache: measure the tools, not the disk
-log "vmcore: $(($(stat -c %s "$work/vmcore") >> 20)) MiB"
+log "vmcore: $(($(stat -L -c %s "$work/vmcore") >> 20)) MiB"
 
 threads=$(nproc)
 run() { # run NAME COMMAND: hyperfine mean seconds, output bytes, peak RSS KiB
