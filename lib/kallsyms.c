@@ -136,7 +136,7 @@ static int decode_names(struct lb_kernel *k, struct lb_kallsyms *ks, uint32_t to
     ks->count = kept;
     return 0;
 oom:
-    lb_error_set(err, "out of memory for %u symbol names", ks->count);
+    lb_error_set(err, "out of memory for %u symbol names", total);
     return -1;
 }
 
@@ -210,7 +210,9 @@ static int load(struct lb_kernel *k, const char *const *wanted, size_t nwanted,
     ks->wanted = wanted;
     ks->nwanted = nwanted;
     ks->room = room;
-    if (decode_names(k, ks, count, names, tokens, sizeof(tokens), token_index, err) < 0)
+    int decoded = decode_names(k, ks, count, names, tokens, sizeof(tokens), token_index, err);
+    ks->wanted = NULL; /* the caller's list: not kept past the load */
+    if (decoded < 0)
         goto fail;
     /* Which offset scheme: the one that puts _stext where VMCOREINFO says it is. */
     for (int absolute = 1; absolute >= 0; absolute--) {
