@@ -19,7 +19,7 @@
  * Calibrated against tests/e2e and tests/bench/reservation.sh: on Debian's
  * 6.1 cloud kernel 64M saves the dump and the report of 1 GiB and 4 GiB
  * guests, and this says 72M; on 6.12 (init_size 55 MiB) 64M saves the dump
- * but not the report, and this says 80M.
+ * and 72M the report too, and this says 80M.
  */
 #include <err.h>
 #include <fcntl.h>
