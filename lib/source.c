@@ -125,8 +125,10 @@ void lb_source_close(struct lb_source *src)
         return;
     if (src->ops && src->ops->close)
         src->ops->close(src);
-    if (src->map)
-        munmap(src->map, src->map_len);
+    if (src->pages_map.base)
+        munmap(src->pages_map.base, src->pages_map.len);
+    if (src->phys_map.base)
+        munmap(src->phys_map.base, src->phys_map.len);
     if (src->fd >= 0)
         close(src->fd);
     free(src->cache);
@@ -168,31 +170,35 @@ const uint8_t *lb_source_notes(const struct lb_source *src, size_t *len)
  */
 enum { MAP_CHUNK = 4 << 20 };
 
-const uint8_t *lb_source_map_pages(struct lb_source *src, uint64_t pfn, size_t n)
+static const uint8_t *map_frames(struct lb_source *src, struct lb_map *m, uint64_t pfn, size_t n)
 {
     uint64_t offset, len = (uint64_t)n * LB_PAGE_SIZE;
 
     if (!src->mappable || !src->ops->file_range || src->ops->file_range(src, pfn, n, &offset) < 0 ||
         offset % LB_PAGE_SIZE || offset > src->file_size || src->file_size - offset < len)
         return NULL;
-    if (src->map && offset >= src->map_at && offset + len <= src->map_at + src->map_len)
-        return src->map + (offset - src->map_at);
-    if (src->map)
-        munmap(src->map, src->map_len);
-    src->map_at = offset & ~(uint64_t)(MAP_CHUNK - 1);
-    src->map_len =
-        src->file_size - src->map_at < MAP_CHUNK ? src->file_size - src->map_at : MAP_CHUNK;
-    if (offset + len > src->map_at + src->map_len) { /* straddles a chunk's end */
-        src->map_at = offset;
-        src->map_len = len;
+    if (m->base && offset >= m->at && offset + len <= m->at + m->len)
+        return m->base + (offset - m->at);
+    if (m->base)
+        munmap(m->base, m->len);
+    m->at = offset & ~(uint64_t)(MAP_CHUNK - 1);
+    m->len = src->file_size - m->at < MAP_CHUNK ? src->file_size - m->at : MAP_CHUNK;
+    if (offset + len > m->at + m->len) { /* straddles a chunk's end */
+        m->at = offset;
+        m->len = len;
     }
-    src->map = mmap(NULL, src->map_len, PROT_READ, MAP_SHARED, src->fd, (off_t)src->map_at);
-    if (src->map == MAP_FAILED) {
-        src->map = NULL;
+    m->base = mmap(NULL, m->len, PROT_READ, MAP_SHARED, src->fd, (off_t)m->at);
+    if (m->base == MAP_FAILED) {
+        m->base = NULL;
         src->mappable = 0; /* not for this file: read it */
         return NULL;
     }
-    return src->map + (offset - src->map_at);
+    return m->base + (offset - m->at);
+}
+
+const uint8_t *lb_source_map_pages(struct lb_source *src, uint64_t pfn, size_t n)
+{
+    return map_frames(src, &src->pages_map, pfn, n);
 }
 
 void lb_source_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,
@@ -228,8 +234,14 @@ int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t 
     while (len > 0) {
         uint64_t in_page = phys & (LB_PAGE_SIZE - 1);
         size_t chunk = len < LB_PAGE_SIZE - in_page ? len : (size_t)(LB_PAGE_SIZE - in_page);
-        uint8_t status;
-        const uint8_t *page = cached_page(src, phys >> LB_PAGE_SHIFT, &status);
+        uint8_t status = LB_PAGE_OK;
+        /* Whole pages (struct page arrays, read in order) from the mapping, without a copy
+         * into the cache; the scattered small reads of page-table walks from the cache. */
+        const uint8_t *page = chunk == LB_PAGE_SIZE
+                                  ? map_frames(src, &src->phys_map, phys >> LB_PAGE_SHIFT, 1)
+                                  : NULL;
+        if (!page)
+            page = cached_page(src, phys >> LB_PAGE_SHIFT, &status);
 
         if (status != LB_PAGE_OK) {
             lb_error_set(err, "%s: physical address 0x%llx is %s", src->path,

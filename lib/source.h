@@ -32,8 +32,10 @@ struct lb_source {
     void *backend;
     struct page_cache *cache; /* for lb_source_read_phys(), made when first needed */
     int mappable;             /* a regular file (or /proc/vmcore): see lb_source_map_pages */
-    uint8_t *map;             /* the part of the file mapped now */
-    uint64_t map_at, map_len;
+    struct lb_map {
+        uint8_t *base; /* the part of the file mapped now */
+        uint64_t at, len;
+    } pages_map, phys_map; /* for the pages being saved; for the kernel's structures */
 };
 
 /* Not thread-safe: kernel structures are read from one thread. */
