@@ -168,9 +168,10 @@ const uint8_t *lb_source_notes(const struct lb_source *src, size_t *len)
  * Mapped a piece at a time: page tables stay small on a 4 TiB machine, and the
  * mapped pages of a file, which count as the process's own, stay few.
  */
-enum { MAP_CHUNK = 4 << 20 };
+enum { PAGES_CHUNK = 4 << 20, PHYS_CHUNK = 1 << 20 };
 
-static const uint8_t *map_frames(struct lb_source *src, struct lb_map *m, uint64_t pfn, size_t n)
+static const uint8_t *map_frames(struct lb_source *src, struct lb_map *m, uint64_t chunk,
+                                 uint64_t pfn, size_t n)
 {
     uint64_t offset, len = (uint64_t)n * LB_PAGE_SIZE;
 
@@ -181,8 +182,8 @@ static const uint8_t *map_frames(struct lb_source *src, struct lb_map *m, uint64
         return m->base + (offset - m->at);
     if (m->base)
         munmap(m->base, m->len);
-    m->at = offset & ~(uint64_t)(MAP_CHUNK - 1);
-    m->len = src->file_size - m->at < MAP_CHUNK ? src->file_size - m->at : MAP_CHUNK;
+    m->at = offset & ~(chunk - 1);
+    m->len = src->file_size - m->at < chunk ? src->file_size - m->at : chunk;
     if (offset + len > m->at + m->len) { /* straddles a chunk's end */
         m->at = offset;
         m->len = len;
@@ -198,7 +199,7 @@ static const uint8_t *map_frames(struct lb_source *src, struct lb_map *m, uint64
 
 const uint8_t *lb_source_map_pages(struct lb_source *src, uint64_t pfn, size_t n)
 {
-    return map_frames(src, &src->pages_map, pfn, n);
+    return map_frames(src, &src->pages_map, PAGES_CHUNK, pfn, n);
 }
 
 void lb_source_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,
@@ -237,9 +238,9 @@ int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t 
         uint8_t status = LB_PAGE_OK;
         /* Whole pages (struct page arrays, read in order) from the mapping, without a copy
          * into the cache; the scattered small reads of page-table walks from the cache. */
-        const uint8_t *page = chunk == LB_PAGE_SIZE
-                                  ? map_frames(src, &src->phys_map, phys >> LB_PAGE_SHIFT, 1)
-                                  : NULL;
+        const uint8_t *page = chunk == LB_PAGE_SIZE ? map_frames(src, &src->phys_map, PHYS_CHUNK,
+                                                                 phys >> LB_PAGE_SHIFT, 1)
+                                                    : NULL;
         if (!page)
             page = cached_page(src, phys >> LB_PAGE_SHIFT, &status);
 
