@@ -9,6 +9,7 @@
  * data is read: a corrupt descriptor costs that page.
  */
 #include <elf.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,17 +62,22 @@ static int read_header(struct lb_source *src, struct kdump_header *h, struct kdu
     }
     if (h->header_version < 1 || h->block_size != (int32_t)LB_PAGE_SIZE) {
         lb_error_set(err,
-                     "%s: kdump header version %d with block size %d (offset 8, 448): "
+                     "%s: kdump header version %d with block size %d (offsets %zu, %zu): "
                      "only 4096-byte blocks are supported",
-                     src->path, h->header_version, h->block_size);
+                     src->path, h->header_version, h->block_size,
+                     offsetof(struct kdump_header, header_version),
+                     offsetof(struct kdump_header, block_size));
         return -1;
     }
+    /* In 64 bits: two 32-bit block counts can add up past 2^32 and wrap to a small size. */
     if (h->sub_hdr_size < 1 || h->bitmap_blocks == 0 || h->bitmap_blocks % 2 ||
-        (uint64_t)(1 + h->sub_hdr_size + h->bitmap_blocks) * LB_PAGE_SIZE > src->file_size) {
+        (1 + (uint64_t)h->sub_hdr_size + h->bitmap_blocks) * LB_PAGE_SIZE > src->file_size) {
         lb_error_set(err,
                      "%s: kdump header: sub header of %d blocks and bitmaps of %u blocks "
-                     "(offsets 452, 456) do not fit in the file",
-                     src->path, h->sub_hdr_size, h->bitmap_blocks);
+                     "(offsets %zu, %zu) do not fit in the file",
+                     src->path, h->sub_hdr_size, h->bitmap_blocks,
+                     offsetof(struct kdump_header, sub_hdr_size),
+                     offsetof(struct kdump_header, bitmap_blocks));
         return -1;
     }
     return 0;
@@ -81,7 +87,7 @@ static int read_header(struct lb_source *src, struct kdump_header *h, struct kdu
 static int read_notes(struct lb_source *src, const struct kdump_header *h,
                       const struct kdump_sub_header *sub, struct lb_error *err)
 {
-    uint64_t limit = (uint64_t)(1 + h->sub_hdr_size) * LB_PAGE_SIZE;
+    uint64_t limit = (1 + (uint64_t)h->sub_hdr_size) * LB_PAGE_SIZE;
     int has_notes = h->header_version >= 4 && sub->size_note;
     uint64_t off = has_notes ? sub->offset_note : sub->offset_vmcoreinfo;
     uint64_t size = has_notes ? sub->size_note : sub->size_vmcoreinfo;
@@ -242,7 +248,7 @@ int lb_kdump_open(struct lb_source *src, struct lb_error *err)
         return -1;
     src->incomplete = (h.status & KDUMP_INCOMPLETE) != 0;
     bitmap_bytes = (uint64_t)h.bitmap_blocks / 2 * LB_PAGE_SIZE;
-    bitmap1_at = (uint64_t)(1 + h.sub_hdr_size) * LB_PAGE_SIZE;
+    bitmap1_at = (1 + (uint64_t)h.sub_hdr_size) * LB_PAGE_SIZE;
     k->pd_at = bitmap1_at + 2 * bitmap_bytes;
     k->max_mapnr = h.header_version >= 6 && sub.max_mapnr_64 ? sub.max_mapnr_64 : h.max_mapnr;
     if (k->max_mapnr > bitmap_bytes * 8 || k->max_mapnr > (1ull << 40)) {

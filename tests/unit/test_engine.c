@@ -188,6 +188,32 @@ static void source_rejects_hostile_headers(void **state)
     unlink(path), free(path);
 }
 
+/*
+ * A kdump header whose block counts add up past 2^32 (1 + 1 + 0xfffffffe): in
+ * 32 bits that wraps to 0 blocks, and 8 TiB of bitmaps were allocated (found
+ * by the fuzzer).  Refused, naming the fields.
+ */
+static void kdump_source_rejects_hostile_bitmaps(void **state)
+{
+    char *path = standard_core(), out[] = "/tmp/lifeboat-kdump-XXXXXX";
+    struct lb_source *src;
+    struct lb_write_options opts = {.format = LB_FORMAT_KDUMP, .codec = LB_CODEC_NONE};
+    struct lb_write_stats stats;
+    struct lb_error err;
+    uint32_t bitmap_blocks = 0xfffffffeu;
+    int fd = mkstemp(out);
+
+    (void)state;
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    assert_int_equal(lb_write(src, fd, &opts, &stats, &err), 0);
+    close(fd);
+    lb_source_close(src);
+    expect_open_failure(out, 436, &bitmap_blocks, 4, "(offsets 432, 436) do not fit in the file");
+    unlink(out);
+    unlink(path);
+    free(path);
+}
+
 static void source_keeps_truncated_segments(void **state)
 {
     char *path = standard_core();
@@ -405,6 +431,7 @@ int main(void)
         cmocka_unit_test(source_reads_segments_and_memory),
         cmocka_unit_test(source_rejects_hostile_headers),
         cmocka_unit_test(source_keeps_truncated_segments),
+        cmocka_unit_test(kdump_source_rejects_hostile_bitmaps),
         cmocka_unit_test(elf_round_trip_is_byte_identical),
         cmocka_unit_test(kdump_round_trip_every_codec),
         cmocka_unit_test(dedup_confirms_hits_byte_for_byte),
