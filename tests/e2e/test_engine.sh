@@ -59,6 +59,14 @@ for codec in zlib lzo; do
     check "-d 31 $codec: every saved frame is identical to the source" \
         $JUDGE same "$src" "$work/lb-31-$codec"
 done
+# zstd's fast mode (a negative level): smaller than LZO's output, every frame still intact
+"$LIFEBOAT_BIN" save -d 31 -l -1 "$src" "$work/lb-31-fast" 2>/dev/null
+check "-d 31 zstd -l -1: every saved frame is identical to the source, smaller than LZO" bash -c '
+    $1 same "$2" "$3" && [ $(stat -c %s "$3") -lt $(stat -c %s "$4") ]' _ \
+    "$JUDGE" "$src" "$work/lb-31-fast" "$work/lb-31-lzo"
+check "a level outside -7..22 is refused, naming the range" bash -c '
+    ! "$1" save -l -8 "$2" "$3" 2>"$3.err" && grep -q "from -7 to 22" "$3.err" && [ ! -e "$3" ]' _ \
+    "$LIFEBOAT_BIN" "$src" "$work/lb-bad-level"
 "$LIFEBOAT_BIN" save -d 31 -f elf "$src" "$work/lb-31.elf" 2>/dev/null
 check "-d 31 ELF: vmcore-dmesg reads it, and its log is the source's" bash -c '
     vmcore-dmesg "$1" | cmp - "$2"' _ "$work/lb-31.elf" "$work/dmesg.ref"
