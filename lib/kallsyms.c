@@ -21,6 +21,7 @@ enum {
     MAX_SYMS = 1 << 21,      /* a kernel has ~200 000 */
     MAX_NAMES = 64 << 20,    /* bytes of compressed names */
     TOKEN_TABLE_MAX = 16384, /* bytes of token text */
+    NAME_MAX_BYTES = 1024,   /* a decoded name: the kernel's KSYM_NAME_LEN is 512 */
 };
 
 struct lb_kallsyms {
@@ -104,31 +105,41 @@ static int decode_names(struct lb_kernel *k, struct lb_kallsyms *ks, uint32_t to
             lb_error_set(err, "kallsyms_names: symbol %u is %zu tokens long", i, len);
             return -1;
         }
-        if (used + len * 32 + 2 > cap) {
-            char *grown = realloc(ks->pool, cap * 2 + len * 32);
-            if (!grown)
-                goto oom;
-            ks->pool = grown;
-            cap = cap * 2 + len * 32;
-        }
-        size_t start = used;
+        char name[NAME_MAX_BYTES + 1];
+        size_t nlen = 0;
         for (size_t t = 0; t < len; t++) {
             uint16_t ti = token_index[p[hdr + t]];
             size_t tl = ti < tokens_len ? strnlen(tokens + ti, tokens_len - ti) : 0;
-            memcpy(ks->pool + used, tokens + ti, tl);
-            used += tl;
+            if (tl > NAME_MAX_BYTES - nlen) {
+                lb_error_set(err,
+                             "kallsyms_names: symbol %u at 0x%llx decodes to more than %d bytes: "
+                             "the token table is damaged",
+                             i, (unsigned long long)at, NAME_MAX_BYTES);
+                return -1;
+            }
+            memcpy(name + nlen, tokens + ti, tl);
+            nlen += tl;
         }
-        ks->pool[used++] = '\0';
-        at += hdr + len;
+        name[nlen] = '\0';
         /* The first letter is the type (T, t, D...); the name follows it. */
-        char type = ks->pool[start];
-        size_t name = start + (type ? 1 : 0);
-        if (kept == ks->room || (ks->wanted && !is_wanted(ks, ks->pool + name))) {
-            used = start;
+        char type = name[0];
+        const char *bare = name + (type ? 1 : 0);
+        at += hdr + len;
+        if (kept == ks->room || (ks->wanted && !is_wanted(ks, bare)))
             continue;
+        if (nlen + 1 > cap - used) {
+            size_t grown_cap = cap * 2 + nlen + 1;
+            char *grown = realloc(ks->pool, grown_cap);
+            if (!grown)
+                goto oom;
+            ks->pool = grown;
+            cap = grown_cap;
         }
+        size_t bare_len = (size_t)(name + nlen - bare) + 1;
+        memcpy(ks->pool + used, bare, bare_len);
         ks->type[kept] = type;
-        ks->name_at[kept] = (uint32_t)name;
+        ks->name_at[kept] = (uint32_t)used;
+        used += bare_len;
         if (ks->index)
             ks->index[kept] = i;
         kept++;

@@ -18,7 +18,14 @@
 
 #include "triage.h"
 
-enum { MAX_TASKS = 1 << 20, MAX_BTF = 64 << 20, MAX_CPUS = 64 };
+enum {
+    MAX_TASKS = 1 << 20,
+    MAX_STEPS = 4 * MAX_TASKS, /* list links followed in one whole walk, all lists together */
+    MAX_BTF = 64 << 20,
+    MAX_CPUS = 64,
+    MAX_NESTING = 16,    /* anonymous structs within structs: the kernel has 3 or 4 */
+    MAX_VISITS = 100000, /* members looked at for one name: task_struct has ~250 */
+};
 
 #define MISSING UINT64_MAX
 
@@ -29,8 +36,14 @@ struct layout {
     int state_size;
 };
 
-/* Byte offset of a member, looked for through anonymous structs and unions too. */
-static uint64_t member(const struct btf *btf, int type_id, const char *name)
+/*
+ * Byte offset of a member, looked for through anonymous structs and unions
+ * too.  A damaged BTF can make a struct contain itself, many times over: the
+ * search is bounded in depth and in members visited, so it is neither endless
+ * nor exponential.
+ */
+static uint64_t member_within(const struct btf *btf, int type_id, const char *name, int depth,
+                              int *visits)
 {
     const struct btf_type *t =
         btf__type_by_id(btf, (uint32_t)btf__resolve_type(btf, (uint32_t)type_id));
@@ -39,18 +52,24 @@ static uint64_t member(const struct btf *btf, int type_id, const char *name)
     if (!t || !btf_is_composite(t))
         return MISSING;
     m = btf_members(t);
-    for (int i = 0; i < btf_vlen(t); i++, m++) {
+    for (int i = 0; i < btf_vlen(t) && ++*visits <= MAX_VISITS; i++, m++) {
         const char *mn = btf__name_by_offset(btf, m->name_off);
         uint64_t off = btf_member_bit_offset(t, (uint32_t)i) / 8;
         if (mn && strcmp(mn, name) == 0)
             return off;
-        if (!mn || !*mn) {
-            uint64_t inner = member(btf, (int)m->type, name);
+        if ((!mn || !*mn) && depth < MAX_NESTING) {
+            uint64_t inner = member_within(btf, (int)m->type, name, depth + 1, visits);
             if (inner != MISSING)
                 return off + inner;
         }
     }
     return MISSING;
+}
+
+static uint64_t member(const struct btf *btf, int type_id, const char *name)
+{
+    int visits = 0;
+    return member_within(btf, type_id, name, 0, &visits);
 }
 
 static int member_size(const struct btf *btf, int type_id, const char *name)
@@ -147,6 +166,7 @@ struct found {
     uint64_t *addr;
     size_t n;
     int truncated;
+    size_t steps_left; /* of MAX_STEPS: a walk of many damaged lists ends too */
 };
 
 static void found_add(struct found *f, uint64_t task)
@@ -158,20 +178,36 @@ static void found_add(struct found *f, uint64_t task)
     f->addr[f->n++] = task;
 }
 
-/* Follows a list_head ring from head, adding each entry (node - link_off); bounded. */
+/*
+ * Follows a list_head ring from head, adding each entry (node - link_off).
+ * A ring that loops without coming back to head is caught by Brent's cycle
+ * detection within twice its length; the shared step budget ends even a walk
+ * of a million damaged lists.
+ */
 static void walk_list(struct lb_kernel *k, uint64_t head, uint64_t link_off, struct found *f,
                       struct lb_triage *t, const char *what)
 {
-    uint64_t p = read_ptr(k, head);
-    size_t steps = 0;
+    uint64_t p = read_ptr(k, head), mark = head;
+    size_t power = 1, since_mark = 0;
 
     while (p != head) {
-        if (!p || steps++ >= MAX_TASKS) {
+        if (!p || p == mark) {
             triage_note(t, "%s list %s at 0x%llx: stopped there", what, p ? "loops" : "breaks",
                         (unsigned long long)p);
             return;
         }
+        if (f->steps_left == 0) {
+            triage_note(t, "%s list: the walk of all lists passed %d steps: stopped there", what,
+                        MAX_STEPS);
+            return;
+        }
+        f->steps_left--;
         found_add(f, p - link_off);
+        if (++since_mark == power) { /* Brent: move the mark ahead, double the stride */
+            mark = p;
+            power *= 2;
+            since_mark = 0;
+        }
         p = read_ptr(k, p);
     }
 }
@@ -260,7 +296,7 @@ static void runqueue_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks,
 void triage_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
 {
     struct btf *btf = load_btf(k, ks, t);
-    struct found f = {0};
+    struct found f = {.steps_left = MAX_STEPS};
     uint64_t init, current[MAX_CPUS] = {0};
     struct layout l;
     size_t leaders;

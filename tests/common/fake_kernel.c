@@ -1,0 +1,297 @@
+/*
+ * fake_kernel.c - a tiny crashed kernel for the tests and the fuzzers.
+ *
+ * 256 KiB of "kernel memory" mapped at the kernel image's address by real
+ * x86_64 page tables, with VMCOREINFO carrying a real 6.1 kernel's structure
+ * layout.  Tests fill in what they need (a kallsyms table, BTF, task lists)
+ * with the helpers below, the way the kernel lays them out, so the engine's
+ * readers meet the same shapes they meet in a real dump.  The fuzzers start
+ * from the same shapes, so mutations reach deep into each reader.
+ */
+#include <bpf/btf.h>
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fake_kernel.h"
+
+#define FK "ffffffff80"
+
+const char fake_kernel_vmcoreinfo[] = "OSRELEASE=6.1.0-fuzz\n"
+                                      "PAGESIZE=4096\n"
+                                      "CRASHTIME=1700000000\n"
+                                      "NUMBER(phys_base)=0\n"
+                                      "NUMBER(pgtable_l5_enabled)=0\n"
+                                      "SYMBOL(init_top_pgt)=" FK "001000\n"
+                                      "SYMBOL(prb)=" FK "002000\n"
+                                      "SYMBOL(init_uts_ns)=" FK "003000\n"
+                                      "SYMBOL(_stext)=" FK "010000\n"
+                                      "SYMBOL(kallsyms_num_syms)=" FK "004000\n"
+                                      "SYMBOL(kallsyms_relative_base)=" FK "004008\n"
+                                      "SYMBOL(kallsyms_token_index)=" FK "004100\n"
+                                      "SYMBOL(kallsyms_token_table)=" FK "004400\n"
+                                      "SYMBOL(kallsyms_offsets)=" FK "008000\n"
+                                      "SYMBOL(kallsyms_names)=" FK "00c000\n"
+                                      "SYMBOL(mem_section)=" FK "020000\n"
+                                      "OFFSET(uts_namespace.name)=0\n"
+                                      "LENGTH(mem_section)=2048\n"
+                                      "SIZE(mem_section)=16\n"
+                                      "OFFSET(mem_section.section_mem_map)=0\n"
+                                      "NUMBER(SECTION_SIZE_BITS)=27\n"
+                                      "NUMBER(MAX_PHYSMEM_BITS)=46\n"
+                                      "SIZE(page)=64\n"
+                                      "SIZE(pglist_data)=174208\n"
+                                      "SIZE(zone)=1536\n"
+                                      "SIZE(free_area)=88\n"
+                                      "SIZE(list_head)=16\n"
+                                      "SIZE(nodemask_t)=128\n"
+                                      "OFFSET(page.flags)=0\n"
+                                      "OFFSET(page._refcount)=52\n"
+                                      "OFFSET(page.mapping)=24\n"
+                                      "OFFSET(page.lru)=8\n"
+                                      "OFFSET(page._mapcount)=48\n"
+                                      "OFFSET(page.private)=40\n"
+                                      "OFFSET(page.compound_dtor)=16\n"
+                                      "OFFSET(page.compound_order)=17\n"
+                                      "OFFSET(page.compound_head)=8\n"
+                                      "OFFSET(pglist_data.node_zones)=0\n"
+                                      "OFFSET(pglist_data.nr_zones)=171552\n"
+                                      "OFFSET(pglist_data.node_start_pfn)=171560\n"
+                                      "OFFSET(pglist_data.node_spanned_pages)=171576\n"
+                                      "OFFSET(pglist_data.node_id)=171584\n"
+                                      "OFFSET(zone.free_area)=256\n"
+                                      "OFFSET(zone.vm_stat)=1344\n"
+                                      "OFFSET(zone.spanned_pages)=144\n"
+                                      "OFFSET(free_area.free_list)=0\n"
+                                      "OFFSET(list_head.next)=0\n"
+                                      "OFFSET(list_head.prev)=8\n"
+                                      "OFFSET(vmap_area.va_start)=0\n"
+                                      "OFFSET(vmap_area.list)=40\n"
+                                      "LENGTH(zone.free_area)=11\n"
+                                      "SIZE(printk_ringbuffer)=88\n"
+                                      "OFFSET(printk_ringbuffer.desc_ring)=0\n"
+                                      "OFFSET(printk_ringbuffer.text_data_ring)=48\n"
+                                      "OFFSET(printk_ringbuffer.fail)=80\n"
+                                      "SIZE(prb_desc_ring)=48\n"
+                                      "OFFSET(prb_desc_ring.count_bits)=0\n"
+                                      "OFFSET(prb_desc_ring.descs)=8\n"
+                                      "OFFSET(prb_desc_ring.infos)=16\n"
+                                      "OFFSET(prb_desc_ring.head_id)=24\n"
+                                      "OFFSET(prb_desc_ring.tail_id)=32\n"
+                                      "SIZE(prb_desc)=24\n"
+                                      "OFFSET(prb_desc.state_var)=0\n"
+                                      "OFFSET(prb_desc.text_blk_lpos)=8\n"
+                                      "SIZE(prb_data_blk_lpos)=16\n"
+                                      "OFFSET(prb_data_blk_lpos.begin)=0\n"
+                                      "OFFSET(prb_data_blk_lpos.next)=8\n"
+                                      "SIZE(printk_info)=88\n"
+                                      "OFFSET(printk_info.seq)=0\n"
+                                      "OFFSET(printk_info.ts_nsec)=8\n"
+                                      "OFFSET(printk_info.text_len)=16\n"
+                                      "OFFSET(printk_info.caller_id)=20\n"
+                                      "OFFSET(printk_info.dev_info)=24\n"
+                                      "SIZE(dev_printk_info)=64\n"
+                                      "OFFSET(dev_printk_info.subsystem)=0\n"
+                                      "LENGTH(printk_info_subsystem)=16\n"
+                                      "OFFSET(dev_printk_info.device)=16\n"
+                                      "LENGTH(printk_info_device)=48\n"
+                                      "SIZE(prb_data_ring)=32\n"
+                                      "OFFSET(prb_data_ring.size_bits)=0\n"
+                                      "OFFSET(prb_data_ring.data)=8\n"
+                                      "OFFSET(prb_data_ring.head_lpos)=16\n"
+                                      "OFFSET(prb_data_ring.tail_lpos)=24\n"
+                                      "SIZE(atomic_long_t)=8\n"
+                                      "OFFSET(atomic_long_t.counter)=0\n"
+                                      "SIZE(latched_seq)=24\n"
+                                      "OFFSET(latched_seq.val)=8\n"
+                                      "LENGTH(free_area.free_list)=5\n"
+                                      "NUMBER(NR_FREE_PAGES)=0\n"
+                                      "NUMBER(PG_lru)=4\n"
+                                      "NUMBER(PG_private)=13\n"
+                                      "NUMBER(PG_swapcache)=10\n"
+                                      "NUMBER(PG_swapbacked)=19\n"
+                                      "NUMBER(PG_slab)=9\n"
+                                      "NUMBER(PG_head_mask)=65536\n"
+                                      "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
+                                      "NUMBER(HUGETLB_PAGE_DTOR)=2\n"
+                                      "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n"
+                                      "NUMBER(pgtable_l5_enabled)=0\n"
+                                      "LENGTH(node_data)=1024\n"
+                                      "NUMBER(KERNEL_IMAGE_SIZE)=1073741824\n"
+                                      "NUMBER(sme_mask)=0\n";
+
+static void put64(uint8_t *mem, uint64_t at, uint64_t v)
+{
+    memcpy(mem + at, &v, 8);
+}
+
+void fake_kernel_init(uint8_t *mem)
+{
+    memset(mem, 0, FAKE_KERNEL_MEM);
+    /* 4-level tables: PGD at 0x1000, PUD at 0x5000, PMD at 0x6000; the image is one 2 MiB page */
+    put64(mem, 0x1000 + 511 * 8, 0x5000 | 3);
+    put64(mem, 0x5000 + 510 * 8, 0x6000 | 3);
+    put64(mem, 0x6000, 0x83);
+}
+
+/*
+ * The kernel's compressed symbol table, with one token per byte value so a
+ * name is stored as its own bytes.  Symbols must come sorted by address.
+ */
+void fake_kernel_symbols(uint8_t *mem, const struct fake_symbol *syms, size_t n)
+{
+    uint32_t count = (uint32_t)n;
+    uint64_t at = FAKE_NAMES;
+
+    memcpy(mem + FAKE_NUM_SYMS, &count, 4);
+    put64(mem, FAKE_RELATIVE_BASE, FAKE_KERNEL_VA);
+    for (unsigned b = 1; b < 256; b++) {
+        uint16_t index = (uint16_t)(2 * b);
+        memcpy(mem + FAKE_TOKEN_INDEX + 2 * b, &index, 2);
+        mem[FAKE_TOKEN_TABLE + 2 * b] = (uint8_t)b;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(syms[i].name) + 1;
+        int32_t off = (int32_t)(syms[i].addr - FAKE_KERNEL_VA);
+        if (len > 127 || at + 1 + len > FAKE_NAMES_END)
+            abort();
+        mem[at] = (uint8_t)len;
+        mem[at + 1] = 'T';
+        memcpy(mem + at + 2, syms[i].name, len - 1);
+        at += 1 + len;
+        memcpy(mem + FAKE_OFFSETS + 4 * i, &off, 4);
+    }
+}
+
+size_t fake_kernel_file(uint8_t *file, const uint8_t *mem)
+{
+    uint8_t prstatus[336] = {0}, notes[8192];
+    size_t nlen = 0;
+    uint64_t rsp = FAKE_KERNEL_VA + 0x30000, rip = FAKE_KERNEL_VA + 0x10010;
+    Elf64_Nhdr h;
+
+    memcpy(prstatus + 112 + 16 * 8, &rip, 8);
+    memcpy(prstatus + 112 + 19 * 8, &rsp, 8);
+    for (int i = 0; i < 3; i++) {
+        const char *name = i < 2 ? "CORE" : "VMCOREINFO";
+        const void *desc = i < 2 ? (const void *)prstatus : fake_kernel_vmcoreinfo;
+        size_t len = i < 2 ? sizeof(prstatus) : sizeof(fake_kernel_vmcoreinfo) - 1;
+        h = (Elf64_Nhdr){(Elf64_Word)(strlen(name) + 1), (Elf64_Word)len, i < 2 ? NT_PRSTATUS : 0};
+        memcpy(notes + nlen, &h, sizeof(h));
+        memset(notes + nlen + sizeof(h), 0, 8 + ((len + 3) & ~(size_t)3) + 4);
+        memcpy(notes + nlen + sizeof(h), name, h.n_namesz);
+        nlen += sizeof(h) + ((h.n_namesz + 3) & ~3u);
+        memcpy(notes + nlen, desc, len);
+        nlen += (len + 3) & ~(size_t)3;
+    }
+
+    Elf64_Ehdr eh = {
+        .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
+        .e_type = ET_CORE,
+        .e_machine = EM_X86_64,
+        .e_version = EV_CURRENT,
+        .e_phoff = sizeof(Elf64_Ehdr),
+        .e_ehsize = sizeof(Elf64_Ehdr),
+        .e_phentsize = sizeof(Elf64_Phdr),
+        .e_phnum = 2};
+    Elf64_Phdr ph[2] = {{.p_type = PT_NOTE, .p_offset = 4096, .p_filesz = nlen},
+                        {.p_type = PT_LOAD,
+                         .p_offset = 16384,
+                         .p_paddr = 0,
+                         .p_filesz = FAKE_KERNEL_MEM,
+                         .p_memsz = FAKE_KERNEL_MEM}};
+    memset(file, 0, FAKE_KERNEL_FILE);
+    memcpy(file, &eh, sizeof(eh));
+    memcpy(file + sizeof(eh), ph, sizeof(ph));
+    memcpy(file + 4096, notes, nlen);
+    memcpy(file + 16384, mem, FAKE_KERNEL_MEM);
+    return FAKE_KERNEL_FILE;
+}
+
+char *fake_kernel_core(const uint8_t *mem)
+{
+    static uint8_t file[FAKE_KERNEL_FILE];
+    char *path = strdup("/tmp/lifeboat-fake-kernel-XXXXXX");
+    int fd = path ? mkstemp(path) : -1;
+
+    if (fd < 0)
+        abort();
+    fake_kernel_file(file, mem);
+    if (write(fd, file, sizeof(file)) != (ssize_t)sizeof(file))
+        abort();
+    close(fd);
+    return path;
+}
+
+/* The BTF a kernel carries, cut down to the types the task walk reads. */
+static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
+{
+    struct btf *b = btf__new_empty();
+    const void *raw;
+    uint32_t size;
+
+    if (!b)
+        abort();
+    int u32 = btf__add_int(b, "unsigned int", 4, 0);
+    int i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+    int ch = btf__add_int(b, "char", 1, BTF_INT_CHAR);
+    int vp = btf__add_ptr(b, 0);
+    int comm = btf__add_array(b, u32, ch, 16);
+    int lh = btf__add_struct(b, "list_head", 16);
+    btf__add_field(b, "next", vp, 0, 0);
+    btf__add_field(b, "prev", vp, 64, 0);
+    btf__add_struct(b, "signal_struct", 16);
+    btf__add_field(b, "thread_head", lh, 0, 0);
+    int task = btf__add_struct(b, "task_struct", FAKE_TASK_SIZE);
+    if (flags & FAKE_SELF_NESTED_BTF) /* anonymous members that are the struct itself */
+        for (int i = 0; i < 8; i++)
+            btf__add_field(b, NULL, task, 0, 0);
+    btf__add_field(b, "tasks", lh, 0, 0);
+    btf__add_field(b, "pid", i32, 16 * 8, 0);
+    btf__add_field(b, "tgid", i32, 20 * 8, 0);
+    btf__add_field(b, "comm", comm, 24 * 8, 0);
+    btf__add_field(b, "signal", vp, 40 * 8, 0);
+    btf__add_field(b, "thread_node", lh, 48 * 8, 0);
+    btf__add_field(b, "real_parent", vp, 64 * 8, 0);
+    btf__add_field(b, "__state", u32, 72 * 8, 0);
+    raw = btf__raw_data(b, &size);
+    if (!raw || at + size > FAKE_TASKS)
+        abort();
+    memcpy(mem + at, raw, size);
+    btf__free(b);
+    return size;
+}
+
+void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
+{
+    uint64_t btf_size = write_btf(mem, FAKE_BTF, flags);
+    const struct fake_symbol syms[] = {
+        {"_stext", FAKE_KERNEL_VA + FAKE_STEXT},
+        {"__start_BTF", FAKE_KERNEL_VA + FAKE_BTF},
+        {"__stop_BTF", FAKE_KERNEL_VA + FAKE_BTF + btf_size},
+        {"init_task", FAKE_KERNEL_VA + FAKE_TASKS},
+    };
+
+    if (ntasks < 1 || ntasks > FAKE_MAX_TASKS)
+        abort();
+    fake_kernel_symbols(mem, syms, sizeof(syms) / sizeof(syms[0]));
+    for (int i = 0; i < ntasks; i++) {
+        uint64_t task = FAKE_TASKS + (uint64_t)i * FAKE_TASK_SIZE;
+        uint64_t next = FAKE_TASKS + (uint64_t)((i + 1) % ntasks) * FAKE_TASK_SIZE;
+        uint64_t signal = FAKE_SIGNALS + (uint64_t)i * 16;
+        int32_t pid = i;
+        if ((flags & FAKE_LOOP_TASKS) && i == ntasks - 1 && ntasks > 2)
+            next = FAKE_TASKS + FAKE_TASK_SIZE; /* back to task 1: never to init_task */
+        put64(mem, task, FAKE_KERNEL_VA + next);
+        memcpy(mem + task + 16, &pid, 4);
+        memcpy(mem + task + 20, &pid, 4);
+        snprintf((char *)mem + task + 24, 16, "task%d", i);
+        put64(mem, task + 40, FAKE_KERNEL_VA + signal);
+        put64(mem, task + 64, FAKE_KERNEL_VA + FAKE_TASKS);
+        /* each process has one thread: itself */
+        put64(mem, signal, FAKE_KERNEL_VA + task + 48);
+        put64(mem, task + 48, FAKE_KERNEL_VA + ((flags & FAKE_LOOP_THREADS) ? task + 48 : signal));
+    }
+}

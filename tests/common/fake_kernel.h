@@ -1,0 +1,60 @@
+/*
+ * fake_kernel.h - a tiny crashed x86_64 kernel in an ELF core, for the unit
+ * tests and the fuzzers: see fake_kernel.c.
+ */
+#ifndef LIFEBOAT_TEST_FAKE_KERNEL_H
+#define LIFEBOAT_TEST_FAKE_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FAKE_KERNEL_VA 0xffffffff80000000ull
+
+/* Where VMCOREINFO puts things: offsets into the memory (= physical addresses). */
+enum {
+    FAKE_KERNEL_MEM = 256 << 10,
+    FAKE_KERNEL_FILE = FAKE_KERNEL_MEM + 16384,
+    FAKE_NUM_SYMS = 0x4000,
+    FAKE_RELATIVE_BASE = 0x4008,
+    FAKE_TOKEN_INDEX = 0x4100,
+    FAKE_TOKEN_TABLE = 0x4400,
+    FAKE_OFFSETS = 0x8000,
+    FAKE_NAMES = 0xc000,
+    FAKE_NAMES_END = 0x10000,
+    FAKE_STEXT = 0x10000,
+    FAKE_BTF = 0x28000,
+    FAKE_TASKS = 0x30000,
+    FAKE_TASK_SIZE = 128,
+    FAKE_MAX_TASKS = 256,
+    FAKE_SIGNALS = FAKE_TASKS + FAKE_MAX_TASKS * FAKE_TASK_SIZE,
+};
+
+/* Damage fake_kernel_tasks can do, as a crashed kernel might have done it. */
+enum {
+    FAKE_LOOP_TASKS = 1,      /* the process list loops without coming back to init_task */
+    FAKE_LOOP_THREADS = 2,    /* every thread list loops on its own node */
+    FAKE_SELF_NESTED_BTF = 4, /* task_struct holds 8 anonymous members of its own type */
+};
+
+extern const char fake_kernel_vmcoreinfo[];
+
+struct fake_symbol {
+    const char *name;
+    uint64_t addr;
+};
+
+/* Zeroes mem (FAKE_KERNEL_MEM bytes) and writes the page tables. */
+void fake_kernel_init(uint8_t *mem);
+/* Writes a kallsyms table of these symbols (sorted by address; include _stext). */
+void fake_kernel_symbols(uint8_t *mem, const struct fake_symbol *syms, size_t n);
+/*
+ * Symbols, BTF and ntasks (at most FAKE_MAX_TASKS) processes of one thread
+ * each, linked as the kernel links them, with the damage flags ask for.
+ */
+void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags);
+/* The ELF core around mem, in file (FAKE_KERNEL_FILE bytes); returns its size. */
+size_t fake_kernel_file(uint8_t *file, const uint8_t *mem);
+/* The same, written to a new temporary file; returns its path (free it, unlink it). */
+char *fake_kernel_core(const uint8_t *mem);
+
+#endif

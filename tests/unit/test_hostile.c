@@ -1,0 +1,162 @@
+/*
+ * test_hostile.c - the engine against a crashed kernel's damaged structures.
+ *
+ * Each test builds the fake kernel of tests/common with one kind of damage a
+ * crash (or an attacker who hands over a dump) can cause, and requires the
+ * reader to stop with an error or a note that names it: never to write out
+ * of bounds, recurse without end or spin for hours.  An alarm turns a hang
+ * into a failure.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../common/fake_kernel.h"
+#include "lbdump.h"
+
+static uint8_t mem[FAKE_KERNEL_MEM];
+
+static struct lb_source *open_fake(char **path)
+{
+    struct lb_source *src;
+    struct lb_error err;
+
+    *path = fake_kernel_core(mem);
+    assert_int_equal(lb_source_open(*path, &src, &err), 0);
+    return src;
+}
+
+static void close_fake(struct lb_source *src, char *path)
+{
+    lb_source_close(src);
+    unlink(path);
+    free(path);
+}
+
+static int has_note(const struct lb_triage *t, const char *words)
+{
+    for (size_t i = 0; i < t->nnotes; i++)
+        if (strstr(t->notes[i], words))
+            return 1;
+    return 0;
+}
+
+/* Tokens that decode to 15 KiB each: the name must be refused, not copied. */
+static void kallsyms_refuses_oversized_names(void **state)
+{
+    (void)state;
+    const struct fake_symbol syms[] = {{"_stext", FAKE_KERNEL_VA + FAKE_STEXT}};
+    struct lb_kallsyms *ks = NULL;
+    struct lb_kernel *k;
+    struct lb_error err;
+    char *path;
+
+    fake_kernel_init(mem);
+    fake_kernel_symbols(mem, syms, 1);
+    memset(mem + FAKE_TOKEN_INDEX, 0, 512); /* every token is token 0 */
+    memset(mem + FAKE_TOKEN_TABLE, 'A', FAKE_OFFSETS - FAKE_TOKEN_TABLE); /* 15 KiB long */
+    mem[FAKE_NAMES] = 100; /* 100 tokens: 1.5 MB of name */
+    struct lb_source *src = open_fake(&path);
+    assert_int_equal(lb_kernel_open(src, &k, &err), 0);
+    assert_int_equal(lb_kallsyms_load(k, &ks, &err), -1);
+    assert_non_null(strstr(err.msg, "symbol 0"));
+    assert_non_null(strstr(err.msg, "token table is damaged"));
+    assert_int_equal(lb_kallsyms_load_only(k, (const char *[]){"init_task"}, 1, &ks, &err), -1);
+    lb_kernel_close(k);
+    close_fake(src, path);
+}
+
+/* An undamaged fake kernel: the walk finds every task (the control for the ones below). */
+static void tasks_walk_finds_every_task(void **state)
+{
+    (void)state;
+    struct lb_triage t;
+    char *path;
+
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, 20, 0);
+    struct lb_source *src = open_fake(&path);
+    lb_triage(src, &t);
+    assert_int_equal(t.ntasks, 20);
+    assert_string_equal(t.tasks[19].comm, "task19");
+    assert_false(has_note(&t, "loops"));
+    lb_triage_free(&t);
+    close_fake(src, path);
+}
+
+static void tasks_walk_stops_on_a_looping_process_list(void **state)
+{
+    (void)state;
+    struct lb_triage t;
+    char *path;
+
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, 20, FAKE_LOOP_TASKS);
+    struct lb_source *src = open_fake(&path);
+    alarm(3);
+    lb_triage(src, &t);
+    alarm(0);
+    assert_true(has_note(&t, "task list loops"));
+    assert_int_equal(t.ntasks, 20); /* each task once */
+    lb_triage_free(&t);
+    close_fake(src, path);
+}
+
+/* 256 processes whose thread lists each loop: the whole walk is bounded, not each list. */
+static void tasks_walk_stops_on_looping_thread_lists(void **state)
+{
+    (void)state;
+    struct lb_triage t;
+    char *path;
+
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, FAKE_MAX_TASKS, FAKE_LOOP_THREADS);
+    struct lb_source *src = open_fake(&path);
+    alarm(3);
+    lb_triage(src, &t);
+    alarm(0);
+    assert_true(has_note(&t, "thread list loops"));
+    assert_int_equal(t.ntasks, FAKE_MAX_TASKS);
+    lb_triage_free(&t);
+    close_fake(src, path);
+}
+
+/*
+ * A struct that contains itself 8 times: the member search must neither
+ * recurse without end nor take 8^depth steps for a name it does not find.
+ */
+static void tasks_survive_a_self_nested_btf_struct(void **state)
+{
+    (void)state;
+    struct lb_triage t;
+    char *path;
+
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, 4, FAKE_SELF_NESTED_BTF);
+    struct lb_source *src = open_fake(&path);
+    alarm(3);
+    lb_triage(src, &t);
+    alarm(0);
+    assert_int_equal(t.ntasks, 4);
+    lb_triage_free(&t);
+    close_fake(src, path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(kallsyms_refuses_oversized_names),
+        cmocka_unit_test(tasks_walk_finds_every_task),
+        cmocka_unit_test(tasks_walk_stops_on_a_looping_process_list),
+        cmocka_unit_test(tasks_walk_stops_on_looping_thread_lists),
+        cmocka_unit_test(tasks_survive_a_self_nested_btf_struct),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
