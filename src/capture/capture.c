@@ -201,8 +201,6 @@ static enum capture_outcome save_into_directory(struct lb_source *src, const str
     struct dumpdir d;
     enum capture_outcome outcome;
 
-    if (cfg->keep || cfg->min_free_mib)
-        dumpdir_rotate(dir, cfg->keep ? cfg->keep - 1 : 0, (uint64_t)cfg->min_free_mib << 20);
     if (dumpdir_create(&d, dir, f->crash_time, f->hostname) < 0) {
         fprintf(stderr, "lifeboat: cannot create a dump directory in %s: %s\n", dir,
                 strerror(errno));
@@ -210,11 +208,15 @@ static enum capture_outcome save_into_directory(struct lb_source *src, const str
         return CAPTURE_FAILED;
     }
     outcome = write_dump_dir(src, f, cfg, &d);
-    if (dumpdir_finish(&d, outcome == CAPTURE_COMPLETE) < 0)
+    if (dumpdir_finish(&d, outcome == CAPTURE_COMPLETE) < 0) {
         fprintf(stderr, "lifeboat: cannot rename %s/%s: %s\n", dir, d.temp, strerror(errno));
-    else
+    } else {
         fprintf(stderr, "lifeboat: %s dump saved in %s/%s\n",
                 outcome == CAPTURE_COMPLETE ? "complete" : "incomplete", dir, d.name);
+        /* Old dumps go only once a new one is whole. */
+        if (outcome == CAPTURE_COMPLETE && (cfg->keep || cfg->min_free_mib))
+            dumpdir_rotate(dir, d.name, cfg->keep, (uint64_t)cfg->min_free_mib << 20);
+    }
     dumpdir_close(&d);
     return outcome;
 }

@@ -6,6 +6,14 @@
  * NAME.incomplete) only after its files are on disk.  Names are claimed with
  * mkdir(2), which fails if anything has the name: two captures, or a capture
  * and an old dump, can never share a directory.
+ *
+ * Invariants:
+ *   1. Nothing that exists is overwritten: names are claimed by mkdir(2).
+ *   2. Rotation removes only complete dumps lifeboat made, checked one by one
+ *      without following a symlink, on the target's own file system, and only
+ *      the files a capture writes: a planted name or link costs nothing.
+ *   3. Rotation runs after a complete capture, counts the new dump, never
+ *      removes it, and never counts a dump dated after it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -86,28 +94,103 @@ static int is_dump_name(const char *name)
     for (int i = 0; i < 15; i++)
         if (i == 8 ? name[i] != '-' : (name[i] < '0' || name[i] > '9'))
             return 0;
-    return name[15] == '-';
+    return name[15] == '-' && !strstr(name, ".incomplete");
 }
 
-static int by_name(const void *a, const void *b)
+/* What a capture writes into a dump directory, and nothing else. */
+static int is_dump_file(const char *name)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    static const char *const files[] = {"vmcore", "dmesg.txt", "info.json", "metadata.json",
+                                        "console.txt"};
+    size_t len = strlen(name);
+
+    if (len > 4 && strcmp(name + len - 4, ".age") == 0)
+        len -= 4;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        if (strlen(files[i]) == len && strncmp(name, files[i], len) == 0)
+            return 1;
+    return 0;
 }
 
-static void remove_dump(int parent_fd, const char *name)
+/*
+ * Opens name in parent if it is a complete dump lifeboat made (invariant 2):
+ * a real directory (not a symlink) on the parent's file system, holding its
+ * own metadata.json that says "complete", and only files a capture writes.
+ * Returns its fd, or -1 with why filled in when it is not.
+ */
+static int open_own_dump(int parent_fd, dev_t dev, const char *name, const char **why)
 {
-    int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    char meta[4097];
+    struct stat st;
     struct dirent *e;
+    ssize_t n;
+    int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int meta_fd, dup_fd;
+    DIR *d;
 
-    if (!d)
-        return;
+    *why = "not a directory of its own (a symlink?)";
+    if (fd < 0)
+        return -1;
+    *why = "on another file system";
+    if (fstat(fd, &st) < 0 || st.st_dev != dev)
+        goto not_ours;
+    *why = "no metadata.json saying it is complete";
+    meta_fd = openat(fd, "metadata.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    n = meta_fd >= 0 ? pread(meta_fd, meta, sizeof(meta) - 1, 0) : -1;
+    if (meta_fd >= 0)
+        close(meta_fd);
+    if (n <= 0)
+        goto not_ours;
+    meta[n] = '\0';
+    if (!strstr(meta, "\"status\": \"complete\""))
+        goto not_ours;
+    *why = "it holds files a capture does not write";
+    dup_fd = dup(fd);
+    d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    if (!d) {
+        if (dup_fd >= 0)
+            close(dup_fd);
+        goto not_ours;
+    }
     while ((e = readdir(d)))
-        if (e->d_name[0] != '.' || (e->d_name[1] && strcmp(e->d_name, "..")))
-            unlinkat(fd, e->d_name, 0);
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            (!is_dump_file(e->d_name) || fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+             !S_ISREG(st.st_mode)))
+            break;
     closedir(d);
-    if (unlinkat(parent_fd, name, AT_REMOVEDIR) == 0)
-        fprintf(stderr, "lifeboat: removed the old dump %s (keep)\n", name);
+    if (e)
+        goto not_ours;
+    return fd;
+not_ours:
+    close(fd);
+    return -1;
+}
+
+static int remove_dump(int parent_fd, dev_t dev, const char *name)
+{
+    static const char *const files[] = {
+        "vmcore",        "dmesg.txt",     "info.json",    "console.txt", "vmcore.age",
+        "dmesg.txt.age", "info.json.age", "metadata.json"}; /* metadata last: it marks a dump */
+    const char *why;
+    int fd = open_own_dump(parent_fd, dev, name, &why);
+
+    if (fd < 0) {
+        fprintf(stderr,
+                "lifeboat: %s looks like a dump but is not one lifeboat made (%s): left "
+                "alone\n",
+                name, why);
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        if (unlinkat(fd, files[i], 0) < 0 && errno != ENOENT)
+            break;
+    close(fd);
+    if (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0) {
+        fprintf(stderr, "lifeboat: cannot remove the old dump %s: %s\n", name, strerror(errno));
+        return -1;
+    }
+    fprintf(stderr, "lifeboat: removed the old dump %s (keep, min-free)\n", name);
+    return 0;
 }
 
 static uint64_t free_bytes(int fd)
@@ -117,36 +200,98 @@ static uint64_t free_bytes(int fd)
     return fstatvfs(fd, &st) == 0 ? (uint64_t)st.f_bavail * st.f_frsize : UINT64_MAX;
 }
 
-void dumpdir_rotate(const char *parent, unsigned keep, uint64_t min_free)
+/* Dumps in time order: the 15-character timestamp, then the rest of the name. */
+static int by_time(const void *a, const void *b)
 {
-    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = fd >= 0 ? fdopendir(dup(fd)) : NULL;
-    char *names[1024];
-    size_t n = 0;
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int r = strncmp(x, y, 15);
+    return r ? r : strcmp(x, y);
+}
+
+/* The names of dump directories in parent, oldest first; reports leftovers. */
+static char **list_dumps(int fd, size_t *count)
+{
+    int dup_fd = dup(fd);
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    char **names = NULL, **grown;
+    size_t n = 0, cap = 0;
     struct dirent *e;
 
     if (!d) {
+        if (dup_fd >= 0)
+            close(dup_fd);
+        *count = 0;
+        return NULL;
+    }
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, ".partial-", 9) == 0 || strstr(e->d_name, ".incomplete")) {
+            fprintf(stderr, "lifeboat: an earlier capture left %s: kept\n", e->d_name);
+            continue;
+        }
+        if (!is_dump_name(e->d_name))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            if (!(grown = realloc(names, cap * sizeof(*names))))
+                break;
+            names = grown;
+        }
+        if (!(names[n] = strdup(e->d_name)))
+            break;
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof(*names), by_time);
+    *count = n;
+    return names;
+}
+
+void dumpdir_rotate(const char *parent, const char *newest, unsigned keep, uint64_t min_free)
+{
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    size_t n = 0, own = 0;
+    char **names;
+    struct stat st;
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
         if (fd >= 0)
             close(fd);
         return;
     }
-    while ((e = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
-        if (strncmp(e->d_name, ".partial-", 9) == 0 || strstr(e->d_name, ".incomplete"))
-            fprintf(stderr, "lifeboat: an earlier capture left %s: kept\n", e->d_name);
-        else if (is_dump_name(e->d_name))
-            names[n++] = strdup(e->d_name);
+    names = list_dumps(fd, &n);
+    /* Dumps dated after this crash cannot be older ones (invariant 3): not counted, kept. */
+    while (n > 0 && by_time(&names[n - 1], &newest) > 0) {
+        fprintf(stderr, "lifeboat: %s is dated after this crash: left alone\n", names[n - 1]);
+        free(names[--n]);
     }
-    closedir(d);
-    qsort(names, n, sizeof(names[0]), by_name);
     for (size_t i = 0; i < n; i++) {
-        /* oldest first: beyond the count to keep, or while space is short */
-        if (names[i] && ((keep && i + keep < n) || free_bytes(fd) < min_free))
-            remove_dump(fd, names[i]);
-        free(names[i]);
+        const char *why;
+        int dfd = open_own_dump(fd, st.st_dev, names[i], &why);
+        if (dfd < 0) {
+            fprintf(stderr, "lifeboat: %s is not a dump lifeboat made (%s): left alone\n", names[i],
+                    why);
+            free(names[i]);
+            names[i] = NULL;
+            continue;
+        }
+        close(dfd);
+        own++;
     }
+    /* Oldest first, never the new one: beyond the count to keep, or while space is short. */
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i] || strcmp(names[i], newest) == 0)
+            continue;
+        if ((keep && own > keep) || free_bytes(fd) < min_free)
+            if (remove_dump(fd, st.st_dev, names[i]) == 0)
+                own--;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
     if (min_free && free_bytes(fd) < min_free)
         fprintf(stderr,
-                "lifeboat: %s has %llu MiB free, less than min-free %llu MiB: the dump "
+                "lifeboat: %s has %llu MiB free, less than min-free %llu MiB: the next dump "
                 "may end incomplete\n",
                 parent, (unsigned long long)(free_bytes(fd) >> 20),
                 (unsigned long long)(min_free >> 20));

@@ -21,10 +21,12 @@ int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const cha
 int dumpdir_finish(struct dumpdir *d, int complete);
 void dumpdir_close(struct dumpdir *d);
 /*
- * Removes the oldest complete dumps in parent until at most keep remain (0:
- * no limit) and at least min_free bytes are free.  Incomplete and partial
- * ones are never removed, only reported.
+ * After the complete dump newest (a name in parent): removes the oldest
+ * complete dumps lifeboat made until at most keep remain, newest included (0:
+ * no limit), and at least min_free bytes are free.  newest itself, incomplete
+ * and partial dumps, dumps dated after newest and anything lifeboat did not
+ * make are never removed.
  */
-void dumpdir_rotate(const char *parent, unsigned keep, uint64_t min_free);
+void dumpdir_rotate(const char *parent, const char *newest, unsigned keep, uint64_t min_free);
 
 #endif

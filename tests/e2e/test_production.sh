@@ -51,8 +51,12 @@ rm -f "$work/var.img"
 # 3. LABEL on a second disk, keep 2, with two old dumps and an incomplete one there
 make_disk "$work/first.img" 64M OTHER
 make_disk "$work/second.img" 2G DUMPS
+printf '{\n  "status": "complete"\n}\n' > "$work/complete.json"
 for d in 20200101-000000-lbguest 20210101-000000-lbguest 20190101-000000-lbguest.incomplete; do
     debugfs -w -R "mkdir /$d" "$work/second.img" >/dev/null 2>&1
+    # what a capture leaves: rotation removes only dumps lifeboat made
+    case $d in *.incomplete) ;; *) debugfs -w -R "write $work/complete.json /$d/metadata.json" \
+        "$work/second.img" >/dev/null 2>&1 ;; esac
 done
 build_guest_initramfs "$work/g3.cpio" "target fs LABEL=DUMPS /
 keep 2"

@@ -182,34 +182,127 @@ static void dumpdir_never_reuses_a_name(void **state)
     free(dir);
 }
 
+/* A dump directory as a capture leaves it: metadata saying complete, a vmcore. */
+static void make_dump(const char *dir, const char *name, const char *status)
+{
+    char path[600];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof(path), "%s/%s/metadata.json", dir, name);
+    assert_non_null(f = fopen(path, "w"));
+    fprintf(f, "{\n  \"status\": \"%s\",\n  \"hostname\": \"h\"\n}\n", status);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/%s/vmcore", dir, name);
+    fclose(fopen(path, "w"));
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char path[600];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return lstat(path, &st) == 0;
+}
+
+static void remove_tree(char *dir)
+{
+    char cmd[600];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    free(dir);
+}
+
 static void rotation_removes_oldest_complete_dumps_only(void **state)
 {
     char *dir = make_tempdir(), path[600];
-    const char *names[] = {"20200101-000000-h",          "20210101-000000-h",
-                           "20220101-000000-h",          "20190101-000000-h.incomplete",
-                           ".partial-20180101-000000-h", "unrelated"};
-    struct stat st;
+    const char *names[] = {"20200101-000000-h",
+                           "20210101-000000-h",
+                           "20220101-000000-h",
+                           "20230101-000000-h",
+                           "20190101-000000-h.incomplete",
+                           ".partial-20180101-000000-h",
+                           "unrelated"};
 
     (void)state;
-    for (size_t i = 0; i < 6; i++) {
+    for (size_t i = 0; i < 4; i++)
+        make_dump(dir, names[i], "complete");
+    for (size_t i = 4; i < 7; i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
         assert_int_equal(mkdir(path, 0700), 0);
     }
-    snprintf(path, sizeof(path), "%s/20200101-000000-h/vmcore", dir);
+    dumpdir_rotate(dir, "20230101-000000-h", 2, 0); /* the new one and one more */
+    for (size_t i = 0; i < 7; i++)
+        assert_int_equal(exists(dir, names[i]), i >= 2);     /* the two oldest complete are gone */
+    dumpdir_rotate(dir, "20230101-000000-h", 0, UINT64_MAX); /* no space is ever enough */
+    assert_false(exists(dir, "20220101-000000-h"));
+    assert_true(exists(dir, "20230101-000000-h")); /* never the new one */
+    assert_true(exists(dir, "20190101-000000-h.incomplete"));
+    remove_tree(dir);
+}
+
+static void rotation_keep_1_keeps_only_the_new_dump(void **state)
+{
+    char *dir = make_tempdir();
+
+    (void)state;
+    make_dump(dir, "20200101-000000-h", "complete");
+    make_dump(dir, "20210101-000000-h", "complete");
+    dumpdir_rotate(dir, "20210101-000000-h", 1, 0);
+    assert_false(exists(dir, "20200101-000000-h"));
+    assert_true(exists(dir, "20210101-000000-h"));
+    remove_tree(dir);
+}
+
+/* Planted names: a symlink, a far-future fake, a directory without lifeboat's files. */
+static void rotation_cannot_be_tricked(void **state)
+{
+    char *dir = make_tempdir(), *victim = make_tempdir(), path[600], link[600];
+
+    (void)state;
+    make_dump(victim, "x", "complete");
+    snprintf(path, sizeof(path), "%s/x", victim);
+    snprintf(link, sizeof(link), "%s/20000101-000000-h", dir);
+    assert_int_equal(symlink(path, link), 0);        /* a link named like the oldest dump */
+    make_dump(dir, "29990101-000000-h", "complete"); /* from the far future */
+    make_dump(dir, "20010101-000000-h", "writing");  /* never finished */
+    make_dump(dir, "20020101-000000-h", "complete");
+    snprintf(path, sizeof(path), "%s/20020101-000000-h/notes", dir); /* not a capture's file */
     fclose(fopen(path, "w"));
-    dumpdir_rotate(dir, 1, 0); /* keep one old one: room for one new */
-    for (size_t i = 0; i < 6; i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        assert_int_equal(stat(path, &st) == 0, i >= 2); /* the two oldest complete are gone */
+    make_dump(dir, "20030101-000000-h", "complete");
+    make_dump(dir, "20240101-000000-h", "complete"); /* the new one */
+    dumpdir_rotate(dir, "20240101-000000-h", 1, 0);
+    snprintf(path, sizeof(path), "%s/x/vmcore", victim);
+    assert_true(exists(victim, "x/vmcore") && exists(victim, "x/metadata.json"));
+    assert_true(exists(dir, "20000101-000000-h"));
+    assert_true(exists(dir, "29990101-000000-h"));
+    assert_true(exists(dir, "20010101-000000-h"));
+    assert_true(exists(dir, "20020101-000000-h/notes"));
+    assert_false(exists(dir, "20030101-000000-h")); /* the only real old dump goes */
+    assert_true(exists(dir, "20240101-000000-h"));
+    remove_tree(dir);
+    remove_tree(victim);
+}
+
+/* More entries than one read of the directory returns. */
+static void rotation_sees_every_entry(void **state)
+{
+    char *dir = make_tempdir(), name[64];
+
+    (void)state;
+    for (int i = 0; i < 1500; i++) {
+        snprintf(name, sizeof(name), "2020%04d-000000-h", i);
+        make_dump(dir, name, "complete");
     }
-    dumpdir_rotate(dir, 0, UINT64_MAX); /* no space would ever be enough: all complete ones go */
-    snprintf(path, sizeof(path), "%s/20220101-000000-h", dir);
-    assert_int_equal(stat(path, &st), -1);
-    snprintf(path, sizeof(path), "%s/20190101-000000-h.incomplete", dir);
-    assert_int_equal(stat(path, &st), 0);
-    snprintf(path, sizeof(path), "rm -rf %s", dir);
-    assert_int_equal(system(path), 0);
-    free(dir);
+    dumpdir_rotate(dir, "20201499-000000-h", 2, 0);
+    assert_false(exists(dir, "20200000-000000-h"));
+    assert_false(exists(dir, "20201497-000000-h"));
+    assert_true(exists(dir, "20201498-000000-h"));
+    assert_true(exists(dir, "20201499-000000-h"));
+    remove_tree(dir);
 }
 
 static void capture_saves_dump_and_metadata(void **state)
@@ -265,6 +358,9 @@ int main(void)
         cmocka_unit_test(cpio_writes_newc_entries),
         cmocka_unit_test(dumpdir_never_reuses_a_name),
         cmocka_unit_test(rotation_removes_oldest_complete_dumps_only),
+        cmocka_unit_test(rotation_keep_1_keeps_only_the_new_dump),
+        cmocka_unit_test(rotation_cannot_be_tricked),
+        cmocka_unit_test(rotation_sees_every_entry),
         cmocka_unit_test(capture_saves_dump_and_metadata),
     };
     return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
