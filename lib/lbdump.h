@@ -52,6 +52,11 @@ struct lb_source;
  */
 int lb_source_open(const char *path, struct lb_source **out, struct lb_error *err);
 void lb_source_close(struct lb_source *src);
+/*
+ * From now on reads the source and never maps it: for a source whose mapping
+ * faulted (SIGBUS from /proc/vmcore), where a read fails one page instead.
+ */
+void lb_source_read_only(struct lb_source *src);
 
 const char *lb_source_format(const struct lb_source *src); /* "elf", "kdump" */
 /* The dump says of itself that it was cut short. */
@@ -345,7 +350,6 @@ struct lb_write_options {
     int threads;         /* compression workers; 0 or 1: none */
     int sparse;          /* the output is a regular file: unwritten ranges may be holes */
     int flattened;       /* the output is a stream: makedumpfile's flattened format */
-    int write_behind;    /* push written data to disk and out of memory as it goes (crash kernel) */
     lb_progress_fn progress; /* called now and then; may be NULL */
     void *progress_ctx;
 };

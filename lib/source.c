@@ -197,6 +197,18 @@ static const uint8_t *map_frames(struct lb_source *src, struct lb_map *m, uint64
     return m->base + (offset - m->at);
 }
 
+void lb_source_read_only(struct lb_source *src)
+{
+    struct lb_map *maps[] = {&src->pages_map, &src->phys_map};
+
+    src->mappable = 0;
+    for (size_t i = 0; i < 2; i++) {
+        if (maps[i]->base)
+            munmap(maps[i]->base, maps[i]->len);
+        maps[i]->base = NULL;
+    }
+}
+
 const uint8_t *lb_source_map_pages(struct lb_source *src, uint64_t pfn, size_t n)
 {
     return map_frames(src, &src->pages_map, PAGES_CHUNK, pfn, n);

@@ -22,8 +22,10 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "capture/supervise.h"
 #include "commands.h"
 #include "platform/modules.h"
+#include "platform/watchdog.h"
 #include "progress.h"
 
 static void mount_api_filesystems(void)
@@ -60,12 +62,20 @@ __attribute__((noreturn)) static void final_action(enum final_action action)
     static const int how[] = {RB_AUTOBOOT, RB_POWER_OFF, RB_HALT_SYSTEM};
 
     fprintf(stderr, "lifeboat: %s\n", final_action_name(action));
-    sync();
+    capture_sync();
     reboot(how[action]);
     fprintf(stderr, "lifeboat: %s failed: %s; halting here\n", final_action_name(action),
             strerror(errno));
     for (;;)
         pause();
+}
+
+/* Longer than any one step's own deadline: those end first and say why. */
+enum { CAPTURE_IDLE_SECONDS = 300 };
+
+static int run_capture(void *ctx)
+{
+    return (int)capture_run(ctx, "/proc/vmcore", "/mnt");
 }
 
 void capture_as_init(void)
@@ -74,19 +84,23 @@ void capture_as_init(void)
     char why[512];
     double t0 = monotonic_seconds();
     enum capture_outcome outcome;
+    int r, signo;
 
     ensure_console();
     mount_api_filesystems();
     ensure_console();
     setvbuf(stderr, NULL, _IOLBF, 0);
     fprintf(stderr, "lifeboat: capture starting\n");
-    if (config_load(LIFEBOAT_CONF, &cfg, why, sizeof(why)) < 0) {
-        /* A broken config must not cost the dump of the final action. */
-        fprintf(stderr, "lifeboat: %s\n", why);
-        config_defaults(&cfg);
-    }
+    if (config_load_lenient(LIFEBOAT_CONF, &cfg, why, sizeof(why)) < 0)
+        /* A damaged config must not cost the dump: every line that reads still counts. */
+        fprintf(stderr, "lifeboat: %s; going on with the rest of the configuration\n", why);
     modules_load("/lib/modules", "/etc/lifeboat.modules");
-    outcome = capture_run(&cfg, "/proc/vmcore", "/mnt");
+    supervise_watchdog(watchdog_open_running());
+    /* PID 1 only supervises: the capture, and each of its steps, runs in a child. */
+    r = supervise_run("the capture", run_capture, &cfg, cfg.device_timeout + CAPTURE_IDLE_SECONDS,
+                      &signo);
+    outcome =
+        r >= CAPTURE_COMPLETE && r <= CAPTURE_FAILED ? (enum capture_outcome)r : CAPTURE_FAILED;
     fprintf(stderr, "lifeboat: capture %s after %.1f s\n",
             outcome == CAPTURE_COMPLETE     ? "complete"
             : outcome == CAPTURE_INCOMPLETE ? "incomplete"

@@ -7,6 +7,7 @@
  * static, since the initramfs has no libc; a dynamic one is refused here,
  * where the user can still act, rather than failing after a crash.
  */
+#include <ctype.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +108,29 @@ static int add_modules(struct cpio *c, const struct module_list *mods, char *why
     return 0;
 }
 
+/*
+ * What the crash kernel will read must say what was meant: the text is
+ * parsed back and written again, and the two must be the same.
+ */
+static int check_embedded_config(const char *conf, char *why, size_t whylen)
+{
+    static struct config back;
+    static char again[4096];
+    char err[300];
+
+    if (config_parse(conf, "the embedded configuration", &back, err, sizeof(err)) < 0) {
+        snprintf(why, whylen, "%s: the capture could not read it", err);
+        return -1;
+    }
+    if (config_format(&back, again, sizeof(again)) < 0 || strcmp(conf, again) != 0) {
+        snprintf(why, whylen,
+                 "the configuration does not survive being written into the initramfs "
+                 "(a value with '#' or spaces?)");
+        return -1;
+    }
+    return 0;
+}
+
 int initramfs_write(int fd, const char *binary, const struct capture_setup *setup,
                     enum zsink_codec codec, struct initramfs_stats *stats, char *why, size_t whylen)
 {
@@ -124,6 +148,8 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
         snprintf(why, whylen, "the configuration does not fit in %zu bytes", sizeof(conf));
         return -1;
     }
+    if (check_embedded_config(conf, why, whylen) < 0)
+        return -1;
     bin = read_whole(exe, &size, why, whylen);
     if (!bin)
         return -1;
@@ -261,7 +287,12 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
             return -1;
         find_modules(setup, &cfg->targets[i]);
     }
-    if (!cfg->hostname[0] && uname(&u) == 0 && strcmp(u.nodename, "(none)") != 0)
+    if (!cfg->hostname[0] && uname(&u) == 0 && strcmp(u.nodename, "(none)") != 0) {
+        /* a name for directories and the config: what is not [A-Za-z0-9._-] becomes '_' */
         snprintf(cfg->hostname, sizeof(cfg->hostname), "%s", u.nodename);
+        for (char *c = cfg->hostname; *c; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
+                *c = '_';
+    }
     return 0;
 }

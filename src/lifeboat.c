@@ -2,8 +2,8 @@
  * lifeboat.c - the entry point: one binary, many commands.
  *
  * Each command lives in its own cmd_*.c and is listed once in the table
- * below.  Started as PID 1 (as /init of the capture initramfs), the binary is
- * the capture and nothing else: there is no shell and no one to type.
+ * below.  Started as /init (of the capture initramfs), the binary is the
+ * capture and nothing else: there is no shell and no one to type.
  */
 #include <err.h>
 #include <errno.h>
@@ -51,7 +51,8 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     program_invocation_short_name = "lifeboat";
-    if (getpid() == 1)
+    /* The capture initramfs starts the binary as /init; a container's PID 1 is not a crash. */
+    if (argc > 0 && strcmp(argv[0], "/init") == 0)
         capture_as_init();
     if (argc < 2) {
         usage(stderr);

@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,6 +28,7 @@
 #include "mount.h"
 #include "progress.h"
 #include "save_report.h"
+#include "supervise.h"
 #include "triage_report.h"
 
 struct crash_facts {
@@ -64,6 +67,41 @@ static void read_facts(struct lb_source *src, const struct config *cfg, struct c
     }
 }
 
+/*
+ * How long a step may go without progress before it is stopped.  The log and
+ * the report report none: theirs is a deadline for the whole step.
+ */
+enum {
+    LOG_SECONDS = 60,
+    REPORT_SECONDS = 120,
+    DUMP_IDLE_SECONDS = 120,
+    MOUNT_SECONDS = 60,
+    SYNC_SECONDS = 60,
+};
+
+/* What the steps' child processes hand back: in memory shared with them. */
+struct step_results {
+    uint64_t log_records;
+    char log_error[600];
+    struct lb_write_stats stats;
+    char dump_error[sizeof(((struct lb_error *)0)->msg)];
+};
+
+struct step {
+    struct lb_source *src;
+    const struct config *cfg;
+    int dir_fd;
+    const char *device; /* raw target: the device, else NULL */
+    struct lb_write_options opts;
+    struct step_results *out;
+};
+
+static void progress_and_supervise(void *ctx, const struct lb_progress *progress)
+{
+    progress_print(ctx, progress);
+    supervise_progress();
+}
+
 static struct lb_write_options dump_options(const struct config *cfg, struct progress_state *prog)
 {
     struct lb_write_options opts = {.format = cfg->format,
@@ -71,8 +109,7 @@ static struct lb_write_options dump_options(const struct config *cfg, struct pro
                                     .codec = cfg->codec,
                                     .threads = (int)sysconf(_SC_NPROCESSORS_ONLN),
                                     .sparse = 1,
-                                    .write_behind = 1,
-                                    .progress = progress_print,
+                                    .progress = progress_and_supervise,
                                     .progress_ctx = prog};
     return opts;
 }
@@ -81,118 +118,170 @@ static struct lb_write_options dump_options(const struct config *cfg, struct pro
  * The kernel log goes first: it is small, it is what most people read first,
  * and it is what is left if the dump itself cannot be finished.
  */
-static void write_kernel_log(struct lb_source *src, int dir_fd, struct metadata *m)
+static int log_step(void *ctx)
 {
-    static char why[600];
+    struct step *s = ctx;
+    char *why = s->out->log_error;
     struct lb_log_stats stats = {0};
     struct lb_error err = {""};
-    int fd = openat(dir_fd, "dmesg.txt", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = openat(s->dir_fd, "dmesg.txt", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     int r;
 
     if (!f) {
-        snprintf(why, sizeof(why), "cannot create dmesg.txt: %s", strerror(errno));
+        snprintf(why, sizeof(s->out->log_error), "cannot create dmesg.txt: %s", strerror(errno));
         if (fd >= 0)
             close(fd);
-    } else {
-        r = kernel_log_write(src, f, &stats, &err);
-        if (fflush(f) != 0 || fsync(fd) != 0) {
-            snprintf(err.msg, sizeof(err.msg), "writing dmesg.txt: %s", strerror(errno));
-            r = -1;
-        }
-        fclose(f);
-        if (r < 0)
-            snprintf(why, sizeof(why), "kernel log: %s", err.msg);
-        else
-            why[0] = '\0';
+        return 1;
     }
-    m->log_records = stats.records;
-    m->log_error = why[0] ? why : NULL;
-    if (why[0])
-        fprintf(stderr, "lifeboat: %s\n", why);
-    else
-        fprintf(stderr, "lifeboat: kernel log saved (%llu records)\n",
-                (unsigned long long)stats.records);
+    r = kernel_log_write(s->src, f, &stats, &err);
+    if (fflush(f) != 0 || fsync(fd) != 0) {
+        snprintf(err.msg, sizeof(err.msg), "writing dmesg.txt: %s", strerror(errno));
+        r = -1;
+    }
+    fclose(f);
+    s->out->log_records = stats.records;
+    if (r < 0) {
+        snprintf(why, sizeof(s->out->log_error), "kernel log: %s", err.msg);
+        return 1;
+    }
+    return 0;
 }
 
 /*
  * The triage report (info.json) goes right after the log.  It reads symbols,
  * BTF and task lists out of the crashed memory, which costs megabytes and
- * trusts more of it, so it runs in a child process: if the child runs out of
- * memory or trips on a corrupt structure, the capture goes on without it.
+ * trusts more of it: if it runs out of memory, trips on a corrupt structure
+ * or loops, the capture goes on without it.
  */
-static void write_report(struct lb_source *src, int dir_fd)
+static int report_step(void *ctx)
 {
-    pid_t child = fork();
-    int status;
+    struct step *s = ctx;
+    struct lb_triage t;
+    int fd = openat(s->dir_fd, "info.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
-    if (child == 0) {
-        struct lb_triage t;
-        int fd = openat(dir_fd, "info.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f)
+        return 2;
+    lb_triage(s->src, &t);
+    triage_report_json(f, "vmcore", s->src, &t);
+    return fflush(f) == 0 && fsync(fd) == 0 ? 0 : 3;
+}
 
-        if (!f)
-            _exit(2);
-        lb_triage(src, &t);
-        triage_report_json(f, "vmcore", src, &t);
-        _exit(fflush(f) == 0 && fsync(fd) == 0 ? 0 : 3);
+/* The dump, into the directory's vmcore or onto the raw device. */
+static int dump_step(void *ctx)
+{
+    struct step *s = ctx;
+    struct progress_state prog;
+    struct lb_error err = {""};
+    int fd = s->device ? open(s->device, O_WRONLY | O_EXCL | O_CLOEXEC)
+                       : openat(s->dir_fd, "vmcore", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int r;
+
+    if (fd < 0) {
+        snprintf(s->out->dump_error, sizeof(s->out->dump_error), "cannot create %s: %s",
+                 s->device ? s->device : "vmcore", strerror(errno));
+        return 2;
     }
-    if (child < 0 || waitpid(child, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0)
-        fprintf(stderr, "lifeboat: the triage report could not be written (%s); going on\n",
-                child < 0 ? "no process for it" : "it failed");
-    else
-        fprintf(stderr, "lifeboat: triage report saved (info.json)\n");
+    s->opts.progress_ctx = &prog;
+    progress_start(&prog, s->device ? s->device : "vmcore");
+    r = lb_write(s->src, fd, &s->opts, &s->out->stats, &err);
+    if (fsync(fd) < 0 && r == 0) {
+        snprintf(err.msg, sizeof(err.msg), "fsync: %s", strerror(errno));
+        r = -1;
+    }
+    close(fd);
+    save_report(stderr, &s->opts, &s->out->stats);
+    if (r < 0)
+        snprintf(s->out->dump_error, sizeof(s->out->dump_error), "%s", err.msg);
+    return r < 0 ? 1 : 0;
+}
+
+/*
+ * Runs the dump step; a bus error there is /proc/vmcore's mapping failing on
+ * memory the old kernel could not give: once more with plain reads, which
+ * turn such pages into failed pages instead of a dead process.
+ */
+static enum capture_outcome run_dump(struct step *s)
+{
+    int signo, r = supervise_run("the dump", dump_step, s, DUMP_IDLE_SECONDS, &signo);
+
+    if (r == SUPERVISE_SIGNALED && signo == SIGBUS) {
+        fprintf(stderr, "lifeboat: reading the dump through a mapping faulted: again with reads\n");
+        if (!s->device)
+            unlinkat(s->dir_fd, "vmcore", 0); /* this capture's own, in its .partial directory */
+        lb_source_read_only(s->src);
+        r = supervise_run("the dump", dump_step, s, DUMP_IDLE_SECONDS, &signo);
+    }
+    if (r < 0 && !s->out->dump_error[0])
+        snprintf(s->out->dump_error, sizeof(s->out->dump_error), "the dump process %s",
+                 r == SUPERVISE_TIMED_OUT  ? "made no progress and was stopped"
+                 : r == SUPERVISE_SIGNALED ? "died"
+                                           : "could not be started");
+    if (r == 0 && s->out->stats.incomplete)
+        snprintf(s->out->dump_error, sizeof(s->out->dump_error), "some frames could not be read");
+    if (r == 2)
+        return CAPTURE_FAILED; /* nothing was written */
+    return r == 0 && !s->out->stats.incomplete ? CAPTURE_COMPLETE : CAPTURE_INCOMPLETE;
+}
+
+static struct step_results *shared_results(void)
+{
+    void *p = mmap(NULL, sizeof(struct step_results), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
 }
 
 /* Writes the dump into an open dump directory; returns the outcome. */
 static enum capture_outcome write_dump_dir(struct lb_source *src, const struct crash_facts *f,
                                            const struct config *cfg, struct dumpdir *d)
 {
-    struct progress_state prog;
-    struct lb_write_options opts = dump_options(cfg, &prog);
-    struct lb_write_stats stats = {0};
-    struct lb_error err = {""};
+    struct step s = {.src = src, .cfg = cfg, .dir_fd = d->fd, .out = shared_results()};
     struct metadata m = {.status = "writing",
                          .hostname = f->hostname,
                          .release = f->release[0] ? f->release : NULL,
                          .crash_time = f->crash_time,
                          .dump_file = "vmcore",
-                         .opts = &opts};
-    int fd, r;
+                         .opts = &s.opts};
+    enum capture_outcome outcome;
+    int signo, r;
     double t0;
 
-    write_kernel_log(src, d->fd, &m);
-    write_report(src, d->fd);
-    if (metadata_write(d->fd, &m) < 0)
-        fprintf(stderr, "lifeboat: warning: cannot write metadata.json: %s\n", strerror(errno));
-    fd = openat(d->fd, "vmcore", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fprintf(stderr, "lifeboat: cannot create vmcore: %s\n", strerror(errno));
+    if (!s.out) {
+        fprintf(stderr, "lifeboat: no memory to run the capture's steps\n");
         return CAPTURE_FAILED;
     }
-    progress_start(&prog, "vmcore");
-    t0 = monotonic_seconds();
-    r = lb_write(src, fd, &opts, &stats, &err);
-    if (fsync(fd) < 0 && r == 0) {
-        snprintf(err.msg, sizeof(err.msg), "fsync of vmcore: %s", strerror(errno));
-        r = -1;
-    }
-    close(fd);
-    m.seconds_dump = monotonic_seconds() - t0;
-    m.stats = &stats;
-    save_report(stderr, &opts, &stats);
-    if (r < 0) {
-        fprintf(stderr, "lifeboat: dump incomplete: %s\n", err.msg);
-        m.error = err.msg;
-    } else if (stats.incomplete) {
-        m.error = "some frames could not be read";
-        r = -1;
-    }
-    m.status = r < 0 ? "incomplete" : "complete";
+    s.opts = dump_options(cfg, NULL);
+    r = supervise_run("the kernel log", log_step, &s, LOG_SECONDS, &signo);
+    if (r != 0 && !s.out->log_error[0])
+        snprintf(s.out->log_error, sizeof(s.out->log_error), "kernel log: the process %s",
+                 r == SUPERVISE_TIMED_OUT ? "took too long and was stopped" : "died");
+    m.log_records = s.out->log_records;
+    m.log_error = s.out->log_error[0] ? s.out->log_error : NULL;
+    if (m.log_error)
+        fprintf(stderr, "lifeboat: %s\n", m.log_error);
+    else
+        fprintf(stderr, "lifeboat: kernel log saved (%llu records)\n",
+                (unsigned long long)m.log_records);
+    if (supervise_run("the triage report", report_step, &s, REPORT_SECONDS, &signo) != 0)
+        fprintf(stderr, "lifeboat: the triage report could not be written; going on\n");
+    else
+        fprintf(stderr, "lifeboat: triage report saved (info.json)\n");
     if (metadata_write(d->fd, &m) < 0)
         fprintf(stderr, "lifeboat: warning: cannot write metadata.json: %s\n", strerror(errno));
-    return r < 0 ? CAPTURE_INCOMPLETE : CAPTURE_COMPLETE;
+    t0 = monotonic_seconds();
+    outcome = run_dump(&s);
+    m.seconds_dump = monotonic_seconds() - t0;
+    m.stats = &s.out->stats;
+    if (outcome != CAPTURE_COMPLETE) {
+        fprintf(stderr, "lifeboat: dump incomplete: %s\n", s.out->dump_error);
+        m.error = s.out->dump_error;
+    }
+    m.status = outcome == CAPTURE_COMPLETE ? "complete" : "incomplete";
+    if (metadata_write(d->fd, &m) < 0)
+        fprintf(stderr, "lifeboat: warning: cannot write metadata.json: %s\n", strerror(errno));
+    munmap(s.out, sizeof(*s.out));
+    return outcome == CAPTURE_COMPLETE ? CAPTURE_COMPLETE : CAPTURE_INCOMPLETE;
 }
 
 static enum capture_outcome save_into_directory(struct lb_source *src, const struct crash_facts *f,
@@ -224,51 +313,76 @@ static enum capture_outcome save_into_directory(struct lb_source *src, const str
 static enum capture_outcome save_to_raw(struct lb_source *src, const struct config *cfg,
                                         const char *device)
 {
-    struct progress_state prog;
-    struct lb_write_options opts = dump_options(cfg, &prog);
-    struct lb_write_stats stats;
-    struct lb_error err;
-    int fd = open(device, O_WRONLY | O_EXCL | O_CLOEXEC);
-    int r;
+    struct step s = {
+        .src = src, .cfg = cfg, .dir_fd = -1, .device = device, .out = shared_results()};
+    enum capture_outcome outcome;
 
-    if (fd < 0) {
-        fprintf(stderr, "lifeboat: cannot open %s: %s\n", device, strerror(errno));
+    if (!s.out) {
+        fprintf(stderr, "lifeboat: no memory to run the capture's steps\n");
         return CAPTURE_FAILED;
     }
-    opts.sparse = 0; /* a device has no holes: what is not written is stale data */
-    progress_start(&prog, device);
-    r = lb_write(src, fd, &opts, &stats, &err);
-    if (fsync(fd) < 0 && r == 0) {
-        snprintf(err.msg, sizeof(err.msg), "fsync: %s", strerror(errno));
-        r = -1;
+    s.opts = dump_options(cfg, NULL);
+    s.opts.sparse = 0; /* a device has no holes: what is not written is stale data */
+    outcome = run_dump(&s);
+    if (outcome != CAPTURE_COMPLETE)
+        fprintf(stderr, "lifeboat: %s: dump %s: %s\n", device,
+                outcome == CAPTURE_FAILED ? "failed" : "incomplete", s.out->dump_error);
+    else
+        fprintf(stderr, "lifeboat: complete dump written to %s (%llu bytes)\n", device,
+                (unsigned long long)s.out->stats.output_size);
+    munmap(s.out, sizeof(*s.out));
+    return outcome;
+}
+
+struct mount_job {
+    const char *device, *mountpoint;
+};
+
+static int mount_step(void *ctx)
+{
+    struct mount_job *j = ctx;
+    char why[512];
+
+    if (mount_any(j->device, j->mountpoint, why, sizeof(why)) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", why);
+        return 1;
     }
-    close(fd);
-    if (r < 0) {
-        fprintf(stderr, "lifeboat: %s: dump incomplete: %s\n", device, err.msg);
-        return CAPTURE_INCOMPLETE;
-    }
-    fprintf(stderr, "lifeboat: complete dump written to %s (%llu bytes)\n", device,
-            (unsigned long long)stats.output_size);
-    return CAPTURE_COMPLETE;
+    return 0;
+}
+
+static int sync_step(void *ctx)
+{
+    (void)ctx;
+    sync();
+    return 0;
+}
+
+void capture_sync(void)
+{
+    int signo;
+
+    if (supervise_run("sync", sync_step, NULL, SYNC_SECONDS, &signo) != 0)
+        fprintf(stderr, "lifeboat: sync did not finish: the target may not have all of it\n");
 }
 
 static enum capture_outcome save_to_fs(struct lb_source *src, const struct crash_facts *f,
                                        const struct config *cfg, const struct target *t,
                                        const char *device, const char *mountpoint)
 {
-    char why[512], dir[512];
+    struct mount_job job = {device, mountpoint};
     enum capture_outcome outcome;
+    char dir[512];
+    int signo;
 
-    if (mount_any(device, mountpoint, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
+    /* A damaged file system can hang its mount: in a child, with a deadline. */
+    if (supervise_run("mounting the target", mount_step, &job, MOUNT_SECONDS, &signo) != 0)
         return CAPTURE_FAILED;
-    }
     snprintf(dir, sizeof(dir), "%s%s", mountpoint, t->path);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", dir, strerror(errno));
     outcome = save_into_directory(src, f, cfg, dir);
-    sync();
-    if (umount(mountpoint) < 0)
+    capture_sync();
+    if (umount2(mountpoint, MNT_DETACH) < 0)
         fprintf(stderr, "lifeboat: warning: cannot unmount %s: %s\n", mountpoint, strerror(errno));
     return outcome;
 }

@@ -21,4 +21,7 @@ enum capture_outcome {
 enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_path,
                                  const char *mount_base);
 
+/* sync(2) with a deadline: a dead disk must not hold the capture forever. */
+void capture_sync(void);
+
 #endif

@@ -30,12 +30,16 @@
 
 enum { MAX_WORDS = 8, MAX_LINE = 1024, MAX_FILE = 64 << 10 };
 
+#define HOSTNAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
 struct parse {
     struct config *cfg;
     const char *origin;
     unsigned line;
     char *errbuf;
     size_t errlen;
+    int lenient;      /* the crash kernel: a bad line is skipped, the rest still counts */
+    unsigned skipped; /* lines skipped; errbuf holds the first one's error */
 };
 
 static const char *const final_names[] = {"reboot", "poweroff", "halt"};
@@ -228,49 +232,78 @@ static int parse_line(struct parse *p, char *line)
         strcmp(w[0], "dump-level") == 0)
         return parse_dump(p, w, n);
     if (strcmp(w[0], "hostname") == 0) {
-        if (n != 2 || strchr(w[1], '/'))
-            return fail(p, "expected 'hostname NAME' (no '/')");
+        if (n != 2 || w[1][strspn(w[1], HOSTNAME_CHARS)])
+            return fail(p, "expected 'hostname NAME' (letters, digits, '.', '-', '_')");
         return copy_word(p, p->cfg->hostname, sizeof(p->cfg->hostname), w[1], "hostname");
     }
     return fail(p, "unknown directive '%s'", w[0]);
 }
 
-int config_parse(const char *text, const char *origin, struct config *cfg, char *errbuf,
-                 size_t errlen)
+/*
+ * Strict, a bad line is an error; lenient (the crash kernel, where a config
+ * that worked at load time can only be damaged), it is said and skipped, the
+ * first one's error stays in errbuf, and every good line still counts.
+ */
+static int parse_text(struct parse *p, const char *text)
 {
-    struct parse p = {cfg, origin, 0, errbuf, errlen};
     const char *at = text;
+    char later[256];
 
-    config_defaults(cfg);
+    config_defaults(p->cfg);
     while (*at) {
         const char *nl = strchr(at, '\n');
         size_t len = nl ? (size_t)(nl - at) : strlen(at);
         char line[MAX_LINE];
+        int r;
 
-        p.line++;
-        if (len >= sizeof(line))
-            return fail(&p, "line is longer than %d characters", MAX_LINE - 1);
-        memcpy(line, at, len);
-        line[len] = '\0';
-        if (parse_line(&p, line) < 0)
-            return -1;
+        p->line++;
+        if (len >= sizeof(line)) {
+            r = fail(p, "line is longer than %d characters", MAX_LINE - 1);
+        } else {
+            memcpy(line, at, len);
+            line[len] = '\0';
+            r = parse_line(p, line);
+        }
         at += len + (nl != NULL);
+        if (r == 0)
+            continue;
+        if (!p->lenient)
+            return -1;
+        fprintf(stderr, "lifeboat: %s: line skipped\n", p->errbuf);
+        if (p->skipped++ == 0) { /* keep the first error; later ones go to scratch */
+            p->errbuf = later;
+            p->errlen = sizeof(later);
+        }
     }
-    return 0;
+    return p->skipped ? -1 : 0;
 }
 
-int config_load(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+int config_parse(const char *text, const char *origin, struct config *cfg, char *errbuf,
+                 size_t errlen)
+{
+    struct parse p = {.cfg = cfg, .origin = origin, .errbuf = errbuf, .errlen = errlen};
+    return parse_text(&p, text);
+}
+
+int config_parse_lenient(const char *text, const char *origin, struct config *cfg, char *errbuf,
+                         size_t errlen)
+{
+    struct parse p = {
+        .cfg = cfg, .origin = origin, .errbuf = errbuf, .errlen = errlen, .lenient = 1};
+    return parse_text(&p, text);
+}
+
+static int load(const char *path, struct config *cfg, char *errbuf, size_t errlen, int lenient)
 {
     FILE *f = fopen(path, "re");
     char *text;
     size_t len;
     int r;
 
+    config_defaults(cfg);
     if (!f) {
-        if (errno == ENOENT) {
-            config_defaults(cfg);
+        if (errno == ENOENT)
             return 0;
-        }
         snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
@@ -288,9 +321,20 @@ int config_load(const char *path, struct config *cfg, char *errbuf, size_t errle
         return -1;
     }
     text[len] = '\0';
-    r = config_parse(text, path, cfg, errbuf, errlen);
+    r = lenient ? config_parse_lenient(text, path, cfg, errbuf, errlen)
+                : config_parse(text, path, cfg, errbuf, errlen);
     free(text);
     return r;
+}
+
+int config_load(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+{
+    return load(path, cfg, errbuf, errlen, 0);
+}
+
+int config_load_lenient(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+{
+    return load(path, cfg, errbuf, errlen, 1);
 }
 
 int config_format(const struct config *cfg, char *buf, size_t len)

@@ -44,8 +44,13 @@ void config_defaults(struct config *cfg);
 /* Parses text; on error writes "ORIGIN:LINE: what is wrong" to errbuf. */
 int config_parse(const char *text, const char *origin, struct config *cfg, char *errbuf,
                  size_t errlen);
+/* The same, but a bad line is said on stderr and skipped: every good line still counts. */
+int config_parse_lenient(const char *text, const char *origin, struct config *cfg, char *errbuf,
+                         size_t errlen);
 /* Reads path; a missing file gives the defaults. */
 int config_load(const char *path, struct config *cfg, char *errbuf, size_t errlen);
+/* Reads path leniently (the crash kernel): -1 if a line was skipped, cfg still usable. */
+int config_load_lenient(const char *path, struct config *cfg, char *errbuf, size_t errlen);
 /* Writes cfg back as text that config_parse reads. */
 int config_format(const struct config *cfg, char *buf, size_t len);
 

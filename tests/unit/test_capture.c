@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,6 +21,7 @@
 #include "capture/capture.h"
 #include "capture/config.h"
 #include "capture/dumpdir.h"
+#include "capture/supervise.h"
 #include "cmdline.h"
 #include "lbdump.h"
 #include "platform/cpio.h"
@@ -85,7 +88,26 @@ static void config_errors_name_the_line(void **state)
     expect_config_error("target nfs host:/x\n", "t.conf:1: expected 'target fs");
     expect_config_error("final-action explode\n", "'explode' is not reboot");
     expect_config_error("device-timeout -1\n", "not a number of seconds");
-    expect_config_error("hostname a/b\n", "no '/'");
+    expect_config_error("hostname a/b\n", "letters, digits");
+    expect_config_error("hostname web 17\n", "letters, digits");
+    expect_config_error("hostname we$b\n", "letters, digits");
+}
+
+/* In the crash kernel a damaged line costs that line, never the targets around it. */
+static void config_lenient_keeps_every_good_line(void **state)
+{
+    struct config cfg;
+    char why[256] = "";
+
+    (void)state;
+    assert_int_equal(config_parse_lenient("target dir /a\nbogus line\ntarget dir /b\nkeep x\n"
+                                          "final-action poweroff\n",
+                                          "t.conf", &cfg, why, sizeof(why)),
+                     -1);
+    assert_non_null(strstr(why, "t.conf:2:"));
+    assert_int_equal(cfg.ntargets, 2);
+    assert_string_equal(cfg.targets[1].path, "/b");
+    assert_int_equal(cfg.final_action, FINAL_POWEROFF);
 }
 
 static void cmdline_drops_what_harms_a_crash_kernel(void **state)
@@ -305,6 +327,53 @@ static void rotation_sees_every_entry(void **state)
     remove_tree(dir);
 }
 
+static int exits_7(void *ctx)
+{
+    (void)ctx;
+    return 7;
+}
+
+static int crashes(void *ctx)
+{
+    (void)ctx;
+    signal(SIGSEGV, SIG_DFL); /* not the sanitizer's or cmocka's handler: a plain death */
+    raise(SIGSEGV);
+    return 0;
+}
+
+__attribute__((noreturn)) static int hangs(void *ctx)
+{
+    (void)ctx;
+    for (;;)
+        pause();
+}
+
+/* Advances for 2 s (a report each 0.2 s), then exits 0: the 1 s deadline must not stop it. */
+static int advances(void *ctx)
+{
+    (void)ctx;
+    for (int i = 0; i < 10; i++) {
+        supervise_progress();
+        nanosleep(&(struct timespec){0, 200000000}, NULL);
+    }
+    return 0;
+}
+
+static void supervisor_survives_crashes_and_hangs(void **state)
+{
+    int signo;
+    time_t t0;
+
+    (void)state;
+    assert_int_equal(supervise_run("step", exits_7, NULL, 5, &signo), 7);
+    assert_int_equal(supervise_run("step", crashes, NULL, 5, &signo), SUPERVISE_SIGNALED);
+    assert_int_equal(signo, SIGSEGV);
+    t0 = time(NULL);
+    assert_int_equal(supervise_run("step", hangs, NULL, 1, &signo), SUPERVISE_TIMED_OUT);
+    assert_true(time(NULL) - t0 <= 3);
+    assert_int_equal(supervise_run("step", advances, NULL, 1, &signo), 0);
+}
+
 static void capture_saves_dump_and_metadata(void **state)
 {
     static uint8_t notes[4096];
@@ -354,6 +423,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_reads_every_directive),
         cmocka_unit_test(config_errors_name_the_line),
+        cmocka_unit_test(config_lenient_keeps_every_good_line),
         cmocka_unit_test(cmdline_drops_what_harms_a_crash_kernel),
         cmocka_unit_test(cpio_writes_newc_entries),
         cmocka_unit_test(dumpdir_never_reuses_a_name),
@@ -361,6 +431,7 @@ int main(void)
         cmocka_unit_test(rotation_keep_1_keeps_only_the_new_dump),
         cmocka_unit_test(rotation_cannot_be_tricked),
         cmocka_unit_test(rotation_sees_every_entry),
+        cmocka_unit_test(supervisor_survives_crashes_and_hangs),
         cmocka_unit_test(capture_saves_dump_and_metadata),
     };
     return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
