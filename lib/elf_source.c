@@ -183,8 +183,11 @@ static int read_headers(struct lb_source *src, struct lb_error *err)
 
 static const struct lb_segment *segment_of(const struct lb_source *src, uint64_t phys)
 {
-    for (size_t i = 0; i < src->nsegments; i++) {
-        const struct lb_segment *s = &src->segments[i];
+    size_t from, to;
+
+    segment_candidates(src, phys, phys + 1, &from, &to);
+    for (size_t i = from; i < to; i++) {
+        const struct lb_segment *s = &src->segments[src->order[i]];
         if (phys >= s->phys_addr && phys - s->phys_addr < s->mem_size)
             return s;
     }
@@ -202,9 +205,12 @@ static void read_one(struct lb_source *src, uint64_t pfn, uint8_t *buf, uint8_t 
     struct lb_error ignored;
     int found = 0, failed = 0;
 
+    size_t cand, last;
+
     memset(buf, 0, LB_PAGE_SIZE);
-    for (size_t i = 0; i < src->nsegments; i++) {
-        const struct lb_segment *s = &src->segments[i];
+    segment_candidates(src, start, end, &cand, &last);
+    for (size_t i = cand; i < last; i++) {
+        const struct lb_segment *s = &src->segments[src->order[i]];
         uint64_t seg_end = s->phys_addr + s->mem_size, from, to, file_end;
 
         if (s->phys_addr >= end || seg_end <= start)

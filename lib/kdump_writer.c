@@ -90,32 +90,26 @@ static uint64_t round_up(uint64_t n, uint64_t to)
 
 static uint64_t max_frame(struct lb_source *src)
 {
-    uint64_t max = 0, first, count;
+    size_t n;
+    const struct lb_frame_run *runs = lb_source_frame_runs(src, &n);
 
-    for (size_t i = 0; i < lb_source_segment_count(src); i++) {
-        segment_frames(lb_source_segment(src, i), &first, &count);
-        if (count && first + count > max)
-            max = first + count;
-    }
-    return max;
+    return n ? runs[n - 1].first + runs[n - 1].count : 0;
 }
 
 /* Frames of the window that some segment has data for, as 0/1 bytes. */
 static size_t present_frames(struct lb_source *src, uint64_t start, size_t n, uint8_t *present)
 {
-    size_t count = 0;
-    uint64_t first, frames;
+    size_t count = 0, nruns;
+    const struct lb_frame_run *runs = lb_source_frame_runs(src, &nruns);
 
     memset(present, 0, n);
-    for (size_t i = 0; i < lb_source_segment_count(src); i++) {
-        segment_frames(lb_source_segment(src, i), &first, &frames);
-        uint64_t lo = first > start ? first : start;
-        uint64_t hi = first + frames < start + n ? first + frames : start + n;
-        if (lo < hi)
-            memset(present + (lo - start), 1, hi - lo);
+    for (size_t i = frame_run_at(src, start); i < nruns && runs[i].first < start + n; i++) {
+        uint64_t lo = runs[i].first > start ? runs[i].first : start;
+        uint64_t hi =
+            runs[i].first + runs[i].count < start + n ? runs[i].first + runs[i].count : start + n;
+        memset(present + (lo - start), 1, hi - lo);
+        count += hi - lo;
     }
-    for (size_t i = 0; i < n; i++)
-        count += present[i];
     return count;
 }
 
@@ -244,16 +238,10 @@ static void set_bits(uint8_t *bitmap, const uint8_t *on, size_t n)
 /* The first window at or after start that some segment has frames in; max if none. */
 static uint64_t next_window(struct lb_source *src, uint64_t start, uint64_t max)
 {
-    uint64_t next = max, first, count;
+    size_t nruns, i = frame_run_at(src, start);
+    const struct lb_frame_run *runs = lb_source_frame_runs(src, &nruns);
+    uint64_t next = i < nruns ? (runs[i].first > start ? runs[i].first : start) : max;
 
-    for (size_t i = 0; i < lb_source_segment_count(src); i++) {
-        segment_frames(lb_source_segment(src, i), &first, &count);
-        if (count == 0 || first + count <= start)
-            continue;
-        uint64_t from = first > start ? first : start;
-        if (from < next)
-            next = from;
-    }
     return next < max ? next / LB_WINDOW * LB_WINDOW : max;
 }
 

@@ -38,6 +38,11 @@ struct lb_segment {
     uint64_t mem_size;    /* bytes of memory it describes (>= file_size) */
 };
 
+/* A run of frames that have data in the source. */
+struct lb_frame_run {
+    uint64_t first, count;
+};
+
 enum lb_page_status {
     LB_PAGE_OK = 0,       /* read */
     LB_PAGE_EXCLUDED = 1, /* not in the dump: filtered out, or outside every segment */
@@ -57,6 +62,8 @@ void lb_source_close(struct lb_source *src);
  * faulted (SIGBUS from /proc/vmcore), where a read fails one page instead.
  */
 void lb_source_read_only(struct lb_source *src);
+/* The frames the source has data for: sorted, disjoint runs. */
+const struct lb_frame_run *lb_source_frame_runs(const struct lb_source *src, size_t *n);
 
 const char *lb_source_format(const struct lb_source *src); /* "elf", "kdump" */
 /* The dump says of itself that it was cut short. */

@@ -98,14 +98,6 @@ int out_end(struct lb_pipe *p, struct lb_error *err)
     return full_write(p->fd, end, sizeof(end), err);
 }
 
-void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count)
-{
-    uint64_t end = s->phys_addr + s->file_size;
-
-    *first = s->phys_addr >> LB_PAGE_SHIFT;
-    *count = s->file_size ? ((end + LB_PAGE_SIZE - 1) >> LB_PAGE_SHIFT) - *first : 0;
-}
-
 int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,
               struct lb_write_stats *stats, struct lb_error *err)
 {

@@ -50,9 +50,6 @@ int lb_page_is_zero(const uint8_t *page);
 void pipe_advance(struct lb_pipe *p, uint64_t bytes);
 void pipe_report(struct lb_pipe *p);
 
-/* The frames a segment's file data touches, partial ones at either end included. */
-void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count);
-
 int write_elf(struct lb_pipe *p, struct lb_error *err);
 int write_kdump(struct lb_pipe *p, struct lb_error *err);
 /*

@@ -111,7 +111,7 @@ int lb_source_open(const char *path, struct lb_source **out, struct lb_error *er
     } else {
         r = lb_elf_open(src, err);
     }
-    if (r < 0) {
+    if (r < 0 || segment_index_build(src, err) < 0) {
         lb_source_close(src);
         return -1;
     }
@@ -132,6 +132,7 @@ void lb_source_close(struct lb_source *src)
     if (src->fd >= 0)
         close(src->fd);
     free(src->cache);
+    segment_index_free(src);
     free(src->segments);
     free(src->notes);
     free(src->path);

@@ -30,6 +30,10 @@ struct lb_source {
     size_t notes_len;
     int incomplete; /* the file says it was cut short */
     void *backend;
+    size_t *order;             /* segments by start address: see segment_index.c */
+    uint64_t *reach;           /* the largest end so far, in that order */
+    struct lb_frame_run *runs; /* the frames that have data, merged and sorted */
+    size_t nruns;
     struct page_cache *cache; /* for lb_source_read_phys(), made when first needed */
     int mappable;             /* a regular file (or /proc/vmcore): see lb_source_map_pages */
     struct lb_map {
@@ -42,6 +46,16 @@ struct lb_source {
 enum { CACHE_PAGES = 64 };
 
 int lb_elf_open(struct lb_source *src, struct lb_error *err);
+
+/* segment_index.c: built once at open, so no lookup scans every segment. */
+int segment_index_build(struct lb_source *src, struct lb_error *err);
+void segment_index_free(struct lb_source *src);
+void segment_candidates(const struct lb_source *src, uint64_t start, uint64_t end, size_t *from,
+                        size_t *to);
+/* The index of the first run that ends after pfn (nruns if none). */
+size_t frame_run_at(const struct lb_source *src, uint64_t pfn);
+/* The frames a segment's file data touches, partial ones at either end included. */
+void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count);
 int lb_kdump_open(struct lb_source *src, struct lb_error *err);
 
 /*

@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../common/fake_kernel.h"
+#include "synth.h"
 #include "lbdump.h"
 
 static uint8_t mem[FAKE_KERNEL_MEM];
@@ -149,6 +151,69 @@ static void tasks_survive_a_self_nested_btf_struct(void **state)
     close_fake(src, path);
 }
 
+/*
+ * 20,000 PT_LOADs of one sub-page each, given in reverse order, one pair
+ * overlapping: every lookup by address must be a search, not a scan (this
+ * took 30 s before; a million would have taken days).
+ */
+static void many_segments_cost_log_time(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static struct synth_segment segs[N];
+    uint8_t notes[4096];
+    size_t nlen = synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0\nPAGESIZE=4096\n", 1);
+    struct lb_write_options opts = {.format = LB_FORMAT_KDUMP, .dump_level = 1, .sparse = 1};
+    struct lb_write_stats stats;
+    struct lb_source *src;
+    struct lb_error err;
+    uint8_t page[LB_PAGE_SIZE], status;
+
+    for (size_t i = 0; i < N; i++)
+        segs[i] = (struct synth_segment){.phys = (uint64_t)(N - i) * 2 * LB_PAGE_SIZE, .size = 64};
+    segs[1].phys = segs[0].phys + 32; /* overlaps the one before, as /proc/vmcore's text does */
+    char *path = synth_core(segs, N, notes, nlen);
+    int out = memfd_create("out", 0);
+
+    alarm(3);
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    lb_source_read_pages(src, 4, 1, page, &status); /* frame 4: segment of phys 0x4000 */
+    assert_int_equal(status, LB_PAGE_OK);
+    assert_int_equal(page[0], synth_byte(4 * LB_PAGE_SIZE));
+    assert_int_equal(page[64], 0);                  /* past the segment: zeros */
+    lb_source_read_pages(src, 3, 1, page, &status); /* between segments: not in the dump */
+    assert_int_equal(status, LB_PAGE_EXCLUDED);
+    assert_int_equal(lb_write(src, out, &opts, &stats, &err), 0);
+    assert_int_equal(stats.pages_total, N - 1); /* the overlapping pair shares a frame */
+    opts.format = LB_FORMAT_ELF;
+    assert_int_equal(lb_write(src, out, &opts, &stats, &err), 0);
+    alarm(0);
+    lb_source_close(src);
+    close(out);
+    unlink(path);
+    free(path);
+}
+
+/* A header that makes every segment overlap every other: refused, by name. */
+static void overlapping_segments_are_refused(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    static struct synth_segment segs[N];
+    uint8_t notes[4096];
+    size_t nlen = synth_kernel_notes(notes, sizeof(notes), "PAGESIZE=4096\n", 1);
+    struct lb_source *src;
+    struct lb_error err;
+
+    for (size_t i = 0; i < N; i++)
+        segs[i] = (struct synth_segment){.phys = i * 64, .size = 8192, .file_size = 64};
+    char *path = synth_core(segs, N, notes, nlen);
+    assert_int_equal(lb_source_open(path, &src, &err), -1);
+    assert_non_null(strstr(err.msg, "overlap"));
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +222,8 @@ int main(void)
         cmocka_unit_test(tasks_walk_stops_on_a_looping_process_list),
         cmocka_unit_test(tasks_walk_stops_on_looping_thread_lists),
         cmocka_unit_test(tasks_survive_a_self_nested_btf_struct),
+        cmocka_unit_test(many_segments_cost_log_time),
+        cmocka_unit_test(overlapping_segments_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
