@@ -2,10 +2,12 @@
  * elf_writer.c - writes a dump as an ELF core.
  *
  * The output is what gdb, crash and drgn open: one PT_NOTE with the source's
- * notes (VMCOREINFO, registers) and the source's PT_LOADs, each page-aligned
- * in the file.  Frames left out by -d, and zero frames, are not written: in a
- * regular file they are holes and read as zeros; on a block device, which
- * has no holes, zeros are written.
+ * notes (VMCOREINFO, registers) and a PT_LOAD for each run of frames kept,
+ * page-aligned in the file.  Frames left out by -d are in no PT_LOAD, so
+ * every reader says they are not in the dump instead of inventing zeros (as
+ * makedumpfile -E does).  Zero frames the machine did have stay in their run
+ * as holes of the file (zeros on a block device, which has no holes).  An
+ * unreadable frame is written as zeros and marks the dump incomplete.
  */
 #include <elf.h>
 #include <errno.h>
@@ -20,14 +22,32 @@ static uint64_t page_align(uint64_t n)
     return (n + LB_PAGE_SIZE - 1) & ~(uint64_t)(LB_PAGE_SIZE - 1);
 }
 
-static int write_headers(struct lb_pipe *p, const struct lb_segment *segs, size_t nseg,
-                         uint64_t data_start, struct lb_error *err)
+/*
+ * The output in two passes over the classes (struct pages only, never the
+ * data): the first counts the runs of frames to keep, so the program headers
+ * can have their room before the data; the second writes each run's data and
+ * then its PT_LOAD.  Memory stays bounded whatever the number of runs.
+ */
+struct elf_out {
+    int counting;        /* pass 1: count runs, write nothing */
+    size_t runs, slots;  /* runs seen; program header slots reserved (pass 2) */
+    uint64_t data_at;    /* where the next run's data starts: page-aligned */
+    int open;            /* a run is being written */
+    uint64_t run_from;   /* its first byte of physical memory */
+    uint64_t run_offset; /* and where that byte is in the file */
+    const struct lb_segment *seg;
+};
+
+static uint64_t seg_file_end(const struct lb_segment *s)
 {
-    struct lb_source *src = p->src;
-    size_t notes_len, nphdr = nseg + 1;
-    const uint8_t *notes = lb_source_notes(src, &notes_len);
+    return s->phys_addr + s->file_size;
+}
+
+static int write_ehdr(struct lb_pipe *p, size_t nphdr, struct lb_error *err)
+{
+    size_t notes_len;
+    const uint8_t *notes = lb_source_notes(p->src, &notes_len);
     uint64_t notes_at = sizeof(Elf64_Ehdr) + nphdr * sizeof(Elf64_Phdr);
-    uint64_t offset = data_start;
     Elf64_Ehdr eh = {
         .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
         .e_type = ET_CORE,
@@ -54,77 +74,123 @@ static int write_headers(struct lb_pipe *p, const struct lb_segment *segs, size_
     if (out_write(p, &eh, sizeof(eh), 0, err) < 0 ||
         out_write(p, &note, sizeof(note), sizeof(eh), err) < 0)
         return -1;
-    for (size_t i = 0; i < nseg; i++) {
-        const struct lb_segment *s = &segs[i];
-        Elf64_Phdr ph = {.p_type = PT_LOAD,
-                         .p_flags = PF_R | PF_W | PF_X,
-                         .p_offset = offset,
-                         .p_vaddr = s->virt_addr,
-                         .p_paddr = s->phys_addr,
-                         .p_filesz = s->file_size,
-                         .p_memsz = s->mem_size};
-        if (out_write(p, &ph, sizeof(ph), sizeof(eh) + (i + 1) * sizeof(ph), err) < 0)
-            return -1;
-        offset = page_align(offset + s->file_size);
-    }
     return notes_len ? out_write(p, notes, notes_len, notes_at, err) : 0;
 }
 
+static uint64_t headers_size(struct lb_pipe *p, size_t nphdr)
+{
+    size_t notes_len;
+
+    lb_source_notes(p->src, &notes_len);
+    return sizeof(Elf64_Ehdr) + nphdr * sizeof(Elf64_Phdr) + notes_len +
+           (nphdr >= PN_XNUM ? sizeof(Elf64_Shdr) : 0);
+}
+
+static int write_phdr(struct lb_pipe *p, size_t slot, const Elf64_Phdr *ph, struct lb_error *err)
+{
+    return out_write(p, ph, sizeof(*ph), sizeof(Elf64_Ehdr) + (slot + 1) * sizeof(*ph), err);
+}
+
+/* A run of kept bytes begins at phys (a frame's start, or the segment's). */
+static void run_begin(struct elf_out *o, const struct lb_segment *s, uint64_t phys)
+{
+    o->open = 1;
+    o->seg = s;
+    o->run_from = phys < s->phys_addr ? s->phys_addr : phys;
+    o->run_offset = o->data_at;
+}
+
+/* Ends the run before phys: its PT_LOAD goes into the next slot. */
+static int run_end(struct lb_pipe *p, struct elf_out *o, uint64_t phys, struct lb_error *err)
+{
+    const struct lb_segment *s = o->seg;
+    uint64_t to = phys > seg_file_end(s) ? seg_file_end(s) : phys;
+    Elf64_Phdr ph = {.p_type = PT_LOAD,
+                     .p_flags = PF_R | PF_W | PF_X,
+                     .p_offset = o->run_offset,
+                     .p_vaddr = s->virt_addr ? s->virt_addr + (o->run_from - s->phys_addr) : 0,
+                     .p_paddr = o->run_from,
+                     .p_filesz = to - o->run_from,
+                     .p_memsz = to - o->run_from};
+
+    o->open = 0;
+    o->runs++;
+    if (to == seg_file_end(s)) /* the segment's own zero fill, as the ELF rules say */
+        ph.p_memsz += s->mem_size - s->file_size;
+    o->data_at = page_align(o->run_offset + ph.p_filesz);
+    if (o->counting)
+        return 0;
+    if (o->runs > o->slots) {
+        lb_error_set(err, "the frames to keep changed between the two passes (%zu runs, then more)",
+                     o->slots);
+        return -1;
+    }
+    return write_phdr(p, o->runs - 1, &ph, err);
+}
+
 /*
- * Writes bytes [from, to) of physical memory, taken from the batch that starts
- * at frame pfn, to where the segment puts them; NULL data writes zeros.
+ * Writes bytes [from, to) of the open run, taken from the batch that starts
+ * at frame pfn; NULL data writes zeros (a block device has no holes).
  */
-static int put(struct lb_pipe *p, const struct lb_segment *s, uint64_t out, uint64_t pfn,
-               uint64_t from, uint64_t to, const uint8_t *data, struct lb_error *err)
+static int put(struct lb_pipe *p, struct elf_out *o, uint64_t pfn, uint64_t from, uint64_t to,
+               const uint8_t *data, struct lb_error *err)
 {
     static const uint8_t zeros[LB_PAGE_SIZE];
-    uint64_t lo = s->phys_addr, hi = s->phys_addr + s->file_size;
 
-    from = from < lo ? lo : from;
-    to = to > hi ? hi : to;
+    from = from < o->run_from ? o->run_from : from;
+    to = to > seg_file_end(o->seg) ? seg_file_end(o->seg) : to;
     if (to <= from)
         return 0;
     if (!data) {
         for (uint64_t a = from; a < to; a += LB_PAGE_SIZE) {
             size_t len = to - a < LB_PAGE_SIZE ? (size_t)(to - a) : LB_PAGE_SIZE;
-            if (out_write(p, zeros, len, out + (a - lo), err) < 0)
+            if (out_write(p, zeros, len, o->run_offset + (a - o->run_from), err) < 0)
                 return -1;
         }
         return 0;
     }
     p->stats->bytes_written += to - from;
-    return out_write(p, data + (from - (pfn << LB_PAGE_SHIFT)), to - from, out + (from - lo), err);
+    return out_write(p, data + (from - (pfn << LB_PAGE_SHIFT)), to - from,
+                     o->run_offset + (from - o->run_from), err);
 }
 
-/* Writes the batch's kept frames, runs of them with one write. */
-static int write_batch(struct lb_pipe *p, const struct lb_segment *s, uint64_t out, uint64_t pfn,
-                       const uint8_t *cls, size_t n, struct lb_error *err)
+/*
+ * The batch's frames: each kept one extends the run (zero and unreadable
+ * ones too, as holes or zeros: the machine had them), each left out ends it.
+ */
+static int write_batch(struct lb_pipe *p, struct elf_out *o, const struct lb_segment *s,
+                       uint64_t pfn, const uint8_t *kept, size_t n, struct lb_error *err)
 {
-    size_t i = 0;
-
-    while (i < n) {
-        size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
         uint64_t at = (pfn + i) << LB_PAGE_SHIFT;
 
-        if (cls[i] != LB_CLASS_KEEP || p->status[i] != LB_PAGE_OK) {
-            /* Frames not saved: a hole, or zeros where there can be no hole. */
-            if (!p->opts->sparse && put(p, s, out, pfn, at, at + LB_PAGE_SIZE, NULL, err) < 0)
+        if (!kept[i]) {
+            if (o->open && run_end(p, o, at, err) < 0)
                 return -1;
-            i++;
             continue;
         }
-        while (i + run < n && cls[i + run] == LB_CLASS_KEEP && p->status[i + run] == LB_PAGE_OK)
-            run++;
-        if (put(p, s, out, pfn, at, at + run * LB_PAGE_SIZE, p->data, err) < 0)
+        if (!o->open)
+            run_begin(o, s, at);
+        if (o->counting)
+            continue;
+        if (p->status[i] == LB_PAGE_OK) {
+            size_t run = 1;
+            while (i + run < n && kept[i + run] && p->status[i + run] == LB_PAGE_OK)
+                run++;
+            if (put(p, o, pfn, at, at + run * LB_PAGE_SIZE, p->data, err) < 0)
+                return -1;
+            i += run - 1;
+        } else if (!p->opts->sparse && put(p, o, pfn, at, at + LB_PAGE_SIZE, NULL, err) < 0) {
             return -1;
-        i += run;
+        }
     }
     return 0;
 }
 
-static int copy_segment(struct lb_pipe *p, const struct lb_segment *s, uint64_t out,
+static int copy_segment(struct lb_pipe *p, struct elf_out *o, const struct lb_segment *s,
                         struct lb_error *err)
 {
+    uint8_t kept[LB_BATCH];
     uint64_t first, count;
 
     segment_frames(s, &first, &count);
@@ -137,18 +203,40 @@ static int copy_segment(struct lb_pipe *p, const struct lb_segment *s, uint64_t 
             uint64_t pfn = first + w + b;
             uint8_t *cls = p->cls + b;
 
-            pipe_read(p, pfn, n, cls);
-            for (size_t i = 0; i < n; i++) {
-                /* Zero pages are holes, whatever -d says. */
-                if (p->status[i] == LB_PAGE_ZERO)
-                    p->status[i] = LB_PAGE_EXCLUDED;
-                p->stats->pages_class[cls[i]]++;
-                p->stats->pages_saved += cls[i] == LB_CLASS_KEEP && p->status[i] == LB_PAGE_OK;
+            /* A run is what the classes keep; zero pages stay in it, as holes. */
+            for (size_t i = 0; i < n; i++)
+                kept[i] = cls[i] == LB_CLASS_KEEP;
+            if (!o->counting) {
+                pipe_read(p, pfn, n, cls);
+                for (size_t i = 0; i < n; i++) {
+                    if (p->status[i] == LB_PAGE_ZERO)
+                        p->status[i] = LB_PAGE_EXCLUDED;
+                    p->stats->pages_class[cls[i]]++;
+                    p->stats->pages_saved += cls[i] == LB_CLASS_KEEP && p->status[i] == LB_PAGE_OK;
+                }
             }
-            if (write_batch(p, s, out, pfn, cls, n, err) < 0)
+            if (write_batch(p, o, s, pfn, kept, n, err) < 0)
                 return -1;
-            pipe_advance(p, n * LB_PAGE_SIZE);
+            if (!o->counting)
+                pipe_advance(p, n * LB_PAGE_SIZE);
         }
+    }
+    return o->open ? run_end(p, o, seg_file_end(s), err) : 0;
+}
+
+/* One pass over every segment: counting, or writing. */
+static int pass(struct lb_pipe *p, struct elf_out *o, const struct lb_segment *segs, size_t nseg,
+                struct lb_error *err)
+{
+    for (size_t i = 0; i < nseg; i++)
+        if (copy_segment(p, o, &segs[i], err) < 0)
+            return -1;
+    if (o->counting)
+        return 0;
+    for (size_t slot = o->runs; slot < o->slots; slot++) { /* never, if nothing changed */
+        Elf64_Phdr unused = {.p_type = PT_NULL};
+        if (write_phdr(p, slot, &unused, err) < 0)
+            return -1;
     }
     return 0;
 }
@@ -187,39 +275,37 @@ static struct lb_segment *output_segments(struct lb_pipe *p, size_t *n)
 
 int write_elf(struct lb_pipe *p, struct lb_error *err)
 {
-    size_t nseg, notes_len;
+    size_t nseg;
     struct lb_segment *segs = output_segments(p, &nseg);
-    uint64_t headers, offset;
-    int r = 0;
+    struct elf_out o = {.counting = 1};
+    int r;
 
     if (!segs) {
         lb_error_set(err, "out of memory");
         return -1;
     }
-    lb_source_notes(p->src, &notes_len);
-    headers = sizeof(Elf64_Ehdr) + (nseg + 1) * sizeof(Elf64_Phdr) + notes_len;
-    if (nseg + 1 >= PN_XNUM)
-        headers += sizeof(Elf64_Shdr);
-    offset = page_align(headers);
     for (size_t i = 0; i < nseg; i++) {
         uint64_t first, count;
         segment_frames(&segs[i], &first, &count);
         p->stats->pages_total += count;
         p->progress.bytes_total += count * LB_PAGE_SIZE;
     }
-    r = write_headers(p, segs, nseg, offset, err);
-    for (size_t i = 0; i < nseg && r == 0; i++) {
-        r = copy_segment(p, &segs[i], offset, err);
-        offset = page_align(offset + segs[i].file_size);
+    r = pass(p, &o, segs, nseg, err);
+    if (r == 0) {
+        size_t slots = o.runs;
+        o = (struct elf_out){.slots = slots, .data_at = page_align(headers_size(p, slots + 1))};
+        r = write_ehdr(p, slots + 1, err);
     }
+    if (r == 0)
+        r = pass(p, &o, segs, nseg, err);
     /* The end may be a hole: the size makes the file whole. */
-    if (r == 0 && p->opts->sparse && ftruncate(p->fd, (off_t)offset) < 0) {
-        lb_error_set(err, "cannot extend the output to %llu bytes: %s", (unsigned long long)offset,
-                     strerror(errno));
+    if (r == 0 && p->opts->sparse && ftruncate(p->fd, (off_t)o.data_at) < 0) {
+        lb_error_set(err, "cannot extend the output to %llu bytes: %s",
+                     (unsigned long long)o.data_at, strerror(errno));
         r = -1;
     }
     free(segs);
-    p->stats->output_size = offset;
-    p->stats->incomplete = r < 0;
+    p->stats->output_size = o.data_at;
+    p->stats->incomplete = r < 0 || p->stats->pages_unreadable;
     return r;
 }

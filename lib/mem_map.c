@@ -280,6 +280,9 @@ static uint8_t classify_one(struct lb_classifier *c, uint64_t pfn, const uint8_t
                                    (c->pg_swapbacked == NONE || flag(flags, c->pg_swapbacked)));
 
     *nr_pages = 1;
+    /* Reading a poisoned frame can machine-check the crash kernel: out, whatever else it is. */
+    if (flag(flags, c->pg_hwpoison))
+        return LB_CLASS_HWPOISON;
     if (c->off_compound_head != NONE && c->off_compound_head + 8 <= c->page_size &&
         (field(page, c->off_compound_head, 8) & 1))
         return LB_CLASS_KEEP; /* a tail: its head decided for it */
@@ -314,8 +317,6 @@ static uint8_t classify_one(struct lb_classifier *c, uint64_t pfn, const uint8_t
         return flag(flags, c->pg_private) ? LB_CLASS_CACHE_PRIVATE : LB_CLASS_CACHE;
     if ((c->level & 8) && anon)
         return LB_CLASS_USER;
-    if (flag(flags, c->pg_hwpoison))
-        return LB_CLASS_HWPOISON;
     *nr_pages = 1;
     return LB_CLASS_KEEP;
 }

@@ -115,8 +115,9 @@ int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_op
         lb_error_set(err, "out of memory for the page buffer");
         return -1;
     }
-    /* The kernel's memory gives headers their utsname; without it they do with less. */
-    if (lb_kernel_open(src, &p->kernel, &why) == 0 && (opts->dump_level & NEEDS_MEM_MAP))
+    /* The kernel's memory gives headers their utsname; without it they do with less.  The
+     * classifier runs at every level: hwpoisoned and offline frames are never read. */
+    if (lb_kernel_open(src, &p->kernel, &why) == 0)
         lb_classifier_open(p->kernel, opts->dump_level, &p->classifier, &why);
     if ((opts->dump_level & NEEDS_MEM_MAP) && !p->classifier)
         snprintf(stats->filter_note, sizeof(stats->filter_note),

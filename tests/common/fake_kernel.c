@@ -113,6 +113,7 @@ const char fake_kernel_vmcoreinfo[] = "OSRELEASE=6.1.0-fuzz\n"
                                       "NUMBER(PG_swapcache)=10\n"
                                       "NUMBER(PG_swapbacked)=19\n"
                                       "NUMBER(PG_slab)=9\n"
+                                      "NUMBER(PG_hwpoison)=22\n"
                                       "NUMBER(PG_head_mask)=65536\n"
                                       "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
                                       "NUMBER(HUGETLB_PAGE_DTOR)=2\n"
@@ -294,4 +295,12 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
         put64(mem, signal, FAKE_KERNEL_VA + task + 48);
         put64(mem, task + 48, FAKE_KERNEL_VA + ((flags & FAKE_LOOP_THREADS) ? task + 48 : signal));
     }
+}
+
+void fake_kernel_mem_map(uint8_t *mem)
+{
+    /* one SPARSEMEM_EXTREME root, one section (frames 0-32767), its struct pages coded */
+    put64(mem, FAKE_MEM_SECTION, FAKE_KERNEL_VA + FAKE_SECTION_ROOT);
+    put64(mem, FAKE_SECTION_ROOT, (FAKE_KERNEL_VA + FAKE_STRUCT_PAGES) | 2);
+    memset(mem + FAKE_STRUCT_PAGES, 0, FAKE_KERNEL_MEM / 4096 * 64);
 }

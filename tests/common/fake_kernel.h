@@ -27,6 +27,10 @@ enum {
     FAKE_TASK_SIZE = 128,
     FAKE_MAX_TASKS = 256,
     FAKE_SIGNALS = FAKE_TASKS + FAKE_MAX_TASKS * FAKE_TASK_SIZE,
+    FAKE_MEM_SECTION = 0x20000,
+    FAKE_STRUCT_PAGES = 0x3c000, /* 64 bytes a frame, as SIZE(page) says */
+    FAKE_SECTION_ROOT = 0x3d000,
+    FAKE_PG_HWPOISON = 22,
 };
 
 /* Damage fake_kernel_tasks can do, as a crashed kernel might have done it. */
@@ -52,6 +56,8 @@ void fake_kernel_symbols(uint8_t *mem, const struct fake_symbol *syms, size_t n)
  * each, linked as the kernel links them, with the damage flags ask for.
  */
 void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags);
+/* A mem_map: every frame's struct page at FAKE_STRUCT_PAGES + 64 * pfn, zeroed. */
+void fake_kernel_mem_map(uint8_t *mem);
 /* The ELF core around mem, in file (FAKE_KERNEL_FILE bytes); returns its size. */
 size_t fake_kernel_file(uint8_t *file, const uint8_t *mem);
 /* The same, written to a new temporary file; returns its path (free it, unlink it). */

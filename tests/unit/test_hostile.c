@@ -214,6 +214,56 @@ static void overlapping_segments_are_refused(void **state)
     free(path);
 }
 
+/* How a dump written to fd holds frame pfn. */
+static uint8_t frame_status(int fd, uint64_t pfn)
+{
+    uint8_t page[LB_PAGE_SIZE], status;
+    struct lb_source *src;
+    struct lb_error err;
+    char path[64];
+
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    lb_source_read_pages(src, pfn, 1, page, &status);
+    lb_source_close(src);
+    return status;
+}
+
+/* A hwpoisoned frame is never read, at any level, even when it also has a type. */
+static void hwpoisoned_frames_are_left_out_at_every_level(void **state)
+{
+    (void)state;
+    const unsigned levels[] = {0, 1, 31};
+    uint64_t poisoned = 1ull << FAKE_PG_HWPOISON;
+    uint32_t slab_type = 0xf0000000u; /* a typed page: kept at -d 31 but for the poison */
+    char *path;
+
+    fake_kernel_init(mem);
+    fake_kernel_mem_map(mem);
+    memcpy(mem + FAKE_STRUCT_PAGES + 50 * 64, &poisoned, 8);
+    memcpy(mem + FAKE_STRUCT_PAGES + 51 * 64, &poisoned, 8);
+    memcpy(mem + FAKE_STRUCT_PAGES + 51 * 64 + 48, &slab_type, 4);
+    memset(mem + 50 * LB_PAGE_SIZE, 0xaa, 2 * LB_PAGE_SIZE);
+    struct lb_source *src = open_fake(&path);
+    for (size_t i = 0; i < 3; i++)
+        for (int f = 0; f < 2; f++) {
+            struct lb_write_options opts = {.format = f ? LB_FORMAT_ELF : LB_FORMAT_KDUMP,
+                                            .dump_level = levels[i],
+                                            .sparse = 1};
+            struct lb_write_stats stats;
+            struct lb_error err;
+            int out = memfd_create("out", 0);
+            assert_int_equal(lb_write(src, out, &opts, &stats, &err), 0);
+            /* ELF output maps the kernel image a second time: its frames count twice */
+            assert_int_equal(stats.pages_class[LB_CLASS_HWPOISON], f ? 4 : 2);
+            assert_int_equal(frame_status(out, 50), LB_PAGE_EXCLUDED);
+            assert_int_equal(frame_status(out, 51), LB_PAGE_EXCLUDED);
+            assert_int_equal(frame_status(out, 52), LB_PAGE_OK);
+            close(out);
+        }
+    close_fake(src, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +274,7 @@ int main(void)
         cmocka_unit_test(tasks_survive_a_self_nested_btf_struct),
         cmocka_unit_test(many_segments_cost_log_time),
         cmocka_unit_test(overlapping_segments_are_refused),
+        cmocka_unit_test(hwpoisoned_frames_are_left_out_at_every_level),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
