@@ -12,7 +12,10 @@
  *
  * The header goes out first marked incomplete, and is rewritten complete at
  * the very end: a dump cut short (target full, power lost) is still a valid
- * file whose 2nd bitmap says exactly which frames it holds.
+ * file whose 2nd bitmap says exactly which frames it holds.  A flattened
+ * stream writes every byte once (crash keeps the first copy of a region, as
+ * makedumpfile -R keeps the last): its header comes last, once its status is
+ * known, and its 2nd bitmap only with each window's real bits.
  */
 #include <elf.h>
 #include <errno.h>
@@ -285,8 +288,11 @@ static int first_pass(struct kdump *k, struct lb_error *err)
         set_bits(k->bitmap, present, n);
         for (size_t i = 0; i < n; i++)
             p->stats->pages_total += present[i];
+        /* The 2nd bitmap starts empty: in a file, so a cut dump claims nothing it lacks; a
+         * stream writes each byte once (readers of streams keep the first copy), and
+         * there the window's real bits come when it is done. */
         if (out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
-            out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0)
+            (!p->opts->flattened && out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0))
             return -1;
         if (k->nwindows == k->windows_cap) {
             size_t cap = k->windows_cap ? 2 * k->windows_cap : 64;
@@ -758,7 +764,10 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
     lb_source_notes(p->src, &nlen);
     compute_layout(k, vlen, nlen);
     find_priorities(k);
-    if (setup_codecs(k, err) < 0 || write_header(k, 0, err) < 0 || first_pass(k, err) < 0)
+    /* A file's header goes first, marked incomplete, and is rewritten at the end; a
+     * stream's goes once, at the end, when its status is known. */
+    if (setup_codecs(k, err) < 0 || (!p->opts->flattened && write_header(k, 0, err) < 0) ||
+        first_pass(k, err) < 0)
         goto out;
     p->progress.bytes_total = p->stats->pages_total * LB_PAGE_SIZE;
     k->l.data_at =
@@ -768,8 +777,14 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
         goto out;
     if (second_pass(k, err) < 0 || flush_data(k, err) < 0)
         goto out;
-    r = p->stats->pages_unreadable ? 0 : write_header(k, 1, err);
+    r = p->stats->pages_unreadable && !p->opts->flattened
+            ? 0
+            : write_header(k, !p->stats->pages_unreadable, err);
 out:
+    if (r < 0 && p->opts->flattened) { /* what the stream holds, said as such */
+        struct lb_error ignored;
+        write_header(k, 0, &ignored);
+    }
     p->stats->output_size = k->data_pos > k->l.data_at ? k->data_pos : k->l.data_at;
     p->stats->incomplete = r < 0 || p->stats->pages_unreadable;
     if (r == 0 && p->opts->sparse && ftruncate(p->fd, (off_t)p->stats->output_size) < 0) {

@@ -232,6 +232,8 @@ struct lb_triage {
     char panic[512];    /* the panic message, "" if none was logged */
     char cause[512];    /* the first BUG, Oops, WARNING or hung-task line before it */
     int panic_cpu;      /* -1 if unknown */
+    int panicked; /* 1: a CPU was panicking; 0: none was (a dump of a running machine); -1: unknown
+                   */
     int has_regs;
     struct lb_cpu_state regs; /* of the panicking CPU */
     int32_t panic_pid;
@@ -280,10 +282,14 @@ typedef int (*lb_log_fn)(void *ctx, const struct lb_log_record *rec);
 int lb_log_walk(struct lb_kernel *k, lb_log_fn fn, void *ctx, struct lb_log_stats *stats,
                 struct lb_error *err);
 
+/* Bytes lb_log_format may write for a record of text_len bytes (a NUL included). */
+#define LB_LOG_FORMAT_SIZE(text_len) (32 + 4 * (size_t)(text_len) + 2)
+
 /*
  * Formats rec as vmcore-dmesg does: "[seconds.micros] text\n", with bytes
  * that are neither printable nor white space written as \xNN.  Returns the
- * length written to out, which must hold 16 + 4 * text_len + 2 bytes.
+ * length written to out, which must hold LB_LOG_FORMAT_SIZE(rec->text_len)
+ * bytes: the seconds of a 64-bit nanosecond clock take up to 11 digits.
  */
 size_t lb_log_format(const struct lb_log_record *rec, char *out);
 

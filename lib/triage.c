@@ -130,9 +130,17 @@ static void find_panic_cpu(struct lb_source *src, struct lb_kernel *k, const str
         triage_note(t, "no CPU saved its registers (no NT_PRSTATUS note)");
         return;
     }
-    if (ks && lb_kallsyms_address(ks, "panic_cpu", &addr) == 0 &&
-        lb_kernel_read(k, addr, &panic_cpu, 4, &err) == 0 && panic_cpu >= 0 && panic_cpu < n) {
+    int readable = ks && lb_kallsyms_address(ks, "panic_cpu", &addr) == 0 &&
+                   lb_kernel_read(k, addr, &panic_cpu, 4, &err) == 0;
+    if (readable && panic_cpu >= 0 && panic_cpu < n) {
         t->panic_cpu = panic_cpu;
+        t->panicked = 1;
+    } else if (readable && panic_cpu == -1 && !t->panic[0] && !t->cause[0]) {
+        /* panic() and crash_kexec() both claim panic_cpu: no CPU did, and no log says so */
+        t->panicked = 0;
+        t->panic_cpu = 0;
+        triage_note(t, "no CPU was panicking (panic_cpu is -1, no panic in the log): a dump of "
+                       "a running machine; the registers are the first CPU's");
     } else {
         triage_note(t, "panic_cpu not readable: taking the first CPU's registers");
         t->panic_cpu = 0;
@@ -229,6 +237,7 @@ void lb_triage(struct lb_source *src, struct lb_triage *t)
 
     memset(t, 0, sizeof(*t));
     t->panic_cpu = -1;
+    t->panicked = -1;
     if (lb_vmcoreinfo_from_notes(notes, len, &vi, &err) < 0) {
         triage_note(t, "%s: nothing of the kernel can be read", err.msg);
         return;

@@ -25,6 +25,29 @@ static void format_time(int64_t when, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
+/*
+ * A string from the dump, safe for a terminal: bytes that are not printable
+ * ASCII become \xNN, as dmesg writes them, so a crafted dump cannot send
+ * escape sequences.  Four results may be in use at once.
+ */
+static const char *safe(const char *s)
+{
+    static char bufs[4][4 * 512 + 1];
+    static int next;
+    char *out = bufs[next++ % 4];
+    size_t n = 0;
+
+    for (; *s && n + 4 < sizeof(bufs[0]); s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x7f)
+            out[n++] = (char)c;
+        else
+            n += (size_t)sprintf(out + n, "\\x%02x", c);
+    }
+    out[n] = '\0';
+    return out;
+}
+
 static void print_text(const char *path, struct lb_source *src, const struct lb_triage *t)
 {
     char when[64] = "unknown";
@@ -33,41 +56,48 @@ static void print_text(const char *path, struct lb_source *src, const struct lb_
         format_time(t->crash_time, when, sizeof(when));
     printf("dump:           %s (%s%s)\n", path, lb_source_format(src),
            lb_source_incomplete(src) ? ", INCOMPLETE" : "");
-    printf("kernel release: %s\n", t->release[0] ? t->release : "unknown");
+    printf("kernel release: %s\n", t->release[0] ? safe(t->release) : "unknown");
     if (t->version[0])
-        printf("version:        %s\n", t->version);
-    printf("machine:        %s, host %s\n", t->machine[0] ? t->machine : "x86_64",
-           t->nodename[0] ? t->nodename : "unknown");
+        printf("version:        %s\n", safe(t->version));
+    printf("machine:        %s, host %s\n", t->machine[0] ? safe(t->machine) : "x86_64",
+           t->nodename[0] ? safe(t->nodename) : "unknown");
     printf("crash time:     %s\n", when);
     if (t->uptime_ns)
         printf("uptime:         %.3f s at the panic\n", (double)t->uptime_ns / 1e9);
-    printf("panic:          %s\n", t->panic[0] ? t->panic : "(no panic message in the log)");
+    printf("panic:          %s\n", t->panic[0]        ? safe(t->panic)
+                                   : t->panicked == 0 ? "none: no CPU was panicking"
+                                                      : "(no panic message in the log)");
     if (t->cause[0])
-        printf("cause:          %s\n", t->cause);
+        printf("cause:          %s\n", safe(t->cause));
     printf("memory:         %llu MiB\n", (unsigned long long)(triage_memory(src) >> 20));
     printf("cpus with saved registers: %d\n", t->ncpus);
     if (t->has_regs) {
-        printf("panicking cpu:  %d, pid %d%s%s%s\n", t->panic_cpu, t->panic_pid,
-               t->panic_comm[0] ? " (" : "", t->panic_comm, t->panic_comm[0] ? ")" : "");
+        if (t->panicked == 0)
+            printf("no panicking cpu: cpu %d, pid %d%s%s%s\n", t->panic_cpu, t->panic_pid,
+                   t->panic_comm[0] ? " (" : "", safe(t->panic_comm), t->panic_comm[0] ? ")" : "");
+        else
+            printf("panicking cpu:  %d, pid %d%s%s%s\n", t->panic_cpu, t->panic_pid,
+                   t->panic_comm[0] ? " (" : "", safe(t->panic_comm), t->panic_comm[0] ? ")" : "");
         for (int r = 0; r < LB_X86_NREGS; r++)
             printf("%s%8s: %016llx", r % 3 ? "  " : "  ", lb_x86_reg_names[r],
                    (unsigned long long)t->regs.regs[r]),
                 fputs(r % 3 == 2 || r == LB_X86_NREGS - 1 ? "\n" : "", stdout);
-        printf("stack (return addresses found on the panicking CPU's stack):\n");
+        printf("stack (return addresses found on the %s CPU's stack):\n",
+               t->panicked == 0 ? "first" : "panicking");
         for (size_t i = 0; i < t->nframes; i++)
             printf("  #%-2zu %016llx %s\n", i, (unsigned long long)t->frames[i].addr,
-                   t->frames[i].name[0] ? t->frames[i].name : "?");
+                   t->frames[i].name[0] ? safe(t->frames[i].name) : "?");
     }
     if (t->ntasks) {
         printf("tasks:          %zu\n     PID     PPID  CPU  ST  COMM\n", t->ntasks);
         for (size_t i = 0; i < t->ntasks; i++) {
             const struct lb_task *k = &t->tasks[i];
             printf("%c %6d  %7d  %3u  %s  %s\n", k->active ? '>' : ' ', k->pid, k->ppid, k->cpu,
-                   k->state, k->comm);
+                   k->state, safe(k->comm));
         }
     }
     for (size_t i = 0; i < t->nnotes; i++)
-        printf("note: %s\n", t->notes[i]);
+        printf("note: %s\n", safe(t->notes[i]));
 }
 
 int cmd_info(int argc, char **argv)

@@ -3,6 +3,7 @@
  * for loading with another tool.
  */
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -60,9 +61,10 @@ int cmd_initramfs(int argc, char **argv)
     }
     if (capture_setup_load(conf, &setup, why, sizeof(why)) < 0)
         errx(1, "%s", why);
-    fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* A new file only: never through a planted symlink, never over something that exists. */
+    fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        err(1, "%s", out);
+        err(1, "%s%s", out, errno == EEXIST ? " (exists: lifeboat writes only a new file)" : "");
     if (initramfs_write(fd, binary, &setup, codec, &st, why, sizeof(why)) < 0) {
         unlink(out);
         errx(1, "%s", why);

@@ -25,9 +25,10 @@ int cmd_test(int argc, char **argv)
     int fd;
 
     if (argc > 2 || (argc == 2 && !yes)) {
-        fprintf(stderr, "usage: lifeboat test [--yes]\n"
-                        "Panics this machine now, to prove a crash is captured.\n");
-        return 2;
+        int help = argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        fprintf(help ? stdout : stderr, "usage: lifeboat test [--yes]\n"
+                                        "Panics this machine now, to prove a crash is captured.\n");
+        return help ? 0 : 2;
     }
     if (geteuid() != 0)
         errx(1, "crashing the machine needs root");

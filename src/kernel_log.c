@@ -34,8 +34,8 @@ static int write_line(void *ctx, const struct lb_log_record *rec)
 int kernel_log_write(struct lb_source *src, FILE *out, struct lb_log_stats *stats,
                      struct lb_error *err)
 {
-    /* the longest line: timestamp, 65535 bytes each escaped to 4, newline */
-    struct text_out t = {out, malloc(32 + 4 * 65536)};
+    /* the longest line: a record's text is at most 65535 bytes (a u16 in printk_info) */
+    struct text_out t = {out, malloc(LB_LOG_FORMAT_SIZE(65535))};
     int r;
 
     if (!t.line) {

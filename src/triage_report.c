@@ -52,7 +52,12 @@ void triage_report_json(FILE *out, const char *path, struct lb_source *src,
     json_kv(out, "panic", t->panic, 1);
     json_kv(out, "cause", t->cause, 1);
     fprintf(out, "  \"memory_bytes\": %llu,\n", (unsigned long long)triage_memory(src));
-    fprintf(out, "  \"cpus\": %d,\n  \"panic_cpu\": %d,\n", t->ncpus, t->panic_cpu);
+    fprintf(out, "  \"cpus\": %d,\n  \"panic_cpu\": %d,\n", t->ncpus,
+            t->panicked == 0 ? -1 : t->panic_cpu);
+    fprintf(out, "  \"panicked\": %s,\n",
+            t->panicked < 0 ? "null"
+            : t->panicked   ? "true"
+                            : "false");
     fprintf(out, "  \"panic_pid\": %d,\n", t->has_regs ? t->panic_pid : -1);
     json_kv(out, "panic_comm", t->panic_comm, 1);
     fprintf(out, "  \"registers\": {");

@@ -273,6 +273,7 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
         {"__start_BTF", FAKE_KERNEL_VA + FAKE_BTF},
         {"__stop_BTF", FAKE_KERNEL_VA + FAKE_BTF + btf_size},
         {"init_task", FAKE_KERNEL_VA + FAKE_TASKS},
+        {"panic_cpu", FAKE_KERNEL_VA + FAKE_PANIC_CPU},
     };
 
     if (ntasks < 1 || ntasks > FAKE_MAX_TASKS)

@@ -31,6 +31,8 @@ enum {
     FAKE_STRUCT_PAGES = 0x3c000, /* 64 bytes a frame, as SIZE(page) says */
     FAKE_SECTION_ROOT = 0x3d000,
     FAKE_PG_HWPOISON = 22,
+    FAKE_PANIC_CPU = 0x3e000, /* int: 0 unless a test sets it */
+    FAKE_UTSNAME = 0x3000,    /* struct new_utsname: 6 fields of 65 bytes */
 };
 
 /* Damage fake_kernel_tasks can do, as a crashed kernel might have done it. */

@@ -70,6 +70,22 @@ check "a level outside -7..22 is refused, naming the range" bash -c '
 "$LIFEBOAT_BIN" save -d 31 -f elf "$src" "$work/lb-31.elf" 2>/dev/null
 check "-d 31 ELF: vmcore-dmesg reads it, and its log is the source's" bash -c '
     vmcore-dmesg "$1" | cmp - "$2"' _ "$work/lb-31.elf" "$work/dmesg.ref"
+# Filtered frames are in no PT_LOAD: readers say "not in the dump", never read zeros there.
+check "-d 31 ELF: the guest's user pages are in no PT_LOAD (no data, not zeros)" \
+    $JUDGE pattern "$work/lb-31.elf" "$work/serial.log" --expect missing
+"$LIFEBOAT_BIN" save -d 30 -f elf "$src" "$work/lb-30.elf" 2>/dev/null
+makedumpfile -l -d 30 "$src" "$work/mdf-30" >/dev/null 2>&1
+check "-d 30 ELF: its PT_LOADs hold exactly the frames makedumpfile keeps at -d 30" \
+    $JUDGE frames "$work/lb-30.elf" "$work/mdf-30"
+check "-d 30 ELF: every frame it holds is identical to the source" $JUDGE same "$src" "$work/lb-30.elf"
+# A flattened stream writes each byte once, so crash reads it as it is, as makedumpfile -R does.
+"$LIFEBOAT_BIN" save -d 31 -c zlib "$src" - > "$work/lb-31.flat" 2>/dev/null
+check "crash reads lifeboat's flattened stream directly: sys, log, bt without an error" bash -c '
+    printf "sys\nlog\nbt\nquit\n" > "$3.cmds" &&
+    crash -s "$1" "$2" -i "$3.cmds" > "$3" 2>&1 &&
+    grep -q "PANIC: \"Kernel panic - not syncing: sysrq triggered crash\"" "$3" &&
+    ! grep -Eiq "incomplete|^crash: |read error|invalid (kernel|user) virtual address" "$3"' _ \
+    "$VMLINUX" "$work/lb-31.flat" "$work/crash-flat.txt"
 check "makedumpfile --dump-dmesg reads lifeboat's lzo dump: the same records" bash -c '
     makedumpfile --dump-dmesg "$1" "$2" >/dev/null 2>&1 &&
     [ "$(grep -c "^\[" "$2")" = "$(grep -c "^\[" "$3")" ] &&

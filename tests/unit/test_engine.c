@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -421,6 +422,77 @@ static void kdump_cut_short_stays_readable(void **state)
     free(path);
 }
 
+static uint64_t big_endian(const uint8_t *b)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return v;
+}
+
+struct region {
+    uint64_t at, len;
+};
+
+static int by_region(const void *a, const void *b)
+{
+    const struct region *x = a, *y = b;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+/*
+ * A flattened stream writes every byte of the dump once: crash reads a
+ * stream keeping the first copy of a region, makedumpfile -R the last, so a
+ * region written twice (a header marked incomplete, then complete) reads
+ * differently in each.  Then the stream, made a file, opens whole.
+ */
+static void flattened_stream_writes_each_byte_once(void **state)
+{
+    (void)state;
+    char *path = standard_core(), out[] = "/tmp/lifeboat-flat-XXXXXX";
+    struct lb_write_options opts = {
+        .format = LB_FORMAT_KDUMP, .dump_level = 1, .codec = LB_CODEC_ZLIB, .flattened = 1};
+    struct lb_write_stats stats;
+    struct lb_source *src, *copy;
+    struct lb_error err;
+    struct region *regions = NULL;
+    size_t n = 0, cap = 0, size;
+    int fd = memfd_create("stream", 0), file = mkstemp(out);
+    uint64_t file_size;
+
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    assert_int_equal(lb_write(src, fd, &opts, &stats, &err), 0);
+    size = (size_t)lseek(fd, 0, SEEK_END);
+    uint8_t *stream = malloc(size);
+    assert_int_equal(pread(fd, stream, size, 0), (ssize_t)size);
+    for (size_t at = 4096; at + 16 <= size;) {
+        uint64_t offset = big_endian(stream + at), len = big_endian(stream + at + 8);
+        if (offset == UINT64_MAX)
+            break;
+        if (n == cap)
+            regions = realloc(regions, (cap = cap ? 2 * cap : 256) * sizeof(*regions));
+        regions[n++] = (struct region){offset, len};
+        at += 16 + len;
+    }
+    qsort(regions, n, sizeof(*regions), by_region);
+    for (size_t i = 1; i < n; i++)
+        assert_true(regions[i - 1].at + regions[i - 1].len <= regions[i].at);
+    assert_int_equal(regions[0].at, 0); /* the header is there, once */
+    lseek(fd, 0, SEEK_SET);
+    assert_int_equal(lb_unflatten(fd, file, &file_size, &err), 0);
+    close(file);
+    assert_int_equal(lb_source_open(out, &copy, &err), 0);
+    assert_int_equal(lb_source_incomplete(copy), 0);
+    lb_source_close(copy);
+    lb_source_close(src);
+    free(regions);
+    free(stream);
+    close(fd);
+    unlink(out);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +510,7 @@ int main(void)
         cmocka_unit_test(codec_skips_random_pages_only),
         cmocka_unit_test(writer_reports_write_errors),
         cmocka_unit_test(kdump_cut_short_stays_readable),
+        cmocka_unit_test(flattened_stream_writes_each_byte_once),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 
 #include "../common/fake_kernel.h"
 #include "synth.h"
+#include "commands.h"
 #include "lbdump.h"
 
 static uint8_t mem[FAKE_KERNEL_MEM];
@@ -264,6 +265,58 @@ static void hwpoisoned_frames_are_left_out_at_every_level(void **state)
     close_fake(src, path);
 }
 
+/* A dump of a running machine (no CPU panicking) says so instead of naming one. */
+static void a_dump_without_a_panic_says_so(void **state)
+{
+    (void)state;
+    int32_t none = -1;
+    struct lb_triage t;
+    char *path;
+
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, 4, 0);
+    struct lb_source *src = open_fake(&path);
+    lb_triage(src, &t);
+    assert_int_equal(t.panicked, 1); /* panic_cpu is 0: CPU 0 panicked */
+    lb_triage_free(&t);
+    close_fake(src, path);
+    memcpy(mem + FAKE_PANIC_CPU, &none, 4);
+    src = open_fake(&path);
+    lb_triage(src, &t);
+    assert_int_equal(t.panicked, 0);
+    assert_true(has_note(&t, "running machine"));
+    lb_triage_free(&t);
+    close_fake(src, path);
+}
+
+/* What 'lifeboat info' prints of a dump whose host name holds a terminal escape. */
+static void info_escapes_terminal_control_bytes(void **state)
+{
+    (void)state;
+    char out[8192] = "", *path;
+    int fd = memfd_create("info", 0), saved = dup(STDOUT_FILENO);
+
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, 4, 0);
+    strcpy((char *)mem + FAKE_UTSNAME, "Linux");
+    strcpy((char *)mem + FAKE_UTSNAME + 65, "evil\033]0;owned\007\033[2J");
+    strcpy((char *)mem + FAKE_UTSNAME + 130, "6.1.0-fuzz"); /* VMCOREINFO's OSRELEASE */
+    path = fake_kernel_core(mem);
+    fflush(stdout);
+    dup2(fd, STDOUT_FILENO);
+    int r = cmd_info(2, (char *[]){"info", path, NULL});
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    assert_int_equal(r, 0);
+    assert_true(pread(fd, out, sizeof(out) - 1, 0) > 0);
+    close(fd);
+    assert_non_null(strstr(out, "host evil\\x1b]0;owned\\x07\\x1b[2J"));
+    assert_null(strchr(out, '\033'));
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +328,8 @@ int main(void)
         cmocka_unit_test(many_segments_cost_log_time),
         cmocka_unit_test(overlapping_segments_are_refused),
         cmocka_unit_test(hwpoisoned_frames_are_left_out_at_every_level),
+        cmocka_unit_test(a_dump_without_a_panic_says_so),
+        cmocka_unit_test(info_escapes_terminal_control_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
