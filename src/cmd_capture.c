@@ -91,7 +91,7 @@ void capture_as_init(void)
     ensure_console();
     setvbuf(stderr, NULL, _IOLBF, 0);
     fprintf(stderr, "lifeboat: capture starting\n");
-    if (config_load_lenient(LIFEBOAT_CONF, &cfg, why, sizeof(why)) < 0)
+    if (config_load_lenient(CAPTURE_CONF, &cfg, why, sizeof(why)) < 0)
         /* A damaged config must not cost the dump: every line that reads still counts. */
         fprintf(stderr, "lifeboat: %s; going on with the rest of the configuration\n", why);
     modules_load("/lib/modules", "/etc/lifeboat.modules");

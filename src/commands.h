@@ -22,6 +22,8 @@ int cmd_exec(int argc, char **argv);
 void capture_as_init(void) __attribute__((noreturn));
 
 /* Default path of the configuration file. */
+#ifndef LIFEBOAT_CONF /* set by the build: <sysconfdir>/lifeboat.conf */
 #define LIFEBOAT_CONF "/etc/lifeboat.conf"
+#endif
 
 #endif

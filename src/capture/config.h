@@ -4,6 +4,9 @@
 #ifndef LIFEBOAT_CONFIG_H
 #define LIFEBOAT_CONFIG_H
 
+/* Where the capture initramfs holds the configuration, whatever the host's path. */
+#define CAPTURE_CONF "/etc/lifeboat.conf"
+
 #include <stddef.h>
 #include <stdio.h>
 

@@ -120,11 +120,11 @@ build_guest_initramfs() {
         cp "$KERNEL_ROOT/$m/modules.order" "$KERNEL_ROOT/$m/modules.builtin"* "$root/$m/" 2>/dev/null || true
         depmod -b "$root" "$KERNEL_RELEASE"
     fi
-    [ -n "${GUEST_NO_CONFIG:-}" ] && rm -f "$root/etc/lifeboat.conf"
     [ -n "${CRASH_MODULE:-}" ] && cp "$CRASH_MODULE" "$root/lbcrash.ko"
     # another capture environment for lifeboat load -i (tests/bench/reservation.sh)
     [ -n "${GUEST_CRASH_INITRD:-}" ] && cp "$GUEST_CRASH_INITRD" "$root/crash-initrd.img"
-    printf '%s\n' "$conf" > "$root/etc/lifeboat.conf"
+    # no configuration at all means no file, not an empty one
+    [ -n "${GUEST_NO_CONFIG:-}" ] || printf '%s\n' "$conf" > "$root/etc/lifeboat.conf"
     (cd "$root" && find . | cpio -o -H newc --quiet) > "$out"
     rm -rf "$root"
 }

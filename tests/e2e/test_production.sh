@@ -41,6 +41,7 @@ GUEST_NO_CONFIG=1 build_guest_initramfs "$work/g2.cpio" ""
 run_guest "$work/s2.log" "$work/g2.cpio" "crashkernel=160M lbtest.varcrash=/dev/nvme0n1" \
     -drive "file=$work/var.img,if=none,id=d,format=raw" -device nvme,drive=d,serial=var || true
 check "no configuration: load finds /var/crash's filesystem and the capture completes" bash -c '
+    grep -q "GUEST: no /etc/lifeboat.conf" "$1" &&
     grep -q "lifeboat: crash kernel loaded" "$1" && grep -q "lifeboat: capture complete" "$1"' \
     _ "$work/s2.log"
 check "no configuration: the dump is at the root of the filesystem mounted on /var/crash" bash -c '
