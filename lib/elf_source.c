@@ -84,7 +84,7 @@ static int add_note(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at, st
     }
     grown = realloc(src->notes, src->notes_len + padded);
     if (!grown) {
-        lb_error_set(err, "%s: out of memory for notes", src->path);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory for notes", src->path);
         return -1;
     }
     src->notes = grown;
@@ -160,8 +160,8 @@ static int read_headers(struct lb_source *src, struct lb_error *err)
     }
     src->segments = calloc(count, sizeof(*src->segments));
     if (!src->segments) {
-        lb_error_set(err, "%s: out of memory for %llu segments", src->path,
-                     (unsigned long long)count);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory for %llu segments", src->path,
+                      (unsigned long long)count);
         return -1;
     }
     for (uint64_t i = 0; i < count; i++) {

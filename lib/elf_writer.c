@@ -281,7 +281,7 @@ int write_elf(struct lb_pipe *p, struct lb_error *err)
     int r;
 
     if (!segs) {
-        lb_error_set(err, "out of memory");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < nseg; i++) {
@@ -300,12 +300,13 @@ int write_elf(struct lb_pipe *p, struct lb_error *err)
         r = pass(p, &o, segs, nseg, err);
     /* The end may be a hole: the size makes the file whole. */
     if (r == 0 && p->opts->sparse && ftruncate(p->fd, (off_t)o.data_at) < 0) {
-        lb_error_set(err, "cannot extend the output to %llu bytes: %s",
-                     (unsigned long long)o.data_at, strerror(errno));
+        lb_error_setk(err, lb_error_kind_of_write(errno),
+                      "cannot extend the output to %llu bytes: %s", (unsigned long long)o.data_at,
+                      strerror(errno));
         r = -1;
     }
     free(segs);
     p->stats->output_size = o.data_at;
-    p->stats->incomplete = r < 0 || p->stats->pages_unreadable;
+    p->stats->incomplete = r < 0 || p->stats->pages_unreadable || lb_source_incomplete(p->src);
     return r;
 }

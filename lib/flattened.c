@@ -22,8 +22,9 @@ static int read_full(int fd, void *buf, size_t len, uint64_t at, struct lb_error
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            lb_error_set(err, "flattened stream, byte %llu: %s", (unsigned long long)at,
-                         n < 0 ? strerror(errno) : "ends before its end record");
+            lb_error_setk(err, n < 0 ? LB_ERR_INPUT_IO : LB_ERR_CORRUPT,
+                          "flattened stream, byte %llu: %s", (unsigned long long)at,
+                          n < 0 ? strerror(errno) : "ends before its end record");
             return -1;
         }
         p += n;
@@ -50,7 +51,7 @@ int lb_unflatten(int in_fd, int out_fd, uint64_t *size, struct lb_error *err)
     int r = -1;
 
     if (!buf) {
-        lb_error_set(err, "out of memory");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
     if (read_full(in_fd, header, HEADER, 0, err) < 0)
@@ -86,9 +87,10 @@ int lb_unflatten(int in_fd, int out_fd, uint64_t *size, struct lb_error *err)
                 if (k < 0 && errno == EINTR)
                     continue;
                 if (k <= 0) {
-                    lb_error_set(err, "writing at offset %llu: %s",
-                                 (unsigned long long)(offset + done + w),
-                                 k < 0 ? strerror(errno) : "no progress");
+                    lb_error_setk(err, k < 0 ? lb_error_kind_of_write(errno) : LB_ERR_NO_SPACE,
+                                  "writing at offset %llu: %s",
+                                  (unsigned long long)(offset + done + w),
+                                  k < 0 ? strerror(errno) : "no progress");
                     goto out;
                 }
                 w += (size_t)k;

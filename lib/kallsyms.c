@@ -51,10 +51,10 @@ static int need(const struct lb_vmcoreinfo *vi, const char *key, uint64_t *v, st
 {
     if (lb_vmcoreinfo_get_u64(vi, key, 16, v) == 0)
         return 0;
-    lb_error_set(err,
-                 "VMCOREINFO lacks %s: the kernel's symbols are not available (Linux 6.0 "
-                 "or later exports them)",
-                 key);
+    lb_error_setk(err, LB_ERR_NO_DATA,
+                  "VMCOREINFO lacks %s: the kernel's symbols are not available (Linux 6.0 "
+                  "or later exports them)",
+                  key);
     return -1;
 }
 
@@ -147,7 +147,7 @@ static int decode_names(struct lb_kernel *k, struct lb_kallsyms *ks, uint32_t to
     ks->count = kept;
     return 0;
 oom:
-    lb_error_set(err, "out of memory for %u symbol names", total);
+    lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for %u symbol names", total);
     return -1;
 }
 
@@ -215,7 +215,7 @@ static int load(struct lb_kernel *k, const char *const *wanted, size_t nwanted,
         !(ks->name_at = malloc(room * sizeof(*ks->name_at))) || !(ks->type = malloc(room)) ||
         (wanted && !(ks->index = malloc(room * sizeof(*ks->index))))) {
         lb_kallsyms_free(ks);
-        lb_error_set(err, "out of memory for %u symbols", count);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for %u symbols", count);
         return -1;
     }
     ks->wanted = wanted;

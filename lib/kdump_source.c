@@ -131,7 +131,7 @@ static int read_segments(struct lb_source *src, struct kdump_src *k, uint64_t bi
         lb_source_pread(src, bitmap1, bitmap_bytes, bitmap1_at, err) < 0) {
         free(bitmap1);
         if (!err->msg[0])
-            lb_error_set(err, "%s: out of memory for the bitmaps", src->path);
+            lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory for the bitmaps", src->path);
         return -1;
     }
     for (uint64_t pfn = 0; pfn <= k->max_mapnr; pfn++) {
@@ -152,7 +152,8 @@ static int read_segments(struct lb_source *src, struct kdump_src *k, uint64_t bi
                 void *grown = realloc(src->segments, 2 * cap * sizeof(*src->segments));
                 if (!grown) {
                     free(bitmap1);
-                    lb_error_set(err, "%s: out of memory for %zu segments", src->path, 2 * cap);
+                    lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory for %zu segments",
+                                  src->path, 2 * cap);
                     return -1;
                 }
                 src->segments = grown;
@@ -262,7 +263,7 @@ int lb_kdump_open(struct lb_source *src, struct lb_error *err)
     k->data = malloc(LB_PAGE_SIZE);
     k->codec = lb_codec_new(LB_CODEC_NONE, 0);
     if (!k->bitmap2 || !k->rank || !k->data || !k->codec) {
-        lb_error_set(err, "%s: out of memory for the bitmaps", src->path);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory for the bitmaps", src->path);
         return -1;
     }
     if (lb_source_pread(src, k->bitmap2, bitmap_bytes, bitmap1_at + bitmap_bytes, err) < 0)

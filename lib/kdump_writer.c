@@ -298,7 +298,7 @@ static int first_pass(struct kdump *k, struct lb_error *err)
             size_t cap = k->windows_cap ? 2 * k->windows_cap : 64;
             struct window *grown = realloc(k->windows, cap * sizeof(*grown));
             if (!grown) {
-                lb_error_set(err, "out of memory for the window table");
+                lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the window table");
                 return -1;
             }
             k->windows = grown;
@@ -732,7 +732,7 @@ static int setup_codecs(struct kdump *k, struct lb_error *err)
     k->dbuf = malloc(DATA_BUFFER);
     k->cbuf = malloc(k->p->batch * LB_CODEC_BOUND);
     if (!k->dbuf || !k->cbuf) {
-        lb_error_set(err, "out of memory for compression buffers");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for compression buffers");
         return -1;
     }
     return 0;
@@ -753,10 +753,10 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
 {
     struct kdump *k = calloc(1, sizeof(*k));
     size_t vlen, nlen;
-    int r = -1;
+    int r = -1, whole = 0;
 
     if (!k) {
-        lb_error_set(err, "out of memory");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
     k->p = p;
@@ -777,18 +777,19 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
         goto out;
     if (second_pass(k, err) < 0 || flush_data(k, err) < 0)
         goto out;
-    r = p->stats->pages_unreadable && !p->opts->flattened
-            ? 0
-            : write_header(k, !p->stats->pages_unreadable, err);
+    /* A source cut short gives a dump cut short: said in its header as in the source's. */
+    whole = !p->stats->pages_unreadable && !lb_source_incomplete(p->src);
+    r = !whole && !p->opts->flattened ? 0 : write_header(k, whole, err);
 out:
     if (r < 0 && p->opts->flattened) { /* what the stream holds, said as such */
         struct lb_error ignored;
         write_header(k, 0, &ignored);
     }
     p->stats->output_size = k->data_pos > k->l.data_at ? k->data_pos : k->l.data_at;
-    p->stats->incomplete = r < 0 || p->stats->pages_unreadable;
+    p->stats->incomplete = r < 0 || !whole;
     if (r == 0 && p->opts->sparse && ftruncate(p->fd, (off_t)p->stats->output_size) < 0) {
-        lb_error_set(err, "cannot set the output's size");
+        lb_error_setk(err, lb_error_kind_of_write(errno), "cannot set the output's size: %s",
+                      strerror(errno));
         r = -1;
     }
     teardown(k);

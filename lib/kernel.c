@@ -34,7 +34,7 @@ static int need_u64(const struct lb_vmcoreinfo *info, const char *key, int base,
 {
     if (lb_vmcoreinfo_get_u64(info, key, base, v) == 0)
         return 0;
-    lb_error_set(err, "VMCOREINFO lacks %s (or it is not a number)", key);
+    lb_error_setk(err, LB_ERR_NO_DATA, "VMCOREINFO lacks %s (or it is not a number)", key);
     return -1;
 }
 
@@ -47,7 +47,7 @@ int lb_kernel_open(struct lb_source *src, struct lb_kernel **out, struct lb_erro
     size_t len;
 
     if (!k) {
-        lb_error_set(err, "out of memory");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
     k->src = src;
@@ -55,7 +55,8 @@ int lb_kernel_open(struct lb_source *src, struct lb_kernel **out, struct lb_erro
     if (lb_vmcoreinfo_from_notes(notes, len, &k->info, err) < 0)
         goto fail;
     if (lb_vmcoreinfo_get_s64(k->info, "NUMBER(phys_base)", &phys_base) < 0) {
-        lb_error_set(err, "VMCOREINFO lacks NUMBER(phys_base) (or it is not a number)");
+        lb_error_setk(err, LB_ERR_NO_DATA,
+                      "VMCOREINFO lacks NUMBER(phys_base) (or it is not a number)");
         goto fail;
     }
     /* Addresses wrap modulo 2^64, so a negative base works as its two's complement. */

@@ -17,12 +17,35 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* A failure, said plainly: what was wrong and where (file, offset). */
+/*
+ * A failure, said plainly: what was wrong and where (file, offset), and of
+ * which kind, so that a caller decides by kind, not by words: a full target
+ * means another target, a corrupt source means going on with what reads.
+ */
+enum lb_error_kind {
+    LB_ERR_CORRUPT = 0, /* the source says something impossible (the default) */
+    LB_ERR_NO_DATA,     /* the source lacks what was asked for (a symbol, a frame) */
+    LB_ERR_INPUT_IO,    /* reading the source failed */
+    LB_ERR_OUTPUT_IO,   /* writing the output failed */
+    LB_ERR_NO_SPACE,    /* the output has no room left (ENOSPC, EDQUOT, EFBIG) */
+    LB_ERR_NO_MEMORY,
+};
+
 struct lb_error {
+    enum lb_error_kind kind;
     char msg[512];
 };
 
+/* Sets err (kind LB_ERR_CORRUPT); lb_error_setk with a kind. */
 void lb_error_set(struct lb_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lb_error_setk(struct lb_error *err, enum lb_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Puts context in front of the message ("CONTEXT: message"); the kind stays. */
+void lb_error_prefix(struct lb_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The kind of a failed write of the output: no space, or I/O. */
+enum lb_error_kind lb_error_kind_of_write(int errnum);
+const char *lb_error_kind_name(enum lb_error_kind kind);
 
 /* ---- sources ---------------------------------------------------------- */
 

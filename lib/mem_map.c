@@ -70,7 +70,7 @@ static int required(uint64_t v, const char *key, struct lb_error *err)
 {
     if (v != NONE)
         return 0;
-    lb_error_set(err, "VMCOREINFO lacks %s: pages cannot be filtered", key);
+    lb_error_setk(err, LB_ERR_NO_DATA, "VMCOREINFO lacks %s: pages cannot be filtered", key);
     return -1;
 }
 
@@ -117,7 +117,8 @@ static int read_layout(struct lb_classifier *c, struct lb_error *err)
         required(c->section_size, "SIZE(mem_section)", err))
         return -1;
     if (lb_vmcoreinfo_get_u64(vi, "SYMBOL(mem_section)", 16, &c->mem_section) < 0) {
-        lb_error_set(err, "VMCOREINFO lacks SYMBOL(mem_section): pages cannot be filtered");
+        lb_error_setk(err, LB_ERR_NO_DATA,
+                      "VMCOREINFO lacks SYMBOL(mem_section): pages cannot be filtered");
         return -1;
     }
     if (c->page_size < 32 || c->page_size > 512 || c->off_flags + 8 > c->page_size ||
@@ -153,14 +154,14 @@ int lb_classifier_open(struct lb_kernel *k, unsigned dump_level, struct lb_class
     struct lb_classifier *c = calloc(1, sizeof(*c));
 
     if (!c) {
-        lb_error_set(err, "out of memory");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
     c->k = k;
     c->level = dump_level;
     if (read_layout(c, err) < 0 || !(c->pages = malloc((MAX_WINDOW + 1) * c->page_size))) {
         if (!err->msg[0])
-            lb_error_set(err, "out of memory");
+            lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         lb_classifier_close(c);
         return -1;
     }

@@ -28,8 +28,9 @@ static int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, str
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            lb_error_set(err, "write of %zu bytes at output offset %llu: %s", len,
-                         (unsigned long long)offset, n < 0 ? strerror(errno) : "no progress");
+            lb_error_setk(err, n < 0 ? lb_error_kind_of_write(errno) : LB_ERR_NO_SPACE,
+                          "write of %zu bytes at output offset %llu: %s", len,
+                          (unsigned long long)offset, n < 0 ? strerror(errno) : "no progress");
             return -1;
         }
         p += n;
@@ -48,8 +49,9 @@ static int full_write(int fd, const void *buf, size_t len, struct lb_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            lb_error_set(err, "write of %zu bytes to the stream: %s", len,
-                         n < 0 ? strerror(errno) : "no progress");
+            lb_error_setk(err, n < 0 ? lb_error_kind_of_write(errno) : LB_ERR_OUTPUT_IO,
+                          "write of %zu bytes to the stream: %s", len,
+                          n < 0 ? strerror(errno) : "no progress");
             return -1;
         }
         p += n;
@@ -101,7 +103,7 @@ int out_end(struct lb_pipe *p, struct lb_error *err)
 int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,
               struct lb_write_stats *stats, struct lb_error *err)
 {
-    struct lb_error why = {""};
+    struct lb_error why = {0};
 
     memset(p, 0, offsetof(struct lb_pipe, cls));
     p->src = src;
@@ -112,7 +114,7 @@ int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_op
     p->batch = opts->threads > 1 ? LB_BATCH : LB_MIN_BATCH;
     p->data = p->buf = malloc(p->batch * LB_PAGE_SIZE);
     if (!p->buf) {
-        lb_error_set(err, "out of memory for the page buffer");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the page buffer");
         return -1;
     }
     /* The kernel's memory gives headers their utsname; without it they do with less.  The

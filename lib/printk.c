@@ -54,10 +54,10 @@ static int field(const struct lb_vmcoreinfo *vi, const char *key, uint64_t *out,
 {
     if (lb_vmcoreinfo_get_u64(vi, key, 10, out) == 0 && *out < MAX_STRUCT)
         return 0;
-    lb_error_set(err,
-                 "VMCOREINFO lacks %s, or it is not a size below %d: cannot read the "
-                 "printk ringbuffer",
-                 key, MAX_STRUCT);
+    lb_error_setk(err, LB_ERR_NO_DATA,
+                  "VMCOREINFO lacks %s, or it is not a size below %d: cannot read the "
+                  "printk ringbuffer",
+                  key, MAX_STRUCT);
     return -1;
 }
 
@@ -124,8 +124,9 @@ static int open_ring(struct ring *r, struct lb_error *err)
     uint64_t prb_sym, prb, count_bits, size_bits;
 
     if (lb_vmcoreinfo_get_u64(lb_kernel_vmcoreinfo(r->k), "SYMBOL(prb)", 16, &prb_sym) < 0) {
-        lb_error_set(err, "VMCOREINFO lacks SYMBOL(prb): the kernel is older than 5.10 or the "
-                          "note is damaged");
+        lb_error_setk(err, LB_ERR_NO_DATA,
+                      "VMCOREINFO lacks SYMBOL(prb): the kernel is older than 5.10 or the "
+                      "note is damaged");
         return -1;
     }
     if (lb_kernel_read(r->k, prb_sym, &prb, 8, err) < 0 ||
@@ -250,7 +251,7 @@ int lb_log_walk(struct lb_kernel *k, lb_log_fn fn, void *ctx, struct lb_log_stat
     memset(stats, 0, sizeof(*stats));
     if (!r || !(r->text = malloc(1 << 16))) {
         free(r);
-        lb_error_set(err, "out of memory");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
     r->k = k;

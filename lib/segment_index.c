@@ -53,7 +53,8 @@ static int build_runs(struct lb_source *src, struct lb_error *err)
 
     src->runs = malloc((src->nsegments ? src->nsegments : 1) * sizeof(*src->runs));
     if (!src->runs) {
-        lb_error_set(err, "%s: out of memory for %zu segments", src->path, src->nsegments);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory for %zu segments", src->path,
+                      src->nsegments);
         return -1;
     }
     for (size_t i = 0; i < src->nsegments; i++) {
@@ -82,7 +83,8 @@ int segment_index_build(struct lb_source *src, struct lb_error *err)
     src->order = malloc((src->nsegments ? src->nsegments : 1) * sizeof(*src->order));
     src->reach = malloc((src->nsegments ? src->nsegments : 1) * sizeof(*src->reach));
     if (!src->order || !src->reach) {
-        lb_error_set(err, "%s: out of memory for %zu segments", src->path, src->nsegments);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory for %zu segments", src->path,
+                      src->nsegments);
         return -1;
     }
     for (size_t i = 0; i < src->nsegments; i++)

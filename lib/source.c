@@ -35,8 +35,8 @@ int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offse
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            lb_error_set(err, "%s: read of %zu bytes at offset %llu: %s", src->path, len,
-                         (unsigned long long)at, strerror(errno));
+            lb_error_setk(err, LB_ERR_INPUT_IO, "%s: read of %zu bytes at offset %llu: %s",
+                          src->path, len, (unsigned long long)at, strerror(errno));
             return -1;
         }
         if (n == 0) {
@@ -56,18 +56,22 @@ static int file_size(struct lb_source *src, struct lb_error *err)
     struct stat st;
 
     if (fstat(src->fd, &st) < 0) {
-        lb_error_set(err, "%s: %s", src->path, strerror(errno));
+        lb_error_setk(err, LB_ERR_INPUT_IO, "%s: %s", src->path, strerror(errno));
         return -1;
     }
     if (S_ISBLK(st.st_mode)) {
         if (ioctl(src->fd, BLKGETSIZE64, &src->file_size) < 0) {
-            lb_error_set(err, "%s: cannot get device size: %s", src->path, strerror(errno));
+            lb_error_setk(err, LB_ERR_INPUT_IO, "%s: cannot get device size: %s", src->path,
+                          strerror(errno));
             return -1;
         }
         return 0;
     }
     if (!S_ISREG(st.st_mode)) {
-        lb_error_set(err, "%s: not a regular file or block device", src->path);
+        lb_error_setk(err, LB_ERR_INPUT_IO,
+                      "%s: not a regular file or block device (a pipe or a FIFO cannot be read "
+                      "at random: save it to a file first)",
+                      src->path);
         return -1;
     }
     src->file_size = (uint64_t)st.st_size;
@@ -83,16 +87,17 @@ int lb_source_open(const char *path, struct lb_source **out, struct lb_error *er
 
     if (!src || !(src->path = strdup(path))) {
         free(src);
-        lb_error_set(err, "%s: out of memory", path);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory", path);
         return -1;
     }
-    src->fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking while it is not known to be a file: opening a FIFO would wait forever. */
+    src->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (src->fd < 0) {
-        lb_error_set(err, "%s: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_INPUT_IO, "%s: %s", path, strerror(errno));
         lb_source_close(src);
         return -1;
     }
-    if (file_size(src, err) < 0) {
+    if (file_size(src, err) < 0 || fcntl(src->fd, F_SETFL, 0) < 0) {
         lb_source_close(src);
         return -1;
     }
@@ -258,9 +263,9 @@ int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t 
             page = cached_page(src, phys >> LB_PAGE_SHIFT, &status);
 
         if (status != LB_PAGE_OK) {
-            lb_error_set(err, "%s: physical address 0x%llx is %s", src->path,
-                         (unsigned long long)phys,
-                         status == LB_PAGE_EXCLUDED ? "not in the dump" : "unreadable");
+            lb_error_setk(err, status == LB_PAGE_EXCLUDED ? LB_ERR_NO_DATA : LB_ERR_INPUT_IO,
+                          "%s: physical address 0x%llx is %s", src->path, (unsigned long long)phys,
+                          status == LB_PAGE_EXCLUDED ? "not in the dump" : "unreadable");
             return -1;
         }
         memcpy(p, page + in_page, chunk);

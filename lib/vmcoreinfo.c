@@ -65,7 +65,7 @@ int lb_vmcoreinfo_parse(const char *text, size_t len, struct lb_vmcoreinfo **out
     if (!info || !(info->text = malloc(len + 1)) ||
         !(info->entries = calloc(max, sizeof(*info->entries)))) {
         lb_vmcoreinfo_free(info);
-        lb_error_set(err, "VMCOREINFO: out of memory");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "VMCOREINFO: out of memory");
         return -1;
     }
     memcpy(info->text, text, len);

@@ -14,7 +14,7 @@ int lb_write(struct lb_source *src, int out_fd, const struct lb_write_options *o
 
     memset(stats, 0, sizeof(*stats));
     if (!p) {
-        lb_error_set(err, "out of memory");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
     if (pipe_open(p, src, opts, stats, err) < 0) {

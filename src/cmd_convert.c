@@ -65,7 +65,7 @@ int cmd_convert(int argc, char **argv)
 {
     struct lb_write_options opts = dump_options_default(0);
     struct lb_source *src;
-    struct lb_error e = {""};
+    struct lb_error e = {0};
     int first = dump_options_parse(argc, argv, &opts, 0, usage), r;
 
     if (first + 2 != argc) {

@@ -27,7 +27,7 @@ int cmd_save(int argc, char **argv)
 {
     struct lb_write_options opts = dump_options_default(31);
     struct lb_source *src;
-    struct lb_error e = {""};
+    struct lb_error e = {0};
     int first = dump_options_parse(argc, argv, &opts, 1, usage), r;
 
     if (first + 2 != argc) {

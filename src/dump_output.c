@@ -18,7 +18,7 @@ int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *op
 {
     struct progress_state prog;
     struct lb_write_stats stats;
-    struct lb_error e = {""};
+    struct lb_error e = {0};
     struct stat st;
     int stream = strcmp(dest, "-") == 0;
     int fd = stream ? STDOUT_FILENO : open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -374,6 +374,39 @@ static void supervisor_survives_crashes_and_hangs(void **state)
     assert_int_equal(supervise_run("step", advances, NULL, 1, &signo), 0);
 }
 
+/*
+ * A source cut short: the dump is incomplete because of the crashed memory,
+ * not the target, so the next target is not tried (it would read the same).
+ */
+static void capture_stops_when_the_source_is_at_fault(void **state)
+{
+    static uint8_t notes[4096];
+    struct synth_segment segs[] = {{0x100000, 0x40000, 0}};
+    size_t len =
+        synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0-test\nCRASHTIME=1700000000\n", 1);
+    char *core = synth_core(segs, 1, notes, len), *a = make_tempdir(), *b = make_tempdir();
+    struct config cfg;
+    struct stat st;
+
+    (void)state;
+    assert_int_equal(stat(core, &st), 0);
+    assert_int_equal(truncate(core, st.st_size - 0x20000), 0); /* half the memory is gone */
+    config_defaults(&cfg);
+    cfg.ntargets = 2;
+    cfg.targets[0].kind = cfg.targets[1].kind = TARGET_DIR;
+    snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s", a);
+    snprintf(cfg.targets[1].path, sizeof(cfg.targets[1].path), "%s", b);
+    snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
+    assert_int_equal(capture_run(&cfg, core, a), CAPTURE_INCOMPLETE);
+    assert_true(exists(a, "20231114-221320-box.incomplete/vmcore"));
+    assert_false(exists(b, "20231114-221320-box.incomplete"));
+    assert_false(exists(b, "20231114-221320-box"));
+    remove_tree(a);
+    remove_tree(b);
+    unlink(core);
+    free(core);
+}
+
 static void capture_saves_dump_and_metadata(void **state)
 {
     static uint8_t notes[4096];
@@ -432,6 +465,7 @@ int main(void)
         cmocka_unit_test(rotation_cannot_be_tricked),
         cmocka_unit_test(rotation_sees_every_entry),
         cmocka_unit_test(supervisor_survives_crashes_and_hangs),
+        cmocka_unit_test(capture_stops_when_the_source_is_at_fault),
         cmocka_unit_test(capture_saves_dump_and_metadata),
     };
     return cmocka_run_group_tests_name("capture", tests, NULL, NULL);

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -317,6 +319,44 @@ static void info_escapes_terminal_control_bytes(void **state)
     free(path);
 }
 
+/* Errors carry a kind the caller can act on, and context goes in front. */
+static void errors_have_kinds(void **state)
+{
+    (void)state;
+    struct lb_write_options opts = {.format = LB_FORMAT_KDUMP, .dump_level = 31};
+    struct lb_write_stats stats;
+    struct lb_source *src;
+    struct lb_error err;
+    char *path, dir[] = "/tmp/lifeboat-fifo-XXXXXX", fifo[64];
+
+    fake_kernel_init(mem);
+    src = open_fake(&path);
+    int full = open("/dev/full", O_WRONLY);
+    assert_int_equal(lb_write(src, full, &opts, &stats, &err), -1);
+    assert_int_equal(err.kind, LB_ERR_NO_SPACE);
+    assert_true(stats.incomplete);
+    close(full);
+    lb_error_prefix(&err, "target %d", 2);
+    assert_int_equal(err.kind, LB_ERR_NO_SPACE);
+    assert_int_equal(strncmp(err.msg, "target 2: write of", 18), 0);
+    close_fake(src, path);
+
+    /* a FIFO is refused at once, not waited on forever */
+    assert_non_null(mkdtemp(dir));
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(3);
+    assert_int_equal(lb_source_open(fifo, &src, &err), -1);
+    alarm(0);
+    assert_int_equal(err.kind, LB_ERR_INPUT_IO);
+    assert_non_null(strstr(err.msg, "FIFO"));
+    unlink(fifo);
+    rmdir(dir);
+
+    assert_int_equal(lb_source_open("/nonexistent/vmcore", &src, &err), -1);
+    assert_int_equal(err.kind, LB_ERR_INPUT_IO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +370,7 @@ int main(void)
         cmocka_unit_test(hwpoisoned_frames_are_left_out_at_every_level),
         cmocka_unit_test(a_dump_without_a_panic_says_so),
         cmocka_unit_test(info_escapes_terminal_control_bytes),
+        cmocka_unit_test(errors_have_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
