@@ -174,7 +174,7 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
     cpio_dir(&c, "sys", 0555);
     cpio_dir(&c, "mnt", 0700);
     cpio_dir(&c, "etc", 0755);
-    cpio_file(&c, CAPTURE_CONF + 1, 0600, conf, strlen(conf));
+    cpio_file(&c, &CAPTURE_CONF[1], 0600, conf, strlen(conf)); /* a path in the archive */
     cpio_file(&c, "init", 0755, bin, size);
     r = add_modules(&c, &setup->modules, why, whylen);
     if (cpio_finish(&c) < 0)
