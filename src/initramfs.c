@@ -22,6 +22,7 @@
 
 #include "initramfs.h"
 #include "capture/blkid.h"
+#include "capture/rawdev.h"
 #include "platform/cpio.h"
 
 enum { MAX_BINARY = 64 << 20 };
@@ -256,12 +257,81 @@ static int resolve_path(struct target *t, char *why, size_t whylen)
     return 0;
 }
 
+/*
+ * A device as the crash kernel will find it.  /dev names change between
+ * kernels and /dev/disk/by-* links are made by udev, which the capture has
+ * not: a file system is named by its UUID, a raw device by its stable
+ * identity (rawdev.c), resolved here where the names still mean something.
+ */
+static int resolve_device(struct target *t, char *why, size_t whylen)
+{
+    char real[PATH_MAX], spec[sizeof(t->device)], holds[128];
+    struct fs_id id;
+
+    if (t->kind == TARGET_RAW && rawdev_is_identity(t->device)) {
+        int r = rawdev_find(t->device, real, sizeof(real), why, whylen);
+        if (r == -2)
+            return -1;
+        if (r < 0) {
+            snprintf(why, whylen, "raw target %s is on no device of this machine", t->device);
+            return -1;
+        }
+    } else if (t->device[0] == '/' && !realpath(t->device, real)) {
+        if (strncmp(t->device, "/dev/disk/", 10) == 0) {
+            snprintf(why, whylen,
+                     "target %s: %s; /dev/disk/by-* links never exist in the crash kernel "
+                     "(no udev): name the device by UUID=, LABEL= or PARTUUID=",
+                     t->device, strerror(errno));
+            return -1;
+        }
+        fprintf(stderr,
+                "lifeboat: warning: target %s does not exist now: the capture will wait "
+                "for it, then try the next\n",
+                t->device);
+        return 0;
+    } else if (t->device[0] != '/') {
+        return 0; /* UUID= or LABEL=: fs_find checks it is on exactly one device */
+    }
+    if (t->kind == TARGET_FS) {
+        if (fs_probe(real, &id) < 0) {
+            snprintf(why, whylen, "target %s holds no ext4, XFS or btrfs file system", t->device);
+            return -1;
+        }
+        snprintf(t->device, sizeof(t->device), "UUID=%s", id.uuid);
+        return 0;
+    }
+    if (rawdev_probe(real, holds, sizeof(holds)) == RAWDEV_FOREIGN) {
+        snprintf(why, whylen,
+                 "raw target %s holds %s: lifeboat writes a raw dump only where nothing else "
+                 "is (wipefs -a %s, if it may go)",
+                 t->device, holds, real);
+        return -1;
+    }
+    if (!rawdev_is_identity(t->device)) {
+        if (rawdev_identity(real, spec, sizeof(spec), why, whylen) < 0)
+            return -1;
+        snprintf(t->device, sizeof(t->device), "%s", spec);
+        /* the identity must name this device and no other, here too */
+        if (rawdev_find(spec, real, sizeof(real), why, whylen) < 0)
+            return -1;
+    }
+    if (rawdev_probe(real, holds, sizeof(holds)) == RAWDEV_DUMP)
+        fprintf(stderr,
+                "lifeboat: warning: raw target %s holds %s: a crash cannot use it until "
+                "'lifeboat savecore' has\n",
+                t->device, holds);
+    return 0;
+}
+
 static void find_modules(struct capture_setup *setup, const struct target *t)
 {
     char device[300], why[256];
     struct fs_id id = {0};
 
-    if (t->kind == TARGET_DIR || fs_find(t->device, device, sizeof(device)) < 0)
+    if (t->kind == TARGET_DIR ||
+        (rawdev_is_identity(t->device)
+             ? rawdev_find(t->device, device, sizeof(device), why, sizeof(why))
+             : fs_find(t->device, device, sizeof(device))) < 0)
         return; /* not on this system now: the capture will say so */
     if (t->kind == TARGET_FS)
         fs_probe(device, &id);
@@ -283,9 +353,20 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
         cfg->ntargets = 1;
     }
     for (size_t i = 0; i < cfg->ntargets; i++) {
-        if (cfg->targets[i].kind == TARGET_PATH && resolve_path(&cfg->targets[i], why, whylen) < 0)
+        struct target *t = &cfg->targets[i];
+        char found[PATH_MAX];
+        if (t->kind == TARGET_PATH && resolve_path(t, why, whylen) < 0)
             return -1;
-        find_modules(setup, &cfg->targets[i]);
+        if ((t->kind == TARGET_FS || t->kind == TARGET_RAW) && resolve_device(t, why, whylen) < 0)
+            return -1;
+        if (t->kind == TARGET_FS && fs_find(t->device, found, sizeof(found)) == -2) {
+            snprintf(why, whylen,
+                     "%s is on more than one device (RAID1 members? a cloned "
+                     "disk?): the crash kernel could not tell which to write",
+                     t->device);
+            return -1;
+        }
+        find_modules(setup, t);
     }
     if (!cfg->hostname[0] && uname(&u) == 0 && strcmp(u.nodename, "(none)") != 0) {
         /* a name for directories and the config: what is not [A-Za-z0-9._-] becomes '_' */

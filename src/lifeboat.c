@@ -34,6 +34,7 @@ static const struct command commands[] = {
     {"test", cmd_test, "panic this machine on purpose, to prove a crash is captured"},
     {"capture", cmd_capture,
      "save /proc/vmcore to the configured targets (the crash kernel's job)"},
+    {"savecore", cmd_savecore, "at boot: save the dumps left on raw targets into /var/crash"},
     {"save", cmd_save, "write a filtered, compressed dump from /proc/vmcore or a dump file"},
     {"convert", cmd_convert, "turn a dump into another format, or a flattened stream into a file"},
     {"dmesg", cmd_dmesg, "print the kernel log saved in a dump"},

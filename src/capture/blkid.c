@@ -75,7 +75,7 @@ int fs_find(const char *spec, char *device, size_t len)
     DIR *d;
     struct dirent *e;
     struct fs_id id;
-    int found = -1;
+    int found = 0;
 
     if (spec[0] == '/') {
         snprintf(device, len, "%s", spec);
@@ -84,16 +84,15 @@ int fs_find(const char *spec, char *device, size_t len)
     d = opendir("/sys/class/block");
     if (!d)
         return -1;
-    while (found < 0 && (e = readdir(d))) {
+    /* Every device is looked at: a UUID on two (RAID1 members, a cloned disk) is ambiguous. */
+    while ((e = readdir(d))) {
         char path[300];
         if (e->d_name[0] == '.')
             continue;
         snprintf(path, sizeof(path), "/dev/%s", e->d_name);
-        if (fs_probe(path, &id) == 0 && matches(spec, &id)) {
+        if (fs_probe(path, &id) == 0 && matches(spec, &id) && found++ == 0)
             snprintf(device, len, "%s", path);
-            found = 0;
-        }
     }
     closedir(d);
-    return found;
+    return found == 1 ? 0 : found > 1 ? -2 : -1;
 }

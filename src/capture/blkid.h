@@ -17,7 +17,8 @@ struct fs_id {
 int fs_probe(const char *device, struct fs_id *id);
 /*
  * Resolves spec (UUID=..., LABEL=..., or a /dev path) to a device node, by
- * probing every block device in /sys/class/block; -1 if none matches.
+ * probing every block device in /sys/class/block; -1 if none matches, -2 if
+ * more than one does (never a first match: that one may be the wrong disk).
  */
 int fs_find(const char *spec, char *device, size_t len);
 

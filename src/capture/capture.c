@@ -141,13 +141,13 @@ static enum capture_outcome save_to_target(struct capture *c, size_t i, const ch
 {
     const struct config *cfg = c->cfg;
     const struct target *t = &cfg->targets[i];
-    char mountpoint[300], device[300];
+    char mountpoint[300], device[300], why[512];
 
     if (t->kind == TARGET_DIR || t->kind == TARGET_PATH)
         return save_into_directory(c, t->path);
-    if (wait_for_target(t->device, cfg->device_timeout, device, sizeof(device)) < 0) {
-        fprintf(stderr, "lifeboat: target %s did not appear within %u s\n", t->device,
-                cfg->device_timeout);
+    if (wait_for_target(t->device, cfg->device_timeout, device, sizeof(device), why, sizeof(why)) <
+        0) {
+        fprintf(stderr, "lifeboat: %s\n", why);
         return CAPTURE_FAILED;
     }
     if (strcmp(device, t->device) != 0)

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "rawdev.h"
 
 enum { MAX_WORDS = 8, MAX_LINE = 1024, MAX_FILE = 64 << 10 };
 
@@ -107,8 +108,9 @@ static int parse_target(struct parse *p, char **w, int n)
     if (t->kind == TARGET_FS && strncmp(t->device, "UUID=", 5) != 0 &&
         strncmp(t->device, "LABEL=", 6) != 0 && t->device[0] != '/')
         return fail(p, "'%s' is not UUID=..., LABEL=... or an absolute device path", t->device);
-    if (t->kind == TARGET_RAW && t->device[0] != '/')
-        return fail(p, "device '%s' is not an absolute path", t->device);
+    if (t->kind == TARGET_RAW && t->device[0] != '/' && !rawdev_is_identity(t->device))
+        return fail(p, "raw device '%s' is not PARTUUID=..., WWID=..., SERIAL=... or a path",
+                    t->device);
     if (t->kind != TARGET_RAW && t->path[0] != '/')
         return fail(p, "directory '%s' is not an absolute path", t->path);
     p->cfg->ntargets++;

@@ -23,7 +23,8 @@ enum target_kind {
 
 struct target {
     enum target_kind kind;
-    char device[256]; /* TARGET_FS: UUID=..., LABEL=... or /dev/...; TARGET_RAW: /dev/... */
+    char device[256]; /* TARGET_FS: UUID=, LABEL= or /dev/...; TARGET_RAW: PARTUUID=, WWID=,
+                         SERIAL= (what load writes) or /dev/... */
     char path[256];   /* TARGET_FS: directory inside the filesystem; DIR, PATH: the directory */
 };
 

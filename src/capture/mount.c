@@ -14,19 +14,32 @@
 #include <time.h>
 
 #include "blkid.h"
+#include "rawdev.h"
 #include "mount.h"
 
-int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len)
+int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len, char *why,
+                    size_t whylen)
 {
-    struct timespec tick = {0, 100 * 1000 * 1000};
+    struct timespec tick = {0, 250 * 1000 * 1000};
 
-    /* Drivers probe in the background: poll until the filesystem shows up. */
-    for (unsigned waited = 0; waited <= timeout * 10; waited++) {
-        if (fs_find(spec, device, len) == 0)
+    /* Drivers probe in the background: poll until the device shows up, four times a second
+     * (each look reads every block device's first blocks). */
+    for (unsigned waited = 0; waited <= timeout * 4; waited++) {
+        int r = rawdev_is_identity(spec) ? rawdev_find(spec, device, len, why, whylen)
+                                         : fs_find(spec, device, len);
+        if (r == 0)
             return 0;
+        if (r == -2) {
+            if (!rawdev_is_identity(spec))
+                snprintf(why, whylen,
+                         "%s is on more than one device: an ambiguous target is "
+                         "not used",
+                         spec);
+            return -1;
+        }
         nanosleep(&tick, NULL);
     }
-    errno = ENOENT;
+    snprintf(why, whylen, "target %s did not appear within %u s", spec, timeout);
     return -1;
 }
 

@@ -8,10 +8,12 @@
 #include <stddef.h>
 
 /*
- * Waits up to timeout seconds for the device spec names (UUID=, LABEL= or a
- * path) to appear, and writes its node to device; -1 if it never does.
+ * Waits up to timeout seconds for the device spec names (UUID=, LABEL=, a
+ * raw identity such as PARTUUID=, or a path) to appear, and writes its node
+ * to device; -1 with why if it never does, or is more than one device.
  */
-int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len);
+int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len, char *why,
+                    size_t whylen);
 /*
  * Mounts device on mountpoint (created if missing), trying each block
  * filesystem the kernel knows.  On failure, why says what was tried.

@@ -19,6 +19,7 @@
 #include "kernel_log.h"
 #include "metadata.h"
 #include "progress.h"
+#include "rawdev.h"
 #include "save_report.h"
 #include "steps.h"
 #include "supervise.h"
@@ -248,6 +249,14 @@ enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
 
 enum capture_outcome steps_onto_device(struct capture *c, const char *device)
 {
+    char holds[128];
+    enum rawdev_state state = rawdev_probe(device, holds, sizeof(holds));
+
+    /* Never over someone else's data, nor over the last crash's dump (rawdev.c, 2.). */
+    if (state != RAWDEV_FREE) {
+        fprintf(stderr, "lifeboat: %s holds %s: not written\n", device, holds);
+        return CAPTURE_FAILED;
+    }
     struct step s = {
         .src = c->src, .cfg = c->cfg, .dir_fd = -1, .device = device, .out = shared_results()};
     enum capture_outcome outcome;

@@ -21,6 +21,8 @@
 #include "capture/capture.h"
 #include "capture/config.h"
 #include "capture/dumpdir.h"
+#include "capture/rawdev.h"
+#include "capture/savecore.h"
 #include "capture/supervise.h"
 #include "cmdline.h"
 #include "lbdump.h"
@@ -83,7 +85,7 @@ static void config_errors_name_the_line(void **state)
     (void)state;
     expect_config_error("\n\nbogus 1\n", "t.conf:3: unknown directive 'bogus'");
     expect_config_error("target fs nvme0n1\n", "t.conf:1: 'nvme0n1' is not UUID=..., LABEL=...");
-    expect_config_error("target raw sdb\n", "t.conf:1: device 'sdb' is not an absolute path");
+    expect_config_error("target raw sdb\n", "t.conf:1: raw device 'sdb' is not PARTUUID=");
     expect_config_error("keep many\n", "t.conf:1: expected 'keep N'");
     expect_config_error("target nfs host:/x\n", "t.conf:1: expected 'target fs");
     expect_config_error("final-action explode\n", "'explode' is not reboot");
@@ -407,6 +409,96 @@ static void capture_stops_when_the_source_is_at_fault(void **state)
     free(core);
 }
 
+/* What a raw device holds: free, someone else's, or a dump not yet saved. */
+static void raw_devices_are_probed_before_writing(void **state)
+{
+    char *dir = make_tempdir(), img[600], holds[128], cmd[700];
+    uint8_t block[8192] = {0};
+    FILE *f;
+
+    (void)state;
+    snprintf(img, sizeof(img), "%s/dev", dir);
+    struct {
+        size_t at;
+        const char *bytes;
+        size_t len;
+        enum rawdev_state want;
+    } cases[] = {
+        {0, "", 0, RAWDEV_FREE},
+        {512, "EFI PART", 8, RAWDEV_FOREIGN},
+        {0, "LUKS\xba\xbe", 6, RAWDEV_FOREIGN},
+        {4086, "SWAPSPACE2", 10, RAWDEV_FOREIGN},
+        {512, "LABELONE", 8, RAWDEV_FOREIGN},
+        {510, "\x55\xaa", 2, RAWDEV_FOREIGN},
+        {0, "KDUMP   ", 8, RAWDEV_DUMP},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(block, 0, sizeof(block));
+        memcpy(block + cases[i].at, cases[i].bytes, cases[i].len);
+        assert_non_null(f = fopen(img, "w"));
+        fwrite(block, 1, sizeof(block), f);
+        assert_int_equal(ftruncate(fileno(f), 1 << 20), 0);
+        fclose(f);
+        assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), cases[i].want);
+    }
+    /* a dump once saved may be written over */
+    assert_int_equal(rawdev_consume(img, holds, sizeof(holds)), 0);
+    assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), RAWDEV_FREE);
+    assert_non_null(strstr(holds, "already saved"));
+    /* a file system is someone's */
+    snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F %s >/dev/null 2>&1", img);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), RAWDEV_FOREIGN);
+    assert_string_equal(holds, "an ext4 file system");
+    remove_tree(dir);
+}
+
+/*
+ * A raw target: written when free, refused while it holds the last crash's
+ * dump, saved into a directory by savecore (every frame), then free again.
+ */
+static void raw_dump_is_kept_until_savecore_saves_it(void **state)
+{
+    static uint8_t notes[4096];
+    struct synth_segment segs[] = {{0x100000, 0x40000, 0}};
+    size_t len =
+        synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0-test\nCRASHTIME=1700000000\n", 1);
+    char *core = synth_core(segs, 1, notes, len), *dir = make_tempdir(), *saved = make_tempdir();
+    char raw[200], holds[128];
+    struct config cfg;
+    struct lb_source *src;
+    struct lb_error err;
+    FILE *f;
+
+    (void)state;
+    snprintf(raw, sizeof(raw), "%s/raw", dir);
+    assert_non_null(f = fopen(raw, "w"));
+    assert_int_equal(ftruncate(fileno(f), 4 << 20), 0);
+    fclose(f);
+    config_defaults(&cfg);
+    cfg.ntargets = 1;
+    cfg.targets[0].kind = TARGET_RAW;
+    snprintf(cfg.targets[0].device, sizeof(cfg.targets[0].device), "%s", raw);
+    snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
+    assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);
+    assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP);
+    assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_FAILED); /* the last dump is kept */
+    assert_int_equal(savecore(&cfg, saved), SAVECORE_SAVED);
+    assert_true(exists(saved, "20231114-221320-box/vmcore"));
+    assert_true(exists(saved, "20231114-221320-box/dmesg.txt"));
+    char path[700];
+    snprintf(path, sizeof(path), "%s/20231114-221320-box/vmcore", saved);
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    lb_source_close(src);
+    assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_FREE);
+    assert_int_equal(savecore(&cfg, saved), SAVECORE_NOTHING);
+    assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE); /* free again */
+    remove_tree(dir);
+    remove_tree(saved);
+    unlink(core);
+    free(core);
+}
+
 static void capture_saves_dump_and_metadata(void **state)
 {
     static uint8_t notes[4096];
@@ -466,6 +558,8 @@ int main(void)
         cmocka_unit_test(rotation_sees_every_entry),
         cmocka_unit_test(supervisor_survives_crashes_and_hangs),
         cmocka_unit_test(capture_stops_when_the_source_is_at_fault),
+        cmocka_unit_test(raw_devices_are_probed_before_writing),
+        cmocka_unit_test(raw_dump_is_kept_until_savecore_saves_it),
         cmocka_unit_test(capture_saves_dump_and_metadata),
     };
     return cmocka_run_group_tests_name("capture", tests, NULL, NULL);

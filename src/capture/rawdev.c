@@ -1,0 +1,273 @@
+/*
+ * rawdev.c - raw dump devices: identity, what they hold, consumption.
+ *
+ * A raw target is a partition or disk the crash kernel writes the dump onto
+ * with no file system.  Three things keep that from destroying data:
+ *
+ *   1. The device is named by a stable identity (the partition's GPT or MBR
+ *      PARTUUID, the disk's WWID or serial), never /dev/sdX, which another
+ *      kernel may give to another disk.  Identities come from the partition
+ *      table and sysfs, read the same way at load time and in the crash
+ *      kernel; /dev/disk/by-* links are resolved at load, since no udev
+ *      makes them in the crash kernel.  Two devices with one identity are an
+ *      error, never a first match.
+ *   2. Before writing, the device is probed: a file system, a partition
+ *      table, swap, LUKS, an LVM physical volume or an MD member is someone
+ *      else's, and a dump not yet saved is the last crash's: neither is
+ *      written over.
+ *   3. At the next boot 'lifeboat savecore' copies the dump into a dump
+ *      directory and then marks the device consumed (its first bytes become
+ *      CONSUMED_MAGIC), which makes it writable again, as FreeBSD's savecore
+ *      clears a dump's header.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blkid.h"
+#include "rawdev.h"
+
+#define CONSUMED_MAGIC "LBSAVED" /* 8 bytes with its NUL, over a dump's signature */
+
+enum { PROBE_BYTES = 68 << 10, MAX_GPT_ENTRIES = 1024 };
+
+static int read_sysfs(const char *path, char *out, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, out, len - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return -1;
+    out[n] = '\0';
+    /* trim, and make inner blanks '_' so that the identity is one config word */
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ' || out[n - 1] == '\0'))
+        out[--n] = '\0';
+    size_t start = strspn(out, " ");
+    memmove(out, out + start, strlen(out + start) + 1);
+    for (char *c = out; *c; c++)
+        if (*c == ' ' || *c == '\t' || *c == '#' || (unsigned char)*c < 0x20)
+            *c = '_';
+    return out[0] ? 0 : -1;
+}
+
+static void guid_string(const unsigned char *g, char *out)
+{
+    /* the first three fields are little-endian on disk */
+    sprintf(out, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3], g[2],
+            g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14],
+            g[15]);
+}
+
+static uint64_t le(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+
+    for (int i = bytes - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* The PARTUUID of partition number part of disk, from its GPT or its MBR. */
+static int partuuid(const char *disk, unsigned part, char *out, size_t len)
+{
+    char path[PATH_MAX], text[32];
+    unsigned char sector[4096], entry[128];
+    uint64_t block = 512;
+    int fd, r = -1;
+
+    snprintf(path, sizeof(path), "/sys/class/block/%s/queue/logical_block_size", disk);
+    if (read_sysfs(path, text, sizeof(text)) == 0)
+        block = strtoull(text, NULL, 10);
+    if (block < 512 || block > sizeof(sector))
+        return -1;
+    snprintf(path, sizeof(path), "/dev/%s", disk);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (pread(fd, sector, block, (off_t)block) == (ssize_t)block &&
+        memcmp(sector, "EFI PART", 8) == 0) {
+        uint64_t entries = le(sector + 72, 8), count = le(sector + 80, 4);
+        uint64_t esize = le(sector + 84, 4);
+        if (part >= 1 && part <= count && count <= MAX_GPT_ENTRIES && esize >= 32 &&
+            esize <= sizeof(entry) &&
+            pread(fd, entry, esize, (off_t)(entries * block + (part - 1) * esize)) ==
+                (ssize_t)esize) {
+            char guid[40];
+            guid_string(entry + 16, guid);
+            snprintf(out, len, "PARTUUID=%s", guid);
+            r = 0;
+        }
+    } else if (pread(fd, sector, 512, 0) == 512 && sector[510] == 0x55 && sector[511] == 0xaa &&
+               le(sector + 440, 4) != 0) {
+        snprintf(out, len, "PARTUUID=%08llx-%02x", (unsigned long long)le(sector + 440, 4), part);
+        r = 0;
+    }
+    close(fd);
+    return r;
+}
+
+/* The identity of the block device called name in /sys/class/block. */
+static int identity_of(const char *name, char *spec, size_t len)
+{
+    static const char *const disk_ids[][2] = {{"wwid", "WWID"},
+                                              {"device/wwid", "WWID"},
+                                              {"serial", "SERIAL"},
+                                              {"device/serial", "SERIAL"}};
+    char path[PATH_MAX], real[PATH_MAX], text[256];
+
+    snprintf(path, sizeof(path), "/sys/class/block/%s/partition", name);
+    if (read_sysfs(path, text, sizeof(text)) == 0) {
+        /* a partition: its disk is the directory above it in sysfs */
+        snprintf(path, sizeof(path), "/sys/class/block/%s/..", name);
+        if (!realpath(path, real))
+            return -1;
+        return partuuid(strrchr(real, '/') + 1, (unsigned)strtoul(text, NULL, 10), spec, len);
+    }
+    for (size_t i = 0; i < sizeof(disk_ids) / sizeof(disk_ids[0]); i++) {
+        snprintf(path, sizeof(path), "/sys/class/block/%s/%s", name, disk_ids[i][0]);
+        if (read_sysfs(path, text, sizeof(text)) == 0) {
+            snprintf(spec, len, "%s=%s", disk_ids[i][1], text);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int rawdev_is_identity(const char *spec)
+{
+    return strncmp(spec, "PARTUUID=", 9) == 0 || strncmp(spec, "WWID=", 5) == 0 ||
+           strncmp(spec, "SERIAL=", 7) == 0;
+}
+
+int rawdev_identity(const char *device, char *spec, size_t len, char *why, size_t whylen)
+{
+    char real[PATH_MAX];
+
+    if (!realpath(device, real)) {
+        snprintf(why, whylen, "raw target %s: %s", device, strerror(errno));
+        return -1;
+    }
+    if (strncmp(real, "/dev/", 5) != 0 || identity_of(real + 5, spec, len) < 0) {
+        snprintf(why, whylen,
+                 "raw target %s (%s) has no stable identity (no PARTUUID, WWID or serial): "
+                 "the crash kernel could not be sure to write to it and to nothing else",
+                 device, real);
+        return -1;
+    }
+    return 0;
+}
+
+int rawdev_find(const char *spec, char *device, size_t len, char *why, size_t whylen)
+{
+    DIR *d = opendir("/sys/class/block");
+    struct dirent *e;
+    char id[300], first[300] = "";
+    int found = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || identity_of(e->d_name, id, sizeof(id)) < 0 ||
+            strcasecmp(id, spec) != 0)
+            continue;
+        if (found++ == 0) {
+            snprintf(first, sizeof(first), "/dev/%s", e->d_name);
+        } else {
+            snprintf(why, whylen,
+                     "%s is both %s and /dev/%s: an ambiguous raw target is not written", spec,
+                     first, e->d_name);
+            closedir(d);
+            return -2;
+        }
+    }
+    closedir(d);
+    if (!found)
+        return -1;
+    snprintf(device, len, "%s", first);
+    return 0;
+}
+
+static int is_dump(const unsigned char *b)
+{
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b;
+
+    return memcmp(b, "KDUMP   ", 8) == 0 ||
+           (memcmp(b, ELFMAG, SELFMAG) == 0 && b[EI_CLASS] == ELFCLASS64 && eh->e_type == ET_CORE);
+}
+
+static const char *foreign(const unsigned char *b, size_t n, const char *device)
+{
+    static char fs[64];
+    struct fs_id id;
+
+    if (n >= 4096 + 8 &&
+        (memcmp(b + 512, "EFI PART", 8) == 0 || memcmp(b + 4096, "EFI PART", 8) == 0))
+        return "a GPT partition table";
+    if (memcmp(b, "LUKS\xba\xbe", 6) == 0)
+        return "a LUKS encrypted volume";
+    if (memcmp(b + 512, "LABELONE", 8) == 0 || memcmp(b + 24, "LVM2 001", 8) == 0)
+        return "an LVM physical volume";
+    if (n >= 4096 + 4 && (le(b + 4096, 4) == 0xa92b4efc || le(b, 4) == 0xa92b4efc))
+        return "an MD RAID member";
+    if (memcmp(b + 4086, "SWAPSPACE2", 10) == 0 || memcmp(b + 4086, "SWAP-SPACE", 10) == 0)
+        return "swap space";
+    if (fs_probe(device, &id) == 0) {
+        snprintf(fs, sizeof(fs), "an %s file system", id.type);
+        return fs;
+    }
+    if (b[510] == 0x55 && b[511] == 0xaa) /* an MBR, or a boot sector of some file system */
+        return "a partition table or boot sector";
+    return NULL;
+}
+
+enum rawdev_state rawdev_probe(const char *device, char *what, size_t len)
+{
+    unsigned char *b = calloc(1, PROBE_BYTES);
+    int fd = open(device, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 && b ? pread(fd, b, PROBE_BYTES, 0) : -1;
+    enum rawdev_state state = RAWDEV_FREE;
+    const char *other;
+
+    if (fd >= 0)
+        close(fd);
+    if (n < 4096 + 16) {
+        snprintf(what, len, "%s cannot be read", device);
+        state = RAWDEV_FOREIGN; /* what cannot be read cannot be shown to be free */
+    } else if (memcmp(b, CONSUMED_MAGIC, sizeof(CONSUMED_MAGIC)) == 0) {
+        snprintf(what, len, "a dump already saved");
+    } else if (is_dump(b)) {
+        snprintf(what, len, "a dump not yet saved by 'lifeboat savecore'");
+        state = RAWDEV_DUMP;
+    } else if ((other = foreign(b, (size_t)n, device))) {
+        snprintf(what, len, "%s", other);
+        state = RAWDEV_FOREIGN;
+    } else {
+        snprintf(what, len, "no file system, partition table or dump");
+    }
+    free(b);
+    return state;
+}
+
+int rawdev_consume(const char *device, char *why, size_t whylen)
+{
+    int fd = open(device, O_WRONLY | O_CLOEXEC);
+
+    if (fd < 0 ||
+        pwrite(fd, CONSUMED_MAGIC, sizeof(CONSUMED_MAGIC), 0) != (ssize_t)sizeof(CONSUMED_MAGIC) ||
+        fsync(fd) < 0) {
+        snprintf(why, whylen, "cannot mark %s saved: %s", device, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}

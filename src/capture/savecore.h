@@ -1,0 +1,19 @@
+/*
+ * savecore.h - at the next boot, a dump left on a raw device becomes a dump
+ * directory (savecore.c).
+ */
+#ifndef LIFEBOAT_SAVECORE_H
+#define LIFEBOAT_SAVECORE_H
+
+#include "config.h"
+
+enum savecore_result {
+    SAVECORE_NOTHING, /* no raw target holds a dump not yet saved */
+    SAVECORE_SAVED,   /* every dump found was saved, and its device marked so */
+    SAVECORE_FAILED,  /* a dump could not be saved: its device is left as it was */
+};
+
+/* For each raw target of cfg holding a dump not yet saved: into dir, then marked saved. */
+enum savecore_result savecore(const struct config *cfg, const char *dir);
+
+#endif
