@@ -23,8 +23,7 @@ struct lb_pipe {
     struct lb_classifier *classifier;
     struct lb_progress progress;
     uint64_t next_report;
-    int fd;          /* the output */
-    size_t unsynced; /* bytes written since they were last pushed to the disk */
+    int fd; /* the output */
     uint8_t cls[LB_WINDOW];
     size_t batch; /* frames read at a time */
     uint8_t status[LB_BATCH];

@@ -57,12 +57,12 @@ static void ensure_console(void)
         close(fd);
 }
 
-__attribute__((noreturn)) static void final_action(enum final_action action)
+__attribute__((noreturn)) static void final_action(enum final_action action, unsigned sync_seconds)
 {
     static const int how[] = {RB_AUTOBOOT, RB_POWER_OFF, RB_HALT_SYSTEM};
 
     fprintf(stderr, "lifeboat: %s\n", final_action_name(action));
-    capture_sync();
+    capture_sync(sync_seconds);
     reboot(how[action]);
     fprintf(stderr, "lifeboat: %s failed: %s; halting here\n", final_action_name(action),
             strerror(errno));
@@ -71,7 +71,7 @@ __attribute__((noreturn)) static void final_action(enum final_action action)
 }
 
 /* Longer than any one step's own deadline: those end first and say why. */
-enum { CAPTURE_IDLE_SECONDS = 300 };
+enum { CAPTURE_IDLE_MARGIN = 60 };
 
 static int run_capture(void *ctx)
 {
@@ -97,8 +97,8 @@ void capture_as_init(void)
     modules_load("/lib/modules", "/etc/lifeboat.modules");
     supervise_watchdog(watchdog_open_running());
     /* PID 1 only supervises: the capture, and each of its steps, runs in a child. */
-    r = supervise_run("the capture", run_capture, &cfg, cfg.device_timeout + CAPTURE_IDLE_SECONDS,
-                      &signo);
+    r = supervise_run("the capture", run_capture, &cfg,
+                      cfg.device_timeout + cfg.step_timeout + CAPTURE_IDLE_MARGIN, &signo);
     outcome =
         r >= CAPTURE_COMPLETE && r <= CAPTURE_FAILED ? (enum capture_outcome)r : CAPTURE_FAILED;
     fprintf(stderr, "lifeboat: capture %s after %.1f s\n",
@@ -106,7 +106,7 @@ void capture_as_init(void)
             : outcome == CAPTURE_INCOMPLETE ? "incomplete"
                                             : "FAILED",
             monotonic_seconds() - t0);
-    final_action(cfg.final_action);
+    final_action(cfg.final_action, cfg.step_timeout);
 }
 
 static void usage(FILE *out)

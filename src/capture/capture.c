@@ -26,8 +26,6 @@
 #include "steps.h"
 #include "supervise.h"
 
-enum { MOUNT_SECONDS = 60, SYNC_SECONDS = 60 };
-
 static void read_facts(struct lb_source *src, const struct config *cfg, struct crash_facts *f)
 {
     struct lb_vmcoreinfo *info = NULL;
@@ -108,11 +106,11 @@ static int sync_step(void *ctx)
     return 0;
 }
 
-void capture_sync(void)
+void capture_sync(unsigned seconds)
 {
     int signo;
 
-    if (supervise_run("sync", sync_step, NULL, SYNC_SECONDS, &signo) != 0)
+    if (supervise_run("sync", sync_step, NULL, seconds, &signo) != 0)
         fprintf(stderr, "lifeboat: sync did not finish: the target may not have all of it\n");
 }
 
@@ -125,13 +123,13 @@ static enum capture_outcome save_to_fs(struct capture *c, const struct target *t
     int signo;
 
     /* A damaged file system can hang its mount: in a child, with a deadline. */
-    if (supervise_run("mounting the target", mount_step, &job, MOUNT_SECONDS, &signo) != 0)
+    if (supervise_run("mounting the target", mount_step, &job, c->cfg->step_timeout, &signo) != 0)
         return CAPTURE_FAILED;
     snprintf(dir, sizeof(dir), "%s%s", mountpoint, t->path);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", dir, strerror(errno));
     outcome = save_into_directory(c, dir);
-    capture_sync();
+    capture_sync(c->cfg->step_timeout);
     if (umount2(mountpoint, MNT_DETACH) < 0)
         fprintf(stderr, "lifeboat: warning: cannot unmount %s: %s\n", mountpoint, strerror(errno));
     return outcome;

@@ -22,6 +22,6 @@ enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_pa
                                  const char *mount_base);
 
 /* sync(2) with a deadline: a dead disk must not hold the capture forever. */
-void capture_sync(void);
+void capture_sync(unsigned seconds);
 
 #endif

@@ -12,6 +12,7 @@
  *     final-action reboot               # or poweroff, halt
  *     hostname web-17                   # name used in the dump directory
  *     device-timeout 30                 # seconds to wait for a target device
+ *     step-timeout 120                  # seconds a step may go without progress
  *     cmdline-append console=ttyS0      # added to the capture kernel's command line
  *     format kdump                      # or elf
  *     dump-level 31                     # pages left out, as makedumpfile -d
@@ -55,6 +56,7 @@ void config_defaults(struct config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->final_action = FINAL_REBOOT;
     cfg->device_timeout = 30;
+    cfg->step_timeout = 120;
     cfg->format = LB_FORMAT_KDUMP;
     cfg->dump_level = 31;
     cfg->codec = LB_CODEC_ZSTD;
@@ -129,18 +131,19 @@ static int parse_final(struct parse *p, char **w, int n)
     return fail(p, "final action '%s' is not reboot, poweroff or halt", w[1]);
 }
 
-static int parse_timeout(struct parse *p, char **w, int n)
+/* device-timeout, step-timeout: seconds, from min to 3600. */
+static int parse_timeout(struct parse *p, char **w, int n, unsigned min, unsigned *out)
 {
     char *end;
     unsigned long v;
 
     if (n != 2)
-        return fail(p, "expected 'device-timeout SECONDS'");
+        return fail(p, "expected '%s SECONDS'", w[0]);
     errno = 0;
     v = strtoul(w[1], &end, 10);
-    if (errno || *end || w[1][0] == '-' || v > 3600)
-        return fail(p, "device-timeout '%s' is not a number of seconds from 0 to 3600", w[1]);
-    p->cfg->device_timeout = (unsigned)v;
+    if (errno || *end || w[1][0] == '-' || v < min || v > 3600)
+        return fail(p, "%s '%s' is not a number of seconds from %u to 3600", w[0], w[1], min);
+    *out = (unsigned)v;
     return 0;
 }
 
@@ -213,7 +216,9 @@ static int parse_line(struct parse *p, char *line)
     if (strcmp(w[0], "final-action") == 0)
         return parse_final(p, w, n);
     if (strcmp(w[0], "device-timeout") == 0)
-        return parse_timeout(p, w, n);
+        return parse_timeout(p, w, n, 0, &p->cfg->device_timeout);
+    if (strcmp(w[0], "step-timeout") == 0)
+        return parse_timeout(p, w, n, 5, &p->cfg->step_timeout);
     if (strcmp(w[0], "min-free") == 0) {
         char *end;
         unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
@@ -364,6 +369,7 @@ int config_format(const struct config *cfg, char *buf, size_t len)
     }
     EMIT("final-action %s\n", final_action_name(cfg->final_action));
     EMIT("device-timeout %u\n", cfg->device_timeout);
+    EMIT("step-timeout %u\n", cfg->step_timeout);
     EMIT("format %s\n", cfg->format == LB_FORMAT_ELF ? "elf" : "kdump");
     EMIT("dump-level %u\n", cfg->dump_level);
     EMIT("codec %s\n", lb_codec_name(cfg->codec));

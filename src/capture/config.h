@@ -36,6 +36,7 @@ struct config {
     enum final_action final_action;
     char hostname[65];
     unsigned device_timeout; /* seconds to wait for a target device to appear */
+    unsigned step_timeout;   /* seconds a step of the capture may go without progress */
     char cmdline_append[512];
     enum lb_format format;
     unsigned dump_level;

@@ -26,10 +26,10 @@
 #include "triage_report.h"
 
 /*
- * How long a step may go without progress before it is stopped.  The log and
- * the report report none: theirs is a deadline for the whole step.
+ * Each step may go cfg->step_timeout seconds without progress before it is
+ * stopped.  The log and the report report none: theirs is a deadline for the
+ * whole step.
  */
-enum { LOG_SECONDS = 60, REPORT_SECONDS = 120, DUMP_IDLE_SECONDS = 120 };
 
 /* What the steps' child processes hand back: in memory shared with them. */
 struct step_results {
@@ -160,14 +160,14 @@ static int dump_step(void *ctx)
  */
 static enum capture_outcome run_dump(struct capture *c, struct step *s)
 {
-    int signo, r = supervise_run("the dump", dump_step, s, DUMP_IDLE_SECONDS, &signo);
+    int signo, r = supervise_run("the dump", dump_step, s, c->cfg->step_timeout, &signo);
 
     if (r == SUPERVISE_SIGNALED && signo == SIGBUS) {
         fprintf(stderr, "lifeboat: reading the dump through a mapping faulted: again with reads\n");
         if (!s->device)
             unlinkat(s->dir_fd, "vmcore", 0); /* this capture's own, in its .partial directory */
         lb_source_read_only(s->src);
-        r = supervise_run("the dump", dump_step, s, DUMP_IDLE_SECONDS, &signo);
+        r = supervise_run("the dump", dump_step, s, c->cfg->step_timeout, &signo);
     }
     if (r < 0 && !s->out->dump_error[0])
         snprintf(s->out->dump_error, sizeof(s->out->dump_error), "the dump process %s",
@@ -215,7 +215,7 @@ enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
         return CAPTURE_FAILED;
     }
     s.opts = dump_options(c->cfg, NULL);
-    r = supervise_run("the kernel log", log_step, &s, LOG_SECONDS, &signo);
+    r = supervise_run("the kernel log", log_step, &s, c->cfg->step_timeout, &signo);
     if (r != 0 && !s.out->log_error[0])
         snprintf(s.out->log_error, sizeof(s.out->log_error), "kernel log: the process %s",
                  r == SUPERVISE_TIMED_OUT ? "took too long and was stopped" : "died");
@@ -226,7 +226,7 @@ enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
     else
         fprintf(stderr, "lifeboat: kernel log saved (%llu records)\n",
                 (unsigned long long)m.log_records);
-    if (supervise_run("the triage report", report_step, &s, REPORT_SECONDS, &signo) != 0)
+    if (supervise_run("the triage report", report_step, &s, c->cfg->step_timeout, &signo) != 0)
         fprintf(stderr, "lifeboat: the triage report could not be written; going on\n");
     else
         fprintf(stderr, "lifeboat: triage report saved (info.json)\n");

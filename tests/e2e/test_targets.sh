@@ -10,7 +10,7 @@ e2e_begin
 
 fetch_kernel "$KERNEL_PACKAGE"
 
-# 1. fallback to a raw target
+# 1. fallback to a raw target, named by its identity; the next boot saves the dump
 truncate -s 2G "$work/raw.img"
 build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme7n1 /crash
 device-timeout 2
@@ -27,10 +27,34 @@ check "a missing target is reported and the next one tried" bash -c '
     grep -q "lifeboat: trying the next target" "$1"' _ "$work/serial.log"
 check "the raw target took a complete dump" \
     grep -q "lifeboat: complete dump written to /dev/nvme0n1" "$work/serial.log"
+check "load named the raw disk by its WWID, and the crash kernel found it by that" \
+    grep -Eq "lifeboat: target WWID=[^ ]+ is /dev/nvme0n1" "$work/serial.log"
 check "the raw disk is an ELF dump holding every pattern page" \
     /usr/bin/python3 "$E2E_DIR/judge.py" pattern "$work/raw.img" "$work/serial.log" --expect present
 check "lifeboat info reads the raw disk" bash -c '
     "$1" info "$2" | grep -q "kernel release: $3"' _ "$LIFEBOAT_BIN" "$work/raw.img" "$KERNEL_RELEASE"
+
+# The next boot: savecore copies the dump into /var/crash and marks the disk saved; a
+# second savecore finds nothing; a raw target on a disk with a file system is refused.
+make_disk "$work/var.img" 2G VARCRASH
+GUEST_TIMEOUT=300 run_guest "$work/serial3.log" "$work/guest.cpio" \
+    "lbtest.varcrash=/dev/nvme1n1 lbtest.savecore=/dev/nvme1n1" \
+    -drive "file=$work/raw.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbraw \
+    -drive "file=$work/var.img,if=none,id=var,format=raw" -device nvme,drive=var,serial=lbvar || true
+check "savecore: the raw disk's dump is saved in /var/crash, every pattern page intact" bash -c '
+    source "$5"; grep -q "GUEST: savecore done" "$1" &&
+    d=$(dump_dirs "$2" / | grep -E "^[0-9]{8}-[0-9]{6}-lbguest$") && [ -n "$d" ] &&
+    fetch_file "$2" "/$d/vmcore" "$3" &&
+    /usr/bin/python3 "$4/judge.py" pattern "$3" "$6" --expect present' _ \
+    "$work/serial3.log" "$work/var.img" "$work/saved.vmcore" "$E2E_DIR" "$E2E_DIR/lib.sh" \
+    "$work/serial.log"
+check "savecore: the raw disk is marked saved, and a second savecore finds nothing to do" bash -c '
+    [ "$(head -c 7 "$2")" = LBSAVED ] && grep -q "GUEST: savecore again done" "$1" &&
+    [ "$(grep -c "holds a dump: saving it" "$1")" = 1 ]' _ "$work/serial3.log" "$work/raw.img"
+check "a raw target on a disk that holds a file system is refused, naming what it holds" bash -c '
+    grep -q "holds an ext4 file system" "$1" && grep -q "GUEST: foreign raw target refused" "$1"' \
+    _ "$work/serial3.log"
+rm -f "$work/var.img" "$work/saved.vmcore"
 
 # 2. no reservation
 GUEST_TIMEOUT=120 run_guest "$work/serial2.log" "$work/guest.cpio" "" || true
