@@ -228,6 +228,27 @@ static int write_header(struct kdump *k, int complete, struct lb_error *err)
                : 0;
 }
 
+/*
+ * The bitmaps cover every frame up to the highest one with data: a header
+ * that puts one page at 4 PiB would make them 256 GiB.  A machine's physical
+ * address space is never 16384 times its memory, so bitmaps larger than the
+ * source file itself say the source lies.
+ */
+static int bitmaps_fit(struct kdump *k, struct lb_error *err)
+{
+    uint64_t bitmaps = 2 * k->l.bitmap_bytes, source = k->p->src->file_size;
+
+    if (bitmaps <= (source > (64 << 20) ? source : (64 << 20)))
+        return 0;
+    lb_error_set(err,
+                 "the source's highest frame is 0x%llx (%llu GiB of physical addresses) for %llu "
+                 "MiB of file: the kdump bitmaps alone would take %llu MiB; the program headers "
+                 "are damaged (ELF output, -f elf, has no bitmaps)",
+                 (unsigned long long)k->l.max_mapnr, (unsigned long long)(k->l.max_mapnr >> 18),
+                 (unsigned long long)(source >> 20), (unsigned long long)(bitmaps >> 20));
+    return -1;
+}
+
 /* ---- pass 1: bitmaps and the size of the descriptor table --------------- */
 
 static void set_bits(uint8_t *bitmap, const uint8_t *on, size_t n)
@@ -763,6 +784,8 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
     vmcoreinfo_text(p->src, &vlen);
     lb_source_notes(p->src, &nlen);
     compute_layout(k, vlen, nlen);
+    if (bitmaps_fit(k, err) < 0)
+        goto out;
     find_priorities(k);
     /* A file's header goes first, marked incomplete, and is rewritten at the end; a
      * stream's goes once, at the end, when its status is known. */

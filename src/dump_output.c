@@ -35,7 +35,7 @@ int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *op
     progress_start(&prog, stream ? "stream" : dest);
     r = lb_write(src, fd, opts, &stats, &e);
     if (!stream && fsync(fd) < 0 && r == 0) {
-        snprintf(e.msg, sizeof(e.msg), "fsync: %s", strerror(errno));
+        lb_error_setk(&e, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));
         r = -1;
     }
     if (!stream)

@@ -357,6 +357,32 @@ static void errors_have_kinds(void **state)
     assert_int_equal(err.kind, LB_ERR_INPUT_IO);
 }
 
+/* An 8 KiB ELF with one page near 4 PiB: refused, not a 256 GiB sparse file. */
+static void a_page_at_4_pib_is_refused(void **state)
+{
+    (void)state;
+    struct synth_segment segs[] = {{0, 4096, 0}, {(1ull << 52) - 8192, 4096, 0}};
+    uint8_t notes[4096];
+    size_t nlen = synth_kernel_notes(notes, sizeof(notes), "PAGESIZE=4096\n", 1);
+    struct lb_write_options opts = {.format = LB_FORMAT_KDUMP, .sparse = 1};
+    struct lb_write_stats stats;
+    struct lb_source *src;
+    struct lb_error err;
+    struct stat st;
+    char *path = synth_core(segs, 2, notes, nlen);
+    int out = memfd_create("out", 0);
+
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    assert_int_equal(lb_write(src, out, &opts, &stats, &err), -1);
+    assert_non_null(strstr(err.msg, "bitmaps alone would take"));
+    assert_int_equal(fstat(out, &st), 0);
+    assert_true(st.st_size < (1 << 20));
+    lb_source_close(src);
+    close(out);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +397,7 @@ int main(void)
         cmocka_unit_test(a_dump_without_a_panic_says_so),
         cmocka_unit_test(info_escapes_terminal_control_bytes),
         cmocka_unit_test(errors_have_kinds),
+        cmocka_unit_test(a_page_at_4_pib_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# test_faults.sh - the capture when things go wrong, on a real kernel in QEMU.
+# Each scenario crashes a guest and reads what reached the disk and what the
+# console said; none may hang or end without a line saying what happened:
+#  1. the crashed kernel's task lists loop (a test module breaks them);
+#  2. its page tables for the struct page array point at no memory;
+#  3. the first target's disk fails every write past 4 MiB (QEMU blkdebug):
+#     the dump there is cut, and the next target takes it whole;
+#  4. the target disk crawls (4 KiB/s, QEMU throttling): the dump makes no
+#     progress, step-timeout stops it, and the machine still reboots.
+# A fault table (scenario, log, report, dump, console, action, time) is printed.
+source "$(dirname "$0")/lib.sh"
+
+KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
+e2e_begin
+fetch_kernel "$KERNEL_PACKAGE"
+build_crash_module
+table=$work/table
+
+# row SCENARIO SERIAL [DISK DIR]: what reached the disk, what the console said.
+row() {
+    local name=$1 serial=$2 disk=${3:-} dir=${4:-} log=- report=- dump=none files=
+    if [ -n "$disk" ]; then
+        files=$(dump_dirs "$disk" "$dir/$(dump_dirs "$disk" "$dir" | grep -E '^[0-9]{8}-' | head -n1)")
+        grep -qx dmesg.txt <<< "$files" && log=yes
+        grep -qx info.json <<< "$files" && report=yes
+    fi
+    grep -q "lifeboat: complete dump" "$serial" && dump=complete
+    grep -q "lifeboat: incomplete dump\|dump incomplete" "$serial" && [ $dump = none ] && dump=incomplete
+    local said action
+    said=$(grep -o "lifeboat: capture [a-zA-Z]* after [0-9.]* s" "$serial" | tail -n1)
+    action=$(grep -oE "^lifeboat: (reboot|poweroff|halt)" "$serial" | tail -n1)
+    printf '| %s | %s | %s | %s | %s | %s | %s s |\n' "$name" "$log" "$report" "$dump" \
+        "${said:-NONE}" "${action#lifeboat: }" "${GUEST_SECONDS:-?}" >> "$table"
+}
+
+# 1. looping task lists
+make_disk "$work/d1.img" 2G DUMPS
+CRASH_MODULE=$CRASH_MODULE build_guest_initramfs "$work/g1.cpio" "target fs LABEL=DUMPS /"
+run_guest "$work/s1.log" "$work/g1.cpio" "crashkernel=160M lbtest.crash=looptasks" \
+    -drive "file=$work/d1.img,if=none,id=d,format=raw" -device nvme,drive=d,serial=d1 || true
+row "task lists loop" "$work/s1.log" "$work/d1.img" /
+check "looping task lists: the capture completes, the report included" bash -c '
+    grep -q "lifeboat: capture complete" "$1" && grep -q "triage report saved" "$1"' _ "$work/s1.log"
+d=$(dump_dirs "$work/d1.img" / | grep -E '^[0-9]{8}-' | head -n1)
+fetch_file "$work/d1.img" "/$d/vmcore" "$work/v1" || true
+check "looping task lists: lifeboat info on the dump names the loop, in bounded time" bash -c '
+    timeout 60 "$1" info "$2" > "$3" && grep -q "task list loops" "$3" &&
+    grep -q "lbcrash: the task lists loop" "$3"' _ "$LIFEBOAT_BIN" "$work/v1" "$work/info1"
+rm -f "$work/d1.img" "$work/v1"
+
+# 2. broken vmemmap page tables: struct pages cannot be read
+make_disk "$work/d2.img" 2G DUMPS
+CRASH_MODULE=$CRASH_MODULE build_guest_initramfs "$work/g2.cpio" "target fs LABEL=DUMPS /"
+run_guest "$work/s2.log" "$work/g2.cpio" "crashkernel=160M lbtest.crash=badpgt" \
+    -drive "file=$work/d2.img,if=none,id=d,format=raw" -device nvme,drive=d,serial=d2 || true
+row "vmemmap page tables broken" "$work/s2.log" "$work/d2.img" /
+check "broken page tables: a dump is saved and the machine reboots" bash -c '
+    grep -Eq "lifeboat: capture (complete|incomplete)" "$1" && grep -q "^lifeboat: reboot" "$1"' _ \
+    "$work/s2.log"
+rm -f "$work/d2.img"
+
+# 3. write errors on the first target; the second takes the dump
+truncate -s 1G "$work/bad.img"
+printf '[inject-error]\nevent = "write_aio"\nerrno = "5"\nsector = "8192"\n' > "$work/blkdebug.conf"
+make_disk "$work/d3.img" 2G DUMPS
+build_guest_initramfs "$work/g3.cpio" "target raw /dev/nvme0n1
+target fs LABEL=DUMPS /"
+run_guest "$work/s3.log" "$work/g3.cpio" "crashkernel=160M" \
+    -drive "file=blkdebug:$work/blkdebug.conf:$work/bad.img,if=none,id=b,format=raw" \
+    -device nvme,drive=b,serial=bad \
+    -drive "file=$work/d3.img,if=none,id=d,format=raw" -device nvme,drive=d,serial=d3 || true
+row "write errors on the first target" "$work/s3.log" "$work/d3.img" /
+check "write errors: the first target's dump is cut with an I/O error, the next one is complete" bash -c '
+    grep -q "Input/output error" "$1" && grep -q "lifeboat: trying the next target" "$1" &&
+    grep -q "lifeboat: capture complete" "$1"' _ "$work/s3.log"
+rm -f "$work/bad.img" "$work/d3.img"
+
+# 4. a disk that crawls: the dump step is stopped, the capture ends, the machine reboots
+truncate -s 1G "$work/slow.img"
+build_guest_initramfs "$work/g4.cpio" "target raw /dev/nvme0n1
+step-timeout 6"
+GUEST_TIMEOUT=300 run_guest "$work/s4.log" "$work/g4.cpio" "crashkernel=160M" \
+    -drive "file=$work/slow.img,if=none,id=s,format=raw,throttling.bps-write=4096" \
+    -device nvme,drive=s,serial=slow || true
+row "target disk crawls (4 KiB/s)" "$work/s4.log"
+check "crawling disk: the dump is stopped for making no progress, said, and the machine reboots" bash -c '
+    grep -q "the dump made no progress for 6 s: stopped" "$1" &&
+    grep -q "lifeboat: capture incomplete" "$1" && grep -q "^lifeboat: reboot" "$1"' _ "$work/s4.log"
+rm -f "$work/slow.img"
+
+echo "| scenario | log saved | report saved | dump | console | final action | guest time |"
+echo "|---|---|---|---|---|---|---|"
+cat "$table"
+e2e_end
