@@ -57,12 +57,46 @@ static void ensure_console(void)
         close(fd);
 }
 
-__attribute__((noreturn)) static void final_action(enum final_action action, unsigned sync_seconds)
+static int reboot_step(void *ctx)
+{
+    reboot(*(const int *)ctx);
+    return 1; /* only if it failed */
+}
+
+/*
+ * Emergency restart or power-off: no device is shut down, so a disk that
+ * never finishes its writes cannot hold the machine (sysrq 'b' and 'o').
+ */
+static void emergency(enum final_action action)
+{
+    int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+
+    if (fd >= 0 && write(fd, action == FINAL_POWEROFF ? "o" : "b", 1) < 0)
+        fprintf(stderr, "lifeboat: sysrq: %s\n", strerror(errno));
+    if (fd >= 0)
+        close(fd);
+}
+
+/*
+ * The final action never hangs: the orderly reboot shuts devices down, and a
+ * device still busy with writes (a dying or crawling disk) can make that wait
+ * for ever; so it runs in a child, and past its deadline the machine is
+ * restarted without shutting devices down.  A halt has no such fallback.
+ */
+__attribute__((noreturn)) static void final_action(enum final_action action, unsigned seconds)
 {
     static const int how[] = {RB_AUTOBOOT, RB_POWER_OFF, RB_HALT_SYSTEM};
+    int signo;
 
     fprintf(stderr, "lifeboat: %s\n", final_action_name(action));
-    capture_sync(sync_seconds);
+    capture_sync(seconds);
+    supervise_run(final_action_name(action), reboot_step, (void *)&how[action], seconds, &signo);
+    if (action != FINAL_HALT) {
+        fprintf(stderr, "lifeboat: %s did not happen: %s without shutting devices down\n",
+                final_action_name(action), final_action_name(action));
+        emergency(action);
+        sleep(5);
+    }
     reboot(how[action]);
     fprintf(stderr, "lifeboat: %s failed: %s; halting here\n", final_action_name(action),
             strerror(errno));

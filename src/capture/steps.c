@@ -139,6 +139,7 @@ static int dump_step(void *ctx)
     }
     s->opts.progress_ctx = &prog;
     progress_start(&prog, s->device ? s->device : "vmcore");
+    prog.tty = 0; /* a serial console or the journal: lines, never a bar redrawn with '\r' */
     r = lb_write(s->src, fd, &s->opts, &s->out->stats, &err);
     if (fsync(fd) < 0 && r == 0) { /* where a disk's write errors show, after the page cache */
         lb_error_setk(&err, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));

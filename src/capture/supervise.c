@@ -90,6 +90,9 @@ int supervise_run(const char *what, int (*fn)(void *ctx), void *ctx, unsigned id
         return SUPERVISE_NO_PROCESS;
     }
     if (child == 0) {
+        /* a fault kills the child plainly, whatever handler the parent had */
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGSEGV, SIG_DFL);
         close(pipe_fds[0]);
         progress_fd = pipe_fds[1];
         watchdog_fd = -1; /* only the outermost supervisor feeds it */

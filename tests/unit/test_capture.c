@@ -23,6 +23,7 @@
 #include "capture/dumpdir.h"
 #include "capture/rawdev.h"
 #include "capture/savecore.h"
+#include "capture/steps.h"
 #include "capture/supervise.h"
 #include "cmdline.h"
 #include "lbdump.h"
@@ -499,6 +500,46 @@ static void raw_dump_is_kept_until_savecore_saves_it(void **state)
     free(core);
 }
 
+/*
+ * The source shrinks under the dump's mapping (as /proc/vmcore can fail to
+ * give a page): the dump process dies of SIGBUS, the dump is retried with
+ * reads, and what cannot be read costs those frames, marked, not the dump.
+ */
+static void a_bus_error_costs_frames_not_the_dump(void **state)
+{
+    static uint8_t notes[4096];
+    struct synth_segment segs[] = {{0x100000, 0x200000, 0}};
+    size_t len =
+        synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0-test\nCRASHTIME=1700000000\n", 1);
+    char *core = synth_core(segs, 1, notes, len), *dir = make_tempdir(), path[700], json[4096];
+    struct capture c = {.facts = {.hostname = "box"}};
+    struct config cfg;
+    struct lb_error err;
+    struct stat st;
+    FILE *f;
+
+    (void)state;
+    config_defaults(&cfg);
+    c.cfg = &cfg;
+    assert_int_equal(lb_source_open(core, &c.src, &err), 0);
+    assert_int_equal(stat(core, &st), 0);
+    assert_int_equal(truncate(core, st.st_size - 0x100000), 0); /* after the open: mapped, gone */
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_int_equal(steps_into_directory(&c, dir_fd), CAPTURE_INCOMPLETE);
+    close(dir_fd);
+    assert_true(exists(dir, "vmcore"));
+    snprintf(path, sizeof(path), "%s/metadata.json", dir);
+    assert_non_null(f = fopen(path, "r"));
+    json[fread(json, 1, sizeof(json) - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(json, "\"status\": \"incomplete\""));
+    assert_non_null(strstr(json, "\"unreadable\": 256")); /* the 1 MiB that went */
+    lb_source_close(c.src);
+    remove_tree(dir);
+    unlink(core);
+    free(core);
+}
+
 static void capture_saves_dump_and_metadata(void **state)
 {
     static uint8_t notes[4096];
@@ -560,6 +601,7 @@ int main(void)
         cmocka_unit_test(capture_stops_when_the_source_is_at_fault),
         cmocka_unit_test(raw_devices_are_probed_before_writing),
         cmocka_unit_test(raw_dump_is_kept_until_savecore_saves_it),
+        cmocka_unit_test(a_bus_error_costs_frames_not_the_dump),
         cmocka_unit_test(capture_saves_dump_and_metadata),
     };
     return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
