@@ -7,7 +7,10 @@
 #  3. the first target's disk fails every write past 4 MiB (QEMU blkdebug):
 #     the dump there is cut, and the next target takes it whole;
 #  4. the target disk crawls (4 KiB/s, QEMU throttling): the dump makes no
-#     progress, step-timeout stops it, and the machine still reboots.
+#     progress, step-timeout stops it, and the machine still reboots (device
+#     shutdown would wait for the disk for ever: the restart skips it);
+#  5. a second panic, in the crash kernel itself (its init cannot start): the
+#     crash kernel's panic=10 reboots the machine instead of hanging.
 # A fault table (scenario, log, report, dump, console, action, time) is printed.
 source "$(dirname "$0")/lib.sh"
 
@@ -21,7 +24,7 @@ table=$work/table
 row() {
     local name=$1 serial=$2 disk=${3:-} dir=${4:-} log=- report=- dump=none files=
     if [ -n "$disk" ]; then
-        files=$(dump_dirs "$disk" "$dir/$(dump_dirs "$disk" "$dir" | grep -E '^[0-9]{8}-' | head -n1)")
+        files=$(dump_dirs "$disk" "${dir%/}/$(dump_dirs "$disk" "$dir" | grep -E '^[0-9]{8}-' | head -n1)")
         grep -qx dmesg.txt <<< "$files" && log=yes
         grep -qx info.json <<< "$files" && report=yes
     fi
@@ -88,6 +91,17 @@ check "crawling disk: the dump is stopped for making no progress, said, and the 
     grep -q "the dump made no progress for 6 s: stopped" "$1" &&
     grep -q "lifeboat: capture incomplete" "$1" && grep -q "^lifeboat: reboot" "$1"' _ "$work/s4.log"
 rm -f "$work/slow.img"
+truncate -s 64M "$work/d5.img"
+
+# 5. the crash kernel panics too: its init cannot start (rdinit= appended to its command line)
+build_guest_initramfs "$work/g5.cpio" "target raw /dev/nvme0n1
+cmdline-append rdinit=/missing"
+GUEST_TIMEOUT=300 run_guest "$work/s5.log" "$work/g5.cpio" "crashkernel=160M" \
+    -drive "file=$work/d5.img,if=none,id=s,format=raw" -device nvme,drive=s,serial=d5 || true
+row "second panic, in the crash kernel" "$work/s5.log"
+check "a panic in the crash kernel reboots the machine (panic=10), no hang" bash -c '
+    [ "$(grep -c "Kernel panic - not syncing" "$1")" -ge 2 ] &&
+    grep -q "Rebooting in 10 seconds" "$1" && [ "$2" -lt 250 ]' _ "$work/s5.log" "${GUEST_SECONDS:-999}"
 
 echo "| scenario | log saved | report saved | dump | console | final action | guest time |"
 echo "|---|---|---|---|---|---|---|"
