@@ -130,13 +130,11 @@ static int add_module(const struct dep_file *d, const char *name, struct module_
     return 0;
 }
 
-/* Walks from the device's sysfs directory up, collecting the drivers' modules. */
-static void driver_chain(const struct dep_file *d, const char *device, struct module_list *list)
+/* Walks from a device's sysfs directory (/sys/class/...) up, collecting the drivers' modules. */
+static void driver_chain(const struct dep_file *d, const char *sys, struct module_list *list)
 {
-    char sys[PATH_MAX], real[PATH_MAX], link[PATH_MAX];
-    const char *name = strrchr(device, '/') ? strrchr(device, '/') + 1 : device;
+    char real[PATH_MAX], link[PATH_MAX];
 
-    snprintf(sys, sizeof(sys), "/sys/class/block/%s", name);
     if (!realpath(sys, real))
         return;
     for (char *dir = real; strcmp(dir, "/sys") != 0 && strlen(dir) > 5; dir = dirname(dir)) {
@@ -163,13 +161,74 @@ int modules_for_target(const char *device, const char *fstype, struct module_lis
         snprintf(why, whylen, "no modules.dep for the running kernel: drivers not added");
         return -1;
     }
-    driver_chain(&d, device, list);
+    char sys[PATH_MAX];
+    snprintf(sys, sizeof(sys), "/sys/class/block/%s",
+             strrchr(device, '/') ? strrchr(device, '/') + 1 : device);
+    driver_chain(&d, sys, list);
     /* A filesystem built as a module has /sys/module/NAME/initstate. */
     snprintf(initstate, sizeof(initstate), "/sys/module/%s/initstate", fstype);
     if (fstype[0] && access(initstate, F_OK) == 0)
         add_module(&d, fstype, list, 0);
     free(d.text);
     return 0;
+}
+
+/*
+ * The watchdog drivers loaded now.  A watchdog device often has no parent in
+ * sysfs (i6300esb registers a virtual one), so its driver cannot be found by
+ * the device tree: every loaded module of drivers/watchdog (and IPMI's) is
+ * taken instead.  One that drives no running timer costs a few KiB.
+ */
+static void loaded_watchdog_drivers(const struct dep_file *d, struct module_list *list)
+{
+    for (const char *line = d->text; line && *line;) {
+        const char *end = strchr(line, '\n'), *colon = strchr(line, ':');
+        char file[256], name[64], live[128];
+
+        if (colon && (!end || colon < end) && (size_t)(colon - line) < sizeof(file)) {
+            memcpy(file, line, (size_t)(colon - line));
+            file[colon - line] = '\0';
+            module_name(file, name, sizeof(name));
+            snprintf(live, sizeof(live), "/sys/module/%s/initstate", name);
+            if ((strstr(file, "/drivers/watchdog/") || strcmp(name, "ipmi_watchdog") == 0) &&
+                access(live, F_OK) == 0)
+                add_module(d, name, list, 0);
+        }
+        line = end ? end + 1 : NULL;
+    }
+}
+
+int modules_for_watchdogs(struct module_list *list, char *why, size_t whylen)
+{
+    struct dep_file d = {0};
+    int found = 0;
+
+    for (int n = 0; n < 4; n++) {
+        char path[64], state[16] = "";
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/sys/class/watchdog/watchdog%d/state", n);
+        if (!(f = fopen(path, "re")))
+            continue;
+        if (!fgets(state, sizeof(state), f))
+            state[0] = '\0';
+        fclose(f);
+        if (strncmp(state, "active", 6) != 0)
+            continue;
+        if (!d.text && load_deps(&d) < 0) {
+            snprintf(why, whylen,
+                     "a watchdog is running but there is no modules.dep: its "
+                     "driver is not added, and a long capture may be reset");
+            return -1;
+        }
+        snprintf(path, sizeof(path), "/sys/class/watchdog/watchdog%d", n);
+        driver_chain(&d, path, list);
+        found++;
+    }
+    if (found)
+        loaded_watchdog_drivers(&d, list);
+    free(d.text);
+    return found;
 }
 
 void modules_load(const char *dir, const char *list_file)

@@ -22,6 +22,13 @@ struct module_list {
  */
 int modules_for_target(const char *device, const char *fstype, struct module_list *list, char *why,
                        size_t whylen);
+/*
+ * Adds the drivers of the watchdogs that run now: a hardware timer keeps
+ * counting through the crash, and in the crash kernel only its driver can
+ * keep it from resetting the machine in the middle of the dump.  Returns how
+ * many run.
+ */
+int modules_for_watchdogs(struct module_list *list, char *why, size_t whylen);
 /* Loads each module named in list_file from dir, in order; says what failed. */
 void modules_load(const char *dir, const char *list_file);
 

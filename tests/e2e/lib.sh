@@ -117,6 +117,8 @@ build_guest_initramfs() {
         mkdir -p "$root/$m/kernel/drivers"
         cp -r "$KERNEL_ROOT/$m/kernel/drivers/virtio" "$KERNEL_ROOT/$m/kernel/drivers/block" \
             "$root/$m/kernel/drivers/"
+        [ -n "${GUEST_WATCHDOG_MODULES:-}" ] &&
+            cp -r "$KERNEL_ROOT/$m/kernel/drivers/watchdog" "$root/$m/kernel/drivers/"
         cp "$KERNEL_ROOT/$m/modules.order" "$KERNEL_ROOT/$m/modules.builtin"* "$root/$m/" 2>/dev/null || true
         depmod -b "$root" "$KERNEL_RELEASE"
     fi

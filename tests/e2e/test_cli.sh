@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 e2e_begin
 
-for cmd in load unload status initramfs config estimate exec test capture save convert dmesg info; do
+for cmd in load unload status initramfs config estimate exec test capture savecore save convert dmesg info; do
     check "'lifeboat $cmd --help' exits 0 with its usage" bash -c '
         "$1" "$2" --help > "$3" && grep -qi usage "$3"' _ "$LIFEBOAT_BIN" "$cmd" "$work/help"
 done

@@ -3,6 +3,8 @@
 #  1. the first target never appears, so the next one is used, and that one
 #     is a raw block device: the disk itself becomes the ELF dump;
 #  2. a kernel booted without crashkernel=: 'lifeboat load' says what to add.
+# Between them: the boot after the raw dump (savecore), a raw target on a file
+# system refused, and a UUID on two disks refused.
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
@@ -55,6 +57,20 @@ check "a raw target on a disk that holds a file system is refused, naming what i
     grep -q "holds an ext4 file system" "$1" && grep -q "GUEST: foreign raw target refused" "$1"' \
     _ "$work/serial3.log"
 rm -f "$work/var.img" "$work/saved.vmcore"
+
+# Two disks with one file system UUID (a cloned disk, RAID1 members): which one the
+# crash kernel would find first is chance, so load refuses the target.
+make_disk "$work/a.img" 64M CLONE
+cp --sparse=always "$work/a.img" "$work/b.img"
+uuid=$(blkid -s UUID -o value "$work/a.img")
+build_guest_initramfs "$work/g4.cpio" "target fs UUID=$uuid /"
+GUEST_TIMEOUT=120 run_guest "$work/serial4.log" "$work/g4.cpio" "crashkernel=160M" \
+    -drive "file=$work/a.img,if=none,id=a,format=raw" -device nvme,drive=a,serial=a \
+    -drive "file=$work/b.img,if=none,id=b,format=raw" -device nvme,drive=b,serial=b || true
+check "a UUID on two disks is refused at load, not taken first-match" bash -c '
+    grep -q "UUID=$2 is on more than one device" "$1" && grep -q "GUEST: LOAD-FAILED" "$1"' _ \
+    "$work/serial4.log" "$uuid"
+rm -f "$work/a.img" "$work/b.img"
 
 # 2. no reservation
 GUEST_TIMEOUT=120 run_guest "$work/serial2.log" "$work/guest.cpio" "" || true
