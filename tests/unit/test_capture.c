@@ -377,17 +377,24 @@ static void supervisor_survives_crashes_and_hangs(void **state)
     assert_int_equal(supervise_run("step", advances, NULL, 1, &signo), 0);
 }
 
+/* A crashed kernel's core for the capture: size bytes of memory at 1 MiB, crashed 2023-11-14. */
+static char *crash_core(uint64_t size)
+{
+    static uint8_t notes[4096];
+    struct synth_segment segs[] = {{0x100000, size, 0}};
+    size_t len =
+        synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0-test\nCRASHTIME=1700000000\n", 1);
+
+    return synth_core(segs, 1, notes, len);
+}
+
 /*
  * A source cut short: the dump is incomplete because of the crashed memory,
  * not the target, so the next target is not tried (it would read the same).
  */
 static void capture_stops_when_the_source_is_at_fault(void **state)
 {
-    static uint8_t notes[4096];
-    struct synth_segment segs[] = {{0x100000, 0x40000, 0}};
-    size_t len =
-        synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0-test\nCRASHTIME=1700000000\n", 1);
-    char *core = synth_core(segs, 1, notes, len), *a = make_tempdir(), *b = make_tempdir();
+    char *core = crash_core(0x40000), *a = make_tempdir(), *b = make_tempdir();
     struct config cfg;
     struct stat st;
 
@@ -460,11 +467,7 @@ static void raw_devices_are_probed_before_writing(void **state)
  */
 static void raw_dump_is_kept_until_savecore_saves_it(void **state)
 {
-    static uint8_t notes[4096];
-    struct synth_segment segs[] = {{0x100000, 0x40000, 0}};
-    size_t len =
-        synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0-test\nCRASHTIME=1700000000\n", 1);
-    char *core = synth_core(segs, 1, notes, len), *dir = make_tempdir(), *saved = make_tempdir();
+    char *core = crash_core(0x40000), *dir = make_tempdir(), *saved = make_tempdir();
     char raw[200], holds[128];
     struct config cfg;
     struct lb_source *src;
@@ -507,11 +510,7 @@ static void raw_dump_is_kept_until_savecore_saves_it(void **state)
  */
 static void a_bus_error_costs_frames_not_the_dump(void **state)
 {
-    static uint8_t notes[4096];
-    struct synth_segment segs[] = {{0x100000, 0x200000, 0}};
-    size_t len =
-        synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0-test\nCRASHTIME=1700000000\n", 1);
-    char *core = synth_core(segs, 1, notes, len), *dir = make_tempdir(), path[700], json[4096];
+    char *core = crash_core(0x200000), *dir = make_tempdir(), path[700], json[4096];
     struct capture c = {.facts = {.hostname = "box"}};
     struct config cfg;
     struct lb_error err;
@@ -542,11 +541,7 @@ static void a_bus_error_costs_frames_not_the_dump(void **state)
 
 static void capture_saves_dump_and_metadata(void **state)
 {
-    static uint8_t notes[4096];
-    struct synth_segment segs[] = {{0x100000, 0x40000, 0}};
-    size_t len =
-        synth_kernel_notes(notes, sizeof(notes), "OSRELEASE=6.1.0-test\nCRASHTIME=1700000000\n", 1);
-    char *core = synth_core(segs, 1, notes, len), *dir = make_tempdir(), path[512], json[2048];
+    char *core = crash_core(0x40000), *dir = make_tempdir(), path[512], json[2048];
     struct config cfg;
     struct lb_source *src;
     struct lb_error err;

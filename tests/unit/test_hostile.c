@@ -78,40 +78,42 @@ static void kallsyms_refuses_oversized_names(void **state)
     close_fake(src, path);
 }
 
+/* The triage of a fake kernel with ntasks tasks and the damage flags ask for; 3 s at most. */
+static void triage_of_tasks(int ntasks, unsigned flags, struct lb_triage *t)
+{
+    char *path;
+
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, ntasks, flags);
+    struct lb_source *src = open_fake(&path);
+    alarm(3);
+    lb_triage(src, t);
+    alarm(0);
+    close_fake(src, path);
+}
+
 /* An undamaged fake kernel: the walk finds every task (the control for the ones below). */
 static void tasks_walk_finds_every_task(void **state)
 {
     (void)state;
     struct lb_triage t;
-    char *path;
 
-    fake_kernel_init(mem);
-    fake_kernel_tasks(mem, 20, 0);
-    struct lb_source *src = open_fake(&path);
-    lb_triage(src, &t);
+    triage_of_tasks(20, 0, &t);
     assert_int_equal(t.ntasks, 20);
     assert_string_equal(t.tasks[19].comm, "task19");
     assert_false(has_note(&t, "loops"));
     lb_triage_free(&t);
-    close_fake(src, path);
 }
 
 static void tasks_walk_stops_on_a_looping_process_list(void **state)
 {
     (void)state;
     struct lb_triage t;
-    char *path;
 
-    fake_kernel_init(mem);
-    fake_kernel_tasks(mem, 20, FAKE_LOOP_TASKS);
-    struct lb_source *src = open_fake(&path);
-    alarm(3);
-    lb_triage(src, &t);
-    alarm(0);
+    triage_of_tasks(20, FAKE_LOOP_TASKS, &t);
     assert_true(has_note(&t, "task list loops"));
     assert_int_equal(t.ntasks, 20); /* each task once */
     lb_triage_free(&t);
-    close_fake(src, path);
 }
 
 /* 256 processes whose thread lists each loop: the whole walk is bounded, not each list. */
@@ -119,18 +121,11 @@ static void tasks_walk_stops_on_looping_thread_lists(void **state)
 {
     (void)state;
     struct lb_triage t;
-    char *path;
 
-    fake_kernel_init(mem);
-    fake_kernel_tasks(mem, FAKE_MAX_TASKS, FAKE_LOOP_THREADS);
-    struct lb_source *src = open_fake(&path);
-    alarm(3);
-    lb_triage(src, &t);
-    alarm(0);
+    triage_of_tasks(FAKE_MAX_TASKS, FAKE_LOOP_THREADS, &t);
     assert_true(has_note(&t, "thread list loops"));
     assert_int_equal(t.ntasks, FAKE_MAX_TASKS);
     lb_triage_free(&t);
-    close_fake(src, path);
 }
 
 /*
@@ -141,17 +136,10 @@ static void tasks_survive_a_self_nested_btf_struct(void **state)
 {
     (void)state;
     struct lb_triage t;
-    char *path;
 
-    fake_kernel_init(mem);
-    fake_kernel_tasks(mem, 4, FAKE_SELF_NESTED_BTF);
-    struct lb_source *src = open_fake(&path);
-    alarm(3);
-    lb_triage(src, &t);
-    alarm(0);
+    triage_of_tasks(4, FAKE_SELF_NESTED_BTF, &t);
     assert_int_equal(t.ntasks, 4);
     lb_triage_free(&t);
-    close_fake(src, path);
 }
 
 /*
