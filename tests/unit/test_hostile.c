@@ -371,6 +371,34 @@ static void a_page_at_4_pib_is_refused(void **state)
     free(path);
 }
 
+/* A source cut short gives a conversion that says it is cut short, in either format. */
+static void a_cut_source_makes_an_incomplete_dump(void **state)
+{
+    (void)state;
+    struct synth_segment segs[] = {{0x100000, 0x100000, 0}};
+    uint8_t notes[4096];
+    size_t nlen = synth_kernel_notes(notes, sizeof(notes), "PAGESIZE=4096\n", 1);
+    struct lb_write_stats stats;
+    struct lb_source *src;
+    struct lb_error err;
+    struct stat st;
+    char *path = synth_core(segs, 1, notes, nlen);
+
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(truncate(path, st.st_size - 0x80000), 0);
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    for (int f = 0; f < 2; f++) {
+        struct lb_write_options opts = {.format = f ? LB_FORMAT_ELF : LB_FORMAT_KDUMP, .sparse = 1};
+        int out = memfd_create("out", 0);
+        assert_int_equal(lb_write(src, out, &opts, &stats, &err), 0);
+        assert_true(stats.incomplete);
+        close(out);
+    }
+    lb_source_close(src);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +414,7 @@ int main(void)
         cmocka_unit_test(info_escapes_terminal_control_bytes),
         cmocka_unit_test(errors_have_kinds),
         cmocka_unit_test(a_page_at_4_pib_is_refused),
+        cmocka_unit_test(a_cut_source_makes_an_incomplete_dump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
