@@ -104,6 +104,7 @@ static struct btf *load_btf(struct lb_kernel *k, const struct lb_kallsyms *ks, s
         free(data);
         return NULL;
     }
+    libbpf_set_print(NULL); /* its complaints about a damaged BTF go in the note below */
     btf = btf__new(data, (uint32_t)(stop - start));
     free(data);
     if (!btf || libbpf_get_error(btf)) {
