@@ -29,10 +29,13 @@ row() {
         grep -qx info.json <<< "$files" && report=yes
     fi
     grep -q "lifeboat: complete dump" "$serial" && dump=complete
-    grep -q "lifeboat: incomplete dump\|dump incomplete" "$serial" && [ $dump = none ] && dump=incomplete
+    grep -q "lifeboat: incomplete dump\|dump incomplete" "$serial" && [ $dump = none ] &&
+        dump=incomplete
     local said action
-    said=$(grep -o "lifeboat: capture [a-zA-Z]* after [0-9.]* s" "$serial" | tail -n1)
-    action=$(grep -oE "^lifeboat: (reboot|poweroff|halt)" "$serial" | tail -n1)
+    # a scenario may have no such line (the crash kernel itself panicked): not an error here
+    said=$(grep -o "lifeboat: capture [a-zA-Z]* after [0-9.]* s" "$serial" | tail -n1) || true
+    action=$(grep -oE "^lifeboat: (reboot|poweroff|halt)" "$serial" | tail -n1) || true
+    grep -q "Rebooting in 10 seconds" "$serial" && action="kernel panic=10 reboot"
     printf '| %s | %s | %s | %s | %s | %s | %s s |\n' "$name" "$log" "$report" "$dump" \
         "${said:-NONE}" "${action#lifeboat: }" "${GUEST_SECONDS:-?}" >> "$table"
 }
