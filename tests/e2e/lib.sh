@@ -145,7 +145,7 @@ run_guest() {
     shift 3
     local mem=${GUEST_MEM:-1024} limit=${GUEST_TIMEOUT:-600}
     local start=$SECONDS
-    timeout "$limit" qemu-system-x86_64 -m "$mem" -smp "${GUEST_CPUS:-2}" -nodefaults \
+    timeout -k 10 "$limit" qemu-system-x86_64 -m "$mem" -smp "${GUEST_CPUS:-2}" -nodefaults \
         -display none -no-reboot -serial "file:$serial" \
         -kernel "$VMLINUZ" -initrd "$initrd" \
         -append "console=ttyS0 panic=1 $append" "$@" || {
