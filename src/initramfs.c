@@ -284,6 +284,12 @@ static int resolve_device(struct target *t, char *why, size_t whylen)
                      t->device, strerror(errno));
             return -1;
         }
+        if (t->kind == TARGET_RAW) { /* a raw device is written only once it is identified */
+            snprintf(why, whylen,
+                     "raw target %s: %s: it must exist now, to be named by what does not change",
+                     t->device, strerror(errno));
+            return -1;
+        }
         fprintf(stderr,
                 "lifeboat: warning: target %s does not exist now: the capture will wait "
                 "for it, then try the next\n",

@@ -4,6 +4,7 @@
 #  2. run as PID 1 of a container (not as /init), lifeboat is a command, not a capture;
 #  3. 'initramfs -o' writes only a new file: not over one, not through a symlink;
 #  4. a host name with spaces and '#' still gives an embedded config that reads back;
+#     a raw target that does not exist, or has no stable identity, is refused;
 #  5. an install (meson install, the README's) gives units that run the installed
 #     binary and a config where the binary reads it, kept when installed again.
 source "$(dirname "$0")/lib.sh"
@@ -33,6 +34,16 @@ socket.sethostname(\"web 17#b\")  # what hostname(1) refuses, the kernel takes
 os.execv(sys.argv[1], sys.argv[1:])" "$1" initramfs -c "$2" --compress none -o "$3/img" >/dev/null &&
     mkdir "$3/x" && (cd "$3/x" && cpio -i --quiet < "$3/img") &&
     grep -qx "hostname web_17_b" "$3/x/etc/lifeboat.conf"' _ "$LIFEBOAT_BIN" "$work/conf" "$work"
+
+printf 'target raw /dev/lifeboat-no-such-disk\n' > "$work/raw-missing.conf"
+check "config check refuses a raw target that does not exist (it cannot be identified)" bash -c '
+    ! "$1" config check -c "$2" 2>"$3" && grep -q "must exist now" "$3"' _ \
+    "$LIFEBOAT_BIN" "$work/raw-missing.conf" "$work/err"
+truncate -s 1M "$work/plain"
+printf 'target raw %s\n' "$work/plain" > "$work/raw-file.conf"
+check "config check refuses a raw target with no stable identity (a plain file)" bash -c '
+    ! "$1" config check -c "$2" 2>"$3" && grep -q "no stable identity" "$3"' _ \
+    "$LIFEBOAT_BIN" "$work/raw-file.conf" "$work/err"
 
 meson setup "$work/build" --prefix=/usr/local >/dev/null 2>&1 && ninja -C "$work/build" >/dev/null 2>&1 &&
     DESTDIR="$work/root" meson install -C "$work/build" >/dev/null 2>&1
