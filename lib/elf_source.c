@@ -36,6 +36,18 @@ static int check_ehdr(const Elf64_Ehdr *eh, const char *path, struct lb_error *e
                      eh->e_type);
         return -1;
     }
+    /* Another architecture's registers, page tables and addresses would be read as x86_64's. */
+    if (eh->e_machine != EM_X86_64) {
+        lb_error_set(err,
+                     "%s: ELF machine %u at offset 18 (%s) is not x86_64, the one architecture "
+                     "this lifeboat reads",
+                     path, eh->e_machine,
+                     eh->e_machine == EM_AARCH64 ? "arm64"
+                     : eh->e_machine == EM_S390  ? "s390"
+                     : eh->e_machine == EM_PPC64 ? "ppc64"
+                                                 : "unknown");
+        return -1;
+    }
     if (eh->e_phentsize != sizeof(Elf64_Phdr)) {
         lb_error_set(err, "%s: program header size %u at offset 54, expected %zu", path,
                      eh->e_phentsize, sizeof(Elf64_Phdr));

@@ -69,6 +69,14 @@ static int read_header(struct lb_source *src, struct kdump_header *h, struct kdu
                      offsetof(struct kdump_header, block_size));
         return -1;
     }
+    if (h->utsname[4][0] && strncmp(h->utsname[4], "x86_64", sizeof(h->utsname[4])) != 0) {
+        lb_error_set(
+            err,
+            "%s: the kdump header's machine (offset %zu) is \"%.64s\", not x86_64, the one "
+            "architecture this lifeboat reads",
+            src->path, offsetof(struct kdump_header, utsname) + 4 * 65, h->utsname[4]);
+        return -1;
+    }
     /* In 64 bits: two 32-bit block counts can add up past 2^32 and wrap to a small size. */
     if (h->sub_hdr_size < 1 || h->bitmap_blocks == 0 || h->bitmap_blocks % 2 ||
         (1 + (uint64_t)h->sub_hdr_size + h->bitmap_blocks) * LB_PAGE_SIZE > src->file_size) {

@@ -79,6 +79,25 @@ static int file_size(struct lb_source *src, struct lb_error *err)
     return 0;
 }
 
+/* The crashed kernel's page size, where VMCOREINFO says it: anything but 4 KiB is refused. */
+static int check_page_size(struct lb_source *src, struct lb_error *err)
+{
+    struct lb_vmcoreinfo *vi;
+    struct lb_error ignored;
+    uint64_t size;
+    int r = 0;
+
+    if (lb_vmcoreinfo_from_notes(src->notes, src->notes_len, &vi, &ignored) < 0)
+        return 0; /* no VMCOREINFO: said where it is needed */
+    if (lb_vmcoreinfo_get_u64(vi, "PAGESIZE", 10, &size) == 0 && size != LB_PAGE_SIZE) {
+        lb_error_set(err, "%s: VMCOREINFO says PAGESIZE=%llu: only 4096-byte pages are read",
+                     src->path, (unsigned long long)size);
+        r = -1;
+    }
+    lb_vmcoreinfo_free(vi);
+    return r;
+}
+
 int lb_source_open(const char *path, struct lb_source **out, struct lb_error *err)
 {
     struct lb_source *src = calloc(1, sizeof(*src));
@@ -116,7 +135,7 @@ int lb_source_open(const char *path, struct lb_source **out, struct lb_error *er
     } else {
         r = lb_elf_open(src, err);
     }
-    if (r < 0 || segment_index_build(src, err) < 0) {
+    if (r < 0 || check_page_size(src, err) < 0 || segment_index_build(src, err) < 0) {
         lb_source_close(src);
         return -1;
     }

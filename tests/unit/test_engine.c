@@ -189,6 +189,37 @@ static void source_rejects_hostile_headers(void **state)
     unlink(path), free(path);
 }
 
+/* Another architecture's dump, or another page size, is refused by name, never misread. */
+static void source_refuses_what_it_does_not_understand(void **state)
+{
+    static uint8_t notes[4096];
+    struct synth_segment segs[] = {{0x1000, 0x9f000, 0}};
+    uint16_t aarch64 = EM_AARCH64;
+    struct lb_write_options opts = {.format = LB_FORMAT_KDUMP, .sparse = 1};
+    struct lb_write_stats stats;
+    struct lb_source *src;
+    struct lb_error err;
+    char *path = standard_core(), out[] = "/tmp/lifeboat-machine-XXXXXX";
+    int fd = mkstemp(out);
+
+    (void)state;
+    /* a kdump file whose header names another machine */
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    assert_int_equal(lb_write(src, fd, &opts, &stats, &err), 0);
+    lb_source_close(src);
+    close(fd);
+    /* utsname.machine: after the 8-byte signature, the version and four 65-byte fields */
+    expect_open_failure(out, 12 + 4 * 65, "aarch64", 8, "\"aarch64\", not x86_64");
+    unlink(out);
+    expect_open_failure(path, 18, &aarch64, 2, "ELF machine 183 at offset 18 (arm64)");
+    unlink(path), free(path);
+    size_t len = synth_kernel_notes(notes, sizeof(notes), "PAGESIZE=65536\n", 1);
+    path = synth_core(segs, 1, notes, len);
+    assert_int_equal(lb_source_open(path, &src, &err), -1);
+    assert_non_null(strstr(err.msg, "PAGESIZE=65536"));
+    unlink(path), free(path);
+}
+
 /*
  * A kdump header whose block counts add up past 2^32 (1 + 1 + 0xfffffffe): in
  * 32 bits that wraps to 0 blocks, and 8 TiB of bitmaps were allocated (found
@@ -502,6 +533,7 @@ int main(void)
         cmocka_unit_test(notes_reject_sizes_past_the_end),
         cmocka_unit_test(source_reads_segments_and_memory),
         cmocka_unit_test(source_rejects_hostile_headers),
+        cmocka_unit_test(source_refuses_what_it_does_not_understand),
         cmocka_unit_test(source_keeps_truncated_segments),
         cmocka_unit_test(kdump_source_rejects_hostile_bitmaps),
         cmocka_unit_test(elf_round_trip_is_byte_identical),
