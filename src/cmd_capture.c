@@ -26,7 +26,7 @@
 #include "commands.h"
 #include "platform/modules.h"
 #include "platform/watchdog.h"
-#include "progress.h"
+#include "report/progress.h"
 
 static void mount_api_filesystems(void)
 {

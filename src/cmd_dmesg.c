@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "commands.h"
-#include "json.h"
-#include "kernel_log.h"
+#include "report/json.h"
+#include "report/kernel_log.h"
 #include "lbdump.h"
 
 static int print_json(void *ctx, const struct lb_log_record *rec)

@@ -12,9 +12,9 @@
 #include <time.h>
 
 #include "commands.h"
-#include "json.h"
+#include "report/json.h"
 #include "lbdump.h"
-#include "triage_report.h"
+#include "report/triage_report.h"
 
 static void format_time(int64_t when, char *buf, size_t len)
 {

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "dump_output.h"
-#include "progress.h"
-#include "save_report.h"
+#include "report/progress.h"
+#include "report/save_report.h"
 
 int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *opts)
 {

@@ -16,7 +16,7 @@
 
 enum { METADATA_BLOCK = 4096 };
 
-#include "json.h"
+#include "report/json.h"
 #include "metadata.h"
 
 static void json_field(FILE *f, const char *key, const char *value, int last)

@@ -16,14 +16,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kernel_log.h"
+#include "report/kernel_log.h"
 #include "metadata.h"
-#include "progress.h"
+#include "report/progress.h"
 #include "rawdev.h"
-#include "save_report.h"
+#include "report/save_report.h"
 #include "steps.h"
 #include "supervise.h"
-#include "triage_report.h"
+#include "report/triage_report.h"
 
 /*
  * Each step may go cfg->step_timeout seconds without progress before it is
