@@ -107,6 +107,13 @@ __attribute__((noreturn)) static void final_action(enum final_action action, uns
 /* Longer than any one step's own deadline: those end first and say why. */
 enum { CAPTURE_IDLE_MARGIN = 60 };
 
+static int load_modules(void *ctx)
+{
+    (void)ctx;
+    modules_load("/lib/modules", "/etc/lifeboat.modules");
+    return 0;
+}
+
 static int run_capture(void *ctx)
 {
     return (int)capture_run(ctx, "/proc/vmcore", "/mnt");
@@ -128,7 +135,9 @@ void capture_as_init(void)
     if (config_load_lenient(CAPTURE_CONF, &cfg, why, sizeof(why)) < 0)
         /* A damaged config must not cost the dump: every line that reads still counts. */
         fprintf(stderr, "lifeboat: %s; going on with the rest of the configuration\n", why);
-    modules_load("/lib/modules", "/etc/lifeboat.modules");
+    /* A driver whose init waits on a device that never answers must not hold PID 1 either. */
+    if (supervise_run("loading drivers", load_modules, NULL, cfg.step_timeout, &signo) != 0)
+        fprintf(stderr, "lifeboat: loading drivers did not finish: going on without them\n");
     supervise_watchdog(watchdog_open_running());
     /* PID 1 only supervises: the capture, and each of its steps, runs in a child. */
     r = supervise_run("the capture", run_capture, &cfg,
