@@ -125,7 +125,7 @@ static enum capture_outcome save_to_fs(struct capture *c, const struct target *t
     /* A damaged file system can hang its mount: in a child, with a deadline. */
     if (supervise_run("mounting the target", mount_step, &job, c->cfg->step_timeout, &signo) != 0)
         return CAPTURE_FAILED;
-    snprintf(dir, sizeof(dir), "%s%s", mountpoint, t->path);
+    snprintf(dir, sizeof(dir), "%s%s", mountpoint, strcmp(t->path, "/") ? t->path : "");
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", dir, strerror(errno));
     outcome = save_into_directory(c, dir);

@@ -47,7 +47,8 @@ run_guest "$work/s1.log" "$work/g1.cpio" "crashkernel=160M lbtest.crash=looptask
     -drive "file=$work/d1.img,if=none,id=d,format=raw" -device nvme,drive=d,serial=d1 || true
 row "task lists loop" "$work/s1.log" "$work/d1.img" /
 check "looping task lists: the capture completes, the report included" bash -c '
-    grep -q "lifeboat: capture complete" "$1" && grep -q "triage report saved" "$1"' _ "$work/s1.log"
+    grep -q "lifeboat: capture complete" "$1" && grep -q "triage report saved" "$1" &&
+    grep -Eq "complete dump saved in /mnt/target0/[0-9]{8}-" "$1"' _ "$work/s1.log"
 d=$(dump_dirs "$work/d1.img" / | grep -E '^[0-9]{8}-' | head -n1)
 fetch_file "$work/d1.img" "/$d/vmcore" "$work/v1" || true
 check "looping task lists: lifeboat info on the dump names the loop, in bounded time" bash -c '
