@@ -774,7 +774,7 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
 {
     struct kdump *k = calloc(1, sizeof(*k));
     size_t vlen, nlen;
-    int r = -1, whole = 0;
+    int r = -1, whole = 0, header_written = !p->opts->flattened; /* a file's goes first */
 
     if (!k) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
@@ -802,9 +802,10 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
         goto out;
     /* A source cut short gives a dump cut short: said in its header as in the source's. */
     whole = !p->stats->pages_unreadable && !lb_source_incomplete(p->src);
+    header_written = 1; /* a file's went first; a stream's goes now, once */
     r = !whole && !p->opts->flattened ? 0 : write_header(k, whole, err);
 out:
-    if (r < 0 && p->opts->flattened) { /* what the stream holds, said as such */
+    if (r < 0 && !header_written) { /* a stream says once what it holds, cut short */
         struct lb_error ignored;
         write_header(k, 0, &ignored);
     }

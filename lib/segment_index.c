@@ -30,15 +30,15 @@ void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count
     *count = s->file_size ? ((end + LB_PAGE_SIZE - 1) >> LB_PAGE_SHIFT) - *first : 0;
 }
 
-static const struct lb_segment *sort_base;
-
-static int by_start(const void *a, const void *b)
+/* Segment indices by start address; ties in file order, so the sort is stable. */
+static int by_start(const void *a, const void *b, void *segments)
 {
-    const struct lb_segment *x = &sort_base[*(const size_t *)a];
-    const struct lb_segment *y = &sort_base[*(const size_t *)b];
-    return x->phys_addr != y->phys_addr ? (x->phys_addr < y->phys_addr ? -1 : 1)
-                                        : (*(const size_t *)a > *(const size_t *)b) -
-                                              (*(const size_t *)a < *(const size_t *)b);
+    const struct lb_segment *segs = segments;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+
+    if (segs[i].phys_addr != segs[j].phys_addr)
+        return segs[i].phys_addr < segs[j].phys_addr ? -1 : 1;
+    return (i > j) - (i < j);
 }
 
 static int by_first_frame(const void *a, const void *b)
@@ -89,8 +89,7 @@ int segment_index_build(struct lb_source *src, struct lb_error *err)
     }
     for (size_t i = 0; i < src->nsegments; i++)
         src->order[i] = i;
-    sort_base = src->segments;
-    qsort(src->order, src->nsegments, sizeof(*src->order), by_start);
+    qsort_r(src->order, src->nsegments, sizeof(*src->order), by_start, src->segments);
     for (size_t i = 0; i < src->nsegments; i++) {
         const struct lb_segment *s = &src->segments[src->order[i]];
         uint64_t end = s->phys_addr + s->mem_size;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fake_kernel.h"
+#include "synth.h"
 
 #define FK "ffffffff80"
 
@@ -171,32 +172,15 @@ size_t fake_kernel_file(uint8_t *file, const uint8_t *mem)
     uint8_t prstatus[336] = {0}, notes[8192];
     size_t nlen = 0;
     uint64_t rsp = FAKE_KERNEL_VA + 0x30000, rip = FAKE_KERNEL_VA + 0x10010;
-    Elf64_Nhdr h;
 
     memcpy(prstatus + 112 + 16 * 8, &rip, 8);
     memcpy(prstatus + 112 + 19 * 8, &rsp, 8);
-    for (int i = 0; i < 3; i++) {
-        const char *name = i < 2 ? "CORE" : "VMCOREINFO";
-        const void *desc = i < 2 ? (const void *)prstatus : fake_kernel_vmcoreinfo;
-        size_t len = i < 2 ? sizeof(prstatus) : sizeof(fake_kernel_vmcoreinfo) - 1;
-        h = (Elf64_Nhdr){(Elf64_Word)(strlen(name) + 1), (Elf64_Word)len, i < 2 ? NT_PRSTATUS : 0};
-        memcpy(notes + nlen, &h, sizeof(h));
-        memset(notes + nlen + sizeof(h), 0, 8 + ((len + 3) & ~(size_t)3) + 4);
-        memcpy(notes + nlen + sizeof(h), name, h.n_namesz);
-        nlen += sizeof(h) + ((h.n_namesz + 3) & ~3u);
-        memcpy(notes + nlen, desc, len);
-        nlen += (len + 3) & ~(size_t)3;
-    }
+    for (int cpu = 0; cpu < 2; cpu++)
+        synth_note(notes, &nlen, sizeof(notes), "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
+    synth_note(notes, &nlen, sizeof(notes), "VMCOREINFO", 0, fake_kernel_vmcoreinfo,
+               sizeof(fake_kernel_vmcoreinfo) - 1);
 
-    Elf64_Ehdr eh = {
-        .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
-        .e_type = ET_CORE,
-        .e_machine = EM_X86_64,
-        .e_version = EV_CURRENT,
-        .e_phoff = sizeof(Elf64_Ehdr),
-        .e_ehsize = sizeof(Elf64_Ehdr),
-        .e_phentsize = sizeof(Elf64_Phdr),
-        .e_phnum = 2};
+    Elf64_Ehdr eh = synth_core_header(2);
     Elf64_Phdr ph[2] = {{.p_type = PT_NOTE, .p_offset = 4096, .p_filesz = nlen},
                         {.p_type = PT_LOAD,
                          .p_offset = 16384,

@@ -28,7 +28,7 @@
 #include "cmdline.h"
 #include "lbdump.h"
 #include "platform/cpio.h"
-#include "synth.h"
+#include "../common/synth.h"
 
 static void config_reads_every_directive(void **state)
 {

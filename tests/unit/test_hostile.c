@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "../common/fake_kernel.h"
-#include "synth.h"
+#include "../common/synth.h"
 #include "commands.h"
 #include "lbdump.h"
 

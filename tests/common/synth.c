@@ -1,5 +1,6 @@
 /*
- * synth.c - synthetic ELF vmcores for the unit tests.
+ * synth.c - synthetic ELF vmcores for the unit tests, and the ELF pieces the
+ * fake kernel (fake_kernel.c) is built from.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -48,12 +49,8 @@ uint8_t synth_byte(uint64_t a)
     return (uint8_t)(a * 7 + (a >> 12) + 1) | 1;
 }
 
-char *synth_core(const struct synth_segment *segs, size_t nsegs, const uint8_t *notes,
-                 size_t notes_len)
+Elf64_Ehdr synth_core_header(size_t phnum)
 {
-    char *path = strdup("/tmp/lifeboat-synth-XXXXXX");
-    int fd = mkstemp(path);
-    FILE *f = fdopen(fd, "w+");
     Elf64_Ehdr eh = {
         .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
         .e_type = ET_CORE,
@@ -62,7 +59,17 @@ char *synth_core(const struct synth_segment *segs, size_t nsegs, const uint8_t *
         .e_phoff = sizeof(Elf64_Ehdr),
         .e_ehsize = sizeof(Elf64_Ehdr),
         .e_phentsize = sizeof(Elf64_Phdr),
-        .e_phnum = (Elf64_Half)(nsegs + 1)};
+        .e_phnum = (Elf64_Half)phnum};
+    return eh;
+}
+
+char *synth_core(const struct synth_segment *segs, size_t nsegs, const uint8_t *notes,
+                 size_t notes_len)
+{
+    char *path = strdup("/tmp/lifeboat-synth-XXXXXX");
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w+");
+    Elf64_Ehdr eh = synth_core_header(nsegs + 1);
     uint64_t at = sizeof(eh) + (nsegs + 1) * sizeof(Elf64_Phdr);
     Elf64_Phdr note = {.p_type = PT_NOTE, .p_offset = at, .p_filesz = notes_len};
 

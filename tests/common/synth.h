@@ -5,6 +5,7 @@
 #ifndef LIFEBOAT_TEST_SYNTH_H
 #define LIFEBOAT_TEST_SYNTH_H
 
+#include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,9 @@ size_t synth_kernel_notes(uint8_t *buf, size_t cap, const char *vmcoreinfo, int 
 
 /* Byte at physical address a of the synthetic memory (zero pages where (a >> 12) % 4 == 3). */
 uint8_t synth_byte(uint64_t a);
+
+/* The header of an x86_64 ELF core whose phnum program headers follow it. */
+Elf64_Ehdr synth_core_header(size_t phnum);
 
 /* Writes an ELF core to a new temporary file; returns its path (free it). */
 char *synth_core(const struct synth_segment *segs, size_t nsegs, const uint8_t *notes,
