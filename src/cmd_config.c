@@ -29,7 +29,8 @@ int cmd_config(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     static struct capture_setup setup;
     const char *conf = LIFEBOAT_CONF;
-    char why[512], text[4096];
+    static char text[CONFIG_TEXT_MAX];
+    char why[512];
     int opt;
 
     while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {

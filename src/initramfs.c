@@ -23,6 +23,7 @@
 #include "initramfs.h"
 #include "capture/blkid.h"
 #include "capture/rawdev.h"
+#include "capture/stack.h"
 #include "platform/cpio.h"
 
 enum { MAX_BINARY = 64 << 20 };
@@ -116,7 +117,7 @@ static int add_modules(struct cpio *c, const struct module_list *mods, char *why
 static int check_embedded_config(const char *conf, char *why, size_t whylen)
 {
     static struct config back;
-    static char again[4096];
+    static char again[CONFIG_TEXT_MAX];
     char err[300];
 
     if (config_parse(conf, "the embedded configuration", &back, err, sizeof(err)) < 0) {
@@ -137,7 +138,7 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
 {
     const struct config *cfg = &setup->cfg;
     const char *exe = binary ? binary : "/proc/self/exe";
-    char conf[4096];
+    static char conf[CONFIG_TEXT_MAX];
     size_t size = 0;
     struct zsink *sink;
     struct cpio c;
@@ -220,8 +221,11 @@ static int mount_of(const char *real, dev_t dev, char *source, char *root, char 
     return best ? 0 : -1;
 }
 
-/* A directory of the running system, as the crash kernel can find it: UUID and path. */
-static int resolve_path(struct target *t, char *why, size_t whylen)
+/*
+ * A directory of the running system, as the crash kernel can find it: UUID
+ * and path, and the mapped devices (LVM) under it into cfg.
+ */
+static int resolve_path(struct target *t, struct config *cfg, char *why, size_t whylen)
 {
     char real[PATH_MAX], source[1024], root[1024], point[1024], fstype[64], dir[PATH_MAX];
     struct fs_id id;
@@ -244,6 +248,9 @@ static int resolve_path(struct target *t, char *why, size_t whylen)
                  t->path, source, fstype);
         return -1;
     }
+    /* the device mounted, before any look by UUID: a RAID leg may show the same one */
+    if (stack_describe(source, cfg, why, whylen) < 0)
+        return -1;
     /* Inside the filesystem: the mount's root, then the path below the mount point. */
     snprintf(dir, sizeof(dir), "%.1000s%.2000s", strcmp(root, "/") ? root : "",
              strcmp(point, "/") ? real + strlen(point) : real);
@@ -361,17 +368,21 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
     for (size_t i = 0; i < cfg->ntargets; i++) {
         struct target *t = &cfg->targets[i];
         char found[PATH_MAX];
-        if (t->kind == TARGET_PATH && resolve_path(t, why, whylen) < 0)
+        int described = t->kind == TARGET_PATH;
+        if (t->kind == TARGET_PATH && resolve_path(t, cfg, why, whylen) < 0)
             return -1;
         if ((t->kind == TARGET_FS || t->kind == TARGET_RAW) && resolve_device(t, why, whylen) < 0)
             return -1;
-        if (t->kind == TARGET_FS && fs_find(t->device, found, sizeof(found)) == -2) {
+        int where = t->kind == TARGET_FS ? fs_find(t->device, found, sizeof(found)) : -1;
+        if (where == -2) {
             snprintf(why, whylen,
                      "%s is on more than one device (RAID1 members? a cloned "
                      "disk?): the crash kernel could not tell which to write",
                      t->device);
             return -1;
         }
+        if (where == 0 && !described && stack_describe(found, cfg, why, whylen) < 0)
+            return -1;
         find_modules(setup, t);
     }
     char wd_why[256];

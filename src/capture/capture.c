@@ -23,6 +23,7 @@
 #include "dumpdir.h"
 #include "lbdump.h"
 #include "mount.h"
+#include "stack.h"
 #include "steps.h"
 #include "supervise.h"
 
@@ -93,6 +94,19 @@ static int mount_step(void *ctx)
     char why[512];
 
     if (mount_any(j->device, j->mountpoint, why, sizeof(why)) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", why);
+        return 1;
+    }
+    return 0;
+}
+
+/* LVM under the targets: in a child, as a mount is (a dying disk can hang an ioctl too). */
+static int stack_step(void *ctx)
+{
+    const struct config *cfg = ctx;
+    char why[512];
+
+    if (stack_assemble(cfg, cfg->device_timeout, why, sizeof(why)) < 0) {
         fprintf(stderr, "lifeboat: %s\n", why);
         return 1;
     }
@@ -174,6 +188,10 @@ enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_pa
         return CAPTURE_FAILED;
     }
     read_facts(c.src, cfg, &c.facts);
+    int signo;
+    if (cfg->ndm && supervise_run("setting up the logical volumes", stack_step, (void *)cfg,
+                                  cfg->device_timeout + cfg->step_timeout, &signo) != 0)
+        fprintf(stderr, "lifeboat: a target on a logical volume will not be found\n");
     fprintf(stderr, "lifeboat: capturing the crash of %s (kernel %s)\n", c.facts.hostname,
             c.facts.release[0] ? c.facts.release : "unknown");
     for (size_t i = 0; i < cfg->ntargets && best != CAPTURE_COMPLETE; i++) {

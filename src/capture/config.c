@@ -17,6 +17,8 @@
  *     format kdump                      # or elf
  *     dump-level 31                     # pages left out, as makedumpfile -d
  *     codec zstd                        # or zlib, lzo, none
+ *     dm vg0-var 0 8388608 linear PARTUUID=4f1c...-01 2048
+ *                                       # a mapped device under a target (written by load)
  *
  * The same text travels inside the capture initramfs, so the parser runs in
  * the crash kernel as well: it is strict, bounded and reports the line.
@@ -195,6 +197,38 @@ static int parse_dump(struct parse *p, char **w, int n)
     return 0;
 }
 
+/* dm NAME START LENGTH TYPE PARAMS...: the parameters are the rest of the line. */
+static int parse_dm(struct parse *p, const char *rest)
+{
+    struct config_dm *d;
+    char name[DMT_NAME_MAX + 1], type[17];
+    unsigned long long start, length;
+    int used = 0;
+
+    if (p->cfg->ndm == CONFIG_MAX_DM)
+        return fail(p, "more than %d dm lines", CONFIG_MAX_DM);
+    d = &p->cfg->dm[p->cfg->ndm];
+    if (sscanf(rest, " %128s %llu %llu %16s %n", name, &start, &length, type, &used) != 4 ||
+        !used || strlen(name) >= sizeof(d->name) || strlen(type) >= sizeof(d->seg.type) ||
+        length == 0)
+        return fail(p, "expected 'dm NAME START LENGTH TYPE PARAMETERS'");
+    rest += used;
+    size_t len = strlen(rest);
+    while (len && strchr(" \t\r", rest[len - 1]))
+        len--;
+    if (len == 0 || len >= sizeof(d->seg.params))
+        return fail(p, "dm %s: parameters missing or longer than %zu characters", name,
+                    sizeof(d->seg.params) - 1);
+    memset(d, 0, sizeof(*d));
+    strcpy(d->name, name);
+    strcpy(d->seg.type, type);
+    d->seg.start = start;
+    d->seg.length = length;
+    memcpy(d->seg.params, rest, len);
+    p->cfg->ndm++;
+    return 0;
+}
+
 static int parse_line(struct parse *p, char *line)
 {
     char *w[MAX_WORDS], *save = NULL, *hash = strchr(line, '#');
@@ -204,6 +238,8 @@ static int parse_line(struct parse *p, char *line)
         *hash = '\0';
     if (strncmp(line, "cmdline-append", 14) == 0 && strchr(" \t", line[14]))
         return parse_append(p, line + 14);
+    if (strncmp(line, "dm", 2) == 0 && strchr(" \t", line[2]))
+        return parse_dm(p, line + 2);
     for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
         if (n == MAX_WORDS)
             return fail(p, "more than %d words", MAX_WORDS);
@@ -381,6 +417,9 @@ int config_format(const struct config *cfg, char *buf, size_t len)
         EMIT("hostname %s\n", cfg->hostname);
     if (cfg->cmdline_append[0])
         EMIT("cmdline-append %s\n", cfg->cmdline_append);
+    for (size_t i = 0; i < cfg->ndm; i++)
+        EMIT("dm %s %llu %llu %s %s\n", cfg->dm[i].name, (unsigned long long)cfg->dm[i].seg.start,
+             (unsigned long long)cfg->dm[i].seg.length, cfg->dm[i].seg.type, cfg->dm[i].seg.params);
 #undef EMIT
     return 0;
 }

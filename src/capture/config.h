@@ -11,8 +11,9 @@
 #include <stdio.h>
 
 #include "lbdump.h"
+#include "platform/devmapper.h"
 
-enum { CONFIG_MAX_TARGETS = 8 };
+enum { CONFIG_MAX_TARGETS = 8, CONFIG_MAX_DM = 32, CONFIG_TEXT_MAX = 32768 };
 
 enum target_kind {
     TARGET_FS,   /* a filesystem (UUID=, LABEL= or device), mounted by the capture */
@@ -26,6 +27,17 @@ struct target {
     char device[256]; /* TARGET_FS: UUID=, LABEL= or /dev/...; TARGET_RAW: PARTUUID=, WWID=,
                          SERIAL= (what load writes) or /dev/... */
     char path[256];   /* TARGET_FS: directory inside the filesystem; DIR, PATH: the directory */
+};
+
+/*
+ * One line of a mapped device's table (an LVM logical volume under a
+ * target), written by load: the devices under it are named by identity
+ * (PARTUUID=, WWID=, SERIAL=) or DM=NAME for another line's device, never by
+ * a device number, which the crash kernel may give to another disk.
+ */
+struct config_dm {
+    char name[DMT_NAME_MAX];
+    struct dm_segment seg;
 };
 
 enum final_action { FINAL_REBOOT, FINAL_POWEROFF, FINAL_HALT };
@@ -43,6 +55,8 @@ struct config {
     enum lb_codec codec;
     unsigned keep;         /* complete dumps to keep in a target, the new one included; 0: all */
     unsigned min_free_mib; /* free space to make in a target by removing old dumps */
+    struct config_dm dm[CONFIG_MAX_DM]; /* lowest layer first */
+    size_t ndm;
 };
 
 void config_defaults(struct config *cfg);

@@ -9,6 +9,7 @@
  * loads them from the initramfs; compressed ones are handed to the kernel to
  * decompress (MODULE_INIT_COMPRESSED_FILE).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -151,6 +152,33 @@ static void driver_chain(const struct dep_file *d, const char *sys, struct modul
     }
 }
 
+/*
+ * A block device's drivers: its own chain, and for a mapped device (LVM)
+ * dm_mod and the drivers of every device under it (its slaves).
+ */
+static void block_drivers(const struct dep_file *d, const char *name, struct module_list *list,
+                          int depth)
+{
+    char sys[PATH_MAX], sub[PATH_MAX + 16];
+    struct dirent *e;
+    DIR *slaves;
+
+    if (depth > 8 || strlen(name) > 64)
+        return;
+    snprintf(sys, sizeof(sys), "/sys/class/block/%s", name);
+    driver_chain(d, sys, list);
+    snprintf(sub, sizeof(sub), "%s/dm", sys);
+    if (access(sub, F_OK) == 0)
+        add_module(d, "dm_mod", list, 0); /* linear and striped are in it */
+    snprintf(sub, sizeof(sub), "%s/slaves", sys);
+    if (!(slaves = opendir(sub)))
+        return;
+    while ((e = readdir(slaves)))
+        if (e->d_name[0] != '.')
+            block_drivers(d, e->d_name, list, depth + 1);
+    closedir(slaves);
+}
+
 int modules_for_target(const char *device, const char *fstype, struct module_list *list, char *why,
                        size_t whylen)
 {
@@ -161,10 +189,9 @@ int modules_for_target(const char *device, const char *fstype, struct module_lis
         snprintf(why, whylen, "no modules.dep for the running kernel: drivers not added");
         return -1;
     }
-    char sys[PATH_MAX];
-    snprintf(sys, sizeof(sys), "/sys/class/block/%s",
-             strrchr(device, '/') ? strrchr(device, '/') + 1 : device);
-    driver_chain(&d, sys, list);
+    char real[PATH_MAX];
+    const char *node = realpath(device, real) ? real : device; /* /dev/mapper/x is dm-N */
+    block_drivers(&d, strrchr(node, '/') ? strrchr(node, '/') + 1 : node, list, 0);
     /* A filesystem built as a module has /sys/module/NAME/initstate. */
     snprintf(initstate, sizeof(initstate), "/sys/module/%s/initstate", fstype);
     if (fstype[0] && access(initstate, F_OK) == 0)

@@ -99,6 +99,21 @@ build_pattern_helper() {
     fi
 }
 
+# copy_programs ROOT PROGRAM...: the host's dynamically linked programs (LVM's
+# tools, mke2fs) into a guest root, with their libraries and the loader.
+copy_programs() {
+    local root=$1 p lib
+    shift
+    mkdir -p "$root/lib64" "$root/lib/x86_64-linux-gnu" "$root/run/lock" "$root/run/lvm"
+    cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+    for p in "$@"; do
+        cp -L "$p" "$root/sbin/"
+        for lib in $(ldd "$p" | awk '$3 ~ /^\// {print $3}'); do
+            cp -L "$lib" "$root/lib/x86_64-linux-gnu/"
+        done
+    done
+}
+
 # build_guest_initramfs OUT CONFIG_TEXT: busybox, the pattern helper, lifeboat,
 # the kernel image (for 'lifeboat load') and /etc/lifeboat.conf.
 build_guest_initramfs() {
@@ -117,11 +132,15 @@ build_guest_initramfs() {
         mkdir -p "$root/$m/kernel/drivers"
         cp -r "$KERNEL_ROOT/$m/kernel/drivers/virtio" "$KERNEL_ROOT/$m/kernel/drivers/block" \
             "$root/$m/kernel/drivers/"
+        # device-mapper and what LVM's RAID needs, for the LVM tests
+        [ -n "${GUEST_LVM:-}" ] && cp -r "$KERNEL_ROOT/$m/kernel/drivers/md" "$KERNEL_ROOT/$m/kernel/crypto" \
+            "$KERNEL_ROOT/$m/kernel/lib" "$root/$m/kernel/"
         [ -n "${GUEST_WATCHDOG_MODULES:-}" ] &&
             cp -r "$KERNEL_ROOT/$m/kernel/drivers/watchdog" "$root/$m/kernel/drivers/"
         cp "$KERNEL_ROOT/$m/modules.order" "$KERNEL_ROOT/$m/modules.builtin"* "$root/$m/" 2>/dev/null || true
         depmod -b "$root" "$KERNEL_RELEASE"
     fi
+    [ -n "${GUEST_LVM:-}" ] && copy_programs "$root" /sbin/lvm /sbin/mke2fs /sbin/dmsetup
     [ -n "${CRASH_MODULE:-}" ] && cp "$CRASH_MODULE" "$root/lbcrash.ko"
     # another capture environment for lifeboat load -i (tests/bench/reservation.sh)
     [ -n "${GUEST_CRASH_INITRD:-}" ] && cp "$GUEST_CRASH_INITRD" "$root/crash-initrd.img"

@@ -12,7 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1), err[256], out[8192], formatted[4096];
+    char *text = malloc(size + 1), err[256], out[8192], formatted[CONFIG_TEXT_MAX];
     struct config cfg, again;
 
     if (!text)
