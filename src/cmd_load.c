@@ -20,7 +20,9 @@
 
 #include "cmdline.h"
 #include "commands.h"
+#include "estimate.h"
 #include "initramfs.h"
+#include "notice.h"
 #include "platform/kexec.h"
 
 struct load_request {
@@ -32,6 +34,7 @@ struct load_request {
     char kernel_default[300];
     char cmdline_built[4096];
     off_t kernel_size, initramfs_size;
+    const struct capture_setup *setup; /* when the initramfs is built here */
 };
 
 static void usage(FILE *out)
@@ -81,6 +84,7 @@ static int build_initramfs(struct load_request *req)
 
     if (capture_setup_load(req->conf, &setup, why, sizeof(why)) < 0)
         errx(1, "%s", why);
+    req->setup = &setup;
     fd = memfd_create("lifeboat-initramfs", MFD_CLOEXEC);
     if (fd < 0)
         err(1, "memfd_create");
@@ -166,6 +170,25 @@ static void explain_failure(int e, const struct load_request *req,
     default:
         errx(1, "kexec_file_load(%s): %s", req->kernel, strerror(e));
     }
+}
+
+/*
+ * A reservation smaller than the capture needs still loads: the kernel
+ * checks only that the images fit, not that the crash kernel can boot and
+ * run in what is left.  That is said now, not found out at the panic.
+ */
+static void warn_if_short(const struct load_request *req, const struct crash_reservation *res)
+{
+    struct estimate e;
+    char why[512];
+
+    if (!req->setup || estimate_capture(req->kernel, req->setup, &e, why, sizeof(why)) < 0)
+        return;
+    if (res->size < e.crashkernel)
+        fprintf(stderr,
+                "lifeboat: warning: %llu MiB reserved, but the capture needs crashkernel=%lluM "
+                "('lifeboat estimate'): a crash now would likely not be captured\n",
+                (unsigned long long)(res->size >> 20), (unsigned long long)(e.crashkernel >> 20));
 }
 
 static void parse_args(int argc, char **argv, struct load_request *req)
@@ -261,5 +284,7 @@ int cmd_load(int argc, char **argv)
     printf("lifeboat: crash kernel loaded: %s, initramfs %lld KiB, %llu MiB reserved\n", req.kernel,
            (long long)(req.initramfs_size >> 10), (unsigned long long)(res.size >> 20));
     printf("lifeboat: crash kernel command line: %s\n", req.cmdline);
+    warn_if_short(&req, &res);
+    notice_arm();
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "notice.h"
 #include "platform/kexec.h"
 
 int cmd_unload(int argc, char **argv)
@@ -22,6 +23,7 @@ int cmd_unload(int argc, char **argv)
     r = kexec_crash_unload();
     if (r < 0)
         errx(1, "kexec_file_load(unload): %s", strerror(-r));
+    notice_disarm(); /* a clean stop: this boot did not crash */
     printf("lifeboat: crash kernel unloaded\n");
     return 0;
 }

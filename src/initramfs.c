@@ -362,8 +362,11 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
         return -1;
     if (cfg->ntargets == 0) { /* no target configured: /var/crash, as every kdump does */
         cfg->targets[0].kind = TARGET_PATH;
-        strcpy(cfg->targets[0].path, "/var/crash");
+        strcpy(cfg->targets[0].path, DEFAULT_TARGET);
         cfg->ntargets = 1;
+        /* a stock system has no /var/crash: the default is made, never a configured one */
+        if (mkdir(DEFAULT_TARGET, 0700) == 0)
+            fprintf(stderr, "lifeboat: made %s (0700) for the dumps\n", DEFAULT_TARGET);
     }
     for (size_t i = 0; i < cfg->ntargets; i++) {
         struct target *t = &cfg->targets[i];

@@ -35,6 +35,7 @@ static const struct command commands[] = {
     {"capture", cmd_capture,
      "save /proc/vmcore to the configured targets (the crash kernel's job)"},
     {"savecore", cmd_savecore, "at boot: save the dumps left on raw targets into /var/crash"},
+    {"list", cmd_list, "the dumps on the configured targets, newest first; at boot, the notice"},
     {"save", cmd_save, "write a filtered, compressed dump from /proc/vmcore or a dump file"},
     {"convert", cmd_convert, "turn a dump into another format, or a flattened stream into a file"},
     {"dmesg", cmd_dmesg, "print the kernel log saved in a dump"},

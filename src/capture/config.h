@@ -6,6 +6,8 @@
 
 /* Where the capture initramfs holds the configuration, whatever the host's path. */
 #define CAPTURE_CONF "/etc/lifeboat.conf"
+/* Where dumps go when no target is configured, as with every kdump. */
+#define DEFAULT_TARGET "/var/crash"
 
 #include <stddef.h>
 #include <stdio.h>

@@ -12,4 +12,10 @@ void json_string(FILE *f, const char *s, size_t len);
 /* The same for a NUL-terminated string; NULL is written as null. */
 void json_cstring(FILE *f, const char *s);
 
+/*
+ * The string value of "key" in JSON lifeboat wrote (metadata.json,
+ * info.json): 0 and at most len-1 bytes in out, -1 if there is none.
+ */
+int json_find_string(const char *text, const char *key, char *out, size_t len);
+
 #endif

@@ -35,12 +35,11 @@ lvmc lvcreate -y -Zn -Wn -l 100%FREE -n var vg0
 lvmc vgscan --mknodes
 mkfs.ext4 -q -L root /dev/mapper/vg0-root
 mkfs.ext4 -q -L var /dev/mapper/vg0-var
-mkdir -p /target
 mount /dev/mapper/vg0-root /target
 mkdir -p /target/var
 mount /dev/mapper/vg0-var /target/var
-cp -ax / /target/
-rm -f /target/usr/local/sbin/lb-install
+cp -ax /. /target/
+rm -rf /target/usr/local/sbin/lb-install /target/target
 cat > /target/etc/fstab <<FSTAB
 /dev/mapper/vg0-root / ext4 errors=remount-ro 0 1
 /dev/mapper/vg0-var /var ext4 defaults 0 2
@@ -114,6 +113,7 @@ GRUB
     mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
     write_test_hook "$root"
     write_installer "$root/usr/local/sbin/lb-install"
+    mkdir -p "$root/target" # the installer's mount point: its root is read-only
     rm -f "$root/etc/machine-id" && touch "$root/etc/machine-id"
     # the installer boots this root read-only from a second disk
     rm -f "$dir/build/root.img"

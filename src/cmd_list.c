@@ -1,0 +1,175 @@
+/*
+ * cmd_list.c - the dumps on the configured targets, newest first.
+ *
+ *     lifeboat list [-c CONFIG] [--json]
+ *     lifeboat list --boot      (the service, at boot: the notice, notice.c)
+ *
+ * The targets as this system sees them: a directory by its path, a file
+ * system by where it is mounted now (one not mounted is said and skipped),
+ * and /var/crash, where savecore puts what a raw target caught.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "capture/blkid.h"
+#include "capture/config.h"
+#include "commands.h"
+#include "notice.h"
+#include "report/json.h"
+
+/* Where the file system on device is mounted with its root at "/", or -1. */
+static int mount_point(const char *device, char *point, size_t len)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    struct stat st;
+    char line[4096];
+    int r = -1;
+
+    if (!f || stat(device, &st) < 0) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    while (r < 0 && fgets(line, sizeof(line), f)) {
+        unsigned maj, min;
+        char root[1024], p[1024];
+        if (sscanf(line, "%*s %*s %u:%u %1023s %1023s", &maj, &min, root, p) == 4 &&
+            maj == major(st.st_rdev) && min == minor(st.st_rdev) && strcmp(root, "/") == 0 &&
+            strlen(p) < len) {
+            strcpy(point, p);
+            r = 0;
+        }
+    }
+    fclose(f);
+    return r;
+}
+
+static void add_dir(char dirs[][PATH_MAX], size_t *n, const char *dir)
+{
+    char real[PATH_MAX];
+
+    if (!realpath(dir, real))
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(dirs[i], real) == 0)
+            return;
+    strcpy(dirs[(*n)++], real);
+}
+
+int list_configured_dumps(const char *conf, struct dump_list *list, char *why, size_t whylen)
+{
+    static struct config cfg;
+    static char dirs[CONFIG_MAX_TARGETS + 1][PATH_MAX];
+    size_t n = 0;
+
+    if (config_load(conf, &cfg, why, whylen) < 0)
+        return -1;
+    for (size_t i = 0; i < cfg.ntargets; i++) {
+        const struct target *t = &cfg.targets[i];
+        char device[300], point[PATH_MAX], dir[PATH_MAX * 2];
+        if (t->kind == TARGET_PATH || t->kind == TARGET_DIR) {
+            add_dir(dirs, &n, t->path);
+        } else if (t->kind == TARGET_FS) {
+            if (fs_find(t->device, device, sizeof(device)) < 0 ||
+                mount_point(device, point, sizeof(point)) < 0) {
+                fprintf(stderr,
+                        "lifeboat: target %s is not mounted here: its dumps are not "
+                        "listed\n",
+                        t->device);
+                continue;
+            }
+            snprintf(dir, sizeof(dir), "%s%s", strcmp(point, "/") ? point : "",
+                     strcmp(t->path, "/") ? t->path : (strcmp(point, "/") ? "" : "/"));
+            add_dir(dirs, &n, dir);
+        }
+    }
+    add_dir(dirs, &n, DEFAULT_TARGET);
+    for (size_t i = 0; i < n; i++)
+        dumps_scan(dirs[i], list);
+    dumps_sort(list);
+    return 0;
+}
+
+static void print_text(const struct dump_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const struct dump_entry *d = &l->e[i];
+        char when[32];
+        struct tm tm;
+        gmtime_r(&d->when, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+        printf("%s UTC  %s  %s  %.1f MiB  %s\n  %s\n  %s\n", when, d->host[0] ? d->host : "?",
+               d->release[0] ? d->release : "?", (double)d->bytes / (1 << 20),
+               d->complete ? "complete" : "INCOMPLETE",
+               d->panic[0] ? d->panic : "(no panic message saved)", d->path);
+    }
+    if (l->n == 0)
+        printf("no dumps\n");
+}
+
+static void print_json(const struct dump_list *l)
+{
+    printf("[");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct dump_entry *d = &l->e[i];
+        printf("%s\n  {\"time\": %lld, \"host\": ", i ? "," : "", (long long)d->when);
+        json_cstring(stdout, d->host);
+        printf(", \"kernel_release\": ");
+        json_cstring(stdout, d->release);
+        printf(", \"panic\": ");
+        json_cstring(stdout, d->panic[0] ? d->panic : NULL);
+        printf(", \"bytes\": %llu, \"complete\": %s, \"path\": ", (unsigned long long)d->bytes,
+               d->complete ? "true" : "false");
+        json_cstring(stdout, d->path);
+        printf("}");
+    }
+    printf("%s]\n", l->n ? "\n" : "");
+}
+
+int cmd_list(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"boot", no_argument, NULL, 'b'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *conf = LIFEBOAT_CONF;
+    struct dump_list list = {0};
+    int opt, json = 0, boot = 0;
+    char why[512];
+
+    while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        if (opt == 'c')
+            conf = optarg;
+        else if (opt == 'j')
+            json = 1;
+        else if (opt == 'b')
+            boot = 1;
+        else {
+            fprintf(opt == 'h' ? stdout : stderr,
+                    "usage: lifeboat list [-c CONFIG] [--json]\n"
+                    "       lifeboat list --boot   (at boot: say once that the last boot "
+                    "crashed)\n");
+            return opt == 'h' ? 0 : 2;
+        }
+    }
+    if (optind != argc)
+        errx(2, "usage: lifeboat list [-c CONFIG] [--json]");
+    if (list_configured_dumps(conf, &list, why, sizeof(why)) < 0)
+        errx(1, "%s", why);
+    if (boot)
+        notice_boot(&list, stdout);
+    else if (json)
+        print_json(&list);
+    else
+        print_text(&list);
+    dumps_free(&list);
+    return 0;
+}

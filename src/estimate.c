@@ -1,0 +1,115 @@
+/*
+ * estimate.c - how much crashkernel= a capture needs.
+ *
+ * From measurement, not folklore.  The parts:
+ *   - the kernel: init_size from its bzImage header, the memory the kernel
+ *     itself says it needs to decompress and start, and what it allocates
+ *     while booting beyond that (page structures for the reservation, slab):
+ *     4 MiB, because Debian's 6.1 cloud kernel (init_size 51 MiB) cannot
+ *     boot in 56M with an initramfs of 2 MiB (it does in 64M);
+ *   - the capture initramfs, built now: its compressed image and, unpacked,
+ *     its files, both in memory while it is unpacked;
+ *   - userspace, one step at a time: the triage report's child (9 MiB peak,
+ *     symbols and BTF) exits before the dump starts (6.6 MiB peak: windows of
+ *     frames, small batches), so the larger of the two, counted as 10 MiB;
+ *   - frame bookkeeping: 64 bytes for every 128 MiB window of the machine's
+ *     memory (2 MiB on a 4 TiB machine), the only part that grows with it;
+ *   - a margin of 4 MiB at least (modules the target needs, a kernel a bit
+ *     larger), rounded up to 8 MiB.
+ * Calibrated against tests/e2e and tests/bench/reservation.sh: on Debian's
+ * 6.1 cloud kernel 64M saves the dump and the report of 1 GiB and 4 GiB
+ * guests, and this says 72M; on 6.12 (init_size 55 MiB) 64M saves the dump
+ * and 72M the report too, and this says 80M.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "estimate.h"
+
+enum { MIB = 1 << 20, WINDOW_BYTES = 128 << 20, WINDOW_BOOKKEEPING = 64 };
+
+/* The end of the highest System RAM range (/proc/iomem, as root), else MemTotal. */
+static uint64_t memory_span(void)
+{
+    char line[256];
+    unsigned long long lo, hi, span = 0, kib;
+    FILE *f = fopen("/proc/iomem", "re");
+
+    while (f && fgets(line, sizeof(line), f))
+        if (line[0] != ' ' && strstr(line, ": System RAM") &&
+            sscanf(line, "%llx-%llx", &lo, &hi) == 2 && hi + 1 > span)
+            span = hi + 1;
+    if (f)
+        fclose(f);
+    if (span > 1)
+        return span;
+    f = fopen("/proc/meminfo", "re");
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "MemTotal: %llu kB", &kib) == 1)
+            span = kib << 10;
+    if (f)
+        fclose(f);
+    return span;
+}
+
+static int kernel_init_size(const char *path, uint64_t *size, char *why, size_t whylen)
+{
+    uint8_t hdr[0x270];
+    uint32_t init_size;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? pread(fd, hdr, sizeof(hdr), 0) : -1;
+
+    if (fd < 0) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    if (n != (ssize_t)sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4)) {
+        snprintf(why, whylen, "%s is not an x86 bzImage (no HdrS at 0x202)", path);
+        return -1;
+    }
+    memcpy(&init_size, hdr + 0x260, 4);
+    *size = init_size;
+    return 0;
+}
+
+void estimate_running_kernel(char *path, size_t len)
+{
+    struct utsname u;
+
+    snprintf(path, len, "/boot/vmlinuz-%s", uname(&u) == 0 ? u.release : "unknown");
+}
+
+int estimate_capture(const char *kernel, const struct capture_setup *setup, struct estimate *e,
+                     char *why, size_t whylen)
+{
+    struct initramfs_stats st;
+    int fd, r;
+
+    memset(e, 0, sizeof(*e));
+    if (kernel_init_size(kernel, &e->init_size, why, whylen) < 0)
+        return -1;
+    fd = memfd_create("lifeboat-estimate", MFD_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "memfd_create: %s", strerror(errno));
+        return -1;
+    }
+    r = initramfs_write(fd, NULL, setup, ZSINK_GZIP, &st, why, whylen);
+    close(fd);
+    if (r < 0)
+        return -1;
+    e->initramfs_compressed = st.compressed;
+    e->initramfs_unpacked = st.uncompressed;
+    e->span = memory_span();
+    e->bookkeeping = (e->span / WINDOW_BYTES + 1) * WINDOW_BOOKKEEPING;
+    e->total = e->init_size + (uint64_t)ESTIMATE_KERNEL_BOOT_MIB * MIB + st.compressed +
+               st.uncompressed + (uint64_t)ESTIMATE_USERSPACE_MIB * MIB + e->bookkeeping;
+    uint64_t round = (uint64_t)ESTIMATE_ROUND_MIB * MIB;
+    e->crashkernel = (e->total + (uint64_t)ESTIMATE_MARGIN_MIB * MIB + round - 1) / round * round;
+    return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * estimate.h - the crashkernel= a capture needs, measured (estimate.c):
+ * shared by 'estimate', and by 'load' and 'status', which hold the
+ * reservation against it.
+ */
+#ifndef LIFEBOAT_ESTIMATE_H
+#define LIFEBOAT_ESTIMATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "initramfs.h"
+
+struct estimate {
+    uint64_t init_size;            /* the kernel's own, from its bzImage header */
+    uint64_t initramfs_compressed; /* the capture initramfs, built to be measured */
+    uint64_t initramfs_unpacked;
+    uint64_t span; /* the machine's memory, for frame bookkeeping */
+    uint64_t bookkeeping;
+    uint64_t total, crashkernel; /* what it adds up to; that, with margin, rounded */
+};
+
+enum {
+    ESTIMATE_KERNEL_BOOT_MIB = 4,
+    ESTIMATE_USERSPACE_MIB = 10,
+    ESTIMATE_MARGIN_MIB = 4,
+    ESTIMATE_ROUND_MIB = 8
+};
+
+/* Builds setup's initramfs in memory and adds it up with kernel; -1 with why. */
+int estimate_capture(const char *kernel, const struct capture_setup *setup, struct estimate *e,
+                     char *why, size_t whylen);
+/* The running kernel's image, /boot/vmlinuz-$(uname -r). */
+void estimate_running_kernel(char *path, size_t len);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * dumps.c - reads what the capture left in a target directory.
+ *
+ * A dump directory is named TIMESTAMP-HOST (dumpdir.c), holds
+ * metadata.json (status, host, kernel, time) and, when the triage report
+ * was saved, info.json (the panic line).  Those files hold bytes from a
+ * crashed machine: they are read bounded, through O_NOFOLLOW, and a missing
+ * or damaged one leaves a field empty, never the listing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dumps.h"
+#include "json.h"
+
+enum { JSON_MAX = 64 << 10, FILES_MAX = 64 };
+
+/* The first JSON_MAX bytes of dir/name, NUL-terminated; "" if it cannot be read. */
+static void read_small(int dir_fd, const char *name, char *buf)
+{
+    int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    ssize_t n = fd >= 0 ? read(fd, buf, JSON_MAX) : -1;
+
+    buf[n > 0 ? n : 0] = '\0';
+    if (fd >= 0)
+        close(fd);
+}
+
+static int is_dump_name(const char *name)
+{
+    for (int i = 0; i < 15; i++)
+        if (i == 8 ? name[i] != '-' : (name[i] < '0' || name[i] > '9'))
+            return 0;
+    return name[15] == '-' && name[16];
+}
+
+static time_t time_of(const char *iso, const char *name)
+{
+    struct tm tm = {0};
+    const char *end = strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    if (!end || *end) {
+        memset(&tm, 0, sizeof(tm));
+        if (!strptime(name, "%Y%m%d-%H%M%S", &tm))
+            return 0;
+    }
+    return timegm(&tm);
+}
+
+static uint64_t bytes_in(int fd)
+{
+    DIR *d = fdopendir(fd);
+    struct dirent *e;
+    uint64_t sum = 0;
+    int files = 0;
+
+    while (d && files < FILES_MAX && (e = readdir(d))) {
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+            sum += (uint64_t)st.st_blocks * 512;
+            files++;
+        }
+    }
+    if (d)
+        closedir(d);
+    else
+        close(fd);
+    return sum;
+}
+
+static void read_entry(int parent, const char *dir, const char *name, struct dump_entry *d)
+{
+    static char text[JSON_MAX + 1];
+    char when[40] = "";
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    memset(d, 0, sizeof(*d));
+    snprintf(d->path, sizeof(d->path), "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+    if (fd < 0)
+        return;
+    read_small(fd, "metadata.json", text);
+    json_find_string(text, "status", d->status, sizeof(d->status));
+    json_find_string(text, "hostname", d->host, sizeof(d->host));
+    json_find_string(text, "kernel_release", d->release, sizeof(d->release));
+    json_find_string(text, "crash_time", when, sizeof(when));
+    read_small(fd, "info.json", text);
+    json_find_string(text, "panic", d->panic, sizeof(d->panic));
+    d->when = time_of(when, name);
+    d->complete = strcmp(d->status, "complete") == 0 && !strstr(name, ".incomplete");
+    d->bytes = bytes_in(fd); /* closes fd */
+}
+
+int dumps_scan(const char *dir, struct dump_list *list)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+    size_t found = 0;
+
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    while ((e = readdir(d)) && found < DUMPS_PER_DIR) {
+        struct stat st;
+        if (!is_dump_name(e->d_name) ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+            continue;
+        if (list->n == list->cap) {
+            size_t cap = list->cap ? list->cap * 2 : 16;
+            struct dump_entry *grown = realloc(list->e, cap * sizeof(*grown));
+            if (!grown)
+                break;
+            list->e = grown;
+            list->cap = cap;
+        }
+        read_entry(dirfd(d), dir, e->d_name, &list->e[list->n++]);
+        found++;
+    }
+    closedir(d);
+    return 0;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    const struct dump_entry *x = a, *y = b;
+
+    if (x->when != y->when)
+        return x->when < y->when ? 1 : -1;
+    return strcmp(y->path, x->path);
+}
+
+void dumps_sort(struct dump_list *list)
+{
+    if (list->n > 1)
+        qsort(list->e, list->n, sizeof(list->e[0]), newest_first);
+}
+
+void dumps_free(struct dump_list *list)
+{
+    free(list->e);
+    memset(list, 0, sizeof(*list));
+}

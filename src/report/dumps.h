@@ -1,0 +1,33 @@
+/*
+ * dumps.h - the dumps in a dump directory's parent, as 'list' and the boot
+ * notice show them (dumps.c).
+ */
+#ifndef LIFEBOAT_DUMPS_H
+#define LIFEBOAT_DUMPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct dump_entry {
+    char path[600];
+    time_t when; /* the crash, from metadata.json, else from the name */
+    char host[65], release[65], panic[200], status[16];
+    uint64_t bytes; /* on disk */
+    int complete;
+};
+
+struct dump_list {
+    struct dump_entry *e;
+    size_t n, cap;
+};
+
+/* Adds the dumps in dir (at most DUMPS_PER_DIR); -1 with errno if dir cannot be read. */
+int dumps_scan(const char *dir, struct dump_list *list);
+/* Newest first. */
+void dumps_sort(struct dump_list *list);
+void dumps_free(struct dump_list *list);
+
+enum { DUMPS_PER_DIR = 10000 };
+
+#endif
