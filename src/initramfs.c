@@ -260,6 +260,8 @@ static int resolve_path(struct target *t, struct config *cfg, char *why, size_t 
     }
     t->kind = TARGET_FS;
     snprintf(t->device, sizeof(t->device), "UUID=%s", id.uuid);
+    if (strlen(real) < sizeof(t->shown) && !strpbrk(real, " \t#"))
+        memcpy(t->shown, real, strlen(real) + 1);
     memcpy(t->path, dir[0] ? dir : "/", dir[0] ? strlen(dir) + 1 : 2);
     return 0;
 }

@@ -57,7 +57,9 @@ static void read_facts(struct lb_source *src, const struct config *cfg, struct c
     }
 }
 
-static enum capture_outcome save_into_directory(struct capture *c, const char *dir)
+/* dir is where the crash kernel mounted it; shown, what the crashed system called it. */
+static enum capture_outcome save_into_directory(struct capture *c, const char *dir,
+                                                const char *shown)
 {
     const struct crash_facts *f = &c->facts;
     const struct config *cfg = c->cfg;
@@ -75,7 +77,7 @@ static enum capture_outcome save_into_directory(struct capture *c, const char *d
         fprintf(stderr, "lifeboat: cannot rename %s/%s: %s\n", dir, d.temp, strerror(errno));
     } else {
         fprintf(stderr, "lifeboat: %s dump saved in %s/%s\n",
-                outcome == CAPTURE_COMPLETE ? "complete" : "incomplete", dir, d.name);
+                outcome == CAPTURE_COMPLETE ? "complete" : "incomplete", shown, d.name);
         /* Old dumps go only once a new one is whole. */
         if (outcome == CAPTURE_COMPLETE && (cfg->keep || cfg->min_free_mib))
             dumpdir_rotate(dir, d.name, cfg->keep, (uint64_t)cfg->min_free_mib << 20);
@@ -142,7 +144,7 @@ static enum capture_outcome save_to_fs(struct capture *c, const struct target *t
     snprintf(dir, sizeof(dir), "%s%s", mountpoint, strcmp(t->path, "/") ? t->path : "");
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", dir, strerror(errno));
-    outcome = save_into_directory(c, dir);
+    outcome = save_into_directory(c, dir, t->shown[0] ? t->shown : dir);
     capture_sync(c->cfg->step_timeout);
     if (umount2(mountpoint, MNT_DETACH) < 0)
         fprintf(stderr, "lifeboat: warning: cannot unmount %s: %s\n", mountpoint, strerror(errno));
@@ -156,7 +158,7 @@ static enum capture_outcome save_to_target(struct capture *c, size_t i, const ch
     char mountpoint[300], device[300], why[512];
 
     if (t->kind == TARGET_DIR || t->kind == TARGET_PATH)
-        return save_into_directory(c, t->path);
+        return save_into_directory(c, t->path, t->path);
     if (wait_for_target(t->device, cfg->device_timeout, device, sizeof(device), why, sizeof(why)) <
         0) {
         fprintf(stderr, "lifeboat: %s\n", why);

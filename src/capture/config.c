@@ -4,6 +4,7 @@
  * One directive a line, words separated by blanks, '#' starts a comment:
  *
  *     target fs UUID=1b2c... /crash     # filesystem (UUID=, LABEL= or device), directory in it
+ *     target fs UUID=1b2c... /crash as /var/crash   # (written by load) what the system calls it
  *     target path /var/crash            # a directory of the running system, by its filesystem
  *     target raw /dev/sdb2              # raw block device
  *     target dir /var/crash             # a directory already mounted (the capture's own)
@@ -92,11 +93,14 @@ static int parse_target(struct parse *p, char **w, int n)
         return fail(p, "more than %d targets", CONFIG_MAX_TARGETS);
     t = &p->cfg->targets[p->cfg->ntargets];
     memset(t, 0, sizeof(*t));
-    if (n >= 3 && n <= 4 && strcmp(w[1], "fs") == 0) {
+    if ((n == 3 || n == 4 || (n == 6 && strcmp(w[4], "as") == 0)) && strcmp(w[1], "fs") == 0) {
         t->kind = TARGET_FS;
         if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0 ||
-            copy_word(p, t->path, sizeof(t->path), n == 4 ? w[3] : "/", "directory") < 0)
+            copy_word(p, t->path, sizeof(t->path), n >= 4 ? w[3] : "/", "directory") < 0 ||
+            (n == 6 && copy_word(p, t->shown, sizeof(t->shown), w[5], "directory") < 0))
             return -1;
+        if (t->shown[0] && t->shown[0] != '/')
+            return fail(p, "directory '%s' is not an absolute path", t->shown);
     } else if (n == 3 && strcmp(w[1], "raw") == 0) {
         t->kind = TARGET_RAW;
         if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0)
@@ -396,7 +400,9 @@ int config_format(const struct config *cfg, char *buf, size_t len)
     EMIT("# lifeboat capture configuration, written by 'lifeboat initramfs'\n");
     for (size_t i = 0; i < cfg->ntargets; i++) {
         const struct target *t = &cfg->targets[i];
-        if (t->kind == TARGET_FS)
+        if (t->kind == TARGET_FS && t->shown[0])
+            EMIT("target fs %s %s as %s\n", t->device, t->path, t->shown);
+        else if (t->kind == TARGET_FS)
             EMIT("target fs %s %s\n", t->device, t->path);
         else if (t->kind == TARGET_RAW)
             EMIT("target raw %s\n", t->device);

@@ -29,6 +29,7 @@ struct target {
     char device[256]; /* TARGET_FS: UUID=, LABEL= or /dev/...; TARGET_RAW: PARTUUID=, WWID=,
                          SERIAL= (what load writes) or /dev/... */
     char path[256];   /* TARGET_FS: directory inside the filesystem; DIR, PATH: the directory */
+    char shown[256];  /* TARGET_FS made from a path: that path, as the running system names it */
 };
 
 /*

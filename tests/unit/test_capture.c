@@ -28,6 +28,8 @@
 #include "cmdline.h"
 #include "lbdump.h"
 #include "platform/cpio.h"
+#include "report/dumps.h"
+#include "report/json.h"
 #include "../common/synth.h"
 
 static void config_reads_every_directive(void **state)
@@ -239,6 +241,78 @@ static void remove_tree(char *dir)
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
     free(dir);
+}
+
+/* What load writes for LVM and for a path survives the trip through the initramfs. */
+static void config_keeps_lvm_tables_and_shown_paths(void **state)
+{
+    static struct config cfg, again;
+    static char text[CONFIG_TEXT_MAX];
+    char err[256];
+    (void)state;
+
+    assert_int_equal(config_parse("target fs UUID=ab /crash as /var/crash\n"
+                                  "dm vg0-var 0 4096 striped 2 128 SERIAL=a 2048 SERIAL=b 2048\n"
+                                  "dm vg0-var 4096 100 linear PARTUUID=0011aabb-01 8192\n",
+                                  "t", &cfg, err, sizeof(err)),
+                     0);
+    assert_int_equal(cfg.ndm, 2);
+    assert_string_equal(cfg.targets[0].shown, "/var/crash");
+    assert_string_equal(cfg.dm[0].seg.type, "striped");
+    assert_string_equal(cfg.dm[0].seg.params, "2 128 SERIAL=a 2048 SERIAL=b 2048");
+    assert_int_equal(cfg.dm[1].seg.start, 4096);
+    assert_int_equal(config_format(&cfg, text, sizeof(text)), 0);
+    assert_int_equal(config_parse(text, "again", &again, err, sizeof(err)), 0);
+    assert_memory_equal(&cfg.dm, &again.dm, sizeof(cfg.dm));
+    expect_config_error("dm vg0-var 0 0 linear X 1\n", "t.conf:1: expected 'dm NAME START LENGTH");
+    expect_config_error("dm vg0-var 0 8 linear\n", "t.conf:1: dm vg0-var: parameters missing");
+}
+
+/* list: newest first, complete or not from the metadata, nothing from a link or a stray file. */
+static void list_reads_dump_directories_bounded(void **state)
+{
+    char *dir = strdup("/tmp/lb-list-XXXXXX"), path[600];
+    struct dump_list l = {0};
+    FILE *f;
+    (void)state;
+
+    assert_non_null(mkdtemp(dir));
+    make_dump(dir, "20260102-030405-web1", "complete");
+    make_dump(dir, "20260203-000000-web1.incomplete", "incomplete");
+    make_dump(dir, "20250101-000000-web1", "complete");
+    snprintf(path, sizeof(path), "%s/20260102-030405-web1/info.json", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fprintf(f,
+            "{\n  \"panic\": \"sysrq triggered crash \\u0001\\\"x\\\"\",\n  \"panic_cpu\": 0\n}\n");
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/20270101-000000-link", dir);
+    assert_int_equal(symlink("/etc", path), 0);
+    snprintf(path, sizeof(path), "%s/not-a-dump", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(dumps_scan(dir, &l), 0);
+    dumps_sort(&l);
+    assert_int_equal(l.n, 3);
+    assert_non_null(strstr(l.e[0].path, "20260203-000000-web1.incomplete"));
+    assert_false(l.e[0].complete);
+    assert_non_null(strstr(l.e[1].path, "20260102-030405-web1"));
+    assert_true(l.e[1].complete);
+    assert_string_equal(l.e[1].panic, "sysrq triggered crash ?\"x\"");
+    assert_string_equal(l.e[1].host, "h");
+    assert_non_null(strstr(l.e[2].path, "20250101"));
+    dumps_free(&l);
+    remove_tree(dir);
+}
+
+/* json_find_string stops at the text's end and at the buffer's. */
+static void json_reader_is_bounded(void **state)
+{
+    char out[8];
+    (void)state;
+
+    assert_int_equal(json_find_string("{\"a\": \"unterminated \\", "a", out, sizeof(out)), 0);
+    assert_string_equal(out, "untermi");
+    assert_int_equal(json_find_string("{\"a\": \"x\\u12", "a", out, sizeof(out)), 0);
+    assert_int_equal(json_find_string("{\"b\": 1}", "a", out, sizeof(out)), -1);
 }
 
 static void rotation_removes_oldest_complete_dumps_only(void **state)
@@ -598,6 +672,9 @@ int main(void)
         cmocka_unit_test(raw_dump_is_kept_until_savecore_saves_it),
         cmocka_unit_test(a_bus_error_costs_frames_not_the_dump),
         cmocka_unit_test(capture_saves_dump_and_metadata),
+        cmocka_unit_test(config_keeps_lvm_tables_and_shown_paths),
+        cmocka_unit_test(list_reads_dump_directories_bounded),
+        cmocka_unit_test(json_reader_is_bounded),
     };
     return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }

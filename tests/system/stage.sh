@@ -1,0 +1,60 @@
+#!/bin/sh
+# stage.sh - runs inside the full Debian system at every boot (lbtest.service,
+# from the LBTEST disk): each boot does the next stage of test_system.sh and
+# says what it saw on the serial console, each line "LBTEST: ...".
+say() { echo "LBTEST: $*"; }
+state=/var/lib/lbtest/stage
+mkdir -p /var/lib/lbtest
+stage=$(cat "$state" 2>/dev/null || echo install)
+say "stage $stage, kernel $(uname -r), cmdline $(cat /proc/cmdline)"
+next() { echo "$1" > "$state"; sync; }
+case "$stage" in
+install)
+    # as a user would: apt, from the .deb built from the tree
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y /run/lbtest/lifeboat_*.deb >/tmp/apt.log 2>&1; then
+        say "installed $(dpkg-query -W -f='${Version}' lifeboat)"
+    else
+        say "install failed"; sed 's/^/LBTEST: apt: /' /tmp/apt.log
+    fi
+    say "grub.cfg: $(grep -o 'crashkernel=[0-9]*M' /boot/grub/grub.cfg | head -n1)"
+    say "/var/crash mode $(stat -c %a /var/crash)"
+    next crash
+    systemctl poweroff ;;
+crash)
+    say "lifeboat.service $(systemctl is-active lifeboat.service) lifeboat.path $(systemctl is-active lifeboat.path)"
+    lifeboat status >/tmp/status 2>&1
+    rc=$?
+    sed 's/^/LBTEST: status: /' /tmp/status
+    say "status exit $rc"
+    lifeboat config check | grep -E '^(dm|target|module .*dm-mod)' | sed 's/^/LBTEST: config: /'
+    next after
+    say "crashing"
+    lifeboat test --yes
+    say "still alive after the test crash" ;;
+after)
+    say "lifeboat.service $(systemctl is-active lifeboat.service)"
+    journalctl -b -u lifeboat.service --no-pager -o cat | grep 'previous boot' | sed 's/^/LBTEST: journal: /'
+    lifeboat status | sed 's/^/LBTEST: status: /'
+    lifeboat list | sed 's/^/LBTEST: list: /'
+    lifeboat list --json | tr -d '\n' | sed 's/^/LBTEST: json: /'; echo
+    dir=$(lifeboat list --json | sed -n 's/.*"path": "\([^"]*\)".*/\1/p' | head -n1)
+    lifeboat info "$dir/vmcore" | head -n 20 | sed 's/^/LBTEST: info: /'
+    # a second notice would be a repeat: said once per dump
+    lifeboat list --boot | sed 's/^/LBTEST: again: /'
+    # a new kernel package: lifeboat.path notices /boot changing and reloads
+    since=$(date +%s)
+    DEBIAN_FRONTEND=noninteractive apt-get install -y /run/lbtest/linux-image-*.deb >/tmp/apt.log 2>&1 &&
+        say "second kernel installed" || { say "kernel install failed"; tail -n 5 /tmp/apt.log; }
+    sleep 5
+    journalctl --since "@$since" -u lifeboat-reload.service -u lifeboat.service --no-pager -o cat |
+        sed 's/^/LBTEST: reload: /'
+    next newkernel
+    systemctl poweroff ;;
+newkernel)
+    lifeboat status | sed 's/^/LBTEST: status: /'
+    journalctl -b -u lifeboat.service --no-pager -o cat | grep 'crash kernel loaded' | sed 's/^/LBTEST: journal: /'
+    next done
+    systemctl poweroff ;;
+*)
+    systemctl poweroff ;;
+esac
