@@ -70,8 +70,11 @@ int cmd_status(int argc, char **argv)
     } else {
         for (size_t i = 0; i < setup.cfg.ntargets; i++) {
             const struct target *t = &setup.cfg.targets[i];
-            printf("target: %s%s%s\n", t->kind == TARGET_DIR ? t->path : t->device,
-                   t->kind == TARGET_FS ? " " : "", t->kind == TARGET_FS ? t->path : "");
+            if (t->kind == TARGET_FS && t->shown[0])
+                printf("target: %s (%s %s)\n", t->shown, t->device, t->path);
+            else
+                printf("target: %s%s%s\n", t->kind == TARGET_DIR ? t->path : t->device,
+                       t->kind == TARGET_FS ? " " : "", t->kind == TARGET_FS ? t->path : "");
         }
         estimate_running_kernel(kernel, sizeof(kernel));
         if (res.size && estimate_capture(kernel, &setup, &e, why, sizeof(why)) == 0 &&

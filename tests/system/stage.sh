@@ -2,6 +2,10 @@
 # stage.sh - runs inside the full Debian system at every boot (lbtest.service,
 # from the LBTEST disk): each boot does the next stage of test_system.sh and
 # says what it saw on the serial console, each line "LBTEST: ...".
+# The serial getty hangs up the console when it starts: stopped, and the
+# console opened anew, so that nothing said here is lost.
+systemctl stop serial-getty@ttyS0.service 2>/dev/null
+exec >/dev/ttyS0 2>&1
 say() { echo "LBTEST: $*"; }
 state=/var/lib/lbtest/stage
 mkdir -p /var/lib/lbtest
