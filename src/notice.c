@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -116,8 +117,9 @@ void notice_boot(const struct dump_list *dumps, FILE *out)
     char last[700] = "", armed[64] = "", now[64], line[1200], when[40], kept[256];
     int records = pstore_summary(kept, sizeof(kept));
 
-    read_line(STATE("noticed"), last, sizeof(last));
-    if (dumps->n && strcmp(dumps->e[0].path, last) != 0) {
+    /* "TIME PATH" of the last dump told: only a newer one is news (one removed is not) */
+    long long told = read_line(STATE("noticed"), last, sizeof(last)) == 0 ? atoll(last) : 0;
+    if (dumps->n && (long long)dumps->e[0].when > told) {
         const struct dump_entry *d = &dumps->e[0];
         struct tm tm;
         gmtime_r(&d->when, &tm);
@@ -126,7 +128,8 @@ void notice_boot(const struct dump_list *dumps, FILE *out)
                  d->panic[0] ? d->panic : "(no panic message saved)",
                  d->complete ? "complete" : "INCOMPLETE", d->path);
         say(out, line);
-        write_state("noticed", d->path);
+        snprintf(line, sizeof(line), "%lld %s", (long long)d->when, d->path);
+        write_state("noticed", line);
     } else if (read_line(STATE("armed"), armed, sizeof(armed)) == 0 &&
                (boot_id(now, sizeof(now)), strcmp(armed, now) != 0)) {
         snprintf(line, sizeof(line),
