@@ -43,7 +43,13 @@ static void write_state(const char *name, const char *text)
     char path[300], temp[320];
     FILE *f;
 
-    if (mkdir(LIFEBOAT_STATE, 0700) < 0 && errno != EEXIST)
+    char dir[] = LIFEBOAT_STATE;
+    for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0'; /* its parents, as mkdir -p (a bare system may lack /var/lib) */
+        mkdir(dir, 0755);
+        *slash = '/';
+    }
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return;
     snprintf(path, sizeof(path), "%s/%s", LIFEBOAT_STATE, name);
     snprintf(temp, sizeof(temp), "%s.new", path);

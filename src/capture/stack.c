@@ -82,6 +82,17 @@ static int listed(const struct config *cfg, const char *name)
     return 0;
 }
 
+/* Adds word to the blank-separated out; -1 when it would not fit. */
+static int append_word(char *out, size_t len, size_t *used, const char *word)
+{
+    int n = snprintf(out + *used, len - *used, "%s%s", *used ? " " : "", word);
+
+    if (n < 0 || (size_t)n >= len - *used)
+        return -1;
+    *used += (size_t)n;
+    return 0;
+}
+
 static int describe(dev_t dev, struct config *cfg, char *token, size_t toklen, int depth, char *why,
                     size_t whylen);
 
@@ -105,12 +116,10 @@ static int name_lower_devices(const char *params, char *out, size_t len, struct 
         } else {
             snprintf(token, sizeof(token), "%s", w);
         }
-        int n = snprintf(out + used, len - used, "%s%s", used ? " " : "", token);
-        if (n < 0 || (size_t)n >= len - used) {
+        if (append_word(out, len, &used, token) < 0) {
             snprintf(why, whylen, "a device-mapper table line is too long for the capture");
             return -1;
         }
-        used += (size_t)n;
     }
     return 0;
 }
@@ -252,6 +261,7 @@ static int resolve_words(const char *params, char *out, size_t len, time_t deadl
     size_t used = 0;
 
     snprintf(copy, sizeof(copy), "%s", params);
+    out[0] = '\0';
     for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
         char word[300], node[300];
         struct stat st;
@@ -279,12 +289,10 @@ static int resolve_words(const char *params, char *out, size_t len, time_t deadl
         } else {
             snprintf(word, sizeof(word), "%s", w);
         }
-        int n = snprintf(out + used, len - used, "%s%s", used ? " " : "", word);
-        if (n < 0 || (size_t)n >= len - used) {
+        if (append_word(out, len, &used, word) < 0) {
             snprintf(why, whylen, "a table line is too long");
             return -1;
         }
-        used += (size_t)n;
     }
     return 0;
 }

@@ -171,8 +171,10 @@ static int dm_call(int fd, unsigned long cmd, struct dm_ioctl *io, const char *w
 int dm_table_create(const struct dm_table *t, dev_t *dev, char *why, size_t whylen)
 {
     struct dm_ioctl *io = NULL;
-    int fd = open_control(why, whylen), r = -1;
+    int fd, r = -1;
 
+    why[0] = '\0';
+    fd = open_control(why, whylen);
     if (fd < 0)
         return -1;
     io = new_request(sizeof(*io), t->name);

@@ -44,8 +44,10 @@ check "LVM reads the volume the crash kernel wrote, and the dump holds every pat
     source "$5"; grep -q "GUEST: volume copied" "$1" &&
     d=$(dump_dirs "$2" / | grep -E "^[0-9]{8}-[0-9]{6}-lbguest$") && [ -n "$d" ] &&
     fetch_file "$2" "/$d/vmcore" "$3" &&
-    /usr/bin/python3 "$4/judge.py" pattern "$3" "$6" --expect present &&
-    "$7" info "$3" | grep -q "sysrq"' _ \
+    /usr/bin/python3 "$4/judge.py" pattern "$3" "$6" --expect present' _ \
     "$work/serial2.log" "$work/copy.img" "$work/saved.vmcore" "$E2E_DIR" "$E2E_DIR/lib.sh" \
-    "$work/serial.log" "$LIFEBOAT_BIN"
+    "$work/serial.log"
+check "lifeboat info on that dump names the sysrq panic" bash -c '
+    "$1" info "$2" > "$3" 2>&1; head -n 12 "$3"; grep -q "^panic: .*sysrq triggered crash" "$3"' _ \
+    "$LIFEBOAT_BIN" "$work/saved.vmcore" "$work/info.txt"
 e2e_end

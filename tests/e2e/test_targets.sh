@@ -53,6 +53,13 @@ check "savecore: the raw disk's dump is saved in /var/crash, every pattern page 
 check "savecore: the raw disk is marked saved, and a second savecore finds nothing to do" bash -c '
     [ "$(head -c 7 "$2")" = LBSAVED ] && grep -q "GUEST: savecore again done" "$1" &&
     [ "$(grep -c "holds a dump: saving it" "$1")" = 1 ]' _ "$work/serial3.log" "$work/raw.img"
+check "the boot after a raw dump: the notice names it once, list and status show it" bash -c '
+    tr -d "\r" < "$1" > "$1.txt" && set -- "$1.txt" "$2"
+    grep -Eq "GUEST: notice: lifeboat: the previous boot crashed at .*: Kernel panic - not syncing: sysrq triggered crash; complete dump in /var/crash/[0-9]{8}-[0-9]{6}-lbguest" "$1" &&
+    ! grep -q "GUEST: notice again:" "$1" &&
+    grep -Eq "GUEST: list: .* lbguest  $2  .* MiB  complete" "$1" &&
+    grep -Eq "GUEST: list:   /var/crash/[0-9]{8}-[0-9]{6}-lbguest$" "$1" &&
+    grep -q "GUEST: status: last crash: the previous boot crashed at" "$1"' _ "$work/serial3.log" "$KERNEL_RELEASE"
 check "a raw target on a disk that holds a file system is refused, naming what it holds" bash -c '
     grep -q "holds an ext4 file system" "$1" && grep -q "GUEST: foreign raw target refused" "$1"' \
     _ "$work/serial3.log"
