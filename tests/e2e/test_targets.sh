@@ -2,7 +2,8 @@
 # test_targets.sh - the capture's other paths on a real kernel in QEMU:
 #  1. the first target never appears, so the next one is used, and that one
 #     is a raw block device: the disk itself becomes the ELF dump;
-#  2. a kernel booted without crashkernel=: 'lifeboat load' says what to add.
+#  2. a kernel booted without crashkernel=: 'lifeboat load' says what to add;
+#  3. one with too little: load warns and status says no.
 # Between them: the boot after the raw dump (savecore), a raw target on a file
 # system refused, and a UUID on two disks refused.
 source "$(dirname "$0")/lib.sh"
@@ -84,5 +85,13 @@ GUEST_TIMEOUT=120 run_guest "$work/serial2.log" "$work/guest.cpio" "" || true
 check "without crashkernel=, load fails and says what to add" bash -c '
     grep -q "no memory is reserved for a crash kernel: add crashkernel=" "$1" &&
     grep -q "GUEST: LOAD-FAILED" "$1"' _ "$work/serial2.log"
+
+# 3. a reservation that loads but cannot run the capture (the kernel only checks that the
+# images fit): load warns, status says no
+GUEST_TIMEOUT=180 run_guest "$work/serial5.log" "$work/guest.cpio" "crashkernel=56M" || true
+check "a reservation below the estimate: load warns, status says no and why" bash -c '
+    grep -q "lifeboat: warning: 56 MiB reserved, but the capture needs crashkernel=" "$1" &&
+    grep -q "reservation: too small: the capture needs crashkernel=" "$1" &&
+    grep -q "crash capture: no" "$1"' _ "$work/serial5.log"
 
 e2e_end
