@@ -88,7 +88,8 @@ check "without crashkernel=, load fails and says what to add" bash -c '
 
 # 3. a reservation that loads but cannot run the capture (the kernel only checks that the
 # images fit): load warns, status says no
-GUEST_TIMEOUT=180 run_guest "$work/serial5.log" "$work/guest.cpio" "crashkernel=56M" || true
+build_guest_initramfs "$work/g5.cpio" "target dir /tmp"
+GUEST_TIMEOUT=180 run_guest "$work/serial5.log" "$work/g5.cpio" "crashkernel=56M" || true
 check "a reservation below the estimate: load warns, status says no and why" bash -c '
     grep -q "lifeboat: warning: 56 MiB reserved, but the capture needs crashkernel=" "$1" &&
     grep -q "reservation: too small: the capture needs crashkernel=" "$1" &&
