@@ -19,8 +19,8 @@ e2e_begin
 deb=$(ls "${LIFEBOAT_DEB_DIR:-}"/lifeboat_*.deb 2>/dev/null | head -n1)
 [ -f "$deb" ] || die "no .deb in \$LIFEBOAT_DEB_DIR (scripts/build-deb DIR makes one)"
 build_system_image
-fetch_kernel linux-image-6.12.117+deb12-cloud-amd64 # the second kernel, as a package
-second=$(ls "$LIFEBOAT_CACHE/kernels/linux-image-6.12.117+deb12-cloud-amd64"/*.deb | head -n1)
+fetch_kernel linux-image-6.12-cloud-amd64 # the second kernel, as its package file
+second=$(ls "$(dirname "$KERNEL_ROOT")"/*.deb | head -n1)
 
 mkdir -p "$work/lbtest"
 cp "$E2E_DIR/../system/stage.sh" "$deb" "$second" "$work/lbtest/"
