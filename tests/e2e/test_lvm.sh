@@ -7,7 +7,7 @@
 # ioctl and names the disks by serial; the crash kernel, with no lvm2, makes
 # the same mapping again and saves the dump on it.  The next boot activates
 # the volume with LVM itself and copies it out for the judges.  On the way,
-# an LVM RAID1 volume is refused at load, by name.
+# an LVM RAID1 volume and a dm-crypt volume are refused at load, by name.
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
@@ -33,6 +33,9 @@ check "load wrote the volume's table, naming both disks by serial, and carries d
 check "an LVM RAID1 volume is refused at load, by name" bash -c '
     grep -q "the target is on lbvg-mirrored, which is an LVM RAID or mirror volume" "$1" &&
     ! grep -q "GUEST: RAID volume accepted" "$1"' _ "$work/serial.log"
+check "a dm-crypt volume is refused at load, by name, with the alternatives" bash -c '
+    grep -q "the target is on lbsecret, which is dm-crypt (LUKS): its key is not in the crash kernel" "$1" &&
+    grep -q "crash_dm_crypt_keys" "$1" && ! grep -q "GUEST: crypt volume accepted" "$1"' _ "$work/serial.log"
 check "the crash kernel made the volume again, without lvm2" \
     grep -Eq "lifeboat: set up lbvg-crash \([0-9]+:0\) from 1 table line" "$work/serial.log"
 check "the capture saved a complete dump on the volume" \
