@@ -19,6 +19,7 @@ int cmd_estimate(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_savecore(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* The capture as PID 1 in the crash kernel; never returns. */
 void capture_as_init(void) __attribute__((noreturn));

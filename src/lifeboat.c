@@ -36,6 +36,7 @@ static const struct command commands[] = {
      "save /proc/vmcore to the configured targets (the crash kernel's job)"},
     {"savecore", cmd_savecore, "at boot: save the dumps left on raw targets into /var/crash"},
     {"list", cmd_list, "the dumps on the configured targets, newest first; at boot, the notice"},
+    {"verify", cmd_verify, "check that a dump is whole: exit 0 ok, 1 corrupt, 3 incomplete"},
     {"save", cmd_save, "write a filtered, compressed dump from /proc/vmcore or a dump file"},
     {"convert", cmd_convert, "turn a dump into another format, or a flattened stream into a file"},
     {"dmesg", cmd_dmesg, "print the kernel log saved in a dump"},

@@ -66,6 +66,7 @@ int metadata_write(int dir_fd, const struct metadata *m)
     fprintf(f, "  \"seconds\": {\"dump\": %.3f},\n", m->seconds_dump);
     fprintf(f, "  \"log_records\": %llu,\n", (unsigned long long)m->log_records);
     json_field(f, "log_error", m->log_error, 0);
+    json_field(f, "dump_xxh64", m->checksum, 0);
     json_field(f, "error", m->error, 1);
     fputs("}\n", f);
     if (fclose(f) != 0) {

@@ -21,6 +21,7 @@ struct metadata {
     uint64_t log_records;  /* records saved in dmesg.txt */
     const char *log_error; /* why the log could not be saved, or NULL */
     const char *error;     /* why the dump is incomplete, or NULL */
+    const char *checksum;  /* the dump file's XXH64 as it was written (16 hex digits), or NULL */
 };
 
 /* Writes metadata.json in dir_fd through a temporary file and rename. */

@@ -38,6 +38,7 @@ struct step_results {
     struct lb_write_stats stats;
     char dump_error[sizeof(((struct lb_error *)0)->msg)];
     enum lb_error_kind dump_kind; /* why the dump failed, where it did */
+    char checksum[17];            /* of vmcore as written, for metadata.json */
 };
 
 struct step {
@@ -121,6 +122,19 @@ static int report_step(void *ctx)
     return fflush(f) == 0 && fsync(fd) == 0 ? 0 : 3;
 }
 
+/* The file read back as written: what 'lifeboat verify' compares with, later. */
+static void checksum_vmcore(struct step *s)
+{
+    int fd = openat(s->dir_fd, "vmcore", O_RDONLY | O_CLOEXEC);
+    struct lb_error err;
+    uint64_t sum;
+
+    if (fd >= 0 && lb_checksum_fd(fd, s->out->stats.output_size, &sum, &err) == 0)
+        snprintf(s->out->checksum, sizeof(s->out->checksum), "%016llx", (unsigned long long)sum);
+    if (fd >= 0)
+        close(fd);
+}
+
 /* The dump, into the directory's vmcore or onto the raw device. */
 static int dump_step(void *ctx)
 {
@@ -146,6 +160,8 @@ static int dump_step(void *ctx)
         r = -1;
     }
     close(fd);
+    if (!s->device)
+        checksum_vmcore(s);
     save_report(stderr, &s->opts, &s->out->stats);
     if (r < 0) {
         snprintf(s->out->dump_error, sizeof(s->out->dump_error), "%s", err.msg);
@@ -242,6 +258,7 @@ enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
         m.error = s.out->dump_error;
     }
     m.status = outcome == CAPTURE_COMPLETE ? "complete" : "incomplete";
+    m.checksum = s.out->checksum[0] ? s.out->checksum : NULL;
     if (metadata_write(dir_fd, &m) < 0)
         fprintf(stderr, "lifeboat: warning: cannot write metadata.json: %s\n", strerror(errno));
     munmap(s.out, sizeof(*s.out));

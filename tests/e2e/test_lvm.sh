@@ -50,6 +50,19 @@ check "LVM reads the volume the crash kernel wrote, and the dump holds every pat
     /usr/bin/python3 "$4/judge.py" pattern "$3" "$6" --expect present' _ \
     "$work/serial2.log" "$work/copy.img" "$work/saved.vmcore" "$E2E_DIR" "$E2E_DIR/lib.sh" \
     "$work/serial.log"
+check "lifeboat verify: the dump is whole and matches the checksum taken at capture" bash -c '
+    source "$4"; d=$(dump_dirs "$2" / | grep -E "^[0-9]{8}-[0-9]{6}-lbguest$") &&
+    mkdir -p "$3/dump" && fetch_file "$2" "/$d/metadata.json" "$3/dump/metadata.json" &&
+    cp "$3/saved.vmcore" "$3/dump/vmcore" && "$1" verify "$3/dump/vmcore" > "$3/verify.out"; rc=$?
+    cat "$3/verify.out"; [ $rc = 0 ] && grep -q "checksum: matches" "$3/verify.out"' _ \
+    "$LIFEBOAT_BIN" "$work/copy.img" "$work" "$E2E_DIR/lib.sh"
+check "lifeboat verify: a flipped byte in the header, in page data, and a cut file are each corrupt" bash -c '
+    cd "$2/dump" && cp vmcore good && size=$(stat -c %s good) &&
+    printf "\xff" | dd of=vmcore bs=1 seek=3 conv=notrunc 2>/dev/null &&
+    { "$1" verify vmcore; [ $? = 1 ]; } && cp good vmcore &&
+    printf "\x5a\xa5" | dd of=vmcore bs=1 seek=$((size - 5000)) conv=notrunc 2>/dev/null &&
+    { "$1" verify vmcore; [ $? = 1 ]; } && head -c $((size * 2 / 3)) good > vmcore &&
+    { "$1" verify vmcore; [ $? = 1 ]; }' _ "$LIFEBOAT_BIN" "$work"
 check "lifeboat info on that dump names the sysrq panic" bash -c '
     "$1" info "$2" > "$3" 2>&1; head -n 12 "$3"; grep -q "^panic: .*sysrq triggered crash" "$3"' _ \
     "$LIFEBOAT_BIN" "$work/saved.vmcore" "$work/info.txt"
