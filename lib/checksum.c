@@ -17,7 +17,8 @@
 
 enum { CHUNK = 1 << 20 };
 
-int lb_checksum_fd(int fd, uint64_t size, uint64_t *sum, struct lb_error *err)
+int lb_checksum_fd(int fd, uint64_t size, uint64_t *sum, void (*tick)(void *), void *ctx,
+                   struct lb_error *err)
 {
     XXH64_state_t *state = XXH64_createState();
     uint8_t *buf = malloc(CHUNK);
@@ -39,6 +40,8 @@ int lb_checksum_fd(int fd, uint64_t size, uint64_t *sum, struct lb_error *err)
         }
         XXH64_update(state, buf, (size_t)n);
         at += (uint64_t)n;
+        if (tick)
+            tick(ctx);
     }
     *sum = XXH64_digest(state);
     r = 0;

@@ -402,8 +402,12 @@ struct lb_write_stats {
     char filter_note[256];   /* why -d could not use struct pages, or "" */
 };
 
-/* The XXH64 of the first size bytes of fd (a dump as written), for integrity checks. */
-int lb_checksum_fd(int fd, uint64_t size, uint64_t *sum, struct lb_error *err);
+/*
+ * The XXH64 of the first size bytes of fd (a dump as written), for integrity
+ * checks; tick(ctx), when given, is called after every MiB read.
+ */
+int lb_checksum_fd(int fd, uint64_t size, uint64_t *sum, void (*tick)(void *), void *ctx,
+                   struct lb_error *err);
 
 /*
  * Writes src to out_fd in the chosen format, filtered by dump_level, streamed

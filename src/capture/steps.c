@@ -122,14 +122,25 @@ static int report_step(void *ctx)
     return fflush(f) == 0 && fsync(fd) == 0 ? 0 : 3;
 }
 
-/* The file read back as written: what 'lifeboat verify' compares with, later. */
+static void reading_back(void *ctx)
+{
+    (void)ctx;
+    supervise_progress(); /* a big dump on a slow disk takes a while to read: it is progress */
+}
+
+/*
+ * The file read back as written: what 'lifeboat verify' compares with,
+ * later.  It costs a second pass over the dump (from the page cache, when
+ * the crash kernel's memory kept it).
+ */
 static void checksum_vmcore(struct step *s)
 {
     int fd = openat(s->dir_fd, "vmcore", O_RDONLY | O_CLOEXEC);
     struct lb_error err;
     uint64_t sum;
 
-    if (fd >= 0 && lb_checksum_fd(fd, s->out->stats.output_size, &sum, &err) == 0)
+    if (fd >= 0 &&
+        lb_checksum_fd(fd, s->out->stats.output_size, &sum, reading_back, NULL, &err) == 0)
         snprintf(s->out->checksum, sizeof(s->out->checksum), "%016llx", (unsigned long long)sum);
     if (fd >= 0)
         close(fd);

@@ -98,7 +98,8 @@ int verify_checksum(const char *path, FILE *out)
         json_find_string(text, "dump_file", file, sizeof(file)) < 0 || strcmp(file, base) != 0)
         return -1;
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) < 0 || lb_checksum_fd(fd, (uint64_t)st.st_size, &sum, &err) < 0) {
+    if (fd < 0 || fstat(fd, &st) < 0 ||
+        lb_checksum_fd(fd, (uint64_t)st.st_size, &sum, NULL, NULL, &err) < 0) {
         fprintf(out, "cannot checksum %s\n", path);
         if (fd >= 0)
             close(fd);

@@ -57,6 +57,12 @@ after)
 newkernel)
     lifeboat status | sed 's/^/LBTEST: status: /'
     journalctl -b -u lifeboat.service --no-pager -o cat | grep 'crash kernel loaded' | sed 's/^/LBTEST: journal: /'
+    # a reset with the crash kernel loaded: no panic, no dump, no clean shutdown
+    next reset
+    echo "LBTEST: resetting"
+    echo b > /proc/sysrq-trigger ;;
+reset)
+    journalctl -b -u lifeboat.service --no-pager -o cat | grep 'previous boot' | sed 's/^/LBTEST: journal: /'
     next done
     systemctl poweroff ;;
 *)

@@ -11,7 +11,8 @@
 #      volume by ioctl and saves the dump; the machine reboots by itself.
 #   3. the journal has the notice, once; list and info show the dump; a
 #      second kernel package is installed and lifeboat reloads.
-#   4. the boot on the new kernel loads lifeboat for it.
+#   4. the boot on the new kernel loads lifeboat for it; then a reset (no panic);
+#   5. the next boot says the last one ended with no clean shutdown and no dump.
 source "$(dirname "$0")/../e2e/lib.sh"
 source "$(dirname "$0")/image.sh"
 e2e_begin
@@ -77,4 +78,7 @@ boot 4
 check "the boot on the new kernel loads lifeboat for it" bash -c '
     grep -q "LBTEST: stage newkernel, kernel 6.12" <<< "$1" &&
     grep -q "LBTEST: journal: lifeboat: crash kernel loaded: /boot/vmlinuz-6.12" <<< "$1"' _ "$(said 4)"
+boot 5
+check "after a reset with the crash kernel loaded and no dump, the next boot says so" bash -c '
+    grep -q "LBTEST: journal: lifeboat: the previous boot ended without a clean shutdown and no dump was saved" <<< "$1"' _ "$(said 5)"
 e2e_end
