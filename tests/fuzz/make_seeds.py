@@ -71,6 +71,14 @@ def main():
     os.makedirs(os.path.join(out, "config"), exist_ok=True)
     os.makedirs(os.path.join(out, "flattened"), exist_ok=True)
     os.makedirs(os.path.join(out, "triage"), exist_ok=True)
+    os.makedirs(os.path.join(out, "dump_files"), exist_ok=True)
+    # metadata.json then info.json, as a capture writes them (the target splits its input in two)
+    meta = ('{\n  "status": "complete",\n  "hostname": "web\\u0001",\n  "kernel_release": "6.1.0",\n'
+            '  "crash_time": "2026-01-01T00:00:00Z",\n  "dump_file": "vmcore",\n'
+            '  "dump_xxh64": "0123456789abcdef"\n}\n')
+    info = '{\n  "panic": "Kernel panic - not syncing: \\"x\\" \\\\",\n  "panic_cpu": 0\n}\n'
+    with open(os.path.join(out, "dump_files", "pair"), "w") as f:
+        f.write(meta.ljust(len(info), " ") + info)
     with open(os.path.join(out, "triage", "memory"), "wb") as f:
         f.write(triage_memory())
     # a flattened stream: header, two records, end
