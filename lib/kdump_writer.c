@@ -51,11 +51,18 @@ struct window {
 };
 
 enum { MAX_PRIORITY = 72 };
+/*
+ * The order data is saved in, most needed first.  Each tier is its own: a
+ * window is saved whole once begun, so with the log and the per-cpu areas in
+ * one tier, a per-cpu window below the log's could fill a small target first
+ * and leave no log at all (seen with KASLR putting the kernel image high).
+ */
+enum tier { TIER_LOG = 1, TIER_PER_CPU, TIER_KERNEL, TIER_REST };
 
 struct kdump {
     struct lb_pipe *p;
     uint64_t prio_lo[MAX_PRIORITY], prio_hi[MAX_PRIORITY]; /* physical ranges to save first */
-    int prio_tier[MAX_PRIORITY];                           /* 1 before 2 before the rest */
+    int prio_tier[MAX_PRIORITY];                           /* enum tier: lower first */
     size_t nprio;
     struct window *windows;
     size_t nwindows, windows_cap;
@@ -573,12 +580,12 @@ static void mark_unsaved(struct kdump *k, const struct window *cut)
             mark_window(k, &k->windows[i]);
 }
 
-/* Does frames pfn..pfn+n-1 hold a range of this tier (3: anything)? */
+/* Does frames pfn..pfn+n-1 hold a range of this tier (TIER_REST: anything)? */
 static int in_tier(const struct kdump *k, uint64_t pfn, size_t n, int tier)
 {
     uint64_t lo = pfn << LB_PAGE_SHIFT, hi = (pfn + n) << LB_PAGE_SHIFT;
 
-    if (tier == 3)
+    if (tier == TIER_REST)
         return 1;
     for (size_t i = 0; i < k->nprio; i++)
         if (k->prio_tier[i] == tier && k->prio_lo[i] < hi && k->prio_hi[i] > lo)
@@ -611,7 +618,7 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
         for (size_t i = b * batch; i < n && i < (b + 1) * batch; i++)
             base[b + 1] += present[i] && p->cls[i] == LB_CLASS_KEEP;
     }
-    for (int tier = 1; tier <= 3; tier++)
+    for (int tier = TIER_LOG; tier <= TIER_REST; tier++)
         for (size_t b = 0; b < nbatch; b++) {
             size_t at = b * batch, bn = n - at < batch ? n - at : batch, in_memory = 0;
             if (done[b] || !in_tier(k, w->start + at, bn, tier))
@@ -636,7 +643,7 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
     return out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err);
 }
 
-static void add_priority(struct kdump *k, uint64_t phys, uint64_t size, int tier)
+static void add_priority(struct kdump *k, uint64_t phys, uint64_t size, enum tier tier)
 {
     if (k->nprio < MAX_PRIORITY && size) {
         k->prio_lo[k->nprio] = phys;
@@ -667,13 +674,13 @@ static void per_cpu_priority(struct kdump *k)
                 !off)
                 break;
             if (lb_kernel_vtop(k->p->kernel, start + off, &phys, &ignored) == 0)
-                add_priority(k, phys, end - start, 1);
+                add_priority(k, phys, end - start, TIER_PER_CPU);
         }
     lb_kallsyms_free(ks);
 }
 
 /*
- * What a reader of a cut-short dump needs most goes first: the printk ring and
+ * What a reader of a cut-short dump needs most goes first: the printk ring, then
  * the per-cpu areas (small), then the kernel image (page tables, symbols, the
  * data every tool starts from), then the rest.  The file's layout does not care about the order; a
  * target that fills up then still leaves a dump whose log and kernel
@@ -688,15 +695,15 @@ static void find_priorities(struct kdump *k)
         return;
     size_t n = lb_log_ring_phys(p->kernel, ring, ring_size, 3);
     for (size_t i = 0; i < n; i++)
-        add_priority(k, ring[i], ring_size[i], 1);
+        add_priority(k, ring[i], ring_size[i], TIER_LOG);
     if (lb_kernel_image(p->kernel, &virt, &phys, &size) == 0)
-        add_priority(k, phys, size, 2);
+        add_priority(k, phys, size, TIER_KERNEL);
     per_cpu_priority(k);
 }
 
 static int second_pass(struct kdump *k, struct lb_error *err)
 {
-    for (int tier = 1; tier <= 3; tier++)
+    for (int tier = TIER_LOG; tier <= TIER_REST; tier++)
         for (size_t i = 0; i < k->nwindows; i++) {
             struct window *w = &k->windows[i];
             if (w->done || !in_tier(k, w->start, LB_WINDOW, tier))
