@@ -91,8 +91,7 @@ int estimate_capture(const char *kernel, const struct capture_setup *setup, stru
     struct initramfs_stats st;
     int fd, r;
 
-    memset(e, 0, sizeof(*e));
-    if (kernel_init_size(kernel, &e->init_size, why, whylen) < 0)
+    if (estimate_kernel(kernel, e, why, whylen) < 0)
         return -1;
     fd = memfd_create("lifeboat-estimate", MFD_CLOEXEC);
     if (fd < 0) {
@@ -103,13 +102,24 @@ int estimate_capture(const char *kernel, const struct capture_setup *setup, stru
     close(fd);
     if (r < 0)
         return -1;
-    e->initramfs_compressed = st.compressed;
-    e->initramfs_unpacked = st.uncompressed;
+    estimate_add_up(e, &st);
+    return 0;
+}
+
+void estimate_add_up(struct estimate *e, const struct initramfs_stats *st)
+{
+    e->initramfs_compressed = st->compressed;
+    e->initramfs_unpacked = st->uncompressed;
     e->span = memory_span();
     e->bookkeeping = (e->span / WINDOW_BYTES + 1) * WINDOW_BOOKKEEPING;
-    e->total = e->init_size + (uint64_t)ESTIMATE_KERNEL_BOOT_MIB * MIB + st.compressed +
-               st.uncompressed + (uint64_t)ESTIMATE_USERSPACE_MIB * MIB + e->bookkeeping;
+    e->total = e->init_size + (uint64_t)ESTIMATE_KERNEL_BOOT_MIB * MIB + st->compressed +
+               st->uncompressed + (uint64_t)ESTIMATE_USERSPACE_MIB * MIB + e->bookkeeping;
     uint64_t round = (uint64_t)ESTIMATE_ROUND_MIB * MIB;
     e->crashkernel = (e->total + (uint64_t)ESTIMATE_MARGIN_MIB * MIB + round - 1) / round * round;
-    return 0;
+}
+
+int estimate_kernel(const char *kernel, struct estimate *e, char *why, size_t whylen)
+{
+    memset(e, 0, sizeof(*e));
+    return kernel_init_size(kernel, &e->init_size, why, whylen);
 }

@@ -30,6 +30,12 @@ enum {
 /* Builds setup's initramfs in memory and adds it up with kernel; -1 with why. */
 int estimate_capture(const char *kernel, const struct capture_setup *setup, struct estimate *e,
                      char *why, size_t whylen);
+/*
+ * The same in two steps, for an initramfs already built (load): the
+ * kernel's part (-1 with why), then the initramfs's and the rest.
+ */
+int estimate_kernel(const char *kernel, struct estimate *e, char *why, size_t whylen);
+void estimate_add_up(struct estimate *e, const struct initramfs_stats *st);
 /* The running kernel's image, /boot/vmlinuz-$(uname -r). */
 void estimate_running_kernel(char *path, size_t len);
 

@@ -34,7 +34,8 @@ struct load_request {
     char kernel_default[300];
     char cmdline_built[4096];
     off_t kernel_size, initramfs_size;
-    const struct capture_setup *setup; /* when the initramfs is built here */
+    int built; /* the initramfs was built here: stats holds its sizes */
+    struct initramfs_stats stats;
 };
 
 static void usage(FILE *out)
@@ -84,13 +85,14 @@ static int build_initramfs(struct load_request *req)
 
     if (capture_setup_load(req->conf, &setup, why, sizeof(why)) < 0)
         errx(1, "%s", why);
-    req->setup = &setup;
     fd = memfd_create("lifeboat-initramfs", MFD_CLOEXEC);
     if (fd < 0)
         err(1, "memfd_create");
     if (initramfs_write(fd, NULL, &setup, ZSINK_GZIP, &st, why, sizeof(why)) < 0)
         errx(1, "%s", why);
     req->initramfs_size = (off_t)st.compressed;
+    req->stats = st;
+    req->built = 1;
     return fd;
 }
 
@@ -182,8 +184,9 @@ static void warn_if_short(const struct load_request *req, const struct crash_res
     struct estimate e;
     char why[512];
 
-    if (!req->setup || estimate_capture(req->kernel, req->setup, &e, why, sizeof(why)) < 0)
+    if (!req->built || estimate_kernel(req->kernel, &e, why, sizeof(why)) < 0)
         return;
+    estimate_add_up(&e, &req->stats); /* the initramfs just loaded, not a second build */
     if (res->size < e.crashkernel)
         fprintf(stderr,
                 "lifeboat: warning: %llu MiB reserved, but the capture needs crashkernel=%lluM "
