@@ -180,7 +180,7 @@ static int write_batch(struct lb_pipe *p, struct elf_out *o, const struct lb_seg
             if (put(p, o, pfn, at, at + run * LB_PAGE_SIZE, p->data, err) < 0)
                 return -1;
             i += run - 1;
-        } else if (!p->opts->sparse && put(p, o, pfn, at, at + LB_PAGE_SIZE, NULL, err) < 0) {
+        } else if (!out_has_holes(p) && put(p, o, pfn, at, at + LB_PAGE_SIZE, NULL, err) < 0) {
             return -1;
         }
     }
@@ -298,13 +298,7 @@ int write_elf(struct lb_pipe *p, struct lb_error *err)
     }
     if (r == 0)
         r = pass(p, &o, segs, nseg, err);
-    /* The end may be a hole: the size makes the file whole. */
-    if (r == 0 && p->opts->sparse && ftruncate(p->fd, (off_t)o.data_at) < 0) {
-        lb_error_setk(err, lb_error_kind_of_write(errno),
-                      "cannot extend the output to %llu bytes: %s", (unsigned long long)o.data_at,
-                      strerror(errno));
-        r = -1;
-    }
+    /* The end may be a hole: the sink's finish gives the file its size. */
     free(segs);
     p->stats->output_size = o.data_at;
     p->stats->incomplete = r < 0 || p->stats->pages_unreadable || lb_source_incomplete(p->src);

@@ -285,7 +285,7 @@ static int zero_bitmaps(struct kdump *k, uint64_t from, uint64_t to, struct lb_e
 {
     static const uint8_t zeros[LB_WINDOW / 8];
 
-    if (k->p->opts->sparse || k->p->opts->flattened)
+    if (out_has_holes(k->p))
         return 0;
     for (uint64_t at = from / 8; at < (to + 7) / 8; at += sizeof(zeros)) {
         size_t n = (to + 7) / 8 - at < sizeof(zeros) ? (size_t)((to + 7) / 8 - at) : sizeof(zeros);
@@ -320,7 +320,7 @@ static int first_pass(struct kdump *k, struct lb_error *err)
          * stream writes each byte once (readers of streams keep the first copy), and
          * there the window's real bits come when it is done. */
         if (out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
-            (!p->opts->flattened && out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0))
+            (!out_write_once(p) && out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0))
             return -1;
         if (k->nwindows == k->windows_cap) {
             size_t cap = k->windows_cap ? 2 * k->windows_cap : 64;
@@ -781,7 +781,8 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
 {
     struct kdump *k = calloc(1, sizeof(*k));
     size_t vlen, nlen;
-    int r = -1, whole = 0, header_written = !p->opts->flattened; /* a file's goes first */
+    int once = out_write_once(p); /* a stream, an encryption: the header goes last */
+    int r = -1, whole = 0, header_written = !once;
 
     if (!k) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
@@ -796,7 +797,7 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
     find_priorities(k);
     /* A file's header goes first, marked incomplete, and is rewritten at the end; a
      * stream's goes once, at the end, when its status is known. */
-    if (setup_codecs(k, err) < 0 || (!p->opts->flattened && write_header(k, 0, err) < 0) ||
+    if (setup_codecs(k, err) < 0 || (!once && write_header(k, 0, err) < 0) ||
         first_pass(k, err) < 0)
         goto out;
     p->progress.bytes_total = p->stats->pages_total * LB_PAGE_SIZE;
@@ -810,7 +811,7 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
     /* A source cut short gives a dump cut short: said in its header as in the source's. */
     whole = !p->stats->pages_unreadable && !lb_source_incomplete(p->src);
     header_written = 1; /* a file's went first; a stream's goes now, once */
-    r = !whole && !p->opts->flattened ? 0 : write_header(k, whole, err);
+    r = !whole && !once ? 0 : write_header(k, whole, err);
 out:
     if (r < 0 && !header_written) { /* a stream says once what it holds, cut short */
         struct lb_error ignored;
@@ -818,11 +819,6 @@ out:
     }
     p->stats->output_size = k->data_pos > k->l.data_at ? k->data_pos : k->l.data_at;
     p->stats->incomplete = r < 0 || !whole;
-    if (r == 0 && p->opts->sparse && ftruncate(p->fd, (off_t)p->stats->output_size) < 0) {
-        lb_error_setk(err, lb_error_kind_of_write(errno), "cannot set the output's size: %s",
-                      strerror(errno));
-        r = -1;
-    }
     teardown(k);
     free(k);
     return r;

@@ -409,6 +409,79 @@ struct lb_write_stats {
 int lb_checksum_fd(int fd, uint64_t size, uint64_t *sum, void (*tick)(void *), void *ctx,
                    struct lb_error *err);
 
+/* ---- sinks: where a writer's bytes go -------------------------------- */
+
+/*
+ * A writer puts bytes at offsets of its output; a sink takes them: a file or
+ * device, a stream (in makedumpfile's flattened records), an encryption
+ * stacked on another sink.  Its capabilities tell the writer what it may do.
+ */
+enum {
+    LB_SINK_HOLES = 1,      /* bytes never written read as zeros (a new regular file) */
+    LB_SINK_WRITE_ONCE = 2, /* each byte may be written once only (a stream, an encryption) */
+    LB_SINK_STREAM = 4,     /* bytes must arrive in order (a pipe) */
+};
+
+struct lb_sink;
+
+struct lb_sink_ops {
+    int (*write)(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
+                 struct lb_error *err);
+    /*
+     * The writer is done; size is the output's length, whole says whether the
+     * writer finished.  Called on failure too: what was written is made
+     * readable as far as it goes.
+     */
+    int (*finish)(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err);
+    void (*free)(struct lb_sink *s); /* frees the sinks under it too */
+};
+
+struct lb_sink {
+    const struct lb_sink_ops *ops;
+    unsigned caps;
+};
+
+/* caps: LB_SINK_HOLES for a new regular file, LB_SINK_STREAM for a pipe.  NULL: no memory. */
+struct lb_sink *lb_sink_fd(int fd, unsigned caps);
+/* Positioned writes as makedumpfile's flattened records on the stream under it. */
+struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err);
+
+/* ---- encryption: the age v1 format (age-encryption.org/v1) ----------- */
+
+enum { LB_AGE_MAX_RECIPIENTS = 16, LB_AGE_MAX_IDENTITIES = 16 };
+
+/* An age1... (X25519) or ssh-ed25519 public key. */
+struct lb_age_recipient {
+    int ssh;              /* an ssh-ed25519 key, not a native age1 X25519 one */
+    uint8_t x25519[32];   /* the public key (ssh: its Montgomery form) */
+    uint8_t ssh_wire[51]; /* ssh: the key as SSH serializes it (tag and tweak come from it) */
+};
+
+struct lb_age_identities; /* private keys: AGE-SECRET-KEY-1... lines or an OpenSSH key */
+
+/* Parses "age1..." or "ssh-ed25519 AAAA... [comment]". */
+int lb_age_recipient_parse(const char *text, struct lb_age_recipient *out, struct lb_error *err);
+int lb_age_identities_load(const char *path, struct lb_age_identities **out, struct lb_error *err);
+void lb_age_identities_free(struct lb_age_identities *ids);
+/* Does the file at fd begin as an age file does? */
+int lb_age_is_encrypted(int fd);
+/*
+ * Encrypts what is written to it for the recipients r[0..n-1] onto lower,
+ * which it then owns (and frees, even when this fails).
+ * Memory is bounded: a chunk is sealed once every byte of it is written.
+ */
+int lb_sink_age(struct lb_sink *lower, const struct lb_age_recipient *r, size_t n,
+                struct lb_sink **out, struct lb_error *err);
+/* Opens an encrypted dump, decrypted as it is read (random access, one chunk at a time). */
+int lb_source_open_age(const char *path, const struct lb_age_identities *ids,
+                       struct lb_source **out, struct lb_error *err);
+/*
+ * The whole plaintext of an age file, streamed to out (bounded memory).
+ * A file cut short gives what it holds, then an error saying where it ends.
+ */
+int lb_age_decrypt_fd(int in_fd, const struct lb_age_identities *ids, int out_fd,
+                      struct lb_error *err);
+
 /*
  * Writes src to out_fd in the chosen format, filtered by dump_level, streamed
  * a window of frames at a time: memory use does not depend on the size of the
@@ -418,5 +491,8 @@ int lb_checksum_fd(int fd, uint64_t size, uint64_t *sum, void (*tick)(void *), v
  */
 int lb_write(struct lb_source *src, int out_fd, const struct lb_write_options *opts,
              struct lb_write_stats *stats, struct lb_error *err);
+/* The same into a sink (opts->sparse and opts->flattened are the sink's business). */
+int lb_write_sink(struct lb_source *src, struct lb_sink *sink, const struct lb_write_options *opts,
+                  struct lb_write_stats *stats, struct lb_error *err);
 
 #endif

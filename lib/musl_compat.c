@@ -25,6 +25,7 @@ int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap);
 int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap);
 int __vsnprintf_chk(char *s, size_t max, int flag, size_t len, const char *fmt, va_list ap);
 int fcntl64(int fd, int cmd, ...);
+void __explicit_bzero_chk(void *p, size_t len, size_t dstlen);
 
 char *__realpath_chk(const char *path, char *resolved, size_t len)
 {
@@ -97,4 +98,11 @@ int fcntl64(int fd, int cmd, ...)
     arg = va_arg(ap, long);
     va_end(ap);
     return fcntl(fd, cmd, arg);
+}
+
+/* libsodium wipes keys through glibc's checked explicit_bzero. */
+void __explicit_bzero_chk(void *p, size_t len, size_t dstlen)
+{
+    (void)dstlen;
+    explicit_bzero(p, len);
 }

@@ -20,85 +20,19 @@
 /* Progress is said every 4 MiB of frames: the capture's supervisor takes it as a sign of life. */
 enum { PROGRESS_EVERY = 4 << 20, NEEDS_MEM_MAP = 2 | 4 | 8 | 16 };
 
-static int full_pwrite(int fd, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
-{
-    const uint8_t *p = buf;
-
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, (off_t)offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            lb_error_setk(err, n < 0 ? lb_error_kind_of_write(errno) : LB_ERR_NO_SPACE,
-                          "write of %zu bytes at output offset %llu: %s", len,
-                          (unsigned long long)offset, n < 0 ? strerror(errno) : "no progress");
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-        offset += (uint64_t)n;
-    }
-    return 0;
-}
-
-static int full_write(int fd, const void *buf, size_t len, struct lb_error *err)
-{
-    const uint8_t *p = buf;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            lb_error_setk(err, n < 0 ? lb_error_kind_of_write(errno) : LB_ERR_OUTPUT_IO,
-                          "write of %zu bytes to the stream: %s", len,
-                          n < 0 ? strerror(errno) : "no progress");
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* makedumpfile's flattened format: every number in it is big-endian. */
-static void put_be64(uint8_t *out, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        out[i] = (uint8_t)v;
-}
-
 int out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
 {
-    uint8_t record[16];
-
-    if (!p->opts->flattened)
-        return full_pwrite(p->fd, buf, len, offset, err);
-    put_be64(record, offset);
-    put_be64(record + 8, len);
-    return full_write(p->fd, record, sizeof(record), err) < 0 ? -1
-                                                              : full_write(p->fd, buf, len, err);
+    return p->sink->ops->write(p->sink, buf, len, offset, err);
 }
 
-int out_begin(struct lb_pipe *p, struct lb_error *err)
+int out_has_holes(const struct lb_pipe *p)
 {
-    uint8_t header[LB_PAGE_SIZE] = "makedumpfile";
-
-    if (!p->opts->flattened)
-        return 0;
-    put_be64(header + 16, 1); /* type: flattened */
-    put_be64(header + 24, 1); /* version */
-    return full_write(p->fd, header, sizeof(header), err);
+    return (p->sink->caps & LB_SINK_HOLES) != 0;
 }
 
-int out_end(struct lb_pipe *p, struct lb_error *err)
+int out_write_once(const struct lb_pipe *p)
 {
-    uint8_t end[16];
-
-    if (!p->opts->flattened)
-        return 0;
-    memset(end, 0xff, sizeof(end)); /* offset -1, size -1 */
-    return full_write(p->fd, end, sizeof(end), err);
+    return (p->sink->caps & LB_SINK_WRITE_ONCE) != 0;
 }
 
 int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,

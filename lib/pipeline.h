@@ -23,7 +23,7 @@ struct lb_pipe {
     struct lb_classifier *classifier;
     struct lb_progress progress;
     uint64_t next_report;
-    int fd; /* the output */
+    struct lb_sink *sink; /* the output */
     uint8_t cls[LB_WINDOW];
     size_t batch; /* frames read at a time */
     uint8_t status[LB_BATCH];
@@ -51,14 +51,11 @@ void pipe_report(struct lb_pipe *p);
 
 int write_elf(struct lb_pipe *p, struct lb_error *err);
 int write_kdump(struct lb_pipe *p, struct lb_error *err);
-/*
- * Puts len bytes at offset of the output: pwrite(2) on a file or device; on a
- * stream (opts->flattened), a makedumpfile flattened record instead.
- */
+/* Puts len bytes at offset of the output (its sink). */
 int out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset,
               struct lb_error *err);
-/* Starts and ends the flattened stream; nothing for a file. */
-int out_begin(struct lb_pipe *p, struct lb_error *err);
-int out_end(struct lb_pipe *p, struct lb_error *err);
+/* What the output allows: unwritten bytes read as zeros; each byte written once. */
+int out_has_holes(const struct lb_pipe *p);
+int out_write_once(const struct lb_pipe *p);
 
 #endif

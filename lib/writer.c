@@ -1,15 +1,16 @@
 /*
- * writer.c - lb_write(): one entry to every output format.
+ * writer.c - lb_write(): one entry to every output format, into a sink.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline.h"
 
-int lb_write(struct lb_source *src, int out_fd, const struct lb_write_options *opts,
-             struct lb_write_stats *stats, struct lb_error *err)
+int lb_write_sink(struct lb_source *src, struct lb_sink *sink, const struct lb_write_options *opts,
+                  struct lb_write_stats *stats, struct lb_error *err)
 {
     struct lb_pipe *p = malloc(sizeof(*p));
+    struct lb_error ignored;
     int r;
 
     memset(stats, 0, sizeof(*stats));
@@ -21,15 +22,37 @@ int lb_write(struct lb_source *src, int out_fd, const struct lb_write_options *o
         free(p);
         return -1;
     }
-    p->fd = out_fd;
-    r = out_begin(p, err);
-    if (r == 0)
-        r = opts->format == LB_FORMAT_ELF ? write_elf(p, err) : write_kdump(p, err);
-    if (r == 0)
-        r = out_end(p, err);
+    p->sink = sink;
+    r = opts->format == LB_FORMAT_ELF ? write_elf(p, err) : write_kdump(p, err);
+    /* What was written is made readable as far as it goes, even after a failure. */
+    if (sink->ops->finish(sink, stats->output_size, r == 0, r == 0 ? err : &ignored) < 0)
+        r = -1;
     p->progress.bytes_done = p->progress.bytes_total;
     pipe_report(p);
     pipe_close(p);
     free(p);
+    return r;
+}
+
+/* A file or device (holes where it is a new regular file), or a flattened stream. */
+int lb_write(struct lb_source *src, int out_fd, const struct lb_write_options *opts,
+             struct lb_write_stats *stats, struct lb_error *err)
+{
+    struct lb_sink *sink = lb_sink_fd(out_fd, opts->flattened ? LB_SINK_STREAM
+                                              : opts->sparse  ? LB_SINK_HOLES
+                                                              : 0);
+    int r;
+
+    if (!sink) {
+        memset(stats, 0, sizeof(*stats));
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
+        return -1;
+    }
+    if (opts->flattened && !(sink = lb_sink_flattened(sink, err))) {
+        memset(stats, 0, sizeof(*stats));
+        return -1;
+    }
+    r = lb_write_sink(src, sink, opts, stats, err);
+    sink->ops->free(sink);
     return r;
 }

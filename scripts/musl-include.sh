@@ -11,6 +11,8 @@ for h in zstd.h zstd_errors.h zlib.h zconf.h xxhash.h; do
     ln -sfn "/usr/include/$h" "$dir/$h"
 done
 ln -sfn /usr/include/lzo "$dir/lzo"
+ln -sfn /usr/include/sodium.h "$dir/sodium.h"
+ln -sfn /usr/include/sodium "$dir/sodium"
 ln -sfn /usr/include/bpf "$dir/bpf"
 for h in libelf.h gelf.h; do
     ln -sfn "/usr/include/$h" "$dir/$h"

@@ -60,8 +60,8 @@ static int dump_option(int opt, const char *arg, struct lb_write_options *o)
     }
 }
 
-int dump_options_parse(int argc, char **argv, struct lb_write_options *o, int allow_level,
-                       void (*usage)(FILE *out))
+int dump_options_parse(int argc, char **argv, struct lb_write_options *o, struct dump_keys *keys,
+                       int allow_level, void (*usage)(FILE *out))
 {
     static const struct option longopts[] = {
         DUMP_OPTIONS_LONG, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -71,6 +71,14 @@ int dump_options_parse(int argc, char **argv, struct lb_write_options *o, int al
         if (opt == 'h') {
             usage(stdout);
             exit(0);
+        }
+        if (opt == 'e') {
+            dump_keys_add_recipient(keys, optarg);
+            continue;
+        }
+        if (opt == 'i') {
+            keys->identity = optarg;
+            continue;
         }
         if ((opt == 'd' && !allow_level) || dump_option(opt, optarg, o) != 0) {
             usage(stderr);

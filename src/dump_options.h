@@ -8,21 +8,26 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "dump_keys.h"
 #include "lbdump.h"
 
-#define DUMP_OPTIONS_SHORT "d:f:c:l:t:"
+#define DUMP_OPTIONS_SHORT "d:f:c:l:t:e:i:"
 #define DUMP_OPTIONS_LONG                                                                          \
     {"dump-level", required_argument, NULL, 'd'}, {"format", required_argument, NULL, 'f'},        \
         {"codec", required_argument, NULL, 'c'}, {"level", required_argument, NULL, 'l'},          \
+        {"threads", required_argument, NULL, 't'}, {"encrypt-to", required_argument, NULL, 'e'},   \
     {                                                                                              \
-        "threads", required_argument, NULL, 't'                                                    \
+        "identity", required_argument, NULL, 'i'                                                   \
     }
 
 #define DUMP_OPTIONS_HELP                                                                          \
     "  -f, --format F      kdump (compressed, default) or elf\n"                                   \
     "  -c, --codec C       zstd (default), zlib, lzo or none (kdump only)\n"                       \
     "  -l, --level N       compression level (default: 3 for zstd, 1 for zlib)\n"                  \
-    "  -t, --threads N     compression threads (default: online CPUs)\n"
+    "  -t, --threads N     compression threads (default: online CPUs)\n"                           \
+    "  -e, --encrypt-to R  encrypt the dump (age format) to R: an age1... key or an\n"             \
+    "                      ssh-ed25519 public key (repeatable; DEST gets no suffix)\n"             \
+    "  -i, --identity FILE the key that decrypts an encrypted SOURCE\n"
 
 /* Defaults: kdump, zstd, all online CPUs, dump_level as given. */
 struct lb_write_options dump_options_default(unsigned dump_level);
@@ -31,7 +36,7 @@ struct lb_write_options dump_options_default(unsigned dump_level);
  * allow_level): --help prints usage and exits 0, anything else unknown prints
  * it and exits 2.  Returns optind; exits on a bad value.
  */
-int dump_options_parse(int argc, char **argv, struct lb_write_options *o, int allow_level,
-                       void (*usage)(FILE *out));
+int dump_options_parse(int argc, char **argv, struct lb_write_options *o, struct dump_keys *keys,
+                       int allow_level, void (*usage)(FILE *out));
 
 #endif

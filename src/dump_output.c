@@ -14,7 +14,27 @@
 #include "report/progress.h"
 #include "report/save_report.h"
 
-int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *opts)
+/*
+ * The sinks, from the bottom: the file or stream; over a stream the
+ * flattened records; then the encryption, over the records when streaming
+ * (an age file holding a flattened stream), over the file otherwise.
+ */
+static struct lb_sink *open_sink(int fd, int stream, int holes, const struct dump_keys *keys,
+                                 struct lb_error *e)
+{
+    struct lb_sink *s = lb_sink_fd(fd, stream ? LB_SINK_STREAM : holes ? LB_SINK_HOLES : 0);
+
+    if (!s)
+        errx(1, "out of memory");
+    if (keys->nto && lb_sink_age(s, keys->to, keys->nto, &s, e) < 0)
+        return NULL;
+    if (stream && !(s = lb_sink_flattened(s, e)))
+        return NULL;
+    return s;
+}
+
+int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *opts,
+            const struct dump_keys *keys)
 {
     struct progress_state prog;
     struct lb_write_stats stats;
@@ -33,7 +53,11 @@ int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *op
     opts->progress = progress_print;
     opts->progress_ctx = &prog;
     progress_start(&prog, stream ? "stream" : dest);
-    r = lb_write(src, fd, opts, &stats, &e);
+    struct lb_sink *sink = open_sink(fd, stream, opts->sparse, keys, &e);
+    if (!sink)
+        errx(1, "%s: %s", dest, e.msg);
+    r = lb_write_sink(src, sink, opts, &stats, &e);
+    sink->ops->free(sink);
     if (!stream && fsync(fd) < 0 && r == 0) {
         lb_error_setk(&e, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));
         r = -1;

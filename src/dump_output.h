@@ -4,13 +4,16 @@
 #ifndef LIFEBOAT_DUMP_OUTPUT_H
 #define LIFEBOAT_DUMP_OUTPUT_H
 
+#include "dump_keys.h"
 #include "lbdump.h"
 
 /*
  * Writes src to dest (a new file; "-" for a flattened stream on stdout),
- * with progress on stderr and a summary after.  Exits with a message on
- * failure; returns 1 if the dump is incomplete, 0 if whole.
+ * encrypted when keys name recipients, with progress on stderr and a summary
+ * after.  Exits with a message on failure; returns 1 if the dump is
+ * incomplete, 0 if whole.
  */
-int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *opts);
+int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *opts,
+            const struct dump_keys *keys);
 
 #endif

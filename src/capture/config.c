@@ -18,6 +18,8 @@
  *     format kdump                      # or elf
  *     dump-level 31                     # pages left out, as makedumpfile -d
  *     codec zstd                        # or zlib, lzo, none
+ *     encrypt-to age1qyqszqgp...        # the dump encrypted (age) to this key; repeatable,
+ *     encrypt-to ssh-ed25519 AAAAC3...  # also an SSH ed25519 public key
  *     dm vg0-var 0 8388608 linear PARTUUID=4f1c...-01 2048
  *                                       # a mapped device under a target (written by load)
  *
@@ -82,6 +84,30 @@ static int copy_word(struct parse *p, char *dst, size_t len, const char *word, c
     if (strlen(word) >= len)
         return fail(p, "%s is longer than %zu characters", what, len - 1);
     strcpy(dst, word);
+    return 0;
+}
+
+/* A recipient is kept as text (to write back) and parsed (to use): both checked here. */
+static int parse_encrypt_to(struct parse *p, char **w, int n)
+{
+    struct config *cfg = p->cfg;
+    char *text = cfg->encrypt_to[cfg->nrecipients];
+    struct lb_error e;
+
+    if (cfg->nrecipients == CONFIG_MAX_RECIPIENTS)
+        return fail(p, "more than %d encrypt-to lines", CONFIG_MAX_RECIPIENTS);
+    if (n < 2 || (strcmp(w[1], "ssh-ed25519") == 0 && n < 3))
+        return fail(p, "expected 'encrypt-to age1...' or 'encrypt-to ssh-ed25519 AAAA...'");
+    if (strcmp(w[1], "ssh-ed25519") == 0) {
+        if (strlen(w[2]) >= sizeof(cfg->encrypt_to[0]) - 13)
+            return fail(p, "the ssh-ed25519 key is too long to be one");
+        snprintf(text, sizeof(cfg->encrypt_to[0]), "ssh-ed25519 %s", w[2]);
+    } else if (copy_word(p, text, sizeof(cfg->encrypt_to[0]), w[1], "the recipient") < 0) {
+        return -1;
+    }
+    if (lb_age_recipient_parse(text, &cfg->recipients[cfg->nrecipients], &e) < 0)
+        return fail(p, "encrypt-to: %s", e.msg);
+    cfg->nrecipients++;
     return 0;
 }
 
@@ -278,6 +304,8 @@ static int parse_line(struct parse *p, char *line)
     if (strcmp(w[0], "format") == 0 || strcmp(w[0], "codec") == 0 ||
         strcmp(w[0], "dump-level") == 0)
         return parse_dump(p, w, n);
+    if (strcmp(w[0], "encrypt-to") == 0)
+        return parse_encrypt_to(p, w, n);
     if (strcmp(w[0], "hostname") == 0) {
         if (n != 2 || w[1][strspn(w[1], HOSTNAME_CHARS)])
             return fail(p, "expected 'hostname NAME' (letters, digits, '.', '-', '_')");
@@ -423,6 +451,8 @@ int config_format(const struct config *cfg, char *buf, size_t len)
         EMIT("hostname %s\n", cfg->hostname);
     if (cfg->cmdline_append[0])
         EMIT("cmdline-append %s\n", cfg->cmdline_append);
+    for (size_t i = 0; i < cfg->nrecipients; i++)
+        EMIT("encrypt-to %s\n", cfg->encrypt_to[i]);
     for (size_t i = 0; i < cfg->ndm; i++)
         EMIT("dm %s %llu %llu %s %s\n", cfg->dm[i].name, (unsigned long long)cfg->dm[i].seg.start,
              (unsigned long long)cfg->dm[i].seg.length, cfg->dm[i].seg.type, cfg->dm[i].seg.params);

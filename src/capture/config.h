@@ -15,7 +15,12 @@
 #include "lbdump.h"
 #include "platform/devmapper.h"
 
-enum { CONFIG_MAX_TARGETS = 8, CONFIG_MAX_DM = 32, CONFIG_TEXT_MAX = 32768 };
+enum {
+    CONFIG_MAX_TARGETS = 8,
+    CONFIG_MAX_DM = 32,
+    CONFIG_TEXT_MAX = 32768,
+    CONFIG_MAX_RECIPIENTS = 8
+};
 
 enum target_kind {
     TARGET_FS,   /* a filesystem (UUID=, LABEL= or device), mounted by the capture */
@@ -60,6 +65,11 @@ struct config {
     unsigned min_free_mib; /* free space to make in a target by removing old dumps */
     struct config_dm dm[CONFIG_MAX_DM]; /* lowest layer first */
     size_t ndm;
+    /* encrypt-to: the dump, its log and report are written encrypted to these (age) */
+    char encrypt_to[CONFIG_MAX_RECIPIENTS]
+                   [100]; /* as written: "age1..." or "ssh-ed25519 AAAA..." */
+    struct lb_age_recipient recipients[CONFIG_MAX_RECIPIENTS];
+    size_t nrecipients;
 };
 
 void config_defaults(struct config *cfg);

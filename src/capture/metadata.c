@@ -46,6 +46,8 @@ int metadata_write(int dir_fd, const struct metadata *m)
     json_field(f, "kernel_release", m->release, 0);
     json_field(f, "crash_time", when[0] ? when : NULL, 0);
     json_field(f, "dump_file", m->dump_file, 0);
+    if (m->encryption)
+        json_field(f, "encryption", m->encryption, 0);
     json_field(f, "format", m->opts->format == LB_FORMAT_ELF ? "elf" : "kdump", 0);
     json_field(f, "codec", m->opts->format == LB_FORMAT_ELF ? NULL : lb_codec_name(m->opts->codec),
                0);

@@ -15,6 +15,7 @@ struct metadata {
     const char *release; /* from VMCOREINFO, or NULL */
     time_t crash_time;   /* from VMCOREINFO, or 0 */
     const char *dump_file;
+    const char *encryption; /* "age" where the files holding memory are encrypted, or NULL */
     const struct lb_write_options *opts;
     const struct lb_write_stats *stats; /* NULL before the dump is written */
     double seconds_dump;

@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "report/kernel_log.h"
 #include "metadata.h"
+#include "platform/sealed_file.h"
 #include "report/progress.h"
 #include "rawdev.h"
 #include "report/save_report.h"
@@ -44,6 +46,7 @@ struct step_results {
 struct step {
     struct lb_source *src;
     const struct config *cfg;
+    const char *vmcore, *dmesg, *info; /* the files' names: ".age" when encrypted */
     int dir_fd;
     const char *device; /* raw target: the device, else NULL */
     struct lb_write_options opts;
@@ -78,22 +81,19 @@ static int log_step(void *ctx)
     char *why = s->out->log_error;
     struct lb_log_stats stats = {0};
     struct lb_error err = {0};
-    int fd = openat(s->dir_fd, "dmesg.txt", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int fd = openat(s->dir_fd, s->dmesg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? sealed_file_open(fd, s->cfg->recipients, s->cfg->nrecipients) : NULL;
     int r;
 
     if (!f) {
-        snprintf(why, sizeof(s->out->log_error), "cannot create dmesg.txt: %s", strerror(errno));
-        if (fd >= 0)
-            close(fd);
+        snprintf(why, sizeof(s->out->log_error), "cannot create %s: %s", s->dmesg, strerror(errno));
         return 1;
     }
     r = kernel_log_write(s->src, f, &stats, &err);
-    if (fflush(f) != 0 || fsync(fd) != 0) {
-        snprintf(err.msg, sizeof(err.msg), "writing dmesg.txt: %s", strerror(errno));
+    if (fclose(f) != 0) { /* it syncs: the log is on disk before the dump begins */
+        snprintf(err.msg, sizeof(err.msg), "writing %s: %s", s->dmesg, strerror(errno));
         r = -1;
     }
-    fclose(f);
     s->out->log_records = stats.records;
     if (r < 0) {
         snprintf(why, sizeof(s->out->log_error), "kernel log: %s", err.msg);
@@ -112,14 +112,14 @@ static int report_step(void *ctx)
 {
     struct step *s = ctx;
     struct lb_triage t;
-    int fd = openat(s->dir_fd, "info.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int fd = openat(s->dir_fd, s->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? sealed_file_open(fd, s->cfg->recipients, s->cfg->nrecipients) : NULL;
 
     if (!f)
         return 2;
     lb_triage(s->src, &t);
-    triage_report_json(f, "vmcore", s->src, &t);
-    return fflush(f) == 0 && fsync(fd) == 0 ? 0 : 3;
+    triage_report_json(f, s->vmcore, s->src, &t);
+    return fclose(f) == 0 ? 0 : 3;
 }
 
 static void reading_back(void *ctx)
@@ -135,15 +135,31 @@ static void reading_back(void *ctx)
  */
 static void checksum_vmcore(struct step *s)
 {
-    int fd = openat(s->dir_fd, "vmcore", O_RDONLY | O_CLOEXEC);
+    int fd = openat(s->dir_fd, s->vmcore, O_RDONLY | O_CLOEXEC);
     struct lb_error err;
+    struct stat st;
     uint64_t sum;
 
-    if (fd >= 0 &&
-        lb_checksum_fd(fd, s->out->stats.output_size, &sum, reading_back, NULL, &err) == 0)
+    if (fd >= 0 && fstat(fd, &st) == 0 &&
+        lb_checksum_fd(fd, (uint64_t)st.st_size, &sum, reading_back, NULL, &err) == 0)
         snprintf(s->out->checksum, sizeof(s->out->checksum), "%016llx", (unsigned long long)sum);
     if (fd >= 0)
         close(fd);
+}
+
+/* The file (or device) as a sink: encrypted when the configuration names recipients. */
+static struct lb_sink *dump_sink(struct step *s, int fd, struct lb_error *err)
+{
+    struct lb_sink *sink = lb_sink_fd(fd, s->opts.sparse ? LB_SINK_HOLES : 0);
+
+    if (!sink) {
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
+        return NULL;
+    }
+    if (s->cfg->nrecipients &&
+        lb_sink_age(sink, s->cfg->recipients, s->cfg->nrecipients, &sink, err) < 0)
+        return NULL;
+    return sink;
 }
 
 /* The dump, into the directory's vmcore or onto the raw device. */
@@ -152,20 +168,26 @@ static int dump_step(void *ctx)
     struct step *s = ctx;
     struct progress_state prog;
     struct lb_error err = {0};
-    int fd = s->device ? open(s->device, O_WRONLY | O_EXCL | O_CLOEXEC)
-                       : openat(s->dir_fd, "vmcore", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    struct lb_sink *sink;
+    int fd = s->device
+                 ? open(s->device, O_WRONLY | O_EXCL | O_CLOEXEC)
+                 : openat(s->dir_fd, s->vmcore, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     int r;
 
-    if (fd < 0) {
-        snprintf(s->out->dump_error, sizeof(s->out->dump_error), "cannot create %s: %s",
-                 s->device ? s->device : "vmcore", strerror(errno));
-        s->out->dump_kind = lb_error_kind_of_write(errno);
+    if (fd < 0 || !(sink = dump_sink(s, fd, &err))) {
+        if (fd < 0)
+            snprintf(s->out->dump_error, sizeof(s->out->dump_error), "cannot create %s: %s",
+                     s->device ? s->device : s->vmcore, strerror(errno));
+        else
+            snprintf(s->out->dump_error, sizeof(s->out->dump_error), "%s", err.msg);
+        s->out->dump_kind = fd < 0 ? lb_error_kind_of_write(errno) : err.kind;
         return 2;
     }
     s->opts.progress_ctx = &prog;
-    progress_start(&prog, s->device ? s->device : "vmcore");
+    progress_start(&prog, s->device ? s->device : s->vmcore);
     prog.tty = 0; /* a serial console or the journal: lines, never a bar redrawn with '\r' */
-    r = lb_write(s->src, fd, &s->opts, &s->out->stats, &err);
+    r = lb_write_sink(s->src, sink, &s->opts, &s->out->stats, &err);
+    sink->ops->free(sink);
     if (fsync(fd) < 0 && r == 0) { /* where a disk's write errors show, after the page cache */
         lb_error_setk(&err, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));
         r = -1;
@@ -193,7 +215,7 @@ static enum capture_outcome run_dump(struct capture *c, struct step *s)
     if (r == SUPERVISE_SIGNALED && signo == SIGBUS) {
         fprintf(stderr, "lifeboat: reading the dump through a mapping faulted: again with reads\n");
         if (!s->device)
-            unlinkat(s->dir_fd, "vmcore", 0); /* this capture's own, in its .partial directory */
+            unlinkat(s->dir_fd, s->vmcore, 0); /* this capture's own, in its .partial directory */
         lb_source_read_only(s->src);
         r = supervise_run("the dump", dump_step, s, c->cfg->step_timeout, &signo);
     }
@@ -227,12 +249,20 @@ static struct step_results *shared_results(void)
 enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
 {
     const struct crash_facts *f = &c->facts;
-    struct step s = {.src = c->src, .cfg = c->cfg, .dir_fd = dir_fd, .out = shared_results()};
+    int sealed = c->cfg->nrecipients > 0;
+    struct step s = {.src = c->src,
+                     .cfg = c->cfg,
+                     .vmcore = sealed ? "vmcore.age" : "vmcore",
+                     .dmesg = sealed ? "dmesg.txt.age" : "dmesg.txt",
+                     .info = sealed ? "info.json.age" : "info.json",
+                     .dir_fd = dir_fd,
+                     .out = shared_results()};
     struct metadata m = {.status = "writing",
                          .hostname = f->hostname,
                          .release = f->release[0] ? f->release : NULL,
                          .crash_time = f->crash_time,
-                         .dump_file = "vmcore",
+                         .dump_file = s.vmcore,
+                         .encryption = sealed ? "age" : NULL,
                          .opts = &s.opts};
     enum capture_outcome outcome;
     int signo, r;
@@ -257,7 +287,7 @@ enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
     if (supervise_run("the triage report", report_step, &s, c->cfg->step_timeout, &signo) != 0)
         fprintf(stderr, "lifeboat: the triage report could not be written; going on\n");
     else
-        fprintf(stderr, "lifeboat: triage report saved (info.json)\n");
+        fprintf(stderr, "lifeboat: triage report saved (%s)\n", s.info);
     if (metadata_write(dir_fd, &m) < 0)
         fprintf(stderr, "lifeboat: warning: cannot write metadata.json: %s\n", strerror(errno));
     t0 = monotonic_seconds();
@@ -284,6 +314,14 @@ enum capture_outcome steps_onto_device(struct capture *c, const char *device)
     /* Never over someone else's data, nor over the last crash's dump (rawdev.c, 2.). */
     if (state != RAWDEV_FREE) {
         fprintf(stderr, "lifeboat: %s holds %s: not written\n", device, holds);
+        return CAPTURE_FAILED;
+    }
+    /* The next boot's savecore reads a raw dump as a kdump file: never the clear dump instead. */
+    if (c->cfg->nrecipients) {
+        fprintf(stderr,
+                "lifeboat: %s: a raw target does not take an encrypted dump (encrypt-to "
+                "is set): not written\n",
+                device);
         return CAPTURE_FAILED;
     }
     struct step s = {

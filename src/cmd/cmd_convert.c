@@ -66,7 +66,8 @@ int cmd_convert(int argc, char **argv)
     struct lb_write_options opts = dump_options_default(0);
     struct lb_source *src;
     struct lb_error e = {0};
-    int first = dump_options_parse(argc, argv, &opts, 0, usage), r;
+    struct dump_keys keys = {0};
+    int first = dump_options_parse(argc, argv, &opts, &keys, 0, usage), r;
 
     if (first + 2 != argc) {
         usage(stderr);
@@ -74,9 +75,9 @@ int cmd_convert(int argc, char **argv)
     }
     if (strcmp(argv[first], "-") == 0 || is_flattened(argv[first]))
         return unflatten(argv[first], argv[first + 1]);
-    if (lb_source_open(argv[first], &src, &e) < 0)
+    if (dump_open(argv[first], keys.identity, &src, &e) < 0)
         errx(1, "%s", e.msg);
-    r = dump_to(src, argv[first + 1], &opts);
+    r = dump_to(src, argv[first + 1], &opts, &keys);
     lb_source_close(src);
     return r;
 }

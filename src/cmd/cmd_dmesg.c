@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dump_keys.h"
 #include "report/json.h"
 #include "report/kernel_log.h"
 #include "lbdump.h"
@@ -43,24 +44,30 @@ static int print_json(void *ctx, const struct lb_log_record *rec)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lifeboat dmesg [--json] DUMP\n"
+    fprintf(out, "usage: lifeboat dmesg [--json] [--identity FILE] DUMP\n"
                  "Prints the kernel log saved in DUMP (as vmcore-dmesg does), or with --json\n"
                  "one JSON object a record.\n");
 }
 
 int cmd_dmesg(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"identity", required_argument, NULL, 'i'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *identity = NULL;
     struct lb_log_stats stats;
     struct lb_source *src;
     struct lb_error e;
     int opt, json = 0, r;
 
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "hi:", longopts, NULL)) != -1) {
         switch (opt) {
         case 'j':
             json = 1;
+            break;
+        case 'i':
+            identity = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -74,7 +81,7 @@ int cmd_dmesg(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (lb_source_open(argv[optind], &src, &e) < 0)
+    if (dump_open(argv[optind], identity, &src, &e) < 0)
         errx(1, "%s", e.msg);
     r = json ? kernel_log_walk(src, print_json, stdout, &stats, &e)
              : kernel_log_write(src, stdout, &stats, &e);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "dump_keys.h"
 #include "report/json.h"
 #include "lbdump.h"
 #include "report/triage_report.h"
@@ -102,26 +103,32 @@ static void print_text(const char *path, struct lb_source *src, const struct lb_
 
 int cmd_info(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"identity", required_argument, NULL, 'i'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *identity = NULL;
     struct lb_source *src;
     struct lb_triage t;
     struct lb_error err;
     int opt, json = 0;
 
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "hi:", longopts, NULL)) != -1) {
         if (opt == 'j') {
             json = 1;
+        } else if (opt == 'i') {
+            identity = optarg;
         } else {
-            fprintf(opt == 'h' ? stdout : stderr, "usage: lifeboat info [--json] DUMP\n");
+            fprintf(opt == 'h' ? stdout : stderr,
+                    "usage: lifeboat info [--json] [--identity FILE] DUMP\n");
             return opt == 'h' ? 0 : 2;
         }
     }
     if (optind + 1 != argc) {
-        fprintf(stderr, "usage: lifeboat info [--json] DUMP\n");
+        fprintf(stderr, "usage: lifeboat info [--json] [--identity FILE] DUMP\n");
         return 2;
     }
-    if (lb_source_open(argv[optind], &src, &err) < 0)
+    if (dump_open(argv[optind], identity, &src, &err) < 0)
         errx(1, "%s", err.msg);
     lb_triage(src, &t);
     if (json)

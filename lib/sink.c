@@ -1,0 +1,166 @@
+/*
+ * sink.c - the plain sinks: a file descriptor (a file, a device, a pipe),
+ * and makedumpfile's flattened stream over one.  Writers reach their output
+ * only through these (and the sinks stacked on them, age_sink.c), so a new
+ * kind of output is a new sink, never a change to a writer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lbdump.h"
+
+struct fd_sink {
+    struct lb_sink base;
+    int fd;
+    uint64_t pos; /* a stream's: the bytes written so far */
+};
+
+static int fd_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
+                    struct lb_error *err)
+{
+    struct fd_sink *f = (struct fd_sink *)s;
+    const uint8_t *p = buf;
+    int stream = s->caps & LB_SINK_STREAM;
+
+    if (stream && offset != f->pos) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO,
+                      "write at offset %llu of a stream that is at %llu: a stream goes in order",
+                      (unsigned long long)offset, (unsigned long long)f->pos);
+        return -1;
+    }
+    while (len > 0) {
+        ssize_t n = stream ? write(f->fd, p, len) : pwrite(f->fd, p, len, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            lb_error_setk(err, n < 0 ? lb_error_kind_of_write(errno) : LB_ERR_NO_SPACE,
+                          "write of %zu bytes at output offset %llu: %s", len,
+                          (unsigned long long)offset, n < 0 ? strerror(errno) : "no progress");
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+        offset += (uint64_t)n;
+    }
+    f->pos = offset;
+    return 0;
+}
+
+/* A file with holes is given its length: the last bytes may be a hole. */
+static int fd_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
+{
+    struct fd_sink *f = (struct fd_sink *)s;
+
+    if (whole && (s->caps & LB_SINK_HOLES) && ftruncate(f->fd, (off_t)size) < 0) {
+        lb_error_setk(err, lb_error_kind_of_write(errno), "cannot set the output's size: %s",
+                      strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void fd_free(struct lb_sink *s)
+{
+    free(s);
+}
+
+static const struct lb_sink_ops fd_ops = {fd_write, fd_finish, fd_free};
+
+struct lb_sink *lb_sink_fd(int fd, unsigned caps)
+{
+    struct fd_sink *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return NULL;
+    f->base.ops = &fd_ops;
+    f->base.caps = caps;
+    f->fd = fd;
+    return &f->base;
+}
+
+/* ---- the flattened stream --------------------------------------------- */
+
+/* Records of (offset, size, bytes), every number big-endian, after a one-page header. */
+struct flat_sink {
+    struct lb_sink base;
+    struct lb_sink *stream;
+    uint64_t pos;
+};
+
+static void put_be64(uint8_t *out, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (uint8_t)v;
+}
+
+static int flat_put(struct flat_sink *f, const void *buf, size_t len, struct lb_error *err)
+{
+    if (f->stream->ops->write(f->stream, buf, len, f->pos, err) < 0)
+        return -1;
+    f->pos += len;
+    return 0;
+}
+
+static int flat_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
+                      struct lb_error *err)
+{
+    struct flat_sink *f = (struct flat_sink *)s;
+    uint8_t record[16];
+
+    put_be64(record, offset);
+    put_be64(record + 8, len);
+    return flat_put(f, record, sizeof(record), err) < 0 ? -1 : flat_put(f, buf, len, err);
+}
+
+/* The end marker says the stream is whole; a stream cut short has none. */
+static int flat_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
+{
+    struct flat_sink *f = (struct flat_sink *)s;
+    uint8_t end[16];
+    struct lb_error ignored;
+
+    (void)size;
+    memset(end, 0xff, sizeof(end)); /* offset -1, size -1 */
+    if (whole && flat_put(f, end, sizeof(end), err) < 0) {
+        f->stream->ops->finish(f->stream, f->pos, 0, &ignored);
+        return -1;
+    }
+    return f->stream->ops->finish(f->stream, f->pos, whole, err);
+}
+
+static void flat_free(struct lb_sink *s)
+{
+    struct flat_sink *f = (struct flat_sink *)s;
+
+    f->stream->ops->free(f->stream);
+    free(f);
+}
+
+static const struct lb_sink_ops flat_ops = {flat_write, flat_finish, flat_free};
+
+struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err)
+{
+    struct flat_sink *f = calloc(1, sizeof(*f));
+    uint8_t header[LB_PAGE_SIZE] = "makedumpfile";
+
+    if (!f) {
+        stream->ops->free(stream);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
+        return NULL;
+    }
+    f->base.ops = &flat_ops;
+    /* Readers of streams keep the first copy of a region (crash) or the last
+     * (makedumpfile -R): written once, both read the same file.  No holes: a
+     * file rebuilt from records ends at the last one written. */
+    f->base.caps = LB_SINK_WRITE_ONCE;
+    f->stream = stream;
+    put_be64(header + 16, 1); /* type: flattened */
+    put_be64(header + 24, 1); /* version */
+    if (flat_put(f, header, sizeof(header), err) < 0) {
+        flat_free(&f->base);
+        return NULL;
+    }
+    return &f->base;
+}

@@ -1,0 +1,284 @@
+/*
+ * test_age.c - encrypted dumps: keys as age-keygen and ssh-keygen write them,
+ * the age sink under writes in any order, reading an encrypted dump in place,
+ * and what a wrong key, a changed byte and a cut file do.  (That Debian's
+ * `age -d` opens what lifeboat writes is the end-to-end test's job.)
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../common/synth.h"
+#include "lbdump.h"
+
+/* Made for these tests with age-keygen and ssh-keygen -t ed25519 -N ''. */
+static const char age_public[] = "age1ex56zwymkde54l2r6zmpv4e6js273d5g7p2429dk2nsjamkxf5rs8ej0fr";
+static const char age_secret[] =
+    "# created: 2026-11-27T18:17:08Z\n"
+    "# public key: age1ex56zwymkde54l2r6zmpv4e6js273d5g7p2429dk2nsjamkxf5rs8ej0fr\n"
+    "AGE-SECRET-KEY-1D4G6C3EJ475PXDD8CQFPV28MU2DJ3HRQ0X9CQHQ8VGGMLE7CNL6S09YYQ0\n";
+static const char ssh_public[] =
+    "ssh-ed25519 "
+    "AAAAC3NzaC1lZDI1NTE5AAAAIOdFqRs1aO2KxrBOp9kzoSHWgMwi6+63ABLrvvAh/4wk"
+    " lbtest";
+static const char ssh_secret[] =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+    "QyNTUxOQAAACDnRakbNWjtisawTqfZM6Eh1oDMIuvutwAS677wIf+MJAAAAJAqnA5zKpwO\n"
+    "cwAAAAtzc2gtZWQyNTUxOQAAACDnRakbNWjtisawTqfZM6Eh1oDMIuvutwAS677wIf+MJA\n"
+    "AAAEBUXZ9eS/nTeRJZEg42e4/MH4ktIS5ripWYsxX4xOO9o+dFqRs1aO2KxrBOp9kzoSHW\n"
+    "gMwi6+63ABLrvvAh/4wkAAAABmxidGVzdAECAwQFBgc=\n"
+    "-----END OPENSSH PRIVATE KEY-----\n";
+/* Another age key: it opens nothing written above. */
+static const char other_secret[] =
+    "AGE-SECRET-KEY-1034TUPGVNHFQWC2N2UDW9T5JHP67QC6NYT6780G5W8LJUMLXYK9QVYR7SL\n";
+
+static char *temp_file(const char *text)
+{
+    char *path = strdup("/tmp/lifeboat-age-XXXXXX");
+    int fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    if (text)
+        assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static struct lb_age_identities *identities(const char *text)
+{
+    char *path = temp_file(text);
+    struct lb_age_identities *ids;
+    struct lb_error err;
+
+    assert_int_equal(lb_age_identities_load(path, &ids, &err), 0);
+    unlink(path);
+    free(path);
+    return ids;
+}
+
+static struct lb_sink *age_sink_on(int fd, const char *recipient)
+{
+    struct lb_age_recipient r;
+    struct lb_sink *sink;
+    struct lb_error err;
+
+    assert_int_equal(lb_age_recipient_parse(recipient, &r, &err), 0);
+    assert_int_equal(lb_sink_age(lb_sink_fd(fd, 0), &r, 1, &sink, &err), 0);
+    return sink;
+}
+
+static char *decrypt_to_file(const char *path, const char *key, int expect, char *why,
+                             size_t whylen)
+{
+    struct lb_age_identities *ids = identities(key);
+    char *out = temp_file(NULL);
+    int in = open(path, O_RDONLY), o = open(out, O_WRONLY | O_TRUNC);
+    struct lb_error err = {0};
+
+    assert_int_equal(lb_age_decrypt_fd(in, ids, o, &err), expect);
+    snprintf(why, whylen, "%s", err.msg);
+    close(in);
+    close(o);
+    lb_age_identities_free(ids);
+    return out;
+}
+
+static void keys_parse_and_refuse(void **state)
+{
+    struct lb_age_recipient r;
+    struct lb_error err;
+    char bad[sizeof(age_public)];
+
+    (void)state;
+    assert_int_equal(lb_age_recipient_parse(age_public, &r, &err), 0);
+    assert_false(r.ssh);
+    assert_int_equal(lb_age_recipient_parse(ssh_public, &r, &err), 0);
+    assert_true(r.ssh);
+    memcpy(bad, age_public, sizeof(bad));
+    bad[20] = bad[20] == 'q' ? 'p' : 'q';
+    assert_int_equal(lb_age_recipient_parse(bad, &r, &err), -1);
+    assert_non_null(strstr(err.msg, "checksum"));
+    assert_int_equal(lb_age_recipient_parse("ssh-rsa AAAAB3NzaC1yc2E", &r, &err), -1);
+    assert_non_null(strstr(err.msg, "only ssh-ed25519"));
+    char *path = temp_file("not a key\n");
+    struct lb_age_identities *ids;
+    assert_int_equal(lb_age_identities_load(path, &ids, &err), -1);
+    assert_non_null(strstr(err.msg, "line 1"));
+    unlink(path);
+    free(path);
+}
+
+/* Chunks written in a scrambled order, some bytes twice before sealing, read back whole. */
+static void sink_takes_writes_in_any_order(void **state)
+{
+    enum { SIZE = (5 << 16) + 1234, PIECE = 3000 };
+    uint8_t *data = malloc(SIZE), *back = malloc(SIZE);
+    char *path = temp_file(NULL), why[512];
+    int fd = open(path, O_WRONLY);
+    struct lb_sink *sink = age_sink_on(fd, age_public);
+    struct lb_error err;
+    size_t npieces = (SIZE + PIECE - 1) / PIECE;
+
+    (void)state;
+    for (size_t i = 0; i < SIZE; i++)
+        data[i] = (uint8_t)(i * 7 + (i >> 9));
+    /* every 3rd piece forwards, then the rest backwards */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < npieces; k++) {
+            size_t i = pass ? npieces - 1 - k : k;
+            if ((i % 3 == 0) != (pass == 0))
+                continue;
+            size_t len = i * PIECE + PIECE > SIZE ? SIZE - i * PIECE : PIECE;
+            assert_int_equal(sink->ops->write(sink, data + i * PIECE, len, i * PIECE, &err), 0);
+        }
+    assert_int_equal(sink->ops->finish(sink, SIZE, 1, &err), 0);
+    sink->ops->free(sink);
+    close(fd);
+    char *out = decrypt_to_file(path, age_secret, 0, why, sizeof(why));
+    fd = open(out, O_RDONLY);
+    assert_int_equal(read(fd, back, SIZE), SIZE);
+    assert_int_equal(read(fd, back, 1), 0);
+    assert_memory_equal(data, back, SIZE);
+    close(fd);
+    unlink(out), unlink(path);
+    free(out), free(path), free(data), free(back);
+}
+
+static char *write_core(void)
+{
+    static uint8_t notes[4096];
+    static const char vmcoreinfo[] = "OSRELEASE=6.1.0-test\nPAGESIZE=4096\nCRASHTIME=1700000000\n";
+    struct synth_segment segs[] = {{0x1000, 0x9f000, 0}, {0x100000, 0x700000, 0}};
+    size_t len = synth_kernel_notes(notes, sizeof(notes), vmcoreinfo, 2);
+
+    return synth_core(segs, 2, notes, len);
+}
+
+/* Every frame of a encrypted dump, read in place, equals the clear source's. */
+static void same_frames(const char *clear, const char *sealed, const char *key)
+{
+    struct lb_age_identities *ids = identities(key);
+    struct lb_source *a, *b;
+    struct lb_error err;
+    uint8_t pa[4096], pb[4096], sa, sb;
+    size_t n;
+
+    assert_int_equal(lb_source_open(clear, &a, &err), 0);
+    if (lb_source_open_age(sealed, ids, &b, &err) < 0)
+        fail_msg("%s", err.msg);
+    lb_age_identities_free(ids);
+    const struct lb_frame_run *runs = lb_source_frame_runs(a, &n);
+    for (size_t i = 0; i < n; i++)
+        for (uint64_t pfn = runs[i].first; pfn < runs[i].first + runs[i].count; pfn++) {
+            lb_source_read_pages(a, pfn, 1, pa, &sa);
+            lb_source_read_pages(b, pfn, 1, pb, &sb);
+            assert_int_equal(sa, LB_PAGE_OK);
+            assert_int_equal(sb, LB_PAGE_OK);
+            assert_memory_equal(pa, pb, sizeof(pa));
+        }
+    assert_false(lb_source_incomplete(b));
+    lb_source_close(a);
+    lb_source_close(b);
+}
+
+static void encrypted_dump(const char *core, enum lb_format format, const char *recipient,
+                           char **out)
+{
+    struct lb_write_options opts = {.format = format, .codec = LB_CODEC_ZSTD, .threads = 2};
+    struct lb_write_stats stats;
+    struct lb_source *src;
+    struct lb_error err;
+
+    *out = temp_file(NULL);
+    int fd = open(*out, O_WRONLY);
+    struct lb_sink *sink = age_sink_on(fd, recipient);
+    assert_int_equal(lb_source_open(core, &src, &err), 0);
+    if (lb_write_sink(src, sink, &opts, &stats, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_false(stats.incomplete);
+    sink->ops->free(sink);
+    lb_source_close(src);
+    close(fd);
+}
+
+static void dumps_read_back_in_place(void **state)
+{
+    char *core = write_core(), *kdump, *elf;
+
+    (void)state;
+    encrypted_dump(core, LB_FORMAT_KDUMP, age_public, &kdump);
+    same_frames(core, kdump, age_secret);
+    encrypted_dump(core, LB_FORMAT_ELF, ssh_public, &elf);
+    same_frames(core, elf, ssh_secret);
+    unlink(core), unlink(kdump), unlink(elf);
+    free(core), free(kdump), free(elf);
+}
+
+static void bad_keys_bytes_and_cuts_are_named(void **state)
+{
+    char *core = write_core(), *kdump, why[512];
+    struct lb_age_identities *ids = identities(age_secret), *other = identities(other_secret);
+    struct lb_source *src;
+    struct lb_error err;
+    struct stat st;
+
+    (void)state;
+    encrypted_dump(core, LB_FORMAT_ELF, age_public, &kdump);
+    /* no key, the wrong key */
+    assert_int_equal(lb_source_open(kdump, &src, &err), -1);
+    assert_non_null(strstr(err.msg, "--identity"));
+    assert_int_equal(lb_source_open_age(kdump, other, &src, &err), -1);
+    assert_non_null(strstr(err.msg, "none of the 1 identities"));
+    /* a byte changed in the payload's third chunk */
+    int fd = open(kdump, O_RDWR);
+    uint8_t head[256], b;
+    assert_int_equal(pread(fd, head, sizeof(head), 0), (ssize_t)sizeof(head));
+    size_t payload = (size_t)((uint8_t *)memmem(head, sizeof(head), "\n---", 4) - head);
+    payload += 4 + 1 + 43 + 1 + 16;
+    off_t at = (off_t)payload + 2 * (65536 + 16) + 100;
+    assert_int_equal(pread(fd, &b, 1, at), 1);
+    b ^= 0x20;
+    assert_int_equal(pwrite(fd, &b, 1, at), 1);
+    char *out = decrypt_to_file(kdump, age_secret, -1, why, sizeof(why));
+    assert_non_null(strstr(why, "chunk 2 (bytes 131072-196607"));
+    unlink(out), free(out);
+    b ^= 0x20;
+    assert_int_equal(pwrite(fd, &b, 1, at), 1);
+    /* cut in the middle of its fifth chunk: four whole chunks read, and it says it was cut */
+    fstat(fd, &st);
+    assert_int_equal(ftruncate(fd, (off_t)payload + 4 * (65536 + 16) + 500), 0);
+    close(fd);
+    out = decrypt_to_file(kdump, age_secret, -1, why, sizeof(why));
+    assert_non_null(strstr(why, "cut short: 262144 bytes"));
+    stat(out, &st);
+    assert_int_equal(st.st_size, 4 * 65536);
+    assert_int_equal(lb_source_open_age(kdump, ids, &src, &err), 0);
+    assert_true(lb_source_incomplete(src));
+    lb_source_close(src);
+    unlink(out), free(out);
+    lb_age_identities_free(ids);
+    lb_age_identities_free(other);
+    unlink(core), unlink(kdump);
+    free(core), free(kdump);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(keys_parse_and_refuse),
+        cmocka_unit_test(sink_takes_writes_in_any_order),
+        cmocka_unit_test(dumps_read_back_in_place),
+        cmocka_unit_test(bad_keys_bytes_and_cuts_are_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
