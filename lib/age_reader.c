@@ -194,6 +194,17 @@ int age_reader_pread(struct age_reader *r, void *buf, size_t len, uint64_t offse
     return 0;
 }
 
+uint64_t age_reader_check(struct age_reader *r, struct lb_error *err)
+{
+    uint64_t bad = 0;
+    struct lb_error e;
+
+    for (uint64_t i = 0; i < r->nchunks; i++)
+        if (load_chunk(r, i, bad ? &e : err) < 0)
+            bad++;
+    return bad;
+}
+
 void age_reader_close(struct age_reader *r)
 {
     if (r)

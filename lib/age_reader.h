@@ -17,6 +17,8 @@ uint64_t age_reader_size(const struct age_reader *r);
 int age_reader_cut(const struct age_reader *r);
 int age_reader_pread(struct age_reader *r, void *buf, size_t len, uint64_t offset,
                      struct lb_error *err);
+/* Authenticates every chunk; the number that fail, the first one named in err. */
+uint64_t age_reader_check(struct age_reader *r, struct lb_error *err);
 void age_reader_close(struct age_reader *r);
 
 #endif

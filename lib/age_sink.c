@@ -199,16 +199,20 @@ static int age_write(struct lb_sink *s, const void *buf, size_t len, uint64_t of
         offset += n;
         len -= n;
     }
-    /* Whole chunks with something written past them cannot be the last: sealed now. */
-    for (size_t i = 0; i < a->npend;)
-        if (a->pend[i]->covered == AGE_CHUNK &&
-            (a->pend[i]->index + 1) * (uint64_t)AGE_CHUNK < a->end) {
-            if (seal_pending(a, i, err) < 0)
-                return -1;
-        } else {
-            i++;
-        }
-    return 0;
+    /* Whole chunks with something written past them cannot be the last: sealed now, lowest
+     * first (a stream under this sink takes them in order). */
+    for (;;) {
+        size_t best = a->npend;
+        for (size_t i = 0; i < a->npend; i++)
+            if (a->pend[i]->covered == AGE_CHUNK &&
+                (a->pend[i]->index + 1) * (uint64_t)AGE_CHUNK < a->end &&
+                (best == a->npend || a->pend[i]->index < a->pend[best]->index))
+                best = i;
+        if (best == a->npend)
+            return 0;
+        if (seal_pending(a, best, err) < 0)
+            return -1;
+    }
 }
 
 static struct pending *find_pending(struct age_sink *a, uint64_t index, size_t *slot)

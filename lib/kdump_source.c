@@ -216,8 +216,13 @@ static void kdump_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint
         status[i] = LB_PAGE_EXCLUDED;
         if (pfn >= k->max_mapnr || !bit(k->bitmap2, pfn))
             continue;
-        status[i] = LB_PAGE_FAILED;
         pd_of(src, k, rank_of(k, pfn), &pd, &ok);
+        /* In a dump cut short, a frame whose descriptor or data the file does not reach
+         * was never saved: not in the dump, rather than damaged. */
+        if (src->incomplete && (!ok || pd.size == 0 || pd.offset >= src->file_size ||
+                                src->file_size - pd.offset < pd.size))
+            continue;
+        status[i] = LB_PAGE_FAILED;
         if (!ok || pd.size == 0 || pd.size > LB_PAGE_SIZE || pd.offset > src->file_size ||
             src->file_size - pd.offset < pd.size ||
             lb_source_pread(src, k->data, pd.size, pd.offset, &ignored) < 0 ||

@@ -287,7 +287,9 @@ static int zero_bitmaps(struct kdump *k, uint64_t from, uint64_t to, struct lb_e
 
     if (out_has_holes(k->p))
         return 0;
-    for (uint64_t at = from / 8; at < (to + 7) / 8; at += sizeof(zeros)) {
+    /* A window's last byte is its own (its bits past the window are zeros already): from
+     * the next whole byte on, or the frames at the top of memory would lose their bits. */
+    for (uint64_t at = (from + 7) / 8; at < (to + 7) / 8; at += sizeof(zeros)) {
         size_t n = (to + 7) / 8 - at < sizeof(zeros) ? (size_t)((to + 7) / 8 - at) : sizeof(zeros);
         if (out_write(k->p, zeros, n, k->l.bitmap1_at + at, err) < 0 ||
             out_write(k->p, zeros, n, k->l.bitmap2_at + at, err) < 0)

@@ -476,6 +476,11 @@ int lb_sink_age(struct lb_sink *lower, const struct lb_age_recipient *r, size_t 
 int lb_source_open_age(const char *path, const struct lb_age_identities *ids,
                        struct lb_source **out, struct lb_error *err);
 /*
+ * An encrypted source: authenticates every chunk, *bad of them fail (the
+ * first named in err); returns 1.  A clear source: 0, nothing to do.
+ */
+int lb_source_authenticate(struct lb_source *src, uint64_t *bad, struct lb_error *err);
+/*
  * The whole plaintext of an age file, streamed to out (bounded memory).
  * A file cut short gives what it holds, then an error saying where it ends.
  */

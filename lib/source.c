@@ -177,6 +177,12 @@ static int open_source(const char *path, const struct lb_age_identities *ids,
     return 0;
 }
 
+int lb_source_authenticate(struct lb_source *src, uint64_t *bad, struct lb_error *err)
+{
+    *bad = src->age ? age_reader_check(src->age, err) : 0;
+    return src->age != NULL;
+}
+
 int lb_source_open(const char *path, struct lb_source **out, struct lb_error *err)
 {
     return open_source(path, NULL, out, err);

@@ -78,7 +78,13 @@ int cmd_verify(int argc, char **argv)
         printf("%s: corrupt: %s\n", path, err.msg);
         return VERIFY_CORRUPT;
     }
+    uint64_t bad = 0;
+    if (lb_source_authenticate(src, &bad, &err) && bad)
+        printf("%s (%llu chunk%s)\n", err.msg, (unsigned long long)bad,
+               bad == 1 ? " fails" : "s fail");
     outcome = verify_dump(src, stdout, &r);
+    if (bad)
+        outcome = VERIFY_CORRUPT;
     if (verify_checksum(path, stdout) == VERIFY_CORRUPT)
         outcome = VERIFY_CORRUPT;
     printf("%s: %s: %llu frames read back, %llu unreadable (%s dump)%s\n", path,

@@ -127,6 +127,25 @@ def cmd_pattern(dump, log, expect, seed_override):
     return 0 if wanted == len(pages) else 1
 
 
+def cmd_bytes(path, log, limit=4):
+    """How many of the guest's pattern pages appear, as bytes, anywhere in a file: an
+    encrypted dump must hold none (the file is not read as a dump: it may be anything)."""
+    import mmap
+    found = []
+    with open(log, errors="replace") as f:
+        for m in re.finditer(r"PATTERN seed=(0x[0-9a-f]+) index=(\d+) pfn=(0x[0-9a-f]+)", f.read()):
+            found.append((int(m.group(1), 16), int(m.group(2))))
+    if not found:
+        sys.exit("no PATTERN lines in the serial log")
+    seen = 0
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mem:
+        for seed, index in found[:limit]:
+            head = struct.pack("<4Q", *(splitmix64(seed ^ (index << 32) ^ j) for j in range(4)))
+            seen += mem.find(head) >= 0
+    print(f"{seen} of {min(limit, len(found))} pattern pages found as bytes in {path}")
+    return seen
+
+
 def cmd_frames(a, b):
     fa, fb = set(saved_frames(a)), set(saved_frames(b))
     print(f"{a}: {len(fa)} frames; {b}: {len(fb)}; only in the first: {len(fa - fb)}, "
@@ -143,7 +162,12 @@ def main():
     p.add_argument("--expect", choices=["present", "absent", "missing"], required=True)
     p.add_argument("--seed", type=lambda s: int(s, 0))
     p = sub.add_parser("frames"); p.add_argument("a"); p.add_argument("b")
+    p = sub.add_parser("bytes"); p.add_argument("file"); p.add_argument("log")
+    p.add_argument("--expect", choices=["present", "absent"], required=True)
     a = ap.parse_args()
+    if a.cmd == "bytes":
+        seen = cmd_bytes(a.file, a.log)
+        return 0 if (seen == 0) == (a.expect == "absent") else 1
     if a.cmd == "bitmaps":
         return cmd_bitmaps(a.a, a.b)
     if a.cmd == "same":

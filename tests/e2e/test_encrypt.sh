@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# test_encrypt.sh - encrypted dumps on a real crash, opened by Debian's age.
+# The guest's configuration has two 'encrypt-to' lines (an age key from
+# age-keygen, an ssh-ed25519 key from ssh-keygen); its crash kernel saves the
+# whole memory as ELF, encrypted.  Then, on the host:
+#   - the directory holds vmcore.age, dmesg.txt.age, info.json.age and a clear
+#     metadata.json, and nothing in the clear that holds memory;
+#   - `age -d` opens all three with either key; the vmcore holds every
+#     pattern page the guest wrote, and the log equals lifeboat dmesg's;
+#   - lifeboat info/dmesg --identity read vmcore.age in place and say what
+#     they say of the clear file; verify checks it with and without the key;
+#   - a kdump file written from it by 'save --encrypt-to' decrypts (age) to a
+#     dump whose every frame equals the source (libkdumpfile), byte for byte
+#     the clear one, which crash opens;
+#   - a wrong key, a changed byte and a cut file each fail, saying which.
+source "$(dirname "$0")/lib.sh"
+
+KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
+e2e_begin
+PY=/usr/bin/python3
+JUDGE="$PY $E2E_DIR/judge.py"
+L=$LIFEBOAT_BIN
+
+fetch_kernel "$KERNEL_PACKAGE"
+age-keygen -o "$work/age.key" 2>/dev/null
+age-keygen -o "$work/other.key" 2>/dev/null
+ssh-keygen -q -t ed25519 -N '' -C lifeboat-test -f "$work/ssh.key"
+age_pub=$(age-keygen -y "$work/age.key")
+make_disk "$work/disk.img" 4G LBDUMP
+build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash
+format elf
+dump-level 0
+encrypt-to $age_pub
+encrypt-to $(cat "$work/ssh.key.pub")"
+seed=$((RANDOM * 65536 + RANDOM + 1))
+run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=${CRASHKERNEL:-160M} lbtest.seed=$seed" \
+    -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
+    true
+log "guest ran ${GUEST_SECONDS:-?} s"
+d=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
+for f in vmcore.age dmesg.txt.age info.json.age metadata.json; do
+    fetch_file "$work/disk.img" "$d/$f" "$work/$f" || true
+done
+check "the capture saved a complete encrypted dump" \
+    grep -q "lifeboat: complete dump saved" "$work/serial.log"
+check "the dump directory holds vmcore.age, dmesg.txt.age, info.json.age and metadata.json only" \
+    bash -c 'source "$3" && [ "$(dump_dirs "$1" "$2" | sort | tr "\n" " ")" = \
+        "dmesg.txt.age info.json.age metadata.json vmcore.age " ]' _ "$work/disk.img" "$d" "$E2E_DIR/lib.sh"
+check "metadata.json is clear, says the encryption and holds no panic text" bash -c '
+    grep -q "\"encryption\": \"age\"" "$1" && grep -q "\"dump_file\": \"vmcore.age\"" "$1" &&
+    ! grep -qi "sysrq" "$1"' _ "$work/metadata.json"
+check "nothing of the guest's memory is in the clear: no pattern page's bytes in the encrypted file" \
+    $JUDGE bytes "$work/vmcore.age" "$work/serial.log" --expect absent
+check "age -d opens the vmcore with the age key and with the ssh key, the same bytes" bash -c '
+    age -d -i "$1" -o "$3" "$4" && age -d -i "$2" "$4" | cmp -s - "$3"' _ \
+    "$work/age.key" "$work/ssh.key" "$work/clear.elf" "$work/vmcore.age"
+check "the decrypted vmcore holds every pattern page the guest wrote (and they show as bytes)" bash -c '
+    $1 pattern "$2" "$3" --expect present && $1 bytes "$2" "$3" --expect present' _ \
+    "$JUDGE" "$work/clear.elf" "$work/serial.log"
+check "dmesg.txt.age decrypts (age) to the log lifeboat dmesg reads from the decrypted dump" bash -c '
+    age -d -i "$1" "$2" > "$4.age-log" && "$5" dmesg "$3" > "$4.log" &&
+    [ -s "$4.log" ] && cmp -s "$4.log" "$4.age-log"' _ \
+    "$work/ssh.key" "$work/dmesg.txt.age" "$work/clear.elf" "$work/dmesg" "$L"
+check "info.json.age decrypts (age) to JSON naming the panic" bash -c '
+    age -d -i "$1" "$2" | python3 -c "import json,sys; d=json.load(sys.stdin); assert \"sysrq\" in d[\"panic\"], d[\"panic\"]"' \
+    _ "$work/age.key" "$work/info.json.age"
+check "lifeboat info --identity reads vmcore.age in place: the same report as on the clear file" bash -c '
+    "$1" info --identity "$2" "$3" | tail -n +2 > "$5.enc" &&
+    "$1" info "$4" | tail -n +2 > "$5.clear" && grep -q "sysrq" "$5.clear" && cmp -s "$5.enc" "$5.clear"' _ \
+    "$L" "$work/ssh.key" "$work/vmcore.age" "$work/clear.elf" "$work/info"
+check "lifeboat dmesg --identity reads vmcore.age in place" bash -c '
+    "$1" dmesg --identity "$2" "$3" | cmp -s - "$4"' _ "$L" "$work/age.key" "$work/vmcore.age" \
+    "$work/dmesg.log"
+check "verify: without the key, the file matches the checksum recorded at capture" bash -c '
+    cp "$2" "$4/metadata.json" && cp "$3" "$4/vmcore.age" &&
+    "$1" verify "$4/vmcore.age" | grep -q "matches the one recorded at capture"' _ \
+    "$L" "$work/metadata.json" "$work/vmcore.age" "$(mkdir -p "$work/dir" && echo "$work/dir")"
+check "verify --identity: every frame read back, ok" bash -c '
+    "$1" verify --identity "$2" "$3/vmcore.age" | grep -q ": ok:"' _ "$L" "$work/age.key" "$work/dir"
+
+# The kdump writer through the encryption, from the decrypted source; judged by libkdumpfile.
+"$L" save -d 31 --encrypt-to "$age_pub" "$work/clear.elf" "$work/lb31.age" 2>"$work/save.log" || true
+check "save --encrypt-to: age -d gives a kdump dump whose every frame equals the source" bash -c '
+    age -d -i "$1" -o "$2.kdump" "$2" && $3 same "$4" "$2.kdump"' _ \
+    "$work/age.key" "$work/lb31.age" "$JUDGE" "$work/clear.elf"
+check "... and byte for byte the file save writes in the clear" bash -c '
+    "$1" save -d 31 "$2" "$3" 2>/dev/null && cmp "$3" "$4.kdump"' _ \
+    "$L" "$work/clear.elf" "$work/lb31.clear" "$work/lb31.age"
+check "save --encrypt-to to a stream: an age file holding the flattened stream" bash -c '
+    "$1" save -d 31 --encrypt-to "$2" "$3" - 2>/dev/null | age -d -i "$4" | "$1" convert - "$5" &&
+    cmp -s "$5" "$6.kdump"' _ "$L" "$age_pub" "$work/clear.elf" "$work/age.key" "$work/stream.kdump" \
+    "$work/lb31.age"
+ensure_debuginfo
+check "crash opens the decrypted kdump dump: sys, log, bt" bash -c '
+    printf "sys\nlog\nbt\nquit\n" > "$3.cmds" && crash -s "$1" "$2.kdump" -i "$3.cmds" > "$3" 2>&1 &&
+    grep -q "PANIC: \"Kernel panic - not syncing: sysrq triggered crash\"" "$3" &&
+    grep -q "#0 .*machine_kexec" "$3"' _ "$VMLINUX" "$work/lb31.age" "$work/crash.txt"
+
+# What goes wrong is said, and where.
+check "a wrong key is refused, saying no identity opens the file" bash -c '
+    ! "$1" info --identity "$2" "$3" 2>"$4" && grep -q "none of the 1 identities" "$4"' _ \
+    "$L" "$work/other.key" "$work/lb31.age" "$work/wrong.err"
+check "a changed byte: verify names the chunk that fails authentication" bash -c '
+    cp "$2" "$4" && size=$(stat -c %s "$4") &&
+    printf "\x5a" | dd of="$4" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null &&
+    ! "$1" verify --identity "$3" "$4" > "$4.out" &&
+    grep -Eq "encrypted chunk [0-9]+ \(bytes [0-9]+-[0-9]+ of the dump\) fails authentication" "$4.out"' _ \
+    "$L" "$work/lb31.age" "$work/age.key" "$work/flipped.age"
+check "a cut file: age -d gives what there is, lifeboat says it was cut and reads it as incomplete" bash -c '
+    cp "$2" "$4" && truncate -s $(( $(stat -c %s "$4") * 2 / 3 )) "$4" &&
+    ! age -d -i "$3" "$4" > /dev/null 2>&1 &&
+    "$1" verify --identity "$3" "$4" > "$4.out"; [ $? = 3 ] && grep -q "incomplete" "$4.out"' _ \
+    "$L" "$work/lb31.age" "$work/age.key" "$work/cut.age"
+e2e_end
