@@ -135,7 +135,7 @@ static int run_end(struct lb_pipe *p, struct elf_out *o, uint64_t phys, struct l
 static int put(struct lb_pipe *p, struct elf_out *o, uint64_t pfn, uint64_t from, uint64_t to,
                const uint8_t *data, struct lb_error *err)
 {
-    static const uint8_t zeros[LB_PAGE_SIZE];
+    static uint8_t zeros[LB_PAGE_SIZE]; /* read only; in .bss rather than the binary */
 
     from = from < o->run_from ? o->run_from : from;
     to = to > seg_file_end(o->seg) ? seg_file_end(o->seg) : to;

@@ -283,7 +283,7 @@ static uint64_t next_window(struct lb_source *src, uint64_t start, uint64_t max)
  */
 static int zero_bitmaps(struct kdump *k, uint64_t from, uint64_t to, struct lb_error *err)
 {
-    static const uint8_t zeros[LB_WINDOW / 8];
+    static uint8_t zeros[LB_WINDOW / 8]; /* read only; in .bss rather than the binary */
 
     if (out_has_holes(k->p))
         return 0;
@@ -301,7 +301,7 @@ static int zero_bitmaps(struct kdump *k, uint64_t from, uint64_t to, struct lb_e
 static int first_pass(struct kdump *k, struct lb_error *err)
 {
     struct lb_pipe *p = k->p;
-    static const uint8_t zeros[LB_WINDOW / 8];
+    static uint8_t zeros[LB_WINDOW / 8]; /* read only; in .bss rather than the binary */
     uint8_t present[LB_WINDOW];
     uint64_t max = k->l.max_mapnr, done = 0;
 
@@ -719,7 +719,7 @@ static int second_pass(struct kdump *k, struct lb_error *err)
 /* The one zero page every zero frame points at. */
 static int store_zero_page(struct kdump *k, struct lb_error *err)
 {
-    static const uint8_t zero[LB_PAGE_SIZE];
+    static uint8_t zero[LB_PAGE_SIZE]; /* read only; in .bss rather than the binary */
     uint8_t out[LB_CODEC_BOUND];
     size_t n = k->codecs[0] ? lb_codec_compress(k->codecs[0], zero, out) : 0;
 
