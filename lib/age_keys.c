@@ -225,11 +225,16 @@ static int parse_openssh(const char *text, struct lb_age_identities *ids, const 
     uint8_t *blob = NULL;
     int r = -1;
 
-    if (!from || !(to = strstr(from, "-----END OPENSSH PRIVATE KEY-----"))) {
+    /* The end is looked for after the whole begin line: the two may share dashes. */
+    if (!from || !(to = strstr(from + sizeof(begin) - 1, "-----END OPENSSH PRIVATE KEY-----"))) {
         lb_error_set(err, "%s: no OPENSSH PRIVATE KEY block", path);
         return -1;
     }
     from += sizeof(begin) - 1;
+    if (to == from) {
+        lb_error_set(err, "%s: an empty OPENSSH PRIVATE KEY block", path);
+        return -1;
+    }
     if (!(blob = malloc((size_t)(to - from)))) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;

@@ -245,3 +245,17 @@ int lb_age_decrypt_fd(int in_fd, const struct lb_age_identities *ids, int out_fd
     age_reader_close(r);
     return rc;
 }
+
+int lb_age_read(int fd, const struct lb_age_identities *ids, void *buf, size_t cap, size_t *len,
+                struct lb_error *err)
+{
+    struct age_reader *r;
+    int rc;
+
+    if (age_reader_open(fd, ids, &r, err) < 0)
+        return -1;
+    *len = r->size < cap ? (size_t)r->size : cap;
+    rc = age_reader_pread(r, buf, *len, 0, err);
+    age_reader_close(r);
+    return rc;
+}

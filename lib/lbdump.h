@@ -475,6 +475,9 @@ int lb_sink_age(struct lb_sink *lower, const struct lb_age_recipient *r, size_t 
 /* Opens an encrypted dump, decrypted as it is read (random access, one chunk at a time). */
 int lb_source_open_age(const char *path, const struct lb_age_identities *ids,
                        struct lb_source **out, struct lb_error *err);
+/* Up to cap bytes of an age file's plaintext, from its start (a small file: a report). */
+int lb_age_read(int fd, const struct lb_age_identities *ids, void *buf, size_t cap, size_t *len,
+                struct lb_error *err);
 /*
  * An encrypted source: authenticates every chunk, *bad of them fail (the
  * first named in err); returns 1.  A clear source: 0, nothing to do.

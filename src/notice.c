@@ -131,7 +131,9 @@ void notice_boot(const struct dump_list *dumps, FILE *out)
         gmtime_r(&d->when, &tm);
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
         snprintf(line, sizeof(line), "the previous boot crashed at %s: %s; %s dump in %s", when,
-                 d->panic[0] ? d->panic : "(no panic message saved)",
+                 d->panic[0]    ? d->panic
+                 : d->encrypted ? "(the panic message is encrypted)"
+                                : "(no panic message saved)",
                  d->complete ? "complete" : "INCOMPLETE", d->path);
         say(out, line);
         snprintf(line, sizeof(line), "%lld %s", (long long)d->when, d->path);

@@ -97,6 +97,13 @@ int list_configured_dumps(const char *conf, struct dump_list *list, char *why, s
     return 0;
 }
 
+static const char *panic_of(const struct dump_entry *d)
+{
+    return d->panic[0]    ? d->panic
+           : d->encrypted ? "(encrypted: lifeboat list --identity FILE shows the panic)"
+                          : "(no panic message saved)";
+}
+
 static void print_text(const struct dump_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
@@ -107,8 +114,7 @@ static void print_text(const struct dump_list *l)
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
         printf("%s UTC  %s  %s  %.1f MiB  %s\n  %s\n  %s\n", when, d->host[0] ? d->host : "?",
                d->release[0] ? d->release : "?", (double)d->bytes / (1 << 20),
-               d->complete ? "complete" : "INCOMPLETE",
-               d->panic[0] ? d->panic : "(no panic message saved)", d->path);
+               d->complete ? "complete" : "INCOMPLETE", panic_of(d), d->path);
     }
     if (l->n == 0)
         printf("no dumps\n");
@@ -125,8 +131,9 @@ static void print_json(const struct dump_list *l)
         json_cstring(stdout, d->release);
         printf(", \"panic\": ");
         json_cstring(stdout, d->panic[0] ? d->panic : NULL);
-        printf(", \"bytes\": %llu, \"complete\": %s, \"path\": ", (unsigned long long)d->bytes,
-               d->complete ? "true" : "false");
+        printf(", \"bytes\": %llu, \"complete\": %s, \"encrypted\": %s, \"path\": ",
+               (unsigned long long)d->bytes, d->complete ? "true" : "false",
+               d->encrypted ? "true" : "false");
         json_cstring(stdout, d->path);
         printf("}");
     }
@@ -135,33 +142,39 @@ static void print_json(const struct dump_list *l)
 
 int cmd_list(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                             {"json", no_argument, NULL, 'j'},
-                                             {"boot", no_argument, NULL, 'b'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *conf = LIFEBOAT_CONF;
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+        {"boot", no_argument, NULL, 'b'},         {"identity", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *conf = LIFEBOAT_CONF, *identity = NULL;
+    struct lb_age_identities *ids = NULL;
     struct dump_list list = {0};
     int opt, json = 0, boot = 0;
+    struct lb_error e;
     char why[512];
 
-    while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:hi:", longopts, NULL)) != -1) {
         if (opt == 'c')
             conf = optarg;
+        else if (opt == 'i')
+            identity = optarg;
         else if (opt == 'j')
             json = 1;
         else if (opt == 'b')
             boot = 1;
         else {
             fprintf(opt == 'h' ? stdout : stderr,
-                    "usage: lifeboat list [-c CONFIG] [--json]\n"
+                    "usage: lifeboat list [-c CONFIG] [--json] [--identity FILE]\n"
                     "       lifeboat list --boot   (at boot: say once that the last boot "
                     "crashed)\n");
             return opt == 'h' ? 0 : 2;
         }
     }
     if (optind != argc)
-        errx(2, "usage: lifeboat list [-c CONFIG] [--json]");
+        errx(2, "usage: lifeboat list [-c CONFIG] [--json] [--identity FILE]");
+    if (identity && lb_age_identities_load(identity, &ids, &e) < 0)
+        errx(1, "%s", e.msg);
+    list.ids = ids;
     if (list_configured_dumps(conf, &list, why, sizeof(why)) < 0)
         errx(1, "%s", why);
     if (boot)
@@ -171,5 +184,6 @@ int cmd_list(int argc, char **argv)
     else
         print_text(&list);
     dumps_free(&list);
+    lb_age_identities_free(ids);
     return 0;
 }

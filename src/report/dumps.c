@@ -5,7 +5,8 @@
  * metadata.json (status, host, kernel, time) and, when the triage report
  * was saved, info.json (the panic line).  Those files hold bytes from a
  * crashed machine: they are read bounded, through O_NOFOLLOW, and a missing
- * or damaged one leaves a field empty, never the listing.
+ * or damaged one leaves a field empty, never the listing.  An encrypted
+ * dump's report (info.json.age) is read only with the keys given.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +29,21 @@ static void read_small(int dir_fd, const char *name, char *buf)
     ssize_t n = fd >= 0 ? read(fd, buf, JSON_MAX) : -1;
 
     buf[n > 0 ? n : 0] = '\0';
+    if (fd >= 0)
+        close(fd);
+}
+
+/* The same for an encrypted file, decrypted with ids; "" without them or if it does not open. */
+static void read_small_sealed(int dir_fd, const char *name, const struct lb_age_identities *ids,
+                              char *buf)
+{
+    int fd = ids ? openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) : -1;
+    struct lb_error err;
+    size_t n = 0;
+
+    if (fd < 0 || lb_age_read(fd, ids, buf, JSON_MAX, &n, &err) < 0)
+        n = 0;
+    buf[n] = '\0';
     if (fd >= 0)
         close(fd);
 }
@@ -74,7 +90,8 @@ static uint64_t bytes_in(int fd)
     return sum;
 }
 
-static void read_entry(int parent, const char *dir, const char *name, struct dump_entry *d)
+static void read_entry(int parent, const char *dir, const char *name, struct dump_entry *d,
+                       const struct lb_age_identities *ids)
 {
     static char text[JSON_MAX + 1];
     char when[40] = "";
@@ -89,7 +106,13 @@ static void read_entry(int parent, const char *dir, const char *name, struct dum
     json_find_string(text, "hostname", d->host, sizeof(d->host));
     json_find_string(text, "kernel_release", d->release, sizeof(d->release));
     json_find_string(text, "crash_time", when, sizeof(when));
-    read_small(fd, "info.json", text);
+    char encryption[16] = "";
+    json_find_string(text, "encryption", encryption, sizeof(encryption));
+    d->encrypted = encryption[0] != '\0' || faccessat(fd, "info.json.age", F_OK, 0) == 0;
+    if (d->encrypted)
+        read_small_sealed(fd, "info.json.age", ids, text);
+    else
+        read_small(fd, "info.json", text);
     json_find_string(text, "panic", d->panic, sizeof(d->panic));
     d->when = time_of(when, name);
     d->complete = strcmp(d->status, "complete") == 0 && !strstr(name, ".incomplete");
@@ -121,7 +144,7 @@ int dumps_scan(const char *dir, struct dump_list *list)
             list->e = grown;
             list->cap = cap;
         }
-        read_entry(dirfd(d), dir, e->d_name, &list->e[list->n++]);
+        read_entry(dirfd(d), dir, e->d_name, &list->e[list->n++], list->ids);
         found++;
     }
     closedir(d);

@@ -9,17 +9,21 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "lbdump.h"
+
 struct dump_entry {
     char path[600];
     time_t when; /* the crash, from metadata.json, else from the name */
     char host[65], release[65], panic[200], status[16];
     uint64_t bytes; /* on disk */
     int complete;
+    int encrypted; /* its report and dump are age files: the panic line needs the key */
 };
 
 struct dump_list {
     struct dump_entry *e;
     size_t n, cap;
+    const struct lb_age_identities *ids; /* keys to read encrypted reports with, or NULL */
 };
 
 /* Adds the dumps in dir (at most DUMPS_PER_DIR); -1 with errno if dir cannot be read. */

@@ -78,6 +78,15 @@ check "verify: without the key, the file matches the checksum recorded at captur
 check "verify --identity: every frame read back, ok" bash -c '
     "$1" verify --identity "$2" "$3/vmcore.age" | grep -q ": ok:"' _ "$L" "$work/age.key" "$work/dir"
 
+check "list: an encrypted dump is listed; its panic line shown with --identity only" bash -c '
+    name=$(basename "$5") && mkdir -p "$4/t/$name" && cp "$2" "$3" "$4/t/$name/" &&
+    printf "target dir %s\n" "$4/t" > "$4/list.conf" &&
+    "$1" list -c "$4/list.conf" > "$4/list.out" && cat "$4/list.out" &&
+    grep -q "(encrypted: lifeboat list --identity FILE shows the panic)" "$4/list.out" &&
+    "$1" list -c "$4/list.conf" --identity "$6" | grep -q "sysrq triggered crash" &&
+    "$1" list -c "$4/list.conf" --json | grep -q "\"encrypted\": true"' _ \
+    "$L" "$work/metadata.json" "$work/info.json.age" "$work" "$d" "$work/ssh.key"
+
 # The kdump writer through the encryption, from the decrypted source; judged by libkdumpfile.
 "$L" save -d 31 --encrypt-to "$age_pub" "$work/clear.elf" "$work/lb31.age" 2>"$work/save.log" || true
 check "save --encrypt-to: age -d gives a kdump dump whose every frame equals the source" bash -c '

@@ -110,6 +110,12 @@ static void keys_parse_and_refuse(void **state)
     assert_non_null(strstr(err.msg, "checksum"));
     assert_int_equal(lb_age_recipient_parse("ssh-rsa AAAAB3NzaC1yc2E", &r, &err), -1);
     assert_non_null(strstr(err.msg, "only ssh-ed25519"));
+    /* found by fuzz_age: the end marker sharing the begin marker's dashes was a length of -5 */
+    char *odd = temp_file("-----BEGIN OPENSSH PRIVATE KEY-----END OPENSSH PRIVATE KEY-----\n");
+    struct lb_age_identities *none;
+    assert_int_equal(lb_age_identities_load(odd, &none, &err), -1);
+    unlink(odd);
+    free(odd);
     char *path = temp_file("not a key\n");
     struct lb_age_identities *ids;
     assert_int_equal(lb_age_identities_load(path, &ids, &err), -1);
