@@ -43,6 +43,8 @@ struct age_sink {
     uint64_t end;        /* highest byte written + 1 */
     struct pending *pend[MAX_PENDING];
     size_t npend;
+    struct pending *spare[MAX_PENDING]; /* sealed ones, zeroed, for the next chunks */
+    size_t nspare;
     struct run *sealed; /* sorted, disjoint, not touching */
     size_t nsealed, sealed_cap;
     uint8_t out[AGE_SEALED];
@@ -114,15 +116,29 @@ static int seal(struct age_sink *a, uint64_t index, const uint8_t *plain, size_t
     return note_sealed(a, index, err);
 }
 
+/*
+ * Pending slot i is done with: its buffer is wiped and kept for the next
+ * chunk (a fresh 72 KiB allocation a chunk cost a third more time in page
+ * faults than the encryption itself).
+ */
+static void release(struct age_sink *a, size_t i)
+{
+    struct pending *p = a->pend[i];
+
+    memset(p->data, 0, sizeof(p->data));
+    memset(p->written, 0, sizeof(p->written));
+    p->covered = 0;
+    a->spare[a->nspare++] = p;
+    a->pend[i] = a->pend[--a->npend];
+}
+
 /* Seals pending slot i (not the last chunk) and frees the slot. */
 static int seal_pending(struct age_sink *a, size_t i, struct lb_error *err)
 {
     struct pending *p = a->pend[i];
     int r = seal(a, p->index, p->data, AGE_CHUNK, 0, err);
 
-    sodium_memzero(p->data, sizeof(p->data));
-    free(p);
-    a->pend[i] = a->pend[--a->npend];
+    release(a, i);
     return r;
 }
 
@@ -153,7 +169,7 @@ static struct pending *pending_for(struct age_sink *a, uint64_t index, struct lb
     }
     if (a->npend == MAX_PENDING && evict(a, err) < 0)
         return NULL;
-    struct pending *p = calloc(1, sizeof(*p));
+    struct pending *p = a->nspare ? a->spare[--a->nspare] : calloc(1, sizeof(*p));
     if (!p) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the encrypted output");
         return NULL;
@@ -245,11 +261,8 @@ static int age_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_err
         struct pending *p = find_pending(a, index, &slot);
         size_t n = index == last ? (size_t)lastlen : AGE_CHUNK;
         r = seal(a, index, p ? p->data : zeros, n, index == last, err);
-        if (p) {
-            sodium_memzero(p->data, sizeof(p->data));
-            free(p);
-            a->pend[slot] = a->pend[--a->npend];
-        }
+        if (p)
+            release(a, slot);
     }
     if (r < 0) {
         struct lb_error ignored;
@@ -268,6 +281,8 @@ static void age_free(struct lb_sink *s)
         sodium_memzero(a->pend[i]->data, sizeof(a->pend[i]->data));
         free(a->pend[i]);
     }
+    for (size_t i = 0; i < a->nspare; i++)
+        free(a->spare[i]); /* zeroed when released */
     a->lower->ops->free(a->lower);
     free(a->sealed);
     sodium_memzero(a, sizeof(*a));
