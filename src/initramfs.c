@@ -374,6 +374,14 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
         struct target *t = &cfg->targets[i];
         char found[PATH_MAX];
         int described = t->kind == TARGET_PATH;
+        /* the next boot's savecore reads a raw dump as a dump file: never the clear one instead */
+        if (t->kind == TARGET_RAW && cfg->nrecipients) {
+            snprintf(why, whylen,
+                     "target raw %s: a raw target does not take an encrypted dump (encrypt-to "
+                     "is set): use a file system target",
+                     t->device);
+            return -1;
+        }
         if (t->kind == TARGET_PATH && resolve_path(t, cfg, why, whylen) < 0)
             return -1;
         if ((t->kind == TARGET_FS || t->kind == TARGET_RAW) && resolve_device(t, why, whylen) < 0)

@@ -106,6 +106,13 @@ check "crash opens the decrypted kdump dump: sys, log, bt" bash -c '
     grep -q "#0 .*machine_kexec" "$3"' _ "$VMLINUX" "$work/lb31.age" "$work/crash.txt"
 
 # What goes wrong is said, and where.
+check "config check refuses a raw target with encrypt-to, naming it" bash -c '
+    printf "target raw /dev/sdz\nencrypt-to %s\n" "$2" > "$3" &&
+    ! "$1" config check -c "$3" 2>"$3.err" && grep -q "a raw target does not take an encrypted dump" "$3.err"' _ \
+    "$L" "$age_pub" "$work/raw.conf"
+check "config check refuses a key that is not one, naming the line" bash -c '
+    printf "encrypt-to age1notakey\n" > "$2" &&
+    ! "$1" config check -c "$2" 2>"$2.err" && grep -q "$2:1: encrypt-to" "$2.err"' _ "$L" "$work/bad.conf"
 check "a wrong key is refused, saying no identity opens the file" bash -c '
     ! "$1" info --identity "$2" "$3" 2>"$4" && grep -q "none of the 1 identities" "$4"' _ \
     "$L" "$work/other.key" "$work/lb31.age" "$work/wrong.err"
