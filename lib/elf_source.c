@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/arch.h"
 #include "source.h"
 
 #define MAX_PHYS (1ull << 52) /* x86_64's physical address limit */
@@ -36,15 +37,16 @@ static int check_ehdr(const Elf64_Ehdr *eh, const char *path, struct lb_error *e
                      eh->e_type);
         return -1;
     }
-    /* Another architecture's registers, page tables and addresses would be read as x86_64's. */
-    if (eh->e_machine != EM_X86_64) {
+    /* Another architecture's registers, page tables and addresses would be misread as one
+     * this engine knows: what it has no table for is refused by name. */
+    if (!arch_of_elf(eh->e_machine)) {
         lb_error_set(err,
-                     "%s: ELF machine %u at offset 18 (%s) is not x86_64, the one architecture "
-                     "this lifeboat reads",
+                     "%s: ELF machine %u at offset 18 (%s) is not one this lifeboat reads "
+                     "(x86_64, arm64)",
                      path, eh->e_machine,
-                     eh->e_machine == EM_AARCH64 ? "arm64"
-                     : eh->e_machine == EM_S390  ? "s390"
+                     eh->e_machine == EM_S390    ? "s390"
                      : eh->e_machine == EM_PPC64 ? "ppc64"
+                     : eh->e_machine == EM_RISCV ? "riscv"
                                                  : "unknown");
         return -1;
     }
@@ -158,6 +160,7 @@ static int read_headers(struct lb_source *src, struct lb_error *err)
     }
     if (lb_source_pread(src, &eh, sizeof(eh), 0, err) < 0 || check_ehdr(&eh, src->path, err) < 0)
         return -1;
+    src->arch = arch_of_elf(eh.e_machine);
     if (phdr_count(src, &eh, &count, err) < 0)
         return -1;
     if (count == 0 || count > MAX_PHDRS) {

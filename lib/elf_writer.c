@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "pipeline.h"
 
 static uint64_t page_align(uint64_t n)
@@ -51,7 +52,7 @@ static int write_ehdr(struct lb_pipe *p, size_t nphdr, struct lb_error *err)
     Elf64_Ehdr eh = {
         .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
         .e_type = ET_CORE,
-        .e_machine = EM_X86_64,
+        .e_machine = p->src->arch->elf_machine,
         .e_version = EV_CURRENT,
         .e_phoff = sizeof(Elf64_Ehdr),
         .e_ehsize = sizeof(Elf64_Ehdr),
@@ -257,7 +258,7 @@ static struct lb_segment *output_segments(struct lb_pipe *p, size_t *n)
         return NULL;
     for (size_t i = 0; i < count; i++) {
         segs[i] = *lb_source_segment(p->src, i);
-        have_image |= segs[i].virt_addr >= 0xffffffff80000000ull;
+        have_image |= segs[i].virt_addr >= p->src->arch->kernel_text_lo;
         have_virt |= segs[i].virt_addr != 0;
     }
     if (!have_virt && p->kernel && lb_kernel_page_offset(p->kernel, &page_offset) == 0)

@@ -15,6 +15,7 @@
 
 #include "codec.h"
 #include "kdump_format.h"
+#include "arch/arch.h"
 #include "source.h"
 
 enum {
@@ -69,12 +70,15 @@ static int read_header(struct lb_source *src, struct kdump_header *h, struct kdu
                      offsetof(struct kdump_header, block_size));
         return -1;
     }
-    if (h->utsname[4][0] && strncmp(h->utsname[4], "x86_64", sizeof(h->utsname[4])) != 0) {
-        lb_error_set(
-            err,
-            "%s: the kdump header's machine (offset %zu) is \"%.64s\", not x86_64, the one "
-            "architecture this lifeboat reads",
-            src->path, offsetof(struct kdump_header, utsname) + 4 * 65, h->utsname[4]);
+    char machine[66] = "";
+    memcpy(machine, h->utsname[4], sizeof(h->utsname[4]));
+    /* An empty machine is x86_64's (older writers); another one is refused by name. */
+    src->arch = machine[0] ? arch_of_name(machine) : &lb_arch_x86_64;
+    if (!src->arch) {
+        lb_error_set(err,
+                     "%s: the kdump header's machine (offset %zu) is \"%.64s\", not one this "
+                     "lifeboat reads (x86_64, aarch64)",
+                     src->path, offsetof(struct kdump_header, utsname) + 4 * 65, machine);
         return -1;
     }
     /* In 64 bits: two 32-bit block counts can add up past 2^32 and wrap to a small size. */

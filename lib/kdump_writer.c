@@ -25,6 +25,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "codec.h"
 #include "dedup.h"
 #include "kdump_format.h"
@@ -176,7 +177,7 @@ static void fill_utsname(struct kdump *k, struct kdump_header *h)
     struct lb_error ignored;
 
     memcpy(h->utsname[0], "Linux", 6);
-    memcpy(h->utsname[4], "x86_64", 7);
+    memcpy(h->utsname[4], k->p->src->arch->name, strlen(k->p->src->arch->name) + 1);
     if (!vi)
         return;
     const char *release = lb_vmcoreinfo_get(vi, "OSRELEASE");

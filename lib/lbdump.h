@@ -49,7 +49,7 @@ const char *lb_error_kind_name(enum lb_error_kind kind);
 
 /* ---- sources ---------------------------------------------------------- */
 
-#define LB_PAGE_SIZE  4096u /* x86_64 */
+#define LB_PAGE_SIZE  4096u /* x86_64, and arm64 with 4 KiB pages */
 #define LB_PAGE_SHIFT 12
 
 /* One loadable segment of the crashed machine's memory, as the source has it. */
@@ -148,7 +148,7 @@ int lb_vmcoreinfo_get_u64(const struct lb_vmcoreinfo *info, const char *key, int
 /* A signed decimal value (NUMBER(phys_base) is negative when the kernel sits below 16 MiB). */
 int lb_vmcoreinfo_get_s64(const struct lb_vmcoreinfo *info, const char *key, int64_t *out);
 
-/* ---- saved CPU state (NT_PRSTATUS, x86_64) --------------------------- */
+/* ---- saved CPU state (NT_PRSTATUS) ------------------------------------ */
 
 enum lb_x86_reg {
     LB_R15,
@@ -183,15 +183,28 @@ enum lb_x86_reg {
 
 extern const char *const lb_x86_reg_names[LB_X86_NREGS];
 
+enum { LB_MAX_REGS = 34 }; /* arm64: x0-x30, sp, pc, pstate */
+
 struct lb_cpu_state {
     uint32_t pid; /* the task that was running on this CPU */
-    uint64_t regs[LB_X86_NREGS];
+    uint32_t nregs;
+    uint64_t regs[LB_MAX_REGS]; /* as the architecture's pr_reg has them */
 };
 
+/* An x86_64 NT_PRSTATUS. */
 int lb_prstatus_parse(const uint8_t *desc, size_t len, struct lb_cpu_state *out,
                       struct lb_error *err);
+/* An NT_PRSTATUS of the dump's architecture. */
+int lb_source_prstatus(const struct lb_source *src, const uint8_t *desc, size_t len,
+                       struct lb_cpu_state *out, struct lb_error *err);
 
-/* ---- the crashed kernel's virtual memory (x86_64) -------------------- */
+/* The dump's architecture as its kernel names it ("x86_64", "aarch64"). */
+const char *lb_source_arch(const struct lb_source *src);
+/* Its registers' names, in pr_reg's order; *pc and *sp say which are those. */
+const char *const *lb_source_reg_names(const struct lb_source *src, size_t *n, size_t *pc,
+                                       size_t *sp);
+
+/* ---- the crashed kernel's virtual memory ------------------------------ */
 
 struct lb_kernel;
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "age_reader.h"
+#include "arch/arch.h"
 #include "source.h"
 
 struct page_cache {
@@ -138,6 +139,7 @@ static int open_source(const char *path, const struct lb_age_identities *ids,
         return -1;
     }
     /* Non-blocking while it is not known to be a file: opening a FIFO would wait forever. */
+    src->arch = &lb_arch_x86_64; /* until the backend reads the dump's own machine */
     src->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (src->fd < 0) {
         lb_error_setk(err, LB_ERR_INPUT_IO, "%s: %s", path, strerror(errno));

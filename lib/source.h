@@ -21,6 +21,7 @@ struct lb_source_ops {
 struct lb_source {
     const struct lb_source_ops *ops;
     const char *format;
+    const struct lb_arch *arch; /* from the dump's own machine field: arch/arch.h */
     char *path;
     int fd;
     uint64_t file_size;

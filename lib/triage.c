@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/arch.h"
 #include "triage.h"
 
 enum { THREAD_SIZE = 16384 };
@@ -123,7 +124,7 @@ static void find_panic_cpu(struct lb_source *src, struct lb_kernel *k, const str
 
     while (lb_note_next(notes, len, &pos, &note, &err) == 1 && n < 64)
         if (note.type == NT_PRSTATUS &&
-            lb_prstatus_parse(note.desc, note.desc_len, &cpus[n], &err) == 0)
+            lb_source_prstatus(src, note.desc, note.desc_len, &cpus[n], &err) == 0)
             n++;
     t->ncpus = n;
     if (n == 0) {
@@ -150,78 +151,68 @@ static void find_panic_cpu(struct lb_source *src, struct lb_kernel *k, const str
     t->panic_pid = (int32_t)t->regs.pid;
 }
 
-static void symbolize(const struct lb_kallsyms *ks, uint64_t addr, char *out, size_t len)
+static void symbolize(const struct lb_arch *arch, const struct lb_kallsyms *ks, uint64_t addr,
+                      char *out, size_t len)
 {
     const char *name;
     uint64_t off;
 
     if (ks && lb_kallsyms_lookup(ks, addr, &name, &off, NULL) == 0)
         snprintf(out, len, "%s+0x%llx", name, (unsigned long long)off);
-    else if (addr >= 0xffffffffc0000000ull && addr < 0xffffffffff000000ull)
+    else if (addr >= arch->modules_lo && addr < arch->modules_hi)
         snprintf(out, len, "(in a module)");
     else
         out[0] = '\0';
 }
 
-/* Is the instruction that ends at addr a call?  (e8 rel32; ff /2 in its forms) */
-static int after_call(struct lb_kernel *k, uint64_t addr)
-{
-    uint8_t code[8];
-    struct lb_error err;
-
-    if (lb_kernel_read(k, addr - 8, code, 8, &err) < 0)
-        return 0;
-    if (code[3] == 0xe8)
-        return 1;
-    for (int back = 2; back <= 7; back++) {
-        const uint8_t *op = code + 8 - back;
-        if (op[0] == 0xff && ((op[1] >> 3) & 7) == 2)
-            return 1;
-        if (back >= 3 && op[0] >= 0x40 && op[0] <= 0x4f && op[1] == 0xff && ((op[2] >> 3) & 7) == 2)
-            return 1; /* with a REX prefix */
-    }
-    return 0;
-}
-
-static int is_text(const struct lb_kallsyms *ks, uint64_t addr)
+static int is_text(const struct lb_arch *arch, const struct lb_kallsyms *ks, uint64_t addr)
 {
     const char *name;
     uint64_t off;
     char type;
 
-    return addr >= 0xffffffff80000000ull && lb_kallsyms_lookup(ks, addr, &name, &off, &type) == 0 &&
+    return addr >= arch->kernel_text_lo && lb_kallsyms_lookup(ks, addr, &name, &off, &type) == 0 &&
            (type == 'T' || type == 't') && off < (1 << 20);
 }
 
-static void add_frame(struct lb_triage *t, const struct lb_kallsyms *ks, uint64_t addr)
+static void add_frame(struct lb_triage *t, const struct lb_arch *arch, const struct lb_kallsyms *ks,
+                      uint64_t addr)
 {
     if (t->nframes == LB_TRIAGE_FRAMES)
         return;
     t->frames[t->nframes].addr = addr;
-    symbolize(ks, addr, t->frames[t->nframes].name, sizeof(t->frames[0].name));
+    symbolize(arch, ks, addr, t->frames[t->nframes].name, sizeof(t->frames[0].name));
     t->nframes++;
 }
 
+/*
+ * The architecture says where the stack pointer and the program counter are
+ * among the saved registers, how a return address is signed (arm64's pointer
+ * authentication) and what a call instruction looks like.
+ */
 static void scan_stack(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
 {
-    uint64_t rsp = t->regs.regs[LB_RSP], top = (rsp | (THREAD_SIZE - 1)) + 1;
+    const struct lb_arch *arch = k->arch;
+    uint64_t sp = t->regs.regs[arch->sp], top = (sp | (THREAD_SIZE - 1)) + 1;
     uint64_t words[THREAD_SIZE / 8];
     struct lb_error err;
-    size_t n = (top - (rsp & ~7ull)) / 8;
+    size_t n = (top - (sp & ~7ull)) / 8;
 
-    add_frame(t, ks, t->regs.regs[LB_RIP]);
+    add_frame(t, arch, ks, t->regs.regs[arch->pc]);
     if (!ks) {
         triage_note(t, "no kallsyms: the stack is not scanned");
         return;
     }
-    if (n > THREAD_SIZE / 8 || lb_kernel_read(k, rsp & ~7ull, words, n * 8, &err) < 0) {
+    if (n > THREAD_SIZE / 8 || lb_kernel_read(k, sp & ~7ull, words, n * 8, &err) < 0) {
         triage_note(t, "the panicking CPU's stack at 0x%llx is not in the dump",
-                    (unsigned long long)rsp);
+                    (unsigned long long)sp);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        if (is_text(ks, words[i]) && after_call(k, words[i]))
-            add_frame(t, ks, words[i]);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t ret = arch->strip(k, words[i]);
+        if (is_text(arch, ks, ret) && arch->after_call(k, ret))
+            add_frame(t, arch, ks, ret);
+    }
 }
 
 void lb_triage(struct lb_source *src, struct lb_triage *t)

@@ -79,10 +79,13 @@ static void print_text(const char *path, struct lb_source *src, const struct lb_
         else
             printf("panicking cpu:  %d, pid %d%s%s%s\n", t->panic_cpu, t->panic_pid,
                    t->panic_comm[0] ? " (" : "", safe(t->panic_comm), t->panic_comm[0] ? ")" : "");
-        for (int r = 0; r < LB_X86_NREGS; r++)
-            printf("%s%8s: %016llx", r % 3 ? "  " : "  ", lb_x86_reg_names[r],
-                   (unsigned long long)t->regs.regs[r]),
-                fputs(r % 3 == 2 || r == LB_X86_NREGS - 1 ? "\n" : "", stdout);
+        size_t nregs;
+        const char *const *names = lb_source_reg_names(src, &nregs, NULL, NULL);
+        if (nregs > t->regs.nregs)
+            nregs = t->regs.nregs;
+        for (size_t r = 0; r < nregs; r++)
+            printf("  %8s: %016llx", names[r], (unsigned long long)t->regs.regs[r]),
+                fputs(r % 3 == 2 || r == nregs - 1 ? "\n" : "", stdout);
         printf("stack (return addresses found on the %s CPU's stack):\n",
                t->panicked == 0 ? "first" : "panicking");
         for (size_t i = 0; i < t->nframes; i++)

@@ -61,8 +61,10 @@ void triage_report_json(FILE *out, const char *path, struct lb_source *src,
     fprintf(out, "  \"panic_pid\": %d,\n", t->has_regs ? t->panic_pid : -1);
     json_kv(out, "panic_comm", t->panic_comm, 1);
     fprintf(out, "  \"registers\": {");
-    for (int r = 0; t->has_regs && r < LB_X86_NREGS; r++)
-        fprintf(out, "%s\"%s\": \"0x%llx\"", r ? ", " : "", lb_x86_reg_names[r],
+    size_t nregs;
+    const char *const *names = lb_source_reg_names(src, &nregs, NULL, NULL);
+    for (size_t r = 0; t->has_regs && r < nregs && r < t->regs.nregs; r++)
+        fprintf(out, "%s\"%s\": \"0x%llx\"", r ? ", " : "", names[r],
                 (unsigned long long)t->regs.regs[r]);
     fprintf(out, "},\n  \"stack\": [");
     for (size_t i = 0; i < t->nframes; i++) {

@@ -194,7 +194,7 @@ static void source_refuses_what_it_does_not_understand(void **state)
 {
     static uint8_t notes[4096];
     struct synth_segment segs[] = {{0x1000, 0x9f000, 0}};
-    uint16_t aarch64 = EM_AARCH64;
+    uint16_t s390 = EM_S390;
     struct lb_write_options opts = {.format = LB_FORMAT_KDUMP, .sparse = 1};
     struct lb_write_stats stats;
     struct lb_source *src;
@@ -209,9 +209,9 @@ static void source_refuses_what_it_does_not_understand(void **state)
     lb_source_close(src);
     close(fd);
     /* utsname.machine: after the 8-byte signature, the version and four 65-byte fields */
-    expect_open_failure(out, 12 + 4 * 65, "aarch64", 8, "\"aarch64\", not x86_64");
+    expect_open_failure(out, 12 + 4 * 65, "sparc64", 8, "\"sparc64\", not one this lifeboat reads");
     unlink(out);
-    expect_open_failure(path, 18, &aarch64, 2, "ELF machine 183 at offset 18 (arm64)");
+    expect_open_failure(path, 18, &s390, 2, "ELF machine 22 at offset 18 (s390)");
     unlink(path), free(path);
     size_t len = synth_kernel_notes(notes, sizeof(notes), "PAGESIZE=65536\n", 1);
     path = synth_core(segs, 1, notes, len);

@@ -1,0 +1,60 @@
+/*
+ * arch.h - inside the dump engine: what differs between the architectures
+ * whose dumps it reads, as one table of operations each (DESIGN.md,
+ * "Architectures").  The table is chosen from the dump itself (its ELF
+ * machine, or the kdump header's), so any build reads any architecture's
+ * dumps; a machine without a table is refused by name when the dump opens.
+ */
+#ifndef LBDUMP_ARCH_H
+#define LBDUMP_ARCH_H
+
+#include "lbdump.h"
+
+/* The crashed kernel's address space: shared by kernel.c and the architectures. */
+struct lb_kernel {
+    struct lb_source *src;
+    struct lb_vmcoreinfo *info;
+    const struct lb_arch *arch;
+    uint64_t pgd_phys; /* the kernel's top page table */
+    int levels;        /* of page tables */
+    /* x86_64 */
+    uint64_t phys_base;
+    /* arm64 */
+    uint64_t kimage_voffset, phys_offset, page_offset, page_end, pac_mask;
+};
+
+struct lb_arch {
+    const char *name;     /* as the kernel's utsname says it: "x86_64", "aarch64" */
+    uint16_t elf_machine; /* EM_X86_64, EM_AARCH64 */
+    const char *const *reg_names;
+    size_t nregs, pc, sp;    /* NT_PRSTATUS pr_reg: how many, which is pc, which sp */
+    uint64_t kernel_text_lo; /* kernel text is above this */
+    uint64_t modules_lo, modules_hi;
+    /* Reads what VMCOREINFO says of the address space into k. */
+    int (*kernel_open)(struct lb_kernel *k, struct lb_error *err);
+    /* A translation without the page tables (the kernel image, a linear map), or -1. */
+    int (*direct)(const struct lb_kernel *k, uint64_t vaddr, uint64_t *phys);
+    /* Walks the page tables. */
+    int (*vtop)(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct lb_error *err);
+    /* The kernel image's virtual and physical start and size. */
+    int (*image)(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint64_t *size);
+    /* Where the linear map of physical memory starts. */
+    int (*page_offset)(struct lb_kernel *k, uint64_t *page_offset);
+    /* Is the instruction before this return address a call?  (a stack word is a frame) */
+    int (*after_call)(struct lb_kernel *k, uint64_t ret);
+    /* A saved return address as a plain address (arm64: without its pointer signature). */
+    uint64_t (*strip)(const struct lb_kernel *k, uint64_t ret);
+};
+
+extern const struct lb_arch lb_arch_x86_64, lb_arch_arm64;
+
+/* The table for an ELF machine, or NULL. */
+const struct lb_arch *arch_of_elf(uint16_t machine);
+/* The table for a utsname machine ("x86_64", "aarch64"), or NULL. */
+const struct lb_arch *arch_of_name(const char *name);
+
+/* Helpers the architectures share (kernel.c). */
+int kernel_need_u64(const struct lb_vmcoreinfo *info, const char *key, int base, uint64_t *v,
+                    struct lb_error *err);
+
+#endif
