@@ -259,7 +259,8 @@ static struct lb_segment *output_segments(struct lb_pipe *p, size_t *n)
     for (size_t i = 0; i < count; i++) {
         segs[i] = *lb_source_segment(p->src, i);
         have_image |= segs[i].virt_addr >= p->src->arch->kernel_text_lo;
-        have_virt |= segs[i].virt_addr != 0;
+        /* a kernel address, not a physical one repeated (QEMU's dump-guest-memory) */
+        have_virt |= segs[i].virt_addr >= 0xff00000000000000ull;
     }
     if (!have_virt && p->kernel && lb_kernel_page_offset(p->kernel, &page_offset) == 0)
         for (size_t i = 0; i < count; i++)

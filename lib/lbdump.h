@@ -217,7 +217,10 @@ struct lb_source *lb_kernel_source(const struct lb_kernel *k);
 int lb_kernel_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct lb_error *err);
 /* The kernel image's virtual and physical start and its size, from the page tables. */
 int lb_kernel_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint64_t *size);
-/* The start of the direct map of physical memory (KASLR's page_offset_base). */
+/*
+ * The direct (linear) map's virtual address of physical address 0: KASLR's
+ * page_offset_base on x86_64, PAGE_OFFSET - PHYS_OFFSET on arm64.
+ */
 int lb_kernel_page_offset(struct lb_kernel *k, uint64_t *page_offset);
 /*
  * Where the printk ring's descriptors, infos and text are in physical memory

@@ -109,6 +109,29 @@ static int find_panic(void *ctx, const struct lb_log_record *rec)
     return 0;
 }
 
+static void scan_stack(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t);
+
+/*
+ * Without panic_cpu (a kernel without KALLSYMS_ALL has no data symbols: Debian's
+ * arm64 cloud kernels), the CPU whose stack goes through panic() is the one.
+ */
+static int cpu_in_panic(struct lb_kernel *k, const struct lb_kallsyms *ks,
+                        const struct lb_cpu_state *cpus, int n, struct lb_triage *t)
+{
+    int found = -1;
+
+    for (int c = 0; c < n && found < 0 && k && ks; c++) {
+        t->regs = cpus[c];
+        t->nframes = 0;
+        scan_stack(k, ks, t);
+        for (size_t i = 0; i < t->nframes && found < 0; i++)
+            if (strncmp(t->frames[i].name, "panic+", 6) == 0)
+                found = c;
+    }
+    t->nframes = 0;
+    return found;
+}
+
 /* The CPU that panicked: the kernel's panic_cpu, whose note holds its registers. */
 static void find_panic_cpu(struct lb_source *src, struct lb_kernel *k, const struct lb_kallsyms *ks,
                            struct lb_triage *t)
@@ -142,6 +165,9 @@ static void find_panic_cpu(struct lb_source *src, struct lb_kernel *k, const str
         t->panic_cpu = 0;
         triage_note(t, "no CPU was panicking (panic_cpu is -1, no panic in the log): a dump of "
                        "a running machine; the registers are the first CPU's");
+    } else if ((t->panic_cpu = cpu_in_panic(k, ks, cpus, n, t)) >= 0) {
+        t->panicked = 1;
+        triage_note(t, "panic_cpu not readable: the CPU whose stack goes through panic() is taken");
     } else {
         triage_note(t, "panic_cpu not readable: taking the first CPU's registers");
         t->panic_cpu = 0;
@@ -186,6 +212,38 @@ static void add_frame(struct lb_triage *t, const struct lb_arch *arch, const str
 }
 
 /*
+ * Frame records, where the kernel always keeps them (arm64: x29 points at
+ * {previous x29, return address}): they go across the IRQ stack to the
+ * task's, which a scan of one stack cannot.  Every record is read from the
+ * crashed machine: 16-byte aligned, in the kernel's half, never the same
+ * twice, at most LB_TRIAGE_FRAMES; a bad one ends the walk.
+ */
+static void walk_frame_records(struct lb_kernel *k, const struct lb_kallsyms *ks,
+                               struct lb_triage *t)
+{
+    const struct lb_arch *arch = k->arch;
+    uint64_t fp = t->regs.regs[arch->fp], seen[LB_TRIAGE_FRAMES];
+    struct lb_error err;
+
+    add_frame(t, arch, ks, t->regs.regs[arch->pc]);
+    for (size_t n = 0; n < LB_TRIAGE_FRAMES && fp && !(fp & 15) && fp >= arch->modules_lo; n++) {
+        uint64_t record[2];
+        for (size_t i = 0; i < n; i++)
+            if (seen[i] == fp)
+                return; /* a loop */
+        seen[n] = fp;
+        if (lb_kernel_read(k, fp, record, sizeof(record), &err) < 0)
+            return;
+        uint64_t ret = arch->strip(k, record[1]);
+        if (!ret)
+            return;
+        if (!ks || is_text(arch, ks, ret))
+            add_frame(t, arch, ks, ret);
+        fp = record[0];
+    }
+}
+
+/*
  * The architecture says where the stack pointer and the program counter are
  * among the saved registers, how a return address is signed (arm64's pointer
  * authentication) and what a call instruction looks like.
@@ -193,6 +251,13 @@ static void add_frame(struct lb_triage *t, const struct lb_arch *arch, const str
 static void scan_stack(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
 {
     const struct lb_arch *arch = k->arch;
+
+    if (arch->fp >= 0) {
+        walk_frame_records(k, ks, t);
+        if (t->nframes > 2)
+            return;
+        t->nframes = 0; /* records that lead nowhere: the stack is scanned instead */
+    }
     uint64_t sp = t->regs.regs[arch->sp], top = (sp | (THREAD_SIZE - 1)) + 1;
     uint64_t words[THREAD_SIZE / 8];
     struct lb_error err;

@@ -28,6 +28,8 @@ struct lb_arch {
     uint16_t elf_machine; /* EM_X86_64, EM_AARCH64 */
     const char *const *reg_names;
     size_t nregs, pc, sp;    /* NT_PRSTATUS pr_reg: how many, which is pc, which sp */
+    int fp;                  /* the frame pointer, where the kernel always keeps frame records
+                                (arm64: x29 -> {previous x29, return address}); -1: none */
     uint64_t kernel_text_lo; /* kernel text is above this */
     uint64_t modules_lo, modules_hi;
     /* Reads what VMCOREINFO says of the address space into k. */
@@ -38,7 +40,7 @@ struct lb_arch {
     int (*vtop)(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct lb_error *err);
     /* The kernel image's virtual and physical start and size. */
     int (*image)(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint64_t *size);
-    /* Where the linear map of physical memory starts. */
+    /* The linear map's virtual address of physical address 0 (va = it + phys). */
     int (*page_offset)(struct lb_kernel *k, uint64_t *page_offset);
     /* Is the instruction before this return address a call?  (a stack word is a frame) */
     int (*after_call)(struct lb_kernel *k, uint64_t ret);

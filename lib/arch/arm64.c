@@ -119,9 +119,10 @@ static int arm64_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint
     return 0;
 }
 
+/* The linear map's address of physical 0: PAGE_OFFSET less PHYS_OFFSET (modulo 2^64). */
 static int arm64_page_offset(struct lb_kernel *k, uint64_t *page_offset)
 {
-    *page_offset = k->page_offset;
+    *page_offset = k->page_offset - k->phys_offset;
     return 0;
 }
 
@@ -150,6 +151,7 @@ const struct lb_arch lb_arch_arm64 = {
     .nregs = ARM64_NREGS,
     .pc = ARM64_PC,
     .sp = ARM64_SP,
+    .fp = 29,
     .kernel_text_lo = 0xffff800000000000ull,
     .modules_lo = 0xffff800000000000ull,
     .modules_hi = 0xffff800008000000ull,

@@ -175,6 +175,7 @@ const struct lb_arch lb_arch_x86_64 = {
     .nregs = LB_X86_NREGS,
     .pc = LB_RIP,
     .sp = LB_RSP,
+    .fp = -1, /* x86_64 kernels are built without frame pointers (ORC) */
     .kernel_text_lo = START_KERNEL_MAP,
     .modules_lo = 0xffffffffc0000000ull,
     .modules_hi = 0xffffffffff000000ull,
