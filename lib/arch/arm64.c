@@ -1,6 +1,7 @@
 /*
- * arm64.c - the arm64 table (arch.h), for 4 KiB pages and 39- or 48-bit
- * kernel virtual addresses (Debian's arm64 kernels: 4 KiB, 48 bits).
+ * arm64.c - the arm64 table (arch.h), for 4 KiB pages and 39 or 48 bits of
+ * kernel virtual address in use (Debian's arm64 kernels: 4 KiB pages; 6.1
+ * built for 48 bits, 6.12 for 52, which runs with 48 without LPA2).
  *
  * Since Linux 5.4 the kernel's half of the address space starts with the
  * linear map of physical memory, [PAGE_OFFSET, PAGE_END), where virtual
@@ -28,7 +29,7 @@ static const char *const reg_names[ARM64_NREGS] = {
 
 static int arm64_kernel_open(struct lb_kernel *k, struct lb_error *err)
 {
-    uint64_t va_bits, t1sz, pgd_virt, page_size = 4096;
+    uint64_t va_bits, actual, t1sz, pgd_virt, page_size = 4096;
 
     if (kernel_need_u64(k->info, "NUMBER(VA_BITS)", 10, &va_bits, err) < 0 ||
         kernel_need_u64(k->info, "NUMBER(kimage_voffset)", 16, &k->kimage_voffset, err) < 0 ||
@@ -36,19 +37,23 @@ static int arm64_kernel_open(struct lb_kernel *k, struct lb_error *err)
         kernel_need_u64(k->info, "SYMBOL(swapper_pg_dir)", 16, &pgd_virt, err) < 0)
         return -1;
     lb_vmcoreinfo_get_u64(k->info, "PAGESIZE", 10, &page_size);
-    /* A kernel built for 52 bits on hardware with 48 runs with 48: TCR_EL1.T1SZ says. */
+    /* A kernel built for 52 bits runs with 48 on hardware without LPA2: TCR_EL1.T1SZ says
+     * how many the tables have; the linear map still starts at the built PAGE_OFFSET
+     * (PHYS_OFFSET was moved to match), and ends where 48 bits end. */
+    actual = va_bits;
     if (lb_vmcoreinfo_get_u64(k->info, "NUMBER(TCR_EL1_T1SZ)", 16, &t1sz) == 0 && t1sz && t1sz < 64)
-        va_bits = 64 - t1sz;
-    if (page_size != 4096 || (va_bits != 48 && va_bits != 39)) {
+        actual = 64 - t1sz;
+    if (page_size != 4096 || (actual != 48 && actual != 39) || va_bits < actual || va_bits > 52) {
         lb_error_set(err,
-                     "arm64 with %llu-byte pages and %llu-bit virtual addresses: only 4 KiB "
-                     "pages with 39 or 48 bits are read",
-                     (unsigned long long)page_size, (unsigned long long)va_bits);
+                     "arm64 with %llu-byte pages and %llu-bit virtual addresses (%llu built): "
+                     "only 4 KiB pages with 39 or 48 bits in use are read",
+                     (unsigned long long)page_size, (unsigned long long)actual,
+                     (unsigned long long)va_bits);
         return -1;
     }
-    k->levels = va_bits == 48 ? 4 : 3;
+    k->levels = actual == 48 ? 4 : 3;
     k->page_offset = ~0ull << va_bits;
-    k->page_end = ~0ull << (va_bits - 1);
+    k->page_end = ~0ull << ((va_bits > 48 ? 48 : va_bits) - 1);
     lb_vmcoreinfo_get_u64(k->info, "NUMBER(KERNELPACMASK)", 16, &k->pac_mask);
     if (pgd_virt < k->page_end) {
         lb_error_set(err, "VMCOREINFO: swapper_pg_dir 0x%llx is not in the kernel image",

@@ -146,6 +146,19 @@ def cmd_bytes(path, log, limit=4):
     return seen
 
 
+def cmd_in_order(records, console):
+    """Every line of console appears in records, in the same order (a console shows
+    only the records above its log level)."""
+    lb = open(records, errors="replace").read().splitlines()
+    con = open(console, errors="replace").read().splitlines()
+    i = 0
+    for line in lb:
+        if i < len(con) and line == con[i]:
+            i += 1
+    print(f"{i} of {len(con)} console lines found in order in {len(lb)} records")
+    return 0 if i == len(con) and con else 1
+
+
 def cmd_frames(a, b):
     fa, fb = set(saved_frames(a)), set(saved_frames(b))
     print(f"{a}: {len(fa)} frames; {b}: {len(fb)}; only in the first: {len(fa - fb)}, "
@@ -162,9 +175,12 @@ def main():
     p.add_argument("--expect", choices=["present", "absent", "missing"], required=True)
     p.add_argument("--seed", type=lambda s: int(s, 0))
     p = sub.add_parser("frames"); p.add_argument("a"); p.add_argument("b")
+    p = sub.add_parser("in-order"); p.add_argument("records"); p.add_argument("console")
     p = sub.add_parser("bytes"); p.add_argument("file"); p.add_argument("log")
     p.add_argument("--expect", choices=["present", "absent"], required=True)
     a = ap.parse_args()
+    if a.cmd == "in-order":
+        return cmd_in_order(a.records, a.console)
     if a.cmd == "bytes":
         seen = cmd_bytes(a.file, a.log)
         return 0 if (seen == 0) == (a.expect == "absent") else 1
