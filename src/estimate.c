@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "estimate.h"
+#include "platform/kernel_image.h"
 
 enum { MIB = 1 << 20, WINDOW_BYTES = 128 << 20, WINDOW_BOOKKEEPING = 64 };
 
@@ -59,23 +60,9 @@ static uint64_t memory_span(void)
 
 static int kernel_init_size(const char *path, uint64_t *size, char *why, size_t whylen)
 {
-    uint8_t hdr[0x270];
-    uint32_t init_size;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? pread(fd, hdr, sizeof(hdr), 0) : -1;
+    const char *arch;
 
-    if (fd < 0) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    close(fd);
-    if (n != (ssize_t)sizeof(hdr) || memcmp(hdr + 0x202, "HdrS", 4)) {
-        snprintf(why, whylen, "%s is not an x86 bzImage (no HdrS at 0x202)", path);
-        return -1;
-    }
-    memcpy(&init_size, hdr + 0x260, 4);
-    *size = init_size;
-    return 0;
+    return kernel_image_memory(path, size, &arch, why, whylen);
 }
 
 void estimate_running_kernel(char *path, size_t len)

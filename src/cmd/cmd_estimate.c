@@ -51,8 +51,9 @@ int cmd_estimate(int argc, char **argv)
     }
     if (estimate_capture(kernel, &setup, &e, why, sizeof(why)) < 0)
         errx(1, "%s", why);
-    printf("kernel %s: %llu MiB to start (init_size) + %d MiB while booting\n", kernel,
-           (unsigned long long)(e.init_size / MIB), ESTIMATE_KERNEL_BOOT_MIB);
+    printf("kernel %s: %llu MiB to start (its header's init_size or image_size) + %d MiB while "
+           "booting\n",
+           kernel, (unsigned long long)(e.init_size / MIB), ESTIMATE_KERNEL_BOOT_MIB);
     printf("capture initramfs: %llu KiB compressed, %llu KiB unpacked\n",
            (unsigned long long)(e.initramfs_compressed >> 10),
            (unsigned long long)(e.initramfs_unpacked >> 10));

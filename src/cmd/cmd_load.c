@@ -20,6 +20,7 @@
 
 #include "cmdline.h"
 #include "commands.h"
+#include "platform/kernel_image.h"
 #include "estimate.h"
 #include "initramfs.h"
 #include "notice.h"
@@ -98,14 +99,11 @@ static int build_initramfs(struct load_request *req)
 
 static int open_input(const char *path, off_t *size)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char why[512];
+    int fd = kernel_image_open(path, size, why, sizeof(why));
 
     if (fd < 0)
-        err(1, "%s", path);
-    if (fstat(fd, &st) < 0)
-        err(1, "%s", path);
-    *size = st.st_size;
+        errx(1, "%s", why);
     return fd;
 }
 
@@ -130,7 +128,8 @@ static void explain_failure(int e, const struct load_request *req,
 
     switch (e) {
     case ENOSYS:
-        errx(1, "this kernel has no kexec_file_load(2): it needs CONFIG_KEXEC_FILE");
+        errx(1, "this kernel has no kexec_file_load(2): it needs CONFIG_KEXEC_FILE (Debian's "
+                "arm64 kernels, 6.1 and 6.12, are built without it)");
     case EPERM:
         if (geteuid() != 0)
             errx(1, "loading a crash kernel needs root (CAP_SYS_BOOT)");
@@ -157,7 +156,10 @@ static void explain_failure(int e, const struct load_request *req,
              "trusted key, or one the running kernel's keyring accepts",
              req->kernel, strerror(e));
     case ENOEXEC:
-        errx(1, "%s is not a kernel image this kernel can boot (bzImage expected)", req->kernel);
+        errx(1,
+             "%s is not a kernel image this kernel can boot (an x86 bzImage or an arm64 "
+             "Image expected)",
+             req->kernel);
     case ENOMEM:
     case EADDRNOTAVAIL:
     case E2BIG:

@@ -7,7 +7,10 @@
 #   - dmesg: every record the crashed kernel printed on its console, in order;
 #   - save -d 31 / -d 1 (kdump): every saved frame equal to the source
 #     (libkdumpfile), free pages left out by reading arm64's struct pages;
-#   - save -f elf: kexec-tools' vmcore-dmesg reads it, the same log as ours.
+#   - save -f elf: kexec-tools' vmcore-dmesg reads it, the same log as ours;
+#   - the static arm64 build (scripts/build-arm64) gives the same reports on
+#     this arm64 dump and on an x86_64 one (user-mode QEMU), and in the guest
+#     'estimate' reads the arm64 Image and 'load' says why it cannot load.
 # Both Debian arm64 cloud kernels: 6.1 (48-bit VA, no data symbols in
 # kallsyms) and 6.12 from bookworm-backports (built for 52 bits, running 48).
 # (The capture itself on arm64 is not here: neither kernel has
@@ -20,6 +23,8 @@ JUDGE="$PY $E2E_DIR/judge.py"
 L=$LIFEBOAT_BIN
 
 top=$work
+"$E2E_DIR/../../scripts/build-arm64" || die "the arm64 build failed"
+ARM64_BIN=$(cd "$E2E_DIR/../.." && pwd)/build-arm64/lifeboat
 # one_kernel PACKAGE: boot, crash and dump one arm64 kernel; the checks, named by its release.
 one_kernel() {
     local real kdir bbdir vmlinuz release root fwcfg qemu start
@@ -46,6 +51,8 @@ one_kernel() {
     root=$work/root
     mkdir -p "$root"/{bin,proc,sys,dev,lib}
     cp "$bbdir/bb/bin/busybox" "$root/bin/"
+    cp "$ARM64_BIN" "$root/bin/lifeboat"
+    mkdir -p "$root/boot" && cp "$vmlinuz" "$root/boot/"
     fwcfg=$(find "$kdir/root/lib/modules" -name 'qemu_fw_cfg.ko*' | head -n1)
     [ -n "$fwcfg" ] || die "$real has no qemu_fw_cfg module"
     case $fwcfg in # 6.12's modules are xz-compressed; busybox's insmod takes them plain
@@ -57,6 +64,9 @@ one_kernel() {
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sys /sys
 /bin/busybox insmod /lib/qemu_fw_cfg.ko
+/bin/busybox mkdir -p /etc && echo "target dir /tmp" > /etc/lifeboat.conf
+/bin/lifeboat estimate -k /boot/vmlinuz-* 2>&1 | /bin/busybox sed 's/^/GUEST: estimate: /'
+/bin/lifeboat load -k /boot/vmlinuz-* 2>&1 | /bin/busybox sed 's/^/GUEST: load: /'
 echo "GUEST: crashing"
 echo c > /proc/sysrq-trigger
 INIT
@@ -67,7 +77,7 @@ INIT
     qemu-system-aarch64 -M virt -cpu cortex-a57 -m 512 -smp 2 -nodefaults -display none \
         -serial "file:$work/serial.log" -monitor "unix:$work/mon.sock,server,nowait" \
         -device vmcoreinfo -kernel "$vmlinuz" -initrd "$work/guest.cpio" \
-        -append "console=ttyAMA0 panic=0" &
+        -append "console=ttyAMA0 panic=0 crashkernel=128M" &
     qemu=$!
     for _ in $(seq 1 300); do
         grep -q "end Kernel panic" "$work/serial.log" 2>/dev/null && break
@@ -109,6 +119,12 @@ INIT
             grep -Eq "^tasks: +[1-9][0-9]+" "$1" && grep -Eq " 1 +0 .* init$" "$1" &&
             grep -Eq " kthreadd$" "$1" && ! grep -q "panic_cpu not readable" "$1"' _ "$work/info.txt"
     fi
+    check "$release: the arm64 build, in the guest: estimate reads the Image, load says why not" bash -c '
+        tr -d "\r" < "$1" > "$1.txt" && grep -Eq "GUEST: estimate: crashkernel=[0-9]+M" "$1.txt" &&
+        grep -q "GUEST: load: .*no kexec_file_load(2): it needs CONFIG_KEXEC_FILE" "$1.txt"' _ \
+        "$work/serial.log"
+    check "$release: the arm64 build gives the same report on this dump (user-mode QEMU)" bash -c '
+        qemu-aarch64-static "$1" info "$2" | cmp - "$3"' _ "$ARM64_BIN" "$work/vmcore" "$work/info.txt"
     "$L" save -d 31 -f elf "$work/vmcore" "$work/lb-31.elf" 2>/dev/null || true
     check "$release: vmcore-dmesg (kexec-tools) reads lifeboat's arm64 ELF: the same log as lifeboat dmesg" bash -c '
         vmcore-dmesg "$1" | cmp - "$2"' _ "$work/lb-31.elf" "$work/dmesg.lb"
@@ -119,4 +135,13 @@ for package in ${ARM64_PACKAGES:-linux-image-cloud-arm64 linux-image-6.12-cloud-
     mkdir -p "$work"
     one_kernel "$package"
 done
+# An x86_64 dump, read by the arm64 build: the report the x86_64 build gives.
+make_x86_dump() { # a small real x86_64 dump: the ELF one the unit tests' seed generator makes
+    $PY "$E2E_DIR/../fuzz/make_seeds.py" "$top/seeds" >/dev/null && echo "$top/seeds/elf_source/vmcore"
+}
+x86=$(make_x86_dump)
+check "the arm64 build reads an x86_64 dump: the x86_64 build's report" bash -c '
+    qemu-aarch64-static "$1" info "$3" > "$4.arm" && "$2" info "$3" > "$4.x86" &&
+    grep -q "machine: *x86_64" "$4.x86" && cmp "$4.arm" "$4.x86"' _ \
+    "$ARM64_BIN" "$L" "$x86" "$top/x86-info"
 e2e_end

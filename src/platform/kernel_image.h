@@ -1,0 +1,23 @@
+/*
+ * kernel_image.h - a kernel image file as kexec_file_load(2) and 'estimate'
+ * need it: an x86 bzImage, or an arm64 Image, plain or gzip-compressed (the
+ * arm64 loader takes only a plain Image, so a compressed one is unpacked
+ * into memory first).
+ */
+#ifndef LIFEBOAT_KERNEL_IMAGE_H
+#define LIFEBOAT_KERNEL_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A descriptor of the image kexec_file_load takes; its size.  -1 with why. */
+int kernel_image_open(const char *path, off_t *size, char *why, size_t whylen);
+/*
+ * The memory the kernel needs to start, from its header: a bzImage's
+ * init_size, an arm64 Image's image_size.  *arch: "x86_64" or "arm64".
+ */
+int kernel_image_memory(const char *path, uint64_t *size, const char **arch, char *why,
+                        size_t whylen);
+
+#endif
