@@ -282,6 +282,16 @@ int cmd_load(int argc, char **argv)
     initramfs_fd =
         req.initramfs ? open_input(req.initramfs, &req.initramfs_size) : build_initramfs(&req);
     r = kexec_crash_load(kernel_fd, initramfs_fd, req.cmdline);
+#ifdef __aarch64__
+    /* Debian's arm64 kernels have no kexec_file_load: what it does is done here. */
+    if (r == -ENOSYS) {
+        char why[512];
+        if (kexec_arm64_crash_load(kernel_fd, initramfs_fd, req.cmdline, why, sizeof(why)) < 0)
+            errx(1, "loading with kexec_load(2), this kernel having no kexec_file_load: %s", why);
+        r = 0;
+        printf("lifeboat: loaded with kexec_load(2): this kernel has no kexec_file_load\n");
+    }
+#endif
     if (r < 0)
         explain_failure(-r, &req, &res);
     close(kernel_fd);

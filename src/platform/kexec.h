@@ -5,6 +5,7 @@
 #ifndef LIFEBOAT_KEXEC_H
 #define LIFEBOAT_KEXEC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct crash_reservation {
@@ -17,6 +18,12 @@ int crash_reservation_read(struct crash_reservation *r);
 
 /* Loads kernel + initramfs as the crash kernel; returns 0 or -errno. */
 int kexec_crash_load(int kernel_fd, int initramfs_fd, const char *cmdline);
+/*
+ * arm64 without kexec_file_load: the same with kexec_load(2), the ELF core
+ * header, device tree and purgatory made here (kexec_arm64.c).  -1 with why.
+ */
+int kexec_arm64_crash_load(int kernel_fd, int initramfs_fd, const char *cmdline, char *why,
+                           size_t whylen);
 /* Unloads the crash kernel; returns 0 or -errno. */
 int kexec_crash_unload(void);
 
