@@ -84,6 +84,8 @@ one_kernel() {
     fetch_file "$work/disk.img" "$d/dmesg.txt" "$work/dmesg.txt" || true
     check "$release: every pattern page the guest wrote is in the dump, intact (libkdumpfile)" \
         $JUDGE pattern "$work/vmcore" "$work/serial.txt" --expect present
+    check "$release: drgn opens the arm64 dump on this x86_64 host and reads the pattern pages" \
+        $JUDGE drgn-pattern "$work/vmcore" "$work/serial.txt"
     check "$release: lifeboat info on this x86_64 host names the machine and the panic" bash -c '
         "$1" info "$2" > "$3" && head -n 12 "$3" && grep -q "^machine: *aarch64" "$3" &&
         grep -q "^panic: *Kernel panic - not syncing: sysrq triggered crash" "$3" &&
