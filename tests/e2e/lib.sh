@@ -59,6 +59,34 @@ fetch_kernel() {
     KERNEL_RELEASE=${VMLINUZ##*/vmlinuz-}
 }
 
+# fetch_arm64 PACKAGE: Debian's arm64 kernel (a meta-package is followed) and
+# busybox, by apt-get download (dpkg --add-architecture arm64 first: install-deps);
+# sets ARM64_KDIR, ARM64_VMLINUZ, ARM64_RELEASE, ARM64_BUSYBOX.
+fetch_arm64() {
+    local real bbdir
+    real=$(apt-cache depends "$1:arm64" 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/ {sub(/:arm64$/, "", $2); print $2; exit}')
+    [ -n "$real" ] || die "no arm64 kernel package $1 (dpkg --add-architecture arm64; apt-get update)"
+    ARM64_KDIR=$LIFEBOAT_CACHE/kernels/$real
+    if [ ! -d "$ARM64_KDIR/root/boot" ]; then
+        log "downloading $real (arm64)"
+        mkdir -p "$ARM64_KDIR" &&
+            (cd "$ARM64_KDIR" && rm -f ./*.deb && apt-get download "$real:arm64" >/dev/null 2>&1) ||
+            die "apt-get download $real:arm64 failed"
+        dpkg-deb -x "$ARM64_KDIR"/*.deb "$ARM64_KDIR/root.tmp" && mv "$ARM64_KDIR/root.tmp" "$ARM64_KDIR/root"
+    fi
+    bbdir=$LIFEBOAT_CACHE/arm64
+    if [ ! -x "$bbdir/bb/bin/busybox" ]; then
+        mkdir -p "$bbdir" &&
+            (cd "$bbdir" && rm -f ./*.deb && apt-get download busybox-static:arm64 >/dev/null 2>&1) ||
+            die "apt-get download busybox-static:arm64 failed"
+        dpkg-deb -x "$bbdir"/busybox-static_*.deb "$bbdir/bb"
+    fi
+    ARM64_BUSYBOX=$bbdir/bb/bin/busybox
+    ARM64_VMLINUZ=$(ls "$ARM64_KDIR"/root/boot/vmlinuz-* | head -n1)
+    ARM64_RELEASE=${ARM64_VMLINUZ##*/vmlinuz-}
+}
+
 # ensure_debuginfo: installs linux-image-$KERNEL_RELEASE-dbg (the DWARF vmlinux
 # crash and drgn need) from Debian's archive if it is not there; sets VMLINUX.
 ensure_debuginfo() {

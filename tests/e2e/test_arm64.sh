@@ -26,34 +26,18 @@ top=$work
 ARM64_BIN=$(cd "$E2E_DIR/../.." && pwd)/build-arm64/lifeboat
 # one_kernel PACKAGE: boot, crash and dump one arm64 kernel; the checks, named by its release.
 one_kernel() {
-    local real kdir bbdir vmlinuz release root fwcfg qemu start
-    real=$(apt-cache depends "$1:arm64" 2>/dev/null |
-        awk '/Depends: linux-image-[0-9]/ {sub(/:arm64$/, "", $2); print $2; exit}')
-    [ -n "$real" ] || die "no arm64 kernel package (dpkg --add-architecture arm64; apt-get update)"
-    kdir=$LIFEBOAT_CACHE/kernels/$real
-    if [ ! -d "$kdir/root/boot" ]; then
-        log "downloading $real (arm64)"
-        mkdir -p "$kdir" && (cd "$kdir" && rm -f ./*.deb && apt-get download "$real:arm64" >/dev/null 2>&1) ||
-            die "apt-get download $real:arm64 failed"
-        dpkg-deb -x "$kdir"/*.deb "$kdir/root.tmp" && mv "$kdir/root.tmp" "$kdir/root"
-    fi
-    bbdir=$LIFEBOAT_CACHE/arm64
-    if [ ! -x "$bbdir/bb/bin/busybox" ]; then
-        mkdir -p "$bbdir" && (cd "$bbdir" && rm -f ./*.deb && apt-get download busybox-static:arm64 >/dev/null 2>&1) ||
-            die "apt-get download busybox-static:arm64 failed"
-        dpkg-deb -x "$bbdir"/busybox-static_*.deb "$bbdir/bb"
-    fi
-    vmlinuz=$(ls "$kdir"/root/boot/vmlinuz-* | head -n1)
-    release=${vmlinuz##*/vmlinuz-}
+    local kdir vmlinuz release root fwcfg qemu start
+    fetch_arm64 "$1"
+    kdir=$ARM64_KDIR vmlinuz=$ARM64_VMLINUZ release=$ARM64_RELEASE
 
     # The guest: busybox, and qemu_fw_cfg, through which the kernel hands QEMU its VMCOREINFO.
     root=$work/root
     mkdir -p "$root"/{bin,proc,sys,dev,lib}
-    cp "$bbdir/bb/bin/busybox" "$root/bin/"
+    cp "$ARM64_BUSYBOX" "$root/bin/"
     cp "$ARM64_BIN" "$root/bin/lifeboat"
     mkdir -p "$root/boot" && cp "$vmlinuz" "$root/boot/"
     fwcfg=$(find "$kdir/root/lib/modules" -name 'qemu_fw_cfg.ko*' | head -n1)
-    [ -n "$fwcfg" ] || die "$real has no qemu_fw_cfg module"
+    [ -n "$fwcfg" ] || die "$release has no qemu_fw_cfg module"
     case $fwcfg in # 6.12's modules are xz-compressed; busybox's insmod takes them plain
     *.xz) xz -dc "$fwcfg" > "$root/lib/qemu_fw_cfg.ko" ;;
     *) cp "$fwcfg" "$root/lib/qemu_fw_cfg.ko" ;;

@@ -20,24 +20,9 @@ ROOT=$(cd "$E2E_DIR/../.." && pwd)
 "$ROOT/scripts/build-arm64" || die "the arm64 build failed"
 # one_kernel PACKAGE: the whole cycle on one arm64 kernel; checks named by its release.
 one_kernel() {
-    local real kdir bbdir vmlinuz release root m est seed start d
-    real=$(apt-cache depends "$1:arm64" 2>/dev/null |
-        awk '/Depends: linux-image-[0-9]/ {sub(/:arm64$/, "", $2); print $2; exit}')
-    [ -n "$real" ] || die "no arm64 kernel package (dpkg --add-architecture arm64; apt-get update)"
-    kdir=$LIFEBOAT_CACHE/kernels/$real
-    if [ ! -d "$kdir/root/boot" ]; then
-        mkdir -p "$kdir" && (cd "$kdir" && rm -f ./*.deb && apt-get download "$real:arm64" >/dev/null 2>&1) ||
-            die "apt-get download $real:arm64 failed"
-        dpkg-deb -x "$kdir"/*.deb "$kdir/root.tmp" && mv "$kdir/root.tmp" "$kdir/root"
-    fi
-    bbdir=$LIFEBOAT_CACHE/arm64
-    if [ ! -x "$bbdir/bb/bin/busybox" ]; then
-        mkdir -p "$bbdir" && (cd "$bbdir" && rm -f ./*.deb && apt-get download busybox-static:arm64 >/dev/null 2>&1) ||
-            die "apt-get download busybox-static:arm64 failed"
-        dpkg-deb -x "$bbdir"/busybox-static_*.deb "$bbdir/bb"
-    fi
-    vmlinuz=$(ls "$kdir"/root/boot/vmlinuz-* | head -n1)
-    release=${vmlinuz##*/vmlinuz-}
+    local kdir vmlinuz release root m est seed start d
+    fetch_arm64 "$1"
+    kdir=$ARM64_KDIR vmlinuz=$ARM64_VMLINUZ release=$ARM64_RELEASE
     aarch64-linux-gnu-gcc -O2 -static -o "$work/pattern" "$E2E_DIR/guest/pattern.c" ||
         die "cannot build the pattern helper for arm64"
 
@@ -45,7 +30,7 @@ one_kernel() {
     # (for lifeboat load) and its virtio drivers with their modules.dep.
     root=$work/root
     mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,boot}
-    cp "$bbdir/bb/bin/busybox" "$root/bin/busybox"
+    cp "$ARM64_BUSYBOX" "$root/bin/busybox"
     cp "$work/pattern" "$root/bin/pattern"
     cp "$ROOT/build-arm64/lifeboat" "$root/sbin/lifeboat"
     cp "$vmlinuz" "$root/boot/"
