@@ -18,6 +18,7 @@
 #ifndef KEXEC_FILE_UNLOAD
 #define KEXEC_FILE_UNLOAD   0x00000001
 #define KEXEC_FILE_ON_CRASH 0x00000002
+#define KEXEC_ON_CRASH      0x00000001 /* kexec_load's flag */
 #endif
 
 static int read_u64_file(const char *path, uint64_t *value)
@@ -71,10 +72,13 @@ int kexec_crash_load(int kernel_fd, int initramfs_fd, const char *cmdline)
     return r < 0 ? -errno : 0;
 }
 
+/* Without kexec_file_load (Debian's arm64 kernels), kexec_load with no segments unloads. */
 int kexec_crash_unload(void)
 {
     long r = syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
                      (unsigned long)(KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH));
 
+    if (r < 0 && errno == ENOSYS)
+        r = syscall(SYS_kexec_load, 0UL, 0UL, NULL, (unsigned long)KEXEC_ON_CRASH);
     return r < 0 ? -errno : 0;
 }

@@ -10,7 +10,8 @@
 #   - save -f elf: kexec-tools' vmcore-dmesg reads it, the same log as ours;
 #   - the static arm64 build (scripts/build-arm64) gives the same reports on
 #     this arm64 dump and on an x86_64 one (user-mode QEMU), and in the guest
-#     'estimate' reads the arm64 Image.
+#     'estimate' reads the arm64 Image, 'load' loads and 'unload' unloads
+#     (kexec_load: these kernels have no kexec_file_load).
 # Both Debian arm64 cloud kernels: 6.1 (48-bit VA, no data symbols in
 # kallsyms) and 6.12 from bookworm-backports (built for 52 bits, running 48).
 # (The capture itself on arm64: test_arm64_capture.sh.)
@@ -49,6 +50,10 @@ one_kernel() {
 /bin/busybox insmod /lib/qemu_fw_cfg.ko
 /bin/busybox mkdir -p /etc && echo "target dir /tmp" > /etc/lifeboat.conf
 /bin/lifeboat estimate -k /boot/vmlinuz-* 2>&1 | /bin/busybox sed 's/^/GUEST: estimate: /'
+/bin/lifeboat load -k /boot/vmlinuz-* >/dev/null 2>&1
+echo "GUEST: loaded $(/bin/busybox cat /sys/kernel/kexec_crash_loaded)"
+/bin/lifeboat unload 2>&1 | /bin/busybox sed 's/^/GUEST: unload: /'
+echo "GUEST: after unload $(/bin/busybox cat /sys/kernel/kexec_crash_loaded)"
 echo "GUEST: crashing"
 echo c > /proc/sysrq-trigger
 INIT
@@ -101,8 +106,9 @@ INIT
             grep -Eq "^tasks: +[1-9][0-9]+" "$1" && grep -Eq " 1 +0 .* init$" "$1" &&
             grep -Eq " kthreadd$" "$1" && ! grep -q "panic_cpu not readable" "$1"' _ "$work/info.txt"
     fi
-    check "$release: the arm64 build, in the guest: estimate reads the Image" bash -c '
-        tr -d "\r" < "$1" > "$1.txt" && grep -Eq "GUEST: estimate: crashkernel=[0-9]+M" "$1.txt"' _ \
+    check "$release: the arm64 build, in the guest: estimate reads the Image; load, then unload" bash -c '
+        tr -d "\r" < "$1" > "$1.txt" && grep -Eq "GUEST: estimate: crashkernel=[0-9]+M" "$1.txt" &&
+        grep -q "GUEST: loaded 1" "$1.txt" && grep -q "GUEST: after unload 0" "$1.txt"' _ \
         "$work/serial.log"
     check "$release: the arm64 build gives the same report on this dump (user-mode QEMU)" bash -c '
         qemu-aarch64-static "$1" info "$2" | cmp - "$3"' _ "$ARM64_BIN" "$work/vmcore" "$work/info.txt"
