@@ -155,6 +155,15 @@ static int evict(struct age_sink *a, struct lb_error *err)
     return best == a->npend ? 0 : seal_pending(a, best, err);
 }
 
+/* Room on the target for chunks first..last, sealed later. */
+static int reserve_chunks(struct age_sink *a, uint64_t first, uint64_t last, struct lb_error *err)
+{
+    if (!a->lower->ops->reserve)
+        return 0;
+    return a->lower->ops->reserve(a->lower, a->payload_at + first * (uint64_t)AGE_SEALED,
+                                  (last - first + 1) * (uint64_t)AGE_SEALED, err);
+}
+
 static struct pending *pending_for(struct age_sink *a, uint64_t index, struct lb_error *err)
 {
     for (size_t i = 0; i < a->npend; i++)
@@ -168,6 +177,10 @@ static struct pending *pending_for(struct age_sink *a, uint64_t index, struct lb
         return NULL;
     }
     if (a->npend == MAX_PENDING && evict(a, err) < 0)
+        return NULL;
+    /* A chunk held in memory has its place on the target from now on: sealing it at the
+     * end (the headers' chunk among them) never needs space a full target lacks. */
+    if (reserve_chunks(a, index, index, err) < 0)
         return NULL;
     struct pending *p = a->nspare ? a->spare[--a->nspare] : calloc(1, sizeof(*p));
     if (!p) {
@@ -201,8 +214,8 @@ static int age_write(struct lb_sink *s, const void *buf, size_t len, uint64_t of
     struct age_sink *a = (struct age_sink *)s;
     const uint8_t *p = buf;
 
-    if (offset + len > a->end)
-        a->end = offset + len;
+    /* The end moves as each piece is taken: a write refused for want of room (its chunk's
+     * place could not be reserved) leaves the end where the last taken byte is. */
     while (len > 0) {
         uint64_t index = offset / AGE_CHUNK;
         size_t at = (size_t)(offset % AGE_CHUNK), n = AGE_CHUNK - at < len ? AGE_CHUNK - at : len;
@@ -214,6 +227,8 @@ static int age_write(struct lb_sink *s, const void *buf, size_t len, uint64_t of
         p += n;
         offset += n;
         len -= n;
+        if (offset > a->end)
+            a->end = offset;
     }
     /* Whole chunks with something written past them cannot be the last: sealed now, lowest
      * first (a stream under this sink takes them in order). */
@@ -248,7 +263,8 @@ static int age_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_err
     uint64_t last, lastlen;
     int r = 0;
 
-    if (size < a->end)
+    /* Cut short, the file ends where what was taken ends: past it nothing has its room. */
+    if (size < a->end || !whole)
         size = a->end;
     last = size ? (size - 1) / AGE_CHUNK : 0;
     lastlen = size - last * AGE_CHUNK;
@@ -289,7 +305,14 @@ static void age_free(struct lb_sink *s)
     free(a);
 }
 
-static const struct lb_sink_ops age_ops = {age_write, age_finish, age_free};
+static int age_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct lb_error *err)
+{
+    struct age_sink *a = (struct age_sink *)s;
+
+    return len ? reserve_chunks(a, offset / AGE_CHUNK, (offset + len - 1) / AGE_CHUNK, err) : 0;
+}
+
+static const struct lb_sink_ops age_ops = {age_write, age_finish, age_free, age_reserve};
 
 int lb_sink_age(struct lb_sink *lower, const struct lb_age_recipient *r, size_t n,
                 struct lb_sink **out, struct lb_error *err)

@@ -450,6 +450,12 @@ struct lb_sink_ops {
      */
     int (*finish)(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err);
     void (*free)(struct lb_sink *s); /* frees the sinks under it too */
+    /*
+     * Optional: makes room for bytes written later, so that what must be
+     * written at the end (an encryption's held chunks) never meets a full
+     * target.  A target that cannot reserve (no fallocate) is not an error.
+     */
+    int (*reserve)(struct lb_sink *s, uint64_t offset, uint64_t len, struct lb_error *err);
 };
 
 struct lb_sink {

@@ -25,6 +25,11 @@ int out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset, s
     return p->sink->ops->write(p->sink, buf, len, offset, err);
 }
 
+int out_reserve(struct lb_pipe *p, uint64_t offset, uint64_t len, struct lb_error *err)
+{
+    return p->sink->ops->reserve ? p->sink->ops->reserve(p->sink, offset, len, err) : 0;
+}
+
 int out_has_holes(const struct lb_pipe *p)
 {
     return (p->sink->caps & LB_SINK_HOLES) != 0;

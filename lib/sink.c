@@ -5,6 +5,7 @@
  * kind of output is a new sink, never a change to a writer.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,7 +67,22 @@ static void fd_free(struct lb_sink *s)
     free(s);
 }
 
-static const struct lb_sink_ops fd_ops = {fd_write, fd_finish, fd_free};
+static int fd_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct lb_error *err)
+{
+    struct fd_sink *f = (struct fd_sink *)s;
+
+    /* KEEP_SIZE: the file ends where its last write does, not where room was made */
+    if (s->caps & LB_SINK_STREAM ||
+        fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)offset, (off_t)len) == 0)
+        return 0;
+    if (errno != ENOSPC && errno != EDQUOT && errno != EFBIG)
+        return 0; /* no fallocate here (a device, vfat): the writes will say */
+    lb_error_setk(err, LB_ERR_NO_SPACE, "no room for %llu bytes at output offset %llu: %s",
+                  (unsigned long long)len, (unsigned long long)offset, strerror(errno));
+    return -1;
+}
+
+static const struct lb_sink_ops fd_ops = {fd_write, fd_finish, fd_free, fd_reserve};
 
 struct lb_sink *lb_sink_fd(int fd, unsigned caps)
 {
@@ -138,7 +154,7 @@ static void flat_free(struct lb_sink *s)
     free(f);
 }
 
-static const struct lb_sink_ops flat_ops = {flat_write, flat_finish, flat_free};
+static const struct lb_sink_ops flat_ops = {flat_write, flat_finish, flat_free, NULL};
 
 struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err)
 {

@@ -12,7 +12,8 @@
 #   - a kdump file written from it by 'save --encrypt-to' decrypts (age) to a
 #     dump whose every frame equals the source (libkdumpfile), byte for byte
 #     the clear one, which crash opens;
-#   - a wrong key, a changed byte and a cut file each fail, saying which.
+#   - a wrong key, a changed byte and a cut file each fail, saying which;
+#   - a target that fills up leaves an incomplete dump that is a whole age file.
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
@@ -127,4 +128,28 @@ check "a cut file: age -d gives what there is, lifeboat says it was cut and read
     ! age -d -i "$3" "$4" > /dev/null 2>&1 &&
     "$1" verify --identity "$3" "$4" > "$4.out"; [ $? = 3 ] && grep -q "incomplete" "$4.out"' _ \
     "$L" "$work/lb31.age" "$work/age.key" "$work/cut.age"
+# A target that fills up: the encrypted dump is cut short, and still a whole age file (the chunks
+# held in memory had their room reserved on the target), whose dump says it is incomplete.
+make_disk "$work/small.img" 64M SMALL
+head -c 38M /dev/urandom > "$work/filler"
+debugfs -w -R "write $work/filler filler" "$work/small.img" >/dev/null 2>&1
+rm -f "$work/filler"
+build_guest_initramfs "$work/g2.cpio" "target fs LABEL=SMALL /
+dump-level 1
+encrypt-to $age_pub"
+run_guest "$work/s2.log" "$work/g2.cpio" "crashkernel=${CRASHKERNEL:-160M}" \
+    -drive "file=$work/small.img,if=none,id=s,format=raw" -device nvme,drive=s,serial=s || true
+sd=/$(dump_dirs "$work/small.img" / | grep incomplete | head -n1)
+fetch_file "$work/small.img" "$sd/vmcore.age" "$work/small.age" || true
+fetch_file "$work/small.img" "$sd/metadata.json" "$work/small-metadata.json" || true
+check "full target, encrypted: the dump is named incomplete and says so in metadata.json" bash -c '
+    [[ "$1" == *.incomplete ]] && grep -q "\"status\": \"incomplete\"" "$2" &&
+    grep -q "\"dump_file\": \"vmcore.age\"" "$2"' _ "$sd" "$work/small-metadata.json"
+check "full target, encrypted: age -d opens the whole file; the dump in it says it is incomplete" bash -c '
+    age -d -i "$1" -o "$3" "$2" && "$4" info "$3" > "$3.info" && grep -q "INCOMPLETE" "$3.info" &&
+    grep -q "sysrq triggered crash" "$3.info" && "$4" dmesg "$3" | grep -q "sysrq: Trigger a crash"' _ \
+    "$work/age.key" "$work/small.age" "$work/small.kdump" "$L"
+check "full target, encrypted: verify --identity says incomplete (exit 3), no chunk fails" bash -c '
+    "$1" verify --identity "$2" "$3" > "$3.verify"; rc=$?; cat "$3.verify"; [ $rc = 3 ] &&
+    ! grep -q "fails authentication" "$3.verify"' _ "$L" "$work/age.key" "$work/small.age"
 e2e_end
