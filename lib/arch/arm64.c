@@ -19,7 +19,7 @@
 #define DESC_TABLE     0x2ull /* levels 0-2: a table, not a block; level 3: a page */
 #define DESC_ADDR_MASK 0x0000fffffffff000ull
 
-enum { ARM64_NREGS = 34, ARM64_SP = 31, ARM64_PC = 32 };
+enum { ARM64_NREGS = 34, ARM64_SP = 31, ARM64_PC = 32, PAGE = 4096 };
 
 static const char *const reg_names[ARM64_NREGS] = {
     "x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",  "x7",  "x8",  "x9",     "x10", "x11",
@@ -107,20 +107,43 @@ static int arm64_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struc
     return -1; /* not reached: level 3 always returns */
 }
 
-/* The kernel image: _text to _end, at kimage_voffset from its physical address. */
+/* Is the page at va mapped where the kernel image's own mapping puts it? */
+static int in_image(struct lb_kernel *k, uint64_t va)
+{
+    struct lb_error ignored;
+    uint64_t phys;
+
+    return arm64_vtop(k, va, &phys, &ignored) == 0 && phys == va - k->kimage_voffset;
+}
+
+/*
+ * The kernel image: from _stext's page down and up as far as the page
+ * tables map pages at kimage_voffset from their physical address (VMCOREINFO
+ * has no _end).  The init sections, freed and unmapped after boot, leave a
+ * hole of a few MiB before .data: a hole up to MAX_HOLE is stepped over, as
+ * long as the image's own mapping resumes after it.  A range guessed longer
+ * would give an ELF reader other memory at the image's addresses.  At most
+ * 1 GiB, a page at a time.
+ */
 static int arm64_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint64_t *size)
 {
-    uint64_t text, end;
+    const uint64_t limit = 1ull << 30, max_hole = 16ull << 20;
+    uint64_t stext, lo, hi, at;
 
-    if (lb_vmcoreinfo_get_u64(k->info, "SYMBOL(_text)", 16, &text) < 0 &&
-        lb_vmcoreinfo_get_u64(k->info, "SYMBOL(_stext)", 16, &text) < 0)
+    if (lb_vmcoreinfo_get_u64(k->info, "SYMBOL(_stext)", 16, &stext) < 0 || stext < k->page_end)
         return -1;
-    if (lb_vmcoreinfo_get_u64(k->info, "SYMBOL(_end)", 16, &end) < 0 || end <= text ||
-        end - text > (1ull << 30))
-        end = text + (64ull << 20); /* Debian's image is ~40 MiB: its tables say the rest */
-    *virt = text & ~((2ull << 20) - 1);
-    *phys = *virt - k->kimage_voffset;
-    *size = ((end + (2ull << 20) - 1) & ~((2ull << 20) - 1)) - *virt;
+    lo = stext & ~(uint64_t)(PAGE - 1);
+    if (!in_image(k, lo))
+        return -1;
+    while (stext - (lo - PAGE) < limit && in_image(k, lo - PAGE))
+        lo -= PAGE;
+    hi = lo + PAGE; /* one past the last page found in the image */
+    for (at = hi; at - lo < limit && at - hi <= max_hole; at += PAGE)
+        if (in_image(k, at))
+            hi = at + PAGE;
+    *virt = lo;
+    *phys = lo - k->kimage_voffset;
+    *size = hi - lo;
     return 0;
 }
 

@@ -32,6 +32,7 @@
 #define BLOCK_PHYS   0x40600000ull
 #define HOLE_VA      0xffff800030000000ull /* its PMD entry is not valid */
 #define BAD_VA       0xffffff8000000000ull /* its PGD entry is a block: not allowed at level 0 */
+#define IMAGE_VA     0xffff800008200000ull /* the kernel image: 3 pages, a hole, 1 more page */
 
 static const char vmcoreinfo[] = "OSRELEASE=6.1.0-test-arm64\n"
                                  "PAGESIZE=4096\n"
@@ -39,7 +40,8 @@ static const char vmcoreinfo[] = "OSRELEASE=6.1.0-test-arm64\n"
                                  "NUMBER(kimage_voffset)=0xffff7fffc8000000\n"
                                  "NUMBER(PHYS_OFFSET)=0x40000000\n"
                                  "NUMBER(TCR_EL1_T1SZ)=0x10\n"
-                                 "SYMBOL(swapper_pg_dir)=ffff800008400000\n";
+                                 "SYMBOL(swapper_pg_dir)=ffff800008400000\n"
+                                 "SYMBOL(_stext)=ffff800008201000\n";
 
 static void put64(uint8_t *mem, uint64_t phys, uint64_t v)
 {
@@ -64,6 +66,13 @@ static void page_tables(uint8_t *mem)
     put64(mem, pmd + 8 * index_of(BLOCK_VA, 2), BLOCK_PHYS | 1); /* a block */
     put64(mem, pmd + 8 * index_of(HOLE_VA, 2), 0);
     put64(mem, pgd + 8 * index_of(BAD_VA, 0), PHYS_OFFSET | 1);
+    /* the image: at kimage_voffset, freed init pages unmapped, then a page mapped elsewhere */
+    const uint64_t ipte = pgd + 0x4000;
+    put64(mem, pmd + 8 * index_of(IMAGE_VA, 2), ipte | 3);
+    for (int i = 0; i < 6; i++)
+        if (i != 3)
+            put64(mem, ipte + 8 * index_of(IMAGE_VA + 0x1000u * i, 3),
+                  (i == 5 ? PAGE_PHYS : IMAGE_VA + 0x1000u * i - KIMAGE_VOFF) | 3);
 }
 
 static char *arm64_core(void)
@@ -76,7 +85,7 @@ static char *arm64_core(void)
 
     for (uint64_t a = 0; a < MEM_SIZE; a++)
         mem[a] = synth_byte(PHYS_OFFSET + a);
-    memset(mem + (SWAPPER_PHYS - PHYS_OFFSET), 0, 0x4000);
+    memset(mem + (SWAPPER_PHYS - PHYS_OFFSET), 0, 0x5000);
     page_tables(mem);
     memcpy(prstatus + 32, &(uint32_t){77}, 4);
     memcpy(prstatus + 112 + 31 * 8, &sp, 8);
@@ -139,6 +148,12 @@ static void arm64_walk_and_linear_map(void **state)
     assert_int_equal(lb_kernel_read(k, PAGE_VA + 0x1000 - 32, buf, sizeof(buf), &err), 0);
     for (size_t i = 0; i < sizeof(buf); i++)
         assert_int_equal(buf[i], synth_byte(PAGE_PHYS + 0x1000 - 32 + i));
+    /* the image ends at its last page mapped where the image's mapping puts it: not past */
+    uint64_t virt, size;
+    assert_int_equal(lb_kernel_image(k, &virt, &phys, &size), 0);
+    assert_int_equal(virt, IMAGE_VA);
+    assert_int_equal(phys, IMAGE_VA - KIMAGE_VOFF);
+    assert_int_equal(size, 5 * 0x1000);
     lb_kernel_close(k);
     lb_source_close(src);
     unlink(path);
