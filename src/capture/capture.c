@@ -23,9 +23,11 @@
 #include "dumpdir.h"
 #include "lbdump.h"
 #include "mount.h"
+#include "network.h"
 #include "stack.h"
 #include "steps.h"
 #include "supervise.h"
+#include "target.h"
 
 static void read_facts(struct lb_source *src, const struct config *cfg, struct crash_facts *f)
 {
@@ -57,51 +59,6 @@ static void read_facts(struct lb_source *src, const struct config *cfg, struct c
     }
 }
 
-/* dir is where the crash kernel mounted it; shown, what the crashed system called it. */
-static enum capture_outcome save_into_directory(struct capture *c, const char *dir,
-                                                const char *shown)
-{
-    const struct crash_facts *f = &c->facts;
-    const struct config *cfg = c->cfg;
-    struct dumpdir d;
-    enum capture_outcome outcome;
-
-    if (dumpdir_create(&d, dir, f->crash_time, f->hostname) < 0) {
-        fprintf(stderr, "lifeboat: cannot create a dump directory in %s: %s\n", dir,
-                strerror(errno));
-        dumpdir_close(&d);
-        return CAPTURE_FAILED;
-    }
-    outcome = steps_into_directory(c, d.fd);
-    if (dumpdir_finish(&d, outcome == CAPTURE_COMPLETE) < 0) {
-        fprintf(stderr, "lifeboat: cannot rename %s/%s: %s\n", dir, d.temp, strerror(errno));
-    } else {
-        fprintf(stderr, "lifeboat: %s dump saved in %s/%s\n",
-                outcome == CAPTURE_COMPLETE ? "complete" : "incomplete", shown, d.name);
-        /* Old dumps go only once a new one is whole. */
-        if (outcome == CAPTURE_COMPLETE && (cfg->keep || cfg->min_free_mib))
-            dumpdir_rotate(dir, d.name, cfg->keep, (uint64_t)cfg->min_free_mib << 20);
-    }
-    dumpdir_close(&d);
-    return outcome;
-}
-
-struct mount_job {
-    const char *device, *mountpoint;
-};
-
-static int mount_step(void *ctx)
-{
-    struct mount_job *j = ctx;
-    char why[512];
-
-    if (mount_any(j->device, j->mountpoint, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
-        return 1;
-    }
-    return 0;
-}
-
 /* LVM under the targets: in a child, as a mount is (a dying disk can hang an ioctl too). */
 static int stack_step(void *ctx)
 {
@@ -113,6 +70,32 @@ static int stack_step(void *ctx)
         return 1;
     }
     return 0;
+}
+
+/* The network under network targets: netlink only, but in a child all the same (PID 1 risks
+ * nothing). */
+static int network_step(void *ctx)
+{
+    return network_up(ctx) == 0 ? 0 : 1;
+}
+
+static void bring_up_network(const struct config *cfg)
+{
+    int needed = 0, signo;
+
+    for (size_t i = 0; i < cfg->ntargets; i++)
+        needed |= target_is_network(&cfg->targets[i]);
+    if (!needed)
+        return;
+    if (cfg->ninterfaces == 0) {
+        fprintf(stderr, "lifeboat: a network target, but no interface to reach it: was the "
+                        "initramfs made by 'lifeboat load'?\n");
+        return;
+    }
+    unsigned deadline = cfg->device_timeout + (cfg->network_timeout ? cfg->network_timeout : 30) +
+                        cfg->step_timeout;
+    if (supervise_run("bringing the network up", network_step, (void *)cfg, deadline, &signo) != 0)
+        fprintf(stderr, "lifeboat: the network is not all up: a network target may fail\n");
 }
 
 static int sync_step(void *ctx)
@@ -130,48 +113,16 @@ void capture_sync(unsigned seconds)
         fprintf(stderr, "lifeboat: sync did not finish: the target may not have all of it\n");
 }
 
-static enum capture_outcome save_to_fs(struct capture *c, const struct target *t,
-                                       const char *device, const char *mountpoint)
-{
-    struct mount_job job = {device, mountpoint};
-    enum capture_outcome outcome;
-    char dir[512];
-    int signo;
-
-    /* A damaged file system can hang its mount: in a child, with a deadline. */
-    if (supervise_run("mounting the target", mount_step, &job, c->cfg->step_timeout, &signo) != 0)
-        return CAPTURE_FAILED;
-    snprintf(dir, sizeof(dir), "%s%s", mountpoint, strcmp(t->path, "/") ? t->path : "");
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        fprintf(stderr, "lifeboat: cannot create %s: %s\n", dir, strerror(errno));
-    outcome = save_into_directory(c, dir, t->shown[0] ? t->shown : dir);
-    capture_sync(c->cfg->step_timeout);
-    if (umount2(mountpoint, MNT_DETACH) < 0)
-        fprintf(stderr, "lifeboat: warning: cannot unmount %s: %s\n", mountpoint, strerror(errno));
-    return outcome;
-}
-
 static enum capture_outcome save_to_target(struct capture *c, size_t i, const char *mount_base)
 {
-    const struct config *cfg = c->cfg;
-    const struct target *t = &cfg->targets[i];
-    char mountpoint[300], device[300], why[512];
+    const struct target *t = &c->cfg->targets[i];
+    const struct target_ops *ops = target_ops_of(t->kind);
 
-    if (t->kind == TARGET_DIR || t->kind == TARGET_PATH)
-        return save_into_directory(c, t->path, t->path);
-    if (wait_for_target(t->device, cfg->device_timeout, device, sizeof(device), why, sizeof(why)) <
-        0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
+    if (!ops) {
+        fprintf(stderr, "lifeboat: target %zu is of no kind this capture knows\n", i + 1);
         return CAPTURE_FAILED;
     }
-    if (strcmp(device, t->device) != 0)
-        fprintf(stderr, "lifeboat: target %s is %s\n", t->device, device);
-    if (t->kind == TARGET_RAW)
-        return steps_onto_device(c, device);
-    if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
-        fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
-    snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, i);
-    return save_to_fs(c, t, device, mountpoint);
+    return ops->save(c, t, i, mount_base);
 }
 
 enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_path,
@@ -196,6 +147,7 @@ enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_pa
         fprintf(stderr, "lifeboat: a target on a logical volume will not be found\n");
     fprintf(stderr, "lifeboat: capturing the crash of %s (kernel %s)\n", c.facts.hostname,
             c.facts.release[0] ? c.facts.release : "unknown");
+    bring_up_network(cfg);
     for (size_t i = 0; i < cfg->ntargets && best != CAPTURE_COMPLETE; i++) {
         enum capture_outcome outcome = save_to_target(&c, i, mount_base);
         if (outcome < best)

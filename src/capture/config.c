@@ -33,9 +33,10 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_net.h"
 #include "rawdev.h"
 
-enum { MAX_WORDS = 8, MAX_LINE = 1024, MAX_FILE = 64 << 10 };
+enum { MAX_WORDS = 16, MAX_LINE = 1024, MAX_FILE = 64 << 10 };
 
 #define HOSTNAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
 
@@ -119,6 +120,13 @@ static int parse_target(struct parse *p, char **w, int n)
         return fail(p, "more than %d targets", CONFIG_MAX_TARGETS);
     t = &p->cfg->targets[p->cfg->ntargets];
     memset(t, 0, sizeof(*t));
+    if (n >= 2 && strstr(w[1], "://")) {
+        char err[256];
+        if (config_net_target(t, w, n, err, sizeof(err)) < 0)
+            return fail(p, "%s", err);
+        p->cfg->ntargets++;
+        return 0;
+    }
     if ((n == 3 || n == 4 || (n == 6 && strcmp(w[4], "as") == 0)) && strcmp(w[1], "fs") == 0) {
         t->kind = TARGET_FS;
         if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0 ||
@@ -136,8 +144,10 @@ static int parse_target(struct parse *p, char **w, int n)
         if (copy_word(p, t->path, sizeof(t->path), w[2], "directory") < 0)
             return -1;
     } else {
-        return fail(p, "expected 'target fs UUID=...|LABEL=...|DEVICE [DIR]', 'target path DIR', "
-                       "'target raw DEVICE' or 'target dir DIR'");
+        return fail(
+            p, "expected 'target fs UUID=...|LABEL=...|DEVICE [DIR]', 'target path DIR', "
+               "'target raw DEVICE', 'target dir DIR', 'target ssh://[USER@]HOST[:PORT]/DIR' or "
+               "'target nfs://HOST[:PORT]/EXPORT/DIR'");
     }
     if (t->kind == TARGET_FS && strncmp(t->device, "UUID=", 5) != 0 &&
         strncmp(t->device, "LABEL=", 6) != 0 && t->device[0] != '/')
@@ -279,6 +289,14 @@ static int parse_line(struct parse *p, char *line)
         return 0;
     if (strcmp(w[0], "target") == 0)
         return parse_target(p, w, n);
+    if (strcmp(w[0], "interface") == 0 || strcmp(w[0], "route") == 0) {
+        char err[256];
+        int r = w[0][0] == 'i' ? config_net_interface(p->cfg, w, n, err, sizeof(err))
+                               : config_net_route(p->cfg, w, n, err, sizeof(err));
+        return r < 0 ? fail(p, "%s", err) : 0;
+    }
+    if (strcmp(w[0], "network-timeout") == 0)
+        return parse_timeout(p, w, n, 1, &p->cfg->network_timeout);
     if (strcmp(w[0], "final-action") == 0)
         return parse_final(p, w, n);
     if (strcmp(w[0], "device-timeout") == 0)
@@ -428,7 +446,12 @@ int config_format(const struct config *cfg, char *buf, size_t len)
     EMIT("# lifeboat capture configuration, written by 'lifeboat initramfs'\n");
     for (size_t i = 0; i < cfg->ntargets; i++) {
         const struct target *t = &cfg->targets[i];
-        if (t->kind == TARGET_FS && t->shown[0])
+        if (target_is_network(t)) {
+            char line[1400];
+            if (config_net_format_target(t, line, sizeof(line)) < 0)
+                return -1;
+            EMIT("%s", line);
+        } else if (t->kind == TARGET_FS && t->shown[0])
             EMIT("target fs %s %s as %s\n", t->device, t->path, t->shown);
         else if (t->kind == TARGET_FS)
             EMIT("target fs %s %s\n", t->device, t->path);
@@ -457,5 +480,5 @@ int config_format(const struct config *cfg, char *buf, size_t len)
         EMIT("dm %s %llu %llu %s %s\n", cfg->dm[i].name, (unsigned long long)cfg->dm[i].seg.start,
              (unsigned long long)cfg->dm[i].seg.length, cfg->dm[i].seg.type, cfg->dm[i].seg.params);
 #undef EMIT
-    return 0;
+    return config_net_format(cfg, buf, len, &used);
 }

@@ -14,12 +14,16 @@
 
 #include "lbdump.h"
 #include "platform/devmapper.h"
+#include "platform/netlink.h"
 
 enum {
     CONFIG_MAX_TARGETS = 8,
     CONFIG_MAX_DM = 32,
     CONFIG_TEXT_MAX = 32768,
-    CONFIG_MAX_RECIPIENTS = 8
+    CONFIG_MAX_RECIPIENTS = 8,
+    CONFIG_MAX_INTERFACES = 4,
+    CONFIG_MAX_ADDRESSES = 4,
+    CONFIG_MAX_ROUTES = 8
 };
 
 enum target_kind {
@@ -27,6 +31,8 @@ enum target_kind {
     TARGET_RAW,  /* the dump written straight onto a block device */
     TARGET_DIR,  /* a directory that is already there (tests, a tmpfs) */
     TARGET_PATH, /* a directory of the running system: made a TARGET_FS when loading */
+    TARGET_NFS,  /* nfs://host[:port]/export/dir: the kernel's NFSv4 client */
+    TARGET_SSH,  /* ssh://[user@]host[:port]/dir: SFTP (the network build, lifeboat-net) */
 };
 
 struct target {
@@ -34,7 +40,28 @@ struct target {
     char device[256]; /* TARGET_FS: UUID=, LABEL= or /dev/...; TARGET_RAW: PARTUUID=, WWID=,
                          SERIAL= (what load writes) or /dev/... */
     char path[256];   /* TARGET_FS: directory inside the filesystem; DIR, PATH: the directory */
-    char shown[256];  /* TARGET_FS made from a path: that path, as the running system names it */
+    char shown[256];  /* TARGET_FS made from a path: that path, as the running system names it;
+                         NFS, SSH: the URL as written */
+    /* NFS, SSH: the URL's parts (path above is its directory), and what load found */
+    char user[64];
+    char host[256];     /* as written: a name or an address */
+    unsigned port;      /* 0: the scheme's own */
+    char address[64];   /* the host's address, resolved on the running system */
+    char host_key[800]; /* SSH: the server's key, "TYPE BASE64", pinned on the running system */
+};
+
+/* An interface the crash kernel brings up for a network target (written by load). */
+struct config_interface {
+    uint8_t mac[6];
+    unsigned mtu;
+    struct net_addr addresses[CONFIG_MAX_ADDRESSES];
+    size_t naddresses;
+};
+
+struct config_route {
+    struct net_addr destination; /* prefix 0: the default route */
+    struct net_addr gateway;     /* family 0: on the link */
+    uint8_t mac[6];              /* the interface it leaves by */
 };
 
 /*
@@ -70,7 +97,18 @@ struct config {
                    [100]; /* as written: "age1..." or "ssh-ed25519 AAAA..." */
     struct lb_age_recipient recipients[CONFIG_MAX_RECIPIENTS];
     size_t nrecipients;
+    struct config_interface interfaces[CONFIG_MAX_INTERFACES];
+    size_t ninterfaces;
+    struct config_route routes[CONFIG_MAX_ROUTES];
+    size_t nroutes;
+    unsigned network_timeout; /* seconds to wait for a link's carrier */
 };
+
+/* A target that needs the network in the crash kernel. */
+static inline int target_is_network(const struct target *t)
+{
+    return t->kind == TARGET_NFS || t->kind == TARGET_SSH;
+}
 
 void config_defaults(struct config *cfg);
 /* Parses text; on error writes "ORIGIN:LINE: what is wrong" to errbuf. */

@@ -110,7 +110,7 @@ static int listed(const struct module_list *list, const char *path)
 static int add_module(const struct dep_file *d, const char *name, struct module_list *list,
                       int depth)
 {
-    size_t len;
+    size_t len = 0;
     const char *line = dep_line(d, name, &len);
     char copy[4096], *save = NULL, *word, path[600];
 
@@ -198,6 +198,43 @@ int modules_for_target(const char *device, const char *fstype, struct module_lis
         add_module(&d, fstype, list, 0);
     free(d.text);
     return 0;
+}
+
+int modules_for_netdev(const char *ifname, struct module_list *list, char *why, size_t whylen)
+{
+    struct dep_file d = {0};
+    char sys[PATH_MAX];
+
+    if (load_deps(&d) < 0) {
+        snprintf(why, whylen, "no modules.dep for the running kernel: drivers not added");
+        return -1;
+    }
+    snprintf(sys, sizeof(sys), "/sys/class/net/%.64s", ifname);
+    driver_chain(&d, sys, list);
+    free(d.text);
+    return 0;
+}
+
+int modules_named(const char *const *names, struct module_list *list, char *why, size_t whylen)
+{
+    struct dep_file d = {0};
+    int r = 0;
+
+    if (load_deps(&d) < 0) {
+        snprintf(why, whylen, "no modules.dep for the running kernel: drivers not added");
+        return -1;
+    }
+    for (; *names; names++) {
+        char builtin[128];
+        snprintf(builtin, sizeof(builtin), "/sys/module/%s", *names);
+        /* built in, or a module: either way the crash kernel (the same kernel) has it */
+        if (add_module(&d, *names, list, 0) < 0 && access(builtin, F_OK) < 0 && r == 0) {
+            snprintf(why, whylen, "module %s: not in this kernel's modules.dep", *names);
+            r = -1;
+        }
+    }
+    free(d.text);
+    return r;
 }
 
 /*

@@ -22,6 +22,10 @@ struct module_list {
  */
 int modules_for_target(const char *device, const char *fstype, struct module_list *list, char *why,
                        size_t whylen);
+/* Adds the drivers of network interface ifname (up its device tree), with dependencies. */
+int modules_for_netdev(const char *ifname, struct module_list *list, char *why, size_t whylen);
+/* Adds the modules named (a NULL-ended list), with dependencies; built-in ones need nothing. */
+int modules_named(const char *const *names, struct module_list *list, char *why, size_t whylen);
 /*
  * Adds the drivers of the watchdogs that run now: a hardware timer keeps
  * counting through the crash, and in the crash kernel only its driver can

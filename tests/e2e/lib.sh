@@ -19,8 +19,48 @@ log() { printf '[e2e] %s\n' "$*" >&2; }
 # e2e_end exits non-zero if any check failed.
 e2e_begin() {
     work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-e2e.XXXXXX")
-    [ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
+    e2e_pids=
+    trap e2e_cleanup EXIT
     failures=0
+}
+
+# e2e_cleanup: stops the servers a test started (e2e_server_pid PID), removes $work.
+e2e_cleanup() {
+    local pid
+    for pid in $e2e_pids; do
+        kill "$pid" 2>/dev/null && { sleep 0.5; kill -9 "$pid" 2>/dev/null; }
+    done
+    [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
+}
+e2e_server_pid() { e2e_pids="$e2e_pids $1"; }
+
+# wait_for_port PORT: until something listens on 127.0.0.1:PORT (10 s at most).
+wait_for_port() {
+    local i
+    for i in $(seq 1 100); do
+        ss -ltn "sport = :$1" | grep -q LISTEN && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# start_nfs_server DIR PORT: nfs-ganesha (userspace NFSv4; this kernel has no nfsd)
+# exporting DIR as /export on 127.0.0.1:PORT only, stopped when the test ends.
+start_nfs_server() {
+    local dir=$1 port=$2 conf=$work/ganesha-$2
+    mkdir -p "$conf/recovery"
+    cat > "$conf/ganesha.conf" <<EOF
+NFS_CORE_PARAM { NFS_Port = $port; Bind_addr = 127.0.0.1; Protocols = 4;
+    Enable_NLM = false; Enable_RQUOTA = false; }
+NFSV4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = $conf/recovery; }
+EXPORT { Export_Id = 1; Path = $dir; Pseudo = /export; Access_Type = RW;
+    Squash = No_Root_Squash; Protocols = 4; Transports = TCP; SecType = sys;
+    FSAL { Name = VFS; } }
+LOG { Default_Log_Level = WARN; }
+EOF
+    ganesha.nfsd -F -L "$conf/log" -f "$conf/ganesha.conf" -p "$conf/pid" &
+    e2e_server_pid $!
+    wait_for_port "$port" || die "nfs-ganesha did not start: $(tail -n 5 "$conf/log")"
 }
 
 check() {
@@ -163,6 +203,13 @@ build_guest_initramfs() {
         # device-mapper and what LVM's RAID needs, for the LVM tests
         [ -n "${GUEST_LVM:-}" ] && cp -r "$KERNEL_ROOT/$m/kernel/drivers/md" "$KERNEL_ROOT/$m/kernel/crypto" \
             "$KERNEL_ROOT/$m/kernel/lib" "$root/$m/kernel/"
+        # a virtio NIC and the NFS client, for the network tests
+        [ -n "${GUEST_NET_MODULES:-}" ] && (cd "$KERNEL_ROOT" && find "$m/kernel" \( \
+            -path '*/drivers/net/virtio_net.ko*' -o -path '*/drivers/net/net_failover.ko*' -o \
+            -path '*/net/core/failover.ko*' -o -path '*/fs/nfs/*' -o -path '*/fs/nfs_common/*' -o \
+            -path '*/fs/lockd/*' -o -path '*/fs/fscache/*' -o -path '*/fs/netfs/*' -o \
+            -path '*/net/sunrpc/*' -o -path '*/net/dns_resolver/*' \) -name '*.ko*' |
+            cpio -pdm --quiet "$root")
         [ -n "${GUEST_WATCHDOG_MODULES:-}" ] &&
             cp -r "$KERNEL_ROOT/$m/kernel/drivers/watchdog" "$root/$m/kernel/drivers/"
         cp "$KERNEL_ROOT/$m/modules.order" "$KERNEL_ROOT/$m/modules.builtin"* "$root/$m/" 2>/dev/null || true

@@ -1,0 +1,31 @@
+/*
+ * config_net.h - the network lines of lifeboat.conf: network targets (URLs),
+ * and the interfaces and routes load copies for the crash kernel.
+ */
+#ifndef LIFEBOAT_CONFIG_NET_H
+#define LIFEBOAT_CONFIG_NET_H
+
+#include "config.h"
+
+/*
+ * "ssh://[user@]host[:port]/dir" or "nfs://host[:port]/export/dir" into t
+ * (kind, user, host, port, path, shown).  A host in brackets is an IPv6
+ * address.  On error writes what is wrong to err.
+ */
+int target_url_parse(const char *url, struct target *t, char *err, size_t errlen);
+/* The port a target's scheme uses when its URL names none. */
+unsigned target_port(const struct target *t);
+
+/* "target URL [address A] [host-key TYPE BASE64]": w[1] is the URL. */
+int config_net_target(struct target *t, char **w, int n, char *err, size_t errlen);
+/* "interface MAC [mtu N] [address A/P]..." */
+int config_net_interface(struct config *cfg, char **w, int n, char *err, size_t errlen);
+/* "route DEST/P|default [via GW] dev MAC" */
+int config_net_route(struct config *cfg, char **w, int n, char *err, size_t errlen);
+
+/* The target's line, the way config_net_target reads it back; -1 if it does not fit. */
+int config_net_format_target(const struct target *t, char *buf, size_t len);
+/* Interface and route lines, appended to buf at *used; -1 if they do not fit. */
+int config_net_format(const struct config *cfg, char *buf, size_t len, size_t *used);
+
+#endif

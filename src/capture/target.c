@@ -1,0 +1,78 @@
+/*
+ * target.c - the table of target kinds, and what their savers share: the
+ * dump directory in a mounted directory, and mounting with a deadline.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "capture.h"
+#include "dumpdir.h"
+#include "supervise.h"
+#include "target.h"
+
+static const struct target_ops *const kinds[] = {
+    &target_fs_ops,   &target_raw_ops, &target_dir_ops,
+    &target_path_ops, &target_nfs_ops, &target_ssh_ops,
+};
+
+const struct target_ops *target_ops_of(enum target_kind kind)
+{
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (kinds[i]->kind == kind)
+            return kinds[i];
+    return NULL;
+}
+
+enum capture_outcome target_save_into_directory(struct capture *c, const char *dir,
+                                                const char *shown)
+{
+    const struct crash_facts *f = &c->facts;
+    const struct config *cfg = c->cfg;
+    struct dumpdir d;
+    enum capture_outcome outcome;
+
+    if (dumpdir_create(&d, dir, f->crash_time, f->hostname) < 0) {
+        fprintf(stderr, "lifeboat: cannot create a dump directory in %s: %s\n", shown,
+                strerror(errno));
+        dumpdir_close(&d);
+        return CAPTURE_FAILED;
+    }
+    outcome = steps_into_directory(c, d.fd);
+    if (dumpdir_finish(&d, outcome == CAPTURE_COMPLETE) < 0) {
+        fprintf(stderr, "lifeboat: cannot rename %s/%s: %s\n", shown, d.temp, strerror(errno));
+    } else {
+        fprintf(stderr, "lifeboat: %s dump saved in %s/%s\n",
+                outcome == CAPTURE_COMPLETE ? "complete" : "incomplete", shown, d.name);
+        /* Old dumps go only once a new one is whole. */
+        if (outcome == CAPTURE_COMPLETE && (cfg->keep || cfg->min_free_mib))
+            dumpdir_rotate(dir, d.name, cfg->keep, (uint64_t)cfg->min_free_mib << 20);
+    }
+    dumpdir_close(&d);
+    return outcome;
+}
+
+enum capture_outcome target_save_mounted(struct capture *c, const struct target *t,
+                                         int (*mount_fn)(void *ctx), void *ctx,
+                                         const char *mountpoint)
+{
+    enum capture_outcome outcome;
+    const char *sub = t->kind == TARGET_NFS ? "" : t->path; /* NFS mounts the directory itself */
+    char dir[600];
+    int signo;
+
+    /* A damaged file system, or a server gone quiet, can hang a mount: in a child, with a
+     * deadline. */
+    if (supervise_run("mounting the target", mount_fn, ctx, c->cfg->step_timeout, &signo) != 0)
+        return CAPTURE_FAILED;
+    snprintf(dir, sizeof(dir), "%s%s", mountpoint, strcmp(sub, "/") ? sub : "");
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        fprintf(stderr, "lifeboat: cannot create %s: %s\n", dir, strerror(errno));
+    outcome = target_save_into_directory(c, dir, t->shown[0] ? t->shown : dir);
+    capture_sync(c->cfg->step_timeout);
+    if (umount2(mountpoint, MNT_DETACH) < 0)
+        fprintf(stderr, "lifeboat: warning: cannot unmount %s: %s\n", mountpoint, strerror(errno));
+    return outcome;
+}

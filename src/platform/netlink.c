@@ -1,0 +1,454 @@
+/*
+ * netlink.c - rtnetlink requests: routes, links and addresses (netlink.h).
+ *
+ * Each request opens its own socket with a receive timeout, so a kernel
+ * that never answers costs seconds, not the capture.  Replies are walked
+ * with the kernel's own bounded macros (NLMSG_OK, RTA_OK): a message or an
+ * attribute that claims more than arrived ends the walk.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netlink.h"
+
+/* The IFF_LOWER_UP of <linux/if.h>, which cannot be included beside <net/if.h>. */
+#define LINK_LOWER_UP 0x10000
+
+struct request {
+    struct nlmsghdr h;
+    union {
+        struct rtmsg route;
+        struct ifinfomsg link;
+        struct ifaddrmsg addr;
+    } body;
+    char attrs[256];
+};
+
+typedef int (*reply_fn)(const struct nlmsghdr *h, void *ctx);
+
+static int add_attr(struct request *r, unsigned short type, const void *data, size_t len)
+{
+    size_t at = NLMSG_ALIGN(r->h.nlmsg_len);
+    struct rtattr *a = (struct rtattr *)((char *)r + at);
+
+    if (at + RTA_SPACE(len) > sizeof(*r))
+        return -1;
+    a->rta_type = type;
+    a->rta_len = (unsigned short)RTA_LENGTH(len);
+    memcpy(RTA_DATA(a), data, len);
+    r->h.nlmsg_len = (unsigned)(at + RTA_SPACE(len));
+    return 0;
+}
+
+static void init_request(struct request *r, unsigned short type, unsigned short flags, size_t body)
+{
+    memset(r, 0, sizeof(*r));
+    r->h.nlmsg_len = (unsigned)NLMSG_LENGTH(body);
+    r->h.nlmsg_type = type;
+    r->h.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | flags);
+    r->h.nlmsg_seq = (unsigned)time(NULL);
+}
+
+/*
+ * Sends r and hands each reply message to each (when not NULL) until the
+ * kernel says done or acknowledges.  Returns 0, or -errno.
+ */
+static int talk(struct request *r, reply_fn each, void *ctx)
+{
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    struct timeval tv = {.tv_sec = 5};
+    static char buf[32768] __attribute__((aligned(4)));
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), result = -EIO;
+
+    if (fd < 0)
+        return -errno;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (sendto(fd, r, r->h.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+        result = -errno;
+        goto out;
+    }
+    for (int rounds = 0; rounds < 4096; rounds++) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n < 0) {
+            result = errno == EAGAIN ? -ETIMEDOUT : -errno;
+            goto out;
+        }
+        size_t len = (size_t)n, next;
+        for (size_t at = 0; len - at >= sizeof(struct nlmsghdr); at = next) {
+            struct nlmsghdr *h = (struct nlmsghdr *)(buf + at);
+            if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - at)
+                break; /* claims more than arrived */
+            next = at + NLMSG_ALIGN(h->nlmsg_len);
+            if (next > len)
+                next = len;
+            if (h->nlmsg_seq != r->h.nlmsg_seq)
+                continue;
+            if (h->nlmsg_type == NLMSG_DONE) {
+                result = 0;
+                goto out;
+            }
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(h);
+                result = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? e->error : -EIO;
+                goto out;
+            }
+            if (each && each(h, ctx) < 0) {
+                result = -EIO;
+                goto out;
+            }
+            if (!(r->h.nlmsg_flags & (NLM_F_DUMP | NLM_F_ACK))) {
+                result = 0; /* a single answer */
+                goto out;
+            }
+        }
+    }
+out:
+    close(fd);
+    return result;
+}
+
+static size_t addr_len(int family)
+{
+    return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+}
+
+int net_addr_parse(const char *text, struct net_addr *a)
+{
+    char copy[64], *slash;
+    unsigned long prefix;
+
+    memset(a, 0, sizeof(*a));
+    if (strlen(text) >= sizeof(copy))
+        return -1;
+    strcpy(copy, text);
+    slash = strchr(copy, '/');
+    if (slash)
+        *slash++ = '\0';
+    a->family = strchr(copy, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(a->family, copy, a->bytes) != 1)
+        return -1;
+    a->prefix = (unsigned)addr_len(a->family) * 8;
+    if (slash) {
+        char *end;
+        errno = 0;
+        prefix = strtoul(slash, &end, 10);
+        if (errno || *end || end == slash || prefix > a->prefix)
+            return -1;
+        a->prefix = (unsigned)prefix;
+    }
+    return 0;
+}
+
+void net_addr_format(const struct net_addr *a, int with_prefix, char *buf, size_t len)
+{
+    char text[INET6_ADDRSTRLEN] = "?";
+
+    if (a->family)
+        inet_ntop(a->family, a->bytes, text, sizeof(text));
+    if (with_prefix)
+        snprintf(buf, len, "%s/%u", text, a->prefix);
+    else
+        snprintf(buf, len, "%s", text);
+}
+
+int net_mac_parse(const char *text, uint8_t mac[6])
+{
+    unsigned v[6];
+    char end;
+
+    if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) !=
+            6 ||
+        strlen(text) != 17)
+        return -1;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)v[i];
+    return 0;
+}
+
+void net_mac_format(const uint8_t mac[6], char *buf, size_t len)
+{
+    snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+             mac[5]);
+}
+
+static void copy_addr(struct net_addr *a, int family, const struct rtattr *rta)
+{
+    size_t n = addr_len(family);
+
+    if (n && RTA_PAYLOAD(rta) >= n) {
+        a->family = family;
+        memcpy(a->bytes, RTA_DATA(rta), n);
+        a->prefix = (unsigned)n * 8;
+    }
+}
+
+static int route_reply(const struct nlmsghdr *h, void *ctx)
+{
+    struct net_route *route = ctx;
+    const struct rtmsg *rt = NLMSG_DATA(h);
+    int len = (int)RTM_PAYLOAD(h);
+
+    if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)))
+        return 0;
+    for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+        if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= 4)
+            memcpy(&route->ifindex, RTA_DATA(a), 4);
+        else if (a->rta_type == RTA_GATEWAY)
+            copy_addr(&route->gateway, rt->rtm_family, a);
+        else if (a->rta_type == RTA_PREFSRC)
+            copy_addr(&route->source, rt->rtm_family, a);
+    }
+    return 0;
+}
+
+int net_route_get(const struct net_addr *dst, struct net_route *route, char *why, size_t whylen)
+{
+    struct request r;
+    char text[64];
+    int e;
+
+    memset(route, 0, sizeof(*route));
+    init_request(&r, RTM_GETROUTE, 0, sizeof(struct rtmsg));
+    r.body.route.rtm_family = (unsigned char)dst->family;
+    r.body.route.rtm_dst_len = (unsigned char)(addr_len(dst->family) * 8);
+    add_attr(&r, RTA_DST, dst->bytes, addr_len(dst->family));
+    e = talk(&r, route_reply, route);
+    net_addr_format(dst, 0, text, sizeof(text));
+    if (e < 0 || route->ifindex <= 0) {
+        snprintf(why, whylen, "no route to %s: %s", text,
+                 e < 0 ? strerror(-e) : "the kernel named no interface");
+        return -1;
+    }
+    return 0;
+}
+
+static void link_info(struct net_link *link, const struct rtattr *info)
+{
+    int len = (int)RTA_PAYLOAD(info);
+
+    for (const struct rtattr *a = RTA_DATA(info); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+        if (a->rta_type == IFLA_INFO_KIND) {
+            size_t n =
+                RTA_PAYLOAD(a) < sizeof(link->kind) ? RTA_PAYLOAD(a) : sizeof(link->kind) - 1;
+            memcpy(link->kind, RTA_DATA(a), n);
+            link->kind[n] = '\0';
+        } else if (a->rta_type == IFLA_INFO_DATA) {
+            int dlen = (int)RTA_PAYLOAD(a);
+            for (const struct rtattr *d = RTA_DATA(a); RTA_OK(d, dlen); d = RTA_NEXT(d, dlen))
+                if (d->rta_type == IFLA_VLAN_ID && RTA_PAYLOAD(d) >= 2) {
+                    uint16_t id;
+                    memcpy(&id, RTA_DATA(d), 2);
+                    link->vlan_id = id;
+                }
+        }
+    }
+}
+
+/* One RTM_NEWLINK message into link. */
+static void parse_link(const struct nlmsghdr *h, struct net_link *link)
+{
+    const struct ifinfomsg *ifi = NLMSG_DATA(h);
+    int len = (int)IFLA_PAYLOAD(h);
+
+    memset(link, 0, sizeof(*link));
+    link->ifindex = ifi->ifi_index;
+    link->up = !!(ifi->ifi_flags & IFF_UP);
+    link->carrier = !!(ifi->ifi_flags & LINK_LOWER_UP);
+    for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+        size_t n = RTA_PAYLOAD(a);
+        if (a->rta_type == IFLA_IFNAME) {
+            n = n < sizeof(link->name) ? n : sizeof(link->name) - 1;
+            memcpy(link->name, RTA_DATA(a), n);
+            link->name[n] = '\0';
+        } else if (a->rta_type == IFLA_ADDRESS && n == 6) {
+            memcpy(link->mac, RTA_DATA(a), 6);
+        } else if (a->rta_type == IFLA_MTU && n >= 4) {
+            memcpy(&link->mtu, RTA_DATA(a), 4);
+        } else if (a->rta_type == IFLA_LINK && n >= 4) {
+            memcpy(&link->parent, RTA_DATA(a), 4);
+        } else if (a->rta_type == IFLA_MASTER && n >= 4) {
+            memcpy(&link->master, RTA_DATA(a), 4);
+        } else if (a->rta_type == IFLA_LINKINFO) {
+            link_info(link, a);
+        }
+    }
+    if (link->parent == link->ifindex)
+        link->parent = 0;
+}
+
+struct link_query {
+    struct net_link *link;
+    const uint8_t *mac; /* a dump: the one with this MAC */
+    int found;
+};
+
+static int link_reply(const struct nlmsghdr *h, void *ctx)
+{
+    struct link_query *q = ctx;
+    struct net_link l;
+
+    if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+        return 0;
+    parse_link(h, &l);
+    if (q->mac && (q->found || memcmp(l.mac, q->mac, 6) != 0 || l.kind[0]))
+        return 0;
+    *q->link = l;
+    q->found = 1;
+    return 0;
+}
+
+int net_link_get(int ifindex, struct net_link *link, char *why, size_t whylen)
+{
+    struct link_query q = {.link = link};
+    struct request r;
+    int e;
+
+    init_request(&r, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
+    r.body.link.ifi_family = AF_UNSPEC;
+    r.body.link.ifi_index = ifindex;
+    e = talk(&r, link_reply, &q);
+    if (e < 0 || !q.found) {
+        snprintf(why, whylen, "interface %d: %s", ifindex, e < 0 ? strerror(-e) : "not found");
+        return -1;
+    }
+    return 0;
+}
+
+int net_link_find_mac(const uint8_t mac[6], struct net_link *link)
+{
+    struct link_query q = {.link = link, .mac = mac};
+    struct request r;
+
+    init_request(&r, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
+    r.body.link.ifi_family = AF_UNSPEC;
+    return talk(&r, link_reply, &q) == 0 && q.found ? 0 : -1;
+}
+
+struct addr_query {
+    int ifindex;
+    struct net_addr *out;
+    size_t max, n;
+};
+
+static int addr_reply(const struct nlmsghdr *h, void *ctx)
+{
+    struct addr_query *q = ctx;
+    const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+    int len = (int)IFA_PAYLOAD(h);
+    struct net_addr local = {0}, peer = {0};
+
+    if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+        (int)ifa->ifa_index != q->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE || q->n == q->max)
+        return 0;
+    for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+        if (a->rta_type == IFA_LOCAL)
+            copy_addr(&local, ifa->ifa_family, a);
+        else if (a->rta_type == IFA_ADDRESS)
+            copy_addr(&peer, ifa->ifa_family, a);
+    }
+    struct net_addr *a = local.family ? &local : &peer;
+    if (!a->family)
+        return 0;
+    a->prefix = ifa->ifa_prefixlen;
+    q->out[q->n++] = *a;
+    return 0;
+}
+
+int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max)
+{
+    struct addr_query q = {.ifindex = ifindex, .out = out, .max = max};
+    struct request r;
+
+    init_request(&r, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
+    r.body.addr.ifa_family = (unsigned char)family;
+    if (talk(&r, addr_reply, &q) < 0)
+        return -1;
+    return (int)q.n;
+}
+
+int net_link_set_up(int ifindex, unsigned mtu)
+{
+    struct request r;
+    int e;
+
+    init_request(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
+    r.body.link.ifi_family = AF_UNSPEC;
+    r.body.link.ifi_index = ifindex;
+    r.body.link.ifi_flags = IFF_UP;
+    r.body.link.ifi_change = IFF_UP;
+    if (mtu)
+        add_attr(&r, IFLA_MTU, &mtu, 4);
+    e = talk(&r, NULL, NULL);
+    if (e < 0)
+        errno = -e;
+    return e < 0 ? -1 : 0;
+}
+
+int net_link_wait_carrier(int ifindex, unsigned seconds)
+{
+    struct timespec start, now, pause = {0, 100 * 1000 * 1000};
+    struct net_link link;
+    char why[128];
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        if (net_link_get(ifindex, &link, why, sizeof(why)) == 0 && link.carrier)
+            return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= (time_t)seconds)
+            return -1;
+        nanosleep(&pause, NULL);
+    }
+}
+
+int net_address_add(int ifindex, const struct net_addr *a)
+{
+    struct request r;
+    size_t n = addr_len(a->family);
+    int e;
+
+    init_request(&r, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifaddrmsg));
+    r.body.addr.ifa_family = (unsigned char)a->family;
+    r.body.addr.ifa_prefixlen = (unsigned char)a->prefix;
+    r.body.addr.ifa_scope = RT_SCOPE_UNIVERSE;
+    r.body.addr.ifa_index = (unsigned)ifindex;
+    add_attr(&r, IFA_LOCAL, a->bytes, n);
+    add_attr(&r, IFA_ADDRESS, a->bytes, n);
+    e = talk(&r, NULL, NULL);
+    if (e < 0 && e != -EEXIST)
+        errno = -e;
+    return e < 0 && e != -EEXIST ? -1 : 0;
+}
+
+int net_route_add(int ifindex, const struct net_addr *dst, const struct net_addr *gateway)
+{
+    struct request r;
+    int e;
+
+    init_request(&r, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, sizeof(struct rtmsg));
+    r.body.route.rtm_family = (unsigned char)dst->family;
+    r.body.route.rtm_dst_len = (unsigned char)dst->prefix;
+    r.body.route.rtm_table = RT_TABLE_MAIN;
+    r.body.route.rtm_protocol = RTPROT_BOOT;
+    r.body.route.rtm_scope = gateway && gateway->family ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+    r.body.route.rtm_type = RTN_UNICAST;
+    if (dst->prefix)
+        add_attr(&r, RTA_DST, dst->bytes, addr_len(dst->family));
+    if (gateway && gateway->family)
+        add_attr(&r, RTA_GATEWAY, gateway->bytes, addr_len(gateway->family));
+    add_attr(&r, RTA_OIF, &ifindex, 4);
+    e = talk(&r, NULL, NULL);
+    if (e < 0 && e != -EEXIST)
+        errno = -e;
+    return e < 0 && e != -EEXIST ? -1 : 0;
+}

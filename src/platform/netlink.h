@@ -1,0 +1,66 @@
+/*
+ * netlink.h - the network through rtnetlink, with no tool and no daemon.
+ *
+ * On the running system, load asks the kernel the way to a dump server: the
+ * route, the interface on it, its MAC address, addresses and MTU.  In the
+ * crash kernel the capture finds that interface again by its MAC address
+ * (names are not stable across boots), brings it up, waits for carrier, and
+ * sets the addresses and routes load copied.
+ */
+#ifndef LIFEBOAT_NETLINK_H
+#define LIFEBOAT_NETLINK_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An address, with a prefix length where it names a network. */
+struct net_addr {
+    int family; /* AF_INET or AF_INET6; 0: none */
+    uint8_t bytes[16];
+    unsigned prefix;
+};
+
+/* Parses "10.0.2.15", "10.0.2.0/24", "fd00::1/64"; a bare address has the whole length. */
+int net_addr_parse(const char *text, struct net_addr *a);
+/* Writes the address, with "/prefix" when with_prefix. */
+void net_addr_format(const struct net_addr *a, int with_prefix, char *buf, size_t len);
+
+/* The way to a destination, as the kernel would route a packet to it now. */
+struct net_route {
+    int ifindex;
+    struct net_addr gateway; /* family 0: on the link */
+    struct net_addr source;  /* the address the kernel would send from */
+};
+
+struct net_link {
+    int ifindex;
+    char name[IF_NAMESIZE];
+    uint8_t mac[6];
+    unsigned mtu;
+    char kind[16];    /* "vlan", "bond", "bridge"...; "" for a plain device */
+    int parent;       /* a VLAN's lower device; 0: none */
+    int master;       /* the bond or bridge it is enslaved to; 0: none */
+    unsigned vlan_id; /* kind "vlan" */
+    int up, carrier;
+};
+
+int net_route_get(const struct net_addr *dst, struct net_route *route, char *why, size_t whylen);
+int net_link_get(int ifindex, struct net_link *link, char *why, size_t whylen);
+/* The interface's addresses of family that hold gateway's network (all if gateway is NULL). */
+int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max);
+
+/* The interface with this MAC address (a physical one: not a VLAN or bond on it). */
+int net_link_find_mac(const uint8_t mac[6], struct net_link *link);
+int net_link_set_up(int ifindex, unsigned mtu);
+/* Waits up to seconds for carrier; 0 when the link has it. */
+int net_link_wait_carrier(int ifindex, unsigned seconds);
+int net_address_add(int ifindex, const struct net_addr *a);
+/* A route to dst (prefix 0: the default route), through gateway (family 0: on the link). */
+int net_route_add(int ifindex, const struct net_addr *dst, const struct net_addr *gateway);
+
+/* "52:54:00:12:34:56" both ways. */
+int net_mac_parse(const char *text, uint8_t mac[6]);
+void net_mac_format(const uint8_t mac[6], char *buf, size_t len);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * test_network.c - network targets in the configuration, and the netlink
+ * code that finds the way to a server and brings an interface up, run
+ * against the real kernel in a network namespace of the test's own (the
+ * machine's network is never touched).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "capture/config.h"
+#include "capture/config_net.h"
+#include "capture/network.h"
+#include "platform/netlink.h"
+
+static void urls_are_parsed_and_checked(void **state)
+{
+    struct target t;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(
+        target_url_parse("ssh://dump@collector.example:2222/var/crash", &t, err, sizeof(err)), 0);
+    assert_int_equal(t.kind, TARGET_SSH);
+    assert_string_equal(t.user, "dump");
+    assert_string_equal(t.host, "collector.example");
+    assert_int_equal(t.port, 2222);
+    assert_string_equal(t.path, "/var/crash");
+    assert_int_equal(target_url_parse("nfs://[fd00::2]/export/crash", &t, err, sizeof(err)), 0);
+    assert_int_equal(t.kind, TARGET_NFS);
+    assert_string_equal(t.host, "fd00::2");
+    assert_int_equal(target_port(&t), 2049);
+    assert_int_equal(target_url_parse("ssh://h/d", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_port(&t), 22);
+
+    static const char *const bad[] = {
+        "ftp://h/d",           /* scheme */
+        "ssh://host",          /* no directory */
+        "ssh://h:0/d",         /* port */
+        "ssh://h:99999/d",     /* port */
+        "ssh://h:22x/d",       /* port */
+        "ssh://@h/d",          /* empty user */
+        "ssh://a b@h/d",       /* user */
+        "nfs://u@h/d",         /* a user on NFS */
+        "ssh://h/a/../../etc", /* climbing out */
+        "ssh://h/..",          /* climbing out */
+        "ssh://h/d;rm",        /* characters */
+        "ssh://[fd00::1/d",    /* unclosed bracket */
+        "ssh:///d",            /* no host */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        if (target_url_parse(bad[i], &t, err, sizeof(err)) == 0)
+            fail_msg("'%s' was accepted", bad[i]);
+        assert_true(err[0] != '\0');
+    }
+    /* a path with dots that do not climb is a path */
+    assert_int_equal(target_url_parse("ssh://h/a/..b/c..", &t, err, sizeof(err)), 0);
+}
+
+static void network_lines_survive_the_initramfs(void **state)
+{
+    const char *text =
+        "target nfs://filer:20490/export/crash address 192.0.2.7\n"
+        "target ssh://dump@collector/var/crash address 192.0.2.8 host-key ssh-ed25519 AAAAC3Nz\n"
+        "interface 52:54:00:12:34:56 mtu 1400 address 10.0.2.15/24 address fd00::15/64\n"
+        "route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56\n"
+        "route default dev 52:54:00:12:34:56\n"
+        "network-timeout 7\n";
+    static struct config cfg, again;
+    static char buf[CONFIG_TEXT_MAX], buf2[CONFIG_TEXT_MAX];
+    char err[256];
+
+    (void)state;
+    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(cfg.ntargets, 2);
+    assert_int_equal(cfg.targets[0].kind, TARGET_NFS);
+    assert_int_equal(cfg.targets[0].port, 20490);
+    assert_string_equal(cfg.targets[0].address, "192.0.2.7");
+    assert_string_equal(cfg.targets[1].host_key, "ssh-ed25519 AAAAC3Nz");
+    assert_int_equal(cfg.ninterfaces, 1);
+    assert_int_equal(cfg.interfaces[0].mtu, 1400);
+    assert_int_equal(cfg.interfaces[0].naddresses, 2);
+    assert_int_equal(cfg.interfaces[0].addresses[1].family, AF_INET6);
+    assert_int_equal(cfg.interfaces[0].addresses[1].prefix, 64);
+    assert_int_equal(cfg.nroutes, 2);
+    assert_int_equal(cfg.routes[1].destination.prefix, 0);
+    assert_int_equal(cfg.routes[1].gateway.family, 0);
+    assert_int_equal(cfg.network_timeout, 7);
+    assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
+    if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
+        fail_msg("%s in:\n%s", err, buf);
+    assert_int_equal(config_format(&again, buf2, sizeof(buf2)), 0);
+    assert_string_equal(buf, buf2);
+    assert_non_null(strstr(buf, "route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56\n"));
+
+    static const char *const bad[] = {
+        "interface 52:54:00:12:34 address 10.0.2.15/24\n",      /* short MAC */
+        "interface 52:54:00:12:34:56 address 10.0.2.15\n",      /* no prefix */
+        "interface 52:54:00:12:34:56 address 10.0.2.15/33\n",   /* prefix */
+        "interface 52:54:00:12:34:56 mtu 20\n",                 /* mtu */
+        "interface 52:54:00:12:34:56 mtu\n",                    /* no value */
+        "route 10.0.0.0/8 via fd00::1 dev 52:54:00:12:34:56\n", /* families */
+        "route 10.0.0.0/8 via 10.0.2.2\n",                      /* no dev */
+        "target ssh://h/d address 300.1.1.1\n",                 /* address */
+        "target nfs://h/d host-key ssh-ed25519 AAAA\n",         /* a key for NFS */
+        "target ssh://h/d bogus\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (config_parse(bad[i], "bad.conf", &cfg, err, sizeof(err)) == 0)
+            fail_msg("accepted: %s", bad[i]);
+        else
+            assert_non_null(strstr(err, "bad.conf:1:"));
+}
+
+static void addresses_and_macs_round_trip(void **state)
+{
+    struct net_addr a;
+    uint8_t mac[6];
+    char text[64];
+
+    (void)state;
+    assert_int_equal(net_addr_parse("10.0.2.0/24", &a), 0);
+    net_addr_format(&a, 1, text, sizeof(text));
+    assert_string_equal(text, "10.0.2.0/24");
+    assert_int_equal(net_addr_parse("fd00::1", &a), 0);
+    assert_int_equal(a.prefix, 128);
+    assert_int_equal(net_addr_parse("10.0.2.1/", &a), -1);
+    assert_int_equal(net_addr_parse("10.0.2.1/x", &a), -1);
+    assert_int_equal(net_addr_parse("fd00::1/129", &a), -1);
+    assert_int_equal(net_addr_parse("", &a), -1);
+    assert_int_equal(net_mac_parse("52:54:00:AB:cd:ef", mac), 0);
+    net_mac_format(mac, text, sizeof(text));
+    assert_string_equal(text, "52:54:00:ab:cd:ef");
+    assert_int_equal(net_mac_parse("52:54:00:ab:cd:ef:00", mac), -1);
+    assert_int_equal(net_mac_parse("52:54:00:ab:cd", mac), -1);
+}
+
+/* A network namespace of the test's own: the kernel answers, the machine is untouched. */
+static int own_netns(void)
+{
+    if (unshare(CLONE_NEWNET) < 0) {
+        print_message("cannot make a network namespace (%s): not root?\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * In a fresh namespace the loopback is down: network_up brings it up; an
+ * address and a route set through netlink are then what route lookups see,
+ * and what network_prepare refuses (the way is the loopback: the server
+ * would be the crashed machine itself).
+ */
+static void netlink_sets_and_reads_the_way(void **state)
+{
+    struct net_addr a, dst, gw;
+    struct net_route route;
+    struct net_link lo;
+    struct net_addr have[4];
+    static struct config cfg;
+    struct module_list mods = {0};
+    struct target t;
+    uint8_t zero[6] = {0};
+    char why[300];
+
+    (void)state;
+    if (own_netns() < 0)
+        skip();
+    config_defaults(&cfg);
+    assert_int_equal(network_up(&cfg), 0);
+    assert_int_equal(net_link_find_mac(zero, &lo), 0);
+    assert_string_equal(lo.name, "lo");
+    assert_int_equal(net_link_get(lo.ifindex, &lo, why, sizeof(why)), 0);
+    assert_true(lo.up);
+
+    assert_int_equal(net_addr_parse("198.51.100.1/24", &a), 0);
+    assert_int_equal(net_address_add(lo.ifindex, &a), 0);
+    assert_int_equal(net_address_add(lo.ifindex, &a), 0); /* already there: fine */
+    assert_int_equal(net_link_addresses(lo.ifindex, AF_INET, have, 4), 1);
+    assert_memory_equal(have[0].bytes, a.bytes, 4);
+    assert_int_equal(have[0].prefix, 24);
+
+    /* a gateway: on a veth pair (the loopback routes everything as local) */
+    struct net_link v0;
+    uint8_t mac[6];
+    if (system("ip link add lbv0 address 02:00:00:00:00:01 type veth peer name lbv1 "
+               "address 02:00:00:00:00:02") != 0)
+        fail_msg("cannot make a veth pair");
+    assert_int_equal(net_mac_parse("02:00:00:00:00:01", mac), 0);
+    assert_int_equal(net_link_find_mac(mac, &v0), -1); /* a veth has a kind: not a NIC */
+    assert_int_equal(net_mac_parse("02:00:00:00:00:02", mac), 0);
+    assert_int_equal(system("ip link set lbv1 up"), 0);
+    assert_int_equal(net_link_get((int)if_nametoindex("lbv0"), &v0, why, sizeof(why)), 0);
+    assert_string_equal(v0.kind, "veth");
+    assert_int_equal(v0.mtu, 1500);
+    assert_int_equal(net_link_set_up(v0.ifindex, 1400), 0);
+    assert_int_equal(net_link_wait_carrier(v0.ifindex, 5), 0);
+    assert_int_equal(net_link_get(v0.ifindex, &v0, why, sizeof(why)), 0);
+    assert_true(v0.up && v0.carrier);
+    assert_int_equal(v0.mtu, 1400);
+    assert_int_equal(net_addr_parse("198.51.100.1/24", &a), 0);
+    assert_int_equal(net_address_add(v0.ifindex, &a), 0);
+    assert_int_equal(net_addr_parse("203.0.113.0/24", &dst), 0);
+    assert_int_equal(net_addr_parse("198.51.100.9", &gw), 0);
+    if (net_route_add(v0.ifindex, &dst, &gw) < 0)
+        fail_msg("route add: %s", strerror(errno));
+    assert_int_equal(net_addr_parse("203.0.113.5", &dst), 0);
+    assert_int_equal(net_route_get(&dst, &route, why, sizeof(why)), 0);
+    assert_int_equal(route.ifindex, v0.ifindex);
+    assert_int_equal(route.gateway.family, AF_INET);
+    assert_memory_equal(route.gateway.bytes, gw.bytes, 4);
+    assert_memory_equal(route.source.bytes, a.bytes, 4);
+
+    /* a veth is not what a crash kernel can bring up: refused by its kind */
+    char err[256];
+    assert_int_equal(target_url_parse("nfs://203.0.113.5/export", &t, err, sizeof(err)), 0);
+    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "lbv0, veth"));
+    assert_string_equal(t.address, "203.0.113.5");
+
+    /* no route at all: said, with the address */
+    assert_int_equal(net_addr_parse("192.0.2.1", &dst), 0);
+    assert_int_equal(net_route_get(&dst, &route, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "192.0.2.1"));
+
+    /* the loopback is never a way to a dump server */
+    assert_int_equal(target_url_parse("nfs://198.51.100.1/export", &t, err, sizeof(err)), 0);
+    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "loopback"));
+    assert_string_equal(t.address, "198.51.100.1");
+    assert_int_equal(cfg.ninterfaces, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(urls_are_parsed_and_checked),
+        cmocka_unit_test(network_lines_survive_the_initramfs),
+        cmocka_unit_test(addresses_and_macs_round_trip),
+        cmocka_unit_test(netlink_sets_and_reads_the_way),
+    };
+    return cmocka_run_group_tests_name("network", tests, NULL, NULL);
+}
