@@ -20,6 +20,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "initramfs.h"
 #include "capture/target.h"
 #include "platform/cpio.h"
@@ -131,10 +133,33 @@ static int check_embedded_config(const char *conf, char *why, size_t whylen)
     return 0;
 }
 
+/*
+ * An ssh target's key goes into the initramfs (0600, like the archive
+ * itself): the capture cannot read the root file system.  The embedded
+ * configuration says where the capture finds it.  Never into a dump
+ * directory.  Returns the host's file to read, or NULL when no target needs
+ * it.
+ */
+static const char *embed_ssh_identity(struct config *cfg, char *host_path, size_t len)
+{
+    for (size_t i = 0; i < cfg->ntargets; i++)
+        if (cfg->targets[i].kind == TARGET_SSH) {
+            snprintf(host_path, len, "%s", config_ssh_identity(cfg));
+            snprintf(cfg->ssh_identity, sizeof(cfg->ssh_identity), "%s", CAPTURE_SSH_IDENTITY);
+            return host_path;
+        }
+    return NULL;
+}
+
 int initramfs_write(int fd, const char *binary, const struct capture_setup *setup,
                     enum zsink_codec codec, struct initramfs_stats *stats, char *why, size_t whylen)
 {
-    const struct config *cfg = &setup->cfg;
+    static struct config embedded;
+    const struct config *cfg = &embedded;
+    char key_path[sizeof(embedded.ssh_identity)];
+    const char *key_file;
+    size_t key_size = 0;
+    uint8_t *key = NULL;
     const char *exe = binary ? binary : "/proc/self/exe";
     static char conf[CONFIG_TEXT_MAX];
     size_t size = 0;
@@ -144,6 +169,8 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
     int r;
 
     why[0] = '\0';
+    embedded = setup->cfg;
+    key_file = embed_ssh_identity(&embedded, key_path, sizeof(key_path));
     if (config_format(cfg, conf, sizeof(conf)) < 0) {
         snprintf(why, whylen, "the configuration does not fit in %zu bytes", sizeof(conf));
         return -1;
@@ -161,10 +188,15 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
         free(bin);
         return -1;
     }
+    if (key_file && !(key = read_whole(key_file, &key_size, why, whylen))) {
+        free(bin);
+        return -1;
+    }
     sink = zsink_open(fd, codec);
     if (!sink) {
         snprintf(why, whylen, "cannot set up the compressor: %s", strerror(errno));
         free(bin);
+        free(key);
         return -1;
     }
     cpio_init(&c, sink);
@@ -175,11 +207,19 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
     cpio_dir(&c, "mnt", 0700);
     cpio_dir(&c, "etc", 0755);
     cpio_file(&c, &CAPTURE_CONF[1], 0600, conf, strlen(conf)); /* a path in the archive */
+    if (key) {
+        cpio_dir(&c, "etc/lifeboat", 0700);
+        cpio_file(&c, &CAPTURE_SSH_IDENTITY[1], 0600, key, key_size);
+    }
     cpio_file(&c, "init", 0755, bin, size);
     r = add_modules(&c, &setup->modules, why, whylen);
     if (cpio_finish(&c) < 0)
         r = -1;
     free(bin);
+    if (key) {
+        sodium_memzero(key, key_size);
+        free(key);
+    }
     if (stats)
         stats->uncompressed = zsink_bytes_in(sink);
     if (zsink_close(sink, stats ? &stats->compressed : NULL) < 0 || r < 0) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "platform/network_build.h"
 
 #ifndef LIFEBOAT_VERSION
 #define LIFEBOAT_VERSION "unknown"
@@ -41,6 +42,7 @@ static const struct command commands[] = {
     {"convert", cmd_convert, "turn a dump into another format, or a flattened stream into a file"},
     {"dmesg", cmd_dmesg, "print the kernel log saved in a dump"},
     {"info", cmd_info, "describe a dump: kernel release, crash time, memory, CPUs"},
+    {"ssh-key", cmd_ssh_key, "make the capture's SSH key; print its line for authorized_keys"},
 };
 
 static void usage(FILE *out)
@@ -54,6 +56,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     program_invocation_short_name = "lifeboat";
+    network_build_remember(argv);
     /* The capture initramfs starts the binary as /init; a container's PID 1 is not a crash. */
     if (argc > 0 && strcmp(argv[0], "/init") == 0)
         capture_as_init();

@@ -20,6 +20,13 @@
  *     codec zstd                        # or zlib, lzo, none
  *     encrypt-to age1qyqszqgp...        # the dump encrypted (age) to this key; repeatable,
  *     encrypt-to ssh-ed25519 AAAAC3...  # also an SSH ed25519 public key
+ *     target ssh://dump@collector/var/crash  # over SFTP (the network build); load pins the key
+ *     target nfs://filer/export/crash   # the crash kernel's NFSv4 client
+ *     ssh-identity /etc/lifeboat/id_ed25519  # the capture's SSH key (lifeboat ssh-key)
+ *     known-hosts /root/.ssh/known_hosts     # where load looks the servers' keys up
+ *     network-timeout 30                # seconds to wait for a link's carrier
+ *     interface 52:54:00:12:34:56 mtu 1500 address 10.0.2.15/24     (written by load)
+ *     route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56          (written by load)
  *     dm vg0-var 0 8388608 linear PARTUUID=4f1c...-01 2048
  *                                       # a mapped device under a target (written by load)
  *
@@ -295,6 +302,12 @@ static int parse_line(struct parse *p, char *line)
                                : config_net_route(p->cfg, w, n, err, sizeof(err));
         return r < 0 ? fail(p, "%s", err) : 0;
     }
+    if (strcmp(w[0], "ssh-identity") == 0 || strcmp(w[0], "known-hosts") == 0) {
+        char *dst = w[0][0] == 's' ? p->cfg->ssh_identity : p->cfg->known_hosts;
+        if (n != 2 || w[1][0] != '/')
+            return fail(p, "expected '%s FILE' with an absolute path", w[0]);
+        return copy_word(p, dst, sizeof(p->cfg->ssh_identity), w[1], "the file name");
+    }
     if (strcmp(w[0], "network-timeout") == 0)
         return parse_timeout(p, w, n, 1, &p->cfg->network_timeout);
     if (strcmp(w[0], "final-action") == 0)
@@ -476,6 +489,10 @@ int config_format(const struct config *cfg, char *buf, size_t len)
         EMIT("cmdline-append %s\n", cfg->cmdline_append);
     for (size_t i = 0; i < cfg->nrecipients; i++)
         EMIT("encrypt-to %s\n", cfg->encrypt_to[i]);
+    if (cfg->ssh_identity[0])
+        EMIT("ssh-identity %s\n", cfg->ssh_identity);
+    if (cfg->known_hosts[0])
+        EMIT("known-hosts %s\n", cfg->known_hosts);
     for (size_t i = 0; i < cfg->ndm; i++)
         EMIT("dm %s %llu %llu %s %s\n", cfg->dm[i].name, (unsigned long long)cfg->dm[i].seg.start,
              (unsigned long long)cfg->dm[i].seg.length, cfg->dm[i].seg.type, cfg->dm[i].seg.params);

@@ -6,6 +6,9 @@
 
 /* Where the capture initramfs holds the configuration, whatever the host's path. */
 #define CAPTURE_CONF "/etc/lifeboat.conf"
+/* The capture's SSH key: where 'lifeboat ssh-key' makes it, and where the initramfs holds it. */
+#define DEFAULT_SSH_IDENTITY "/etc/lifeboat/id_ed25519"
+#define CAPTURE_SSH_IDENTITY "/etc/lifeboat/ssh-identity"
 /* Where dumps go when no target is configured, as with every kdump. */
 #define DEFAULT_TARGET "/var/crash"
 
@@ -102,7 +105,14 @@ struct config {
     struct config_route routes[CONFIG_MAX_ROUTES];
     size_t nroutes;
     unsigned network_timeout; /* seconds to wait for a link's carrier */
+    char ssh_identity[256];   /* the capture's private key for ssh targets ("": the default) */
+    char known_hosts[256]; /* where load looks the servers' keys up ("": root's and /etc/ssh's) */
 };
+
+static inline const char *config_ssh_identity(const struct config *cfg)
+{
+    return cfg->ssh_identity[0] ? cfg->ssh_identity : DEFAULT_SSH_IDENTITY;
+}
 
 /* A target that needs the network in the crash kernel. */
 static inline int target_is_network(const struct target *t)

@@ -27,8 +27,6 @@
 
 #include "dumpdir.h"
 
-enum { MAX_SUFFIX = 1000 };
-
 static int name_taken(int parent_fd, const char *name)
 {
     char other[160];
@@ -39,24 +37,29 @@ static int name_taken(int parent_fd, const char *name)
            fstatat(parent_fd, other, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const char *host)
+void dumpdir_name(struct dumpdir *d, time_t when, const char *host, int n)
 {
     char stamp[32];
     struct tm tm;
 
+    gmtime_r(&when, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+    if (n == 1)
+        snprintf(d->name, sizeof(d->name), "%s-%.64s", stamp, host);
+    else
+        snprintf(d->name, sizeof(d->name), "%s-%.64s-%d", stamp, host, n);
+    snprintf(d->temp, sizeof(d->temp), ".partial-%.120s", d->name);
+}
+
+int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const char *host)
+{
     memset(d, 0, sizeof(*d));
     d->fd = -1;
     d->parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (d->parent_fd < 0)
         return -1;
-    gmtime_r(&when, &tm);
-    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-    for (int n = 1; n < MAX_SUFFIX; n++) {
-        if (n == 1)
-            snprintf(d->name, sizeof(d->name), "%s-%.64s", stamp, host);
-        else
-            snprintf(d->name, sizeof(d->name), "%s-%.64s-%d", stamp, host, n);
-        snprintf(d->temp, sizeof(d->temp), ".partial-%.120s", d->name);
+    for (int n = 1; n < DUMPDIR_MAX_SUFFIX; n++) {
+        dumpdir_name(d, when, host, n);
         if (name_taken(d->parent_fd, d->name))
             continue;
         if (mkdirat(d->parent_fd, d->temp, 0700) == 0) {

@@ -15,6 +15,10 @@ struct dumpdir {
     char temp[144]; /* name while writing: .partial-<name> */
 };
 
+enum { DUMPDIR_MAX_SUFFIX = 1000 };
+
+/* The names of try n (1, 2, ...): <timestamp>-<host>[-n], and .partial-<that>. */
+void dumpdir_name(struct dumpdir *d, time_t when, const char *host, int n);
 /* Creates <parent>/.partial-<timestamp>-<host>, mode 0700, with a name nothing uses yet. */
 int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const char *host);
 /* Renames it to its final name, or to <name>.incomplete; syncs both directories. */

@@ -18,6 +18,7 @@ enum { METADATA_BLOCK = 4096 };
 
 #include "report/json.h"
 #include "metadata.h"
+#include "place.h"
 
 static void json_field(FILE *f, const char *key, const char *value, int last)
 {
@@ -26,12 +27,12 @@ static void json_field(FILE *f, const char *key, const char *value, int last)
     fputs(last ? "\n" : ",\n", f);
 }
 
-int metadata_write(int dir_fd, const struct metadata *m)
+int metadata_write(struct place *place, const struct metadata *m)
 {
     char when[32] = "", *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
-    int fd, r;
+    int r;
 
     if (!f)
         return -1;
@@ -78,19 +79,14 @@ int metadata_write(int dir_fd, const struct metadata *m)
     /* Whitespace after the object is still valid JSON: pad to a block. */
     size_t padded = len < METADATA_BLOCK ? METADATA_BLOCK : len;
     char *block = malloc(padded);
-    fd = openat(dir_fd, "metadata.json", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (!block || fd < 0) {
-        free(block);
+    if (!block) {
         free(text);
-        if (fd >= 0)
-            close(fd);
         return -1;
     }
     memset(block, ' ', padded);
     memcpy(block, text, len);
     block[padded - 1] = '\n';
-    r = pwrite(fd, block, padded, 0) == (ssize_t)padded && fsync(fd) == 0 ? 0 : -1;
-    close(fd);
+    r = place->ops->put(place, "metadata.json", block, padded);
     free(block);
     free(text);
     return r;

@@ -25,7 +25,8 @@ struct metadata {
     const char *checksum;  /* the dump file's XXH64 as it was written (16 hex digits), or NULL */
 };
 
-/* Writes metadata.json in dir_fd through a temporary file and rename. */
-int metadata_write(int dir_fd, const struct metadata *m);
+struct place;
+/* Writes metadata.json in place, padded to a block and over the one before (metadata.c). */
+int metadata_write(struct place *place, const struct metadata *m);
 
 #endif

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 
 #include "report/kernel_log.h"
 #include "metadata.h"
+#include "place.h"
 #include "platform/sealed_file.h"
 #include "report/progress.h"
 #include "rawdev.h"
@@ -47,10 +49,11 @@ struct step {
     struct lb_source *src;
     const struct config *cfg;
     const char *vmcore, *dmesg, *info; /* the files' names: ".age" when encrypted */
-    int dir_fd;
+    struct place *place;
     const char *device; /* raw target: the device, else NULL */
     struct lb_write_options opts;
     struct step_results *out;
+    int retry; /* the dump again: the first attempt's file goes first */
 };
 
 static void progress_and_supervise(void *ctx, const struct lb_progress *progress)
@@ -81,16 +84,17 @@ static int log_step(void *ctx)
     char *why = s->out->log_error;
     struct lb_log_stats stats = {0};
     struct lb_error err = {0};
-    int fd = openat(s->dir_fd, s->dmesg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? sealed_file_open(fd, s->cfg->recipients, s->cfg->nrecipients) : NULL;
+    struct lb_sink *sink = s->place->ops->create(s->place, s->dmesg, 0, &err);
+    FILE *f = sink ? sealed_file_open(sink, s->cfg->recipients, s->cfg->nrecipients) : NULL;
     int r;
 
     if (!f) {
-        snprintf(why, sizeof(s->out->log_error), "cannot create %s: %s", s->dmesg, strerror(errno));
+        snprintf(why, sizeof(s->out->log_error), "%s",
+                 sink ? "out of memory for the kernel log" : err.msg);
         return 1;
     }
     r = kernel_log_write(s->src, f, &stats, &err);
-    if (fclose(f) != 0) { /* it syncs: the log is on disk before the dump begins */
+    if (fclose(f) != 0) { /* it syncs: the log is stored before the dump begins */
         snprintf(err.msg, sizeof(err.msg), "writing %s: %s", s->dmesg, strerror(errno));
         r = -1;
     }
@@ -112,8 +116,9 @@ static int report_step(void *ctx)
 {
     struct step *s = ctx;
     struct lb_triage t;
-    int fd = openat(s->dir_fd, s->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? sealed_file_open(fd, s->cfg->recipients, s->cfg->nrecipients) : NULL;
+    struct lb_error err;
+    struct lb_sink *sink = s->place->ops->create(s->place, s->info, 0, &err);
+    FILE *f = sink ? sealed_file_open(sink, s->cfg->recipients, s->cfg->nrecipients) : NULL;
 
     if (!f)
         return 2;
@@ -122,44 +127,85 @@ static int report_step(void *ctx)
     return fclose(f) == 0 ? 0 : 3;
 }
 
-static void reading_back(void *ctx)
-{
-    (void)ctx;
-    supervise_progress(); /* a big dump on a slow disk takes a while to read: it is progress */
-}
-
 /*
- * The file read back as written: what 'lifeboat verify' compares with,
+ * The file read back as stored: what 'lifeboat verify' compares with,
  * later.  It costs a second pass over the dump (from the page cache, when
- * the crash kernel's memory kept it).
+ * the crash kernel's memory kept it); a place across a network skips it.
  */
 static void checksum_vmcore(struct step *s)
 {
-    int fd = openat(s->dir_fd, s->vmcore, O_RDONLY | O_CLOEXEC);
-    struct lb_error err;
-    struct stat st;
     uint64_t sum;
 
-    if (fd >= 0 && fstat(fd, &st) == 0 &&
-        lb_checksum_fd(fd, (uint64_t)st.st_size, &sum, reading_back, NULL, &err) == 0)
+    if (s->place->ops->checksum && s->place->ops->checksum(s->place, s->vmcore, &sum) == 0)
         snprintf(s->out->checksum, sizeof(s->out->checksum), "%016llx", (unsigned long long)sum);
-    if (fd >= 0)
-        close(fd);
 }
 
-/* The file (or device) as a sink: encrypted when the configuration names recipients. */
-static struct lb_sink *dump_sink(struct step *s, int fd, struct lb_error *err)
+/* Encrypted when the configuration names recipients; sink is then the age sink's. */
+static struct lb_sink *sealed(struct step *s, struct lb_sink *sink, struct lb_error *err)
 {
-    struct lb_sink *sink = lb_sink_fd(fd, s->opts.sparse ? LB_SINK_HOLES : 0);
-
-    if (!sink) {
-        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
-        return NULL;
-    }
-    if (s->cfg->nrecipients &&
+    if (sink && s->cfg->nrecipients &&
         lb_sink_age(sink, s->cfg->recipients, s->cfg->nrecipients, &sink, err) < 0)
         return NULL;
     return sink;
+}
+
+/* The raw device, as an owned sink: finishing syncs it. */
+struct device_sink {
+    struct lb_sink base;
+    struct lb_sink *inner;
+    int fd;
+};
+
+static int device_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
+                        struct lb_error *err)
+{
+    struct device_sink *d = (struct device_sink *)s;
+    return d->inner->ops->write(d->inner, buf, len, offset, err);
+}
+
+static int device_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
+{
+    struct device_sink *d = (struct device_sink *)s;
+
+    if (d->inner->ops->finish(d->inner, size, whole, err) < 0)
+        return -1;
+    if (fsync(d->fd) < 0) {
+        lb_error_setk(err, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void device_free(struct lb_sink *s)
+{
+    struct device_sink *d = (struct device_sink *)s;
+
+    d->inner->ops->free(d->inner);
+    close(d->fd);
+    free(d);
+}
+
+static const struct lb_sink_ops device_ops = {device_write, device_finish, device_free, NULL};
+
+static struct lb_sink *open_device(const char *device, struct lb_error *err)
+{
+    int fd = open(device, O_WRONLY | O_EXCL | O_CLOEXEC);
+    struct device_sink *d;
+
+    if (fd < 0) {
+        lb_error_setk(err, lb_error_kind_of_write(errno), "cannot open %s: %s", device,
+                      strerror(errno));
+        return NULL;
+    }
+    if (!(d = calloc(1, sizeof(*d))) || !(d->inner = lb_sink_fd(fd, 0))) {
+        free(d);
+        close(fd);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
+        return NULL;
+    }
+    d->base.ops = &device_ops;
+    d->fd = fd;
+    return &d->base;
 }
 
 /* The dump, into the directory's vmcore or onto the raw device. */
@@ -169,18 +215,15 @@ static int dump_step(void *ctx)
     struct progress_state prog;
     struct lb_error err = {0};
     struct lb_sink *sink;
-    int fd = s->device
-                 ? open(s->device, O_WRONLY | O_EXCL | O_CLOEXEC)
-                 : openat(s->dir_fd, s->vmcore, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     int r;
 
-    if (fd < 0 || !(sink = dump_sink(s, fd, &err))) {
-        if (fd < 0)
-            snprintf(s->out->dump_error, sizeof(s->out->dump_error), "cannot create %s: %s",
-                     s->device ? s->device : s->vmcore, strerror(errno));
-        else
-            snprintf(s->out->dump_error, sizeof(s->out->dump_error), "%s", err.msg);
-        s->out->dump_kind = fd < 0 ? lb_error_kind_of_write(errno) : err.kind;
+    if (s->retry && !s->device) /* this capture's own first attempt, in its .partial directory */
+        s->place->ops->remove(s->place, s->vmcore);
+    sink = s->device ? open_device(s->device, &err)
+                     : s->place->ops->create(s->place, s->vmcore, s->opts.sparse, &err);
+    if (!(sink = sealed(s, sink, &err))) {
+        snprintf(s->out->dump_error, sizeof(s->out->dump_error), "%s", err.msg);
+        s->out->dump_kind = err.kind;
         return 2;
     }
     s->opts.progress_ctx = &prog;
@@ -188,11 +231,6 @@ static int dump_step(void *ctx)
     prog.tty = 0; /* a serial console or the journal: lines, never a bar redrawn with '\r' */
     r = lb_write_sink(s->src, sink, &s->opts, &s->out->stats, &err);
     sink->ops->free(sink);
-    if (fsync(fd) < 0 && r == 0) { /* where a disk's write errors show, after the page cache */
-        lb_error_setk(&err, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));
-        r = -1;
-    }
-    close(fd);
     if (!s->device)
         checksum_vmcore(s);
     save_report(stderr, &s->opts, &s->out->stats);
@@ -214,8 +252,7 @@ static enum capture_outcome run_dump(struct capture *c, struct step *s)
 
     if (r == SUPERVISE_SIGNALED && signo == SIGBUS) {
         fprintf(stderr, "lifeboat: reading the dump through a mapping faulted: again with reads\n");
-        if (!s->device)
-            unlinkat(s->dir_fd, s->vmcore, 0); /* this capture's own, in its .partial directory */
+        s->retry = 1;
         lb_source_read_only(s->src);
         r = supervise_run("the dump", dump_step, s, c->cfg->step_timeout, &signo);
     }
@@ -246,7 +283,29 @@ static struct step_results *shared_results(void)
     return p == MAP_FAILED ? NULL : p;
 }
 
-enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
+struct metadata_job {
+    struct place *place;
+    const struct metadata *m;
+};
+
+static int metadata_step(void *ctx)
+{
+    struct metadata_job *j = ctx;
+    return metadata_write(j->place, j->m) == 0 ? 0 : 1;
+}
+
+/* In a child as well: on a network place it is a transfer, and PID 1 risks nothing. */
+static void put_metadata(struct capture *c, struct place *place, const struct metadata *m)
+{
+    struct metadata_job job = {place, m};
+    int signo;
+
+    if (supervise_run("writing metadata.json", metadata_step, &job, c->cfg->step_timeout, &signo) !=
+        0)
+        fprintf(stderr, "lifeboat: warning: cannot write metadata.json in %s\n", place->shown);
+}
+
+enum capture_outcome steps_into_place(struct capture *c, struct place *place)
 {
     const struct crash_facts *f = &c->facts;
     int sealed = c->cfg->nrecipients > 0;
@@ -255,7 +314,7 @@ enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
                      .vmcore = sealed ? "vmcore.age" : "vmcore",
                      .dmesg = sealed ? "dmesg.txt.age" : "dmesg.txt",
                      .info = sealed ? "info.json.age" : "info.json",
-                     .dir_fd = dir_fd,
+                     .place = place,
                      .out = shared_results()};
     struct metadata m = {.status = "writing",
                          .hostname = f->hostname,
@@ -288,8 +347,7 @@ enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
         fprintf(stderr, "lifeboat: the triage report could not be written; going on\n");
     else
         fprintf(stderr, "lifeboat: triage report saved (%s)\n", s.info);
-    if (metadata_write(dir_fd, &m) < 0)
-        fprintf(stderr, "lifeboat: warning: cannot write metadata.json: %s\n", strerror(errno));
+    put_metadata(c, place, &m);
     t0 = monotonic_seconds();
     outcome = run_dump(c, &s);
     m.seconds_dump = monotonic_seconds() - t0;
@@ -300,8 +358,7 @@ enum capture_outcome steps_into_directory(struct capture *c, int dir_fd)
     }
     m.status = outcome == CAPTURE_COMPLETE ? "complete" : "incomplete";
     m.checksum = s.out->checksum[0] ? s.out->checksum : NULL;
-    if (metadata_write(dir_fd, &m) < 0)
-        fprintf(stderr, "lifeboat: warning: cannot write metadata.json: %s\n", strerror(errno));
+    put_metadata(c, place, &m);
     munmap(s.out, sizeof(*s.out));
     return outcome == CAPTURE_COMPLETE ? CAPTURE_COMPLETE : CAPTURE_INCOMPLETE;
 }
@@ -324,8 +381,7 @@ enum capture_outcome steps_onto_device(struct capture *c, const char *device)
                 device);
         return CAPTURE_FAILED;
     }
-    struct step s = {
-        .src = c->src, .cfg = c->cfg, .dir_fd = -1, .device = device, .out = shared_results()};
+    struct step s = {.src = c->src, .cfg = c->cfg, .device = device, .out = shared_results()};
     enum capture_outcome outcome;
 
     if (!s.out) {

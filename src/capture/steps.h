@@ -24,8 +24,9 @@ struct capture {
     int source_fault; /* a dump failed on the crashed memory: another target would too */
 };
 
-/* The log, the report, the metadata and the dump, into an open directory. */
-enum capture_outcome steps_into_directory(struct capture *c, int dir_fd);
+struct place;
+/* The log, the report, the metadata and the dump, into a dump directory (place.h). */
+enum capture_outcome steps_into_place(struct capture *c, struct place *place);
 /* The dump alone, onto a raw device. */
 enum capture_outcome steps_onto_device(struct capture *c, const char *device);
 

@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "dumpdir.h"
+#include "place.h"
 #include "supervise.h"
 #include "target.h"
 
@@ -40,7 +41,9 @@ enum capture_outcome target_save_into_directory(struct capture *c, const char *d
         dumpdir_close(&d);
         return CAPTURE_FAILED;
     }
-    outcome = steps_into_directory(c, d.fd);
+    struct place_dir place;
+    place_dir_init(&place, d.fd, shown);
+    outcome = steps_into_place(c, &place.base);
     if (dumpdir_finish(&d, outcome == CAPTURE_COMPLETE) < 0) {
         fprintf(stderr, "lifeboat: cannot rename %s/%s: %s\n", shown, d.temp, strerror(errno));
     } else {

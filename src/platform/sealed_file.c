@@ -12,7 +12,7 @@
 struct sealed {
     struct lb_sink *sink;
     uint64_t pos;
-    int fd, failed;
+    int failed;
 };
 
 static ssize_t sealed_write(void *cookie, const char *buf, size_t len)
@@ -35,43 +35,34 @@ static int sealed_close(void *cookie)
     struct lb_error e;
     int r = s->sink->ops->finish(s->sink, s->pos, !s->failed, &e) < 0 || s->failed ? -1 : 0;
 
-    if (r == 0 && fsync(s->fd) < 0)
-        r = -1;
     s->sink->ops->free(s->sink);
-    if (close(s->fd) < 0)
-        r = -1;
     free(s);
     if (r < 0 && !errno)
         errno = EIO;
     return r;
 }
 
-FILE *sealed_file_open(int fd, const struct lb_age_recipient *r, size_t n)
+FILE *sealed_file_open(struct lb_sink *lower, const struct lb_age_recipient *r, size_t n)
 {
     static const cookie_io_functions_t io = {.write = sealed_write, .close = sealed_close};
     struct sealed *s;
-    struct lb_sink *lower;
     struct lb_error e;
     FILE *f;
 
-    if (!(s = calloc(1, sizeof(*s))) || !(lower = lb_sink_fd(fd, 0))) {
-        free(s);
-        close(fd);
+    if (!(s = calloc(1, sizeof(*s)))) {
+        lower->ops->free(lower);
         errno = ENOMEM;
         return NULL;
     }
-    s->fd = fd;
-    s->sink = lower; /* in the clear: the same path, so fclose() syncs either way */
+    s->sink = lower; /* in the clear: the same path, so fclose() finishes it either way */
     if (n && lb_sink_age(lower, r, n, &s->sink, &e) < 0) {
         free(s);
-        close(fd);
         errno = EIO;
         return NULL;
     }
     if (!(f = fopencookie(s, "w", io))) {
         s->sink->ops->free(s->sink);
         free(s);
-        close(fd);
         return NULL;
     }
     return f;

@@ -11,10 +11,11 @@
 #include "lbdump.h"
 
 /*
- * A stream writing to fd encrypted for r[0..n-1] (n == 0: in the clear, a
- * plain fdopen).  fclose() finishes the file (and closes fd); it fails if
- * the last writes did.  NULL with errno set on failure (fd is then closed).
+ * A stream writing to the sink lower (which it owns) encrypted for
+ * r[0..n-1] (n == 0: in the clear).  fclose() finishes and frees the sink;
+ * it fails if the last writes or the finish did.  NULL with errno set on
+ * failure (lower is then freed).
  */
-FILE *sealed_file_open(int fd, const struct lb_age_recipient *r, size_t n);
+FILE *sealed_file_open(struct lb_sink *lower, const struct lb_age_recipient *r, size_t n);
 
 #endif

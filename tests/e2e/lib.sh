@@ -26,13 +26,24 @@ e2e_begin() {
 
 # e2e_cleanup: stops the servers a test started (e2e_server_pid PID), removes $work.
 e2e_cleanup() {
-    local pid
-    for pid in $e2e_pids; do
-        kill "$pid" 2>/dev/null && { sleep 0.5; kill -9 "$pid" 2>/dev/null; }
-    done
+    local pids
+    pids=$(echo $e2e_pids $(cat "$work/.server-pids" 2>/dev/null))
+    if [ -n "$pids" ]; then
+        kill $pids 2>/dev/null || true
+        sleep 0.5
+        kill -9 $pids 2>/dev/null || true
+    fi
     [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
-e2e_server_pid() { e2e_pids="$e2e_pids $1"; }
+e2e_server_pid() { # (in a file too: a subshell's servers are stopped as well)
+    e2e_pids="$e2e_pids $1"
+    echo "$1" >> "$work/.server-pids"
+}
+
+# port_free PORT: nothing listens on it (a server left by another run would answer instead).
+port_free() {
+    ! ss -ltn "sport = :$1" | grep -q LISTEN || die "port $1 is taken: another test's server?"
+}
 
 # wait_for_port PORT: until something listens on 127.0.0.1:PORT (10 s at most).
 wait_for_port() {
@@ -44,10 +55,36 @@ wait_for_port() {
     return 1
 }
 
+# start_sshd DIR PORT AUTHORIZED_KEYS [HOST_KEY]: OpenSSH's sshd on 127.0.0.1:PORT only,
+# its host key in DIR (made if missing), SFTP in-process; sets SSHD_PID.
+start_sshd() {
+    local dir=$1 port=$2 keys=$3 hostkey=${4:-$1/host_ed25519}
+    port_free "$port"
+    mkdir -p "$dir" /run/sshd
+    [ -f "$hostkey" ] || ssh-keygen -q -t ed25519 -N '' -f "$hostkey"
+    cat > "$dir/sshd_config" <<EOF
+ListenAddress 127.0.0.1:$port
+HostKey $hostkey
+AuthorizedKeysFile $keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+Subsystem sftp internal-sftp
+EOF
+    /usr/sbin/sshd -D -e -f "$dir/sshd_config" </dev/null >>"$dir/log" 2>&1 &
+    SSHD_PID=$!
+    e2e_server_pid $SSHD_PID
+    wait_for_port "$port" || die "sshd did not start: $(tail -n 5 "$dir/log")"
+}
+
 # start_nfs_server DIR PORT: nfs-ganesha (userspace NFSv4; this kernel has no nfsd)
 # exporting DIR as /export on 127.0.0.1:PORT only, stopped when the test ends.
 start_nfs_server() {
     local dir=$1 port=$2 conf=$work/ganesha-$2
+    port_free "$port"
     mkdir -p "$conf/recovery"
     cat > "$conf/ganesha.conf" <<EOF
 NFS_CORE_PARAM { NFS_Port = $port; Bind_addr = 127.0.0.1; Protocols = 4;
@@ -58,7 +95,7 @@ EXPORT { Export_Id = 1; Path = $dir; Pseudo = /export; Access_Type = RW;
     FSAL { Name = VFS; } }
 LOG { Default_Log_Level = WARN; }
 EOF
-    ganesha.nfsd -F -L "$conf/log" -f "$conf/ganesha.conf" -p "$conf/pid" &
+    ganesha.nfsd -F -L "$conf/log" -f "$conf/ganesha.conf" -p "$conf/pid" </dev/null >/dev/null 2>&1 &
     e2e_server_pid $!
     wait_for_port "$port" || die "nfs-ganesha did not start: $(tail -n 5 "$conf/log")"
 }
@@ -217,6 +254,13 @@ build_guest_initramfs() {
     fi
     [ -n "${GUEST_LVM:-}" ] && copy_programs "$root" /sbin/lvm /sbin/mke2fs /sbin/dmsetup
     [ -n "${CRASH_MODULE:-}" ] && cp "$CRASH_MODULE" "$root/lbcrash.ko"
+    # the network build beside lifeboat, as a package installs it
+    [ -n "${GUEST_NET_BIN:-}" ] && cp "$GUEST_NET_BIN" "$root/sbin/lifeboat-net"
+    # more files: "HOST_PATH=GUEST_PATH" words (a key, known_hosts, a script for the guest)
+    local f
+    for f in ${GUEST_FILES:-}; do
+        mkdir -p "$root/$(dirname "${f#*=}")" && cp -p "${f%%=*}" "$root/${f#*=}"
+    done
     # another capture environment for lifeboat load -i (tests/bench/reservation.sh)
     [ -n "${GUEST_CRASH_INITRD:-}" ] && cp "$GUEST_CRASH_INITRD" "$root/crash-initrd.img"
     # no configuration at all means no file, not an empty one

@@ -10,6 +10,15 @@
 # NIC up with netlink and mounts the export with its own NFS client.  Then
 # on the host: the dump directory is in the export, complete, 'lifeboat
 # info' names the panic, and every pattern page is in the dump.
+#
+# SSH: four sshd on 127.0.0.1 and the network build (lifeboat-net) in the
+# guest, with the capture's key from 'lifeboat ssh-key'.  load pins each
+# server's host key from known_hosts and checks each directory; config
+# check refuses an unreachable server and a directory the user cannot
+# write.  After load the host changes the world: server A gets another host
+# key, B no longer accepts the capture's key, C stops.  The crash kernel
+# must say why for each, and save the dump on D over SFTP: a plain kdump
+# file there, no key material beside it.
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
@@ -21,10 +30,11 @@ MAC=52:54:00:12:34:56
 NIC=(-netdev user,id=n0 -device "virtio-net-pci,netdev=n0,mac=$MAC")
 
 fetch_kernel "$KERNEL_PACKAGE"
-mkdir -p "$work/export/crash"
-start_nfs_server "$work/export" "$NFS_PORT"
 
 # --- NFS -------------------------------------------------------------------
+if [ -z "${SKIP_NFS:-}" ]; then
+mkdir -p "$work/export/crash"
+start_nfs_server "$work/export" "$NFS_PORT"
 GUEST_MODULES=1 GUEST_NET_MODULES=1 build_guest_initramfs "$work/nfs.cpio" \
 "target nfs://10.0.2.2:$((NFS_PORT + 1))/export/crash
 target nfs://collector:$NFS_PORT/export/crash
@@ -50,4 +60,86 @@ check "every pattern page is at its frame in the dump on the server (libkdumpfil
     $JUDGE pattern "$work/export/crash/$d/vmcore" "$work/nfs.log" --expect present
 check "the dump on the server matches the checksum taken at capture" bash -c '
     "$1" verify "$2/vmcore" | grep -q "matches the one recorded at capture"' _ "$L" "$work/export/crash/$d"
+fi
+# --- SSH -------------------------------------------------------------------
+NET_BIN=${LIFEBOAT_NET_BIN:-$REPO_DIR/build-net/lifeboat-net}
+P=${SSH_PORT:-22220}
+mkdir -p "$work/capture" "$work/known"
+"$L" ssh-key -f "$work/capture/id" > "$work/authorized_keys"
+check "ssh-key makes a key ssh-keygen reads, and an SFTP-only authorized_keys line" bash -c '
+    [ "$(stat -c %a "$1")" = 600 ] &&
+    [ "$(ssh-keygen -y -f "$1" | cut -d" " -f1,2)" = "$(cut -d" " -f1,2 "$1.pub")" ] &&
+    grep -q "^restrict,command=\"internal-sftp\" ssh-ed25519 " "$2"' _ "$work/capture/id" \
+    "$work/authorized_keys"
+for s in A B C D; do
+    port=$((P + $(printf '%d' "'$s") - 65))
+    mkdir -p "$work/dumps$s"
+    start_sshd "$work/sshd$s" "$port" "$work/authorized_keys"
+    eval "PID_$s=$SSHD_PID PORT_$s=$port"
+    echo "[collector]:$port $(cat "$work/sshd$s/host_ed25519.pub")" >> "$work/known/known_hosts"
+done
+mkdir -p "$work/readonly" && chmod 755 "$work/readonly" && chmod 711 "$work"
+cat > "$work/before-load.sh" <<EOF
+printf 'target ssh://root@collector:$((P + 9))$work/dumpsD\nknown-hosts /etc/lbtest/known_hosts\n' > /tmp/unreachable.conf
+/sbin/lifeboat config check -c /tmp/unreachable.conf 2>&1 | sed 's/^/GUEST: unreachable: /'
+printf 'target ssh://nobody@collector:$PORT_D$work/readonly\nknown-hosts /etc/lbtest/known_hosts\n' > /tmp/readonly.conf
+/sbin/lifeboat config check -c /tmp/readonly.conf 2>&1 | sed 's/^/GUEST: readonly: /'
+EOF
+GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_NET_BIN=$NET_BIN GUEST_FILES="$work/capture/id=/etc/lifeboat/id_ed25519 \
+$work/known/known_hosts=/etc/lbtest/known_hosts $work/before-load.sh=/etc/lbtest-before-load.sh" \
+    build_guest_initramfs "$work/ssh.cpio" \
+"target ssh://root@collector:$PORT_A$work/dumpsA
+target ssh://root@collector:$PORT_B$work/dumpsB
+target ssh://root@collector:$PORT_C$work/dumpsC
+target ssh://root@collector:$PORT_D$work/dumpsD
+known-hosts /etc/lbtest/known_hosts
+dump-level 23"
+# after load: A another host key, B the capture's key refused, C gone
+(
+    for i in $(seq 1 600); do grep -qa "GUEST: waiting" "$work/ssh.log" 2>/dev/null && break; sleep 0.5; done
+    kill "$PID_A" "$PID_C"
+    : > "$work/authorized_keys.B"
+    sleep 0.5
+    ssh-keygen -q -t ed25519 -N '' -f "$work/sshdA/other_key"
+    start_sshd "$work/sshdA" "$PORT_A" "$work/authorized_keys" "$work/sshdA/other_key"
+    kill "$PID_B"; sleep 0.5
+    start_sshd "$work/sshdB" "$PORT_B" "$work/authorized_keys.B"
+    echo changed > "$work/changed"
+    wait
+) &
+changer=$!
+seed=$((RANDOM * 65536 + RANDOM + 1))
+run_guest "$work/ssh.log" "$work/ssh.cpio" \
+    "crashkernel=${CRASHKERNEL:-160M} lbtest.seed=$seed lbtest.net=1 lbtest.delay=15" "${NIC[@]}" || true
+log "guest ran ${GUEST_SECONDS:-?} s"
+kill "$changer" 2>/dev/null || true
+d=$(ls "$work/dumpsD" | head -n1)
+check "config check refuses an unreachable server, saying so" \
+    grep -qa "GUEST: unreachable: .*cannot connect to 10.0.2.2 port $((P + 9))" "$work/ssh.log"
+check "config check refuses a directory the user cannot write, saying so" \
+    grep -qa "GUEST: readonly: .*cannot write there" "$work/ssh.log"
+check "load ran the network build and loaded the crash kernel" bash -c '
+    grep -qa "lifeboat: crash kernel loaded" "$1" && [ -f "$2" ]' _ "$work/ssh.log" "$work/changed"
+check "server A's new host key: refused in the crash kernel, said, the next target tried" \
+    grep -qa "not the one pinned at load: refused" "$work/ssh.log"
+check "server B refusing the capture's key: said, the next target tried" \
+    grep -qa "the server refused the key $(printf /etc/lifeboat/ssh-identity) for user root" "$work/ssh.log"
+check "server C gone: said, the next target tried" \
+    grep -qa "cannot connect to 10.0.2.2 port $PORT_C" "$work/ssh.log"
+check "the capture saved a complete dump on server D over SFTP" bash -c '
+    grep -qa "complete dump saved in ssh://root@collector:'$PORT_D'" "$1" && [ -n "$2" ] &&
+    [ -s "$3/vmcore" ] && [ -s "$3/dmesg.txt" ] && [ -s "$3/info.json" ] &&
+    grep -q "\"status\": \"complete\"" "$3/metadata.json"' _ "$work/ssh.log" "$d" "$work/dumpsD/$d"
+check "nothing was left on A, B and C, and no .partial directory on D" bash -c '
+    [ -z "$(find "$1/dumpsA" "$1/dumpsB" "$1/dumpsC" -mindepth 1)" ] &&
+    ! ls -a "$1/dumpsD" | grep -q partial' \
+    _ "$work"
+check "no key material in the dump directory" bash -c '
+    ! grep -rlq "PRIVATE KEY" "$1" && [ "$(ls "$1" | sort | tr "\n" " ")" = \
+    "dmesg.txt info.json metadata.json vmcore " ]' _ "$work/dumpsD/$d"
+check "the dump on the server is a kdump file lifeboat info reads: the panic is named" bash -c '
+    [ "$(head -c 8 "$2/vmcore")" = "KDUMP   " ] && "$1" info "$2/vmcore" | grep -q sysrq' _ \
+    "$L" "$work/dumpsD/$d"
+check "every pattern page is at its frame in the dump on the server (libkdumpfile)" \
+    $JUDGE pattern "$work/dumpsD/$d/vmcore" "$work/ssh.log" --expect present
 e2e_end

@@ -21,6 +21,7 @@
 #include "capture/capture.h"
 #include "capture/config.h"
 #include "capture/dumpdir.h"
+#include "capture/place.h"
 #include "capture/rawdev.h"
 #include "capture/savecore.h"
 #include "capture/steps.h"
@@ -599,7 +600,9 @@ static void a_bus_error_costs_frames_not_the_dump(void **state)
     assert_int_equal(stat(core, &st), 0);
     assert_int_equal(truncate(core, st.st_size - 0x100000), 0); /* after the open: mapped, gone */
     int dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
-    assert_int_equal(steps_into_directory(&c, dir_fd), CAPTURE_INCOMPLETE);
+    struct place_dir place;
+    place_dir_init(&place, dir_fd, dir);
+    assert_int_equal(steps_into_place(&c, &place.base), CAPTURE_INCOMPLETE);
     close(dir_fd);
     assert_true(exists(dir, "vmcore"));
     snprintf(path, sizeof(path), "%s/metadata.json", dir);

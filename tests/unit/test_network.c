@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,7 +23,9 @@
 #include "capture/config.h"
 #include "capture/config_net.h"
 #include "capture/network.h"
+#include "lbdump.h"
 #include "platform/netlink.h"
+#include "platform/ssh_keyfile.h"
 
 static void urls_are_parsed_and_checked(void **state)
 {
@@ -243,6 +247,52 @@ static void netlink_sets_and_reads_the_way(void **state)
     assert_int_equal(cfg.ninterfaces, 0);
 }
 
+/*
+ * ssh-key's files: the private key (0600) is one an OpenSSH reader opens
+ * (lifeboat's own age code: what is encrypted to the printed public line
+ * decrypts with it), and an existing key is never replaced.
+ */
+static void ssh_keys_are_openssh_keys(void **state)
+{
+    char dir[] = "/tmp/lb-key-XXXXXX", path[64], line[700], why[300], text[32] = "";
+    struct lb_age_identities *ids;
+    struct lb_age_recipient r;
+    struct lb_sink *sink;
+    struct lb_error err;
+    struct stat st;
+    size_t len;
+    int fd;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/id", dir);
+    if (ssh_keyfile_create(path, "lifeboat@test", line, sizeof(line), why, sizeof(why)) < 0)
+        fail_msg("%s", why);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(strncmp(line, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI", 37), 0);
+    assert_non_null(strstr(line, " lifeboat@test"));
+    assert_int_equal(ssh_keyfile_create(path, "again", line + 300, 300, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "never replaced"));
+
+    assert_int_equal(lb_age_recipient_parse(line, &r, &err), 0);
+    assert_int_equal(lb_age_identities_load(path, &ids, &err), 0);
+    snprintf(path, sizeof(path), "%s/sealed", dir);
+    assert_true((fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600)) >= 0);
+    assert_int_equal(lb_sink_age(lb_sink_fd(fd, 0), &r, 1, &sink, &err), 0);
+    assert_int_equal(sink->ops->write(sink, "a crash", 7, 0, &err), 0);
+    assert_int_equal(sink->ops->finish(sink, 7, 1, &err), 0);
+    sink->ops->free(sink);
+    assert_int_equal(lb_age_read(fd, ids, text, sizeof(text), &len, &err), 0);
+    assert_int_equal(len, 7);
+    assert_memory_equal(text, "a crash", 7);
+    close(fd);
+    lb_age_identities_free(ids);
+    char cmd[100];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +300,7 @@ int main(void)
         cmocka_unit_test(network_lines_survive_the_initramfs),
         cmocka_unit_test(addresses_and_macs_round_trip),
         cmocka_unit_test(netlink_sets_and_reads_the_way),
+        cmocka_unit_test(ssh_keys_are_openssh_keys),
     };
     return cmocka_run_group_tests_name("network", tests, NULL, NULL);
 }

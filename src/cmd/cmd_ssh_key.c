@@ -1,0 +1,74 @@
+/*
+ * cmd_ssh_key.c - lifeboat ssh-key: the capture's own SSH key, and the line
+ * that lets it (and nothing else) write dumps on a server.
+ *
+ * The key is the capture's alone: it is unencrypted (nobody types a
+ * passphrase in a crash kernel), lives in /etc/lifeboat (0600), and travels
+ * only inside the capture initramfs.  The line printed for the server's
+ * authorized_keys restricts it to SFTP: a stolen key writes files, it opens
+ * no shell.  (What kdumpctl propagate does, without ssh-copy-id.)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "capture/config.h"
+#include "commands.h"
+#include "platform/ssh_keyfile.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: lifeboat ssh-key [-f FILE]\n"
+                 "  makes the capture's SSH key (once; an existing one is kept) and prints the\n"
+                 "  line for the dump server's authorized_keys\n"
+                 "  -f, --file FILE   the private key (default " DEFAULT_SSH_IDENTITY ")\n");
+}
+
+int cmd_ssh_key(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"file", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+    const char *path = DEFAULT_SSH_IDENTITY;
+    char line[700], why[600], comment[100];
+    struct utsname u;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "f:h", longopts, NULL)) != -1) {
+        if (c == 'f') {
+            path = optarg;
+        } else {
+            usage(c == 'h' ? stdout : stderr);
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    snprintf(comment, sizeof(comment), "lifeboat@%.64s", uname(&u) == 0 ? u.nodename : "unknown");
+    if (access(path, F_OK) == 0) {
+        if (ssh_keyfile_public(path, line, sizeof(line), why, sizeof(why)) < 0) {
+            fprintf(stderr, "lifeboat: %s exists, but %s\n", path, why);
+            return 1;
+        }
+        fprintf(stderr, "lifeboat: %s exists: kept\n", path);
+    } else {
+        if (strcmp(path, DEFAULT_SSH_IDENTITY) == 0 && mkdir("/etc/lifeboat", 0700) < 0 &&
+            errno != EEXIST) {
+            fprintf(stderr, "lifeboat: cannot create /etc/lifeboat: %s\n", strerror(errno));
+            return 1;
+        }
+        if (ssh_keyfile_create(path, comment, line, sizeof(line), why, sizeof(why)) < 0) {
+            fprintf(stderr, "lifeboat: %s\n", why);
+            return 1;
+        }
+        fprintf(stderr, "lifeboat: made %s (and %s.pub)\n", path, path);
+    }
+    fprintf(stderr, "lifeboat: add this line to the dump server's authorized_keys:\n");
+    printf("restrict,command=\"internal-sftp\" %s\n", line);
+    return 0;
+}

@@ -1,0 +1,18 @@
+/*
+ * network_build.h - the network build, lifeboat-net, run in this one's
+ * place when a command needs SSH and this build has none (the way git runs
+ * git-remote-https: the crypto stays out of the small program).
+ */
+#ifndef LIFEBOAT_NETWORK_BUILD_H
+#define LIFEBOAT_NETWORK_BUILD_H
+
+/* main() keeps its command line here, so the same command can run again. */
+void network_build_remember(char **argv);
+/*
+ * In a build without SSH: executes lifeboat-net ($LIFEBOAT_NET, else beside
+ * this binary) with this command line, and returns only if it cannot; in
+ * the network build: returns at once.
+ */
+void network_build_exec(void);
+
+#endif
