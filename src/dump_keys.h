@@ -12,6 +12,8 @@ struct dump_keys {
     struct lb_age_recipient to[LB_AGE_MAX_RECIPIENTS];
     size_t nto;
     const char *identity; /* a file of private keys, or NULL */
+    /* an ssh:// destination: the SSH key, where its host key is known, or the key itself */
+    const char *ssh_identity, *known_hosts, *host_key;
 };
 
 /* Adds a recipient ("age1...", "ssh-ed25519 ..."); exits with the reason if it is not one. */

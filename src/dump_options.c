@@ -80,6 +80,12 @@ int dump_options_parse(int argc, char **argv, struct lb_write_options *o, struct
             keys->identity = optarg;
             continue;
         }
+        if (opt == 'S' || opt == 'K' || opt == 'H') {
+            *(opt == 'S'   ? &keys->ssh_identity
+              : opt == 'K' ? &keys->known_hosts
+                           : &keys->host_key) = optarg;
+            continue;
+        }
         if ((opt == 'd' && !allow_level) || dump_option(opt, optarg, o) != 0) {
             usage(stderr);
             exit(2);

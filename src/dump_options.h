@@ -16,8 +16,11 @@
     {"dump-level", required_argument, NULL, 'd'}, {"format", required_argument, NULL, 'f'},        \
         {"codec", required_argument, NULL, 'c'}, {"level", required_argument, NULL, 'l'},          \
         {"threads", required_argument, NULL, 't'}, {"encrypt-to", required_argument, NULL, 'e'},   \
+        {"identity", required_argument, NULL, 'i'},                                                \
+        {"ssh-identity", required_argument, NULL, 'S'},                                            \
+        {"known-hosts", required_argument, NULL, 'K'},                                             \
     {                                                                                              \
-        "identity", required_argument, NULL, 'i'                                                   \
+        "host-key", required_argument, NULL, 'H'                                                   \
     }
 
 #define DUMP_OPTIONS_HELP                                                                          \
@@ -27,7 +30,12 @@
     "  -t, --threads N     compression threads (default: online CPUs)\n"                           \
     "  -e, --encrypt-to R  encrypt the dump (age format) to R: an age1... key or an\n"             \
     "                      ssh-ed25519 public key (repeatable; DEST gets no suffix)\n"             \
-    "  -i, --identity FILE the key that decrypts an encrypted SOURCE\n"
+    "  -i, --identity FILE the key that decrypts an encrypted SOURCE\n"                            \
+    "DEST ssh://[USER@]HOST[:PORT]/PATH writes the dump over SFTP (lifeboat-net):\n"               \
+    "  --ssh-identity FILE the SSH key (default /etc/lifeboat/id_ed25519, else ~/.ssh's)\n"        \
+    "  --known-hosts FILE  where the server's key is looked up (default ~/.ssh/known_hosts\n"      \
+    "                      and /etc/ssh/ssh_known_hosts)\n"                                        \
+    "  --host-key 'TYPE BASE64'  the server's key, instead of known_hosts\n"
 
 /* Defaults: kdump, zstd, all online CPUs, dump_level as given. */
 struct lb_write_options dump_options_default(unsigned dump_level);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dump_output.h"
+#include "remote_sink.h"
 #include "report/progress.h"
 #include "report/save_report.h"
 
@@ -33,6 +34,33 @@ static struct lb_sink *open_sink(int fd, int stream, int holes, const struct dum
     return s;
 }
 
+/* A dump written over SFTP: positioned writes into a new file on the server. */
+static int dump_to_remote(struct lb_source *src, const char *dest, struct lb_write_options *opts,
+                          const struct dump_keys *keys)
+{
+    struct progress_state prog;
+    struct lb_write_stats stats;
+    struct lb_error e = {0};
+    struct lb_sink *sink = remote_sink_open(dest, keys, &e);
+    int r;
+
+    if (!sink)
+        errx(1, "%s", e.msg);
+    if (keys->nto && lb_sink_age(sink, keys->to, keys->nto, &sink, &e) < 0)
+        errx(1, "%s: %s", dest, e.msg);
+    opts->flattened = 0;
+    opts->sparse = 1;
+    opts->progress = progress_print;
+    opts->progress_ctx = &prog;
+    progress_start(&prog, dest);
+    r = lb_write_sink(src, sink, opts, &stats, &e);
+    sink->ops->free(sink);
+    save_report(stderr, opts, &stats);
+    if (r < 0)
+        errx(1, "%s: incomplete: %s", dest, e.msg);
+    return stats.incomplete ? 1 : 0;
+}
+
 int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *opts,
             const struct dump_keys *keys)
 {
@@ -40,6 +68,9 @@ int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *op
     struct lb_write_stats stats;
     struct lb_error e = {0};
     struct stat st;
+
+    if (strncmp(dest, "ssh://", 6) == 0)
+        return dump_to_remote(src, dest, opts, keys);
     int stream = strcmp(dest, "-") == 0;
     int fd = stream ? STDOUT_FILENO : open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     int r;

@@ -8,33 +8,98 @@
  * mountd on the way, and a lock daemon or 'nolock'.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "config_net.h"
 #include "network.h"
+#include "supervise.h"
 #include "target.h"
 
-static int nfs_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                       size_t whylen)
-{
-    static const char *const nfs_modules[] = {"nfsv4", NULL};
-    char mod_why[256];
+/* Less than this free on the server and not even a filtered dump fits: refused at load. */
+#define MIN_FREE_BYTES (64ull << 20)
+/* A check at load that takes longer than this is a server that will not do in a crash. */
+enum { CHECK_SECONDS = 30 };
 
-    if (network_prepare(t, cfg, mods, why, whylen) < 0)
-        return -1;
-    if (modules_named(nfs_modules, mods, mod_why, sizeof(mod_why)) < 0)
-        fprintf(stderr, "lifeboat: warning: %s\n", mod_why);
-    return 0;
-}
+static int nfs_mount_step(void *ctx);
 
 struct nfs_mount {
     const struct target *t;
     const char *mountpoint;
 };
+
+/*
+ * What the capture will do, done once now in a mount namespace of its own
+ * (nothing shows on the running system): mount, a file made and removed,
+ * the free space read.  In a child with a deadline: a server that does not
+ * answer costs seconds.
+ */
+static int nfs_check_step(void *ctx)
+{
+    struct nfs_mount *m = ctx;
+    char probe[400];
+    struct statvfs st;
+    int fd;
+
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        fprintf(stderr, "lifeboat: cannot check %s: no mount namespace: %s\n", m->t->shown,
+                strerror(errno));
+        return 1;
+    }
+    if (nfs_mount_step(m) != 0)
+        return 1;
+    snprintf(probe, sizeof(probe), "%s/.lifeboat-check-%d", m->mountpoint, (int)getpid());
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, "lifeboat\n", 9) != 9 || fsync(fd) < 0) {
+        fprintf(stderr, "lifeboat: %s: cannot write there: %s\n", m->t->shown, strerror(errno));
+        if (fd >= 0)
+            unlink(probe);
+        return 1;
+    }
+    close(fd);
+    unlink(probe);
+    if (statvfs(m->mountpoint, &st) == 0 && (uint64_t)st.f_bavail * st.f_frsize < MIN_FREE_BYTES) {
+        fprintf(stderr, "lifeboat: %s: only %llu MiB free on the server\n", m->t->shown,
+                (unsigned long long)((uint64_t)st.f_bavail * st.f_frsize >> 20));
+        return 1;
+    }
+    return 0;
+}
+
+static int nfs_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
+                       size_t whylen)
+{
+    static const char *const nfs_modules[] = {"nfsv4", NULL};
+    char mod_why[256], dir[] = "/tmp/lifeboat-nfs-XXXXXX";
+    struct nfs_mount m = {t, dir};
+    int signo, r;
+
+    if (network_prepare(t, cfg, mods, why, whylen) < 0)
+        return -1;
+    if (modules_named(nfs_modules, mods, mod_why, sizeof(mod_why)) < 0)
+        fprintf(stderr, "lifeboat: warning: %s\n", mod_why);
+    if (!mkdtemp(dir)) {
+        snprintf(why, whylen, "%s: cannot make a mount point to check it: %s", t->shown,
+                 strerror(errno));
+        return -1;
+    }
+    r = supervise_run("checking the NFS target", nfs_check_step, &m, CHECK_SECONDS, &signo);
+    rmdir(dir);
+    if (r != 0) {
+        snprintf(why, whylen, "%s cannot take dumps (said above)", t->shown);
+        return -1;
+    }
+    return 0;
+}
 
 static int nfs_mount_step(void *ctx)
 {
@@ -56,7 +121,16 @@ static int nfs_mount_step(void *ctx)
                 strerror(errno));
         return 1;
     }
-    fprintf(stderr, "lifeboat: mounted %s\n", t->shown);
+    return 0;
+}
+
+static int nfs_capture_mount_step(void *ctx)
+{
+    struct nfs_mount *m = ctx;
+
+    if (nfs_mount_step(m) != 0)
+        return 1;
+    fprintf(stderr, "lifeboat: mounted %s\n", m->t->shown);
     return 0;
 }
 
@@ -69,7 +143,7 @@ static enum capture_outcome nfs_save(struct capture *c, const struct target *t, 
     if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
     snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index);
-    return target_save_mounted(c, t, nfs_mount_step, &m, mountpoint);
+    return target_save_mounted(c, t, nfs_capture_mount_step, &m, mountpoint);
 }
 
 const struct target_ops target_nfs_ops = {TARGET_NFS, "nfs", nfs_prepare, nfs_save};

@@ -56,7 +56,7 @@ wait_for_port() {
 }
 
 # start_sshd DIR PORT AUTHORIZED_KEYS [HOST_KEY]: OpenSSH's sshd on 127.0.0.1:PORT only,
-# its host key in DIR (made if missing), SFTP in-process; sets SSHD_PID.
+# its host key in DIR (made if missing), SFTP in-process; sets SERVER_PID.
 start_sshd() {
     local dir=$1 port=$2 keys=$3 hostkey=${4:-$1/host_ed25519}
     port_free "$port"
@@ -75,13 +75,13 @@ PidFile none
 Subsystem sftp internal-sftp
 EOF
     /usr/sbin/sshd -D -e -f "$dir/sshd_config" </dev/null >>"$dir/log" 2>&1 &
-    SSHD_PID=$!
-    e2e_server_pid $SSHD_PID
+    SERVER_PID=$!
+    e2e_server_pid $SERVER_PID
     wait_for_port "$port" || die "sshd did not start: $(tail -n 5 "$dir/log")"
 }
 
 # start_nfs_server DIR PORT: nfs-ganesha (userspace NFSv4; this kernel has no nfsd)
-# exporting DIR as /export on 127.0.0.1:PORT only, stopped when the test ends.
+# exporting DIR as /export on 127.0.0.1:PORT only, stopped when the test ends; sets SERVER_PID.
 start_nfs_server() {
     local dir=$1 port=$2 conf=$work/ganesha-$2
     port_free "$port"
@@ -96,6 +96,7 @@ EXPORT { Export_Id = 1; Path = $dir; Pseudo = /export; Access_Type = RW;
 LOG { Default_Log_Level = WARN; }
 EOF
     ganesha.nfsd -F -L "$conf/log" -f "$conf/ganesha.conf" -p "$conf/pid" </dev/null >/dev/null 2>&1 &
+    SERVER_PID=$!
     e2e_server_pid $!
     wait_for_port "$port" || die "nfs-ganesha did not start: $(tail -n 5 "$conf/log")"
 }

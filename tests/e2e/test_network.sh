@@ -33,21 +33,38 @@ fetch_kernel "$KERNEL_PACKAGE"
 
 # --- NFS -------------------------------------------------------------------
 if [ -z "${SKIP_NFS:-}" ]; then
-mkdir -p "$work/export/crash"
+mkdir -p "$work/export/crash" "$work/export1/crash"
 start_nfs_server "$work/export" "$NFS_PORT"
-GUEST_MODULES=1 GUEST_NET_MODULES=1 build_guest_initramfs "$work/nfs.cpio" \
+start_nfs_server "$work/export1" "$((NFS_PORT + 1))"
+NFS1_PID=$SERVER_PID
+cat > "$work/nfs-before-load.sh" <<EOF
+printf 'target nfs://10.0.2.2:$((NFS_PORT + 2))/export/crash\n' > /tmp/unreachable.conf
+/sbin/lifeboat config check -c /tmp/unreachable.conf 2>&1 | sed 's/^/GUEST: unreachable: /'
+EOF
+GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_FILES="$work/nfs-before-load.sh=/etc/lbtest-before-load.sh" \
+    build_guest_initramfs "$work/nfs.cpio" \
 "target nfs://10.0.2.2:$((NFS_PORT + 1))/export/crash
 target nfs://collector:$NFS_PORT/export/crash
 dump-level 23"
+# after load, the first server stops
+(
+    for i in $(seq 1 600); do grep -qa "GUEST: waiting" "$work/nfs.log" 2>/dev/null && break; sleep 0.5; done
+    kill "$NFS1_PID"
+) &
 seed=$((RANDOM * 65536 + RANDOM + 1))
 run_guest "$work/nfs.log" "$work/nfs.cpio" \
-    "crashkernel=${CRASHKERNEL:-160M} lbtest.seed=$seed lbtest.net=1" "${NIC[@]}" || true
+    "crashkernel=${CRASHKERNEL:-160M} lbtest.seed=$seed lbtest.net=1 lbtest.delay=10" "${NIC[@]}" || true
 log "guest ran ${GUEST_SECONDS:-?} s"
 d=$(ls "$work/export/crash" | head -n1)
+check "config check refuses an unreachable NFS server, saying so" \
+    grep -qa "GUEST: unreachable: .*cannot mount nfs://10.0.2.2:$((NFS_PORT + 2))/export/crash" "$work/nfs.log"
+check "load checked both servers (mounted, a file made and removed) and loaded" bash -c '
+    grep -qa "lifeboat: crash kernel loaded" "$1" && [ -z "$(find "$2/export1/crash" -mindepth 1)" ] &&
+    [ -z "$(find "$2/export" "$2/export1" -name ".lifeboat-check*")" ]' _ "$work/nfs.log" "$work"
 check "load copied the way to the server: the NIC by MAC, its address, the server's address" \
     bash -c 'grep -q "is up with 10.0.2.15/24" "$1" && grep -q "lifeboat: mounted nfs://collector" "$1"' \
     _ "$work/nfs.log"
-check "the unreachable server was tried first, said why, and the next target taken" bash -c '
+check "the server stopped after load: tried first, said why, and the next target taken" bash -c '
     grep -q "cannot mount nfs://10.0.2.2:'$((NFS_PORT + 1))'/export/crash" "$1" &&
     grep -q "trying the next target" "$1"' _ "$work/nfs.log"
 check "the capture saved a complete dump on the NFS server" bash -c '
@@ -75,7 +92,7 @@ for s in A B C D; do
     port=$((P + $(printf '%d' "'$s") - 65))
     mkdir -p "$work/dumps$s"
     start_sshd "$work/sshd$s" "$port" "$work/authorized_keys"
-    eval "PID_$s=$SSHD_PID PORT_$s=$port"
+    eval "PID_$s=$SERVER_PID PORT_$s=$port"
     echo "[collector]:$port $(cat "$work/sshd$s/host_ed25519.pub")" >> "$work/known/known_hosts"
 done
 mkdir -p "$work/readonly" && chmod 755 "$work/readonly" && chmod 711 "$work"
@@ -142,4 +159,27 @@ check "the dump on the server is a kdump file lifeboat info reads: the panic is 
     "$L" "$work/dumpsD/$d"
 check "every pattern page is at its frame in the dump on the server (libkdumpfile)" \
     $JUDGE pattern "$work/dumpsD/$d/vmcore" "$work/ssh.log" --expect present
+
+# --- save to a URL, on this machine ------------------------------------------
+# lifeboat (no SSH in it) runs lifeboat-net for the ssh:// destination; the file on the server is
+# the one a local save writes, byte for byte.
+echo "[127.0.0.1]:$PORT_D $(cut -d' ' -f1,2 "$work/sshdD/host_ed25519.pub")" > "$work/host_known"
+echo "[127.0.0.1]:$PORT_D $(cut -d' ' -f1,2 "$work/sshdA/other_key.pub")" > "$work/wrong_known"
+mkdir -p "$work/saved"
+src=$work/dumpsD/$d/vmcore
+check "save SOURCE ssh://root@127.0.0.1:PORT/PATH writes over SFTP what a local save writes" bash -c '
+    LIFEBOAT_NET=$1 "$2" save -d 31 -t 1 --ssh-identity "$3" --known-hosts "$4" "$5" \
+        "ssh://root@127.0.0.1:$6$7/saved/vmcore" &&
+    "$2" save -d 31 -t 1 "$5" "$7/local.vmcore" && cmp "$7/saved/vmcore" "$7/local.vmcore"' _ \
+    "$NET_BIN" "$L" "$work/capture/id" "$work/host_known" "$src" "$PORT_D" "$work"
+check "save to a server whose key is not the known one: refused, nothing written" bash -c '
+    ! LIFEBOAT_NET=$1 "$2" save --ssh-identity "$3" --known-hosts "$4" "$5" \
+        "ssh://root@127.0.0.1:$6$7/saved/other" 2> "$7/wrong.err" &&
+    grep -q "not the one known_hosts has" "$7/wrong.err" && [ ! -e "$7/saved/other" ]' _ \
+    "$NET_BIN" "$L" "$work/capture/id" "$work/wrong_known" "$src" "$PORT_D" "$work"
+check "save over an existing file on the server: refused, the file untouched" bash -c '
+    echo evidence > "$7/saved/kept" &&
+    ! LIFEBOAT_NET=$1 "$2" save --ssh-identity "$3" --known-hosts "$4" "$5" \
+        "ssh://root@127.0.0.1:$6$7/saved/kept" 2>/dev/null && [ "$(cat "$7/saved/kept")" = evidence ]' _ \
+    "$NET_BIN" "$L" "$work/capture/id" "$work/host_known" "$src" "$PORT_D" "$work"
 e2e_end
