@@ -95,6 +95,13 @@ def main():
         "full": "target fs /dev/nvme0n1 /crash\ntarget raw /dev/sdb\ntarget dir /var/crash\n"
                 "final-action poweroff\ndevice-timeout 5\nhostname a\ncmdline-append quiet\n",
         "cmdline": "BOOT_IMAGE=/vmlinuz root=UUID=1 ro crashkernel=256M foo=\"a b\" -- single\n",
+        "network": "target ssh://dump@[fd00::2]:2222/srv/crash address fd00::2 host-key "
+                   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKJ1\n"
+                   "target nfs://filer/export/crash address 192.0.2.7\n"
+                   "interface 52:54:00:12:34:56 mtu 1500 address 10.0.2.15/24 address fd00::15/64\n"
+                   "route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56\n"
+                   "route default dev 52:54:00:12:34:56\nnetwork-timeout 9\n"
+                   "ssh-identity /etc/lifeboat/id\nknown-hosts /root/kh\n",
     }
     for name, text in confs.items():
         with open(os.path.join(out, "config", name), "w") as f:
