@@ -10,8 +10,13 @@ e2e_begin
 
 deb=$(ls "$LIFEBOAT_DEB_DIR"/lifeboat_*.deb | head -n1)
 [ -f "$deb" ] || die "no .deb in \$LIFEBOAT_DEB_DIR ($LIFEBOAT_DEB_DIR)"
-check "lintian: no error or warning" bash -c '
-    out=$(lintian "$1" 2>&1 | grep -E "^[EW]: "); [ -z "$out" ] || { echo "$out"; false; }' _ "$deb"
+net_deb=$(ls "$LIFEBOAT_DEB_DIR"/lifeboat-net_*.deb | head -n1)
+check "lintian: no error or warning (lifeboat and lifeboat-net)" bash -c '
+    out=$(lintian "$1" "$2" 2>&1 | grep -E "^[EW]: "); [ -z "$out" ] || { echo "$out"; false; }' _ \
+    "$deb" "$net_deb"
+check "lifeboat-net: the static network build beside lifeboat, depending on this very version" bash -c '
+    dpkg-deb -c "$1" | grep -q "./usr/sbin/lifeboat-net$" &&
+    dpkg-deb -f "$1" Depends | grep -q "lifeboat (= $(dpkg-deb -f "$2" Version))"' _ "$net_deb" "$deb"
 
 tarball=$LIFEBOAT_CACHE/chroot-bookworm-minbase.tar
 if [ ! -f "$tarball" ]; then
