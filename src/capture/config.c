@@ -25,6 +25,7 @@
  *     ssh-identity /etc/lifeboat/id_ed25519  # the capture's SSH key (lifeboat ssh-key)
  *     known-hosts /root/.ssh/known_hosts     # where load looks the servers' keys up
  *     network-timeout 30                # seconds to wait for a link's carrier
+ *     network dhcp                      # the crash kernel asks DHCP for its address
  *     interface 52:54:00:12:34:56 mtu 1500 address 10.0.2.15/24     (written by load)
  *     route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56          (written by load)
  *     dm vg0-var 0 8388608 linear PARTUUID=4f1c...-01 2048
@@ -307,6 +308,12 @@ static int parse_line(struct parse *p, char *line)
         if (n != 2 || w[1][0] != '/')
             return fail(p, "expected '%s FILE' with an absolute path", w[0]);
         return copy_word(p, dst, sizeof(p->cfg->ssh_identity), w[1], "the file name");
+    }
+    if (strcmp(w[0], "network") == 0) {
+        if (n != 2 || strcmp(w[1], "dhcp") != 0)
+            return fail(p, "expected 'network dhcp'");
+        p->cfg->network_dhcp = 1;
+        return 0;
     }
     if (strcmp(w[0], "network-timeout") == 0)
         return parse_timeout(p, w, n, 1, &p->cfg->network_timeout);

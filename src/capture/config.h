@@ -57,6 +57,7 @@ struct target {
 struct config_interface {
     uint8_t mac[6];
     unsigned mtu;
+    int dhcp; /* the address from a DHCP server in the crash kernel, not these */
     struct net_addr addresses[CONFIG_MAX_ADDRESSES];
     size_t naddresses;
 };
@@ -104,7 +105,8 @@ struct config {
     size_t ninterfaces;
     struct config_route routes[CONFIG_MAX_ROUTES];
     size_t nroutes;
-    unsigned network_timeout; /* seconds to wait for a link's carrier */
+    unsigned network_timeout; /* seconds to wait for a link's carrier (and a DHCP lease) */
+    int network_dhcp;         /* 'network dhcp': load copies interfaces, not their addresses */
     char ssh_identity[256];   /* the capture's private key for ssh targets ("": the default) */
     char known_hosts[256]; /* where load looks the servers' keys up ("": root's and /etc/ssh's) */
 };

@@ -158,6 +158,11 @@ int config_net_interface(struct config *cfg, char **w, int n, char *err, size_t 
         return FAIL("expected 'interface MAC [mtu N] [address A/P]...' with MAC as "
                     "52:54:00:12:34:56");
     for (int i = 2; i < n; i += 2) {
+        if (strcmp(w[i], "dhcp") == 0) {
+            in->dhcp = 1;
+            i--; /* a word alone */
+            continue;
+        }
         if (i + 1 == n)
             return FAIL("'%s' needs a value", w[i]);
         if (strcmp(w[i], "mtu") == 0) {
@@ -174,7 +179,7 @@ int config_net_interface(struct config *cfg, char **w, int n, char *err, size_t 
                 return FAIL("'%s' is not an address with its prefix (10.0.2.15/24)", w[i + 1]);
             in->naddresses++;
         } else {
-            return FAIL("unknown interface setting '%s' (mtu, address)", w[i]);
+            return FAIL("unknown interface setting '%s' (mtu, address, dhcp)", w[i]);
         }
     }
     cfg->ninterfaces++;
@@ -245,6 +250,8 @@ int config_net_format(const struct config *cfg, char *buf, size_t len, size_t *u
             net_addr_format(&in->addresses[k], 1, a, sizeof(a));
             n += snprintf(line + n, sizeof(line) - (size_t)n, " address %s", a);
         }
+        if (in->dhcp)
+            n += snprintf(line + n, sizeof(line) - (size_t)n, " dhcp");
         snprintf(line + n, sizeof(line) - (size_t)n, "\n");
         if (append(buf, len, used, line) < 0)
             return -1;
@@ -265,6 +272,8 @@ int config_net_format(const struct config *cfg, char *buf, size_t len, size_t *u
         if (append(buf, len, used, line) < 0)
             return -1;
     }
+    if (cfg->network_dhcp && append(buf, len, used, "network dhcp\n") < 0)
+        return -1;
     if (cfg->network_timeout) {
         snprintf(line, sizeof(line), "network-timeout %u\n", cfg->network_timeout);
         if (append(buf, len, used, line) < 0)

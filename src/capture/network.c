@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "network.h"
+#include "platform/dhcp.h"
 #include "platform/netlink.h"
 
 /* The host's address: as written, else resolved here (the crash kernel has no name service). */
@@ -89,6 +90,32 @@ static int refuse_link(const struct target *t, const struct net_link *link, char
     return -1;
 }
 
+/* The interface's addresses, and the route to dst when it goes through a gateway. */
+static int copy_static(const struct target *t, struct config *cfg, struct config_interface *in,
+                       const uint8_t mac[6], const struct net_route *route,
+                       const struct net_addr *dst, const struct net_addr *have, size_t n, char *why,
+                       size_t whylen)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < in->naddresses && memcmp(&in->addresses[k], &have[i], sizeof(have[i])))
+            k++;
+        if (k == in->naddresses && in->naddresses < CONFIG_MAX_ADDRESSES)
+            in->addresses[in->naddresses++] = have[i];
+    }
+    if (!route->gateway.family)
+        return 0; /* on the link needs no route: the address's prefix makes it */
+    if (cfg->nroutes == CONFIG_MAX_ROUTES) {
+        snprintf(why, whylen, "%s: more than %d routes", t->shown, CONFIG_MAX_ROUTES);
+        return -1;
+    }
+    struct config_route *r = &cfg->routes[cfg->nroutes++];
+    r->destination = *dst; /* the server alone: nothing else is routed in the crash kernel */
+    r->gateway = route->gateway;
+    memcpy(r->mac, mac, 6);
+    return 0;
+}
+
 int network_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
                     size_t whylen)
 {
@@ -121,23 +148,10 @@ int network_prepare(struct target *t, struct config *cfg, struct module_list *mo
         return -1;
     }
     in->mtu = link.mtu;
-    for (int i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < in->naddresses && memcmp(&in->addresses[k], &have[i], sizeof(have[i])))
-            k++;
-        if (k == in->naddresses && in->naddresses < CONFIG_MAX_ADDRESSES)
-            in->addresses[in->naddresses++] = have[i];
-    }
-    if (route.gateway.family) { /* on the link needs no route: the address's prefix makes it */
-        if (cfg->nroutes == CONFIG_MAX_ROUTES) {
-            snprintf(why, whylen, "%s: more than %d routes", t->shown, CONFIG_MAX_ROUTES);
-            return -1;
-        }
-        struct config_route *r = &cfg->routes[cfg->nroutes++];
-        r->destination = dst; /* the server alone: nothing else is routed in the crash kernel */
-        r->gateway = route.gateway;
-        memcpy(r->mac, link.mac, 6);
-    }
+    in->dhcp = cfg->network_dhcp; /* then the address and the gateway come from DHCP */
+    if (!in->dhcp &&
+        copy_static(t, cfg, in, link.mac, &route, &dst, have, (size_t)n, why, whylen) < 0)
+        return -1;
     if (modules_for_netdev(link.name, mods, mod_why, sizeof(mod_why)) < 0)
         fprintf(stderr, "lifeboat: warning: %s\n", mod_why);
     return 0;
@@ -154,6 +168,31 @@ static int find_interface(const uint8_t mac[6], unsigned seconds, struct net_lin
         nanosleep(&pause, NULL);
     }
     return -1;
+}
+
+/* The address and the default route from a DHCP server. */
+static int lease_up(const struct net_link *link, const char *shown_mac, const uint8_t mac[6],
+                    unsigned seconds)
+{
+    struct dhcp_lease lease;
+    struct net_addr any = {.family = AF_INET};
+    char why[300], text[64], server[64];
+
+    if (dhcp_acquire(link->name, mac, seconds, &lease, why, sizeof(why)) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", why);
+        return -1;
+    }
+    net_addr_format(&lease.address, 1, text, sizeof(text));
+    net_addr_format(&lease.server, 0, server, sizeof(server));
+    if (net_address_add(link->ifindex, &lease.address) < 0 ||
+        (lease.router.family && net_route_add(link->ifindex, &any, &lease.router) < 0)) {
+        fprintf(stderr, "lifeboat: cannot set %s (DHCP) on %s: %s\n", text, link->name,
+                strerror(errno));
+        return -1;
+    }
+    fprintf(stderr, "lifeboat: %s (%s) is up with %s (DHCP from %s)\n", link->name, shown_mac, text,
+            server);
+    return 0;
 }
 
 static int interface_up(const struct config *cfg, const struct config_interface *in)
@@ -176,6 +215,8 @@ static int interface_up(const struct config *cfg, const struct config_interface 
         fprintf(stderr, "lifeboat: %s (%s) has no carrier after %u s\n", link.name, mac, wait);
         return -1;
     }
+    if (in->dhcp)
+        return lease_up(&link, mac, in->mac, wait);
     for (size_t k = 0; k < in->naddresses; k++) {
         net_addr_format(&in->addresses[k], 1, text, sizeof(text));
         if (net_address_add(link.ifindex, &in->addresses[k]) < 0) {

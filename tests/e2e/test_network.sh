@@ -3,13 +3,16 @@
 # server on this machine's loopback, which the QEMU guest reaches through
 # user-mode networking as 10.0.2.2 ("collector" in its /etc/hosts).
 #
-# NFS: nfs-ganesha (userspace NFSv4) exports a directory on 127.0.0.1.  The
-# guest's configuration names an unreachable NFS server first, then the
-# real one by host name; 'lifeboat load' resolves the name, finds the route
-# and the virtio NIC (by MAC) and its driver; the crash kernel brings the
-# NIC up with netlink and mounts the export with its own NFS client.  Then
-# on the host: the dump directory is in the export, complete, 'lifeboat
-# info' names the panic, and every pattern page is in the dump.
+# NFS: nfs-ganesha (userspace NFSv4) exports directories on 127.0.0.1.  The
+# guest's configuration names two NFS servers, the second by host name, and
+# 'network dhcp'; 'lifeboat load' resolves the name, finds the route and the
+# virtio NIC (by MAC) and its driver, and mounts each export to write a file
+# there; config check refuses a server that is not there.  After load the
+# first server stops.  The crash kernel brings the NIC up with netlink, gets
+# its address from QEMU's DHCP server, says why the first server fails, and
+# mounts the second with its own NFS client.  Then on the host: the dump
+# directory is in the export, complete, 'lifeboat info' names the panic, and
+# every pattern page is in the dump.
 #
 # SSH: four sshd on 127.0.0.1 and the network build (lifeboat-net) in the
 # guest, with the capture's key from 'lifeboat ssh-key'.  load pins each
@@ -45,6 +48,7 @@ GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_FILES="$work/nfs-before-load.sh=/etc/l
     build_guest_initramfs "$work/nfs.cpio" \
 "target nfs://10.0.2.2:$((NFS_PORT + 1))/export/crash
 target nfs://collector:$NFS_PORT/export/crash
+network dhcp
 dump-level 23"
 # after load, the first server stops
 (
@@ -61,9 +65,9 @@ check "config check refuses an unreachable NFS server, saying so" \
 check "load checked both servers (mounted, a file made and removed) and loaded" bash -c '
     grep -qa "lifeboat: crash kernel loaded" "$1" && [ -z "$(find "$2/export1/crash" -mindepth 1)" ] &&
     [ -z "$(find "$2/export" "$2/export1" -name ".lifeboat-check*")" ]' _ "$work/nfs.log" "$work"
-check "load copied the way to the server: the NIC by MAC, its address, the server's address" \
-    bash -c 'grep -q "is up with 10.0.2.15/24" "$1" && grep -q "lifeboat: mounted nfs://collector" "$1"' \
-    _ "$work/nfs.log"
+check "network dhcp: the NIC found by MAC, its address from QEMU's DHCP server, the server reached" \
+    bash -c 'grep -q "(52:54:00:12:34:56) is up with 10.0.2.15/24 (DHCP from 10.0.2.2)" "$1" &&
+    grep -q "lifeboat: mounted nfs://collector" "$1"' _ "$work/nfs.log"
 check "the server stopped after load: tried first, said why, and the next target taken" bash -c '
     grep -q "cannot mount nfs://10.0.2.2:'$((NFS_PORT + 1))'/export/crash" "$1" &&
     grep -q "trying the next target" "$1"' _ "$work/nfs.log"

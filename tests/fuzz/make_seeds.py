@@ -103,6 +103,17 @@ def main():
                    "route default dev 52:54:00:12:34:56\nnetwork-timeout 9\n"
                    "ssh-identity /etc/lifeboat/id\nknown-hosts /root/kh\n",
     }
+    # a DHCP OFFER: BOOTREPLY, Ethernet, xid 1, the client's MAC, the cookie, options
+    offer = bytearray(236)
+    offer[0:4] = bytes([2, 1, 6, 0])
+    offer[4:8] = (1).to_bytes(4, "little")
+    offer[16:20] = bytes([10, 0, 2, 15])
+    offer[28:34] = bytes([0x52, 0x54, 0, 0x12, 0x34, 0x56])
+    offer += bytes([99, 130, 83, 99, 53, 1, 2, 1, 4, 255, 255, 255, 0, 3, 4, 10, 0, 2, 2,
+                    54, 4, 10, 0, 2, 2, 0, 255])
+    os.makedirs(os.path.join(out, "dhcp"), exist_ok=True)
+    with open(os.path.join(out, "dhcp", "offer"), "wb") as f:
+        f.write(offer)
     for name, text in confs.items():
         with open(os.path.join(out, "config", name), "w") as f:
             f.write(text)

@@ -24,6 +24,7 @@
 #include "capture/config_net.h"
 #include "capture/network.h"
 #include "lbdump.h"
+#include "platform/dhcp.h"
 #include "platform/netlink.h"
 #include "platform/ssh_keyfile.h"
 
@@ -293,6 +294,63 @@ static void ssh_keys_are_openssh_keys(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A DHCP reply is from the network: what does not add up is refused, never read past. */
+static void dhcp_replies_are_bounded(void **state)
+{
+    static const uint8_t mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
+    uint8_t m[300] = {2, 1, 6, 0};
+    uint32_t xid = 0x01020304;
+    struct dhcp_reply r;
+    size_t n = 236;
+
+    (void)state;
+    memcpy(m + 4, &xid, 4);
+    memcpy(m + 16, "\x0a\x00\x02\x0f", 4);
+    memcpy(m + 28, mac, 6);
+    static const uint8_t opts[] = {99,  130, 83, 99, 53, 1,  5, 0 /* pad */, 1,  4,  255,
+                                   255, 255, 0,  3,  8,  10, 0, 2,           2,  10, 0,
+                                   2,   3,   54, 4,  10, 0,  2, 2,           255};
+    memcpy(m + n, opts, sizeof(opts));
+    n += sizeof(opts);
+    assert_int_equal(dhcp_parse(m, n, xid, mac, &r), 0);
+    assert_int_equal(r.type, 5);
+    assert_memory_equal(r.yiaddr, "\x0a\x00\x02\x0f", 4);
+    assert_true(r.has_mask && r.has_router && r.has_server);
+    assert_memory_equal(r.router, "\x0a\x00\x02\x02", 4);
+    /* another exchange, another client, no cookie: not ours */
+    assert_int_equal(dhcp_parse(m, n, xid + 1, mac, &r), -1);
+    uint8_t other[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x57};
+    assert_int_equal(dhcp_parse(m, n, xid, other, &r), -1);
+    m[236] = 98;
+    assert_int_equal(dhcp_parse(m, n, xid, mac, &r), -1);
+    m[236] = 99;
+    /* an option longer than the message: refused, whatever came before */
+    assert_int_equal(dhcp_parse(m, 236 + 4 + 3 + 1 + 2, xid, mac, &r), -1);
+    assert_int_equal(dhcp_parse(m, 100, xid, mac, &r), -1);
+    /* the type padded away: a BOOTP reply, not a DHCP one */
+    m[240] = m[241] = m[242] = 0;
+    assert_int_equal(dhcp_parse(m, n, xid, mac, &r), -1);
+}
+
+static void dhcp_lines_are_read_and_written(void **state)
+{
+    static struct config cfg, again;
+    static char buf[CONFIG_TEXT_MAX];
+    char err[256];
+
+    (void)state;
+    assert_int_equal(config_parse("network dhcp\ninterface 52:54:00:12:34:56 mtu 9000 dhcp\n", "t",
+                                  &cfg, err, sizeof(err)),
+                     0);
+    assert_true(cfg.network_dhcp);
+    assert_true(cfg.interfaces[0].dhcp);
+    assert_int_equal(cfg.interfaces[0].mtu, 9000);
+    assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
+    assert_int_equal(config_parse(buf, "again", &again, err, sizeof(err)), 0);
+    assert_true(again.network_dhcp && again.interfaces[0].dhcp);
+    assert_int_equal(config_parse("network static\n", "t", &cfg, err, sizeof(err)), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +359,8 @@ int main(void)
         cmocka_unit_test(addresses_and_macs_round_trip),
         cmocka_unit_test(netlink_sets_and_reads_the_way),
         cmocka_unit_test(ssh_keys_are_openssh_keys),
+        cmocka_unit_test(dhcp_replies_are_bounded),
+        cmocka_unit_test(dhcp_lines_are_read_and_written),
     };
     return cmocka_run_group_tests_name("network", tests, NULL, NULL);
 }
