@@ -12,8 +12,8 @@
 
 #include "dump_output.h"
 #include "remote_sink.h"
-#include "report/progress.h"
-#include "report/save_report.h"
+#include "render/progress.h"
+#include "render/save_report.h"
 
 /*
  * The sinks, from the bottom: the file or stream; over a stream the

@@ -16,7 +16,7 @@
 
 enum { METADATA_BLOCK = 4096 };
 
-#include "report/json.h"
+#include "render/json.h"
 #include "metadata.h"
 #include "place.h"
 

@@ -18,16 +18,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "report/kernel_log.h"
+#include "render/kernel_log.h"
 #include "metadata.h"
 #include "place.h"
 #include "platform/sealed_file.h"
-#include "report/progress.h"
+#include "render/progress.h"
 #include "rawdev.h"
-#include "report/save_report.h"
+#include "render/save_report.h"
 #include "steps.h"
 #include "supervise.h"
-#include "report/triage_report.h"
+#include "render/triage_report.h"
 
 /*
  * Each step may go cfg->step_timeout seconds without progress before it is

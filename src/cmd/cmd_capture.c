@@ -26,7 +26,7 @@
 #include "commands.h"
 #include "platform/modules.h"
 #include "platform/watchdog.h"
-#include "report/progress.h"
+#include "render/progress.h"
 
 static void mount_api_filesystems(void)
 {

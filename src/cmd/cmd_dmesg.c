@@ -14,8 +14,8 @@
 
 #include "commands.h"
 #include "dump_keys.h"
-#include "report/json.h"
-#include "report/kernel_log.h"
+#include "render/json.h"
+#include "render/kernel_log.h"
 #include "lbdump.h"
 
 static int print_json(void *ctx, const struct lb_log_record *rec)

@@ -13,9 +13,9 @@
 
 #include "commands.h"
 #include "dump_keys.h"
-#include "report/json.h"
+#include "render/json.h"
 #include "lbdump.h"
-#include "report/triage_report.h"
+#include "render/triage_report.h"
 
 static void format_time(int64_t when, char *buf, size_t len)
 {

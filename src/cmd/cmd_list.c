@@ -22,7 +22,7 @@
 #include "capture/config.h"
 #include "commands.h"
 #include "notice.h"
-#include "report/json.h"
+#include "render/json.h"
 
 /* Where the file system on device is mounted with its root at "/", or -1. */
 static int mount_point(const char *device, char *point, size_t len)

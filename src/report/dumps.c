@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "dumps.h"
-#include "json.h"
+#include "render/json.h"
 
 enum { JSON_MAX = 64 << 10, FILES_MAX = 64 };
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "render/json.h"
 #include "verify.h"
 
 enum { BATCH = 256, NAMED = 8 };

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "report/dumps.h"
-#include "report/json.h"
+#include "render/json.h"
 
 static char dir[64];
 

@@ -30,7 +30,7 @@
 #include "lbdump.h"
 #include "platform/cpio.h"
 #include "report/dumps.h"
-#include "report/json.h"
+#include "render/json.h"
 #include "report/verify.h"
 #include "../common/synth.h"
 
