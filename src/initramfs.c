@@ -134,21 +134,48 @@ static int check_embedded_config(const char *conf, char *why, size_t whylen)
 }
 
 /*
- * An ssh target's key goes into the initramfs (0600, like the archive
- * itself): the capture cannot read the root file system.  The embedded
- * configuration says where the capture finds it.  Never into a dump
- * directory.  Returns the host's file to read, or NULL when no target needs
- * it.
+ * The secrets a network target needs go into the initramfs (0600, like the
+ * archive itself), since the capture cannot read the root file system: the
+ * SSH key, the HTTPS token.  The embedded configuration says where the
+ * capture finds them.  Never into a dump directory.
  */
-static const char *embed_ssh_identity(struct config *cfg, char *host_path, size_t len)
+struct secret {
+    const char *archive_path; /* CAPTURE_...: where the capture reads it */
+    char host_path[256];      /* where it is on this system */
+    uint8_t *data;
+    size_t size;
+};
+enum { SECRET_SSH, SECRET_TOKEN, NSECRETS };
+
+/* Which secrets cfg's targets need; cfg then names them where the capture finds them. */
+static void embed_secrets(struct config *cfg, struct secret *sec)
 {
-    for (size_t i = 0; i < cfg->ntargets; i++)
-        if (cfg->targets[i].kind == TARGET_SSH) {
-            snprintf(host_path, len, "%s", config_ssh_identity(cfg));
+    memset(sec, 0, NSECRETS * sizeof(*sec));
+    for (size_t i = 0; i < cfg->ntargets; i++) {
+        if (cfg->targets[i].kind == TARGET_SSH && !sec[SECRET_SSH].archive_path) {
+            sec[SECRET_SSH].archive_path = CAPTURE_SSH_IDENTITY;
+            snprintf(sec[SECRET_SSH].host_path, sizeof(sec[0].host_path), "%s",
+                     config_ssh_identity(cfg));
             snprintf(cfg->ssh_identity, sizeof(cfg->ssh_identity), "%s", CAPTURE_SSH_IDENTITY);
-            return host_path;
         }
-    return NULL;
+        if (cfg->targets[i].kind == TARGET_HTTPS && cfg->https_token[0] &&
+            !sec[SECRET_TOKEN].archive_path) {
+            sec[SECRET_TOKEN].archive_path = CAPTURE_HTTPS_TOKEN;
+            snprintf(sec[SECRET_TOKEN].host_path, sizeof(sec[0].host_path), "%s", cfg->https_token);
+            snprintf(cfg->https_token, sizeof(cfg->https_token), "%s", CAPTURE_HTTPS_TOKEN);
+        }
+    }
+    cfg->https_ca[0] = '\0'; /* the CA was for load: the crash kernel checks the pinned key */
+}
+
+static void free_secrets(struct secret *sec)
+{
+    for (int i = 0; i < NSECRETS; i++)
+        if (sec[i].data) {
+            sodium_memzero(sec[i].data, sec[i].size);
+            free(sec[i].data);
+            sec[i].data = NULL;
+        }
 }
 
 int initramfs_write(int fd, const char *binary, const struct capture_setup *setup,
@@ -156,10 +183,7 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
 {
     static struct config embedded;
     const struct config *cfg = &embedded;
-    char key_path[sizeof(embedded.ssh_identity)];
-    const char *key_file;
-    size_t key_size = 0;
-    uint8_t *key = NULL;
+    struct secret secrets[NSECRETS];
     const char *exe = binary ? binary : "/proc/self/exe";
     static char conf[CONFIG_TEXT_MAX];
     size_t size = 0;
@@ -170,7 +194,7 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
 
     why[0] = '\0';
     embedded = setup->cfg;
-    key_file = embed_ssh_identity(&embedded, key_path, sizeof(key_path));
+    embed_secrets(&embedded, secrets);
     if (config_format(cfg, conf, sizeof(conf)) < 0) {
         snprintf(why, whylen, "the configuration does not fit in %zu bytes", sizeof(conf));
         return -1;
@@ -188,15 +212,18 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
         free(bin);
         return -1;
     }
-    if (key_file && !(key = read_whole(key_file, &key_size, why, whylen))) {
-        free(bin);
-        return -1;
-    }
+    for (int i = 0; i < NSECRETS; i++)
+        if (secrets[i].archive_path &&
+            !(secrets[i].data = read_whole(secrets[i].host_path, &secrets[i].size, why, whylen))) {
+            free_secrets(secrets);
+            free(bin);
+            return -1;
+        }
     sink = zsink_open(fd, codec);
     if (!sink) {
         snprintf(why, whylen, "cannot set up the compressor: %s", strerror(errno));
         free(bin);
-        free(key);
+        free_secrets(secrets);
         return -1;
     }
     cpio_init(&c, sink);
@@ -207,19 +234,17 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
     cpio_dir(&c, "mnt", 0700);
     cpio_dir(&c, "etc", 0755);
     cpio_file(&c, &CAPTURE_CONF[1], 0600, conf, strlen(conf)); /* a path in the archive */
-    if (key) {
+    if (secrets[SECRET_SSH].data || secrets[SECRET_TOKEN].data)
         cpio_dir(&c, "etc/lifeboat", 0700);
-        cpio_file(&c, &CAPTURE_SSH_IDENTITY[1], 0600, key, key_size);
-    }
+    for (int i = 0; i < NSECRETS; i++)
+        if (secrets[i].data)
+            cpio_file(&c, &secrets[i].archive_path[1], 0600, secrets[i].data, secrets[i].size);
     cpio_file(&c, "init", 0755, bin, size);
     r = add_modules(&c, &setup->modules, why, whylen);
     if (cpio_finish(&c) < 0)
         r = -1;
     free(bin);
-    if (key) {
-        sodium_memzero(key, key_size);
-        free(key);
-    }
+    free_secrets(secrets);
     if (stats)
         stats->uncompressed = zsink_bytes_in(sink);
     if (zsink_close(sink, stats ? &stats->compressed : NULL) < 0 || r < 0) {

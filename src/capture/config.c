@@ -24,6 +24,9 @@
  *     target nfs://filer/export/crash   # the crash kernel's NFSv4 client
  *     ssh-identity /etc/lifeboat/id_ed25519  # the capture's SSH key (lifeboat ssh-key)
  *     known-hosts /root/.ssh/known_hosts     # where load looks the servers' keys up
+ *     target https://collector/crash/   # PUT over TLS (the network build); load pins the key
+ *     https-ca /etc/lifeboat/ca.pem     # the CA its certificate is checked against at load
+ *     https-token /etc/lifeboat/token   # a file holding the bearer token it asks for
  *     network-timeout 30                # seconds to wait for a link's carrier
  *     network dhcp                      # the crash kernel asks DHCP for its address
  *     interface 52:54:00:12:34:56 mtu 1500 address 10.0.2.15/24     (written by load)
@@ -303,8 +306,12 @@ static int parse_line(struct parse *p, char *line)
                                : config_net_route(p->cfg, w, n, err, sizeof(err));
         return r < 0 ? fail(p, "%s", err) : 0;
     }
-    if (strcmp(w[0], "ssh-identity") == 0 || strcmp(w[0], "known-hosts") == 0) {
-        char *dst = w[0][0] == 's' ? p->cfg->ssh_identity : p->cfg->known_hosts;
+    if (strcmp(w[0], "ssh-identity") == 0 || strcmp(w[0], "known-hosts") == 0 ||
+        strcmp(w[0], "https-ca") == 0 || strcmp(w[0], "https-token") == 0) {
+        char *dst = w[0][0] == 's'                  ? p->cfg->ssh_identity
+                    : w[0][0] == 'k'                ? p->cfg->known_hosts
+                    : strcmp(w[0], "https-ca") == 0 ? p->cfg->https_ca
+                                                    : p->cfg->https_token;
         if (n != 2 || w[1][0] != '/')
             return fail(p, "expected '%s FILE' with an absolute path", w[0]);
         return copy_word(p, dst, sizeof(p->cfg->ssh_identity), w[1], "the file name");
@@ -500,6 +507,10 @@ int config_format(const struct config *cfg, char *buf, size_t len)
         EMIT("ssh-identity %s\n", cfg->ssh_identity);
     if (cfg->known_hosts[0])
         EMIT("known-hosts %s\n", cfg->known_hosts);
+    if (cfg->https_ca[0])
+        EMIT("https-ca %s\n", cfg->https_ca);
+    if (cfg->https_token[0])
+        EMIT("https-token %s\n", cfg->https_token);
     for (size_t i = 0; i < cfg->ndm; i++)
         EMIT("dm %s %llu %llu %s %s\n", cfg->dm[i].name, (unsigned long long)cfg->dm[i].seg.start,
              (unsigned long long)cfg->dm[i].seg.length, cfg->dm[i].seg.type, cfg->dm[i].seg.params);

@@ -9,6 +9,7 @@
 /* The capture's SSH key: where 'lifeboat ssh-key' makes it, and where the initramfs holds it. */
 #define DEFAULT_SSH_IDENTITY "/etc/lifeboat/id_ed25519"
 #define CAPTURE_SSH_IDENTITY "/etc/lifeboat/ssh-identity"
+#define CAPTURE_HTTPS_TOKEN  "/etc/lifeboat/https-token"
 /* Where dumps go when no target is configured, as with every kdump. */
 #define DEFAULT_TARGET "/var/crash"
 
@@ -30,12 +31,13 @@ enum {
 };
 
 enum target_kind {
-    TARGET_FS,   /* a filesystem (UUID=, LABEL= or device), mounted by the capture */
-    TARGET_RAW,  /* the dump written straight onto a block device */
-    TARGET_DIR,  /* a directory that is already there (tests, a tmpfs) */
-    TARGET_PATH, /* a directory of the running system: made a TARGET_FS when loading */
-    TARGET_NFS,  /* nfs://host[:port]/export/dir: the kernel's NFSv4 client */
-    TARGET_SSH,  /* ssh://[user@]host[:port]/dir: SFTP (the network build, lifeboat-net) */
+    TARGET_FS,    /* a filesystem (UUID=, LABEL= or device), mounted by the capture */
+    TARGET_RAW,   /* the dump written straight onto a block device */
+    TARGET_DIR,   /* a directory that is already there (tests, a tmpfs) */
+    TARGET_PATH,  /* a directory of the running system: made a TARGET_FS when loading */
+    TARGET_NFS,   /* nfs://host[:port]/export/dir: the kernel's NFSv4 client */
+    TARGET_SSH,   /* ssh://[user@]host[:port]/dir: SFTP (the network build, lifeboat-net) */
+    TARGET_HTTPS, /* https://host[:port]/dir: PUT over TLS (the network build) */
 };
 
 struct target {
@@ -50,7 +52,8 @@ struct target {
     char host[256];     /* as written: a name or an address */
     unsigned port;      /* 0: the scheme's own */
     char address[64];   /* the host's address, resolved on the running system */
-    char host_key[800]; /* SSH: the server's key, "TYPE BASE64", pinned on the running system */
+    char host_key[800]; /* SSH: the server's key, "TYPE BASE64"; HTTPS: base64 SHA-256 of its
+                           public key; pinned on the running system */
 };
 
 /* An interface the crash kernel brings up for a network target (written by load). */
@@ -109,6 +112,8 @@ struct config {
     int network_dhcp;         /* 'network dhcp': load copies interfaces, not their addresses */
     char ssh_identity[256];   /* the capture's private key for ssh targets ("": the default) */
     char known_hosts[256]; /* where load looks the servers' keys up ("": root's and /etc/ssh's) */
+    char https_ca[256];    /* the CA an https server's certificate is checked against at load */
+    char https_token[256]; /* a file holding the bearer token for https targets */
 };
 
 static inline const char *config_ssh_identity(const struct config *cfg)
@@ -119,7 +124,7 @@ static inline const char *config_ssh_identity(const struct config *cfg)
 /* A target that needs the network in the crash kernel. */
 static inline int target_is_network(const struct target *t)
 {
-    return t->kind == TARGET_NFS || t->kind == TARGET_SSH;
+    return t->kind == TARGET_NFS || t->kind == TARGET_SSH || t->kind == TARGET_HTTPS;
 }
 
 void config_defaults(struct config *cfg);

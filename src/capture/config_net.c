@@ -30,7 +30,7 @@ unsigned target_port(const struct target *t)
 {
     if (t->port)
         return t->port;
-    return t->kind == TARGET_SSH ? 22 : 2049;
+    return t->kind == TARGET_SSH ? 22 : t->kind == TARGET_HTTPS ? 443 : 2049;
 }
 
 static int parse_port(const char *text, unsigned *port)
@@ -99,18 +99,20 @@ int target_url_parse(const char *url, struct target *t, char *err, size_t errlen
         t->kind = TARGET_SSH;
     else if (strncmp(url, "nfs://", 6) == 0)
         t->kind = TARGET_NFS;
+    else if (strncmp(url, "https://", 8) == 0)
+        t->kind = TARGET_HTTPS;
     else
-        return FAIL("'%s' is not an ssh:// or nfs:// URL", url);
+        return FAIL("'%s' is not an ssh://, nfs:// or https:// URL", url);
     if (strlen(url) >= sizeof(t->shown))
         return FAIL("the URL is longer than %zu characters", sizeof(t->shown) - 1);
-    rest = url + 6;
+    rest = strstr(url, "://") + 3;
     slash = strchr(rest, '/');
     if (!slash)
         return FAIL("'%s' names no directory (ssh://host/dir, nfs://host/export/dir)", url);
     if (parse_authority(rest, (size_t)(slash - rest), t, err, errlen) < 0)
         return -1;
-    if (t->kind == TARGET_NFS && t->user[0])
-        return FAIL("an nfs:// URL has no user");
+    if (t->kind != TARGET_SSH && t->user[0])
+        return FAIL("only an ssh:// URL has a user");
     if (strlen(slash) >= sizeof(t->path) || slash[strspn(slash, URL_PATH_CHARS)] ||
         has_dot_dot(slash))
         return FAIL("directory '%s' has characters a dump directory's path may not", slash);
@@ -130,6 +132,11 @@ int config_net_target(struct target *t, char **w, int n, char *err, size_t errle
                 return FAIL("'%s' is not an IPv4 or IPv6 address", w[i + 1]);
             snprintf(t->address, sizeof(t->address), "%s", w[i + 1]);
             i++;
+        } else if (strcmp(w[i], "pin-sha256") == 0 && i + 1 < n && t->kind == TARGET_HTTPS) {
+            if (strlen(w[i + 1]) != 44 || w[i + 1][43] != '=')
+                return FAIL("pin-sha256 '%s' is not a base64 SHA-256", w[i + 1]);
+            strcpy(t->host_key, w[i + 1]);
+            i++;
         } else if (strcmp(w[i], "host-key") == 0 && i + 2 < n && t->kind == TARGET_SSH) {
             if (strlen(w[i + 1]) + strlen(w[i + 2]) + 2 > sizeof(t->host_key))
                 return FAIL("the host key is longer than %zu characters", sizeof(t->host_key) - 1);
@@ -140,7 +147,9 @@ int config_net_target(struct target *t, char **w, int n, char *err, size_t errle
             i += 2;
         } else {
             return FAIL("expected 'target %s [address ADDRESS]%s'", w[1],
-                        t->kind == TARGET_SSH ? " [host-key TYPE BASE64]" : "");
+                        t->kind == TARGET_SSH     ? " [host-key TYPE BASE64]"
+                        : t->kind == TARGET_HTTPS ? " [pin-sha256 BASE64]"
+                                                  : "");
         }
     }
     return 0;
@@ -219,7 +228,8 @@ int config_net_format_target(const struct target *t, char *buf, size_t len)
     if (n >= 0 && (size_t)n < len && t->address[0])
         n += snprintf(buf + n, len - (size_t)n, " address %s", t->address);
     if (n >= 0 && (size_t)n < len && t->host_key[0])
-        n += snprintf(buf + n, len - (size_t)n, " host-key %s", t->host_key);
+        n += snprintf(buf + n, len - (size_t)n, " %s %s",
+                      t->kind == TARGET_HTTPS ? "pin-sha256" : "host-key", t->host_key);
     if (n >= 0 && (size_t)n < len)
         n += snprintf(buf + n, len - (size_t)n, "\n");
     return n < 0 || (size_t)n >= len ? -1 : 0;

@@ -19,6 +19,7 @@ struct place_ops {
      * A new file name (never one that exists), mode 0600, as a sink that owns
      * what is under it: its finish makes the bytes durable, its free lets go.
      * holes: the writer may leave ranges unwritten (they read as zeros).
+     * A place that streams gives a stream sink whatever holes says.
      */
     struct lb_sink *(*create)(struct place *p, const char *name, int holes, struct lb_error *err);
     /* The whole file name is data now (metadata.json, rewritten in place). */
@@ -34,6 +35,7 @@ struct place_ops {
 struct place {
     const struct place_ops *ops;
     const char *shown; /* what the user calls it, for messages */
+    int streams;       /* files go up in order only (HTTP PUT): the dump as a flattened stream */
 };
 
 /* The open directory dir_fd as a place (not owned: the caller closes it). */

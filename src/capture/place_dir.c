@@ -127,5 +127,6 @@ void place_dir_init(struct place_dir *p, int dir_fd, const char *shown)
 {
     p->base.ops = &dir_ops;
     p->base.shown = shown;
+    p->base.streams = 0;
     p->dir_fd = dir_fd;
 }

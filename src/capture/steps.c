@@ -221,7 +221,11 @@ static int dump_step(void *ctx)
         s->place->ops->remove(s->place, s->vmcore);
     sink = s->device ? open_device(s->device, &err)
                      : s->place->ops->create(s->place, s->vmcore, s->opts.sparse, &err);
-    if (!(sink = sealed(s, sink, &err))) {
+    sink = sealed(s, sink, &err);
+    /* a place that takes streams only: makedumpfile's flattened records over the (sealed) stream */
+    if (sink && !s->device && s->place->streams)
+        sink = lb_sink_flattened(sink, &err);
+    if (!sink) {
         snprintf(s->out->dump_error, sizeof(s->out->dump_error), "%s", err.msg);
         s->out->dump_kind = err.kind;
         return 2;
@@ -311,7 +315,9 @@ enum capture_outcome steps_into_place(struct capture *c, struct place *place)
     int sealed = c->cfg->nrecipients > 0;
     struct step s = {.src = c->src,
                      .cfg = c->cfg,
-                     .vmcore = sealed ? "vmcore.age" : "vmcore",
+                     .vmcore = place->streams ? (sealed ? "vmcore.flat.age" : "vmcore.flat")
+                               : sealed       ? "vmcore.age"
+                                              : "vmcore",
                      .dmesg = sealed ? "dmesg.txt.age" : "dmesg.txt",
                      .info = sealed ? "info.json.age" : "info.json",
                      .place = place,

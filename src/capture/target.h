@@ -31,7 +31,7 @@ struct target_ops {
 const struct target_ops *target_ops_of(enum target_kind kind);
 
 extern const struct target_ops target_fs_ops, target_raw_ops, target_dir_ops, target_path_ops,
-    target_nfs_ops, target_ssh_ops;
+    target_nfs_ops, target_ssh_ops, target_https_ops;
 
 /* For the savers: a dump directory made in dir (shown: what the user calls it), then rotation. */
 enum capture_outcome target_save_into_directory(struct capture *c, const char *dir,

@@ -1,5 +1,6 @@
 /*
- * target_ssh_absent.c - ssh:// targets in the build without SSH.
+ * target_ssh_absent.c - ssh:// and https:// targets in the build without
+ * SSH and TLS.
  *
  * SSH needs a crypto library three times the size of the whole capture, so
  * it lives in the network build (lifeboat-net, DESIGN.md "Budgets").  Here
@@ -18,7 +19,7 @@ static int ssh_unavailable(struct target *t, struct config *cfg, struct module_l
     (void)cfg, (void)mods;
     network_build_exec();
     snprintf(why, whylen,
-             "%s: this lifeboat is built without SSH, and the network build (lifeboat-net) "
+             "%s: this lifeboat is built without SSH and TLS, and the network build (lifeboat-net) "
              "is not installed beside it",
              t->shown);
     return -1;
@@ -28,7 +29,7 @@ static enum capture_outcome ssh_unavailable_save(struct capture *c, const struct
                                                  size_t index, const char *mount_base)
 {
     (void)c, (void)index, (void)mount_base;
-    fprintf(stderr, "lifeboat: %s: this capture is built without SSH\n", t->shown);
+    fprintf(stderr, "lifeboat: %s: this capture is built without SSH and TLS\n", t->shown);
     return CAPTURE_FAILED;
 }
 

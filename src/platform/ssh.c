@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "ssh.h"
+#include "tcp.h"
 
 /* Host key algorithms by key type: what the session asks for, what known_hosts calls it. */
 static const struct key_kind {
@@ -49,57 +50,6 @@ static const struct key_kind *kind_named(const char *name, size_t len)
     return NULL;
 }
 
-static int tcp_connect(const struct ssh_endpoint *e, char *why, size_t whylen)
-{
-    struct sockaddr_storage sa = {0};
-    socklen_t salen;
-    struct pollfd p;
-    int fd, err = 0;
-    socklen_t errlen = sizeof(err);
-
-    if (strchr(e->address, ':')) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons((uint16_t)e->port);
-        salen = sizeof(*s6);
-        if (inet_pton(AF_INET6, e->address, &s6->sin6_addr) != 1)
-            goto bad;
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons((uint16_t)e->port);
-        salen = sizeof(*s4);
-        if (inet_pton(AF_INET, e->address, &s4->sin_addr) != 1)
-            goto bad;
-    }
-    fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(why, whylen, "socket: %s", strerror(errno));
-        return -1;
-    }
-    if (connect(fd, (struct sockaddr *)&sa, salen) < 0 && errno != EINPROGRESS) {
-        err = errno;
-    } else {
-        p = (struct pollfd){.fd = fd, .events = POLLOUT};
-        int n = poll(&p, 1, (int)e->timeout * 1000);
-        if (n == 0)
-            err = ETIMEDOUT;
-        else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
-            err = errno;
-    }
-    if (err) {
-        snprintf(why, whylen, "cannot connect to %s port %u: %s", e->address, e->port,
-                 strerror(err));
-        close(fd);
-        return -1;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return fd;
-bad:
-    snprintf(why, whylen, "'%s' is not an address", e->address);
-    return -1;
-}
-
 static void session_error(struct ssh_conn *c, const char *what, char *why, size_t whylen)
 {
     char *msg = NULL;
@@ -112,7 +62,7 @@ static void session_error(struct ssh_conn *c, const char *what, char *why, size_
 static int handshake(struct ssh_conn *c, const struct ssh_endpoint *e, const struct key_kind *k,
                      char *why, size_t whylen)
 {
-    c->fd = tcp_connect(e, why, whylen);
+    c->fd = tcp_connect(e->address, e->port, e->timeout, why, whylen);
     if (c->fd < 0)
         return -1;
     c->session = libssh2_session_init();

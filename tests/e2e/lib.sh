@@ -80,6 +80,51 @@ EOF
     wait_for_port "$port" || die "sshd did not start: $(tail -n 5 "$dir/log")"
 }
 
+# start_https_server DIR PORT TOKEN [NAME]: nginx with TLS and WebDAV (PUT, MKCOL, MOVE,
+# DELETE) on 127.0.0.1:PORT only, serving DIR/www, asking for "Authorization: Bearer TOKEN";
+# its certificate, self-signed for NAME (default collector), is DIR/cert.pem (made if missing).
+start_https_server() {
+    local dir=$1 port=$2 token=$3 name=${4:-collector}
+    port_free "$port"
+    mkdir -p "$dir/www" "$dir/tmp"
+    [ -f "$dir/cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+        -nodes -subj "/CN=$name" -addext "subjectAltName=DNS:$name" -days 3 \
+        -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+    cat > "$dir/nginx.conf" <<EOF
+user root;
+daemon off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events {}
+http {
+    access_log $dir/access.log;
+    client_body_temp_path $dir/tmp;
+    proxy_temp_path $dir/tmp;
+    fastcgi_temp_path $dir/tmp;
+    uwsgi_temp_path $dir/tmp;
+    scgi_temp_path $dir/tmp;
+    server {
+        listen 127.0.0.1:$port ssl;
+        ssl_certificate $dir/cert.pem;
+        ssl_certificate_key $dir/key.pem;
+        root $dir/www;
+        client_max_body_size 0;
+        dav_methods PUT DELETE MKCOL MOVE;
+        create_full_put_path on;
+        dav_access user:rw;
+        location / {
+            if (\$http_authorization != "Bearer $token") { return 401; }
+        }
+    }
+}
+EOF
+    nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log" </dev/null >>"$dir/log" 2>&1 &
+    SERVER_PID=$!
+    e2e_server_pid $SERVER_PID
+    wait_for_port "$port" || die "nginx did not start: $(tail -n 5 "$dir/error.log")"
+}
+
 # start_nfs_server DIR PORT: nfs-ganesha (userspace NFSv4; this kernel has no nfsd)
 # exporting DIR as /export on 127.0.0.1:PORT only, stopped when the test ends; sets SERVER_PID.
 start_nfs_server() {

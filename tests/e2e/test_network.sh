@@ -22,6 +22,13 @@
 # key, B no longer accepts the capture's key, C stops.  The crash kernel
 # must say why for each, and save the dump on D over SFTP: a plain kdump
 # file there, no key material beside it.
+#
+# HTTPS: two nginx with TLS and WebDAV on 127.0.0.1, asking for a bearer
+# token.  config check refuses a wrong token and a certificate no known CA
+# signed; load checks both servers against the CA and pins their keys.
+# After load server A gets a new certificate: the crash kernel refuses it,
+# and saves on B one chunked PUT of the flattened format, with the log and
+# the report; the token is nowhere but in the initramfs.
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
@@ -186,4 +193,70 @@ check "save over an existing file on the server: refused, the file untouched" ba
     ! LIFEBOAT_NET=$1 "$2" save --ssh-identity "$3" --known-hosts "$4" "$5" \
         "ssh://root@127.0.0.1:$6$7/saved/kept" 2>/dev/null && [ "$(cat "$7/saved/kept")" = evidence ]' _ \
     "$NET_BIN" "$L" "$work/capture/id" "$work/host_known" "$src" "$PORT_D" "$work"
+
+# --- HTTPS -------------------------------------------------------------------
+if [ -z "${SKIP_HTTPS:-}" ]; then
+HP=${HTTPS_PORT:-18443}
+token=lifeboat-$RANDOM$RANDOM
+printf '%s\n' "$token" > "$work/token"
+printf 'not-the-token\n' > "$work/wrong-token"
+start_https_server "$work/httpsA" "$HP" "$token"
+HTTPS_A=$SERVER_PID
+start_https_server "$work/httpsB" "$((HP + 1))" "$token"
+mkdir -p "$work/httpsA/www/dumps" "$work/httpsB/www/dumps"
+cat "$work/httpsA/cert.pem" "$work/httpsB/cert.pem" > "$work/ca.pem"
+cat > "$work/https-before-load.sh" <<EOF
+printf 'target https://collector:$((HP + 1))/dumps/\nhttps-ca /etc/lbtest/ca.pem\nhttps-token /etc/lbtest/wrong-token\n' > /tmp/badtoken.conf
+/sbin/lifeboat config check -c /tmp/badtoken.conf 2>&1 | sed 's/^/GUEST: badtoken: /'
+printf 'target https://collector:$((HP + 1))/dumps/\n' > /tmp/noca.conf
+/sbin/lifeboat config check -c /tmp/noca.conf 2>&1 | sed 's/^/GUEST: noca: /'
+EOF
+GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_NET_BIN=$NET_BIN GUEST_FILES="$work/ca.pem=/etc/lbtest/ca.pem \
+$work/token=/etc/lbtest/token $work/wrong-token=/etc/lbtest/wrong-token \
+$work/https-before-load.sh=/etc/lbtest-before-load.sh" build_guest_initramfs "$work/https.cpio" \
+"target https://collector:$HP/dumps/
+target https://collector:$((HP + 1))/dumps/
+https-ca /etc/lbtest/ca.pem
+https-token /etc/lbtest/token
+dump-level 23"
+# after load, server A gets a new certificate (the same name, another key)
+(
+    for i in $(seq 1 600); do grep -qa "GUEST: waiting" "$work/https.log" 2>/dev/null && break; sleep 0.5; done
+    kill "$HTTPS_A"; sleep 1
+    rm "$work/httpsA/cert.pem"
+    start_https_server "$work/httpsA" "$HP" "$token"
+    echo changed > "$work/https-changed"
+    wait
+) &
+changer=$!
+seed=$((RANDOM * 65536 + RANDOM + 1))
+run_guest "$work/https.log" "$work/https.cpio" \
+    "crashkernel=${CRASHKERNEL:-160M} lbtest.seed=$seed lbtest.net=1 lbtest.delay=10" "${NIC[@]}" || true
+log "guest ran ${GUEST_SECONDS:-?} s"
+kill "$changer" 2>/dev/null || true
+d=$(ls "$work/httpsB/www/dumps" | head -n1)
+D=$work/httpsB/www/dumps/$d
+check "config check refuses a token the server does not take, saying so" \
+    grep -qa "GUEST: badtoken: .*cannot write there: HTTP 401 (the token?)" "$work/https.log"
+check "config check refuses a certificate no CA it knows signed" \
+    grep -qa "GUEST: noca: .*certificate does not verify for collector" "$work/https.log"
+check "load pinned both servers' keys and loaded" bash -c '
+    grep -qa "lifeboat: crash kernel loaded" "$1" && [ -f "$2" ]' _ "$work/https.log" "$work/https-changed"
+check "server A's new certificate: refused in the crash kernel, said, the next target tried" bash -c '
+    grep -qa "has a key that is not the one pinned at load: refused" "$1" &&
+    grep -qa "trying the next target" "$1" && [ -z "$(ls -A "$2")" ]' _ "$work/https.log" \
+    "$work/httpsA/www/dumps"
+check "the capture saved a complete dump on server B: a flattened stream, the log, the report" bash -c '
+    grep -qa "complete dump saved in https://collector:'$((HP + 1))'/dumps/" "$1" && [ -n "$2" ] &&
+    [ "$(ls "$3" | sort | tr "\n" " ")" = "dmesg.txt info.json metadata.json vmcore.flat " ] &&
+    grep -q "\"status\": \"complete\"" "$3/metadata.json" &&
+    grep -q "\"dump_file\": \"vmcore.flat\"" "$3/metadata.json"' _ "$work/https.log" "$d" "$D"
+check "the token is nowhere in the dump directory, nor on the console" bash -c '
+    ! grep -rqa "$1" "$2" && ! grep -qa "$1" "$3"' _ "$token" "$D" "$work/https.log"
+check "lifeboat info reads the flattened stream as it is: the panic is named" bash -c '
+    "$1" info "$2/vmcore.flat" | grep -q sysrq' _ "$L" "$D"
+check "converted (lifeboat convert), every pattern page is at its frame (libkdumpfile)" bash -c '
+    "$1" convert "$2/vmcore.flat" "$3" && $4 pattern "$3" "$5" --expect present' _ \
+    "$L" "$D" "$work/https.vmcore" "$JUDGE" "$work/https.log"
+fi
 e2e_end

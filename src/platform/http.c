@@ -1,0 +1,164 @@
+/*
+ * http.c - the few HTTP requests a capture makes (http.h).
+ *
+ * The answer is read as far as its status line and headers, bounded (16
+ * KiB); the body, if any, is not needed: the connection closes after it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+enum { HEAD_MAX = 16384 };
+
+static int send_head(struct tls_conn *c, const struct http_server *h, const char *method,
+                     const char *path, const char *headers, const char *length)
+{
+    char head[2048];
+    int n = snprintf(head, sizeof(head),
+                     "%s %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: lifeboat\r\n%s%s%s"
+                     "Connection: close\r\n%s%s\r\n",
+                     method, path, h->tls.host, h->tls.port,
+                     h->token && *h->token ? "Authorization: Bearer " : "",
+                     h->token && *h->token ? h->token : "", h->token && *h->token ? "\r\n" : "",
+                     headers ? headers : "", length);
+    return n > 0 && (size_t)n < sizeof(head) ? tls_write(c, head, (size_t)n) : -1;
+}
+
+/* "HTTP/1.1 201 Created" at the top of what the server answered. */
+static int read_status(struct tls_conn *c, int *status, char *why, size_t whylen)
+{
+    char head[HEAD_MAX + 1];
+    size_t have = 0;
+
+    while (have < HEAD_MAX) {
+        ssize_t n = tls_read(c, head + have, HEAD_MAX - have);
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+        head[have] = '\0';
+        if (strstr(head, "\r\n\r\n"))
+            break;
+    }
+    head[have] = '\0';
+    if (sscanf(head, "HTTP/1.%*1[01] %3d", status) != 1) {
+        snprintf(why, whylen, "the server gave no HTTP answer");
+        return -1;
+    }
+    return 0;
+}
+
+int http_request(const struct http_server *h, const char *method, const char *path,
+                 const char *headers, const void *body, size_t len, int *status, char *why,
+                 size_t whylen)
+{
+    struct tls_conn c;
+    char length[64];
+    int r;
+
+    if (tls_open(&c, &h->tls, NULL, why, whylen) < 0)
+        return -1;
+    snprintf(length, sizeof(length), "Content-Length: %zu\r\n", len);
+    if (send_head(&c, h, method, path, headers, length) < 0 ||
+        (len && tls_write(&c, body, len) < 0)) {
+        snprintf(why, whylen, "%s %s: the connection failed", method, path);
+        tls_close(&c);
+        return -1;
+    }
+    r = read_status(&c, status, why, whylen);
+    tls_close(&c);
+    return r;
+}
+
+/* ---- the streamed PUT -------------------------------------------------- */
+
+struct put_sink {
+    struct lb_sink base;
+    struct tls_conn conn;
+    uint64_t pos;
+    int failed;
+    char path[512];
+};
+
+static int put_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
+                     struct lb_error *err)
+{
+    struct put_sink *p = (struct put_sink *)s;
+    char size[24];
+    int n;
+
+    if (offset != p->pos) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s: a write out of order on a stream", p->path);
+        return -1;
+    }
+    if (len == 0)
+        return 0;
+    n = snprintf(size, sizeof(size), "%zx\r\n", len);
+    if (p->failed || tls_write(&p->conn, size, (size_t)n) < 0 ||
+        tls_write(&p->conn, buf, len) < 0 || tls_write(&p->conn, "\r\n", 2) < 0) {
+        p->failed = 1;
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s: the connection to the server failed at byte %llu",
+                      p->path, (unsigned long long)offset);
+        return -1;
+    }
+    p->pos += len;
+    return 0;
+}
+
+static int put_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
+{
+    struct put_sink *p = (struct put_sink *)s;
+    char why[300];
+    int status = 0;
+
+    (void)size, (void)whole; /* a cut stream is still stored: it reads as far as it goes */
+    if (p->failed || tls_write(&p->conn, "0\r\n\r\n", 5) < 0 ||
+        read_status(&p->conn, &status, why, sizeof(why)) < 0 || !http_ok(status)) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "PUT %s: %s", p->path,
+                      status ? "the server refused it" : "no answer");
+        if (status)
+            snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg), " (HTTP %d)",
+                     status);
+        return -1;
+    }
+    return 0;
+}
+
+static void put_free(struct lb_sink *s)
+{
+    struct put_sink *p = (struct put_sink *)s;
+
+    tls_close(&p->conn);
+    free(p);
+}
+
+static const struct lb_sink_ops put_ops = {put_write, put_finish, put_free, NULL};
+
+struct lb_sink *http_put_sink(const struct http_server *h, const char *path, struct lb_error *err)
+{
+    struct put_sink *p = calloc(1, sizeof(*p));
+    char why[400];
+
+    if (!p || strlen(path) >= sizeof(p->path)) {
+        free(p);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
+        return NULL;
+    }
+    p->base.ops = &put_ops;
+    p->base.caps = LB_SINK_STREAM;
+    strcpy(p->path, path);
+    if (tls_open(&p->conn, &h->tls, NULL, why, sizeof(why)) < 0) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s", why);
+        free(p);
+        return NULL;
+    }
+    /* If-None-Match: a server that keeps to RFC 9110 refuses to replace what exists */
+    if (send_head(&p->conn, h, "PUT", path, "If-None-Match: *\r\n",
+                  "Transfer-Encoding: chunked\r\n") < 0) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "PUT %s: the connection failed", path);
+        put_free(&p->base);
+        return NULL;
+    }
+    return &p->base;
+}

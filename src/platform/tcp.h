@@ -1,0 +1,14 @@
+/*
+ * tcp.h - a TCP connection to a dump server: a numeric address (resolved on
+ * the running system; the crash kernel has no name service), and a connect
+ * that gives up after timeout seconds instead of the kernel's minutes.
+ */
+#ifndef LIFEBOAT_TCP_H
+#define LIFEBOAT_TCP_H
+
+#include <stddef.h>
+
+/* A blocking socket connected to address:port, or -1 and the reason in why. */
+int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why, size_t whylen);
+
+#endif
