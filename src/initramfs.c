@@ -273,7 +273,11 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
     for (size_t i = 0; i < cfg->ntargets; i++) {
         struct target *t = &cfg->targets[i];
         const struct target_ops *ops = target_ops_of(t->kind);
-        if (!ops || ops->prepare(t, cfg, &setup->modules, why, whylen) < 0)
+        if (!ops) {
+            snprintf(why, whylen, "target %zu is of no kind this build knows", i + 1);
+            return -1;
+        }
+        if (ops->prepare(t, cfg, &setup->modules, why, whylen) < 0)
             return -1;
     }
     char wd_why[256];

@@ -15,8 +15,8 @@
 #include "target.h"
 
 static const struct target_ops *const kinds[] = {
-    &target_fs_ops,   &target_raw_ops, &target_dir_ops,
-    &target_path_ops, &target_nfs_ops, &target_ssh_ops,
+    &target_fs_ops,  &target_raw_ops, &target_dir_ops,   &target_path_ops,
+    &target_nfs_ops, &target_ssh_ops, &target_https_ops,
 };
 
 const struct target_ops *target_ops_of(enum target_kind kind)

@@ -9,7 +9,7 @@
  * file is put in the directory and deleted.  In the crash kernel the pinned
  * key only.  The dump goes up as one chunked PUT of makedumpfile's
  * flattened format, vmcore.flat ('lifeboat convert vmcore.flat vmcore' or
- * makedumpfile -R makes the file crash opens; lifeboat reads it as it is).
+ * makedumpfile -R makes the file crash and lifeboat info open).
  * The directory is made as .partial-NAME and moved to NAME without
  * overwriting (Overwrite: F).  A dropped connection cannot resume a
  * stream: the dump fails there, and the next target is tried.

@@ -34,3 +34,5 @@ static enum capture_outcome ssh_unavailable_save(struct capture *c, const struct
 }
 
 const struct target_ops target_ssh_ops = {TARGET_SSH, "ssh", ssh_unavailable, ssh_unavailable_save};
+const struct target_ops target_https_ops = {TARGET_HTTPS, "https", ssh_unavailable,
+                                            ssh_unavailable_save};
