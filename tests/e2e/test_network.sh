@@ -21,7 +21,9 @@
 # write.  After load the host changes the world: server A gets another host
 # key, B no longer accepts the capture's key, C stops.  The crash kernel
 # must say why for each, and save the dump on D over SFTP: a plain kdump
-# file there, no key material beside it.
+# file there, no key material beside it.  In the middle of that dump the
+# connection is cut: the capture connects again and writes on from where the
+# cut write began.
 #
 # HTTPS: two nginx with TLS and WebDAV on 127.0.0.1, asking for a bearer
 # token.  config check refuses a wrong token and a certificate no known CA
@@ -134,6 +136,13 @@ dump-level 23"
     kill "$PID_B"; sleep 0.5
     start_sshd "$work/sshdB" "$PORT_B" "$work/authorized_keys.B"
     echo changed > "$work/changed"
+    # in the middle of the dump on D, its connection dies: the capture connects again and goes on
+    for i in $(seq 1 1200); do
+        sed -n '/connected to ssh:\/\/root@collector:'"$PORT_D"'/,$p' "$work/ssh.log" 2>/dev/null |
+            grep -qa "lifeboat: vmcore: " && break
+        sleep 0.1
+    done
+    pkill -P "$PID_D" && echo cut > "$work/cut"
     wait
 ) &
 changer=$!
@@ -155,6 +164,9 @@ check "server B refusing the capture's key: said, the next target tried" \
     grep -qa "the server refused the key $(printf /etc/lifeboat/ssh-identity) for user root" "$work/ssh.log"
 check "server C gone: said, the next target tried" \
     grep -qa "cannot connect to 10.0.2.2 port $PORT_C" "$work/ssh.log"
+check "the connection cut in the middle of the dump: said, a new one, the dump goes on" bash -c '
+    [ -f "$2" ] && grep -qa "the connection to the server dropped: again from offset" "$1"' _ \
+    "$work/ssh.log" "$work/cut"
 check "the capture saved a complete dump on server D over SFTP" bash -c '
     grep -qa "complete dump saved in ssh://root@collector:'$PORT_D'" "$1" && [ -n "$2" ] &&
     [ -s "$3/vmcore" ] && [ -s "$3/dmesg.txt" ] && [ -s "$3/info.json" ] &&
