@@ -465,6 +465,9 @@ struct lb_sink {
 
 /* caps: LB_SINK_HOLES for a new regular file, LB_SINK_STREAM for a pipe.  NULL: no memory. */
 struct lb_sink *lb_sink_fd(int fd, unsigned caps);
+/* The same, owning fd: finishing syncs it (fsync), freeing closes it.  NULL: no memory (fd closed).
+ */
+struct lb_sink *lb_sink_file(int fd, unsigned caps);
 /* Positioned writes as makedumpfile's flattened records on the stream under it. */
 struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err);
 

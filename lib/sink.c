@@ -15,6 +15,7 @@
 struct fd_sink {
     struct lb_sink base;
     int fd;
+    int owned;    /* lb_sink_file: finishing syncs the descriptor, freeing closes it */
     uint64_t pos; /* a stream's: the bytes written so far */
 };
 
@@ -59,11 +60,20 @@ static int fd_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_erro
                       strerror(errno));
         return -1;
     }
+    /* where a disk's write errors show, after the page cache */
+    if (f->owned && fsync(f->fd) < 0) {
+        lb_error_setk(err, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
 static void fd_free(struct lb_sink *s)
 {
+    struct fd_sink *f = (struct fd_sink *)s;
+
+    if (f->owned)
+        close(f->fd);
     free(s);
 }
 
@@ -94,6 +104,17 @@ struct lb_sink *lb_sink_fd(int fd, unsigned caps)
     f->base.caps = caps;
     f->fd = fd;
     return &f->base;
+}
+
+struct lb_sink *lb_sink_file(int fd, unsigned caps)
+{
+    struct lb_sink *s = lb_sink_fd(fd, caps);
+
+    if (s)
+        ((struct fd_sink *)s)->owned = 1;
+    else
+        close(fd);
+    return s;
 }
 
 /* ---- the flattened stream --------------------------------------------- */

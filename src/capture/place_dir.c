@@ -13,73 +13,21 @@
 #include "place.h"
 #include "supervise.h"
 
-/* The descriptor's own sink, owned: finishing syncs it, freeing closes it. */
-struct file_sink {
-    struct lb_sink base;
-    struct lb_sink *inner;
-    int fd;
-};
-
-static int file_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
-                      struct lb_error *err)
-{
-    struct file_sink *f = (struct file_sink *)s;
-    return f->inner->ops->write(f->inner, buf, len, offset, err);
-}
-
-static int file_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
-{
-    struct file_sink *f = (struct file_sink *)s;
-
-    if (f->inner->ops->finish(f->inner, size, whole, err) < 0)
-        return -1;
-    /* where a disk's write errors show, after the page cache */
-    if (fsync(f->fd) < 0) {
-        lb_error_setk(err, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-static void file_free(struct lb_sink *s)
-{
-    struct file_sink *f = (struct file_sink *)s;
-
-    f->inner->ops->free(f->inner);
-    close(f->fd);
-    free(f);
-}
-
-static int file_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct lb_error *err)
-{
-    struct file_sink *f = (struct file_sink *)s;
-    return f->inner->ops->reserve ? f->inner->ops->reserve(f->inner, offset, len, err) : 0;
-}
-
-static const struct lb_sink_ops file_ops = {file_write, file_finish, file_free, file_reserve};
-
 static struct lb_sink *dir_create(struct place *p, const char *name, int holes,
                                   struct lb_error *err)
 {
     struct place_dir *d = (struct place_dir *)p;
     int fd = openat(d->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    struct file_sink *f;
+    struct lb_sink *sink;
 
     if (fd < 0) {
         lb_error_setk(err, lb_error_kind_of_write(errno), "cannot create %s: %s", name,
                       strerror(errno));
         return NULL;
     }
-    if (!(f = calloc(1, sizeof(*f))) || !(f->inner = lb_sink_fd(fd, holes ? LB_SINK_HOLES : 0))) {
-        free(f);
-        close(fd);
+    if (!(sink = lb_sink_file(fd, holes ? LB_SINK_HOLES : 0)))
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
-        return NULL;
-    }
-    f->base.ops = &file_ops;
-    f->base.caps = f->inner->caps;
-    f->fd = fd;
-    return &f->base;
+    return sink;
 }
 
 static int dir_put(struct place *p, const char *name, const void *data, size_t len)

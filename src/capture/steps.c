@@ -149,63 +149,20 @@ static struct lb_sink *sealed(struct step *s, struct lb_sink *sink, struct lb_er
     return sink;
 }
 
-/* The raw device, as an owned sink: finishing syncs it. */
-struct device_sink {
-    struct lb_sink base;
-    struct lb_sink *inner;
-    int fd;
-};
-
-static int device_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
-                        struct lb_error *err)
-{
-    struct device_sink *d = (struct device_sink *)s;
-    return d->inner->ops->write(d->inner, buf, len, offset, err);
-}
-
-static int device_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
-{
-    struct device_sink *d = (struct device_sink *)s;
-
-    if (d->inner->ops->finish(d->inner, size, whole, err) < 0)
-        return -1;
-    if (fsync(d->fd) < 0) {
-        lb_error_setk(err, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-static void device_free(struct lb_sink *s)
-{
-    struct device_sink *d = (struct device_sink *)s;
-
-    d->inner->ops->free(d->inner);
-    close(d->fd);
-    free(d);
-}
-
-static const struct lb_sink_ops device_ops = {device_write, device_finish, device_free, NULL};
-
+/* The raw device: finishing the sink syncs it. */
 static struct lb_sink *open_device(const char *device, struct lb_error *err)
 {
     int fd = open(device, O_WRONLY | O_EXCL | O_CLOEXEC);
-    struct device_sink *d;
+    struct lb_sink *sink;
 
     if (fd < 0) {
         lb_error_setk(err, lb_error_kind_of_write(errno), "cannot open %s: %s", device,
                       strerror(errno));
         return NULL;
     }
-    if (!(d = calloc(1, sizeof(*d))) || !(d->inner = lb_sink_fd(fd, 0))) {
-        free(d);
-        close(fd);
+    if (!(sink = lb_sink_file(fd, 0)))
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
-        return NULL;
-    }
-    d->base.ops = &device_ops;
-    d->fd = fd;
-    return &d->base;
+    return sink;
 }
 
 /* The dump, into the directory's vmcore or onto the raw device. */
