@@ -1,19 +1,14 @@
 /*
  * ssh.c - connecting to a dump server over SSH (ssh.h).
  *
- * Every exchange has a deadline (libssh2's session timeout, and a connect
- * that polls): a server that stops answering ends in an error the capture
+ * Every exchange has a deadline (libssh2's session timeout, and tcp.c's
+ * connect): a server that stops answering ends in an error the capture
  * can act on, never in a process hung for ever.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libssh2.h>
