@@ -14,6 +14,8 @@ struct dump_keys {
     const char *identity; /* a file of private keys, or NULL */
     /* an ssh:// destination: the SSH key, where its host key is known, or the key itself */
     const char *ssh_identity, *known_hosts, *host_key;
+    /* an https:// destination: the CA its certificate is checked against, the token's file */
+    const char *ca_file, *token_file;
 };
 
 /* Adds a recipient ("age1...", "ssh-ed25519 ..."); exits with the reason if it is not one. */

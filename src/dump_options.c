@@ -80,10 +80,13 @@ int dump_options_parse(int argc, char **argv, struct lb_write_options *o, struct
             keys->identity = optarg;
             continue;
         }
-        if (opt == 'S' || opt == 'K' || opt == 'H') {
-            *(opt == 'S'   ? &keys->ssh_identity
-              : opt == 'K' ? &keys->known_hosts
-                           : &keys->host_key) = optarg;
+        if (opt == 'S' || opt == 'K' || opt == 'H' || opt == 'A' || opt == 'T') {
+            const char **dst = opt == 'S'   ? &keys->ssh_identity
+                               : opt == 'K' ? &keys->known_hosts
+                               : opt == 'H' ? &keys->host_key
+                               : opt == 'A' ? &keys->ca_file
+                                            : &keys->token_file;
+            *dst = optarg;
             continue;
         }
         if ((opt == 'd' && !allow_level) || dump_option(opt, optarg, o) != 0) {

@@ -18,9 +18,10 @@
         {"threads", required_argument, NULL, 't'}, {"encrypt-to", required_argument, NULL, 'e'},   \
         {"identity", required_argument, NULL, 'i'},                                                \
         {"ssh-identity", required_argument, NULL, 'S'},                                            \
-        {"known-hosts", required_argument, NULL, 'K'},                                             \
+        {"known-hosts", required_argument, NULL, 'K'}, {"host-key", required_argument, NULL, 'H'}, \
+        {"ca", required_argument, NULL, 'A'},                                                      \
     {                                                                                              \
-        "host-key", required_argument, NULL, 'H'                                                   \
+        "token-file", required_argument, NULL, 'T'                                                 \
     }
 
 #define DUMP_OPTIONS_HELP                                                                          \
@@ -35,7 +36,10 @@
     "  --ssh-identity FILE the SSH key (default /etc/lifeboat/id_ed25519, else ~/.ssh's)\n"        \
     "  --known-hosts FILE  where the server's key is looked up (default ~/.ssh/known_hosts\n"      \
     "                      and /etc/ssh/ssh_known_hosts)\n"                                        \
-    "  --host-key 'TYPE BASE64'  the server's key, instead of known_hosts\n"
+    "  --host-key 'TYPE BASE64'  the server's key, instead of known_hosts\n"                       \
+    "DEST https://HOST[:PORT]/PATH PUTs makedumpfile's flattened format (lifeboat-net):\n"         \
+    "  --ca FILE           the CA the certificate is checked against (default: the system's)\n"    \
+    "  --token-file FILE   a bearer token for the server, its first line\n"
 
 /* Defaults: kdump, zstd, all online CPUs, dump_level as given. */
 struct lb_write_options dump_options_default(unsigned dump_level);

@@ -34,7 +34,8 @@ static struct lb_sink *open_sink(int fd, int stream, int holes, const struct dum
     return s;
 }
 
-/* A dump written over SFTP: positioned writes into a new file on the server. */
+/* A dump written to a server: SFTP's positioned writes into a new file, or HTTPS's PUT of the
+ * flattened stream. */
 static int dump_to_remote(struct lb_source *src, const char *dest, struct lb_write_options *opts,
                           const struct dump_keys *keys)
 {
@@ -46,10 +47,13 @@ static int dump_to_remote(struct lb_source *src, const char *dest, struct lb_wri
 
     if (!sink)
         errx(1, "%s", e.msg);
+    int stream = sink->caps & LB_SINK_STREAM; /* https: a PUT in order */
     if (keys->nto && lb_sink_age(sink, keys->to, keys->nto, &sink, &e) < 0)
         errx(1, "%s: %s", dest, e.msg);
-    opts->flattened = 0;
-    opts->sparse = 1;
+    if (stream && !(sink = lb_sink_flattened(sink, &e)))
+        errx(1, "%s: %s", dest, e.msg);
+    opts->flattened = stream;
+    opts->sparse = !stream;
     opts->progress = progress_print;
     opts->progress_ctx = &prog;
     progress_start(&prog, dest);
@@ -69,7 +73,7 @@ int dump_to(struct lb_source *src, const char *dest, struct lb_write_options *op
     struct lb_error e = {0};
     struct stat st;
 
-    if (strncmp(dest, "ssh://", 6) == 0)
+    if (strncmp(dest, "ssh://", 6) == 0 || strncmp(dest, "https://", 8) == 0)
         return dump_to_remote(src, dest, opts, keys);
     int stream = strcmp(dest, "-") == 0;
     int fd = stream ? STDOUT_FILENO : open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

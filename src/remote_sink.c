@@ -11,6 +11,7 @@
 
 #include "capture/config.h"
 #include "capture/config_net.h"
+#include "platform/http.h"
 #include "platform/netlink.h"
 #include "platform/sftp.h"
 #include "remote_sink.h"
@@ -46,21 +47,52 @@ static int resolve(const char *host, char *address, size_t len, struct lb_error 
     return 0;
 }
 
+/* PUT to an https:// URL: the certificate checked against --ca (or the system's CAs). */
+static struct lb_sink *https_sink(const struct target *t, const struct dump_keys *keys,
+                                  struct lb_error *err)
+{
+    static char token[4096];
+    static struct http_server h;
+    FILE *f;
+
+    token[0] = '\0';
+    if (keys->token_file) {
+        if (!(f = fopen(keys->token_file, "re")) || !fgets(token, sizeof(token), f)) {
+            lb_error_setk(err, LB_ERR_OUTPUT_IO, "cannot read the token %s", keys->token_file);
+            if (f)
+                fclose(f);
+            return NULL;
+        }
+        fclose(f);
+        token[strcspn(token, "\r\n")] = '\0';
+    }
+    h = (struct http_server){.tls = {.address = t->address,
+                                     .host = t->host,
+                                     .port = target_port(t),
+                                     .ca_file = keys->ca_file,
+                                     .timeout = 30},
+                             .token = token};
+    return http_put_sink(&h, t->path, err);
+}
+
 struct lb_sink *remote_sink_open(const char *url, const struct dump_keys *keys,
                                  struct lb_error *err)
 {
     static struct sftp_link link; /* lives as long as the sink: one per command */
-    static struct target t;
+    static struct target t;       /* the strings the sink keeps pointing at */
     static char identity[600];
     char why[600];
     struct lb_sink *sink;
 
-    if (target_url_parse(url, &t, why, sizeof(why)) < 0 || t.kind != TARGET_SSH) {
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s", t.kind == TARGET_SSH ? why : "not ssh://");
+    if (target_url_parse(url, &t, why, sizeof(why)) < 0 || t.kind == TARGET_NFS) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s",
+                      t.kind == TARGET_NFS ? "nfs:// is not a destination: mount it" : why);
         return NULL;
     }
     if (resolve(t.host, t.address, sizeof(t.address), err) < 0)
         return NULL;
+    if (t.kind == TARGET_HTTPS)
+        return https_sink(&t, keys, err);
     link.endpoint = (struct ssh_endpoint){
         .address = t.address,
         .host = t.host,

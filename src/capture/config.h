@@ -52,6 +52,7 @@ struct target {
     char host[256];     /* as written: a name or an address */
     unsigned port;      /* 0: the scheme's own */
     char address[64];   /* the host's address, resolved on the running system */
+    char options[128];  /* NFS: mount options the admin adds (vers=3,mountport=20048) */
     char host_key[800]; /* SSH: the server's key, "TYPE BASE64"; HTTPS: base64 SHA-256 of its
                            public key; pinned on the running system */
 };

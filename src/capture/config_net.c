@@ -3,6 +3,7 @@
  *
  *     target ssh://dump@collector.example:22/var/crash
  *     target nfs://filer/export/crash
+ *     target nfs://oldfiler/export/crash options vers=3,mountport=20048
  *
  * are what an admin writes.  load resolves the host, pins the SSH server's
  * key and finds the way there, and the capture's copy of the configuration
@@ -22,9 +23,10 @@
 #define FAIL(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
 /* Characters a URL's user, host and path may have here: nothing that needs quoting. */
-#define URL_USER_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
-#define URL_HOST_CHARS URL_USER_CHARS ":"
-#define URL_PATH_CHARS URL_USER_CHARS "/+,=@"
+#define URL_USER_CHARS   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+#define URL_HOST_CHARS   URL_USER_CHARS ":"
+#define URL_PATH_CHARS   URL_USER_CHARS "/+,=@"
+#define NFS_OPTION_CHARS URL_USER_CHARS "=,:"
 
 unsigned target_port(const struct target *t)
 {
@@ -132,6 +134,12 @@ int config_net_target(struct target *t, char **w, int n, char *err, size_t errle
                 return FAIL("'%s' is not an IPv4 or IPv6 address", w[i + 1]);
             snprintf(t->address, sizeof(t->address), "%s", w[i + 1]);
             i++;
+        } else if (strcmp(w[i], "options") == 0 && i + 1 < n && t->kind == TARGET_NFS) {
+            if (strlen(w[i + 1]) >= sizeof(t->options) ||
+                w[i + 1][strspn(w[i + 1], NFS_OPTION_CHARS)])
+                return FAIL("NFS options '%s' are not name=value,... words", w[i + 1]);
+            strcpy(t->options, w[i + 1]);
+            i++;
         } else if (strcmp(w[i], "pin-sha256") == 0 && i + 1 < n && t->kind == TARGET_HTTPS) {
             if (strlen(w[i + 1]) != 44 || w[i + 1][43] != '=')
                 return FAIL("pin-sha256 '%s' is not a base64 SHA-256", w[i + 1]);
@@ -149,7 +157,7 @@ int config_net_target(struct target *t, char **w, int n, char *err, size_t errle
             return FAIL("expected 'target %s [address ADDRESS]%s'", w[1],
                         t->kind == TARGET_SSH     ? " [host-key TYPE BASE64]"
                         : t->kind == TARGET_HTTPS ? " [pin-sha256 BASE64]"
-                                                  : "");
+                                                  : " [options vers=3,...]");
         }
     }
     return 0;
@@ -227,6 +235,8 @@ int config_net_format_target(const struct target *t, char *buf, size_t len)
 
     if (n >= 0 && (size_t)n < len && t->address[0])
         n += snprintf(buf + n, len - (size_t)n, " address %s", t->address);
+    if (n >= 0 && (size_t)n < len && t->options[0])
+        n += snprintf(buf + n, len - (size_t)n, " options %s", t->options);
     if (n >= 0 && (size_t)n < len && t->host_key[0])
         n += snprintf(buf + n, len - (size_t)n, " %s %s",
                       t->kind == TARGET_HTTPS ? "pin-sha256" : "host-key", t->host_key);

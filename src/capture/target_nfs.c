@@ -4,8 +4,10 @@
  *
  * NFS carries the dump in the clear and trusts the network: the admin who
  * writes nfs:// chooses that (DESIGN.md, "Network capture"); encrypt-to
- * still seals the dump's contents.  Version 4 only: v3 needs rpcbind and
- * mountd on the way, and a lock daemon or 'nolock'.
+ * still seals the dump's contents.  Version 4 by default; 'options vers=3'
+ * mounts v3 with nolock (no lock daemon in a crash kernel; the capture is
+ * its directory's only writer), its mount protocol found by the server's
+ * rpcbind unless the options give mountport=.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +33,18 @@
 enum { CHECK_SECONDS = 30 };
 
 static int nfs_mount_step(void *ctx);
+
+/* The admin's options ask for NFSv3 (vers=3 or nfsvers=3)? */
+static int wants_v3(const struct target *t)
+{
+    char copy[sizeof(t->options)], *save = NULL;
+
+    strcpy(copy, t->options);
+    for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
+        if (strcmp(o, "vers=3") == 0 || strcmp(o, "nfsvers=3") == 0)
+            return 1;
+    return 0;
+}
 
 struct nfs_mount {
     const struct target *t;
@@ -78,14 +92,14 @@ static int nfs_check_step(void *ctx)
 static int nfs_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
                        size_t whylen)
 {
-    static const char *const nfs_modules[] = {"nfsv4", NULL};
+    static const char *const v4_modules[] = {"nfsv4", NULL}, *const v3_modules[] = {"nfsv3", NULL};
     char mod_why[256], dir[] = "/tmp/lifeboat-nfs-XXXXXX";
     struct nfs_mount m = {t, dir};
     int signo, r;
 
     if (network_prepare(t, cfg, mods, why, whylen) < 0)
         return -1;
-    if (modules_named(nfs_modules, mods, mod_why, sizeof(mod_why)) < 0)
+    if (modules_named(wants_v3(t) ? v3_modules : v4_modules, mods, mod_why, sizeof(mod_why)) < 0)
         fprintf(stderr, "lifeboat: warning: %s\n", mod_why);
     if (!mkdtemp(dir)) {
         snprintf(why, whylen, "%s: cannot make a mount point to check it: %s", t->shown,
@@ -105,20 +119,28 @@ static int nfs_mount_step(void *ctx)
 {
     struct nfs_mount *m = ctx;
     const struct target *t = m->t;
-    int v6 = strchr(t->address, ':') != NULL;
-    char source[400], options[300];
+    int v6 = strchr(t->address, ':') != NULL, v3 = wants_v3(t);
+    char source[400], options[500];
 
-    /* soft: a server that stops answering ends in an error the capture can act on */
+    /* soft: a server that stops answering ends in an error the capture can act on.  v3 without
+     * a lock daemon (the capture is the only writer of its directory): nolock; the mount
+     * protocol asked at the same address.  The admin's options last: theirs win. */
     snprintf(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", t->address, t->path);
-    snprintf(options, sizeof(options), "vers=4,addr=%s,port=%u,proto=%s,soft,timeo=100,retrans=2",
-             t->address, target_port(t), v6 ? "tcp6" : "tcp");
+    snprintf(options, sizeof(options),
+             "vers=%s,addr=%s,port=%u,proto=%s,soft,timeo=100,retrans=2%s%s%s%s%s", v3 ? "3" : "4",
+             t->address, target_port(t), v6 ? "tcp6" : "tcp", v3 ? ",nolock,mountproto=" : "",
+             v3 ? (v6 ? "tcp6" : "tcp") : "", v3 ? ",mountaddr=" : "", v3 ? t->address : "",
+             t->options[0] ? "," : "");
+    if (strlen(options) + strlen(t->options) < sizeof(options))
+        strcat(options, t->options);
     if (mkdir(m->mountpoint, 0700) < 0 && errno != EEXIST) {
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", m->mountpoint, strerror(errno));
         return 1;
     }
-    if (mount(source, m->mountpoint, "nfs4", MS_NOSUID | MS_NODEV | MS_NOEXEC, options) < 0) {
-        fprintf(stderr, "lifeboat: cannot mount %s (NFSv4 at %s): %s\n", t->shown, source,
-                strerror(errno));
+    if (mount(source, m->mountpoint, v3 ? "nfs" : "nfs4", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              options) < 0) {
+        fprintf(stderr, "lifeboat: cannot mount %s (NFSv%d at %s): %s\n", t->shown, v3 ? 3 : 4,
+                source, strerror(errno));
         return 1;
     }
     return 0;

@@ -72,8 +72,12 @@ int tls_open(struct tls_conn *c, const struct tls_endpoint *e, char *pin_out, ch
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     }
     c->ssl = ssl = SSL_new(ctx);
-    if (!ssl || SSL_set_fd(ssl, c->fd) != 1 || SSL_set_tlsext_host_name(ssl, e->host) != 1 ||
-        (!pinned && SSL_set1_host(ssl, e->host) != 1)) {
+    /* a host named by its address: the certificate must carry that address (an IP SAN) */
+    int numeric = strspn(e->host, "0123456789.") == strlen(e->host) || strchr(e->host, ':');
+    if (!ssl || SSL_set_fd(ssl, c->fd) != 1 ||
+        (!numeric && SSL_set_tlsext_host_name(ssl, e->host) != 1) ||
+        (!pinned && !numeric && SSL_set1_host(ssl, e->host) != 1) ||
+        (!pinned && numeric && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), e->host) != 1)) {
         ssl_why("TLS", why, whylen);
         goto fail;
     }

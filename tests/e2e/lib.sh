@@ -82,13 +82,14 @@ EOF
 
 # start_https_server DIR PORT TOKEN [NAME]: nginx with TLS and WebDAV (PUT, MKCOL, MOVE,
 # DELETE) on 127.0.0.1:PORT only, serving DIR/www, asking for "Authorization: Bearer TOKEN";
-# its certificate, self-signed for NAME (default collector), is DIR/cert.pem (made if missing).
+# its certificate, self-signed for NAME (default collector) and 127.0.0.1, is DIR/cert.pem (made
+# if missing).
 start_https_server() {
     local dir=$1 port=$2 token=$3 name=${4:-collector}
     port_free "$port"
     mkdir -p "$dir/www" "$dir/tmp"
     [ -f "$dir/cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-        -nodes -subj "/CN=$name" -addext "subjectAltName=DNS:$name" -days 3 \
+        -nodes -subj "/CN=$name" -addext "subjectAltName=DNS:$name,IP:127.0.0.1" -days 3 \
         -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
     cat > "$dir/nginx.conf" <<EOF
 user root;
@@ -125,8 +126,9 @@ EOF
     wait_for_port "$port" || die "nginx did not start: $(tail -n 5 "$dir/error.log")"
 }
 
-# start_nfs_server DIR PORT: nfs-ganesha (userspace NFSv4; this kernel has no nfsd)
-# exporting DIR as /export on 127.0.0.1:PORT only, stopped when the test ends; sets SERVER_PID.
+# start_nfs_server DIR PORT: nfs-ganesha (userspace NFSv4; this kernel has no nfsd) exporting
+# DIR as /export on 127.0.0.1:PORT only, stopped when the test ends; sets SERVER_PID.  (Not v3:
+# ganesha stops when it cannot register v3 with an rpcbind, and none runs here.)
 start_nfs_server() {
     local dir=$1 port=$2 conf=$work/ganesha-$2
     port_free "$port"

@@ -3,9 +3,9 @@
 # server on this machine's loopback, which the QEMU guest reaches through
 # user-mode networking as 10.0.2.2 ("collector" in its /etc/hosts).
 #
-# NFS: nfs-ganesha (userspace NFSv4) exports directories on 127.0.0.1.  The
-# guest's configuration names two NFS servers, the second by host name, and
-# 'network dhcp'; 'lifeboat load' resolves the name, finds the route and the
+# NFS: nfs-ganesha (userspace NFS) exports directories on 127.0.0.1.  The
+# guest's configuration names two NFS servers, the second by host name and
+# with a mount option of the admin's, and 'network dhcp'; 'lifeboat load' resolves the name, finds the route and the
 # virtio NIC (by MAC) and its driver, and mounts each export to write a file
 # there; config check refuses a server that is not there.  After load the
 # first server stops.  The crash kernel brings the NIC up with netlink, gets
@@ -30,7 +30,8 @@
 # signed; load checks both servers against the CA and pins their keys.
 # After load server A gets a new certificate: the crash kernel refuses it,
 # and saves on B one chunked PUT of the flattened format, with the log and
-# the report; the token is nowhere but in the initramfs.
+# the report; the token is in no file lifeboat writes (the memory image
+# holds it, as it holds everything the machine had).
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
@@ -56,7 +57,7 @@ EOF
 GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_FILES="$work/nfs-before-load.sh=/etc/lbtest-before-load.sh" \
     build_guest_initramfs "$work/nfs.cpio" \
 "target nfs://10.0.2.2:$((NFS_PORT + 1))/export/crash
-target nfs://collector:$NFS_PORT/export/crash
+target nfs://collector:$NFS_PORT/export/crash options timeo=150
 network dhcp
 dump-level 23"
 # after load, the first server stops
@@ -80,7 +81,7 @@ check "network dhcp: the NIC found by MAC, its address from QEMU's DHCP server, 
 check "the server stopped after load: tried first, said why, and the next target taken" bash -c '
     grep -q "cannot mount nfs://10.0.2.2:'$((NFS_PORT + 1))'/export/crash" "$1" &&
     grep -q "trying the next target" "$1"' _ "$work/nfs.log"
-check "the capture saved a complete dump on the NFS server" bash -c '
+check "the capture saved a complete dump on the NFS server (the admin's options added)" bash -c '
     grep -q "complete dump saved in nfs://collector:'$NFS_PORT'/export/crash/" "$1" &&
     [ -n "$2" ] && [ -s "$3/vmcore" ] && [ -s "$3/dmesg.txt" ] &&
     grep -q "\"status\": \"complete\"" "$3/metadata.json"' _ "$work/nfs.log" "$d" "$work/export/crash/$d"
@@ -175,9 +176,12 @@ check "nothing was left on A, B and C, and no .partial directory on D" bash -c '
     [ -z "$(find "$1/dumpsA" "$1/dumpsB" "$1/dumpsC" -mindepth 1)" ] &&
     ! ls -a "$1/dumpsD" | grep -q partial' \
     _ "$work"
-check "no key material in the dump directory" bash -c '
-    ! grep -rlq "PRIVATE KEY" "$1" && [ "$(ls "$1" | sort | tr "\n" " ")" = \
-    "dmesg.txt info.json metadata.json vmcore " ]' _ "$work/dumpsD/$d"
+# (the vmcore is the crashed machine's memory, which held the key in its initramfs: what lifeboat
+# must not do is put the key in a file of its own)
+check "no key material in a file lifeboat wrote beside the dump" bash -c '
+    ! grep -lq "PRIVATE KEY" "$1/dmesg.txt" "$1/info.json" "$1/metadata.json" &&
+    [ "$(ls "$1" | sort | tr "\n" " ")" = "dmesg.txt info.json metadata.json vmcore " ]' _ \
+    "$work/dumpsD/$d"
 check "the dump on the server is a kdump file lifeboat info reads: the panic is named" bash -c '
     [ "$(head -c 8 "$2/vmcore")" = "KDUMP   " ] && "$1" info "$2/vmcore" | grep -q sysrq' _ \
     "$L" "$work/dumpsD/$d"
@@ -265,12 +269,26 @@ check "the capture saved a complete dump on server B: a flattened stream, the lo
     [ "$(ls "$3" | sort | tr "\n" " ")" = "dmesg.txt info.json metadata.json vmcore.flat " ] &&
     grep -q "\"status\": \"complete\"" "$3/metadata.json" &&
     grep -q "\"dump_file\": \"vmcore.flat\"" "$3/metadata.json"' _ "$work/https.log" "$d" "$D"
-check "the token is nowhere in the dump directory, nor on the console" bash -c '
-    ! grep -rqa "$1" "$2" && ! grep -qa "$1" "$3"' _ "$token" "$D" "$work/https.log"
+check "the token is in no file lifeboat wrote beside the dump, nor on the console" bash -c '
+    ! grep -qa "$1" "$2/dmesg.txt" "$2/info.json" "$2/metadata.json" && ! grep -qa "$1" "$3"' _ \
+    "$token" "$D" "$work/https.log"
 check "lifeboat convert makes the stream a kdump file; lifeboat info on it names the panic" bash -c '
     "$1" convert "$2/vmcore.flat" "$3" && [ "$(head -c 8 "$3")" = "KDUMP   " ] &&
     "$1" info "$3" | grep -q sysrq' _ "$L" "$D" "$work/https.vmcore"
 check "every pattern page is at its frame in the converted dump (libkdumpfile)" \
     $JUDGE pattern "$work/https.vmcore" "$work/https.log" --expect present
+# save to an https:// URL, on this machine: the stream a local 'save ... -' writes, byte for byte
+check "save SOURCE https://127.0.0.1:PORT/PATH PUTs the flattened stream a local save writes" bash -c '
+    LIFEBOAT_NET=$1 "$2" save -d 31 -t 1 --ca "$3" --token-file "$4" "$5" \
+        "https://127.0.0.1:$6/dumps/saved.flat" &&
+    "$2" save -d 31 -t 1 "$5" - > "$7/local.flat" && cmp "$8/saved.flat" "$7/local.flat"' _ \
+    "$NET_BIN" "$L" "$work/ca.pem" "$work/token" "$work/https.vmcore" "$((HP + 1))" "$work" \
+    "$work/httpsB/www/dumps"
+check "save to https with a CA that did not sign the certificate: refused, nothing written" bash -c '
+    ! LIFEBOAT_NET=$1 "$2" save --ca "$3" --token-file "$4" "$5" \
+        "https://127.0.0.1:$6/dumps/other.flat" 2> "$7/https-ca.err" &&
+    grep -q "does not verify" "$7/https-ca.err" && [ ! -e "$8/other.flat" ]' _ \
+    "$NET_BIN" "$L" "$work/httpsA/cert.pem" "$work/token" "$work/https.vmcore" "$((HP + 1))" \
+    "$work" "$work/httpsB/www/dumps"
 fi
 e2e_end

@@ -76,7 +76,7 @@ static void urls_are_parsed_and_checked(void **state)
 static void network_lines_survive_the_initramfs(void **state)
 {
     const char *text =
-        "target nfs://filer:20490/export/crash address 192.0.2.7\n"
+        "target nfs://filer:20490/export/crash address 192.0.2.7 options vers=3,mountport=20048\n"
         "target ssh://dump@collector/var/crash address 192.0.2.8 host-key ssh-ed25519 AAAAC3Nz\n"
         "interface 52:54:00:12:34:56 mtu 1400 address 10.0.2.15/24 address fd00::15/64\n"
         "route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56\n"
@@ -93,6 +93,7 @@ static void network_lines_survive_the_initramfs(void **state)
     assert_int_equal(cfg.targets[0].kind, TARGET_NFS);
     assert_int_equal(cfg.targets[0].port, 20490);
     assert_string_equal(cfg.targets[0].address, "192.0.2.7");
+    assert_string_equal(cfg.targets[0].options, "vers=3,mountport=20048");
     assert_string_equal(cfg.targets[1].host_key, "ssh-ed25519 AAAAC3Nz");
     assert_int_equal(cfg.ninterfaces, 1);
     assert_int_equal(cfg.interfaces[0].mtu, 1400);
@@ -121,6 +122,8 @@ static void network_lines_survive_the_initramfs(void **state)
         "target ssh://h/d address 300.1.1.1\n",                 /* address */
         "target nfs://h/d host-key ssh-ed25519 AAAA\n",         /* a key for NFS */
         "target ssh://h/d bogus\n",
+        "target nfs://h/d options vers=3;reboot\n", /* characters */
+        "target ssh://h/d options vers=3\n",        /* options for NFS only */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (config_parse(bad[i], "bad.conf", &cfg, err, sizeof(err)) == 0)
