@@ -11,6 +11,7 @@
 
 #include "capture/config.h"
 #include "capture/config_net.h"
+#include "platform/first_line.h"
 #include "platform/http.h"
 #include "platform/netlink.h"
 #include "platform/sftp.h"
@@ -53,18 +54,14 @@ static struct lb_sink *https_sink(const struct target *t, const struct dump_keys
 {
     static char token[4096];
     static struct http_server h;
-    FILE *f;
+
+    char why[600];
 
     token[0] = '\0';
-    if (keys->token_file) {
-        if (!(f = fopen(keys->token_file, "re")) || !fgets(token, sizeof(token), f)) {
-            lb_error_setk(err, LB_ERR_OUTPUT_IO, "cannot read the token %s", keys->token_file);
-            if (f)
-                fclose(f);
-            return NULL;
-        }
-        fclose(f);
-        token[strcspn(token, "\r\n")] = '\0';
+    if (keys->token_file &&
+        first_line(keys->token_file, token, sizeof(token), why, sizeof(why)) < 0) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "the token: %s", why);
+        return NULL;
     }
     h = (struct http_server){.tls = {.address = t->address,
                                      .host = t->host,

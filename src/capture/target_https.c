@@ -25,6 +25,7 @@
 #include "dumpdir.h"
 #include "network.h"
 #include "place.h"
+#include "platform/first_line.h"
 #include "platform/http.h"
 #include "supervise.h"
 #include "target.h"
@@ -34,20 +35,8 @@ enum { TIMEOUT = 30, TOKEN_MAX = 4096 };
 /* The token file's first line: it is a secret, read where it is used and nowhere else. */
 static int read_token(const char *path, char *token, size_t len, char *why, size_t whylen)
 {
-    FILE *f;
-
     token[0] = '\0';
-    if (!path[0])
-        return 0;
-    if (!(f = fopen(path, "re")) || !fgets(token, (int)len, f)) {
-        snprintf(why, whylen, "cannot read the token %s: %s", path, f ? "empty" : strerror(errno));
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    fclose(f);
-    token[strcspn(token, "\r\n")] = '\0';
-    return 0;
+    return path[0] ? first_line(path, token, len, why, whylen) : 0;
 }
 
 static void server_of(const struct target *t, const struct config *cfg, const char *token,

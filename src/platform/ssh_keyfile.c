@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "first_line.h"
 #include "ssh_keyfile.h"
 
 struct buf {
@@ -130,16 +131,7 @@ int ssh_keyfile_create(const char *path, const char *comment, char *pub_line, si
 int ssh_keyfile_public(const char *path, char *pub_line, size_t pub_len, char *why, size_t whylen)
 {
     char pub_path[600];
-    FILE *f;
 
     snprintf(pub_path, sizeof(pub_path), "%s.pub", path);
-    if (!(f = fopen(pub_path, "re")) || !fgets(pub_line, (int)pub_len, f)) {
-        snprintf(why, whylen, "cannot read %s: %s", pub_path, f ? "empty" : strerror(errno));
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    fclose(f);
-    pub_line[strcspn(pub_line, "\n")] = '\0';
-    return 0;
+    return first_line(pub_path, pub_line, pub_len, why, whylen);
 }

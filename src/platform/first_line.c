@@ -1,0 +1,24 @@
+/*
+ * first_line.c - see first_line.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "first_line.h"
+
+int first_line(const char *path, char *line, size_t len, char *why, size_t whylen)
+{
+    FILE *f = fopen(path, "re");
+
+    line[0] = '\0';
+    if (!f || !fgets(line, (int)len, f)) {
+        snprintf(why, whylen, "cannot read %s: %s", path, f ? "empty" : strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    line[strcspn(line, "\r\n")] = '\0';
+    return 0;
+}

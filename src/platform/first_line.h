@@ -1,0 +1,13 @@
+/*
+ * first_line.h - the first line of a small file (a token, a public key),
+ * without its line end.
+ */
+#ifndef LIFEBOAT_FIRST_LINE_H
+#define LIFEBOAT_FIRST_LINE_H
+
+#include <stddef.h>
+
+/* 0, or -1 with "cannot read PATH: why" in why (an empty file is an error too). */
+int first_line(const char *path, char *line, size_t len, char *why, size_t whylen);
+
+#endif
