@@ -1,0 +1,112 @@
+/*
+ * kdump_writer.h - what the files of the kdump-compressed writer share: the
+ * state of one write, and each part's entry points.
+ *
+ *   kdump_writer.c    the order of the whole: headers, passes, the end
+ *   kdump_header.c    the layout and the headers
+ *   kdump_windows.c   the two passes, a window of frames at a time
+ *   kdump_priority.c  what goes first, for a dump cut short
+ *   kdump_batch.c     a batch of frames: zeros, repeats, compression, store
+ *   kdump_data.c      the data buffer, the codecs, the stored zero page
+ */
+#ifndef LBDUMP_KDUMP_WRITER_H
+#define LBDUMP_KDUMP_WRITER_H
+
+#include "arch/arch.h"
+#include "codec.h"
+#include "dedup.h"
+#include "kdump_format.h"
+#include "pipeline.h"
+#include "workers.h"
+
+/* DEDUP_ORDER: 16384 remembered pages in 512 KiB. */
+enum { DATA_BUFFER = 256 << 10, MAX_THREADS = 64, DEDUP_ORDER = 14 };
+enum { NO_TWIN = -1, STORED_TWIN = LB_BATCH };
+
+struct layout {
+    uint64_t max_mapnr;
+    uint64_t sub_blocks, bitmap_bytes;
+    uint64_t bitmap1_at, bitmap2_at, pd_at, data_at;
+};
+
+/* A window of frames with memory: where its descriptors start, and how to classify it again. */
+struct window {
+    uint64_t start;
+    uint64_t rank; /* descriptors of the windows below it */
+    uint64_t slots;
+    struct lb_classify_state state;
+    uint8_t done;
+};
+
+enum { MAX_PRIORITY = 72 };
+/*
+ * The order data is saved in, most needed first.  Each tier is its own: a
+ * window is saved whole once begun, so with the log and the per-cpu areas in
+ * one tier, a per-cpu window below the log's could fill a small target first
+ * and leave no log at all (seen with KASLR putting the kernel image high).
+ */
+enum tier { TIER_LOG = 1, TIER_PER_CPU, TIER_KERNEL, TIER_REST };
+
+struct kdump {
+    struct lb_pipe *p;
+    uint64_t prio_lo[MAX_PRIORITY], prio_hi[MAX_PRIORITY]; /* physical ranges to save first */
+    int prio_tier[MAX_PRIORITY];                           /* enum tier: lower first */
+    size_t nprio;
+    struct window *windows;
+    size_t nwindows, windows_cap;
+    struct layout l;
+    uint64_t slots;       /* page descriptors the table has room for */
+    uint64_t rank;        /* the next descriptor's slot */
+    uint64_t rank_end;    /* the current window's last slot + 1 */
+    uint64_t data_pos;    /* where the next page data goes */
+    uint64_t zero_offset; /* the one stored zero page, or 0 */
+    uint32_t zero_size, zero_flags;
+    uint8_t bitmap[LB_WINDOW / 8];
+    struct kdump_page_desc pds[LB_BATCH];
+    uint8_t *dbuf; /* page data not yet written */
+    size_t dlen;
+    uint64_t dbuf_at;
+    /* compression */
+    struct lb_workers *workers;
+    struct lb_codec_ctx *codecs[MAX_THREADS];
+    uint8_t *cbuf; /* LB_BATCH slots of LB_CODEC_BOUND */
+    size_t clen[LB_BATCH];
+    uint8_t *batch_cls;
+    /* repeats: see dedup.c */
+    struct lb_dedup *dedup;
+    uint64_t hash[LB_BATCH];
+    int16_t twin[LB_BATCH];            /* NO_TWIN, STORED_TWIN or an earlier frame of the batch */
+    struct lb_stored placed[LB_BATCH]; /* where each frame's data is, once known */
+};
+
+static inline uint64_t lb_kdump_round_up(uint64_t n, uint64_t to)
+{
+    return (n + to - 1) / to * to;
+}
+
+/* kdump_header.c */
+void lb_kdump_layout(struct kdump *k);
+int lb_kdump_bitmaps_fit(struct kdump *k, struct lb_error *err);
+int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err);
+
+/* kdump_priority.c */
+void lb_kdump_find_priorities(struct kdump *k);
+/* Does frames pfn..pfn+n-1 hold a range of this tier (TIER_REST: anything)? */
+int lb_kdump_in_tier(const struct kdump *k, uint64_t pfn, size_t n, int tier);
+
+/* kdump_windows.c */
+int lb_kdump_first_pass(struct kdump *k, struct lb_error *err);
+int lb_kdump_second_pass(struct kdump *k, struct lb_error *err);
+
+/* kdump_batch.c: saves frames pfn..pfn+n-1 of a window, setting their bits in bits from bit0. */
+int lb_kdump_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *present, uint8_t *cls,
+                   uint8_t *bits, size_t bit0, struct lb_error *err);
+
+/* kdump_data.c */
+int lb_kdump_setup(struct kdump *k, struct lb_error *err);
+void lb_kdump_teardown(struct kdump *k);
+int lb_kdump_append(struct kdump *k, const uint8_t *data, size_t len, struct lb_error *err);
+int lb_kdump_flush(struct kdump *k, struct lb_error *err);
+int lb_kdump_store_zero_page(struct kdump *k, struct lb_error *err);
+
+#endif
