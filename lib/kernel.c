@@ -65,21 +65,38 @@ struct lb_source *lb_kernel_source(const struct lb_kernel *k)
     return k->src;
 }
 
+enum { READ_RUN = 256 << 10 }; /* bytes read at once at most (see lb_kernel_read) */
+
 int lb_kernel_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct lb_error *err)
 {
     return k->arch->vtop(k, vaddr, phys, err);
 }
 
+/*
+ * Pages that follow each other physically as well (the vmemmap's struct
+ * pages, in 2 MiB pieces) are read with one call: a page at a time, the
+ * classifier made 32,000 reads of a 4 GiB machine's struct pages.
+ */
 int lb_kernel_read(struct lb_kernel *k, uint64_t vaddr, void *buf, size_t len, struct lb_error *err)
 {
     uint8_t *p = buf;
 
     while (len > 0) {
-        uint64_t phys, in_page = 4096 - (vaddr & 4095);
+        uint64_t phys, next, in_page = 4096 - (vaddr & 4095);
         size_t chunk = len < in_page ? len : (size_t)in_page;
 
         if (k->arch->direct(k, vaddr, &phys) < 0 && k->arch->vtop(k, vaddr, &phys, err) < 0)
             return -1;
+        /* Extend over whole pages while the next one is the next frame. */
+        while (chunk < len && chunk < READ_RUN && (phys + chunk) % 4096 == 0) {
+            size_t more = len - chunk < 4096 ? len - chunk : 4096;
+            struct lb_error ignored;
+            if ((k->arch->direct(k, vaddr + chunk, &next) < 0 &&
+                 k->arch->vtop(k, vaddr + chunk, &next, &ignored) < 0) ||
+                next != phys + chunk)
+                break;
+            chunk += more;
+        }
         if (lb_source_read_phys(k->src, phys, p, chunk, err) < 0)
             return -1;
         p += chunk;

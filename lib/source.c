@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "age_reader.h"
@@ -60,6 +62,19 @@ int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offse
     return 0;
 }
 
+/*
+ * Only /proc/vmcore is mapped: read() there remaps the old memory a page at
+ * a time, mmap() maps a whole chunk at once.  A file's pages are read: the
+ * page cache copies a run of them faster than page faults map them (0.27 s
+ * against 0.39 s for save -c none -d 31 of tests/bench's server guest).
+ */
+static int on_procfs(int fd)
+{
+    struct statfs fs;
+
+    return fstatfs(fd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
+}
+
 static int file_size(struct lb_source *src, struct lb_error *err)
 {
     struct stat st;
@@ -84,7 +99,7 @@ static int file_size(struct lb_source *src, struct lb_error *err)
         return -1;
     }
     src->file_size = (uint64_t)st.st_size;
-    src->mappable = 1;
+    src->mappable = on_procfs(src->fd);
     return 0;
 }
 
@@ -318,6 +333,26 @@ static const uint8_t *cached_page(struct lb_source *src, uint64_t pfn, uint8_t *
     return c->data[slot];
 }
 
+/*
+ * From a file, whole pages (struct page arrays, read in order) go straight
+ * into buf, a run at a time; the bytes read, 0 if this is not such a read
+ * or a page of it fails (the caller then says which).
+ */
+static size_t read_whole_pages(struct lb_source *src, uint64_t phys, uint8_t *buf, size_t len)
+{
+    enum { RUN = 64 };
+    uint8_t status[RUN];
+    size_t n = len / LB_PAGE_SIZE < RUN ? len / LB_PAGE_SIZE : RUN;
+
+    if (src->mappable || phys % LB_PAGE_SIZE || n < 2)
+        return 0;
+    src->ops->read_pages(src, phys >> LB_PAGE_SHIFT, n, buf, status);
+    for (size_t i = 0; i < n; i++)
+        if (status[i] != LB_PAGE_OK)
+            return 0;
+    return n * LB_PAGE_SIZE;
+}
+
 int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t len,
                         struct lb_error *err)
 {
@@ -327,6 +362,13 @@ int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t 
         uint64_t in_page = phys & (LB_PAGE_SIZE - 1);
         size_t chunk = len < LB_PAGE_SIZE - in_page ? len : (size_t)(LB_PAGE_SIZE - in_page);
         uint8_t status = LB_PAGE_OK;
+        size_t whole = read_whole_pages(src, phys, p, len);
+        if (whole) {
+            p += whole;
+            phys += whole;
+            len -= whole;
+            continue;
+        }
         /* Whole pages (struct page arrays, read in order) from the mapping, without a copy
          * into the cache; the scattered small reads of page-table walks from the cache. */
         const uint8_t *page = chunk == LB_PAGE_SIZE ? map_frames(src, &src->phys_map, PHYS_CHUNK,

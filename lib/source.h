@@ -37,7 +37,7 @@ struct lb_source {
     struct lb_frame_run *runs; /* the frames that have data, merged and sorted */
     size_t nruns;
     struct page_cache *cache; /* for lb_source_read_phys(), made when first needed */
-    int mappable;             /* a regular file (or /proc/vmcore): see lb_source_map_pages */
+    int mappable;             /* /proc/vmcore: mapped, not read (see on_procfs in source.c) */
     struct lb_map {
         uint8_t *base; /* the part of the file mapped now */
         uint64_t at, len;

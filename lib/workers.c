@@ -1,7 +1,9 @@
 /*
  * workers.c - the thread team that compresses pages on every CPU the crash
- * kernel has.  Each call hands out one batch; index i goes to worker
- * i % n, so each worker's share is fixed and no item is handed out twice.
+ * kernel has.  Each call hands out one batch, a few items at a time to
+ * whichever worker asks next: pages differ tenfold in cost (a random page
+ * against a zero one), so a fixed share (item i to worker i % n) left one
+ * worker idle while another had all the text.  No item is handed out twice.
  * The order of the output is kept by the caller, which writes after the run.
  */
 #include <pthread.h>
@@ -18,6 +20,7 @@ struct lb_workers {
     int running; /* workers still busy with this generation */
     int quit;
     size_t count;
+    size_t next; /* the first item not handed out yet (atomic) */
     lb_work_fn fn;
     void *ctx;
 };
@@ -27,10 +30,15 @@ struct worker_arg {
     int id;
 };
 
+enum { CLAIM = 4 }; /* items taken at a time: few enough to even out, enough to share a line less */
+
 static void share(struct lb_workers *w, int id)
 {
-    for (size_t i = (size_t)id; i < w->count; i += (size_t)w->n)
-        w->fn(w->ctx, id, i);
+    size_t from;
+
+    while ((from = __atomic_fetch_add(&w->next, CLAIM, __ATOMIC_RELAXED)) < w->count)
+        for (size_t i = from; i < from + CLAIM && i < w->count; i++)
+            w->fn(w->ctx, id, i);
 }
 
 static void *worker_main(void *p)
@@ -109,6 +117,7 @@ void lb_workers_run(struct lb_workers *w, size_t count, lb_work_fn fn, void *ctx
 {
     pthread_mutex_lock(&w->lock);
     w->count = count;
+    w->next = 0;
     w->fn = fn;
     w->ctx = ctx;
     w->running = w->n - 1;
