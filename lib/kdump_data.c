@@ -71,12 +71,21 @@ int lb_kdump_setup(struct kdump *k, struct lb_error *err)
     /* Without it every page is stored, which is correct, only larger and slower. */
     k->dedup = lb_dedup_new(DEDUP_ORDER);
     k->dbuf = malloc(DATA_BUFFER);
-    k->cbuf = malloc(k->p->batch * LB_CODEC_BOUND);
-    if (!k->dbuf || !k->cbuf) {
-        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for compression buffers");
-        return -1;
+    if (!k->dbuf)
+        goto no_memory;
+    /* Two batches are alive at once (kdump_batch.c); the first reads into the pipe's buffer. */
+    for (int i = 0; i < LB_MAP_SLOTS; i++) {
+        struct batch *b = &k->batches[i];
+        b->k = k;
+        b->buf = i == 0 ? k->p->buf : malloc(k->p->batch * LB_PAGE_SIZE);
+        b->cbuf = malloc(k->p->batch * LB_CODEC_BOUND);
+        if (!b->buf || !b->cbuf)
+            goto no_memory;
     }
     return 0;
+no_memory:
+    lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for compression buffers");
+    return -1;
 }
 
 void lb_kdump_teardown(struct kdump *k)
@@ -87,5 +96,9 @@ void lb_kdump_teardown(struct kdump *k)
     for (int i = 0; i < MAX_THREADS; i++)
         lb_codec_free(k->codecs[i]);
     free(k->dbuf);
-    free(k->cbuf);
+    for (int i = 0; i < LB_MAP_SLOTS; i++) {
+        if (k->batches[i].buf != k->p->buf)
+            free(k->batches[i].buf);
+        free(k->batches[i].cbuf);
+    }
 }

@@ -187,30 +187,38 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
         for (size_t i = b * batch; i < n && i < (b + 1) * batch; i++)
             base[b + 1] += present[i] && p->cls[i] == LB_CLASS_KEEP;
     }
+    /* Each batch is begun (read, handed to the workers) before the one before it is stored. */
+    struct batch *pending = NULL;
     for (int tier = TIER_LOG; tier <= TIER_REST; tier++)
         for (size_t b = 0; b < nbatch; b++) {
-            size_t at = b * batch, bn = n - at < batch ? n - at : batch, in_memory = 0;
+            size_t at = b * batch, bn = n - at < batch ? n - at : batch;
             if (done[b] || !lb_kdump_in_tier(k, w->start + at, bn, tier))
                 continue;
-            k->rank = base[b];
-            k->rank_end = base[b + 1];
-            if (lb_kdump_batch(k, w->start + at, bn, present + at, p->cls + at, k->bitmap, at,
-                               err) < 0) {
-                mark_unsaved(k, w);
-                return -1;
-            }
+            struct batch spec = {.pfn = w->start + at,
+                                 .n = bn,
+                                 .present = present + at,
+                                 .cls = p->cls + at,
+                                 .bits = k->bitmap,
+                                 .bit0 = at,
+                                 .rank = base[b],
+                                 .rank_end = base[b + 1]};
+            struct batch *begun = lb_kdump_batch_begin(k, &spec);
             done[b] = 1;
-            for (size_t i = 0; i < bn; i++)
-                in_memory += present[at + i];
-            pipe_advance(p, in_memory * LB_PAGE_SIZE);
+            if (pending && lb_kdump_batch_store(k, pending, err) < 0)
+                goto fail;
+            pending = begun;
         }
+    if (pending && lb_kdump_batch_store(k, pending, err) < 0)
+        goto fail;
     w->done = 1;
     /* Data first, then the bits that point at it. */
-    if (lb_kdump_flush(k, err) < 0) {
-        mark_unsaved(k, w);
-        return -1;
-    }
+    if (lb_kdump_flush(k, err) < 0)
+        goto fail;
     return out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err);
+fail:
+    lb_kdump_batch_drain(k);
+    mark_unsaved(k, w);
+    return -1;
 }
 
 int lb_kdump_second_pass(struct kdump *k, struct lb_error *err)

@@ -47,6 +47,26 @@ enum { MAX_PRIORITY = 72 };
  */
 enum tier { TIER_LOG = 1, TIER_PER_CPU, TIER_KERNEL, TIER_REST };
 
+/* A batch of frames on its way: read, examined (on the workers), stored (kdump_batch.c). */
+struct batch {
+    struct kdump *k;
+    uint64_t pfn;
+    size_t n;
+    const uint8_t *present; /* which frames have memory (only while it is begun) */
+    uint8_t *cls;           /* the window's classes of these frames */
+    uint8_t *bits;          /* the window's 2nd bitmap, where this batch's bits start */
+    size_t bit0;
+    uint64_t rank, rank_end; /* its descriptors' slots: the first, and past the last */
+    size_t in_memory;        /* frames with memory, for progress */
+    int parallel;            /* examined on the workers */
+    const uint8_t *data;     /* its pages: in buf, or mapped */
+    uint8_t *buf;
+    uint8_t status[LB_BATCH];
+    size_t clen[LB_BATCH]; /* compressed size, 0 if stored as is */
+    uint8_t *cbuf;         /* LB_BATCH slots of LB_CODEC_BOUND */
+    uint64_t hash[LB_BATCH];
+};
+
 struct kdump {
     struct lb_pipe *p;
     uint64_t prio_lo[MAX_PRIORITY], prio_hi[MAX_PRIORITY]; /* physical ranges to save first */
@@ -56,8 +76,6 @@ struct kdump {
     size_t nwindows, windows_cap;
     struct layout l;
     uint64_t slots;       /* page descriptors the table has room for */
-    uint64_t rank;        /* the next descriptor's slot */
-    uint64_t rank_end;    /* the current window's last slot + 1 */
     uint64_t data_pos;    /* where the next page data goes */
     uint64_t zero_offset; /* the one stored zero page, or 0 */
     uint32_t zero_size, zero_flags;
@@ -69,12 +87,11 @@ struct kdump {
     /* compression */
     struct lb_workers *workers;
     struct lb_codec_ctx *codecs[MAX_THREADS];
-    uint8_t *cbuf; /* LB_BATCH slots of LB_CODEC_BOUND */
-    size_t clen[LB_BATCH];
-    uint8_t *batch_cls;
+    struct batch batches[LB_MAP_SLOTS];
+    int next_slot;
+    struct batch *examining; /* with the workers now */
     /* repeats: see dedup.c */
     struct lb_dedup *dedup;
-    uint64_t hash[LB_BATCH];
     int16_t twin[LB_BATCH];            /* NO_TWIN, STORED_TWIN or an earlier frame of the batch */
     struct lb_stored placed[LB_BATCH]; /* where each frame's data is, once known */
 };
@@ -98,9 +115,15 @@ int lb_kdump_in_tier(const struct kdump *k, uint64_t pfn, size_t n, int tier);
 int lb_kdump_first_pass(struct kdump *k, struct lb_error *err);
 int lb_kdump_second_pass(struct kdump *k, struct lb_error *err);
 
-/* kdump_batch.c: saves frames pfn..pfn+n-1 of a window, setting their bits in bits from bit0. */
-int lb_kdump_batch(struct kdump *k, uint64_t pfn, size_t n, const uint8_t *present, uint8_t *cls,
-                   uint8_t *bits, size_t bit0, struct lb_error *err);
+/*
+ * kdump_batch.c: a batch is begun (spec gives pfn, n, present, cls, bits,
+ * bit0, rank, rank_end), which reads it and hands it to the workers, then
+ * stored, in the order begun; at most two at once.  drain waits for the
+ * workers (before giving up on a write).
+ */
+struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec);
+int lb_kdump_batch_store(struct kdump *k, struct batch *b, struct lb_error *err);
+void lb_kdump_batch_drain(struct kdump *k);
 
 /* kdump_data.c */
 int lb_kdump_setup(struct kdump *k, struct lb_error *err);

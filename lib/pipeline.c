@@ -93,17 +93,18 @@ int lb_page_is_zero(const uint8_t *page)
     return 1;
 }
 
-void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
+const uint8_t *pipe_fetch_to(struct lb_pipe *p, int slot, uint64_t pfn, size_t n,
+                             const uint8_t *cls, uint8_t *buf, uint8_t *status)
 {
+    const uint8_t *data;
     size_t i = 0;
 
     /* Frames left out are never touched, so mapping them costs nothing. */
-    if ((p->data = lb_source_map_pages(p->src, pfn, n))) {
+    if ((data = lb_source_map_pages(p->src, slot, pfn, n))) {
         for (i = 0; i < n; i++)
-            p->status[i] = cls[i] == LB_CLASS_KEEP ? LB_PAGE_OK : LB_PAGE_EXCLUDED;
-        return;
+            status[i] = cls[i] == LB_CLASS_KEEP ? LB_PAGE_OK : LB_PAGE_EXCLUDED;
+        return data;
     }
-    p->data = p->buf;
     /* Runs of kept frames are read with one call, so ELF sources read with one pread; a
      * run takes in a short gap of ordinary frames left out: copying a few pages
      * costs less than a system call (46,222 of them for tests/bench's server guest at
@@ -111,7 +112,7 @@ void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
     while (i < n) {
         size_t run = 0, end;
         if (cls[i] != LB_CLASS_KEEP) {
-            p->status[i++] = LB_PAGE_EXCLUDED;
+            status[i++] = LB_PAGE_EXCLUDED;
             continue;
         }
         for (end = i + 1; end < n && end - i - run <= READ_GAP; end++) {
@@ -121,15 +122,21 @@ void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
                 run = end - i;
         }
         run++; /* from i to the last kept frame found */
-        lb_source_read_pages(p->src, pfn + i, run, p->buf + i * LB_PAGE_SIZE, p->status + i);
+        lb_source_read_pages(p->src, pfn + i, run, buf + i * LB_PAGE_SIZE, status + i);
         for (size_t j = i; j < i + run; j++)
             if (cls[j] != LB_CLASS_KEEP)
-                p->status[j] = LB_PAGE_EXCLUDED;
+                status[j] = LB_PAGE_EXCLUDED;
         i += run;
     }
     for (i = 0; i < n; i++)
-        if (p->status[i] == LB_PAGE_FAILED)
+        if (status[i] == LB_PAGE_FAILED)
             p->stats->pages_unreadable++;
+    return buf;
+}
+
+void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
+{
+    p->data = pipe_fetch_to(p, 0, pfn, n, cls, p->buf, p->status);
 }
 
 void pipe_zero_found(struct lb_pipe *p, size_t i, uint8_t *cls)

@@ -217,8 +217,9 @@ void lb_source_close(struct lb_source *src)
         return;
     if (src->ops && src->ops->close)
         src->ops->close(src);
-    if (src->pages_map.base)
-        munmap(src->pages_map.base, src->pages_map.len);
+    for (int i = 0; i < LB_MAP_SLOTS; i++)
+        if (src->pages_map[i].base)
+            munmap(src->pages_map[i].base, src->pages_map[i].len);
     if (src->phys_map.base)
         munmap(src->phys_map.base, src->phys_map.len);
     age_reader_close(src->age);
@@ -293,19 +294,19 @@ static const uint8_t *map_frames(struct lb_source *src, struct lb_map *m, uint64
 
 void lb_source_read_only(struct lb_source *src)
 {
-    struct lb_map *maps[] = {&src->pages_map, &src->phys_map};
+    struct lb_map *maps[] = {&src->pages_map[0], &src->pages_map[1], &src->phys_map};
 
     src->mappable = 0;
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
         if (maps[i]->base)
             munmap(maps[i]->base, maps[i]->len);
         maps[i]->base = NULL;
     }
 }
 
-const uint8_t *lb_source_map_pages(struct lb_source *src, uint64_t pfn, size_t n)
+const uint8_t *lb_source_map_pages(struct lb_source *src, int slot, uint64_t pfn, size_t n)
 {
-    return map_frames(src, &src->pages_map, PAGES_CHUNK, pfn, n);
+    return map_frames(src, &src->pages_map[slot % LB_MAP_SLOTS], PAGES_CHUNK, pfn, n);
 }
 
 void lb_source_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,

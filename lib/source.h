@@ -18,6 +18,9 @@ struct lb_source_ops {
     int (*file_range)(struct lb_source *src, uint64_t pfn, size_t n, uint64_t *offset);
 };
 
+/* Page mappings at once: a batch being stored while the next is read (kdump_batch.c). */
+enum { LB_MAP_SLOTS = 2 };
+
 struct lb_source {
     const struct lb_source_ops *ops;
     const char *format;
@@ -41,7 +44,7 @@ struct lb_source {
     struct lb_map {
         uint8_t *base; /* the part of the file mapped now */
         uint64_t at, len;
-    } pages_map, phys_map; /* for the pages being saved; for the kernel's structures */
+    } pages_map[LB_MAP_SLOTS], phys_map; /* for the pages being saved; the kernel's structures */
 };
 
 /* Not thread-safe: kernel structures are read from one thread. */
@@ -61,12 +64,11 @@ void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count
 int lb_kdump_open(struct lb_source *src, struct lb_error *err);
 
 /*
- * Frames pfn..pfn+n-1 mapped into memory, valid until the next call or the
- * source is closed; NULL when they cannot be (then read them).  Mapping saves
- * the copy of every page read: a quarter of the time of a -d 1 dump of a
- * file, and the per-page remapping of /proc/vmcore's read path.
+ * Frames pfn..pfn+n-1 mapped into memory, valid until the next call with the
+ * same slot or the source is closed; NULL when they cannot be (then read
+ * them).  Only /proc/vmcore is mapped: its read path remaps every page.
  */
-const uint8_t *lb_source_map_pages(struct lb_source *src, uint64_t pfn, size_t n);
+const uint8_t *lb_source_map_pages(struct lb_source *src, int slot, uint64_t pfn, size_t n);
 
 /* Reads len bytes at offset of the file (short file: error naming the offset). */
 int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,

@@ -113,7 +113,7 @@ void lb_workers_free(struct lb_workers *w)
     free(w);
 }
 
-void lb_workers_run(struct lb_workers *w, size_t count, lb_work_fn fn, void *ctx)
+void lb_workers_start(struct lb_workers *w, size_t count, lb_work_fn fn, void *ctx)
 {
     pthread_mutex_lock(&w->lock);
     w->count = count;
@@ -124,9 +124,19 @@ void lb_workers_run(struct lb_workers *w, size_t count, lb_work_fn fn, void *ctx
     w->generation++;
     pthread_cond_broadcast(&w->start);
     pthread_mutex_unlock(&w->lock);
+}
+
+void lb_workers_finish(struct lb_workers *w)
+{
     share(w, 0);
     pthread_mutex_lock(&w->lock);
     while (w->running > 0)
         pthread_cond_wait(&w->done, &w->lock);
     pthread_mutex_unlock(&w->lock);
+}
+
+void lb_workers_run(struct lb_workers *w, size_t count, lb_work_fn fn, void *ctx)
+{
+    lb_workers_start(w, count, fn, ctx);
+    lb_workers_finish(w);
 }
