@@ -11,6 +11,8 @@
  * kernel the files of every trace event (Linux 6.1 creates their dentries and
  * inodes at boot, megabytes of slab): with it Debian's 6.1 cloud kernel boots
  * and captures in crashkernel=64M, without it it runs out of memory at 72M.
+ * The crash kernel's CPUs (nr_cpus=) are load's choice, by what the
+ * reservation can feed (estimate.c): they come in as cpu_words.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,12 +22,12 @@
 /* The crash kernel is the running one's architecture, which is this binary's. */
 #ifdef __x86_64__
 const char capture_cmdline_extra[] =
-    "nr_cpus=1 reset_devices irqpoll cgroup_disable=memory mce=off numa=off "
+    "reset_devices irqpoll cgroup_disable=memory mce=off numa=off "
     "transparent_hugepage=never cma=0 hugetlb_cma=0 acpi_no_memhotplug panic=10 "
     "initcall_blacklist=tracer_init_tracefs";
 #else /* arm64: no machine checks, NUMA or ACPI memory hotplug options to turn off */
 const char capture_cmdline_extra[] =
-    "nr_cpus=1 reset_devices irqpoll cgroup_disable=memory transparent_hugepage=never cma=0 "
+    "reset_devices irqpoll cgroup_disable=memory transparent_hugepage=never cma=0 "
     "hugetlb_cma=0 panic=10 initcall_blacklist=tracer_init_tracefs";
 #endif
 
@@ -114,7 +116,8 @@ static int add(char *out, size_t outlen, size_t *used, const char *word, size_t 
     return 0;
 }
 
-int capture_cmdline(const char *running, const char *append, char *out, size_t outlen)
+int capture_cmdline(const char *running, const char *cpu_words, const char *append, char *out,
+                    size_t outlen)
 {
     size_t used = 0;
     const char *s = running;
@@ -138,6 +141,8 @@ int capture_cmdline(const char *running, const char *append, char *out, size_t o
         s += len;
     }
     if (add(out, outlen, &used, capture_cmdline_extra, strlen(capture_cmdline_extra)) < 0)
+        return -1;
+    if (cpu_words && *cpu_words && add(out, outlen, &used, cpu_words, strlen(cpu_words)) < 0)
         return -1;
     if (append && *append && add(out, outlen, &used, append, strlen(append)) < 0)
         return -1;

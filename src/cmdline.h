@@ -11,9 +11,11 @@ extern const char capture_cmdline_extra[];
 
 /*
  * Writes to out the running command line without the parameters that make no
- * sense or do harm in a crash kernel, then capture_cmdline_extra, then append.
+ * sense or do harm in a crash kernel, then capture_cmdline_extra, then
+ * cpu_words ("nr_cpus=N ..."), then append (the admin's, which wins).
  * Returns -1 if out is too small.
  */
-int capture_cmdline(const char *running, const char *append, char *out, size_t outlen);
+int capture_cmdline(const char *running, const char *cpu_words, const char *append, char *out,
+                    size_t outlen);
 
 #endif

@@ -12,6 +12,16 @@
  *   - userspace, one step at a time: the triage report's child (9 MiB peak,
  *     symbols and BTF) exits before the dump starts (6.6 MiB peak: windows of
  *     frames, small batches), so the larger of the two, counted as 10 MiB;
+ *   - more than one CPU (cpus, nr_cpus=): once, 4 MiB for the dump's larger,
+ *     overlapping batches (peak RSS of save -t 1 against -t 2: +3.3 MiB);
+ *     then for each CPU past the first, what the crash kernel spends on it
+ *     and the dump's worker for it.  The kernel's own count of what grows
+ *     with CPUs, its percpu areas and threads' stacks (/proc/meminfo, which
+ *     the capture prints as it starts), grew 384-496 KiB a CPU on Debian's
+ *     6.1 cloud kernel (tests/bench/cpu_cost.sh, 1 to 3 CPUs); it does not
+ *     count slab's and the page allocator's per-CPU caches, so 1 MiB.  A
+ *     worker (a zstd context, a thread's stack as used) added 64 KiB to the
+ *     peak RSS of save from 2 to 8 threads; 256 KiB;
  *   - frame bookkeeping: 64 bytes for every 128 MiB window of the machine's
  *     memory (2 MiB on a 4 TiB machine), the only part that grows with it;
  *   - a margin of 4 MiB at least (modules the target needs, a kernel a bit
@@ -93,16 +103,45 @@ int estimate_capture(const char *kernel, const struct capture_setup *setup, stru
     return 0;
 }
 
+static void set_cpus(struct estimate *e, int cpus);
+
 void estimate_add_up(struct estimate *e, const struct initramfs_stats *st)
 {
     e->initramfs_compressed = st->compressed;
     e->initramfs_unpacked = st->uncompressed;
     e->span = memory_span();
     e->bookkeeping = (e->span / WINDOW_BYTES + 1) * WINDOW_BOOKKEEPING;
-    e->total = e->init_size + (uint64_t)ESTIMATE_KERNEL_BOOT_MIB * MIB + st->compressed +
-               st->uncompressed + (uint64_t)ESTIMATE_USERSPACE_MIB * MIB + e->bookkeeping;
+    e->per_cpu = (uint64_t)(ESTIMATE_KERNEL_PER_CPU_KIB + ESTIMATE_WORKER_KIB) << 10;
+    e->one_cpu = e->init_size + (uint64_t)ESTIMATE_KERNEL_BOOT_MIB * MIB + st->compressed +
+                 st->uncompressed + (uint64_t)ESTIMATE_USERSPACE_MIB * MIB + e->bookkeeping;
+    set_cpus(e, e->cpus);
+}
+
+/* More than one CPU: the dump's batches grow and overlap (once), and each CPU costs per_cpu. */
+static uint64_t cpus_cost(const struct estimate *e, int cpus)
+{
+    return cpus > 1 ? ((uint64_t)ESTIMATE_PARALLEL_KIB << 10) + (uint64_t)(cpus - 1) * e->per_cpu
+                    : 0;
+}
+
+static void set_cpus(struct estimate *e, int cpus)
+{
     uint64_t round = (uint64_t)ESTIMATE_ROUND_MIB * MIB;
+
+    e->cpus = cpus < 1 ? 1 : cpus;
+    e->total = e->one_cpu + cpus_cost(e, e->cpus);
     e->crashkernel = (e->total + (uint64_t)ESTIMATE_MARGIN_MIB * MIB + round - 1) / round * round;
+}
+
+int estimate_fit_cpus(struct estimate *e, uint64_t reservation, int wanted)
+{
+    uint64_t margin = (uint64_t)ESTIMATE_MARGIN_MIB * MIB;
+    int n = 1;
+
+    while (n < wanted && e->one_cpu + cpus_cost(e, n + 1) + margin <= reservation)
+        n++;
+    set_cpus(e, n);
+    return n;
 }
 
 int estimate_kernel(const char *kernel, struct estimate *e, char *why, size_t whylen)

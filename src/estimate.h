@@ -17,14 +17,20 @@ struct estimate {
     uint64_t initramfs_unpacked;
     uint64_t span; /* the machine's memory, for frame bookkeeping */
     uint64_t bookkeeping;
-    uint64_t total, crashkernel; /* what it adds up to; that, with margin, rounded */
+    int cpus;                    /* the crash kernel's CPUs (nr_cpus=); 0 counts as 1 */
+    uint64_t per_cpu;            /* what each CPU past the first costs: the kernel's, a worker's */
+    uint64_t one_cpu;            /* what it adds up to with one CPU */
+    uint64_t total, crashkernel; /* with cpus; that, with margin, rounded */
 };
 
 enum {
     ESTIMATE_KERNEL_BOOT_MIB = 4,
     ESTIMATE_USERSPACE_MIB = 10,
     ESTIMATE_MARGIN_MIB = 4,
-    ESTIMATE_ROUND_MIB = 8
+    ESTIMATE_ROUND_MIB = 8,
+    ESTIMATE_KERNEL_PER_CPU_KIB = 1024, /* measured: see estimate.c */
+    ESTIMATE_WORKER_KIB = 256,
+    ESTIMATE_PARALLEL_KIB = 4096,
 };
 
 /* Builds setup's initramfs in memory and adds it up with kernel; -1 with why. */
@@ -36,6 +42,11 @@ int estimate_capture(const char *kernel, const struct capture_setup *setup, stru
  */
 int estimate_kernel(const char *kernel, struct estimate *e, char *why, size_t whylen);
 void estimate_add_up(struct estimate *e, const struct initramfs_stats *st);
+/*
+ * The most CPUs, up to wanted, whose capture fits in reservation bytes (at
+ * least 1); e (added up) is set to that many.
+ */
+int estimate_fit_cpus(struct estimate *e, uint64_t reservation, int wanted);
 /* The running kernel's image, /boot/vmlinuz-$(uname -r). */
 void estimate_running_kernel(char *path, size_t len);
 

@@ -60,6 +60,39 @@ static void read_facts(struct lb_source *src, const struct config *cfg, struct c
 }
 
 /* LVM under the targets: in a child, as a mount is (a dying disk can hang an ioctl too). */
+/* A /proc/meminfo field in KiB, 0 if missing. */
+static unsigned long long meminfo_kib(const char *text, const char *field)
+{
+    const char *at = strstr(text, field);
+    unsigned long long v = 0;
+
+    if (at)
+        sscanf(at + strlen(field), " %llu", &v);
+    return v;
+}
+
+/*
+ * What the reservation gave, said when the capture starts: the numbers that
+ * size crashkernel= and cpus (estimate.c, tests/bench/cpu_cost.sh).  The
+ * kernel's per-CPU memory is its percpu areas and its threads' stacks.
+ */
+static void say_capturing(const struct crash_facts *f)
+{
+    char text[4096] = "";
+    int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    text[n > 0 ? n : 0] = '\0';
+    fprintf(stderr,
+            "lifeboat: capturing the crash of %s (kernel %s), %ld CPUs, %llu KiB free (percpu "
+            "%llu KiB, kernel stacks %llu KiB)\n",
+            f->hostname, f->release[0] ? f->release : "unknown", sysconf(_SC_NPROCESSORS_ONLN),
+            meminfo_kib(text, "MemFree:"), meminfo_kib(text, "Percpu:"),
+            meminfo_kib(text, "KernelStack:"));
+}
+
 static int stack_step(void *ctx)
 {
     const struct config *cfg = ctx;
@@ -145,8 +178,7 @@ enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_pa
     if (cfg->ndm && supervise_run("setting up the logical volumes", stack_step, (void *)cfg,
                                   cfg->device_timeout + cfg->step_timeout, &signo) != 0)
         fprintf(stderr, "lifeboat: a target on a logical volume will not be found\n");
-    fprintf(stderr, "lifeboat: capturing the crash of %s (kernel %s)\n", c.facts.hostname,
-            c.facts.release[0] ? c.facts.release : "unknown");
+    say_capturing(&c.facts);
     bring_up_network(cfg);
     for (size_t i = 0; i < cfg->ntargets && best != CAPTURE_COMPLETE; i++) {
         enum capture_outcome outcome = save_to_target(&c, i, mount_base);

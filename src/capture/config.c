@@ -15,6 +15,8 @@
  *     device-timeout 30                 # seconds to wait for a target device
  *     step-timeout 120                  # seconds a step may go without progress
  *     cmdline-append console=ttyS0      # added to the capture kernel's command line
+ *     cpus auto                         # the crash kernel's CPUs: as many as the reservation
+ *                                       # feeds (load), or a number from 1 to 64
  *     format kdump                      # or elf
  *     dump-level 31                     # pages left out, as makedumpfile -d
  *     codec zstd                        # or zlib, lzo, none
@@ -330,6 +332,18 @@ static int parse_line(struct parse *p, char *line)
         return parse_timeout(p, w, n, 0, &p->cfg->device_timeout);
     if (strcmp(w[0], "step-timeout") == 0)
         return parse_timeout(p, w, n, 5, &p->cfg->step_timeout);
+    if (strcmp(w[0], "cpus") == 0) {
+        char *end;
+        unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
+        if (n == 2 && strcmp(w[1], "auto") == 0) {
+            p->cfg->cpus = 0;
+            return 0;
+        }
+        if (n != 2 || *end || w[1][0] == '-' || v < 1 || v > CONFIG_MAX_CPUS)
+            return fail(p, "expected 'cpus auto' or 'cpus N' with N from 1 to %d", CONFIG_MAX_CPUS);
+        p->cfg->cpus = (unsigned)v;
+        return 0;
+    }
     if (strcmp(w[0], "min-free") == 0) {
         char *end;
         unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
@@ -499,6 +513,8 @@ int config_format(const struct config *cfg, char *buf, size_t len)
         EMIT("min-free %uM\n", cfg->min_free_mib);
     if (cfg->hostname[0])
         EMIT("hostname %s\n", cfg->hostname);
+    if (cfg->cpus)
+        EMIT("cpus %u\n", cfg->cpus);
     if (cfg->cmdline_append[0])
         EMIT("cmdline-append %s\n", cfg->cmdline_append);
     for (size_t i = 0; i < cfg->nrecipients; i++)

@@ -27,7 +27,8 @@ enum {
     CONFIG_MAX_RECIPIENTS = 8,
     CONFIG_MAX_INTERFACES = 4,
     CONFIG_MAX_ADDRESSES = 4,
-    CONFIG_MAX_ROUTES = 8
+    CONFIG_MAX_ROUTES = 8,
+    CONFIG_MAX_CPUS = 64 /* the dump engine's threads at most */
 };
 
 enum target_kind {
@@ -93,6 +94,7 @@ struct config {
     unsigned device_timeout; /* seconds to wait for a target device to appear */
     unsigned step_timeout;   /* seconds a step of the capture may go without progress */
     char cmdline_append[512];
+    unsigned cpus; /* the crash kernel's CPUs; 0: as many as the reservation feeds */
     enum lb_format format;
     unsigned dump_level;
     enum lb_codec codec;

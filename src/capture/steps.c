@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -195,6 +196,11 @@ static int dump_step(void *ctx)
     if (!s->device)
         checksum_vmcore(s);
     save_report(stderr, &s->opts, &s->out->stats);
+    /* What the dump took of the reservation: the number behind cpus and crashkernel= */
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        fprintf(stderr, "lifeboat: the dump step's peak memory: %ld KiB, on %d thread%s\n",
+                ru.ru_maxrss, s->opts.threads, s->opts.threads == 1 ? "" : "s");
     if (r < 0) {
         snprintf(s->out->dump_error, sizeof(s->out->dump_error), "%s", err.msg);
         s->out->dump_kind = err.kind;

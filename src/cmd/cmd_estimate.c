@@ -9,7 +9,9 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "estimate.h"
@@ -64,6 +66,23 @@ int cmd_estimate(int argc, char **argv)
     printf("margin: %llu KiB (%d MiB at least, rounded up to %d MiB)\n",
            (unsigned long long)((e.crashkernel - e.total) >> 10), ESTIMATE_MARGIN_MIB,
            ESTIMATE_ROUND_MIB);
+    printf("each CPU past the first: %llu KiB (the kernel's %d KiB, a dump worker's %d KiB)\n",
+           (unsigned long long)(e.per_cpu >> 10), ESTIMATE_KERNEL_PER_CPU_KIB, ESTIMATE_WORKER_KIB);
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    int cpus = setup.cfg.cpus             ? (int)setup.cfg.cpus
+               : online > CONFIG_MAX_CPUS ? CONFIG_MAX_CPUS
+               : online < 1               ? 1
+                                          : (int)online;
+    /* The last line is the one to use (scripts take it): the config's CPUs, else one, the
+     * smallest; load gives a capture the CPUs that its reservation feeds. */
+    struct estimate all = e;
+    if (!setup.cfg.cpus && cpus > 1) {
+        estimate_fit_cpus(&all, UINT64_MAX, cpus);
+        printf("with this machine's %d CPUs (cpus auto, if reserved): crashkernel=%lluM\n", cpus,
+               (unsigned long long)(all.crashkernel / MIB));
+    }
+    if (setup.cfg.cpus)
+        estimate_fit_cpus(&e, UINT64_MAX, cpus);
     printf("crashkernel=%lluM\n", (unsigned long long)(e.crashkernel / MIB));
     return 0;
 }

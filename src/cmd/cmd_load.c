@@ -5,6 +5,11 @@
  * image from /boot, an initramfs built on the spot from this binary and
  * /etc/lifeboat.conf, and the running command line adapted for a crash
  * kernel.  Every way this can fail ends in one line that says what to do.
+ *
+ * The crash kernel gets as many CPUs as the reservation can feed (cpus auto,
+ * up to this machine's): each costs the kernel and the dump engine memory
+ * (estimate.c), and each makes the dump faster.  An initramfs given with -i
+ * was not measured here, so it gets one unless the config says how many.
  */
 #include <err.h>
 #include <errno.h>
@@ -33,6 +38,10 @@ struct load_request {
     const char *cmdline;
     const char *append;
     char kernel_default[300];
+    char running[4096];    /* the running kernel's command line, to derive from */
+    char append_all[1200]; /* cmdline-append from the config, then --append */
+    unsigned cfg_cpus;     /* the config's cpus: 0 for auto */
+    int cpus;              /* what the crash kernel gets */
     char cmdline_built[4096];
     off_t kernel_size, initramfs_size;
     int built; /* the initramfs was built here: stats holds its sizes */
@@ -188,6 +197,7 @@ static void warn_if_short(const struct load_request *req, const struct crash_res
 
     if (!req->built || estimate_kernel(req->kernel, &e, why, sizeof(why)) < 0)
         return;
+    e.cpus = req->cpus;
     estimate_add_up(&e, &req->stats); /* the initramfs just loaded, not a second build */
     if (res->size < e.crashkernel)
         fprintf(stderr,
@@ -241,7 +251,6 @@ static void parse_args(int argc, char **argv, struct load_request *req)
 static void default_inputs(struct load_request *req)
 {
     struct utsname u;
-    char running[4096];
     struct config cfg;
     char why[512];
 
@@ -251,17 +260,69 @@ static void default_inputs(struct load_request *req)
         snprintf(req->kernel_default, sizeof(req->kernel_default), "/boot/vmlinuz-%s", u.release);
         req->kernel = req->kernel_default;
     }
-    if (req->cmdline)
-        return;
-    if (read_text("/proc/cmdline", running, sizeof(running)) < 0)
-        err(1, "/proc/cmdline");
-    /* cmdline-append from the config goes after the derived line, then --append. */
     if (config_load(req->conf, &cfg, why, sizeof(why)) < 0)
         errx(1, "%s", why);
-    char append[1200];
-    snprintf(append, sizeof(append), "%s%s%s", cfg.cmdline_append,
+    req->cfg_cpus = cfg.cpus;
+    if (req->cmdline)
+        return;
+    if (read_text("/proc/cmdline", req->running, sizeof(req->running)) < 0)
+        err(1, "/proc/cmdline");
+    /* cmdline-append from the config goes after the derived line, then --append. */
+    snprintf(req->append_all, sizeof(req->append_all), "%s%s%s", cfg.cmdline_append,
              cfg.cmdline_append[0] && req->append ? " " : "", req->append ? req->append : "");
-    if (capture_cmdline(running, append, req->cmdline_built, sizeof(req->cmdline_built)) < 0)
+}
+
+#ifdef __x86_64__
+/*
+ * x86 before Linux 6.9: a crash kernel started on a CPU other than the boot
+ * CPU would send the boot CPU INIT while bringing up the others, which can
+ * reset the machine; the boot CPU's APIC ID (processor 0's "initial apicid")
+ * is named so it is left alone.  -1 if unknown.
+ */
+static long boot_cpu_apicid(void)
+{
+    char line[256];
+    long id = -1;
+    FILE *f = fopen("/proc/cpuinfo", "re");
+
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "initial apicid : %ld", &id) == 1)
+            break; /* processor 0's comes first */
+    if (f)
+        fclose(f);
+    return id;
+}
+#endif
+
+/* How many CPUs the crash kernel gets: the config's number, or what the reservation feeds. */
+static int choose_cpus(const struct load_request *req, const struct crash_reservation *res)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    int wanted = online < 1 ? 1 : online > CONFIG_MAX_CPUS ? CONFIG_MAX_CPUS : (int)online;
+    struct estimate e;
+    char why[512];
+
+    if (req->cfg_cpus)
+        return (int)req->cfg_cpus;
+    if (!req->built || estimate_kernel(req->kernel, &e, why, sizeof(why)) < 0)
+        return 1;
+    estimate_add_up(&e, &req->stats);
+    return estimate_fit_cpus(&e, res->size, wanted);
+}
+
+static void derive_cmdline(struct load_request *req)
+{
+    char cpu_words[64];
+#ifdef __x86_64__
+    long apicid = req->cpus > 1 ? boot_cpu_apicid() : -1;
+    if (apicid >= 0)
+        snprintf(cpu_words, sizeof(cpu_words), "nr_cpus=%d disable_cpu_apicid=%ld", req->cpus,
+                 apicid);
+    else
+#endif
+        snprintf(cpu_words, sizeof(cpu_words), "nr_cpus=%d", req->cpus);
+    if (capture_cmdline(req->running, cpu_words, req->append_all, req->cmdline_built,
+                        sizeof(req->cmdline_built)) < 0)
         errx(1, "the crash kernel's command line would be longer than %zu bytes",
              sizeof(req->cmdline_built) - 1);
     req->cmdline = req->cmdline_built;
@@ -281,6 +342,9 @@ int cmd_load(int argc, char **argv)
     kernel_fd = open_input(req.kernel, &req.kernel_size);
     initramfs_fd =
         req.initramfs ? open_input(req.initramfs, &req.initramfs_size) : build_initramfs(&req);
+    req.cpus = choose_cpus(&req, &res);
+    if (!req.cmdline)
+        derive_cmdline(&req);
     r = kexec_crash_load(kernel_fd, initramfs_fd, req.cmdline);
 #ifdef __aarch64__
     /* Debian's arm64 kernels have no kexec_file_load: what it does is done here. */
@@ -299,6 +363,11 @@ int cmd_load(int argc, char **argv)
     printf("lifeboat: crash kernel loaded: %s, initramfs %lld KiB, %llu MiB reserved\n", req.kernel,
            (long long)(req.initramfs_size >> 10), (unsigned long long)(res.size >> 20));
     printf("lifeboat: crash kernel command line: %s\n", req.cmdline);
+    if (req.cmdline == req.cmdline_built)
+        printf("lifeboat: the capture gets %d CPU%s (%s)\n", req.cpus, req.cpus == 1 ? "" : "s",
+               req.cfg_cpus ? "cpus in the config"
+                            : "as many as the reservation feeds, of this "
+                              "machine's");
     warn_if_short(&req, &res);
     notice_arm();
     return 0;

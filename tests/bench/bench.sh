@@ -3,11 +3,15 @@
 # a real guest with a realistic mix of memory.  A benchmark, not a test: it
 # prints numbers and ratios and fails only if a tool fails.
 #
-#   tests/bench/bench.sh             # 4 GiB guest (GUEST_MEM=4096), 3 runs each
+#   tests/bench/bench.sh             # 4 GiB guests (GUEST_MEM=4096), 3 runs each
+#   WORKLOADS=mixed RUNS=1 tests/bench/bench.sh
+#   VMCORE=FILE tests/bench/bench.sh # one vmcore of your own
 #
-# The guest fills memory the way a server does: tmpfs files of text and of
-# random bytes (page cache), anonymous memory with random and zero content
-# (user data), dozens of processes, and lets the rest be free.  Its capture
+# Two guests, because a result that holds on one kind of memory may not on
+# another.  "server": tmpfs files of text and of random bytes (page cache),
+# the pattern helper's anonymous memory, dozens of processes, the rest free.
+# "mixed": busier, 1.7 GB of anonymous memory (3/8 random, 3/8 log text, 1/4
+# zero or nearly), 0.6 GB of log files, 0.4 GB of tmpfs.  Each capture
 # saves a whole ELF vmcore, which both tools then read from the host's page
 # cache, so the numbers compare the tools and not the disk.
 source "$(dirname "$0")/../e2e/lib.sh"
@@ -18,28 +22,34 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null; }
 
-# VMCORE=FILE reuses a vmcore saved by an earlier run (booting a 4 GiB guest under
-# TCG takes minutes); KEEP_VMCORE=FILE keeps this run's vmcore there.
-if [[ -n ${VMCORE:-} && -s $VMCORE ]]; then
-    ln -s "$(realpath "$VMCORE")" "$work/vmcore"
-else
+# make_vmcore WORKLOAD OUT: a crashed GUEST_MEM guest's whole ELF vmcore, kept in the
+# cache (booting a 4 GiB guest and saving 4 GiB under TCG takes minutes).
+make_vmcore() {
+    local workload=$1 out=$2 args
+    if [[ -s $out ]]; then
+        return 0
+    fi
+    case $workload in
+    server) args="lbtest.workload=server lbtest.pages=32768" ;;
+    mixed) args="lbtest.workload=mixed" ;;
+    *) die "unknown workload $workload (server, mixed)" ;;
+    esac
     fetch_kernel linux-image-cloud-amd64
     make_disk "$work/disk.img" $((GUEST_MEM * 2))M LBDUMP
     build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash
 format elf
 dump-level 0"
-    log "booting a ${GUEST_MEM} MiB guest with a server-like memory mix"
+    log "booting a ${GUEST_MEM} MiB guest with the $workload memory mix"
     GUEST_MEM=$GUEST_MEM GUEST_TIMEOUT=1200 run_guest "$work/serial.log" "$work/guest.cpio" \
-        "crashkernel=192M lbtest.workload=server lbtest.pages=32768" \
+        "crashkernel=192M $args" \
         -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
         true
-    dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
-    fetch_file "$work/disk.img" "$dir/vmcore" "$work/vmcore" || die "the guest saved no vmcore"
+    local dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
+    mkdir -p "$(dirname "$out")"
+    fetch_file "$work/disk.img" "$dir/vmcore" "$out.tmp" || die "the guest saved no vmcore"
+    mv "$out.tmp" "$out"
     rm -f "$work/disk.img"
-    [[ -z ${KEEP_VMCORE:-} ]] || cp "$work/vmcore" "$KEEP_VMCORE"
-fi
-cat "$work/vmcore" > /dev/null # into the page cache: measure the tools, not the disk
-log "vmcore: $(($(stat -L -c %s "$work/vmcore") >> 20)) MiB"
+}
 
 threads=$(nproc)
 run() { # run NAME COMMAND: hyperfine mean seconds, output bytes, peak RSS KiB
@@ -54,16 +64,24 @@ run() { # run NAME COMMAND: hyperfine mean seconds, output bytes, peak RSS KiB
         "$work/$name.json")
     printf '%s %s %s %s\n' "$name" "$mean" "$(stat -c %s "$work/out")" "$rss" >> "$work/results"
 }
-for d in 31 1; do
-    run "makedumpfile-l-d$d" "makedumpfile -l -d $d $work/vmcore $work/out"
-    run "makedumpfile-c-d$d" "makedumpfile -c -d $d $work/vmcore $work/out"
-    run "lifeboat-t1-d$d" "$LIFEBOAT_BIN save -t 1 -d $d $work/vmcore $work/out"
-    # the same engine at the other end of the speed/size trade: zstd's fast mode, and LZO
-    run "lifeboat-t1-zstd-1-d$d" "$LIFEBOAT_BIN save -t 1 -l -1 -d $d $work/vmcore $work/out"
-    run "lifeboat-t1-lzo-d$d" "$LIFEBOAT_BIN save -t 1 -c lzo -d $d $work/vmcore $work/out"
-    run "lifeboat-t$threads-d$d" "$LIFEBOAT_BIN save -t $threads -d $d $work/vmcore $work/out"
-done
-python3 - "$work/results" <<'PY'
+
+# bench_vmcore VMCORE: every tool on one vmcore, at -d 31 and -d 1; one table.
+bench_vmcore() {
+    local vmcore=$1 d
+    : > "$work/results"
+    cat "$vmcore" > /dev/null # into the page cache: measure the tools, not the disk
+    log "vmcore $vmcore: $(($(stat -L -c %s "$vmcore") >> 20)) MiB"
+    for d in 31 1; do
+        run "makedumpfile-l-d$d" "makedumpfile -l -d $d $vmcore $work/out"
+        run "makedumpfile-c-d$d" "makedumpfile -c -d $d $vmcore $work/out"
+        run "lifeboat-defaults-d$d" "$LIFEBOAT_BIN save -d $d $vmcore $work/out"
+        run "lifeboat-t1-d$d" "$LIFEBOAT_BIN save -t 1 -d $d $vmcore $work/out"
+        # the same engine at the other end of the speed/size trade: zstd's fast mode, and LZO
+        run "lifeboat-t1-zstd-1-d$d" "$LIFEBOAT_BIN save -t 1 -l -1 -d $d $vmcore $work/out"
+        run "lifeboat-t1-lzo-d$d" "$LIFEBOAT_BIN save -t 1 -c lzo -d $d $vmcore $work/out"
+        run "lifeboat-t$threads-lzo-d$d" "$LIFEBOAT_BIN save -t $threads -c lzo -d $d $vmcore $work/out"
+    done
+    python3 - "$work/results" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -76,3 +94,16 @@ for name, (t, size, rss) in rows.items():
     sc = rows[f"makedumpfile-c-{d}"][1]
     print(f"{name:<28}{t:>9.2f}{size / 2**20:>10.1f}{rss / 1024:>9.1f}{tl / t:>16.2f}x{size / sc:>15.2f}x")
 PY
+}
+
+# VMCORE=FILE benchmarks that vmcore alone; otherwise each of WORKLOADS, made once and cached.
+if [[ -n ${VMCORE:-} ]]; then
+    bench_vmcore "$VMCORE"
+else
+    for workload in ${WORKLOADS:-server mixed}; do
+        vmcore=$LIFEBOAT_CACHE/bench/$workload-$GUEST_MEM.vmcore
+        make_vmcore "$workload" "$vmcore"
+        printf '\n%s guest, %s MiB, %s threads on this machine\n' "$workload" "$GUEST_MEM" "$threads"
+        bench_vmcore "$vmcore"
+    done
+fi

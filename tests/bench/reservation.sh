@@ -19,37 +19,7 @@ trap 'rm -rf "$work"' EXIT
 
 fetch_kernel "${KERNEL_PACKAGE:-linux-image-cloud-amd64}"
 
-# The reference: busybox, makedumpfile and the libraries it links, and an /init
-# that mounts the disk and runs makedumpfile -l -d 31 (Debian's kdump-tools default).
-build_reference_initrd() {
-    local out=$1 root mdf lib
-    root=$(mktemp -d)
-    mkdir -p "$root"/{bin,sbin,proc,sys,dev,mnt,tmp}
-    cp /bin/busybox "$root/bin/busybox"
-    mdf=$(command -v makedumpfile)
-    cp "$mdf" "$root/sbin/makedumpfile"
-    for lib in $(ldd "$mdf" | awk '/=>/ {print $3} /^\t\/lib/ {print $1}'); do
-        mkdir -p "$root/$(dirname "$lib")"
-        cp -L "$lib" "$root/$lib"
-    done
-    cat > "$root/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-i=0
-while [ ! -b /dev/nvme0n1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-mount -t ext4 /dev/nvme0n1 /mnt
-echo "REF: capture starting"
-makedumpfile -l -d 31 /proc/vmcore /mnt/vmcore && echo "REF: capture complete"
-umount /mnt
-reboot -f
-INIT
-    chmod +x "$root/init"
-    (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -9 > "$out"
-    rm -rf "$root"
-}
+source "$(dirname "$0")/reference.sh"
 
 build_reference_initrd "$work/reference.img"
 log "reference initramfs: $(($(stat -c %s "$work/reference.img") >> 10)) KiB (gzip -9)"

@@ -27,6 +27,7 @@
 #include "capture/steps.h"
 #include "capture/supervise.h"
 #include "cmdline.h"
+#include "estimate.h"
 #include "lbdump.h"
 #include "platform/cpio.h"
 #include "report/dumps.h"
@@ -47,6 +48,7 @@ static void config_reads_every_directive(void **state)
                        "final-action poweroff\n"
                        "device-timeout 5\n"
                        "hostname web-1\n"
+                       "cpus 4\n"
                        "cmdline-append console=ttyS0 quiet\n";
     struct config cfg, again;
     char err[256], buf[4096];
@@ -68,6 +70,7 @@ static void config_reads_every_directive(void **state)
     assert_int_equal(cfg.final_action, FINAL_POWEROFF);
     assert_int_equal(cfg.device_timeout, 5);
     assert_string_equal(cfg.hostname, "web-1");
+    assert_int_equal(cfg.cpus, 4);
     assert_string_equal(cfg.cmdline_append, "console=ttyS0 quiet");
     /* what the initramfs carries reads back the same */
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
@@ -98,6 +101,34 @@ static void config_errors_name_the_line(void **state)
     expect_config_error("hostname a/b\n", "letters, digits");
     expect_config_error("hostname web 17\n", "letters, digits");
     expect_config_error("hostname we$b\n", "letters, digits");
+    expect_config_error("cpus 0\n",
+                        "t.conf:1: expected 'cpus auto' or 'cpus N' with N from 1 to 64");
+    expect_config_error("cpus 65\n", "expected 'cpus auto'");
+    expect_config_error("cpus many\n", "expected 'cpus auto'");
+}
+
+/* The crash kernel's CPUs: as many as the reservation feeds, each costing what estimate.c says. */
+static void estimate_fits_cpus_to_the_reservation(void **state)
+{
+    struct initramfs_stats st = {.compressed = 2 << 20, .uncompressed = 4 << 20};
+    struct estimate e = {.init_size = 51ull << 20}, one;
+
+    (void)state;
+    estimate_add_up(&e, &st);
+    one = e;
+    assert_int_equal(e.cpus, 1);
+    /* a reservation just big enough for one CPU gives one */
+    assert_int_equal(estimate_fit_cpus(&e, one.total + (4 << 20), 8), 1);
+    assert_true(e.crashkernel == one.crashkernel);
+    /* room for the parallel batches and two more CPUs: three */
+    uint64_t three =
+        one.total + (4 << 20) + ((uint64_t)ESTIMATE_PARALLEL_KIB << 10) + 2 * e.per_cpu;
+    assert_int_equal(estimate_fit_cpus(&e, three, 8), 3);
+    assert_true(e.total == one.total + ((uint64_t)ESTIMATE_PARALLEL_KIB << 10) + 2 * e.per_cpu);
+    assert_true(e.crashkernel > one.crashkernel);
+    /* never more than the machine has, never fewer than one */
+    assert_int_equal(estimate_fit_cpus(&e, UINT64_MAX, 2), 2);
+    assert_int_equal(estimate_fit_cpus(&e, 1 << 20, 8), 1);
 }
 
 /* In the crash kernel a damaged line costs that line, never the targets around it. */
@@ -126,7 +157,7 @@ static void cmdline_drops_what_harms_a_crash_kernel(void **state)
                                      "console=ttyS0,115200 quiet systemd.unit=x nr_cpus=8 "
                                      "log_buf_len=4M "
                                      "foo=\"a b\" -- single",
-                                     "extra=1", out, sizeof(out)),
+                                     "nr_cpus=2", "extra=1", out, sizeof(out)),
                      0);
     assert_non_null(strstr(out, "console=ttyS0,115200 quiet foo=\"a b\" "));
     assert_null(strstr(out, "crashkernel"));
@@ -136,8 +167,8 @@ static void cmdline_drops_what_harms_a_crash_kernel(void **state)
     assert_null(strstr(out, "nr_cpus=8"));
     assert_null(strstr(out, "log_buf_len"));
     assert_non_null(strstr(out, capture_cmdline_extra));
-    assert_non_null(strstr(out, " extra=1"));
-    assert_int_equal(capture_cmdline("console=ttyS0", NULL, out, 20), -1);
+    assert_non_null(strstr(out, " nr_cpus=2 extra=1"));
+    assert_int_equal(capture_cmdline("console=ttyS0", "nr_cpus=1", NULL, out, 20), -1);
 }
 
 static void cpio_writes_newc_entries(void **state)
@@ -703,6 +734,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_reads_every_directive),
         cmocka_unit_test(config_errors_name_the_line),
+        cmocka_unit_test(estimate_fits_cpus_to_the_reservation),
         cmocka_unit_test(config_lenient_keeps_every_good_line),
         cmocka_unit_test(cmdline_drops_what_harms_a_crash_kernel),
         cmocka_unit_test(cpio_writes_newc_entries),
