@@ -7,7 +7,7 @@
 #
 #   tests/bench/scale.sh                                # 1, 4, 16, 64 GiB
 #   MEMS="1024 4096" TOOLS="lifeboat-1 reference" tests/bench/scale.sh
-#   SMALLEST=1 tests/bench/scale.sh                     # and the smallest crashkernel=
+#   SMALLEST="1024 65536" tests/bench/scale.sh         # and, for these, the smallest crashkernel=
 #
 # Per run: panic -> capture complete, timed from the host as the serial
 # console prints the lines; the dump step as the crash kernel timed it; the
@@ -65,13 +65,13 @@ crash() {
     if [ "$tool" = reference ]; then
         step=$(grep -ao "REF: dump step [0-9.]* [0-9.]*" "$serial" | awk '{printf "%.1f", $5 - $4}')
         rss=$(grep -ao "REF: Maximum resident set size (kbytes): [0-9]*" "$serial" | awk '{print $NF}')
-        vmcore=$(debugfs -R "stat /vmcore" "$work/disk.img" 2>/dev/null | awk '/^Size: / {print $2}')
+        vmcore=$(debugfs -R "stat /vmcore" "$work/disk.img" 2>/dev/null | grep -o 'Size: [0-9]*' | awk '{print $2}')
     else
         step=$(grep -ao "vmcore: [0-9]* MiB in [0-9.]* s" "$serial" | awk '{print $5}' | tail -n1)
         rss=$(grep -ao "peak memory: [0-9]* KiB" "$serial" | awk '{print $3}' | tail -n1)
         local dir
         dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
-        vmcore=$(debugfs -R "stat $dir/vmcore" "$work/disk.img" 2>/dev/null | awk '/^Size: / {print $2}')
+        vmcore=$(debugfs -R "stat $dir/vmcore" "$work/disk.img" 2>/dev/null | grep -o 'Size: [0-9]*' | awk '{print $2}')
     fi
     printf '%.1f %s %s %.1f\n' "$(echo "$t_done - $t_panic" | bc)" "${step:-?}" "${rss:-?}" \
         "$(echo "${vmcore:-0} / 1048576" | bc -l)"
@@ -97,7 +97,7 @@ cat "$work/table"
 
 if [ -n "${SMALLEST:-}" ]; then
     printf '\nsmallest crashkernel= (lifeboat: cpus 1; reference: one CPU)\n'
-    for mem in $MEMS; do
+    for mem in $SMALLEST; do
         for tool in lifeboat-1 reference; do
             found="> ${SIZES##* }M"
             for size in $SIZES; do
