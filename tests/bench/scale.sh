@@ -65,15 +65,15 @@ crash() {
     if [ "$tool" = reference ]; then
         step=$(grep -ao "REF: dump step [0-9.]* [0-9.]*" "$serial" | awk '{printf "%.1f", $5 - $4}')
         rss=$(grep -ao "REF: Maximum resident set size (kbytes): [0-9]*" "$serial" | awk '{print $NF}')
-        vmcore=$(debugfs -R "stat /vmcore" "$work/disk.img" 2>/dev/null | grep -o 'Size: [0-9]*' | awk '{print $2}')
+        vmcore=$(debugfs -R "stat /vmcore" "$work/disk.img" 2>/dev/null | grep -o 'Size: [0-9]*' | head -n1 | awk '{print $2}')
     else
         step=$(grep -ao "vmcore: [0-9]* MiB in [0-9.]* s" "$serial" | awk '{print $5}' | tail -n1)
         rss=$(grep -ao "peak memory: [0-9]* KiB" "$serial" | awk '{print $3}' | tail -n1)
         local dir
         dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
-        vmcore=$(debugfs -R "stat $dir/vmcore" "$work/disk.img" 2>/dev/null | grep -o 'Size: [0-9]*' | awk '{print $2}')
+        vmcore=$(debugfs -R "stat $dir/vmcore" "$work/disk.img" 2>/dev/null | grep -o 'Size: [0-9]*' | head -n1 | awk '{print $2}')
     fi
-    printf '%.1f %s %s %.1f\n' "$(echo "$t_done - $t_panic" | bc)" "${step:-?}" "${rss:-?}" \
+    printf '%.1f %s %s %.1f\n' "$(echo "$t_done - $t_panic" | bc)" "${step:-?}" "${rss:-0}" \
         "$(echo "${vmcore:-0} / 1048576" | bc -l)"
 }
 

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
     }
-    capture_cmdline(text, "extra=1", out, sizeof(out));
+    capture_cmdline(text, "nr_cpus=2", "extra=1", out, sizeof(out));
     free(text);
     return 0;
 }
