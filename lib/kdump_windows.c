@@ -31,10 +31,19 @@ static size_t present_frames(struct lb_source *src, uint64_t start, size_t n, ui
     return count;
 }
 
+/* Bit i of bitmap for on[i] (0 or 1), eight frames a byte. */
 static void set_bits(uint8_t *bitmap, const uint8_t *on, size_t n)
 {
-    memset(bitmap, 0, (n + 7) / 8);
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t eight;
+        memcpy(&eight, on + i, 8); /* one 0/1 byte a frame: gather bit 0 of each */
+        bitmap[i / 8] = (uint8_t)(((eight & 0x0101010101010101ull) * 0x0102040810204080ull) >> 56);
+    }
+    if (i < n)
+        bitmap[i / 8] = 0;
+    for (; i < n; i++)
         if (on[i])
             bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
 }
@@ -87,10 +96,8 @@ int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
         if (zero_bitmaps(k, done, start, err) < 0)
             return -1;
         done = start + n;
-        present_frames(p->src, start, n, present);
+        p->stats->pages_total += present_frames(p->src, start, n, present);
         set_bits(k->bitmap, present, n);
-        for (size_t i = 0; i < n; i++)
-            p->stats->pages_total += present[i];
         /* The 2nd bitmap starts empty: in a file, so a cut dump claims nothing it lacks; a
          * stream writes each byte once (readers of streams keep the first copy), and
          * there the window's real bits come when it is done. */
@@ -162,6 +169,19 @@ static void mark_unsaved(struct kdump *k, const struct window *cut)
             mark_window(k, &k->windows[i]);
 }
 
+/* The frames of a batch with nothing to save: counted by class, and as progress. */
+static void count_left_out(struct kdump *k, const uint8_t *present, const uint8_t *cls, size_t n)
+{
+    size_t in_memory = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (present[i]) {
+            k->p->stats->pages_class[cls[i]]++;
+            in_memory++;
+        }
+    pipe_advance(k->p, in_memory * LB_PAGE_SIZE);
+}
+
 /*
  * Saves a window.  Its frames' slots follow frame order, but the data need
  * not: knowing how many frames each batch saves, the batches holding what
@@ -186,10 +206,17 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
         base[b + 1] = base[b];
         for (size_t i = b * batch; i < n && i < (b + 1) * batch; i++)
             base[b + 1] += present[i] && p->cls[i] == LB_CLASS_KEEP;
+        if (base[b + 1] == base[b]) { /* nothing to save (most batches of a big machine) */
+            count_left_out(k, present + b * batch, p->cls + b * batch,
+                           n - b * batch < batch ? n - b * batch : batch);
+            done[b] = 1;
+        }
     }
     /* Each batch is begun (read, handed to the workers) before the one before it is stored. */
     struct batch *pending = NULL;
-    for (int tier = TIER_LOG; tier <= TIER_REST; tier++)
+    for (int tier = TIER_LOG; tier <= TIER_REST; tier++) {
+        if (!lb_kdump_in_tier(k, w->start, n, tier))
+            continue;
         for (size_t b = 0; b < nbatch; b++) {
             size_t at = b * batch, bn = n - at < batch ? n - at : batch;
             if (done[b] || !lb_kdump_in_tier(k, w->start + at, bn, tier))
@@ -208,6 +235,7 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
                 goto fail;
             pending = begun;
         }
+    }
     if (pending && lb_kdump_batch_store(k, pending, err) < 0)
         goto fail;
     w->done = 1;
