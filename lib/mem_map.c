@@ -27,8 +27,8 @@
 #include "lbdump.h"
 
 enum {
-    MAX_WINDOW = 1 << 12, /* frames whose struct pages are read at a time (256 KiB) */
-    MAX_ORDER_SANE = 18,  /* a 1 GiB huge page; anything larger is corrupt */
+    READ_GRAIN = 256, /* frames whose struct pages are read at a time (16 KiB; see lb_classify) */
+    MAX_ORDER_SANE = 18, /* a 1 GiB huge page; anything larger is corrupt */
     SECTION_HAS_MEM_MAP = 1 << 1,
 };
 
@@ -159,7 +159,7 @@ int lb_classifier_open(struct lb_kernel *k, unsigned dump_level, struct lb_class
     }
     c->k = k;
     c->level = dump_level;
-    if (read_layout(c, err) < 0 || !(c->pages = malloc((MAX_WINDOW + 1) * c->page_size))) {
+    if (read_layout(c, err) < 0 || !(c->pages = malloc((READ_GRAIN + 1) * c->page_size))) {
         if (!err->msg[0])
             lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         lb_classifier_close(c);
@@ -324,7 +324,7 @@ static uint8_t classify_one(struct lb_classifier *c, uint64_t pfn, const uint8_t
 
 static void classify_window(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls)
 {
-    uint8_t ok[MAX_WINDOW + 1];
+    uint8_t ok[READ_GRAIN + 1];
 
     read_pages_of(c, start, n, ok);
     for (size_t i = 0; i < n; i++) {
@@ -344,13 +344,29 @@ static void classify_window(struct lb_classifier *c, uint64_t start, size_t n, u
     }
 }
 
+/*
+ * A free block of 2^order frames is decided by its first struct page: the
+ * rest are not read.  Struct pages are read READ_GRAIN frames at a time, so
+ * an idle machine, its memory in free blocks of 1024 frames, reads a quarter
+ * of its mem_map (the copy of struct pages is what a scan of a big machine
+ * spends most on).
+ */
 void lb_classify(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls)
 {
     if (start < c->last_end)
         c->pending_end = 0; /* going back (ELF segments overlap): start afresh */
     c->last_end = start + n;
-    for (size_t done = 0; done < n; done += MAX_WINDOW)
-        classify_window(c, start + done, n - done < MAX_WINDOW ? n - done : MAX_WINDOW, cls + done);
+    for (size_t done = 0; done < n;) {
+        uint64_t pfn = start + done;
+        size_t len = n - done < READ_GRAIN ? n - done : READ_GRAIN;
+        if (pfn < c->pending_end) { /* inside a block decided already */
+            len = c->pending_end - pfn < n - done ? (size_t)(c->pending_end - pfn) : n - done;
+            memset(cls + done, c->pending_class, len);
+        } else {
+            classify_window(c, pfn, len, cls + done);
+        }
+        done += len;
+    }
 }
 
 void lb_classifier_save(const struct lb_classifier *c, struct lb_classify_state *state)

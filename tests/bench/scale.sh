@@ -8,6 +8,7 @@
 #   tests/bench/scale.sh                                # 1, 4, 16, 64 GiB
 #   MEMS="1024 4096" TOOLS="lifeboat-1 reference" tests/bench/scale.sh
 #   SMALLEST="1024 65536" tests/bench/scale.sh         # and, for these, the smallest crashkernel=
+#   KEEP_LOGS=DIR tests/bench/scale.sh                  # each run's serial console kept in DIR
 #
 # Per run: panic -> capture complete, timed from the host as the serial
 # console prints the lines; the dump step as the crash kernel timed it; the
@@ -23,7 +24,7 @@ source "$(dirname "$0")/reference.sh"
 MEMS=${MEMS:-"1024 4096 16384 65536"}
 TOOLS=${TOOLS:-"lifeboat-1 lifeboat-2 reference"}
 RESERVE=${RESERVE:-128}
-SIZES=${SIZES:-"64 72 80 96 112 128 160"}
+SIZES=${SIZES:-"64 80 96 128"}
 work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-scale.XXXXXX")
 trap 'pkill -f "$work" 2>/dev/null; rm -rf "$work"' EXIT
 fetch_kernel "${KERNEL_PACKAGE:-linux-image-cloud-amd64}"
@@ -59,7 +60,10 @@ crash() {
         sleep 0.2
     done
     wait $qpid || true
+    # the line may come just before the guest powers off, between two looks
+    [ -n "$t_panic" ] && [ -z "$t_done" ] && grep -aq "$done_pat" "$serial" && t_done=$(date +%s.%N)
     rm -f "$work/ram"
+    [ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp "$serial" "$KEEP_LOGS/"
     [ -n "$t_done" ] || return 1
     local step rss vmcore
     if [ "$tool" = reference ]; then
