@@ -1,5 +1,5 @@
 /*
- * kdump_batch.c - batches of frames (at most LB_BATCH each) on their way to
+ * kdump_batch.c - batches of frames (at most LB_SPAN each) on their way to
  * the file: read them, find the zero ones and the repeats, compress the rest,
  * and store data and descriptors in frame order.
  *
@@ -24,13 +24,13 @@ static int is_stored_page(const struct batch *b, size_t i)
     return b->cls[i] == LB_CLASS_KEEP && b->status[i] == LB_PAGE_OK;
 }
 
-/* Slot of the batch-local table of hashes for hash h (its size: twice the batch's). */
+/* Slot of the batch-local table of hashes for hash h (its size: twice the largest batch's). */
 static size_t local_slot(const int16_t *local, const struct batch *b, uint64_t h)
 {
-    size_t s = (size_t)h & (2 * LB_BATCH - 1);
+    size_t s = (size_t)h & (2 * LB_SPAN - 1);
 
     while (local[s] >= 0 && b->hash[local[s]] != h)
-        s = (s + 1) & (2 * LB_BATCH - 1);
+        s = (s + 1) & (2 * LB_SPAN - 1);
     return s;
 }
 
@@ -41,7 +41,7 @@ static size_t local_slot(const int16_t *local, const struct batch *b, uint64_t h
  */
 static void find_twins(struct kdump *k, struct batch *b)
 {
-    int16_t local[2 * LB_BATCH];
+    int16_t local[2 * LB_SPAN];
 
     memset(local, 0xff, sizeof(local));
     for (size_t i = 0; i < b->n; i++) {

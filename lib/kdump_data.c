@@ -73,12 +73,14 @@ int lb_kdump_setup(struct kdump *k, struct lb_error *err)
     k->dbuf = malloc(DATA_BUFFER);
     if (!k->dbuf)
         goto no_memory;
-    /* Two batches are alive at once (kdump_batch.c); the first reads into the pipe's buffer. */
+    /* Two batches are alive at once (kdump_batch.c).  A batch spans up to four times
+     * the frames it keeps (kdump_windows.c): its buffers are as large, but only the kept
+     * frames' parts are ever touched (a mapped source's pages are not read at all). */
     for (int i = 0; i < LB_MAP_SLOTS; i++) {
         struct batch *b = &k->batches[i];
         b->k = k;
-        b->buf = i == 0 ? k->p->buf : malloc(k->p->batch * LB_PAGE_SIZE);
-        b->cbuf = malloc(k->p->batch * LB_CODEC_BOUND);
+        b->buf = malloc(lb_kdump_span(k) * LB_PAGE_SIZE);
+        b->cbuf = malloc(lb_kdump_span(k) * LB_CODEC_BOUND);
         if (!b->buf || !b->cbuf)
             goto no_memory;
     }
@@ -97,8 +99,7 @@ void lb_kdump_teardown(struct kdump *k)
         lb_codec_free(k->codecs[i]);
     free(k->dbuf);
     for (int i = 0; i < LB_MAP_SLOTS; i++) {
-        if (k->batches[i].buf != k->p->buf)
-            free(k->batches[i].buf);
+        free(k->batches[i].buf);
         free(k->batches[i].cbuf);
     }
 }

@@ -189,36 +189,48 @@ static void count_left_out(struct kdump *k, const uint8_t *present, const uint8_
  */
 static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
 {
+    enum { MAX_BATCHES = LB_WINDOW / LB_MIN_BATCH + 1 };
     struct lb_pipe *p = k->p;
-    uint8_t present[LB_WINDOW], done[LB_WINDOW / LB_MIN_BATCH] = {0};
-    uint64_t base[LB_WINDOW / LB_MIN_BATCH + 1];
+    uint8_t present[LB_WINDOW], done[MAX_BATCHES] = {0};
+    uint64_t base[MAX_BATCHES + 1];
+    size_t from[MAX_BATCHES + 1];
     size_t n =
         k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start) : LB_WINDOW;
-    size_t batch = p->batch, nbatch = (n + batch - 1) / batch;
+    size_t nbatch = 0;
 
     present_frames(p->src, w->start, n, present);
     memset(k->bitmap, 0, sizeof(k->bitmap));
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
     pipe_classify(p, w->start, n);
+    /*
+     * A batch ends when it holds p->batch frames to save or spans lb_kdump_span() frames:
+     * at -d 31 the kept frames are scattered, and a batch of a fixed span held too few of
+     * them to be worth the workers.  Each batch spans p->batch frames at least, but the
+     * last: MAX_BATCHES.
+     */
     base[0] = w->rank;
-    for (size_t b = 0; b < nbatch; b++) {
-        base[b + 1] = base[b];
-        for (size_t i = b * batch; i < n && i < (b + 1) * batch; i++)
-            base[b + 1] += present[i] && p->cls[i] == LB_CLASS_KEEP;
-        if (base[b + 1] == base[b]) { /* nothing to save (most batches of a big machine) */
-            count_left_out(k, present + b * batch, p->cls + b * batch,
-                           n - b * batch < batch ? n - b * batch : batch);
-            done[b] = 1;
+    from[0] = 0;
+    for (size_t i = 0, kept = 0; i < n; i++) {
+        kept += present[i] && p->cls[i] == LB_CLASS_KEEP;
+        if (kept == p->batch || i + 1 - from[nbatch] == lb_kdump_span(k) || i + 1 == n) {
+            base[nbatch + 1] = base[nbatch] + kept;
+            from[++nbatch] = i + 1;
+            kept = 0;
         }
     }
+    for (size_t b = 0; b < nbatch; b++)
+        if (base[b + 1] == base[b]) { /* nothing to save (most of a big machine) */
+            count_left_out(k, present + from[b], p->cls + from[b], from[b + 1] - from[b]);
+            done[b] = 1;
+        }
     /* Each batch is begun (read, handed to the workers) before the one before it is stored. */
     struct batch *pending = NULL;
     for (int tier = TIER_LOG; tier <= TIER_REST; tier++) {
         if (!lb_kdump_in_tier(k, w->start, n, tier))
             continue;
         for (size_t b = 0; b < nbatch; b++) {
-            size_t at = b * batch, bn = n - at < batch ? n - at : batch;
+            size_t at = from[b], bn = from[b + 1] - from[b];
             if (done[b] || !lb_kdump_in_tier(k, w->start + at, bn, tier))
                 continue;
             struct batch spec = {.pfn = w->start + at,

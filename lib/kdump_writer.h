@@ -21,7 +21,7 @@
 
 /* DEDUP_ORDER: 16384 remembered pages in 512 KiB. */
 enum { DATA_BUFFER = 256 << 10, MAX_THREADS = 64, DEDUP_ORDER = 14 };
-enum { NO_TWIN = -1, STORED_TWIN = LB_BATCH };
+enum { NO_TWIN = -1, STORED_TWIN = LB_SPAN };
 
 struct layout {
     uint64_t max_mapnr;
@@ -61,10 +61,10 @@ struct batch {
     int parallel;            /* examined on the workers */
     const uint8_t *data;     /* its pages: in buf, or mapped */
     uint8_t *buf;
-    uint8_t status[LB_BATCH];
-    size_t clen[LB_BATCH]; /* compressed size, 0 if stored as is */
-    uint8_t *cbuf;         /* LB_BATCH slots of LB_CODEC_BOUND */
-    uint64_t hash[LB_BATCH];
+    uint8_t status[LB_SPAN];
+    size_t clen[LB_SPAN]; /* compressed size, 0 if stored as is */
+    uint8_t *cbuf;        /* a slot of LB_CODEC_BOUND a frame (touched for kept ones only) */
+    uint64_t hash[LB_SPAN];
 };
 
 struct kdump {
@@ -80,7 +80,7 @@ struct kdump {
     uint64_t zero_offset; /* the one stored zero page, or 0 */
     uint32_t zero_size, zero_flags;
     uint8_t bitmap[LB_WINDOW / 8];
-    struct kdump_page_desc pds[LB_BATCH];
+    struct kdump_page_desc pds[LB_SPAN];
     uint8_t *dbuf; /* page data not yet written */
     size_t dlen;
     uint64_t dbuf_at;
@@ -92,13 +92,20 @@ struct kdump {
     struct batch *examining; /* with the workers now */
     /* repeats: see dedup.c */
     struct lb_dedup *dedup;
-    int16_t twin[LB_BATCH];            /* NO_TWIN, STORED_TWIN or an earlier frame of the batch */
-    struct lb_stored placed[LB_BATCH]; /* where each frame's data is, once known */
+    int16_t twin[LB_SPAN];            /* NO_TWIN, STORED_TWIN or an earlier frame of the batch */
+    struct lb_stored placed[LB_SPAN]; /* where each frame's data is, once known */
 };
 
 static inline uint64_t lb_kdump_round_up(uint64_t n, uint64_t to)
 {
     return (n + to - 1) / to * to;
+}
+
+/* Frames a batch may span: LB_SPAN for batches of LB_BATCH kept frames, as many times the pipe's.
+ */
+static inline size_t lb_kdump_span(const struct kdump *k)
+{
+    return LB_SPAN / LB_BATCH * k->p->batch;
 }
 
 /* kdump_header.c */

@@ -11,6 +11,8 @@
 enum {
     LB_WINDOW = 1 << 15, /* frames classified at a time (128 MiB of memory) */
     LB_BATCH = 256,      /* frames read at a time at most (see pipe_open) */
+    LB_SPAN =
+        4 * LB_BATCH, /* frames a kdump batch may span, its kept ones sparse (kdump_windows.c) */
     LB_MIN_BATCH = 64,
     LB_PAGE_ZERO = 3, /* a read status: read, and all zero */
 };
