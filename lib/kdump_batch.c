@@ -61,13 +61,18 @@ static void find_twins(struct kdump *k, struct batch *b)
     }
 }
 
+/* Where frame i's compressed data goes: a slot for each kept frame, in order (see begin). */
+static uint8_t *compressed(const struct batch *b, size_t i)
+{
+    return b->cbuf + (size_t)b->cslot[i] * LB_CODEC_BOUND;
+}
+
 static void compress_one(struct batch *b, int worker, size_t i)
 {
     struct lb_codec_ctx *codec = b->k->codecs[worker];
 
     if (codec)
-        b->clen[i] =
-            lb_codec_compress(codec, b->data + i * LB_PAGE_SIZE, b->cbuf + i * LB_CODEC_BOUND);
+        b->clen[i] = lb_codec_compress(codec, b->data + i * LB_PAGE_SIZE, compressed(b, i));
 }
 
 /*
@@ -123,7 +128,7 @@ static int save_frame(struct kdump *k, struct batch *b, size_t i, size_t *npds,
     if (b->clen[i]) {
         pd->size = (uint32_t)b->clen[i];
         pd->flags = lb_codec_flag(k->p->opts->codec);
-        r = lb_kdump_append(k, b->cbuf + i * LB_CODEC_BOUND, b->clen[i], err);
+        r = lb_kdump_append(k, compressed(b, i), b->clen[i], err);
     } else {
         pd->size = LB_PAGE_SIZE;
         r = lb_kdump_append(k, b->data + i * LB_PAGE_SIZE, LB_PAGE_SIZE, err);
@@ -169,8 +174,11 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
             b->cls[i] = LB_CLASS_COUNT; /* not memory: neither read nor counted */
     }
     b->data = pipe_fetch_to(k->p, (int)(b - k->batches), b->pfn, b->n, b->cls, b->buf, b->status);
+    /* The batch holds p->batch kept frames at most, spread over up to four times the span:
+     * their compressed data takes one slot each, so what is touched stays that small. */
     for (size_t i = 0; i < b->n; i++)
-        work += is_stored_page(b, i);
+        if (is_stored_page(b, i))
+            b->cslot[i] = (uint16_t)work++;
     /* Waking the threads costs more than a few pages' work (most batches at -d 31). */
     b->parallel = k->workers && work >= LB_MIN_BATCH;
     if (b->parallel) {

@@ -62,8 +62,9 @@ struct batch {
     const uint8_t *data;     /* its pages: in buf, or mapped */
     uint8_t *buf;
     uint8_t status[LB_SPAN];
-    size_t clen[LB_SPAN]; /* compressed size, 0 if stored as is */
-    uint8_t *cbuf;        /* a slot of LB_CODEC_BOUND a frame (touched for kept ones only) */
+    size_t clen[LB_SPAN];    /* compressed size, 0 if stored as is */
+    uint8_t *cbuf;           /* a slot of LB_CODEC_BOUND for each kept frame */
+    uint16_t cslot[LB_SPAN]; /* frame i's slot in cbuf */
     uint64_t hash[LB_SPAN];
 };
 
