@@ -19,6 +19,12 @@
 
 #include "kdump_writer.h"
 
+/* Frame i's page (a kept one): in the source's mapping, or in its slot of buf. */
+static const uint8_t *page_of(const struct batch *b, size_t i)
+{
+    return b->mapped ? b->mapped + i * LB_PAGE_SIZE : b->buf + (size_t)b->cslot[i] * LB_PAGE_SIZE;
+}
+
 static int is_stored_page(const struct batch *b, size_t i)
 {
     return b->cls[i] == LB_CLASS_KEEP && b->status[i] == LB_PAGE_OK;
@@ -48,11 +54,10 @@ static void find_twins(struct kdump *k, struct batch *b)
         k->twin[i] = NO_TWIN;
         if (!k->dedup || !is_stored_page(b, i))
             continue;
-        const uint8_t *page = b->data + i * LB_PAGE_SIZE;
+        const uint8_t *page = page_of(b, i);
         uint64_t h = b->hash[i];
         size_t s = local_slot(local, b, h);
-        if (local[s] >= 0 &&
-            memcmp(b->data + (size_t)local[s] * LB_PAGE_SIZE, page, LB_PAGE_SIZE) == 0)
+        if (local[s] >= 0 && memcmp(page_of(b, (size_t)local[s]), page, LB_PAGE_SIZE) == 0)
             k->twin[i] = local[s];
         else if (lb_dedup_find(k->dedup, k->p->src, page, h, &k->placed[i]))
             k->twin[i] = STORED_TWIN;
@@ -61,7 +66,7 @@ static void find_twins(struct kdump *k, struct batch *b)
     }
 }
 
-/* Where frame i's compressed data goes: a slot for each kept frame, in order (see begin). */
+/* Where frame i's compressed data goes: a slot for each kept frame, in order (see fetch). */
 static uint8_t *compressed(const struct batch *b, size_t i)
 {
     return b->cbuf + (size_t)b->cslot[i] * LB_CODEC_BOUND;
@@ -72,7 +77,7 @@ static void compress_one(struct batch *b, int worker, size_t i)
     struct lb_codec_ctx *codec = b->k->codecs[worker];
 
     if (codec)
-        b->clen[i] = lb_codec_compress(codec, b->data + i * LB_PAGE_SIZE, compressed(b, i));
+        b->clen[i] = lb_codec_compress(codec, page_of(b, i), compressed(b, i));
 }
 
 /*
@@ -84,7 +89,7 @@ static void compress_one(struct batch *b, int worker, size_t i)
 static void examine_one(void *ctx, int worker, size_t i)
 {
     struct batch *b = ctx;
-    const uint8_t *page = b->data + i * LB_PAGE_SIZE;
+    const uint8_t *page = page_of(b, i);
 
     b->clen[i] = 0;
     if (!is_stored_page(b, i))
@@ -131,12 +136,43 @@ static int save_frame(struct kdump *k, struct batch *b, size_t i, size_t *npds,
         r = lb_kdump_append(k, compressed(b, i), b->clen[i], err);
     } else {
         pd->size = LB_PAGE_SIZE;
-        r = lb_kdump_append(k, b->data + i * LB_PAGE_SIZE, LB_PAGE_SIZE, err);
+        r = lb_kdump_append(k, page_of(b, i), LB_PAGE_SIZE, err);
     }
     k->placed[i] = (struct lb_stored){pd->offset, pd->size, pd->flags};
     if (r == 0 && k->dedup)
         lb_dedup_remember(k->dedup, b->pfn + i, b->hash[i], &k->placed[i]);
     return r;
+}
+
+/*
+ * The batch's pages: mapped (/proc/vmcore), or read a run of kept frames at
+ * a time into buf, where each kept frame has a slot, in frame order.  A batch
+ * spans up to four times the frames it keeps (kdump_windows.c), and its
+ * buffers hold only those: what a batch touches stays p->batch pages.
+ */
+static void fetch(struct kdump *k, struct batch *b)
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; i < b->n; i++)
+        if (b->cls[i] == LB_CLASS_KEEP)
+            b->cslot[i] = (uint16_t)kept++;
+    b->mapped = lb_source_map_pages(k->p->src, (int)(b - k->batches), b->pfn, b->n);
+    for (size_t i = 0; i < b->n;) {
+        size_t run = 0;
+        if (b->cls[i] != LB_CLASS_KEEP || b->mapped) {
+            b->status[i] = b->cls[i] == LB_CLASS_KEEP ? LB_PAGE_OK : LB_PAGE_EXCLUDED;
+            i++;
+            continue;
+        }
+        while (i + run < b->n && b->cls[i + run] == LB_CLASS_KEEP)
+            run++;
+        lb_source_read_pages(k->p->src, b->pfn + i, run, b->buf + b->cslot[i] * LB_PAGE_SIZE,
+                             b->status + i);
+        for (size_t j = i; j < i + run; j++)
+            k->p->stats->pages_unreadable += b->status[j] == LB_PAGE_FAILED;
+        i += run;
+    }
 }
 
 /* Invariant 2: the batch with the workers is done with them. */
@@ -173,12 +209,9 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
         if (!spec->present[i])
             b->cls[i] = LB_CLASS_COUNT; /* not memory: neither read nor counted */
     }
-    b->data = pipe_fetch_to(k->p, (int)(b - k->batches), b->pfn, b->n, b->cls, b->buf, b->status);
-    /* The batch holds p->batch kept frames at most, spread over up to four times the span:
-     * their compressed data takes one slot each, so what is touched stays that small. */
+    fetch(k, b);
     for (size_t i = 0; i < b->n; i++)
-        if (is_stored_page(b, i))
-            b->cslot[i] = (uint16_t)work++;
+        work += is_stored_page(b, i);
     /* Waking the threads costs more than a few pages' work (most batches at -d 31). */
     b->parallel = k->workers && work >= LB_MIN_BATCH;
     if (b->parallel) {

@@ -73,14 +73,12 @@ int lb_kdump_setup(struct kdump *k, struct lb_error *err)
     k->dbuf = malloc(DATA_BUFFER);
     if (!k->dbuf)
         goto no_memory;
-    /* Two batches are alive at once (kdump_batch.c).  A batch spans up to four times
-     * the frames it keeps (kdump_windows.c): its page buffer is as large, but only the
-     * runs read are touched (a mapped source's, none); compressed data has a slot for
-     * each kept frame. */
+    /* Two batches are alive at once (kdump_batch.c), each with a page and a compressed
+     * slot for each frame it keeps. */
     for (int i = 0; i < LB_MAP_SLOTS; i++) {
         struct batch *b = &k->batches[i];
         b->k = k;
-        b->buf = malloc(lb_kdump_span(k) * LB_PAGE_SIZE);
+        b->buf = malloc(k->p->batch * LB_PAGE_SIZE);
         b->cbuf = malloc(k->p->batch * LB_CODEC_BOUND);
         if (!b->buf || !b->cbuf)
             goto no_memory;

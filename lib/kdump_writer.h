@@ -59,8 +59,8 @@ struct batch {
     uint64_t rank, rank_end; /* its descriptors' slots: the first, and past the last */
     size_t in_memory;        /* frames with memory, for progress */
     int parallel;            /* examined on the workers */
-    const uint8_t *data;     /* its pages: in buf, or mapped */
-    uint8_t *buf;
+    const uint8_t *mapped;   /* its pages where the source is mapped, else NULL: */
+    uint8_t *buf;            /* a slot of a page for each kept frame (see cslot) */
     uint8_t status[LB_SPAN];
     size_t clen[LB_SPAN];    /* compressed size, 0 if stored as is */
     uint8_t *cbuf;           /* a slot of LB_CODEC_BOUND for each kept frame */

@@ -19,7 +19,6 @@
 
 /* Progress is said every 4 MiB of frames: the capture's supervisor takes it as a sign of life. */
 enum { PROGRESS_EVERY = 4 << 20, NEEDS_MEM_MAP = 2 | 4 | 8 | 16 };
-enum { READ_GAP = 16 }; /* frames left out that one read may take in (see pipe_fetch) */
 
 int out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
 {
@@ -93,50 +92,32 @@ int lb_page_is_zero(const uint8_t *page)
     return 1;
 }
 
-const uint8_t *pipe_fetch_to(struct lb_pipe *p, int slot, uint64_t pfn, size_t n,
-                             const uint8_t *cls, uint8_t *buf, uint8_t *status)
+void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
 {
-    const uint8_t *data;
     size_t i = 0;
 
     /* Frames left out are never touched, so mapping them costs nothing. */
-    if ((data = lb_source_map_pages(p->src, slot, pfn, n))) {
+    if ((p->data = lb_source_map_pages(p->src, 0, pfn, n))) {
         for (i = 0; i < n; i++)
-            status[i] = cls[i] == LB_CLASS_KEEP ? LB_PAGE_OK : LB_PAGE_EXCLUDED;
-        return data;
+            p->status[i] = cls[i] == LB_CLASS_KEEP ? LB_PAGE_OK : LB_PAGE_EXCLUDED;
+        return;
     }
-    /* Runs of kept frames are read with one call, so ELF sources read with one pread; a
-     * run takes in a short gap of ordinary frames left out: copying a few pages
-     * costs less than a system call (46,222 of them for tests/bench's server guest at
-     * -d 31 before, where the kernel's pages are scattered). */
+    p->data = p->buf;
+    /* Runs of kept frames are read with one call, so ELF sources read with one pread. */
     while (i < n) {
-        size_t run = 0, end;
+        size_t run = 0;
         if (cls[i] != LB_CLASS_KEEP) {
-            status[i++] = LB_PAGE_EXCLUDED;
+            p->status[i++] = LB_PAGE_EXCLUDED;
             continue;
         }
-        for (end = i + 1; end < n && end - i - run <= READ_GAP; end++) {
-            if (cls[end] >= LB_CLASS_HWPOISON)
-                break; /* never read (poisoned, offline), or no memory there at all */
-            if (cls[end] == LB_CLASS_KEEP)
-                run = end - i;
-        }
-        run++; /* from i to the last kept frame found */
-        lb_source_read_pages(p->src, pfn + i, run, buf + i * LB_PAGE_SIZE, status + i);
-        for (size_t j = i; j < i + run; j++)
-            if (cls[j] != LB_CLASS_KEEP)
-                status[j] = LB_PAGE_EXCLUDED;
+        while (i + run < n && cls[i + run] == LB_CLASS_KEEP)
+            run++;
+        lb_source_read_pages(p->src, pfn + i, run, p->buf + i * LB_PAGE_SIZE, p->status + i);
         i += run;
     }
     for (i = 0; i < n; i++)
-        if (status[i] == LB_PAGE_FAILED)
+        if (p->status[i] == LB_PAGE_FAILED)
             p->stats->pages_unreadable++;
-    return buf;
-}
-
-void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
-{
-    p->data = pipe_fetch_to(p, 0, pfn, n, cls, p->buf, p->status);
 }
 
 void pipe_zero_found(struct lb_pipe *p, size_t i, uint8_t *cls)

@@ -11,8 +11,8 @@
 enum {
     LB_WINDOW = 1 << 15, /* frames classified at a time (128 MiB of memory) */
     LB_BATCH = 256,      /* frames read at a time at most (see pipe_open) */
-    LB_SPAN =
-        4 * LB_BATCH, /* frames a kdump batch may span, its kept ones sparse (kdump_windows.c) */
+    /* frames a kdump batch may span, its kept frames sparse (kdump_windows.c) */
+    LB_SPAN = 4 * LB_BATCH,
     LB_MIN_BATCH = 64,
     LB_PAGE_ZERO = 3, /* a read status: read, and all zero */
 };
@@ -46,12 +46,6 @@ void pipe_classify(struct lb_pipe *p, uint64_t start, size_t n);
 void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls);
 /* pipe_read in two: the pages and their status, then what to do with a zero one. */
 void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls);
-/*
- * pipe_fetch into a buffer and status of the caller's: the pages (in buf, or
- * mapped in map slot), valid until the next fetch with that slot.
- */
-const uint8_t *pipe_fetch_to(struct lb_pipe *p, int slot, uint64_t pfn, size_t n,
-                             const uint8_t *cls, uint8_t *buf, uint8_t *status);
 void pipe_zero_found(struct lb_pipe *p, size_t i, uint8_t *cls);
 int lb_page_is_zero(const uint8_t *page);
 void pipe_advance(struct lb_pipe *p, uint64_t bytes);
