@@ -21,7 +21,8 @@ make_disk "$work/disk.img" 4G LBDUMP
 build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash
 dump-level 23"
 seed=$((RANDOM * 65536 + RANDOM + 1))
-run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=$CRASHKERNEL lbtest.seed=$seed log_buf_len=1M" \
+# crashed on the boot CPU, so the crash kernel can bring up every CPU load gave it
+run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=$CRASHKERNEL lbtest.seed=$seed log_buf_len=1M lbtest.crashcpu=0" \
     -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
     true
 log "guest ran ${GUEST_SECONDS:-?} s"
@@ -30,6 +31,11 @@ log "guest ran ${GUEST_SECONDS:-?} s"
 check "lifeboat load succeeded in the guest" grep -q "lifeboat: crash kernel loaded" "$work/serial.log"
 check "the crash kernel ran the capture" grep -q "lifeboat: capture starting" "$work/serial.log"
 check "the capture reported a complete dump" grep -q "lifeboat: capture complete" "$work/serial.log"
+check "load gave the crash kernel both CPUs (the reservation feeds them), the boot CPU named" bash -c '
+    grep -q "lifeboat: the capture gets 2 CPUs" "$1" && grep -q "nr_cpus=2 disable_cpu_apicid=[0-9]" "$1"' _ "$work/serial.log"
+check "the crash kernel had both, and the dump ran on both" bash -c '
+    grep -aq "lifeboat: capturing the crash of .*, 2 CPUs, [0-9]* KiB free" "$1" &&
+        grep -aq "peak memory: [0-9]* KiB, on 2 threads" "$1"' _ "$work/serial.log"
 
 dirs=$(dump_dirs "$work/disk.img" /crash)
 check "exactly one dump directory, named <date>-<time>-<host>" \
