@@ -134,9 +134,3 @@ void lb_workers_finish(struct lb_workers *w)
         pthread_cond_wait(&w->done, &w->lock);
     pthread_mutex_unlock(&w->lock);
 }
-
-void lb_workers_run(struct lb_workers *w, size_t count, lb_work_fn fn, void *ctx)
-{
-    lb_workers_start(w, count, fn, ctx);
-    lb_workers_finish(w);
-}
