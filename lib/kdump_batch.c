@@ -95,9 +95,7 @@ static void examine_one(void *ctx, int worker, size_t i)
     if (!is_stored_page(b, i))
         return;
     if (lb_page_is_zero(page)) {
-        b->status[i] = LB_PAGE_ZERO;
-        if (b->k->p->opts->dump_level & 1)
-            b->cls[i] = LB_CLASS_ZERO;
+        pipe_mark_zero(b->k->p, &b->status[i], &b->cls[i]);
         return;
     }
     if (b->k->dedup)

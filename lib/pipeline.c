@@ -120,11 +120,16 @@ void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
             p->stats->pages_unreadable++;
 }
 
+void pipe_mark_zero(const struct lb_pipe *p, uint8_t *status, uint8_t *cls)
+{
+    *status = LB_PAGE_ZERO;
+    if (p->opts->dump_level & 1)
+        *cls = LB_CLASS_ZERO;
+}
+
 void pipe_zero_found(struct lb_pipe *p, size_t i, uint8_t *cls)
 {
-    p->status[i] = LB_PAGE_ZERO;
-    if (p->opts->dump_level & 1)
-        cls[i] = LB_CLASS_ZERO;
+    pipe_mark_zero(p, &p->status[i], &cls[i]);
 }
 
 void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)

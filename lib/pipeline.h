@@ -47,6 +47,8 @@ void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls);
 /* pipe_read in two: the pages and their status, then what to do with a zero one. */
 void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls);
 void pipe_zero_found(struct lb_pipe *p, size_t i, uint8_t *cls);
+/* A frame read and found all zero: its status, and its class if -d says to leave zeros out. */
+void pipe_mark_zero(const struct lb_pipe *p, uint8_t *status, uint8_t *cls);
 int lb_page_is_zero(const uint8_t *page);
 void pipe_advance(struct lb_pipe *p, uint64_t bytes);
 void pipe_report(struct lb_pipe *p);
