@@ -118,10 +118,34 @@ static void say(FILE *out, const char *line)
     write_state("notice", line);
 }
 
+void notice_raw_dump_kept(const char *why)
+{
+    if (why && why[0])
+        write_state("raw-kept", why);
+    else
+        unlink(STATE("raw-kept"));
+}
+
+/* A dump still on a raw target is at risk until it is saved: said at every boot, not once. */
+static void tell_raw_dump_kept(FILE *out)
+{
+    char why[1024], line[1200];
+
+    if (read_line(STATE("raw-kept"), why, sizeof(why)) < 0)
+        return;
+    snprintf(line, sizeof(line),
+             "a crash dump is still on its raw target, not saved: %s (the next crash cannot "
+             "use that target until it is)",
+             why);
+    fprintf(out, "lifeboat: %s\n", line);
+}
+
 void notice_boot(const struct dump_list *dumps, FILE *out)
 {
     char last[700] = "", armed[64] = "", now[64], line[1200], when[40], kept[256];
     int records = pstore_summary(kept, sizeof(kept));
+
+    tell_raw_dump_kept(out);
 
     /* "TIME PATH" of the last dump told: only a newer one is news (one removed is not) */
     long long told = read_line(STATE("noticed"), last, sizeof(last)) == 0 ? atoll(last) : 0;

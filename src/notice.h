@@ -23,6 +23,13 @@ int list_configured_dumps(const char *conf, struct dump_list *list, char *why, s
 void notice_boot(const struct dump_list *newest_first, FILE *out);
 /* The last notice, for 'status'. */
 void notice_print_last(FILE *out);
+/* Where load records the raw targets' identities, for savecore at the next boot. */
+#define LIFEBOAT_RAW_IDENTITIES LIFEBOAT_STATE "/raw-targets"
+/*
+ * savecore: why a raw target still holds a dump it could not save (told by
+ * every boot's notice until it is saved), or NULL once none does.
+ */
+void notice_raw_dump_kept(const char *why);
 /* load: this boot is armed; unload (a clean shutdown): it no longer is. */
 void notice_arm(void);
 void notice_disarm(void);

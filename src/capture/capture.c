@@ -161,10 +161,18 @@ static enum capture_outcome save_to_target(struct capture *c, size_t i, const ch
 enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_path,
                                  const char *mount_base)
 {
+    return capture_run_saving(cfg, vmcore_path, mount_base, NULL, 0);
+}
+
+enum capture_outcome capture_run_saving(const struct config *cfg, const char *vmcore_path,
+                                        const char *mount_base, char *saved_dir, size_t len)
+{
     enum capture_outcome best = CAPTURE_FAILED;
-    struct capture c = {.cfg = cfg};
+    struct capture c = {.cfg = cfg, .saved_dir = saved_dir, .saved_dir_len = len};
     struct lb_error err;
 
+    if (saved_dir && len)
+        saved_dir[0] = '\0';
     if (cfg->ntargets == 0) {
         fprintf(stderr, "lifeboat: no target configured: nothing to save to\n");
         return CAPTURE_FAILED;

@@ -20,6 +20,9 @@ enum capture_outcome {
  */
 enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_path,
                                  const char *mount_base);
+/* The same; saved_dir gets the dump directory written last, "" if none was. */
+enum capture_outcome capture_run_saving(const struct config *cfg, const char *vmcore_path,
+                                        const char *mount_base, char *saved_dir, size_t len);
 
 /* sync(2) with a deadline: a dead disk must not hold the capture forever. */
 void capture_sync(unsigned seconds);

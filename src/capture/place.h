@@ -30,6 +30,12 @@ struct place_ops {
      * the dump's size a second time over a network.
      */
     int (*checksum)(struct place *p, const char *name, uint64_t *sum);
+    /*
+     * The frames a reader finds in the dump name as stored, read back; NULL
+     * where that cannot be done (across a network, or encrypted).  What a
+     * dump cut short says of itself comes from this, not from what was sent.
+     */
+    int (*frames_held)(struct place *p, const char *name, uint64_t *frames);
 };
 
 struct place {

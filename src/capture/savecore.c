@@ -6,11 +6,22 @@
  * that holds a dump not yet saved is copied through the same capture policy
  * the crash kernel uses (kernel log, triage report, metadata, the dump, a
  * directory named for the crash and renamed when whole), every saved frame
- * kept.  Only once the copy is whole (or as whole as the dump on the device)
- * is the device marked saved, which lets the next crash write over it
- * (rawdev.c): a boot that fails half-way loses nothing.
+ * kept.  Only then may the device be marked saved, which lets the next
+ * crash write over it (rawdev.c).
+ *
+ * Invariants:
+ *   1. A device is marked saved only when the copy, read back from where it
+ *      was written, holds every frame the device holds, byte for byte.  What
+ *      the copy's writer reported is not enough: a full or failing disk, a
+ *      source cut short and a copy cut short all look "incomplete" to it.
+ *   2. The device is the one load named by its identity (recorded at load,
+ *      raw_identities), never the one the config's /dev name points at now:
+ *      disks are renumbered between boots.
+ *   3. A dump that stays on its device is said, with why, so that the boot
+ *      notice tells it; the next boot tries again.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
@@ -18,38 +29,129 @@
 #include "rawdev.h"
 #include "savecore.h"
 
-/* Whether the dump on device says it was cut short: then a copy of all of it is all there is. */
-static int dump_cut_short(const char *device)
-{
-    struct lb_source *src;
-    struct lb_error err;
-    int cut;
+enum { COMPARE_BATCH = 64 };
 
-    if (lb_source_open(device, &src, &err) < 0)
-        return 0;
-    cut = lb_source_incomplete(src);
-    lb_source_close(src);
-    return cut;
+/* The device t names now (invariant 2). */
+static int device_of(const struct target *t, const char *identities, char *device, size_t len,
+                     char *why, size_t whylen)
+{
+    char recorded[256];
+    const char *spec = t->device;
+
+    if (!rawdev_is_identity(spec)) {
+        if (identities &&
+            rawdev_recorded_identity(identities, spec, recorded, sizeof(recorded)) == 0) {
+            spec = recorded;
+        } else {
+            if (identities)
+                fprintf(stderr,
+                        "lifeboat: warning: raw target %s: load recorded no identity for it "
+                        "in %s: looked for by that name\n",
+                        t->device, identities);
+            snprintf(device, len, "%s", t->device);
+            return 0;
+        }
+    }
+    why[0] = '\0';
+    if (rawdev_find(spec, device, len, why, whylen) < 0) {
+        if (!why[0])
+            snprintf(why, whylen, "raw target %s (%s) is on no device now", t->device, spec);
+        return -1;
+    }
+    return 0;
+}
+
+struct frame_count {
+    uint64_t held, missing, differ, first_bad;
+};
+
+/* Frames [pfn, pfn + n) of raw, each compared with the copy's (invariant 1). */
+static void compare_batch(struct lb_source *raw, struct lb_source *copy, uint64_t pfn, size_t n,
+                          uint8_t *a, uint8_t *b, struct frame_count *fc)
+{
+    uint8_t sa[COMPARE_BATCH], sb[COMPARE_BATCH];
+
+    lb_source_read_pages(raw, pfn, n, a, sa);
+    lb_source_read_pages(copy, pfn, n, b, sb);
+    for (size_t j = 0; j < n; j++) {
+        if (sa[j] != LB_PAGE_OK)
+            continue; /* not held by the device either: nothing to keep */
+        fc->held++;
+        int bad = sb[j] != LB_PAGE_OK ? (fc->missing++, 1)
+                  : memcmp(a + j * LB_PAGE_SIZE, b + j * LB_PAGE_SIZE, LB_PAGE_SIZE) != 0
+                      ? (fc->differ++, 1)
+                      : 0;
+        if (bad && fc->missing + fc->differ == 1)
+            fc->first_bad = pfn + j;
+    }
+}
+
+/* Whether the dump file copy holds every frame the dump on device holds. */
+static int copy_is_whole(const char *device, const char *copy, char *why, size_t whylen)
+{
+    struct lb_source *raw = NULL, *saved = NULL;
+    struct frame_count fc = {0};
+    uint8_t *a = malloc(2 * (size_t)COMPARE_BATCH * LB_PAGE_SIZE);
+    struct lb_error err;
+    size_t nruns;
+    int r = -1;
+
+    if (!a) {
+        snprintf(why, whylen, "out of memory to read the copy back");
+    } else if (lb_source_open(device, &raw, &err) < 0) {
+        snprintf(why, whylen, "the dump on %s cannot be read again: %s", device, err.msg);
+    } else if (lb_source_open(copy, &saved, &err) < 0) {
+        snprintf(why, whylen, "the copy %s cannot be read back: %s", copy, err.msg);
+    } else {
+        const struct lb_frame_run *runs = lb_source_frame_runs(raw, &nruns);
+        for (size_t i = 0; i < nruns; i++)
+            for (uint64_t done = 0; done < runs[i].count;) {
+                uint64_t left = runs[i].count - done;
+                size_t n = left < COMPARE_BATCH ? (size_t)left : COMPARE_BATCH;
+                compare_batch(raw, saved, runs[i].first + done, n, a,
+                              a + (size_t)COMPARE_BATCH * LB_PAGE_SIZE, &fc);
+                done += n;
+            }
+        if (fc.missing || fc.differ)
+            snprintf(why, whylen,
+                     "the copy %s holds %llu of the %llu frames the dump on %s holds (%llu "
+                     "missing, %llu different; the first at frame 0x%llx)",
+                     copy, (unsigned long long)(fc.held - fc.missing - fc.differ),
+                     (unsigned long long)fc.held, device, (unsigned long long)fc.missing,
+                     (unsigned long long)fc.differ, (unsigned long long)fc.first_bad);
+        else
+            r = 0;
+    }
+    if (saved)
+        lb_source_close(saved);
+    if (raw)
+        lb_source_close(raw);
+    free(a);
+    return r;
 }
 
 static enum savecore_result save_one(const struct config *cfg, const struct target *t,
-                                     const char *dir)
+                                     const char *dir, const char *identities, char *why,
+                                     size_t whylen)
 {
-    char device[300], why[512], holds[128];
+    char device[300], holds[128], saved[700], copy_path[760];
     struct config copy = *cfg;
-    enum capture_outcome outcome;
 
-    if (rawdev_is_identity(t->device)) {
-        if (rawdev_find(t->device, device, sizeof(device), why, sizeof(why)) < 0) {
-            fprintf(stderr, "lifeboat: raw target %s: %s\n", t->device,
-                    why[0] ? why : "on no device now");
-            return SAVECORE_NOTHING;
-        }
-    } else {
-        snprintf(device, sizeof(device), "%s", t->device);
+    if (device_of(t, identities, device, sizeof(device), why, whylen) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", why);
+        return SAVECORE_NOTHING;
     }
     if (rawdev_probe(device, holds, sizeof(holds)) != RAWDEV_DUMP)
         return SAVECORE_NOTHING;
+    if (cfg->nrecipients) {
+        snprintf(why, whylen,
+                 "the dump on %s stays there: encrypt-to is set, so a copy would be encrypted "
+                 "and could not be read back here to prove it whole (save it with a config "
+                 "without encrypt-to)",
+                 device);
+        fprintf(stderr, "lifeboat: %s\n", why);
+        return SAVECORE_FAILED;
+    }
     fprintf(stderr, "lifeboat: %s (%s) holds a dump: saving it in %s\n", device, t->device, dir);
     /* one target, the directory; every frame the dump holds is kept */
     copy.ntargets = 1;
@@ -57,28 +159,37 @@ static enum savecore_result save_one(const struct config *cfg, const struct targ
     copy.targets[0].kind = TARGET_DIR;
     snprintf(copy.targets[0].path, sizeof(copy.targets[0].path), "%s", dir);
     copy.dump_level = 0;
-    outcome = capture_run(&copy, device, "/run/lifeboat");
-    if (outcome == CAPTURE_FAILED || (outcome == CAPTURE_INCOMPLETE && !dump_cut_short(device))) {
-        fprintf(stderr, "lifeboat: the dump on %s was not saved whole: %s keeps it\n", device,
-                device);
-        return SAVECORE_FAILED;
+    capture_run_saving(&copy, device, "/run/lifeboat", saved, sizeof(saved));
+    snprintf(copy_path, sizeof(copy_path), "%s/vmcore", saved);
+    if (!saved[0]) {
+        snprintf(why, whylen, "the dump on %s stays there: no dump directory could be made in %s",
+                 device, dir);
+    } else if (copy_is_whole(device, copy_path, why, whylen) == 0) {
+        if (rawdev_consume(device, why, whylen) == 0) {
+            fprintf(stderr, "lifeboat: %s is marked saved: the next crash may use it\n", device);
+            return SAVECORE_SAVED;
+        }
+    } else {
+        size_t used = strlen(why);
+        snprintf(why + used, whylen - used, ": the dump stays on %s", device);
     }
-    if (rawdev_consume(device, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
-        return SAVECORE_FAILED;
-    }
-    fprintf(stderr, "lifeboat: %s is marked saved: the next crash may use it\n", device);
-    return SAVECORE_SAVED;
+    fprintf(stderr, "lifeboat: %s; the next boot tries again\n", why);
+    return SAVECORE_FAILED;
 }
 
-enum savecore_result savecore(const struct config *cfg, const char *dir)
+enum savecore_result savecore(const struct config *cfg, const char *dir, const char *identities,
+                              char *why, size_t whylen)
 {
     enum savecore_result result = SAVECORE_NOTHING;
+    char one[2048];
 
+    why[0] = '\0';
     for (size_t i = 0; i < cfg->ntargets; i++) {
         if (cfg->targets[i].kind != TARGET_RAW)
             continue;
-        enum savecore_result r = save_one(cfg, &cfg->targets[i], dir);
+        enum savecore_result r = save_one(cfg, &cfg->targets[i], dir, identities, one, sizeof(one));
+        if (r == SAVECORE_FAILED && !why[0])
+            snprintf(why, whylen, "%s", one); /* the first failure is the one told */
         if (r > result)
             result = r;
     }

@@ -13,7 +13,13 @@ enum savecore_result {
     SAVECORE_FAILED,  /* a dump could not be saved: its device is left as it was */
 };
 
-/* For each raw target of cfg holding a dump not yet saved: into dir, then marked saved. */
-enum savecore_result savecore(const struct config *cfg, const char *dir);
+/*
+ * For each raw target of cfg holding a dump not yet saved: into dir, then
+ * marked saved once the copy is read back whole.  identities is the record
+ * load made of the raw targets' identities (rawdev_record_identities), or
+ * NULL; why gets the first failure, to be told at boot.
+ */
+enum savecore_result savecore(const struct config *cfg, const char *dir, const char *identities,
+                              char *why, size_t whylen);
 
 #endif

@@ -141,6 +141,19 @@ static void checksum_vmcore(struct step *s)
         snprintf(s->out->checksum, sizeof(s->out->checksum), "%016llx", (unsigned long long)sum);
 }
 
+/*
+ * A dump cut short holds what reached the target before the cut, not what
+ * the writer sent (buffered data a full disk refused): the metadata, list
+ * and the boot notice say what reading it back finds, as verify would.
+ */
+static void count_frames_held(struct step *s)
+{
+    uint64_t frames;
+
+    if (s->place->ops->frames_held && s->place->ops->frames_held(s->place, s->vmcore, &frames) == 0)
+        s->out->stats.pages_saved = frames;
+}
+
 /* Encrypted when the configuration names recipients; sink is then the age sink's. */
 static struct lb_sink *sealed(struct step *s, struct lb_sink *sink, struct lb_error *err)
 {
@@ -195,6 +208,8 @@ static int dump_step(void *ctx)
     sink->ops->free(sink);
     if (!s->device)
         checksum_vmcore(s);
+    if (!s->device && (r < 0 || s->out->stats.incomplete))
+        count_frames_held(s);
     save_report(stderr, &s->opts, &s->out->stats);
     /* What the dump took of the reservation: the number behind cpus and crashkernel= */
     struct rusage ru;

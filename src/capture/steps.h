@@ -22,6 +22,8 @@ struct capture {
     const struct config *cfg;
     struct crash_facts facts;
     int source_fault; /* a dump failed on the crashed memory: another target would too */
+    char *saved_dir;  /* where to say which dump directory was written last, or NULL */
+    size_t saved_dir_len;
 };
 
 struct place;

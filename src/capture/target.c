@@ -49,6 +49,8 @@ enum capture_outcome target_save_into_directory(struct capture *c, const char *d
     } else {
         fprintf(stderr, "lifeboat: %s dump saved in %s/%s\n",
                 outcome == CAPTURE_COMPLETE ? "complete" : "incomplete", shown, d.name);
+        if (c->saved_dir)
+            snprintf(c->saved_dir, c->saved_dir_len, "%s/%s", dir, d.name);
         /* Old dumps go only once a new one is whole. */
         if (outcome == CAPTURE_COMPLETE && (cfg->keep || cfg->min_free_mib))
             dumpdir_rotate(dir, d.name, cfg->keep, (uint64_t)cfg->min_free_mib << 20);

@@ -142,7 +142,7 @@ static int place_remove(struct place *base, const char *name)
                : -1;
 }
 
-static const struct place_ops https_place_ops = {place_create, place_put, place_remove, NULL};
+static const struct place_ops https_place_ops = {place_create, place_put, place_remove, NULL, NULL};
 
 /* ---- the capture -------------------------------------------------------- */
 

@@ -153,7 +153,7 @@ static int place_remove(struct place *base, const char *name)
     return sftp_remove(&p->link, path, why, sizeof(why));
 }
 
-static const struct place_ops sftp_place_ops = {place_create, place_put, place_remove, NULL};
+static const struct place_ops sftp_place_ops = {place_create, place_put, place_remove, NULL, NULL};
 
 /* ---- the capture -------------------------------------------------------- */
 

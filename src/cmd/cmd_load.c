@@ -23,6 +23,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "capture/rawdev.h"
 #include "cmdline.h"
 #include "commands.h"
 #include "platform/kernel_image.h"
@@ -46,6 +47,7 @@ struct load_request {
     off_t kernel_size, initramfs_size;
     int built; /* the initramfs was built here: stats holds its sizes */
     struct initramfs_stats stats;
+    const struct capture_setup *setup; /* what was built from, when built here */
 };
 
 static void usage(FILE *out)
@@ -103,6 +105,7 @@ static int build_initramfs(struct load_request *req)
     req->initramfs_size = (off_t)st.compressed;
     req->stats = st;
     req->built = 1;
+    req->setup = &setup;
     return fd;
 }
 
@@ -328,6 +331,23 @@ static void derive_cmdline(struct load_request *req)
     req->cmdline = req->cmdline_built;
 }
 
+/*
+ * A raw target typed as a /dev path is written by the identity load found
+ * for it; the next boot's savecore must look for that same disk, whatever
+ * the path names then: the identities are kept (savecore.c, invariant 2).
+ */
+static void record_raw_identities(const struct load_request *req)
+{
+    static struct config typed;
+    char why[512];
+
+    if (!req->setup || config_load(req->conf, &typed, why, sizeof(why)) < 0)
+        return;
+    if (rawdev_record_identities(LIFEBOAT_RAW_IDENTITIES, &typed, &req->setup->cfg, why,
+                                 sizeof(why)) < 0)
+        warnx("warning: %s: savecore will look for raw targets by the names the config gives", why);
+}
+
 int cmd_load(int argc, char **argv)
 {
     struct load_request req = {.conf = LIFEBOAT_CONF};
@@ -369,6 +389,7 @@ int cmd_load(int argc, char **argv)
                             : "as many as the reservation feeds, of this "
                               "machine's");
     warn_if_short(&req, &res);
-    notice_arm();
+    notice_arm(); /* makes the state directory the record goes in */
+    record_raw_identities(&req);
     return 0;
 }

@@ -9,13 +9,16 @@
 
 #include "capture/savecore.h"
 #include "commands.h"
+#include "notice.h"
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lifeboat savecore [-c CONFIG] [-d DIR]\n"
                  "Saves each dump left on a raw target of CONFIG (default " LIFEBOAT_CONF ")\n"
-                 "into a dump directory in DIR (default /var/crash), then marks the device\n"
-                 "saved so that the next crash may use it.\n");
+                 "into a dump directory in DIR (default /var/crash); once the copy, read\n"
+                 "back, holds every frame the device holds, marks the device saved so that\n"
+                 "the next crash may use it.  Raw targets named by a /dev path are found by\n"
+                 "the identity 'lifeboat load' recorded for them.\n");
 }
 
 int cmd_savecore(int argc, char **argv)
@@ -26,7 +29,8 @@ int cmd_savecore(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     const char *conf = LIFEBOAT_CONF, *dir = "/var/crash";
     struct config cfg;
-    char why[512];
+    char why[2048];
+    enum savecore_result r;
     int opt;
 
     while ((opt = getopt_long(argc, argv, "c:d:h", longopts, NULL)) != -1) {
@@ -45,5 +49,7 @@ int cmd_savecore(int argc, char **argv)
     }
     if (config_load(conf, &cfg, why, sizeof(why)) < 0)
         errx(2, "%s", why);
-    return savecore(&cfg, dir) == SAVECORE_FAILED ? 1 : 0;
+    r = savecore(&cfg, dir, LIFEBOAT_RAW_IDENTITIES, why, sizeof(why));
+    notice_raw_dump_kept(r == SAVECORE_FAILED ? why : NULL);
+    return r == SAVECORE_FAILED ? 1 : 0;
 }

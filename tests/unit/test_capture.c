@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -575,7 +578,7 @@ static void raw_devices_are_probed_before_writing(void **state)
 static void raw_dump_is_kept_until_savecore_saves_it(void **state)
 {
     char *core = crash_core(0x40000), *dir = make_tempdir(), *saved = make_tempdir();
-    char raw[200], holds[128];
+    char raw[200], holds[128], why[512];
     struct config cfg;
     struct lb_source *src;
     struct lb_error err;
@@ -594,7 +597,7 @@ static void raw_dump_is_kept_until_savecore_saves_it(void **state)
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP);
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_FAILED); /* the last dump is kept */
-    assert_int_equal(savecore(&cfg, saved), SAVECORE_SAVED);
+    assert_int_equal(savecore(&cfg, saved, NULL, why, sizeof(why)), SAVECORE_SAVED);
     assert_true(exists(saved, "20231114-221320-box/vmcore"));
     assert_true(exists(saved, "20231114-221320-box/dmesg.txt"));
     char path[700];
@@ -602,10 +605,215 @@ static void raw_dump_is_kept_until_savecore_saves_it(void **state)
     assert_int_equal(lb_source_open(path, &src, &err), 0);
     lb_source_close(src);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_FREE);
-    assert_int_equal(savecore(&cfg, saved), SAVECORE_NOTHING);
+    assert_int_equal(savecore(&cfg, saved, NULL, why, sizeof(why)), SAVECORE_NOTHING);
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE); /* free again */
     remove_tree(dir);
     remove_tree(saved);
+    unlink(core);
+    free(core);
+}
+
+/*
+ * Runs fn(arg) in a child with a file system of size bytes (tmpfs, in a mount
+ * namespace of its own, so the host sees nothing) mounted on dir: a full
+ * target.  Returns what fn returned, or -1 where namespaces need root.
+ */
+static int with_small_fs(const char *dir, const char *size, int (*fn)(void *), void *arg)
+{
+    char opts[64];
+    int status;
+    pid_t pid;
+
+    if (geteuid() != 0)
+        return -1;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        snprintf(opts, sizeof(opts), "size=%s,mode=0700", size);
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("tmpfs", dir, "tmpfs", 0, opts) < 0)
+            _exit(99);
+        _exit(fn(arg));
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_not_equal(WEXITSTATUS(status), 99);
+    return WEXITSTATUS(status);
+}
+
+struct savecore_job {
+    const struct config *cfg;
+    const char *dir;
+};
+
+static int savecore_job(void *arg)
+{
+    struct savecore_job *j = arg;
+    char why[512];
+
+    return (int)savecore(j->cfg, j->dir, NULL, why, sizeof(why));
+}
+
+/*
+ * A raw dump cut short (its device was too small), saved by savecore into a
+ * file system with room for the log but not the dump: the copy does not
+ * hold the frames the raw dump holds, so the device keeps its dump, whatever
+ * the outcome of the copy said; with room, the copy is whole and the device
+ * is freed.
+ */
+static void savecore_frees_a_raw_dump_only_once_copied_whole(void **state)
+{
+    char *core = crash_core(0x80000), *dir = make_tempdir(), *small = make_tempdir();
+    char raw[200], holds[128], why[512];
+    struct savecore_job job;
+    struct config cfg;
+    struct stat st;
+    FILE *f;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip(); /* a small file system needs a mount namespace */
+    snprintf(raw, sizeof(raw), "%s/raw", dir);
+    assert_non_null(f = fopen(raw, "w"));
+    assert_int_equal(ftruncate(fileno(f), 4 << 20), 0);
+    fclose(f);
+    assert_int_equal(stat(core, &st), 0);
+    assert_int_equal(truncate(core, st.st_size - 0x40000), 0); /* the dump is cut short */
+    config_defaults(&cfg);
+    cfg.ntargets = 1;
+    cfg.targets[0].kind = TARGET_RAW;
+    snprintf(cfg.targets[0].device, sizeof(cfg.targets[0].device), "%s", raw);
+    snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
+    cfg.codec = LB_CODEC_NONE;
+    assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_INCOMPLETE);
+    assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP);
+    job = (struct savecore_job){&cfg, small};
+    assert_int_equal(with_small_fs(small, "48k", savecore_job, &job), SAVECORE_FAILED);
+    assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP); /* still there */
+    assert_int_equal(savecore(&cfg, small, NULL, why, sizeof(why)), SAVECORE_SAVED);
+    assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_FREE);
+    remove_tree(dir);
+    remove_tree(small);
+    unlink(core);
+    free(core);
+}
+
+/*
+ * A raw target the config names by a /dev path: load records the identity it
+ * wrote by, and savecore looks for that disk, not for whatever the path names
+ * at the next boot (here, a file holding a dump, which is left alone).
+ */
+static void savecore_finds_raw_targets_by_recorded_identity(void **state)
+{
+    char *core = crash_core(0x40000), *dir = make_tempdir(), *saved = make_tempdir();
+    char raw[200], record[220], id[256], why[512], holds[128];
+    static struct config cfg, prepared;
+    FILE *f;
+
+    (void)state;
+    snprintf(raw, sizeof(raw), "%s/raw", dir);
+    snprintf(record, sizeof(record), "%s/raw-targets", dir);
+    assert_non_null(f = fopen(raw, "w"));
+    assert_int_equal(ftruncate(fileno(f), 4 << 20), 0);
+    fclose(f);
+    config_defaults(&cfg);
+    cfg.ntargets = 2;
+    cfg.targets[0].kind = TARGET_DIR;
+    snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s", dir);
+    cfg.targets[1].kind = TARGET_RAW;
+    snprintf(cfg.targets[1].device, sizeof(cfg.targets[1].device), "%s", raw);
+    snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
+    prepared = cfg;
+    snprintf(prepared.targets[1].device, sizeof(prepared.targets[1].device),
+             "PARTUUID=0badc0de-0000-4000-8000-00000000beef");
+    assert_int_equal(rawdev_record_identities(record, &cfg, &prepared, why, sizeof(why)), 0);
+    assert_int_equal(rawdev_recorded_identity(record, raw, id, sizeof(id)), 0);
+    assert_string_equal(id, "PARTUUID=0badc0de-0000-4000-8000-00000000beef");
+    assert_int_equal(rawdev_recorded_identity(record, dir, id, sizeof(id)), -1);
+    cfg.ntargets = 1;
+    cfg.targets[0] = cfg.targets[1]; /* the dump goes onto the file */
+    assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);
+    /* the recorded disk is not on this machine: the file the path names now is not it */
+    assert_int_equal(savecore(&cfg, saved, record, why, sizeof(why)), SAVECORE_NOTHING);
+    assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP);
+    /* a record that is not load's (a line cut, no tab) names nothing */
+    assert_non_null(f = fopen(record, "w"));
+    fprintf(f, "%s PARTUUID=x\n%0515d%s\tWWID=y\n", raw, 7, raw); /* 515: the reader's line */
+    fclose(f);
+    assert_int_equal(rawdev_recorded_identity(record, raw, id, sizeof(id)), -1);
+    /* with no record (a system loaded before there was one) the name is all there is */
+    assert_int_equal(savecore(&cfg, saved, NULL, why, sizeof(why)), SAVECORE_SAVED);
+    remove_tree(dir);
+    remove_tree(saved);
+    unlink(core);
+    free(core);
+}
+
+struct capture_job {
+    const struct config *cfg;
+    const char *core, *dir;
+};
+
+/* What metadata.json says of the dump, and what reading it back finds: as "saved verified". */
+static int capture_then_compare(void *arg)
+{
+    struct capture_job *j = arg;
+    char path[700], json[4096], *at;
+    struct verify_result vr;
+    struct lb_source *src;
+    struct lb_error err;
+    unsigned long long said = ~0ULL;
+    FILE *f, *devnull = fopen("/dev/null", "w");
+    DIR *d;
+    struct dirent *e;
+
+    capture_run(j->cfg, j->core, j->dir);
+    if (!(d = opendir(j->dir)))
+        return 10;
+    while ((e = readdir(d)) && strncmp(e->d_name, "2023", 4) != 0)
+        ;
+    if (!e)
+        return 11;
+    snprintf(path, sizeof(path), "%s/%s/metadata.json", j->dir, e->d_name);
+    if (!(f = fopen(path, "r")))
+        return 12;
+    json[fread(json, 1, sizeof(json) - 1, f)] = '\0';
+    fclose(f);
+    if ((at = strstr(json, "\"saved\": ")))
+        said = strtoull(at + 9, NULL, 10);
+    snprintf(path, sizeof(path), "%s/%s/vmcore", j->dir, e->d_name);
+    closedir(d);
+    if (lb_source_open(path, &src, &err) == 0) {
+        verify_dump(src, devnull, &vr);
+        lb_source_close(src);
+    } else {
+        vr.frames = 0; /* nothing readable was written */
+    }
+    fclose(devnull);
+    return said == vr.frames - vr.failed ? 0 : 1;
+}
+
+/* On a target that fills up, metadata.json counts the frames a reader finds, not those sent. */
+static void metadata_counts_what_a_full_target_holds(void **state)
+{
+    char *core = crash_core(0x80000), *dir = make_tempdir();
+    struct capture_job job;
+    struct config cfg;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    config_defaults(&cfg);
+    cfg.ntargets = 1;
+    cfg.targets[0].kind = TARGET_DIR;
+    snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s", dir);
+    snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
+    cfg.codec = LB_CODEC_NONE;
+    job = (struct capture_job){&cfg, core, dir};
+    for (const char *const *size = (const char *const[]){"48k", "128k", "300k", NULL}; *size;
+         size++)
+        assert_int_equal(with_small_fs(dir, *size, capture_then_compare, &job), 0);
+    remove_tree(dir);
     unlink(core);
     free(core);
 }
@@ -749,6 +957,9 @@ int main(void)
         cmocka_unit_test(raw_dump_is_kept_until_savecore_saves_it),
         cmocka_unit_test(a_bus_error_costs_frames_not_the_dump),
         cmocka_unit_test(capture_saves_dump_and_metadata),
+        cmocka_unit_test(savecore_frees_a_raw_dump_only_once_copied_whole),
+        cmocka_unit_test(savecore_finds_raw_targets_by_recorded_identity),
+        cmocka_unit_test(metadata_counts_what_a_full_target_holds),
         cmocka_unit_test(config_keeps_lvm_tables_and_shown_paths),
         cmocka_unit_test(list_reads_dump_directories_bounded),
         cmocka_unit_test(json_reader_is_bounded),
