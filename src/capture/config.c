@@ -35,6 +35,8 @@
  *     route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56          (written by load)
  *     dm vg0-var 0 8388608 linear PARTUUID=4f1c...-01 2048
  *                                       # a mapped device under a target (written by load)
+ *     lvm-pv PVUUID=0FdpBM-... vg0 7    # a PV under it, its volume group and metadata
+ *                                       # seqno when load read it (written by load)
  *
  * The same text travels inside the capture initramfs, so the parser runs in
  * the crash kernel as well: it is strict, bounded and reports the line.
@@ -282,6 +284,29 @@ static int parse_dm(struct parse *p, const char *rest)
     return 0;
 }
 
+/* lvm-pv PVUUID=... VG SEQNO */
+static int parse_lvm_pv(struct parse *p, char **w, int n)
+{
+    struct config_lvm_pv *pv = &p->cfg->lvm_pv[p->cfg->nlvm_pv];
+    char *end;
+    unsigned long long seqno;
+
+    if (p->cfg->nlvm_pv == CONFIG_MAX_LVM_PV)
+        return fail(p, "more than %d lvm-pv lines", CONFIG_MAX_LVM_PV);
+    if (n != 4 || strncmp(w[1], "PVUUID=", 7) != 0)
+        return fail(p, "expected 'lvm-pv PVUUID=... VOLUME-GROUP SEQNO'");
+    errno = 0;
+    seqno = strtoull(w[3], &end, 10);
+    if (errno || *end || w[3][0] == '-')
+        return fail(p, "lvm-pv: seqno '%s' is not a number", w[3]);
+    if (copy_word(p, pv->identity, sizeof(pv->identity), w[1], "the PV identity") < 0 ||
+        copy_word(p, pv->vg, sizeof(pv->vg), w[2], "the volume group") < 0)
+        return -1;
+    pv->seqno = seqno;
+    p->cfg->nlvm_pv++;
+    return 0;
+}
+
 static int parse_line(struct parse *p, char *line)
 {
     char *w[MAX_WORDS], *save = NULL, *hash = strchr(line, '#');
@@ -324,6 +349,8 @@ static int parse_line(struct parse *p, char *line)
         p->cfg->network_dhcp = 1;
         return 0;
     }
+    if (strcmp(w[0], "lvm-pv") == 0)
+        return parse_lvm_pv(p, w, n);
     if (strcmp(w[0], "network-timeout") == 0)
         return parse_timeout(p, w, n, 1, &p->cfg->network_timeout);
     if (strcmp(w[0], "final-action") == 0)
@@ -527,6 +554,9 @@ int config_format(const struct config *cfg, char *buf, size_t len)
         EMIT("https-ca %s\n", cfg->https_ca);
     if (cfg->https_token[0])
         EMIT("https-token %s\n", cfg->https_token);
+    for (size_t i = 0; i < cfg->nlvm_pv; i++)
+        EMIT("lvm-pv %s %s %llu\n", cfg->lvm_pv[i].identity, cfg->lvm_pv[i].vg,
+             (unsigned long long)cfg->lvm_pv[i].seqno);
     for (size_t i = 0; i < cfg->ndm; i++)
         EMIT("dm %s %llu %llu %s %s\n", cfg->dm[i].name, (unsigned long long)cfg->dm[i].seg.start,
              (unsigned long long)cfg->dm[i].seg.length, cfg->dm[i].seg.type, cfg->dm[i].seg.params);

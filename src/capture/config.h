@@ -18,11 +18,13 @@
 
 #include "lbdump.h"
 #include "platform/devmapper.h"
+#include "platform/lvm_pv.h"
 #include "platform/netlink.h"
 
 enum {
     CONFIG_MAX_TARGETS = 8,
     CONFIG_MAX_DM = 32,
+    CONFIG_MAX_LVM_PV = 16,
     CONFIG_TEXT_MAX = 32768,
     CONFIG_MAX_RECIPIENTS = 8,
     CONFIG_MAX_INTERFACES = 4,
@@ -84,6 +86,18 @@ struct config_dm {
     struct dm_segment seg;
 };
 
+/*
+ * An LVM physical volume under a dm line, as load saw it: its PVUUID=
+ * identity, its volume group and the group's metadata sequence number.  The
+ * crash kernel maps nothing on a PV whose metadata says otherwise now: the
+ * tables load took would no longer be the volumes LVM has (stack.c).
+ */
+struct config_lvm_pv {
+    char identity[48];
+    char vg[LVM_VG_NAME_MAX];
+    uint64_t seqno;
+};
+
 enum final_action { FINAL_REBOOT, FINAL_POWEROFF, FINAL_HALT };
 
 struct config {
@@ -102,6 +116,8 @@ struct config {
     unsigned min_free_mib; /* free space to make in a target by removing old dumps */
     struct config_dm dm[CONFIG_MAX_DM]; /* lowest layer first */
     size_t ndm;
+    struct config_lvm_pv lvm_pv[CONFIG_MAX_LVM_PV];
+    size_t nlvm_pv;
     /* encrypt-to: the dump, its log and report are written encrypted to these (age) */
     char encrypt_to[CONFIG_MAX_RECIPIENTS]
                    [100]; /* as written: "age1..." or "ssh-ed25519 AAAA..." */

@@ -32,6 +32,7 @@
 
 #include "blkid.h"
 #include "config.h"
+#include "platform/lvm_pv.h"
 #include "rawdev.h"
 
 #define CONSUMED_MAGIC "LBSAVED" /* 8 bytes with its NUL, over a dump's signature */
@@ -115,7 +116,29 @@ static int partuuid(const char *disk, unsigned part, char *out, size_t len)
     return r;
 }
 
-/* The identity of the block device called name in /sys/class/block. */
+/* An LVM physical volume's own identity: the UUID in its label (lvm_pv.c). */
+static int pv_identity(const char *name, char *spec, size_t len)
+{
+    char path[PATH_MAX], why[256];
+    struct lvm_label l;
+    int fd, r;
+
+    snprintf(path, sizeof(path), "/dev/%s", name);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    r = lvm_label_read(fd, &l, why, sizeof(why));
+    close(fd);
+    if (r != 0)
+        return -1;
+    snprintf(spec, len, "PVUUID=%s", l.uuid);
+    return 0;
+}
+
+/*
+ * The identity of the block device called name in /sys/class/block: an LVM
+ * PV by its PV UUID (what LVM itself finds it by, and what a disk with no
+ * serial has), a partition by its PARTUUID, a disk by its WWID or serial.
+ */
 static int identity_of(const char *name, char *spec, size_t len)
 {
     static const char *const disk_ids[][2] = {{"wwid", "WWID"},
@@ -124,6 +147,8 @@ static int identity_of(const char *name, char *spec, size_t len)
                                               {"device/serial", "SERIAL"}};
     char path[PATH_MAX], real[PATH_MAX], text[256];
 
+    if (pv_identity(name, spec, len) == 0)
+        return 0;
     snprintf(path, sizeof(path), "/sys/class/block/%s/partition", name);
     if (read_sysfs(path, text, sizeof(text)) == 0) {
         /* a partition: its disk is the directory above it in sysfs */
@@ -145,7 +170,7 @@ static int identity_of(const char *name, char *spec, size_t len)
 int rawdev_is_identity(const char *spec)
 {
     return strncmp(spec, "PARTUUID=", 9) == 0 || strncmp(spec, "WWID=", 5) == 0 ||
-           strncmp(spec, "SERIAL=", 7) == 0;
+           strncmp(spec, "SERIAL=", 7) == 0 || strncmp(spec, "PVUUID=", 7) == 0;
 }
 
 int rawdev_identity(const char *device, char *spec, size_t len, char *why, size_t whylen)
@@ -158,7 +183,7 @@ int rawdev_identity(const char *device, char *spec, size_t len, char *why, size_
     }
     if (strncmp(real, "/dev/", 5) != 0 || identity_of(real + 5, spec, len) < 0) {
         snprintf(why, whylen,
-                 "raw target %s (%s) has no stable identity (no PARTUUID, WWID or serial): "
+                 "%s (%s) has no stable identity (no LVM PV UUID, PARTUUID, WWID or serial): "
                  "the crash kernel could not be sure to write to it and to nothing else",
                  device, real);
         return -1;

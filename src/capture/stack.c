@@ -15,7 +15,19 @@
  *      after a panic.
  *   2. The devices under a mapping are named by stable identity (rawdev.c),
  *      as a raw target is: a device number means another disk in another
- *      kernel.  An identity two devices share is refused there too.
+ *      kernel.  An identity two devices share is refused there too.  An LVM
+ *      physical volume is named by its PV UUID, so a disk with no serial
+ *      (most virtual machines') serves as well as any.
+ *   3. A table taken at load is only as good as the LVM metadata it came
+ *      from: lvextend, lvcreate -s, pvmove or lvconvert after load make it
+ *      write where LVM no longer keeps that volume (past a snapshot's
+ *      copy-on-write, into extents given to another volume, short of a grown
+ *      file system).  So load records each PV's volume group and metadata
+ *      seqno (lvm-pv lines), and the crash kernel reads the metadata on the
+ *      PVs again (lvm_pv.c) and maps nothing of a group whose seqno moved:
+ *      the target on it is skipped, said, and the next one tried.  The
+ *      lifeboat.path unit reloads when /etc/lvm/backup changes, so that a
+ *      crash after an LVM change is still captured there.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "platform/lvm_pv.h"
 #include "rawdev.h"
 #include "stack.h"
 
@@ -46,8 +59,12 @@ static const char *refusal(const char *type)
     if (strcmp(type, "raid") == 0 || strcmp(type, "mirror") == 0)
         return "an LVM RAID or mirror volume: writing one leg would leave the legs out of "
                "sync. Use a linear or striped logical volume, or another target";
-    if (strcmp(type, "snapshot") == 0 || strcmp(type, "snapshot-origin") == 0 ||
-        strcmp(type, "cache") == 0 || strcmp(type, "writecache") == 0)
+    if (strcmp(type, "snapshot-origin") == 0)
+        return "an LVM volume with snapshots: its writes must go through copy-on-write into "
+               "each snapshot, which a table taken at load cannot do. Remove the snapshots "
+               "(lvremove) or use another target";
+    if (strcmp(type, "snapshot") == 0 || strcmp(type, "cache") == 0 ||
+        strcmp(type, "writecache") == 0)
         return "a snapshot or cache volume, whose metadata the crash kernel must not change. "
                "Use a linear logical volume";
     return "a device-mapper layer lifeboat cannot set up in the crash kernel (only linear and "
@@ -171,6 +188,36 @@ static int describe_mapped(dev_t dev, struct config *cfg, char *token, size_t to
     return 0;
 }
 
+/* The PV node (named identity) with its volume group and seqno, once (invariant 3). */
+static int record_pv(const char *node, const char *identity, struct config *cfg, char *why,
+                     size_t whylen)
+{
+    struct config_lvm_pv *rec;
+    struct lvm_pv pv;
+
+    for (size_t i = 0; i < cfg->nlvm_pv; i++)
+        if (strcmp(cfg->lvm_pv[i].identity, identity) == 0)
+            return 0;
+    if (lvm_pv_read_path(node, &pv, why, whylen) != 0) {
+        char what[600];
+        snprintf(what, sizeof(what), "the LVM physical volume %s: %s", node, why);
+        snprintf(why, whylen, "%s", what);
+        return -1;
+    }
+    if (!pv.vg[0])
+        return 0; /* no metadata on this PV: its group is checked on the others */
+    if (cfg->nlvm_pv == CONFIG_MAX_LVM_PV) {
+        snprintf(why, whylen, "the storage under the target has more than %d LVM physical volumes",
+                 CONFIG_MAX_LVM_PV);
+        return -1;
+    }
+    rec = &cfg->lvm_pv[cfg->nlvm_pv++];
+    snprintf(rec->identity, sizeof(rec->identity), "%s", identity);
+    snprintf(rec->vg, sizeof(rec->vg), "%s", pv.vg);
+    rec->seqno = pv.seqno;
+    return 0;
+}
+
 static int describe(dev_t dev, struct config *cfg, char *token, size_t toklen, int depth, char *why,
                     size_t whylen)
 {
@@ -203,10 +250,16 @@ static int describe(dev_t dev, struct config *cfg, char *token, size_t toklen, i
     }
     char node[80];
     snprintf(node, sizeof(node), "/dev/%s", name);
-    if (rawdev_identity(node, token, toklen, why, whylen) < 0)
+    if (rawdev_identity(node, token, toklen, why, whylen) < 0) {
+        char what[600];
+        snprintf(what, sizeof(what), "a disk under a logical volume: %s", why);
+        snprintf(why, whylen, "%s", what);
         return -1;
+    }
     char found[300];
-    return rawdev_find(token, found, sizeof(found), why, whylen) < 0 ? -1 : 0;
+    if (rawdev_find(token, found, sizeof(found), why, whylen) < 0)
+        return -1;
+    return strncmp(token, "PVUUID=", 7) == 0 ? record_pv(node, token, cfg, why, whylen) : 0;
 }
 
 int stack_describe(const char *device, struct config *cfg, char *why, size_t whylen)
@@ -253,6 +306,20 @@ static int mapped_device(const char *name, char *devnum, size_t len)
     return r;
 }
 
+/* The device whose identity is spec, waited for until deadline. */
+static int wait_for_identity(const char *spec, time_t deadline, char *node, size_t len, char *why,
+                             size_t whylen)
+{
+    struct timespec tick = {0, 250 * 1000 * 1000};
+    int r;
+
+    while ((r = rawdev_find(spec, node, len, why, whylen)) == -1 && time(NULL) < deadline)
+        nanosleep(&tick, NULL);
+    if (r == -1)
+        snprintf(why, whylen, "%s did not appear", spec);
+    return r < 0 ? -1 : 0;
+}
+
 /* Each identity or DM=NAME word of params becomes the MAJ:MIN the crash kernel gave it. */
 static int resolve_words(const char *params, char *out, size_t len, time_t deadline, char *why,
                          size_t whylen)
@@ -272,14 +339,7 @@ static int resolve_words(const char *params, char *out, size_t len, time_t deadl
                 return -1;
             }
         } else if (rawdev_is_identity(w)) {
-            struct timespec tick = {0, 250 * 1000 * 1000};
-            int r;
-            while ((r = rawdev_find(w, node, sizeof(node), why, whylen)) == -1 &&
-                   time(NULL) < deadline)
-                nanosleep(&tick, NULL);
-            if (r == -1)
-                snprintf(why, whylen, "%s did not appear", w);
-            if (r < 0)
+            if (wait_for_identity(w, deadline, node, sizeof(node), why, whylen) < 0)
                 return -1;
             if (stat(node, &st) < 0) {
                 snprintf(why, whylen, "%s: %s", node, strerror(errno));
@@ -297,16 +357,105 @@ static int resolve_words(const char *params, char *out, size_t len, time_t deadl
     return 0;
 }
 
+/*
+ * Whether the PV load recorded still has the metadata load saw (invariant 3):
+ * 0; -1 with why when it cannot be shown.
+ */
+static int pv_unchanged(const struct config_lvm_pv *rec, time_t deadline, char *why, size_t whylen)
+{
+    char node[300], what[256];
+    struct lvm_pv pv;
+
+    if (wait_for_identity(rec->identity, deadline, node, sizeof(node), why, whylen) < 0)
+        return -1;
+    if (lvm_pv_read_path(node, &pv, what, sizeof(what)) != 0) {
+        snprintf(why, whylen, "its LVM metadata cannot be read on %s (%s)", node, what);
+        return -1;
+    }
+    if (strcmp(pv.vg, rec->vg) != 0 || pv.seqno != rec->seqno) {
+        snprintf(why, whylen,
+                 "the LVM metadata of volume group %s changed after load (seqno %llu then, "
+                 "%s %s %llu now on %s: a volume extended, snapshotted, moved or converted?)",
+                 rec->vg, (unsigned long long)rec->seqno, pv.vg[0] ? "group" : "no group", pv.vg,
+                 (unsigned long long)pv.seqno, node);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether a table line's parameters name a word of the blank-separated list bad. */
+static int names_any(const char *params, const char *bad)
+{
+    char copy[DMT_PARAMS_MAX], *save = NULL;
+
+    snprintf(copy, sizeof(copy), "%s", params);
+    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        size_t n = strlen(w);
+        for (const char *at = strstr(bad, w); at; at = strstr(at + 1, w))
+            if ((at == bad || at[-1] == ' ') && (at[n] == ' ' || at[n] == '\0'))
+                return 1;
+    }
+    return 0;
+}
+
+/*
+ * The identities of the PVs whose volume groups changed after load, into
+ * stale (blank-separated); each said on the console.  0 if none did.
+ */
+static int find_stale_pvs(const struct config *cfg, time_t deadline, char *stale, size_t len)
+{
+    size_t used = 0;
+    int found = 0;
+
+    stale[0] = '\0';
+    for (size_t i = 0; i < cfg->nlvm_pv; i++) {
+        char why[1024];
+        if (pv_unchanged(&cfg->lvm_pv[i], deadline, why, sizeof(why)) == 0)
+            continue;
+        fprintf(stderr, "lifeboat: LVM physical volume %s: %s\n", cfg->lvm_pv[i].identity, why);
+        append_word(stale, len, &used, cfg->lvm_pv[i].identity);
+        found = 1;
+    }
+    return found;
+}
+
 int stack_assemble(const struct config *cfg, unsigned timeout, char *why, size_t whylen)
 {
     static struct dm_table t;
+    static char stale[CONFIG_MAX_LVM_PV * 48 + CONFIG_MAX_DM * (DMT_NAME_MAX + 4)];
     time_t deadline = time(NULL) + timeout;
     char devnum[32];
+    size_t used;
+    int skipped = 0;
 
+    find_stale_pvs(cfg, deadline, stale, sizeof(stale));
+    used = strlen(stale);
     for (size_t i = 0; i < cfg->ndm;) {
         size_t j = i;
         memset(&t, 0, sizeof(t));
         snprintf(t.name, sizeof(t.name), "%s", cfg->dm[i].name);
+        /* a table over a changed group, or over a device skipped for that, is not made */
+        int over_stale = 0;
+        for (size_t k = i; k < cfg->ndm && strcmp(cfg->dm[k].name, t.name) == 0; k++)
+            over_stale |= names_any(cfg->dm[k].seg.params, stale);
+        if (over_stale) {
+            char dm_word[DMT_NAME_MAX + 4];
+            snprintf(dm_word, sizeof(dm_word), "DM=%s", t.name);
+            append_word(stale, sizeof(stale), &used, dm_word);
+            if (!skipped++)
+                snprintf(why, whylen,
+                         "%s is not set up: LVM changed it after load, and the table load "
+                         "took would write where LVM no longer keeps it ('lifeboat load' "
+                         "after LVM changes; lifeboat.path does it)",
+                         t.name);
+            fprintf(stderr,
+                    "lifeboat: %s is not set up: the LVM metadata under it changed "
+                    "after load; a target on it is skipped\n",
+                    t.name);
+            while (i < cfg->ndm && strcmp(cfg->dm[i].name, t.name) == 0)
+                i++;
+            continue;
+        }
         for (; j < cfg->ndm && strcmp(cfg->dm[j].name, t.name) == 0; j++) {
             if (t.n == DMT_MAX_SEGMENTS) {
                 snprintf(why, whylen, "%s has more than %d lines", t.name, DMT_MAX_SEGMENTS);
@@ -331,5 +480,5 @@ int stack_assemble(const struct config *cfg, unsigned timeout, char *why, size_t
         fprintf(stderr, "lifeboat: set up %s (%u:%u) from %zu table line%s\n", t.name, major(dev),
                 minor(dev), t.n, t.n == 1 ? "" : "s");
     }
-    return 0;
+    return skipped ? -1 : 0;
 }

@@ -103,6 +103,15 @@ static int resolve_path(struct target *t, struct config *cfg, char *why, size_t 
  * not: a file system is named by its UUID, a raw device by its stable
  * identity (rawdev.c), resolved here where the names still mean something.
  */
+/* why with what it is about in front. */
+static void prefix(char *why, size_t whylen, const char *what)
+{
+    char copy[512];
+
+    snprintf(copy, sizeof(copy), "%s", why);
+    snprintf(why, whylen, "%s%s", what, copy);
+}
+
 static int resolve_device(struct target *t, char *why, size_t whylen)
 {
     char real[PATH_MAX], spec[sizeof(t->device)], holds[128];
@@ -154,8 +163,10 @@ static int resolve_device(struct target *t, char *why, size_t whylen)
         return -1;
     }
     if (!rawdev_is_identity(t->device)) {
-        if (rawdev_identity(real, spec, sizeof(spec), why, whylen) < 0)
+        if (rawdev_identity(real, spec, sizeof(spec), why, whylen) < 0) {
+            prefix(why, whylen, "raw target ");
             return -1;
+        }
         snprintf(t->device, sizeof(t->device), "%s", spec);
         /* the identity must name this device and no other, here too */
         if (rawdev_find(spec, real, sizeof(real), why, whylen) < 0)

@@ -300,7 +300,7 @@ build_guest_initramfs() {
         cp "$KERNEL_ROOT/$m/modules.order" "$KERNEL_ROOT/$m/modules.builtin"* "$root/$m/" 2>/dev/null || true
         depmod -b "$root" "$KERNEL_RELEASE"
     fi
-    [ -n "${GUEST_LVM:-}" ] && copy_programs "$root" /sbin/lvm /sbin/mke2fs /sbin/dmsetup
+    [ -n "${GUEST_LVM:-}" ] && copy_programs "$root" /sbin/lvm /sbin/mke2fs /sbin/dmsetup /sbin/resize2fs
     [ -n "${CRASH_MODULE:-}" ] && cp "$CRASH_MODULE" "$root/lbcrash.ko"
     # the network build beside lifeboat, as a package installs it
     [ -n "${GUEST_NET_BIN:-}" ] && cp "$GUEST_NET_BIN" "$root/sbin/lifeboat-net"

@@ -2,20 +2,30 @@
  * make_fake_kernel.c - writes seeds for the fuzzers from the tests' fake
  * kernel: "make_fake_kernel memory FILE" the 256 KiB of kernel memory that
  * fuzz_triage takes (symbols, BTF, 12 tasks), "make_fake_kernel core FILE"
- * the whole ELF core around it, for fuzz_elf_source.
+ * the whole ELF core around it, for fuzz_elf_source; "make_fake_kernel lvm
+ * FILE" (or lvm-wrap) an LVM physical volume for fuzz_lvm.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "../common/fake_kernel.h"
+#include "../common/synth_lvm.h"
 
 int main(int argc, char **argv)
 {
     static uint8_t mem[FAKE_KERNEL_MEM], file[FAKE_KERNEL_FILE];
     FILE *f;
 
+    if (argc == 3 && strncmp(argv[1], "lvm", 3) == 0) { /* "lvm" or "lvm-wrap": a PV */
+        static uint8_t pv[SYNTH_LVM_IMAGE];
+        synth_lvm_pv(pv, "0FdpBMDiDbniDKWYZ5Z1vz8PUy4eqIo7", "lbvg", 7, argv[1][3] == '-');
+        if (!(f = fopen(argv[2], "wb")))
+            return 1;
+        fwrite(pv, 1, sizeof(pv), f);
+        return fclose(f) == 0 ? 0 : 1;
+    }
     if (argc != 3 || (strcmp(argv[1], "memory") && strcmp(argv[1], "core"))) {
-        fprintf(stderr, "usage: make_fake_kernel memory|core FILE\n");
+        fprintf(stderr, "usage: make_fake_kernel memory|core|lvm|lvm-wrap FILE\n");
         return 2;
     }
     fake_kernel_init(mem);

@@ -30,7 +30,7 @@ crash)
     rc=$?
     sed 's/^/LBTEST: status: /' /tmp/status
     say "status exit $rc"
-    lifeboat config check | grep -E '^(dm|target|module .*dm-mod)' | sed 's/^/LBTEST: config: /'
+    lifeboat config check | grep -E '^(dm|lvm-pv|target|module .*dm-mod)' | sed 's/^/LBTEST: config: /'
     next after
     say "crashing"
     lifeboat test --yes
@@ -57,6 +57,14 @@ after)
 newkernel)
     lifeboat status | sed 's/^/LBTEST: status: /'
     journalctl -b -u lifeboat.service --no-pager -o cat | grep 'crash kernel loaded' | sed 's/^/LBTEST: journal: /'
+    # an LVM change (a tag: the metadata's seqno moves): lifeboat.path reloads, and the
+    # new load records the seqno the crash kernel will check
+    since=$(date +%s)
+    lvchange --addtag lbtest vg0/var && say "lvm changed: seqno $(vgs --noheadings -o vg_seqno vg0 | tr -d ' ')"
+    sleep 5
+    journalctl --since "@$since" -u lifeboat-reload.service --no-pager -o cat |
+        sed 's/^/LBTEST: lvm reload: /'
+    lifeboat config check | grep '^lvm-pv' | sed 's/^/LBTEST: config: /'
     # a reset with the crash kernel loaded: no panic, no dump, no clean shutdown
     next reset
     echo "LBTEST: resetting"

@@ -11,7 +11,8 @@
 #      volume by ioctl and saves the dump; the machine reboots by itself.
 #   3. the journal has the notice, once; list and info show the dump; a
 #      second kernel package is installed and lifeboat reloads.
-#   4. the boot on the new kernel loads lifeboat for it; then a reset (no panic);
+#   4. the boot on the new kernel loads lifeboat for it; an LVM change reloads it;
+#      then a reset (no panic);
 #   5. the next boot says the last one ended with no clean shutdown and no dump.
 source "$(dirname "$0")/../e2e/lib.sh"
 source "$(dirname "$0")/image.sh"
@@ -51,8 +52,9 @@ check "GRUB booted the kernel with the package's crashkernel=" bash -c '
 check "the unit is active and lifeboat status exits 0" bash -c '
     grep -q "LBTEST: lifeboat.service active lifeboat.path active" <<< "$1" &&
     grep -q "LBTEST: status exit 0" <<< "$1"' _ "$(said 2)"
-check "load carried /var's logical volume: its table and dm_mod" bash -c '
-    grep -Eq "LBTEST: config: dm vg0-var [0-9]+ [0-9]+ linear PARTUUID=[0-9a-f]{8}-01 [0-9]+" <<< "$1" &&
+check "load carried /var's logical volume: its table (the PV by its UUID), the group's seqno, dm_mod" bash -c '
+    grep -Eq "LBTEST: config: dm vg0-var [0-9]+ [0-9]+ linear PVUUID=[A-Za-z0-9-]{38} [0-9]+" <<< "$1" &&
+    grep -Eq "LBTEST: config: lvm-pv PVUUID=[A-Za-z0-9-]{38} vg0 [0-9]+" <<< "$1" &&
     grep -q "LBTEST: config: module .*dm-mod" <<< "$1"' _ "$(said 2)"
 check "the crash kernel made vg0-var by ioctl and saved a complete dump" bash -c '
     grep -aq "lifeboat: set up vg0-var" "$1" && grep -aq "lifeboat: complete dump saved in" "$1" &&
@@ -78,6 +80,10 @@ boot 4
 check "the boot on the new kernel loads lifeboat for it" bash -c '
     grep -q "LBTEST: stage newkernel, kernel 6.12" <<< "$1" &&
     grep -q "LBTEST: journal: lifeboat: crash kernel loaded: /boot/vmlinuz-6.12" <<< "$1"' _ "$(said 4)"
+check "an LVM change reloads lifeboat (lifeboat.path), which records the group's new seqno" bash -c '
+    seqno=$(sed -n "s/^LBTEST: lvm changed: seqno \([0-9]*\)$/\1/p" <<< "$1") && [ -n "$seqno" ] &&
+    grep -q "LBTEST: lvm reload: lifeboat: crash kernel loaded" <<< "$1" &&
+    grep -Eq "LBTEST: config: lvm-pv PVUUID=[A-Za-z0-9-]{38} vg0 $seqno$" <<< "$1"' _ "$(said 4)"
 boot 5
 check "after a reset with the crash kernel loaded and no dump, the next boot says so" bash -c '
     grep -q "LBTEST: journal: lifeboat: the previous boot ended without a clean shutdown and no dump was saved" <<< "$1"' _ "$(said 5)"

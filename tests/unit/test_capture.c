@@ -37,6 +37,9 @@
 #include "render/json.h"
 #include "report/verify.h"
 #include "../common/synth.h"
+#include "../common/synth_lvm.h"
+#include "platform/lvm_pv.h"
+#include <zlib.h>
 
 static void config_reads_every_directive(void **state)
 {
@@ -749,6 +752,91 @@ static void savecore_finds_raw_targets_by_recorded_identity(void **state)
     free(core);
 }
 
+/* A PV as lvm2 writes it, on a file: its label, and the metadata text's group and seqno. */
+static int pv_on_file(const uint8_t *img, size_t len, struct lvm_pv *pv, char *why, size_t whylen)
+{
+    char path[] = "/tmp/lifeboat-pv-XXXXXX";
+    int fd = mkstemp(path), r;
+
+    assert_true(fd >= 0);
+    unlink(path);
+    assert_int_equal(write(fd, img, len), (ssize_t)len);
+    r = lvm_pv_read(fd, pv, why, whylen);
+    close(fd);
+    return r;
+}
+
+static void lvm_pv_reads_label_and_metadata(void **state)
+{
+    static uint8_t img[SYNTH_LVM_IMAGE];
+    const char *uuid = "0FdpBMDiDbniDKWYZ5Z1vz8PUy4eqIo7";
+    struct lvm_pv pv;
+    char why[256];
+
+    (void)state;
+    for (int wrap = 0; wrap < 2; wrap++) {
+        synth_lvm_pv(img, uuid, "lbvg", 7, wrap);
+        assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), 0);
+        assert_string_equal(pv.uuid, "0FdpBM-DiDb-niDK-WYZ5-Z1vz-8PUy-4eqIo7");
+        assert_string_equal(pv.vg, "lbvg");
+        assert_int_equal(pv.seqno, 7);
+    }
+    /* not a PV: said so, no error */
+    memset(img, 0, sizeof(img));
+    assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), 1);
+    /* each kind of damage is named, never read as a group or a seqno */
+    static const struct {
+        size_t at;
+        uint8_t value;
+        const char *said;
+    } damage[] = {
+        {512 + 40, 'Z', "checksum does not match"},            /* the UUID, under the CRC */
+        {4096 + 30, 1, "no valid header"},                     /* the area's size */
+        {512 + 8, 2, "not an LVM2 label of this sector"},      /* the label's own sector */
+        {4096 + 512 + 3, '{', "does not start with a volume"}, /* "lbvg{" ... */
+    };
+    for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+        synth_lvm_pv(img, uuid, "lbvg", 7, 0);
+        img[damage[i].at] = damage[i].value;
+        why[0] = '\0';
+        assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), -1);
+        if (!strstr(why, damage[i].said))
+            fail_msg("damage %zu: '%s' does not say '%s'", i, why, damage[i].said);
+    }
+    /* a text pointer past the area, with a good checksum over it */
+    synth_lvm_pv(img, uuid, "lbvg", 7, 0);
+    img[4096 + 40 + 2] = 0x10; /* offset 0x100200: beyond the 64 KiB area */
+    uLong c = ~crc32(~0xf597a6cfUL & 0xffffffffUL, img + 4096 + 4, 508) & 0xffffffffUL;
+    for (int b = 0; b < 4; b++)
+        img[4096 + b] = (uint8_t)(c >> (8 * b));
+    assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "points outside itself"));
+    /* a cut image: the label, and nothing of the metadata area */
+    synth_lvm_pv(img, uuid, "lbvg", 7, 0);
+    assert_int_equal(pv_on_file(img, 4096, &pv, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "cannot read its metadata area"));
+}
+
+/* lvm-pv lines: what load records of each PV survives the trip through the initramfs. */
+static void config_keeps_lvm_pv_records(void **state)
+{
+    static struct config cfg, again;
+    static char text[CONFIG_TEXT_MAX];
+    char err[256];
+
+    (void)state;
+    assert_int_equal(config_parse("lvm-pv PVUUID=0FdpBM-DiDb-niDK-WYZ5-Z1vz-8PUy-4eqIo7 lbvg 42\n",
+                                  "t", &cfg, err, sizeof(err)),
+                     0);
+    assert_int_equal(cfg.nlvm_pv, 1);
+    assert_int_equal(cfg.lvm_pv[0].seqno, 42);
+    assert_int_equal(config_format(&cfg, text, sizeof(text)), 0);
+    assert_int_equal(config_parse(text, "again", &again, err, sizeof(err)), 0);
+    assert_memory_equal(&cfg.lvm_pv, &again.lvm_pv, sizeof(cfg.lvm_pv));
+    expect_config_error("lvm-pv SERIAL=x lbvg 1\n", "t.conf:1: expected 'lvm-pv PVUUID=");
+    expect_config_error("lvm-pv PVUUID=x lbvg -1\n", "t.conf:1: lvm-pv: seqno '-1' is not");
+}
+
 struct capture_job {
     const struct config *cfg;
     const char *core, *dir;
@@ -958,6 +1046,8 @@ int main(void)
         cmocka_unit_test(a_bus_error_costs_frames_not_the_dump),
         cmocka_unit_test(capture_saves_dump_and_metadata),
         cmocka_unit_test(savecore_frees_a_raw_dump_only_once_copied_whole),
+        cmocka_unit_test(lvm_pv_reads_label_and_metadata),
+        cmocka_unit_test(config_keeps_lvm_pv_records),
         cmocka_unit_test(savecore_finds_raw_targets_by_recorded_identity),
         cmocka_unit_test(metadata_counts_what_a_full_target_holds),
         cmocka_unit_test(config_keeps_lvm_tables_and_shown_paths),
