@@ -6,7 +6,10 @@
  * was saved, info.json (the panic line).  Those files hold bytes from a
  * crashed machine: they are read bounded, through O_NOFOLLOW, and a missing
  * or damaged one leaves a field empty, never the listing.  An encrypted
- * dump's report (info.json.age) is read only with the keys given.
+ * dump's report (info.json.age) is read only with the keys given.  A
+ * directory still named .partial-NAME is a capture that never finished (the
+ * power went, the machine was reset): it is listed too, as interrupted, for
+ * what it holds is readable up to where it stopped.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -90,6 +93,14 @@ static uint64_t bytes_in(int fd)
     return sum;
 }
 
+#define PARTIAL ".partial-"
+
+/* A dump directory's name without the prefix of one still being written. */
+static const char *bare_name(const char *name)
+{
+    return strncmp(name, PARTIAL, strlen(PARTIAL)) == 0 ? name + strlen(PARTIAL) : name;
+}
+
 static void read_entry(int parent, const char *dir, const char *name, struct dump_entry *d,
                        const struct lb_age_identities *ids)
 {
@@ -114,7 +125,9 @@ static void read_entry(int parent, const char *dir, const char *name, struct dum
     else
         read_small(fd, "info.json", text);
     json_find_string(text, "panic", d->panic, sizeof(d->panic));
-    d->when = time_of(when, name);
+    d->when = time_of(when, bare_name(name));
+    if (bare_name(name) != name) /* whatever it said as it began, it never finished */
+        snprintf(d->status, sizeof(d->status), "interrupted");
     d->complete = strcmp(d->status, "complete") == 0 && !strstr(name, ".incomplete");
     d->bytes = bytes_in(fd); /* closes fd */
 }
@@ -133,7 +146,7 @@ int dumps_scan(const char *dir, struct dump_list *list)
     }
     while ((e = readdir(d)) && found < DUMPS_PER_DIR) {
         struct stat st;
-        if (!is_dump_name(e->d_name) ||
+        if (!is_dump_name(bare_name(e->d_name)) ||
             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
             continue;
         if (list->n == list->cap) {

@@ -342,6 +342,36 @@ run_guest() {
     GUEST_SECONDS=$((SECONDS - start))
 }
 
+# run_guest_then SERIAL INITRD APPEND PATTERN ACTION QEMU_ARGS...: run_guest, but once the
+# console shows PATTERN (an extended regex) ACTION happens to the machine: "power-cut" kills
+# QEMU (no flush, no shutdown: what the disks hold is what reached them), anything else is a
+# QEMU monitor command (device_del ID: the disk vanishes) and the guest runs on to its end.
+run_guest_then() {
+    local serial=$1 initrd=$2 append=$3 pattern=$4 action=$5 limit=${GUEST_TIMEOUT:-600}
+    shift 5
+    local start=$SECONDS pid waited=0
+    rm -f "$work/mon.sock" "$serial"
+    qemu-system-x86_64 -m "${GUEST_MEM:-1024}" -smp "${GUEST_CPUS:-2}" -nodefaults \
+        -display none -no-reboot -serial "file:$serial" \
+        -monitor "unix:$work/mon.sock,server,nowait" \
+        -kernel "$VMLINUZ" -initrd "$initrd" -append "console=ttyS0 panic=1 $append" "$@" &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null && ! grep -Eaq "$pattern" "$serial" 2>/dev/null; do
+        sleep 0.2
+        waited=$((waited + 1))
+        [ $waited -gt $((limit * 5)) ] && break
+    done
+    if [ "$action" = power-cut ]; then
+        kill -9 "$pid" 2>/dev/null
+    else
+        /usr/bin/python3 "$E2E_DIR/qemu_monitor.py" "$work/mon.sock" "$action" >/dev/null 2>&1 || true
+    fi
+    while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt "$limit" ]; do sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    GUEST_SECONDS=$((SECONDS - start))
+}
+
 # dump_dirs IMG DIR: names of the entries of DIR in an ext4 image, one a line.
 dump_dirs() {
     debugfs -R "ls -p $2" "$1" 2>/dev/null | awk -F/ 'NF > 5 && $6 != "." && $6 != ".." {print $6}'

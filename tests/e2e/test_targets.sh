@@ -4,8 +4,9 @@
 #     is a raw block device: the disk itself becomes the ELF dump;
 #  2. a kernel booted without crashkernel=: 'lifeboat load' says what to add;
 #  3. one with too little: load warns and status says no.
-# Between them: the boot after the raw dump (savecore), a raw target on a file
-# system refused, and a UUID on two disks refused.
+# Between them: the boot after the raw dump (savecore: first into a /var/crash
+# too small for it, which must leave it on the disk; then whole), a raw target
+# on a file system refused, and a UUID on two disks refused.
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
@@ -36,6 +37,22 @@ check "the raw disk is an ELF dump holding every pattern page" \
     /usr/bin/python3 "$E2E_DIR/judge.py" pattern "$work/raw.img" "$work/serial.log" --expect present
 check "lifeboat info reads the raw disk" bash -c '
     "$1" info "$2" | grep -q "kernel release: $3"' _ "$LIFEBOAT_BIN" "$work/raw.img" "$KERNEL_RELEASE"
+
+# A boot whose /var/crash is too small for the raw dump: savecore copies what fits, reads
+# the copy back, finds frames missing, and leaves the disk's dump where it is, said at boot.
+make_disk "$work/small.img" 8M VARCRASH
+GUEST_TIMEOUT=300 run_guest "$work/serial2.log" "$work/guest.cpio" \
+    "lbtest.varcrash=/dev/nvme1n1 lbtest.savecore=/dev/nvme1n1" \
+    -drive "file=$work/raw.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbraw \
+    -drive "file=$work/small.img,if=none,id=var,format=raw" -device nvme,drive=var,serial=lbvar || true
+check "savecore into a /var/crash too small: the raw dump is kept, not marked saved, and the notice says why" bash -c '
+    tr -d "\r" < "$1" > "$1.txt" && set -- "$1.txt" "$2"
+    grep -Eq "lifeboat: the copy /var/crash/[0-9]{8}-[0-9]{6}-lbguest[^ ]*/vmcore holds [0-9]+ of the [0-9]+ frames the dump on /dev/nvme0n1 holds" "$1" &&
+    ! grep -q "GUEST: savecore done" "$1" && ! grep -q "is marked saved" "$1" &&
+    grep -q "GUEST: notice: lifeboat: a crash dump is still on its raw target, not saved: " "$1" &&
+    [ "$(head -c 7 "$2")" != LBSAVED ] && "$3" info "$2" >/dev/null' _ \
+    "$work/serial2.log" "$work/raw.img" "$LIFEBOAT_BIN"
+rm -f "$work/small.img"
 
 # The next boot: savecore copies the dump into /var/crash and marks the disk saved; a
 # second savecore finds nothing; a raw target on a disk with a file system is refused.

@@ -319,6 +319,7 @@ static void list_reads_dump_directories_bounded(void **state)
     make_dump(dir, "20260102-030405-web1", "complete");
     make_dump(dir, "20260203-000000-web1.incomplete", "incomplete");
     make_dump(dir, "20250101-000000-web1", "complete");
+    make_dump(dir, ".partial-20260301-000000-web1", "writing"); /* the power went */
     snprintf(path, sizeof(path), "%s/20260102-030405-web1/info.json", dir);
     assert_non_null(f = fopen(path, "w"));
     fprintf(f,
@@ -330,14 +331,17 @@ static void list_reads_dump_directories_bounded(void **state)
     assert_int_equal(mkdir(path, 0700), 0);
     assert_int_equal(dumps_scan(dir, &l), 0);
     dumps_sort(&l);
-    assert_int_equal(l.n, 3);
-    assert_non_null(strstr(l.e[0].path, "20260203-000000-web1.incomplete"));
+    assert_int_equal(l.n, 4);
+    assert_non_null(strstr(l.e[0].path, "/.partial-20260301-000000-web1"));
     assert_false(l.e[0].complete);
-    assert_non_null(strstr(l.e[1].path, "20260102-030405-web1"));
-    assert_true(l.e[1].complete);
-    assert_string_equal(l.e[1].panic, "sysrq triggered crash ?\"x\"");
-    assert_string_equal(l.e[1].host, "h");
-    assert_non_null(strstr(l.e[2].path, "20250101"));
+    assert_string_equal(l.e[0].status, "interrupted");
+    assert_non_null(strstr(l.e[1].path, "20260203-000000-web1.incomplete"));
+    assert_false(l.e[1].complete);
+    assert_non_null(strstr(l.e[2].path, "20260102-030405-web1"));
+    assert_true(l.e[2].complete);
+    assert_string_equal(l.e[2].panic, "sysrq triggered crash ?\"x\"");
+    assert_string_equal(l.e[2].host, "h");
+    assert_non_null(strstr(l.e[3].path, "20250101"));
     dumps_free(&l);
     remove_tree(dir);
 }
