@@ -362,13 +362,13 @@ run_guest_then() {
         [ $waited -gt $((limit * 5)) ] && break
     done
     if [ "$action" = power-cut ]; then
-        kill -9 "$pid" 2>/dev/null
+        kill -9 "$pid" 2>/dev/null || true
     else
         /usr/bin/python3 "$E2E_DIR/qemu_monitor.py" "$work/mon.sock" "$action" >/dev/null 2>&1 || true
     fi
     while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt "$limit" ]; do sleep 0.5; done
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
     GUEST_SECONDS=$((SECONDS - start))
 }
 

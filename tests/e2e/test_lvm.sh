@@ -99,7 +99,9 @@ case "$(cat /etc/lbtest-change)" in
 extend) lvmc lvextend -q -L +16M lbvg/crash && /sbin/resize2fs /dev/mapper/lbvg-crash >/dev/null 2>&1 &&
     echo "GUEST: changed: $(lvmc lvs --noheadings -o lv_size --units m lbvg/crash)" ;;
 snapshot) modprobe dm_snapshot && lvmc lvcreate -q -y -s -L 8M -n snap lbvg/crash && lvmc vgscan -q --mknodes &&
-    echo "GUEST: changed: $(lvmc lvs --noheadings -o lv_name,origin lbvg/snap | tr -s ' ')" ;;
+    echo "GUEST: changed: $(lvmc lvs --noheadings -o lv_name,origin lbvg/snap | tr -s ' ')"
+    # a load now (what lifeboat.path does next) refuses the volume, naming why
+    /sbin/lifeboat config check >/dev/null 2>/tmp/check.err || echo "GUEST: refused: $(cat /tmp/check.err)" ;;
 move) modprobe dm_mirror && lvmp pvmove -q -i 0 -n crash /dev/vda /dev/vdb &&
     lvmc lvcreate -q -y -Zn -Wn -L 24M -n newcomer lbvg /dev/vda && lvmc vgscan -q --mknodes &&
     dd if=/dev/urandom of=/dev/mapper/lbvg-newcomer bs=1M count=24 2>/dev/null &&
@@ -131,6 +133,9 @@ device-timeout 3"
         grep -Eq "lifeboat: LVM physical volume PVUUID=[^ ]+: the LVM metadata of volume group lbvg changed after load \(seqno [0-9]+ then, group lbvg [0-9]+ now" "$1" &&
         grep -q "lifeboat: lbvg-crash is not set up: the LVM metadata under it changed after load" "$1" &&
         ! grep -q "lifeboat: set up lbvg-crash" "$1"' _ "$work/stale-$change.log"
+    [ "$change" = snapshot ] && check "a volume with snapshots is refused at load, by name" \
+        grep -aq "GUEST: refused: .*the target is on lbvg-crash, which is an LVM volume with snapshots" \
+        "$work/stale-$change.log"
     check "LVM $change after load: the next target, a raw disk, takes the whole dump" bash -c '
         grep -q "lifeboat: trying the next target" "$1" &&
         grep -q "lifeboat: complete dump written to /dev/vd" "$1" &&
