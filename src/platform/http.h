@@ -22,8 +22,9 @@ struct http_server {
 
 /*
  * One request: method path, extra header lines ("Name: value\r\n"...),
- * body of len bytes (a Content-Length).  The status goes to *status; -1 if
- * no answer came, the reason in why.
+ * body of len bytes (a Content-Length).  The status goes to *status, also
+ * one a server answered before the request was all sent (and hung up); -1
+ * if no answer came, the reason in why.
  */
 int http_request(const struct http_server *h, const char *method, const char *path,
                  const char *headers, const void *body, size_t len, int *status, char *why,

@@ -1,0 +1,175 @@
+/*
+ * test_net_build.c - the network build's own platform code (HTTP over TLS,
+ * SSH host keys), against a real TLS server the test runs on 127.0.0.1:
+ * a thread that takes one connection, reads the request's head, answers
+ * what the test says and closes, as a server that refuses a request does.
+ *
+ * Built where OpenSSL and libssh2 are there to link (tests/unit/meson.build).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "platform/http.h"
+
+/* ---- a one-connection TLS server on the loopback ------------------------ */
+
+struct tls_server {
+    int listen_fd;
+    unsigned port;
+    SSL_CTX *ctx;
+    char pin[TLS_PIN_MAX]; /* its key's pin, as tls_open computes it */
+    const char *answer;    /* sent once the request's head is in */
+    char head[16384];      /* what came, up to the end of the head */
+    pthread_t thread;
+};
+
+/* A throwaway P-256 key and a self-signed certificate for it. */
+static EVP_PKEY *make_identity(SSL_CTX *ctx)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *cert = X509_new();
+    X509_NAME *name = X509_get_subject_name(cert);
+
+    assert_non_null(key);
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1,
+                               0);
+    X509_set_issuer_name(cert, name);
+    assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
+    assert_int_equal(SSL_CTX_use_certificate(ctx, cert), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey(ctx, key), 1);
+    X509_free(cert);
+    return key;
+}
+
+static void pin_of(EVP_PKEY *key, char pin[TLS_PIN_MAX])
+{
+    unsigned char *der = NULL, digest[32];
+    int n = i2d_PUBKEY(key, &der);
+
+    assert_true(n > 0);
+    SHA256(der, (size_t)n, digest);
+    OPENSSL_free(der);
+    EVP_EncodeBlock((unsigned char *)pin, digest, sizeof(digest));
+}
+
+static void *serve_one(void *arg)
+{
+    struct tls_server *s = arg;
+    int fd = accept(s->listen_fd, NULL, NULL);
+    SSL *ssl = fd >= 0 ? SSL_new(s->ctx) : NULL;
+    size_t have = 0;
+
+    if (ssl && SSL_set_fd(ssl, fd) == 1 && SSL_accept(ssl) == 1) {
+        while (have + 1 < sizeof(s->head) && !strstr(s->head, "\r\n\r\n")) {
+            int n = SSL_read(ssl, s->head + have, (int)(sizeof(s->head) - 1 - have));
+            if (n <= 0)
+                break;
+            have += (size_t)n;
+            s->head[have] = '\0';
+        }
+        SSL_write(ssl, s->answer, (int)strlen(s->answer));
+        SSL_shutdown(ssl);
+        shutdown(fd, SHUT_WR); /* a FIN, as nginx's lingering close sends */
+    }
+    SSL_free(ssl);
+    if (fd >= 0)
+        close(fd); /* the body unread: then a RST, and the client's next write gets EPIPE */
+    return NULL;
+}
+
+static void server_start(struct tls_server *s, const char *answer)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+
+    memset(s, 0, sizeof(*s));
+    s->answer = answer;
+    s->ctx = SSL_CTX_new(TLS_server_method());
+    assert_non_null(s->ctx);
+    EVP_PKEY *key = make_identity(s->ctx);
+    pin_of(key, s->pin);
+    EVP_PKEY_free(key);
+    s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(s->listen_fd >= 0);
+    assert_int_equal(bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(s->listen_fd, 1), 0);
+    assert_int_equal(getsockname(s->listen_fd, (struct sockaddr *)&sa, &len), 0);
+    s->port = ntohs(sa.sin_port);
+    assert_int_equal(pthread_create(&s->thread, NULL, serve_one, s), 0);
+}
+
+static void server_stop(struct tls_server *s)
+{
+    pthread_join(s->thread, NULL);
+    close(s->listen_fd);
+    SSL_CTX_free(s->ctx);
+}
+
+static struct http_server client_of(const struct tls_server *s, const char *token)
+{
+    return (struct http_server){.tls = {.address = "127.0.0.1",
+                                        .host = "127.0.0.1",
+                                        .port = s->port,
+                                        .pin = s->pin,
+                                        .timeout = 10},
+                                .token = token};
+}
+
+/* ---- HTTP ----------------------------------------------------------------- */
+
+/*
+ * Issue 21, item 6: a server that answers 401 as the upload starts, and
+ * closes, used to kill the process with SIGPIPE (exit 141, no word).  The
+ * write fails instead, and says what the server answered.
+ */
+static void a_refused_upload_says_the_servers_status(void **state)
+{
+    static char chunk[64 << 10];
+    struct tls_server s;
+    struct lb_error err = {0};
+    struct lb_sink *sink;
+    uint64_t at = 0;
+    int r = 0;
+
+    (void)state;
+    server_start(&s, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    struct http_server h = client_of(&s, "not-the-token");
+    sink = http_put_sink(&h, "/dumps/vmcore.flat", &err);
+    assert_non_null(sink);
+    memset(chunk, 'x', sizeof(chunk));
+    /* the server is gone after the head: a write fails long before 1 GiB */
+    while (at < (1ull << 30) && (r = sink->ops->write(sink, chunk, sizeof(chunk), at, &err)) == 0)
+        at += sizeof(chunk);
+    sink->ops->free(sink); /* its TLS goodbye, written to a closed connection */
+    server_stop(&s);
+    assert_int_equal(r, -1);
+    assert_non_null(strstr(err.msg, "/dumps/vmcore.flat"));
+    assert_non_null(strstr(err.msg, "HTTP 401"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_refused_upload_says_the_servers_status),
+    };
+    return cmocka_run_group_tests_name("net_build", tests, NULL, NULL);
+}
