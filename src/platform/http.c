@@ -12,18 +12,28 @@
 
 enum { HEAD_MAX = 16384 };
 
+/*
+ * The request's head, built to the size of what goes in it: a bearer token
+ * alone may take HTTP_TOKEN_MAX.  It holds the token, so it is wiped.
+ */
 static int send_head(struct tls_conn *c, const struct http_server *h, const char *method,
                      const char *path, const char *headers, const char *length)
 {
-    char head[2048];
-    int n = snprintf(head, sizeof(head),
+    int bearer = h->token && *h->token;
+    char *head = NULL;
+    int n = asprintf(&head,
                      "%s %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: lifeboat\r\n%s%s%s"
                      "Connection: close\r\n%s%s\r\n",
-                     method, path, h->tls.host, h->tls.port,
-                     h->token && *h->token ? "Authorization: Bearer " : "",
-                     h->token && *h->token ? h->token : "", h->token && *h->token ? "\r\n" : "",
-                     headers ? headers : "", length);
-    return n > 0 && (size_t)n < sizeof(head) ? tls_write(c, head, (size_t)n) : -1;
+                     method, path, h->tls.host, h->tls.port, bearer ? "Authorization: Bearer " : "",
+                     bearer ? h->token : "", bearer ? "\r\n" : "", headers ? headers : "", length);
+    int r;
+
+    if (n < 0)
+        return -1;
+    r = tls_write(c, head, (size_t)n);
+    explicit_bzero(head, (size_t)n);
+    free(head);
+    return r;
 }
 
 /* "HTTP/1.1 201 Created" at the top of what the server answered. */

@@ -15,6 +15,12 @@
 #include "lbdump.h"
 #include "tls.h"
 
+/*
+ * A bearer token's bytes, with its NUL: JWTs run to several KiB, and 8 KiB
+ * is the longest header line nginx takes by default.
+ */
+enum { HTTP_TOKEN_MAX = 8192 };
+
 struct http_server {
     struct tls_endpoint tls;
     const char *token; /* "Authorization: Bearer TOKEN"; NULL or "": none */

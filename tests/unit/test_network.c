@@ -25,6 +25,7 @@
 #include "capture/network.h"
 #include "lbdump.h"
 #include "platform/dhcp.h"
+#include "platform/first_line.h"
 #include "platform/netlink.h"
 #include "platform/ssh_keyfile.h"
 
@@ -354,6 +355,34 @@ static void dhcp_lines_are_read_and_written(void **state)
     assert_int_equal(config_parse("network static\n", "t", &cfg, err, sizeof(err)), -1);
 }
 
+/* A token file's line that does not fit is refused, never cut short (issue 21, item 8). */
+static void first_lines_are_whole_or_refused(void **state)
+{
+    static char text[5000], line[4096];
+    char path[] = "/tmp/lb-token-XXXXXX", why[300];
+    int fd = mkstemp(path);
+    (void)state;
+
+    assert_true(fd >= 0);
+    memset(text, 'J', sizeof(text));
+    assert_int_equal(write(fd, text, sizeof(text)), (ssize_t)sizeof(text));
+    close(fd);
+    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "longer than 4095 bytes"));
+    assert_string_equal(line, "");
+    /* exactly what fits, with and without its line end */
+    assert_int_equal(truncate(path, 4095), 0);
+    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), 0);
+    assert_int_equal(strlen(line), 4095);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("\nsecond line\n", f);
+    fclose(f);
+    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), 0);
+    assert_int_equal(strlen(line), 4095);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +393,7 @@ int main(void)
         cmocka_unit_test(ssh_keys_are_openssh_keys),
         cmocka_unit_test(dhcp_replies_are_bounded),
         cmocka_unit_test(dhcp_lines_are_read_and_written),
+        cmocka_unit_test(first_lines_are_whole_or_refused),
     };
     return cmocka_run_group_tests_name("network", tests, NULL, NULL);
 }
