@@ -75,19 +75,20 @@ static int handshake(struct ssh_conn *c, const struct ssh_endpoint *e, const str
     return 0;
 }
 
-static void key_text(const struct key_kind *k, const char *key, size_t len, char *out,
-                     size_t outlen)
+int ssh_host_key_text(const char *type, const void *key, size_t len, char *out, size_t outlen)
 {
-    size_t n = strlen(k->name);
-    char *b64 = out + n + 1;
+    size_t n = strlen(type);
 
-    snprintf(out, outlen, "%s ", k->name);
     if (outlen <= n + 1 ||
-        sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL) > outlen - n - 1)
-        out[0] = '\0';
-    else
-        sodium_bin2base64(b64, outlen - n - 1, (const unsigned char *)key, len,
-                          sodium_base64_VARIANT_ORIGINAL);
+        sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL) > outlen - n - 1) {
+        if (outlen)
+            out[0] = '\0';
+        return -1;
+    }
+    memcpy(out, type, n);
+    out[n] = ' ';
+    sodium_bin2base64(out + n + 1, outlen - n - 1, key, len, sodium_base64_VARIANT_ORIGINAL);
+    return 0;
 }
 
 /* The server's key against the pinned one: the same type and the same bytes, or nothing. */
@@ -99,8 +100,9 @@ static int check_pinned(struct ssh_conn *c, const struct ssh_endpoint *e, const 
     const char *key = libssh2_session_hostkey(c->session, &len, &type);
     char have[SSH_HOST_KEY_MAX];
 
-    key_text(k, key ? key : "", key ? len : 0, have, sizeof(have));
-    if (!key || type != k->libssh2_type || strcmp(have, e->host_key) != 0) {
+    if (!key || type != k->libssh2_type ||
+        ssh_host_key_text(k->name, key, len, have, sizeof(have)) < 0 ||
+        strcmp(have, e->host_key) != 0) {
         snprintf(why, whylen,
                  "the server at %s port %u offers a host key that is not the one pinned at "
                  "load: refused (a new server, or someone in between)",
@@ -108,6 +110,36 @@ static int check_pinned(struct ssh_conn *c, const struct ssh_endpoint *e, const 
         return -1;
     }
     return 0;
+}
+
+/* A known_hosts line holds at most a pinnable key and its hosts; one longer is skipped whole. */
+enum { KNOWN_HOSTS_LINE_MAX = SSH_HOST_KEY_MAX + 4096, KNOWN_HOSTS_LINES_MAX = 100000 };
+
+/* The next line of f, its end dropped: 0, or -1 at the file's end. */
+static int next_line(FILE *f, char *line, size_t len)
+{
+    while (fgets(line, (int)len, f)) {
+        size_t n = strcspn(line, "\n");
+        int c;
+        if (line[n] == '\n' || feof(f)) {
+            line[n] = '\0';
+            return 0;
+        }
+        while ((c = fgetc(f)) != EOF && c != '\n')
+            ; /* longer than any key lifeboat could pin: none of its words are used */
+    }
+    return -1;
+}
+
+/* The first max blank-separated words of line, cut in place: how many. */
+static int split_words(char *line, char **w, int max)
+{
+    char *save = NULL;
+    int n = 0;
+
+    for (char *t = strtok_r(line, " \t\r", &save); t && n < max; t = strtok_r(NULL, " \t\r", &save))
+        w[n++] = t;
+    return n;
 }
 
 /*
@@ -118,17 +150,16 @@ static int check_pinned(struct ssh_conn *c, const struct ssh_endpoint *e, const 
  */
 static int read_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path)
 {
+    static char line[KNOWN_HOSTS_LINE_MAX], plain[KNOWN_HOSTS_LINE_MAX];
     FILE *f = fopen(path, "re");
-    char line[4096];
 
     if (!f)
         return -1;
-    for (int n = 0; n < 100000 && fgets(line, sizeof(line), f); n++) {
-        char hosts[1024], type[64], key[2048], plain[3200];
-        if (line[0] == '@' || sscanf(line, "%1023s %63s %2047s", hosts, type, key) != 3 ||
-            hosts[0] == '#')
+    for (int n = 0; n < KNOWN_HOSTS_LINES_MAX && next_line(f, line, sizeof(line)) == 0; n++) {
+        char *w[3];
+        if (split_words(line, w, 3) != 3 || w[0][0] == '#' || w[0][0] == '@')
             continue;
-        snprintf(plain, sizeof(plain), "%s %s %s", hosts, type, key);
+        snprintf(plain, sizeof(plain), "%s %s %s", w[0], w[1], w[2]);
         libssh2_knownhost_readline(kh, plain, strlen(plain), LIBSSH2_KNOWNHOST_FILE_OPENSSH);
     }
     fclose(f);
@@ -175,8 +206,13 @@ static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const s
         snprintf(why, whylen,
                  "the server's %s host key is not the one known_hosts has for %s: refused", k->name,
                  e->host);
-    if (result > 0 && pinned)
-        key_text(k, key, len, pinned, SSH_HOST_KEY_MAX);
+    if (result > 0 && pinned &&
+        ssh_host_key_text(k->name, key, len, pinned, SSH_HOST_KEY_MAX) < 0) {
+        snprintf(why, whylen,
+                 "the server's %s host key (%zu bytes) is longer than lifeboat can pin: refused",
+                 k->name, len);
+        result = -1;
+    }
     if (result == 0 && !read)
         snprintf(why, whylen, "no known_hosts file could be read (%s)", files[0]);
     return result;

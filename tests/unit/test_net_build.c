@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "platform/http.h"
+#include "platform/ssh.h"
 
 /* ---- a one-connection TLS server on the loopback ------------------------ */
 
@@ -191,11 +192,40 @@ static void a_long_bearer_token_goes_out_whole(void **state)
     assert_non_null(strstr(s.head, expected));
 }
 
+/* ---- SSH ------------------------------------------------------------------ */
+
+/*
+ * Issue 21, item 7: the pin of an RSA host key of 16384 bits, the largest
+ * OpenSSH takes, fits; one that does not fit is an error, never the empty
+ * pin load used to write (and every capture then refused).
+ */
+static void host_keys_are_pinned_whole_or_refused(void **state)
+{
+    static uint8_t blob[4 + 7 + 4 + 3 + 4 + 2049 + 4096];
+    static char text[SSH_HOST_KEY_MAX], small[1000];
+
+    (void)state;
+    memset(blob, 0xc5, sizeof(blob));
+    /* ssh-rsa, e = 65537, n of 16384 bits (2049 bytes with its sign byte) */
+    assert_int_equal(
+        ssh_host_key_text("ssh-rsa", blob, 4 + 7 + 4 + 3 + 4 + 2049, text, sizeof(text)), 0);
+    assert_int_equal(strncmp(text, "ssh-rsa ", 8), 0);
+    assert_int_equal(strlen(text), 8 + 4 * ((4 + 7 + 4 + 3 + 4 + 2049 + 2) / 3));
+    assert_int_equal(
+        ssh_host_key_text("ssh-rsa", blob, 4 + 7 + 4 + 3 + 4 + 2049, small, sizeof(small)), -1);
+    assert_string_equal(small, "");
+    assert_int_equal(ssh_host_key_text("ssh-rsa", blob, sizeof(blob), text, sizeof(text)), -1);
+    assert_string_equal(text, "");
+    assert_int_equal(ssh_host_key_text("ssh-ed25519", blob, 51, small, sizeof(small)), 0);
+    assert_int_equal(strlen(small), 12 + 68);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_refused_upload_says_the_servers_status),
         cmocka_unit_test(a_long_bearer_token_goes_out_whole),
+        cmocka_unit_test(host_keys_are_pinned_whole_or_refused),
     };
     return cmocka_run_group_tests_name("net_build", tests, NULL, NULL);
 }

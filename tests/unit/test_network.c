@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "capture/config.h"
 #include "capture/config_net.h"
@@ -355,6 +356,55 @@ static void dhcp_lines_are_read_and_written(void **state)
     assert_int_equal(config_parse("network static\n", "t", &cfg, err, sizeof(err)), -1);
 }
 
+/* "ssh-rsa BASE64" of an RSA key of bits bits, the largest OpenSSH takes being 16384. */
+static void rsa_host_key_text(unsigned bits, char *out, size_t len)
+{
+    static uint8_t blob[4 + 7 + 4 + 3 + 4 + 2049];
+    size_t n = 0, modulus = bits / 8 + 1; /* a leading zero keeps the number positive */
+
+    assert_true(modulus <= 2049);
+    memcpy(blob, "\0\0\0\7ssh-rsa\0\0\0\3\1\0\1", 18); /* the type; e = 65537 */
+    n = 18;
+    for (int i = 3; i >= 0; i--)
+        blob[n++] = (uint8_t)(modulus >> (8 * i));
+    blob[n++] = 0;
+    memset(blob + n, 0xc5, modulus - 1);
+    n += modulus - 1;
+    memcpy(out, "ssh-rsa ", 8);
+    assert_non_null(sodium_bin2base64(out + 8, len - 8, blob, n, sodium_base64_VARIANT_ORIGINAL));
+}
+
+/*
+ * Issue 21, item 7: load pins an RSA host key of any size OpenSSH takes
+ * (16384 bits: 2.8 KB of text), and the pin comes through the capture's
+ * configuration whole, for as many SSH targets as there may be.
+ */
+static void the_largest_rsa_host_keys_are_pinned_whole(void **state)
+{
+    static char key[4096], text[CONFIG_MAX_TARGETS * 4400], buf[CONFIG_TEXT_MAX];
+    static struct config cfg, again;
+    size_t at = 0;
+    char err[256];
+
+    (void)state;
+    rsa_host_key_text(16384, key, sizeof(key));
+    assert_true(strlen(key) > 2700);
+    for (int i = 0; i < CONFIG_MAX_TARGETS; i++)
+        at +=
+            (size_t)snprintf(text + at, sizeof(text) - at,
+                             "target ssh://dump@collector-%d.example/var/crash address 192.0.2.%d "
+                             "host-key %s\n",
+                             i, i + 1, key);
+    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(cfg.ntargets, CONFIG_MAX_TARGETS);
+    assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
+    if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    for (int i = 0; i < CONFIG_MAX_TARGETS; i++)
+        assert_string_equal(again.targets[i].host_key, key);
+}
+
 /* A token file's line that does not fit is refused, never cut short (issue 21, item 8). */
 static void first_lines_are_whole_or_refused(void **state)
 {
@@ -394,6 +444,7 @@ int main(void)
         cmocka_unit_test(dhcp_replies_are_bounded),
         cmocka_unit_test(dhcp_lines_are_read_and_written),
         cmocka_unit_test(first_lines_are_whole_or_refused),
+        cmocka_unit_test(the_largest_rsa_host_keys_are_pinned_whole),
     };
     return cmocka_run_group_tests_name("network", tests, NULL, NULL);
 }
