@@ -6,6 +6,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -337,6 +341,112 @@ static void dhcp_replies_are_bounded(void **state)
     assert_int_equal(dhcp_parse(m, n, xid, mac, &r), -1);
 }
 
+/* ---- a DHCP exchange on a veth pair: the test's servers on one end ------- */
+
+struct dhcp_servers {
+    int fd; /* port 67 on the servers' end */
+    uint8_t offered[4], server[4];
+    uint8_t rogue_address[4], rogue[4]; /* another server's, answering the REQUEST first */
+};
+
+/* A reply to the client's message m: the type, the address, the server's identifier. */
+static size_t dhcp_reply_to(const uint8_t *m, uint8_t *out, int type, const uint8_t address[4],
+                            const uint8_t server[4])
+{
+    static const uint8_t cookie[4] = {99, 130, 83, 99};
+    size_t n = 240;
+
+    memset(out, 0, 300);
+    out[0] = 2, out[1] = 1, out[2] = 6;
+    memcpy(out + 4, m + 4, 4);   /* xid */
+    memcpy(out + 28, m + 28, 6); /* the client's MAC */
+    memcpy(out + 16, address, 4);
+    memcpy(out + 236, cookie, 4);
+    out[n++] = 53, out[n++] = 1, out[n++] = (uint8_t)type;
+    out[n++] = 54, out[n++] = 4;
+    memcpy(out + n, server, 4), n += 4;
+    out[n++] = 1, out[n++] = 4, out[n++] = 255, out[n++] = 255, out[n++] = 255, out[n++] = 0;
+    out[n++] = 3, out[n++] = 4;
+    memcpy(out + n, server, 4), n += 4; /* the router: whoever answered */
+    out[n++] = 255;
+    return 300;
+}
+
+static void *serve_dhcp(void *arg)
+{
+    struct dhcp_servers *s = arg;
+    struct sockaddr_in all = {
+        .sin_family = AF_INET, .sin_port = htons(68), .sin_addr.s_addr = htonl(INADDR_BROADCAST)};
+    uint8_t m[1500], out[300];
+
+    for (int i = 0; i < 20; i++) {
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        if (poll(&p, 1, 10000) <= 0)
+            break;
+        ssize_t n = recv(s->fd, m, sizeof(m), 0);
+        if (n < 243 || m[240] != 53)
+            continue;
+        if (m[242] == 1) { /* DISCOVER: the offer */
+            dhcp_reply_to(m, out, 2, s->offered, s->server);
+            sendto(s->fd, out, 300, 0, (struct sockaddr *)&all, sizeof(all));
+        } else if (m[242] == 3) { /* REQUEST: a rogue's ACK first, then the offering server's */
+            dhcp_reply_to(m, out, 5, s->rogue_address, s->rogue);
+            sendto(s->fd, out, 300, 0, (struct sockaddr *)&all, sizeof(all));
+            dhcp_reply_to(m, out, 5, s->offered, s->server);
+            sendto(s->fd, out, 300, 0, (struct sockaddr *)&all, sizeof(all));
+            break;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Issue 21, item 9: the lease is the offering server's.  An ACK from any
+ * other server on the link (with the address and router of its choosing)
+ * used to be taken, whichever came first.
+ */
+static void dhcp_takes_the_ack_of_the_server_that_offered(void **state)
+{
+    struct dhcp_servers s = {.offered = {10, 9, 0, 50},
+                             .server = {10, 9, 0, 1},
+                             .rogue_address = {10, 9, 0, 99},
+                             .rogue = {10, 9, 0, 66}};
+    struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(67)};
+    struct dhcp_lease lease;
+    struct net_link client;
+    pthread_t thread;
+    uint8_t mac[6];
+    char why[300] = "", addr[64];
+    int one = 1;
+
+    (void)state;
+    if (own_netns() < 0)
+        skip();
+    if (system("ip link add lbd0 address 02:00:00:00:00:0a type veth peer name lbd1 && "
+               "ip link set lbd0 up && ip link set lbd1 up") != 0)
+        fail_msg("cannot make a veth pair");
+    assert_int_equal(net_mac_parse("02:00:00:00:00:0a", mac), 0);
+    assert_int_equal(net_link_get((int)if_nametoindex("lbd0"), &client, why, sizeof(why)), 0);
+    assert_int_equal(net_link_wait_carrier(client.ifindex, 5), 0);
+    s.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(s.fd >= 0);
+    assert_int_equal(setsockopt(s.fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)), 0);
+    assert_int_equal(setsockopt(s.fd, SOL_SOCKET, SO_BINDTODEVICE, "lbd1", 5), 0);
+    assert_int_equal(bind(s.fd, (struct sockaddr *)&any, sizeof(any)), 0);
+    assert_int_equal(pthread_create(&thread, NULL, serve_dhcp, &s), 0);
+
+    int r = dhcp_acquire("lbd0", mac, 10, &lease, why, sizeof(why));
+    pthread_join(thread, NULL);
+    close(s.fd);
+    if (r < 0)
+        fail_msg("%s", why);
+    net_addr_format(&lease.address, 1, addr, sizeof(addr));
+    assert_string_equal(addr, "10.9.0.50/24");
+    net_addr_format(&lease.router, 0, addr, sizeof(addr));
+    assert_string_equal(addr, "10.9.0.1");
+    assert_memory_equal(lease.server.bytes, s.server, 4);
+}
+
 static void dhcp_lines_are_read_and_written(void **state)
 {
     static struct config cfg, again;
@@ -443,6 +553,7 @@ int main(void)
         cmocka_unit_test(ssh_keys_are_openssh_keys),
         cmocka_unit_test(dhcp_replies_are_bounded),
         cmocka_unit_test(dhcp_lines_are_read_and_written),
+        cmocka_unit_test(dhcp_takes_the_ack_of_the_server_that_offered),
         cmocka_unit_test(first_lines_are_whole_or_refused),
         cmocka_unit_test(the_largest_rsa_host_keys_are_pinned_whole),
     };
