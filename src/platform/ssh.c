@@ -142,28 +142,50 @@ static int split_words(char *line, char **w, int max)
     return n;
 }
 
+/* Is BASE64 the key blob key of len bytes? */
+static int same_key(const char *base64, const char *key, size_t len)
+{
+    static unsigned char blob[SSH_HOST_KEY_MAX];
+    size_t n;
+
+    return sodium_base642bin(blob, sizeof(blob), base64, strlen(base64), NULL, &n, NULL,
+                             sodium_base64_VARIANT_ORIGINAL) == 0 &&
+           n == len && memcmp(blob, key, len) == 0;
+}
+
 /*
- * known_hosts, a line at a time: "HOSTS TYPE KEY" with any comment after the
- * key dropped (libssh2 1.10 takes an ed25519 line's comment for part of the
- * key, and would call the right key a mismatch).  Markers (@revoked,
- * @cert-authority) are not plain keys: such lines are skipped.
+ * known_hosts, a line at a time: "HOSTS TYPE KEY" into kh, with any comment
+ * after the key dropped (libssh2 1.10 takes an ed25519 line's comment for
+ * part of the key, and would call the right key a mismatch).  A line
+ * "@revoked HOSTS TYPE KEY" naming the server's key (key, len) ends it: 1
+ * and "PATH line N" in where.  A revoked key is refused whatever hosts the
+ * line names and whatever other line knows it: someone else may hold it.
+ * @cert-authority lines are skipped (no certificates here).  0 when read,
+ * -1 if path cannot be.
  */
-static int read_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path)
+static int read_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char *key, size_t len,
+                            char *where, size_t wherelen)
 {
     static char line[KNOWN_HOSTS_LINE_MAX], plain[KNOWN_HOSTS_LINE_MAX];
     FILE *f = fopen(path, "re");
+    int revoked = 0;
 
     if (!f)
         return -1;
-    for (int n = 0; n < KNOWN_HOSTS_LINES_MAX && next_line(f, line, sizeof(line)) == 0; n++) {
-        char *w[3];
-        if (split_words(line, w, 3) != 3 || w[0][0] == '#' || w[0][0] == '@')
-            continue;
-        snprintf(plain, sizeof(plain), "%s %s %s", w[0], w[1], w[2]);
-        libssh2_knownhost_readline(kh, plain, strlen(plain), LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+    for (int n = 1; !revoked && n <= KNOWN_HOSTS_LINES_MAX && next_line(f, line, sizeof(line)) == 0;
+         n++) {
+        char *w[4];
+        int words = split_words(line, w, 4);
+        if (words == 4 && strcmp(w[0], "@revoked") == 0 && same_key(w[3], key, len)) {
+            snprintf(where, wherelen, "%s line %d", path, n);
+            revoked = 1;
+        } else if (words >= 3 && w[0][0] != '#' && w[0][0] != '@') {
+            snprintf(plain, sizeof(plain), "%s %s %s", w[0], w[1], w[2]);
+            libssh2_knownhost_readline(kh, plain, strlen(plain), LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+        }
     }
     fclose(f);
-    return 0;
+    return revoked;
 }
 
 /* known_hosts: 1 a match, 0 no entry of this kind, -1 a different key (or an error). */
@@ -172,7 +194,7 @@ static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const s
 {
     LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->session);
     const char *files[2] = {e->known_hosts, NULL};
-    char home[300];
+    char home[300], where[400];
     size_t len;
     int type, result = 0, read = 0;
     const char *key = libssh2_session_hostkey(c->session, &len, &type);
@@ -187,8 +209,18 @@ static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const s
         files[0] = home;
         files[1] = "/etc/ssh/ssh_known_hosts";
     }
-    for (int f = 0; f < 2 && files[f]; f++)
-        read += read_known_hosts(kh, files[f]) == 0;
+    for (int f = 0; f < 2 && files[f]; f++) {
+        int r = read_known_hosts(kh, files[f], key, len, where, sizeof(where));
+        if (r > 0) {
+            snprintf(why, whylen,
+                     "the server at %s port %u offers a %s host key that %s marks @revoked: "
+                     "refused",
+                     e->address, e->port, k->name, where);
+            libssh2_knownhost_free(kh);
+            return -1;
+        }
+        read += r == 0;
+    }
     const char *names[2] = {e->host, e->address};
     for (int n = 0; n < 2 && result == 0; n++) {
         struct libssh2_knownhost *found;

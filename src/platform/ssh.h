@@ -3,7 +3,8 @@
  * build only: lifeboat-net).
  *
  * The server is authenticated by its host key: on the running system it is
- * looked up in known_hosts and pinned; in the crash kernel only the pinned
+ * looked up in known_hosts (where a key marked @revoked is refused) and
+ * pinned; in the crash kernel only the pinned
  * key is accepted, never one first seen there.  The client authenticates
  * with the capture's own key (lifeboat ssh-key).
  */

@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -25,6 +29,8 @@
 
 #include "platform/http.h"
 #include "platform/ssh.h"
+#include "platform/ssh_keyfile.h"
+#include "platform/tcp.h"
 
 /* ---- a one-connection TLS server on the loopback ------------------------ */
 
@@ -220,12 +226,166 @@ static void host_keys_are_pinned_whole_or_refused(void **state)
     assert_int_equal(strlen(small), 12 + 68);
 }
 
+/*
+ * OpenSSH's sshd on 127.0.0.1, as the e2e tests run it: an ed25519 host
+ * key of its own, the test's client key (made by ssh_keyfile.c) allowed.
+ * -1 where it cannot run (not root, no sshd): the test is skipped.
+ */
+struct sshd {
+    pid_t pid;
+    unsigned port;
+    char dir[64], host_key_line[256]; /* "ssh-ed25519 BASE64" */
+};
+
+static unsigned free_port(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int sshd_start(struct sshd *s)
+{
+    char path[200], text[1000], line[700], why[300];
+
+    if (geteuid() != 0 || access("/usr/sbin/sshd", X_OK) < 0 ||
+        access("/usr/bin/ssh-keygen", X_OK) < 0)
+        return -1;
+    snprintf(s->dir, sizeof(s->dir), "/tmp/lb-sshd-XXXXXX");
+    assert_non_null(mkdtemp(s->dir));
+    snprintf(text, sizeof(text), "ssh-keygen -q -t ed25519 -N '' -f %s/host_key", s->dir);
+    assert_int_equal(system(text), 0);
+    snprintf(path, sizeof(path), "%s/host_key.pub", s->dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char type[40], key[150];
+    assert_int_equal(fscanf(f, "%39s %149s", type, key), 2);
+    snprintf(s->host_key_line, sizeof(s->host_key_line), "%s %s", type, key);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/id", s->dir);
+    if (ssh_keyfile_create(path, "lifeboat@test", line, sizeof(line), why, sizeof(why)) < 0)
+        fail_msg("%s", why);
+    snprintf(path, sizeof(path), "%s/authorized_keys", s->dir);
+    strcat(line, "\n");
+    write_text(path, line);
+    s->port = free_port();
+    snprintf(text, sizeof(text),
+             "ListenAddress 127.0.0.1:%u\nHostKey %s/host_key\nAuthorizedKeysFile %s\n"
+             "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+             "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile none\n"
+             "Subsystem sftp internal-sftp\n",
+             s->port, s->dir, path);
+    snprintf(path, sizeof(path), "%s/sshd_config", s->dir);
+    write_text(path, text);
+    mkdir("/run/sshd", 0755);
+    s->pid = fork();
+    assert_true(s->pid >= 0);
+    if (s->pid == 0) {
+        char log[200];
+        snprintf(log, sizeof(log), "%s/log", s->dir);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1), dup2(fd, 2);
+        execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", path, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100; i++) { /* until it listens: 10 s at most */
+        int fd = tcp_connect("127.0.0.1", s->port, 1, why, sizeof(why));
+        if (fd >= 0) {
+            close(fd);
+            return 0;
+        }
+        usleep(100000);
+    }
+    kill(s->pid, SIGTERM);
+    waitpid(s->pid, NULL, 0);
+    fail_msg("sshd did not start (%s/log)", s->dir);
+    return -1;
+}
+
+static void sshd_stop(struct sshd *s)
+{
+    char cmd[100];
+
+    kill(s->pid, SIGTERM);
+    waitpid(s->pid, NULL, 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", s->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ssh_open with known_hosts only (no pin), as load does: 0 or -1, the reason in why. */
+static int open_with_known_hosts(const struct sshd *s, const char *known_hosts, char *why,
+                                 size_t whylen)
+{
+    char identity[100], pinned[SSH_HOST_KEY_MAX] = "";
+    struct ssh_endpoint e = {.address = "127.0.0.1",
+                             .host = "127.0.0.1",
+                             .port = s->port,
+                             .user = "root",
+                             .identity = identity,
+                             .known_hosts = known_hosts,
+                             .timeout = 10};
+    struct ssh_conn c;
+
+    snprintf(identity, sizeof(identity), "%s/id", s->dir);
+    if (ssh_open(&c, &e, pinned, why, whylen) < 0)
+        return -1;
+    ssh_close(&c);
+    return strcmp(pinned, s->host_key_line) == 0 ? 0 : -2;
+}
+
+/*
+ * Issue 21, item 9: a host key that known_hosts marks @revoked is refused,
+ * whatever other line knows it, and the refusal names the file and line.
+ * Such lines used to be skipped, and the key taken from the plain line.
+ */
+static void a_revoked_host_key_is_refused(void **state)
+{
+    char known[200], text[1000], why[600] = "";
+    struct sshd s;
+    int plain, revoked;
+
+    (void)state;
+    if (sshd_start(&s) < 0)
+        skip();
+    snprintf(known, sizeof(known), "%s/known_hosts", s.dir);
+    snprintf(text, sizeof(text), "# the collector\n[127.0.0.1]:%u %s\n", s.port, s.host_key_line);
+    write_text(known, text);
+    plain = open_with_known_hosts(&s, known, why, sizeof(why));
+    if (plain != 0)
+        print_message("known: %s\n", why);
+    snprintf(text + strlen(text), sizeof(text) - strlen(text), "@revoked * %s lost laptop\n",
+             s.host_key_line);
+    write_text(known, text);
+    revoked = open_with_known_hosts(&s, known, why, sizeof(why));
+    sshd_stop(&s);
+    assert_int_equal(plain, 0);
+    assert_int_equal(revoked, -1);
+    assert_non_null(strstr(why, "revoked"));
+    assert_non_null(strstr(why, known));
+    assert_non_null(strstr(why, "line 3"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_refused_upload_says_the_servers_status),
         cmocka_unit_test(a_long_bearer_token_goes_out_whole),
         cmocka_unit_test(host_keys_are_pinned_whole_or_refused),
+        cmocka_unit_test(a_revoked_host_key_is_refused),
     };
     return cmocka_run_group_tests_name("net_build", tests, NULL, NULL);
 }
