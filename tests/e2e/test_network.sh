@@ -112,11 +112,14 @@ for s in A B C D; do
     eval "PID_$s=$SERVER_PID PORT_$s=$port"
     echo "[collector]:$port $(cat "$work/sshd$s/host_ed25519.pub")" >> "$work/known/known_hosts"
 done
-# E: an RSA host key above what 800 bytes of pin held (issue 21, item 7)
+# E: an RSA host key above what 800 bytes of pin held (issue 21, item 7).  libssh2 1.10
+# (Debian 12) has an RSA host key sign with ssh-rsa only, which OpenSSH 8.8 and later
+# no longer offer unless told.
 PORT_E=$((P + 4))
 mkdir -p "$work/sshdE" "$work/dumpsE"
 ssh-keygen -q -t rsa -b 8192 -N '' -f "$work/sshdE/host_rsa"
-start_sshd "$work/sshdE" "$PORT_E" "$work/authorized_keys" "$work/sshdE/host_rsa"
+start_sshd "$work/sshdE" "$PORT_E" "$work/authorized_keys" "$work/sshdE/host_rsa" \
+    "HostKeyAlgorithms +ssh-rsa"
 echo "[collector]:$PORT_E $(cat "$work/sshdE/host_rsa.pub")" >> "$work/known/known_hosts"
 mkdir -p "$work/readonly" && chmod 755 "$work/readonly" && chmod 711 "$work"
 cat > "$work/before-load.sh" <<EOF
