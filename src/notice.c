@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "notice.h"
+#include "render/printable.h"
 
 #define STATE(name) LIFEBOAT_STATE "/" name
 
@@ -112,10 +113,14 @@ static int pstore_summary(char *what, size_t len)
     return records;
 }
 
+/* One line, whatever the dump's words hold (a line end of their own would forge the next). */
 static void say(FILE *out, const char *line)
 {
-    fprintf(out, "lifeboat: %s\n", line);
-    write_state("notice", line);
+    char safe[PRINTABLE_SIZE(1200)];
+
+    printable(line, safe, sizeof(safe));
+    fprintf(out, "lifeboat: %s\n", safe);
+    write_state("notice", safe);
 }
 
 void notice_raw_dump_kept(const char *why)

@@ -52,7 +52,7 @@ static int resolve(const char *host, char *address, size_t len, struct lb_error 
 static struct lb_sink *https_sink(const struct target *t, const struct dump_keys *keys,
                                   struct lb_error *err)
 {
-    static char token[4096];
+    static char token[HTTP_TOKEN_MAX];
     static struct http_server h;
 
     char why[600];

@@ -51,7 +51,8 @@
 #include "config_net.h"
 #include "rawdev.h"
 
-enum { MAX_WORDS = 16, MAX_LINE = 1024, MAX_FILE = 64 << 10 };
+/* A line: a network target's carries its pinned host key (CONFIG_HOST_KEY_MAX). */
+enum { MAX_WORDS = 16, MAX_LINE = CONFIG_HOST_KEY_MAX + 1024, MAX_FILE = 64 << 10 };
 
 #define HOSTNAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
 
@@ -515,7 +516,7 @@ int config_format(const struct config *cfg, char *buf, size_t len)
     for (size_t i = 0; i < cfg->ntargets; i++) {
         const struct target *t = &cfg->targets[i];
         if (target_is_network(t)) {
-            char line[1400];
+            char line[MAX_LINE];
             if (config_net_format_target(t, line, sizeof(line)) < 0)
                 return -1;
             EMIT("%s", line);

@@ -25,12 +25,18 @@ enum {
     CONFIG_MAX_TARGETS = 8,
     CONFIG_MAX_DM = 32,
     CONFIG_MAX_LVM_PV = 16,
-    CONFIG_TEXT_MAX = 32768,
+    CONFIG_TEXT_MAX = 65536, /* eight SSH targets pinning the largest RSA keys fit */
     CONFIG_MAX_RECIPIENTS = 8,
     CONFIG_MAX_INTERFACES = 4,
     CONFIG_MAX_ADDRESSES = 4,
     CONFIG_MAX_ROUTES = 8,
-    CONFIG_MAX_CPUS = 64 /* the dump engine's threads at most */
+    CONFIG_MAX_CPUS = 64, /* the dump engine's threads at most */
+    /*
+     * A pinned SSH host key as text, "TYPE BASE64": RSA of 16384 bits, the
+     * largest OpenSSH takes, is 2.8 KB of it; 4 KB leaves room for any
+     * exponent OpenSSL verifies with such a modulus.
+     */
+    CONFIG_HOST_KEY_MAX = 4096
 };
 
 enum target_kind {
@@ -52,12 +58,13 @@ struct target {
                          NFS, SSH: the URL as written */
     /* NFS, SSH: the URL's parts (path above is its directory), and what load found */
     char user[64];
-    char host[256];     /* as written: a name or an address */
-    unsigned port;      /* 0: the scheme's own */
-    char address[64];   /* the host's address, resolved on the running system */
-    char options[128];  /* NFS: mount options the admin adds (vers=3,mountport=20048) */
-    char host_key[800]; /* SSH: the server's key, "TYPE BASE64"; HTTPS: base64 SHA-256 of its
-                           public key; pinned on the running system */
+    char host[256];    /* as written: a name or an address */
+    unsigned port;     /* 0: the scheme's own */
+    char address[64];  /* the host's address, resolved on the running system */
+    char options[128]; /* NFS: mount options the admin adds (vers=3,mountport=20048) */
+    char
+        host_key[CONFIG_HOST_KEY_MAX]; /* SSH: the server's key, "TYPE BASE64"; HTTPS: base64
+                                          SHA-256 of its public key; pinned on the running system */
 };
 
 /* An interface the crash kernel brings up for a network target (written by load). */

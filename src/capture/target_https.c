@@ -30,7 +30,7 @@
 #include "supervise.h"
 #include "target.h"
 
-enum { TIMEOUT = 30, TOKEN_MAX = 4096 };
+enum { TIMEOUT = 30 };
 
 /* The token file's first line: it is a secret, read where it is used and nowhere else. */
 static int read_token(const char *path, char *token, size_t len, char *why, size_t whylen)
@@ -61,7 +61,7 @@ static void join(char *out, size_t len, const char *dir, const char *name)
 static int https_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
                          size_t whylen)
 {
-    static char token[TOKEN_MAX];
+    static char token[HTTP_TOKEN_MAX];
     char pin[TLS_PIN_MAX], what[600], probe[600];
     struct http_server h;
     struct tls_conn c;
@@ -230,7 +230,7 @@ static int finish_directory(void *ctx)
 static enum capture_outcome https_save(struct capture *c, const struct target *t, size_t index,
                                        const char *mount_base)
 {
-    static char token[TOKEN_MAX];
+    static char token[HTTP_TOKEN_MAX];
     struct https_place place = {.base = {&https_place_ops, t->shown, 1}};
     struct dumpdir *names =
         mmap(NULL, sizeof(*names), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -30,6 +30,8 @@
 /* Less than this free on the server and not even a filtered dump fits: refused at load. */
 #define MIN_FREE_BYTES (64ull << 20)
 enum { CONNECT_TIMEOUT = 15, RETRIES = 3 };
+_Static_assert(sizeof(((struct target *)0)->host_key) >= SSH_HOST_KEY_MAX,
+               "a target holds any host key ssh.c pins");
 
 static void endpoint_of(const struct target *t, const struct config *cfg, const char *identity,
                         struct ssh_endpoint *e)

@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "notice.h"
 #include "render/json.h"
+#include "render/printable.h"
 
 /* Where the file system on device is mounted with its root at "/", or -1. */
 static int mount_point(const char *device, char *point, size_t len)
@@ -104,17 +105,23 @@ static const char *panic_of(const struct dump_entry *d)
                           : "(no panic message saved)";
 }
 
+/* What the dumps say, each field on its line and only there: control bytes escaped. */
 static void print_text(const struct dump_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         const struct dump_entry *d = &l->e[i];
-        char when[32];
+        char when[32], host[PRINTABLE_SIZE(sizeof(d->host))],
+            release[PRINTABLE_SIZE(sizeof(d->release))], panic[PRINTABLE_SIZE(sizeof(d->panic))],
+            path[PRINTABLE_SIZE(sizeof(d->path))];
         struct tm tm;
         gmtime_r(&d->when, &tm);
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-        printf("%s UTC  %s  %s  %.1f MiB  %s\n  %s\n  %s\n", when, d->host[0] ? d->host : "?",
-               d->release[0] ? d->release : "?", (double)d->bytes / (1 << 20),
-               d->complete ? "complete" : "INCOMPLETE", panic_of(d), d->path);
+        printf("%s UTC  %s  %s  %.1f MiB  %s\n  %s\n  %s\n", when,
+               printable(d->host[0] ? d->host : "?", host, sizeof(host)),
+               printable(d->release[0] ? d->release : "?", release, sizeof(release)),
+               (double)d->bytes / (1 << 20), d->complete ? "complete" : "INCOMPLETE",
+               printable(panic_of(d), panic, sizeof(panic)),
+               printable(d->path, path, sizeof(path)));
     }
     if (l->n == 0)
         printf("no dumps\n");

@@ -110,9 +110,25 @@ static unsigned mask_prefix(const uint8_t mask[4])
     return prefix;
 }
 
-/* The next reply of one of the wanted types for this exchange, until deadline. */
-static int await(int fd, uint32_t xid, const uint8_t mac[6], int want, const struct timespec *end,
-                 struct dhcp_reply *r)
+/*
+ * Is r the answer to the REQUEST for offer?  It must come from the server
+ * that made the offer (its identifier, which RFC 2131 has every ACK and NAK
+ * carry), an ACK for the address offered.  Any other host on the link could
+ * otherwise hand the capture an address and a router of its choosing.
+ */
+static int answers_request(const struct dhcp_reply *r, const struct dhcp_reply *offer)
+{
+    if (!r->has_server || memcmp(r->server, offer->server, 4) != 0)
+        return 0;
+    return r->type == NAK || (r->type == ACK && memcmp(r->yiaddr, offer->yiaddr, 4) == 0);
+}
+
+/*
+ * The next reply for this exchange until deadline: an OFFER (or a NAK) when
+ * offer is NULL, else the offering server's answer to the REQUEST for it.
+ */
+static int await(int fd, uint32_t xid, const uint8_t mac[6], const struct dhcp_reply *offer,
+                 const struct timespec *end, struct dhcp_reply *r)
 {
     uint8_t buf[1500];
 
@@ -128,7 +144,9 @@ static int await(int fd, uint32_t xid, const uint8_t mac[6], int want, const str
         ssize_t n = recv(fd, buf, sizeof(buf), 0);
         if (n <= 0)
             continue;
-        if (dhcp_parse(buf, (size_t)n, xid, mac, r) == 0 && (r->type == want || r->type == NAK))
+        if (dhcp_parse(buf, (size_t)n, xid, mac, r) < 0)
+            continue;
+        if (offer ? answers_request(r, offer) : (r->type == OFFER || r->type == NAK))
             return 0;
     }
 }
@@ -182,7 +200,7 @@ int dhcp_acquire(const char *ifname, const uint8_t mac[6], unsigned seconds,
         wait.tv_sec += 2;
         if (wait.tv_sec > end.tv_sec)
             wait = end;
-        got = await(fd, xid, mac, OFFER, &wait, &offer);
+        got = await(fd, xid, mac, NULL, &wait, &offer);
         if (got == 0 && (offer.type != OFFER || !offer.has_server))
             got = -1;
     }
@@ -190,7 +208,7 @@ int dhcp_acquire(const char *ifname, const uint8_t mac[6], unsigned seconds,
     sendto(fd, msg, n, 0, (struct sockaddr *)&all, sizeof(all));
     clock_gettime(CLOCK_MONOTONIC, &end);
     end.tv_sec += 5;
-    int r = await(fd, xid, mac, ACK, &end, &ack);
+    int r = await(fd, xid, mac, &offer, &end, &ack);
     close(fd);
     if (r < 0 || ack.type != ACK) {
         snprintf(why, whylen, "the DHCP server on %s %s", ifname,

@@ -19,7 +19,8 @@ struct dhcp_lease {
 
 /*
  * DISCOVER, OFFER, REQUEST, ACK on interface ifname (up, no address yet),
- * each reply checked against what was asked and bounded as it is read.
+ * each reply checked against what was asked and bounded as it is read; the
+ * ACK taken only from the server that made the offer, for the address offered.
  * Gives up after seconds.  On failure: -1, the reason in why.
  */
 int dhcp_acquire(const char *ifname, const uint8_t mac[6], unsigned seconds,

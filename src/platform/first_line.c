@@ -7,6 +7,14 @@
 
 #include "first_line.h"
 
+/* After a buffer's worth: is this the line's end (a line end, or the file's)? */
+static int line_ends_here(FILE *f)
+{
+    int c = fgetc(f);
+
+    return c == EOF || c == '\n' || c == '\r';
+}
+
 int first_line(const char *path, char *line, size_t len, char *why, size_t whylen)
 {
     FILE *f = fopen(path, "re");
@@ -16,6 +24,13 @@ int first_line(const char *path, char *line, size_t len, char *why, size_t whyle
         snprintf(why, whylen, "cannot read %s: %s", path, f ? "empty" : strerror(errno));
         if (f)
             fclose(f);
+        return -1;
+    }
+    if (!strchr(line, '\n') && !line_ends_here(f)) {
+        snprintf(why, whylen, "cannot read %s: its first line is longer than %zu bytes", path,
+                 len - 1);
+        fclose(f);
+        line[0] = '\0';
         return -1;
     }
     fclose(f);

@@ -12,18 +12,28 @@
 
 enum { HEAD_MAX = 16384 };
 
+/*
+ * The request's head, built to the size of what goes in it: a bearer token
+ * alone may take HTTP_TOKEN_MAX.  It holds the token, so it is wiped.
+ */
 static int send_head(struct tls_conn *c, const struct http_server *h, const char *method,
                      const char *path, const char *headers, const char *length)
 {
-    char head[2048];
-    int n = snprintf(head, sizeof(head),
+    int bearer = h->token && *h->token;
+    char *head = NULL;
+    int n = asprintf(&head,
                      "%s %s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: lifeboat\r\n%s%s%s"
                      "Connection: close\r\n%s%s\r\n",
-                     method, path, h->tls.host, h->tls.port,
-                     h->token && *h->token ? "Authorization: Bearer " : "",
-                     h->token && *h->token ? h->token : "", h->token && *h->token ? "\r\n" : "",
-                     headers ? headers : "", length);
-    return n > 0 && (size_t)n < sizeof(head) ? tls_write(c, head, (size_t)n) : -1;
+                     method, path, h->tls.host, h->tls.port, bearer ? "Authorization: Bearer " : "",
+                     bearer ? h->token : "", bearer ? "\r\n" : "", headers ? headers : "", length);
+    int r;
+
+    if (n < 0)
+        return -1;
+    r = tls_write(c, head, (size_t)n);
+    explicit_bzero(head, (size_t)n);
+    free(head);
+    return r;
 }
 
 /* "HTTP/1.1 201 Created" at the top of what the server answered. */
@@ -49,24 +59,40 @@ static int read_status(struct tls_conn *c, int *status, char *why, size_t whylen
     return 0;
 }
 
+/*
+ * A server may answer before the request is all sent (401, 403, 413) and
+ * hang up: when a write fails, what it said is the reason.  Its status, or 0
+ * if it said nothing.
+ */
+static int answer_before_the_end(struct tls_conn *c)
+{
+    char why[100];
+    int status = 0;
+
+    return read_status(c, &status, why, sizeof(why)) == 0 ? status : 0;
+}
+
 int http_request(const struct http_server *h, const char *method, const char *path,
                  const char *headers, const void *body, size_t len, int *status, char *why,
                  size_t whylen)
 {
     struct tls_conn c;
     char length[64];
-    int r;
+    int r = 0;
 
     if (tls_open(&c, &h->tls, NULL, why, whylen) < 0)
         return -1;
     snprintf(length, sizeof(length), "Content-Length: %zu\r\n", len);
     if (send_head(&c, h, method, path, headers, length) < 0 ||
         (len && tls_write(&c, body, len) < 0)) {
-        snprintf(why, whylen, "%s %s: the connection failed", method, path);
-        tls_close(&c);
-        return -1;
+        *status = answer_before_the_end(&c);
+        if (!*status) {
+            snprintf(why, whylen, "%s %s: the connection failed", method, path);
+            r = -1;
+        }
+    } else {
+        r = read_status(&c, status, why, whylen);
     }
-    r = read_status(&c, status, why, whylen);
     tls_close(&c);
     return r;
 }
@@ -78,6 +104,7 @@ struct put_sink {
     struct tls_conn conn;
     uint64_t pos;
     int failed;
+    int status; /* what the server answered, once it has */
     char path[512];
 };
 
@@ -97,9 +124,17 @@ static int put_write(struct lb_sink *s, const void *buf, size_t len, uint64_t of
     n = snprintf(size, sizeof(size), "%zx\r\n", len);
     if (p->failed || tls_write(&p->conn, size, (size_t)n) < 0 ||
         tls_write(&p->conn, buf, len) < 0 || tls_write(&p->conn, "\r\n", 2) < 0) {
+        if (!p->failed)
+            p->status = answer_before_the_end(&p->conn);
         p->failed = 1;
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s: the connection to the server failed at byte %llu",
-                      p->path, (unsigned long long)offset);
+        if (p->status)
+            lb_error_setk(err, LB_ERR_OUTPUT_IO,
+                          "PUT %s: the server answered HTTP %d at byte %llu and hung up", p->path,
+                          p->status, (unsigned long long)offset);
+        else
+            lb_error_setk(err, LB_ERR_OUTPUT_IO,
+                          "%s: the connection to the server failed at byte %llu", p->path,
+                          (unsigned long long)offset);
         return -1;
     }
     p->pos += len;
@@ -109,20 +144,23 @@ static int put_write(struct lb_sink *s, const void *buf, size_t len, uint64_t of
 static int put_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
 {
     struct put_sink *p = (struct put_sink *)s;
-    char why[300];
-    int status = 0;
+    char why[300] = "no answer";
 
     (void)size, (void)whole; /* a cut stream is still stored: it reads as far as it goes */
-    if (p->failed || tls_write(&p->conn, "0\r\n\r\n", 5) < 0 ||
-        read_status(&p->conn, &status, why, sizeof(why)) < 0 || !http_ok(status)) {
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "PUT %s: %s", p->path,
-                      status ? "the server refused it" : "no answer");
-        if (status)
-            snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg), " (HTTP %d)",
-                     status);
-        return -1;
+    if (!p->failed) {
+        if (tls_write(&p->conn, "0\r\n\r\n", 5) < 0)
+            p->status = answer_before_the_end(&p->conn);
+        else
+            read_status(&p->conn, &p->status, why, sizeof(why));
     }
-    return 0;
+    if (http_ok(p->status))
+        return 0;
+    if (p->status)
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "PUT %s: the server refused it (HTTP %d)", p->path,
+                      p->status);
+    else
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "PUT %s: %s", p->path, why);
+    return -1;
 }
 
 static void put_free(struct lb_sink *s)

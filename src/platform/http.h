@@ -15,6 +15,12 @@
 #include "lbdump.h"
 #include "tls.h"
 
+/*
+ * A bearer token's bytes, with its NUL: JWTs run to several KiB, and 8 KiB
+ * is the longest header line nginx takes by default.
+ */
+enum { HTTP_TOKEN_MAX = 8192 };
+
 struct http_server {
     struct tls_endpoint tls;
     const char *token; /* "Authorization: Bearer TOKEN"; NULL or "": none */
@@ -22,8 +28,9 @@ struct http_server {
 
 /*
  * One request: method path, extra header lines ("Name: value\r\n"...),
- * body of len bytes (a Content-Length).  The status goes to *status; -1 if
- * no answer came, the reason in why.
+ * body of len bytes (a Content-Length).  The status goes to *status, also
+ * one a server answered before the request was all sent (and hung up); -1
+ * if no answer came, the reason in why.
  */
 int http_request(const struct http_server *h, const char *method, const char *path,
                  const char *headers, const void *body, size_t len, int *status, char *why,

@@ -75,19 +75,20 @@ static int handshake(struct ssh_conn *c, const struct ssh_endpoint *e, const str
     return 0;
 }
 
-static void key_text(const struct key_kind *k, const char *key, size_t len, char *out,
-                     size_t outlen)
+int ssh_host_key_text(const char *type, const void *key, size_t len, char *out, size_t outlen)
 {
-    size_t n = strlen(k->name);
-    char *b64 = out + n + 1;
+    size_t n = strlen(type);
 
-    snprintf(out, outlen, "%s ", k->name);
     if (outlen <= n + 1 ||
-        sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL) > outlen - n - 1)
-        out[0] = '\0';
-    else
-        sodium_bin2base64(b64, outlen - n - 1, (const unsigned char *)key, len,
-                          sodium_base64_VARIANT_ORIGINAL);
+        sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL) > outlen - n - 1) {
+        if (outlen)
+            out[0] = '\0';
+        return -1;
+    }
+    memcpy(out, type, n);
+    out[n] = ' ';
+    sodium_bin2base64(out + n + 1, outlen - n - 1, key, len, sodium_base64_VARIANT_ORIGINAL);
+    return 0;
 }
 
 /* The server's key against the pinned one: the same type and the same bytes, or nothing. */
@@ -99,8 +100,9 @@ static int check_pinned(struct ssh_conn *c, const struct ssh_endpoint *e, const 
     const char *key = libssh2_session_hostkey(c->session, &len, &type);
     char have[SSH_HOST_KEY_MAX];
 
-    key_text(k, key ? key : "", key ? len : 0, have, sizeof(have));
-    if (!key || type != k->libssh2_type || strcmp(have, e->host_key) != 0) {
+    if (!key || type != k->libssh2_type ||
+        ssh_host_key_text(k->name, key, len, have, sizeof(have)) < 0 ||
+        strcmp(have, e->host_key) != 0) {
         snprintf(why, whylen,
                  "the server at %s port %u offers a host key that is not the one pinned at "
                  "load: refused (a new server, or someone in between)",
@@ -110,29 +112,80 @@ static int check_pinned(struct ssh_conn *c, const struct ssh_endpoint *e, const 
     return 0;
 }
 
-/*
- * known_hosts, a line at a time: "HOSTS TYPE KEY" with any comment after the
- * key dropped (libssh2 1.10 takes an ed25519 line's comment for part of the
- * key, and would call the right key a mismatch).  Markers (@revoked,
- * @cert-authority) are not plain keys: such lines are skipped.
- */
-static int read_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path)
+/* A known_hosts line holds at most a pinnable key and its hosts; one longer is skipped whole. */
+enum { KNOWN_HOSTS_LINE_MAX = SSH_HOST_KEY_MAX + 4096, KNOWN_HOSTS_LINES_MAX = 100000 };
+
+/* The next line of f, its end dropped: 0, or -1 at the file's end. */
+static int next_line(FILE *f, char *line, size_t len)
 {
+    while (fgets(line, (int)len, f)) {
+        size_t n = strcspn(line, "\n");
+        int c;
+        if (line[n] == '\n' || feof(f)) {
+            line[n] = '\0';
+            return 0;
+        }
+        while ((c = fgetc(f)) != EOF && c != '\n')
+            ; /* longer than any key lifeboat could pin: none of its words are used */
+    }
+    return -1;
+}
+
+/* The first max blank-separated words of line, cut in place: how many. */
+static int split_words(char *line, char **w, int max)
+{
+    char *save = NULL;
+    int n = 0;
+
+    for (char *t = strtok_r(line, " \t\r", &save); t && n < max; t = strtok_r(NULL, " \t\r", &save))
+        w[n++] = t;
+    return n;
+}
+
+/* Is BASE64 the key blob key of len bytes? */
+static int same_key(const char *base64, const char *key, size_t len)
+{
+    static unsigned char blob[SSH_HOST_KEY_MAX];
+    size_t n;
+
+    return sodium_base642bin(blob, sizeof(blob), base64, strlen(base64), NULL, &n, NULL,
+                             sodium_base64_VARIANT_ORIGINAL) == 0 &&
+           n == len && memcmp(blob, key, len) == 0;
+}
+
+/*
+ * known_hosts, a line at a time: "HOSTS TYPE KEY" into kh, with any comment
+ * after the key dropped (libssh2 1.10 takes an ed25519 line's comment for
+ * part of the key, and would call the right key a mismatch).  A line
+ * "@revoked HOSTS TYPE KEY" naming the server's key (key, len) ends it: 1
+ * and "PATH line N" in where.  A revoked key is refused whatever hosts the
+ * line names and whatever other line knows it: someone else may hold it.
+ * @cert-authority lines are skipped (no certificates here).  0 when read,
+ * -1 if path cannot be.
+ */
+static int read_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char *key, size_t len,
+                            char *where, size_t wherelen)
+{
+    static char line[KNOWN_HOSTS_LINE_MAX], plain[KNOWN_HOSTS_LINE_MAX];
     FILE *f = fopen(path, "re");
-    char line[4096];
+    int revoked = 0;
 
     if (!f)
         return -1;
-    for (int n = 0; n < 100000 && fgets(line, sizeof(line), f); n++) {
-        char hosts[1024], type[64], key[2048], plain[3200];
-        if (line[0] == '@' || sscanf(line, "%1023s %63s %2047s", hosts, type, key) != 3 ||
-            hosts[0] == '#')
-            continue;
-        snprintf(plain, sizeof(plain), "%s %s %s", hosts, type, key);
-        libssh2_knownhost_readline(kh, plain, strlen(plain), LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+    for (int n = 1; !revoked && n <= KNOWN_HOSTS_LINES_MAX && next_line(f, line, sizeof(line)) == 0;
+         n++) {
+        char *w[4];
+        int words = split_words(line, w, 4);
+        if (words == 4 && strcmp(w[0], "@revoked") == 0 && same_key(w[3], key, len)) {
+            snprintf(where, wherelen, "%s line %d", path, n);
+            revoked = 1;
+        } else if (words >= 3 && w[0][0] != '#' && w[0][0] != '@') {
+            snprintf(plain, sizeof(plain), "%s %s %s", w[0], w[1], w[2]);
+            libssh2_knownhost_readline(kh, plain, strlen(plain), LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+        }
     }
     fclose(f);
-    return 0;
+    return revoked;
 }
 
 /* known_hosts: 1 a match, 0 no entry of this kind, -1 a different key (or an error). */
@@ -141,7 +194,7 @@ static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const s
 {
     LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->session);
     const char *files[2] = {e->known_hosts, NULL};
-    char home[300];
+    char home[300], where[400];
     size_t len;
     int type, result = 0, read = 0;
     const char *key = libssh2_session_hostkey(c->session, &len, &type);
@@ -156,8 +209,18 @@ static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const s
         files[0] = home;
         files[1] = "/etc/ssh/ssh_known_hosts";
     }
-    for (int f = 0; f < 2 && files[f]; f++)
-        read += read_known_hosts(kh, files[f]) == 0;
+    for (int f = 0; f < 2 && files[f]; f++) {
+        int r = read_known_hosts(kh, files[f], key, len, where, sizeof(where));
+        if (r > 0) {
+            snprintf(why, whylen,
+                     "the server at %s port %u offers a %s host key that %s marks @revoked: "
+                     "refused",
+                     e->address, e->port, k->name, where);
+            libssh2_knownhost_free(kh);
+            return -1;
+        }
+        read += r == 0;
+    }
     const char *names[2] = {e->host, e->address};
     for (int n = 0; n < 2 && result == 0; n++) {
         struct libssh2_knownhost *found;
@@ -175,8 +238,13 @@ static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const s
         snprintf(why, whylen,
                  "the server's %s host key is not the one known_hosts has for %s: refused", k->name,
                  e->host);
-    if (result > 0 && pinned)
-        key_text(k, key, len, pinned, SSH_HOST_KEY_MAX);
+    if (result > 0 && pinned &&
+        ssh_host_key_text(k->name, key, len, pinned, SSH_HOST_KEY_MAX) < 0) {
+        snprintf(why, whylen,
+                 "the server's %s host key (%zu bytes) is longer than lifeboat can pin: refused",
+                 k->name, len);
+        result = -1;
+    }
     if (result == 0 && !read)
         snprintf(why, whylen, "no known_hosts file could be read (%s)", files[0]);
     return result;

@@ -3,7 +3,8 @@
  * build only: lifeboat-net).
  *
  * The server is authenticated by its host key: on the running system it is
- * looked up in known_hosts and pinned; in the crash kernel only the pinned
+ * looked up in known_hosts (where a key marked @revoked is refused) and
+ * pinned; in the crash kernel only the pinned
  * key is accepted, never one first seen there.  The client authenticates
  * with the capture's own key (lifeboat ssh-key).
  */
@@ -14,7 +15,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum { SSH_HOST_KEY_MAX = 800 };
+/*
+ * A host key as text, "TYPE BASE64", with its NUL: RSA of 16384 bits, the
+ * largest OpenSSH takes, is 2.8 KB of it (config.h's CONFIG_HOST_KEY_MAX).
+ */
+enum { SSH_HOST_KEY_MAX = 4096 };
 
 struct ssh_endpoint {
     const char *address; /* numeric: resolved on the running system */
@@ -41,6 +46,11 @@ struct ssh_conn {
 int ssh_open(struct ssh_conn *c, const struct ssh_endpoint *e, char *pinned, char *why,
              size_t whylen);
 void ssh_close(struct ssh_conn *c);
+/*
+ * A key blob as known_hosts writes it, "TYPE BASE64", into out: -1 if that
+ * does not fit in outlen, never a pin cut short or left empty.
+ */
+int ssh_host_key_text(const char *type, const void *key, size_t len, char *out, size_t outlen);
 /* What the last SFTP request failed with, in words. */
 const char *ssh_sftp_error(struct ssh_conn *c);
 /* Is the last failure one of the connection (worth a new one), not of the request? */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,6 +37,7 @@ int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why,
         if (inet_pton(AF_INET, address, &s4->sin_addr) != 1)
             goto bad;
     }
+    signal(SIGPIPE, SIG_IGN); /* tcp.h: a closed connection is an error, not a death */
     fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(why, whylen, "socket: %s", strerror(errno));

@@ -8,7 +8,13 @@
 
 #include <stddef.h>
 
-/* A blocking socket connected to address:port, or -1 and the reason in why. */
+/*
+ * A blocking socket connected to address:port, or -1 and the reason in why.
+ * From the first connection on, the process ignores SIGPIPE: a server that
+ * closes while lifeboat writes (one that refuses a request and hangs up)
+ * makes the write fail with EPIPE, which the caller says, instead of
+ * killing the process without a word.
+ */
 int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why, size_t whylen);
 
 #endif

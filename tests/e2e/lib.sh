@@ -55,10 +55,11 @@ wait_for_port() {
     return 1
 }
 
-# start_sshd DIR PORT AUTHORIZED_KEYS [HOST_KEY]: OpenSSH's sshd on 127.0.0.1:PORT only,
-# its host key in DIR (made if missing), SFTP in-process; sets SERVER_PID.
+# start_sshd DIR PORT AUTHORIZED_KEYS [HOST_KEY [CONFIG_LINE]]: OpenSSH's sshd on
+# 127.0.0.1:PORT only, its host key in DIR (made if missing), SFTP in-process, CONFIG_LINE
+# added to its sshd_config; sets SERVER_PID.
 start_sshd() {
-    local dir=$1 port=$2 keys=$3 hostkey=${4:-$1/host_ed25519}
+    local dir=$1 port=$2 keys=$3 hostkey=${4:-$1/host_ed25519} extra=${5:-}
     port_free "$port"
     mkdir -p "$dir" /run/sshd
     [ -f "$hostkey" ] || ssh-keygen -q -t ed25519 -N '' -f "$hostkey"
@@ -73,6 +74,7 @@ UsePAM no
 StrictModes no
 PidFile none
 Subsystem sftp internal-sftp
+$extra
 EOF
     /usr/sbin/sshd -D -e -f "$dir/sshd_config" </dev/null >>"$dir/log" 2>&1 &
     SERVER_PID=$!

@@ -23,7 +23,9 @@
 # must say why for each, and save the dump on D over SFTP: a plain kdump
 # file there, no key material beside it.  In the middle of that dump the
 # connection is cut: the capture connects again and writes on from where the
-# cut write began.
+# cut write began.  A fifth sshd, E, has an RSA host key of 8192 bits: config
+# check pins it whole.  On this machine, save refuses a key known_hosts marks
+# @revoked.
 #
 # HTTPS: two nginx with TLS and WebDAV on 127.0.0.1, asking for a bearer
 # token.  config check refuses a wrong token and a certificate no known CA
@@ -110,12 +112,23 @@ for s in A B C D; do
     eval "PID_$s=$SERVER_PID PORT_$s=$port"
     echo "[collector]:$port $(cat "$work/sshd$s/host_ed25519.pub")" >> "$work/known/known_hosts"
 done
+# E: an RSA host key above what 800 bytes of pin held (issue 21, item 7).  libssh2 1.10
+# (Debian 12) has an RSA host key sign with ssh-rsa only, which OpenSSH 8.8 and later
+# no longer offer unless told.
+PORT_E=$((P + 4))
+mkdir -p "$work/sshdE" "$work/dumpsE"
+ssh-keygen -q -t rsa -b 8192 -N '' -f "$work/sshdE/host_rsa"
+start_sshd "$work/sshdE" "$PORT_E" "$work/authorized_keys" "$work/sshdE/host_rsa" \
+    "HostKeyAlgorithms +ssh-rsa"
+echo "[collector]:$PORT_E $(cat "$work/sshdE/host_rsa.pub")" >> "$work/known/known_hosts"
 mkdir -p "$work/readonly" && chmod 755 "$work/readonly" && chmod 711 "$work"
 cat > "$work/before-load.sh" <<EOF
 printf 'target ssh://root@collector:$((P + 9))$work/dumpsD\nknown-hosts /etc/lbtest/known_hosts\n' > /tmp/unreachable.conf
 /sbin/lifeboat config check -c /tmp/unreachable.conf 2>&1 | sed 's/^/GUEST: unreachable: /'
 printf 'target ssh://nobody@collector:$PORT_D$work/readonly\nknown-hosts /etc/lbtest/known_hosts\n' > /tmp/readonly.conf
 /sbin/lifeboat config check -c /tmp/readonly.conf 2>&1 | sed 's/^/GUEST: readonly: /'
+printf 'target ssh://root@collector:$PORT_E$work/dumpsE\nknown-hosts /etc/lbtest/known_hosts\n' > /tmp/rsa.conf
+/sbin/lifeboat config check -c /tmp/rsa.conf 2>&1 | sed 's/^/GUEST: rsa: /'
 EOF
 GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_NET_BIN=$NET_BIN GUEST_FILES="$work/capture/id=/etc/lifeboat/id_ed25519 \
 $work/known/known_hosts=/etc/lbtest/known_hosts $work/before-load.sh=/etc/lbtest-before-load.sh" \
@@ -157,6 +170,9 @@ check "config check refuses an unreachable server, saying so" \
     grep -qa "GUEST: unreachable: .*cannot connect to 10.0.2.2 port $((P + 9))" "$work/ssh.log"
 check "config check refuses a directory the user cannot write, saying so" \
     grep -qa "GUEST: readonly: .*cannot write there" "$work/ssh.log"
+check "config check pins an RSA host key of 8192 bits whole" \
+    grep -qaF "GUEST: rsa: target ssh://root@collector:$PORT_E$work/dumpsE address 10.0.2.2 host-key $(cut -d' ' -f1,2 "$work/sshdE/host_rsa.pub")" \
+    "$work/ssh.log"
 check "load ran the network build and loaded the crash kernel" bash -c '
     grep -qa "lifeboat: crash kernel loaded" "$1" && [ -f "$2" ]' _ "$work/ssh.log" "$work/changed"
 check "server A's new host key: refused in the crash kernel, said, the next target tried" \
@@ -205,6 +221,13 @@ check "save to a server whose key is not the known one: refused, nothing written
         "ssh://root@127.0.0.1:$6$7/saved/other" 2> "$7/wrong.err" &&
     grep -q "not the one known_hosts has" "$7/wrong.err" && [ ! -e "$7/saved/other" ]' _ \
     "$NET_BIN" "$L" "$work/capture/id" "$work/wrong_known" "$src" "$PORT_D" "$work"
+{ cat "$work/host_known"; echo "@revoked * $(cut -d' ' -f1,2 "$work/sshdD/host_ed25519.pub")"; } \
+    > "$work/revoked_known"
+check "save to a server whose key known_hosts marks @revoked: refused, the file and line named" bash -c '
+    ! LIFEBOAT_NET=$1 "$2" save --ssh-identity "$3" --known-hosts "$4" "$5" \
+        "ssh://root@127.0.0.1:$6$7/saved/revoked" 2> "$7/revoked.err" &&
+    grep -qF "$4 line 2 marks @revoked: refused" "$7/revoked.err" && [ ! -e "$7/saved/revoked" ]' _ \
+    "$NET_BIN" "$L" "$work/capture/id" "$work/revoked_known" "$src" "$PORT_D" "$work"
 check "save over an existing file on the server: refused, the file untouched" bash -c '
     echo evidence > "$7/saved/kept" &&
     ! LIFEBOAT_NET=$1 "$2" save --ssh-identity "$3" --known-hosts "$4" "$5" \
@@ -284,6 +307,12 @@ check "save SOURCE https://127.0.0.1:PORT/PATH PUTs the flattened stream a local
     "$2" save -d 31 -t 1 "$5" - > "$7/local.flat" && cmp "$8/saved.flat" "$7/local.flat"' _ \
     "$NET_BIN" "$L" "$work/ca.pem" "$work/token" "$work/https.vmcore" "$((HP + 1))" "$work" \
     "$work/httpsB/www/dumps"
+check "save to https with a token the server refuses: its HTTP status said, no death by SIGPIPE" bash -c '
+    LIFEBOAT_NET=$1 "$2" save --ca "$3" --token-file "$4" "$5" \
+        "https://127.0.0.1:$6/dumps/refused.flat" 2> "$7/https-token.err"
+    [ $? = 1 ] && grep -q "HTTP 401" "$7/https-token.err" && [ ! -e "$8/refused.flat" ]' _ \
+    "$NET_BIN" "$L" "$work/ca.pem" "$work/wrong-token" "$work/https.vmcore" "$((HP + 1))" \
+    "$work" "$work/httpsB/www/dumps"
 check "save to https with a CA that did not sign the certificate: refused, nothing written" bash -c '
     ! LIFEBOAT_NET=$1 "$2" save --ca "$3" --token-file "$4" "$5" \
         "https://127.0.0.1:$6/dumps/other.flat" 2> "$7/https-ca.err" &&

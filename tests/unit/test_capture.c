@@ -30,6 +30,8 @@
 #include "capture/steps.h"
 #include "capture/supervise.h"
 #include "cmdline.h"
+#include "commands.h"
+#include "notice.h"
 #include "estimate.h"
 #include "lbdump.h"
 #include "platform/cpio.h"
@@ -344,6 +346,123 @@ static void list_reads_dump_directories_bounded(void **state)
     assert_non_null(strstr(l.e[3].path, "20250101"));
     dumps_free(&l);
     remove_tree(dir);
+}
+
+/*
+ * A dump directory a crafted dump left: its panic line holds a line end (as
+ * JSON's \n) and a fake lifeboat line after it, its host name a raw escape
+ * byte.  Issue 21, item 9.
+ */
+static char *make_forged_dump(void)
+{
+    char *dir = make_tempdir(), path[600];
+    FILE *f;
+
+    make_dump(dir, "20260102-030405-web1", "complete");
+    snprintf(path, sizeof(path), "%s/20260102-030405-web1/metadata.json", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fprintf(f, "{\n  \"status\": \"complete\",\n  \"hostname\": \"web\x1b[2J1\"\n}\n");
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/20260102-030405-web1/info.json", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fprintf(f, "{\n  \"panic\": \"Kernel panic - not syncing: x\\nlifeboat: forged\"\n}\n");
+    fclose(f);
+    return dir;
+}
+
+/* What cmd_list printed on its standard output, run with args. */
+static char *list_output(char **args, int n)
+{
+    static char out[8192];
+    char path[] = "/tmp/lb-list-out-XXXXXX";
+    int fd = mkstemp(path), saved = dup(1);
+    ssize_t len;
+
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stdout);
+    dup2(fd, 1);
+    optind = 0;
+    int r = cmd_list(n, args);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    assert_int_equal(r, 0);
+    len = pread(fd, out, sizeof(out) - 1, 0);
+    assert_true(len > 0);
+    out[len] = '\0';
+    close(fd);
+    unlink(path);
+    return out;
+}
+
+/* list prints what a dump says on one line of its own: control bytes escaped; JSON stays JSON. */
+static void list_escapes_what_a_dump_says(void **state)
+{
+    char *dir = make_forged_dump(), conf[600], *out;
+    FILE *f;
+    (void)state;
+
+    snprintf(conf, sizeof(conf), "%s/lifeboat.conf", dir);
+    assert_non_null(f = fopen(conf, "w"));
+    fprintf(f, "target dir %s\n", dir);
+    fclose(f);
+    char *text_args[] = {"list", "-c", conf, NULL};
+    out = list_output(text_args, 3);
+    assert_null(strstr(out, "\nlifeboat: forged"));
+    assert_non_null(strstr(out, "not syncing: x\\x0alifeboat: forged\n"));
+    assert_null(strchr(out, '\x1b'));
+    assert_non_null(strstr(out, "web\\x1b[2J1"));
+    char *json_args[] = {"list", "-c", conf, "--json", NULL};
+    out = list_output(json_args, 4);
+    assert_non_null(strstr(out, "\"panic\": \"Kernel panic - not syncing: x\\nlifeboat: forged\""));
+    assert_non_null(strstr(out, "\"host\": \"web\\u001b[2J1\""));
+    unlink(conf);
+    remove_tree(dir);
+}
+
+/*
+ * The boot notice says what the dump says on one line, on the console and
+ * in the state 'lifeboat status' shows.  Run in a child with a mount
+ * namespace of its own and a tmpfs over the state's parent: the machine's
+ * own notice state is never touched.
+ */
+static void notice_escapes_what_a_dump_says(void **state)
+{
+    char *dir = make_forged_dump();
+    int status;
+    pid_t pid;
+    (void)state;
+
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char parent[] = LIFEBOAT_STATE, line[2000] = "", *out = NULL;
+        struct dump_list l = {0};
+        size_t len = 0;
+        *strrchr(parent, '/') = '\0';
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("none", parent, "tmpfs", 0, NULL) < 0)
+            _exit(77); /* not root: no namespace of its own */
+        FILE *f = open_memstream(&out, &len);
+        if (dumps_scan(dir, &l) < 0 || !f)
+            _exit(2);
+        notice_boot(&l, f);
+        fclose(f);
+        fprintf(stderr, "notice: %s", out);
+        if (!strstr(out, "not syncing: x\\x0alifeboat: forged; complete dump in") ||
+            strchr(out, '\n') != out + len - 1 || strchr(out, '\x1b'))
+            _exit(3);
+        f = fopen(LIFEBOAT_STATE "/notice", "r");
+        if (!f || !fgets(line, sizeof(line), f) || !strstr(line, "x\\x0alifeboat: forged"))
+            _exit(4);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    remove_tree(dir);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+        skip();
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* json_find_string stops at the text's end and at the buffer's. */
@@ -1057,6 +1176,8 @@ int main(void)
         cmocka_unit_test(config_keeps_lvm_tables_and_shown_paths),
         cmocka_unit_test(list_reads_dump_directories_bounded),
         cmocka_unit_test(json_reader_is_bounded),
+        cmocka_unit_test(list_escapes_what_a_dump_says),
+        cmocka_unit_test(notice_escapes_what_a_dump_says),
     };
     return cmocka_run_group_tests_name("capture", tests, NULL, NULL);
 }

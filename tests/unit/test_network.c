@@ -6,6 +6,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,12 +23,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "capture/config.h"
 #include "capture/config_net.h"
 #include "capture/network.h"
 #include "lbdump.h"
 #include "platform/dhcp.h"
+#include "platform/first_line.h"
 #include "platform/netlink.h"
 #include "platform/ssh_keyfile.h"
 
@@ -335,6 +341,112 @@ static void dhcp_replies_are_bounded(void **state)
     assert_int_equal(dhcp_parse(m, n, xid, mac, &r), -1);
 }
 
+/* ---- a DHCP exchange on a veth pair: the test's servers on one end ------- */
+
+struct dhcp_servers {
+    int fd; /* port 67 on the servers' end */
+    uint8_t offered[4], server[4];
+    uint8_t rogue_address[4], rogue[4]; /* another server's, answering the REQUEST first */
+};
+
+/* A reply to the client's message m: the type, the address, the server's identifier. */
+static size_t dhcp_reply_to(const uint8_t *m, uint8_t *out, int type, const uint8_t address[4],
+                            const uint8_t server[4])
+{
+    static const uint8_t cookie[4] = {99, 130, 83, 99};
+    size_t n = 240;
+
+    memset(out, 0, 300);
+    out[0] = 2, out[1] = 1, out[2] = 6;
+    memcpy(out + 4, m + 4, 4);   /* xid */
+    memcpy(out + 28, m + 28, 6); /* the client's MAC */
+    memcpy(out + 16, address, 4);
+    memcpy(out + 236, cookie, 4);
+    out[n++] = 53, out[n++] = 1, out[n++] = (uint8_t)type;
+    out[n++] = 54, out[n++] = 4;
+    memcpy(out + n, server, 4), n += 4;
+    out[n++] = 1, out[n++] = 4, out[n++] = 255, out[n++] = 255, out[n++] = 255, out[n++] = 0;
+    out[n++] = 3, out[n++] = 4;
+    memcpy(out + n, server, 4), n += 4; /* the router: whoever answered */
+    out[n++] = 255;
+    return 300;
+}
+
+static void *serve_dhcp(void *arg)
+{
+    struct dhcp_servers *s = arg;
+    struct sockaddr_in all = {
+        .sin_family = AF_INET, .sin_port = htons(68), .sin_addr.s_addr = htonl(INADDR_BROADCAST)};
+    uint8_t m[1500], out[300];
+
+    for (int i = 0; i < 20; i++) {
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        if (poll(&p, 1, 10000) <= 0)
+            break;
+        ssize_t n = recv(s->fd, m, sizeof(m), 0);
+        if (n < 243 || m[240] != 53)
+            continue;
+        if (m[242] == 1) { /* DISCOVER: the offer */
+            dhcp_reply_to(m, out, 2, s->offered, s->server);
+            sendto(s->fd, out, 300, 0, (struct sockaddr *)&all, sizeof(all));
+        } else if (m[242] == 3) { /* REQUEST: a rogue's ACK first, then the offering server's */
+            dhcp_reply_to(m, out, 5, s->rogue_address, s->rogue);
+            sendto(s->fd, out, 300, 0, (struct sockaddr *)&all, sizeof(all));
+            dhcp_reply_to(m, out, 5, s->offered, s->server);
+            sendto(s->fd, out, 300, 0, (struct sockaddr *)&all, sizeof(all));
+            break;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Issue 21, item 9: the lease is the offering server's.  An ACK from any
+ * other server on the link (with the address and router of its choosing)
+ * used to be taken, whichever came first.
+ */
+static void dhcp_takes_the_ack_of_the_server_that_offered(void **state)
+{
+    struct dhcp_servers s = {.offered = {10, 9, 0, 50},
+                             .server = {10, 9, 0, 1},
+                             .rogue_address = {10, 9, 0, 99},
+                             .rogue = {10, 9, 0, 66}};
+    struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(67)};
+    struct dhcp_lease lease;
+    struct net_link client;
+    pthread_t thread;
+    uint8_t mac[6];
+    char why[300] = "", addr[64];
+    int one = 1;
+
+    (void)state;
+    if (own_netns() < 0)
+        skip();
+    if (system("ip link add lbd0 address 02:00:00:00:00:0a type veth peer name lbd1 && "
+               "ip link set lbd0 up && ip link set lbd1 up") != 0)
+        fail_msg("cannot make a veth pair");
+    assert_int_equal(net_mac_parse("02:00:00:00:00:0a", mac), 0);
+    assert_int_equal(net_link_get((int)if_nametoindex("lbd0"), &client, why, sizeof(why)), 0);
+    assert_int_equal(net_link_wait_carrier(client.ifindex, 5), 0);
+    s.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(s.fd >= 0);
+    assert_int_equal(setsockopt(s.fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)), 0);
+    assert_int_equal(setsockopt(s.fd, SOL_SOCKET, SO_BINDTODEVICE, "lbd1", 5), 0);
+    assert_int_equal(bind(s.fd, (struct sockaddr *)&any, sizeof(any)), 0);
+    assert_int_equal(pthread_create(&thread, NULL, serve_dhcp, &s), 0);
+
+    int r = dhcp_acquire("lbd0", mac, 10, &lease, why, sizeof(why));
+    pthread_join(thread, NULL);
+    close(s.fd);
+    if (r < 0)
+        fail_msg("%s", why);
+    net_addr_format(&lease.address, 1, addr, sizeof(addr));
+    assert_string_equal(addr, "10.9.0.50/24");
+    net_addr_format(&lease.router, 0, addr, sizeof(addr));
+    assert_string_equal(addr, "10.9.0.1");
+    assert_memory_equal(lease.server.bytes, s.server, 4);
+}
+
 static void dhcp_lines_are_read_and_written(void **state)
 {
     static struct config cfg, again;
@@ -354,6 +466,83 @@ static void dhcp_lines_are_read_and_written(void **state)
     assert_int_equal(config_parse("network static\n", "t", &cfg, err, sizeof(err)), -1);
 }
 
+/* "ssh-rsa BASE64" of an RSA key of bits bits, the largest OpenSSH takes being 16384. */
+static void rsa_host_key_text(unsigned bits, char *out, size_t len)
+{
+    static uint8_t blob[4 + 7 + 4 + 3 + 4 + 2049];
+    size_t n = 0, modulus = bits / 8 + 1; /* a leading zero keeps the number positive */
+
+    assert_true(modulus <= 2049);
+    memcpy(blob, "\0\0\0\7ssh-rsa\0\0\0\3\1\0\1", 18); /* the type; e = 65537 */
+    n = 18;
+    for (int i = 3; i >= 0; i--)
+        blob[n++] = (uint8_t)(modulus >> (8 * i));
+    blob[n++] = 0;
+    memset(blob + n, 0xc5, modulus - 1);
+    n += modulus - 1;
+    memcpy(out, "ssh-rsa ", 8);
+    assert_non_null(sodium_bin2base64(out + 8, len - 8, blob, n, sodium_base64_VARIANT_ORIGINAL));
+}
+
+/*
+ * Issue 21, item 7: load pins an RSA host key of any size OpenSSH takes
+ * (16384 bits: 2.8 KB of text), and the pin comes through the capture's
+ * configuration whole, for as many SSH targets as there may be.
+ */
+static void the_largest_rsa_host_keys_are_pinned_whole(void **state)
+{
+    static char key[4096], text[CONFIG_MAX_TARGETS * 4400], buf[CONFIG_TEXT_MAX];
+    static struct config cfg, again;
+    size_t at = 0;
+    char err[256];
+
+    (void)state;
+    rsa_host_key_text(16384, key, sizeof(key));
+    assert_true(strlen(key) > 2700);
+    for (int i = 0; i < CONFIG_MAX_TARGETS; i++)
+        at +=
+            (size_t)snprintf(text + at, sizeof(text) - at,
+                             "target ssh://dump@collector-%d.example/var/crash address 192.0.2.%d "
+                             "host-key %s\n",
+                             i, i + 1, key);
+    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    assert_int_equal(cfg.ntargets, CONFIG_MAX_TARGETS);
+    assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
+    if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
+        fail_msg("%s", err);
+    for (int i = 0; i < CONFIG_MAX_TARGETS; i++)
+        assert_string_equal(again.targets[i].host_key, key);
+}
+
+/* A token file's line that does not fit is refused, never cut short (issue 21, item 8). */
+static void first_lines_are_whole_or_refused(void **state)
+{
+    static char text[5000], line[4096];
+    char path[] = "/tmp/lb-token-XXXXXX", why[300];
+    int fd = mkstemp(path);
+    (void)state;
+
+    assert_true(fd >= 0);
+    memset(text, 'J', sizeof(text));
+    assert_int_equal(write(fd, text, sizeof(text)), (ssize_t)sizeof(text));
+    close(fd);
+    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "longer than 4095 bytes"));
+    assert_string_equal(line, "");
+    /* exactly what fits, with and without its line end */
+    assert_int_equal(truncate(path, 4095), 0);
+    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), 0);
+    assert_int_equal(strlen(line), 4095);
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("\nsecond line\n", f);
+    fclose(f);
+    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), 0);
+    assert_int_equal(strlen(line), 4095);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +553,9 @@ int main(void)
         cmocka_unit_test(ssh_keys_are_openssh_keys),
         cmocka_unit_test(dhcp_replies_are_bounded),
         cmocka_unit_test(dhcp_lines_are_read_and_written),
+        cmocka_unit_test(dhcp_takes_the_ack_of_the_server_that_offered),
+        cmocka_unit_test(first_lines_are_whole_or_refused),
+        cmocka_unit_test(the_largest_rsa_host_keys_are_pinned_whole),
     };
     return cmocka_run_group_tests_name("network", tests, NULL, NULL);
 }
