@@ -84,7 +84,11 @@ static int read_layout(struct lb_classifier *c, struct lb_error *err)
     c->off_mapping = number(vi, "OFFSET(page.mapping)");
     c->off_mapcount = number(vi, "OFFSET(page._mapcount)");
     c->off_private = number(vi, "OFFSET(page.private)");
+    /* Linux 7.x renamed the tail's word compound_info: bit 0 still marks a tail (the rest is
+     * the head's address or, with HugeTLB's vmemmap optimization, a mask to it). */
     c->off_compound_head = number(vi, "OFFSET(page.compound_head)");
+    if (c->off_compound_head == NONE)
+        c->off_compound_head = number(vi, "OFFSET(page.compound_info)");
     c->off_compound_order = number(vi, "OFFSET(page.compound_order)");
     c->off_compound_dtor = number(vi, "OFFSET(page.compound_dtor)");
     c->pg_lru = number(vi, "NUMBER(PG_lru)");
