@@ -7,8 +7,9 @@
  * whole 2^order block is), page cache if it is on an LRU list or in the swap
  * cache and not anonymous (private if PG_private), user data if anonymous or
  * hugetlbfs; hwpoisoned and offline frames are always left out.  Compound
- * pages are classified by their head for the whole compound.  Every flag bit,
- * offset and page-type value comes from VMCOREINFO.
+ * pages are classified by their head for the whole compound; a tail is known
+ * by bit 0 of its page.compound_head (page.compound_info since Linux 7.0).
+ * Every flag bit, offset and page-type value comes from VMCOREINFO.
  *
  * One deliberate difference: a page with a type (slab, page table...) is
  * always kept.  makedumpfile 1.7.2 reads such a page's mapping field, which
