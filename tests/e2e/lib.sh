@@ -219,7 +219,8 @@ fetch_kernel() {
     case "$pkg" in
     linux-image-7.*) via=backports_apt ;;
     esac
-    real=$($via apt-cache depends "$pkg" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    real=$({ $via apt-cache depends "$pkg" 2>/dev/null || true; } |
+        awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
     [ -n "$real" ] || real=$pkg
     local dir=$LIFEBOAT_CACHE/kernels/$real
     if [ ! -d "$dir/root" ]; then # (made by the rename below, once all is unpacked)
@@ -227,7 +228,7 @@ fetch_kernel() {
         rm -rf "$dir" && mkdir -p "$dir"
         # the split packages: the image's own dependencies named linux-binary-*, linux-modules-*, linux-base-*
         local parts
-        parts="$real $($via apt-cache depends "$real" 2>/dev/null |
+        parts="$real $({ $via apt-cache depends "$real" 2>/dev/null || true; } |
             awk '/Depends: linux-(binary|modules|base)-[0-9]/ {print $2}' | sort -u)"
         (cd "$dir" && $via apt-get download $parts >"$dir/download.log" 2>&1) ||
             die "apt-get download $parts failed: $(tail -n 3 "$dir/download.log") (run 'apt-get update' first?)"
