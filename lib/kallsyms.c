@@ -3,13 +3,18 @@
  *
  * The kernel keeps every symbol for its own stack traces, compressed: names
  * are strings of token numbers, tokens spelled out in a 256-entry table, and
- * addresses stored as 32-bit offsets from kallsyms_relative_base.  VMCOREINFO
- * (Linux 6.0 and later, and Debian's 6.1) says where the tables are.  With
- * them a dump can be symbolized without any debuginfo.
+ * addresses stored as 32-bit offsets.  VMCOREINFO (Linux 6.0 and later, and
+ * Debian's 6.1) says where the tables are.  With them a dump can be
+ * symbolized without any debuginfo.
  *
- * Offsets are read in one of the kernel's two schemes (absolute per-cpu or
- * not); the table decides which by decoding _stext and checking its address
- * against VMCOREINFO's.  Every count and index is bounded: a corrupt table
+ * The offsets are read in one of the kernel's three schemes: from
+ * kallsyms_relative_base, unsigned (the common case up to 6.x) or signed with
+ * absolute per-cpu symbols (older x86_64 SMP kernels); or, since Linux 7.0,
+ * which has no kallsyms_relative_base, each relative to its own place in
+ * kallsyms_offsets (the address is &kallsyms_offsets[i] + kallsyms_offsets[i],
+ * as the kernel's offset_to_ptr() reads it).  The table decides which by
+ * decoding _stext and checking its address against VMCOREINFO's: no version
+ * number is consulted.  Every count and index is bounded: a corrupt table
  * ends in an error naming it, never a read out of bounds.
  */
 #include <stdlib.h>
@@ -151,23 +156,39 @@ oom:
     return -1;
 }
 
-static uint64_t address_of(int32_t off, uint64_t base, int absolute_percpu)
+/* The kernel's ways of storing an address in kallsyms_offsets (see the top of this file). */
+enum scheme { BASE_RELATIVE, ABSOLUTE_PERCPU, PLACE_RELATIVE, SCHEMES };
+
+static const char *const scheme_names[SCHEMES] = {
+    "from kallsyms_relative_base",
+    "absolute per-cpu",
+    "relative to their own place",
+};
+
+/* The address the offset off, stored at address at, stands for. */
+static uint64_t address_of(int32_t off, uint64_t at, uint64_t base, enum scheme s)
 {
-    if (!absolute_percpu)
+    switch (s) {
+    case BASE_RELATIVE:
         return base + (uint32_t)off;
-    return off >= 0 ? (uint64_t)off : base - 1 - (uint64_t)(int64_t)off;
+    case ABSOLUTE_PERCPU:
+        return off >= 0 ? (uint64_t)off : base - 1 - (uint64_t)(int64_t)off;
+    default: /* PLACE_RELATIVE; wraps as the kernel's pointer arithmetic does */
+        return at + (uint64_t)(int64_t)off;
+    }
 }
 
 static int read_addresses(struct lb_kernel *k, struct lb_kallsyms *ks, uint64_t offsets,
-                          uint64_t base, int absolute_percpu, struct lb_error *err)
+                          uint64_t base, enum scheme s, struct lb_error *err)
 {
     int32_t chunk[1024];
 
     if (ks->index) { /* a few symbols: one read each */
         for (uint32_t i = 0; i < ks->count; i++) {
-            if (lb_kernel_read(k, offsets + (uint64_t)ks->index[i] * 4, chunk, 4, err) < 0)
+            uint64_t at = offsets + (uint64_t)ks->index[i] * 4;
+            if (lb_kernel_read(k, at, chunk, 4, err) < 0)
                 return -1;
-            ks->addr[i] = address_of(chunk[0], base, absolute_percpu);
+            ks->addr[i] = address_of(chunk[0], at, base, s);
         }
         return 0;
     }
@@ -176,7 +197,7 @@ static int read_addresses(struct lb_kernel *k, struct lb_kallsyms *ks, uint64_t 
         if (lb_kernel_read(k, offsets + (uint64_t)i * 4, chunk, n * 4, err) < 0)
             return -1;
         for (uint32_t j = 0; j < n; j++)
-            ks->addr[i + j] = address_of(chunk[j], base, absolute_percpu);
+            ks->addr[i + j] = address_of(chunk[j], offsets + (uint64_t)(i + j) * 4, base, s);
     }
     return 0;
 }
@@ -185,7 +206,7 @@ static int load(struct lb_kernel *k, const char *const *wanted, size_t nwanted,
                 struct lb_kallsyms **out, struct lb_error *err)
 {
     const struct lb_vmcoreinfo *vi = lb_kernel_vmcoreinfo(k);
-    uint64_t names, num_syms, token_table, token_index_at, offsets, base_at, base, stext;
+    uint64_t names, num_syms, token_table, token_index_at, offsets, base_at, base = 0, stext;
     uint16_t token_index[256];
     char tokens[TOKEN_TABLE_MAX];
     uint32_t count;
@@ -196,11 +217,12 @@ static int load(struct lb_kernel *k, const char *const *wanted, size_t nwanted,
         need(vi, "SYMBOL(kallsyms_token_table)", &token_table, err) ||
         need(vi, "SYMBOL(kallsyms_token_index)", &token_index_at, err) ||
         need(vi, "SYMBOL(kallsyms_offsets)", &offsets, err) ||
-        need(vi, "SYMBOL(kallsyms_relative_base)", &base_at, err) ||
         need(vi, "SYMBOL(_stext)", &stext, err))
         return -1;
+    /* Since Linux 7.0 there is no base: the offsets are relative to their own places. */
+    int has_base = lb_vmcoreinfo_get_u64(vi, "SYMBOL(kallsyms_relative_base)", 16, &base_at) == 0;
     if (lb_kernel_read(k, num_syms, &count, 4, err) < 0 ||
-        lb_kernel_read(k, base_at, &base, 8, err) < 0 ||
+        (has_base && lb_kernel_read(k, base_at, &base, 8, err) < 0) ||
         lb_kernel_read(k, token_index_at, token_index, sizeof(token_index), err) < 0 ||
         lb_kernel_read(k, token_table, tokens, sizeof(tokens), err) < 0)
         return -1;
@@ -226,17 +248,38 @@ static int load(struct lb_kernel *k, const char *const *wanted, size_t nwanted,
     if (decoded < 0)
         goto fail;
     /* Which offset scheme: the one that puts _stext where VMCOREINFO says it is. */
-    for (int absolute = 1; absolute >= 0; absolute--) {
-        uint64_t addr;
-        if (read_addresses(k, ks, offsets, base, absolute, err) < 0)
+    uint64_t seen[SCHEMES] = {0};
+    int found_stext = 0;
+    for (enum scheme s = 0; s < SCHEMES; s++) {
+        if (s != PLACE_RELATIVE && !has_base)
+            continue;
+        if (read_addresses(k, ks, offsets, base, s, err) < 0)
             goto fail;
-        if (lb_kallsyms_address(ks, "_stext", &addr) == 0 && addr == stext) {
+        found_stext = lb_kallsyms_address(ks, "_stext", &seen[s]) == 0;
+        if (found_stext && seen[s] == stext) {
             *out = ks;
             return 0;
         }
     }
-    lb_error_set(err, "kallsyms tables do not place _stext at 0x%llx: they are damaged",
-                 (unsigned long long)stext);
+    if (!found_stext)
+        lb_error_set(err,
+                     "kallsyms_names at 0x%llx has no _stext among %u symbols: the tables "
+                     "are damaged",
+                     (unsigned long long)names, count);
+    else if (has_base)
+        lb_error_set(err,
+                     "kallsyms_offsets at 0x%llx place _stext at 0x%llx (%s), 0x%llx (%s) or "
+                     "0x%llx (%s), not at VMCOREINFO's 0x%llx: the tables are damaged",
+                     (unsigned long long)offsets, (unsigned long long)seen[BASE_RELATIVE],
+                     scheme_names[BASE_RELATIVE], (unsigned long long)seen[ABSOLUTE_PERCPU],
+                     scheme_names[ABSOLUTE_PERCPU], (unsigned long long)seen[PLACE_RELATIVE],
+                     scheme_names[PLACE_RELATIVE], (unsigned long long)stext);
+    else
+        lb_error_set(err,
+                     "kallsyms_offsets at 0x%llx place _stext at 0x%llx (%s; VMCOREINFO has no "
+                     "kallsyms_relative_base), not at VMCOREINFO's 0x%llx: the tables are damaged",
+                     (unsigned long long)offsets, (unsigned long long)seen[PLACE_RELATIVE],
+                     scheme_names[PLACE_RELATIVE], (unsigned long long)stext);
 fail:
     lb_kallsyms_free(ks);
     return -1;

@@ -7,8 +7,9 @@
  * whole 2^order block is), page cache if it is on an LRU list or in the swap
  * cache and not anonymous (private if PG_private), user data if anonymous or
  * hugetlbfs; hwpoisoned and offline frames are always left out.  Compound
- * pages are classified by their head for the whole compound.  Every flag bit,
- * offset and page-type value comes from VMCOREINFO.
+ * pages are classified by their head for the whole compound; a tail is known
+ * by bit 0 of its page.compound_head (page.compound_info since Linux 7.0).
+ * Every flag bit, offset and page-type value comes from VMCOREINFO.
  *
  * One deliberate difference: a page with a type (slab, page table...) is
  * always kept.  makedumpfile 1.7.2 reads such a page's mapping field, which
@@ -84,7 +85,11 @@ static int read_layout(struct lb_classifier *c, struct lb_error *err)
     c->off_mapping = number(vi, "OFFSET(page.mapping)");
     c->off_mapcount = number(vi, "OFFSET(page._mapcount)");
     c->off_private = number(vi, "OFFSET(page.private)");
+    /* Linux 7.x renamed the tail's word compound_info: bit 0 still marks a tail (the rest is
+     * the head's address or, with HugeTLB's vmemmap optimization, a mask to it). */
     c->off_compound_head = number(vi, "OFFSET(page.compound_head)");
+    if (c->off_compound_head == NONE)
+        c->off_compound_head = number(vi, "OFFSET(page.compound_info)");
     c->off_compound_order = number(vi, "OFFSET(page.compound_order)");
     c->off_compound_dtor = number(vi, "OFFSET(page.compound_dtor)");
     c->pg_lru = number(vi, "NUMBER(PG_lru)");

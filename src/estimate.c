@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "estimate.h"
@@ -75,11 +74,9 @@ static int kernel_init_size(const char *path, uint64_t *size, char *why, size_t 
     return kernel_image_memory(path, size, &arch, why, whylen);
 }
 
-void estimate_running_kernel(char *path, size_t len)
+int estimate_running_kernel(char *path, size_t len, char *why, size_t whylen)
 {
-    struct utsname u;
-
-    snprintf(path, len, "/boot/vmlinuz-%s", uname(&u) == 0 ? u.release : "unknown");
+    return kernel_image_running(path, len, why, whylen);
 }
 
 int estimate_capture(const char *kernel, const struct capture_setup *setup, struct estimate *e,

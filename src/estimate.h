@@ -47,7 +47,7 @@ void estimate_add_up(struct estimate *e, const struct initramfs_stats *st);
  * least 1); e (added up) is set to that many.
  */
 int estimate_fit_cpus(struct estimate *e, uint64_t reservation, int wanted);
-/* The running kernel's image, /boot/vmlinuz-$(uname -r). */
-void estimate_running_kernel(char *path, size_t len);
+/* The running kernel's image (kernel_image_running: /boot, else /usr/lib/modules); -1 with why. */
+int estimate_running_kernel(char *path, size_t len, char *why, size_t whylen);
 
 #endif

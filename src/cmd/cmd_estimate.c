@@ -9,6 +9,7 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@ int cmd_estimate(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     static struct capture_setup setup;
     const char *kernel = NULL, *conf = LIFEBOAT_CONF;
-    char default_kernel[300], why[512];
+    char default_kernel[PATH_MAX], why[1024];
     struct estimate e;
     int opt;
 
@@ -42,7 +43,8 @@ int cmd_estimate(int argc, char **argv)
         }
     }
     if (!kernel) {
-        estimate_running_kernel(default_kernel, sizeof(default_kernel));
+        if (estimate_running_kernel(default_kernel, sizeof(default_kernel), why, sizeof(why)) < 0)
+            errx(1, "%s: name the kernel's image with -k", why);
         kernel = default_kernel;
     }
     if (capture_setup_load(conf, &setup, why, sizeof(why)) < 0) {

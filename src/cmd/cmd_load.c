@@ -15,12 +15,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "capture/rawdev.h"
@@ -38,7 +38,7 @@ struct load_request {
     const char *conf;
     const char *cmdline;
     const char *append;
-    char kernel_default[300];
+    char kernel_default[PATH_MAX];
     char running[4096];    /* the running kernel's command line, to derive from */
     char append_all[1200]; /* cmdline-append from the config, then --append */
     unsigned cfg_cpus;     /* the config's cpus: 0 for auto */
@@ -55,7 +55,8 @@ static void usage(FILE *out)
     fprintf(out, "usage: lifeboat load [-k KERNEL] [-i INITRAMFS] [-c CONFIG] [--cmdline CMDLINE]\n"
                  "                     [--append ARGS]\n"
                  "Loads the crash kernel into the crashkernel= reservation.\n"
-                 "  -k, --kernel FILE     kernel image (default /boot/vmlinuz-$(uname -r))\n"
+                 "  -k, --kernel FILE     kernel image (default /boot/vmlinuz-$(uname -r), else\n"
+                 "                        /usr/lib/modules/$(uname -r)/vmlinuz)\n"
                  "  -i, --initramfs FILE  capture initramfs (default: built now from CONFIG)\n"
                  "  -c, --config FILE     configuration (default " LIFEBOAT_CONF ")\n"
                  "      --cmdline TEXT    the crash kernel's whole command line\n"
@@ -253,14 +254,13 @@ static void parse_args(int argc, char **argv, struct load_request *req)
 
 static void default_inputs(struct load_request *req)
 {
-    struct utsname u;
     struct config cfg;
     char why[512];
 
     if (!req->kernel) {
-        if (uname(&u) < 0)
-            err(1, "uname");
-        snprintf(req->kernel_default, sizeof(req->kernel_default), "/boot/vmlinuz-%s", u.release);
+        if (kernel_image_running(req->kernel_default, sizeof(req->kernel_default), why,
+                                 sizeof(why)) < 0)
+            errx(1, "%s: give the crash kernel's image with -k", why);
         req->kernel = req->kernel_default;
     }
     if (config_load(req->conf, &cfg, why, sizeof(why)) < 0)

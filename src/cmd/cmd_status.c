@@ -8,6 +8,7 @@
  * The last crash's notice, when there is one, comes first.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,7 +44,7 @@ int cmd_status(int argc, char **argv)
     static struct capture_setup setup;
     const char *conf = LIFEBOAT_CONF;
     struct crash_reservation res = {0};
-    char why[512], kernel[300];
+    char why[1024], kernel[PATH_MAX];
     struct estimate e;
     int opt, ok = 1;
 
@@ -76,8 +77,8 @@ int cmd_status(int argc, char **argv)
                 printf("target: %s%s%s\n", t->kind == TARGET_DIR ? t->path : t->device,
                        t->kind == TARGET_FS ? " " : "", t->kind == TARGET_FS ? t->path : "");
         }
-        estimate_running_kernel(kernel, sizeof(kernel));
-        if (res.size && estimate_capture(kernel, &setup, &e, why, sizeof(why)) == 0 &&
+        if (res.size && estimate_running_kernel(kernel, sizeof(kernel), why, sizeof(why)) == 0 &&
+            estimate_capture(kernel, &setup, &e, why, sizeof(why)) == 0 &&
             res.size < e.crashkernel) {
             printf("reservation: too small: the capture needs crashkernel=%lluM ('lifeboat "
                    "estimate')\n",

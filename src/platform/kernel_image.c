@@ -5,16 +5,59 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "kernel_image.h"
 
 enum { MAX_IMAGE = 512 << 20, ARM64_HEADER = 64 };
+
+int kernel_image_find(const char *root, const char *release, char *path, size_t len, char *why,
+                      size_t whylen)
+{
+    static const char *const places[] = {"/boot/vmlinuz-%s", "/usr/lib/modules/%s/vmlinuz",
+                                         "/lib/modules/%s/vmlinuz"};
+    char tried[3][PATH_MAX];
+    struct stat st;
+
+    if (!release[0] || strchr(release, '/') || strcmp(release, "..") == 0) {
+        snprintf(why, whylen, "kernel release '%s' is not a file name", release);
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+        char rel[PATH_MAX];
+        snprintf(rel, sizeof(rel), places[i], release);
+        int n = snprintf(tried[i], sizeof(tried[i]), "%s%s", root, rel);
+        if (n < 0 || (size_t)n >= sizeof(tried[i]) || (size_t)n >= len) {
+            snprintf(why, whylen, "the path of kernel %s under %s is too long", release, root);
+            return -1;
+        }
+        if (stat(tried[i], &st) == 0 && S_ISREG(st.st_mode)) {
+            memcpy(path, tried[i], (size_t)n + 1);
+            return 0;
+        }
+    }
+    snprintf(why, whylen, "no image of kernel %s: not %s, %s or %s", release, tried[0], tried[1],
+             tried[2]);
+    return -1;
+}
+
+int kernel_image_running(char *path, size_t len, char *why, size_t whylen)
+{
+    struct utsname u;
+
+    if (uname(&u) < 0) {
+        snprintf(why, whylen, "uname: %s", strerror(errno));
+        return -1;
+    }
+    return kernel_image_find("", u.release, path, len, why, whylen);
+}
 
 static int is_gzip(int fd)
 {

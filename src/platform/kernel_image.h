@@ -11,6 +11,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/*
+ * Where the image of kernel release is, under root ("" for the system's /):
+ * /boot/vmlinuz-RELEASE, else /usr/lib/modules/RELEASE/vmlinuz (Debian's
+ * packages of Linux 7.x put it only there, and an installed system's hooks
+ * link it into /boot), else /lib/modules/RELEASE/vmlinuz (a system whose /lib
+ * is not /usr/lib).  0 with path, or -1 with why naming every place looked at.
+ */
+int kernel_image_find(const char *root, const char *release, char *path, size_t len, char *why,
+                      size_t whylen);
+/* The same for the running kernel (uname -r). */
+int kernel_image_running(char *path, size_t len, char *why, size_t whylen);
+
 /* A descriptor of the image kexec_file_load takes; its size.  -1 with why. */
 int kernel_image_open(const char *path, off_t *size, char *why, size_t whylen);
 /*

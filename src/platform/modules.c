@@ -55,9 +55,13 @@ static int load_deps(struct dep_file *d)
 
     if (uname(&u) < 0)
         return -1;
-    snprintf(d->root, sizeof(d->root), "/lib/modules/%s", u.release);
-    snprintf(path, sizeof(path), "%s/modules.dep", d->root);
-    f = fopen(path, "re");
+    /* /lib/modules, or /usr/lib/modules (Debian's 7.x packages, on a /lib that is not /usr/lib) */
+    f = NULL;
+    for (int i = 0; i < 2 && !f; i++) {
+        snprintf(d->root, sizeof(d->root), "%s/modules/%s", i ? "/usr/lib" : "/lib", u.release);
+        snprintf(path, sizeof(path), "%s/modules.dep", d->root);
+        f = fopen(path, "re");
+    }
     if (!f)
         return -1;
     fseek(f, 0, SEEK_END);

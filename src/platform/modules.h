@@ -18,7 +18,7 @@ struct module_list {
 /*
  * Adds the modules behind block device (its driver chain up the device tree)
  * and behind filesystem type fstype, with their dependencies from
- * /lib/modules/$(uname -r)/modules.dep.  Built-in drivers need nothing.
+ * /lib/modules/$(uname -r)/modules.dep (or /usr/lib/modules/...).  Built-in drivers need nothing.
  */
 int modules_for_target(const char *device, const char *fstype, struct module_list *list, char *why,
                        size_t whylen);

@@ -3,10 +3,10 @@
  *
  * 256 KiB of "kernel memory" mapped at the kernel image's address by real
  * x86_64 page tables, with VMCOREINFO carrying a real 6.1 kernel's structure
- * layout.  Tests fill in what they need (a kallsyms table, BTF, task lists)
- * with the helpers below, the way the kernel lays them out, so the engine's
- * readers meet the same shapes they meet in a real dump.  The fuzzers start
- * from the same shapes, so mutations reach deep into each reader.
+ * layout, or a real 7.3 kernel's (the byte at physical 0 says which shape).  Tests fill in what
+ * they need (a kallsyms table, BTF, task lists) with the helpers below, the way the kernel lays
+ * them out, so the engine's readers meet the same shapes they meet in a real dump.  The fuzzers
+ * start from the same shapes, so mutations reach deep into each reader.
  */
 #include <bpf/btf.h>
 #include <elf.h>
@@ -20,109 +20,139 @@
 
 #define FK "ffffffff80"
 
-const char fake_kernel_vmcoreinfo[] = "OSRELEASE=6.1.0-fuzz\n"
-                                      "PAGESIZE=4096\n"
-                                      "CRASHTIME=1700000000\n"
-                                      "NUMBER(phys_base)=0\n"
-                                      "NUMBER(pgtable_l5_enabled)=0\n"
-                                      "SYMBOL(init_top_pgt)=" FK "001000\n"
-                                      "SYMBOL(prb)=" FK "002000\n"
-                                      "SYMBOL(init_uts_ns)=" FK "003000\n"
-                                      "SYMBOL(_stext)=" FK "010000\n"
-                                      "SYMBOL(kallsyms_num_syms)=" FK "004000\n"
-                                      "SYMBOL(kallsyms_relative_base)=" FK "004008\n"
-                                      "SYMBOL(kallsyms_token_index)=" FK "004100\n"
-                                      "SYMBOL(kallsyms_token_table)=" FK "004400\n"
-                                      "SYMBOL(kallsyms_offsets)=" FK "008000\n"
-                                      "SYMBOL(kallsyms_names)=" FK "00c000\n"
-                                      "SYMBOL(mem_section)=" FK "020000\n"
-                                      "OFFSET(uts_namespace.name)=0\n"
-                                      "LENGTH(mem_section)=2048\n"
-                                      "SIZE(mem_section)=16\n"
-                                      "OFFSET(mem_section.section_mem_map)=0\n"
-                                      "NUMBER(SECTION_SIZE_BITS)=27\n"
-                                      "NUMBER(MAX_PHYSMEM_BITS)=46\n"
-                                      "SIZE(page)=64\n"
-                                      "SIZE(pglist_data)=174208\n"
-                                      "SIZE(zone)=1536\n"
-                                      "SIZE(free_area)=88\n"
-                                      "SIZE(list_head)=16\n"
-                                      "SIZE(nodemask_t)=128\n"
-                                      "OFFSET(page.flags)=0\n"
-                                      "OFFSET(page._refcount)=52\n"
-                                      "OFFSET(page.mapping)=24\n"
-                                      "OFFSET(page.lru)=8\n"
-                                      "OFFSET(page._mapcount)=48\n"
-                                      "OFFSET(page.private)=40\n"
-                                      "OFFSET(page.compound_dtor)=16\n"
-                                      "OFFSET(page.compound_order)=17\n"
-                                      "OFFSET(page.compound_head)=8\n"
-                                      "OFFSET(pglist_data.node_zones)=0\n"
-                                      "OFFSET(pglist_data.nr_zones)=171552\n"
-                                      "OFFSET(pglist_data.node_start_pfn)=171560\n"
-                                      "OFFSET(pglist_data.node_spanned_pages)=171576\n"
-                                      "OFFSET(pglist_data.node_id)=171584\n"
-                                      "OFFSET(zone.free_area)=256\n"
-                                      "OFFSET(zone.vm_stat)=1344\n"
-                                      "OFFSET(zone.spanned_pages)=144\n"
-                                      "OFFSET(free_area.free_list)=0\n"
-                                      "OFFSET(list_head.next)=0\n"
-                                      "OFFSET(list_head.prev)=8\n"
-                                      "OFFSET(vmap_area.va_start)=0\n"
-                                      "OFFSET(vmap_area.list)=40\n"
-                                      "LENGTH(zone.free_area)=11\n"
-                                      "SIZE(printk_ringbuffer)=88\n"
-                                      "OFFSET(printk_ringbuffer.desc_ring)=0\n"
-                                      "OFFSET(printk_ringbuffer.text_data_ring)=48\n"
-                                      "OFFSET(printk_ringbuffer.fail)=80\n"
-                                      "SIZE(prb_desc_ring)=48\n"
-                                      "OFFSET(prb_desc_ring.count_bits)=0\n"
-                                      "OFFSET(prb_desc_ring.descs)=8\n"
-                                      "OFFSET(prb_desc_ring.infos)=16\n"
-                                      "OFFSET(prb_desc_ring.head_id)=24\n"
-                                      "OFFSET(prb_desc_ring.tail_id)=32\n"
-                                      "SIZE(prb_desc)=24\n"
-                                      "OFFSET(prb_desc.state_var)=0\n"
-                                      "OFFSET(prb_desc.text_blk_lpos)=8\n"
-                                      "SIZE(prb_data_blk_lpos)=16\n"
-                                      "OFFSET(prb_data_blk_lpos.begin)=0\n"
-                                      "OFFSET(prb_data_blk_lpos.next)=8\n"
-                                      "SIZE(printk_info)=88\n"
-                                      "OFFSET(printk_info.seq)=0\n"
-                                      "OFFSET(printk_info.ts_nsec)=8\n"
-                                      "OFFSET(printk_info.text_len)=16\n"
-                                      "OFFSET(printk_info.caller_id)=20\n"
-                                      "OFFSET(printk_info.dev_info)=24\n"
-                                      "SIZE(dev_printk_info)=64\n"
-                                      "OFFSET(dev_printk_info.subsystem)=0\n"
-                                      "LENGTH(printk_info_subsystem)=16\n"
-                                      "OFFSET(dev_printk_info.device)=16\n"
-                                      "LENGTH(printk_info_device)=48\n"
-                                      "SIZE(prb_data_ring)=32\n"
-                                      "OFFSET(prb_data_ring.size_bits)=0\n"
-                                      "OFFSET(prb_data_ring.data)=8\n"
-                                      "OFFSET(prb_data_ring.head_lpos)=16\n"
-                                      "OFFSET(prb_data_ring.tail_lpos)=24\n"
-                                      "SIZE(atomic_long_t)=8\n"
-                                      "OFFSET(atomic_long_t.counter)=0\n"
-                                      "SIZE(latched_seq)=24\n"
-                                      "OFFSET(latched_seq.val)=8\n"
-                                      "LENGTH(free_area.free_list)=5\n"
-                                      "NUMBER(NR_FREE_PAGES)=0\n"
-                                      "NUMBER(PG_lru)=4\n"
-                                      "NUMBER(PG_private)=13\n"
-                                      "NUMBER(PG_swapcache)=10\n"
-                                      "NUMBER(PG_swapbacked)=19\n"
-                                      "NUMBER(PG_slab)=9\n"
-                                      "NUMBER(PG_hwpoison)=22\n"
-                                      "NUMBER(PG_head_mask)=65536\n"
-                                      "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
-                                      "NUMBER(HUGETLB_PAGE_DTOR)=2\n"
-                                      "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n"
-                                      "NUMBER(pgtable_l5_enabled)=0\n"
-                                      "LENGTH(node_data)=1024\n"
-                                      "NUMBER(KERNEL_IMAGE_SIZE)=1073741824\n"
-                                      "NUMBER(sme_mask)=0\n";
+/* What VMCOREINFO says the same in both shapes (a real 6.1 kernel's values). */
+#define VMCOREINFO_COMMON                                                                          \
+    "PAGESIZE=4096\n"                                                                              \
+    "CRASHTIME=1700000000\n"                                                                       \
+    "NUMBER(phys_base)=0\n"                                                                        \
+    "NUMBER(pgtable_l5_enabled)=0\n"                                                               \
+    "SYMBOL(init_top_pgt)=" FK "001000\n"                                                          \
+    "SYMBOL(prb)=" FK "002000\n"                                                                   \
+    "SYMBOL(init_uts_ns)=" FK "003000\n"                                                           \
+    "SYMBOL(_stext)=" FK "010000\n"                                                                \
+    "SYMBOL(kallsyms_num_syms)=" FK "004000\n"                                                     \
+    "SYMBOL(kallsyms_token_index)=" FK "004100\n"                                                  \
+    "SYMBOL(kallsyms_token_table)=" FK "004400\n"                                                  \
+    "SYMBOL(kallsyms_offsets)=" FK "008000\n"                                                      \
+    "SYMBOL(kallsyms_names)=" FK "00c000\n"                                                        \
+    "SYMBOL(mem_section)=" FK "020000\n"                                                           \
+    "OFFSET(uts_namespace.name)=0\n"                                                               \
+    "LENGTH(mem_section)=2048\n"                                                                   \
+    "SIZE(mem_section)=16\n"                                                                       \
+    "OFFSET(mem_section.section_mem_map)=0\n"                                                      \
+    "NUMBER(SECTION_SIZE_BITS)=27\n"                                                               \
+    "NUMBER(MAX_PHYSMEM_BITS)=46\n"                                                                \
+    "SIZE(page)=64\n"                                                                              \
+    "SIZE(pglist_data)=174208\n"                                                                   \
+    "SIZE(zone)=1536\n"                                                                            \
+    "SIZE(free_area)=88\n"                                                                         \
+    "SIZE(list_head)=16\n"                                                                         \
+    "SIZE(nodemask_t)=128\n"                                                                       \
+    "OFFSET(page.flags)=0\n"                                                                       \
+    "OFFSET(page._refcount)=52\n"                                                                  \
+    "OFFSET(page.mapping)=24\n"                                                                    \
+    "OFFSET(page.lru)=8\n"                                                                         \
+    "OFFSET(page._mapcount)=48\n"                                                                  \
+    "OFFSET(page.private)=40\n"                                                                    \
+    "OFFSET(pglist_data.node_zones)=0\n"                                                           \
+    "OFFSET(pglist_data.nr_zones)=171552\n"                                                        \
+    "OFFSET(pglist_data.node_start_pfn)=171560\n"                                                  \
+    "OFFSET(pglist_data.node_spanned_pages)=171576\n"                                              \
+    "OFFSET(pglist_data.node_id)=171584\n"                                                         \
+    "OFFSET(zone.free_area)=256\n"                                                                 \
+    "OFFSET(zone.vm_stat)=1344\n"                                                                  \
+    "OFFSET(zone.spanned_pages)=144\n"                                                             \
+    "OFFSET(free_area.free_list)=0\n"                                                              \
+    "OFFSET(list_head.next)=0\n"                                                                   \
+    "OFFSET(list_head.prev)=8\n"                                                                   \
+    "OFFSET(vmap_area.va_start)=0\n"                                                               \
+    "OFFSET(vmap_area.list)=40\n"                                                                  \
+    "LENGTH(zone.free_area)=11\n"                                                                  \
+    "SIZE(printk_ringbuffer)=88\n"                                                                 \
+    "OFFSET(printk_ringbuffer.desc_ring)=0\n"                                                      \
+    "OFFSET(printk_ringbuffer.text_data_ring)=48\n"                                                \
+    "OFFSET(printk_ringbuffer.fail)=80\n"                                                          \
+    "SIZE(prb_desc_ring)=48\n"                                                                     \
+    "OFFSET(prb_desc_ring.count_bits)=0\n"                                                         \
+    "OFFSET(prb_desc_ring.descs)=8\n"                                                              \
+    "OFFSET(prb_desc_ring.infos)=16\n"                                                             \
+    "OFFSET(prb_desc_ring.head_id)=24\n"                                                           \
+    "OFFSET(prb_desc_ring.tail_id)=32\n"                                                           \
+    "SIZE(prb_desc)=24\n"                                                                          \
+    "OFFSET(prb_desc.state_var)=0\n"                                                               \
+    "OFFSET(prb_desc.text_blk_lpos)=8\n"                                                           \
+    "SIZE(prb_data_blk_lpos)=16\n"                                                                 \
+    "OFFSET(prb_data_blk_lpos.begin)=0\n"                                                          \
+    "OFFSET(prb_data_blk_lpos.next)=8\n"                                                           \
+    "OFFSET(printk_info.seq)=0\n"                                                                  \
+    "OFFSET(printk_info.ts_nsec)=8\n"                                                              \
+    "OFFSET(printk_info.text_len)=16\n"                                                            \
+    "OFFSET(printk_info.caller_id)=20\n"                                                           \
+    "SIZE(dev_printk_info)=64\n"                                                                   \
+    "OFFSET(dev_printk_info.subsystem)=0\n"                                                        \
+    "LENGTH(printk_info_subsystem)=16\n"                                                           \
+    "OFFSET(dev_printk_info.device)=16\n"                                                          \
+    "LENGTH(printk_info_device)=48\n"                                                              \
+    "SIZE(prb_data_ring)=32\n"                                                                     \
+    "OFFSET(prb_data_ring.size_bits)=0\n"                                                          \
+    "OFFSET(prb_data_ring.data)=8\n"                                                               \
+    "OFFSET(prb_data_ring.head_lpos)=16\n"                                                         \
+    "OFFSET(prb_data_ring.tail_lpos)=24\n"                                                         \
+    "SIZE(atomic_long_t)=8\n"                                                                      \
+    "OFFSET(atomic_long_t.counter)=0\n"                                                            \
+    "SIZE(latched_seq)=24\n"                                                                       \
+    "OFFSET(latched_seq.val)=8\n"                                                                  \
+    "LENGTH(free_area.free_list)=5\n"                                                              \
+    "NUMBER(NR_FREE_PAGES)=0\n"                                                                    \
+    "NUMBER(pgtable_l5_enabled)=0\n"                                                               \
+    "LENGTH(node_data)=1024\n"                                                                     \
+    "NUMBER(KERNEL_IMAGE_SIZE)=1073741824\n"                                                       \
+    "NUMBER(sme_mask)=0\n"
+
+/* A real 6.1 kernel's: kallsyms from a base, compound_head, PG_slab, mapcount page types. */
+static const char vmcoreinfo_6_1[] =
+    "OSRELEASE=6.1.0-fuzz\n" VMCOREINFO_COMMON "SYMBOL(kallsyms_relative_base)=" FK "004008\n"
+    "OFFSET(page.compound_dtor)=16\n"
+    "OFFSET(page.compound_order)=17\n"
+    "OFFSET(page.compound_head)=8\n"
+    "SIZE(printk_info)=88\n"
+    "OFFSET(printk_info.dev_info)=24\n"
+    "NUMBER(PG_lru)=4\n"
+    "NUMBER(PG_private)=13\n"
+    "NUMBER(PG_swapcache)=10\n"
+    "NUMBER(PG_swapbacked)=19\n"
+    "NUMBER(PG_slab)=9\n"
+    "NUMBER(PG_hwpoison)=22\n"
+    "NUMBER(PG_head_mask)=65536\n"
+    "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n"
+    "NUMBER(HUGETLB_PAGE_DTOR)=2\n"
+    "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n";
+
+/*
+ * A real 7.3 kernel's (Debian's 7.3.4 cloud kernel): no kallsyms_relative_base (the offsets
+ * are relative to their own places), compound_info where compound_head was, no PG_slab,
+ * page types in the top byte of page_type, printk_info grown.
+ */
+static const char vmcoreinfo_7_3[] =
+    "OSRELEASE=7.3.0-fuzz\n" VMCOREINFO_COMMON "OFFSET(page.compound_info)=8\n"
+    "NUMBER(PG_lru)=5\n"
+    "NUMBER(PG_private)=14\n"
+    "NUMBER(PG_swapcache)=10\n"
+    "NUMBER(PG_swapbacked)=17\n"
+    "NUMBER(PG_hwpoison)=21\n"
+    "NUMBER(PG_head_mask)=64\n"
+    "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\n"
+    "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592\n"
+    "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240\n"
+    "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n"
+    "NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)=-150994944\n"
+    "SIZE(printk_info)=112\n"
+    "OFFSET(printk_info.dev_info)=44\n";
+
+const char *fake_kernel_vmcoreinfo(const uint8_t *mem)
+{
+    return mem[FAKE_SHAPE_AT] == FAKE_LINUX_7_3 ? vmcoreinfo_7_3 : vmcoreinfo_6_1;
+}
 
 static void put64(uint8_t *mem, uint64_t at, uint64_t v)
 {
@@ -131,7 +161,13 @@ static void put64(uint8_t *mem, uint64_t at, uint64_t v)
 
 void fake_kernel_init(uint8_t *mem)
 {
+    fake_kernel_init_shape(mem, FAKE_LINUX_6_1);
+}
+
+void fake_kernel_init_shape(uint8_t *mem, enum fake_shape shape)
+{
     memset(mem, 0, FAKE_KERNEL_MEM);
+    mem[FAKE_SHAPE_AT] = (uint8_t)shape;
     /* 4-level tables: PGD at 0x1000, PUD at 0x5000, PMD at 0x6000; the image is one 2 MiB page */
     put64(mem, 0x1000 + 511 * 8, 0x5000 | 3);
     put64(mem, 0x5000 + 510 * 8, 0x6000 | 3);
@@ -141,14 +177,19 @@ void fake_kernel_init(uint8_t *mem)
 /*
  * The kernel's compressed symbol table, with one token per byte value so a
  * name is stored as its own bytes.  Symbols must come sorted by address.
+ * Offsets are from kallsyms_relative_base (6.1), or each from its own place
+ * in kallsyms_offsets (7.x, where there is no base).
  */
 void fake_kernel_symbols(uint8_t *mem, const struct fake_symbol *syms, size_t n)
 {
     uint32_t count = (uint32_t)n;
     uint64_t at = FAKE_NAMES;
 
+    int place_relative = mem[FAKE_SHAPE_AT] == FAKE_LINUX_7_3;
+
     memcpy(mem + FAKE_NUM_SYMS, &count, 4);
-    put64(mem, FAKE_RELATIVE_BASE, FAKE_KERNEL_VA);
+    if (!place_relative)
+        put64(mem, FAKE_RELATIVE_BASE, FAKE_KERNEL_VA);
     for (unsigned b = 1; b < 256; b++) {
         uint16_t index = (uint16_t)(2 * b);
         memcpy(mem + FAKE_TOKEN_INDEX + 2 * b, &index, 2);
@@ -156,7 +197,8 @@ void fake_kernel_symbols(uint8_t *mem, const struct fake_symbol *syms, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(syms[i].name) + 1;
-        int32_t off = (int32_t)(syms[i].addr - FAKE_KERNEL_VA);
+        uint64_t from = place_relative ? FAKE_KERNEL_VA + FAKE_OFFSETS + 4 * i : FAKE_KERNEL_VA;
+        int32_t off = (int32_t)(syms[i].addr - from);
         if (len > 127 || at + 1 + len > FAKE_NAMES_END)
             abort();
         mem[at] = (uint8_t)len;
@@ -177,8 +219,8 @@ size_t fake_kernel_file(uint8_t *file, const uint8_t *mem)
     memcpy(prstatus + 112 + 19 * 8, &rsp, 8);
     for (int cpu = 0; cpu < 2; cpu++)
         synth_note(notes, &nlen, sizeof(notes), "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
-    synth_note(notes, &nlen, sizeof(notes), "VMCOREINFO", 0, fake_kernel_vmcoreinfo,
-               sizeof(fake_kernel_vmcoreinfo) - 1);
+    const char *vmcoreinfo = fake_kernel_vmcoreinfo(mem);
+    synth_note(notes, &nlen, sizeof(notes), "VMCOREINFO", 0, vmcoreinfo, strlen(vmcoreinfo));
 
     Elf64_Ehdr eh = synth_core_header(2);
     Elf64_Phdr ph[2] = {{.p_type = PT_NOTE, .p_offset = 4096, .p_filesz = nlen},

@@ -42,15 +42,38 @@ enum {
     FAKE_SELF_NESTED_BTF = 4, /* task_struct holds 8 anonymous members of its own type */
 };
 
-extern const char fake_kernel_vmcoreinfo[];
+/*
+ * The kernel the fake imitates, in the byte at physical 0 (a page nothing else
+ * uses, so a fuzzer's input chooses too): its VMCOREINFO, how kallsyms stores
+ * addresses, and how struct pages say what they are.
+ */
+enum fake_shape {
+    FAKE_LINUX_6_1 = 0, /* kallsyms_relative_base, page.compound_head, PG_slab, types -129... */
+    FAKE_LINUX_7_3 = 1, /* offsets from their own places, page.compound_info, types 0xf0000000... */
+};
+enum { FAKE_SHAPE_AT = 0 };
+
+/* The 7.3 shape's page flags and types (VMCOREINFO's values of Debian's 7.3.4 kernel). */
+enum {
+    FAKE7_PG_LRU = 5,
+    FAKE7_PG_HWPOISON = 21,
+    FAKE7_PG_HEAD = 6,
+};
+#define FAKE7_TYPE_BUDDY 0xf0000000u
+#define FAKE7_TYPE_SLAB  0xf5000000u
+
+/* The VMCOREINFO of the shape mem[FAKE_SHAPE_AT] names. */
+const char *fake_kernel_vmcoreinfo(const uint8_t *mem);
 
 struct fake_symbol {
     const char *name;
     uint64_t addr;
 };
 
-/* Zeroes mem (FAKE_KERNEL_MEM bytes) and writes the page tables. */
+/* Zeroes mem (FAKE_KERNEL_MEM bytes) and writes the page tables: a 6.1 kernel. */
 void fake_kernel_init(uint8_t *mem);
+/* The same, for a kernel of the given shape. */
+void fake_kernel_init_shape(uint8_t *mem, enum fake_shape shape);
 /* Writes a kallsyms table of these symbols (sorted by address; include _stext). */
 void fake_kernel_symbols(uint8_t *mem, const struct fake_symbol *syms, size_t n);
 /*

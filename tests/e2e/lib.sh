@@ -167,23 +167,104 @@ e2e_end() {
 }
 die() { printf '[e2e] FAIL: %s\n' "$*" >&2; exit 1; }
 
+# The suite Debian's 7.x kernels come from (Debian 12's own lists know only 6.1
+# and 6.12): a private apt configuration under $LIFEBOAT_CACHE, its mirror read
+# at run time from this machine's own debian.sources, never written down here.
+BACKPORTS_SUITE=${BACKPORTS_SUITE:-trixie-backports}
+BACKPORTS_APT=$LIFEBOAT_CACHE/apt-${BACKPORTS_SUITE%%-*}
+# The 7.x kernel the tests pin (tests/e2e/newest_7x.sh names the newest there).
+KERNEL_7X_PACKAGE=${KERNEL_7X_PACKAGE:-linux-image-7.3.4+deb13-cloud-amd64}
+
+# debian_mirror: the first URIs: of the machine's main Debian entry (the stanza
+# whose suites include a release without a dash), or of a one-line deb entry.
+debian_mirror() {
+    local uri
+    uri=$(awk 'BEGIN { RS = ""; FS = "\n" }
+        { uris = ""; main = 0
+          for (i = 1; i <= NF; i++) {
+              if ($i ~ /^URIs:/) { split($i, u, " "); uris = u[2] }
+              if ($i ~ /^Suites:/) { n = split($i, s, " "); for (j = 2; j <= n; j++) if (s[j] !~ /-/) main = 1 }
+          }
+          if (main && uris != "") { print uris; exit } }' \
+        /etc/apt/sources.list.d/debian.sources 2>/dev/null)
+    [ -n "$uri" ] || uri=$(awk '$1 == "deb" && $3 !~ /-/ { print ($2 ~ /^\[/ ? $3 : $2); exit }' \
+        /etc/apt/sources.list 2>/dev/null)
+    [ -n "$uri" ] || die "no Debian mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+    echo "$uri"
+}
+
+# backports_apt apt-get|apt-cache ARGS...: the command against the private list
+# of $BACKPORTS_SUITE; its 'update' is done once a day at most.
+backports_apt() {
+    local d=$BACKPORTS_APT tool=$1
+    shift
+    local opts=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o Acquire::Languages=none
+        -o Dir::State::status=/dev/null)
+    if [ ! -f "$d/sources.list" ] || [ -z "$(find "$d/lists" -maxdepth 1 -name '*Packages' -mmin -1440 2>/dev/null)" ]; then
+        mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+        echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $BACKPORTS_SUITE main" \
+            > "$d/sources.list"
+        apt-get "${opts[@]}" -qq update >"$d/update.log" 2>&1 ||
+            die "apt-get update of $BACKPORTS_SUITE failed: $(tail -n 3 "$d/update.log")"
+    fi
+    "$tool" "${opts[@]}" "$@"
+}
+
 # fetch_kernel PACKAGE: sets KERNEL_RELEASE, VMLINUZ, KERNEL_ROOT.
 # PACKAGE may be a meta-package (linux-image-cloud-amd64): its dependency is followed.
+# A package Debian 12 does not have (linux-image-7.*) comes from $BACKPORTS_SUITE;
+# there linux-image-KVER is split: the image is in linux-binary-KVER (at
+# /usr/lib/modules/KVER/vmlinuz), the modules in linux-modules-KVER.
 fetch_kernel() {
-    local pkg=$1 real
-    real=$(apt-cache depends "$pkg" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    local pkg=$1 real via=
+    case "$pkg" in
+    linux-image-7.*) via=backports_apt ;;
+    esac
+    real=$({ $via apt-cache depends "$pkg" 2>/dev/null || true; } |
+        awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
     [ -n "$real" ] || real=$pkg
     local dir=$LIFEBOAT_CACHE/kernels/$real
-    if [ ! -d "$dir/root/boot" ]; then
+    if [ ! -d "$dir/root" ]; then # (made by the rename below, once all is unpacked)
         log "downloading $real"
-        mkdir -p "$dir"
-        (cd "$dir" && rm -f ./*.deb && apt-get download "$real" >/dev/null 2>&1) ||
-            die "apt-get download $real failed (run 'apt-get update' first?)"
-        dpkg-deb -x "$dir"/*.deb "$dir/root.tmp" && mv "$dir/root.tmp" "$dir/root"
+        rm -rf "$dir" && mkdir -p "$dir"
+        # the split packages: the image's own dependencies named linux-binary-*, linux-modules-*, linux-base-*
+        local parts
+        parts="$real $({ $via apt-cache depends "$real" 2>/dev/null || true; } |
+            awk '/Depends: linux-(binary|modules|base)-[0-9]/ {print $2}' | sort -u)"
+        (cd "$dir" && $via apt-get download $parts >"$dir/download.log" 2>&1) ||
+            die "apt-get download $parts failed: $(tail -n 3 "$dir/download.log") (run 'apt-get update' first?)"
+        local deb
+        for deb in "$dir"/*.deb; do dpkg-deb -x "$deb" "$dir/root.tmp" || die "dpkg-deb -x $deb failed"; done
+        mv "$dir/root.tmp" "$dir/root"
     fi
     KERNEL_ROOT=$dir/root
-    VMLINUZ=$(ls "$KERNEL_ROOT"/boot/vmlinuz-* | head -n1)
-    KERNEL_RELEASE=${VMLINUZ##*/vmlinuz-}
+    kernel_image_of "$KERNEL_ROOT"
+}
+
+# kernel_image_of ROOT: VMLINUZ and KERNEL_RELEASE of the kernel unpacked in ROOT,
+# in /boot/vmlinuz-KVER or (Debian's split packages) /usr/lib/modules/KVER/vmlinuz.
+kernel_image_of() {
+    local m
+    for m in "$1"/boot/vmlinuz-* "$1"/usr/lib/modules/*/vmlinuz "$1"/lib/modules/*/vmlinuz; do
+        [ -f "$m" ] || continue
+        VMLINUZ=$m
+        case "$m" in
+        */boot/vmlinuz-*) KERNEL_RELEASE=${m##*/vmlinuz-} ;;
+        *) KERNEL_RELEASE=$(basename "$(dirname "$m")") ;;
+        esac
+        return 0
+    done
+    die "no kernel image in $1 (boot/vmlinuz-* or usr/lib/modules/*/vmlinuz)"
+}
+
+# kernel_modules_dir: where the unpacked kernel's modules are (lib/modules or usr/lib/modules).
+kernel_modules_dir() {
+    if [ -d "$KERNEL_ROOT/lib/modules/$KERNEL_RELEASE" ]; then
+        echo "lib/modules/$KERNEL_RELEASE"
+    else
+        echo "usr/lib/modules/$KERNEL_RELEASE"
+    fi
 }
 
 # fetch_arm64 PACKAGE: Debian's arm64 kernel (a meta-package is followed) and
@@ -270,7 +351,9 @@ copy_programs() {
 }
 
 # build_guest_initramfs OUT CONFIG_TEXT: busybox, the pattern helper, lifeboat,
-# the kernel image (for 'lifeboat load') and /etc/lifeboat.conf.
+# the kernel image (for 'lifeboat load') and /etc/lifeboat.conf.  The image is
+# /boot/vmlinuz-KVER, or with GUEST_KERNEL_AT=modules only
+# /usr/lib/modules/KVER/vmlinuz, where Debian's 7.x packages put it.
 build_guest_initramfs() {
     local out=$1 conf=$2 root
     build_pattern_helper
@@ -279,27 +362,33 @@ build_guest_initramfs() {
     cp /bin/busybox "$root/bin/busybox"
     cp "$PATTERN_BIN" "$root/bin/pattern"
     cp "$LIFEBOAT_BIN" "$root/sbin/lifeboat"
-    cp "$VMLINUZ" "$root/boot/vmlinuz-$KERNEL_RELEASE"
+    if [ "${GUEST_KERNEL_AT:-boot}" = modules ]; then
+        mkdir -p "$root/usr/lib/modules/$KERNEL_RELEASE"
+        cp "$VMLINUZ" "$root/usr/lib/modules/$KERNEL_RELEASE/vmlinuz"
+    else
+        cp "$VMLINUZ" "$root/boot/vmlinuz-$KERNEL_RELEASE"
+    fi
     cp "$E2E_DIR/guest/init" "$root/init"
     if [ -n "${GUEST_MODULES:-}" ]; then
         # the first kernel's own drivers for a virtio disk, and modules.dep for them
-        local m=lib/modules/$KERNEL_RELEASE
+        # (from lib/modules, or usr/lib/modules in the 7.x packages; to lib/modules in the guest)
+        local m=lib/modules/$KERNEL_RELEASE km
+        km=$KERNEL_ROOT/$(kernel_modules_dir)
         mkdir -p "$root/$m/kernel/drivers"
-        cp -r "$KERNEL_ROOT/$m/kernel/drivers/virtio" "$KERNEL_ROOT/$m/kernel/drivers/block" \
-            "$root/$m/kernel/drivers/"
+        cp -r "$km/kernel/drivers/virtio" "$km/kernel/drivers/block" "$root/$m/kernel/drivers/"
         # device-mapper and what LVM's RAID needs, for the LVM tests
-        [ -n "${GUEST_LVM:-}" ] && cp -r "$KERNEL_ROOT/$m/kernel/drivers/md" "$KERNEL_ROOT/$m/kernel/crypto" \
-            "$KERNEL_ROOT/$m/kernel/lib" "$root/$m/kernel/"
+        [ -n "${GUEST_LVM:-}" ] && cp -r "$km/kernel/drivers/md" "$km/kernel/crypto" \
+            "$km/kernel/lib" "$root/$m/kernel/"
         # a virtio NIC and the NFS client, for the network tests
-        [ -n "${GUEST_NET_MODULES:-}" ] && (cd "$KERNEL_ROOT" && find "$m/kernel" \( \
+        [ -n "${GUEST_NET_MODULES:-}" ] && (cd "$km" && find kernel \( \
             -path '*/drivers/net/virtio_net.ko*' -o -path '*/drivers/net/net_failover.ko*' -o \
             -path '*/net/core/failover.ko*' -o -path '*/fs/nfs/*' -o -path '*/fs/nfs_common/*' -o \
             -path '*/fs/lockd/*' -o -path '*/fs/fscache/*' -o -path '*/fs/netfs/*' -o \
             -path '*/net/sunrpc/*' -o -path '*/net/dns_resolver/*' \) -name '*.ko*' |
-            cpio -pdm --quiet "$root")
+            cpio -pdm --quiet "$root/$m")
         [ -n "${GUEST_WATCHDOG_MODULES:-}" ] &&
-            cp -r "$KERNEL_ROOT/$m/kernel/drivers/watchdog" "$root/$m/kernel/drivers/"
-        cp "$KERNEL_ROOT/$m/modules.order" "$KERNEL_ROOT/$m/modules.builtin"* "$root/$m/" 2>/dev/null || true
+            cp -r "$km/kernel/drivers/watchdog" "$root/$m/kernel/drivers/"
+        cp "$km/modules.order" "$km/modules.builtin"* "$root/$m/" 2>/dev/null || true
         depmod -b "$root" "$KERNEL_RELEASE"
     fi
     [ -n "${GUEST_LVM:-}" ] && copy_programs "$root" /sbin/lvm /sbin/mke2fs /sbin/dmsetup /sbin/resize2fs

@@ -4,8 +4,9 @@
  * task lists) and the page classifier.
  *
  * The dump around the bytes is the test suite's fake kernel: VMCOREINFO with
- * a real 6.1 kernel's structure layout, whose symbols all point into the
- * fuzzed memory through the kernel-image mapping, and two CPUs' registers.
+ * a real 6.1 kernel's structure layout, or a 7.3 kernel's if the first byte
+ * says so (fake_kernel.h), whose symbols all point into the fuzzed memory
+ * through the kernel-image mapping, and two CPUs' registers.
  * So every pointer the readers follow, every count and every length they
  * trust comes from the fuzzer; the seeds (make_triage_seed) start it from a
  * real kallsyms table, BTF and task lists.

@@ -2,8 +2,9 @@
  * make_fake_kernel.c - writes seeds for the fuzzers from the tests' fake
  * kernel: "make_fake_kernel memory FILE" the 256 KiB of kernel memory that
  * fuzz_triage takes (symbols, BTF, 12 tasks), "make_fake_kernel core FILE"
- * the whole ELF core around it, for fuzz_elf_source; "make_fake_kernel lvm
- * FILE" (or lvm-wrap) an LVM physical volume for fuzz_lvm.
+ * the whole ELF core around it, for fuzz_elf_source; with a third word "7.3",
+ * the same of a Linux 7.3-shaped kernel (see fake_kernel.h); "make_fake_kernel
+ * lvm FILE" (or lvm-wrap) an LVM physical volume for fuzz_lvm.
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,11 +25,12 @@ int main(int argc, char **argv)
         fwrite(pv, 1, sizeof(pv), f);
         return fclose(f) == 0 ? 0 : 1;
     }
-    if (argc != 3 || (strcmp(argv[1], "memory") && strcmp(argv[1], "core"))) {
-        fprintf(stderr, "usage: make_fake_kernel memory|core|lvm|lvm-wrap FILE\n");
+    if (argc < 3 || argc > 4 || (strcmp(argv[1], "memory") && strcmp(argv[1], "core")) ||
+        (argc == 4 && strcmp(argv[3], "7.3"))) {
+        fprintf(stderr, "usage: make_fake_kernel memory|core FILE [7.3] | lvm|lvm-wrap FILE\n");
         return 2;
     }
-    fake_kernel_init(mem);
+    fake_kernel_init_shape(mem, argc == 4 ? FAKE_LINUX_7_3 : FAKE_LINUX_6_1);
     fake_kernel_tasks(mem, 12, 0);
     fake_kernel_file(file, mem);
     if (!(f = fopen(argv[2], "wb")))

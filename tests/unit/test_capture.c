@@ -35,6 +35,7 @@
 #include "estimate.h"
 #include "lbdump.h"
 #include "platform/cpio.h"
+#include "platform/kernel_image.h"
 #include "report/dumps.h"
 #include "render/json.h"
 #include "report/verify.h"
@@ -137,6 +138,64 @@ static void estimate_fits_cpus_to_the_reservation(void **state)
     /* never more than the machine has, never fewer than one */
     assert_int_equal(estimate_fit_cpus(&e, UINT64_MAX, 2), 2);
     assert_int_equal(estimate_fit_cpus(&e, 1 << 20, 8), 1);
+}
+
+static void make_file(const char *root, const char *rel)
+{
+    char path[512], *slash;
+
+    snprintf(path, sizeof(path), "%s%s", root, rel);
+    for (slash = strchr(path + strlen(root) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0755);
+        *slash = '/';
+    }
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("an image", f);
+    fclose(f);
+}
+
+/*
+ * The running kernel's image: /boot/vmlinuz-KVER, else /usr/lib/modules/KVER/vmlinuz (Debian's
+ * 7.x packages) or /lib/modules/KVER/vmlinuz; what is looked at is said when none is there.
+ */
+static void kernel_image_is_found_in_boot_or_modules(void **state)
+{
+    char root[] = "/tmp/lifeboat-root-XXXXXX", path[4096], why[1024], want[600];
+    const char *rel = "7.3.4+deb13-cloud-amd64";
+
+    (void)state;
+    assert_non_null(mkdtemp(root));
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), -1);
+    snprintf(want, sizeof(want),
+             "no image of kernel %s: not %s/boot/vmlinuz-%s, %s/usr/lib/modules/%s/vmlinuz or "
+             "%s/lib/modules/%s/vmlinuz",
+             rel, root, rel, root, rel, root, rel);
+    assert_string_equal(why, want);
+    /* a directory of that name is no image */
+    make_file(root, "/lib/modules/7.3.4+deb13-cloud-amd64/vmlinuz/x");
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), -1);
+    make_file(root, "/usr/lib/modules/7.3.4+deb13-cloud-amd64/vmlinuz");
+    make_file(root, "/usr/lib/modules/7.3.3+deb13-cloud-amd64/vmlinuz"); /* another kernel's */
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), 0);
+    snprintf(want, sizeof(want), "%s/usr/lib/modules/%s/vmlinuz", root, rel);
+    assert_string_equal(path, want);
+    /* where both are (an installed system's hooks link the image into /boot), /boot's */
+    make_file(root, "/boot/vmlinuz-7.3.4+deb13-cloud-amd64");
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), 0);
+    snprintf(want, sizeof(want), "%s/boot/vmlinuz-%s", root, rel);
+    assert_string_equal(path, want);
+    /* a release is a file name, never a path */
+    assert_int_equal(kernel_image_find(root, "../../etc", path, sizeof(path), why, sizeof(why)),
+                     -1);
+    assert_non_null(strstr(why, "is not a file name"));
+    /* the answer does not fit: said, not cut */
+    assert_int_equal(kernel_image_find(root, rel, path, 20, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "too long"));
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
 }
 
 /* In the crash kernel a damaged line costs that line, never the targets around it. */
@@ -1154,6 +1213,7 @@ int main(void)
         cmocka_unit_test(config_reads_every_directive),
         cmocka_unit_test(config_errors_name_the_line),
         cmocka_unit_test(estimate_fits_cpus_to_the_reservation),
+        cmocka_unit_test(kernel_image_is_found_in_boot_or_modules),
         cmocka_unit_test(config_lenient_keeps_every_good_line),
         cmocka_unit_test(cmdline_drops_what_harms_a_crash_kernel),
         cmocka_unit_test(cpio_writes_newc_entries),
