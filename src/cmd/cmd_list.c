@@ -106,6 +106,14 @@ static const char *panic_of(const struct dump_entry *d)
 }
 
 /* What the dumps say, each field on its line and only there: control bytes escaped. */
+/* complete, INCOMPLETE, or interrupted: a capture that never finished (the power went). */
+static const char *shown_status(const struct dump_entry *d)
+{
+    if (d->complete)
+        return "complete";
+    return strcmp(d->status, "interrupted") == 0 ? "INCOMPLETE, interrupted" : "INCOMPLETE";
+}
+
 static void print_text(const struct dump_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
@@ -119,7 +127,7 @@ static void print_text(const struct dump_list *l)
         printf("%s UTC  %s  %s  %.1f MiB  %s\n  %s\n  %s\n", when,
                printable(d->host[0] ? d->host : "?", host, sizeof(host)),
                printable(d->release[0] ? d->release : "?", release, sizeof(release)),
-               (double)d->bytes / (1 << 20), d->complete ? "complete" : "INCOMPLETE",
+               (double)d->bytes / (1 << 20), shown_status(d),
                printable(panic_of(d), panic, sizeof(panic)),
                printable(d->path, path, sizeof(path)));
     }
@@ -138,8 +146,10 @@ static void print_json(const struct dump_list *l)
         json_cstring(stdout, d->release);
         printf(", \"panic\": ");
         json_cstring(stdout, d->panic[0] ? d->panic : NULL);
-        printf(", \"bytes\": %llu, \"complete\": %s, \"encrypted\": %s, \"path\": ",
+        printf(", \"bytes\": %llu, \"complete\": %s, \"interrupted\": %s, \"encrypted\": %s, "
+               "\"path\": ",
                (unsigned long long)d->bytes, d->complete ? "true" : "false",
+               strcmp(d->status, "interrupted") == 0 ? "true" : "false",
                d->encrypted ? "true" : "false");
         json_cstring(stdout, d->path);
         printf("}");
