@@ -1,7 +1,7 @@
 /*
  * make_fake_kernel.c - writes seeds for the fuzzers from the tests' fake
  * kernel: "make_fake_kernel memory FILE" the 256 KiB of kernel memory that
- * fuzz_triage takes (symbols, BTF, 12 tasks), "make_fake_kernel core FILE"
+ * fuzz_triage takes (symbols, BTF, 12 tasks, struct pages), "make_fake_kernel core FILE"
  * the whole ELF core around it, for fuzz_elf_source.
  */
 #include <stdio.h>
@@ -20,6 +20,7 @@ int main(int argc, char **argv)
     }
     fake_kernel_init(mem);
     fake_kernel_tasks(mem, 12, 0);
+    fake_kernel_mem_map(mem); /* struct pages, for the classifier and its check */
     fake_kernel_file(file, mem);
     if (!(f = fopen(argv[2], "wb")))
         return 1;
