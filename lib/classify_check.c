@@ -26,7 +26,8 @@
  *          tables of each, MAX_TABLES in all: typed pages (PG_table) once
  *          allocated after boot, so the page-type decoding meets pages whose
  *          answer is known;
- *        - the static part of each CPU's per-cpu area (the first MAX_CPUS);
+ *        - the static part of the per-cpu area of each CPU that saved its
+ *          registers (the first MAX_CPUS);
  *        - the pages of the stacks the saved registers point into (the
  *          panicking CPU's among them): allocated pages neither reserved nor
  *          typed, so flags and mapping are read where the answer is known.
@@ -378,9 +379,29 @@ static void page_tables(struct check *ch, uint64_t table, int level)
     }
 }
 
+/* CPUs that saved their registers: those that were online, whose per-cpu areas are in use. */
+static unsigned saved_cpus(struct lb_source *src)
+{
+    size_t len, pos = 0;
+    const uint8_t *notes = lb_source_notes(src, &len);
+    struct lb_note note;
+    struct lb_error ignored;
+    unsigned n = 0;
+
+    while (lb_note_next(notes, len, &pos, &note, &ignored) == 1)
+        n += note.type == NT_PRSTATUS && strcmp(note.name, "CORE") == 0;
+    return n;
+}
+
+/*
+ * The CPUs that saved registers, no more: a CPU that never came up keeps
+ * __per_cpu_offset's initial value, which on x86_64 points at the per-cpu
+ * template in the init sections, freed after boot.
+ */
 static void per_cpu_areas(struct check *ch, const struct lb_kallsyms *ks)
 {
-    uint64_t offsets, start, end, off;
+    uint64_t offsets, start, end, off, seen[MAX_CPUS];
+    unsigned ncpus = saved_cpus(lb_kernel_source(ch->k));
     struct lb_error ignored;
 
     if (!ks || lb_kallsyms_address(ks, "__per_cpu_offset", &offsets) < 0 ||
@@ -388,10 +409,16 @@ static void per_cpu_areas(struct check *ch, const struct lb_kallsyms *ks)
         lb_kallsyms_address(ks, "__per_cpu_end", &end) < 0 || end <= start ||
         end - start > (64u << 20))
         return;
-    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+    for (unsigned cpu = 0; cpu < MAX_CPUS && cpu < ncpus; cpu++) {
         char what[64];
+        int again = 0;
         if (lb_kernel_read(ch->k, offsets + 8 * (uint64_t)cpu, &off, 8, &ignored) < 0 || !off)
             break;
+        for (unsigned i = 0; i < cpu; i++)
+            again |= seen[i] == off;
+        seen[cpu] = off;
+        if (again) /* the initial value, not an area of its own */
+            continue;
         snprintf(what, sizeof(what), "CPU %u's per-cpu area", cpu);
         classify_virt(ch, SET_PERCPU, start + off, end - start, what);
     }
@@ -424,14 +451,18 @@ static void stacks(struct check *ch)
     }
 }
 
-int lb_classify_check(struct lb_kernel *k, struct lb_classify_check *out, struct lb_error *err)
+const char *const lb_classify_check_symbols[] = {
+    "_stext",      "_etext",     "__start_rodata",   "__end_rodata",    "_sdata",       "_edata",
+    "__bss_start", "__bss_stop", "__per_cpu_offset", "__per_cpu_start", "__per_cpu_end"};
+const size_t lb_classify_check_nsymbols =
+    sizeof(lb_classify_check_symbols) / sizeof(lb_classify_check_symbols[0]);
+
+int lb_classify_check(struct lb_kernel *k, const struct lb_kallsyms *given,
+                      struct lb_classify_check *out, struct lb_error *err)
 {
-    static const char *const names[] = {"_stext",          "_etext",       "__start_rodata",
-                                        "__end_rodata",    "_sdata",       "_edata",
-                                        "__bss_start",     "__bss_stop",   "__per_cpu_offset",
-                                        "__per_cpu_start", "__per_cpu_end"};
     struct lb_classify_layout l;
-    struct lb_kallsyms *ks = NULL;
+    struct lb_kallsyms *loaded = NULL;
+    const struct lb_kallsyms *ks = given;
     struct lb_error why = {0};
     struct check *ch;
     int r = -1;
@@ -450,7 +481,9 @@ int lb_classify_check(struct lb_kernel *k, struct lb_classify_check *out, struct
     lb_classifier_layout(ch->c, &l);
     if (check_offsets(&l, err) < 0 || check_flags(&l, err) < 0 || check_types(&l, err) < 0)
         goto out;
-    lb_kallsyms_load_only(k, names, sizeof(names) / sizeof(names[0]), &ks, &why);
+    if (!ks && lb_kallsyms_load_only(k, lb_classify_check_symbols, lb_classify_check_nsymbols,
+                                     &loaded, &why) == 0)
+        ks = loaded;
     if (kernel_image(ch, ks) < 0) {
         lb_error_setk(err, LB_ERR_NO_DATA,
                       "the kernel's text cannot be found (SYMBOL(_stext), kallsyms' _etext) to "
@@ -480,7 +513,7 @@ int lb_classify_check(struct lb_kernel *k, struct lb_classify_check *out, struct
         }
     }
 out:
-    lb_kallsyms_free(ks);
+    lb_kallsyms_free(loaded);
     lb_classifier_close(ch->c);
     free(ch);
     return r;

@@ -28,11 +28,17 @@ struct lb_classify_check {
  * Checks the classifier against the kernel it reads: the encodings it relies
  * on present and consistent, and the frames the kernel certainly owns (its
  * image, the log ring, swapper's page tables, the per-CPU areas, the stacks
- * the saved registers point into) classified as kept.  0: it may filter;
+ * the saved registers point into) classified as kept.  ks: kallsyms with
+ * lb_classify_check_symbols, or NULL to load them.  0: it may filter;
  * -1: err names what failed, and the dump must keep every page.  Bounded:
  * at most about 300,000 frames classified, and 64 KiB of memory, whatever
  * the machine's size.
  */
-int lb_classify_check(struct lb_kernel *k, struct lb_classify_check *out, struct lb_error *err);
+int lb_classify_check(struct lb_kernel *k, const struct lb_kallsyms *ks,
+                      struct lb_classify_check *out, struct lb_error *err);
+
+/* The symbols the check looks up, for a caller that loads kallsyms once for several readers. */
+extern const char *const lb_classify_check_symbols[];
+extern const size_t lb_classify_check_nsymbols;
 
 #endif

@@ -105,7 +105,10 @@ static void check_classifier(struct lb_pipe *p, struct lb_write_stats *stats)
     struct lb_error why = {0};
     char reason[sizeof(why.msg) + 64];
 
-    if (lb_classify_check(p->kernel, &check, &why) == 0) {
+    /* Loaded once, here: the kdump writer's priorities want the per-cpu symbols too. */
+    lb_kallsyms_load_only(p->kernel, lb_classify_check_symbols, lb_classify_check_nsymbols,
+                          &p->kallsyms, &why);
+    if (lb_classify_check(p->kernel, p->kallsyms, &check, &why) == 0) {
         stats->filter_checked = check.frames;
         snprintf(stats->filter_checks, sizeof(stats->filter_checks), "%s", check.summary);
         return;
@@ -163,6 +166,7 @@ int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_op
 void pipe_close(struct lb_pipe *p)
 {
     lb_classifier_close(p->classifier);
+    lb_kallsyms_free(p->kallsyms);
     lb_kernel_close(p->kernel);
     free(p->notes);
     free(p->buf);

@@ -23,6 +23,7 @@ struct lb_pipe {
     struct lb_write_stats *stats;
     struct lb_kernel *kernel;
     struct lb_classifier *classifier;
+    struct lb_kallsyms *kallsyms; /* the few symbols the writers look up, or NULL */
     struct lb_progress progress;
     uint64_t next_report;
     struct lb_sink *sink; /* the output */

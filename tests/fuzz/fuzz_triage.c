@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct lb_classify_check check;
             lb_classify(c, 0, sizeof(cls), cls);
             lb_classifier_close(c);
-            lb_classify_check(k, &check, &err); /* its samples found through fuzzed memory */
+            lb_classify_check(k, NULL, &check, &err); /* its samples found through fuzzed memory */
         }
         lb_kernel_close(k);
     }
