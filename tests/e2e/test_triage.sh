@@ -3,7 +3,8 @@
 # Debian's 6.1 and 6.12 kernels: a sysrq crash, a NULL dereference and a BUG()
 # (from a test module, with panic_on_oops) and a hung task (hung_task_panic).
 # Judges: the dying kernel's own console, crash's bt and log (6.1, with the
-# -dbg vmlinux), drgn's task list, and vmcore-dmesg.
+# -dbg vmlinux), drgn's task list, and vmcore-dmesg.  The -d 31 of each
+# capture is the one applied: the page classifier passed its check of itself.
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin
@@ -23,7 +24,7 @@ crash_once() {
         -drive "file=$case_dir/disk.img,if=none,id=dump,format=raw" \
         -device nvme,drive=dump,serial=lbdump || true
     local dir=/crash/$(dump_dirs "$case_dir/disk.img" /crash | head -n1)
-    for f in vmcore info.json dmesg.txt; do
+    for f in vmcore info.json dmesg.txt metadata.json; do
         fetch_file "$case_dir/disk.img" "$dir/$f" "$case_dir/$f" || true
     done
     rm -f "$case_dir/disk.img"
@@ -45,6 +46,14 @@ for pkg in linux-image-cloud-amd64 linux-image-6.12-cloud-amd64; do
             echo "$(( (end - start) / 1000000 )) ms"; [ $(( (end - start) / 1000000 )) -lt 1000 ] &&
             $4 console "$3" "$5"' _ "$LIFEBOAT_BIN" "$case_dir/vmcore" "$case_dir/host-info.json" \
             "$CMP" "$case_dir/serial.log"
+        check "$name: -d 31 applied, the classifier having passed its check of this kernel" $PY -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["filter"]
+assert f["asked"] == 31 and f["applied"] == 31 and f["reason"] is None, f
+assert f["checked_frames"] > 1000, f
+assert json.load(open(sys.argv[2]))["filter_fallback"] is None
+print(f["checked_frames"], "frames checked:", f["checked"])' "$case_dir/metadata.json" \
+            "$case_dir/host-info.json"
         check "$name: lifeboat dmesg equals vmcore-dmesg (on the dump converted to ELF)" bash -c '
             "$1" convert -f elf "$2" "$2.elf" 2>/dev/null && vmcore-dmesg "$2.elf" > "$3.ref" &&
             "$1" dmesg "$2" | cmp - "$3.ref" && cmp "$3" "$3.ref"; rm -f "$2.elf"' _ \
