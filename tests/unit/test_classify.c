@@ -22,6 +22,7 @@
 #include "../common/fake_kernel.h"
 #include "commands.h"
 #include "lbdump.h"
+#include "report/verify.h"
 
 static uint8_t mem[FAKE_KERNEL_MEM];
 static char vmcoreinfo[8192];
@@ -263,7 +264,6 @@ static void info_says_the_filter_fell_back(void **state)
     assert_int_equal(rj, 0);
     assert_true(pread(fd, out, sizeof(out) - 1, 0) > 0);
     close(fd);
-    close(s.out);
     assert_non_null(strstr(out, "filter:         -d 1, not the -d 31 asked: every page kept but "
                                 "zero pages: the page classifier failed its check of this kernel: "
                                 "VMCOREINFO lacks OFFSET(page.compound_head)"));
@@ -271,6 +271,19 @@ static void info_says_the_filter_fell_back(void **state)
                            "\"filter_fallback\": {\"asked\": 31, \"applied\": 1, "
                            "\"reason\": \"the page classifier failed its check of this kernel: "
                            "VMCOREINFO lacks OFFSET(page.compound_head)"));
+    /* verify: whole, and not as filtered as asked */
+    struct lb_source *src;
+    struct lb_error err;
+    struct verify_result vr;
+    char said[2048] = "";
+    FILE *f = fmemopen(said, sizeof(said) - 1, "w");
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    assert_int_equal(verify_dump(src, f, &vr), VERIFY_OK);
+    fclose(f);
+    lb_source_close(src);
+    close(s.out);
+    assert_non_null(strstr(said, "note: this dump holds -d 1, not the -d 31 asked: the page "
+                                 "classifier failed its check"));
 }
 
 int main(void)
