@@ -135,6 +135,36 @@ static void a_known_layout_is_filtered(void **state)
     }
 }
 
+/* 6.12's page types (a top byte; PG_slab gone), as 6.12 and 7.3 print them: filtered too. */
+static void a_6_12_layout_is_filtered(void **state)
+{
+    (void)state;
+    char vi[sizeof(vmcoreinfo)];
+    struct saved s;
+
+    known_kernel();
+    set_page(6, 48, 0xf2000000u, 4);          /* the PMD table: PGTY_table */
+    set_page(FREE_FRAME, 48, 0xf0000000u, 4); /* PGTY_buddy */
+    snprintf(vi, sizeof(vi), "%s", layout("NUMBER(PG_slab)", ""));
+    const char *const from[] = {"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129\n",
+                                "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-257\n"};
+    const char *const to[] = {"NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456\n"
+                              "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376\n"
+                              "NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592\n",
+                              "NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240\n"};
+    for (int i = 0; i < 2; i++) {
+        char *at = strstr(vi, from[i]), rest[sizeof(vi)];
+        assert_non_null(at);
+        snprintf(rest, sizeof(rest), "%s", at + strlen(from[i]));
+        snprintf(at, sizeof(vi) - (size_t)(at - vi), "%s%s", to[i], rest);
+    }
+    save(vi, LB_FORMAT_KDUMP, &s);
+    assert_string_equal(s.stats.filter_note, "");
+    assert_int_equal(s.stats.dump_level_applied, 31);
+    assert_int_equal(s.stats.pages_class[LB_CLASS_FREE], 1);
+    close(s.out);
+}
+
 /* A buddy value neither 6.1's ~bit nor 6.12's top byte: a page type the engine has not met. */
 static void an_unknown_page_type_encoding_falls_back(void **state)
 {
@@ -290,6 +320,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_known_layout_is_filtered),
+        cmocka_unit_test(a_6_12_layout_is_filtered),
         cmocka_unit_test(an_unknown_page_type_encoding_falls_back),
         cmocka_unit_test(a_missing_or_moved_field_falls_back),
         cmocka_unit_test(a_new_layout_falls_back),
