@@ -18,9 +18,10 @@
  *      would: not one frame of it may come out as anything but kept.  Each
  *      sample is kernel memory whatever the workload, and each tries another
  *      part of the decoding:
- *        - the kernel image's text, rodata, data and bss (kallsyms; the init
- *          sections and the gaps between sections are freed at boot, so they
- *          are not sampled): reserved pages, most of the evidence;
+ *        - the kernel image's text, rodata, data and bss (kallsyms; what is
+ *          freed at boot is not sampled: the init sections, the gaps between
+ *          sections, and on x86 the unused part of .bss..decrypted at bss's
+ *          end): reserved pages, most of the evidence;
  *        - the printk ring (the image's bss, or memblock);
  *        - swapper's page tables, from its top table down, up to FANOUT
  *          tables of each, MAX_TABLES in all: typed pages (PG_table) once
@@ -326,10 +327,17 @@ static int kernel_image(struct check *ch, const struct lb_kallsyms *ks)
         return -1;
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
         char what[64];
+        uint64_t decrypted = 0;
         if (!ks || lb_kallsyms_address(ks, sections[i][0], &lo) < 0 ||
             lb_kallsyms_address(ks, sections[i][1], &hi) < 0 || hi <= lo)
             continue;
-        snprintf(what, sizeof(what), "%s..%s", sections[i][0], sections[i][1]);
+        /* x86's bss ends in .bss..decrypted, whose unused part (most of 2 MiB) is freed at boot
+         * ("Freeing unused decrypted memory") and then holds anything: not sampled. */
+        if (i == 3 && lb_kallsyms_address(ks, "__start_bss_decrypted", &decrypted) == 0 &&
+            decrypted > lo && decrypted < hi)
+            hi = decrypted;
+        snprintf(what, sizeof(what), "%s..%s", sections[i][0],
+                 hi == decrypted ? "__start_bss_decrypted" : sections[i][1]);
         classify_virt(ch, SET_IMAGE, lo, hi - lo, what);
     }
     if (!ch->set[SET_IMAGE].frames) /* no kallsyms: the first MiB of text, which every kernel has */
@@ -452,8 +460,9 @@ static void stacks(struct check *ch)
 }
 
 const char *const lb_classify_check_symbols[] = {
-    "_stext",      "_etext",     "__start_rodata",   "__end_rodata",    "_sdata",       "_edata",
-    "__bss_start", "__bss_stop", "__per_cpu_offset", "__per_cpu_start", "__per_cpu_end"};
+    "_stext",           "_etext",          "__start_rodata", "__end_rodata",
+    "_sdata",           "_edata",          "__bss_start",    "__bss_stop",
+    "__per_cpu_offset", "__per_cpu_start", "__per_cpu_end",  "__start_bss_decrypted"};
 const size_t lb_classify_check_nsymbols =
     sizeof(lb_classify_check_symbols) / sizeof(lb_classify_check_symbols[0]);
 
