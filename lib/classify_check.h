@@ -31,7 +31,7 @@ struct lb_classify_check {
  * the saved registers point into) classified as kept.  ks: kallsyms with
  * lb_classify_check_symbols, or NULL to load them.  0: it may filter;
  * -1: err names what failed, and the dump must keep every page.  Bounded:
- * at most about 300,000 frames classified, and 64 KiB of memory, whatever
+ * at most about 135,000 frames classified, and 48 KiB of memory, whatever
  * the machine's size.
  */
 int lb_classify_check(struct lb_kernel *k, const struct lb_kallsyms *ks,
