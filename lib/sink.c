@@ -124,6 +124,7 @@ struct flat_sink {
     struct lb_sink base;
     struct lb_sink *stream;
     uint64_t pos;
+    int borrowed; /* lb_sink_replayed: the stream is not ours to free */
 };
 
 static void put_be64(uint8_t *out, uint64_t v)
@@ -171,28 +172,32 @@ static void flat_free(struct lb_sink *s)
 {
     struct flat_sink *f = (struct flat_sink *)s;
 
-    f->stream->ops->free(f->stream);
+    if (!f->borrowed)
+        f->stream->ops->free(f->stream);
     free(f);
 }
 
 static const struct lb_sink_ops flat_ops = {flat_write, flat_finish, flat_free, NULL};
 
-struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err)
+static struct lb_sink *flattened(struct lb_sink *stream, int borrowed, struct lb_error *err)
 {
     struct flat_sink *f = calloc(1, sizeof(*f));
     uint8_t header[LB_PAGE_SIZE] = "makedumpfile";
 
     if (!f) {
-        stream->ops->free(stream);
+        if (!borrowed)
+            stream->ops->free(stream);
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return NULL;
     }
     f->base.ops = &flat_ops;
     /* Readers of streams keep the first copy of a region (crash) or the last
      * (makedumpfile -R): written once, both read the same file.  No holes: a
-     * file rebuilt from records ends at the last one written. */
-    f->base.caps = LB_SINK_WRITE_ONCE;
+     * file rebuilt from records ends at the last one written.  Replayed, the
+     * last copy counts, as in a file. */
+    f->base.caps = borrowed ? 0 : LB_SINK_WRITE_ONCE;
     f->stream = stream;
+    f->borrowed = borrowed;
     put_be64(header + 16, 1); /* type: flattened */
     put_be64(header + 24, 1); /* version */
     if (flat_put(f, header, sizeof(header), err) < 0) {
@@ -200,4 +205,14 @@ struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err)
         return NULL;
     }
     return &f->base;
+}
+
+struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err)
+{
+    return flattened(stream, 0, err);
+}
+
+struct lb_sink *lb_sink_replayed(struct lb_sink *stream, struct lb_error *err)
+{
+    return flattened(stream, 1, err);
 }
