@@ -443,6 +443,96 @@ static size_t frames_held(const char *core, const char *path, struct lb_age_iden
     return held;
 }
 
+/* A target that holds cap bytes: writes and reservations past them fail, as on a full disk. */
+struct full_sink {
+    struct lb_sink base;
+    struct lb_sink *lower;
+    uint64_t cap;
+};
+
+static int full_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
+                      struct lb_error *err)
+{
+    struct full_sink *f = (struct full_sink *)s;
+
+    if (offset + len > f->cap) {
+        lb_error_setk(err, LB_ERR_NO_SPACE, "no space left (%llu bytes)",
+                      (unsigned long long)f->cap);
+        return -1;
+    }
+    return f->lower->ops->write(f->lower, buf, len, offset, err);
+}
+
+static int full_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
+{
+    struct full_sink *f = (struct full_sink *)s;
+
+    return f->lower->ops->finish(f->lower, size, whole, err);
+}
+
+static void full_free(struct lb_sink *s)
+{
+    struct full_sink *f = (struct full_sink *)s;
+
+    f->lower->ops->free(f->lower);
+    free(f);
+}
+
+static int full_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct lb_error *err)
+{
+    struct full_sink *f = (struct full_sink *)s;
+
+    if (offset + len > f->cap) {
+        lb_error_setk(err, LB_ERR_NO_SPACE, "no room for %llu bytes at %llu",
+                      (unsigned long long)len, (unsigned long long)offset);
+        return -1;
+    }
+    return 0;
+}
+
+static const struct lb_sink_ops full_ops = {full_write, full_finish, full_free, full_reserve};
+
+/*
+ * A target that fills up under an encrypted dump of one window (the log's
+ * window, on a small machine): the room for the window's bitmap and the
+ * headers was kept, so what was saved of it reads back.  (Over records with
+ * no room kept, the bitmap found the target full: not a frame read.)
+ */
+static void a_full_target_keeps_room_for_an_encrypted_dumps_end(void **state)
+{
+    char *core = distinct_core(1, 4 << 20, 0), *path = temp_file(NULL);
+    struct lb_age_identities *ids = identities(age_secret);
+    struct lb_write_options opts = {
+        .format = LB_FORMAT_KDUMP, .codec = LB_CODEC_NONE, .dump_level = 1};
+    struct full_sink *f = calloc(1, sizeof(*f));
+    struct lb_age_recipient r;
+    struct lb_write_stats stats;
+    struct lb_source *src;
+    struct lb_sink *sink;
+    struct lb_error err;
+    int fd = open(path, O_WRONLY), incomplete;
+
+    (void)state;
+    f->base.ops = &full_ops;
+    f->lower = lb_sink_fd(fd, 0);
+    f->cap = 2 << 20; /* of some 3 MiB */
+    assert_int_equal(lb_age_recipient_parse(age_public, &r, &err), 0);
+    assert_int_equal(lb_sink_age(&f->base, &r, 1, &sink, &err), 0);
+    assert_int_equal(lb_source_open(core, &src, &err), 0);
+    assert_int_equal(lb_write_sink(src, sink, &opts, &stats, &err), -1);
+    assert_int_equal(err.kind, LB_ERR_NO_SPACE);
+    assert_true(stats.incomplete);
+    sink->ops->free(sink);
+    lb_source_close(src);
+    close(fd);
+    size_t held = frames_held(core, path, ids, &incomplete);
+    assert_true(incomplete);
+    if (held < 256) /* 2 MiB of 3: over 400 of the 768 frames kept */
+        fail_msg("a full target: %zu frames read back", held);
+    lb_age_identities_free(ids);
+    unlink(core), free(core), unlink(path), free(path);
+}
+
 /*
  * An encrypted dump killed midway opens, says it is incomplete, and every
  * frame it holds is the source's: cut at 3, 5 and 9 tenths of what the whole
@@ -560,6 +650,7 @@ int main(void)
         cmocka_unit_test(every_output_gets_the_same_kdump_file),
         cmocka_unit_test(bad_keys_bytes_and_cuts_are_named),
         cmocka_unit_test(a_killed_encrypted_dump_reads_up_to_its_cut),
+        cmocka_unit_test(a_full_target_keeps_room_for_an_encrypted_dumps_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
