@@ -26,7 +26,7 @@ int cmd_estimate(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     static struct capture_setup setup;
     const char *kernel = NULL, *conf = LIFEBOAT_CONF;
-    char default_kernel[300], why[512];
+    char default_kernel[600], why[512], note[900];
     struct estimate e;
     int opt;
 
@@ -37,12 +37,16 @@ int cmd_estimate(int argc, char **argv)
             conf = optarg;
         } else {
             fprintf(opt == 'h' ? stdout : stderr,
-                    "usage: lifeboat estimate [-k KERNEL] [-c CONFIG]\n");
+                    "usage: lifeboat estimate [-k KERNEL] [-c CONFIG]\n"
+                    "KERNEL: the running kernel's image, else (a chroot) the newest installed\n");
             return opt == 'h' ? 0 : 2;
         }
     }
     if (!kernel) {
-        estimate_running_kernel(default_kernel, sizeof(default_kernel));
+        if (estimate_default_kernel(default_kernel, sizeof(default_kernel), note, sizeof(note)) < 0)
+            errx(1, "%s", note);
+        if (note[0])
+            fprintf(stderr, "lifeboat: %s\n", note);
         kernel = default_kernel;
     }
     if (capture_setup_load(conf, &setup, why, sizeof(why)) < 0) {
