@@ -265,8 +265,12 @@ static const char *foreign(const unsigned char *b, size_t n, const unsigned char
         return "a VDO volume";
     if (memcmp(b, "bluestore block device", 22) == 0)
         return "a Ceph BlueStore device";
-    if ((n >= 256 << 10 && zfs_uberblocks(b + (128 << 10), 128 << 10)) ||
-        (tail && size >= TAIL_BYTES && zfs_uberblocks(tail + (128 << 10), 128 << 10)))
+    /* ZFS writes its first label over the start: with a dump's header or LBSAVED still there,
+     * no pool was made over it, and uberblocks further on are a dump's data (a crashed ZFS
+     * machine's memory holds them). */
+    if (!is_dump(b) && memcmp(b, CONSUMED_MAGIC, sizeof(CONSUMED_MAGIC)) != 0 &&
+        ((n >= 256 << 10 && zfs_uberblocks(b + (128 << 10), 128 << 10)) ||
+         (tail && size >= TAIL_BYTES && zfs_uberblocks(tail + (128 << 10), 128 << 10))))
         return "a ZFS pool member";
     if (le(b + 1024, 4) == 0xf2f52010)
         return "an f2fs file system";
