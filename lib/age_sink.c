@@ -3,16 +3,20 @@
  *
  * Writers put bytes at any offset, but an age chunk can be sealed only once:
  * sealing two contents under one nonce would give away both.  So:
- *   1. The sink says LB_SINK_WRITE_ONCE, and writers then write each byte
- *      once (the kdump writer's header goes last, as for a stream).
+ *   1. The sink says LB_SINK_WRITE_ONCE and LB_SINK_SEALED: a dump is
+ *      written over it as makedumpfile's flattened records, in order
+ *      (lb_write_sink), so every chunk but the one being filled is sealed
+ *      and on the target: a capture killed midway (power, its deadline)
+ *      leaves an age file whose chunks open up to the cut, holding a stream
+ *      whose first records are the dump's headers.  Other writers (the log,
+ *      the report) write in order too.
  *   2. A chunk is kept in memory, "pending", from its first byte written
  *      until every byte of it is written and something past it is too (the
  *      final chunk carries a flag, and is known only at the end); then it is
  *      sealed and written at its place, header + n * (64 KiB + 16).
  *   3. At most MAX_PENDING chunks wait; past that the lowest is sealed with
  *      zeros where nothing was written, and a later write there is an error.
- *      The writers' patterns (a header, a descriptor table filled a window at
- *      a time, data appended) leave a handful pending.
+ *      Writers in order leave one pending.
  *   4. finish() seals every chunk not sealed yet, zeros where never written,
  *      the last one flagged: a dump cut short is still a whole age file.
  */
@@ -328,7 +332,7 @@ int lb_sink_age(struct lb_sink *lower, const struct lb_age_recipient *r, size_t 
         return -1;
     }
     a->base.ops = &age_ops;
-    a->base.caps = LB_SINK_WRITE_ONCE | (lower->caps & LB_SINK_STREAM);
+    a->base.caps = LB_SINK_WRITE_ONCE | LB_SINK_SEALED | (lower->caps & LB_SINK_STREAM);
     a->lower = lower;
     if (age_make_header(r, n, header, sizeof(header), &len, a->key, err) < 0 ||
         lower->ops->write(lower, header, len, 0, err) < 0) {

@@ -45,9 +45,10 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
     k->l.data_at = lb_kdump_round_up(k->l.pd_at + (k->slots + 1) * sizeof(struct kdump_page_desc),
                                      LB_PAGE_SIZE);
     k->data_pos = k->dbuf_at = k->l.data_at;
-    /* Written once, the headers, bitmaps and descriptors go out last: their room is taken
-     * now, so a target that fills with data still takes them (an encrypted dump's chunks). */
-    if (once && out_reserve(p, 0, k->l.data_at, err) < 0)
+    /* The headers, bitmaps and descriptors have their room taken now, so a target that fills
+     * with data still takes them: written once, they go out last; in a file, the end rewrites
+     * them; over records (an encrypted dump), the rewrites go at the stream's end. */
+    if (out_reserve(p, 0, k->l.data_at, err) < 0)
         goto out;
     if (lb_kdump_store_zero_page(k, err) < 0)
         goto out;

@@ -108,9 +108,11 @@ int lb_source_read_phys(struct lb_source *src, uint64_t phys, void *buf, size_t 
 
 /*
  * Turns a flattened stream (makedumpfile -F, lifeboat save ... -) read from
- * in_fd into the file it describes, written to out_fd.  Bounded memory.
+ * in_fd into the file it describes, written to out_fd.  Bounded memory.  A
+ * stream that ends before its end record is replayed as far as it goes (a
+ * record torn by its end left out, up to 1 MiB of it) and *cut is set.
  */
-int lb_unflatten(int in_fd, int out_fd, uint64_t *size, struct lb_error *err);
+int lb_unflatten(int in_fd, int out_fd, uint64_t *size, int *cut, struct lb_error *err);
 
 /* ---- ELF notes -------------------------------------------------------- */
 
@@ -458,6 +460,14 @@ enum {
     LB_SINK_HOLES = 1,      /* bytes never written read as zeros (a new regular file) */
     LB_SINK_WRITE_ONCE = 2, /* each byte may be written once only (a stream, an encryption) */
     LB_SINK_STREAM = 4,     /* bytes must arrive in order (a pipe) */
+    /*
+     * An encryption that seals its output a chunk at a time, each chunk once:
+     * a chunk a writer comes back to (a header rewritten at the end) would be
+     * held until the end, and lost with the writer.  lb_write_sink() then
+     * writes makedumpfile's flattened records over it, in order, so whatever
+     * reached the target is a readable dump up to where it stops.
+     */
+    LB_SINK_SEALED = 8,
 };
 
 struct lb_sink;
@@ -492,6 +502,13 @@ struct lb_sink *lb_sink_fd(int fd, unsigned caps);
 struct lb_sink *lb_sink_file(int fd, unsigned caps);
 /* Positioned writes as makedumpfile's flattened records on the stream under it. */
 struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err);
+/*
+ * The same records, but a region may be written again and the last copy
+ * counts (makedumpfile -R's rule), so a writer writes as into a file: its
+ * header first, marked incomplete, and again at the end.  The stream under it
+ * is borrowed: freeing this sink leaves it.
+ */
+struct lb_sink *lb_sink_replayed(struct lb_sink *stream, struct lb_error *err);
 
 /* ---- encryption: the age v1 format (age-encryption.org/v1) ----------- */
 

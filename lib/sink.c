@@ -124,12 +124,35 @@ struct flat_sink {
     struct lb_sink base;
     struct lb_sink *stream;
     uint64_t pos;
+    int borrowed; /* lb_sink_replayed: the stream is not ours to free */
+    /* Replayed, what a writer rewrites at the end (its headers, bitmaps) goes on the stream
+     * after everything else: that much room is kept ahead of pos until the target is full. */
+    uint64_t keep, reserved_to;
+    int full, torn;
 };
 
 static void put_be64(uint8_t *out, uint64_t v)
 {
     for (int i = 7; i >= 0; i--, v >>= 8)
         out[i] = (uint8_t)v;
+}
+
+/* Room for len more bytes and the ones kept for the end; once it fails, the kept room is used. */
+static int make_room(struct flat_sink *f, size_t len, struct lb_error *err)
+{
+    uint64_t need = f->pos + len + f->keep;
+
+    if (!f->keep || f->full || need <= f->reserved_to || !f->stream->ops->reserve)
+        return 0;
+    if (need < f->reserved_to + (1 << 20))
+        need = f->reserved_to + (1 << 20); /* a reservation a MiB at a time, not a write */
+    if (f->stream->ops->reserve(f->stream, f->reserved_to, need - f->reserved_to, err) < 0) {
+        f->full = 1;
+        lb_error_prefix(err, "the rest of the room is kept for the dump's headers");
+        return -1;
+    }
+    f->reserved_to = need;
+    return 0;
 }
 
 static int flat_put(struct flat_sink *f, const void *buf, size_t len, struct lb_error *err)
@@ -146,9 +169,22 @@ static int flat_write(struct lb_sink *s, const void *buf, size_t len, uint64_t o
     struct flat_sink *f = (struct flat_sink *)s;
     uint8_t record[16];
 
+    /* A record is whole or the stream ends: after a torn one, the next would be read as its
+     * data.  Its room is made first, so a full target ends the stream between records. */
+    if (f->torn) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO,
+                      "the flattened stream ends in a record cut short: nothing goes after it");
+        return -1;
+    }
+    if (make_room(f, sizeof(record) + len, err) < 0)
+        return -1;
     put_be64(record, offset);
     put_be64(record + 8, len);
-    return flat_put(f, record, sizeof(record), err) < 0 ? -1 : flat_put(f, buf, len, err);
+    if (flat_put(f, record, sizeof(record), err) < 0 || flat_put(f, buf, len, err) < 0) {
+        f->torn = 1;
+        return -1;
+    }
+    return 0;
 }
 
 /* The end marker says the stream is whole; a stream cut short has none. */
@@ -160,7 +196,9 @@ static int flat_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_er
 
     (void)size;
     memset(end, 0xff, sizeof(end)); /* offset -1, size -1 */
-    if (whole && flat_put(f, end, sizeof(end), err) < 0) {
+    if (whole && f->torn)
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "the flattened stream ends in a record cut short");
+    if (whole && (f->torn || flat_put(f, end, sizeof(end), err) < 0)) {
         f->stream->ops->finish(f->stream, f->pos, 0, &ignored);
         return -1;
     }
@@ -171,28 +209,44 @@ static void flat_free(struct lb_sink *s)
 {
     struct flat_sink *f = (struct flat_sink *)s;
 
-    f->stream->ops->free(f->stream);
+    if (!f->borrowed)
+        f->stream->ops->free(f->stream);
     free(f);
 }
 
-static const struct lb_sink_ops flat_ops = {flat_write, flat_finish, flat_free, NULL};
+/* Replayed: bytes the writer will write again at the end, kept room for (with their records). */
+static int flat_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct lb_error *err)
+{
+    struct flat_sink *f = (struct flat_sink *)s;
 
-struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err)
+    (void)offset;
+    if (!f->borrowed)
+        return 0;
+    f->keep += len + len / 4096 * 16 + 4096;
+    return make_room(f, 0, err);
+}
+
+static const struct lb_sink_ops flat_ops = {flat_write, flat_finish, flat_free, flat_reserve};
+
+static struct lb_sink *flattened(struct lb_sink *stream, int borrowed, struct lb_error *err)
 {
     struct flat_sink *f = calloc(1, sizeof(*f));
     uint8_t header[LB_PAGE_SIZE] = "makedumpfile";
 
     if (!f) {
-        stream->ops->free(stream);
+        if (!borrowed)
+            stream->ops->free(stream);
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return NULL;
     }
     f->base.ops = &flat_ops;
     /* Readers of streams keep the first copy of a region (crash) or the last
      * (makedumpfile -R): written once, both read the same file.  No holes: a
-     * file rebuilt from records ends at the last one written. */
-    f->base.caps = LB_SINK_WRITE_ONCE;
+     * file rebuilt from records ends at the last one written.  Replayed, the
+     * last copy counts, as in a file. */
+    f->base.caps = borrowed ? 0 : LB_SINK_WRITE_ONCE;
     f->stream = stream;
+    f->borrowed = borrowed;
     put_be64(header + 16, 1); /* type: flattened */
     put_be64(header + 24, 1); /* version */
     if (flat_put(f, header, sizeof(header), err) < 0) {
@@ -200,4 +254,14 @@ struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err)
         return NULL;
     }
     return &f->base;
+}
+
+struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err)
+{
+    return flattened(stream, 0, err);
+}
+
+struct lb_sink *lb_sink_replayed(struct lb_sink *stream, struct lb_error *err)
+{
+    return flattened(stream, 1, err);
 }

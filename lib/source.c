@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "age_reader.h"
+#include "flat_view.h"
 #include "arch/arch.h"
 #include "source.h"
 
@@ -28,8 +29,9 @@ struct page_cache {
     uint8_t data[CACHE_PAGES][LB_PAGE_SIZE];
 };
 
-int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,
-                    struct lb_error *err)
+/* The file's own bytes: decrypted when it is encrypted. */
+static int file_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,
+                      struct lb_error *err)
 {
     uint8_t *p = buf;
     uint64_t at = offset;
@@ -60,6 +62,25 @@ int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offse
         at += (uint64_t)n;
     }
     return 0;
+}
+
+static int stream_pread(void *ctx, void *buf, size_t len, uint64_t at, struct lb_error *err)
+{
+    return file_pread(ctx, buf, len, at, err);
+}
+
+/* The dump's bytes: through the records when the file holds a flattened stream. */
+int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,
+                    struct lb_error *err)
+{
+    if (src->flat) {
+        if (lb_flat_view_pread(src->flat, buf, len, offset, err) < 0) {
+            lb_error_prefix(err, "%s", src->path);
+            return -1;
+        }
+        return 0;
+    }
+    return file_pread(src, buf, len, offset, err);
 }
 
 /*
@@ -173,14 +194,24 @@ static int open_source(const char *path, const struct lb_age_identities *ids,
         lb_source_close(src);
         return -1;
     }
+    /* A flattened stream (every encrypted dump: age_sink.c) is read through its records. */
+    if (src->file_size >= sizeof(magic) && memcmp(magic, "makedumpfile", 12) == 0) {
+        if (lb_flat_view_open(stream_pread, src, src->file_size, &src->flat, err) < 0) {
+            lb_error_prefix(err, "%s", path);
+            lb_source_close(src);
+            return -1;
+        }
+        src->file_size = lb_flat_view_size(src->flat);
+        src->mappable = 0;
+        memset(magic, 0, sizeof(magic));
+        if (src->file_size >= sizeof(magic) &&
+            lb_source_pread(src, magic, sizeof(magic), 0, err) < 0) {
+            lb_source_close(src);
+            return -1;
+        }
+    }
     if (memcmp(magic, "KDUMP   ", 8) == 0) {
         r = lb_kdump_open(src, err);
-    } else if (memcmp(magic, "makedumpfile", 12) == 0) {
-        lb_error_set(err,
-                     "%s: a flattened dump (a stream); turn it into a file first with "
-                     "'lifeboat convert'",
-                     path);
-        r = -1;
     } else {
         r = lb_elf_open(src, err);
     }
@@ -188,8 +219,8 @@ static int open_source(const char *path, const struct lb_age_identities *ids,
         lb_source_close(src);
         return -1;
     }
-    if (src->age && age_reader_cut(src->age))
-        src->incomplete = 1; /* the encrypted file ends before its last chunk */
+    if ((src->age && age_reader_cut(src->age)) || (src->flat && lb_flat_view_cut(src->flat)))
+        src->incomplete = 1; /* the encrypted file or the stream ends before its end */
     *out = src;
     return 0;
 }
@@ -222,6 +253,7 @@ void lb_source_close(struct lb_source *src)
             munmap(src->pages_map[i].base, src->pages_map[i].len);
     if (src->phys_map.base)
         munmap(src->phys_map.base, src->phys_map.len);
+    lb_flat_view_close(src->flat);
     age_reader_close(src->age);
     if (src->fd >= 0)
         close(src->fd);

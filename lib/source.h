@@ -32,8 +32,9 @@ struct lb_source {
     size_t nsegments;
     uint8_t *notes;
     size_t notes_len;
-    int incomplete;         /* the file says it was cut short */
-    struct age_reader *age; /* an encrypted dump: every read decrypts (no mapping) */
+    int incomplete;            /* the file says it was cut short */
+    struct age_reader *age;    /* an encrypted dump: every read decrypts (no mapping) */
+    struct lb_flat_view *flat; /* a flattened stream: read through its records (no mapping) */
     void *backend;
     size_t *order;             /* segments by start address: see segment_index.c */
     uint64_t *reach;           /* the largest end so far, in that order */

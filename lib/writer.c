@@ -10,6 +10,7 @@ int lb_write_sink(struct lb_source *src, struct lb_sink *sink, const struct lb_w
                   struct lb_write_stats *stats, struct lb_error *err)
 {
     struct lb_pipe *p = malloc(sizeof(*p));
+    struct lb_sink *top = sink;
     struct lb_error ignored;
     int r;
 
@@ -18,15 +19,25 @@ int lb_write_sink(struct lb_source *src, struct lb_sink *sink, const struct lb_w
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
-    if (pipe_open(p, src, opts, stats, err) < 0) {
+    /* Sealed a chunk at a time, a dump goes in order, as records: nothing is held back for
+     * the end, so a writer killed midway leaves a dump readable up to where it stopped. */
+    if ((sink->caps & LB_SINK_SEALED) && !(top = lb_sink_replayed(sink, err))) {
         free(p);
         return -1;
     }
-    p->sink = sink;
+    if (pipe_open(p, src, opts, stats, err) < 0) {
+        if (top != sink)
+            top->ops->free(top);
+        free(p);
+        return -1;
+    }
+    p->sink = top;
     r = opts->format == LB_FORMAT_ELF ? write_elf(p, err) : write_kdump(p, err);
     /* What was written is made readable as far as it goes, even after a failure. */
-    if (sink->ops->finish(sink, stats->output_size, r == 0, r == 0 ? err : &ignored) < 0)
+    if (top->ops->finish(top, stats->output_size, r == 0, r == 0 ? err : &ignored) < 0)
         r = -1;
+    if (top != sink)
+        top->ops->free(top);
     p->progress.bytes_done = p->progress.bytes_total;
     pipe_report(p);
     pipe_close(p);

@@ -31,11 +31,15 @@
  * guests, and this says 72M; on 6.12 (init_size 55 MiB) 64M saves the dump
  * and 72M the report too, and this says 80M.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "estimate.h"
@@ -79,6 +83,80 @@ int estimate_running_kernel(char *path, size_t len, char *why, size_t whylen)
     return kernel_image_running(path, len, why, whylen);
 }
 
+/* Newer by release, as ls -v and dpkg order them (6.1.0-9 before 6.1.0-10). */
+static void consider(const char *path, const char *release, char *best, size_t len,
+                     char *best_release, size_t rlen)
+{
+    if (access(path, R_OK) != 0 || (best[0] && strverscmp(release, best_release) <= 0))
+        return;
+    snprintf(best, len, "%s", path);
+    snprintf(best_release, rlen, "%s", release);
+}
+
+/* The newest kernel image in /boot (vmlinuz-RELEASE) or /usr/lib/modules (RELEASE/vmlinuz). */
+static void newest_installed(char *best, size_t len)
+{
+    enum { MAX_ENTRIES = 4096 }; /* a directory of kernels is a handful: read a bounded few */
+    char release[256], path[600];
+    struct dirent *d;
+    DIR *dir;
+    int seen;
+
+    best[0] = release[0] = '\0';
+    if ((dir = opendir("/boot"))) {
+        for (seen = 0; seen < MAX_ENTRIES && (d = readdir(dir)); seen++)
+            if (strncmp(d->d_name, "vmlinuz-", 8) == 0 && d->d_name[8] &&
+                strlen(d->d_name) < sizeof(release)) {
+                snprintf(path, sizeof(path), "/boot/%s", d->d_name);
+                consider(path, d->d_name + 8, best, len, release, sizeof(release));
+            }
+        closedir(dir);
+    }
+    if ((dir = opendir("/usr/lib/modules"))) {
+        for (seen = 0; seen < MAX_ENTRIES && (d = readdir(dir)); seen++)
+            if (d->d_name[0] != '.' && strlen(d->d_name) < sizeof(release)) {
+                snprintf(path, sizeof(path), "/usr/lib/modules/%s/vmlinuz", d->d_name);
+                consider(path, d->d_name, best, len, release, sizeof(release));
+            }
+        closedir(dir);
+    }
+}
+
+int estimate_default_kernel(char *path, size_t len, char *note, size_t notelen)
+{
+    struct utsname u;
+    char running[PATH_MAX] = "";
+
+    note[0] = '\0';
+    if (kernel_image_running(running, sizeof(running), note, notelen) == 0) {
+        snprintf(path, len, "%s", running);
+        return 0;
+    }
+    note[0] = '\0';
+    newest_installed(path, len);
+    if (!path[0]) {
+        snprintf(note, notelen,
+                 "no kernel image in /boot or /usr/lib/modules (the running kernel is %s): "
+                 "name one with -k",
+                 uname(&u) == 0 ? u.release : "unknown");
+        return -1;
+    }
+    snprintf(note, notelen,
+             "the running kernel (%s) has no image here (a chroot, or an image being built): "
+             "estimating for the newest installed kernel, %s",
+             uname(&u) == 0 ? u.release : "unknown", path);
+    return 0;
+}
+
+/*
+ * The capture binary measured is this one; in a chroot without /proc (a package installed
+ * while an image is built) it is the installed one.
+ */
+static const char *capture_binary(void)
+{
+    return access("/proc/self/exe", R_OK) == 0 ? NULL : LIFEBOAT_SBINDIR "/lifeboat";
+}
+
 int estimate_capture(const char *kernel, const struct capture_setup *setup, struct estimate *e,
                      char *why, size_t whylen)
 {
@@ -92,7 +170,7 @@ int estimate_capture(const char *kernel, const struct capture_setup *setup, stru
         snprintf(why, whylen, "memfd_create: %s", strerror(errno));
         return -1;
     }
-    r = initramfs_write(fd, NULL, setup, ZSINK_GZIP, &st, why, whylen);
+    r = initramfs_write(fd, capture_binary(), setup, ZSINK_GZIP, &st, why, whylen);
     close(fd);
     if (r < 0)
         return -1;

@@ -49,5 +49,13 @@ void estimate_add_up(struct estimate *e, const struct initramfs_stats *st);
 int estimate_fit_cpus(struct estimate *e, uint64_t reservation, int wanted);
 /* The running kernel's image (kernel_image_running: /boot, else /usr/lib/modules); -1 with why. */
 int estimate_running_kernel(char *path, size_t len, char *why, size_t whylen);
+/*
+ * The kernel to estimate for when none is named: the running kernel's image
+ * (/boot/vmlinuz-RELEASE or /usr/lib/modules/RELEASE/vmlinuz); where there is
+ * none — a chroot, where cloud images are built, runs the builder's kernel —
+ * the newest installed one, which the image will boot, and note says so.
+ * -1 with note when no kernel image is installed at all.
+ */
+int estimate_default_kernel(char *path, size_t len, char *note, size_t notelen);
 
 #endif

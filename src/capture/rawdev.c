@@ -12,9 +12,15 @@
  *      makes them in the crash kernel.  Two devices with one identity are an
  *      error, never a first match.
  *   2. Before writing, the device is probed: a file system, a partition
- *      table, swap, LUKS, an LVM physical volume or an MD member is someone
- *      else's, and a dump not yet saved is the last crash's: neither is
- *      written over.
+ *      table, swap, LUKS, an LVM physical volume, an MD member (its
+ *      superblock at the start or at the end), bcache, ZFS, VDO or Ceph
+ *      is someone else's, and a dump not yet saved is the last crash's:
+ *      neither is written over.  Someone else's is looked for first: a
+ *      device once ours (LBSAVED over an old dump's first bytes) may have
+ *      been given to an array or a file system since, which leaves those
+ *      bytes alone.  At load time, on the running system, libblkid's full
+ *      probe is asked too (rawdev_probe_full, blkid_helper.c): whatever
+ *      util-linux recognises is refused; the crash kernel has this list.
  *   3. At the next boot 'lifeboat savecore' copies the dump into a dump
  *      directory and then marks the device consumed (its first bytes become
  *      CONSUMED_MAGIC), which makes it writable again, as FreeBSD's savecore
@@ -30,14 +36,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
 #include "blkid.h"
 #include "config.h"
+#include "platform/blkid_helper.h"
 #include "platform/lvm_pv.h"
 #include "rawdev.h"
 
 #define CONSUMED_MAGIC "LBSAVED" /* 8 bytes with its NUL, over a dump's signature */
 
-enum { PROBE_BYTES = 68 << 10, MAX_GPT_ENTRIES = 1024 };
+/* The head: every superblock looked for but ZFS's uberblocks (128-256 KiB); the tail: MD 0.90
+ * and 1.0, ZFS's last label. */
+enum { PROBE_BYTES = 256 << 10, TAIL_BYTES = 256 << 10, MAX_GPT_ENTRIES = 1024 };
 
 static int read_sysfs(const char *path, char *out, size_t len)
 {
@@ -229,8 +242,26 @@ static int is_dump(const unsigned char *b)
            (memcmp(b, ELFMAG, SELFMAG) == 0 && b[EI_CLASS] == ELFCLASS64 && eh->e_type == ET_CORE);
 }
 
-static const char *foreign(const unsigned char *b, size_t n, const char *device)
+/* A ZFS label's uberblock array (its second 128 KiB) holds uberblocks with their magic. */
+static int zfs_uberblocks(const unsigned char *label_ub, size_t n)
 {
+    for (size_t at = 0; at + 8 <= n; at += 1024) {
+        uint64_t v = le(label_ub + at, 8);
+        if (v == 0x00bab10cull || v == 0x0cb1ba0000000000ull) /* either byte order */
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Someone else's signature in the first n bytes b or the last bytes tail of
+ * a device of size bytes; its name, or NULL.  Offsets are the formats' own.
+ */
+static const char *foreign(const unsigned char *b, size_t n, const unsigned char *tail,
+                           uint64_t size, const char *device)
+{
+    static const unsigned char bcache_magic[16] = {0xc6, 0x85, 0x73, 0xf6, 0x4e, 0x1a, 0x45, 0xca,
+                                                   0x82, 0x65, 0xf5, 0x7f, 0x48, 0xba, 0x6d, 0x81};
     static char fs[64];
     struct fs_id id;
 
@@ -241,10 +272,34 @@ static const char *foreign(const unsigned char *b, size_t n, const char *device)
         return "a LUKS encrypted volume";
     if (memcmp(b + 512, "LABELONE", 8) == 0 || memcmp(b + 24, "LVM2 001", 8) == 0)
         return "an LVM physical volume";
+    /* MD: 1.1 at the start, 1.2 at 4 KiB, 0.90 in the last 64 KiB-aligned 64 KiB, 1.0 at 8 KiB
+     * from the end, 4 KiB-aligned */
     if (n >= 4096 + 4 && (le(b + 4096, 4) == 0xa92b4efc || le(b, 4) == 0xa92b4efc))
         return "an MD RAID member";
+    if (size >= 128 << 10 && tail) {
+        uint64_t tail_at = size - TAIL_BYTES, v090 = (size & ~(uint64_t)0xffff) - 0x10000,
+                 v10 = (size - 8192) & ~(uint64_t)4095;
+        if ((v090 >= tail_at && le(tail + (v090 - tail_at), 4) == 0xa92b4efc) ||
+            (v10 >= tail_at && le(tail + (v10 - tail_at), 4) == 0xa92b4efc))
+            return "an MD RAID member (its superblock at the end)";
+    }
     if (memcmp(b + 4086, "SWAPSPACE2", 10) == 0 || memcmp(b + 4086, "SWAP-SPACE", 10) == 0)
         return "swap space";
+    if (n >= 4096 + 40 && memcmp(b + 4096 + 24, bcache_magic, sizeof(bcache_magic)) == 0)
+        return "a bcache device";
+    if (memcmp(b, "dmvdo001", 8) == 0)
+        return "a VDO volume";
+    if (memcmp(b, "bluestore block device", 22) == 0)
+        return "a Ceph BlueStore device";
+    /* ZFS writes its first label over the start: with a dump's header or LBSAVED still there,
+     * no pool was made over it, and uberblocks further on are a dump's data (a crashed ZFS
+     * machine's memory holds them). */
+    if (!is_dump(b) && memcmp(b, CONSUMED_MAGIC, sizeof(CONSUMED_MAGIC)) != 0 &&
+        ((n >= 256 << 10 && zfs_uberblocks(b + (128 << 10), 128 << 10)) ||
+         (tail && size >= TAIL_BYTES && zfs_uberblocks(tail + (128 << 10), 128 << 10))))
+        return "a ZFS pool member";
+    if (le(b + 1024, 4) == 0xf2f52010)
+        return "an f2fs file system";
     if (fs_probe(device, &id) == 0) {
         snprintf(fs, sizeof(fs), "an %s file system", id.type);
         return fs;
@@ -254,32 +309,68 @@ static const char *foreign(const unsigned char *b, size_t n, const char *device)
     return NULL;
 }
 
+static uint64_t device_size(int fd)
+{
+    struct stat st;
+    uint64_t size = 0;
+
+    if (fstat(fd, &st) < 0)
+        return 0;
+    if (S_ISBLK(st.st_mode))
+        return ioctl(fd, BLKGETSIZE64, &size) == 0 ? size : 0;
+    return (uint64_t)st.st_size;
+}
+
 enum rawdev_state rawdev_probe(const char *device, char *what, size_t len)
 {
-    unsigned char *b = calloc(1, PROBE_BYTES);
+    unsigned char *b = calloc(1, PROBE_BYTES), *tail = calloc(1, TAIL_BYTES);
     int fd = open(device, O_RDONLY | O_CLOEXEC);
     ssize_t n = fd >= 0 && b ? pread(fd, b, PROBE_BYTES, 0) : -1;
+    uint64_t size = fd >= 0 ? device_size(fd) : 0;
     enum rawdev_state state = RAWDEV_FREE;
     const char *other;
 
+    if (tail && size >= TAIL_BYTES &&
+        pread(fd, tail, TAIL_BYTES, (off_t)(size - TAIL_BYTES)) != (ssize_t)TAIL_BYTES) {
+        free(tail);
+        tail = NULL;
+        n = -1; /* its end unread, an MD member cannot be ruled out */
+    }
     if (fd >= 0)
         close(fd);
-    if (n < 4096 + 16) {
+    /* Someone else's first (2.): LBSAVED or a dump's header may sit under a newer owner's. */
+    if (n < 4096 + 16 || !tail) {
         snprintf(what, len, "%s cannot be read", device);
         state = RAWDEV_FOREIGN; /* what cannot be read cannot be shown to be free */
+    } else if ((other = foreign(b, (size_t)n, size >= TAIL_BYTES ? tail : NULL, size, device))) {
+        snprintf(what, len, "%s", other);
+        state = RAWDEV_FOREIGN;
     } else if (memcmp(b, CONSUMED_MAGIC, sizeof(CONSUMED_MAGIC)) == 0) {
         snprintf(what, len, "a dump already saved");
     } else if (is_dump(b)) {
         snprintf(what, len, "a dump not yet saved by 'lifeboat savecore'");
         state = RAWDEV_DUMP;
-    } else if ((other = foreign(b, (size_t)n, device))) {
-        snprintf(what, len, "%s", other);
-        state = RAWDEV_FOREIGN;
     } else {
         snprintf(what, len, "no file system, partition table or dump");
     }
     free(b);
+    free(tail);
     return state;
+}
+
+enum rawdev_state rawdev_probe_full(const char *device, char *what, size_t len)
+{
+    char found[128], why[256];
+    int r = blkid_helper_probe(device, found, sizeof(found), why, sizeof(why));
+
+    if (r > 0) {
+        snprintf(what, len, "%s (libblkid)", found);
+        return RAWDEV_FOREIGN;
+    }
+    if (r < 0)
+        fprintf(stderr, "lifeboat: warning: %s: %s: checked with lifeboat's own list only\n",
+                device, why);
+    return rawdev_probe(device, what, len);
 }
 
 int rawdev_consume(const char *device, char *why, size_t whylen)

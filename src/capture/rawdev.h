@@ -27,10 +27,17 @@ int rawdev_find(const char *spec, char *device, size_t len, char *why, size_t wh
 enum rawdev_state {
     RAWDEV_FREE,    /* zeros, unknown data, or a dump already saved: may be written */
     RAWDEV_DUMP,    /* a dump not yet saved ('lifeboat savecore'): must be kept */
-    RAWDEV_FOREIGN, /* a file system, partition table, swap, LUKS, LVM or RAID: not ours */
+    RAWDEV_FOREIGN, /* a file system, partition table, swap, LUKS, LVM, RAID...: not ours */
 };
 /* What device holds, said in what (e.g. "an ext4 file system"). */
 enum rawdev_state rawdev_probe(const char *device, char *what, size_t len);
+/*
+ * The same, on the running system: util-linux's libblkid probes every
+ * superblock and partition table it knows first (blkid_helper.c), and what
+ * it recognises is someone else's.  Without the helper, rawdev_probe's list,
+ * with a warning.
+ */
+enum rawdev_state rawdev_probe_full(const char *device, char *what, size_t len);
 /* Marks the dump on device saved, so the next crash may write over it. */
 int rawdev_consume(const char *device, char *why, size_t whylen);
 

@@ -155,7 +155,7 @@ static int resolve_device(struct target *t, char *why, size_t whylen)
         snprintf(t->device, sizeof(t->device), "UUID=%s", id.uuid);
         return 0;
     }
-    if (rawdev_probe(real, holds, sizeof(holds)) == RAWDEV_FOREIGN) {
+    if (rawdev_probe_full(real, holds, sizeof(holds)) == RAWDEV_FOREIGN) {
         snprintf(why, whylen,
                  "raw target %s holds %s: lifeboat writes a raw dump only where nothing else "
                  "is (wipefs -a %s, if it may go)",

@@ -45,17 +45,27 @@ static int unflatten(const char *from, const char *to)
     int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     struct lb_error e;
     uint64_t size;
+    int cut;
 
     if (in < 0)
         err(1, "%s", from);
     if (out < 0)
         err(1, "%s%s", to, errno == EEXIST ? " (lifeboat never overwrites a dump)" : "");
-    if (lb_unflatten(in, out, &size, &e) < 0) {
+    if (lb_unflatten(in, out, &size, &cut, &e) < 0) {
         unlink(to);
         errx(1, "%s: %s", from, e.msg);
     }
     if (ftruncate(out, (off_t)size) < 0 || fsync(out) < 0 || close(out) < 0)
         err(1, "%s", to);
+    /* A stream cut short (a capture killed midway, an encrypted dump decrypted as far as it
+     * goes) is still evidence: kept, and said to be incomplete. */
+    if (cut) {
+        fprintf(stderr,
+                "lifeboat: %s: %llu bytes reassembled from a flattened stream cut short (no "
+                "end record): an incomplete dump\n",
+                to, (unsigned long long)size);
+        return 1;
+    }
     fprintf(stderr, "lifeboat: %s: %llu bytes reassembled from the flattened stream\n", to,
             (unsigned long long)size);
     return 0;

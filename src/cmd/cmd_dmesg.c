@@ -85,9 +85,12 @@ int cmd_dmesg(int argc, char **argv)
         errx(1, "%s", e.msg);
     r = json ? kernel_log_walk(src, print_json, stdout, &stats, &e)
              : kernel_log_write(src, stdout, &stats, &e);
+    int cut = lb_source_incomplete(src);
     lb_source_close(src);
+    /* A dump cut short may hold no log yet: said as that, not as a damaged one. */
     if (r < 0)
-        errx(1, "%s: %s", argv[optind], e.msg);
+        errx(1, "%s: %s%s", argv[optind], e.msg,
+             cut ? " (the dump is incomplete: it was cut short before that part was saved)" : "");
     if (stats.skipped)
         warnx("%llu log records were unreadable or not committed and are left out",
               (unsigned long long)stats.skipped);

@@ -27,7 +27,7 @@ int cmd_estimate(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     static struct capture_setup setup;
     const char *kernel = NULL, *conf = LIFEBOAT_CONF;
-    char default_kernel[PATH_MAX], why[1024];
+    char default_kernel[PATH_MAX], why[1024], note[PATH_MAX + 300];
     struct estimate e;
     int opt;
 
@@ -38,13 +38,16 @@ int cmd_estimate(int argc, char **argv)
             conf = optarg;
         } else {
             fprintf(opt == 'h' ? stdout : stderr,
-                    "usage: lifeboat estimate [-k KERNEL] [-c CONFIG]\n");
+                    "usage: lifeboat estimate [-k KERNEL] [-c CONFIG]\n"
+                    "KERNEL: the running kernel's image, else (a chroot) the newest installed\n");
             return opt == 'h' ? 0 : 2;
         }
     }
     if (!kernel) {
-        if (estimate_running_kernel(default_kernel, sizeof(default_kernel), why, sizeof(why)) < 0)
-            errx(1, "%s: name the kernel's image with -k", why);
+        if (estimate_default_kernel(default_kernel, sizeof(default_kernel), note, sizeof(note)) < 0)
+            errx(1, "%s", note);
+        if (note[0])
+            fprintf(stderr, "lifeboat: %s\n", note);
         kernel = default_kernel;
     }
     if (capture_setup_load(conf, &setup, why, sizeof(why)) < 0) {

@@ -9,6 +9,9 @@
 #     pattern page the guest wrote, and the log equals lifeboat dmesg's;
 #   - lifeboat info/dmesg --identity read vmcore.age in place and say what
 #     they say of the clear file; verify checks it with and without the key;
+#   - an encrypted dump is an age file holding makedumpfile's flattened
+#     stream (headers first, in order: a dump killed midway reads up to the
+#     cut); `lifeboat convert -` or makedumpfile -R makes the file;
 #   - a kdump file written from it by 'save --encrypt-to' decrypts (age) to a
 #     dump whose every frame equals the source (libkdumpfile), byte for byte
 #     the clear one, which crash opens;
@@ -52,9 +55,10 @@ check "metadata.json is clear, says the encryption and holds no panic text" bash
     ! grep -qi "sysrq" "$1"' _ "$work/metadata.json"
 check "nothing of the guest's memory is in the clear: no pattern page's bytes in the encrypted file" \
     $JUDGE bytes "$work/vmcore.age" "$work/serial.log" --expect absent
-check "age -d opens the vmcore with the age key and with the ssh key, the same bytes" bash -c '
-    age -d -i "$1" -o "$3" "$4" && age -d -i "$2" "$4" | cmp -s - "$3"' _ \
-    "$work/age.key" "$work/ssh.key" "$work/clear.elf" "$work/vmcore.age"
+check "age -d opens the vmcore with the age key and with the ssh key, the same bytes: a flattened stream convert turns into the ELF file" bash -c '
+    age -d -i "$1" -o "$3.flat" "$4" && age -d -i "$2" "$4" | cmp -s - "$3.flat" &&
+    head -c 12 "$3.flat" | grep -q makedumpfile && "$5" convert "$3.flat" "$3" 2>/dev/null' _ \
+    "$work/age.key" "$work/ssh.key" "$work/clear.elf" "$work/vmcore.age" "$L"
 check "the decrypted vmcore holds every pattern page the guest wrote (and they show as bytes)" bash -c '
     $1 pattern "$2" "$3" --expect present && $1 bytes "$2" "$3" --expect present' _ \
     "$JUDGE" "$work/clear.elf" "$work/serial.log"
@@ -90,9 +94,12 @@ check "list: an encrypted dump is listed; its panic line shown with --identity o
 
 # The kdump writer through the encryption, from the decrypted source; judged by libkdumpfile.
 "$L" save -d 31 --encrypt-to "$age_pub" "$work/clear.elf" "$work/lb31.age" 2>"$work/save.log" || true
-check "save --encrypt-to: age -d gives a kdump dump whose every frame equals the source" bash -c '
-    age -d -i "$1" -o "$2.kdump" "$2" && $3 same "$4" "$2.kdump"' _ \
-    "$work/age.key" "$work/lb31.age" "$JUDGE" "$work/clear.elf"
+check "save --encrypt-to: age -d | convert - gives a kdump dump whose every frame equals the source" bash -c '
+    age -d -i "$1" "$2" | "$5" convert - "$2.kdump" 2>/dev/null && $3 same "$4" "$2.kdump"' _ \
+    "$work/age.key" "$work/lb31.age" "$JUDGE" "$work/clear.elf" "$L"
+check "convert --identity reads vmcore.age in place: the same file convert writes from the clear dump" bash -c '
+    "$1" convert --identity "$2" "$3" "$4" 2>/dev/null && "$1" convert "$5" "$4.clear" 2>/dev/null &&
+    cmp "$4" "$4.clear"' _ "$L" "$work/age.key" "$work/lb31.age" "$work/lb31.conv" "$work/lb31.clear"
 check "... and byte for byte the file save writes in the clear" bash -c '
     "$1" save -d 31 "$2" "$3" 2>/dev/null && cmp "$3" "$4.kdump"' _ \
     "$L" "$work/clear.elf" "$work/lb31.clear" "$work/lb31.age"
@@ -128,6 +135,32 @@ check "a cut file: age -d gives what there is, lifeboat says it was cut and read
     ! age -d -i "$3" "$4" > /dev/null 2>&1 &&
     "$1" verify --identity "$3" "$4" > "$4.out"; [ $? = 3 ] && grep -q "incomplete" "$4.out"' _ \
     "$L" "$work/lb31.age" "$work/age.key" "$work/cut.age"
+# Killed midway (power lost, the step's deadline): an encrypted dump goes out in order, an age file
+# holding makedumpfile's flattened records with the headers first, so what reached the disk is the
+# file cut where the writer stopped.  Cut at several places, each reads as far as it goes.
+for frac in 10 25 50 75 90; do
+    check "cut at $frac%: info and verify --identity read it and say incomplete; dmesg reads the log or says the dump was cut before it" bash -c '
+        f="$4.$5" && head -c $(( $(stat -c %s "$2") * $5 / 100 )) "$2" > "$f" &&
+        "$1" info --identity "$3" "$f" > "$f.info" && grep -q "kdump, INCOMPLETE" "$f.info" &&
+        grep -q "kernel release: " "$f.info" &&
+        { "$1" verify --identity "$3" "$f" > "$f.verify"; [ $? = 3 ]; } &&
+        grep -q "incomplete: .* it says it was cut short" "$f.verify" &&
+        if "$1" dmesg --identity "$3" "$f" > "$f.dmesg" 2> "$f.dmesg.err"; then
+            grep -q "sysrq: Trigger a crash" "$f.dmesg"
+        else
+            grep -q "the dump is incomplete: it was cut short" "$f.dmesg.err"
+        fi' _ "$L" "$work/lb31.age" "$work/age.key" "$work/cut" "$frac"
+    check "cut at $frac%: age -d gives what there is; convert - keeps it as an incomplete kdump file" bash -c '
+        f="$4.$5" && ! age -d -i "$3" "$f" > "$f.flat" 2>/dev/null && [ -s "$f.flat" ] &&
+        { "$1" convert "$f.flat" "$f.kdump" 2> "$f.conv"; [ $? = 1 ]; } &&
+        grep -q "cut short (no end record): an incomplete dump" "$f.conv" &&
+        "$1" info "$f.kdump" | grep -q "kdump, INCOMPLETE"' _ \
+        "$L" "$work/lb31.age" "$work/age.key" "$work/cut" "$frac"
+done
+check "cut short, more frames read back the further the cut" bash -c '
+    n() { sed -n "s/.*incomplete: \([0-9]*\) frames read back.*/\1/p" "$1.$2.verify"; }
+    [ "$(n "$1" 10)" -le "$(n "$1" 50)" ] && [ "$(n "$1" 50)" -le "$(n "$1" 90)" ] &&
+    [ "$(n "$1" 90)" -gt 0 ]' _ "$work/cut"
 # A target that fills up: the encrypted dump is cut short, and still a whole age file (the chunks
 # held in memory had their room reserved on the target), whose dump says it is incomplete.
 make_disk "$work/small.img" 64M SMALL
@@ -146,7 +179,8 @@ check "full target, encrypted: the dump is named incomplete and says so in metad
     [[ "$1" == *.incomplete ]] && grep -q "\"status\": \"incomplete\"" "$2" &&
     grep -q "\"dump_file\": \"vmcore.age\"" "$2"' _ "$sd" "$work/small-metadata.json"
 check "full target, encrypted: age -d opens the whole file; the dump in it says it is incomplete" bash -c '
-    age -d -i "$1" -o "$3" "$2" && "$4" info "$3" > "$3.info" && grep -q "INCOMPLETE" "$3.info" &&
+    age -d -i "$1" -o "$3.flat" "$2" && { "$4" convert "$3.flat" "$3" 2>/dev/null; true; } &&
+    "$4" info "$3" > "$3.info" && grep -q "INCOMPLETE" "$3.info" &&
     grep -q "sysrq triggered crash" "$3.info" && "$4" dmesg "$3" | grep -q "sysrq: Trigger a crash"' _ \
     "$work/age.key" "$work/small.age" "$work/small.kdump" "$L"
 check "full target, encrypted: verify --identity says incomplete (exit 3), no chunk fails" bash -c '

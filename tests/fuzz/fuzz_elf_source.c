@@ -1,5 +1,6 @@
 /*
- * fuzz_elf_source.c - libFuzzer target: any bytes as an ELF vmcore.
+ * fuzz_elf_source.c - libFuzzer target: any bytes as an ELF vmcore (or a
+ * flattened stream holding one, read in place through its records).
  *
  * Opens the input as a dump, walks its notes, parses VMCOREINFO and the
  * registers, reads memory through every segment and writes it out again as

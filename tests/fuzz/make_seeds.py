@@ -91,6 +91,16 @@ def main():
         f.write(flat)
     with open(os.path.join(out, "elf_source", "vmcore"), "wb") as f:
         f.write(vmcore())
+    # the same core as a flattened stream (read in place through its records), its first
+    # page written twice: the later copy counts
+    core = vmcore()
+    flat = b"makedumpfile".ljust(16, b"\0") + (1).to_bytes(8, "big") + (1).to_bytes(8, "big")
+    flat = flat.ljust(4096, b"\0")
+    for off, data in ((0, bytes(64)), (4096, core[4096:]), (0, core[:4096])):
+        flat += off.to_bytes(8, "big") + len(data).to_bytes(8, "big") + data
+    flat += b"\xff" * 16
+    with open(os.path.join(out, "elf_source", "flattened_vmcore"), "wb") as f:
+        f.write(flat)
     confs = {
         "full": "target fs /dev/nvme0n1 /crash\ntarget raw /dev/sdb\ntarget dir /var/crash\n"
                 "final-action poweroff\ndevice-timeout 5\nhostname a\ncmdline-append quiet\n",

@@ -4,7 +4,13 @@
 # against what Debian policy and the issue ask: binary, units enabled,
 # conffile, /var/crash 0700, the GRUB snippet with the estimated
 # crashkernel=, and a purge that takes the configuration but never a dump.
-# Also: lintian on the .deb shows no error or warning.
+# The chroot is how cloud images are built: Debian's cloud kernel is in it
+# (apt-get download, dpkg-deb -x: never the host's /boot), no /proc, and the
+# host runs another kernel; the snippet holds what estimate measures for the
+# chroot's kernel, not a fallback.  A snippet the admin deleted stays deleted
+# through dpkg-reconfigure and a reinstall.  Also: lintian on the .deb shows
+# no error or warning, and the package carries lifeboat-blkid (libblkid's
+# probe of raw targets) depending on libblkid1.
 source "$(dirname "$0")/../e2e/lib.sh"
 e2e_begin
 
@@ -14,6 +20,9 @@ net_deb=$(ls "$LIFEBOAT_DEB_DIR"/lifeboat-net_*.deb | head -n1)
 check "lintian: no error or warning (lifeboat and lifeboat-net)" bash -c '
     out=$(lintian "$1" "$2" 2>&1 | grep -E "^[EW]: "); [ -z "$out" ] || { echo "$out"; false; }' _ \
     "$deb" "$net_deb"
+check "lifeboat-blkid: in /usr/libexec/lifeboat, the package depends on libblkid1" bash -c '
+    dpkg-deb -c "$1" | grep -q "./usr/libexec/lifeboat/lifeboat-blkid$" &&
+    dpkg-deb -f "$1" Depends | grep -q "libblkid1"' _ "$deb"
 check "lifeboat-net: the static network build beside lifeboat, depending on this very version" bash -c '
     dpkg-deb -c "$1" | grep -q "./usr/sbin/lifeboat-net$" &&
     dpkg-deb -f "$1" Depends | grep -q "lifeboat (= $(dpkg-deb -f "$2" Version))"' _ "$net_deb" "$deb"
@@ -29,13 +38,26 @@ fi
 root=$work/root
 mkdir -p "$root" && tar -xf "$tarball" -C "$root"
 cp "$deb" "$root/tmp/lifeboat.deb"
+# the image's kernel, as an image build installs it before lifeboat (only its image matters here)
+fetch_kernel "${KERNEL_PACKAGE:-linux-image-cloud-amd64}"
+mkdir -p "$root/boot" && cp "$VMLINUZ" "$root/boot/"
 # the upgrade: the same package as a later version
 rm -rf "$work/repack" && dpkg-deb -R "$deb" "$work/repack"
 sed -i 's/^Version: .*/&+upgrade1/' "$work/repack/DEBIAN/control"
 dpkg-deb -b "$work/repack" "$root/tmp/lifeboat-new.deb" >/dev/null
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
-check "install: dpkg -i succeeds" in_root dpkg -i /tmp/lifeboat.deb
+check "install: dpkg -i succeeds" bash -c '
+    chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg -i /tmp/lifeboat.deb \
+        > "$2" 2>&1 || { cat "$2"; false; }' _ "$root" "$work/install.log"
+check "install in a chroot: the snippet holds estimate's size for the chroot's newest kernel, not a fallback" bash -c '
+    ! grep -q "gave no size" "$2" &&
+    chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin lifeboat estimate > "$3" 2>"$3.err" &&
+    grep -q "estimating for the newest installed kernel, /boot/vmlinuz-$4" "$3.err" &&
+    size=$(sed -n "s/^crashkernel=//p" "$3") && [ -n "$size" ] && [ "$size" != 128M ] &&
+    grep -q "crashkernel=$size\"\$" "$1/etc/default/grub.d/lifeboat.cfg" &&
+    grep -q "crashkernel=$size added to the kernel command line" "$2"' _ \
+    "$root" "$work/install.log" "$work/estimate.out" "$KERNEL_RELEASE"
 check "install: the binary runs from /usr/sbin" in_root /usr/sbin/lifeboat --version
 check "install: /etc/lifeboat.conf is a conffile" bash -c '
     chroot "$1" dpkg-query -W -f="\${Conffiles}" lifeboat | grep -q " /etc/lifeboat.conf "' _ "$root"
@@ -67,4 +89,18 @@ check "purge: the configuration goes, the dumps stay" bash -c '
     [ ! -e "$1/etc/default/grub.d/lifeboat.cfg" ] && [ ! -e "$1/var/lib/lifeboat" ] &&
     [ ! -e "$1/etc/systemd/system/multi-user.target.wants/lifeboat.service" ] &&
     [ -f "$1/var/crash/20260101-000000-host/vmcore" ]' _ "$root"
+
+# Installed again after the purge, the snippet is made again; deleted by the admin, it stays so.
+check "install after purge: the snippet is made again" bash -c '
+    chroot "$1" dpkg -i /tmp/lifeboat.deb >/dev/null 2>&1 && [ -f "$1/etc/default/grub.d/lifeboat.cfg" ] &&
+    [ -e "$1/var/lib/lifeboat/grub-snippet-installed" ]' _ "$root"
+rm "$root/etc/default/grub.d/lifeboat.cfg"
+check "a deleted snippet: dpkg-reconfigure does not make it again, and says why" bash -c '
+    chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+        dpkg-reconfigure lifeboat > "$2" 2>&1 && [ ! -e "$1/etc/default/grub.d/lifeboat.cfg" ] &&
+    grep -q "lifeboat.cfg was removed: not made again" "$2" && ! grep -q "crashkernel=.* added" "$2"' _ \
+    "$root" "$work/reconfigure.log"
+check "a deleted snippet: reinstalling the package does not make it again" bash -c '
+    chroot "$1" dpkg -i /tmp/lifeboat.deb > "$2" 2>&1 && [ ! -e "$1/etc/default/grub.d/lifeboat.cfg" ] &&
+    ! grep -q "crashkernel=.* added" "$2"' _ "$root" "$work/reinstall.log"
 e2e_end

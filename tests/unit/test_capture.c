@@ -756,6 +756,117 @@ static void raw_devices_are_probed_before_writing(void **state)
     remove_tree(dir);
 }
 
+/* Writes len bytes at offset of path. */
+static void put_bytes(const char *path, uint64_t offset, const void *bytes, size_t len)
+{
+    int fd = open(path, O_WRONLY);
+
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, bytes, len, (off_t)offset), (ssize_t)len);
+    close(fd);
+}
+
+static void le32_at(uint8_t *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void le64_at(uint8_t *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * Someone else's signature is found before lifeboat's own: each image was a
+ * raw target once (LBSAVED over an old dump's first bytes, which an MD member
+ * with its superblock at the end or ZFS's last label leave alone), then
+ * given to an f2fs file system or a bcache
+ * backing device (by their own tools), or made a ZFS pool member, a VDO
+ * volume, a Ceph BlueStore device, an MD member with its superblock at the
+ * end (0.90, 1.0): each is refused by name (it was "a dump already saved",
+ * free to write over).  No md driver, zfs or vdo tools here: their
+ * superblocks are written as their formats place them.  Zeros are free.
+ */
+static void a_raw_device_given_to_someone_else_is_refused(void **state)
+{
+    char *dir = make_tempdir(), img[600], holds[128], cmd[1400];
+    uint64_t size = 64 << 20;
+    uint8_t sb[4096];
+    struct {
+        const char *what, *tool; /* a command making it on %s, or NULL: written below */
+        const char *says;
+    } cases[] = {
+        {"f2fs", "mkfs.f2fs -q -f %s", "an f2fs file system"},
+        {"bcache", "make-bcache -B %s", "a bcache device"},
+        {"zfs", NULL, "a ZFS pool member"},
+        {"zfs-last-label", NULL, "a ZFS pool member"},
+        {"vdo", NULL, "a VDO volume"},
+        {"bluestore", NULL, "a Ceph BlueStore device"},
+        {"md-0.90", NULL, "an MD RAID member (its superblock at the end)"},
+        {"md-1.0", NULL, "an MD RAID member (its superblock at the end)"},
+    };
+
+    (void)state;
+    snprintf(img, sizeof(img), "%s/dev", dir);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *w = cases[i].what;
+        unlink(img);
+        assert_int_equal(close(open(img, O_WRONLY | O_CREAT, 0600)), 0);
+        assert_int_equal(truncate(img, (off_t)size), 0);
+        /* a raw target once, its dump saved (ZFS's first label goes over the start) */
+        if (strncmp(w, "zfs", 3) != 0)
+            put_bytes(img, 0, "LBSAVED", 8);
+        assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), RAWDEV_FREE);
+        memset(sb, 0, sizeof(sb));
+        if (cases[i].tool) {
+            char line[700];
+            snprintf(line, sizeof(line), cases[i].tool, img);
+            snprintf(cmd, sizeof(cmd), "%s >/dev/null 2>&1", line);
+            if (system(cmd) != 0)
+                fail_msg("%s: could not make one (scripts/install-deps installs it)", line);
+        } else if (strcmp(w, "zfs") == 0 || strcmp(w, "zfs-last-label") == 0) {
+            le64_at(sb, 0x00bab10cull); /* an uberblock, in label 0 or label 3 */
+            put_bytes(img,
+                      (strcmp(w, "zfs") == 0 ? 0 : size - (256 << 10)) + (128 << 10) + 5 * 1024, sb,
+                      1024);
+        } else if (strcmp(w, "vdo") == 0) {
+            put_bytes(img, 0, "dmvdo001", 8);
+        } else if (strcmp(w, "bluestore") == 0) {
+            put_bytes(img, 0, "bluestore block device\n", 23);
+        } else if (strcmp(w, "md-0.90") == 0) {
+            le32_at(sb, 0xa92b4efc); /* 64 KiB-aligned, 64 KiB from the end; version 0.90 */
+            le32_at(sb + 4, 0);
+            le32_at(sb + 8, 90);
+            put_bytes(img, (size & ~(uint64_t)0xffff) - 0x10000, sb, sizeof(sb));
+        } else {
+            le32_at(sb, 0xa92b4efc); /* 8 KiB from the end, 4 KiB-aligned; major version 1 */
+            le32_at(sb + 4, 1);
+            le64_at(sb + 144, ((size - 8192) & ~(uint64_t)4095) / 512);
+            put_bytes(img, (size - 8192) & ~(uint64_t)4095, sb, sizeof(sb));
+        }
+        assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), RAWDEV_FOREIGN);
+        if (strcmp(holds, cases[i].says) != 0)
+            fail_msg("%s: probed as '%s', not '%s'", w, holds, cases[i].says);
+    }
+    /* a dump's data is not someone else's: uberblocks in a crashed ZFS machine's memory */
+    unlink(img);
+    assert_int_equal(close(open(img, O_WRONLY | O_CREAT, 0600)), 0);
+    assert_int_equal(truncate(img, (off_t)size), 0);
+    put_bytes(img, 0, "KDUMP   ", 8);
+    memset(sb, 0, sizeof(sb));
+    le64_at(sb, 0x00bab10cull);
+    put_bytes(img, (128 << 10) + 7 * 1024, sb, 1024);
+    put_bytes(img, size - (256 << 10) + (128 << 10), sb, 1024);
+    assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), RAWDEV_DUMP);
+    /* wipefs -a takes the signature away: free again */
+    snprintf(cmd, sizeof(cmd), "mkfs.f2fs -q -f %s >/dev/null 2>&1 && wipefs -q -a %s", img, img);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), RAWDEV_FREE);
+    remove_tree(dir);
+}
+
 /*
  * A raw target: written when free, refused while it holds the last crash's
  * dump, saved into a directory by savecore (every frame), then free again.
@@ -1229,6 +1340,7 @@ int main(void)
         cmocka_unit_test(supervisor_survives_crashes_and_hangs),
         cmocka_unit_test(capture_stops_when_the_source_is_at_fault),
         cmocka_unit_test(raw_devices_are_probed_before_writing),
+        cmocka_unit_test(a_raw_device_given_to_someone_else_is_refused),
         cmocka_unit_test(raw_dump_is_kept_until_savecore_saves_it),
         cmocka_unit_test(a_bus_error_costs_frames_not_the_dump),
         cmocka_unit_test(capture_saves_dump_and_metadata),
