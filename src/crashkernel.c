@@ -272,6 +272,11 @@ void crashkernel_cma_read(const char *root, struct crashkernel_cma *c)
     }
     if (dir)
         closedir(dir);
-    if (!c->said)
-        c->reserved = c->requested;
+    if (!c->said && c->requested) {
+        /* no CMA_SYSFS: as asked, if the kernel takes ,cma at all (a 6.12 ignores the word) */
+        int lines;
+        snprintf(path, sizeof(path), "%s/proc/kallsyms", root);
+        if (has_symbol(path, "crashk_cma_cnt", &lines) == 1)
+            c->reserved = c->requested;
+    }
 }

@@ -35,7 +35,7 @@ int crashkernel_cma_supported(const char *root, const char *release, int running
 /* The CMA part the running kernel holds, in bytes: /sys/kernel/mm/cma/crashkernel*. */
 struct crashkernel_cma {
     uint64_t requested; /* crashkernel=SIZE,cma on /proc/cmdline */
-    uint64_t reserved;  /* what the kernel got (total_pages); requested if it does not say */
+    uint64_t reserved;  /* what the kernel got (total_pages); else requested, if it takes ,cma */
     int said;           /* reserved is the kernel's own count */
 };
 void crashkernel_cma_read(const char *root, struct crashkernel_cma *c);

@@ -157,14 +157,22 @@ int cmd_estimate(int argc, char **argv)
     /* The last line is the one to use (scripts take it): the config's CPUs, else one, the
      * smallest; load gives a capture the CPUs that its reservation feeds. */
     struct estimate all = e;
-    if (!setup.cfg.cpus && cpus > 1) {
-        estimate_fit_cpus(&all, UINT64_MAX, cpus);
-        printf("with this machine's %d CPUs (cpus auto, if reserved): crashkernel=%lluM\n", cpus,
-               (unsigned long long)(all.crashkernel / MIB));
-    }
+    int split;
     if (setup.cfg.cpus)
         estimate_fit_cpus(&e, UINT64_MAX, cpus);
-    if (cma_decision(kernel, want_cma < 0 ? setup.cfg.reservation_cma : want_cma, &setup, &e))
+    split = cma_decision(kernel, want_cma < 0 ? setup.cfg.reservation_cma : want_cma, &setup, &e);
+    if (!setup.cfg.cpus && cpus > 1) { /* more CPUs grow the CMA part only */
+        estimate_fit_cpus(&all, UINT64_MAX, cpus);
+        if (split)
+            printf("with this machine's %d CPUs (cpus auto, if reserved): crashkernel=%lluM,cma "
+                   "crashkernel=%lluM\n",
+                   cpus, (unsigned long long)(all.cma / MIB),
+                   (unsigned long long)(all.plain / MIB));
+        else
+            printf("with this machine's %d CPUs (cpus auto, if reserved): crashkernel=%lluM\n",
+                   cpus, (unsigned long long)(all.crashkernel / MIB));
+    }
+    if (split)
         printf("crashkernel=%lluM,cma crashkernel=%lluM\n", (unsigned long long)(e.cma / MIB),
                (unsigned long long)(e.plain / MIB));
     else

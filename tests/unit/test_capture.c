@@ -261,7 +261,13 @@ static void crashkernel_cma_part_is_read(void **state)
     assert_non_null(mkdtemp(root));
     crashkernel_cma_read(root, &c);
     assert_true(c.requested == 0 && c.reserved == 0 && !c.said);
-    write_text(root, "/proc/cmdline", "console=ttyS0 crashkernel=72M crashkernel=64M,cma\n");
+    write_text(root, "/proc/cmdline", "console=ttyS0 crashkernel=64M,cma crashkernel=72M\n");
+    /* asked of a kernel without ,cma (6.12): nothing reserved */
+    write_symbols(root, "/proc/kallsyms", 2000, "crashk_res");
+    crashkernel_cma_read(root, &c);
+    assert_true(c.requested == 64ull << 20 && c.reserved == 0 && !c.said);
+    /* a kernel with it but no /sys/kernel/mm/cma: as asked */
+    write_symbols(root, "/proc/kallsyms", 2000, "crashk_cma_cnt");
     crashkernel_cma_read(root, &c);
     assert_true(c.requested == 64ull << 20 && c.reserved == 64ull << 20 && !c.said);
     write_text(root, "/sys/kernel/mm/cma/crashkernel/total_pages", "8192\n");
