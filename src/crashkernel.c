@@ -196,13 +196,11 @@ int crashkernel_cma_supported(const char *root, const char *release, int running
     int r, lines, have_config;
 
 #ifndef __x86_64__
-    (void)root, (void)release, (void)running, (void)configs, (void)maps, (void)config;
-    (void)symbols, (void)r, (void)lines, (void)have_config;
     snprintf(how, howlen,
              "lifeboat takes crashkernel=,cma on x86_64 only: elsewhere it may load with "
              "kexec_load(2), which does not give the crash kernel the CMA range");
     return 0;
-#else
+#endif
     have_config = first_file(root, configs, 3, release, config, sizeof(config)) == 0;
     if (have_config && config_says(config, "CONFIG_CMA=y") == 0) {
         snprintf(how, howlen, "%s has no CONFIG_CMA=y: no crashkernel=,cma", config);
@@ -232,7 +230,6 @@ int crashkernel_cma_supported(const char *root, const char *release, int running
         snprintf(how, howlen, "%s has crashk_cma_cnt%s%s", symbols,
                  have_config ? " and CONFIG_CMA=y in " : "", have_config ? config : "");
     return r == 1;
-#endif
 }
 
 void crashkernel_cma_read(const char *root, struct crashkernel_cma *c)
