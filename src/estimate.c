@@ -202,10 +202,47 @@ static uint64_t cpus_cost(const struct estimate *e, int cpus)
 static void set_cpus(struct estimate *e, int cpus)
 {
     uint64_t round = (uint64_t)ESTIMATE_ROUND_MIB * MIB;
+    uint64_t margin = (uint64_t)ESTIMATE_MARGIN_MIB * MIB;
 
     e->cpus = cpus < 1 ? 1 : cpus;
     e->total = e->one_cpu + cpus_cost(e, e->cpus);
-    e->crashkernel = (e->total + (uint64_t)ESTIMATE_MARGIN_MIB * MIB + round - 1) / round * round;
+    e->crashkernel = (e->total + margin + round - 1) / round * round;
+    /* crashkernel.c, caveat 1: what kexec_file_load places must be in the plain part */
+    e->plain_need = e->init_size + e->initramfs_compressed + (uint64_t)ESTIMATE_SEGMENTS_MIB * MIB;
+    e->plain = (e->plain_need + margin + round - 1) / round * round;
+    /* plain is a multiple of round: plain + cma is crashkernel, the split costs nothing more */
+    e->cma = e->total + margin > e->plain
+                 ? (e->total + margin - e->plain + round - 1) / round * round
+                 : 0;
+}
+
+int estimate_check(const struct estimate *e, uint64_t plain, uint64_t cma, char *why, size_t whylen)
+{
+    uint64_t need = e->crashkernel;
+
+    if (cma && plain < e->plain_need) {
+        snprintf(why, whylen,
+                 "the plain part (%llu MiB) cannot hold the kernel and initramfs (%llu MiB): it "
+                 "needs crashkernel=%lluM ('lifeboat estimate --cma')",
+                 (unsigned long long)(plain / MIB),
+                 (unsigned long long)((e->plain_need + MIB - 1) / MIB),
+                 (unsigned long long)(e->plain / MIB));
+        return -1;
+    }
+    if (plain + cma < need) {
+        if (cma)
+            snprintf(why, whylen,
+                     "%llu MiB in all (%llu plain + %llu CMA), but the capture needs %llu: "
+                     "crashkernel=%lluM,cma crashkernel=%lluM ('lifeboat estimate --cma')",
+                     (unsigned long long)((plain + cma) / MIB), (unsigned long long)(plain / MIB),
+                     (unsigned long long)(cma / MIB), (unsigned long long)(need / MIB),
+                     (unsigned long long)(e->cma / MIB), (unsigned long long)(e->plain / MIB));
+        else
+            snprintf(why, whylen, "the capture needs crashkernel=%lluM ('lifeboat estimate')",
+                     (unsigned long long)(e->crashkernel / MIB));
+        return -1;
+    }
+    return 0;
 }
 
 int estimate_fit_cpus(struct estimate *e, uint64_t reservation, int wanted)

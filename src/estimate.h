@@ -21,6 +21,13 @@ struct estimate {
     uint64_t per_cpu;            /* what each CPU past the first costs: the kernel's, a worker's */
     uint64_t one_cpu;            /* what it adds up to with one CPU */
     uint64_t total, crashkernel; /* with cpus; that, with margin, rounded */
+    /*
+     * The same split for crashkernel=PLAIN crashkernel=CMA,cma (crashkernel.c): the
+     * plain part holds what kexec_file_load places (the kernel's init_size, the
+     * initramfs, its own segments), the CMA part the rest; cma is 0 if the split
+     * would save nothing.
+     */
+    uint64_t plain_need, plain, cma;
 };
 
 enum {
@@ -28,6 +35,7 @@ enum {
     ESTIMATE_USERSPACE_MIB = 10,
     ESTIMATE_MARGIN_MIB = 4,
     ESTIMATE_ROUND_MIB = 8,
+    ESTIMATE_SEGMENTS_MIB = 2,          /* purgatory, boot parameters, ELF core header; alignment */
     ESTIMATE_KERNEL_PER_CPU_KIB = 1024, /* measured: see estimate.c */
     ESTIMATE_WORKER_KIB = 256,
     ESTIMATE_PARALLEL_KIB = 4096,
@@ -47,6 +55,12 @@ void estimate_add_up(struct estimate *e, const struct initramfs_stats *st);
  * least 1); e (added up) is set to that many.
  */
 int estimate_fit_cpus(struct estimate *e, uint64_t reservation, int wanted);
+/*
+ * Whether a reservation of plain bytes (and cma more from CMA) holds the capture e
+ * (added up): 0 yes, -1 no with why.
+ */
+int estimate_check(const struct estimate *e, uint64_t plain, uint64_t cma, char *why,
+                   size_t whylen);
 /* The running kernel's image (kernel_image_running: /boot, else /usr/lib/modules); -1 with why. */
 int estimate_running_kernel(char *path, size_t len, char *why, size_t whylen);
 /*

@@ -17,6 +17,7 @@
  *     cmdline-append console=ttyS0      # added to the capture kernel's command line
  *     cpus auto                         # the crash kernel's CPUs: as many as the reservation
  *                                       # feeds (load), or a number from 1 to 64
+ *     reservation plain                 # or cma: estimate gives crashkernel=P crashkernel=C,cma
  *     format kdump                      # or elf
  *     dump-level 31                     # pages left out, as makedumpfile -d
  *     codec zstd                        # or zlib, lzo, none
@@ -372,6 +373,12 @@ static int parse_line(struct parse *p, char *line)
         p->cfg->cpus = (unsigned)v;
         return 0;
     }
+    if (strcmp(w[0], "reservation") == 0) {
+        if (n != 2 || (strcmp(w[1], "plain") != 0 && strcmp(w[1], "cma") != 0))
+            return fail(p, "expected 'reservation plain' or 'reservation cma'");
+        p->cfg->reservation_cma = w[1][0] == 'c';
+        return 0;
+    }
     if (strcmp(w[0], "min-free") == 0) {
         char *end;
         unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
@@ -543,6 +550,8 @@ int config_format(const struct config *cfg, char *buf, size_t len)
         EMIT("hostname %s\n", cfg->hostname);
     if (cfg->cpus)
         EMIT("cpus %u\n", cfg->cpus);
+    if (cfg->reservation_cma)
+        EMIT("reservation cma\n");
     if (cfg->cmdline_append[0])
         EMIT("cmdline-append %s\n", cfg->cmdline_append);
     for (size_t i = 0; i < cfg->nrecipients; i++)

@@ -115,7 +115,8 @@ struct config {
     unsigned device_timeout; /* seconds to wait for a target device to appear */
     unsigned step_timeout;   /* seconds a step of the capture may go without progress */
     char cmdline_append[512];
-    unsigned cpus; /* the crash kernel's CPUs; 0: as many as the reservation feeds */
+    unsigned cpus;       /* the crash kernel's CPUs; 0: as many as the reservation feeds */
+    int reservation_cma; /* 'reservation cma': estimate splits crashkernel= (crashkernel.c) */
     enum lb_format format;
     unsigned dump_level;
     enum lb_codec codec;

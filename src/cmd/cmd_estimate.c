@@ -6,39 +6,118 @@
  * made yet, not mounted) costs the drivers it would add, and is said, but
  * the number is still given; that is what a package's postinst and a new
  * machine's provisioning need before anything else is set up.
+ *
+ * With 'reservation cma' in the config, or --cma, and a kernel that takes it
+ * (crashkernel.c says how that is decided), the last line is the split form,
+ * crashkernel=CMA,cma crashkernel=PLAIN; a kernel that does not, or cannot be
+ * told to, keeps the plain form, and the line before says why.  The ,cma word
+ * comes first: a kernel before 6.16 takes the last crashkernel= word without a
+ * suffix it knows as the plain size, and "16M,cma" there is an error that
+ * leaves no reservation at all; in this order such a kernel (an older one
+ * in the GRUB menu, which the same GRUB line reaches) keeps the plain part.
  */
 #include <err.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "crashkernel.h"
 #include "estimate.h"
 
 enum { MIB = 1 << 20 };
 
+/* The release of the image at path: /boot/vmlinuz-RELEASE or .../modules/RELEASE/vmlinuz. */
+static void release_of(const char *path, char *release, size_t len)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+    if (strncmp(base, "vmlinuz-", 8) == 0) {
+        snprintf(release, len, "%s", base + 8);
+    } else if (strcmp(base, "vmlinuz") == 0 && base - path >= 2) {
+        const char *end = base - 1, *start = end;
+        while (start > path && start[-1] != '/')
+            start--;
+        snprintf(release, len, "%.*s", (int)(end - start), start);
+    } else {
+        snprintf(release, len, "%s", base);
+    }
+}
+
+/* Says the split, or why the plain form stays; 1 if the last line is to be the split. */
+static int cma_decision(const char *kernel, int wanted, const struct capture_setup *setup,
+                        const struct estimate *e)
+{
+    char release[PATH_MAX], how[PATH_MAX + 512];
+    struct utsname u;
+    int running, supported;
+
+    release_of(kernel, release, sizeof(release));
+    running = uname(&u) == 0 && strcmp(u.release, release) == 0;
+    supported = crashkernel_cma_supported("", release, running, how, sizeof(how));
+    if (!wanted) {
+        if (supported && e->cma)
+            printf("this kernel also takes crashkernel=,cma (%s): with 'reservation cma' or "
+                   "--cma, crashkernel=%lluM,cma crashkernel=%lluM\n",
+                   how, (unsigned long long)(e->cma / MIB), (unsigned long long)(e->plain / MIB));
+        return 0;
+    }
+    if (!supported) {
+        printf("crashkernel=,cma: no, the plain reservation stays: %s\n", how);
+        return 0;
+    }
+    if (!e->cma) {
+        printf("crashkernel=,cma: the kernel takes it (%s), but the plain part is all the "
+               "capture needs: the plain reservation stays\n",
+               how);
+        return 0;
+    }
+    printf("crashkernel=,cma: yes (%s)\n", how);
+    printf("plain part: the kernel's %llu MiB and the initramfs, as kexec_file_load places "
+           "them, with kexec's segments (%d MiB) and the margin: crashkernel=%lluM\n",
+           (unsigned long long)(e->init_size / MIB), ESTIMATE_SEGMENTS_MIB,
+           (unsigned long long)(e->plain / MIB));
+    printf("CMA part: the rest (the kernel's boot, the unpacked initramfs, the capture, more "
+           "CPUs), the running system's until a crash: crashkernel=%lluM,cma (%llu of %llu "
+           "MiB)\n",
+           (unsigned long long)(e->cma / MIB), (unsigned long long)(e->cma / MIB),
+           (unsigned long long)((e->plain + e->cma) / MIB));
+    printf("caveats (kdump.rst): the CMA range is left out of the dump, with the pages in it; "
+           "at a crash the kernel waits 10 s for DMA into it to end, and DMA may still reach "
+           "the crash kernel there\n");
+    if (!(setup->cfg.dump_level & 8))
+        printf("warning: dump-level %u keeps user pages, but those in the CMA range will not be "
+               "in the dump\n",
+               setup->cfg.dump_level);
+    return 1;
+}
+
 int cmd_estimate(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"kernel", required_argument, NULL, 'k'},
-                                             {"config", required_argument, NULL, 'c'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"kernel", required_argument, NULL, 'k'}, {"config", required_argument, NULL, 'c'},
+        {"cma", no_argument, NULL, 'C'},          {"plain", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     static struct capture_setup setup;
     const char *kernel = NULL, *conf = LIFEBOAT_CONF;
     char default_kernel[PATH_MAX], why[1024], note[PATH_MAX + 300];
     struct estimate e;
-    int opt;
+    int opt, want_cma = -1;
 
     while ((opt = getopt_long(argc, argv, "k:c:h", longopts, NULL)) != -1) {
         if (opt == 'k') {
             kernel = optarg;
         } else if (opt == 'c') {
             conf = optarg;
+        } else if (opt == 'C' || opt == 'P') {
+            want_cma = opt == 'C';
         } else {
             fprintf(opt == 'h' ? stdout : stderr,
-                    "usage: lifeboat estimate [-k KERNEL] [-c CONFIG]\n"
+                    "usage: lifeboat estimate [-k KERNEL] [-c CONFIG] [--cma|--plain]\n"
                     "KERNEL: the running kernel's image, else (a chroot) the newest installed\n");
             return opt == 'h' ? 0 : 2;
         }
@@ -81,13 +160,25 @@ int cmd_estimate(int argc, char **argv)
     /* The last line is the one to use (scripts take it): the config's CPUs, else one, the
      * smallest; load gives a capture the CPUs that its reservation feeds. */
     struct estimate all = e;
-    if (!setup.cfg.cpus && cpus > 1) {
-        estimate_fit_cpus(&all, UINT64_MAX, cpus);
-        printf("with this machine's %d CPUs (cpus auto, if reserved): crashkernel=%lluM\n", cpus,
-               (unsigned long long)(all.crashkernel / MIB));
-    }
+    int split;
     if (setup.cfg.cpus)
         estimate_fit_cpus(&e, UINT64_MAX, cpus);
-    printf("crashkernel=%lluM\n", (unsigned long long)(e.crashkernel / MIB));
+    split = cma_decision(kernel, want_cma < 0 ? setup.cfg.reservation_cma : want_cma, &setup, &e);
+    if (!setup.cfg.cpus && cpus > 1) { /* more CPUs grow the CMA part only */
+        estimate_fit_cpus(&all, UINT64_MAX, cpus);
+        if (split)
+            printf("with this machine's %d CPUs (cpus auto, if reserved): crashkernel=%lluM,cma "
+                   "crashkernel=%lluM\n",
+                   cpus, (unsigned long long)(all.cma / MIB),
+                   (unsigned long long)(all.plain / MIB));
+        else
+            printf("with this machine's %d CPUs (cpus auto, if reserved): crashkernel=%lluM\n",
+                   cpus, (unsigned long long)(all.crashkernel / MIB));
+    }
+    if (split)
+        printf("crashkernel=%lluM,cma crashkernel=%lluM\n", (unsigned long long)(e.cma / MIB),
+               (unsigned long long)(e.plain / MIB));
+    else
+        printf("crashkernel=%lluM\n", (unsigned long long)(e.crashkernel / MIB));
     return 0;
 }

@@ -10,6 +10,12 @@
  * up to this machine's): each costs the kernel and the dump engine memory
  * (estimate.c), and each makes the dump faster.  An initramfs given with -i
  * was not measured here, so it gets one unless the config says how many.
+ *
+ * With crashkernel=SIZE,cma beside the plain reservation (crashkernel.c),
+ * kexec_file_load places the kernel and initramfs in the plain part and the
+ * kernel gives the crash kernel the CMA range as RAM at the panic: the CPUs
+ * are fitted to both parts, and a load that does not fit is said in terms
+ * of the plain part, the only one it can use.
  */
 #include <err.h>
 #include <errno.h>
@@ -26,6 +32,7 @@
 #include "capture/rawdev.h"
 #include "cmdline.h"
 #include "commands.h"
+#include "crashkernel.h"
 #include "platform/kernel_image.h"
 #include "estimate.h"
 #include "initramfs.h"
@@ -48,6 +55,8 @@ struct load_request {
     int built; /* the initramfs was built here: stats holds its sizes */
     struct initramfs_stats stats;
     const struct capture_setup *setup; /* what was built from, when built here */
+    struct crashkernel_cma cma;        /* the reservation's CMA part, if any */
+    unsigned dump_level;
 };
 
 static void usage(FILE *out)
@@ -78,11 +87,18 @@ static int read_text(const char *path, char *buf, size_t len)
     return 0;
 }
 
-static void check_reservation(struct crash_reservation *res)
+static void check_reservation(struct crash_reservation *res, struct crashkernel_cma *cma)
 {
     if (crash_reservation_read(res) < 0)
         errx(1, "this kernel has no crash kernel support (/sys/kernel/kexec_crash_size is "
                 "missing): it needs CONFIG_CRASH_DUMP and CONFIG_KEXEC_FILE");
+    crashkernel_cma_read("", cma);
+    if (res->size == 0 && cma->reserved)
+        errx(1,
+             "only crashkernel=,cma is reserved (%llu MiB): the crash kernel and its initramfs "
+             "need a plain reservation beside it: add crashkernel=SIZE ('lifeboat estimate "
+             "--cma' says how much) and reboot",
+             (unsigned long long)(cma->reserved >> 20));
     if (res->size == 0)
         errx(1, "no memory is reserved for a crash kernel: add crashkernel=256M to the kernel "
                 "command line and reboot ('lifeboat status' shows the reservation)");
@@ -176,6 +192,15 @@ static void explain_failure(int e, const struct load_request *req,
     case ENOMEM:
     case EADDRNOTAVAIL:
     case E2BIG:
+        if (req->cma.reserved)
+            errx(1,
+                 "the crash kernel does not fit in the plain part of the reservation: %llu MiB "
+                 "for a %lld KiB kernel image (it unpacks to several times its size) and a %lld "
+                 "KiB initramfs; the %llu MiB from CMA cannot hold them: raise crashkernel=SIZE, "
+                 "the one without ,cma ('lifeboat estimate --cma')",
+                 (unsigned long long)(res->size >> 20), (long long)(req->kernel_size >> 10),
+                 (long long)(req->initramfs_size >> 10),
+                 (unsigned long long)(req->cma.reserved >> 20));
         errx(1,
              "the crash kernel does not fit in the reservation: %llu MiB reserved for a "
              "%lld KiB kernel image and a %lld KiB initramfs (the kernel unpacks to several "
@@ -203,11 +228,12 @@ static void warn_if_short(const struct load_request *req, const struct crash_res
         return;
     e.cpus = req->cpus;
     estimate_add_up(&e, &req->stats); /* the initramfs just loaded, not a second build */
-    if (res->size < e.crashkernel)
+    if (estimate_check(&e, res->size, req->cma.reserved, why, sizeof(why)) < 0)
         fprintf(stderr,
-                "lifeboat: warning: %llu MiB reserved, but the capture needs crashkernel=%lluM "
-                "('lifeboat estimate'): a crash now would likely not be captured\n",
-                (unsigned long long)(res->size >> 20), (unsigned long long)(e.crashkernel >> 20));
+                "lifeboat: warning: %llu MiB reserved%s, but %s: a crash now would likely not be "
+                "captured\n",
+                (unsigned long long)((res->size + req->cma.reserved) >> 20),
+                req->cma.reserved ? " with the CMA part" : "", why);
 }
 
 static void parse_args(int argc, char **argv, struct load_request *req)
@@ -266,6 +292,7 @@ static void default_inputs(struct load_request *req)
     if (config_load(req->conf, &cfg, why, sizeof(why)) < 0)
         errx(1, "%s", why);
     req->cfg_cpus = cfg.cpus;
+    req->dump_level = cfg.dump_level;
     if (req->cmdline)
         return;
     if (read_text("/proc/cmdline", req->running, sizeof(req->running)) < 0)
@@ -310,7 +337,7 @@ static int choose_cpus(const struct load_request *req, const struct crash_reserv
     if (!req->built || estimate_kernel(req->kernel, &e, why, sizeof(why)) < 0)
         return 1;
     estimate_add_up(&e, &req->stats);
-    return estimate_fit_cpus(&e, res->size, wanted);
+    return estimate_fit_cpus(&e, res->size + req->cma.reserved, wanted);
 }
 
 static void derive_cmdline(struct load_request *req)
@@ -357,7 +384,7 @@ int cmd_load(int argc, char **argv)
     parse_args(argc, argv, &req);
     if (geteuid() != 0)
         errx(1, "loading a crash kernel needs root");
-    check_reservation(&res);
+    check_reservation(&res, &req.cma);
     default_inputs(&req);
     kernel_fd = open_input(req.kernel, &req.kernel_size);
     initramfs_fd =
@@ -380,8 +407,17 @@ int cmd_load(int argc, char **argv)
         explain_failure(-r, &req, &res);
     close(kernel_fd);
     close(initramfs_fd);
-    printf("lifeboat: crash kernel loaded: %s, initramfs %lld KiB, %llu MiB reserved\n", req.kernel,
+    printf("lifeboat: crash kernel loaded: %s, initramfs %lld KiB, %llu MiB reserved", req.kernel,
            (long long)(req.initramfs_size >> 10), (unsigned long long)(res.size >> 20));
+    if (req.cma.reserved)
+        printf(" + %llu MiB from CMA (crashkernel=,cma)",
+               (unsigned long long)(req.cma.reserved >> 20));
+    printf("\n");
+    if (req.cma.reserved && !(req.dump_level & 8))
+        fprintf(stderr,
+                "lifeboat: warning: dump-level %u keeps user pages, but the kernel leaves the CMA "
+                "range (%llu MiB) out of the dump, with the pages in it\n",
+                req.dump_level, (unsigned long long)(req.cma.reserved >> 20));
     printf("lifeboat: crash kernel command line: %s\n", req.cmdline);
     if (req.cmdline == req.cmdline_built)
         printf("lifeboat: the capture gets %d CPU%s (%s)\n", req.cpus, req.cpus == 1 ? "" : "s",

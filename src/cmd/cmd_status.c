@@ -5,7 +5,10 @@
  * takes all of: memory reserved, a crash kernel loaded, the reservation at
  * least what the capture needs (estimate.c), and the configured targets
  * passing the checks load makes (made again now: a disk may have gone).
- * The last crash's notice, when there is one, comes first.
+ * The last crash's notice, when there is one, comes first.  A reservation
+ * in two parts (crashkernel=SIZE crashkernel=SIZE,cma: crashkernel.c) is
+ * shown as both, and held against the estimate's split: the plain part must
+ * hold the kernel and initramfs, both together the capture.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -13,15 +16,23 @@
 #include <string.h>
 
 #include "commands.h"
+#include "crashkernel.h"
 #include "estimate.h"
 #include "notice.h"
 #include "platform/kexec.h"
 
-static int reservation(struct crash_reservation *res)
+static int reservation(struct crash_reservation *res, const struct crashkernel_cma *cma)
 {
     if (crash_reservation_read(res) < 0) {
         printf("reservation: unsupported (no /sys/kernel/kexec_crash_size: the kernel lacks "
                "CONFIG_CRASH_DUMP)\n");
+        return -1;
+    }
+    if (res->size == 0 && cma->reserved) {
+        printf("reservation: %llu MiB from CMA and no plain part: the crash kernel and its "
+               "initramfs cannot be placed in CMA (add crashkernel=SIZE beside "
+               "crashkernel=SIZE,cma; 'lifeboat estimate --cma' says how much)\n",
+               (unsigned long long)(cma->reserved >> 20));
         return -1;
     }
     if (res->size == 0) {
@@ -32,7 +43,16 @@ static int reservation(struct crash_reservation *res)
     printf("reservation: %llu MiB", (unsigned long long)(res->size >> 20));
     if (res->end > res->start)
         printf(" at 0x%llx-0x%llx", (unsigned long long)res->start, (unsigned long long)res->end);
+    if (cma->reserved)
+        printf(" (plain: the crash kernel and its initramfs) + %llu MiB from CMA (the running "
+               "system's until a crash%s)",
+               (unsigned long long)(cma->reserved >> 20),
+               cma->said ? "" : "; as asked on the command line: the kernel does not say");
     printf("\n");
+    if (cma->requested && !cma->reserved)
+        printf("reservation: crashkernel=%lluM,cma was asked, but the kernel reserved no CMA for "
+               "it: this kernel does not take ,cma, or had no room\n",
+               (unsigned long long)(cma->requested >> 20));
     return 0;
 }
 
@@ -44,6 +64,7 @@ int cmd_status(int argc, char **argv)
     static struct capture_setup setup;
     const char *conf = LIFEBOAT_CONF;
     struct crash_reservation res = {0};
+    struct crashkernel_cma cma;
     char why[1024], kernel[PATH_MAX];
     struct estimate e;
     int opt, ok = 1;
@@ -60,7 +81,8 @@ int cmd_status(int argc, char **argv)
         return 2;
     }
     notice_print_last(stdout);
-    if (reservation(&res) < 0)
+    crashkernel_cma_read("", &cma);
+    if (reservation(&res, &cma) < 0)
         ok = 0;
     printf("crash kernel: %s\n", res.loaded ? "loaded" : "not loaded (run 'lifeboat load')");
     if (!res.loaded)
@@ -78,13 +100,23 @@ int cmd_status(int argc, char **argv)
                        t->kind == TARGET_FS ? " " : "", t->kind == TARGET_FS ? t->path : "");
         }
         if (res.size && estimate_running_kernel(kernel, sizeof(kernel), why, sizeof(why)) == 0 &&
-            estimate_capture(kernel, &setup, &e, why, sizeof(why)) == 0 &&
-            res.size < e.crashkernel) {
-            printf("reservation: too small: the capture needs crashkernel=%lluM ('lifeboat "
-                   "estimate')\n",
-                   (unsigned long long)(e.crashkernel >> 20));
-            ok = 0;
+            estimate_capture(kernel, &setup, &e, why, sizeof(why)) == 0) {
+            if (estimate_check(&e, res.size, cma.reserved, why, sizeof(why)) < 0) {
+                printf("reservation: too small: %s\n", why);
+                ok = 0;
+            } else if (cma.reserved) {
+                printf("reservation: the capture fits: it needs %llu MiB of the %llu, and the "
+                       "plain part holds the kernel and initramfs (%llu MiB of %llu)\n",
+                       (unsigned long long)(e.crashkernel >> 20),
+                       (unsigned long long)((res.size + cma.reserved) >> 20),
+                       (unsigned long long)((e.plain_need + (1 << 20) - 1) >> 20),
+                       (unsigned long long)(res.size >> 20));
+            }
         }
+        if (cma.reserved && !(setup.cfg.dump_level & 8))
+            printf("reservation: dump-level %u keeps user pages, but the kernel leaves the CMA "
+                   "range (%llu MiB) out of the dump, with the pages in it\n",
+                   setup.cfg.dump_level, (unsigned long long)(cma.reserved >> 20));
     }
     printf("crash capture: %s\n", ok ? "yes" : "no");
     return ok ? 0 : 1;
