@@ -17,7 +17,8 @@ CMP="$PY $E2E_DIR/compare_triage.py"
 
 # crash_once KERNEL_PACKAGE MODE: boots, panics as MODE, and leaves the
 # capture's files in $case_dir.  With FACTS=1 the guest writes its kallsyms and
-# tasks onto a second disk (facts.img) before it crashes.
+# tasks onto a second disk (facts.img) before it crashes; CAPTURE_CONF is more
+# lines of the capture's configuration.
 crash_once() {
     local pkg=$1 mode=$2 facts=()
     case_dir=$work/$mode-${pkg##*-image-}
@@ -28,13 +29,14 @@ crash_once() {
         facts=(-drive "file=$case_dir/facts.img,if=none,id=facts,format=raw"
             -device nvme,drive=facts,serial=lbfacts)
     fi
-    build_guest_initramfs "$case_dir/guest.cpio" "target fs LABEL=LBDUMP /crash"
+    build_guest_initramfs "$case_dir/guest.cpio" "target fs LABEL=LBDUMP /crash${CAPTURE_CONF:+
+$CAPTURE_CONF}"
     run_guest "$case_dir/serial.log" "$case_dir/guest.cpio" \
         "crashkernel=192M lbtest.crash=$mode${FACTS:+ lbtest.facts=lbfacts}" \
         -drive "file=$case_dir/disk.img,if=none,id=dump,format=raw" \
         -device nvme,drive=dump,serial=lbdump "${facts[@]}" || true
     local dir=/crash/$(dump_dirs "$case_dir/disk.img" /crash | head -n1)
-    for f in vmcore info.json dmesg.txt; do
+    for f in vmcore info.json dmesg.txt metadata.json; do
         fetch_file "$case_dir/disk.img" "$dir/$f" "$case_dir/$f" || true
     done
     rm -f "$case_dir/disk.img"
@@ -90,11 +92,16 @@ done
 
 # Linux 7.x, pinned (KERNEL_7X_PACKAGE): its VMCOREINFO has no kallsyms_relative_base and
 # says compound_info for compound_head.  No test module (its headers need trixie's compiler):
-# a sysrq crash, its image where Debian's 7.x packages put it and nowhere else.
+# a sysrq crash, its image where Debian's 7.x packages put it and nowhere else.  The capture
+# keeps every frame (-d 0): the source the filter is judged on; lifeboat's -d 31 of it, made
+# on the host by the same engine the capture runs, is the dump triaged and judged below.
 start_7x=$SECONDS
 fetch_kernel "$KERNEL_7X_PACKAGE"
-GUEST_KERNEL_AT=modules FACTS=1 crash_once "$KERNEL_7X_PACKAGE" sysrq
+CAPTURE_CONF="dump-level 0" GUEST_KERNEL_AT=modules FACTS=1 crash_once "$KERNEL_7X_PACKAGE" sysrq
 name="$KERNEL_RELEASE sysrq"
+mv "$case_dir/vmcore" "$case_dir/source.vmcore"
+"$LIFEBOAT_BIN" save -d 31 "$case_dir/source.vmcore" "$case_dir/vmcore" >/dev/null ||
+    log "lifeboat save -d 31 of the capture failed"
 check "$name: load found the image in /usr/lib/modules/$KERNEL_RELEASE (none in /boot)" grep -aq \
     "lifeboat: crash kernel loaded: /usr/lib/modules/$KERNEL_RELEASE/vmlinuz" "$case_dir/serial.log"
 check "$name: the guest wrote its kallsyms and tasks before the crash" \
@@ -108,6 +115,22 @@ info = json.load(open(sys.argv[1]))
 assert not info["notes"], info["notes"]
 assert info["panicked"] and info["stack"][0]["symbol"] and len(info["tasks"]) > 40, info["stack"][:2]
 print(len(info["stack"]), "frames,", len(info["tasks"]), "tasks")' "$case_dir/host-info.json"
+
+# The judge of the filter: makedumpfile (1.7.9's code: ensure_makedumpfile_judge) at -d 31 of
+# the same source; every frame one keeps and the other drops is classified by judge.py from
+# the source's own struct pages, and lifeboat may drop what makedumpfile keeps only in the
+# classes judge.py names and justifies.
+start_judge=$SECONDS
+ensure_makedumpfile_judge
+check "$name: makedumpfile ${MAKEDUMPFILE_JUDGE#*:} -d 31 of the unfiltered capture" bash -c '
+    "${@:3}" -l -d 31 "$1" "$2" > "$2.log" 2>&1 || { tail -n 5 "$2.log"; exit 1; }
+    grep -a -E "version|supported|incomplete" "$2.log" || true' _ \
+    "$case_dir/source.vmcore" "$case_dir/makedumpfile-31" "${MAKEDUMPFILE_JUDGE_CMD[@]}"
+check "$name: lifeboat -d 31 keeps every frame makedumpfile -d 31 keeps, but for classes explained" \
+    $PY "$E2E_DIR/judge.py" filter "$case_dir/source.vmcore" "$case_dir/vmcore" "$case_dir/makedumpfile-31"
+check "$name: every frame lifeboat's -d 31 saved equals the source's" \
+    $PY "$E2E_DIR/judge.py" same "$case_dir/source.vmcore" "$case_dir/vmcore"
+log "the filter's judgement on Linux $KERNEL_RELEASE: $((SECONDS - start_judge)) s"
 log "Linux $KERNEL_RELEASE: $((SECONDS - start_7x)) s"
 
 e2e_end
