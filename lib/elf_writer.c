@@ -47,7 +47,7 @@ static uint64_t seg_file_end(const struct lb_segment *s)
 static int write_ehdr(struct lb_pipe *p, size_t nphdr, struct lb_error *err)
 {
     size_t notes_len;
-    const uint8_t *notes = lb_source_notes(p->src, &notes_len);
+    const uint8_t *notes = pipe_notes(p, &notes_len);
     uint64_t notes_at = sizeof(Elf64_Ehdr) + nphdr * sizeof(Elf64_Phdr);
     Elf64_Ehdr eh = {
         .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
@@ -82,7 +82,7 @@ static uint64_t headers_size(struct lb_pipe *p, size_t nphdr)
 {
     size_t notes_len;
 
-    lb_source_notes(p->src, &notes_len);
+    pipe_notes(p, &notes_len);
     return sizeof(Elf64_Ehdr) + nphdr * sizeof(Elf64_Phdr) + notes_len +
            (nphdr >= PN_XNUM ? sizeof(Elf64_Shdr) : 0);
 }

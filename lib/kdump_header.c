@@ -78,7 +78,7 @@ void lb_kdump_layout(struct kdump *k)
     uint64_t sub;
 
     vmcoreinfo_text(k->p->src, &vlen);
-    lb_source_notes(k->p->src, &nlen);
+    pipe_notes(k->p, &nlen);
     sub = sizeof(struct kdump_sub_header) + vlen + nlen;
 
     l->max_mapnr = max_frame(k->p->src);
@@ -97,7 +97,7 @@ int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
     const struct lb_vmcoreinfo *vi = p->kernel ? lb_kernel_vmcoreinfo(p->kernel) : NULL;
     size_t vlen, nlen;
     const uint8_t *vtext = vmcoreinfo_text(p->src, &vlen);
-    const uint8_t *notes = lb_source_notes(p->src, &nlen);
+    const uint8_t *notes = pipe_notes(p, &nlen);
     uint64_t crash_time = 0;
     int64_t phys_base = 0;
 
@@ -116,7 +116,7 @@ int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
     h.max_mapnr = k->l.max_mapnr > UINT32_MAX ? UINT32_MAX : (uint32_t)k->l.max_mapnr;
     h.nr_cpus = count_cpus(p->src);
     sub.phys_base = (uint64_t)phys_base;
-    sub.dump_level = (int32_t)p->opts->dump_level;
+    sub.dump_level = (int32_t)p->stats->dump_level_applied; /* what the file holds */
     sub.offset_vmcoreinfo = LB_PAGE_SIZE + sizeof(sub);
     sub.size_vmcoreinfo = vlen;
     sub.offset_note = sub.offset_vmcoreinfo + vlen;

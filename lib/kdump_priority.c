@@ -22,12 +22,15 @@ static void add_priority(struct kdump *k, uint64_t phys, uint64_t size, enum tie
 static void per_cpu_priority(struct kdump *k)
 {
     static const char *const names[] = {"__per_cpu_offset", "__per_cpu_start", "__per_cpu_end"};
-    struct lb_kallsyms *ks;
+    struct lb_kallsyms *loaded = NULL;
+    const struct lb_kallsyms *ks = k->p->kallsyms; /* the pipeline's, when it has them */
     uint64_t offsets, start, end, off, phys;
     struct lb_error ignored;
 
-    if (lb_kallsyms_load_only(k->p->kernel, names, 3, &ks, &ignored) < 0)
+    if (!ks && lb_kallsyms_load_only(k->p->kernel, names, 3, &loaded, &ignored) < 0)
         return;
+    if (!ks)
+        ks = loaded;
     if (lb_kallsyms_address(ks, "__per_cpu_offset", &offsets) == 0 &&
         lb_kallsyms_address(ks, "__per_cpu_start", &start) == 0 &&
         lb_kallsyms_address(ks, "__per_cpu_end", &end) == 0 && end > start &&
@@ -39,7 +42,7 @@ static void per_cpu_priority(struct kdump *k)
             if (lb_kernel_vtop(k->p->kernel, start + off, &phys, &ignored) == 0)
                 add_priority(k, phys, end - start, TIER_PER_CPU);
         }
-    lb_kallsyms_free(ks);
+    lb_kallsyms_free(loaded);
 }
 
 /*

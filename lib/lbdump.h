@@ -415,8 +415,30 @@ struct lb_write_stats {
     uint64_t pages_unreadable;            /* frames the source could not give */
     uint64_t pages_repeated; /* saved frames pointing at an earlier one's data (kdump format) */
     int incomplete;          /* the output was cut short */
-    char filter_note[256];   /* why -d could not use struct pages, or "" */
+    /* The -d the output holds: dump_level, or only its zero bit where struct pages could not
+     * be used or the classifier failed its check (filter_note says why). */
+    unsigned dump_level_applied;
+    uint64_t filter_checked; /* frames of the kernel's own memory the classifier's check saw */
+    char filter_checks[160]; /* how many of each kind ("image 4113, log 129, ...") */
+    char filter_note[512];   /* why -d could not use struct pages, or "" */
 };
+
+/*
+ * A dump whose filter fell back (dump_level_applied below dump_level)
+ * carries why in an ELF note of its own, in kdump and ELF output alike, so
+ * 'info' can say it from the dump alone: name "LIFEBOAT", this type, and as
+ * its description two little-endian uint32 (asked, applied) and the reason.
+ */
+#define LB_NOTE_NAME   "LIFEBOAT"
+#define LB_NOTE_FILTER 0x4c424601u
+
+struct lb_filter_fallback {
+    unsigned asked, applied;
+    char reason[512]; /* printable ASCII only */
+};
+
+/* 1 and *out if src says its filter fell back (the first such note), else 0. */
+int lb_source_filter_fallback(const struct lb_source *src, struct lb_filter_fallback *out);
 
 /*
  * The XXH64 of the first size bytes of fd (a dump as written), for integrity

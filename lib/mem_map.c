@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lbdump.h"
+#include "classify_check.h"
 
 enum {
     READ_GRAIN = 256, /* frames whose struct pages are read at a time (16 KiB; see lb_classify) */
@@ -386,4 +386,27 @@ void lb_classifier_restore(struct lb_classifier *c, const struct lb_classify_sta
     c->pending_end = state->pending_end;
     c->last_end = state->last_end;
     c->pending_class = state->pending_class;
+}
+
+void lb_classifier_layout(const struct lb_classifier *c, struct lb_classify_layout *out)
+{
+    *out = (struct lb_classify_layout){
+        .page_size = c->page_size,
+        .off_flags = c->off_flags,
+        .off_mapping = c->off_mapping,
+        .off_mapcount = c->off_mapcount,
+        .off_private = c->off_private,
+        .off_compound_head = c->off_compound_head,
+        .pg_lru = c->pg_lru,
+        .pg_private = c->pg_private,
+        .pg_swapcache = c->pg_swapcache,
+        .pg_swapbacked = c->pg_swapbacked,
+        .pg_slab = c->pg_slab,
+        .pg_hwpoison = c->pg_hwpoison,
+        .pg_head_mask = c->pg_head_mask,
+        .buddy_value = c->buddy_value,
+        .offline_value = c->offline_value,
+        .slab_value = c->slab_value,
+        .hugetlb_value = c->hugetlb_value,
+    };
 }

@@ -59,3 +59,29 @@ int lb_note_next(const uint8_t *buf, size_t len, size_t *pos, struct lb_note *no
     *pos = end > len ? len : end;
     return 1;
 }
+
+int lb_source_filter_fallback(const struct lb_source *src, struct lb_filter_fallback *out)
+{
+    size_t len, pos = 0;
+    const uint8_t *notes = lb_source_notes(src, &len);
+    struct lb_note note;
+    struct lb_error ignored;
+
+    while (lb_note_next(notes, len, &pos, &note, &ignored) == 1) {
+        uint32_t levels[2];
+        size_t n = 0;
+        if (note.type != LB_NOTE_FILTER || strcmp(note.name, LB_NOTE_NAME) != 0 ||
+            note.desc_len < sizeof(levels))
+            continue;
+        memcpy(levels, note.desc, sizeof(levels));
+        out->asked = levels[0];
+        out->applied = levels[1];
+        /* From a dump: printable ASCII only, bounded by the note and by the buffer. */
+        for (size_t i = sizeof(levels); i < note.desc_len && n + 1 < sizeof(out->reason); i++)
+            out->reason[n++] =
+                note.desc[i] >= 0x20 && note.desc[i] < 0x7f ? (char)note.desc[i] : '?';
+        out->reason[n] = '\0';
+        return 1;
+    }
+    return 0;
+}

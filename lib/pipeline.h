@@ -23,9 +23,12 @@ struct lb_pipe {
     struct lb_write_stats *stats;
     struct lb_kernel *kernel;
     struct lb_classifier *classifier;
+    struct lb_kallsyms *kallsyms; /* the few symbols the writers look up, or NULL */
     struct lb_progress progress;
     uint64_t next_report;
     struct lb_sink *sink; /* the output */
+    uint8_t *notes;       /* the output's notes, when they differ from the source's */
+    size_t notes_len;
     uint8_t cls[LB_WINDOW];
     size_t batch; /* frames read at a time */
     uint8_t status[LB_BATCH];
@@ -36,6 +39,8 @@ struct lb_pipe {
 int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,
               struct lb_write_stats *stats, struct lb_error *err);
 void pipe_close(struct lb_pipe *p);
+/* The notes the output carries: the source's, and the LIFEBOAT note if the filter fell back. */
+const uint8_t *pipe_notes(const struct lb_pipe *p, size_t *len);
 /* Classes of frames start..start+n-1 (n <= LB_WINDOW) into p->cls. */
 void pipe_classify(struct lb_pipe *p, uint64_t start, size_t n);
 /*

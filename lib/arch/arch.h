@@ -38,6 +38,12 @@ struct lb_arch {
     int (*direct)(const struct lb_kernel *k, uint64_t vaddr, uint64_t *phys);
     /* Walks the page tables. */
     int (*vtop)(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct lb_error *err);
+    /*
+     * Does this entry of a table at level (levels - 1: the top; 0: the tables
+     * of pages) point to a table of the next level?  1 and its physical
+     * address, or 0 (not present, a huge page or block, a page).
+     */
+    int (*next_table)(const struct lb_kernel *k, int level, uint64_t entry, uint64_t *table);
     /* The kernel image's virtual and physical start and size. */
     int (*image)(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint64_t *size);
     /* The linear map's virtual address of physical address 0 (va = it + phys). */

@@ -107,6 +107,15 @@ static int arm64_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struc
     return -1; /* not reached: level 3 always returns */
 }
 
+static int arm64_next_table(const struct lb_kernel *k, int level, uint64_t entry, uint64_t *table)
+{
+    (void)k;
+    if (level == 0 || !(entry & DESC_VALID) || !(entry & DESC_TABLE))
+        return 0;
+    *table = entry & DESC_ADDR_MASK;
+    return 1;
+}
+
 /* Is the page at va mapped where the kernel image's own mapping puts it? */
 static int in_image(struct lb_kernel *k, uint64_t va)
 {
@@ -186,6 +195,7 @@ const struct lb_arch lb_arch_arm64 = {
     .kernel_open = arm64_kernel_open,
     .direct = arm64_direct,
     .vtop = arm64_vtop,
+    .next_table = arm64_next_table,
     .image = arm64_image,
     .page_offset = arm64_page_offset,
     .after_call = arm64_after_call,

@@ -88,6 +88,15 @@ static int x86_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct 
     return -1; /* not reached: level 0 always returns */
 }
 
+static int x86_next_table(const struct lb_kernel *k, int level, uint64_t entry, uint64_t *table)
+{
+    (void)k;
+    if (level == 0 || !(entry & PTE_PRESENT) || ((level == 1 || level == 2) && (entry & PTE_HUGE)))
+        return 0;
+    *table = entry & PTE_ADDR_MASK;
+    return 1;
+}
+
 /*
  * The kernel image's mapping (__START_KERNEL_map + ...): the run of 2 MiB
  * steps around _stext that the page tables map to contiguous physical memory.
@@ -182,6 +191,7 @@ const struct lb_arch lb_arch_x86_64 = {
     .kernel_open = x86_kernel_open,
     .direct = x86_direct,
     .vtop = x86_vtop,
+    .next_table = x86_next_table,
     .image = x86_image,
     .page_offset = x86_page_offset,
     .after_call = x86_after_call,

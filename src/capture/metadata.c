@@ -65,6 +65,16 @@ int metadata_write(struct place *place, const struct metadata *m)
                     (unsigned long long)st->pages_class[c]);
         fputs("},\n", f);
         json_field(f, "filter_note", st->filter_note[0] ? st->filter_note : NULL, 0);
+        /* What -d was asked, what the dump holds, and why they differ (DESIGN.md, "Kernels it
+         * has never seen"); checked: the kernel memory the classifier's check classified. */
+        fprintf(f,
+                "  \"filter\": {\"asked\": %u, \"applied\": %u, \"reason\": ", m->opts->dump_level,
+                st->dump_level_applied);
+        json_cstring(f, st->filter_note[0] ? st->filter_note : NULL);
+        fprintf(
+            f, ", \"checked_frames\": %llu, \"checked\": ", (unsigned long long)st->filter_checked);
+        json_cstring(f, st->filter_checks[0] ? st->filter_checks : NULL);
+        fputs("},\n", f);
     }
     fprintf(f, "  \"seconds\": {\"dump\": %.3f},\n", m->seconds_dump);
     fprintf(f, "  \"log_records\": %llu,\n", (unsigned long long)m->log_records);

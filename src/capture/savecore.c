@@ -19,15 +19,20 @@
  *      disks are renumbered between boots.
  *   3. A dump that stays on its device is said, with why, so that the boot
  *      notice tells it; the next boot tries again.
+ *   4. Reading back runs in a child with the capture's step deadline: a
+ *      dying disk costs this boot's copy, never the boot (the service loads
+ *      the crash kernel after savecore).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "capture.h"
 #include "lbdump.h"
 #include "rawdev.h"
 #include "savecore.h"
+#include "supervise.h"
 
 enum { COMPARE_BATCH = 64 };
 
@@ -111,6 +116,7 @@ static int copy_is_whole(const char *device, const char *copy, char *why, size_t
                 compare_batch(raw, saved, runs[i].first + done, n, a,
                               a + (size_t)COMPARE_BATCH * LB_PAGE_SIZE, &fc);
                 done += n;
+                supervise_progress();
             }
         if (fc.missing || fc.differ)
             snprintf(why, whylen,
@@ -128,6 +134,42 @@ static int copy_is_whole(const char *device, const char *copy, char *why, size_t
         lb_source_close(raw);
     free(a);
     return r;
+}
+
+struct readback {
+    const char *device, *copy;
+    char why[1024]; /* shared with the child that reads */
+};
+
+static int readback_step(void *ctx)
+{
+    struct readback *rb = ctx;
+    return copy_is_whole(rb->device, rb->copy, rb->why, sizeof(rb->why)) == 0 ? 0 : 1;
+}
+
+/* copy_is_whole in a child, with the step deadline (invariant 4). */
+static int read_back(const char *device, const char *copy, unsigned deadline, char *why,
+                     size_t whylen)
+{
+    struct readback *rb =
+        mmap(NULL, sizeof(*rb), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int signo, r;
+
+    if (rb == MAP_FAILED) {
+        snprintf(why, whylen, "no memory to read the copy back");
+        return -1;
+    }
+    memset(rb, 0, sizeof(*rb));
+    rb->device = device;
+    rb->copy = copy;
+    r = supervise_run("reading the copy back", readback_step, rb, deadline, &signo);
+    if (r != 0)
+        snprintf(why, whylen, "%s",
+                 rb->why[0]                 ? rb->why
+                 : r == SUPERVISE_TIMED_OUT ? "reading the copy back made no progress: stopped"
+                                            : "reading the copy back failed");
+    munmap(rb, sizeof(*rb));
+    return r == 0 ? 0 : -1;
 }
 
 static enum savecore_result save_one(const struct config *cfg, const struct target *t,
@@ -164,7 +206,7 @@ static enum savecore_result save_one(const struct config *cfg, const struct targ
     if (!saved[0]) {
         snprintf(why, whylen, "the dump on %s stays there: no dump directory could be made in %s",
                  device, dir);
-    } else if (copy_is_whole(device, copy_path, why, whylen) == 0) {
+    } else if (read_back(device, copy_path, cfg->step_timeout, why, whylen) == 0) {
         if (rawdev_consume(device, why, whylen) == 0) {
             fprintf(stderr, "lifeboat: %s is marked saved: the next crash may use it\n", device);
             return SAVECORE_SAVED;

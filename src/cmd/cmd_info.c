@@ -71,6 +71,10 @@ static void print_text(const char *path, struct lb_source *src, const struct lb_
     if (t->cause[0])
         printf("cause:          %s\n", safe(t->cause));
     printf("memory:         %llu MiB\n", (unsigned long long)(triage_memory(src) >> 20));
+    struct lb_filter_fallback fb;
+    if (lb_source_filter_fallback(src, &fb))
+        printf("filter:         -d %u, not the -d %u asked: every page kept but zero pages: %s\n",
+               fb.applied, fb.asked, safe(fb.reason));
     printf("cpus with saved registers: %d\n", t->ncpus);
     if (t->has_regs) {
         if (t->panicked == 0)

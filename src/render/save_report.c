@@ -6,8 +6,15 @@
 
 void save_report(FILE *out, const struct lb_write_options *opts, const struct lb_write_stats *stats)
 {
-    fprintf(out, "lifeboat: %s dump, -d %u%s%s: %llu of %llu frames saved, %llu MiB written\n",
-            opts->format == LB_FORMAT_ELF ? "ELF" : "kdump-compressed", opts->dump_level,
+    char level[48];
+
+    if (stats->filter_note[0] && stats->dump_level_applied != opts->dump_level)
+        snprintf(level, sizeof(level), "%u (not the %u asked)", stats->dump_level_applied,
+                 opts->dump_level);
+    else
+        snprintf(level, sizeof(level), "%u", opts->dump_level);
+    fprintf(out, "lifeboat: %s dump, -d %s%s%s: %llu of %llu frames saved, %llu MiB written\n",
+            opts->format == LB_FORMAT_ELF ? "ELF" : "kdump-compressed", level,
             opts->format == LB_FORMAT_KDUMP ? ", " : "",
             opts->format == LB_FORMAT_KDUMP ? lb_codec_name(opts->codec) : "",
             (unsigned long long)stats->pages_saved, (unsigned long long)stats->pages_total,

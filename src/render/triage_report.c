@@ -52,6 +52,16 @@ void triage_report_json(FILE *out, const char *path, struct lb_source *src,
     json_kv(out, "panic", t->panic, 1);
     json_kv(out, "cause", t->cause, 1);
     fprintf(out, "  \"memory_bytes\": %llu,\n", (unsigned long long)triage_memory(src));
+    struct lb_filter_fallback fb;
+    if (lb_source_filter_fallback(src, &fb)) {
+        fprintf(out,
+                "  \"filter_fallback\": {\"asked\": %u, \"applied\": %u, \"reason\": ", fb.asked,
+                fb.applied);
+        json_cstring(out, fb.reason);
+        fprintf(out, "},\n");
+    } else {
+        fprintf(out, "  \"filter_fallback\": null,\n");
+    }
     fprintf(out, "  \"cpus\": %d,\n  \"panic_cpu\": %d,\n", t->ncpus,
             t->panicked == 0 ? -1 : t->panic_cpu);
     fprintf(out, "  \"panicked\": %s,\n",

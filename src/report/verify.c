@@ -39,6 +39,10 @@ enum verify_outcome verify_dump(struct lb_source *src, FILE *out, struct verify_
     if (!r->has_vmcoreinfo)
         fprintf(out, "warning: %s (crash and drgn need it)\n", err.msg);
     lb_vmcoreinfo_free(info);
+    struct lb_filter_fallback fb;
+    if (lb_source_filter_fallback(src, &fb)) /* whole as written, but not as filtered as asked */
+        fprintf(out, "note: this dump holds -d %u, not the -d %u asked: %s\n", fb.applied, fb.asked,
+                fb.reason);
     for (size_t i = 0; i < nruns; i++) {
         for (uint64_t done = 0; done < runs[i].count;) {
             size_t n = runs[i].count - done < BATCH ? (size_t)(runs[i].count - done) : BATCH;

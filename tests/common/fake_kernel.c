@@ -110,7 +110,7 @@
     "NUMBER(sme_mask)=0\n"
 
 /* A real 6.1 kernel's: kallsyms from a base, compound_head, PG_slab, mapcount page types. */
-static const char vmcoreinfo_6_1[] =
+const char fake_kernel_vmcoreinfo_6_1[] =
     "OSRELEASE=6.1.0-fuzz\n" VMCOREINFO_COMMON "SYMBOL(kallsyms_relative_base)=" FK "004008\n"
     "OFFSET(page.compound_dtor)=16\n"
     "OFFSET(page.compound_order)=17\n"
@@ -151,7 +151,7 @@ static const char vmcoreinfo_7_3[] =
 
 const char *fake_kernel_vmcoreinfo(const uint8_t *mem)
 {
-    return mem[FAKE_SHAPE_AT] == FAKE_LINUX_7_3 ? vmcoreinfo_7_3 : vmcoreinfo_6_1;
+    return mem[FAKE_SHAPE_AT] == FAKE_LINUX_7_3 ? vmcoreinfo_7_3 : fake_kernel_vmcoreinfo_6_1;
 }
 
 static void put64(uint8_t *mem, uint64_t at, uint64_t v)
@@ -211,15 +211,19 @@ void fake_kernel_symbols(uint8_t *mem, const struct fake_symbol *syms, size_t n)
 
 size_t fake_kernel_file(uint8_t *file, const uint8_t *mem)
 {
+    return fake_kernel_file_with(file, mem, fake_kernel_vmcoreinfo(mem));
+}
+
+size_t fake_kernel_file_with(uint8_t *file, const uint8_t *mem, const char *vmcoreinfo)
+{
     uint8_t prstatus[336] = {0}, notes[8192];
     size_t nlen = 0;
-    uint64_t rsp = FAKE_KERNEL_VA + 0x30000, rip = FAKE_KERNEL_VA + 0x10010;
+    uint64_t rsp = FAKE_KERNEL_VA + FAKE_STACK, rip = FAKE_KERNEL_VA + 0x10010;
 
     memcpy(prstatus + 112 + 16 * 8, &rip, 8);
     memcpy(prstatus + 112 + 19 * 8, &rsp, 8);
     for (int cpu = 0; cpu < 2; cpu++)
         synth_note(notes, &nlen, sizeof(notes), "CORE", NT_PRSTATUS, prstatus, sizeof(prstatus));
-    const char *vmcoreinfo = fake_kernel_vmcoreinfo(mem);
     synth_note(notes, &nlen, sizeof(notes), "VMCOREINFO", 0, vmcoreinfo, strlen(vmcoreinfo));
 
     Elf64_Ehdr eh = synth_core_header(2);
@@ -239,13 +243,18 @@ size_t fake_kernel_file(uint8_t *file, const uint8_t *mem)
 
 char *fake_kernel_core(const uint8_t *mem)
 {
+    return fake_kernel_core_with(mem, fake_kernel_vmcoreinfo(mem));
+}
+
+char *fake_kernel_core_with(const uint8_t *mem, const char *vmcoreinfo)
+{
     static uint8_t file[FAKE_KERNEL_FILE];
     char *path = strdup("/tmp/lifeboat-fake-kernel-XXXXXX");
     int fd = path ? mkstemp(path) : -1;
 
     if (fd < 0)
         abort();
-    fake_kernel_file(file, mem);
+    fake_kernel_file_with(file, mem, vmcoreinfo);
     if (write(fd, file, sizeof(file)) != (ssize_t)sizeof(file))
         abort();
     close(fd);
@@ -296,6 +305,7 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
     uint64_t btf_size = write_btf(mem, FAKE_BTF, flags);
     const struct fake_symbol syms[] = {
         {"_stext", FAKE_KERNEL_VA + FAKE_STEXT},
+        {"_etext", FAKE_KERNEL_VA + FAKE_ETEXT},
         {"__start_BTF", FAKE_KERNEL_VA + FAKE_BTF},
         {"__stop_BTF", FAKE_KERNEL_VA + FAKE_BTF + btf_size},
         {"init_task", FAKE_KERNEL_VA + FAKE_TASKS},
@@ -326,8 +336,20 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
 
 void fake_kernel_mem_map(uint8_t *mem)
 {
+    uint32_t allocated = 0xffffffffu, page_table = ~0x200u; /* _mapcount: -1; 6.1's PG_table */
+
     /* one SPARSEMEM_EXTREME root, one section (frames 0-32767), its struct pages coded */
     put64(mem, FAKE_MEM_SECTION, FAKE_KERNEL_VA + FAKE_SECTION_ROOT);
     put64(mem, FAKE_SECTION_ROOT, (FAKE_KERNEL_VA + FAKE_STRUCT_PAGES) | 2);
     memset(mem + FAKE_STRUCT_PAGES, 0, FAKE_KERNEL_MEM / 4096 * 64);
+    /* As a real kernel leaves them: the image reserved, the PMD table allocated after boot
+     * (typed), the panicking stack's pages allocated */
+    for (uint64_t pfn = 0; pfn < FAKE_KERNEL_MEM / 4096; pfn++)
+        put64(mem, FAKE_STRUCT_PAGES + 64 * pfn, 1ull << FAKE_PG_RESERVED);
+    put64(mem, FAKE_STRUCT_PAGES + 64 * 6, 0);
+    memcpy(mem + FAKE_STRUCT_PAGES + 64 * 6 + 48, &page_table, 4);
+    for (uint64_t pfn = FAKE_STACK / 4096; pfn < (FAKE_STACK + 16384) / 4096; pfn++) {
+        put64(mem, FAKE_STRUCT_PAGES + 64 * pfn, 0);
+        memcpy(mem + FAKE_STRUCT_PAGES + 64 * pfn + 48, &allocated, 4);
+    }
 }

@@ -22,6 +22,7 @@ enum {
     FAKE_NAMES = 0xc000,
     FAKE_NAMES_END = 0x10000,
     FAKE_STEXT = 0x10000,
+    FAKE_ETEXT = 0x20000, /* text: frames 16-31 */
     FAKE_BTF = 0x28000,
     FAKE_TASKS = 0x30000,
     FAKE_TASK_SIZE = 128,
@@ -31,6 +32,8 @@ enum {
     FAKE_STRUCT_PAGES = 0x3c000, /* 64 bytes a frame, as SIZE(page) says */
     FAKE_SECTION_ROOT = 0x3d000,
     FAKE_PG_HWPOISON = 22,
+    FAKE_PG_RESERVED = 12,    /* 6.1's; VMCOREINFO does not say it */
+    FAKE_STACK = 0x30000,     /* the saved stack pointer of both CPUs: frames 48-51 */
     FAKE_PANIC_CPU = 0x3e000, /* int: 0 unless a test sets it */
     FAKE_UTSNAME = 0x3000,    /* struct new_utsname: 6 fields of 65 bytes */
 };
@@ -64,6 +67,8 @@ enum {
 
 /* The VMCOREINFO of the shape mem[FAKE_SHAPE_AT] names. */
 const char *fake_kernel_vmcoreinfo(const uint8_t *mem);
+/* The 6.1 shape's VMCOREINFO, for tests that make variants of it. */
+extern const char fake_kernel_vmcoreinfo_6_1[];
 
 struct fake_symbol {
     const char *name;
@@ -81,11 +86,18 @@ void fake_kernel_symbols(uint8_t *mem, const struct fake_symbol *syms, size_t n)
  * each, linked as the kernel links them, with the damage flags ask for.
  */
 void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags);
-/* A mem_map: every frame's struct page at FAKE_STRUCT_PAGES + 64 * pfn, zeroed. */
+/*
+ * A mem_map: every frame's struct page at FAKE_STRUCT_PAGES + 64 * pfn, as a
+ * 6.1 kernel leaves them: reserved (the image), the PMD table at frame 6
+ * typed, the stack's frames allocated.
+ */
 void fake_kernel_mem_map(uint8_t *mem);
 /* The ELF core around mem, in file (FAKE_KERNEL_FILE bytes); returns its size. */
 size_t fake_kernel_file(uint8_t *file, const uint8_t *mem);
 /* The same, written to a new temporary file; returns its path (free it, unlink it). */
 char *fake_kernel_core(const uint8_t *mem);
+/* Both with another VMCOREINFO: a kernel of another layout. */
+size_t fake_kernel_file_with(uint8_t *file, const uint8_t *mem, const char *vmcoreinfo);
+char *fake_kernel_core_with(const uint8_t *mem, const char *vmcoreinfo);
 
 #endif

@@ -114,16 +114,16 @@ check "a panic in the crash kernel reboots the machine (panic=10), no hang" bash
 # 6. the power goes mid-dump (QEMU killed, nothing flushed): what reached the disk is a
 # dump directory never renamed; the next boot's list names it interrupted, and the dump
 # reads up to its cut (verify: incomplete; dmesg: the log, written first).
-# A target at 1 MiB/s and 64 MiB of the pattern's pages make the dump take a minute.
+# A target at 2 MiB/s makes the dump take most of a minute.
 make_disk "$work/d6.img" 2G DUMPS
 build_guest_initramfs "$work/g6.cpio" "target fs LABEL=DUMPS /
 dump-level 1
 codec none"
 # nokaslr: the writer puts first the 128 MiB window the log is in, so where KASLR puts the log
 # would decide whether so early a cut holds it (test_production.sh boots so too)
-run_guest_then "$work/s6.log" "$work/g6.cpio" "crashkernel=160M nokaslr lbtest.pages=16384" \
+GUEST_MEM=512 run_guest_then "$work/s6.log" "$work/g6.cpio" "crashkernel=160M nokaslr lbtest.pages=4096" \
     "lifeboat: vmcore: [0-9]+ of [0-9]+ MiB \(([1-9][0-9])%\)" power-cut \
-    -drive "file=$work/d6.img,if=none,id=d,format=raw,throttling.bps-write=1048576" \
+    -drive "file=$work/d6.img,if=none,id=d,format=raw,throttling.bps-write=2097152" \
     -device nvme,drive=d,serial=d6
 # what the next boot's mount does first: the file system's journal replayed
 e2fsck -fy "$work/d6.img" >/dev/null 2>&1 || true
@@ -152,9 +152,9 @@ build_guest_initramfs "$work/g7.cpio" "target fs LABEL=DUMPS /
 target raw /dev/nvme1n1
 dump-level 1
 codec none"
-run_guest_then "$work/s7.log" "$work/g7.cpio" "crashkernel=160M lbtest.pages=16384" \
+GUEST_MEM=512 run_guest_then "$work/s7.log" "$work/g7.cpio" "crashkernel=160M lbtest.pages=4096" \
     "lifeboat: vmcore: [0-9]+ of [0-9]+ MiB" "device_del gone" \
-    -drive "file=$work/d7.img,if=none,id=d,format=raw,throttling.bps-write=1048576" \
+    -drive "file=$work/d7.img,if=none,id=d,format=raw,throttling.bps-write=2097152" \
     -device nvme,drive=d,serial=d7,id=gone \
     -drive "file=$work/raw7.img,if=none,id=r,format=raw" -device nvme,drive=r,serial=raw7
 row "dump disk vanishes mid-write" "$work/s7.log" "" "" "the next target's dump verified whole"

@@ -9,6 +9,8 @@
 # -dbg vmlinux), drgn's task list, and vmcore-dmesg.  Debian 12's crash and
 # drgn do not read Linux 7.x: there the judge is what the guest said of itself
 # just before the crash (its /proc/kallsyms and its tasks, on a second disk).
+# The -d 31 of each capture is the one applied: the page classifier passed its
+# check of itself, on 6.1, 6.12 and 7.x alike.
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin
@@ -53,6 +55,14 @@ common_checks() {
         echo "$(( (end - start) / 1000000 )) ms"; [ $(( (end - start) / 1000000 )) -lt 1000 ] &&
         $4 console "$3" "$5"' _ "$LIFEBOAT_BIN" "$case_dir/vmcore" "$case_dir/host-info.json" \
         "$CMP" "$case_dir/serial.log"
+    check "$name: -d 31 applied, the classifier having passed its check of this kernel" $PY -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["filter"]
+assert f["asked"] == 31 and f["applied"] == 31 and f["reason"] is None, f
+assert f["checked_frames"] > 1000, f
+assert json.load(open(sys.argv[2]))["filter_fallback"] is None
+print(f["checked_frames"], "frames checked:", f["checked"])' "$case_dir/metadata.json" \
+        "$case_dir/host-info.json"
     check "$name: lifeboat dmesg equals vmcore-dmesg (on the dump converted to ELF)" bash -c '
         "$1" convert -f elf "$2" "$2.elf" 2>/dev/null && vmcore-dmesg "$2.elf" > "$3.ref" &&
         "$1" dmesg "$2" | cmp - "$3.ref" && cmp "$3" "$3.ref"; rm -f "$2.elf"' _ \

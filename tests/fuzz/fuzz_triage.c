@@ -1,7 +1,7 @@
 /*
  * fuzz_triage.c - libFuzzer target: the fuzzer's bytes as the memory of a
  * crashed kernel, read by the triage (printk ring, kallsyms, page tables,
- * task lists) and the page classifier.
+ * task lists), the page classifier and its check of itself.
  *
  * The dump around the bytes is the test suite's fake kernel: VMCOREINFO with
  * a real 6.1 kernel's structure layout, or a 7.3 kernel's if the first byte
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../common/fake_kernel.h"
+#include "classify_check.h"
 #include "lbdump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,8 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct lb_classifier *c;
         if (lb_classifier_open(k, 31, &c, &err) == 0) {
             uint8_t cls[64];
+            struct lb_classify_check check;
             lb_classify(c, 0, sizeof(cls), cls);
             lb_classifier_close(c);
+            lb_classify_check(k, NULL, &check, &err); /* its samples found through fuzzed memory */
         }
         lb_kernel_close(k);
     }

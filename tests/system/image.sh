@@ -86,7 +86,7 @@ make_system_root() {
         --include=systemd-sysv,udev,linux-image-cloud-amd64,grub-pc,lvm2,initramfs-tools,e2fsprogs,fdisk,kmod,procps,apt,ca-certificates \
         --customize-hook='echo lbsystem > "$1/etc/hostname"' \
         --customize-hook='echo "root:lifeboat" | chroot "$1" chpasswd' \
-        bookworm "$root" http://deb.debian.org/debian >"$dir/build/mmdebstrap.log" 2>&1 ||
+        bookworm "$root" "$(debian_mirror)" >"$dir/build/mmdebstrap.log" 2>&1 ||
         die "mmdebstrap failed: $(tail -n 5 "$dir/build/mmdebstrap.log")"
     echo "$key" > "$dir/build/root.done"
 }

@@ -22,7 +22,7 @@ tarball=$LIFEBOAT_CACHE/chroot-bookworm-minbase.tar
 if [ ! -f "$tarball" ]; then
     log "making a Debian 12 chroot (mmdebstrap, cached in $tarball)"
     mmdebstrap --variant=minbase --format=tar --include=init-system-helpers bookworm "$tarball.tmp" \
-        http://deb.debian.org/debian >"$work/mmdebstrap.log" 2>&1 ||
+        "$(debian_mirror)" >"$work/mmdebstrap.log" 2>&1 ||
         die "mmdebstrap failed: $(tail -n 5 "$work/mmdebstrap.log")"
     mv "$tarball.tmp" "$tarball"
 fi

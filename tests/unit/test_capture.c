@@ -1167,7 +1167,7 @@ static void verify_what_was_saved(const char *dir)
 
 static void capture_saves_dump_and_metadata(void **state)
 {
-    char *core = crash_core(0x40000), *dir = make_tempdir(), path[512], json[2048];
+    char *core = crash_core(0x40000), *dir = make_tempdir(), path[512], json[8192];
     struct config cfg;
     struct lb_source *src;
     struct lb_error err;
@@ -1196,6 +1196,10 @@ static void capture_saves_dump_and_metadata(void **state)
     /* no printk ring in this dump: said in the metadata, and the dump is complete anyway */
     assert_non_null(
         strstr(json, "\"log_error\": \"kernel log: VMCOREINFO lacks NUMBER(phys_base)"));
+    /* nor struct pages: -d 31 asked, -d 1 applied, and why */
+    assert_non_null(strstr(json, "\"filter\": {\"asked\": 31, \"applied\": 1, \"reason\": "
+                                 "\"pages not filtered by type, every page kept but zero pages "
+                                 "(-d 1, not -d 31): VMCOREINFO lacks NUMBER(phys_base)"));
     snprintf(path, sizeof(path), "%s/20231114-221320-box/dmesg.txt", dir);
     assert_int_equal(access(path, F_OK), 0);
     assert_non_null(strstr(json, "\"dump_xxh64\": \""));

@@ -289,9 +289,16 @@ static void round_trip(enum lb_format format, enum lb_codec codec, int threads)
     assert_int_equal(lb_source_open(out, &copy, &err), 0);
     assert_string_equal(lb_source_format(copy), format == LB_FORMAT_ELF ? "elf" : "kdump");
     assert_int_equal(lb_source_incomplete(copy), 0);
+    /* the source's notes, then one that says -d 31 fell back to -d 1, and why */
     const uint8_t *na = lb_source_notes(src, &la), *nb = lb_source_notes(copy, &lb);
-    assert_int_equal(la, lb);
+    struct lb_filter_fallback fb;
+    assert_true(lb > la);
     assert_memory_equal(na, nb, la);
+    assert_int_equal(lb_source_filter_fallback(src, &fb), 0);
+    assert_int_equal(lb_source_filter_fallback(copy, &fb), 1);
+    assert_int_equal(fb.asked, 31);
+    assert_int_equal(fb.applied, 1);
+    assert_non_null(strstr(stats.filter_note, fb.reason));
     for (size_t i = 0; i < lb_source_segment_count(src); i++) {
         const struct lb_segment *s = lb_source_segment(src, i);
         for (uint64_t p = s->phys_addr; p < s->phys_addr + s->mem_size; p += LB_PAGE_SIZE) {

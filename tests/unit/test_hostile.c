@@ -230,6 +230,7 @@ static void hwpoisoned_frames_are_left_out_at_every_level(void **state)
     char *path;
 
     fake_kernel_init(mem);
+    fake_kernel_tasks(mem, 4, 0); /* kallsyms: the text the classifier's check judges by */
     fake_kernel_mem_map(mem);
     memcpy(mem + FAKE_STRUCT_PAGES + 50 * 64, &poisoned, 8);
     memcpy(mem + FAKE_STRUCT_PAGES + 51 * 64, &poisoned, 8);
