@@ -127,7 +127,8 @@ def guest(info, facts, log):
         assert (at, "T") in kallsyms.get(name, ()) or (at, "t") in kallsyms.get(name, ()), \
             (f, sorted(kallsyms.get(name, ())))
     # The tasks: the guest's, by pid, comm (the kernel keeps 15 bytes; a kworker's /proc name
-    # adds its workqueue after a '-'), parent and state; only kernel workers may have come since.
+    # adds its workqueue after a '-', or after a '+' while it runs one), parent and state;
+    # only kernel workers may have come since.
     ours_t = {t["pid"]: t for t in info["tasks"] if t["pid"] != 0}
     states = {"R": "RU", "S": "IN", "D": "UN", "I": "ID", "T": "ST", "t": "TR", "Z": "ZO"}
     missing = sorted(set(tasks) - set(ours_t))
@@ -138,7 +139,7 @@ def guest(info, facts, log):
     for pid, (state, ppid, comm) in tasks.items():
         t = ours_t[pid]
         assert comm.startswith(t["comm"]) and (
-            comm == t["comm"] or len(t["comm"]) == 15 or comm[len(t["comm"])] == "-"), (pid, comm, t)
+            comm == t["comm"] or len(t["comm"]) == 15 or comm[len(t["comm"])] in "-+"), (pid, comm, t)
         assert t["ppid"] == ppid, (pid, comm, ppid, t)
         if states.get(state) != t["state"]:
             differ.append((pid, comm, state, t["state"]))

@@ -148,8 +148,11 @@ rm -rf "$work/d6.img" "$work/after6"
 # cut, said, and the next target (a raw disk) takes it whole; the machine still reboots.
 make_disk "$work/d7.img" 2G DUMPS
 truncate -s 1G "$work/raw7.img"
+# (the dump's writes wait for a disk that is gone: step-timeout ends that step, as it would
+# after its default 120 s)
 build_guest_initramfs "$work/g7.cpio" "target fs LABEL=DUMPS /
 target raw /dev/nvme1n1
+step-timeout 15
 dump-level 1
 codec none"
 GUEST_MEM=512 run_guest_then "$work/s7.log" "$work/g7.cpio" "crashkernel=160M lbtest.pages=4096" \
@@ -158,7 +161,7 @@ GUEST_MEM=512 run_guest_then "$work/s7.log" "$work/g7.cpio" "crashkernel=160M lb
     -device nvme,drive=d,serial=d7,id=gone \
     -drive "file=$work/raw7.img,if=none,id=r,format=raw" -device nvme,drive=r,serial=raw7
 row "dump disk vanishes mid-write" "$work/s7.log" "" "" "the next target's dump verified whole"
-check "disk gone mid-write: the dump there is cut and said, the next target takes it whole, reboot" bash -c '
+check "disk gone mid-write: the dump there is stopped and said, the next target takes it whole, reboot" bash -c '
     grep -q "dump incomplete" "$1" && grep -q "lifeboat: trying the next target" "$1" &&
     grep -q "lifeboat: complete dump written to /dev/nvme" "$1" && grep -q "^lifeboat: reboot" "$1" &&
     "$2" verify "$3" >/dev/null' _ "$work/s7.log" "$LIFEBOAT_BIN" "$work/raw7.img"
