@@ -7,7 +7,12 @@ reading code is trusted to judge lifeboat's output.
 
   judge.py bitmaps A B            the two kdump files save exactly the same frames
   judge.py same SOURCE DUMP       every frame DUMP saves equals SOURCE's frame
-  judge.py filter SOURCE LB MD     LB and MD are -d 31 dumps of the unfiltered kdump SOURCE
+  judge.py vmcore MEMORY ELFCOREHDR OUT
+                                  MEMORY, QEMU's dump-guest-memory of a guest in its crash
+                                  kernel, becomes OUT, /proc/vmcore as the crash kernel saw
+                                  it: the segments and notes of its elfcorehdr (at physical
+                                  address ELFCOREHDR), read as fs/proc/vmcore.c reads them
+  judge.py filter SOURCE LB MD     LB and MD are -d 31 dumps of the unfiltered SOURCE
                                   (lifeboat's, makedumpfile's): the frames one drops and the
                                   other keeps, by class; LB may drop what MD keeps only in the
                                   classes ALLOWED_DROPS explains
@@ -15,6 +20,7 @@ reading code is trusted to judge lifeboat's output.
                                   the guest's pattern pages are (not) in DUMP
 """
 import argparse
+import os
 import re
 import struct
 import sys
@@ -96,6 +102,102 @@ def cmd_same(source, dump):
                 print(f"frame {pfn:#x} differs from the source")
     print(f"{checked - bad} of {checked} saved frames are identical to the source")
     return 1 if bad or checked == 0 else 0
+
+
+class Memory:
+    """A QEMU dump-guest-memory ELF file, read by guest physical address."""
+
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        eh = self.f.read(64)
+        if eh[:4] != b"\x7fELF" or eh[4] != 2:
+            sys.exit(f"{path}: not a 64-bit ELF file")
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phnum, = struct.unpack_from("<H", eh, 56)
+        self.loads = []
+        for p_type, offset, paddr, filesz in self.headers(phoff, phnum):
+            if p_type == 1:
+                self.loads.append((paddr, filesz, offset))
+
+    def headers(self, phoff, phnum, data=None):
+        for i in range(phnum):
+            if data is None:
+                self.f.seek(phoff + 56 * i)
+                ph = self.f.read(56)
+            else:
+                ph = data[phoff + 56 * i:phoff + 56 * (i + 1)]
+            p_type, _, offset, _, paddr, filesz, _, _ = struct.unpack("<IIQQQQQQ", ph)
+            yield p_type, offset, paddr, filesz
+
+    def read(self, addr, size):
+        out = bytearray()
+        for _, n, at in self.offset_of(addr, size):
+            self.f.seek(at)
+            out += self.f.read(n)
+        return bytes(out)
+
+    def offset_of(self, addr, size):
+        """Where the size bytes at physical address addr start in the file, split where
+        they span QEMU's segments: (address, size, file offset) pieces."""
+        while size:
+            for paddr, filesz, offset in self.loads:
+                if paddr <= addr < paddr + filesz:
+                    n = min(size, paddr + filesz - addr)
+                    yield addr, n, offset + addr - paddr
+                    addr, size = addr + n, size - n
+                    break
+            else:
+                sys.exit(f"physical address {addr:#x} is not in the memory dump")
+
+
+def cmd_vmcore(memory, hdr_addr, out):
+    """Turns QEMU's memory file into /proc/vmcore in place: the notes and program headers
+    the kernel makes from its elfcorehdr replace QEMU's, every PT_LOAD pointing at QEMU's
+    copy of its frames: nothing is copied."""
+    mem = Memory(memory)
+    eh = mem.read(hdr_addr, 64)
+    if eh[:4] != b"\x7fELF":
+        sys.exit(f"no ELF header at {hdr_addr:#x}: not the elfcorehdr")
+    phoff, = struct.unpack_from("<Q", eh, 32)
+    phnum, = struct.unpack_from("<H", eh, 56)
+    table = mem.read(hdr_addr, phoff + 56 * phnum)
+    notes, loads, frames_in = b"", [], 0
+    for i in range(phnum):
+        p_type, flags, offset, vaddr, paddr, filesz, memsz, _ = struct.unpack_from(
+            "<IIQQQQQQ", table, phoff + 56 * i)
+        if p_type == 4:  # a CPU's crash notes or VMCOREINFO: up to the first empty note
+            buf, pos = mem.read(offset, filesz), 0
+            while pos + 12 <= len(buf):
+                namesz, descsz, _ = struct.unpack_from("<III", buf, pos)
+                if namesz == 0:
+                    break
+                pos += 12 + (namesz + 3 & ~3) + (descsz + 3 & ~3)
+            notes += buf[:pos]
+        elif p_type == 1:  # its data at physical address offset (kexec's elfcorehdr)
+            frames_in += filesz // PAGE
+            for addr, n, at in mem.offset_of(offset, filesz):
+                delta = addr - offset
+                loads.append(struct.pack("<IIQQQQQQ", 1, flags, at, vaddr + delta if vaddr else 0,
+                                         paddr + delta, n, n, 0))
+    # the program headers right after the ELF header, over QEMU's own headers and notes
+    # (makedumpfile 1.7 did not find them at the end of the file); the notes at the end
+    ph_at, notes_at = 64, (mem.f.seek(0, 2) + PAGE - 1) // PAGE * PAGE
+    if ph_at + 56 * (1 + len(loads)) > min(offset for _, _, offset in mem.loads):
+        sys.exit(f"{memory}: no room for {1 + len(loads)} program headers before the data")
+    mem.f.close()
+    os.chmod(memory, 0o600)  # (QEMU makes it read-only)
+    with open(memory, "r+b") as f:
+        f.seek(notes_at)
+        f.write(notes)
+        f.seek(ph_at)
+        f.write(struct.pack("<IIQQQQQQ", 4, 0, notes_at, 0, 0, len(notes), len(notes), 0))
+        f.write(b"".join(loads))
+        f.seek(0)
+        f.write(eh[:32] + struct.pack("<QQIHHHHHH", ph_at, 0, 0, 64, 56, 1 + len(loads), 0, 0, 0))
+    os.rename(memory, out)
+    print(f"{out}: {len(loads)} segments, {frames_in} frames, {len(notes)} bytes of notes, "
+          f"from the elfcorehdr at {hdr_addr:#x}")
+    return 0
 
 
 # Frames lifeboat may drop at -d 31 though makedumpfile 1.7.9 keeps them, and why.  Every
@@ -205,11 +307,19 @@ class PageTable:
 
 
 def cmd_filter(source, lb, md):
-    n, present_map, saved_map = kdump_bitmaps(source)
-    present = set(frames(present_map, n))
-    if set(frames(saved_map, n)) != present:
-        print(f"{source} is filtered: it must keep every frame (-d 0)")
-        return 1
+    present = set(saved_frames(source))
+    with open(source, "rb") as f:
+        if f.read(8) == b"KDUMP   ":
+            n, present_map, _ = kdump_bitmaps(source)
+            if set(frames(present_map, n)) != present:
+                print(f"{source} is filtered: it must keep every frame (-d 0)")
+                return 1
+    n = max(present) + 1
+    for dump in (lb, md):  # what each says was memory is the source's frames
+        m, present_map, _ = kdump_bitmaps(dump)
+        if set(frames(present_map, m)) != present:
+            print(f"{dump}: its memory (1st bitmap) is not the source's frames")
+            return 1
     kept_lb, kept_md = set(saved_frames(lb)), set(saved_frames(md))
     src = kdumpfile.kdumpfile(source)
     table = PageTable(src, n)
@@ -343,6 +453,8 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("bitmaps"); p.add_argument("a"); p.add_argument("b")
     p = sub.add_parser("same"); p.add_argument("source"); p.add_argument("dump")
+    p = sub.add_parser("vmcore"); p.add_argument("memory"); p.add_argument("hdr", type=lambda x: int(x, 0))
+    p.add_argument("out")
     p = sub.add_parser("filter"); p.add_argument("source"); p.add_argument("lb"); p.add_argument("md")
     p = sub.add_parser("pattern"); p.add_argument("dump"); p.add_argument("log")
     p.add_argument("--expect", choices=["present", "absent", "missing"], required=True)
@@ -362,6 +474,8 @@ def main():
         return 0 if (seen == 0) == (a.expect == "absent") else 1
     if a.cmd == "bitmaps":
         return cmd_bitmaps(a.a, a.b)
+    if a.cmd == "vmcore":
+        return cmd_vmcore(a.memory, a.hdr, a.out)
     if a.cmd == "filter":
         return cmd_filter(a.source, a.lb, a.md)
     if a.cmd == "same":
