@@ -210,7 +210,8 @@ ALLOWED_DROPS = {
     # anonymous folio may be kept by it, while lifeboat drops the tail with its head.  (The
     # other way, seen on 7.3.4: a tail's third word, 0xffffffff, passes for an anonymous
     # mapping, so makedumpfile drops the tails of slab and large kmalloc pages as user data,
-    # which lifeboat keeps; judge.py prints those and lets them be.)
+    # which lifeboat keeps; judge.py prints those and lets them be.  Built from upstream's
+    # tree with f50c015, makedumpfile kept exactly the capture's frames of a 7.3.4 guest.)
     "tail of cache": "makedumpfile 1.7.9 does not know page.compound_info (Linux 7.1+)",
     "tail of private cache": "makedumpfile 1.7.9 does not know page.compound_info (Linux 7.1+)",
     "tail of user": "makedumpfile 1.7.9 does not know page.compound_info (Linux 7.1+)",
