@@ -171,7 +171,6 @@ die() { printf '[e2e] FAIL: %s\n' "$*" >&2; exit 1; }
 # and 6.12): a private apt configuration under $LIFEBOAT_CACHE, its mirror read
 # at run time from this machine's own debian.sources, never written down here.
 BACKPORTS_SUITE=${BACKPORTS_SUITE:-trixie-backports}
-BACKPORTS_APT=$LIFEBOAT_CACHE/apt-${BACKPORTS_SUITE%%-*}
 # The 7.x kernel the tests pin (tests/e2e/newest_7x.sh names the newest there).
 KERNEL_7X_PACKAGE=${KERNEL_7X_PACKAGE:-linux-image-7.3.4+deb13-cloud-amd64}
 
@@ -193,23 +192,30 @@ debian_mirror() {
     echo "$uri"
 }
 
-# backports_apt apt-get|apt-cache ARGS...: the command against the private list
-# of $BACKPORTS_SUITE; its 'update' is done once a day at most.
-backports_apt() {
-    local d=$BACKPORTS_APT tool=$1
-    shift
+# private_apt NAME "SUITE..." apt-get|apt-cache ARGS...: the command against a private
+# apt list, $LIFEBOAT_CACHE/apt-NAME, of the main component of Debian's SUITEs (the mirror
+# read at run time by debian_mirror); its 'update' is done once a day at most.
+private_apt() {
+    local d=$LIFEBOAT_CACHE/apt-$1 suites=$2 tool=$3 s
+    shift 3
     local opts=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
         -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o Acquire::Languages=none
         -o Dir::State::status=/dev/null)
-    if [ ! -f "$d/sources.list" ] || [ -z "$(find "$d/lists" -maxdepth 1 -name '*Packages' -mmin -1440 2>/dev/null)" ]; then
+    if [ ! -f "$d/sources.list" ] || [ "$(cat "$d/suites" 2>/dev/null)" != "$suites" ] ||
+        [ -z "$(find "$d/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
         mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
-        echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $BACKPORTS_SUITE main" \
-            > "$d/sources.list"
+        for s in $suites; do
+            echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $s main"
+        done > "$d/sources.list"
         apt-get "${opts[@]}" -qq update >"$d/update.log" 2>&1 ||
-            die "apt-get update of $BACKPORTS_SUITE failed: $(tail -n 3 "$d/update.log")"
+            die "apt-get update of $suites failed: $(tail -n 3 "$d/update.log")"
+        echo "$suites" > "$d/suites"
     fi
     "$tool" "${opts[@]}" "$@"
 }
+
+# backports_apt apt-get|apt-cache ARGS...: the command against the private list of $BACKPORTS_SUITE.
+backports_apt() { private_apt "${BACKPORTS_SUITE%%-*}" "$BACKPORTS_SUITE" "$@"; }
 
 # fetch_kernel PACKAGE: sets KERNEL_RELEASE, VMLINUZ, KERNEL_ROOT.
 # PACKAGE may be a meta-package (linux-image-cloud-amd64): its dependency is followed.
@@ -306,6 +312,44 @@ ensure_debuginfo() {
         apt-get install -y -qq "linux-image-$KERNEL_RELEASE-dbg" >/dev/null; } ||
         die "cannot install linux-image-$KERNEL_RELEASE-dbg"
     [ -f "$VMLINUX" ] || die "$VMLINUX is missing after installing the -dbg package"
+}
+
+# The judge of filtering past 6.12 (Debian 12's makedumpfile 1.7.2 keeps ~3x the frames on
+# 7.3): makedumpfile 1.7.9 or its equal.  Debian's archive has no 1.7.9 (sid's newest is
+# 1.7.8-1, and its source tarball is not on the mirror); upstream's 1.7.9 differs from 1.7.8
+# only in its version strings and LATEST_VERSION (7.0.0 for 6.17.4), which decides a warning
+# and nothing else, and both are older than 7.3: on 7.3 they filter alike (a build of the
+# 1.7.9 tag kept the very frames sid's 1.7.8 keeps of a 7.3.4 dump).  So the judge is
+# sid's makedumpfile binary, pinned, unpacked (never installed) with trixie's C library (it
+# needs glibc 2.38; Debian 12 has 2.36) and run through that library's loader, the rest of its
+# libraries (libdw, libelf, lzo, zstd, zlib) Debian 12's own.  Neither 1.7.8 nor 1.7.9 knows
+# page.compound_info (Linux 7.1+; upstream's fix f50c015 is unreleased): it cannot tell tail
+# pages of compound pages (judge.py filter names what that costs, by class).
+MAKEDUMPFILE_JUDGE=${MAKEDUMPFILE_JUDGE:-1:1.7.8-1}
+MAKEDUMPFILE_JUDGE_SUITES=${MAKEDUMPFILE_JUDGE_SUITES:-trixie sid}
+
+# ensure_makedumpfile_judge: sets MAKEDUMPFILE_JUDGE_CMD (an array) to run the pinned
+# makedumpfile; downloads and unpacks it into $LIFEBOAT_CACHE/judges/ only once.
+ensure_makedumpfile_judge() {
+    local v=${MAKEDUMPFILE_JUDGE#*:} dir
+    dir=$LIFEBOAT_CACHE/judges/makedumpfile-$v
+    if [ ! -x "$dir/root/usr/bin/makedumpfile" ]; then
+        log "downloading makedumpfile $MAKEDUMPFILE_JUDGE (sid) and libc6 (trixie) for the judge"
+        rm -rf "$dir" && mkdir -p "$dir/debs"
+        (cd "$dir/debs" && private_apt judges "$MAKEDUMPFILE_JUDGE_SUITES" apt-get download \
+            "makedumpfile=$MAKEDUMPFILE_JUDGE" libc6/trixie >"$dir/download.log" 2>&1) ||
+            die "apt-get download makedumpfile=$MAKEDUMPFILE_JUDGE libc6/trixie failed:" \
+                "$(tail -n 2 "$dir/download.log") (gone from sid? set MAKEDUMPFILE_JUDGE to its version)"
+        local deb
+        for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root.tmp" || die "dpkg-deb -x $deb failed"; done
+        rm -rf "$dir/debs"
+        mv "$dir/root.tmp" "$dir/root"
+    fi
+    local libc=$dir/root/usr/lib/x86_64-linux-gnu
+    MAKEDUMPFILE_JUDGE_CMD=("$libc/ld-linux-x86-64.so.2" --library-path "$libc:/usr/lib/x86_64-linux-gnu"
+        "$dir/root/usr/bin/makedumpfile")
+    "${MAKEDUMPFILE_JUDGE_CMD[@]}" -v 2>&1 | grep -q "makedumpfile: version ${v%-*}" ||
+        die "the makedumpfile judge in $dir does not run: $("${MAKEDUMPFILE_JUDGE_CMD[@]}" -v 2>&1 | head -n 2)"
 }
 
 # build_crash_module: builds tests/e2e/module/lbcrash.ko for $KERNEL_RELEASE

@@ -10,7 +10,9 @@
 # drgn do not read Linux 7.x: there the judge is what the guest said of itself
 # just before the crash (its /proc/kallsyms and its tasks, on a second disk).
 # The -d 31 of each capture is the one applied: the page classifier passed its
-# check of itself, on 6.1, 6.12 and 7.x alike.
+# check of itself, on 6.1, 6.12 and 7.x alike.  On 7.x the capture's -d 31 is
+# judged frame by frame against makedumpfile 1.7.9's of the same memory (QEMU's
+# copy of it, taken while the crash kernel runs), and against that memory.
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin
@@ -19,7 +21,9 @@ CMP="$PY $E2E_DIR/compare_triage.py"
 
 # crash_once KERNEL_PACKAGE MODE: boots, panics as MODE, and leaves the
 # capture's files in $case_dir.  With FACTS=1 the guest writes its kallsyms and
-# tasks onto a second disk (facts.img) before it crashes.
+# tasks onto a second disk (facts.img) before it crashes.  With MEMORY=1 QEMU
+# saves the guest's memory (memory.elf) once the crash kernel's capture starts:
+# the crashed kernel's memory is left as it was, outside the reservation.
 crash_once() {
     local pkg=$1 mode=$2 facts=()
     case_dir=$work/$mode-${pkg##*-image-}
@@ -31,10 +35,16 @@ crash_once() {
             -device nvme,drive=facts,serial=lbfacts)
     fi
     build_guest_initramfs "$case_dir/guest.cpio" "target fs LABEL=LBDUMP /crash"
-    run_guest "$case_dir/serial.log" "$case_dir/guest.cpio" \
-        "crashkernel=192M lbtest.crash=$mode${FACTS:+ lbtest.facts=lbfacts}" \
-        -drive "file=$case_dir/disk.img,if=none,id=dump,format=raw" \
-        -device nvme,drive=dump,serial=lbdump "${facts[@]}" || true
+    local qemu=(-drive "file=$case_dir/disk.img,if=none,id=dump,format=raw"
+        -device nvme,drive=dump,serial=lbdump "${facts[@]}")
+    if [ -n "${MEMORY:-}" ]; then
+        run_guest_then "$case_dir/serial.log" "$case_dir/guest.cpio" \
+            "crashkernel=192M lbtest.crash=$mode${FACTS:+ lbtest.facts=lbfacts}" \
+            "lifeboat: capture starting" "dump-guest-memory $case_dir/memory.elf" "${qemu[@]}"
+    else
+        run_guest "$case_dir/serial.log" "$case_dir/guest.cpio" \
+            "crashkernel=192M lbtest.crash=$mode${FACTS:+ lbtest.facts=lbfacts}" "${qemu[@]}" || true
+    fi
     local dir=/crash/$(dump_dirs "$case_dir/disk.img" /crash | head -n1)
     for f in vmcore info.json dmesg.txt metadata.json; do
         fetch_file "$case_dir/disk.img" "$dir/$f" "$case_dir/$f" || true
@@ -103,7 +113,7 @@ done
 # a sysrq crash, its image where Debian's 7.x packages put it and nowhere else.
 start_7x=$SECONDS
 fetch_kernel "$KERNEL_7X_PACKAGE"
-GUEST_KERNEL_AT=modules FACTS=1 crash_once "$KERNEL_7X_PACKAGE" sysrq
+GUEST_KERNEL_AT=modules FACTS=1 MEMORY=1 crash_once "$KERNEL_7X_PACKAGE" sysrq
 name="$KERNEL_RELEASE sysrq"
 check "$name: load found the image in /usr/lib/modules/$KERNEL_RELEASE (none in /boot)" grep -aq \
     "lifeboat: crash kernel loaded: /usr/lib/modules/$KERNEL_RELEASE/vmlinuz" "$case_dir/serial.log"
@@ -118,6 +128,29 @@ info = json.load(open(sys.argv[1]))
 assert not info["notes"], info["notes"]
 assert info["panicked"] and info["stack"][0]["symbol"] and len(info["tasks"]) > 40, info["stack"][:2]
 print(len(info["stack"]), "frames,", len(info["tasks"]), "tasks")' "$case_dir/host-info.json"
+
+# The judge of the filter: makedumpfile (1.7.9's code: ensure_makedumpfile_judge) at -d 31 of
+# the unfiltered source, /proc/vmcore as the crash kernel saw it, made from QEMU's copy of the
+# guest's memory and the crash kernel's elfcorehdr; every frame it and the capture's -d 31
+# keep differently is classified by judge.py from the source's own struct pages: lifeboat
+# may drop what makedumpfile keeps only in the classes judge.py names and justifies.
+start_judge=$SECONDS
+ensure_makedumpfile_judge
+check "$name: the unfiltered source, /proc/vmcore rebuilt from QEMU's copy of the memory" bash -c '
+    hdr=$(grep -a -o -m1 "elfcorehdr=[^ ]*" "$2" | sed "s/.*[=@]//") && [ -n "$hdr" ] &&
+    $4 "$5" vmcore "$1" "$hdr" "$3"; rc=$?; rm -f "$1"; exit $rc' _ "$case_dir/memory.elf" \
+    "$case_dir/serial.log" "$case_dir/source.elf" "$PY" "$E2E_DIR/judge.py"
+check "$name: makedumpfile ${MAKEDUMPFILE_JUDGE#*:} -d 31 of it" bash -c '
+    "${@:3}" -l -d 31 "$1" "$2" > "$2.log" 2>&1 || { tail -n 5 "$2.log"; exit 1; }
+    grep -a -E "version|supported|incomplete" "$2.log" || true' _ \
+    "$case_dir/source.elf" "$case_dir/makedumpfile-31" "${MAKEDUMPFILE_JUDGE_CMD[@]}"
+check "$name: the capture's -d 31 keeps every frame makedumpfile -d 31 keeps, but for classes explained" \
+    $PY "$E2E_DIR/judge.py" filter "$case_dir/source.elf" "$case_dir/vmcore" "$case_dir/makedumpfile-31"
+sed 's/^/    /' "$work/check.out" >&2 # (the numbers, by class)
+check "$name: every frame the capture's -d 31 saved equals the source's" \
+    $PY "$E2E_DIR/judge.py" same "$case_dir/source.elf" "$case_dir/vmcore"
+[ -n "${KEEP_WORK:-}" ] || rm -f "$case_dir/source.elf" "$case_dir/makedumpfile-31"
+log "the filter's judgement on Linux $KERNEL_RELEASE: $((SECONDS - start_judge)) s"
 log "Linux $KERNEL_RELEASE: $((SECONDS - start_7x)) s"
 
 e2e_end
