@@ -316,7 +316,16 @@ static int age_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct 
     return len ? reserve_chunks(a, offset / AGE_CHUNK, (offset + len - 1) / AGE_CHUNK, err) : 0;
 }
 
-static const struct lb_sink_ops age_ops = {age_write, age_finish, age_free, age_reserve};
+/* The sealed chunks are in the sink below: it makes them durable (the one being filled waits). */
+static int age_checkpoint(struct lb_sink *s, struct lb_error *err)
+{
+    struct age_sink *a = (struct age_sink *)s;
+
+    return a->lower->ops->checkpoint ? a->lower->ops->checkpoint(a->lower, err) : 0;
+}
+
+static const struct lb_sink_ops age_ops = {age_write, age_finish, age_free, age_reserve,
+                                           age_checkpoint};
 
 int lb_sink_age(struct lb_sink *lower, const struct lb_age_recipient *r, size_t n,
                 struct lb_sink **out, struct lb_error *err)

@@ -251,10 +251,13 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
     if (pending && lb_kdump_batch_store(k, pending, err) < 0)
         goto fail;
     w->done = 1;
-    /* Data first, then the bits that point at it. */
+    /* Data first, then the bits that point at it; then the whole window may be made durable,
+     * so that a power cut keeps it (the header said "incomplete" from the start). */
     if (lb_kdump_flush(k, err) < 0)
         goto fail;
-    return out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err);
+    if (out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err) < 0)
+        return -1;
+    return out_checkpoint(k->p, err);
 fail:
     lb_kdump_batch_drain(k);
     mark_unsaved(k, w);

@@ -488,6 +488,14 @@ struct lb_sink_ops {
      * target.  A target that cannot reserve (no fallocate) is not an error.
      */
     int (*reserve)(struct lb_sink *s, uint64_t offset, uint64_t len, struct lb_error *err);
+    /*
+     * Optional: what was written so far becomes durable, where that is
+     * cheap enough to do now and then (a file: data synced once enough has
+     * gone out since the last time).  The writer calls it when a part of
+     * the dump is whole and readable (a kdump window's bits are written), so
+     * that a power cut keeps every such part.
+     */
+    int (*checkpoint)(struct lb_sink *s, struct lb_error *err);
 };
 
 struct lb_sink {

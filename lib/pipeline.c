@@ -34,6 +34,11 @@ int out_reserve(struct lb_pipe *p, uint64_t offset, uint64_t len, struct lb_erro
     return p->sink->ops->reserve ? p->sink->ops->reserve(p->sink, offset, len, err) : 0;
 }
 
+int out_checkpoint(struct lb_pipe *p, struct lb_error *err)
+{
+    return p->sink->ops->checkpoint ? p->sink->ops->checkpoint(p->sink, err) : 0;
+}
+
 int out_has_holes(const struct lb_pipe *p)
 {
     return (p->sink->caps & LB_SINK_HOLES) != 0;

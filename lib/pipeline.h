@@ -65,6 +65,8 @@ int out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset,
               struct lb_error *err);
 /* Makes room for len bytes at offset, where the output can (see lb_sink_ops.reserve). */
 int out_reserve(struct lb_pipe *p, uint64_t offset, uint64_t len, struct lb_error *err);
+/* What is written so far is whole: the sink may make it durable (lb_sink_ops.checkpoint). */
+int out_checkpoint(struct lb_pipe *p, struct lb_error *err);
 /* What the output allows: unwritten bytes read as zeros; each byte written once. */
 int out_has_holes(const struct lb_pipe *p);
 int out_write_once(const struct lb_pipe *p);

@@ -145,7 +145,7 @@ static void sink_free(struct lb_sink *base)
     free(s);
 }
 
-static const struct lb_sink_ops sink_ops = {sink_write, sink_finish, sink_free, NULL};
+static const struct lb_sink_ops sink_ops = {sink_write, sink_finish, sink_free, NULL, NULL};
 
 struct lb_sink *sftp_sink_create(struct sftp_link *l, const char *path, struct lb_error *err)
 {

@@ -386,7 +386,7 @@ static void killed_free(struct lb_sink *s)
     free(k);
 }
 
-static const struct lb_sink_ops killed_ops = {killed_write, killed_finish, killed_free, NULL};
+static const struct lb_sink_ops killed_ops = {killed_write, killed_finish, killed_free, NULL, NULL};
 
 /* The encrypted dump of core as it is on the target when its writer dies after budget bytes. */
 static char *killed_dump(const char *core, enum lb_format format, uint64_t budget)
@@ -490,7 +490,7 @@ static int full_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct
     return 0;
 }
 
-static const struct lb_sink_ops full_ops = {full_write, full_finish, full_free, full_reserve};
+static const struct lb_sink_ops full_ops = {full_write, full_finish, full_free, full_reserve, NULL};
 
 /*
  * A target that fills up under an encrypted dump of one window (the log's
