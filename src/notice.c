@@ -142,7 +142,8 @@ static void tell_raw_dump_kept(FILE *out)
              "a crash dump is still on its raw target, not saved: %s (the next crash cannot "
              "use that target until it is)",
              why);
-    fprintf(out, "lifeboat: %s\n", line);
+    char shown[PRINTABLE_SIZE(sizeof(line))];
+    fprintf(out, "lifeboat: %s\n", printable(line, shown, sizeof(shown)));
 }
 
 void notice_boot(const struct dump_list *dumps, FILE *out)

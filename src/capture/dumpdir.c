@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,11 +170,45 @@ not_ours:
     return -1;
 }
 
+/* What a capture writes in a dump directory; metadata last: it marks a dump. */
+static const char *const capture_files[] = {"vmcore",        "dmesg.txt",    "info.json",
+                                            "console.txt",   "vmcore.age",   "dmesg.txt.age",
+                                            "info.json.age", "metadata.json"};
+
+/* The files a capture writes in the directory fd, and nothing else. */
+static void unlink_capture_files(int fd)
+{
+    for (size_t i = 0; i < sizeof(capture_files) / sizeof(capture_files[0]); i++)
+        if (unlinkat(fd, capture_files[i], 0) < 0 && errno != ENOENT)
+            break;
+}
+
+int dumpdir_discard(const char *path)
+{
+    char parent[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    int parent_fd, fd, r = -1;
+
+    if (!slash || slash == path || (size_t)(slash - path) >= sizeof(parent))
+        return -1;
+    memcpy(parent, path, (size_t)(slash - path));
+    parent[slash - path] = '\0';
+    parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    fd = parent_fd < 0
+             ? -1
+             : openat(parent_fd, slash + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        unlink_capture_files(fd);
+        close(fd);
+        r = unlinkat(parent_fd, slash + 1, AT_REMOVEDIR); /* fails if anything else is there */
+    }
+    if (parent_fd >= 0)
+        close(parent_fd);
+    return r;
+}
+
 static int remove_dump(int parent_fd, dev_t dev, const char *name)
 {
-    static const char *const files[] = {
-        "vmcore",        "dmesg.txt",     "info.json",    "console.txt", "vmcore.age",
-        "dmesg.txt.age", "info.json.age", "metadata.json"}; /* metadata last: it marks a dump */
     const char *why;
     int fd = open_own_dump(parent_fd, dev, name, &why);
 
@@ -184,9 +219,7 @@ static int remove_dump(int parent_fd, dev_t dev, const char *name)
                 name, why);
         return -1;
     }
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-        if (unlinkat(fd, files[i], 0) < 0 && errno != ENOENT)
-            break;
+    unlink_capture_files(fd);
     close(fd);
     if (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0) {
         fprintf(stderr, "lifeboat: cannot remove the old dump %s: %s\n", name, strerror(errno));

@@ -33,4 +33,11 @@ void dumpdir_close(struct dumpdir *d);
  */
 void dumpdir_rotate(const char *parent, const char *newest, unsigned keep, uint64_t min_free);
 
+/*
+ * Removes the dump directory at path that this process made and found no
+ * use for (savecore's copy that did not read back whole): the files a
+ * capture writes, then the directory, which stays if anything else is in it.
+ */
+int dumpdir_discard(const char *path);
+
 #endif

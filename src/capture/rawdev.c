@@ -137,7 +137,7 @@ static int pv_identity(const char *name, char *spec, size_t len)
     int fd, r;
 
     snprintf(path, sizeof(path), "/dev/%s", name);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
         return -1;
     r = lvm_label_read(fd, &l, why, sizeof(why));
     close(fd);
@@ -147,12 +147,8 @@ static int pv_identity(const char *name, char *spec, size_t len)
     return 0;
 }
 
-/*
- * The identity of the block device called name in /sys/class/block: an LVM
- * PV by its PV UUID (what LVM itself finds it by, and what a disk with no
- * serial has), a partition by its PARTUUID, a disk by its WWID or serial.
- */
-static int identity_of(const char *name, char *spec, size_t len)
+/* A partition's PARTUUID, a disk's WWID or serial: name is in /sys/class/block. */
+static int disk_identity(const char *name, char *spec, size_t len)
 {
     static const char *const disk_ids[][2] = {{"wwid", "WWID"},
                                               {"device/wwid", "WWID"},
@@ -160,8 +156,6 @@ static int identity_of(const char *name, char *spec, size_t len)
                                               {"device/serial", "SERIAL"}};
     char path[PATH_MAX], real[PATH_MAX], text[256];
 
-    if (pv_identity(name, spec, len) == 0)
-        return 0;
     snprintf(path, sizeof(path), "/sys/class/block/%s/partition", name);
     if (read_sysfs(path, text, sizeof(text)) == 0) {
         /* a partition: its disk is the directory above it in sysfs */
@@ -194,7 +188,9 @@ int rawdev_identity(const char *device, char *spec, size_t len, char *why, size_
         snprintf(why, whylen, "raw target %s: %s", device, strerror(errno));
         return -1;
     }
-    if (strncmp(real, "/dev/", 5) != 0 || identity_of(real + 5, spec, len) < 0) {
+    /* an LVM PV by its PV UUID (what LVM finds it by, and what a disk with no serial has) */
+    if (strncmp(real, "/dev/", 5) != 0 ||
+        (pv_identity(real + 5, spec, len) < 0 && disk_identity(real + 5, spec, len) < 0)) {
         snprintf(why, whylen,
                  "%s (%s) has no stable identity (no LVM PV UUID, PARTUUID, WWID or serial): "
                  "the crash kernel could not be sure to write to it and to nothing else",
@@ -204,18 +200,33 @@ int rawdev_identity(const char *device, char *spec, size_t len, char *why, size_
     return 0;
 }
 
+/*
+ * Devices a search for a PV label reads no block of: an optical drive (opening
+ * one may close its tray), a floppy, a mapped device (a suspended one, or a
+ * multipath one with no path left, holds a read for ever; no PV under a target
+ * is on one: stack.c refuses such layers).
+ */
+static int not_searched_for_labels(const char *name)
+{
+    return strncmp(name, "sr", 2) == 0 || strncmp(name, "fd", 2) == 0 ||
+           strncmp(name, "dm-", 3) == 0;
+}
+
 int rawdev_find(const char *spec, char *device, size_t len, char *why, size_t whylen)
 {
     DIR *d = opendir("/sys/class/block");
     struct dirent *e;
     char id[300], first[300] = "";
-    int found = 0;
+    int found = 0, pv = strncmp(spec, "PVUUID=", 7) == 0;
 
     if (!d)
         return -1;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || identity_of(e->d_name, id, sizeof(id)) < 0 ||
-            strcasecmp(id, spec) != 0)
+        /* a device's first blocks are read only in a search for a PV (LVM's UUIDs have case) */
+        if (e->d_name[0] == '.' || (pv && not_searched_for_labels(e->d_name)) ||
+            (pv ? pv_identity(e->d_name, id, sizeof(id))
+                : disk_identity(e->d_name, id, sizeof(id))) < 0 ||
+            (pv ? strcmp(id, spec) : strcasecmp(id, spec)) != 0)
             continue;
         if (found++ == 0) {
             snprintf(first, sizeof(first), "/dev/%s", e->d_name);
@@ -375,8 +386,16 @@ enum rawdev_state rawdev_probe_full(const char *device, char *what, size_t len)
 
 int rawdev_consume(const char *device, char *why, size_t whylen)
 {
-    int fd = open(device, O_WRONLY | O_CLOEXEC);
+    unsigned char head[64];
+    int fd = open(device, O_RDWR | O_EXCL | O_CLOEXEC);
 
+    /* The path was found long before (a copy takes minutes): it must name a dump still, not
+     * a disk that took the name of one pulled meanwhile. */
+    if (fd >= 0 && (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) || !is_dump(head))) {
+        snprintf(why, whylen, "%s no longer holds the dump that was copied: not marked", device);
+        close(fd);
+        return -1;
+    }
     if (fd < 0 ||
         pwrite(fd, CONSUMED_MAGIC, sizeof(CONSUMED_MAGIC), 0) != (ssize_t)sizeof(CONSUMED_MAGIC) ||
         fsync(fd) < 0) {

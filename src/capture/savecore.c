@@ -10,10 +10,13 @@
  * crash write over it (rawdev.c).
  *
  * Invariants:
- *   1. A device is marked saved only when the copy, read back from where it
- *      was written, holds every frame the device holds, byte for byte.  What
- *      the copy's writer reported is not enough: a full or failing disk, a
- *      source cut short and a copy cut short all look "incomplete" to it.
+ *   1. A device is marked saved only when the copy was written without an
+ *      error of the target (its outcome complete, or incomplete only because
+ *      the dump on the device is) and, read back from the disk (its pages
+ *      dropped from the cache first), holds every frame the device holds,
+ *      byte for byte.  A frame the device cannot give is not proven saved:
+ *      a retry may read it.  The copy takes no part in rotation, and one that
+ *      fails this is removed, so that boots that retry do not fill the disk.
  *   2. The device is the one load named by its identity (recorded at load,
  *      raw_identities), never the one the config's /dev name points at now:
  *      disks are renumbered between boots.
@@ -23,12 +26,15 @@
  *      dying disk costs this boot's copy, never the boot (the service loads
  *      the crash kernel after savecore).
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "capture.h"
+#include "dumpdir.h"
 #include "lbdump.h"
 #include "rawdev.h"
 #include "savecore.h"
@@ -67,7 +73,7 @@ static int device_of(const struct target *t, const char *identities, char *devic
 }
 
 struct frame_count {
-    uint64_t held, missing, differ, first_bad;
+    uint64_t held, unreadable, missing, differ, first_bad;
 };
 
 /* Frames [pfn, pfn + n) of raw, each compared with the copy's (invariant 1). */
@@ -79,8 +85,12 @@ static void compare_batch(struct lb_source *raw, struct lb_source *copy, uint64_
     lb_source_read_pages(raw, pfn, n, a, sa);
     lb_source_read_pages(copy, pfn, n, b, sb);
     for (size_t j = 0; j < n; j++) {
-        if (sa[j] != LB_PAGE_OK)
-            continue; /* not held by the device either: nothing to keep */
+        if (sa[j] == LB_PAGE_EXCLUDED)
+            continue; /* not in the device's dump either: nothing to keep */
+        if (sa[j] == LB_PAGE_FAILED) {
+            fc->unreadable++; /* in it, but not read this time: not proven copied */
+            continue;
+        }
         fc->held++;
         int bad = sb[j] != LB_PAGE_OK ? (fc->missing++, 1)
                   : memcmp(a + j * LB_PAGE_SIZE, b + j * LB_PAGE_SIZE, LB_PAGE_SIZE) != 0
@@ -88,6 +98,17 @@ static void compare_batch(struct lb_source *raw, struct lb_source *copy, uint64_
                       : 0;
         if (bad && fc->missing + fc->differ == 1)
             fc->first_bad = pfn + j;
+    }
+}
+
+/* What is read back of path comes from its disk, not from the pages the copy left cached. */
+static void drop_cached(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        close(fd);
     }
 }
 
@@ -105,7 +126,7 @@ static int copy_is_whole(const char *device, const char *copy, char *why, size_t
         snprintf(why, whylen, "out of memory to read the copy back");
     } else if (lb_source_open(device, &raw, &err) < 0) {
         snprintf(why, whylen, "the dump on %s cannot be read again: %s", device, err.msg);
-    } else if (lb_source_open(copy, &saved, &err) < 0) {
+    } else if (drop_cached(copy), lb_source_open(copy, &saved, &err) < 0) {
         snprintf(why, whylen, "the copy %s cannot be read back: %s", copy, err.msg);
     } else {
         const struct lb_frame_run *runs = lb_source_frame_runs(raw, &nruns);
@@ -118,7 +139,12 @@ static int copy_is_whole(const char *device, const char *copy, char *why, size_t
                 done += n;
                 supervise_progress();
             }
-        if (fc.missing || fc.differ)
+        if (fc.unreadable)
+            snprintf(why, whylen,
+                     "%llu frames of the dump on %s could not be read (a retry may read them; "
+                     "wipefs the device to give them up)",
+                     (unsigned long long)fc.unreadable, device);
+        else if (fc.missing || fc.differ)
             snprintf(why, whylen,
                      "the copy %s holds %llu of the %llu frames the dump on %s holds (%llu "
                      "missing, %llu different; the first at frame 0x%llx)",
@@ -172,12 +198,27 @@ static int read_back(const char *device, const char *copy, unsigned deadline, ch
     return r == 0 ? 0 : -1;
 }
 
+/* Whether the dump on device says it was cut short: then a copy cut short there too is whole. */
+static int dump_cut_short(const char *device)
+{
+    struct lb_source *src;
+    struct lb_error err;
+    int cut;
+
+    if (lb_source_open(device, &src, &err) < 0)
+        return 0;
+    cut = lb_source_incomplete(src);
+    lb_source_close(src);
+    return cut;
+}
+
 static enum savecore_result save_one(const struct config *cfg, const struct target *t,
                                      const char *dir, const char *identities, char *why,
                                      size_t whylen)
 {
     char device[300], holds[128], saved[700], copy_path[760];
     struct config copy = *cfg;
+    enum capture_outcome outcome;
 
     if (device_of(t, identities, device, sizeof(device), why, whylen) < 0) {
         fprintf(stderr, "lifeboat: %s\n", why);
@@ -201,20 +242,27 @@ static enum savecore_result save_one(const struct config *cfg, const struct targ
     copy.targets[0].kind = TARGET_DIR;
     snprintf(copy.targets[0].path, sizeof(copy.targets[0].path), "%s", dir);
     copy.dump_level = 0;
-    capture_run_saving(&copy, device, "/run/lifeboat", saved, sizeof(saved));
+    copy.keep = copy.min_free_mib = 0; /* nothing is rotated out for a copy not yet proven */
+    outcome = capture_run_saving(&copy, device, "/run/lifeboat", saved, sizeof(saved));
     snprintf(copy_path, sizeof(copy_path), "%s/vmcore", saved);
     if (!saved[0]) {
         snprintf(why, whylen, "the dump on %s stays there: no dump directory could be made in %s",
                  device, dir);
-    } else if (read_back(device, copy_path, cfg->step_timeout, why, whylen) == 0) {
-        if (rawdev_consume(device, why, whylen) == 0) {
-            fprintf(stderr, "lifeboat: %s is marked saved: the next crash may use it\n", device);
-            return SAVECORE_SAVED;
-        }
-    } else {
-        size_t used = strlen(why);
-        snprintf(why + used, whylen - used, ": the dump stays on %s", device);
+        fprintf(stderr, "lifeboat: %s; the next boot tries again\n", why);
+        return SAVECORE_FAILED;
     }
+    if (outcome == CAPTURE_FAILED || (outcome == CAPTURE_INCOMPLETE && !dump_cut_short(device)))
+        snprintf(why, whylen, "writing the copy %s failed (its console lines above say why)",
+                 saved);
+    else if (read_back(device, copy_path, cfg->step_timeout, why, whylen) == 0 &&
+             rawdev_consume(device, why, whylen) == 0) {
+        fprintf(stderr, "lifeboat: %s is marked saved: the next crash may use it\n", device);
+        return SAVECORE_SAVED;
+    }
+    size_t used = strlen(why);
+    snprintf(why + used, whylen - used, ": the dump stays on %s", device);
+    if (dumpdir_discard(saved) == 0)
+        fprintf(stderr, "lifeboat: removed the copy %s, which is not the whole dump\n", saved);
     fprintf(stderr, "lifeboat: %s; the next boot tries again\n", why);
     return SAVECORE_FAILED;
 }

@@ -262,6 +262,37 @@ static int describe(dev_t dev, struct config *cfg, char *token, size_t toklen, i
     return strncmp(token, "PVUUID=", 7) == 0 ? record_pv(node, token, cfg, why, whylen) : 0;
 }
 
+/*
+ * Invariant 3 for every table: one on PVs that hold no metadata (pvcreate
+ * --metadatacopies 0, every area ignored) has no seqno the crash kernel could
+ * check, unless another of its PVs has one.
+ */
+static int every_table_checkable(const struct config *cfg, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < cfg->ndm; i++) {
+        char copy[DMT_PARAMS_MAX], *save = NULL, *first_pv = NULL;
+        int checked = 0;
+        snprintf(copy, sizeof(copy), "%s", cfg->dm[i].seg.params);
+        for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+            if (strncmp(w, "PVUUID=", 7) != 0)
+                continue;
+            first_pv = first_pv ? first_pv : w;
+            for (size_t k = 0; k < cfg->nlvm_pv; k++)
+                checked |= strcmp(cfg->lvm_pv[k].identity, w) == 0;
+        }
+        if (first_pv && !checked) {
+            snprintf(why, whylen,
+                     "the target is on %s, whose LVM physical volumes hold no metadata (%s: "
+                     "pvcreate --metadatacopies 0 or metadataignore): the crash kernel could "
+                     "not check that LVM still keeps the volume there. Use a volume with a PV "
+                     "that has metadata",
+                     cfg->dm[i].name, first_pv);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int stack_describe(const char *device, struct config *cfg, char *why, size_t whylen)
 {
     struct stat st;
@@ -269,7 +300,9 @@ int stack_describe(const char *device, struct config *cfg, char *why, size_t why
 
     if (stat(device, &st) < 0 || !S_ISBLK(st.st_mode))
         return 0; /* not a block device: nothing under it to set up */
-    return describe(st.st_rdev, cfg, token, sizeof(token), 0, why, whylen);
+    if (describe(st.st_rdev, cfg, token, sizeof(token), 0, why, whylen) < 0)
+        return -1;
+    return every_table_checkable(cfg, why, whylen);
 }
 
 /* The mapped device called name, if it exists: its MAJ:MIN. */

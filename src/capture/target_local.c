@@ -97,12 +97,6 @@ static int resolve_path(struct target *t, struct config *cfg, char *why, size_t 
     return 0;
 }
 
-/*
- * A device as the crash kernel will find it.  /dev names change between
- * kernels and /dev/disk/by-* links are made by udev, which the capture has
- * not: a file system is named by its UUID, a raw device by its stable
- * identity (rawdev.c), resolved here where the names still mean something.
- */
 /* why with what it is about in front. */
 static void prefix(char *why, size_t whylen, const char *what)
 {
@@ -112,6 +106,12 @@ static void prefix(char *why, size_t whylen, const char *what)
     snprintf(why, whylen, "%s%s", what, copy);
 }
 
+/*
+ * A device as the crash kernel will find it.  /dev names change between
+ * kernels and /dev/disk/by-* links are made by udev, which the capture has
+ * not: a file system is named by its UUID, a raw device by its stable
+ * identity (rawdev.c), resolved here where the names still mean something.
+ */
 static int resolve_device(struct target *t, char *why, size_t whylen)
 {
     char real[PATH_MAX], spec[sizeof(t->device)], holds[128];

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "render/printable.h"
 #include "commands.h"
 #include "dump_keys.h"
 #include "render/json.h"
@@ -33,20 +34,10 @@ static void format_time(int64_t when, char *buf, size_t len)
  */
 static const char *safe(const char *s)
 {
-    static char bufs[4][4 * 512 + 1];
+    static char bufs[4][PRINTABLE_SIZE(512)];
     static int next;
-    char *out = bufs[next++ % 4];
-    size_t n = 0;
 
-    for (; *s && n + 4 < sizeof(bufs[0]); s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c < 0x7f)
-            out[n++] = (char)c;
-        else
-            n += (size_t)sprintf(out + n, "\\x%02x", c);
-    }
-    out[n] = '\0';
-    return out;
+    return printable(s, bufs[next++ % 4], sizeof(bufs[0]));
 }
 
 static void print_text(const char *path, struct lb_source *src, const struct lb_triage *t)

@@ -368,8 +368,15 @@ static void record_raw_identities(const struct load_request *req)
     static struct config typed;
     char why[512];
 
-    if (!req->setup || config_load(req->conf, &typed, why, sizeof(why)) < 0)
+    if (!req->setup) { /* an initramfs of the admin's (-i): what it names is not known here */
+        if (unlink(LIFEBOAT_RAW_IDENTITIES) < 0 && errno != ENOENT)
+            warn("warning: cannot remove %s", LIFEBOAT_RAW_IDENTITIES);
         return;
+    }
+    if (config_load(req->conf, &typed, why, sizeof(why)) < 0) {
+        warnx("warning: %s: the raw targets' identities are not recorded", why);
+        return;
+    }
     if (rawdev_record_identities(LIFEBOAT_RAW_IDENTITIES, &typed, &req->setup->cfg, why,
                                  sizeof(why)) < 0)
         warnx("warning: %s: savecore will look for raw targets by the names the config gives", why);

@@ -34,6 +34,10 @@
 #define NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-"
 
 enum { SECTOR = 512, LOCN_BYTES = 16, RAW_LOCN_IGNORED = 1 };
+/* Bounds no real PV comes near (lvm2's areas are a few MiB, on disks of some EiB at most): past
+ * them an area is garbage, and offsets computed from it cannot wrap. */
+#define MAX_MDA        ((uint64_t)1 << 40)
+#define MAX_MDA_OFFSET ((uint64_t)1 << 60)
 
 static uint64_t le(const uint8_t *p, int bytes)
 {
@@ -93,49 +97,53 @@ int lvm_label_parse(const uint8_t *area, size_t len, struct lvm_label *l, char *
             return -1;
         }
         size_t at = offset + 32 + 8;
-        int list = 0; /* 0: data areas, 1: metadata areas */
+        int list = 0, nmda = 0; /* list 0: data areas, 1: metadata areas */
         for (; at + LOCN_BYTES <= SECTOR && list < 2; at += LOCN_BYTES) {
             uint64_t o = le(b + at, 8), size = le(b + at + 8, 8);
             if (o == 0) {
                 list++;
                 continue;
             }
-            if (list == 1 && l->mda_size == 0) {
-                l->mda_offset = o;
-                l->mda_size = size;
+            if (list == 1 && nmda < LVM_MAX_MDAS) {
+                l->mda_offset[nmda] = o;
+                l->mda_size[nmda++] = size;
             }
         }
         if (list < 2) {
             snprintf(why, whylen, "LVM label in sector %zu: its area lists do not end", s);
             return -1;
         }
-        if (l->mda_size && (l->mda_size < 2 * SECTOR || l->mda_offset % SECTOR)) {
-            snprintf(why, whylen, "LVM label: metadata area at %llu of %llu bytes is not one",
-                     (unsigned long long)l->mda_offset, (unsigned long long)l->mda_size);
-            return -1;
-        }
+        for (int i = 0; i < nmda; i++)
+            if (l->mda_size[i] < 2 * SECTOR || l->mda_size[i] > MAX_MDA ||
+                l->mda_offset[i] % SECTOR || l->mda_offset[i] > MAX_MDA_OFFSET) {
+                snprintf(why, whylen, "LVM label: metadata area at %llu of %llu bytes is not one",
+                         (unsigned long long)l->mda_offset[i], (unsigned long long)l->mda_size[i]);
+                return -1;
+            }
         return 0;
     }
     return 1;
 }
 
-int lvm_mda_header_parse(const uint8_t *hdr, size_t len, const struct lvm_label *l,
+int lvm_mda_header_parse(const uint8_t *hdr, size_t len, const struct lvm_label *l, int i,
                          struct lvm_text_locn *loc, char *why, size_t whylen)
 {
+    uint64_t mda_offset = l->mda_offset[i], mda_size = l->mda_size[i];
+
     memset(loc, 0, sizeof(*loc));
     if (len < LVM_MDA_HEADER || le(hdr, 4) != lvm_crc(hdr + 4, LVM_MDA_HEADER - 4) ||
         memcmp(hdr + 4, MDA_MAGIC, 16) != 0 || le(hdr + 20, 4) != 1) {
         snprintf(why, whylen,
                  "the LVM metadata area at %llu has no valid header (checksum, magic or "
                  "version)",
-                 (unsigned long long)l->mda_offset);
+                 (unsigned long long)mda_offset);
         return -1;
     }
     uint64_t start = le(hdr + 24, 8), size = le(hdr + 32, 8);
     uint64_t offset = le(hdr + 40, 8), text = le(hdr + 48, 8), flags = le(hdr + 60, 4);
-    if (start != l->mda_offset || size != l->mda_size) {
+    if (start != mda_offset || size != mda_size) {
         snprintf(why, whylen, "the LVM metadata area at %llu says it is at %llu",
-                 (unsigned long long)l->mda_offset, (unsigned long long)start);
+                 (unsigned long long)mda_offset, (unsigned long long)start);
         return -1;
     }
     if (offset == 0 || (flags & RAW_LOCN_IGNORED))
@@ -161,7 +169,7 @@ struct scan {
 static size_t next_token(struct scan *s, const char **tok)
 {
     for (;;) {
-        while (s->at < s->end && strchr(" \t\r\n", *s->at))
+        while (s->at < s->end && *s->at && strchr(" \t\r\n", *s->at))
             s->at++;
         if (s->at < s->end && *s->at == '#') { /* a comment, to the end of its line */
             while (s->at < s->end && *s->at != '\n')
@@ -261,25 +269,30 @@ int lvm_pv_read(int fd, struct lvm_pv *pv, char *why, size_t whylen)
     if ((r = lvm_label_read(fd, &l, why, whylen)) != 0)
         return r;
     memcpy(pv->uuid, l.uuid, sizeof(pv->uuid));
-    if (l.mda_size == 0)
-        return 0; /* a PV without metadata: its volume group is read on the others */
-    if (read_at(fd, hdr, sizeof(hdr), l.mda_offset) < 0) {
-        snprintf(why, whylen, "PV %s: cannot read its metadata area at %llu: %s", l.uuid,
-                 (unsigned long long)l.mda_offset, strerror(errno ? errno : EIO));
-        return -1;
+    /* the first area that holds metadata: one may be empty or ignored (pvchange
+     * --metadataignore), the other not */
+    for (int i = 0; i < LVM_MAX_MDAS && l.mda_size[i]; i++) {
+        if (read_at(fd, hdr, sizeof(hdr), l.mda_offset[i]) < 0) {
+            snprintf(why, whylen, "PV %s: cannot read its metadata area at %llu: %s", l.uuid,
+                     (unsigned long long)l.mda_offset[i], strerror(errno ? errno : EIO));
+            return -1;
+        }
+        if (lvm_mda_header_parse(hdr, sizeof(hdr), &l, i, &loc, why, whylen) < 0)
+            return -1;
+        if (loc.size == 0)
+            continue;
+        size_t want = loc.size < sizeof(text) ? (size_t)loc.size : sizeof(text);
+        size_t first = loc.offset + want > loc.wrap_at ? (size_t)(loc.wrap_at - loc.offset) : want;
+        if (first > want)
+            first = want;
+        if (read_at(fd, text, first, loc.offset) < 0 ||
+            (first < want && read_at(fd, text + first, want - first, loc.wrap_to) < 0)) {
+            snprintf(why, whylen, "PV %s: cannot read its metadata text", l.uuid);
+            return -1;
+        }
+        return lvm_text_parse(text, want, pv->vg, sizeof(pv->vg), &pv->seqno, why, whylen);
     }
-    if (lvm_mda_header_parse(hdr, sizeof(hdr), &l, &loc, why, whylen) < 0)
-        return -1;
-    if (loc.size == 0)
-        return 0;
-    size_t want = loc.size < sizeof(text) ? (size_t)loc.size : sizeof(text);
-    size_t first = loc.offset + want > loc.wrap_at ? (size_t)(loc.wrap_at - loc.offset) : want;
-    if (read_at(fd, text, first, loc.offset) < 0 ||
-        (first < want && read_at(fd, text + first, want - first, loc.wrap_to) < 0)) {
-        snprintf(why, whylen, "PV %s: cannot read its metadata text", l.uuid);
-        return -1;
-    }
-    return lvm_text_parse(text, want, pv->vg, sizeof(pv->vg), &pv->seqno, why, whylen);
+    return 0; /* no metadata on this PV: its volume group is read on the others */
 }
 
 int lvm_pv_read_path(const char *path, struct lvm_pv *pv, char *why, size_t whylen)

@@ -19,9 +19,11 @@ enum {
     LVM_VG_NAME_MAX = 128,
 };
 
+enum { LVM_MAX_MDAS = 2 }; /* lvm2 writes one or two metadata areas a PV */
+
 struct lvm_label {
     char uuid[LVM_UUID_CHARS + 1];
-    uint64_t mda_offset, mda_size; /* the first metadata area; size 0 if the PV has none */
+    uint64_t mda_offset[LVM_MAX_MDAS], mda_size[LVM_MAX_MDAS]; /* size 0: no such area */
 };
 
 struct lvm_text_locn {
@@ -41,8 +43,8 @@ struct lvm_pv {
  * no LVM label; -1 with why if there is one but it does not add up.
  */
 int lvm_label_parse(const uint8_t *area, size_t len, struct lvm_label *l, char *why, size_t whylen);
-/* The header of the metadata area at mda_offset (its first LVM_MDA_HEADER bytes). */
-int lvm_mda_header_parse(const uint8_t *hdr, size_t len, const struct lvm_label *l,
+/* The header of metadata area i of l (its first LVM_MDA_HEADER bytes). */
+int lvm_mda_header_parse(const uint8_t *hdr, size_t len, const struct lvm_label *l, int i,
                          struct lvm_text_locn *loc, char *why, size_t whylen);
 /* The head of the metadata text: the volume group's name and its seqno. */
 int lvm_text_parse(const char *text, size_t len, char *vg, size_t vglen, uint64_t *seqno, char *why,

@@ -1263,6 +1263,15 @@ static void lvm_pv_reads_label_and_metadata(void **state)
         img[4096 + b] = (uint8_t)(c >> (8 * b));
     assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), -1);
     assert_non_null(strstr(why, "points outside itself"));
+    /* an area so large its end would wrap, the label's checksum made to match */
+    synth_lvm_pv(img, uuid, "lbvg", 7, 0);
+    for (int b = 0; b < 8; b++)
+        img[512 + 32 + 80 + b] = 0xff; /* the metadata area's size: 2^64 - 1 */
+    c = ~crc32(~0xf597a6cfUL & 0xffffffffUL, img + 512 + 20, 512 - 20) & 0xffffffffUL;
+    for (int b = 0; b < 4; b++)
+        img[512 + 16 + b] = (uint8_t)(c >> (8 * b));
+    assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "is not one"));
     /* a cut image: the label, and nothing of the metadata area */
     synth_lvm_pv(img, uuid, "lbvg", 7, 0);
     assert_int_equal(pv_on_file(img, 4096, &pv, why, sizeof(why)), -1);
