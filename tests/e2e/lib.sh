@@ -480,7 +480,8 @@ run_guest() {
 # run_guest_then SERIAL INITRD APPEND PATTERN ACTION QEMU_ARGS...: run_guest, but once the
 # console shows PATTERN (an extended regex) ACTION happens to the machine: "power-cut" kills
 # QEMU (no flush, no shutdown: what the disks hold is what reached them), anything else is a
-# QEMU monitor command (device_del ID: the disk vanishes) and the guest runs on to its end.
+# QEMU monitor command (device_del ID: the disk vanishes) and the guest runs on to its end;
+# THEN_AFTER=N waits N seconds more after the pattern.
 run_guest_then() {
     local serial=$1 initrd=$2 append=$3 pattern=$4 action=$5 limit=${GUEST_TIMEOUT:-600}
     shift 5
@@ -496,6 +497,9 @@ run_guest_then() {
         waited=$((waited + 1))
         [ $waited -gt $((limit * 5)) ] && break
     done
+    # THEN_AFTER seconds more, where the moment is a time into what the pattern began
+    local after=${THEN_AFTER:-0}
+    while [ "$after" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 1; after=$((after - 1)); done
     if [ "$action" = power-cut ]; then
         kill -9 "$pid" 2>/dev/null || true
     else
