@@ -97,12 +97,12 @@ check "list: an encrypted dump is listed; its panic line shown with --identity o
 check "save --encrypt-to: age -d | convert - gives a kdump dump whose every frame equals the source" bash -c '
     age -d -i "$1" "$2" | "$5" convert - "$2.kdump" 2>/dev/null && $3 same "$4" "$2.kdump"' _ \
     "$work/age.key" "$work/lb31.age" "$JUDGE" "$work/clear.elf" "$L"
+check "the encrypted file holds byte for byte the file save writes in the clear" bash -c '
+    "$1" save -d 31 "$2" "$3" 2>/dev/null && cmp "$3" "$4.kdump"' _ \
+    "$L" "$work/clear.elf" "$work/lb31.clear" "$work/lb31.age"
 check "convert --identity reads vmcore.age in place: the same file convert writes from the clear dump" bash -c '
     "$1" convert --identity "$2" "$3" "$4" 2>/dev/null && "$1" convert "$5" "$4.clear" 2>/dev/null &&
     cmp "$4" "$4.clear"' _ "$L" "$work/age.key" "$work/lb31.age" "$work/lb31.conv" "$work/lb31.clear"
-check "... and byte for byte the file save writes in the clear" bash -c '
-    "$1" save -d 31 "$2" "$3" 2>/dev/null && cmp "$3" "$4.kdump"' _ \
-    "$L" "$work/clear.elf" "$work/lb31.clear" "$work/lb31.age"
 check "save --encrypt-to to a stream: an age file holding the flattened stream" bash -c '
     "$1" save -d 31 --encrypt-to "$2" "$3" - 2>/dev/null | age -d -i "$4" | "$1" convert - "$5" &&
     cmp -s "$5" "$6.kdump"' _ "$L" "$age_pub" "$work/clear.elf" "$work/age.key" "$work/stream.kdump" \
@@ -170,7 +170,9 @@ rm -f "$work/filler"
 build_guest_initramfs "$work/g2.cpio" "target fs LABEL=SMALL /
 dump-level 1
 encrypt-to $age_pub"
-run_guest "$work/s2.log" "$work/g2.cpio" "crashkernel=${CRASHKERNEL:-160M}" \
+# nokaslr: what fits is the first windows the writer saves, the log's first; where KASLR puts the
+# log would decide whether it is whole in them (test_production.sh boots so too)
+run_guest "$work/s2.log" "$work/g2.cpio" "crashkernel=${CRASHKERNEL:-160M} nokaslr" \
     -drive "file=$work/small.img,if=none,id=s,format=raw" -device nvme,drive=s,serial=s || true
 sd=/$(dump_dirs "$work/small.img" / | grep incomplete | head -n1)
 fetch_file "$work/small.img" "$sd/vmcore.age" "$work/small.age" || true

@@ -11,8 +11,8 @@
 #     shutdown would wait for the disk for ever: the restart skips it);
 #  5. a second panic, in the crash kernel itself (its init cannot start): the
 #     crash kernel's panic=10 reboots the machine instead of hanging;
-#  6. the power goes mid-dump (QEMU killed): the next boot lists the dump as
-#     interrupted and it reads up to its cut;
+#  6. the power goes mid-dump (QEMU killed), clear and encrypted: the next boot
+#     lists the dump as interrupted and it reads up to its cut;
 #  7. the dump disk vanishes mid-write (device_del): the next target takes it.
 # A fault table (scenario, log, report, dump, console, action, time) is printed.
 source "$(dirname "$0")/lib.sh"
@@ -143,6 +143,36 @@ check "power cut mid-dump: verify says incomplete (exit 3), dmesg reads the log 
     "$1" verify "$2/vmcore"; [ $? = 3 ] &&
     "$1" dmesg "$2/vmcore" > "$2/dmesg.out" && grep -q "sysrq: Trigger a crash" "$2/dmesg.out" &&
     grep -q "sysrq: Trigger a crash" "$2/dmesg.txt"' _ "$LIFEBOAT_BIN" "$work/after6/$d"
+rm -rf "$work/d6.img" "$work/after6"
+
+# 6b. the same for an encrypted dump (age): its stream decrypts up to the cut, and says so.
+age-keygen -o "$work/age.key" 2>/dev/null
+make_disk "$work/d6.img" 2G DUMPS
+build_guest_initramfs "$work/g6.cpio" "target fs LABEL=DUMPS /
+dump-level 1
+codec none
+encrypt-to $(age-keygen -y "$work/age.key")"
+# (sealed, the first window is whole later: the power is cut 60 s in)
+THEN_AFTER=60 run_guest_then "$work/s6e.log" "$work/g6.cpio" \
+    "crashkernel=160M nokaslr lbtest.pages=65536" "lifeboat: vmcore.age: [0-9]+ of [0-9]+ MiB" \
+    power-cut \
+    -drive "file=$work/d6.img,if=none,id=d,format=raw,throttling.bps-write=4194304" \
+    -device nvme,drive=d,serial=d6e
+e2fsck -fy "$work/d6.img" >/dev/null 2>&1 || true
+row "power cut mid-dump, encrypted" "$work/s6e.log" "$work/d6.img" / \
+    "the cut dump: listed, decrypted, verified, its log read"
+d=$(dump_dirs "$work/d6.img" / | grep -E '^\.partial-[0-9]{8}-' | head -n1) || true
+mkdir -p "$work/after6/$d"
+for f in vmcore.age dmesg.txt.age metadata.json info.json.age; do
+    fetch_file "$work/d6.img" "/$d/$f" "$work/after6/$d/$f" || true
+done
+printf 'target dir %s\n' "$work/after6" > "$work/after6.conf"
+check "encrypted, power cut mid-dump: list names it interrupted; verify --identity says incomplete (exit 3); dmesg --identity reads the log" bash -c '
+    [ -n "$3" ] && ! grep -q "lifeboat: complete dump" "$4" &&
+    "$1" list -c "$2" | grep -q "  INCOMPLETE, interrupted$" &&
+    { "$1" verify --identity "$5" "$6/vmcore.age"; [ $? = 3 ]; } &&
+    "$1" dmesg --identity "$5" "$6/vmcore.age" | grep -q "sysrq: Trigger a crash"' _ \
+    "$LIFEBOAT_BIN" "$work/after6.conf" "$d" "$work/s6e.log" "$work/age.key" "$work/after6/$d"
 rm -rf "$work/d6.img" "$work/after6"
 
 # 7. the dump disk vanishes mid-write (QEMU device_del: hot-unplugged): the dump there is
