@@ -252,7 +252,9 @@ static enum savecore_result save_one(const struct config *cfg, const struct targ
         return SAVECORE_FAILED;
     }
     if (outcome == CAPTURE_FAILED || (outcome == CAPTURE_INCOMPLETE && !dump_cut_short(device)))
-        snprintf(why, whylen, "writing the copy %s failed (its console lines above say why)",
+        snprintf(why, whylen,
+                 "the copy %s could not be written whole (the lines before this "
+                 "one in the journal say why)",
                  saved);
     else if (read_back(device, copy_path, cfg->step_timeout, why, whylen) == 0 &&
              rawdev_consume(device, why, whylen) == 0) {

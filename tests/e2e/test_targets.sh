@@ -38,16 +38,17 @@ check "the raw disk is an ELF dump holding every pattern page" \
 check "lifeboat info reads the raw disk" bash -c '
     "$1" info "$2" | grep -q "kernel release: $3"' _ "$LIFEBOAT_BIN" "$work/raw.img" "$KERNEL_RELEASE"
 
-# A boot whose /var/crash is too small for the raw dump: savecore copies what fits, reads
-# the copy back, finds frames missing, and leaves the disk's dump where it is, said at boot.
+# A boot whose /var/crash is too small for the raw dump: savecore's copy cannot be written
+# whole, so the disk's dump stays where it is, said at boot, and the copy is removed.
 make_disk "$work/small.img" 8M VARCRASH
 GUEST_TIMEOUT=300 run_guest "$work/serial2.log" "$work/guest.cpio" \
     "lbtest.varcrash=/dev/nvme1n1 lbtest.savecore=/dev/nvme1n1" \
     -drive "file=$work/raw.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbraw \
     -drive "file=$work/small.img,if=none,id=var,format=raw" -device nvme,drive=var,serial=lbvar || true
 check "savecore into a /var/crash too small: the raw dump is kept, not marked saved, and the notice says why" bash -c '
-    tr -d "\r" < "$1" > "$1.txt" && set -- "$1.txt" "$2"
-    grep -Eq "lifeboat: the copy /var/crash/[0-9]{8}-[0-9]{6}-lbguest[^ ]*/vmcore holds [0-9]+ of the [0-9]+ frames the dump on /dev/nvme0n1 holds" "$1" &&
+    tr -d "\r" < "$1" > "$1.txt" && set -- "$1.txt" "$2" "$3"
+    grep -Eq "lifeboat: the copy /var/crash/[0-9]{8}-[0-9]{6}-lbguest[^ ]* (could not be written whole|holds [0-9]+ of the [0-9]+ frames the dump on /dev/nvme0n1 holds)" "$1" &&
+    grep -Eq "lifeboat: removed the copy /var/crash/[0-9]{8}-[0-9]{6}-lbguest[^ ]*, which is not the whole dump" "$1" &&
     ! grep -q "GUEST: savecore done" "$1" && ! grep -q "is marked saved" "$1" &&
     grep -q "GUEST: notice: lifeboat: a crash dump is still on its raw target, not saved: " "$1" &&
     [ "$(head -c 7 "$2")" != LBSAVED ] && "$3" info "$2" >/dev/null' _ \
