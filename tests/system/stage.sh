@@ -61,7 +61,12 @@ newkernel)
     # new load records the seqno the crash kernel will check
     since=$(date +%s)
     lvchange --addtag lbtest vg0/var && say "lvm changed: seqno $(vgs --noheadings -o vg_seqno vg0 | tr -d ' ')"
-    sleep 5
+    # the reload is a whole load (an initramfs built, a kernel placed): up to a minute here
+    for i in $(seq 60); do
+        journalctl --since "@$since" -u lifeboat-reload.service --no-pager -o cat |
+            grep -q 'crash kernel loaded' && break
+        sleep 1
+    done
     journalctl --since "@$since" -u lifeboat-reload.service --no-pager -o cat |
         sed 's/^/LBTEST: lvm reload: /'
     lifeboat config check | grep '^lvm-pv' | sed 's/^/LBTEST: config: /'

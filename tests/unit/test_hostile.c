@@ -26,32 +26,7 @@
 #include "commands.h"
 #include "lbdump.h"
 
-static uint8_t mem[FAKE_KERNEL_MEM];
-
-static struct lb_source *open_fake(char **path)
-{
-    struct lb_source *src;
-    struct lb_error err;
-
-    *path = fake_kernel_core(mem);
-    assert_int_equal(lb_source_open(*path, &src, &err), 0);
-    return src;
-}
-
-static void close_fake(struct lb_source *src, char *path)
-{
-    lb_source_close(src);
-    unlink(path);
-    free(path);
-}
-
-static int has_note(const struct lb_triage *t, const char *words)
-{
-    for (size_t i = 0; i < t->nnotes; i++)
-        if (strstr(t->notes[i], words))
-            return 1;
-    return 0;
-}
+#include "fake_source.h"
 
 /* Tokens that decode to 15 KiB each: the name must be refused, not copied. */
 static void kallsyms_refuses_oversized_names(void **state)

@@ -19,32 +19,7 @@
 #include "../common/fake_kernel.h"
 #include "lbdump.h"
 
-static uint8_t mem[FAKE_KERNEL_MEM];
-
-static struct lb_source *open_fake(char **path)
-{
-    struct lb_source *src;
-    struct lb_error err;
-
-    *path = fake_kernel_core(mem);
-    assert_int_equal(lb_source_open(*path, &src, &err), 0);
-    return src;
-}
-
-static void close_fake(struct lb_source *src, char *path)
-{
-    lb_source_close(src);
-    unlink(path);
-    free(path);
-}
-
-static int has_note(const struct lb_triage *t, const char *words)
-{
-    for (size_t i = 0; i < t->nnotes; i++)
-        if (strstr(t->notes[i], words))
-            return 1;
-    return 0;
-}
+#include "fake_source.h"
 
 /* The triage of either shape: symbols, the panicking CPU's stack and every task. */
 static void triage_is_complete(enum fake_shape shape)
