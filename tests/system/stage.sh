@@ -61,13 +61,14 @@ newkernel)
     # new load records the seqno the crash kernel will check
     since=$(date +%s)
     lvchange --addtag lbtest vg0/var && say "lvm changed: seqno $(vgs --noheadings -o vg_seqno vg0 | tr -d ' ')"
-    # the reload is a whole load (an initramfs built, a kernel placed): up to a minute here
+    # the reload is a whole load (an initramfs built, a kernel placed): up to a minute here;
+    # lifeboat-reload.service reloads lifeboat.service, whose journal has load's lines
     for i in $(seq 60); do
-        journalctl --since "@$since" -u lifeboat-reload.service --no-pager -o cat |
-            grep -q 'crash kernel loaded' && break
+        journalctl --since "@$since" -u lifeboat-reload.service -u lifeboat.service --no-pager \
+            -o cat | grep -q 'crash kernel loaded' && break
         sleep 1
     done
-    journalctl --since "@$since" -u lifeboat-reload.service --no-pager -o cat |
+    journalctl --since "@$since" -u lifeboat-reload.service -u lifeboat.service --no-pager -o cat |
         sed 's/^/LBTEST: lvm reload: /'
     lifeboat config check | grep '^lvm-pv' | sed 's/^/LBTEST: config: /'
     # a reset with the crash kernel loaded: no panic, no dump, no clean shutdown
