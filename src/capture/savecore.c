@@ -251,19 +251,20 @@ static enum savecore_result save_one(const struct config *cfg, const struct targ
         fprintf(stderr, "lifeboat: %s; the next boot tries again\n", why);
         return SAVECORE_FAILED;
     }
+    int whole = 0; /* the copy read back whole: kept, even if the device cannot be marked */
     if (outcome == CAPTURE_FAILED || (outcome == CAPTURE_INCOMPLETE && !dump_cut_short(device)))
         snprintf(why, whylen,
                  "the copy %s could not be written whole (the lines before this "
                  "one in the journal say why)",
                  saved);
-    else if (read_back(device, copy_path, cfg->step_timeout, why, whylen) == 0 &&
+    else if ((whole = read_back(device, copy_path, cfg->step_timeout, why, whylen) == 0) &&
              rawdev_consume(device, why, whylen) == 0) {
         fprintf(stderr, "lifeboat: %s is marked saved: the next crash may use it\n", device);
         return SAVECORE_SAVED;
     }
     size_t used = strlen(why);
     snprintf(why + used, whylen - used, ": the dump stays on %s", device);
-    if (dumpdir_discard(saved) == 0)
+    if (!whole && dumpdir_discard(saved) == 0)
         fprintf(stderr, "lifeboat: removed the copy %s, which is not the whole dump\n", saved);
     fprintf(stderr, "lifeboat: %s; the next boot tries again\n", why);
     return SAVECORE_FAILED;
