@@ -57,20 +57,6 @@ after)
 newkernel)
     lifeboat status | sed 's/^/LBTEST: status: /'
     journalctl -b -u lifeboat.service --no-pager -o cat | grep 'crash kernel loaded' | sed 's/^/LBTEST: journal: /'
-    # an LVM change (a tag: the metadata's seqno moves): lifeboat.path reloads, and the
-    # new load records the seqno the crash kernel will check
-    since=$(date +%s)
-    lvchange --addtag lbtest vg0/var && say "lvm changed: seqno $(vgs --noheadings -o vg_seqno vg0 | tr -d ' ')"
-    # the reload is a whole load (an initramfs built, a kernel placed): up to a minute here;
-    # lifeboat-reload.service reloads lifeboat.service, whose journal has load's lines
-    for i in $(seq 60); do
-        journalctl --since "@$since" -u lifeboat-reload.service -u lifeboat.service --no-pager \
-            -o cat | grep -q 'crash kernel loaded' && break
-        sleep 1
-    done
-    journalctl --since "@$since" -u lifeboat-reload.service -u lifeboat.service --no-pager -o cat |
-        sed 's/^/LBTEST: lvm reload: /'
-    lifeboat config check | grep '^lvm-pv' | sed 's/^/LBTEST: config: /'
     # a reset with the crash kernel loaded: no panic, no dump, no clean shutdown
     next reset
     echo "LBTEST: resetting"
