@@ -21,6 +21,7 @@ int cmd_savecore(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_ssh_key(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* The capture as PID 1 in the crash kernel; never returns. */
 void capture_as_init(void) __attribute__((noreturn));

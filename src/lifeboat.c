@@ -42,6 +42,7 @@ static const struct command commands[] = {
     {"convert", cmd_convert, "turn a dump into another format, or a flattened stream into a file"},
     {"dmesg", cmd_dmesg, "print the kernel log saved in a dump"},
     {"info", cmd_info, "describe a dump: kernel release, crash time, memory, CPUs"},
+    {"report", cmd_report, "a fleet's dumps grouped by crash signature: text, --json or --html"},
     {"ssh-key", cmd_ssh_key, "make the capture's SSH key; print its line for authorized_keys"},
 };
 

@@ -27,6 +27,28 @@ static void json_field(FILE *f, const char *key, const char *value, int last)
     fputs(last ? "\n" : ",\n", f);
 }
 
+/*
+ * The signature a collector groups crashes by (lifeboat report): the hash,
+ * and unless the dump is encrypted, what it was made of — the normalized
+ * panic reason and kernel function names, which reveal which code crashed
+ * and nothing of the machine's data.
+ */
+static void write_signature(FILE *f, const struct crash_signature *sig, int sealed)
+{
+    if (!sig)
+        return;
+    json_field(f, "signature", sig->hash, 0);
+    if (sealed)
+        return;
+    json_field(f, "signature_reason", sig->reason, 0);
+    fputs("  \"signature_frames\": [", f);
+    for (size_t i = 0; i < sig->nframes; i++) {
+        fputs(i ? ", " : "", f);
+        json_cstring(f, sig->frames[i]);
+    }
+    fputs("],\n", f);
+}
+
 int metadata_write(struct place *place, const struct metadata *m)
 {
     char when[32] = "", *text = NULL;
@@ -53,6 +75,7 @@ int metadata_write(struct place *place, const struct metadata *m)
     json_field(f, "codec", m->opts->format == LB_FORMAT_ELF ? NULL : lb_codec_name(m->opts->codec),
                0);
     fprintf(f, "  \"dump_level\": %u,\n", m->opts->dump_level);
+    write_signature(f, m->signature, m->encryption != NULL);
     if (m->stats) {
         const struct lb_write_stats *st = m->stats;
         fprintf(f, "  \"dump_bytes\": %llu,\n", (unsigned long long)st->output_size);

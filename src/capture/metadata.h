@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lbdump.h"
+#include "report/signature.h"
 
 struct metadata {
     const char *status; /* "writing", "complete", "incomplete" */
@@ -23,6 +24,9 @@ struct metadata {
     const char *log_error; /* why the log could not be saved, or NULL */
     const char *error;     /* why the dump is incomplete, or NULL */
     const char *checksum;  /* the dump file's XXH64 as it was written (16 hex digits), or NULL */
+    /* The crash's signature, or NULL: its reason and frames are written in clear only when
+     * the dump is not encrypted (an encrypted dump shows the hash alone). */
+    const struct crash_signature *signature;
 };
 
 struct place;

@@ -29,6 +29,7 @@
 #include "steps.h"
 #include "supervise.h"
 #include "render/triage_report.h"
+#include "report/signature.h"
 
 /*
  * Each step may go cfg->step_timeout seconds without progress before it is
@@ -42,8 +43,9 @@ struct step_results {
     char log_error[600];
     struct lb_write_stats stats;
     char dump_error[sizeof(((struct lb_error *)0)->msg)];
-    enum lb_error_kind dump_kind; /* why the dump failed, where it did */
-    char checksum[17];            /* of vmcore as written, for metadata.json */
+    enum lb_error_kind dump_kind;     /* why the dump failed, where it did */
+    char checksum[17];                /* of vmcore as written, for metadata.json */
+    struct crash_signature signature; /* from the triage report, for metadata.json */
 };
 
 struct step {
@@ -107,6 +109,17 @@ static int log_step(void *ctx)
     return 0;
 }
 
+/* The crash's signature (report/signature.c), for a collector to group crashes by. */
+static void sign_crash(const struct lb_triage *t, struct crash_signature *sig)
+{
+    const char *symbols[LB_TRIAGE_FRAMES];
+
+    for (size_t i = 0; i < t->nframes && i < LB_TRIAGE_FRAMES; i++)
+        symbols[i] = t->frames[i].name;
+    signature_of(t->cause, t->panic, symbols,
+                 t->nframes < LB_TRIAGE_FRAMES ? t->nframes : LB_TRIAGE_FRAMES, sig);
+}
+
 /*
  * The triage report (info.json) goes right after the log.  It reads symbols,
  * BTF and task lists out of the crashed memory, which costs megabytes and
@@ -125,6 +138,7 @@ static int report_step(void *ctx)
         return 2;
     lb_triage(s->src, &t);
     triage_report_json(f, s->vmcore, s->src, &t);
+    sign_crash(&t, &s->out->signature);
     return fclose(f) == 0 ? 0 : 3;
 }
 
@@ -331,6 +345,7 @@ enum capture_outcome steps_into_place(struct capture *c, struct place *place)
         fprintf(stderr, "lifeboat: the triage report could not be written; going on\n");
     else
         fprintf(stderr, "lifeboat: triage report saved (%s)\n", s.info);
+    m.signature = s.out->signature.hash[0] ? &s.out->signature : NULL;
     put_metadata(c, place, &m);
     t0 = monotonic_seconds();
     outcome = run_dump(c, &s);

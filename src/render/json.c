@@ -45,19 +45,12 @@ void json_cstring(FILE *f, const char *s)
  * a crashed machine's bytes went into): bounded by text's end and by len;
  * an escape outside ASCII becomes '?'.
  */
-int json_find_string(const char *text, const char *key, char *out, size_t len)
+/* Decodes the string whose opening quote is at (at[-1] == '"'); NULL if it does not end. */
+static const char *read_string(const char *at, char *out, size_t len)
 {
-    char pattern[80];
-    const char *at;
     size_t n = 0;
 
-    if (len == 0)
-        return -1;
-    snprintf(pattern, sizeof(pattern), "\"%s\": \"", key);
-    at = strstr(text, pattern);
-    if (!at)
-        return -1;
-    for (at += strlen(pattern); *at && *at != '"' && n + 1 < len; at++) {
+    for (; *at && *at != '"'; at++) {
         char c = *at;
         if (c == '\\') {
             c = *++at;
@@ -74,8 +67,68 @@ int json_find_string(const char *text, const char *key, char *out, size_t len)
                 break;
             }
         }
-        out[n++] = c;
+        if (n + 1 < len)
+            out[n++] = c;
     }
     out[n] = '\0';
+    return *at == '"' ? at + 1 : NULL;
+}
+
+/* Just past `"key": ` followed by open, or NULL. */
+static const char *value_of(const char *text, const char *key, char open)
+{
+    char pattern[80];
+    const char *at;
+
+    if (snprintf(pattern, sizeof(pattern), "\"%s\": %c", key, open) >= (int)sizeof(pattern))
+        return NULL;
+    at = strstr(text, pattern);
+    return at ? at + strlen(pattern) : NULL;
+}
+
+int json_find_string(const char *text, const char *key, char *out, size_t len)
+{
+    const char *at = value_of(text, key, '"');
+
+    if (len == 0 || !at)
+        return -1;
+    read_string(at, out, len);
     return 0;
+}
+
+size_t json_find_strings(const char *text, const char *key, char *out, size_t each, size_t max)
+{
+    const char *at = value_of(text, key, '[');
+    size_t n = 0;
+
+    while (at && n < max) {
+        while (*at == ' ' || *at == '\n')
+            at++;
+        if (*at != '"')
+            break;
+        at = read_string(at + 1, out + n * each, each);
+        if (!at)
+            break;
+        n++;
+        while (*at == ' ' || *at == '\n')
+            at++;
+        if (*at != ',')
+            break;
+        at++;
+    }
+    return n;
+}
+
+size_t json_each_string(const char *text, const char *key, char *out, size_t each, size_t max)
+{
+    const char *at = text;
+    size_t n = 0;
+
+    while (n < max && (at = value_of(at, key, '"')) != NULL) {
+        at = read_string(at, out + n * each, each);
+        n++;
+        if (!at)
+            break;
+    }
+    return n;
 }

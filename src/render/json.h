@@ -17,5 +17,13 @@ void json_cstring(FILE *f, const char *s);
  * info.json): 0 and at most len-1 bytes in out, -1 if there is none.
  */
 int json_find_string(const char *text, const char *key, char *out, size_t len);
+/*
+ * The strings of the array "key": ["...", ...]: at most max of them, each cut
+ * to each-1 bytes, into out[i * each]; how many.  The array ends at the first
+ * element that is not a string.
+ */
+size_t json_find_strings(const char *text, const char *key, char *out, size_t each, size_t max);
+/* The values of every "key": "..." in text, in order (e.g. each frame's symbol); as above. */
+size_t json_each_string(const char *text, const char *key, char *out, size_t each, size_t max);
 
 #endif

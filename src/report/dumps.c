@@ -101,6 +101,43 @@ static const char *bare_name(const char *name)
     return strncmp(name, PARTIAL, strlen(PARTIAL)) == 0 ? name + strlen(PARTIAL) : name;
 }
 
+/* The signature metadata.json gives (text is metadata.json). */
+static void signature_from_metadata(const char *text, struct crash_signature *sig)
+{
+    memset(sig, 0, sizeof(*sig));
+    if (json_find_string(text, "signature", sig->hash, sizeof(sig->hash)) < 0)
+        return;
+    json_find_string(text, "signature_reason", sig->reason, sizeof(sig->reason));
+    sig->nframes = json_find_strings(text, "signature_frames", sig->frames[0],
+                                     sizeof(sig->frames[0]), SIGNATURE_FRAMES);
+}
+
+/*
+ * The signature made from the triage report (text is info.json), where
+ * metadata.json has none (a dump from before signatures) or only its hash
+ * (an encrypted dump read with its key).  A hash that does not match the one
+ * metadata.json claims leaves the claim alone: what a host says is kept.
+ */
+static void signature_from_report(const char *text, struct crash_signature *sig)
+{
+    static char symbols[LB_TRIAGE_FRAMES][100];
+    const char *names[LB_TRIAGE_FRAMES];
+    char panic[512] = "", cause[512] = "";
+    struct crash_signature made;
+    size_t n;
+
+    if (sig->reason[0] || sig->nframes || !text[0])
+        return;
+    json_find_string(text, "panic", panic, sizeof(panic));
+    json_find_string(text, "cause", cause, sizeof(cause));
+    n = json_each_string(text, "symbol", symbols[0], sizeof(symbols[0]), LB_TRIAGE_FRAMES);
+    for (size_t i = 0; i < n; i++)
+        names[i] = symbols[i];
+    signature_of(cause, panic, names, n, &made);
+    if (!sig->hash[0] || strcmp(sig->hash, made.hash) == 0)
+        *sig = made;
+}
+
 static void read_entry(int parent, const char *dir, const char *name, struct dump_entry *d,
                        const struct lb_age_identities *ids)
 {
@@ -120,11 +157,13 @@ static void read_entry(int parent, const char *dir, const char *name, struct dum
     char encryption[16] = "";
     json_find_string(text, "encryption", encryption, sizeof(encryption));
     d->encrypted = encryption[0] != '\0' || faccessat(fd, "info.json.age", F_OK, 0) == 0;
+    signature_from_metadata(text, &d->signature);
     if (d->encrypted)
         read_small_sealed(fd, "info.json.age", ids, text);
     else
         read_small(fd, "info.json", text);
     json_find_string(text, "panic", d->panic, sizeof(d->panic));
+    signature_from_report(text, &d->signature);
     d->when = time_of(when, bare_name(name));
     if (bare_name(name) != name) /* whatever it said as it began, it never finished */
         snprintf(d->status, sizeof(d->status), "interrupted");
@@ -132,9 +171,9 @@ static void read_entry(int parent, const char *dir, const char *name, struct dum
     d->bytes = bytes_in(fd); /* closes fd */
 }
 
-int dumps_scan(const char *dir, struct dump_list *list)
+int dumps_scan_at(int dir_fd, const char *dir, struct dump_list *list)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
     size_t found = 0;
@@ -162,6 +201,18 @@ int dumps_scan(const char *dir, struct dump_list *list)
     }
     closedir(d);
     return 0;
+}
+
+int dumps_scan(const char *dir, struct dump_list *list)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int r;
+
+    if (fd < 0)
+        return -1;
+    r = dumps_scan_at(fd, dir, list);
+    close(fd);
+    return r;
 }
 
 static int newest_first(const void *a, const void *b)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "lbdump.h"
+#include "report/signature.h"
 
 struct dump_entry {
     char path[600];
@@ -18,6 +19,9 @@ struct dump_entry {
     uint64_t bytes; /* on disk */
     int complete;
     int encrypted; /* its report and dump are age files: the panic line needs the key */
+    /* From metadata.json, else made from info.json (older dumps); an encrypted dump's
+     * reason and frames are known only with its key. */
+    struct crash_signature signature;
 };
 
 struct dump_list {
@@ -28,6 +32,8 @@ struct dump_list {
 
 /* Adds the dumps in dir (at most DUMPS_PER_DIR); -1 with errno if dir cannot be read. */
 int dumps_scan(const char *dir, struct dump_list *list);
+/* The same for the directory open as dir_fd, shown (and its dumps' paths made) as dir. */
+int dumps_scan_at(int dir_fd, const char *dir, struct dump_list *list);
 /* Newest first. */
 void dumps_sort(struct dump_list *list);
 void dumps_free(struct dump_list *list);

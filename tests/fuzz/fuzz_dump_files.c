@@ -2,7 +2,7 @@
  * fuzz_dump_files.c - libFuzzer target: any bytes as a dump directory's
  * metadata.json and info.json, read the way 'list', the boot notice and
  * 'verify' read them (a dump directory is a crashed machine's, and can be
- * anyone's on a shared target).
+ * anyone's on a shared target), and a fleet's report renders them.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "report/dumps.h"
+#include "render/fleet_report.h"
 #include "render/json.h"
+#include "report/dumps.h"
+#include "report/fleet.h"
 
 static char dir[64];
 
@@ -46,8 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const keys[] = {"status", "hostname",   "kernel_release", "crash_time",
                                        "panic",  "dump_xxh64", "dump_file"};
-    char *text = malloc(size + 1), out[64];
+    char *text = malloc(size + 1), out[64], many[6][16];
     struct dump_list list = {0};
+    struct fleet fleet;
+    FILE *devnull;
     size_t half = size / 2;
 
     if (!text)
@@ -56,6 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         json_find_string(text, keys[i], out, sizeof(out));
+    json_find_strings(text, "signature_frames", many[0], sizeof(many[0]), 6);
+    json_each_string(text, "symbol", many[0], sizeof(many[0]), 6);
     free(text);
     if (!dir[0]) {
         snprintf(dir, sizeof(dir), "/tmp/lb-fuzz-dumps-%d", (int)getpid());
@@ -69,5 +75,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dumps_scan(dir, &list);
     dumps_sort(&list);
     dumps_free(&list);
+    char *dirs[] = {dir};
+    if (fleet_read(&fleet, dirs, 1, NULL) == 0 && (devnull = fopen("/dev/null", "w"))) {
+        fleet_report_text(devnull, &fleet);
+        fleet_report_json(devnull, &fleet);
+        fleet_report_html(devnull, &fleet);
+        fclose(devnull);
+    }
+    fleet_free(&fleet);
     return 0;
 }

@@ -75,10 +75,16 @@ def main():
     # metadata.json then info.json, as a capture writes them (the target splits its input in two)
     meta = ('{\n  "status": "complete",\n  "hostname": "web\\u0001",\n  "kernel_release": "6.1.0",\n'
             '  "crash_time": "2026-01-01T00:00:00Z",\n  "dump_file": "vmcore",\n'
+            '  "signature": "0011223344556677",\n  "signature_reason": "BUG: \\u003c N",\n'
+            '  "signature_frames": ["a", "b\\"c"],\n'
             '  "dump_xxh64": "0123456789abcdef"\n}\n')
-    info = '{\n  "panic": "Kernel panic - not syncing: \\"x\\" \\\\",\n  "panic_cpu": 0\n}\n'
+    info = ('{\n  "panic": "Kernel panic - not syncing: \\"x\\" \\\\",\n  "cause": "Oops: 0x1",\n'
+            '  "panic_cpu": 0,\n  "stack": [\n    {"address": "0x1", "symbol": "panic+0x1"},\n'
+            '    {"address": "0x2", "symbol": null},\n    {"address": "0x3", "symbol": "f.cold+0x2"}\n'
+            '  ]\n}\n')
     with open(os.path.join(out, "dump_files", "pair"), "w") as f:
-        f.write(meta.ljust(len(info), " ") + info)
+        half = max(len(meta), len(info))
+        f.write(meta.ljust(half, " ") + info.ljust(half, " "))
     with open(os.path.join(out, "triage", "memory"), "wb") as f:
         f.write(triage_memory())
     # a flattened stream: header, two records, end
