@@ -19,54 +19,21 @@
 #include "signature.h"
 
 /* The functions every panic or oops passes through: they say nothing of the bug. */
-static const char *const machinery[] = {"__crash_kexec",
-                                        "crash_kexec",
-                                        "vpanic",
-                                        "panic",
-                                        "nmi_panic",
-                                        "__die",
-                                        "__die_body",
-                                        "die",
-                                        "die_addr",
-                                        "oops_end",
-                                        "do_trap",
-                                        "do_error_trap",
-                                        "handle_bug",
-                                        "page_fault_oops",
-                                        "kernelmode_fixup_or_oops",
-                                        "__bad_area_nosemaphore",
-                                        "bad_area_nosemaphore",
-                                        "do_user_addr_fault",
-                                        "do_kern_addr_fault",
-                                        "exc_page_fault",
-                                        "exc_invalid_op",
-                                        "exc_general_protection",
-                                        "asm_exc_page_fault",
-                                        "asm_exc_invalid_op",
-                                        "asm_exc_general_protection",
-                                        "dump_stack",
-                                        "dump_stack_lvl",
-                                        "show_stack",
-                                        "watchdog",
-                                        "check_hung_uninterruptible_tasks",
-                                        "machine_kexec",
-                                        "native_machine_crash_shutdown",
-                                        "__warn",
-                                        "report_bug",
-                                        "arm64_notify_die",
-                                        "die_kernel_fault",
-                                        "__do_kernel_fault",
-                                        "do_page_fault",
-                                        "do_translation_fault",
-                                        "do_mem_abort",
-                                        "el1_abort",
-                                        "el1h_64_sync_handler",
-                                        "el1h_64_sync",
-                                        "bug_handler",
-                                        "call_break_hook",
-                                        "brk_handler",
-                                        "do_debug_exception",
-                                        "el1_dbg"};
+static const char *const machinery[] = {
+    "__crash_kexec", "crash_kexec", "vpanic", "panic", "nmi_panic", "__die", "__die_body", "die",
+    "die_addr", "oops_end", "do_trap", "do_error_trap", "handle_bug", "page_fault_oops",
+    "kernelmode_fixup_or_oops", "__bad_area_nosemaphore", "bad_area_nosemaphore",
+    "do_user_addr_fault", "do_kern_addr_fault", "exc_page_fault", "exc_invalid_op",
+    "exc_general_protection", "asm_exc_page_fault", "asm_exc_invalid_op",
+    "asm_exc_general_protection", "dump_stack", "dump_stack_lvl", "show_stack", "watchdog",
+    "check_hung_uninterruptible_tasks", "machine_kexec", "native_machine_crash_shutdown", "__warn",
+    "report_bug", "arm64_notify_die", "die_kernel_fault", "__do_kernel_fault", "do_page_fault",
+    "do_translation_fault", "do_mem_abort", "el1_abort", "el1h_64_sync_handler", "el1h_64_sync",
+    "bug_handler", "call_break_hook", "brk_handler", "do_debug_exception", "el1_dbg",
+    /* the panic message is printed on the way: a stack scan finds printk's frames too */
+    "_printk", "printk", "vprintk", "vprintk_emit", "vprintk_default", "vprintk_func",
+    "console_unlock", "console_flush_all", "console_emit_next_record", "kmsg_dump",
+    "crash_smp_send_stop", "smp_send_stop", "native_stop_other_cpus"};
 
 static int is_machinery(const char *name)
 {
@@ -76,11 +43,24 @@ static int is_machinery(const char *name)
     return 0;
 }
 
-/* "name.cold+0x91/0x120" -> "name": the function, as any build of the same source calls it. */
+/*
+ * "name.cold+0x91/0x120" -> "name": the function, as any build of the same
+ * source calls it.  "(in a module)", triage's name for module text it has no
+ * symbols for, stays whole.
+ */
 static void function_of(const char *symbol, char *out, size_t len)
 {
     size_t n = 0;
 
+    if (symbol[0] == '(') {
+        while (symbol[n] && symbol[n] != ')' && n + 2 < len) {
+            out[n] = symbol[n];
+            n++;
+        }
+        out[n++] = ')';
+        out[n] = '\0';
+        return;
+    }
     while (symbol[n] && symbol[n] != '+' && symbol[n] != '.' && symbol[n] != ' ' && n + 1 < len) {
         out[n] = symbol[n];
         n++;
