@@ -78,9 +78,9 @@ static int https_prepare(struct target *t, struct config *cfg, struct module_lis
     tls_close(&c);
     if (!t->host_key[0])
         snprintf(t->host_key, sizeof(t->host_key), "%s", pin);
-    /* what the capture will do, done once now: a file put in the directory, and deleted */
-    snprintf(what, sizeof(what), ".lifeboat-check-%d", (int)getpid());
-    join(probe, sizeof(probe), t->path, what);
+    /* what the capture will do, done once now: a file put in the directory, and deleted where
+     * the token may delete (a write-only one keeps this one file, the same name every load) */
+    join(probe, sizeof(probe), t->path, ".lifeboat-check");
     if (http_request(&h, "PUT", probe, NULL, "lifeboat\n", 9, &status, what, sizeof(what)) < 0 ||
         !http_ok(status)) {
         if (status)

@@ -46,13 +46,16 @@ static void endpoint_of(const struct target *t, const struct config *cfg, const 
                                .timeout = CONNECT_TIMEOUT};
 }
 
-/* What the capture will do, done once now: a file made in the directory, and removed. */
+/*
+ * What the capture will do, done once now: a file written in the directory.
+ * It is removed where the server lets the key remove; a write-only drop box
+ * (lifeboat(8), COLLECTOR) does not, and keeps this one file, the same name
+ * at every load.
+ */
 static int check_directory(struct sftp_link *l, const struct target *t, char *why, size_t whylen)
 {
     char probe[600], what[400];
     uint64_t free_bytes;
-    struct lb_error err;
-    struct lb_sink *sink;
     int there = sftp_exists(l, t->path, what, sizeof(what));
 
     if (there <= 0) {
@@ -60,18 +63,12 @@ static int check_directory(struct sftp_link *l, const struct target *t, char *wh
                  there < 0 ? what : "the directory does not exist on the server");
         return -1;
     }
-    snprintf(probe, sizeof(probe), "%s/.lifeboat-check-%d", t->path, (int)getpid());
-    if (!(sink = sftp_sink_create(l, probe, &err))) {
-        snprintf(why, whylen, "%s: cannot write there: %s", t->shown, err.msg);
+    snprintf(probe, sizeof(probe), "%s/.lifeboat-check", t->path);
+    if (sftp_put(l, probe, "lifeboat\n", 9, what, sizeof(what)) < 0) {
+        snprintf(why, whylen, "%s: cannot write there: %s", t->shown, what);
         return -1;
     }
-    int wrote = sink->ops->write(sink, "lifeboat\n", 9, 0, &err);
-    sink->ops->free(sink);
     sftp_remove(l, probe, what, sizeof(what));
-    if (wrote < 0) {
-        snprintf(why, whylen, "%s: cannot write there: %s", t->shown, err.msg);
-        return -1;
-    }
     if (sftp_free_bytes(l, t->path, &free_bytes, what, sizeof(what)) == 0 &&
         free_bytes < MIN_FREE_BYTES) {
         snprintf(why, whylen, "%s: only %llu MiB free on the server", t->shown,

@@ -5,8 +5,11 @@
  * The key is the capture's alone: it is unencrypted (nobody types a
  * passphrase in a crash kernel), lives in /etc/lifeboat (0600), and travels
  * only inside the capture initramfs.  The line printed for the server's
- * authorized_keys restricts it to SFTP: a stolen key writes files, it opens
- * no shell.  (What kdumpctl propagate does, without ssh-copy-id.)
+ * authorized_keys restricts it to SFTP, and SFTP to the requests a capture
+ * makes: a stolen key writes files; it opens no shell, reads no file, lists
+ * no directory and removes nothing.  With one user per host, chrooted into
+ * its own drop box (lifeboat(8), COLLECTOR), it cannot reach another host's
+ * dumps at all.  (What kdumpctl propagate does, without ssh-copy-id.)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +22,14 @@
 #include "capture/config.h"
 #include "commands.h"
 #include "platform/ssh_keyfile.h"
+
+/*
+ * The SFTP requests a capture makes (platform/sftp.c): files created and
+ * written, directories made and renamed, sizes and free space read.  No
+ * read, readdir, remove, rmdir, setstat on a path, links or copy-data.
+ */
+#define SFTP_CAPTURE_REQUESTS                                                                      \
+    "open,close,write,fsetstat,fstat,lstat,stat,mkdir,rename,realpath,statvfs,fsync"
 
 static void usage(FILE *out)
 {
@@ -69,6 +80,8 @@ int cmd_ssh_key(int argc, char **argv)
         fprintf(stderr, "lifeboat: made %s (and %s.pub)\n", path, path);
     }
     fprintf(stderr, "lifeboat: add this line to the dump server's authorized_keys:\n");
-    printf("restrict,command=\"internal-sftp\" %s\n", line);
+    fprintf(stderr, "lifeboat: (one user per host, chrooted, keeps hosts apart: lifeboat(8), "
+                    "COLLECTOR)\n");
+    printf("restrict,command=\"internal-sftp -p " SFTP_CAPTURE_REQUESTS "\" %s\n", line);
     return 0;
 }

@@ -103,7 +103,7 @@ mkdir -p "$work/capture" "$work/known"
 check "ssh-key makes a key ssh-keygen reads, and an SFTP-only authorized_keys line" bash -c '
     [ "$(stat -c %a "$1")" = 600 ] &&
     [ "$(ssh-keygen -y -f "$1" | cut -d" " -f1,2)" = "$(cut -d" " -f1,2 "$1.pub")" ] &&
-    grep -q "^restrict,command=\"internal-sftp\" ssh-ed25519 " "$2"' _ "$work/capture/id" \
+    grep -q "^restrict,command=\"internal-sftp -p [a-z,]*\" ssh-ed25519 " "$2"' _ "$work/capture/id" \
     "$work/authorized_keys"
 for s in A B C D; do
     port=$((P + $(printf '%d' "'$s") - 65))
