@@ -114,6 +114,8 @@ static int add_segment(struct lb_source *src, const Elf64_Phdr *ph, uint64_t at,
 {
     struct lb_segment *seg = &src->segments[src->nsegments];
 
+    if (src->live && !lb_kcore_wanted(ph))
+        return 0; /* kcore: vmalloc, modules, vmemmap have no physical address */
     if (ph->p_filesz > ph->p_memsz) {
         lb_error_set(err,
                      "%s: PT_LOAD at header offset %llu has file size %llu larger than "
@@ -189,7 +191,7 @@ static int read_headers(struct lb_source *src, struct lb_error *err)
         if (ph.p_type == PT_LOAD && add_segment(src, &ph, at, err) < 0)
             return -1;
     }
-    if (src->nsegments == 0) {
+    if (src->nsegments == 0 && !src->live) {
         lb_error_set(err, "%s: no PT_LOAD segment: the dump holds no memory", src->path);
         return -1;
     }
@@ -286,5 +288,7 @@ int lb_elf_open(struct lb_source *src, struct lb_error *err)
 {
     src->ops = &elf_ops;
     src->format = "elf";
-    return read_headers(src, err);
+    if (read_headers(src, err) < 0)
+        return -1;
+    return src->live ? lb_kcore_finish(src, err) : 0;
 }

@@ -294,7 +294,8 @@ int write_elf(struct lb_pipe *p, struct lb_error *err)
     }
     r = pass(p, &o, segs, nseg, err);
     if (r == 0) {
-        size_t slots = o.runs;
+        /* A running kernel's pages change class while it is read: room for more runs. */
+        size_t slots = o.runs + (lb_source_running(p->src) ? o.runs / 2 + 1024 : 0);
         o = (struct elf_out){.slots = slots, .data_at = page_align(headers_size(p, slots + 1))};
         r = write_ehdr(p, slots + 1, err);
     }

@@ -129,6 +129,34 @@ int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
 }
 
 /*
+ * A live source (the running kernel) changes between the passes, and a page
+ * freed or allocated meanwhile changes class.  The window must keep exactly
+ * the frames its slots were counted for, or every later descriptor would be
+ * another frame's (readers find them by counting bits): frames kept now
+ * beyond that count are left out, from the window's end (counted as free,
+ * which most were a moment before); with fewer, frames of other classes are
+ * kept, the lowest first, to fill the slots.  A source that does not change
+ * never gets here.
+ */
+static void keep_slots(uint8_t *cls, const uint8_t *present, size_t n, uint64_t slots)
+{
+    uint64_t kept = 0;
+
+    for (size_t i = 0; i < n; i++)
+        kept += present[i] && cls[i] == LB_CLASS_KEEP;
+    for (size_t i = n; kept > slots && i-- > 0;)
+        if (present[i] && cls[i] == LB_CLASS_KEEP) {
+            cls[i] = LB_CLASS_FREE;
+            kept--;
+        }
+    for (size_t i = 0; kept < slots && i < n; i++)
+        if (present[i] && cls[i] != LB_CLASS_KEEP) {
+            cls[i] = LB_CLASS_KEEP;
+            kept++;
+        }
+}
+
+/*
  * Sets the 2nd-bitmap bits of every frame of w that the first pass gave a
  * slot.  Readers find a frame's descriptor by counting bits, so a window cut
  * short, or skipped below one that was written, must still have all its bits:
@@ -149,6 +177,7 @@ static void mark_window(struct kdump *k, const struct window *w)
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
     pipe_classify(p, w->start, n);
+    keep_slots(p->cls, present, n, w->slots);
     memset(k->bitmap, 0, sizeof(k->bitmap));
     for (size_t i = 0; i < n; i++)
         if (present[i] && p->cls[i] == LB_CLASS_KEEP)
@@ -203,6 +232,7 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
     pipe_classify(p, w->start, n);
+    keep_slots(p->cls, present, n, w->slots);
     /*
      * A batch ends when it holds p->batch frames to save or spans lb_kdump_span() frames:
      * at -d 31 the kept frames are scattered, and a batch of a fixed span held too few of

@@ -81,6 +81,25 @@ struct lb_source;
 int lb_source_open(const char *path, struct lb_source **out, struct lb_error *err);
 void lb_source_close(struct lb_source *src);
 /*
+ * Opens the running kernel's /proc/kcore (path: it, or a file laid out as it
+ * is) for a live dump: its direct-map segments as physical memory, each frame
+ * once; VMCOREINFO with CRASHTIME set to now, a zero NT_PRSTATUS per possible
+ * CPU and a note saying the dump is live (LB_NOTE_LIVE).  lb_source_open
+ * opens /proc/kcore so by itself.  Pages that fault when read are holes.
+ */
+int lb_source_open_live(const char *path, struct lb_source **out, struct lb_error *err);
+/* 1 if src is the running kernel itself (an open /proc/kcore), else 0. */
+int lb_source_running(const struct lb_source *src);
+/* A running kernel's reads paced to at most bytes_per_second (0: unpaced). */
+void lb_source_set_rate(struct lb_source *src, uint64_t bytes_per_second);
+/* Pages of a running kernel that faulted when read and are left out as holes. */
+uint64_t lb_source_holes(const struct lb_source *src);
+/*
+ * 1 if src is a live dump (the running kernel, or a dump written from it: its
+ * LB_NOTE_LIVE note) and *taken (may be NULL) the time it was taken; else 0.
+ */
+int lb_source_live(const struct lb_source *src, int64_t *taken);
+/*
  * From now on reads the source and never maps it: for a source whose mapping
  * faulted (SIGBUS from /proc/vmcore), where a read fails one page instead.
  */
@@ -251,20 +270,23 @@ int lb_kallsyms_lookup(const struct lb_kallsyms *ks, uint64_t addr, const char *
 
 /* ---- triage: what happened, from the dump alone ---------------------- */
 
-struct lb_task {
-    int32_t pid, tgid, ppid;
-    uint32_t cpu;
-    char state[4]; /* RU, IN, UN, ID, ST, TR, ZO, DE, or ?? */
-    char comm[17];
-    int active; /* running on its CPU when the kernel crashed */
-};
-
 struct lb_frame {
     uint64_t addr;
     char name[96]; /* function+0xoff, or "" */
 };
 
-enum { LB_TRIAGE_FRAMES = 48, LB_TRIAGE_NOTES = 8 };
+struct lb_task {
+    int32_t pid, tgid, ppid;
+    uint32_t cpu;
+    char state[4]; /* RU, IN, UN, ID, ST, TR, ZO, DE, or ?? */
+    char comm[17];
+    int active;         /* running on its CPU when the kernel crashed (or the dump was taken) */
+    uint64_t stack, sp; /* its kernel stack, and the stack pointer it saved when it last ran */
+    struct lb_frame *frames; /* a live dump: return addresses on its kernel stack (malloc'd) */
+    size_t nframes;
+};
+
+enum { LB_TRIAGE_FRAMES = 48, LB_TRIAGE_NOTES = 8, LB_TASK_FRAMES = 24 };
 
 struct lb_triage {
     char sysname[65], nodename[65], release[65], version[65], machine[65];
@@ -275,6 +297,7 @@ struct lb_triage {
     int panic_cpu;      /* -1 if unknown */
     int panicked; /* 1: a CPU was panicking; 0: none was (a dump of a running machine); -1: unknown
                    */
+    int live;     /* a live dump (LB_NOTE_LIVE): crash_time is when it was taken */
     int has_regs;
     struct lb_cpu_state regs; /* of the panicking CPU */
     int32_t panic_pid;
@@ -433,6 +456,8 @@ struct lb_write_stats {
  */
 #define LB_NOTE_NAME   "LIFEBOAT"
 #define LB_NOTE_FILTER 0x4c424601u
+/* A live dump: int64 seconds since the epoch when it was taken, then why to doubt it (text). */
+#define LB_NOTE_LIVE 0x4c424c01u
 
 struct lb_filter_fallback {
     unsigned asked, applied;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -162,7 +163,37 @@ static int open_encrypted(struct lb_source *src, const struct lb_age_identities 
     return 0;
 }
 
-static int open_source(const char *path, const struct lb_age_identities *ids,
+/* /proc/kcore, by its file system and name: the running kernel, read as a live source. */
+static int is_kcore(const struct lb_source *src)
+{
+    const char *base = strrchr(src->path, '/');
+
+    return src->mappable && strcmp(base ? base + 1 : src->path, "kcore") == 0;
+}
+
+/* What stops root, or anyone, from reading /proc/kcore, said with the error. */
+static const char *kcore_refusal(int errnum)
+{
+    char mode[128] = "";
+    FILE *f;
+
+    if (errnum != EPERM && errnum != EACCES)
+        return "";
+    if ((f = fopen("/sys/kernel/security/lockdown", "re"))) {
+        if (!fgets(mode, sizeof(mode), f))
+            mode[0] = '\0';
+        fclose(f);
+    }
+    if (strstr(mode, "[confidentiality]"))
+        return " (the kernel is locked down for confidentiality, as "
+               "/sys/kernel/security/lockdown says: it refuses /proc/kcore to root too; a live "
+               "dump needs lockdown=integrity or none)";
+    if (geteuid() != 0)
+        return " (a live dump needs root: CAP_SYS_RAWIO)";
+    return " (root without CAP_SYS_RAWIO, or a security module refuses it)";
+}
+
+static int open_source(const char *path, const struct lb_age_identities *ids, int live,
                        struct lb_source **out, struct lb_error *err)
 {
     struct lb_source *src = calloc(1, sizeof(*src));
@@ -178,7 +209,9 @@ static int open_source(const char *path, const struct lb_age_identities *ids,
     src->arch = &lb_arch_x86_64; /* until the backend reads the dump's own machine */
     src->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (src->fd < 0) {
-        lb_error_setk(err, LB_ERR_INPUT_IO, "%s: %s", path, strerror(errno));
+        int e = errno;
+        lb_error_setk(err, LB_ERR_INPUT_IO, "%s: %s%s", path, strerror(e),
+                      live || strcmp(path, "/proc/kcore") == 0 ? kcore_refusal(e) : "");
         lb_source_close(src);
         return -1;
     }
@@ -186,7 +219,8 @@ static int open_source(const char *path, const struct lb_age_identities *ids,
         lb_source_close(src);
         return -1;
     }
-    if (lb_age_is_encrypted(src->fd) && open_encrypted(src, ids, err) < 0) {
+    src->live = live || is_kcore(src);
+    if (!src->live && lb_age_is_encrypted(src->fd) && open_encrypted(src, ids, err) < 0) {
         lb_source_close(src);
         return -1;
     }
@@ -195,7 +229,7 @@ static int open_source(const char *path, const struct lb_age_identities *ids,
         return -1;
     }
     /* A flattened stream (every encrypted dump: age_sink.c) is read through its records. */
-    if (src->file_size >= sizeof(magic) && memcmp(magic, "makedumpfile", 12) == 0) {
+    if (!src->live && src->file_size >= sizeof(magic) && memcmp(magic, "makedumpfile", 12) == 0) {
         if (lb_flat_view_open(stream_pread, src, src->file_size, &src->flat, err) < 0) {
             lb_error_prefix(err, "%s", path);
             lb_source_close(src);
@@ -210,7 +244,7 @@ static int open_source(const char *path, const struct lb_age_identities *ids,
             return -1;
         }
     }
-    if (memcmp(magic, "KDUMP   ", 8) == 0) {
+    if (memcmp(magic, "KDUMP   ", 8) == 0 && !src->live) {
         r = lb_kdump_open(src, err);
     } else {
         r = lb_elf_open(src, err);
@@ -233,13 +267,18 @@ int lb_source_authenticate(struct lb_source *src, uint64_t *bad, struct lb_error
 
 int lb_source_open(const char *path, struct lb_source **out, struct lb_error *err)
 {
-    return open_source(path, NULL, out, err);
+    return open_source(path, NULL, 0, out, err);
+}
+
+int lb_source_open_live(const char *path, struct lb_source **out, struct lb_error *err)
+{
+    return open_source(path, NULL, 1, out, err);
 }
 
 int lb_source_open_age(const char *path, const struct lb_age_identities *ids,
                        struct lb_source **out, struct lb_error *err)
 {
-    return open_source(path, ids, out, err);
+    return open_source(path, ids, 0, out, err);
 }
 
 void lb_source_close(struct lb_source *src)

@@ -7,6 +7,8 @@
 #ifndef LBDUMP_SOURCE_H
 #define LBDUMP_SOURCE_H
 
+#include <elf.h>
+
 #include "lbdump.h"
 
 struct lb_source_ops {
@@ -42,6 +44,7 @@ struct lb_source {
     size_t nruns;
     struct page_cache *cache; /* for lb_source_read_phys(), made when first needed */
     int mappable;             /* /proc/vmcore: mapped, not read (see on_procfs in source.c) */
+    int live;                 /* /proc/kcore: the running kernel (kcore_source.c) */
     struct lb_map {
         uint8_t *base; /* the part of the file mapped now */
         uint64_t at, len;
@@ -52,6 +55,10 @@ struct lb_source {
 enum { CACHE_PAGES = 64 };
 
 int lb_elf_open(struct lb_source *src, struct lb_error *err);
+
+/* kcore_source.c: which of /proc/kcore's PT_LOADs are physical memory; the rest of its opening. */
+int lb_kcore_wanted(const Elf64_Phdr *ph);
+int lb_kcore_finish(struct lb_source *src, struct lb_error *err);
 
 /* segment_index.c: built once at open, so no lookup scans every segment. */
 int segment_index_build(struct lb_source *src, struct lb_error *err);

@@ -33,6 +33,7 @@ struct layout {
     uint64_t tasks, pid, tgid, comm, real_parent, state, exit_state, cpu, signal, thread_node;
     uint64_t thread_head; /* in signal_struct */
     uint64_t rq_curr, rq_idle;
+    uint64_t stack, saved_sp; /* task_struct.stack; thread.sp (x86_64), thread.cpu_context.sp */
     int state_size;
 };
 
@@ -114,6 +115,23 @@ static struct btf *load_btf(struct lb_kernel *k, const struct lb_kallsyms *ks, s
     return btf;
 }
 
+/* Where a task that is not running saved its kernel stack pointer: x86_64's thread.sp, arm64's
+ * thread.cpu_context.sp. */
+static void saved_sp_layout(const struct btf *btf, int task, struct layout *l)
+{
+    int thread = btf__find_by_name_kind(btf, "thread_struct", BTF_KIND_STRUCT);
+    int context = btf__find_by_name_kind(btf, "cpu_context", BTF_KIND_STRUCT);
+    uint64_t th = member(btf, task, "thread"), sp = MISSING, cc;
+
+    l->stack = member(btf, task, "stack");
+    if (thread >= 0 && th != MISSING) {
+        sp = member(btf, thread, "sp");
+        if (sp == MISSING && context >= 0 && (cc = member(btf, thread, "cpu_context")) != MISSING)
+            sp = member(btf, context, "sp") == MISSING ? MISSING : cc + member(btf, context, "sp");
+    }
+    l->saved_sp = sp == MISSING ? MISSING : th + sp;
+}
+
 static int read_layout(struct btf *btf, struct layout *l, struct lb_triage *t)
 {
     int task = btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT);
@@ -146,6 +164,7 @@ static int read_layout(struct btf *btf, struct layout *l, struct lb_triage *t)
     l->signal = member(btf, task, "signal");
     l->thread_node = member(btf, task, "thread_node");
     l->thread_head = signal < 0 ? MISSING : member(btf, signal, "thread_head");
+    saved_sp_layout(btf, task, l);
     l->rq_curr = rq < 0 ? MISSING : member(btf, rq, "curr");
     l->rq_idle = rq < 0 ? MISSING : member(btf, rq, "idle");
     if (l->tasks == MISSING || l->pid == MISSING || l->comm == MISSING) {
@@ -275,6 +294,10 @@ static void read_task(struct lb_kernel *k, const struct layout *l, uint64_t addr
     if (l->real_parent != MISSING && (parent = read_ptr(k, addr + l->real_parent)))
         lb_kernel_read(k, parent + (l->tgid != MISSING ? l->tgid : l->pid), &task->ppid, 4, &err);
     memcpy(task->state, state_name(state, exit_state), 3);
+    if (l->stack != MISSING && l->saved_sp != MISSING) {
+        task->stack = read_ptr(k, addr + l->stack);
+        task->sp = read_ptr(k, addr + l->saved_sp);
+    }
 }
 
 /* The runqueue of each CPU: its idle task (not on any list) and its current one. */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arch/arch.h"
 #include "triage.h"
@@ -150,6 +151,10 @@ static void find_panic_cpu(struct lb_source *src, struct lb_kernel *k, const str
             lb_source_prstatus(src, note.desc, note.desc_len, &cpus[n], &err) == 0)
             n++;
     t->ncpus = n;
+    if (t->live) { /* no CPU was stopped: the registers are zeros */
+        t->panicked = 0;
+        return;
+    }
     if (n == 0) {
         triage_note(t, "no CPU saved its registers (no NT_PRSTATUS note)");
         return;
@@ -280,8 +285,74 @@ static void scan_stack(struct lb_kernel *k, const struct lb_kallsyms *ks, struct
     }
 }
 
+/*
+ * A task that is not running saved its stack pointer when it last switched
+ * out: the return addresses from there to the top of its stack are how it
+ * came to wait (crash's "bt -t" of a sleeping task).  The stack is the
+ * task's own, 16 KiB, and the saved pointer must lie in it.
+ */
+static void task_stack(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_task *task,
+                       uint64_t *words)
+{
+    const struct lb_arch *arch = k->arch;
+    struct lb_frame frames[LB_TASK_FRAMES];
+    struct lb_error err;
+    size_t nf = 0, n;
+
+    if (task->active || !task->stack || task->sp < task->stack ||
+        task->sp - task->stack >= THREAD_SIZE)
+        return;
+    n = (task->stack + THREAD_SIZE - (task->sp & ~7ull)) / 8;
+    if (lb_kernel_read(k, task->sp & ~7ull, words, n * 8, &err) < 0)
+        return;
+    for (size_t i = 0; i < n && nf < LB_TASK_FRAMES; i++) {
+        uint64_t ret = arch->strip(k, words[i]);
+        if (is_text(arch, ks, ret) && arch->after_call(k, ret)) {
+            frames[nf].addr = ret;
+            symbolize(arch, ks, ret, frames[nf].name, sizeof(frames[nf].name));
+            nf++;
+        }
+    }
+    if (nf && (task->frames = malloc(nf * sizeof(*frames)))) {
+        memcpy(task->frames, frames, nf * sizeof(*frames));
+        task->nframes = nf;
+    }
+}
+
+/* A live dump: every task's stack, since no CPU's says what went wrong. */
+static void task_stacks(struct lb_kernel *k, struct lb_triage *t)
+{
+    static uint64_t words[THREAD_SIZE / 8];
+    struct lb_kallsyms *ks;
+    struct lb_error err;
+
+    if (lb_kallsyms_load(k, &ks, &err) < 0) {
+        triage_note(t, "the tasks' stacks: %s", err.msg);
+        return;
+    }
+    for (size_t i = 0; i < t->ntasks; i++)
+        task_stack(k, ks, &t->tasks[i], words);
+    lb_kallsyms_free(ks);
+}
+
+static void live_note(struct lb_triage *t)
+{
+    char when[32] = "an unknown time";
+    time_t tt = (time_t)t->crash_time;
+    struct tm tm;
+
+    if (t->crash_time && gmtime_r(&tt, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    triage_note(t,
+                "a live dump of a running kernel, taken at %s: no CPU was panicking or stopped "
+                "(no registers); memory changed while it was read, so lists and stacks may be "
+                "inconsistent",
+                when);
+}
+
 void lb_triage(struct lb_source *src, struct lb_triage *t)
 {
+    int64_t taken = 0;
     struct lb_vmcoreinfo *vi = NULL;
     struct lb_kallsyms *ks = NULL;
     struct lb_log_stats stats;
@@ -303,13 +374,19 @@ void lb_triage(struct lb_source *src, struct lb_triage *t)
     if (lb_vmcoreinfo_get_u64(vi, "CRASHTIME", 10, &when) == 0)
         t->crash_time = (int64_t)when;
     lb_vmcoreinfo_free(vi);
+    if ((t->live = lb_source_live(src, &taken))) {
+        t->crash_time = t->crash_time ? t->crash_time : taken;
+        live_note(t);
+    }
     if (lb_kernel_open(src, &k, &err) < 0) {
         triage_note(t, "kernel memory cannot be read: %s", err.msg);
         find_panic_cpu(src, NULL, NULL, t);
         return;
     }
     read_utsname(k, t);
-    if (lb_log_walk(k, find_panic, t, &stats, &err) < 0)
+    if (t->live) {
+        /* a running kernel: an old WARNING in its log is no panic */
+    } else if (lb_log_walk(k, find_panic, t, &stats, &err) < 0)
         triage_note(t, "kernel log: %s", err.msg);
     else if (!t->panic[0] && t->cause[0])
         memcpy(t->panic, t->cause, sizeof(t->panic));
@@ -335,11 +412,15 @@ void lb_triage(struct lb_source *src, struct lb_triage *t)
     else
         triage_note(t, "no kallsyms: the task list cannot be found");
     lb_kallsyms_free(ks);
+    if (t->live && t->ntasks)
+        task_stacks(k, t);
     lb_kernel_close(k);
 }
 
 void lb_triage_free(struct lb_triage *t)
 {
+    for (size_t i = 0; t->tasks && i < t->ntasks; i++)
+        free(t->tasks[i].frames);
     free(t->tasks);
     t->tasks = NULL;
 }

@@ -30,3 +30,8 @@ int dump_open(const char *path, const char *identity, struct lb_source **src, st
     lb_age_identities_free(ids);
     return r;
 }
+
+int dump_open_live(struct lb_source **src, struct lb_error *err)
+{
+    return lb_source_open_live("/proc/kcore", src, err);
+}

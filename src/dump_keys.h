@@ -16,6 +16,9 @@ struct dump_keys {
     const char *ssh_identity, *known_hosts, *host_key;
     /* an https:// destination: the CA its certificate is checked against, the token's file */
     const char *ca_file, *token_file;
+    /* save only: the source is the running kernel (--live), its reads paced (--rate, MiB/s) */
+    int live;
+    long rate_mib;
 };
 
 /* Adds a recipient ("age1...", "ssh-ed25519 ..."); exits with the reason if it is not one. */
@@ -23,5 +26,7 @@ void dump_keys_add_recipient(struct dump_keys *k, const char *text);
 /* Opens a dump, decrypting it with the identity file where it is encrypted (identity may be NULL).
  */
 int dump_open(const char *path, const char *identity, struct lb_source **src, struct lb_error *err);
+/* The running kernel, /proc/kcore, for 'save --live', 'info --live' and 'dmesg --live'. */
+int dump_open_live(struct lb_source **src, struct lb_error *err);
 
 #endif

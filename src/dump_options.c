@@ -63,8 +63,11 @@ static int dump_option(int opt, const char *arg, struct lb_write_options *o)
 int dump_options_parse(int argc, char **argv, struct lb_write_options *o, struct dump_keys *keys,
                        int allow_level, void (*usage)(FILE *out))
 {
-    static const struct option longopts[] = {
-        DUMP_OPTIONS_LONG, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {DUMP_OPTIONS_LONG,
+                                             {"live", no_argument, NULL, 'L'},
+                                             {"rate", required_argument, NULL, 'R'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     int opt;
 
     while ((opt = getopt_long(argc, argv, DUMP_OPTIONS_SHORT "h", longopts, NULL)) != -1) {
@@ -78,6 +81,13 @@ int dump_options_parse(int argc, char **argv, struct lb_write_options *o, struct
         }
         if (opt == 'i') {
             keys->identity = optarg;
+            continue;
+        }
+        if ((opt == 'L' || opt == 'R') && allow_level) { /* save's own */
+            if (opt == 'L')
+                keys->live = 1;
+            else
+                keys->rate_mib = number_in("--rate", optarg, 1, 1 << 20);
             continue;
         }
         if (opt == 'S' || opt == 'K' || opt == 'H' || opt == 'A' || opt == 'T') {

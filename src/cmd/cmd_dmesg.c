@@ -44,14 +44,15 @@ static int print_json(void *ctx, const struct lb_log_record *rec)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lifeboat dmesg [--json] [--identity FILE] DUMP\n"
+    fprintf(out, "usage: lifeboat dmesg [--json] [--identity FILE] DUMP | --live\n"
                  "Prints the kernel log saved in DUMP (as vmcore-dmesg does), or with --json\n"
-                 "one JSON object a record.\n");
+                 "one JSON object a record; --live: the running kernel's, from /proc/kcore.\n");
 }
 
 int cmd_dmesg(int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"live", no_argument, NULL, 'L'},
                                              {"identity", required_argument, NULL, 'i'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
@@ -59,12 +60,15 @@ int cmd_dmesg(int argc, char **argv)
     struct lb_log_stats stats;
     struct lb_source *src;
     struct lb_error e;
-    int opt, json = 0, r;
+    int opt, json = 0, live = 0, r;
 
     while ((opt = getopt_long(argc, argv, "hi:", longopts, NULL)) != -1) {
         switch (opt) {
         case 'j':
             json = 1;
+            break;
+        case 'L':
+            live = 1;
             break;
         case 'i':
             identity = optarg;
@@ -77,11 +81,12 @@ int cmd_dmesg(int argc, char **argv)
             return 2;
         }
     }
-    if (optind + 1 != argc) {
+    if (optind + 1 - live != argc) {
         usage(stderr);
         return 2;
     }
-    if (dump_open(argv[optind], identity, &src, &e) < 0)
+    const char *path = live ? "/proc/kcore" : argv[optind];
+    if ((live ? dump_open_live(&src, &e) : dump_open(path, identity, &src, &e)) < 0)
         errx(1, "%s", e.msg);
     r = json ? kernel_log_walk(src, print_json, stdout, &stats, &e)
              : kernel_log_write(src, stdout, &stats, &e);
@@ -89,7 +94,7 @@ int cmd_dmesg(int argc, char **argv)
     lb_source_close(src);
     /* A dump cut short may hold no log yet: said as that, not as a damaged one. */
     if (r < 0)
-        errx(1, "%s: %s%s", argv[optind], e.msg,
+        errx(1, "%s: %s%s", path, e.msg,
              cut ? " (the dump is incomplete: it was cut short before that part was saved)" : "");
     if (stats.skipped)
         warnx("%llu log records were unreadable or not committed and are left out",

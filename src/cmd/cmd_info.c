@@ -40,6 +40,24 @@ static const char *safe(const char *s)
     return printable(s, bufs[next++ % 4], sizeof(bufs[0]));
 }
 
+/* A live dump: each waiting task's stack, as found on it (no CPU's stack tells more). */
+static void print_task_stacks(const struct lb_triage *t)
+{
+    int header = 0;
+
+    for (size_t i = 0; i < t->ntasks; i++) {
+        const struct lb_task *k = &t->tasks[i];
+        if (!k->nframes)
+            continue;
+        if (!header++)
+            printf("stacks (return addresses found on each waiting task's kernel stack):\n");
+        printf("  pid %d (%s) %s:\n", k->pid, safe(k->comm), k->state);
+        for (size_t f = 0; f < k->nframes; f++)
+            printf("    #%-2zu %016llx %s\n", f, (unsigned long long)k->frames[f].addr,
+                   k->frames[f].name[0] ? safe(k->frames[f].name) : "?");
+    }
+}
+
 static void print_text(const char *path, struct lb_source *src, const struct lb_triage *t)
 {
     char when[64] = "unknown";
@@ -53,10 +71,17 @@ static void print_text(const char *path, struct lb_source *src, const struct lb_
         printf("version:        %s\n", safe(t->version));
     printf("machine:        %s, host %s\n", t->machine[0] ? safe(t->machine) : "x86_64",
            t->nodename[0] ? safe(t->nodename) : "unknown");
-    printf("crash time:     %s\n", when);
+    if (t->live)
+        printf("live dump:      taken at %s, of a running kernel: no CPU was panicking; memory\n"
+               "                changed while it was read, so lists and stacks may be "
+               "inconsistent\n",
+               when);
+    else
+        printf("crash time:     %s\n", when);
     if (t->uptime_ns)
         printf("uptime:         %.3f s at the panic\n", (double)t->uptime_ns / 1e9);
     printf("panic:          %s\n", t->panic[0]        ? safe(t->panic)
+                                   : t->live          ? "none: a live dump"
                                    : t->panicked == 0 ? "none: no CPU was panicking"
                                                       : "(no panic message in the log)");
     if (t->cause[0])
@@ -95,6 +120,7 @@ static void print_text(const char *path, struct lb_source *src, const struct lb_
                    k->state, safe(k->comm));
         }
     }
+    print_task_stacks(t);
     for (size_t i = 0; i < t->nnotes; i++)
         printf("note: %s\n", safe(t->notes[i]));
 }
@@ -102,6 +128,7 @@ static void print_text(const char *path, struct lb_source *src, const struct lb_
 int cmd_info(int argc, char **argv)
 {
     static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"live", no_argument, NULL, 'L'},
                                              {"identity", required_argument, NULL, 'i'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
@@ -109,30 +136,33 @@ int cmd_info(int argc, char **argv)
     struct lb_source *src;
     struct lb_triage t;
     struct lb_error err;
-    int opt, json = 0;
+    int opt, json = 0, live = 0;
 
     while ((opt = getopt_long(argc, argv, "hi:", longopts, NULL)) != -1) {
         if (opt == 'j') {
             json = 1;
+        } else if (opt == 'L') {
+            live = 1;
         } else if (opt == 'i') {
             identity = optarg;
         } else {
             fprintf(opt == 'h' ? stdout : stderr,
-                    "usage: lifeboat info [--json] [--identity FILE] DUMP\n");
+                    "usage: lifeboat info [--json] [--identity FILE] DUMP | --live\n");
             return opt == 'h' ? 0 : 2;
         }
     }
-    if (optind + 1 != argc) {
-        fprintf(stderr, "usage: lifeboat info [--json] [--identity FILE] DUMP\n");
+    if (optind + 1 - live != argc) {
+        fprintf(stderr, "usage: lifeboat info [--json] [--identity FILE] DUMP | --live\n");
         return 2;
     }
-    if (dump_open(argv[optind], identity, &src, &err) < 0)
+    const char *path = live ? "/proc/kcore" : argv[optind];
+    if ((live ? dump_open_live(&src, &err) : dump_open(path, identity, &src, &err)) < 0)
         errx(1, "%s", err.msg);
     lb_triage(src, &t);
     if (json)
-        triage_report_json(stdout, argv[optind], src, &t);
+        triage_report_json(stdout, path, src, &t);
     else
-        print_text(argv[optind], src, &t);
+        print_text(path, src, &t);
     lb_triage_free(&t);
     lb_source_close(src);
     return 0;

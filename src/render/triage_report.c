@@ -48,6 +48,7 @@ void triage_report_json(FILE *out, const char *path, struct lb_source *src,
     json_kv(out, "machine", t->machine, 1);
     json_kv(out, "hostname", t->nodename, 1);
     json_kv(out, "crash_time", when, 1);
+    fprintf(out, "  \"live\": %s,\n", t->live ? "true" : "false");
     fprintf(out, "  \"uptime_ns\": %llu,\n", (unsigned long long)t->uptime_ns);
     json_kv(out, "panic", t->panic, 1);
     json_kv(out, "cause", t->cause, 1);
@@ -92,6 +93,12 @@ void triage_report_json(FILE *out, const char *path, struct lb_source *src,
             "\"comm\": ",
             i ? "," : "", k->pid, k->ppid, k->cpu, k->state, k->active ? "true" : "false");
         json_cstring(out, k->comm);
+        for (size_t f = 0; f < k->nframes; f++) {
+            fprintf(out, "%s{\"address\": \"0x%llx\", \"symbol\": ", f ? ", " : ", \"stack\": [",
+                    (unsigned long long)k->frames[f].addr);
+            json_cstring(out, k->frames[f].name[0] ? k->frames[f].name : NULL);
+            fprintf(out, "}%s", f + 1 == k->nframes ? "]" : "");
+        }
         fprintf(out, "}");
     }
     fprintf(out, "\n  ],\n  \"notes\": [");
