@@ -25,6 +25,11 @@ void notice_boot(const struct dump_list *newest_first, FILE *out);
 void notice_print_last(FILE *out);
 /* Where load records the raw targets' identities, for savecore at the next boot. */
 #define LIFEBOAT_RAW_IDENTITIES LIFEBOAT_STATE "/raw-targets"
+/* What load gave the crash kernel (cmd_load.c): its configuration, and its kernel and CPUs. */
+#define LIFEBOAT_LOADED_CONF  LIFEBOAT_STATE "/loaded.conf"
+#define LIFEBOAT_LOADED_FACTS LIFEBOAT_STATE "/loaded"
+/* The last rehearsal's result, one line (cmd_test.c), for 'lifeboat status'. */
+#define LIFEBOAT_REHEARSAL LIFEBOAT_STATE "/rehearsal"
 /*
  * savecore: why a raw target still holds a dump it could not save (told by
  * every boot's notice until it is saved), or NULL once none does.

@@ -29,7 +29,7 @@
 #include "supervise.h"
 #include "target.h"
 
-static void read_facts(struct lb_source *src, const struct config *cfg, struct crash_facts *f)
+void capture_read_facts(struct lb_source *src, const struct config *cfg, struct crash_facts *f)
 {
     struct lb_vmcoreinfo *info = NULL;
     struct lb_error err;
@@ -181,7 +181,7 @@ enum capture_outcome capture_run_saving(const struct config *cfg, const char *vm
         fprintf(stderr, "lifeboat: %s\n", err.msg);
         return CAPTURE_FAILED;
     }
-    read_facts(c.src, cfg, &c.facts);
+    capture_read_facts(c.src, cfg, &c.facts);
     int signo;
     if (cfg->ndm && supervise_run("setting up the logical volumes", stack_step, (void *)cfg,
                                   cfg->device_timeout + cfg->step_timeout, &signo) != 0)

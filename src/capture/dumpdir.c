@@ -49,13 +49,16 @@ void dumpdir_name(struct dumpdir *d, time_t when, const char *host, int n)
         snprintf(d->name, sizeof(d->name), "%s-%.64s", stamp, host);
     else
         snprintf(d->name, sizeof(d->name), "%s-%.64s-%d", stamp, host, n);
-    snprintf(d->temp, sizeof(d->temp), ".partial-%.120s", d->name);
+    snprintf(d->temp, sizeof(d->temp), "%s%.120s", d->rehearsal ? ".rehearsal-" : ".partial-",
+             d->name);
 }
 
-int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const char *host)
+static int create_named(struct dumpdir *d, const char *parent, time_t when, const char *host,
+                        int rehearsal)
 {
     memset(d, 0, sizeof(*d));
     d->fd = -1;
+    d->rehearsal = rehearsal;
     d->parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (d->parent_fd < 0)
         return -1;
@@ -72,6 +75,16 @@ int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const cha
     }
     errno = EEXIST;
     return -1;
+}
+
+int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const char *host)
+{
+    return create_named(d, parent, when, host, 0);
+}
+
+int dumpdir_create_rehearsal(struct dumpdir *d, const char *parent, time_t when, const char *host)
+{
+    return create_named(d, parent, when, host, 1);
 }
 
 int dumpdir_finish(struct dumpdir *d, int complete)
@@ -331,5 +344,77 @@ void dumpdir_rotate(const char *parent, const char *newest, unsigned keep, uint6
                 "may end incomplete\n",
                 parent, (unsigned long long)(free_bytes(fd) >> 20),
                 (unsigned long long)(min_free >> 20));
+    close(fd);
+}
+
+int dumpdir_remove_rehearsal(struct dumpdir *d)
+{
+    if (!d->rehearsal || d->fd < 0)
+        return -1;
+    unlink_capture_files(d->fd);
+    return unlinkat(d->parent_fd, d->temp, AT_REMOVEDIR);
+}
+
+/* Bytes in the regular files of the dump directory name in parent. */
+static uint64_t dump_size(int parent_fd, const char *name)
+{
+    int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    uint64_t sum = 0;
+
+    if (fd < 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(capture_files) / sizeof(capture_files[0]); i++) {
+        struct stat st;
+        if (fstatat(fd, capture_files[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            sum += (uint64_t)st.st_blocks * 512;
+    }
+    close(fd);
+    return sum;
+}
+
+void dumpdir_rotate_dry(const char *parent, unsigned keep, uint64_t min_free, uint64_t bytes)
+{
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    size_t n = 0, own = 0;
+    uint64_t free_now;
+    char **names;
+    struct stat st;
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    names = list_dumps(fd, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *why;
+        int dfd = open_own_dump(fd, st.st_dev, names[i], &why);
+        if (dfd < 0) {
+            free(names[i]);
+            names[i] = NULL;
+            continue;
+        }
+        close(dfd);
+        own++;
+    }
+    own++; /* the dump a crash would add */
+    free_now = free_bytes(fd);
+    free_now = free_now > bytes ? free_now - bytes : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i])
+            continue;
+        if ((keep && own > keep) || free_now < min_free) {
+            uint64_t size = dump_size(fd, names[i]);
+            fprintf(stderr,
+                    "lifeboat: rehearsal: a crash now would remove the old dump %s "
+                    "(keep, min-free)\n",
+                    names[i]);
+            own--;
+            free_now += size;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
     close(fd);
 }

@@ -12,7 +12,8 @@ struct dumpdir {
     int parent_fd;  /* the target directory */
     int fd;         /* the dump directory itself */
     char name[128]; /* final name: <timestamp>-<hostname>[-N][.incomplete] */
-    char temp[144]; /* name while writing: .partial-<name> */
+    char temp[144]; /* name while writing: .partial-<name>, or .rehearsal-<name> */
+    int rehearsal;  /* set before naming: a rehearsal's directory, removed when done */
 };
 
 enum { DUMPDIR_MAX_SUFFIX = 1000 };
@@ -21,6 +22,15 @@ enum { DUMPDIR_MAX_SUFFIX = 1000 };
 void dumpdir_name(struct dumpdir *d, time_t when, const char *host, int n);
 /* Creates <parent>/.partial-<timestamp>-<host>, mode 0700, with a name nothing uses yet. */
 int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const char *host);
+/* The same as .rehearsal-<timestamp>-<host>: no listing, report or rotation counts it. */
+int dumpdir_create_rehearsal(struct dumpdir *d, const char *parent, time_t when, const char *host);
+/* Removes a rehearsal's directory: the files a capture writes, then the directory. */
+int dumpdir_remove_rehearsal(struct dumpdir *d);
+/*
+ * What dumpdir_rotate would remove if a complete dump of bytes were added
+ * to parent now: said on stderr as "would remove", nothing removed.
+ */
+void dumpdir_rotate_dry(const char *parent, unsigned keep, uint64_t min_free, uint64_t bytes);
 /* Renames it to its final name, or to <name>.incomplete; syncs both directories. */
 int dumpdir_finish(struct dumpdir *d, int complete);
 void dumpdir_close(struct dumpdir *d);

@@ -452,7 +452,49 @@ static int find_stale_pvs(const struct config *cfg, time_t deadline, char *stale
     return found;
 }
 
+/* Whether the live table of the mapped device devnum ("MAJ:MIN") is want, line for line. */
+static int same_table(const char *devnum, const struct dm_table *want, char *why, size_t whylen)
+{
+    static struct dm_table live;
+    unsigned maj, min;
+
+    if (sscanf(devnum, "%u:%u", &maj, &min) != 2 ||
+        dm_table_read(makedev(maj, min), &live, why, whylen) < 0)
+        return -1;
+    if (live.n != want->n) {
+        snprintf(why, whylen, "%s has %zu table lines here, %zu when loaded", want->name, live.n,
+                 want->n);
+        return -1;
+    }
+    for (size_t i = 0; i < live.n; i++) {
+        const struct dm_segment *a = &live.seg[i], *b = &want->seg[i];
+        if (a->start != b->start || a->length != b->length || strcmp(a->type, b->type) != 0 ||
+            strcmp(a->params, b->params) != 0) {
+            snprintf(why, whylen,
+                     "%s maps line %zu as '%s %s' here, but load took '%s %s' (reload: "
+                     "'lifeboat load')",
+                     want->name, i + 1, a->type, a->params, b->type, b->params);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int assemble(const struct config *cfg, unsigned timeout, int check_only, char *why,
+                    size_t whylen);
+
 int stack_assemble(const struct config *cfg, unsigned timeout, char *why, size_t whylen)
+{
+    return assemble(cfg, timeout, 0, why, whylen);
+}
+
+int stack_check(const struct config *cfg, unsigned timeout, char *why, size_t whylen)
+{
+    return assemble(cfg, timeout, 1, why, whylen);
+}
+
+static int assemble(const struct config *cfg, unsigned timeout, int check_only, char *why,
+                    size_t whylen)
 {
     static struct dm_table t;
     static char stale[CONFIG_MAX_LVM_PV * 48 + CONFIG_MAX_DM * (DMT_NAME_MAX + 4)];
@@ -505,6 +547,21 @@ int stack_assemble(const struct config *cfg, unsigned timeout, char *why, size_t
             t.n++;
         }
         i = j;
+        if (check_only) {
+            /* on the running system the volume is mapped already: never a second mapping of
+             * it, which would be a second writer of the same blocks */
+            if (mapped_device(t.name, devnum, sizeof(devnum)) < 0) {
+                snprintf(why, whylen,
+                         "%s is not mapped on this system: the crash kernel would map it from "
+                         "load's table, a rehearsal does not",
+                         t.name);
+                return -1;
+            }
+            if (same_table(devnum, &t, why, whylen) < 0)
+                return -1;
+            fprintf(stderr, "lifeboat: rehearsal: %s is mapped as load recorded it\n", t.name);
+            continue;
+        }
         if (mapped_device(t.name, devnum, sizeof(devnum)) == 0)
             continue; /* made by an earlier try */
         dev_t dev;

@@ -22,5 +22,12 @@ int stack_describe(const char *device, struct config *cfg, char *why, size_t why
  * -1 with why; the mapped devices made before the failure stay.
  */
 int stack_assemble(const struct config *cfg, unsigned timeout, char *why, size_t whylen);
+/*
+ * On the running system (a rehearsal): what stack_assemble checks before it
+ * maps anything (the LVM metadata unchanged since load), and that each of
+ * cfg's mapped devices is mapped here with the very table the crash kernel
+ * would make; nothing is mapped.  -1 with why, the crash kernel's words.
+ */
+int stack_check(const struct config *cfg, unsigned timeout, char *why, size_t whylen);
 
 #endif

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -54,6 +56,7 @@ struct step {
     const char *vmcore, *dmesg, *info; /* the files' names: ".age" when encrypted */
     struct place *place;
     const char *device; /* raw target: the device, else NULL */
+    int dry;            /* a rehearsal: the device's checks, the dump into /dev/null */
     struct lb_write_options opts;
     struct step_results *out;
     int retry; /* the dump again: the first attempt's file goes first */
@@ -204,7 +207,7 @@ static int dump_step(void *ctx)
 
     if (s->retry && !s->device) /* this capture's own first attempt, in its .partial directory */
         s->place->ops->remove(s->place, s->vmcore);
-    sink = s->device ? open_device(s->device, &err)
+    sink = s->device ? open_device(s->dry ? "/dev/null" : s->device, &err)
                      : s->place->ops->create(s->place, s->vmcore, s->opts.sparse, &err);
     sink = sealed(s, sink, &err);
     /* a place that takes streams only: makedumpfile's flattened records over the (sealed) stream */
@@ -358,11 +361,26 @@ enum capture_outcome steps_into_place(struct capture *c, struct place *place)
     m.status = outcome == CAPTURE_COMPLETE ? "complete" : "incomplete";
     m.checksum = s.out->checksum[0] ? s.out->checksum : NULL;
     put_metadata(c, place, &m);
+    c->dump_bytes = s.out->stats.output_size;
     munmap(s.out, sizeof(*s.out));
     return outcome == CAPTURE_COMPLETE ? CAPTURE_COMPLETE : CAPTURE_INCOMPLETE;
 }
 
-enum capture_outcome steps_onto_device(struct capture *c, const char *device)
+/* The device's size in bytes, 0 if unknown. */
+static uint64_t device_bytes(const char *device)
+{
+    int fd = open(device, O_RDONLY | O_CLOEXEC);
+    uint64_t size = 0;
+
+    if (fd >= 0) {
+        if (ioctl(fd, BLKGETSIZE64, &size) < 0)
+            size = 0;
+        close(fd);
+    }
+    return size;
+}
+
+static enum capture_outcome onto_device(struct capture *c, const char *device, int dry)
 {
     char holds[128];
     enum rawdev_state state = rawdev_probe(device, holds, sizeof(holds));
@@ -380,7 +398,8 @@ enum capture_outcome steps_onto_device(struct capture *c, const char *device)
                 device);
         return CAPTURE_FAILED;
     }
-    struct step s = {.src = c->src, .cfg = c->cfg, .device = device, .out = shared_results()};
+    struct step s = {
+        .src = c->src, .cfg = c->cfg, .device = device, .dry = dry, .out = shared_results()};
     enum capture_outcome outcome;
 
     if (!s.out) {
@@ -393,9 +412,34 @@ enum capture_outcome steps_onto_device(struct capture *c, const char *device)
     if (outcome != CAPTURE_COMPLETE)
         fprintf(stderr, "lifeboat: %s: dump %s: %s\n", device,
                 outcome == CAPTURE_FAILED ? "failed" : "incomplete", s.out->dump_error);
-    else
+    else if (!dry)
         fprintf(stderr, "lifeboat: complete dump written to %s (%llu bytes)\n", device,
                 (unsigned long long)s.out->stats.output_size);
+    c->dump_bytes = s.out->stats.output_size;
+    c->target_free = device_bytes(device);
+    if (dry && outcome == CAPTURE_COMPLETE) {
+        /* a raw device holds the next boot's savecore's input: a rehearsal never writes it */
+        fprintf(stderr,
+                "lifeboat: rehearsal: %s is free and would take the dump (%llu MiB of %llu "
+                "MiB); not written\n",
+                device, (unsigned long long)(c->dump_bytes >> 20),
+                (unsigned long long)(c->target_free >> 20));
+        if (c->target_free && c->dump_bytes > c->target_free) {
+            fprintf(stderr, "lifeboat: %s: the dump would not fit: it would be cut short\n",
+                    device);
+            outcome = CAPTURE_INCOMPLETE;
+        }
+    }
     munmap(s.out, sizeof(*s.out));
     return outcome;
+}
+
+enum capture_outcome steps_onto_device(struct capture *c, const char *device)
+{
+    return onto_device(c, device, 0);
+}
+
+enum capture_outcome rehearse_onto_device(struct capture *c, const char *device)
+{
+    return onto_device(c, device, 1);
 }

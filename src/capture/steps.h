@@ -5,6 +5,7 @@
 #ifndef LIFEBOAT_STEPS_H
 #define LIFEBOAT_STEPS_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "capture.h"
@@ -24,12 +25,27 @@ struct capture {
     int source_fault; /* a dump failed on the crashed memory: another target would too */
     char *saved_dir;  /* where to say which dump directory was written last, or NULL */
     size_t saved_dir_len;
+    /*
+     * A rehearsal (lifeboat test --rehearse, rehearse.c): the same steps on
+     * the running system, into a directory named .rehearsal-NAME that is
+     * removed after; nothing rotated, no raw device written.  What it learns
+     * for its summary: the last dump's size and the room left where it went.
+     */
+    int rehearsal;
+    int volumes_refused;  /* a rehearsal: the volumes load recorded are not what is mapped */
+    uint64_t dump_bytes;  /* of the last dump written (metadata's dump_bytes) */
+    uint64_t target_free; /* bytes free on the last target before it was written; 0: unknown */
 };
+
+/* The crash's time and kernel from the dump's VMCOREINFO, the host's name (capture.c). */
+void capture_read_facts(struct lb_source *src, const struct config *cfg, struct crash_facts *f);
 
 struct place;
 /* The log, the report, the metadata and the dump, into a dump directory (place.h). */
 enum capture_outcome steps_into_place(struct capture *c, struct place *place);
 /* The dump alone, onto a raw device. */
 enum capture_outcome steps_onto_device(struct capture *c, const char *device);
+/* A rehearsal of that: the device's checks and the dump, into /dev/null; its size said. */
+enum capture_outcome rehearse_onto_device(struct capture *c, const char *device);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "capture.h"
 #include "dumpdir.h"
@@ -27,6 +28,30 @@ const struct target_ops *target_ops_of(enum target_kind kind)
     return NULL;
 }
 
+/* Room on the file system of dir, in bytes; 0 if unknown. */
+static uint64_t room_in(const char *dir)
+{
+    struct statvfs st;
+
+    return statvfs(dir, &st) == 0 ? (uint64_t)st.f_bavail * st.f_frsize : 0;
+}
+
+/* A rehearsal's end: what a crash would have kept, said; the directory removed. */
+static void end_rehearsal(struct capture *c, struct dumpdir *d, const char *dir, const char *shown,
+                          enum capture_outcome outcome)
+{
+    const struct config *cfg = c->cfg;
+
+    if (outcome == CAPTURE_COMPLETE && (cfg->keep || cfg->min_free_mib))
+        dumpdir_rotate_dry(dir, cfg->keep, (uint64_t)cfg->min_free_mib << 20, c->dump_bytes);
+    if (dumpdir_remove_rehearsal(d) < 0)
+        fprintf(stderr, "lifeboat: rehearsal: cannot remove %s/%s: %s\n", shown, d->temp,
+                strerror(errno));
+    else
+        fprintf(stderr, "lifeboat: rehearsal: %s dump written in %s/%s, and removed\n",
+                outcome == CAPTURE_COMPLETE ? "a complete" : "an incomplete", shown, d->temp);
+}
+
 enum capture_outcome target_save_into_directory(struct capture *c, const char *dir,
                                                 const char *shown)
 {
@@ -34,17 +59,22 @@ enum capture_outcome target_save_into_directory(struct capture *c, const char *d
     const struct config *cfg = c->cfg;
     struct dumpdir d;
     enum capture_outcome outcome;
+    int made = c->rehearsal ? dumpdir_create_rehearsal(&d, dir, f->crash_time, f->hostname)
+                            : dumpdir_create(&d, dir, f->crash_time, f->hostname);
 
-    if (dumpdir_create(&d, dir, f->crash_time, f->hostname) < 0) {
+    if (made < 0) {
         fprintf(stderr, "lifeboat: cannot create a dump directory in %s: %s\n", shown,
                 strerror(errno));
         dumpdir_close(&d);
         return CAPTURE_FAILED;
     }
+    c->target_free = room_in(dir);
     struct place_dir place;
     place_dir_init(&place, d.fd, shown);
     outcome = steps_into_place(c, &place.base);
-    if (dumpdir_finish(&d, outcome == CAPTURE_COMPLETE) < 0) {
+    if (c->rehearsal) {
+        end_rehearsal(c, &d, dir, shown, outcome);
+    } else if (dumpdir_finish(&d, outcome == CAPTURE_COMPLETE) < 0) {
         fprintf(stderr, "lifeboat: cannot rename %s/%s: %s\n", shown, d.temp, strerror(errno));
     } else {
         fprintf(stderr, "lifeboat: %s dump saved in %s/%s\n",

@@ -204,12 +204,35 @@ static int make_directory(void *ctx)
     return 1;
 }
 
+/* A rehearsal's directory, deleted; a write-only token is refused that, and it is said. */
+static int remove_rehearsal(struct dir_job *j)
+{
+    char path[700], name[200], why[400] = "";
+    int status = 0;
+
+    snprintf(name, sizeof(name), "%s/", j->names->temp);
+    join(path, sizeof(path), j->t->path, name);
+    if (http_request(&j->place->server, "DELETE", path, NULL, NULL, 0, &status, why, sizeof(why)) <
+            0 ||
+        !http_ok(status)) {
+        fprintf(stderr,
+                "lifeboat: rehearsal: %s stays on the server, which refuses to delete it "
+                "(%s%d): a write-only token is\n",
+                path, status ? "HTTP " : why, status);
+        return 1;
+    }
+    fprintf(stderr, "lifeboat: rehearsal: the dump written in %s was removed\n", path);
+    return 0;
+}
+
 static int finish_directory(void *ctx)
 {
     struct dir_job *j = ctx;
     char from[700], to[700], headers[1200], name[200], why[400];
     int status = 0;
 
+    if (j->c->rehearsal)
+        return remove_rehearsal(j);
     snprintf(name, sizeof(name), "%s/", j->names->temp);
     join(from, sizeof(from), j->t->path, name);
     snprintf(name, sizeof(name), "%s%s/", j->names->name, j->complete ? "" : ".incomplete");
@@ -250,6 +273,7 @@ static enum capture_outcome https_save(struct capture *c, const struct target *t
         return CAPTURE_FAILED;
     }
     server_of(t, c->cfg, token, &place.server);
+    names->rehearsal = c->rehearsal;
     if (supervise_run("connecting to the server", make_directory, &job, c->cfg->step_timeout,
                       &signo) != 0) {
         munmap(names, sizeof(*names));
@@ -258,8 +282,10 @@ static enum capture_outcome https_save(struct capture *c, const struct target *t
     join(place.dir, sizeof(place.dir), t->path, names->temp);
     outcome = steps_into_place(c, &place.base);
     job.complete = outcome == CAPTURE_COMPLETE;
-    if (supervise_run("moving the dump directory", finish_directory, &job, c->cfg->step_timeout,
-                      &signo) == 0)
+    if (supervise_run(c->rehearsal ? "removing the rehearsal's directory"
+                                   : "moving the dump directory",
+                      finish_directory, &job, c->cfg->step_timeout, &signo) == 0 &&
+        !c->rehearsal)
         fprintf(stderr, "lifeboat: %s dump saved in %s%s%s%s\n",
                 outcome == CAPTURE_COMPLETE ? "complete" : "incomplete", t->shown,
                 t->shown[strlen(t->shown) - 1] == '/' ? "" : "/", names->name,

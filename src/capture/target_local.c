@@ -256,6 +256,30 @@ static int dir_prepare(struct target *t, struct config *cfg, struct module_list 
 }
 
 /* The device behind spec, once the crash kernel has found it. */
+/* The name of the mapped device at node if cfg lists it among the volumes load recorded, else
+ * NULL. */
+static const char *listed_volume(const char *node, const struct config *cfg)
+{
+    char path[96], name[128] = "";
+    struct stat st;
+    FILE *f;
+
+    if (stat(node, &st) < 0 || !S_ISBLK(st.st_mode))
+        return NULL;
+    snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dm/name", major(st.st_rdev),
+             minor(st.st_rdev));
+    if (!(f = fopen(path, "re")))
+        return NULL;
+    if (!fgets(name, sizeof(name), f))
+        name[0] = '\0';
+    fclose(f);
+    name[strcspn(name, "\n")] = '\0';
+    for (size_t i = 0; i < cfg->ndm; i++)
+        if (strcmp(cfg->dm[i].name, name) == 0)
+            return cfg->dm[i].name;
+    return NULL;
+}
+
 static int wait_for(struct capture *c, const struct target *t, char *device, size_t len)
 {
     char why[512];
@@ -266,6 +290,15 @@ static int wait_for(struct capture *c, const struct target *t, char *device, siz
     }
     if (strcmp(device, t->device) != 0)
         fprintf(stderr, "lifeboat: target %s is %s\n", t->device, device);
+    /* a rehearsal finds the volume mapped by this system; the crash kernel would not have it */
+    const char *volume = c->rehearsal && c->volumes_refused ? listed_volume(device, c->cfg) : NULL;
+    if (volume) {
+        fprintf(stderr,
+                "lifeboat: target %s is on %s, which the crash kernel would not set up (said "
+                "above)\n",
+                t->device, volume);
+        return -1;
+    }
     return 0;
 }
 
@@ -307,6 +340,8 @@ static enum capture_outcome raw_save(struct capture *c, const struct target *t, 
     (void)index, (void)mount_base;
     if (wait_for(c, t, device, sizeof(device)) < 0)
         return CAPTURE_FAILED;
+    if (c->rehearsal)
+        return rehearse_onto_device(c, device);
     return steps_onto_device(c, device);
 }
 

@@ -199,11 +199,40 @@ static int make_directory(void *ctx)
     return 1;
 }
 
+/* The files a capture may write in a dump directory (dumpdir.c's list, and the streamed one). */
+static const char *const capture_files[] = {"vmcore",          "vmcore.flat",   "vmcore.age",
+                                            "vmcore.flat.age", "dmesg.txt",     "dmesg.txt.age",
+                                            "info.json",       "info.json.age", "metadata.json"};
+
+/* A rehearsal's directory, removed: the server of a write-only drop box refuses, and says so. */
+static int remove_rehearsal(struct dir_job *j)
+{
+    char dir[700], path[800], why[400];
+
+    snprintf(dir, sizeof(dir), "%s/%s", j->t->path, j->names->temp);
+    for (size_t i = 0; i < sizeof(capture_files) / sizeof(capture_files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, capture_files[i]);
+        sftp_remove(&j->place->link, path, why, sizeof(why));
+    }
+    if (sftp_rmdir(&j->place->link, dir, why, sizeof(why)) < 0) {
+        fprintf(stderr,
+                "lifeboat: rehearsal: %s/%s stays on the server, which refuses to remove it "
+                "(%s): a write-only drop box does\n",
+                j->t->shown, j->names->temp, why);
+        return 1;
+    }
+    fprintf(stderr, "lifeboat: rehearsal: the dump written in %s/%s was removed\n", j->t->shown,
+            j->names->temp);
+    return 0;
+}
+
 static int finish_directory(void *ctx)
 {
     struct dir_job *j = ctx;
     char from[700], to[700], why[400];
 
+    if (j->c->rehearsal)
+        return remove_rehearsal(j);
     snprintf(from, sizeof(from), "%s/%s", j->t->path, j->names->temp);
     snprintf(to, sizeof(to), "%s/%s%s", j->t->path, j->names->name,
              j->complete ? "" : ".incomplete");
@@ -229,7 +258,10 @@ static enum capture_outcome ssh_save(struct capture *c, const struct target *t, 
         fprintf(stderr, "lifeboat: no memory for %s\n", t->shown);
         return CAPTURE_FAILED;
     }
-    endpoint_of(t, c->cfg, CAPTURE_SSH_IDENTITY, &place.link.endpoint);
+    names->rehearsal = c->rehearsal;
+    /* the crash kernel's copy of the key, or on the running system (a rehearsal) the key */
+    endpoint_of(t, c->cfg, c->rehearsal ? config_ssh_identity(c->cfg) : CAPTURE_SSH_IDENTITY,
+                &place.link.endpoint);
     place.link.retries = RETRIES;
     if (supervise_run("connecting to the server", make_directory, &job, c->cfg->step_timeout,
                       &signo) != 0) {
@@ -239,8 +271,10 @@ static enum capture_outcome ssh_save(struct capture *c, const struct target *t, 
     snprintf(place.dir, sizeof(place.dir), "%s/%s", t->path, names->temp);
     outcome = steps_into_place(c, &place.base);
     job.complete = outcome == CAPTURE_COMPLETE;
-    if (supervise_run("renaming the dump directory", finish_directory, &job, c->cfg->step_timeout,
-                      &signo) == 0)
+    if (supervise_run(c->rehearsal ? "removing the rehearsal's directory"
+                                   : "renaming the dump directory",
+                      finish_directory, &job, c->cfg->step_timeout, &signo) == 0 &&
+        !c->rehearsal)
         fprintf(stderr, "lifeboat: %s dump saved in %s/%s%s\n",
                 outcome == CAPTURE_COMPLETE ? "complete" : "incomplete", t->shown, names->name,
                 outcome == CAPTURE_COMPLETE ? "" : ".incomplete");

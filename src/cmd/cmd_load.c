@@ -382,6 +382,37 @@ static void record_raw_identities(const struct load_request *req)
         warnx("warning: %s: savecore will look for raw targets by the names the config gives", why);
 }
 
+/*
+ * What the crash kernel was given, for 'lifeboat test --rehearse' to rehearse
+ * with: its configuration as resolved here (the targets by identity, the
+ * volumes' tables, the pinned keys; secrets by their paths on this system,
+ * never their bytes), the kernel and its CPUs.
+ */
+static void record_loaded(const struct load_request *req)
+{
+    static char text[CONFIG_TEXT_MAX];
+    FILE *f;
+
+    if (!req->setup || config_format(&req->setup->cfg, text, sizeof(text)) < 0) {
+        unlink(LIFEBOAT_LOADED_CONF); /* an initramfs of the admin's: nothing to rehearse with */
+        return;
+    }
+    if ((f = fopen(LIFEBOAT_LOADED_CONF ".tmp", "we"))) {
+        fchmod(fileno(f), 0600);
+        fprintf(f, "# what 'lifeboat load' gave the crash kernel: kernel %s, %d CPU%s\n",
+                req->kernel, req->cpus, req->cpus == 1 ? "" : "s");
+        fputs(text, f);
+        if (fclose(f) == 0)
+            rename(LIFEBOAT_LOADED_CONF ".tmp", LIFEBOAT_LOADED_CONF);
+        else
+            unlink(LIFEBOAT_LOADED_CONF ".tmp");
+    }
+    if ((f = fopen(LIFEBOAT_LOADED_FACTS, "we"))) {
+        fprintf(f, "kernel %s\ncpus %d\n", req->kernel, req->cpus);
+        fclose(f);
+    }
+}
+
 int cmd_load(int argc, char **argv)
 {
     struct load_request req = {.conf = LIFEBOAT_CONF};
@@ -434,5 +465,6 @@ int cmd_load(int argc, char **argv)
     warn_if_short(&req, &res);
     notice_arm(); /* makes the state directory the record goes in */
     record_raw_identities(&req);
+    record_loaded(&req);
     return 0;
 }

@@ -19,6 +19,7 @@
 #include "crashkernel.h"
 #include "estimate.h"
 #include "notice.h"
+#include "render/printable.h"
 #include "platform/kexec.h"
 
 static int reservation(struct crash_reservation *res, const struct crashkernel_cma *cma)
@@ -54,6 +55,23 @@ static int reservation(struct crash_reservation *res, const struct crashkernel_c
                "it: this kernel does not take ,cma, or had no room\n",
                (unsigned long long)(cma->requested >> 20));
     return 0;
+}
+
+/* The last 'lifeboat test --rehearse' (its one line, kept by cmd_test.c), or that none ran. */
+static void print_last_rehearsal(void)
+{
+    char line[2200], safe[PRINTABLE_SIZE(2200)];
+    FILE *f = fopen(LIFEBOAT_REHEARSAL, "re");
+
+    if (f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        printf("last rehearsal: %s\n", printable(line, safe, sizeof(safe)));
+    } else {
+        printf("last rehearsal: none ('lifeboat test --rehearse' proves the capture without a "
+               "crash)\n");
+    }
+    if (f)
+        fclose(f);
 }
 
 int cmd_status(int argc, char **argv)
@@ -119,5 +137,6 @@ int cmd_status(int argc, char **argv)
                    setup.cfg.dump_level, (unsigned long long)(cma.reserved >> 20));
     }
     printf("crash capture: %s\n", ok ? "yes" : "no");
+    print_last_rehearsal();
     return ok ? 0 : 1;
 }

@@ -1,35 +1,47 @@
 /*
- * cmd_test.c - 'lifeboat test': crash this machine on purpose, to prove that
- * the whole chain (reservation, crash kernel, drivers, target) works.
+ * cmd_test.c - 'lifeboat test': prove that a crash would be captured.
  *
- * It refuses unless a crash kernel is loaded (a panic then would just hang or
- * reboot the machine with nothing saved), and asks the user to type the
- * host's name, as a deliberate act, unless --yes is given.
+ *     lifeboat test [--yes]                      crash this machine on purpose
+ *     lifeboat test --rehearse [-c CONFIG] [--all]   the capture, without a crash
+ *
+ * The crash refuses unless a crash kernel is loaded (a panic then would just
+ * hang or reboot the machine with nothing saved), and asks the user to type
+ * the host's name, as a deliberate act, unless --yes is given.
+ *
+ * The rehearsal (capture/rehearse.c) runs the capture's steps on the running
+ * system with the configuration load gave the crash kernel (recorded in
+ * /var/lib/lifeboat/loaded.conf; without a loaded crash kernel, the
+ * configuration as load would make it now), writes a live dump where a crash
+ * would, removes it, and says where a crash now would go, how long it would
+ * take and how big it would be.  Its one-line result is kept for 'status'.
  */
 #include <err.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "capture/rehearse.h"
 #include "commands.h"
+#include "estimate.h"
+#include "initramfs.h"
+#include "notice.h"
 #include "platform/kexec.h"
 
-int cmd_test(int argc, char **argv)
+enum { MIB = 1 << 20 };
+
+static int crash_now(int yes)
 {
-    int yes = argc == 2 && strcmp(argv[1], "--yes") == 0;
     struct crash_reservation res;
     struct utsname u;
     char answer[128] = "";
     int fd;
 
-    if (argc > 2 || (argc == 2 && !yes)) {
-        int help = argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-        fprintf(help ? stdout : stderr, "usage: lifeboat test [--yes]\n"
-                                        "Panics this machine now, to prove a crash is captured.\n");
-        return help ? 0 : 2;
-    }
     if (geteuid() != 0)
         errx(1, "crashing the machine needs root");
     if (crash_reservation_read(&res) < 0 || res.size == 0 || !res.loaded)
@@ -50,4 +62,171 @@ int cmd_test(int argc, char **argv)
     if (fd < 0 || write(fd, "c", 1) != 1)
         err(1, "/proc/sysrq-trigger");
     errx(1, "the kernel did not crash");
+}
+
+/* The kernel and CPU count load recorded ("kernel PATH", "cpus N" lines); 0 if none. */
+static int loaded_facts(char *kernel, size_t len, int *cpus)
+{
+    FILE *f = fopen(LIFEBOAT_LOADED_FACTS, "re");
+    char line[4200];
+
+    kernel[0] = '\0';
+    *cpus = 0;
+    while (f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "kernel ", 7) == 0)
+            snprintf(kernel, len, "%.4000s", line + 7);
+        else if (strncmp(line, "cpus ", 5) == 0)
+            *cpus = atoi(line + 5);
+    }
+    if (f)
+        fclose(f);
+    return kernel[0] ? 0 : -1;
+}
+
+/*
+ * The configuration to rehearse with: load's, when a crash kernel is loaded
+ * with one; else this configuration file, resolved as load would.
+ */
+static void rehearsal_config(const char *conf, int loaded, struct capture_setup *setup)
+{
+    char why[1024];
+
+    if (loaded && access(LIFEBOAT_LOADED_CONF, R_OK) == 0) {
+        if (config_load(LIFEBOAT_LOADED_CONF, &setup->cfg, why, sizeof(why)) < 0)
+            errx(1, "%s", why);
+        fprintf(stderr, "lifeboat: rehearsing with what load gave the crash kernel (%s)\n",
+                LIFEBOAT_LOADED_CONF);
+    } else {
+        if (capture_setup_load(conf, setup, why, sizeof(why)) < 0)
+            errx(1, "%s", why);
+        fprintf(stderr,
+                "lifeboat: no crash kernel loaded by 'lifeboat load': rehearsing %s as "
+                "load would make it\n",
+                conf);
+    }
+    setup->cfg.https_ca[0] = '\0'; /* the crash kernel trusts the key load pinned, not a CA */
+}
+
+/* "the crash kernel gets C CPUs in R MiB (estimate E MiB)", or what is not known of it. */
+static void say_crash_kernel(const struct capture_setup *setup, const struct crash_reservation *res,
+                             char *out, size_t len)
+{
+    char kernel[4096], why[512];
+    struct estimate e;
+    int cpus;
+
+    if (!res->loaded || loaded_facts(kernel, sizeof(kernel), &cpus) < 0) {
+        snprintf(out, len, "no crash kernel is loaded: a crash now would save nothing");
+        return;
+    }
+    if (estimate_capture(kernel, setup, &e, why, sizeof(why)) < 0) {
+        snprintf(out, len, "the crash kernel gets %d CPU%s in %llu MiB", cpus, cpus == 1 ? "" : "s",
+                 (unsigned long long)(res->size / MIB));
+        return;
+    }
+    estimate_fit_cpus(&e, UINT64_MAX, cpus > 0 ? cpus : 1);
+    snprintf(out, len, "the crash kernel gets %d CPU%s in %llu MiB (estimate %llu MiB)", cpus,
+             cpus == 1 ? "" : "s", (unsigned long long)(res->size / MIB),
+             (unsigned long long)(e.crashkernel / MIB));
+}
+
+static void keep_result(const char *line)
+{
+    FILE *f = fopen(LIFEBOAT_REHEARSAL ".tmp", "we");
+    char when[40];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (!f)
+        return;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    fprintf(f, "%s: %s\n", when, line);
+    if (fclose(f) == 0)
+        rename(LIFEBOAT_REHEARSAL ".tmp", LIFEBOAT_REHEARSAL);
+}
+
+static int rehearse_now(const char *conf, int all)
+{
+    static struct capture_setup setup;
+    static struct rehearsal r;
+    struct crash_reservation res = {0};
+    char base[64], line[2048], kernel_line[600];
+    int ok;
+
+    if (geteuid() != 0)
+        errx(1, "a rehearsal needs root: it reads /proc/kcore and mounts the targets");
+    crash_reservation_read(&res);
+    mkdir(LIFEBOAT_STATE, 0755); /* for the result; load makes it too */
+    rehearsal_config(conf, res.loaded, &setup);
+    /* mount points of its own, in a private mount namespace: /run where there is one */
+    snprintf(base, sizeof(base), "%s/lifeboat-rehearsal.XXXXXX",
+             access("/run", W_OK) == 0 ? "/run" : "/tmp");
+    if (!mkdtemp(base))
+        err(1, "%s", base);
+    ok = rehearse(&setup.cfg, base, all, &r) == 0;
+    rmdir(base);
+    say_crash_kernel(&setup, &res, kernel_line, sizeof(kernel_line));
+    if (ok) {
+        const struct rehearsal_target *t = &r.targets[r.chosen];
+        char room[64] = "unknown";
+        if (t->free_bytes)
+            snprintf(room, sizeof(room), "%llu MiB", (unsigned long long)(t->free_bytes / MIB));
+        char before[64] = "";
+        if (r.chosen > 0)
+            snprintf(before, sizeof(before), " (after %d target%s that would fail)", r.chosen,
+                     r.chosen == 1 ? "" : "s");
+        snprintf(line, sizeof(line),
+                 "passed: a crash now would be saved to %s%s in about %.0f s, %llu MiB (free "
+                 "there: %s); %s",
+                 t->shown, before, t->seconds < 1 ? 1.0 : t->seconds,
+                 (unsigned long long)((t->dump_bytes + MIB - 1) / MIB), room, kernel_line);
+        if (t->free_bytes && t->dump_bytes > t->free_bytes) /* not reached: it was written */
+            ok = 0;
+    } else {
+        snprintf(line, sizeof(line), "failed: a crash now would not be saved whole: %s; %s", r.why,
+                 kernel_line);
+    }
+    if (!res.loaded) {
+        ok = 0;
+        if (strncmp(line, "passed", 6) == 0)
+            memcpy(line, "failed", 6); /* the targets work, but nothing would run them */
+    }
+    printf("lifeboat: rehearsal %s\n", line);
+    keep_result(line);
+    return ok ? 0 : 1;
+}
+
+int cmd_test(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"yes", no_argument, NULL, 'y'},  {"rehearse", no_argument, NULL, 'r'},
+        {"all", no_argument, NULL, 'a'},  {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *conf = LIFEBOAT_CONF;
+    int opt, yes = 0, rehearsal = 0, all = 0, conf_given = 0;
+
+    while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        if (opt == 'y')
+            yes = 1;
+        else if (opt == 'r')
+            rehearsal = 1;
+        else if (opt == 'a')
+            all = 1;
+        else if (opt == 'c')
+            conf = optarg, conf_given = 1;
+        else {
+            fprintf(opt == 'h' ? stdout : stderr,
+                    "usage: lifeboat test [--yes]\n"
+                    "       lifeboat test --rehearse [-c CONFIG] [--all]\n"
+                    "Panics this machine now, to prove a crash is captured; or, with --rehearse,\n"
+                    "runs the capture's steps on this system without a crash, and says where a\n"
+                    "crash now would be saved, in how long and how big.\n");
+            return opt == 'h' ? 0 : 2;
+        }
+    }
+    if (optind != argc || (!rehearsal && (all || conf_given)))
+        errx(2, "usage: lifeboat test [--yes] | --rehearse [-c CONFIG] [--all]");
+    return rehearsal ? rehearse_now(conf, all) : crash_now(yes);
 }

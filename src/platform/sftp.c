@@ -228,6 +228,17 @@ int sftp_mkdir(struct sftp_link *l, const char *path, unsigned mode, char *why, 
     return 0;
 }
 
+int sftp_rmdir(struct sftp_link *l, const char *path, char *why, size_t whylen)
+{
+    if (sftp_link_up(l, why, whylen) < 0)
+        return -1;
+    if (libssh2_sftp_rmdir_ex(l->conn.sftp, path, (unsigned)strlen(path)) < 0) {
+        sftp_why(l, "cannot remove directory", path, why, whylen);
+        return -1;
+    }
+    return 0;
+}
+
 int sftp_exists(struct sftp_link *l, const char *path, char *why, size_t whylen)
 {
     LIBSSH2_SFTP_ATTRIBUTES attrs;

@@ -38,6 +38,7 @@ int sftp_remove(struct sftp_link *l, const char *path, char *why, size_t whylen)
 /* mkdir(2): fails if path exists. */
 int sftp_mkdir(struct sftp_link *l, const char *path, unsigned mode, char *why, size_t whylen);
 /* rename(2), but never over something that exists (the server refuses; so does this). */
+int sftp_rmdir(struct sftp_link *l, const char *path, char *why, size_t whylen);
 int sftp_rename(struct sftp_link *l, const char *from, const char *to, char *why, size_t whylen);
 /* 1 if path exists, 0 if not, -1 on error. */
 int sftp_exists(struct sftp_link *l, const char *path, char *why, size_t whylen);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# test_rehearse.sh - 'lifeboat test --rehearse': the capture without a crash,
+# on Debian's 6.1 in QEMU.  After load, the guest rehearses three times:
+# with its target (a file system by label) as it is - passing, and saying
+# where a crash would go, in how long, how big, with how much room, and the
+# crash kernel's CPUs and reservation; with that file system filled up -
+# failing with the words the capture would say; and once more whole.  Nothing
+# of the rehearsals stays on the target, and 'status' shows the last one.
+# Then the guest really crashes: the capture's dump is within 20% of the size
+# the rehearsal predicted.  (LVM changed after load is rehearsed in
+# test_lvm.sh; SFTP and HTTPS drop boxes in test_credentials.sh.)
+source "$(dirname "$0")/lib.sh"
+
+e2e_begin
+fetch_kernel linux-image-cloud-amd64
+make_disk "$work/disk.img" 256M LBDUMP
+cat > "$work/after-load.sh" <<'GUEST'
+rehearse() { # rehearse N: one rehearsal, its words and exit status on the console
+    /sbin/lifeboat test --rehearse > /tmp/r$1.out 2>&1
+    echo "GUEST: rehearsal $1 exit $?"
+    sed "s/^/GUEST: r$1: /" /tmp/r$1.out
+    mkdir -p /mnt && mount -t ext4 LABEL=LBDUMP /mnt 2>/dev/null || mount -t ext4 /dev/nvme0n1 /mnt
+    echo "GUEST: after r$1: $(ls -A /mnt/crash 2>/dev/null | tr '\n' ' ')"
+    umount /mnt
+}
+rehearse 1
+mount -t ext4 /dev/nvme0n1 /mnt && dd if=/dev/zero of=/mnt/fill bs=1M 2>/dev/null; sync; umount /mnt
+rehearse 2
+mount -t ext4 /dev/nvme0n1 /mnt && rm -f /mnt/fill && sync && umount /mnt
+rehearse 3
+/sbin/lifeboat status 2>&1 | grep "last rehearsal" | sed 's/^/GUEST: status: /'
+GUEST
+GUEST_FILES="$work/after-load.sh=/etc/lbtest-after-load.sh" \
+    build_guest_initramfs "$work/guest.cpio" "target fs LABEL=LBDUMP /crash"
+run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=192M" \
+    -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
+    true
+tr -d '\r' < "$work/serial.log" > "$work/serial.txt"
+log "guest ran ${GUEST_SECONDS:-?} s"
+grep -a "GUEST: r[0-9]: lifeboat: rehearsal \|GUEST: rehearsal [0-9] exit" "$work/serial.txt" >&2 || true
+
+check "a rehearsal on a working target passes and says where, how long, how big, how much room" \
+    bash -c 'grep -q "GUEST: rehearsal 1 exit 0" "$1" &&
+    grep -Eq "GUEST: r1: lifeboat: rehearsal passed: a crash now would be saved to /crash on LABEL=LBDUMP in about [0-9]+ s, [0-9]+ MiB \(free there: [0-9]+ MiB\); the crash kernel gets [0-9]+ CPUs? in 192 MiB \(estimate [0-9]+ MiB\)" "$1"' \
+    _ "$work/serial.txt"
+check "the rehearsal ran the capture's own steps: log, report, metadata, a live dump, then removed it" \
+    bash -c 'grep -q "GUEST: r1: lifeboat: kernel log saved" "$1" &&
+    grep -q "GUEST: r1: lifeboat: triage report saved" "$1" &&
+    grep -q "GUEST: r1: lifeboat: rehearsal: a complete dump written in .*/crash/.rehearsal-[0-9-]*-lbguest, and removed" "$1" &&
+    grep -q "GUEST: after r1: $" "$1"' _ "$work/serial.txt"
+check "a rehearsal on a full target fails, with the words the capture would say" bash -c '
+    grep -q "GUEST: rehearsal 2 exit 1" "$1" &&
+    grep -Eq "GUEST: r2: lifeboat: .*(No space left on device|incomplete)" "$1" &&
+    grep -q "GUEST: r2: lifeboat: rehearsal failed: a crash now would not be saved whole" "$1" &&
+    grep -q "GUEST: after r2: $" "$1"' _ "$work/serial.txt"
+check "status shows the last rehearsal" \
+    grep -Eq "GUEST: status: last rehearsal: [0-9-]+ [0-9:]+ UTC: passed: a crash now would be saved" \
+    "$work/serial.txt"
+# the real crash after: its dump against the prediction
+d=$(dump_dirs "$work/disk.img" /crash | grep -v '^\.' | head -n1)
+fetch_file "$work/disk.img" "/crash/$d/vmcore" "$work/vmcore" || true
+check "the capture's dump is within 20% of the size the rehearsal predicted" bash -c '
+    predicted=$(grep -o "GUEST: r3: lifeboat: rehearsal passed: .* \([0-9]*\) MiB (free" "$1" |
+        sed -E "s/.* ([0-9]+) MiB \(free/\1/")
+    actual=$(( ($(stat -c %s "$2") + 1048575) / 1048576 ))
+    echo "predicted $predicted MiB, the capture wrote $actual MiB"
+    [ -n "$predicted" ] && [ "$actual" -gt 0 ] &&
+    [ $((predicted * 100)) -ge $((actual * 80)) ] && [ $((predicted * 100)) -le $((actual * 120)) ]' \
+    _ "$work/serial.txt" "$work/vmcore"
+e2e_end
