@@ -117,6 +117,91 @@ static int physical_segments(struct lb_source *src, struct lb_error *err)
     return 0;
 }
 
+/*
+ * The crash kernel's reservation ("Crash kernel" in /proc/iomem, nested or
+ * not) into lo/hi, at most max ranges; how many.  A crash dump never holds
+ * it (the crash kernel runs there), so a live dump leaves it out too: its
+ * size is what a crash now would write, and the loaded crash kernel and its
+ * initramfs are not the running kernel's memory.
+ */
+static size_t crash_reservations(uint64_t *lo, uint64_t *hi, size_t max)
+{
+    FILE *f = fopen("/proc/iomem", "re");
+    char line[256];
+    size_t n = 0;
+
+    while (f && n < max && fgets(line, sizeof(line), f)) {
+        unsigned long long a, b;
+        char name[64];
+        if (sscanf(line, " %llx-%llx : %63[^\n]", &a, &b, name) == 3 &&
+            strcmp(name, "Crash kernel") == 0 && b > a) {
+            lo[n] = a;
+            hi[n++] = b + 1;
+        }
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* Removes [lo, hi) from the sorted, disjoint segments: a segment across it becomes two. */
+static int leave_out(struct lb_source *src, uint64_t lo, uint64_t hi)
+{
+    for (size_t i = 0; i < src->nsegments; i++) {
+        struct lb_segment *s = &src->segments[i], tail;
+        uint64_t end = s->phys_addr + s->mem_size;
+        if (end <= lo || s->phys_addr >= hi)
+            continue;
+        tail = *s;
+        if (end > hi) { /* what lies past the range stays, as a segment of its own */
+            uint64_t cut = hi - s->phys_addr;
+            tail.phys_addr += cut;
+            tail.virt_addr += cut;
+            tail.file_offset += cut;
+            tail.mem_size -= cut;
+            tail.file_size = tail.file_size > cut ? tail.file_size - cut : 0;
+        }
+        if (s->phys_addr < lo) {
+            uint64_t keep = lo - s->phys_addr;
+            s->mem_size = keep;
+            s->file_size = s->file_size < keep ? s->file_size : keep;
+        } else {
+            s->mem_size = 0;
+        }
+        if (end > hi) {
+            struct lb_segment *grown =
+                realloc(src->segments, (src->nsegments + 1) * sizeof(*grown));
+            if (!grown)
+                return -1;
+            src->segments = grown;
+            memmove(&grown[i + 2], &grown[i + 1], (src->nsegments - i - 1) * sizeof(*grown));
+            grown[i + 1] = tail;
+            src->nsegments++;
+            i++;
+        }
+    }
+    /* the emptied ones go */
+    size_t n = 0;
+    for (size_t i = 0; i < src->nsegments; i++)
+        if (src->segments[i].mem_size)
+            src->segments[n++] = src->segments[i];
+    src->nsegments = n;
+    return 0;
+}
+
+static int leave_out_reservations(struct lb_source *src, struct lb_error *err)
+{
+    uint64_t lo[8], hi[8];
+    size_t n = strcmp(src->path, "/proc/kcore") == 0 ? crash_reservations(lo, hi, 8) : 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (leave_out(src, lo[i], hi[i]) < 0) {
+            lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory", src->path);
+            return -1;
+        }
+    return 0;
+}
+
 /* Possible CPUs of the running kernel: the highest in /sys/devices/system/cpu/possible, plus one.
  */
 static int possible_cpus(void)
@@ -334,7 +419,10 @@ int lb_kcore_finish(struct lb_source *src, struct lb_error *err)
     src->mappable = 0;
     src->incomplete = 0; /* kcore's sizes are the running kernel's, not a cut file's */
     clock_gettime(CLOCK_MONOTONIC, &kc->start);
-    return physical_segments(src, err) < 0 || live_notes(src, err) < 0 ? -1 : 0;
+    return physical_segments(src, err) < 0 || leave_out_reservations(src, err) < 0 ||
+                   live_notes(src, err) < 0
+               ? -1
+               : 0;
 }
 
 void lb_source_set_rate(struct lb_source *src, uint64_t bytes_per_second)
