@@ -107,6 +107,10 @@ move) modprobe dm_mirror && lvmp pvmove -q -i 0 -n crash /dev/vda /dev/vdb &&
     dd if=/dev/urandom of=/dev/mapper/lbvg-newcomer bs=1M count=24 2>/dev/null &&
     echo "GUEST: changed: $(lvmc lvs --noheadings -o lv_name,devices lbvg/crash | tr -s ' ')" ;;
 esac
+# a rehearsal now says what the crash kernel will: the volume refused, the raw disk taking it
+/sbin/lifeboat test --rehearse > /tmp/rehearsal.out 2>&1
+echo "GUEST: rehearsal exit $?"
+sed 's/^/GUEST: rh: /' /tmp/rehearsal.out
 # what the LVM disks hold now, the file system on them put away: the crash must not change it
 umount /var/crash; sync; echo 3 > /proc/sys/vm/drop_caches
 echo "GUEST: sums $(md5sum < /dev/vda | cut -c1-32) $(md5sum < /dev/vdb | cut -c1-32)"
@@ -133,6 +137,12 @@ device-timeout 3"
         grep -Eq "lifeboat: LVM physical volume PVUUID=[^ ]+: the LVM metadata of volume group lbvg changed after load \(seqno [0-9]+ then, group lbvg [0-9]+ now" "$1" &&
         grep -q "lifeboat: lbvg-crash is not set up: the LVM metadata under it changed after load" "$1" &&
         ! grep -q "lifeboat: set up lbvg-crash" "$1"' _ "$work/stale-$change.log"
+    check "LVM $change after load: a rehearsal says it as the crash kernel does, and that the raw disk takes the dump" bash -c '
+        grep -q "GUEST: rehearsal exit 0" "$1" &&
+        grep -Eq "GUEST: rh: lifeboat: LVM physical volume PVUUID=[^ ]+: the LVM metadata of volume group lbvg changed after load" "$1" &&
+        grep -q "GUEST: rh: lifeboat: target UUID=[^ ]* is on lbvg-crash, which the crash kernel would not set up" "$1" &&
+        grep -q "GUEST: rh: lifeboat: rehearsal passed: a crash now would be saved to SERIAL=lbraw (after 1 target that would fail)" "$1"' \
+        _ "$work/stale-$change.log.txt"
     [ "$change" = snapshot ] && check "a volume with snapshots is refused at load, by name" \
         grep -aq "GUEST: refused: .*the target is on lbvg-crash, which is an LVM volume with snapshots" \
         "$work/stale-$change.log"
