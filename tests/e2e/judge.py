@@ -15,6 +15,8 @@ reading code is trusted to judge lifeboat's output.
                                   kernel, becomes OUT, /proc/vmcore as the crash kernel saw
                                   it: the segments and notes of its elfcorehdr (at physical
                                   address ELFCOREHDR), read as fs/proc/vmcore.c reads them
+  judge.py frames A B [--zeros]   A and B save the same frames (with --zeros, kdump-compressed
+                                  files: and the same ones share the one stored zero page)
   judge.py filter SOURCE LB MD     LB and MD are -d 31 dumps of the unfiltered SOURCE
                                   (lifeboat's, makedumpfile's): the frames one drops and the
                                   other keeps, by class; LB may drop what MD keeps only in the
@@ -482,10 +484,26 @@ def cmd_in_order(records, console):
     return 0 if i == len(con) and con else 1
 
 
-def cmd_frames(a, b):
+def zero_stored(path):
+    """The frames of a kdump-compressed file that share its stored zero page: the descriptor
+    most frames point at among those whose data is a page of zeros (read through libkdumpfile,
+    one frame of each).  At -d 1 every all-zero frame; at makedumpfile's -d 0, one."""
+    d, by_desc = kdumpfile.kdumpfile(path), {}
+    for pfn, desc in kdump_descriptors(path).items():
+        by_desc.setdefault(desc, []).append(pfn)
+    zero = [pfns for pfns in by_desc.values() if read_page(d, pfns[0]) == bytes(PAGE)]
+    return set(max(zero, key=len)) if zero else set()
+
+
+def cmd_frames(a, b, zeros=False):
     fa, fb = set(saved_frames(a)), set(saved_frames(b))
     print(f"{a}: {len(fa)} frames; {b}: {len(fb)}; only in the first: {len(fa - fb)}, "
           f"only in the second: {len(fb - fa)}")
+    if zeros:  # and the same frames share the stored zero page (-d 1's, in kdump-compressed files)
+        za, zb = zero_stored(a), zero_stored(b)
+        print(f"sharing the zero page: {len(za)} and {len(zb)}; only in the first: {len(za - zb)}, "
+              f"only in the second: {len(zb - za)}")
+        return 0 if fa == fb and za == zb else 1
     return 0 if fa == fb else 1
 
 
@@ -502,6 +520,7 @@ def main():
     p.add_argument("--expect", choices=["present", "absent", "missing"], required=True)
     p.add_argument("--seed", type=lambda s: int(s, 0))
     p = sub.add_parser("frames"); p.add_argument("a"); p.add_argument("b")
+    p.add_argument("--zeros", action="store_true")
     p = sub.add_parser("in-order"); p.add_argument("records"); p.add_argument("console")
     p = sub.add_parser("drgn-pattern"); p.add_argument("dump"); p.add_argument("log")
     p = sub.add_parser("bytes"); p.add_argument("file"); p.add_argument("log")
@@ -523,7 +542,7 @@ def main():
     if a.cmd == "same":
         return cmd_same(a.source, a.dump, a.zeros_dropped)
     if a.cmd == "frames":
-        return cmd_frames(a.a, a.b)
+        return cmd_frames(a.a, a.b, a.zeros)
     return cmd_pattern(a.dump, a.log, a.expect, a.seed)
 
 

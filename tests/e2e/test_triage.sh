@@ -195,9 +195,9 @@ check "$name: -d 1 (lifeboat save): the source's all-zero frames stored as one z
     bash -c '"$1" save -d 1 "$2" "$3" 2>/dev/null && $4 "$5" same --zeros-dropped "$2" "$3"' _ \
     "$LIFEBOAT_BIN" "$case_dir/source.elf" "$case_dir/lifeboat-1" "$PY" "$E2E_DIR/judge.py"
 sed 's/^/    /' "$work/check.out" >&2
-check "$name: -d 1 keeps the very frames makedumpfile ${MAKEDUMPFILE_JUDGE#*:} -d 1 of it keeps" bash -c '
+check "$name: -d 1 saves the frames makedumpfile ${MAKEDUMPFILE_JUDGE#*:} -d 1 of it saves, the same ones as its zero page" bash -c '
     "${@:6}" -l -d 1 "$1" "$2" > "$2.log" 2>&1 || { tail -n 5 "$2.log"; exit 1; }
-    $4 "$5" frames "$3" "$2"' _ "$case_dir/source.elf" "$case_dir/makedumpfile-1" \
+    $4 "$5" frames --zeros "$3" "$2"' _ "$case_dir/source.elf" "$case_dir/makedumpfile-1" \
     "$case_dir/lifeboat-1" "$PY" "$E2E_DIR/judge.py" "${MAKEDUMPFILE_JUDGE_CMD[@]}"
 [ -n "${KEEP_WORK:-}" ] || rm -f "$case_dir/source.elf" "$case_dir/makedumpfile-31" \
     "$case_dir/makedumpfile-1" "$case_dir/lifeboat-1"
