@@ -6,12 +6,17 @@ through libkdumpfile (python3-libkdumpfile): nothing of lifeboat's own
 reading code is trusted to judge lifeboat's output.
 
   judge.py bitmaps A B            the two kdump files save exactly the same frames
-  judge.py same SOURCE DUMP       every frame DUMP saves equals SOURCE's frame
+  judge.py same SOURCE DUMP [--zeros-dropped]
+                                  every frame DUMP saves equals SOURCE's frame; with
+                                  --zeros-dropped, DUMP is SOURCE at -d 1: the frames it
+                                  leaves out are exactly the source's all-zero frames
   judge.py vmcore MEMORY ELFCOREHDR OUT
                                   MEMORY, QEMU's dump-guest-memory of a guest in its crash
                                   kernel, becomes OUT, /proc/vmcore as the crash kernel saw
                                   it: the segments and notes of its elfcorehdr (at physical
                                   address ELFCOREHDR), read as fs/proc/vmcore.c reads them
+  judge.py frames A B [--zeros]   A and B save the same frames (with --zeros, kdump-compressed
+                                  files: and the same ones share the one stored zero page)
   judge.py filter SOURCE LB MD     LB and MD are -d 31 dumps of the unfiltered SOURCE
                                   (lifeboat's, makedumpfile's): the frames one drops and the
                                   other keeps, by class; LB may drop what MD keeps only in the
@@ -90,17 +95,54 @@ def cmd_bitmaps(a, b):
     return 0 if fa == fb else 1
 
 
-def cmd_same(source, dump):
+def kdump_descriptors(path):
+    """A kdump-compressed file's page descriptors: pfn -> (data offset, size), for every frame
+    of its 2nd bitmap, in pfn order right after the bitmaps."""
+    n, _, b2 = kdump_bitmaps(path)
+    saved = frames(b2, n)
+    with open(path, "rb") as f:
+        h = f.read(440)
+        block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", h, 428)
+        f.seek((1 + sub_blocks + bitmap_blocks) * block)
+        raw = f.read(24 * len(saved))
+    return {pfn: struct.unpack_from("<QI", raw, 24 * i) for i, pfn in enumerate(saved)}
+
+
+def cmd_same(source, dump, zeros_dropped=False):
     src, out = kdumpfile.kdumpfile(source), kdumpfile.kdumpfile(dump)
     bad = checked = 0
-    for pfn in saved_frames(dump):
+    zero = []
+    saved = saved_frames(dump)
+    for pfn in saved:
         got, want = read_page(out, pfn), read_page(src, pfn)
         checked += 1
         if got != want:
             bad += 1
             if bad <= 5:
                 print(f"frame {pfn:#x} differs from the source")
+        if want == bytes(PAGE):
+            zero.append(pfn)
     print(f"{checked - bad} of {checked} saved frames are identical to the source")
+    if zeros_dropped:
+        # -d 1 as makedumpfile means it: a frame all zeros in the source is left out of the
+        # data (in kdump-compressed, every such frame's descriptor is one stored zero page, the
+        # frame still in the 2nd bitmap) or out of the bitmap; every other frame is kept
+        dropped = sorted(set(saved_frames(source)) - set(saved))
+        not_zero = [pfn for pfn in dropped if read_page(src, pfn) != bytes(PAGE)]
+        n, present_map, _ = kdump_bitmaps(dump)
+        present = set(frames(present_map, n)) == set(saved_frames(source))
+        with open(dump, "rb") as f:  # the sub-header's dump_level, after its phys_base
+            f.seek(struct.unpack_from("<i", f.read(432), 428)[0] + 8)
+            level, = struct.unpack("<i", f.read(4))
+        desc = kdump_descriptors(dump)
+        stored = {desc[pfn] for pfn in zero}
+        shared = sum(1 for d in desc.values() if d in stored)
+        print(f"{len(dropped)} frames left out of the 2nd bitmap, {len(not_zero)} of them not all "
+              f"zeros in the source" + (f", e.g. {', '.join(hex(p) for p in not_zero[:5])}"
+              if not_zero else "") + f"; {len(zero)} all-zero frames kept, stored as "
+              f"{len(stored)} page{'s' * (len(stored) != 1)} ({shared} descriptors point there); "
+              "the 1st bitmap " + ("is" if present else "is NOT") + f" the source's frames; -d {level}")
+        bad += len(not_zero) + (len(stored) > 1) + (shared != len(zero)) + (not present) + (level != 1)
     return 1 if bad or checked == 0 else 0
 
 
@@ -442,10 +484,26 @@ def cmd_in_order(records, console):
     return 0 if i == len(con) and con else 1
 
 
-def cmd_frames(a, b):
+def zero_stored(path):
+    """The frames of a kdump-compressed file that share its stored zero page: the descriptor
+    most frames point at among those whose data is a page of zeros (read through libkdumpfile,
+    one frame of each).  At -d 1 every all-zero frame; at makedumpfile's -d 0, one."""
+    d, by_desc = kdumpfile.kdumpfile(path), {}
+    for pfn, desc in kdump_descriptors(path).items():
+        by_desc.setdefault(desc, []).append(pfn)
+    zero = [pfns for pfns in by_desc.values() if read_page(d, pfns[0]) == bytes(PAGE)]
+    return set(max(zero, key=len)) if zero else set()
+
+
+def cmd_frames(a, b, zeros=False):
     fa, fb = set(saved_frames(a)), set(saved_frames(b))
     print(f"{a}: {len(fa)} frames; {b}: {len(fb)}; only in the first: {len(fa - fb)}, "
           f"only in the second: {len(fb - fa)}")
+    if zeros:  # and the same frames share the stored zero page (-d 1's, in kdump-compressed files)
+        za, zb = zero_stored(a), zero_stored(b)
+        print(f"sharing the zero page: {len(za)} and {len(zb)}; only in the first: {len(za - zb)}, "
+              f"only in the second: {len(zb - za)}")
+        return 0 if fa == fb and za == zb else 1
     return 0 if fa == fb else 1
 
 
@@ -454,6 +512,7 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("bitmaps"); p.add_argument("a"); p.add_argument("b")
     p = sub.add_parser("same"); p.add_argument("source"); p.add_argument("dump")
+    p.add_argument("--zeros-dropped", action="store_true")
     p = sub.add_parser("vmcore"); p.add_argument("memory"); p.add_argument("hdr", type=lambda x: int(x, 0))
     p.add_argument("out")
     p = sub.add_parser("filter"); p.add_argument("source"); p.add_argument("lb"); p.add_argument("md")
@@ -461,6 +520,7 @@ def main():
     p.add_argument("--expect", choices=["present", "absent", "missing"], required=True)
     p.add_argument("--seed", type=lambda s: int(s, 0))
     p = sub.add_parser("frames"); p.add_argument("a"); p.add_argument("b")
+    p.add_argument("--zeros", action="store_true")
     p = sub.add_parser("in-order"); p.add_argument("records"); p.add_argument("console")
     p = sub.add_parser("drgn-pattern"); p.add_argument("dump"); p.add_argument("log")
     p = sub.add_parser("bytes"); p.add_argument("file"); p.add_argument("log")
@@ -480,9 +540,9 @@ def main():
     if a.cmd == "filter":
         return cmd_filter(a.source, a.lb, a.md)
     if a.cmd == "same":
-        return cmd_same(a.source, a.dump)
+        return cmd_same(a.source, a.dump, a.zeros_dropped)
     if a.cmd == "frames":
-        return cmd_frames(a.a, a.b)
+        return cmd_frames(a.a, a.b, a.zeros)
     return cmd_pattern(a.dump, a.log, a.expect, a.seed)
 
 

@@ -302,8 +302,14 @@ fetch_arm64() {
 }
 
 # ensure_debuginfo: installs linux-image-$KERNEL_RELEASE-dbg (the DWARF vmlinux
-# crash and drgn need) from Debian's archive if it is not there; sets VMLINUX.
+# crash and drgn need) from Debian's archive if it is not there; sets VMLINUX.  A
+# 7.x kernel's (from $BACKPORTS_SUITE) is not installed: its vmlinux alone is
+# unpacked into $LIFEBOAT_CACHE/kernels/linux-image-$KERNEL_RELEASE-dbg, once (the
+# package is 350 MB, 2 GB unpacked; the vmlinux 400 MB).
 ensure_debuginfo() {
+    case "$KERNEL_RELEASE" in
+    7.*) ensure_debuginfo_unpacked; return ;;
+    esac
     VMLINUX=/usr/lib/debug/boot/vmlinux-$KERNEL_RELEASE
     [ -f "$VMLINUX" ] && return 0
     log "installing linux-image-$KERNEL_RELEASE-dbg (debug info for crash and drgn)"
@@ -312,6 +318,21 @@ ensure_debuginfo() {
         apt-get install -y -qq "linux-image-$KERNEL_RELEASE-dbg" >/dev/null; } ||
         die "cannot install linux-image-$KERNEL_RELEASE-dbg"
     [ -f "$VMLINUX" ] || die "$VMLINUX is missing after installing the -dbg package"
+}
+ensure_debuginfo_unpacked() {
+    local pkg=linux-image-$KERNEL_RELEASE-dbg dir
+    dir=$LIFEBOAT_CACHE/kernels/$pkg
+    VMLINUX=$dir/vmlinux
+    [ -f "$VMLINUX" ] && return 0 # (made by the rename below, once all is unpacked)
+    log "downloading $pkg (debug info for crash), for its vmlinux"
+    rm -rf "$dir" && mkdir -p "$dir"
+    (cd "$dir" && backports_apt apt-get download "$pkg" >"$dir/download.log" 2>&1) ||
+        die "apt-get download $pkg failed: $(tail -n 3 "$dir/download.log")"
+    # (/usr/lib/debug/boot/vmlinux-KVER is a link to this)
+    dpkg-deb --fsys-tarfile "$dir"/*.deb | tar -xO "./usr/lib/debug/lib/modules/$KERNEL_RELEASE/vmlinux" \
+        > "$dir/vmlinux.tmp" && [ -s "$dir/vmlinux.tmp" ] || die "no vmlinux in $pkg"
+    rm -f "$dir"/*.deb
+    mv "$dir/vmlinux.tmp" "$VMLINUX"
 }
 
 # The judge of filtering past 6.12 (Debian 12's makedumpfile 1.7.2 keeps ~3x the frames on
@@ -326,30 +347,63 @@ ensure_debuginfo() {
 # page.compound_info (Linux 7.1+; upstream's fix f50c015 is unreleased): it cannot tell tail
 # pages of compound pages (judge.py filter names what that costs, by class).
 MAKEDUMPFILE_JUDGE=${MAKEDUMPFILE_JUDGE:-1:1.7.8-1}
-MAKEDUMPFILE_JUDGE_SUITES=${MAKEDUMPFILE_JUDGE_SUITES:-trixie sid}
+
+# unpack_judge NAME SPEC...: a judge from Debian's trixie and sid, never installed: the
+# packages SPEC... (apt-get download's NAME=VERSION, NAME/SUITE) downloaded through the
+# private list of $JUDGE_SUITES and unpacked into $LIFEBOAT_CACHE/judges/NAME/root, once;
+# sets JUDGE_ROOT.  judge_cmd PROGRAM then sets JUDGE_CMD (an array) to run JUDGE_ROOT's
+# PROGRAM through its own loader and libraries (a newer C library than Debian 12's), the
+# rest of its libraries Debian 12's own.
+JUDGE_SUITES=${JUDGE_SUITES:-trixie sid}
+unpack_judge() {
+    local name=$1 dir=$LIFEBOAT_CACHE/judges/$1 deb
+    shift
+    JUDGE_ROOT=$dir/root
+    [ -d "$JUDGE_ROOT" ] && return 0 # (made by the rename below, once all is unpacked)
+    log "downloading the judge $name: $*"
+    rm -rf "$dir" && mkdir -p "$dir/debs"
+    (cd "$dir/debs" && private_apt judges "$JUDGE_SUITES" apt-get download "$@" \
+        >"$dir/download.log" 2>&1) ||
+        die "apt-get download $* failed: $(tail -n 2 "$dir/download.log")" \
+            "(gone from sid? set the judge's version variable in lib.sh's environment)"
+    for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root.tmp" || die "dpkg-deb -x $deb failed"; done
+    rm -rf "$dir/debs"
+    mv "$dir/root.tmp" "$JUDGE_ROOT"
+}
+judge_cmd() {
+    local libc=$JUDGE_ROOT/usr/lib/x86_64-linux-gnu
+    JUDGE_CMD=("$libc/ld-linux-x86-64.so.2" --library-path "$libc:/usr/lib/x86_64-linux-gnu"
+        "$JUDGE_ROOT/$1")
+}
 
 # ensure_makedumpfile_judge: sets MAKEDUMPFILE_JUDGE_CMD (an array) to run the pinned
 # makedumpfile; downloads and unpacks it into $LIFEBOAT_CACHE/judges/ only once.
 ensure_makedumpfile_judge() {
-    local v=${MAKEDUMPFILE_JUDGE#*:} dir
-    dir=$LIFEBOAT_CACHE/judges/makedumpfile-$v
-    if [ ! -x "$dir/root/usr/bin/makedumpfile" ]; then
-        log "downloading makedumpfile $MAKEDUMPFILE_JUDGE (sid) and libc6 (trixie) for the judge"
-        rm -rf "$dir" && mkdir -p "$dir/debs"
-        (cd "$dir/debs" && private_apt judges "$MAKEDUMPFILE_JUDGE_SUITES" apt-get download \
-            "makedumpfile=$MAKEDUMPFILE_JUDGE" libc6/trixie >"$dir/download.log" 2>&1) ||
-            die "apt-get download makedumpfile=$MAKEDUMPFILE_JUDGE libc6/trixie failed:" \
-                "$(tail -n 2 "$dir/download.log") (gone from sid? set MAKEDUMPFILE_JUDGE to its version)"
-        local deb
-        for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root.tmp" || die "dpkg-deb -x $deb failed"; done
-        rm -rf "$dir/debs"
-        mv "$dir/root.tmp" "$dir/root"
-    fi
-    local libc=$dir/root/usr/lib/x86_64-linux-gnu
-    MAKEDUMPFILE_JUDGE_CMD=("$libc/ld-linux-x86-64.so.2" --library-path "$libc:/usr/lib/x86_64-linux-gnu"
-        "$dir/root/usr/bin/makedumpfile")
+    local v=${MAKEDUMPFILE_JUDGE#*:}
+    unpack_judge "makedumpfile-$v" "makedumpfile=$MAKEDUMPFILE_JUDGE" libc6/trixie
+    judge_cmd usr/bin/makedumpfile
+    MAKEDUMPFILE_JUDGE_CMD=("${JUDGE_CMD[@]}")
     "${MAKEDUMPFILE_JUDGE_CMD[@]}" -v 2>&1 | grep -q "makedumpfile: version ${v%-*}" ||
-        die "the makedumpfile judge in $dir does not run: $("${MAKEDUMPFILE_JUDGE_CMD[@]}" -v 2>&1 | head -n 2)"
+        die "the makedumpfile judge in $JUDGE_ROOT does not run: $("${MAKEDUMPFILE_JUDGE_CMD[@]}" -v 2>&1 | head -n 2)"
+}
+
+# The judge that opens dumps past 6.12 (Debian 12's crash 8.0.2 does not read Linux 7.x):
+# sid's crash 9.0.2 (with gdb 16.3), which reads a 7.3.4 dump's log, stacks and tasks; it
+# warns only "SLUB: cannot determine how compound pages are linked" (page.compound_info,
+# Linux 7.1+), which matters to its kmem -S, not to log, bt or ps.  Unpacked as the
+# makedumpfile judge is, with sid's C library (it needs 2.42) and sid's C++ runtime, GMP,
+# MPFR, snappy and zstd (Debian 12's are older than it was linked against).
+CRASH_JUDGE=${CRASH_JUDGE:-9.0.2+~16.3-1}
+
+# ensure_crash_judge: sets CRASH_JUDGE_CMD (an array) to run the pinned crash, unpacked into
+# $LIFEBOAT_CACHE/judges/ only once.
+ensure_crash_judge() {
+    unpack_judge "crash-$CRASH_JUDGE" "crash=$CRASH_JUDGE" libc6/sid libgcc-s1/sid libstdc++6/sid \
+        libgmp10/sid libmpfr6/sid libsnappy1v5/sid libzstd1/sid
+    judge_cmd usr/bin/crash
+    CRASH_JUDGE_CMD=("${JUDGE_CMD[@]}")
+    "${CRASH_JUDGE_CMD[@]}" --version 2>&1 | grep -q "^crash ${CRASH_JUDGE%%+*}\$" ||
+        die "the crash judge in $JUDGE_ROOT does not run: $("${CRASH_JUDGE_CMD[@]}" --version 2>&1 | head -n 2)"
 }
 
 # build_crash_module: builds tests/e2e/module/lbcrash.ko for $KERNEL_RELEASE

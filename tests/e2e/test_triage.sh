@@ -7,12 +7,17 @@
 # sysrq crash with its image only in /usr/lib/modules/KVER/vmlinuz.
 # Judges: the dying kernel's own console, crash's bt and log (6.1, with the
 # -dbg vmlinux), drgn's task list, and vmcore-dmesg.  Debian 12's crash and
-# drgn do not read Linux 7.x: there the judge is what the guest said of itself
-# just before the crash (its /proc/kallsyms and its tasks, on a second disk).
+# drgn do not read Linux 7.x: there the judges are what the guest said of itself
+# just before the crash (its /proc/kallsyms and its tasks, on a second disk) and
+# sid's crash 9.0.2 (lib.sh's ensure_crash_judge, with the 7.x -dbg vmlinux),
+# whose log, bt and ps of the dump must be the capture's dmesg.txt, the
+# console's call trace and the guest's tasks.
 # The -d 31 of each capture is the one applied: the page classifier passed its
 # check of itself, on 6.1, 6.12 and 7.x alike.  On 7.x the capture's -d 31 is
 # judged frame by frame against makedumpfile 1.7.9's of the same memory (QEMU's
-# copy of it, taken while the crash kernel runs), and against that memory.
+# copy of it, taken while the crash kernel runs), and against that memory; and
+# -d 1 of that memory (lifeboat save, on the host) leaves out exactly its
+# all-zero frames, as makedumpfile's -d 1 does, and keeps the rest unchanged.
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin
@@ -77,6 +82,16 @@ print(f["checked_frames"], "frames checked:", f["checked"])' "$case_dir/metadata
         "$LIFEBOAT_BIN" "$case_dir/vmcore" "$case_dir/dmesg.txt"
 }
 
+# crash_reads DUMP OUT CRASH...: CRASH (crash's command line) runs bt, log and ps on DUMP
+# with $VMLINUX; what it prints is in OUT (whatever crash makes of the dump: the
+# comparisons judge it).
+crash_reads() {
+    local dump=$1 out=$2
+    shift 2
+    printf 'bt\nlog\nps\nquit\n' > "$out.cmds"
+    timeout -k 10 900 "$@" -s "$VMLINUX" "$dump" -i "$out.cmds" > "$out" 2>&1 || true
+}
+
 # (TRIAGE_6X= runs the 7.x part alone)
 for pkg in ${TRIAGE_6X-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}; do
     fetch_kernel "$pkg"
@@ -89,11 +104,9 @@ for pkg in ${TRIAGE_6X-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}; do
         name="$KERNEL_RELEASE $mode"
         common_checks "$name"
         if [ "$pkg" = linux-image-cloud-amd64 ]; then
-            printf 'bt\nlog\nquit\n' > "$case_dir/crash.cmds"
-            check "$name: crash's bt and log agree on pid, command, frames and panic message" bash -c '
-                crash -s "$1" "$2" -i "$3" > "$4" 2>&1; $5 crash "$6" "$4"' _ "$VMLINUX" \
-                "$case_dir/vmcore" "$case_dir/crash.cmds" "$case_dir/crash.out" "$CMP" \
-                "$case_dir/host-info.json"
+            crash_reads "$case_dir/vmcore" "$case_dir/crash.out" crash
+            check "$name: crash's bt and log agree on pid, command, frames and panic message" \
+                $CMP crash "$case_dir/host-info.json" "$case_dir/crash.out"
             check "$name: the task list has drgn's pids and comms" \
                 $CMP drgn "$case_dir/host-info.json" "$case_dir/vmcore" "$VMLINUX"
         else
@@ -117,8 +130,13 @@ GUEST_KERNEL_AT=modules FACTS=1 MEMORY=1 crash_once "$KERNEL_7X_PACKAGE" sysrq
 name="$KERNEL_RELEASE sysrq"
 check "$name: load found the image in /usr/lib/modules/$KERNEL_RELEASE (none in /boot)" grep -aq \
     "lifeboat: crash kernel loaded: /usr/lib/modules/$KERNEL_RELEASE/vmlinuz" "$case_dir/serial.log"
-check "$name: the guest wrote its kallsyms and tasks before the crash" \
-    grep -aq "GUEST: facts written to /dev/nvme" "$case_dir/serial.log"
+# (read on the disk, not the console: what the shell printed last before a sysrq crash may
+# still be in the tty's buffer when the CPU stops, and never reach the serial port)
+check "$name: the guest wrote its kallsyms and tasks before the crash" $PY -c '
+import gzip, sys
+text = gzip.open(sys.argv[1], "rt", errors="replace").read()
+assert text.startswith("== tasks\n") and "== kallsyms\n" in text and text.endswith("== end\n"), text[-200:]
+print(text.count("\n"), "lines")' "$case_dir/facts.img"
 common_checks "$name"
 check "$name: the stack is the console's, at the guest's kallsyms; the tasks are the guest's" \
     $CMP guest "$case_dir/host-info.json" "$case_dir/facts.img" "$case_dir/serial.log"
@@ -128,6 +146,26 @@ info = json.load(open(sys.argv[1]))
 assert not info["notes"], info["notes"]
 assert info["panicked"] and info["stack"][0]["symbol"] and len(info["tasks"]) > 40, info["stack"][:2]
 print(len(info["stack"]), "frames,", len(info["tasks"]), "tasks")' "$case_dir/host-info.json"
+
+# crash 9.0.2 (sid's, unpacked: ensure_crash_judge) with the 7.x -dbg vmlinux (unpacked alone:
+# ensure_debuginfo): what crash makes of the capture's dump is judged by what the guest did.
+start_crash=$SECONDS
+ensure_debuginfo
+ensure_crash_judge
+crash_reads "$case_dir/vmcore" "$case_dir/crash.out" "${CRASH_JUDGE_CMD[@]}"
+check "$name: crash ${CRASH_JUDGE%%+*} opens the dump: its log is dmesg.txt, its bt the console's call trace, its ps the guest's tasks" \
+    $CMP crash-guest "$case_dir/host-info.json" "$case_dir/crash.out" "$case_dir/dmesg.txt" \
+    "$case_dir/facts.img" "$case_dir/serial.log"
+sed 's/^/    /' "$work/check.out" >&2
+grep -a -E "^(WARNING|crash):" "$case_dir/crash.out" | sed 's/^/    crash said: /' >&2 || true
+# and the dump converted to ELF (lifeboat convert), the other format lifeboat writes
+"$LIFEBOAT_BIN" convert -f elf "$case_dir/vmcore" "$case_dir/vmcore.elf" 2>/dev/null || true
+crash_reads "$case_dir/vmcore.elf" "$case_dir/crash-elf.out" "${CRASH_JUDGE_CMD[@]}"
+rm -f "$case_dir/vmcore.elf"
+check "$name: crash ${CRASH_JUDGE%%+*} opens it converted to ELF: the same log, bt and ps" \
+    $CMP crash-guest "$case_dir/host-info.json" "$case_dir/crash-elf.out" "$case_dir/dmesg.txt" \
+    "$case_dir/facts.img" "$case_dir/serial.log"
+log "crash on Linux $KERNEL_RELEASE: $((SECONDS - start_crash)) s"
 
 # The judge of the filter: makedumpfile (1.7.9's code: ensure_makedumpfile_judge) at -d 31 of
 # the unfiltered source, /proc/vmcore as the crash kernel saw it, made from QEMU's copy of the
@@ -149,7 +187,20 @@ check "$name: the capture's -d 31 keeps every frame makedumpfile -d 31 keeps, bu
 sed 's/^/    /' "$work/check.out" >&2 # (the numbers, by class)
 check "$name: every frame the capture's -d 31 saved equals the source's" \
     $PY "$E2E_DIR/judge.py" same "$case_dir/source.elf" "$case_dir/vmcore"
-[ -n "${KEEP_WORK:-}" ] || rm -f "$case_dir/source.elf" "$case_dir/makedumpfile-31"
+# -d 1 of the same source, by the capture's code on the host (a second 7.x guest would cost
+# minutes under TCG): only zero pages left out, whatever the kernel's struct pages say.  As
+# makedumpfile does in kdump-compressed files, a zero frame stays in the 2nd bitmap, its
+# descriptor the one stored zero page (judge.py same --zeros-dropped).
+check "$name: -d 1 (lifeboat save): the source's all-zero frames stored as one zero page, nothing else left out, every other frame the source's" \
+    bash -c '"$1" save -d 1 "$2" "$3" 2>/dev/null && $4 "$5" same --zeros-dropped "$2" "$3"' _ \
+    "$LIFEBOAT_BIN" "$case_dir/source.elf" "$case_dir/lifeboat-1" "$PY" "$E2E_DIR/judge.py"
+sed 's/^/    /' "$work/check.out" >&2
+check "$name: -d 1 saves the frames makedumpfile ${MAKEDUMPFILE_JUDGE#*:} -d 1 of it saves, the same ones as its zero page" bash -c '
+    "${@:6}" -l -d 1 "$1" "$2" > "$2.log" 2>&1 || { tail -n 5 "$2.log"; exit 1; }
+    $4 "$5" frames --zeros "$3" "$2"' _ "$case_dir/source.elf" "$case_dir/makedumpfile-1" \
+    "$case_dir/lifeboat-1" "$PY" "$E2E_DIR/judge.py" "${MAKEDUMPFILE_JUDGE_CMD[@]}"
+[ -n "${KEEP_WORK:-}" ] || rm -f "$case_dir/source.elf" "$case_dir/makedumpfile-31" \
+    "$case_dir/makedumpfile-1" "$case_dir/lifeboat-1"
 log "the filter's judgement on Linux $KERNEL_RELEASE: $((SECONDS - start_judge)) s"
 log "Linux $KERNEL_RELEASE: $((SECONDS - start_7x)) s"
 
