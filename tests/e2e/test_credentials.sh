@@ -160,10 +160,16 @@ rm -rf "$ng/www/crash/web1/x" "$srv/lb-web1/dumps/own"
 
 # --- real captures through both ------------------------------------------------
 # capture_to NAME CONFIG: a crash of a guest called web1 whose capture saves by CONFIG
+cat > "$work/after-load.sh" <<'GUEST'
+/sbin/lifeboat test --rehearse > /tmp/rehearsal.out 2>&1
+echo "GUEST: rehearsal exit $?"
+sed 's/^/GUEST: rh: /' /tmp/rehearsal.out
+GUEST
 capture_to() {
     local name=$1 conf=$2
     GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_NET_BIN=$NET_BIN GUEST_FILES="$work/key1=/etc/lifeboat/id_ed25519 \
-$work/known_hosts=/etc/lbtest/known_hosts $ng/cert.pem=/etc/lbtest/ca.pem $work/token1=/etc/lbtest/token" \
+$work/known_hosts=/etc/lbtest/known_hosts $ng/cert.pem=/etc/lbtest/ca.pem $work/token1=/etc/lbtest/token \
+$work/after-load.sh=/etc/lbtest-after-load.sh" \
         build_guest_initramfs "$work/$name.cpio" "$conf"
     run_guest "$work/$name.log" "$work/$name.cpio" \
         "crashkernel=${CRASHKERNEL:-160M} lbtest.net=1 lbtest.hostname=web1" "${NIC[@]}" || true
@@ -171,16 +177,26 @@ $work/known_hosts=/etc/lbtest/known_hosts $ng/cert.pem=/etc/lbtest/ca.pem $work/
 }
 capture_to sftp "target ssh://lb-web1@collector:$SP/dumps
 known-hosts /etc/lbtest/known_hosts"
-d=$(ls "$srv/lb-web1/dumps" | grep -v '^\.lifeboat-check$' | head -n1)
+d=$(ls "$srv/lb-web1/dumps" | grep -v '^\.' | head -n1)
+check "a rehearsal into web1's SFTP drop box passes; the box keeps what it may not remove, and says so" bash -c '
+    grep -qa "GUEST: rehearsal exit 0" "$1" &&
+    grep -qa "GUEST: rh: lifeboat: rehearsal: ssh://.*/.rehearsal-[0-9-]*-web1 stays on the server, which refuses to remove it" "$1" &&
+    grep -qa "GUEST: rh: lifeboat: rehearsal passed: a crash now would be saved to ssh://lb-web1@collector" "$1"' \
+    _ "$work/sftp.log"
 check "a crash of web1 is saved whole into web1's write-only SFTP drop box" bash -c '
     grep -qa "lifeboat: crash kernel loaded" "$1" && grep -qa "complete dump saved in ssh://" "$1" &&
     [ -n "$2" ] && "$3" verify "$4/$2/vmcore" >/dev/null && "$3" info "$4/$2/vmcore" | grep -q sysrq &&
-    [ "$(ls -A "$4" | sort | tr "\n" " ")" = ".lifeboat-check $2 " ]' _ "$work/sftp.log" "$d" "$L" \
+    [ "$(ls -A "$4" | grep -v "^\.rehearsal-" | sort | tr "\n" " ")" = ".lifeboat-check $2 " ]' _ "$work/sftp.log" "$d" "$L" \
     "$srv/lb-web1/dumps"
 capture_to https "target https://collector:$HP/crash/web1/
 https-ca /etc/lbtest/ca.pem
 https-token /etc/lbtest/token"
-d=$(ls "$ng/www/crash/web1" | grep -v '^\.lifeboat-check$' | head -n1)
+d=$(ls "$ng/www/crash/web1" | grep -v '^\.' | head -n1)
+check "a rehearsal under web1's HTTPS prefix passes; the server keeps what the token may not delete" bash -c '
+    grep -qa "GUEST: rehearsal exit 0" "$1" &&
+    grep -qa "GUEST: rh: lifeboat: rehearsal: .*/crash/web1/.rehearsal-[0-9-]*-web1/ stays on the server, which refuses to delete it (HTTP 403)" "$1" &&
+    grep -qa "GUEST: rh: lifeboat: rehearsal passed: a crash now would be saved to https://collector" "$1"' \
+    _ "$work/https.log"
 check "a crash of web1 is saved whole under web1's write-only HTTPS prefix" bash -c '
     grep -qa "lifeboat: crash kernel loaded" "$1" && grep -qa "complete dump saved in https://" "$1" &&
     [ -n "$2" ] && "$3" convert "$4/$2/vmcore.flat" "$5" && "$3" verify "$5" >/dev/null &&
