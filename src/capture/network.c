@@ -29,10 +29,29 @@
 #include "platform/dhcp.h"
 #include "platform/netlink.h"
 
-/* The host's address: as written, else resolved here (the crash kernel has no name service). */
+static void addr_from(const struct addrinfo *ai, struct net_addr *addr)
+{
+    memset(addr, 0, sizeof(*addr));
+    addr->family = ai->ai_family;
+    if (ai->ai_family == AF_INET) {
+        memcpy(addr->bytes, &((const struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+        addr->prefix = 32;
+    } else {
+        memcpy(addr->bytes, &((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+        addr->prefix = 128;
+    }
+}
+
+/*
+ * The host's address: as written, else resolved here (the crash kernel has
+ * no name service).  A name with addresses of both families gets the first
+ * this machine has a route to, in the resolver's order.
+ */
 static int resolve_host(struct target *t, struct net_addr *addr, char *why, size_t whylen)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    struct net_route route;
+    char no_route[200];
     int e;
 
     if (t->address[0])
@@ -46,14 +65,16 @@ static int resolve_host(struct target *t, struct net_addr *addr, char *why, size
         snprintf(why, whylen, "%s: cannot resolve %s: %s", t->shown, t->host, gai_strerror(e));
         return -1;
     }
-    memset(addr, 0, sizeof(*addr));
-    addr->family = res->ai_family;
-    if (res->ai_family == AF_INET) {
-        memcpy(addr->bytes, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
-        addr->prefix = 32;
-    } else {
-        memcpy(addr->bytes, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, 16);
-        addr->prefix = 128;
+    addr_from(res, addr);
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        struct net_addr a;
+        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+            continue;
+        addr_from(ai, &a);
+        if (net_route_get(&a, &route, no_route, sizeof(no_route)) == 0) {
+            *addr = a;
+            break;
+        }
     }
     freeaddrinfo(res);
     net_addr_format(addr, 0, t->address, sizeof(t->address));
