@@ -390,6 +390,25 @@ static int find_lower(const struct config *cfg, const struct config_link *cl, in
 
 static const char *const kind_names[] = {"vlan", "bond", "bridge"};
 
+/*
+ * The bonding driver makes a bond0 of its own when it loads (max_bonds=1):
+ * an empty link of the kind wanted, under the name wanted, is made again as
+ * the config says.  Anything else under that name is left alone.
+ */
+static int replace_link(const struct net_link_spec *spec)
+{
+    struct net_link have, lower[1];
+
+    if (net_link_find_name(spec->name, &have) < 0 || strcmp(have.kind, spec->kind) != 0 ||
+        net_link_lower(have.ifindex, lower, 1) != 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    if (net_link_delete(have.ifindex) < 0)
+        return -1;
+    return net_link_create(spec);
+}
+
 /* One network-link line made: the link, its lower devices enslaved (a bond's while down) and up. */
 static int make_link(const struct config *cfg, const struct config_link *cl)
 {
@@ -404,8 +423,12 @@ static int make_link(const struct config *cfg, const struct config_link *cl)
         return -1;
     if (cl->kind == LINK_VLAN)
         spec.parent = lower[0];
-    if (net_link_create(&spec) < 0 || net_link_find_name(cl->name, &made) < 0) {
+    if (net_link_create(&spec) < 0 && (errno != EEXIST || replace_link(&spec) < 0)) {
         fprintf(stderr, "lifeboat: cannot make %s %s: %s\n", spec.kind, cl->name, strerror(errno));
+        return -1;
+    }
+    if (net_link_find_name(cl->name, &made) < 0) {
+        fprintf(stderr, "lifeboat: %s %s is not there after it was made\n", spec.kind, cl->name);
         return -1;
     }
     for (size_t k = 0; k < cl->nlower; k++) {

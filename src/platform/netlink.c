@@ -465,6 +465,20 @@ int net_link_create(const struct net_link_spec *spec)
     return e < 0 ? -1 : 0;
 }
 
+int net_link_delete(int ifindex)
+{
+    struct request r;
+    int e;
+
+    init_request(&r, RTM_DELLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
+    r.body.link.ifi_family = AF_UNSPEC;
+    r.body.link.ifi_index = ifindex;
+    e = talk(&r, NULL, NULL);
+    if (e < 0)
+        errno = -e;
+    return e < 0 ? -1 : 0;
+}
+
 int net_link_set_master(int ifindex, int master)
 {
     struct request r;

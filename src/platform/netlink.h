@@ -70,6 +70,7 @@ struct net_link_spec {
 int net_link_create(const struct net_link_spec *spec);
 /* The request net_link_create sends, into buf: its length, 0 if spec is bad or buf small. */
 size_t net_link_new_message(const struct net_link_spec *spec, void *buf, size_t len);
+int net_link_delete(int ifindex);
 /* ifindex enslaved to master (a bond's slave must be down first). */
 int net_link_set_master(int ifindex, int master);
 int net_link_set_up(int ifindex, unsigned mtu);
