@@ -241,6 +241,8 @@ for name in $TOPOLOGIES; do
         [ -n "$2" ] && grep -q "\"status\": \"complete\"" "$3/metadata.json" &&
         "$1" verify "$3/vmcore" | grep -q ": ok: .* 0 unreadable"' _ "$L" "$d" \
         "$work/dumps/$name/$d"
+    # what the crash kernel said, when it saved nothing (the log goes with $work)
+    [ -n "$d" ] || { grep -a "^lifeboat: \|Kernel panic" "$l" | tail -n 15 | sed 's/^/    /' || true; }
     row "$name" >> "$table"
 done
 cat "$table"
