@@ -406,7 +406,16 @@ static int replace_link(const struct net_link_spec *spec)
     }
     if (net_link_delete(have.ifindex) < 0)
         return -1;
-    return net_link_create(spec);
+    /* the name is free once the kernel has let go of the old device: a moment at most */
+    for (int tries = 0; tries < 20; tries++) {
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        if (net_link_create(spec) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+        nanosleep(&pause, NULL);
+    }
+    return -1;
 }
 
 /* One network-link line made: the link, its lower devices enslaved (a bond's while down) and up. */
