@@ -34,6 +34,10 @@
  *     network dhcp                      # the crash kernel asks DHCP for its address
  *     interface 52:54:00:12:34:56 mtu 1500 address 10.0.2.15/24     (written by load)
  *     route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56          (written by load)
+ *     network-link vlan eth0.10 id 10 on 52:54:00:12:34:56          (written by load)
+ *     network-link bond bond0 mode active-backup slaves MAC,MAC      (written by load)
+ *     network-link bridge br0 ports 52:54:00:12:34:56                (written by load)
+ *     interface bond0 address 192.168.1.2/24   (written by load: a link's interface, by name)
  *     dm vg0-var 0 8388608 linear PARTUUID=4f1c...-01 2048
  *                                       # a mapped device under a target (written by load)
  *     lvm-pv PVUUID=0FdpBM-... vg0 7    # a PV under it, its volume group and metadata
@@ -329,10 +333,12 @@ static int parse_line(struct parse *p, char *line)
         return 0;
     if (strcmp(w[0], "target") == 0)
         return parse_target(p, w, n);
-    if (strcmp(w[0], "interface") == 0 || strcmp(w[0], "route") == 0) {
+    if (strcmp(w[0], "interface") == 0 || strcmp(w[0], "route") == 0 ||
+        strcmp(w[0], "network-link") == 0) {
         char err[256];
-        int r = w[0][0] == 'i' ? config_net_interface(p->cfg, w, n, err, sizeof(err))
-                               : config_net_route(p->cfg, w, n, err, sizeof(err));
+        int r = w[0][0] == 'i'   ? config_net_interface(p->cfg, w, n, err, sizeof(err))
+                : w[0][0] == 'r' ? config_net_route(p->cfg, w, n, err, sizeof(err))
+                                 : config_net_link(p->cfg, w, n, err, sizeof(err));
         return r < 0 ? fail(p, "%s", err) : 0;
     }
     if (strcmp(w[0], "ssh-identity") == 0 || strcmp(w[0], "known-hosts") == 0 ||

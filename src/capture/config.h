@@ -30,7 +30,10 @@ enum {
     CONFIG_MAX_INTERFACES = 4,
     CONFIG_MAX_ADDRESSES = 4,
     CONFIG_MAX_ROUTES = 8,
-    CONFIG_MAX_CPUS = 64, /* the dump engine's threads at most */
+    CONFIG_MAX_LINKS = 8,  /* bonds, VLANs, bridges the crash kernel makes */
+    CONFIG_MAX_LOWER = 4,  /* a bond's slaves, a bridge's ports */
+    CONFIG_LINK_NAME = 16, /* IFNAMSIZ */
+    CONFIG_MAX_CPUS = 64,  /* the dump engine's threads at most */
     /*
      * A pinned SSH host key as text, "TYPE BASE64": RSA of 16384 bits, the
      * largest OpenSSH takes, is 2.8 KB of it; 4 KB leaves room for any
@@ -67,9 +70,42 @@ struct target {
                                           SHA-256 of its public key; pinned on the running system */
 };
 
+/*
+ * A device of the crash kernel's network: a NIC, by its MAC address (the
+ * only name that survives into another kernel), or a link a network-link
+ * line makes, by the name it gives (name[0] set).
+ */
+struct config_dev {
+    uint8_t mac[6];
+    char name[CONFIG_LINK_NAME];
+};
+
+enum config_link_kind { LINK_VLAN, LINK_BOND, LINK_BRIDGE };
+
+/* The bond modes the capture makes: the numbers of IFLA_BOND_MODE. */
+enum { BOND_ACTIVE_BACKUP = 1, BOND_8023AD = 4 };
+
+/*
+ * A virtual link load found under a network target's interface, made again
+ * in the crash kernel with rtnetlink (written by load, lowest first):
+ *
+ *     network-link bond bond0 mode active-backup slaves 52:54:00:00:00:01,52:54:00:00:00:02
+ *     network-link vlan bond0.10 id 10 on bond0
+ *     network-link bridge br0 ports 52:54:00:00:00:01
+ */
+struct config_link {
+    enum config_link_kind kind;
+    char name[CONFIG_LINK_NAME];
+    unsigned vlan_id;                          /* LINK_VLAN */
+    unsigned bond_mode;                        /* LINK_BOND: BOND_ACTIVE_BACKUP or BOND_8023AD */
+    struct config_dev lower[CONFIG_MAX_LOWER]; /* a VLAN's parent; a bond's slaves; ports */
+    size_t nlower;
+};
+
 /* An interface the crash kernel brings up for a network target (written by load). */
 struct config_interface {
     uint8_t mac[6];
+    char name[CONFIG_LINK_NAME]; /* a network-link's; "": the NIC of mac */
     unsigned mtu;
     int dhcp; /* the address from a DHCP server in the crash kernel, not these */
     struct net_addr addresses[CONFIG_MAX_ADDRESSES];
@@ -80,6 +116,7 @@ struct config_route {
     struct net_addr destination; /* prefix 0: the default route */
     struct net_addr gateway;     /* family 0: on the link */
     uint8_t mac[6];              /* the interface it leaves by */
+    char name[CONFIG_LINK_NAME]; /* ... or the network-link of this name */
 };
 
 /*
@@ -135,6 +172,8 @@ struct config {
     size_t ninterfaces;
     struct config_route routes[CONFIG_MAX_ROUTES];
     size_t nroutes;
+    struct config_link links[CONFIG_MAX_LINKS]; /* lowest first */
+    size_t nlinks;
     unsigned network_timeout; /* seconds to wait for a link's carrier (and a DHCP lease) */
     int network_dhcp;         /* 'network dhcp': load copies interfaces, not their addresses */
     char ssh_identity[256];   /* the capture's private key for ssh targets ("": the default) */

@@ -13,6 +13,16 @@
  *     target ssh://dump@collector.example:22/var/crash address 192.0.2.7 host-key ssh-ed25519
  * AAAA... interface 52:54:00:12:34:56 mtu 1500 address 10.0.2.15/24 route 192.0.2.7/32 via 10.0.2.2
  * dev 52:54:00:12:34:56
+ *
+ * A server reached through a bond, a VLAN or a bridge has the links under
+ * its interface said first, lowest first, each naming what it is made on by
+ * MAC (a NIC) or by name (a link of an earlier line); the interface and its
+ * routes then name the top link:
+ *
+ *     network-link bond bond0 mode active-backup slaves 52:54:00:00:00:01,52:54:00:00:00:02
+ *     network-link vlan bond0.10 id 10 on bond0
+ *     interface bond0.10 mtu 1500 address 192.168.10.2/24 address fd10::2/64
+ *     route 192.0.2.7/32 via 192.168.10.1 dev bond0.10
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,17 +173,136 @@ int config_net_target(struct target *t, char **w, int n, char *err, size_t errle
     return 0;
 }
 
+const struct config_link *config_link_named(const struct config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nlinks; i++)
+        if (strcmp(cfg->links[i].name, name) == 0)
+            return &cfg->links[i];
+    return NULL;
+}
+
+/* A device word: a NIC's MAC address, or the name of an earlier network-link line. */
+static int parse_dev(const struct config *cfg, const char *word, struct config_dev *dev)
+{
+    memset(dev, 0, sizeof(*dev));
+    if (net_mac_parse(word, dev->mac) == 0)
+        return 0;
+    if (!config_link_named(cfg, word))
+        return -1;
+    strcpy(dev->name, word);
+    return 0;
+}
+
+void config_dev_format(const struct config_dev *dev, char *buf, size_t len)
+{
+    if (dev->name[0])
+        snprintf(buf, len, "%s", dev->name);
+    else
+        net_mac_format(dev->mac, buf, len);
+}
+
+/* What the kernel takes as an interface's name, and no MAC address (which names a NIC). */
+static int link_name_ok(const char *name)
+{
+    uint8_t mac[6];
+
+    return name[0] && strlen(name) < CONFIG_LINK_NAME && !name[strspn(name, URL_USER_CHARS)] &&
+           strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && net_mac_parse(name, mac) < 0;
+}
+
+/* "MAC|NAME,..." into link's lower devices. */
+static int parse_lower(const struct config *cfg, struct config_link *link, const char *list,
+                       char *err, size_t errlen)
+{
+    char copy[CONFIG_MAX_LOWER * 20], *save = NULL;
+
+    if (strlen(list) >= sizeof(copy))
+        return FAIL("'%s' names more than %d devices", list, CONFIG_MAX_LOWER);
+    strcpy(copy, list);
+    for (char *d = strtok_r(copy, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
+        if (link->nlower == CONFIG_MAX_LOWER)
+            return FAIL("'%s' names more than %d devices", list, CONFIG_MAX_LOWER);
+        if (parse_dev(cfg, d, &link->lower[link->nlower]) < 0)
+            return FAIL("'%s' is neither a MAC address nor a network-link of an earlier line", d);
+        link->nlower++;
+    }
+    return link->nlower ? 0 : FAIL("'%s' names no device", list);
+}
+
+static int parse_link_kind(struct config_link *link, char **w, int n, char *err, size_t errlen)
+{
+    char *end;
+    unsigned long v;
+
+    if (strcmp(w[1], "vlan") == 0 && n == 7 && strcmp(w[3], "id") == 0 && strcmp(w[5], "on") == 0) {
+        link->kind = LINK_VLAN;
+        v = strtoul(w[4], &end, 10);
+        if (*end || w[4][0] == '-' || !w[4][0] || v < 1 || v > 4094)
+            return FAIL("VLAN id '%s' is not from 1 to 4094", w[4]);
+        link->vlan_id = (unsigned)v;
+        return 6;
+    }
+    if (strcmp(w[1], "bond") == 0 && n == 7 && strcmp(w[3], "mode") == 0 &&
+        strcmp(w[5], "slaves") == 0) {
+        link->kind = LINK_BOND;
+        if (strcmp(w[4], "active-backup") == 0)
+            link->bond_mode = BOND_ACTIVE_BACKUP;
+        else if (strcmp(w[4], "802.3ad") == 0)
+            link->bond_mode = BOND_8023AD;
+        else
+            return FAIL("bond mode '%s' is not active-backup or 802.3ad", w[4]);
+        return 6;
+    }
+    if (strcmp(w[1], "bridge") == 0 && n == 5 && strcmp(w[3], "ports") == 0) {
+        link->kind = LINK_BRIDGE;
+        return 4;
+    }
+    return FAIL("expected 'network-link vlan NAME id N on DEV', 'network-link bond NAME mode "
+                "active-backup|802.3ad slaves DEV,DEV' or 'network-link bridge NAME ports "
+                "DEV,...' (DEV: a MAC address or an earlier link's name)");
+}
+
+int config_net_link(struct config *cfg, char **w, int n, char *err, size_t errlen)
+{
+    struct config_link *link;
+    int at;
+
+    if (cfg->nlinks == CONFIG_MAX_LINKS)
+        return FAIL("more than %d network-link lines", CONFIG_MAX_LINKS);
+    link = &cfg->links[cfg->nlinks];
+    memset(link, 0, sizeof(*link));
+    if (n < 3)
+        return parse_link_kind(link, w, 2, err, errlen);
+    if (!link_name_ok(w[2]))
+        return FAIL("'%s' is not an interface name (up to %d letters, digits, '.', '-', '_')", w[2],
+                    CONFIG_LINK_NAME - 1);
+    if (config_link_named(cfg, w[2]))
+        return FAIL("a network-link named %s is already there", w[2]);
+    if ((at = parse_link_kind(link, w, n, err, errlen)) < 0)
+        return -1;
+    strcpy(link->name, w[2]);
+    if (parse_lower(cfg, link, w[at], err, errlen) < 0)
+        return -1;
+    if (link->kind == LINK_VLAN && link->nlower != 1)
+        return FAIL("a VLAN is on one device, not '%s'", w[at]);
+    cfg->nlinks++;
+    return 0;
+}
+
 int config_net_interface(struct config *cfg, char **w, int n, char *err, size_t errlen)
 {
     struct config_interface *in;
+    struct config_dev dev;
 
     if (cfg->ninterfaces == CONFIG_MAX_INTERFACES)
         return FAIL("more than %d interfaces", CONFIG_MAX_INTERFACES);
     in = &cfg->interfaces[cfg->ninterfaces];
     memset(in, 0, sizeof(*in));
-    if (n < 2 || net_mac_parse(w[1], in->mac) < 0)
-        return FAIL("expected 'interface MAC [mtu N] [address A/P]...' with MAC as "
-                    "52:54:00:12:34:56");
+    if (n < 2 || parse_dev(cfg, w[1], &dev) < 0)
+        return FAIL("expected 'interface MAC|LINK [mtu N] [address A/P]...' with MAC as "
+                    "52:54:00:12:34:56, LINK the name of an earlier network-link line");
+    memcpy(in->mac, dev.mac, 6);
+    strcpy(in->name, dev.name);
     for (int i = 2; i < n; i += 2) {
         if (strcmp(w[i], "dhcp") == 0) {
             in->dhcp = 1;
@@ -223,8 +352,12 @@ int config_net_route(struct config *cfg, char **w, int n, char *err, size_t errl
             return FAIL("gateway '%s' is not an address of the destination's family", w[i + 1]);
         i += 2;
     }
-    if (i + 2 != n || strcmp(w[i], "dev") != 0 || net_mac_parse(w[i + 1], r->mac) < 0)
-        return FAIL("expected 'dev MAC' at the end of the route");
+    struct config_dev dev;
+    if (i + 2 != n || strcmp(w[i], "dev") != 0 || parse_dev(cfg, w[i + 1], &dev) < 0)
+        return FAIL("expected 'dev MAC' or 'dev LINK' (an earlier network-link) at the end of "
+                    "the route");
+    memcpy(r->mac, dev.mac, 6);
+    strcpy(r->name, dev.name);
     cfg->nroutes++;
     return 0;
 }
@@ -256,13 +389,44 @@ static int append(char *buf, size_t len, size_t *used, const char *text)
     return 0;
 }
 
+static const char *const link_kinds[] = {"vlan", "bond", "bridge"};
+
+void config_net_format_link(const struct config_link *link, char *line, size_t len)
+{
+    char dev[20];
+    int n = snprintf(line, len, "network-link %s %s ", link_kinds[link->kind], link->name);
+
+    if (link->kind == LINK_VLAN)
+        n += snprintf(line + n, len - (size_t)n, "id %u on ", link->vlan_id);
+    else if (link->kind == LINK_BOND)
+        n += snprintf(line + n, len - (size_t)n, "mode %s slaves ",
+                      link->bond_mode == BOND_8023AD ? "802.3ad" : "active-backup");
+    else
+        n += snprintf(line + n, len - (size_t)n, "ports ");
+    for (size_t k = 0; k < link->nlower && (size_t)n < len; k++) {
+        config_dev_format(&link->lower[k], dev, sizeof(dev));
+        n += snprintf(line + n, len - (size_t)n, "%s%s", k ? "," : "", dev);
+    }
+    if ((size_t)n < len)
+        snprintf(line + n, len - (size_t)n, "\n");
+}
+
 int config_net_format(const struct config *cfg, char *buf, size_t len, size_t *used)
 {
     char line[512], mac[20], a[64], b[64];
 
+    for (size_t i = 0; i < cfg->nlinks; i++) {
+        config_net_format_link(&cfg->links[i], line, sizeof(line));
+        if (append(buf, len, used, line) < 0)
+            return -1;
+    }
     for (size_t i = 0; i < cfg->ninterfaces; i++) {
         const struct config_interface *in = &cfg->interfaces[i];
-        net_mac_format(in->mac, mac, sizeof(mac));
+        struct config_dev dev;
+        memset(&dev, 0, sizeof(dev));
+        memcpy(dev.mac, in->mac, 6);
+        strcpy(dev.name, in->name);
+        config_dev_format(&dev, mac, sizeof(mac));
         int n = snprintf(line, sizeof(line), "interface %s", mac);
         if (in->mtu)
             n += snprintf(line + n, sizeof(line) - (size_t)n, " mtu %u", in->mtu);
@@ -278,7 +442,11 @@ int config_net_format(const struct config *cfg, char *buf, size_t len, size_t *u
     }
     for (size_t i = 0; i < cfg->nroutes; i++) {
         const struct config_route *r = &cfg->routes[i];
-        net_mac_format(r->mac, mac, sizeof(mac));
+        struct config_dev dev;
+        memset(&dev, 0, sizeof(dev));
+        memcpy(dev.mac, r->mac, 6);
+        strcpy(dev.name, r->name);
+        config_dev_format(&dev, mac, sizeof(mac));
         if (r->destination.prefix)
             net_addr_format(&r->destination, 1, a, sizeof(a));
         else

@@ -1,5 +1,6 @@
 /*
- * netlink.c - rtnetlink requests: routes, links and addresses (netlink.h).
+ * netlink.c - rtnetlink requests: routes, links and addresses (netlink.h),
+ * and the bonds, VLANs and bridges the crash kernel makes.
  *
  * Each request opens its own socket with a receive timeout, so a kernel
  * that never answers costs seconds, not the capture.  Replies are walked
@@ -31,7 +32,7 @@ struct request {
         struct ifinfomsg link;
         struct ifaddrmsg addr;
     } body;
-    char attrs[256];
+    char attrs[512];
 };
 
 typedef int (*reply_fn)(const struct nlmsghdr *h, void *ctx);
@@ -45,9 +46,24 @@ static int add_attr(struct request *r, unsigned short type, const void *data, si
         return -1;
     a->rta_type = type;
     a->rta_len = (unsigned short)RTA_LENGTH(len);
-    memcpy(RTA_DATA(a), data, len);
+    if (len)
+        memcpy(RTA_DATA(a), data, len);
     r->h.nlmsg_len = (unsigned)(at + RTA_SPACE(len));
     return 0;
+}
+
+/* A nested attribute: opened empty, its length set by nest_end once its members are in. */
+static struct rtattr *nest_begin(struct request *r, unsigned short type)
+{
+    struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->h.nlmsg_len));
+
+    return add_attr(r, type, NULL, 0) < 0 ? NULL : a;
+}
+
+static void nest_end(struct request *r, struct rtattr *a)
+{
+    if (a)
+        a->rta_len = (unsigned short)((char *)r + r->h.nlmsg_len - (char *)a);
 }
 
 static void init_request(struct request *r, unsigned short type, unsigned short flags, size_t body)
@@ -232,8 +248,27 @@ int net_route_get(const struct net_addr *dst, struct net_route *route, char *why
     return 0;
 }
 
+/* IFLA_INFO_DATA: what it holds depends on the kind (IFLA_VLAN_ID and IFLA_BOND_MODE are both 1).
+ */
+static void link_data(struct net_link *link, const struct rtattr *data)
+{
+    int len = (int)RTA_PAYLOAD(data);
+
+    for (const struct rtattr *d = RTA_DATA(data); RTA_OK(d, len); d = RTA_NEXT(d, len)) {
+        if (strcmp(link->kind, "vlan") == 0 && d->rta_type == IFLA_VLAN_ID && RTA_PAYLOAD(d) >= 2) {
+            uint16_t id;
+            memcpy(&id, RTA_DATA(d), 2);
+            link->vlan_id = id;
+        } else if (strcmp(link->kind, "bond") == 0 && d->rta_type == IFLA_BOND_MODE &&
+                   RTA_PAYLOAD(d) >= 1) {
+            link->bond_mode = *(const uint8_t *)RTA_DATA(d);
+        }
+    }
+}
+
 static void link_info(struct net_link *link, const struct rtattr *info)
 {
+    const struct rtattr *data = NULL;
     int len = (int)RTA_PAYLOAD(info);
 
     for (const struct rtattr *a = RTA_DATA(info); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
@@ -243,15 +278,11 @@ static void link_info(struct net_link *link, const struct rtattr *info)
             memcpy(link->kind, RTA_DATA(a), n);
             link->kind[n] = '\0';
         } else if (a->rta_type == IFLA_INFO_DATA) {
-            int dlen = (int)RTA_PAYLOAD(a);
-            for (const struct rtattr *d = RTA_DATA(a); RTA_OK(d, dlen); d = RTA_NEXT(d, dlen))
-                if (d->rta_type == IFLA_VLAN_ID && RTA_PAYLOAD(d) >= 2) {
-                    uint16_t id;
-                    memcpy(&id, RTA_DATA(d), 2);
-                    link->vlan_id = id;
-                }
+            data = a;
         }
     }
+    if (data)
+        link_data(link, data);
 }
 
 /* One RTM_NEWLINK message into link. */
@@ -272,6 +303,8 @@ static void parse_link(const struct nlmsghdr *h, struct net_link *link)
             link->name[n] = '\0';
         } else if (a->rta_type == IFLA_ADDRESS && n == 6) {
             memcpy(link->mac, RTA_DATA(a), 6);
+        } else if (a->rta_type == IFLA_PERM_ADDRESS && n == 6) {
+            memcpy(link->perm_mac, RTA_DATA(a), 6);
         } else if (a->rta_type == IFLA_MTU && n >= 4) {
             memcpy(&link->mtu, RTA_DATA(a), 4);
         } else if (a->rta_type == IFLA_LINK && n >= 4) {
@@ -289,8 +322,22 @@ static void parse_link(const struct nlmsghdr *h, struct net_link *link)
 struct link_query {
     struct net_link *link;
     const uint8_t *mac; /* a dump: the one with this MAC */
+    int master;         /* a dump: those enslaved to this one, up to max */
+    size_t max;
     int found;
 };
+
+/*
+ * A NIC's own MAC address: an enslaved one's may be its bond's now, but its
+ * permanent one is what the next kernel gives it.
+ */
+static int mac_is(const struct net_link *l, const uint8_t mac[6])
+{
+    static const uint8_t none[6];
+
+    return memcmp(l->mac, mac, 6) == 0 ||
+           (memcmp(l->perm_mac, none, 6) != 0 && memcmp(l->perm_mac, mac, 6) == 0);
+}
 
 static int link_reply(const struct nlmsghdr *h, void *ctx)
 {
@@ -300,7 +347,12 @@ static int link_reply(const struct nlmsghdr *h, void *ctx)
     if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
         return 0;
     parse_link(h, &l);
-    if (q->mac && (q->found || memcmp(l.mac, q->mac, 6) != 0 || l.kind[0]))
+    if (q->master) {
+        if (l.master == q->master && (size_t)q->found < q->max)
+            q->link[q->found++] = l;
+        return 0;
+    }
+    if (q->mac && (q->found || !mac_is(&l, q->mac) || l.kind[0]))
         return 0;
     *q->link = l;
     q->found = 1;
@@ -332,6 +384,114 @@ int net_link_find_mac(const uint8_t mac[6], struct net_link *link)
     init_request(&r, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
     r.body.link.ifi_family = AF_UNSPEC;
     return talk(&r, link_reply, &q) == 0 && q.found ? 0 : -1;
+}
+
+int net_link_find_name(const char *name, struct net_link *link)
+{
+    struct link_query q = {.link = link};
+    struct request r;
+
+    init_request(&r, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
+    r.body.link.ifi_family = AF_UNSPEC;
+    if (strlen(name) >= IF_NAMESIZE || add_attr(&r, IFLA_IFNAME, name, strlen(name) + 1) < 0)
+        return -1;
+    return talk(&r, link_reply, &q) == 0 && q.found ? 0 : -1;
+}
+
+int net_link_lower(int master, struct net_link *out, size_t max)
+{
+    struct link_query q = {.link = out, .master = master, .max = max};
+    struct request r;
+
+    init_request(&r, RTM_GETLINK, NLM_F_DUMP, sizeof(struct ifinfomsg));
+    r.body.link.ifi_family = AF_UNSPEC;
+    if (talk(&r, link_reply, &q) < 0)
+        return -1;
+    return q.found;
+}
+
+/* The RTM_NEWLINK that makes spec's link. */
+static int build_new_link(const struct net_link_spec *spec, struct request *r)
+{
+    struct rtattr *info, *data;
+    int bad = 0;
+
+    init_request(r, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
+    r->body.link.ifi_family = AF_UNSPEC;
+    if (!spec->name[0] || strlen(spec->name) >= IF_NAMESIZE)
+        return -1;
+    bad |= add_attr(r, IFLA_IFNAME, spec->name, strlen(spec->name) + 1);
+    if (spec->parent)
+        bad |= add_attr(r, IFLA_LINK, &spec->parent, 4);
+    info = nest_begin(r, IFLA_LINKINFO);
+    bad |= add_attr(r, IFLA_INFO_KIND, spec->kind, strlen(spec->kind));
+    data = nest_begin(r, IFLA_INFO_DATA);
+    if (strcmp(spec->kind, "vlan") == 0) {
+        uint16_t id = (uint16_t)spec->vlan_id;
+        bad |= add_attr(r, IFLA_VLAN_ID, &id, 2);
+    } else if (strcmp(spec->kind, "bond") == 0) {
+        uint8_t mode = (uint8_t)spec->bond_mode;
+        uint32_t miimon = 100; /* ms: a slave's carrier lost is a slave dropped */
+        bad |= add_attr(r, IFLA_BOND_MODE, &mode, 1);
+        bad |= add_attr(r, IFLA_BOND_MIIMON, &miimon, 4);
+    }
+    nest_end(r, data);
+    nest_end(r, info);
+    return bad || !info || !data ? -1 : 0;
+}
+
+size_t net_link_new_message(const struct net_link_spec *spec, void *buf, size_t len)
+{
+    struct request r;
+
+    if (build_new_link(spec, &r) < 0 || r.h.nlmsg_len > len)
+        return 0;
+    memcpy(buf, &r, r.h.nlmsg_len);
+    return r.h.nlmsg_len;
+}
+
+int net_link_create(const struct net_link_spec *spec)
+{
+    struct request r;
+    int e;
+
+    if (build_new_link(spec, &r) < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    e = talk(&r, NULL, NULL);
+    if (e < 0)
+        errno = -e;
+    return e < 0 ? -1 : 0;
+}
+
+int net_link_delete(int ifindex)
+{
+    struct request r;
+    int e;
+
+    init_request(&r, RTM_DELLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
+    r.body.link.ifi_family = AF_UNSPEC;
+    r.body.link.ifi_index = ifindex;
+    e = talk(&r, NULL, NULL);
+    if (e < 0)
+        errno = -e;
+    return e < 0 ? -1 : 0;
+}
+
+int net_link_set_master(int ifindex, int master)
+{
+    struct request r;
+    int e;
+
+    init_request(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
+    r.body.link.ifi_family = AF_UNSPEC;
+    r.body.link.ifi_index = ifindex;
+    add_attr(&r, IFLA_MASTER, &master, 4);
+    e = talk(&r, NULL, NULL);
+    if (e < 0)
+        errno = -e;
+    return e < 0 ? -1 : 0;
 }
 
 struct addr_query {
@@ -422,6 +582,9 @@ int net_address_add(int ifindex, const struct net_addr *a)
     r.body.addr.ifa_prefixlen = (unsigned char)a->prefix;
     r.body.addr.ifa_scope = RT_SCOPE_UNIVERSE;
     r.body.addr.ifa_index = (unsigned)ifindex;
+    /* an address copied from a running system is its own: no duplicate detection to wait out */
+    if (a->family == AF_INET6)
+        r.body.addr.ifa_flags = IFA_F_NODAD;
     add_attr(&r, IFA_LOCAL, a->bytes, n);
     add_attr(&r, IFA_ADDRESS, a->bytes, n);
     e = talk(&r, NULL, NULL);

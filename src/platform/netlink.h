@@ -37,11 +37,13 @@ struct net_link {
     int ifindex;
     char name[IF_NAMESIZE];
     uint8_t mac[6];
+    uint8_t perm_mac[6]; /* the NIC's own (an enslaved one's mac may be its bond's); 0s: unknown */
     unsigned mtu;
-    char kind[16];    /* "vlan", "bond", "bridge"...; "" for a plain device */
-    int parent;       /* a VLAN's lower device; 0: none */
-    int master;       /* the bond or bridge it is enslaved to; 0: none */
-    unsigned vlan_id; /* kind "vlan" */
+    char kind[16];      /* "vlan", "bond", "bridge"...; "" for a plain device */
+    int parent;         /* a VLAN's lower device; 0: none */
+    int master;         /* the bond or bridge it is enslaved to; 0: none */
+    unsigned vlan_id;   /* kind "vlan" */
+    unsigned bond_mode; /* kind "bond": IFLA_BOND_MODE (1 active-backup, 4 802.3ad) */
     int up, carrier;
 };
 
@@ -52,6 +54,25 @@ int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max
 
 /* The interface with this MAC address (a physical one: not a VLAN or bond on it). */
 int net_link_find_mac(const uint8_t mac[6], struct net_link *link);
+int net_link_find_name(const char *name, struct net_link *link);
+/* The links enslaved to master (a bond's slaves, a bridge's ports), up to max; -1 on error. */
+int net_link_lower(int master, struct net_link *out, size_t max);
+
+/* A link to make: a VLAN on parent, a bond (miimon 100 ms), a bridge. */
+struct net_link_spec {
+    const char *kind; /* "vlan", "bond", "bridge" */
+    const char *name;
+    int parent;         /* vlan: its lower device's ifindex */
+    unsigned vlan_id;   /* vlan */
+    unsigned bond_mode; /* bond: IFLA_BOND_MODE */
+};
+/* RTM_NEWLINK with IFLA_LINKINFO; -1 with errno (EEXIST: the name is taken). */
+int net_link_create(const struct net_link_spec *spec);
+/* The request net_link_create sends, into buf: its length, 0 if spec is bad or buf small. */
+size_t net_link_new_message(const struct net_link_spec *spec, void *buf, size_t len);
+int net_link_delete(int ifindex);
+/* ifindex enslaved to master (a bond's slave must be down first). */
+int net_link_set_master(int ifindex, int master);
 int net_link_set_up(int ifindex, unsigned mtu);
 /* Waits up to seconds for carrier; 0 when the link has it. */
 int net_link_wait_carrier(int ifindex, unsigned seconds);

@@ -484,12 +484,19 @@ build_guest_initramfs() {
             -path '*/fs/lockd/*' -o -path '*/fs/fscache/*' -o -path '*/fs/netfs/*' -o \
             -path '*/net/sunrpc/*' -o -path '*/net/dns_resolver/*' \) -name '*.ko*' |
             cpio -pdm --quiet "$root/$m")
+        # bonding, 802.1Q VLANs, the bridge and what they need (tests/e2e/test_topologies.sh)
+        [ -n "${GUEST_NET_LINK_MODULES:-}" ] && (cd "$km" && find kernel \( \
+            -path '*/drivers/net/bonding/*' -o -path '*/net/8021q/*' -o -path '*/net/802/*' -o \
+            -path '*/net/llc/*' -o -path '*/net/bridge/bridge.ko*' -o -path '*/net/tls/*' \) \
+            -name '*.ko*' | cpio -pdm --quiet "$root/$m")
         [ -n "${GUEST_WATCHDOG_MODULES:-}" ] &&
             cp -r "$km/kernel/drivers/watchdog" "$root/$m/kernel/drivers/"
         cp "$km/modules.order" "$km/modules.builtin"* "$root/$m/" 2>/dev/null || true
         depmod -b "$root" "$KERNEL_RELEASE"
     fi
     [ -n "${GUEST_LVM:-}" ] && copy_programs "$root" /sbin/lvm /sbin/mke2fs /sbin/dmsetup /sbin/resize2fs
+    # more of the host's programs (iproute2's ip: busybox's knows no bond)
+    [ -n "${GUEST_PROGRAMS:-}" ] && copy_programs "$root" $GUEST_PROGRAMS
     [ -n "${CRASH_MODULE:-}" ] && cp "$CRASH_MODULE" "$root/lbcrash.ko"
     # the network build beside lifeboat, as a package installs it
     [ -n "${GUEST_NET_BIN:-}" ] && cp "$GUEST_NET_BIN" "$root/sbin/lifeboat-net"

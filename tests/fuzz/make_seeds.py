@@ -118,6 +118,11 @@ def main():
                    "route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56\n"
                    "route default dev 52:54:00:12:34:56\nnetwork-timeout 9\n"
                    "ssh-identity /etc/lifeboat/id\nknown-hosts /root/kh\n",
+        "links": "network-link bond bond0 mode active-backup slaves 52:54:00:00:00:01,"
+                 "52:54:00:00:00:02\nnetwork-link vlan bond0.10 id 10 on bond0\n"
+                 "network-link bridge br0 ports 52:54:00:00:00:03\n"
+                 "interface bond0.10 mtu 1500 address 192.168.10.2/24 address fd10::2/64\n"
+                 "route fd00::7/128 via fe80::1 dev bond0.10\n",
     }
     # a DHCP OFFER: BOOTREPLY, Ethernet, xid 1, the client's MAC, the cookie, options
     offer = bytearray(236)
