@@ -43,11 +43,11 @@ net_deb=$(ls "$LIFEBOAT_DEB_DIR"/lifeboat-net_*.deb | head -n1)
 lintian_tar=$(cached_chroot lintian lintian)
 mkdir -p "$work/lintian" && tar -xf "$lintian_tar" -C "$work/lintian"
 cp "$deb" "$net_deb" "$work/lintian/tmp/"
-release_check "lintian of $release: no error or warning (lifeboat and lifeboat-net)" bash -c '
-    chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin lintian --version | grep -q "^Lintian v2\." &&
-    out=$(chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin lintian "/tmp/${2##*/}" "/tmp/${3##*/}" 2>&1 |
-        grep -E "^[EW]: "); [ -z "$out" ] || { echo "$out"; false; }' _ \
-    "$work/lintian" "$deb" "$net_deb"
+release_check "the release's own lintian: no error or warning (lifeboat and lifeboat-net)" bash -c '
+    run_in() { chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${@:2}"; }
+    run_in "$1" lintian --version | grep -q "^Lintian v2\." &&
+    out=$(run_in "$1" lintian "/tmp/${2##*/}" "/tmp/${3##*/}" 2>&1 | grep -E "^[EW]: ")
+    [ -z "$out" ] || { echo "$out"; false; }' _ "$work/lintian" "$deb" "$net_deb"
 log "$release: $(chroot "$work/lintian" lintian --version)"
 rm -rf "$work/lintian"
 release_check "lifeboat-blkid: in /usr/libexec/lifeboat, the package depends on libblkid1" bash -c '
