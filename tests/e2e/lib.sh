@@ -217,13 +217,19 @@ private_apt() {
 # backports_apt apt-get|apt-cache ARGS...: the command against the private list of $BACKPORTS_SUITE.
 backports_apt() { private_apt "${BACKPORTS_SUITE%%-*}" "$BACKPORTS_SUITE" "$@"; }
 
+# release_apt apt-get|apt-cache ARGS...: the command against the private list of the release
+# $KERNEL_SUITE (trixie: its own kernels, for the tests of a trixie system).
+release_apt() { private_apt "release-$KERNEL_SUITE" "$KERNEL_SUITE" "$@"; }
+
 # fetch_kernel PACKAGE: sets KERNEL_RELEASE, VMLINUZ, KERNEL_ROOT.
 # PACKAGE may be a meta-package (linux-image-cloud-amd64): its dependency is followed.
+# With KERNEL_SUITE set (trixie), PACKAGE is that release's (the meta-package names its kernel).
 # A package Debian 12 does not have (linux-image-7.*) comes from $BACKPORTS_SUITE;
 # there linux-image-KVER is split: the image is in linux-binary-KVER (at
 # /usr/lib/modules/KVER/vmlinuz), the modules in linux-modules-KVER.
 fetch_kernel() {
     local pkg=$1 real via=
+    [ -z "${KERNEL_SUITE:-}" ] || via=release_apt
     case "$pkg" in
     linux-image-7.*) via=backports_apt ;;
     esac

@@ -1,16 +1,19 @@
-# image.sh - a Debian 12 system disk as the installer's "guided, use entire
+# image.sh - a Debian system disk as the installer's "guided, use entire
 # disk and set up LVM" leaves it: one partition, a volume group, root and /var
-# on logical volumes, GRUB in the MBR, systemd, Debian's cloud kernel.
+# on logical volumes, GRUB in the MBR, systemd, Debian's cloud kernel; of the
+# release SYSTEM_RELEASE names (bookworm, the default, or trixie), each with
+# its own kernel and systemd.
 #
 # Sourced by test_system.sh.  build_system_image sets SYSTEM_IMAGE.  The image
-# is cached in $LIFEBOAT_CACHE/system (it downloads ~200 MB of packages) and
-# rebuilt only when this file changes.  This machine's kernel has no
+# is cached in $LIFEBOAT_CACHE/system, one per release (it downloads ~200 MB of
+# packages), and rebuilt only when this file changes.  This machine's kernel has no
 # device-mapper, so the LVM layout is made inside a guest running Debian's own
 # kernel: the root file system is first made by mmdebstrap as a directory,
 # packed into an ext4 image (mkfs.ext4 -d, no loop device), booted, and it
 # installs itself onto the LVM disk.
 
 SYSTEM_SIZE=${SYSTEM_SIZE:-6G}
+SYSTEM_RELEASE=${SYSTEM_RELEASE:-bookworm}
 # packages: 1 (raise to fetch the packages again)
 
 # The guest that installs the system: runs as init= of the packed root.
@@ -81,20 +84,22 @@ UNIT
 make_system_root() {
     local dir=$1 root=$2 key=$3
     rm -rf "$dir/build" && mkdir -p "$dir/build"
-    log "building the Debian 12 system image (mmdebstrap; cached in $dir)"
+    # (mmdebstrap writes its own sources.list of RELEASE on the mirror this machine's
+    # apt uses, read at run time: trixie's packages come from there as bookworm's do)
+    log "building the $SYSTEM_RELEASE system image (mmdebstrap; cached in $dir)"
     mmdebstrap --variant=minbase --mode=root \
         --include=systemd-sysv,udev,linux-image-cloud-amd64,grub-pc,lvm2,initramfs-tools,e2fsprogs,fdisk,kmod,procps,apt,ca-certificates \
         --customize-hook='echo lbsystem > "$1/etc/hostname"' \
         --customize-hook='echo "root:lifeboat" | chroot "$1" chpasswd' \
-        bookworm "$root" "$(debian_mirror)" >"$dir/build/mmdebstrap.log" 2>&1 ||
+        "$SYSTEM_RELEASE" "$root" "$(debian_mirror)" >"$dir/build/mmdebstrap.log" 2>&1 ||
         die "mmdebstrap failed: $(tail -n 5 "$dir/build/mmdebstrap.log")"
     echo "$key" > "$dir/build/root.done"
 }
 
 build_system_image() {
-    local dir=$LIFEBOAT_CACHE/system key root
+    local dir=$LIFEBOAT_CACHE/system/$SYSTEM_RELEASE key root
     key=$(sha256sum "$E2E_DIR/../system/image.sh" | cut -c1-16)
-    SYSTEM_IMAGE=$dir/debian12-lvm-$key.img
+    SYSTEM_IMAGE=$dir/$SYSTEM_RELEASE-lvm-$key.img
     [ -f "$SYSTEM_IMAGE" ] && return 0
     root=$dir/build/root
     # the packages once (~100 s): a failed install below does not fetch them again

@@ -46,8 +46,9 @@ after)
     # a second notice would be a repeat: said once per dump
     lifeboat list --boot | sed 's/^/LBTEST: again: /'
     # a new kernel package: lifeboat.path notices /boot changing and reloads
+    # (the package and, for trixie's 7.x, its split parts and linux-base)
     since=$(date +%s)
-    DEBIAN_FRONTEND=noninteractive apt-get install -y /run/lbtest/linux-image-*.deb >/tmp/apt.log 2>&1 &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y /run/lbtest/linux-*.deb >/tmp/apt.log 2>&1 &&
         say "second kernel installed" || { say "kernel install failed"; tail -n 5 /tmp/apt.log; }
     sleep 5
     journalctl --since "@$since" -u lifeboat-reload.service -u lifeboat.service --no-pager -o cat |
@@ -57,6 +58,22 @@ after)
 newkernel)
     lifeboat status | sed 's/^/LBTEST: status: /'
     journalctl -b -u lifeboat.service --no-pager -o cat | grep 'crash kernel loaded' | sed 's/^/LBTEST: journal: /'
+    # Where the package put the image: with kernel-install's layout
+    # (/usr/lib/modules/KVER/vmlinuz, Debian's 7.x packages), load finds it
+    # there even with /boot's copy gone.  (lifeboat.path's reload of the move
+    # is waited out first, so that the load said here is this one.)
+    img=/usr/lib/modules/$(uname -r)/vmlinuz
+    if [ -f "$img" ]; then
+        say "image: $img"
+        mv "/boot/vmlinuz-$(uname -r)" /run/lbtest-vmlinuz
+        sleep 10
+        lifeboat load >/tmp/load 2>&1
+        rc=$?
+        sed 's/^/LBTEST: usrload: /' /tmp/load
+        say "usrload exit $rc"
+        mv /run/lbtest-vmlinuz "/boot/vmlinuz-$(uname -r)"
+        sleep 10
+    fi
     # a reset with the crash kernel loaded: no panic, no dump, no clean shutdown
     next reset
     echo "LBTEST: resetting"
