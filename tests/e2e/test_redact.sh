@@ -9,7 +9,7 @@
 # of their bytes is anywhere in the redacted dump, and every frame it keeps
 # equals the memory's outside the ranges its note lists; metadata.json, info
 # and verify say what was redacted and what was not; crash (with the -dbg
-# vmlinux) shows the panicking stack and the task list, drgn walks the tasks.
+# vmlinux) shows the panicking stack and its task, drgn walks every task.
 # REDACT_KERNELS="PKG..." runs other kernels too (6.12; 7.x with lifeboat's own
 # checks: Debian 12's crash and drgn do not read it).
 source "$(dirname "$0")/lib.sh"
@@ -78,9 +78,11 @@ assert i["stack"], "no stack"' "$case_dir/info.json"
     if [ "$pkg" = linux-image-cloud-amd64 ]; then
         ensure_debuginfo
         printf 'bt\nps\nquit\n' > "$case_dir/crash.cmds"
-        check "$name: crash opens the redacted dump: the panicking stack and the task list" bash -c '
-            crash -s "$1" "$2" -i "$3" > "$4" 2>&1; cat "$4" | head -40
-            grep -q "sysrq_handle_crash" "$4" && [ "$(grep -cE "^ *>? *[0-9]+ +[0-9]+ +[0-9]+ " "$4")" -gt 20 ]' \
+        # (crash 8.0.2's ps lists only the active tasks of lifeboat's -d 31 6.1 dumps, redacted
+        # or not: "not found in PID hash"; the whole task list is drgn's judgement below)
+        check "$name: crash opens the redacted dump: the panicking stack, ps with its task" bash -c '
+            crash -s "$1" "$2" -i "$3" > "$4" 2>&1; head -30 "$4"
+            grep -q "sysrq_handle_crash" "$4" && grep -qE "^> +1 +0 " "$4"' \
             _ "$VMLINUX" "$case_dir/vmcore" "$case_dir/crash.cmds" "$case_dir/crash.out"
         check "$name: drgn walks the redacted dump's tasks and the crashed thread's stack" $PY -c '
 import sys, drgn
