@@ -117,3 +117,27 @@ uint64_t btf_struct_size(const struct btf *btf, const char *name)
     __s64 size = id < 0 ? -1 : btf__resolve_size(btf, (uint32_t)id);
     return size > 0 ? (uint64_t)size : 0;
 }
+
+static int has_member(const struct btf *btf, const struct btf_type *t, const char *name)
+{
+    const struct btf_member *m = btf_members(t);
+
+    for (int i = 0; i < btf_vlen(t); i++, m++) {
+        const char *mn = btf__name_by_offset(btf, m->name_off);
+        if (mn && strcmp(mn, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int btf_struct_with(const struct btf *btf, const char *a, const char *b)
+{
+    uint32_t n = btf__type_cnt(btf);
+
+    for (uint32_t id = 1; id < n; id++) {
+        const struct btf_type *t = btf__type_by_id(btf, id);
+        if (t && btf_is_struct(t) && has_member(btf, t, a) && has_member(btf, t, b))
+            return (int)id;
+    }
+    return -1;
+}

@@ -20,6 +20,12 @@ int btf_struct(const struct btf *btf, const char *name);
 uint64_t btf_member_offset(const struct btf *btf, int type_id, const char *name);
 /* Size of a member (found as btf_member_offset finds it); 0 if none. */
 uint64_t btf_member_size(const struct btf *btf, int type_id, const char *name);
+/*
+ * The first struct, named or anonymous, with direct members named a and b, or
+ * -1: how a static variable of an anonymous struct type (random.c's
+ * input_pool) is found by its shape.
+ */
+int btf_struct_with(const struct btf *btf, const char *a, const char *b);
 /* Size of a struct by name; 0 if none. */
 uint64_t btf_struct_size(const struct btf *btf, const char *name);
 

@@ -323,27 +323,30 @@ static void per_cpu(struct redact_ctx *c, const char *sym, uint64_t off, uint64_
 }
 
 /*
- * The random pool (Linux 5.18's random.c on): input_pool's BLAKE2s state and
- * base_crng's key lead their (anonymous) structs; crngs and the batches are
- * per-CPU, of named types.
+ * The random pool (Linux 5.18's random.c on): input_pool is of an anonymous
+ * struct, found by its members' names (hash, init_bits), its hash's size
+ * whatever the BLAKE2s state's type is called (blake2s_state, blake2s_ctx);
+ * base_crng's key leads its anonymous struct as crng's does; crngs and the
+ * batches are per-CPU, of named types.
  */
 static int random_pool(struct redact_ctx *c, struct lb_error *err)
 {
     static const char *const batches[] = {"u8", "u16", "u32", "u64"};
-    uint64_t pool, base, key, hash = btf_struct_size(c->btf, "blake2s_state");
-    int crng = btf_struct(c->btf, "crng");
-    uint64_t key_size = crng < 0 ? 0 : btf_member_size(c->btf, crng, "key");
+    int pool_type = btf_struct_with(c->btf, "hash", "init_bits"), crng = btf_struct(c->btf, "crng");
+    uint64_t pool, base, key, key_size = crng < 0 ? 0 : btf_member_size(c->btf, crng, "key");
+    uint64_t hash = pool_type < 0 ? BTF_MISSING : btf_member_offset(c->btf, pool_type, "hash");
+    uint64_t hash_size = pool_type < 0 ? 0 : btf_member_size(c->btf, pool_type, "hash");
 
     if (need_symbol(c, "input_pool", &pool, err) < 0 ||
         need_symbol(c, "base_crng", &base, err) < 0 || need_member(c, "crng", "key", &key, err) < 0)
         return -1;
-    if (!hash || !key_size || key_size > 256) {
+    if (hash == BTF_MISSING || !hash_size || hash_size > 4096 || !key_size || key_size > 256) {
         lb_error_setk(err, LB_ERR_NO_DATA,
-                      "the kernel's BTF has no struct blake2s_state, or "
+                      "the kernel's BTF has no struct with input_pool's hash and init_bits, or "
                       "crng.key has no sane size");
         return -1;
     }
-    redact_virt(c, LB_REDACT_KEYS, "input_pool.hash", pool, hash);
+    redact_virt(c, LB_REDACT_KEYS, "input_pool.hash", pool + hash, hash_size);
     redact_virt(c, LB_REDACT_KEYS, "base_crng.key", base, key_size);
     per_cpu(c, "crngs", key, key_size, "crngs.key (per CPU)");
     for (size_t i = 0; i < 4; i++) {
