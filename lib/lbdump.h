@@ -434,6 +434,11 @@ struct lb_redaction_report {
 int lb_source_redact(struct lb_source *src, unsigned classes, struct lb_error *err);
 /* 1 and *out if src's notes carry a redaction (a redacted dump, or one just made), else 0. */
 int lb_source_redaction(const struct lb_source *src, struct lb_redaction_report *out);
+/*
+ * The classes this process's lb_source_redact() calls walked src for (0 if
+ * none): what a dump's own note claims is never taken for a redaction done.
+ */
+unsigned lb_source_redacting(const struct lb_source *src);
 /* The physical ranges the redaction overwrote, as {start, length} pairs: count, or 0. */
 size_t lb_source_redacted_ranges(const struct lb_source *src, const uint8_t **pairs);
 

@@ -372,6 +372,11 @@ int lb_source_redaction(const struct lb_source *src, struct lb_redaction_report 
     return 1;
 }
 
+unsigned lb_source_redacting(const struct lb_source *src)
+{
+    return src->redaction ? src->redaction->classes : 0;
+}
+
 size_t lb_source_redacted_ranges(const struct lb_source *src, const uint8_t **pairs)
 {
     struct lb_note note;
@@ -465,6 +470,7 @@ int lb_source_redact(struct lb_source *src, unsigned classes, struct lb_error *e
         return -1;
     }
     merge(p);
+    p->classes = classes | (src->redaction ? src->redaction->classes : 0);
     rep->ranges = p->n;
     for (size_t i = 0; i < p->n; i++)
         rep->bytes += p->r[i].len;

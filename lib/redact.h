@@ -17,6 +17,7 @@ struct redact_range {
 struct redaction {
     struct redact_range *r;
     size_t n, cap;
+    unsigned classes; /* walked for, this one and those before it */
 };
 
 /* What the walks share: the kernel, its types, the plan, the report, the budget. */

@@ -58,6 +58,7 @@ const char *const redact_symbols[] = {
     "batched_entropy_u32",
     "batched_entropy_u64",
     "pipefifo_fops",
+    "pipeanon_fops",
     "socket_file_ops",
     "vmemmap_base",
 };
@@ -115,7 +116,11 @@ static int task_comms(struct redact_ctx *c, struct lb_error *err)
     size_t n = 0;
     int task = btf_struct(c->btf, "task_struct");
 
-    if (!t || need_member(c, "task_struct", "comm", &comm, err) < 0) {
+    if (!t) {
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
+        return -1;
+    }
+    if (need_member(c, "task_struct", "comm", &comm, err) < 0) {
         free(t);
         return -1;
     }
@@ -199,7 +204,11 @@ int redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err)
     uint64_t stack, thread, sp, on_cpu, *tasks = NULL, cur[CURRENTS] = {0};
     size_t n = 0;
 
-    if (!t || need_member(c, "task_struct", "stack", &stack, err) ||
+    if (!t) {
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
+        return -1;
+    }
+    if (need_member(c, "task_struct", "stack", &stack, err) ||
         need_member(c, "task_struct", "thread", &thread, err) ||
         need_member(c, "thread_struct", "sp", &sp, err) ||
         need_member(c, "task_struct", "on_cpu", &on_cpu, err)) {
@@ -383,7 +392,7 @@ int redact_keys(struct redact_ctx *c, struct lb_error *err)
 
 struct file_layout {
     uint64_t task_files, files_fdt, fdt_max, fdt_fd, f_op, f_private;
-    uint64_t pipe_fops, sock_fops;
+    uint64_t pipe_fops, pipe_anon_fops, sock_fops; /* pipe(2)'s own since Linux 6.16 */
     /* pipes */
     uint64_t pipe_head, pipe_tail, pipe_ring, pipe_bufs, pipe_tmp, buf_page, buf_size;
     /* sockets */
@@ -392,6 +401,14 @@ struct file_layout {
     /* struct page -> frame */
     uint64_t vmemmap, page_size;
 };
+
+/* pipe(2)'s pipes have file operations of their own since Linux 6.16; FIFOs keep theirs. */
+static int anon_pipes(struct redact_ctx *c, struct file_layout *l)
+{
+    if (lb_kallsyms_address(c->ks, "pipeanon_fops", &l->pipe_anon_fops) < 0)
+        l->pipe_anon_fops = l->pipe_fops;
+    return 0;
+}
 
 static int file_layout(struct redact_ctx *c, struct file_layout *l, struct lb_error *err)
 {
@@ -402,7 +419,7 @@ static int file_layout(struct redact_ctx *c, struct file_layout *l, struct lb_er
            need_member(c, "file", "f_op", &l->f_op, err) ||
            need_member(c, "file", "private_data", &l->f_private, err) ||
            need_symbol(c, "pipefifo_fops", &l->pipe_fops, err) ||
-           need_symbol(c, "socket_file_ops", &l->sock_fops, err);
+           need_symbol(c, "socket_file_ops", &l->sock_fops, err) || anon_pipes(c, l);
 }
 
 static int pipe_layout(struct redact_ctx *c, struct file_layout *l, struct lb_error *err)
@@ -577,15 +594,16 @@ static void one_file(struct redact_ctx *c, const struct file_layout *l, struct s
                      uint64_t file)
 {
     uint64_t op = read_u64(c, file + l->f_op), priv;
+    int pipe = op == l->pipe_fops || op == l->pipe_anon_fops;
 
-    if (op != l->pipe_fops && op != l->sock_fops)
+    if (!pipe && op != l->sock_fops)
         return;
     priv = read_u64(c, file + l->f_private);
-    if (op == l->sock_fops && priv)
+    if (!pipe && priv)
         priv = read_u64(c, priv + l->socket_sk);
     if (!priv || seen_add(seen, priv) != 1)
         return;
-    if (op == l->pipe_fops)
+    if (pipe)
         pipe_pages(c, l, priv);
     else
         socket_queue(c, l, priv);
@@ -623,6 +641,8 @@ int redact_user_data(struct redact_ctx *c, struct lb_error *err)
     size_t n = 0;
     int r = -1;
 
+    if (!t)
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
     if (!t || file_layout(c, &l, err) || pipe_layout(c, &l, err) || socket_layout(c, &l, err))
         goto out;
     if (tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t) < 0) {

@@ -14,17 +14,14 @@ int lb_write_sink(struct lb_source *src, struct lb_sink *sink, const struct lb_w
     struct lb_error ignored;
     int r;
 
-    struct lb_redaction_report done;
-
     memset(stats, 0, sizeof(*stats));
-    /* Redacted before anything is read for writing; a source already redacted for these
-     * classes (a capture redacts first, for its report too) is not walked twice. */
-    if (opts->redact &&
-        (!lb_source_redaction(src, &done) || (done.classes & opts->redact) != opts->redact)) {
-        if (lb_source_redact(src, opts->redact, err) < 0) {
-            free(p);
-            return -1;
-        }
+    /* Redacted before anything is read for writing; a source this process already redacted
+     * for these classes (a capture redacts first, for its report too) is not walked twice.
+     * A dump's note saying it is redacted is no reason to skip: it is walked again. */
+    if (opts->redact && (lb_source_redacting(src) & opts->redact) != opts->redact &&
+        lb_source_redact(src, opts->redact, err) < 0) {
+        free(p);
+        return -1;
     }
     if (!p) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");

@@ -75,6 +75,10 @@ assert i["stack"], "no stack"' "$case_dir/info.json"
     check "$name: info and verify say the dump is redacted, and what was not" bash -c '
         "$1" info "$2" | grep -E "^redacted \(keys,user-data,names\)" && "$1" info "$2" | grep -q "NOT redacted" &&
         "$1" verify "$2" | grep -E "redacted \(keys,user-data,names\)"' _ "$LIFEBOAT_BIN" "$case_dir/vmcore"
+    check "$name: save --redact on the host walks the dump again (a note is no proof) into a new dump" bash -c '
+        "$1" save -d 31 --redact all "$2" "$2.again" 2>&1 | grep -E "redacted \(keys,user-data,names\)" &&
+        "$1" verify "$2.again" | grep -q "redacted" && ! cmp -s "$2" "$2.again"; rm -f "$2.again"' \
+        _ "$LIFEBOAT_BIN" "$case_dir/vmcore"
     if [ "$pkg" = linux-image-cloud-amd64 ]; then
         ensure_debuginfo
         printf 'bt\nps\nquit\n' > "$case_dir/crash.cmds"
