@@ -408,6 +408,66 @@ enum lb_codec { LB_CODEC_NONE, LB_CODEC_ZSTD, LB_CODEC_ZLIB, LB_CODEC_LZO };
 const char *lb_codec_name(enum lb_codec codec);
 int lb_codec_parse(const char *name, enum lb_codec *codec);
 
+/* ---- redaction: dumps that can be shared ----------------------------- */
+
+/*
+ * Classes of secrets a dump can be written without: keys (keyring payloads,
+ * the random pool), user data (pipe buffers, sockets' unread data), names
+ * (task names, the host's name).  Found by walking the crashed kernel's
+ * structures through its BTF and kallsyms; each range found is overwritten
+ * with zeros in what the source gives (never in the source's file), so the
+ * structures around it stay walkable.
+ */
+enum {
+    LB_REDACT_KEYS = 1,
+    LB_REDACT_USER_DATA = 2,
+    LB_REDACT_NAMES = 4,
+    LB_REDACT_ALL = 7,
+};
+
+/* "keys,user-data,names" (or "all") into *classes; err names a word it does not know. */
+int lb_redact_parse(const char *text, unsigned *classes, struct lb_error *err);
+/* The classes as lb_redact_parse reads them ("keys,names"); "" for none. */
+void lb_redact_format(unsigned classes, char *buf, size_t len);
+
+enum { LB_REDACT_MAX_ERASED = 24, LB_REDACT_MAX_MISSING = 16 };
+
+/* What a redaction did, as the dump's note carries it. */
+struct lb_redaction_report {
+    unsigned classes; /* asked */
+    struct lb_redacted {
+        char class_name[12]; /* "keys", "user-data", "names" */
+        char type[64];       /* what was erased: "task_struct.comm", "pipe_buffer page" */
+        uint64_t count, bytes;
+    } erased[LB_REDACT_MAX_ERASED];
+    size_t nerased;
+    char not_found[LB_REDACT_MAX_MISSING][200]; /* what was not redacted, and why */
+    size_t nnot_found;
+    uint64_t ranges, bytes; /* physical ranges overwritten, and their bytes */
+};
+
+/*
+ * From now on src gives its frames with the classes' secrets overwritten,
+ * and its notes carry the redaction (LB_NOTE_REDACT, LB_NOTE_REDACT_RANGES),
+ * so whatever is written from it (a dump, a triage report) is redacted.  A
+ * class whose structures this kernel's BTF or symbols lack fails the whole
+ * redaction (err names what is missing) and src is left as it was: the
+ * caller must then write nothing.  src is never mapped again.
+ */
+int lb_source_redact(struct lb_source *src, unsigned classes, struct lb_error *err);
+/* 1 and *out if src's notes carry a redaction (a redacted dump, or one just made), else 0. */
+int lb_source_redaction(const struct lb_source *src, struct lb_redaction_report *out);
+/*
+ * The classes this process's lb_source_redact() calls walked src for (0 if
+ * none): what a dump's own note claims is never taken for a redaction done.
+ */
+unsigned lb_source_redacting(const struct lb_source *src);
+/* The physical ranges the redaction overwrote, as {start, length} pairs: count, or 0. */
+size_t lb_source_redacted_ranges(const struct lb_source *src, const uint8_t **pairs);
+
+#define LB_NOTE_REDACT        0x4c425201u /* text: the report, a line a fact */
+#define LB_NOTE_REDACT_RANGES 0x4c425202u /* little-endian uint64 pairs {phys, length} */
+
 /* ---- writers ---------------------------------------------------------- */
 
 struct lb_progress {
@@ -427,6 +487,7 @@ struct lb_write_options {
     int threads;         /* compression workers; 0 or 1: none */
     int sparse;          /* the output is a regular file: unwritten ranges may be holes */
     int flattened;       /* the output is a stream: makedumpfile's flattened format */
+    unsigned redact; /* LB_REDACT_* classes erased before anything is written (lb_source_redact) */
     lb_progress_fn progress; /* called now and then; may be NULL */
     void *progress_ctx;
 };
@@ -446,6 +507,8 @@ struct lb_write_stats {
     uint64_t filter_checked; /* frames of the kernel's own memory the classifier's check saw */
     char filter_checks[160]; /* how many of each kind ("image 4113, log 129, ...") */
     char filter_note[512];   /* why -d could not use struct pages, or "" */
+    int redacted;            /* the source was redacted: what was done is in redaction */
+    struct lb_redaction_report redaction;
 };
 
 /*

@@ -297,6 +297,7 @@ void lb_source_close(struct lb_source *src)
     if (src->fd >= 0)
         close(src->fd);
     free(src->cache);
+    redaction_free(src->redaction);
     segment_index_free(src);
     free(src->segments);
     free(src->notes);
@@ -384,6 +385,8 @@ void lb_source_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t
                           uint8_t *status)
 {
     src->ops->read_pages(src, pfn, n, buf, status);
+    if (src->redaction)
+        redaction_apply(src->redaction, pfn, n, buf, status);
 }
 
 static const uint8_t *cached_page(struct lb_source *src, uint64_t pfn, uint8_t *status)
@@ -399,7 +402,7 @@ static const uint8_t *cached_page(struct lb_source *src, uint64_t pfn, uint8_t *
         *status = LB_PAGE_OK;
         return c->data[slot];
     }
-    src->ops->read_pages(src, pfn, 1, c->data[slot], status);
+    lb_source_read_pages(src, pfn, 1, c->data[slot], status);
     c->valid[slot] = *status == LB_PAGE_OK;
     c->pfn[slot] = pfn;
     return c->data[slot];
@@ -418,7 +421,7 @@ static size_t read_whole_pages(struct lb_source *src, uint64_t phys, uint8_t *bu
 
     if (src->mappable || phys % LB_PAGE_SIZE || n < 2)
         return 0;
-    src->ops->read_pages(src, phys >> LB_PAGE_SHIFT, n, buf, status);
+    lb_source_read_pages(src, phys >> LB_PAGE_SHIFT, n, buf, status);
     for (size_t i = 0; i < n; i++)
         if (status[i] != LB_PAGE_OK)
             return 0;

@@ -42,9 +42,10 @@ struct lb_source {
     uint64_t *reach;           /* the largest end so far, in that order */
     struct lb_frame_run *runs; /* the frames that have data, merged and sorted */
     size_t nruns;
-    struct page_cache *cache; /* for lb_source_read_phys(), made when first needed */
-    int mappable;             /* /proc/vmcore: mapped, not read (see on_procfs in source.c) */
-    int live;                 /* /proc/kcore: the running kernel (kcore_source.c) */
+    struct page_cache *cache;    /* for lb_source_read_phys(), made when first needed */
+    struct redaction *redaction; /* ranges every read overwrites: redact.c */
+    int mappable;                /* /proc/vmcore: mapped, not read (see on_procfs in source.c) */
+    int live;                    /* /proc/kcore: the running kernel (kcore_source.c) */
     struct lb_map {
         uint8_t *base; /* the part of the file mapped now */
         uint64_t at, len;
@@ -81,5 +82,10 @@ const uint8_t *lb_source_map_pages(struct lb_source *src, int slot, uint64_t pfn
 /* Reads len bytes at offset of the file (short file: error naming the offset). */
 int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offset,
                     struct lb_error *err);
+
+/* redact.c: overwrites the redacted ranges of frames pfn..pfn+n-1 just read into buf. */
+void redaction_apply(const struct redaction *r, uint64_t pfn, size_t n, uint8_t *buf,
+                     const uint8_t *status);
+void redaction_free(struct redaction *r);
 
 #endif

@@ -10,24 +10,20 @@
  * machine: every walk is bounded, and a list that loops or breaks is cut
  * where it stops making sense and said so in a note.
  */
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "btf_util.h"
 #include "triage.h"
 
 enum {
     MAX_TASKS = 1 << 20,
     MAX_STEPS = 4 * MAX_TASKS, /* list links followed in one whole walk, all lists together */
-    MAX_BTF = 64 << 20,
     MAX_CPUS = 64,
-    MAX_NESTING = 16,    /* anonymous structs within structs: the kernel has 3 or 4 */
-    MAX_VISITS = 100000, /* members looked at for one name: task_struct has ~250 */
 };
 
-#define MISSING UINT64_MAX
+#define MISSING BTF_MISSING
 
 struct layout {
     uint64_t tasks, pid, tgid, comm, real_parent, state, exit_state, cpu, signal, thread_node;
@@ -37,81 +33,24 @@ struct layout {
     int state_size;
 };
 
-/*
- * Byte offset of a member, looked for through anonymous structs and unions
- * too.  A damaged BTF can make a struct contain itself, many times over: the
- * search is bounded in depth and in members visited, so it is neither endless
- * nor exponential.
- */
-static uint64_t member_within(const struct btf *btf, int type_id, const char *name, int depth,
-                              int *visits)
-{
-    const struct btf_type *t =
-        btf__type_by_id(btf, (uint32_t)btf__resolve_type(btf, (uint32_t)type_id));
-    const struct btf_member *m;
-
-    if (!t || !btf_is_composite(t))
-        return MISSING;
-    m = btf_members(t);
-    for (int i = 0; i < btf_vlen(t) && ++*visits <= MAX_VISITS; i++, m++) {
-        const char *mn = btf__name_by_offset(btf, m->name_off);
-        uint64_t off = btf_member_bit_offset(t, (uint32_t)i) / 8;
-        if (mn && strcmp(mn, name) == 0)
-            return off;
-        if ((!mn || !*mn) && depth < MAX_NESTING) {
-            uint64_t inner = member_within(btf, (int)m->type, name, depth + 1, visits);
-            if (inner != MISSING)
-                return off + inner;
-        }
-    }
-    return MISSING;
-}
-
 static uint64_t member(const struct btf *btf, int type_id, const char *name)
 {
-    int visits = 0;
-    return member_within(btf, type_id, name, 0, &visits);
+    return btf_member_offset(btf, type_id, name);
 }
 
 static int member_size(const struct btf *btf, int type_id, const char *name)
 {
-    const struct btf_type *t = btf__type_by_id(btf, (uint32_t)type_id);
-    const struct btf_member *m = btf_members(t);
-
-    for (int i = 0; i < btf_vlen(t); i++, m++) {
-        const char *mn = btf__name_by_offset(btf, m->name_off);
-        if (mn && strcmp(mn, name) == 0)
-            return (int)btf__resolve_size(btf, m->type);
-    }
-    return 4;
+    uint64_t size = btf_member_size(btf, type_id, name);
+    return size ? (int)size : 4;
 }
 
 static struct btf *load_btf(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
 {
-    uint64_t start, stop;
     struct lb_error err;
-    struct btf *btf;
-    void *data;
+    struct btf *btf = btf_from_kernel(k, ks, &err);
 
-    if (lb_kallsyms_address(ks, "__start_BTF", &start) < 0 ||
-        lb_kallsyms_address(ks, "__stop_BTF", &stop) < 0 || stop <= start ||
-        stop - start > MAX_BTF) {
-        triage_note(t, "the kernel has no BTF (__start_BTF): tasks cannot be listed");
-        return NULL;
-    }
-    data = malloc(stop - start);
-    if (!data || lb_kernel_read(k, start, data, stop - start, &err) < 0) {
-        triage_note(t, "the kernel's BTF is not in the dump");
-        free(data);
-        return NULL;
-    }
-    libbpf_set_print(NULL); /* its complaints about a damaged BTF go in the note below */
-    btf = btf__new(data, (uint32_t)(stop - start));
-    free(data);
-    if (!btf || libbpf_get_error(btf)) {
-        triage_note(t, "the kernel's BTF does not parse (libbpf: %s)", strerror(errno));
-        return NULL;
-    }
+    if (!btf)
+        triage_note(t, "%s: tasks cannot be listed", err.msg);
     return btf;
 }
 
@@ -317,35 +256,71 @@ static void runqueue_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks,
     }
 }
 
+/*
+ * Every task's address: init_task's list of processes, each process's
+ * threads, each CPU's idle task; current[cpu] the task running there.
+ * Sorted, duplicates kept.  Returns -1 (noted) if the walk cannot start.
+ */
+static int find_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, const struct layout *l,
+                      int ncpus, struct found *f, uint64_t *current, struct lb_triage *t)
+{
+    uint64_t init;
+    size_t leaders;
+
+    f->steps_left = MAX_STEPS;
+    if (lb_kallsyms_address(ks, "init_task", &init) < 0 ||
+        !(f->addr = malloc(MAX_TASKS * sizeof(*f->addr)))) {
+        triage_note(t, "no init_task, or no memory for the task list");
+        return -1;
+    }
+    found_add(f, init);
+    walk_list(k, init + l->tasks, l->tasks, f, t, "task");
+    leaders = f->n;
+    for (size_t i = 1; i < leaders && l->signal != MISSING && l->thread_node != MISSING &&
+                       l->thread_head != MISSING;
+         i++) {
+        uint64_t sig = read_ptr(k, f->addr[i] + l->signal);
+        if (sig)
+            walk_list(k, sig + l->thread_head, l->thread_node, f, t, "thread");
+    }
+    runqueue_tasks(k, ks, l, ncpus, f, current);
+    if (f->truncated)
+        triage_note(t, "more than %d tasks: the list is cut there", MAX_TASKS);
+    qsort(f->addr, f->n, sizeof(*f->addr), by_addr);
+    return 0;
+}
+
+int tasks_addresses(struct lb_kernel *k, const struct lb_kallsyms *ks, struct btf *btf, int ncpus,
+                    uint64_t **addr, size_t *n, struct lb_triage *t)
+{
+    struct found f = {0};
+    uint64_t current[MAX_CPUS] = {0};
+    struct layout l;
+    size_t kept = 0;
+
+    if (read_layout(btf, &l, t) < 0 || find_tasks(k, ks, &l, ncpus, &f, current, t) < 0)
+        return -1;
+    for (size_t i = 0; i < f.n; i++)
+        if (i == 0 || f.addr[i] != f.addr[i - 1])
+            f.addr[kept++] = f.addr[i];
+    *addr = f.addr;
+    *n = kept;
+    return 0;
+}
+
 void triage_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
 {
     struct btf *btf = load_btf(k, ks, t);
-    struct found f = {.steps_left = MAX_STEPS};
-    uint64_t init, current[MAX_CPUS] = {0};
+    struct found f = {0};
+    uint64_t current[MAX_CPUS] = {0};
     struct layout l;
-    size_t leaders;
 
     if (!btf)
         return;
-    if (read_layout(btf, &l, t) < 0 || lb_kallsyms_address(ks, "init_task", &init) < 0 ||
-        !(f.addr = malloc(MAX_TASKS * sizeof(*f.addr)))) {
+    if (read_layout(btf, &l, t) < 0 || find_tasks(k, ks, &l, t->ncpus, &f, current, t) < 0) {
         btf__free(btf);
         return;
     }
-    found_add(&f, init);
-    walk_list(k, init + l.tasks, l.tasks, &f, t, "task");
-    leaders = f.n;
-    for (size_t i = 1;
-         i < leaders && l.signal != MISSING && l.thread_node != MISSING && l.thread_head != MISSING;
-         i++) {
-        uint64_t sig = read_ptr(k, f.addr[i] + l.signal);
-        if (sig)
-            walk_list(k, sig + l.thread_head, l.thread_node, &f, t, "thread");
-    }
-    runqueue_tasks(k, ks, &l, t->ncpus, &f, current);
-    if (f.truncated)
-        triage_note(t, "more than %d tasks: the list is cut there", MAX_TASKS);
-    qsort(f.addr, f.n, sizeof(*f.addr), by_addr);
     t->tasks = calloc(f.n, sizeof(*t->tasks));
     for (size_t i = 0; t->tasks && i < f.n; i++) {
         if (i > 0 && f.addr[i] == f.addr[i - 1])

@@ -15,6 +15,14 @@ int lb_write_sink(struct lb_source *src, struct lb_sink *sink, const struct lb_w
     int r;
 
     memset(stats, 0, sizeof(*stats));
+    /* Redacted before anything is read for writing; a source this process already redacted
+     * for these classes (a capture redacts first, for its report too) is not walked twice.
+     * A dump's note saying it is redacted is no reason to skip: it is walked again. */
+    if (opts->redact && (lb_source_redacting(src) & opts->redact) != opts->redact &&
+        lb_source_redact(src, opts->redact, err) < 0) {
+        free(p);
+        return -1;
+    }
     if (!p) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
@@ -32,6 +40,7 @@ int lb_write_sink(struct lb_source *src, struct lb_sink *sink, const struct lb_w
         return -1;
     }
     p->sink = top;
+    stats->redacted = lb_source_redaction(src, &stats->redaction);
     r = opts->format == LB_FORMAT_ELF ? write_elf(p, err) : write_kdump(p, err);
     /* What was written is made readable as far as it goes, even after a failure. */
     if (top->ops->finish(top, stats->output_size, r == 0, r == 0 ? err : &ignored) < 0)

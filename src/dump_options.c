@@ -52,6 +52,12 @@ static int dump_option(int opt, const char *arg, struct lb_write_options *o)
         /* zstd's negative levels trade size for speed; the other codecs clamp */
         o->codec_level = (int)number_in("--level", arg, -7, 22);
         return 0;
+    case 'r': {
+        struct lb_error e;
+        if (lb_redact_parse(arg, &o->redact, &e) < 0)
+            errx(2, "--redact %s: %s", arg, e.msg);
+        return 0;
+    }
     case 't':
         o->threads = (int)number_arg("--threads", arg, 64);
         return 0;

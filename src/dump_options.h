@@ -11,7 +11,7 @@
 #include "dump_keys.h"
 #include "lbdump.h"
 
-#define DUMP_OPTIONS_SHORT "d:f:c:l:t:e:i:"
+#define DUMP_OPTIONS_SHORT "d:f:c:l:t:e:i:r:"
 #define DUMP_OPTIONS_LONG                                                                          \
     {"dump-level", required_argument, NULL, 'd'}, {"format", required_argument, NULL, 'f'},        \
         {"codec", required_argument, NULL, 'c'}, {"level", required_argument, NULL, 'l'},          \
@@ -19,7 +19,7 @@
         {"identity", required_argument, NULL, 'i'},                                                \
         {"ssh-identity", required_argument, NULL, 'S'},                                            \
         {"known-hosts", required_argument, NULL, 'K'}, {"host-key", required_argument, NULL, 'H'}, \
-        {"ca", required_argument, NULL, 'A'},                                                      \
+        {"ca", required_argument, NULL, 'A'}, {"redact", required_argument, NULL, 'r'},            \
     {                                                                                              \
         "token-file", required_argument, NULL, 'T'                                                 \
     }
@@ -32,6 +32,8 @@
     "  -e, --encrypt-to R  encrypt the dump (age format) to R: an age1... key or an\n"             \
     "                      ssh-ed25519 public key (repeatable; DEST gets no suffix)\n"             \
     "  -i, --identity FILE the key that decrypts an encrypted SOURCE\n"                            \
+    "  -r, --redact CLASSES  erase keys, user-data, names (comma-separated, or all) from\n"        \
+    "                      the dump written; fails if this kernel's structures are unknown\n"      \
     "DEST ssh://[USER@]HOST[:PORT]/PATH writes the dump over SFTP (lifeboat-net):\n"               \
     "  --ssh-identity FILE the SSH key (default /etc/lifeboat/id_ed25519, else ~/.ssh's)\n"        \
     "  --known-hosts FILE  where the server's key is looked up (default ~/.ssh/known_hosts\n"      \

@@ -283,7 +283,10 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
     char wd_why[256];
     if (modules_for_watchdogs(&setup->modules, wd_why, sizeof(wd_why)) < 0)
         fprintf(stderr, "lifeboat: warning: %s\n", wd_why);
-    if (!cfg->hostname[0] && uname(&u) == 0 && strcmp(u.nodename, "(none)") != 0) {
+    /* 'redact names': the host's name is not copied into the crash kernel's memory (nor the
+     * crashed kernel's: the initramfs passes through it), unless the config names one */
+    if (!cfg->hostname[0] && !(cfg->redact & LB_REDACT_NAMES) && uname(&u) == 0 &&
+        strcmp(u.nodename, "(none)") != 0) {
         /* a name for directories and the config: what is not [A-Za-z0-9._-] becomes '_' */
         snprintf(cfg->hostname, sizeof(cfg->hostname), "%s", u.nodename);
         for (char *c = cfg->hostname; *c; c++)

@@ -21,6 +21,8 @@
  *     format kdump                      # or elf
  *     dump-level 31                     # pages left out, as makedumpfile -d
  *     codec zstd                        # or zlib, lzo, none
+ *     redact keys,user-data,names       # secrets erased from the dump (or 'all'); a class
+ *                                       # this kernel's BTF cannot find fails the dump
  *     encrypt-to age1qyqszqgp...        # the dump encrypted (age) to this key; repeatable,
  *     encrypt-to ssh-ed25519 AAAAC3...  # also an SSH ed25519 public key
  *     target ssh://dump@collector/var/crash  # over SFTP (the network build); load pins the key
@@ -406,6 +408,13 @@ static int parse_line(struct parse *p, char *line)
         return parse_dump(p, w, n);
     if (strcmp(w[0], "encrypt-to") == 0)
         return parse_encrypt_to(p, w, n);
+    if (strcmp(w[0], "redact") == 0) {
+        struct lb_error e;
+        if (n != 2 || lb_redact_parse(w[1], &p->cfg->redact, &e) < 0)
+            return fail(p, "expected 'redact CLASSES' with CLASSES keys, user-data, names "
+                           "(comma-separated) or all");
+        return 0;
+    }
     if (strcmp(w[0], "hostname") == 0) {
         if (n != 2 || w[1][strspn(w[1], HOSTNAME_CHARS)])
             return fail(p, "expected 'hostname NAME' (letters, digits, '.', '-', '_')");
@@ -548,6 +557,11 @@ int config_format(const struct config *cfg, char *buf, size_t len)
     EMIT("format %s\n", cfg->format == LB_FORMAT_ELF ? "elf" : "kdump");
     EMIT("dump-level %u\n", cfg->dump_level);
     EMIT("codec %s\n", lb_codec_name(cfg->codec));
+    if (cfg->redact) {
+        char classes[64];
+        lb_redact_format(cfg->redact, classes, sizeof(classes));
+        EMIT("redact %s\n", classes);
+    }
     if (cfg->keep)
         EMIT("keep %u\n", cfg->keep);
     if (cfg->min_free_mib)

@@ -156,6 +156,7 @@ struct config {
     int reservation_cma; /* 'reservation cma': estimate splits crashkernel= (crashkernel.c) */
     enum lb_format format;
     unsigned dump_level;
+    unsigned redact; /* LB_REDACT_* classes erased from every dump, its log and report */
     enum lb_codec codec;
     unsigned keep;         /* complete dumps to keep in a target, the new one included; 0: all */
     unsigned min_free_mib; /* free space to make in a target by removing old dumps */

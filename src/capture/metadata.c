@@ -17,6 +17,7 @@
 enum { METADATA_BLOCK = 4096 };
 
 #include "render/json.h"
+#include "render/redaction_report.h"
 #include "metadata.h"
 #include "place.h"
 
@@ -98,6 +99,18 @@ int metadata_write(struct place *place, const struct metadata *m)
             f, ", \"checked_frames\": %llu, \"checked\": ", (unsigned long long)st->filter_checked);
         json_cstring(f, st->filter_checks[0] ? st->filter_checks : NULL);
         fputs("},\n", f);
+        if (st->redacted) {
+            fputs("  \"redaction\": ", f);
+            redaction_json(f, &st->redaction);
+            fputs(",\n", f);
+        }
+    }
+    if (m->opts->redact && (!m->stats || !m->stats->redacted)) {
+        char classes[64];
+        lb_redact_format(m->opts->redact, classes, sizeof(classes));
+        fputs("  \"redaction_asked\": ", f);
+        json_cstring(f, classes);
+        fputs(",\n", f);
     }
     fprintf(f, "  \"seconds\": {\"dump\": %.3f},\n", m->seconds_dump);
     fprintf(f, "  \"log_records\": %llu,\n", (unsigned long long)m->log_records);

@@ -72,6 +72,7 @@ static struct lb_write_options dump_options(const struct config *cfg, struct pro
 {
     struct lb_write_options opts = {.format = cfg->format,
                                     .dump_level = cfg->dump_level,
+                                    .redact = cfg->redact,
                                     .codec = cfg->codec,
                                     .threads = (int)sysconf(_SC_NPROCESSORS_ONLN),
                                     .sparse = 1,
@@ -139,6 +140,12 @@ static int report_step(void *ctx)
 
     if (!f)
         return 2;
+    /* Redacted, the report names no task and no host either; unredacted, none is written. */
+    if (s->cfg->redact && lb_source_redact(s->src, s->cfg->redact, &err) < 0) {
+        fprintf(stderr, "lifeboat: no triage report: %s\n", err.msg);
+        fclose(f);
+        return 2;
+    }
     lb_triage(s->src, &t);
     triage_report_json(f, s->vmcore, s->src, &t);
     sign_crash(&t, &s->out->signature);

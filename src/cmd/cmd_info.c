@@ -16,6 +16,7 @@
 #include "dump_keys.h"
 #include "render/json.h"
 #include "lbdump.h"
+#include "render/redaction_report.h"
 #include "render/triage_report.h"
 
 static void format_time(int64_t when, char *buf, size_t len)
@@ -91,6 +92,9 @@ static void print_text(const char *path, struct lb_source *src, const struct lb_
     if (lb_source_filter_fallback(src, &fb))
         printf("filter:         -d %u, not the -d %u asked: every page kept but zero pages: %s\n",
                fb.applied, fb.asked, safe(fb.reason));
+    struct lb_redaction_report red;
+    if (lb_source_redaction(src, &red))
+        redaction_text(stdout, "", &red);
     printf("cpus with saved registers: %d\n", t->ncpus);
     if (t->has_regs) {
         if (t->panicked == 0)

@@ -4,6 +4,8 @@
  */
 #include "save_report.h"
 
+#include "redaction_report.h"
+
 void save_report(FILE *out, const struct lb_write_options *opts, const struct lb_write_stats *stats)
 {
     char level[48];
@@ -31,4 +33,6 @@ void save_report(FILE *out, const struct lb_write_options *opts, const struct lb
                 (unsigned long long)stats->pages_unreadable);
     if (stats->filter_note[0])
         fprintf(out, "lifeboat: warning: %s\n", stats->filter_note);
+    if (stats->redacted)
+        redaction_text(out, "lifeboat: ", &stats->redaction);
 }

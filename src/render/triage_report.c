@@ -8,6 +8,8 @@
 #include "json.h"
 #include "triage_report.h"
 
+#include "redaction_report.h"
+
 uint64_t triage_memory(struct lb_source *src)
 {
     uint64_t total = 0;
@@ -63,6 +65,13 @@ void triage_report_json(FILE *out, const char *path, struct lb_source *src,
     } else {
         fprintf(out, "  \"filter_fallback\": null,\n");
     }
+    struct lb_redaction_report red;
+    fputs("  \"redaction\": ", out);
+    if (lb_source_redaction(src, &red))
+        redaction_json(out, &red);
+    else
+        fputs("null", out);
+    fputs(",\n", out);
     fprintf(out, "  \"cpus\": %d,\n  \"panic_cpu\": %d,\n", t->ncpus,
             t->panicked == 0 ? -1 : t->panic_cpu);
     fprintf(out, "  \"panicked\": %s,\n",

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "render/json.h"
+#include "render/redaction_report.h"
 #include "verify.h"
 
 enum { BATCH = 256, NAMED = 8 };
@@ -43,6 +44,9 @@ enum verify_outcome verify_dump(struct lb_source *src, FILE *out, struct verify_
     if (lb_source_filter_fallback(src, &fb)) /* whole as written, but not as filtered as asked */
         fprintf(out, "note: this dump holds -d %u, not the -d %u asked: %s\n", fb.applied, fb.asked,
                 fb.reason);
+    struct lb_redaction_report red; /* a new dump, made from another: says so */
+    if (lb_source_redaction(src, &red))
+        redaction_text(out, "note: ", &red);
     for (size_t i = 0; i < nruns; i++) {
         for (uint64_t done = 0; done < runs[i].count;) {
             size_t n = runs[i].count - done < BATCH ? (size_t)(runs[i].count - done) : BATCH;

@@ -280,6 +280,9 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_field(b, "prev", vp, 64, 0);
     btf__add_struct(b, "signal_struct", 16);
     btf__add_field(b, "thread_head", lh, 0, 0);
+    int u64 = btf__add_int(b, "long unsigned int", 8, 0);
+    int thread = btf__add_struct(b, "thread_struct", 8);
+    btf__add_field(b, "sp", u64, 0, 0);
     int task = btf__add_struct(b, "task_struct", FAKE_TASK_SIZE);
     if (flags & FAKE_SELF_NESTED_BTF) /* anonymous members that are the struct itself */
         for (int i = 0; i < 8; i++)
@@ -292,6 +295,19 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_field(b, "thread_node", lh, 48 * 8, 0);
     btf__add_field(b, "real_parent", vp, 64 * 8, 0);
     btf__add_field(b, "__state", u32, 72 * 8, 0);
+    /* what redaction reads of a task's stack (lib/redact_walk.c: dead stacks) */
+    btf__add_field(b, "stack", vp, 80 * 8, 0);
+    btf__add_field(b, "on_cpu", i32, 88 * 8, 0);
+    btf__add_field(b, "thread", thread, 96 * 8, 0);
+    /* the host's names (redaction's names class): init_uts_ns at FAKE_UTSNAME */
+    int field = btf__add_array(b, u32, ch, 65);
+    int uts = btf__add_struct(b, "new_utsname", 6 * 65);
+    static const char *const uts_fields[] = {"sysname", "nodename", "release",
+                                             "version", "machine",  "domainname"};
+    for (int i = 0; i < 6; i++)
+        btf__add_field(b, uts_fields[i], field, (uint32_t)(i * 65 * 8), 0);
+    btf__add_struct(b, "uts_namespace", 6 * 65 + 2);
+    btf__add_field(b, "name", uts, 0, 0);
     raw = btf__raw_data(b, &size);
     if (!raw || at + size > FAKE_TASKS)
         abort();

@@ -1,7 +1,9 @@
 /*
  * fuzz_triage.c - libFuzzer target: the fuzzer's bytes as the memory of a
  * crashed kernel, read by the triage (printk ring, kallsyms, page tables,
- * task lists), the page classifier and its check of itself.
+ * task lists), the page classifier and its check of itself, and redaction's
+ * walks (task comms, host names, dead stacks, keys and open files as far as
+ * the fake's BTF goes), whose ranges are then applied to every page read.
  *
  * The dump around the bytes is the test suite's fake kernel: VMCOREINFO with
  * a real 6.1 kernel's structure layout, or a 7.3 kernel's if the first byte
@@ -54,6 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             lb_classify_check(k, NULL, &check, &err); /* its samples found through fuzzed memory */
         }
         lb_kernel_close(k);
+    }
+    /* names, then everything: a redaction that passes overwrites what is read after it */
+    if (lb_source_redact(src, LB_REDACT_NAMES, &err) == 0 ||
+        lb_source_redact(src, LB_REDACT_ALL, &err) == 0) {
+        static uint8_t again[FAKE_KERNEL_MEM];
+        lb_source_read_phys(src, 0, again, sizeof(again), &err);
     }
     lb_source_close(src);
     return 0;

@@ -59,6 +59,7 @@ static void config_reads_every_directive(void **state)
                        "device-timeout 5\n"
                        "hostname web-1\n"
                        "cpus 4\n"
+                       "redact names,keys\n"
                        "cmdline-append console=ttyS0 quiet\n";
     struct config cfg, again;
     char err[256], buf[4096];
@@ -81,6 +82,7 @@ static void config_reads_every_directive(void **state)
     assert_int_equal(cfg.device_timeout, 5);
     assert_string_equal(cfg.hostname, "web-1");
     assert_int_equal(cfg.cpus, 4);
+    assert_int_equal(cfg.redact, LB_REDACT_NAMES | LB_REDACT_KEYS);
     assert_string_equal(cfg.cmdline_append, "console=ttyS0 quiet");
     /* what the initramfs carries reads back the same */
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
@@ -104,6 +106,7 @@ static void config_errors_name_the_line(void **state)
     expect_config_error("\n\nbogus 1\n", "t.conf:3: unknown directive 'bogus'");
     expect_config_error("target fs nvme0n1\n", "t.conf:1: 'nvme0n1' is not UUID=..., LABEL=...");
     expect_config_error("target raw sdb\n", "t.conf:1: raw device 'sdb' is not PARTUUID=");
+    expect_config_error("redact keys,secrets\n", "t.conf:1: expected 'redact CLASSES'");
     expect_config_error("keep many\n", "t.conf:1: expected 'keep N'");
     expect_config_error("target nfs host:/x\n", "t.conf:1: expected 'target fs");
     expect_config_error("final-action explode\n", "'explode' is not reboot");

@@ -1,0 +1,61 @@
+/*
+ * redact.h - inside the dump engine: the redaction plan the walks of
+ * redact_walk.c fill, and what they report.
+ */
+#ifndef LBDUMP_REDACT_H
+#define LBDUMP_REDACT_H
+
+#include <bpf/btf.h>
+
+#include "lbdump.h"
+
+struct redact_range {
+    uint64_t start, len; /* physical */
+};
+
+/* The ranges every read of the source overwrites: sorted, disjoint once built. */
+struct redaction {
+    struct redact_range *r;
+    size_t n, cap;
+    unsigned classes; /* walked for, this one and those before it */
+};
+
+/* What the walks share: the kernel, its types, the plan, the report, the budget. */
+struct redact_ctx {
+    struct lb_source *src;
+    struct lb_kernel *k;
+    struct lb_kallsyms *ks;
+    struct btf *btf;
+    int ncpus; /* CPUs that saved registers */
+    struct redaction *plan;
+    struct lb_redaction_report *rep;
+    uint64_t steps_left; /* pointers followed, all walks together */
+    int out_of_memory;
+};
+
+/* The symbols the walks look up (kallsyms loads only these). */
+extern const char *const redact_symbols[];
+extern const size_t redact_nsymbols;
+
+/*
+ * Overwrites len bytes of kernel virtual memory at vaddr (page by page
+ * through the page tables), counted as one object of type in class; bytes
+ * not in the dump need no erasing.  The phys variant: physical memory.
+ */
+void redact_virt(struct redact_ctx *c, unsigned cls, const char *type, uint64_t vaddr,
+                 uint64_t len);
+void redact_phys(struct redact_ctx *c, unsigned cls, const char *type, uint64_t phys, uint64_t len);
+/* Says what was not redacted, and why, in the report. */
+void redact_missing(struct redact_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* One step of a walk spent; 0 when the budget is gone (the walk must stop, and fail). */
+int redact_step(struct redact_ctx *c);
+
+/* The walks: -1 with err naming what this kernel lacks for the class. */
+int redact_names(struct redact_ctx *c, struct lb_error *err);
+int redact_keys(struct redact_ctx *c, struct lb_error *err);
+int redact_user_data(struct redact_ctx *c, struct lb_error *err);
+/* Whatever the classes: what sleeping tasks' syscalls left below their stacks' saved sp. */
+int redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err);
+
+#endif

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""redact_judge.py - judges a redacted dump against the memory it was made of.
+
+  redact_judge.py MEMORY.elf REDACTED.elf MARKER...
+
+MEMORY.elf is QEMU's copy of the guest's memory (dump-guest-memory), taken
+while the crash kernel ran; REDACTED.elf the capture's redacted dump converted
+to ELF ('lifeboat convert -f elf').  Passes when:
+  - each marker is in the memory where an unredacted dump would have it: in a
+    frame the redacted dump keeps, or inside a redacted range (an erased page
+    is all zeros, and -d 1 leaves it out): the test can see every marker;
+  - no marker's bytes appear anywhere in REDACTED.elf;
+  - every frame the redacted dump keeps equals the memory's, byte for byte,
+    outside the ranges the dump's LIFEBOAT redaction note lists.
+A frame of REDACTED.elf that is all zeros counts as left out: the ELF a
+kdump-compressed dump converts to holds the frames -d left out as zeros.
+"""
+import mmap
+import struct
+import sys
+
+PAGE = 4096
+ZERO = bytes(PAGE)
+NOTE_RANGES = 0x4C425202
+
+
+def loads(m):
+    """{frame: file offset} of the whole frames an ELF core's PT_LOADs hold, and its notes."""
+    phoff, = struct.unpack_from("<Q", m, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", m, 0x36)
+    if phnum == 0xFFFF:  # PN_XNUM: the count is in section 0's sh_info
+        shoff, = struct.unpack_from("<Q", m, 0x28)
+        phnum, = struct.unpack_from("<I", m, shoff + 0x2C)
+    frames, notes = {}, []
+    for i in range(phnum):
+        p_type, _, off, _, paddr, filesz, _ = struct.unpack_from("<IIQQQQQ", m, phoff + i * phentsize)
+        if p_type == 4:
+            notes.append(bytes(m[off:off + filesz]))
+        if p_type != 1:
+            continue
+        first = (paddr + PAGE - 1) // PAGE
+        for f in range(first, (paddr + filesz) // PAGE):
+            frames[f] = off + f * PAGE - paddr
+    return frames, notes
+
+
+def ranges_of(notes):
+    out = []
+    for buf in notes:
+        at = 0
+        while at + 12 <= len(buf):
+            namesz, descsz, typ = struct.unpack_from("<III", buf, at)
+            name = buf[at + 12:at + 12 + namesz].rstrip(b"\0")
+            desc_at = at + 12 + (namesz + 3) // 4 * 4
+            if name == b"LIFEBOAT" and typ == NOTE_RANGES:
+                d = buf[desc_at:desc_at + descsz]
+                out += [struct.unpack_from("<QQ", d, j) for j in range(0, len(d) - 15, 16)]
+            if namesz == 0 and descsz == 0:
+                break
+            at = desc_at + (descsz + 3) // 4 * 4
+    return sorted(out)
+
+
+def erased_in(ranges, frame):
+    """The byte offsets of frame inside redacted ranges, as a bytearray mask."""
+    mask = bytearray(PAGE)
+    lo, hi = frame * PAGE, (frame + 1) * PAGE
+    for start, length in ranges:
+        a, b = max(start, lo), min(start + length, hi)
+        if a < b:
+            mask[a - lo:b - lo] = b"\1" * (b - a)
+    return mask
+
+
+def inside(ranges, phys, n):
+    return any(s <= phys and phys + n <= s + l for s, l in ranges)
+
+
+def main():
+    mem_path, red_path, markers = sys.argv[1], sys.argv[2], [m.encode() for m in sys.argv[3:]]
+    with open(mem_path, "rb") as f1, open(red_path, "rb") as f2:
+        mem = mmap.mmap(f1.fileno(), 0, access=mmap.ACCESS_READ)
+        red = mmap.mmap(f2.fileno(), 0, access=mmap.ACCESS_READ)
+        mem_frames, _ = loads(mem)
+        red_frames, notes = loads(red)
+        red_frames = {f: o for f, o in red_frames.items() if red[o:o + PAGE] != ZERO}
+        ranges = ranges_of(notes)
+        assert ranges, "the redacted dump lists no redacted range"
+        by_offset = sorted((off, fr) for fr, off in mem_frames.items())
+        offsets = [o for o, _ in by_offset]
+        import bisect
+        bad = 0
+        for mk in markers:
+            seen, at = [], mem.find(mk)
+            while at >= 0:
+                i = bisect.bisect_right(offsets, at) - 1
+                if i >= 0 and at + len(mk) <= by_offset[i][0] + PAGE:
+                    fr = by_offset[i][1]
+                    phys = fr * PAGE + at - by_offset[i][0]
+                    where = "erased" if inside(ranges, phys, len(mk)) else \
+                        "kept" if fr in red_frames else "filtered"
+                    seen.append((hex(phys), where))
+                at = mem.find(mk, at + 1)
+            visible = [s for s in seen if s[1] != "filtered"]
+            print(f"{mk.decode()}: in memory at {seen[:8]}")
+            if not visible:
+                print(f"  FAIL: nowhere an unredacted -d 31 dump would hold it")
+                bad += 1
+            if red.find(mk) >= 0:
+                print(f"  FAIL: in the redacted dump at file offset {red.find(mk):#x}")
+                bad += 1
+            # a leak left in a kept frame outside the ranges shows as 'kept' above
+            bad += sum(1 for s in seen if s[1] == "kept")
+        differ = 0
+        for fr, off in red_frames.items():
+            if fr not in mem_frames:
+                continue
+            a, b = red[off:off + PAGE], mem[mem_frames[fr]:mem_frames[fr] + PAGE]
+            if a == b:
+                continue
+            mask = erased_in(ranges, fr)
+            if any(x != y and not m for x, y, m in zip(a, b, mask)):
+                differ += 1
+                if differ <= 5:
+                    print(f"  FAIL: frame {fr:#x} differs outside the redacted ranges")
+        total = sum(l for _, l in ranges)
+        print(f"{len(red_frames)} frames kept, {differ} differ outside {len(ranges)} ranges "
+              f"({total} bytes)")
+        sys.exit(1 if bad or differ else 0)
+
+
+main()

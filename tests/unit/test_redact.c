@@ -1,0 +1,230 @@
+/*
+ * test_redact.c - redaction on the fake kernel of tests/common: the names
+ * class erases every task's comm and the host's names, in what the source
+ * gives and in the dump written from it, never in the source's file; the
+ * dump says what was redacted; a class this kernel's BTF cannot find fails,
+ * naming what it lacks, and leaves the source as it was; hostile task lists
+ * (a loop) end within the budgets.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../common/fake_kernel.h"
+#include "lbdump.h"
+
+#include "fake_source.h"
+
+enum { NTASKS = 6 };
+
+static void plant(unsigned flags)
+{
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, NTASKS, flags);
+    memcpy(mem + FAKE_UTSNAME + 65, "secret-host", 11);
+    memcpy(mem + FAKE_UTSNAME + 5 * 65, "secret.example", 14);
+}
+
+static void read_comm(struct lb_source *src, int task, char *comm)
+{
+    struct lb_error err;
+    assert_int_equal(
+        lb_source_read_phys(src, FAKE_TASKS + (uint64_t)task * FAKE_TASK_SIZE + 24, comm, 16, &err),
+        0);
+}
+
+static int erased(const struct lb_redaction_report *r, const char *type, uint64_t *count)
+{
+    for (size_t i = 0; i < r->nerased; i++)
+        if (strcmp(r->erased[i].type, type) == 0) {
+            *count = r->erased[i].count;
+            return 1;
+        }
+    return 0;
+}
+
+static void parse_classes(void **state)
+{
+    struct lb_error err;
+    unsigned c;
+    char text[64];
+
+    (void)state;
+    assert_int_equal(lb_redact_parse("keys,user-data,names", &c, &err), 0);
+    assert_int_equal(c, LB_REDACT_ALL);
+    assert_int_equal(lb_redact_parse("names", &c, &err), 0);
+    assert_int_equal(c, LB_REDACT_NAMES);
+    assert_int_equal(lb_redact_parse("all", &c, &err), 0);
+    assert_int_equal(c, LB_REDACT_ALL);
+    assert_int_equal(lb_redact_parse("keys,passwords", &c, &err), -1);
+    assert_non_null(strstr(err.msg, "\"passwords\" is no class"));
+    assert_int_equal(lb_redact_parse("", &c, &err), -1);
+    lb_redact_format(LB_REDACT_KEYS | LB_REDACT_NAMES, text, sizeof(text));
+    assert_string_equal(text, "keys,names");
+}
+
+/* names: comms and host names read as zeros, everything else as it was; the report says so. */
+static void names_are_erased(void **state)
+{
+    struct lb_redaction_report r;
+    struct lb_error err;
+    char *path, comm[16], host[65], release[65];
+    uint64_t count;
+
+    (void)state;
+    plant(0);
+    struct lb_source *src = open_fake(&path);
+    read_comm(src, 3, comm);
+    assert_string_equal(comm, "task3");
+    assert_int_equal(lb_source_redaction(src, &r), 0);
+    int r_ = lb_source_redact(src, LB_REDACT_NAMES, &err);
+    if (r_)
+        print_error("%s\n", err.msg);
+    assert_int_equal(r_, 0);
+    for (int i = 0; i < NTASKS; i++) {
+        read_comm(src, i, comm);
+        assert_memory_equal(comm, (char[16]){0}, 16);
+    }
+    assert_int_equal(lb_source_read_phys(src, FAKE_UTSNAME + 65, host, 65, &err), 0);
+    assert_memory_equal(host, (char[65]){0}, 65);
+    assert_int_equal(lb_source_read_phys(src, FAKE_UTSNAME + 5 * 65, host, 65, &err), 0);
+    assert_memory_equal(host, (char[65]){0}, 65);
+    /* the pid beside the comm, and the release beside the names, stay */
+    int32_t pid;
+    assert_int_equal(lb_source_read_phys(src, FAKE_TASKS + 3 * FAKE_TASK_SIZE + 16, &pid, 4, &err),
+                     0);
+    assert_int_equal(pid, 3);
+    assert_int_equal(lb_source_read_phys(src, FAKE_UTSNAME + 2 * 65, release, 65, &err), 0);
+    assert_memory_equal(release, mem + FAKE_UTSNAME + 2 * 65, 65);
+
+    assert_int_equal(lb_source_redaction(src, &r), 1);
+    assert_int_equal(r.classes, LB_REDACT_NAMES);
+    assert_true(erased(&r, "task_struct.comm", &count));
+    assert_int_equal(count, NTASKS);
+    assert_true(erased(&r, "init_uts_ns.name.nodename", &count));
+    assert_true(r.nnot_found > 0); /* command lines, file names: named, not passed over */
+    assert_true(r.ranges > 0);
+    const uint8_t *pairs;
+    assert_true(lb_source_redacted_ranges(src, &pairs) == r.ranges);
+
+    /* the triage reads through the redaction: no name left in it */
+    struct lb_triage t;
+    lb_triage(src, &t);
+    assert_int_equal(t.ntasks, NTASKS);
+    assert_string_equal(t.tasks[3].comm, "");
+    assert_string_equal(t.nodename, "");
+    lb_triage_free(&t);
+    close_fake(src, path);
+}
+
+/* The dump written from a redacted source: a new file, redacted, saying so; the source untouched.
+ */
+static void dump_written_is_redacted(void **state)
+{
+    struct lb_write_options opts = {
+        .format = LB_FORMAT_KDUMP, .codec = LB_CODEC_ZSTD, .redact = LB_REDACT_NAMES};
+    struct lb_redaction_report r;
+    struct lb_write_stats stats;
+    struct lb_error err;
+    char *path, out[] = "/tmp/lifeboat-redact-XXXXXX", comm[16];
+    struct lb_source *dump;
+
+    (void)state;
+    plant(0);
+    struct lb_source *src = open_fake(&path);
+    int fd = mkstemp(out);
+    assert_true(fd >= 0);
+    assert_int_equal(lb_write(src, fd, &opts, &stats, &err), 0);
+    close(fd);
+    assert_true(stats.redacted);
+    assert_int_equal(stats.redaction.classes, LB_REDACT_NAMES);
+    assert_int_equal(lb_source_open(out, &dump, &err), 0);
+    read_comm(dump, 2, comm);
+    assert_memory_equal(comm, (char[16]){0}, 16);
+    assert_int_equal(lb_source_redaction(dump, &r), 1);
+    assert_int_equal(r.classes, LB_REDACT_NAMES);
+    assert_int_equal(r.nerased, stats.redaction.nerased);
+    /* its note claims names were erased: asked again, the walk is done again all the same */
+    assert_int_equal(lb_source_redacting(dump), 0);
+    fd = open("/dev/null", O_WRONLY);
+    assert_int_equal(lb_write(dump, fd, &opts, &stats, &err), 0);
+    close(fd);
+    assert_int_equal(lb_source_redacting(dump), LB_REDACT_NAMES);
+    lb_source_close(dump);
+    unlink(out);
+    close_fake(src, path);
+
+    /* the file it came from still holds the names */
+    plant(0);
+    src = open_fake(&path);
+    read_comm(src, 2, comm);
+    assert_string_equal(comm, "task2");
+    close_fake(src, path);
+}
+
+/* keys and user-data need types the fake's BTF lacks: the redaction fails, naming them. */
+static void missing_types_fail(void **state)
+{
+    struct lb_write_options opts = {.format = LB_FORMAT_ELF, .redact = LB_REDACT_KEYS};
+    struct lb_write_stats stats;
+    struct lb_redaction_report r;
+    struct lb_error err;
+    char *path, comm[16];
+
+    (void)state;
+    plant(0);
+    struct lb_source *src = open_fake(&path);
+    assert_int_equal(lb_source_redact(src, LB_REDACT_NAMES | LB_REDACT_KEYS, &err), -1);
+    assert_non_null(strstr(err.msg, "cannot redact: keys: the kernel's BTF has no rb_node"));
+    assert_int_equal(lb_source_redaction(src, &r), 0); /* left as it was */
+    read_comm(src, 1, comm);
+    assert_string_equal(comm, "task1");
+    assert_int_equal(lb_source_redact(src, LB_REDACT_USER_DATA, &err), -1);
+    assert_non_null(strstr(err.msg, "user-data: the kernel's BTF has no task_struct.files"));
+    /* a writer asked to redact writes nothing */
+    int fd = open("/dev/null", O_WRONLY);
+    assert_int_equal(lb_write(src, fd, &opts, &stats, &err), -1);
+    close(fd);
+    assert_int_equal(stats.bytes_written, 0);
+    close_fake(src, path);
+}
+
+/* A looping task list ends (the triage's budgets); what the walk missed is named. */
+static void hostile_task_list(void **state)
+{
+    struct lb_redaction_report r;
+    struct lb_error err;
+    char *path;
+
+    (void)state;
+    plant(FAKE_LOOP_TASKS | FAKE_LOOP_THREADS | FAKE_SELF_NESTED_BTF);
+    struct lb_source *src = open_fake(&path);
+    assert_int_equal(lb_source_redact(src, LB_REDACT_NAMES, &err), 0);
+    assert_int_equal(lb_source_redaction(src, &r), 1);
+    int named = 0;
+    for (size_t i = 0; i < r.nnot_found; i++)
+        named |= strstr(r.not_found[i], "loops") != NULL;
+    assert_true(named);
+    close_fake(src, path);
+}
+
+int main(void)
+{
+    (void)has_note;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_classes),
+        cmocka_unit_test(names_are_erased),
+        cmocka_unit_test(dump_written_is_redacted),
+        cmocka_unit_test(missing_types_fail),
+        cmocka_unit_test(hostile_task_list),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
