@@ -67,13 +67,14 @@ boot() { # boot N: one boot of the system, until it powers off or reboots
         -drive "file=$work/system.qcow2,format=qcow2,if=virtio" \
         -drive "file=$work/lbtest.img,format=raw,if=virtio,readonly=on" &
     pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
+    seen() { # once more after QEMU ends: the last lines may come just before it does
         [ -n "$up" ] || ! grep -aq "LBTEST: stage " "$log" 2>/dev/null || up=$((SECONDS - start))
         [ -n "$crash" ] || ! grep -aq "LBTEST: crashing" "$log" 2>/dev/null || crash=$SECONDS
         [ -n "$saved" ] || ! grep -aq "lifeboat: complete dump saved" "$log" 2>/dev/null || saved=$SECONDS
-        sleep 0.5
-    done
+    }
+    while kill -0 "$pid" 2>/dev/null; do seen; sleep 0.5; done
     wait "$pid" || true
+    seen
     log "$SYSTEM_RELEASE boot $1: $((SECONDS - start)) s, up in ${up:-?} s${crash:+, panic → dump saved ${saved:+$((saved - crash))} s, → reboot $((SECONDS - crash)) s}"
 }
 said() { grep -a "LBTEST: " "$work/boot$1.log" | sed 's/\r$//'; }
