@@ -261,8 +261,9 @@ static int find_notes(struct lb_source *src, struct lb_note *vmcoreinfo, size_t 
             *vmcoreinfo = note;
             found = 1;
         }
+        /* a whole number of words, as every kernel's struct elf_prstatus is */
         if (note.type == NT_PRSTATUS && strcmp(note.name, "CORE") == 0 && !*prstatus_len &&
-            note.desc_len <= MAX_PRSTATUS)
+            note.desc_len <= MAX_PRSTATUS && note.desc_len % 4 == 0)
             *prstatus_len = note.desc_len;
     }
     if (r < 0) {
@@ -293,8 +294,9 @@ static int live_notes(struct lb_source *src, struct lb_error *err)
         return -1;
     vlen = strnlen((const char *)vi.desc, vi.desc_len);
     snprintf(stamp, sizeof(stamp), "CRASHTIME=%lld\n", (long long)now);
-    size_t cap = 3 * 24 + vlen + sizeof(stamp) + (size_t)cpus * (20 + pr_len) + sizeof(now) +
-                 sizeof(live_text) + 32;
+    /* each note: its header (12), its name padded (at most 12 here), its data padded to 4 */
+    size_t cap = 3 * 24 + vlen + sizeof(stamp) + (size_t)cpus * (24 + ((pr_len + 3) & ~(size_t)3)) +
+                 sizeof(now) + sizeof(live_text) + 32;
     uint8_t *buf = malloc(cap);
     if (!buf) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory for notes", src->path);

@@ -164,11 +164,15 @@ static int open_encrypted(struct lb_source *src, const struct lb_age_identities 
 }
 
 /* /proc/kcore, by its file system and name: the running kernel, read as a live source. */
+/* The running kernel's /proc/kcore: a file called kcore on procfs, never one by that name
+ * elsewhere (a file from another machine is a dump like any, not this kernel). */
 static int is_kcore(const struct lb_source *src)
 {
     const char *base = strrchr(src->path, '/');
+    struct statfs fs;
 
-    return src->mappable && strcmp(base ? base + 1 : src->path, "kcore") == 0;
+    return src->mappable && strcmp(base ? base + 1 : src->path, "kcore") == 0 &&
+           fstatfs(src->fd, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
 }
 
 /* What stops root, or anyone, from reading /proc/kcore, said with the error. */

@@ -67,7 +67,8 @@ static int create_named(struct dumpdir *d, const char *parent, time_t when, cons
         if (name_taken(d->parent_fd, d->name))
             continue;
         if (mkdirat(d->parent_fd, d->temp, 0700) == 0) {
-            d->fd = openat(d->parent_fd, d->temp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            /* the directory just made, never a link put in its place since */
+            d->fd = openat(d->parent_fd, d->temp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             return d->fd < 0 ? -1 : 0;
         }
         if (errno != EEXIST)
@@ -417,4 +418,31 @@ void dumpdir_rotate_dry(const char *parent, unsigned keep, uint64_t min_free, ui
         free(names[i]);
     free(names);
     close(fd);
+}
+
+void dumpdir_remove_stale_rehearsals(const char *parent)
+{
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dup_fd = fd >= 0 ? dup(fd) : -1;
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    struct dirent *e;
+
+    while (d && (e = readdir(d))) {
+        if (strncmp(e->d_name, ".rehearsal-", 11) != 0)
+            continue;
+        int sub = openat(fd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0)
+            continue; /* not a directory of ours: a link, a file: left alone */
+        unlink_capture_files(sub);
+        close(sub);
+        if (unlinkat(fd, e->d_name, AT_REMOVEDIR) == 0)
+            fprintf(stderr, "lifeboat: rehearsal: removed %s, left by a rehearsal cut short\n",
+                    e->d_name);
+    }
+    if (d)
+        closedir(d);
+    else if (dup_fd >= 0)
+        close(dup_fd);
+    if (fd >= 0)
+        close(fd);
 }

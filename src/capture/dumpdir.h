@@ -24,6 +24,9 @@ void dumpdir_name(struct dumpdir *d, time_t when, const char *host, int n);
 int dumpdir_create(struct dumpdir *d, const char *parent, time_t when, const char *host);
 /* The same as .rehearsal-<timestamp>-<host>: no listing, report or rotation counts it. */
 int dumpdir_create_rehearsal(struct dumpdir *d, const char *parent, time_t when, const char *host);
+/* Removes the .rehearsal-* directories in parent that rehearsals cut short left behind (the
+ * files a capture writes, then the directory; links and anything else left alone). */
+void dumpdir_remove_stale_rehearsals(const char *parent);
 /* Removes a rehearsal's directory: the files a capture writes, then the directory. */
 int dumpdir_remove_rehearsal(struct dumpdir *d);
 /*

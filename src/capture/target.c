@@ -59,8 +59,12 @@ enum capture_outcome target_save_into_directory(struct capture *c, const char *d
     const struct config *cfg = c->cfg;
     struct dumpdir d;
     enum capture_outcome outcome;
-    int made = c->rehearsal ? dumpdir_create_rehearsal(&d, dir, f->crash_time, f->hostname)
-                            : dumpdir_create(&d, dir, f->crash_time, f->hostname);
+    int made;
+
+    if (c->rehearsal) /* a rehearsal killed midway (shutdown, OOM) left its live dump here */
+        dumpdir_remove_stale_rehearsals(dir);
+    made = c->rehearsal ? dumpdir_create_rehearsal(&d, dir, f->crash_time, f->hostname)
+                        : dumpdir_create(&d, dir, f->crash_time, f->hostname);
 
     if (made < 0) {
         fprintf(stderr, "lifeboat: cannot create a dump directory in %s: %s\n", shown,

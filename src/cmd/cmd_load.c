@@ -391,18 +391,24 @@ static void record_raw_identities(const struct load_request *req)
 static void record_loaded(const struct load_request *req)
 {
     static char text[CONFIG_TEXT_MAX];
-    FILE *f;
+    FILE *f = NULL;
 
     if (!req->setup || config_format(&req->setup->cfg, text, sizeof(text)) < 0) {
         unlink(LIFEBOAT_LOADED_CONF); /* an initramfs of the admin's: nothing to rehearse with */
         return;
     }
-    if ((f = fopen(LIFEBOAT_LOADED_CONF ".tmp", "we"))) {
-        fchmod(fileno(f), 0600);
+    unlink(LIFEBOAT_LOADED_CONF ".tmp");
+    int fd = open(LIFEBOAT_LOADED_CONF ".tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
+    if (fd >= 0 && !(f = fdopen(fd, "w")))
+        close(fd);
+    if (f) {
         fprintf(f, "# what 'lifeboat load' gave the crash kernel: kernel %s, %d CPU%s\n",
                 req->kernel, req->cpus, req->cpus == 1 ? "" : "s");
         fputs(text, f);
-        if (fclose(f) == 0)
+        /* whole on disk before it is the one: a crash right after must not find it empty */
+        int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+        if (fclose(f) == 0 && ok)
             rename(LIFEBOAT_LOADED_CONF ".tmp", LIFEBOAT_LOADED_CONF);
         else
             unlink(LIFEBOAT_LOADED_CONF ".tmp");

@@ -172,6 +172,11 @@ static int rehearse_now(const char *conf, int all)
     if (!mkdtemp(base))
         err(1, "%s", base);
     ok = rehearse(&setup.cfg, base, all, &r) == 0;
+    for (size_t i = 0; i < CONFIG_MAX_TARGETS; i++) { /* the mount points, unmounted by now */
+        char point[96];
+        snprintf(point, sizeof(point), "%s/target%zu", base, i);
+        rmdir(point);
+    }
     rmdir(base);
     say_crash_kernel(&setup, &res, kernel_line, sizeof(kernel_line));
     if (ok) {

@@ -102,14 +102,40 @@ static const char *bare_name(const char *name)
 }
 
 /* The signature metadata.json gives (text is metadata.json). */
+static int is_hash(const char *h)
+{
+    size_t n = 0;
+
+    while (h[n] && ((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f')))
+        n++;
+    return n == 16 && h[n] == '\0';
+}
+
+/*
+ * The signature metadata.json gives (text is metadata.json).  What a host
+ * says is checked: a hash is 16 hex digits, and one given with its reason and
+ * frames is made again from them, so that no host files its crash under
+ * another group's hash (or titles that group with its own words).
+ */
 static void signature_from_metadata(const char *text, struct crash_signature *sig)
 {
     memset(sig, 0, sizeof(*sig));
-    if (json_find_string(text, "signature", sig->hash, sizeof(sig->hash)) < 0)
+    if (json_find_string(text, "signature", sig->hash, sizeof(sig->hash)) < 0 ||
+        !is_hash(sig->hash)) {
+        memset(sig, 0, sizeof(*sig));
         return;
+    }
     json_find_string(text, "signature_reason", sig->reason, sizeof(sig->reason));
     sig->nframes = json_find_strings(text, "signature_frames", sig->frames[0],
                                      sizeof(sig->frames[0]), SIGNATURE_FRAMES);
+    if (sig->reason[0] || sig->nframes) {
+        const char *names[SIGNATURE_FRAMES];
+        struct crash_signature made;
+        for (size_t i = 0; i < sig->nframes; i++)
+            names[i] = sig->frames[i];
+        signature_of(sig->reason, "", names, sig->nframes, &made);
+        *sig = made;
+    }
 }
 
 /*

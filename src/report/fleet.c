@@ -154,7 +154,13 @@ static int group(struct fleet *fleet)
         fleet->groups = grown;
         struct fleet_group *g = &fleet->groups[fleet->ngroups++];
         *g = (struct fleet_group){.start = i, .count = j - i};
+        /* the group's title: its oldest dump that says what it is (a hash alone says nothing) */
         g->first_dump = &l->e[i];
+        for (size_t k = i; k < j; k++)
+            if (l->e[k].signature.reason[0] || l->e[k].signature.nframes) {
+                g->first_dump = &l->e[k];
+                break;
+            }
         g->first_seen = l->e[i].when;
         g->last_seen = l->e[j - 1].when;
         i = j;

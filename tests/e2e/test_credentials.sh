@@ -138,18 +138,26 @@ http_check() { # http_check DESCRIPTION EXPECTED_STATUS CURL_ARGS...
 W2=$U/crash/web2/20261201-000000-web2
 http_check "web1's token makes a directory under web1's prefix" 201 -X MKCOL "$U/crash/web1/.partial-x/"
 http_check "web1's token puts a file there" 201 -T "$work/own" "$U/crash/web1/.partial-x/own"
-http_check "web1's token moves it within web1's prefix" 201 -X MOVE \
-    -H "Destination: $U/crash/web1/x/" "$U/crash/web1/.partial-x/"
+http_check "web1's token cannot move it without Overwrite: F (over what may be there)" 403 \
+    -X MOVE -H "Destination: $U/crash/web1/x/" "$U/crash/web1/.partial-x/"
+http_check "web1's token cannot move it to a hidden name" 403 -X MOVE -H "Overwrite: F" \
+    -H "Destination: $U/crash/web1/.x/" "$U/crash/web1/.partial-x/"
+http_check "web1's token moves it within web1's prefix, Overwrite: F" 201 -X MOVE \
+    -H "Overwrite: F" -H "Destination: $U/crash/web1/x/" "$U/crash/web1/.partial-x/"
+http_check "web1's token cannot write over its own finished dump" 403 -T "$work/own" \
+    "$U/crash/web1/x/own"
+http_check "web1's token cannot make a directory outside a dump being written" 403 -X MKCOL \
+    "$U/crash/web1/elsewhere/"
 http_check "web1's token cannot read back its own file" 403 "$U/crash/web1/x/own"
 http_check "web1's token cannot delete its own file" 403 -X DELETE "$U/crash/web1/x/own"
 http_check "web1's token cannot read web2's dump" 403 "$W2/vmcore"
 http_check "web1's token cannot list web2's prefix (PROPFIND)" 403 -X PROPFIND "$U/crash/web2/"
 http_check "web1's token cannot delete web2's dump" 403 -X DELETE "$W2/vmcore"
 http_check "web1's token cannot overwrite web2's dump" 403 -T "$work/own" "$W2/vmcore"
-http_check "web1's token cannot move web2's dump into its own prefix" 403 -X MOVE \
-    -H "Destination: $U/crash/web1/stolen" "$W2/vmcore"
-http_check "web1's token cannot move its file into web2's prefix" 403 -X MOVE \
-    -H "Destination: $U/crash/web2/planted" "$U/crash/web1/x/own"
+http_check "web1's token cannot move web2's dump into its own prefix" 403 -X MOVE -H "Overwrite: F" \
+    -H "Destination: $U/crash/web1/stolen/" "$W2/"
+http_check "web1's token cannot move its dump into web2's prefix" 403 -X MOVE -H "Overwrite: F" \
+    -H "Destination: $U/crash/web2/planted/" "$U/crash/web1/x/"
 http_check "web1's token cannot climb out of its prefix with .." 403 --path-as-is -T "$work/own" \
     "$U/crash/web1/../web2/20261201-000000-web2/vmcore"
 check "after all that: web2's dump is whole, nothing moved into or out of web2's prefix" bash -c '

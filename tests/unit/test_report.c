@@ -203,14 +203,25 @@ static void fleet_groups_what_hosts_wrote(void **state)
     snprintf(link, sizeof(link), "%s/dc1/20261206-100000-other", dir);
     assert_int_equal(symlink(path, link), 0);
 
+    /* what the three sysrq dumps' reason and frames sign as: a forger claims it, with its own
+     * words and an older date (which would make it the group's title) */
+    const char *frames[] = {"f<script", "g"};
+    struct crash_signature real;
+    signature_of("Kernel panic - not syncing: sysrq triggered crash", "", frames, 2, &real);
+    make_dump(dir, "forger", "20261130-100000-forger", "forger", "2026-11-30T10:00:00Z", real.hash,
+              "a title of the forger's");
+
     char *dirs[] = {dir};
     assert_int_equal(fleet_read(&fleet, dirs, 1, NULL), 0);
-    assert_int_equal(fleet.list.n, 4);
-    assert_int_equal(fleet.ngroups, 2);
-    assert_int_equal(fleet.hosts, 3);
+    assert_int_equal(fleet.list.n, 5);
+    assert_int_equal(fleet.ngroups, 3); /* the forger's claim made again: a group of its own */
+    assert_int_equal(fleet.hosts, 4);
     assert_int_equal(fleet.groups[0].count, 3); /* the most frequent first */
     assert_int_equal(fleet.groups[0].hosts, 2);
-    assert_string_equal(fleet.groups[0].first_dump->signature.hash, "aaaaaaaaaaaaaaaa");
+    /* the hash the hosts claimed ("aaa...") is made again from what they said */
+    assert_string_equal(fleet.groups[0].first_dump->signature.hash, real.hash);
+    assert_string_equal(fleet.groups[0].first_dump->signature.reason,
+                        "Kernel panic - not syncing: sysrq triggered crash");
     assert_int_equal(fleet.groups[0].first_seen, 1796119200); /* 2026-12-01T10:00:00Z */
     assert_int_equal(fleet.groups[0].first_dump->signature.nframes, 2);
     assert_string_equal(fleet.groups[0].first_dump->signature.frames[0], "f<script");
@@ -220,15 +231,15 @@ static void fleet_groups_what_hosts_wrote(void **state)
     assert_int_equal(count(html, "<script"), 0);
     assert_int_equal(count(html, "<img"), 0);
     assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert_int_equal(count(html, "<circle class=\"crash\""), 4);
-    assert_int_equal(count(html, "<section class=\"signature\">"), 2);
+    assert_int_equal(count(html, "<circle class=\"crash\""), 5);
+    assert_int_equal(count(html, "<section class=\"signature\">"), 3);
     free(html);
     char *json = render(&fleet, fleet_report_json);
-    assert_non_null(strstr(json, "\"crashes\": 4"));
+    assert_non_null(strstr(json, "\"crashes\": 5"));
     assert_non_null(strstr(json, "\"f<script\""));
     free(json);
     char *text = render(&fleet, fleet_report_text);
-    assert_non_null(strstr(text, "4 crashes on 3 hosts, 2 signatures"));
+    assert_non_null(strstr(text, "5 crashes on 4 hosts, 3 signatures"));
     free(text);
     fleet_free(&fleet);
 
