@@ -297,66 +297,7 @@ static char **list_dumps(int fd, size_t *count)
     return names;
 }
 
-void dumpdir_rotate(const char *parent, const char *newest, unsigned keep, uint64_t min_free)
-{
-    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    size_t n = 0, own = 0;
-    char **names;
-    struct stat st;
-
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    names = list_dumps(fd, &n);
-    /* Dumps dated after this crash cannot be older ones (invariant 3): not counted, kept. */
-    while (n > 0 && by_time(&names[n - 1], &newest) > 0) {
-        fprintf(stderr, "lifeboat: %s is dated after this crash: left alone\n", names[n - 1]);
-        free(names[--n]);
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *why;
-        int dfd = open_own_dump(fd, st.st_dev, names[i], &why);
-        if (dfd < 0) {
-            fprintf(stderr, "lifeboat: %s is not a dump lifeboat made (%s): left alone\n", names[i],
-                    why);
-            free(names[i]);
-            names[i] = NULL;
-            continue;
-        }
-        close(dfd);
-        own++;
-    }
-    /* Oldest first, never the new one: beyond the count to keep, or while space is short. */
-    for (size_t i = 0; i < n; i++) {
-        if (!names[i] || strcmp(names[i], newest) == 0)
-            continue;
-        if ((keep && own > keep) || free_bytes(fd) < min_free)
-            if (remove_dump(fd, st.st_dev, names[i]) == 0)
-                own--;
-    }
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    if (min_free && free_bytes(fd) < min_free)
-        fprintf(stderr,
-                "lifeboat: %s has %llu MiB free, less than min-free %llu MiB: the next dump "
-                "may end incomplete\n",
-                parent, (unsigned long long)(free_bytes(fd) >> 20),
-                (unsigned long long)(min_free >> 20));
-    close(fd);
-}
-
-int dumpdir_remove_rehearsal(struct dumpdir *d)
-{
-    if (!d->rehearsal || d->fd < 0)
-        return -1;
-    unlink_capture_files(d->fd);
-    return unlinkat(d->parent_fd, d->temp, AT_REMOVEDIR);
-}
-
-/* Bytes in the regular files of the dump directory name in parent. */
+/* Bytes in the regular files a capture writes in the dump directory name in parent. */
 static uint64_t dump_size(int parent_fd, const char *name)
 {
     int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -373,11 +314,17 @@ static uint64_t dump_size(int parent_fd, const char *name)
     return sum;
 }
 
-void dumpdir_rotate_dry(const char *parent, unsigned keep, uint64_t min_free, uint64_t bytes)
+/*
+ * The rotation, done (dry: 0) after the complete dump newest, or said (dry)
+ * for a dump of dry bytes a crash would add now (newest NULL): the same
+ * choice either way, which is what a rehearsal is for.
+ */
+static void rotate(const char *parent, const char *newest, unsigned keep, uint64_t min_free,
+                   uint64_t dry)
 {
     int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     size_t n = 0, own = 0;
-    uint64_t free_now;
+    uint64_t freed = 0; /* dry: what the dumps said to go would free */
     char **names;
     struct stat st;
 
@@ -387,10 +334,17 @@ void dumpdir_rotate_dry(const char *parent, unsigned keep, uint64_t min_free, ui
         return;
     }
     names = list_dumps(fd, &n);
+    /* Dumps dated after this crash cannot be older ones (invariant 3): not counted, kept. */
+    while (newest && n > 0 && by_time(&names[n - 1], &newest) > 0) {
+        fprintf(stderr, "lifeboat: %s is dated after this crash: left alone\n", names[n - 1]);
+        free(names[--n]);
+    }
     for (size_t i = 0; i < n; i++) {
         const char *why;
         int dfd = open_own_dump(fd, st.st_dev, names[i], &why);
         if (dfd < 0) {
+            fprintf(stderr, "lifeboat: %s is not a dump lifeboat made (%s): left alone\n", names[i],
+                    why);
             free(names[i]);
             names[i] = NULL;
             continue;
@@ -398,26 +352,56 @@ void dumpdir_rotate_dry(const char *parent, unsigned keep, uint64_t min_free, ui
         close(dfd);
         own++;
     }
-    own++; /* the dump a crash would add */
-    free_now = free_bytes(fd);
-    free_now = free_now > bytes ? free_now - bytes : 0;
+    if (!newest)
+        own++; /* the dump a crash would add */
+    /* Oldest first, never the new one: beyond the count to keep, or while space is short. */
     for (size_t i = 0; i < n; i++) {
-        if (!names[i])
+        uint64_t room = free_bytes(fd) + freed;
+        if (!names[i] || (newest && strcmp(names[i], newest) == 0))
             continue;
-        if ((keep && own > keep) || free_now < min_free) {
-            uint64_t size = dump_size(fd, names[i]);
+        if (!(keep && own > keep) &&
+            !((newest ? room : room - (room < dry ? room : dry)) < min_free))
+            continue;
+        if (newest) {
+            if (remove_dump(fd, st.st_dev, names[i]) == 0)
+                own--;
+        } else {
             fprintf(stderr,
-                    "lifeboat: rehearsal: a crash now would remove the old dump %s "
-                    "(keep, min-free)\n",
+                    "lifeboat: rehearsal: a crash now would remove the old dump %s (keep, "
+                    "min-free)\n",
                     names[i]);
+            freed += dump_size(fd, names[i]);
             own--;
-            free_now += size;
         }
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
+    if (newest && min_free && free_bytes(fd) < min_free)
+        fprintf(stderr,
+                "lifeboat: %s has %llu MiB free, less than min-free %llu MiB: the next dump "
+                "may end incomplete\n",
+                parent, (unsigned long long)(free_bytes(fd) >> 20),
+                (unsigned long long)(min_free >> 20));
     close(fd);
+}
+
+void dumpdir_rotate(const char *parent, const char *newest, unsigned keep, uint64_t min_free)
+{
+    rotate(parent, newest, keep, min_free, 0);
+}
+
+void dumpdir_rotate_dry(const char *parent, unsigned keep, uint64_t min_free, uint64_t bytes)
+{
+    rotate(parent, NULL, keep, min_free, bytes);
+}
+
+int dumpdir_remove_rehearsal(struct dumpdir *d)
+{
+    if (!d->rehearsal || d->fd < 0)
+        return -1;
+    unlink_capture_files(d->fd);
+    return unlinkat(d->parent_fd, d->temp, AT_REMOVEDIR);
 }
 
 void dumpdir_remove_stale_rehearsals(const char *parent)

@@ -726,6 +726,53 @@ static void rotation_removes_oldest_complete_dumps_only(void **state)
     remove_tree(dir);
 }
 
+/* Calls dumpdir_rotate_dry with its stderr into text (len bytes). */
+static void rotate_dry_said(const char *dir, unsigned keep, uint64_t min_free, uint64_t bytes,
+                            char *text, size_t len)
+{
+    FILE *f = tmpfile();
+    int saved = dup(2);
+    size_t n;
+
+    assert_non_null(f);
+    fflush(stderr);
+    dup2(fileno(f), 2);
+    dumpdir_rotate_dry(dir, keep, min_free, bytes);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(f);
+    n = fread(text, 1, len - 1, f);
+    text[n] = '\0';
+    fclose(f);
+}
+
+/* A rehearsal's rotation: what a crash now would remove, said, and nothing removed. */
+static void rotation_rehearsed_removes_nothing(void **state)
+{
+    char *dir = make_tempdir(), said[4096];
+
+    (void)state;
+    make_dump(dir, "20200101-000000-h", "complete");
+    make_dump(dir, "20210101-000000-h", "complete");
+    make_dump(dir, "20220101-000000-h", "complete");
+    /* keep 2: the crash's dump and the newest; the two oldest would go */
+    rotate_dry_said(dir, 2, 0, 1 << 20, said, sizeof(said));
+    assert_non_null(strstr(said, "would remove the old dump 20200101-000000-h"));
+    assert_non_null(strstr(said, "would remove the old dump 20210101-000000-h"));
+    assert_null(strstr(said, "20220101-000000-h"));
+    assert_true(exists(dir, "20200101-000000-h") && exists(dir, "20210101-000000-h") &&
+                exists(dir, "20220101-000000-h"));
+    /* keep 4: room for the crash's dump with the three; nothing would go */
+    rotate_dry_said(dir, 4, 0, 1 << 20, said, sizeof(said));
+    assert_null(strstr(said, "would remove"));
+    /* no space is ever enough: every old one would go, still none does */
+    rotate_dry_said(dir, 0, UINT64_MAX, 1 << 20, said, sizeof(said));
+    assert_non_null(strstr(said, "would remove the old dump 20220101-000000-h"));
+    assert_true(exists(dir, "20220101-000000-h"));
+    remove_tree(dir);
+}
+
 static void rotation_keep_1_keeps_only_the_new_dump(void **state)
 {
     char *dir = make_tempdir();
@@ -1510,6 +1557,7 @@ int main(void)
         cmocka_unit_test(dumpdir_never_reuses_a_name),
         cmocka_unit_test(rotation_removes_oldest_complete_dumps_only),
         cmocka_unit_test(rotation_keep_1_keeps_only_the_new_dump),
+        cmocka_unit_test(rotation_rehearsed_removes_nothing),
         cmocka_unit_test(rotation_cannot_be_tricked),
         cmocka_unit_test(rotation_sees_every_entry),
         cmocka_unit_test(supervisor_survives_crashes_and_hangs),
