@@ -62,6 +62,11 @@ void fleet_report_text(FILE *out, const struct fleet *fleet)
     if (fleet->dirs_skipped)
         fprintf(out, "(%zu directories could not be read or were past the walk's bounds)\n",
                 fleet->dirs_skipped);
+    if (fleet->overfull[0]) {
+        char safe[PRINTABLE_SIZE(600)];
+        fprintf(out, "(%s holds more dumps than one box may show: the rest of it is not read)\n",
+                printable(fleet->overfull, safe, sizeof(safe)));
+    }
     for (size_t k = 0; k < fleet->ngroups; k++) {
         const struct fleet_group *g = &fleet->groups[k];
         const struct crash_signature *sig = &g->first_dump->signature;
@@ -137,7 +142,9 @@ void fleet_report_json(FILE *out, const struct fleet *fleet)
     json_time(out, fleet->first_seen);
     fputs(", \"last_seen\": ", out);
     json_time(out, fleet->last_seen);
-    fprintf(out, ", \"directories_skipped\": %zu,\n \"signatures\": [", fleet->dirs_skipped);
+    fprintf(out, ", \"directories_skipped\": %zu, \"overfull\": ", fleet->dirs_skipped);
+    json_cstring(out, fleet->overfull[0] ? fleet->overfull : NULL);
+    fputs(",\n \"signatures\": [", out);
     for (size_t k = 0; k < fleet->ngroups; k++) {
         const struct fleet_group *g = &fleet->groups[k];
         const struct crash_signature *sig = &g->first_dump->signature;

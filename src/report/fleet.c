@@ -25,6 +25,9 @@
 struct walk {
     struct fleet *fleet;
     size_t dirs;
+    size_t per_box;   /* dumps one box (a directory right under a DIR named) may add */
+    size_t box_start; /* the list's length when the current box was entered */
+    const char *box;  /* the current box, as shown */
 };
 
 static int is_dump_dir_name(const char *name)
@@ -43,8 +46,15 @@ static void walk(struct walk *w, int dir_fd, const char *dir, int depth)
     DIR *d;
     struct dirent *e;
 
-    if (w->dirs >= FLEET_DIRS || w->fleet->list.n >= FLEET_DUMPS) {
+    if (depth == 1) { /* a box of its own: a host that fills its box hides no other host */
+        w->box_start = w->fleet->list.n;
+        w->box = dir;
+    }
+    if (w->dirs >= FLEET_DIRS || w->fleet->list.n >= FLEET_DUMPS ||
+        (depth >= 1 && w->fleet->list.n - w->box_start >= w->per_box)) {
         w->fleet->dirs_skipped++;
+        if (depth >= 1 && !w->fleet->overfull[0])
+            snprintf(w->fleet->overfull, sizeof(w->fleet->overfull), "%s", w->box);
         close(dir_fd);
         return;
     }
@@ -190,7 +200,13 @@ static void totals(struct fleet *fleet)
 int fleet_read(struct fleet *fleet, char *const *dirs, size_t ndirs,
                const struct lb_age_identities *ids)
 {
-    struct walk w = {.fleet = fleet};
+    return fleet_read_bounded(fleet, dirs, ndirs, ids, FLEET_DUMPS_PER_BOX);
+}
+
+int fleet_read_bounded(struct fleet *fleet, char *const *dirs, size_t ndirs,
+                       const struct lb_age_identities *ids, size_t per_box)
+{
+    struct walk w = {.fleet = fleet, .per_box = per_box};
 
     memset(fleet, 0, sizeof(*fleet));
     fleet->list.ids = ids;

@@ -24,12 +24,14 @@ struct fleet {
     size_t hosts; /* distinct, over all dumps */
     time_t first_seen, last_seen;
     size_t dirs_skipped; /* unreadable directories, or past the walk's bounds */
+    char overfull[600];  /* the first box whose dumps went past its share, or "" */
 };
 
 enum {
-    FLEET_DEPTH = 4,      /* DIR/site/host/dump at most */
-    FLEET_DIRS = 100000,  /* directories visited in all */
-    FLEET_DUMPS = 100000, /* dumps read in all (~1.5 KiB of memory each) */
+    FLEET_DEPTH = 4,             /* DIR/site/host/dump at most */
+    FLEET_DIRS = 100000,         /* directories visited in all */
+    FLEET_DUMPS = 100000,        /* dumps read in all (~1.5 KiB of memory each) */
+    FLEET_DUMPS_PER_BOX = 20000, /* of them, under one directory right under a DIR named */
 };
 
 /*
@@ -40,6 +42,9 @@ enum {
  */
 int fleet_read(struct fleet *fleet, char *const *dirs, size_t ndirs,
                const struct lb_age_identities *ids);
+/* The same with per_box for FLEET_DUMPS_PER_BOX (the tests'). */
+int fleet_read_bounded(struct fleet *fleet, char *const *dirs, size_t ndirs,
+                       const struct lb_age_identities *ids, size_t per_box);
 void fleet_free(struct fleet *fleet);
 
 /* The distinct hosts (which 'h') or kernels ('k') of a group, in order of name: how many were

@@ -249,6 +249,35 @@ static void fleet_groups_what_hosts_wrote(void **state)
     free(other);
 }
 
+/* One host's box full of empty dump directories hides no other host's dumps. */
+static void a_full_box_hides_no_other(void **state)
+{
+    char *dir = make_tempdir(), path[800];
+    struct fleet fleet;
+    char *dirs[] = {dir};
+    (void)state;
+
+    for (int i = 0; i < 30; i++) {
+        snprintf(path, sizeof(path), "%s/aaa-flood/%d/20261201-0000%02d-x", dir, i, i);
+        char cmd[900];
+        snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
+        assert_int_equal(system(cmd), 0);
+    }
+    make_dump(dir, "zzz-web1", "20261202-100000-web1", "web1", "2026-12-02T10:00:00Z",
+              "aaaaaaaaaaaaaaaa", "Kernel panic - not syncing: sysrq triggered crash");
+    assert_int_equal(fleet_read_bounded(&fleet, dirs, 1, NULL, 10), 0);
+    assert_true(fleet.list.n >= 10 && fleet.list.n < 30); /* the flood, cut at its share */
+    assert_non_null(strstr(fleet.overfull, "aaa-flood"));
+    int found = 0;
+    for (size_t i = 0; i < fleet.list.n; i++)
+        found |= strcmp(fleet.list.e[i].host, "web1") == 0;
+    assert_true(found); /* the other host's dump is there */
+    fleet_free(&fleet);
+    snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+    free(dir);
+}
+
 /* What the capture writes, the report reads: the whole signature, or the hash alone if sealed. */
 static void metadata_carries_the_signature(void **state)
 {
@@ -308,6 +337,7 @@ int main(void)
         cmocka_unit_test(json_string_arrays_are_bounded),
         cmocka_unit_test(fleet_groups_what_hosts_wrote),
         cmocka_unit_test(metadata_carries_the_signature),
+        cmocka_unit_test(a_full_box_hides_no_other),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
