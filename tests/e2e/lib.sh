@@ -82,12 +82,11 @@ EOF
     wait_for_port "$port" || die "sshd did not start: $(tail -n 5 "$dir/log")"
 }
 
-# start_https_server DIR PORT TOKEN [NAME]: nginx with TLS and WebDAV (PUT, MKCOL, MOVE,
-# DELETE) on 127.0.0.1:PORT only, serving DIR/www, asking for "Authorization: Bearer TOKEN";
-# its certificate, self-signed for NAME (default collector) and 127.0.0.1, is DIR/cert.pem (made
-# if missing).
-start_https_server() {
-    local dir=$1 port=$2 token=$3 name=${4:-collector}
+# start_nginx DIR PORT NAME HTTP_BODY: nginx on 127.0.0.1:PORT only, its files under DIR, with
+# HTTP_BODY (server blocks, maps) inside its http {}; its certificate, self-signed for NAME and
+# 127.0.0.1, is DIR/cert.pem (key DIR/key.pem, made if missing); sets SERVER_PID.
+start_nginx() {
+    local dir=$1 port=$2 name=$3 body=$4
     port_free "$port"
     mkdir -p "$dir/www" "$dir/tmp"
     [ -f "$dir/cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
@@ -107,7 +106,20 @@ http {
     fastcgi_temp_path $dir/tmp;
     uwsgi_temp_path $dir/tmp;
     scgi_temp_path $dir/tmp;
-    server {
+$body
+}
+EOF
+    nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log" </dev/null >>"$dir/log" 2>&1 &
+    SERVER_PID=$!
+    e2e_server_pid $SERVER_PID
+    wait_for_port "$port" || die "nginx did not start: $(tail -n 5 "$dir/error.log")"
+}
+
+# start_https_server DIR PORT TOKEN [NAME]: nginx with TLS and WebDAV (PUT, MKCOL, MOVE,
+# DELETE), serving DIR/www, asking for "Authorization: Bearer TOKEN" (start_nginx).
+start_https_server() {
+    local dir=$1 port=$2 token=$3 name=${4:-collector}
+    start_nginx "$dir" "$port" "$name" "    server {
         listen 127.0.0.1:$port ssl;
         ssl_certificate $dir/cert.pem;
         ssl_certificate_key $dir/key.pem;
@@ -117,15 +129,9 @@ http {
         create_full_put_path on;
         dav_access user:rw;
         location / {
-            if (\$http_authorization != "Bearer $token") { return 401; }
+            if (\$http_authorization != \"Bearer $token\") { return 401; }
         }
-    }
-}
-EOF
-    nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log" </dev/null >>"$dir/log" 2>&1 &
-    SERVER_PID=$!
-    e2e_server_pid $SERVER_PID
-    wait_for_port "$port" || die "nginx did not start: $(tail -n 5 "$dir/error.log")"
+    }"
 }
 
 # start_nfs_server DIR PORT: nfs-ganesha (userspace NFSv4; this kernel has no nfsd) exporting

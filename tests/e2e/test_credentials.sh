@@ -101,32 +101,11 @@ mkdir -p "$ng/www/crash/web1" "$ng/www/crash/web2/20261201-000000-web2" "$ng/tmp
 echo "https-payload-of-web2-$RANDOM" > "$ng/www/crash/web2/20261201-000000-web2/vmcore"
 tok1=web1-$RANDOM$RANDOM tok2=web2-$RANDOM$RANDOM
 printf '%s\n' "$tok1" > "$work/token1"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=collector" \
-    -addext "subjectAltName=DNS:collector,IP:127.0.0.1" -days 3 -keyout "$ng/key.pem" \
-    -out "$ng/cert.pem" 2>/dev/null
-port_free "$HP"
-cat > "$ng/nginx.conf" <<EOF
-user root;
-daemon off;
-worker_processes 1;
-pid $ng/nginx.pid;
-error_log $ng/error.log;
-events {}
-http {
-    access_log $ng/access.log;
-    client_body_temp_path $ng/tmp;
-    proxy_temp_path $ng/tmp;
-    fastcgi_temp_path $ng/tmp;
-    uwsgi_temp_path $ng/tmp;
-    scgi_temp_path $ng/tmp;
-$(sed -n '/^# --- nginx recipe begins/,/^# --- nginx recipe ends/p' "$REPO_DIR/examples/collector/nginx.conf" |
-    grep -v '^# ---' | sed "s|TOKEN-OF-WEB1|$tok1|; s|TOKEN-OF-WEB2|$tok2|; s|LISTEN|127.0.0.1:$HP ssl|;
-        s|CERT|$ng/cert.pem|; s|KEY|$ng/key.pem|; s|ROOT|$ng/www|")
-}
-EOF
-nginx -c "$ng/nginx.conf" -p "$ng" -e "$ng/error.log" </dev/null >>"$ng/log" 2>&1 &
-e2e_server_pid $!
-wait_for_port "$HP" || die "nginx did not start: $(tail -n 5 "$ng/error.log")"
+# (the certificate is made by start_nginx, before nginx reads the recipe that names it)
+start_nginx "$ng" "$HP" collector "$(sed -n '/^# --- nginx recipe begins/,/^# --- nginx recipe ends/p' \
+    "$REPO_DIR/examples/collector/nginx.conf" | grep -v '^# ---' |
+    sed "s|TOKEN-OF-WEB1|$tok1|; s|TOKEN-OF-WEB2|$tok2|; s|LISTEN|127.0.0.1:$HP ssl|;
+        s|CERT|$ng/cert.pem|; s|KEY|$ng/key.pem|; s|ROOT|$ng/www|")"
 U=https://127.0.0.1:$HP
 http_check() { # http_check DESCRIPTION EXPECTED_STATUS CURL_ARGS...
     local what=$1 expect=$2 got
