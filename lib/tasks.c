@@ -7,8 +7,9 @@
  * table of offsets per kernel version is needed.  The walk goes through
  * init_task's list of processes, each process's threads, and each CPU's
  * runqueue for the idle and current tasks.  Lists come from a crashed
- * machine: every walk is bounded, and a list that loops or breaks is cut
- * where it stops making sense and said so in a note.
+ * machine: every walk is bounded, a list that loops or breaks is cut where
+ * it stops making sense and said so in a note, and every ring is walked both
+ * ways, so one broken link hides nothing its other end still reaches.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 
 enum {
     MAX_TASKS = 1 << 20,
-    MAX_STEPS = 4 * MAX_TASKS, /* list links followed in one whole walk, all lists together */
+    MAX_STEPS = 6 * MAX_TASKS, /* links followed in one whole walk: all lists, both ways */
     MAX_CPUS = 64,
 };
 
@@ -171,6 +172,53 @@ static void walk_list(struct lb_kernel *k, uint64_t head, uint64_t link_off, str
     }
 }
 
+static int by_addr(const void *a, const void *b);
+
+/*
+ * Walks the ring from head the other way (list_head.prev), adding what the
+ * forward walk did not find.  A crash that freed a task mid-unlink breaks a
+ * link; a live dump, read while tasks come and go, can see a freed task's
+ * memory already reused by a new one whose next leads straight back to head,
+ * skipping everything between.  Either way the newest tasks, the ones a user
+ * asks about, sit at the tail: the prev links still reach them.
+ */
+static void walk_back(struct lb_kernel *k, uint64_t head, uint64_t link_off, struct found *f,
+                      size_t first, struct lb_triage *t, const char *what)
+{
+    size_t forward = f->n - first, before = f->n, power = 1, since_mark = 0;
+    uint64_t *seen = malloc((forward ? forward : 1) * sizeof(*seen)), mark = head, p;
+
+    if (!seen)
+        return;
+    for (size_t i = 0; i < forward; i++)
+        seen[i] = f->addr[first + i] + link_off;
+    qsort(seen, forward, sizeof(*seen), by_addr);
+    for (p = read_ptr(k, head + 8); p && p != head && p != mark && f->steps_left > 0;
+         p = read_ptr(k, p + 8)) {
+        f->steps_left--;
+        if (!bsearch(&p, seen, forward, sizeof(*seen), by_addr))
+            found_add(f, p - link_off);
+        if (++since_mark == power) { /* Brent, as in walk_list */
+            mark = p;
+            power *= 2;
+            since_mark = 0;
+        }
+    }
+    free(seen);
+    if (f->n > before)
+        triage_note(t, "%s list: %zu more found from its other end", what, f->n - before);
+}
+
+/* Both ways round a list_head ring: see walk_back for why. */
+static void walk_ring(struct lb_kernel *k, uint64_t head, uint64_t link_off, struct found *f,
+                      struct lb_triage *t, const char *what)
+{
+    size_t first = f->n;
+
+    walk_list(k, head, link_off, f, t, what);
+    walk_back(k, head, link_off, f, first, t, what);
+}
+
 static int by_pid(const void *a, const void *b)
 {
     const struct lb_task *x = a, *y = b;
@@ -274,14 +322,14 @@ static int find_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, const s
         return -1;
     }
     found_add(f, init);
-    walk_list(k, init + l->tasks, l->tasks, f, t, "task");
+    walk_ring(k, init + l->tasks, l->tasks, f, t, "task");
     leaders = f->n;
     for (size_t i = 1; i < leaders && l->signal != MISSING && l->thread_node != MISSING &&
                        l->thread_head != MISSING;
          i++) {
         uint64_t sig = read_ptr(k, f->addr[i] + l->signal);
         if (sig)
-            walk_list(k, sig + l->thread_head, l->thread_node, f, t, "thread");
+            walk_ring(k, sig + l->thread_head, l->thread_node, f, t, "thread");
     }
     runqueue_tasks(k, ks, l, ncpus, f, current);
     if (f->truncated)

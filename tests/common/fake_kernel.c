@@ -334,11 +334,15 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
     for (int i = 0; i < ntasks; i++) {
         uint64_t task = FAKE_TASKS + (uint64_t)i * FAKE_TASK_SIZE;
         uint64_t next = FAKE_TASKS + (uint64_t)((i + 1) % ntasks) * FAKE_TASK_SIZE;
+        uint64_t prev = FAKE_TASKS + (uint64_t)((i + ntasks - 1) % ntasks) * FAKE_TASK_SIZE;
         uint64_t signal = FAKE_SIGNALS + (uint64_t)i * 16;
         int32_t pid = i;
         if ((flags & FAKE_LOOP_TASKS) && i == ntasks - 1 && ntasks > 2)
             next = FAKE_TASKS + FAKE_TASK_SIZE; /* back to task 1: never to init_task */
         put64(mem, task, FAKE_KERNEL_VA + next);
+        put64(mem, task + 8, FAKE_KERNEL_VA + prev);
+        if ((flags & FAKE_BREAK_TASKS) && i == ntasks / 2)
+            put64(mem, task, 0); /* a link freed mid-unlink, or read while it changed */
         memcpy(mem + task + 16, &pid, 4);
         memcpy(mem + task + 20, &pid, 4);
         snprintf((char *)mem + task + 24, 16, "task%d", i);

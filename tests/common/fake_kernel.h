@@ -43,6 +43,8 @@ enum {
     FAKE_LOOP_TASKS = 1,      /* the process list loops without coming back to init_task */
     FAKE_LOOP_THREADS = 2,    /* every thread list loops on its own node */
     FAKE_SELF_NESTED_BTF = 4, /* task_struct holds 8 anonymous members of its own type */
+    FAKE_BREAK_TASKS =
+        8, /* the process list's middle link is 0: its tail only the prev links reach */
 };
 
 /*

@@ -91,6 +91,20 @@ static void tasks_walk_stops_on_a_looping_process_list(void **state)
     lb_triage_free(&t);
 }
 
+/* A link broken in the middle: the tasks after it are found from the list's other end. */
+static void tasks_walk_recovers_the_tail_of_a_broken_process_list(void **state)
+{
+    (void)state;
+    struct lb_triage t;
+
+    triage_of_tasks(20, FAKE_BREAK_TASKS, &t);
+    assert_true(has_note(&t, "task list breaks"));
+    assert_true(has_note(&t, "task list: 9 more found from its other end"));
+    assert_int_equal(t.ntasks, 20);
+    assert_string_equal(t.tasks[19].comm, "task19");
+    lb_triage_free(&t);
+}
+
 /* 256 processes whose thread lists each loop: the whole walk is bounded, not each list. */
 static void tasks_walk_stops_on_looping_thread_lists(void **state)
 {
@@ -381,6 +395,7 @@ int main(void)
         cmocka_unit_test(kallsyms_refuses_oversized_names),
         cmocka_unit_test(tasks_walk_finds_every_task),
         cmocka_unit_test(tasks_walk_stops_on_a_looping_process_list),
+        cmocka_unit_test(tasks_walk_recovers_the_tail_of_a_broken_process_list),
         cmocka_unit_test(tasks_walk_stops_on_looping_thread_lists),
         cmocka_unit_test(tasks_survive_a_self_nested_btf_struct),
         cmocka_unit_test(many_segments_cost_log_time),
