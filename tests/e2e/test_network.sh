@@ -10,7 +10,9 @@
 # there; config check refuses a server that is not there.  After load the
 # first server stops.  The crash kernel brings the NIC up with netlink, gets
 # its address from QEMU's DHCP server, says why the first server fails, and
-# mounts the second with its own NFS client.  Then on the host: the dump
+# mounts the second with its own NFS client (a rehearsal after the stop,
+# tests/e2e/guest/rehearse.sh, says the same and passes on the second: what a
+# crash would meet is met without one).  Then on the host: the dump
 # directory is in the export, complete, 'lifeboat info' names the panic, and
 # every pattern page is in the dump.
 #
@@ -20,7 +22,8 @@
 # check refuses an unreachable server and a directory the user cannot
 # write.  After load the host changes the world: server A gets another host
 # key, B no longer accepts the capture's key, C stops.  The crash kernel
-# must say why for each, and save the dump on D over SFTP: a plain kdump
+# must say why for each (and so must a rehearsal after the changes), and
+# save the dump on D over SFTP: a plain kdump
 # file there, no key material beside it.  In the middle of that dump the
 # connection is cut: the capture connects again and writes on from where the
 # cut write began.  A fifth sshd, E, has an RSA host key of 8192 bits: config
@@ -56,7 +59,8 @@ cat > "$work/nfs-before-load.sh" <<EOF
 printf 'target nfs://10.0.2.2:$((NFS_PORT + 2))/export/crash\n' > /tmp/unreachable.conf
 /sbin/lifeboat config check -c /tmp/unreachable.conf 2>&1 | sed 's/^/GUEST: unreachable: /'
 EOF
-GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_FILES="$work/nfs-before-load.sh=/etc/lbtest-before-load.sh" \
+GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_FILES="$work/nfs-before-load.sh=/etc/lbtest-before-load.sh \
+$E2E_DIR/guest/rehearse.sh=/etc/lbtest-after-load.sh" \
     build_guest_initramfs "$work/nfs.cpio" \
 "target nfs://10.0.2.2:$((NFS_PORT + 1))/export/crash
 target nfs://collector:$NFS_PORT/export/crash options timeo=150
@@ -83,6 +87,12 @@ check "network dhcp: the NIC found by MAC, its address from QEMU's DHCP server, 
 check "the server stopped after load: tried first, said why, and the next target taken" bash -c '
     grep -q "cannot mount nfs://10.0.2.2:'$((NFS_PORT + 1))'/export/crash" "$1" &&
     grep -q "trying the next target" "$1"' _ "$work/nfs.log"
+check "a rehearsal after the server stopped: the same words, the next target, passed, nothing left" bash -c '
+    grep -qa "GUEST: rehearsal exit 0" "$1" &&
+    grep -qa "GUEST: rh: lb: cannot mount nfs://10.0.2.2:'$((NFS_PORT + 1))'/export/crash" "$1" &&
+    grep -qa "GUEST: rh: lb: rehearsal: the crash kernel would try the next target" "$1" &&
+    grep -qa "GUEST: rh: lb: rehearsal passed: a crash now would be saved to nfs://collector:'$NFS_PORT'/export/crash" "$1" &&
+    [ -z "$(find "$2" -name ".rehearsal-*")" ]' _ "$work/nfs.log" "$work/export"
 check "the capture saved a complete dump on the NFS server (the admin's options added)" bash -c '
     grep -q "complete dump saved in nfs://collector:'$NFS_PORT'/export/crash/" "$1" &&
     [ -n "$2" ] && [ -s "$3/vmcore" ] && [ -s "$3/dmesg.txt" ] &&
@@ -131,7 +141,8 @@ printf 'target ssh://root@collector:$PORT_E$work/dumpsE\nknown-hosts /etc/lbtest
 /sbin/lifeboat config check -c /tmp/rsa.conf 2>&1 | sed 's/^/GUEST: rsa: /'
 EOF
 GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_NET_BIN=$NET_BIN GUEST_FILES="$work/capture/id=/etc/lifeboat/id_ed25519 \
-$work/known/known_hosts=/etc/lbtest/known_hosts $work/before-load.sh=/etc/lbtest-before-load.sh" \
+$work/known/known_hosts=/etc/lbtest/known_hosts $work/before-load.sh=/etc/lbtest-before-load.sh \
+$E2E_DIR/guest/rehearse.sh=/etc/lbtest-after-load.sh" \
     build_guest_initramfs "$work/ssh.cpio" \
 "target ssh://root@collector:$PORT_A$work/dumpsA
 target ssh://root@collector:$PORT_B$work/dumpsB
@@ -181,6 +192,13 @@ check "server B refusing the capture's key: said, the next target tried" \
     grep -qa "the server refused the key $(printf /etc/lifeboat/ssh-identity) for user root" "$work/ssh.log"
 check "server C gone: said, the next target tried" \
     grep -qa "cannot connect to 10.0.2.2 port $PORT_C" "$work/ssh.log"
+check "a rehearsal after the changes fails A, B and C with the capture's words and passes on D" bash -c '
+    grep -qa "GUEST: rehearsal exit 0" "$1" &&
+    grep -qa "GUEST: rh: .*not the one pinned at load: refused" "$1" &&
+    grep -qa "GUEST: rh: .*the server refused the key .* for user root" "$1" &&
+    grep -qa "GUEST: rh: .*cannot connect to 10.0.2.2 port '$PORT_C'" "$1" &&
+    grep -qa "GUEST: rh: lb: rehearsal passed: a crash now would be saved to ssh://root@collector:'$PORT_D'" "$1"' \
+    _ "$work/ssh.log"
 check "the connection cut in the middle of the dump: said, a new one, the dump goes on" bash -c '
     [ -f "$2" ] && grep -qa "the connection to the server dropped: again from offset" "$1"' _ \
     "$work/ssh.log" "$work/cut"

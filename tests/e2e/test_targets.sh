@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_targets.sh - the capture's other paths on a real kernel in QEMU:
 #  1. the first target never appears, so the next one is used, and that one
-#     is a raw block device: the disk itself becomes the ELF dump;
+#     is a raw block device: the disk itself becomes the ELF dump (a
+#     rehearsal before the crash says the same, and writes nothing there);
 #  2. a kernel booted without crashkernel=: 'lifeboat load' says what to add;
 #  3. one with too little: load warns and status says no.
 # Between them: the boot after the raw dump (savecore: first into a /var/crash
@@ -16,7 +17,13 @@ fetch_kernel "$KERNEL_PACKAGE"
 
 # 1. fallback to a raw target, named by its identity; the next boot saves the dump
 truncate -s 2G "$work/raw.img"
-build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme7n1 /crash
+# after load, a rehearsal: the same two targets, the raw device sized and left unwritten
+cat > "$work/after-load.sh" <<'GUEST'
+. /etc/lbtest/rehearse.sh
+echo "GUEST: the raw disk after the rehearsal: $(head -c 8388608 /dev/nvme0n1 | tr -d '\000' | wc -c) bytes not zero"
+GUEST
+GUEST_FILES="$E2E_DIR/guest/rehearse.sh=/etc/lbtest/rehearse.sh $work/after-load.sh=/etc/lbtest-after-load.sh" \
+    build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme7n1 /crash
 device-timeout 2
 target raw /dev/nvme0n1
 format elf
@@ -26,6 +33,12 @@ run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=${CRASHKERNEL:-160M
     -drive "file=$work/raw.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbraw ||
     true
 log "raw target: guest ran ${GUEST_SECONDS:-?} s"
+check "a rehearsal: the missing target in the capture's words, the raw device sized, not written" bash -c '
+    grep -qa "GUEST: rehearsal exit 0" "$1" &&
+    grep -qa "GUEST: rh: lb: target /dev/nvme7n1 did not appear within 2 s" "$1" &&
+    grep -Eqa "GUEST: rh: lb: rehearsal: /dev/nvme0n1 is free and would take the dump \([0-9]+ MiB of 2048 MiB\); not written" "$1" &&
+    grep -qa "GUEST: rh: lb: rehearsal passed: a crash now would be saved to " "$1" &&
+    grep -qa "GUEST: the raw disk after the rehearsal: 0 bytes not zero" "$1"' _ "$work/serial.log"
 check "a missing target is reported and the next one tried" bash -c '
     grep -q "lifeboat: target /dev/nvme7n1 did not appear within 2 s" "$1" &&
     grep -q "lifeboat: trying the next target" "$1"' _ "$work/serial.log"
