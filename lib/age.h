@@ -40,25 +40,25 @@ struct lb_age_identities {
 };
 
 /* HKDF-SHA256 with a 32-byte output. */
-void age_hkdf(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
-              const char *info, uint8_t out[AGE_KEY]);
+void lb_age_hkdf(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+                 const char *info, uint8_t out[AGE_KEY]);
 /* Seals or opens chunk index of the payload (last: the final chunk). */
-void age_seal_chunk(const uint8_t key[AGE_KEY], uint64_t index, int last, const uint8_t *plain,
-                    size_t len, uint8_t *sealed);
-int age_open_chunk(const uint8_t key[AGE_KEY], uint64_t index, int last, const uint8_t *sealed,
-                   size_t sealed_len, uint8_t *plain);
+void lb_age_seal_chunk(const uint8_t key[AGE_KEY], uint64_t index, int last, const uint8_t *plain,
+                       size_t len, uint8_t *sealed);
+int lb_age_open_chunk(const uint8_t key[AGE_KEY], uint64_t index, int last, const uint8_t *sealed,
+                      size_t sealed_len, uint8_t *plain);
 /*
  * Makes a header (with the payload nonce after it) for a fresh file key,
  * wrapped for each recipient; returns its length, and the payload key.
  */
-int age_make_header(const struct lb_age_recipient *r, size_t n, uint8_t *out, size_t cap,
-                    size_t *len, uint8_t payload_key[AGE_KEY], struct lb_error *err);
+int lb_age_make_header(const struct lb_age_recipient *r, size_t n, uint8_t *out, size_t cap,
+                       size_t *len, uint8_t payload_key[AGE_KEY], struct lb_error *err);
 /*
  * Reads the header at the start of buf (len bytes of the file), unwraps the
  * file key with one of the identities, checks the header's MAC; gives the
  * payload key and where the payload (its first chunk) starts.
  */
-int age_read_header(const uint8_t *buf, size_t len, const struct lb_age_identities *ids,
-                    uint8_t payload_key[AGE_KEY], size_t *payload_at, struct lb_error *err);
+int lb_age_read_header(const uint8_t *buf, size_t len, const struct lb_age_identities *ids,
+                       uint8_t payload_key[AGE_KEY], size_t *payload_at, struct lb_error *err);
 
 #endif

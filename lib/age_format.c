@@ -18,8 +18,8 @@ static const char intro[] = "age-encryption.org/v1\n";
 static const char x25519_label[] = "age-encryption.org/v1/X25519";
 static const char ssh_label[] = "age-encryption.org/v1/ssh-ed25519";
 
-void age_hkdf(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
-              const char *info, uint8_t out[AGE_KEY])
+void lb_age_hkdf(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
+                 const char *info, uint8_t out[AGE_KEY])
 {
     static const uint8_t no_salt[crypto_auth_hmacsha256_BYTES];
     uint8_t prk[crypto_auth_hmacsha256_BYTES], one = 1;
@@ -48,8 +48,8 @@ static void chunk_nonce(uint64_t index, int last, uint8_t nonce[12])
     nonce[11] = last ? 1 : 0;
 }
 
-void age_seal_chunk(const uint8_t key[AGE_KEY], uint64_t index, int last, const uint8_t *plain,
-                    size_t len, uint8_t *sealed)
+void lb_age_seal_chunk(const uint8_t key[AGE_KEY], uint64_t index, int last, const uint8_t *plain,
+                       size_t len, uint8_t *sealed)
 {
     uint8_t nonce[12];
 
@@ -57,8 +57,8 @@ void age_seal_chunk(const uint8_t key[AGE_KEY], uint64_t index, int last, const 
     crypto_aead_chacha20poly1305_ietf_encrypt(sealed, NULL, plain, len, NULL, 0, NULL, nonce, key);
 }
 
-int age_open_chunk(const uint8_t key[AGE_KEY], uint64_t index, int last, const uint8_t *sealed,
-                   size_t sealed_len, uint8_t *plain)
+int lb_age_open_chunk(const uint8_t key[AGE_KEY], uint64_t index, int last, const uint8_t *sealed,
+                      size_t sealed_len, uint8_t *plain)
 {
     uint8_t nonce[12];
 
@@ -137,7 +137,7 @@ static int add_recipient(struct text *t, const struct lb_age_recipient *r,
     if (r->ssh) { /* age's tweak binds the shared secret to the SSH key */
         uint8_t tweak[32], untweaked[32];
         memcpy(untweaked, shared, sizeof(shared)); /* the output must not alias the input */
-        age_hkdf(NULL, 0, r->ssh_wire, sizeof(r->ssh_wire), ssh_label, tweak);
+        lb_age_hkdf(NULL, 0, r->ssh_wire, sizeof(r->ssh_wire), ssh_label, tweak);
         if (crypto_scalarmult(shared, tweak, untweaked) < 0) {
             lb_error_set(err, "an ssh-ed25519 recipient gives no shared secret");
             goto out;
@@ -145,7 +145,7 @@ static int add_recipient(struct text *t, const struct lb_age_recipient *r,
     }
     memcpy(salt, share, 32);
     memcpy(salt + 32, r->x25519, 32);
-    age_hkdf(shared, sizeof(shared), salt, sizeof(salt), label, key);
+    lb_age_hkdf(shared, sizeof(shared), salt, sizeof(salt), label, key);
     wrap(key, file_key, body);
     if (r->ssh) {
         uint8_t hash[crypto_hash_sha256_BYTES];
@@ -167,13 +167,13 @@ static void header_mac(const uint8_t file_key[AGE_FILE_KEY], const uint8_t *hdr,
 {
     uint8_t key[AGE_KEY];
 
-    age_hkdf(file_key, AGE_FILE_KEY, NULL, 0, "header", key);
+    lb_age_hkdf(file_key, AGE_FILE_KEY, NULL, 0, "header", key);
     crypto_auth_hmacsha256(mac, hdr, len, key);
     sodium_memzero(key, sizeof(key));
 }
 
-int age_make_header(const struct lb_age_recipient *r, size_t n, uint8_t *out, size_t cap,
-                    size_t *len, uint8_t payload_key[AGE_KEY], struct lb_error *err)
+int lb_age_make_header(const struct lb_age_recipient *r, size_t n, uint8_t *out, size_t cap,
+                       size_t *len, uint8_t payload_key[AGE_KEY], struct lb_error *err)
 {
     uint8_t file_key[AGE_FILE_KEY], mac[32], nonce[AGE_NONCE];
     struct text t = {out, 0, cap, 0};
@@ -207,7 +207,7 @@ int age_make_header(const struct lb_age_recipient *r, size_t n, uint8_t *out, si
         lb_error_set(err, "the age header does not fit in %zu bytes", cap);
         goto out;
     }
-    age_hkdf(file_key, sizeof(file_key), nonce, sizeof(nonce), "payload", payload_key);
+    lb_age_hkdf(file_key, sizeof(file_key), nonce, sizeof(nonce), "payload", payload_key);
     *len = t.len;
     rc = 0;
 out:
@@ -329,13 +329,13 @@ static int try_unwrap(const struct stanza *st, const struct lb_age_identity *id,
     if (is_ssh) {
         uint8_t tweak[32], untweaked[32];
         memcpy(untweaked, shared, sizeof(shared)); /* the output must not alias the input */
-        age_hkdf(NULL, 0, id->ssh_wire, sizeof(id->ssh_wire), ssh_label, tweak);
+        lb_age_hkdf(NULL, 0, id->ssh_wire, sizeof(id->ssh_wire), ssh_label, tweak);
         if (crypto_scalarmult(shared, tweak, untweaked) < 0)
             goto out;
     }
     memcpy(salt, share, 32);
     memcpy(salt + 32, id->x25519, 32);
-    age_hkdf(shared, sizeof(shared), salt, sizeof(salt), is_ssh ? ssh_label : x25519_label, key);
+    lb_age_hkdf(shared, sizeof(shared), salt, sizeof(salt), is_ssh ? ssh_label : x25519_label, key);
     rc = crypto_aead_chacha20poly1305_ietf_decrypt(file_key, NULL, NULL, st->body, sizeof(st->body),
                                                    NULL, 0, zero_nonce, key);
 out:
@@ -344,8 +344,8 @@ out:
     return rc;
 }
 
-int age_read_header(const uint8_t *buf, size_t len, const struct lb_age_identities *ids,
-                    uint8_t payload_key[AGE_KEY], size_t *payload_at, struct lb_error *err)
+int lb_age_read_header(const uint8_t *buf, size_t len, const struct lb_age_identities *ids,
+                       uint8_t payload_key[AGE_KEY], size_t *payload_at, struct lb_error *err)
 {
     uint8_t file_key[AGE_FILE_KEY], mac[32], want[32];
     size_t pos = 0, n, got;
@@ -408,7 +408,7 @@ int age_read_header(const uint8_t *buf, size_t len, const struct lb_age_identiti
         lb_error_set(err, "the age file ends in its payload nonce (byte %zu)", pos);
         return -1;
     }
-    age_hkdf(file_key, sizeof(file_key), buf + pos, AGE_NONCE, "payload", payload_key);
+    lb_age_hkdf(file_key, sizeof(file_key), buf + pos, AGE_NONCE, "payload", payload_key);
     sodium_memzero(file_key, sizeof(file_key));
     *payload_at = pos + AGE_NONCE;
     return 0;

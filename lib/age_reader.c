@@ -56,7 +56,7 @@ int lb_age_is_encrypted(int fd)
 static long open_chunk(struct age_reader *r, uint64_t index, size_t sealed_len, int last)
 {
     if (read_at(r->fd, r->sealed, sealed_len, r->payload_at + index * AGE_SEALED) < 0 ||
-        age_open_chunk(r->key, index, last, r->sealed, sealed_len, r->plain) < 0)
+        lb_age_open_chunk(r->key, index, last, r->sealed, sealed_len, r->plain) < 0)
         return -1;
     r->cached = index + 1;
     return (long)(sealed_len - AGE_TAG);
@@ -103,8 +103,8 @@ static int find_end(struct age_reader *r, uint64_t file_size, struct lb_error *e
     return -1;
 }
 
-int age_reader_open(int fd, const struct lb_age_identities *ids, struct age_reader **out,
-                    struct lb_error *err)
+int lb_age_reader_open(int fd, const struct lb_age_identities *ids, struct age_reader **out,
+                       struct lb_error *err)
 {
     struct age_reader *r;
     uint8_t header[AGE_HEADER_MAX];
@@ -129,7 +129,7 @@ int age_reader_open(int fd, const struct lb_age_identities *ids, struct age_read
         sodium_free(r);
         return -1;
     }
-    if (age_read_header(header, (size_t)got, ids, r->key, &at, err) < 0 ||
+    if (lb_age_read_header(header, (size_t)got, ids, r->key, &at, err) < 0 ||
         (r->payload_at = at, find_end(r, (uint64_t)st.st_size, err) < 0)) {
         sodium_free(r);
         return -1;
@@ -139,12 +139,12 @@ int age_reader_open(int fd, const struct lb_age_identities *ids, struct age_read
     return 0;
 }
 
-uint64_t age_reader_size(const struct age_reader *r)
+uint64_t lb_age_reader_size(const struct age_reader *r)
 {
     return r->size;
 }
 
-int age_reader_cut(const struct age_reader *r)
+int lb_age_reader_cut(const struct age_reader *r)
 {
     return r->cut;
 }
@@ -168,8 +168,8 @@ static int load_chunk(struct age_reader *r, uint64_t index, struct lb_error *err
     return 0;
 }
 
-int age_reader_pread(struct age_reader *r, void *buf, size_t len, uint64_t offset,
-                     struct lb_error *err)
+int lb_age_reader_pread(struct age_reader *r, void *buf, size_t len, uint64_t offset,
+                        struct lb_error *err)
 {
     uint8_t *p = buf;
 
@@ -194,7 +194,7 @@ int age_reader_pread(struct age_reader *r, void *buf, size_t len, uint64_t offse
     return 0;
 }
 
-uint64_t age_reader_check(struct age_reader *r, struct lb_error *err)
+uint64_t lb_age_reader_check(struct age_reader *r, struct lb_error *err)
 {
     uint64_t bad = 0;
     struct lb_error e;
@@ -205,7 +205,7 @@ uint64_t age_reader_check(struct age_reader *r, struct lb_error *err)
     return bad;
 }
 
-void age_reader_close(struct age_reader *r)
+void lb_age_reader_close(struct age_reader *r)
 {
     if (r)
         sodium_free(r);
@@ -217,7 +217,7 @@ int lb_age_decrypt_fd(int in_fd, const struct lb_age_identities *ids, int out_fd
     struct age_reader *r;
     int rc = 0;
 
-    if (age_reader_open(in_fd, ids, &r, err) < 0)
+    if (lb_age_reader_open(in_fd, ids, &r, err) < 0)
         return -1;
     for (uint64_t i = 0; i < r->nchunks && rc == 0; i++) {
         size_t n = i == r->nchunks - 1 ? r->last_len : AGE_CHUNK;
@@ -242,7 +242,7 @@ int lb_age_decrypt_fd(int in_fd, const struct lb_age_identities *ids, int out_fd
                      (unsigned long long)r->size, (unsigned long long)r->nchunks);
         rc = -1;
     }
-    age_reader_close(r);
+    lb_age_reader_close(r);
     return rc;
 }
 
@@ -252,10 +252,10 @@ int lb_age_read(int fd, const struct lb_age_identities *ids, void *buf, size_t c
     struct age_reader *r;
     int rc;
 
-    if (age_reader_open(fd, ids, &r, err) < 0)
+    if (lb_age_reader_open(fd, ids, &r, err) < 0)
         return -1;
     *len = r->size < cap ? (size_t)r->size : cap;
-    rc = age_reader_pread(r, buf, *len, 0, err);
-    age_reader_close(r);
+    rc = lb_age_reader_pread(r, buf, *len, 0, err);
+    lb_age_reader_close(r);
     return rc;
 }

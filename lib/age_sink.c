@@ -111,7 +111,7 @@ static int note_sealed(struct age_sink *a, uint64_t index, struct lb_error *err)
 static int seal(struct age_sink *a, uint64_t index, const uint8_t *plain, size_t len, int last,
                 struct lb_error *err)
 {
-    age_seal_chunk(a->key, index, last, plain, len, a->out);
+    lb_age_seal_chunk(a->key, index, last, plain, len, a->out);
     if (a->lower->ops->write(a->lower, a->out, len + AGE_TAG,
                              a->payload_at + index * (uint64_t)AGE_SEALED, err) < 0) {
         lb_error_prefix(err, "encrypted chunk %llu", (unsigned long long)index);
@@ -343,7 +343,7 @@ int lb_sink_age(struct lb_sink *lower, const struct lb_age_recipient *r, size_t 
     a->base.ops = &age_ops;
     a->base.caps = LB_SINK_WRITE_ONCE | LB_SINK_SEALED | (lower->caps & LB_SINK_STREAM);
     a->lower = lower;
-    if (age_make_header(r, n, header, sizeof(header), &len, a->key, err) < 0 ||
+    if (lb_age_make_header(r, n, header, sizeof(header), &len, a->key, err) < 0 ||
         lower->ops->write(lower, header, len, 0, err) < 0) {
         age_free(&a->base);
         return -1;

@@ -22,7 +22,8 @@ enum {
     MAX_VISITS = 100000, /* members looked at for one name: task_struct has ~250 */
 };
 
-struct btf *btf_from_kernel(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_error *err)
+struct btf *lb_btf_from_kernel(struct lb_kernel *k, const struct lb_kallsyms *ks,
+                               struct lb_error *err)
 {
     uint64_t start, stop;
     struct btf *btf;
@@ -54,7 +55,7 @@ struct btf *btf_from_kernel(struct lb_kernel *k, const struct lb_kallsyms *ks, s
     return btf;
 }
 
-int btf_struct(const struct btf *btf, const char *name)
+int lb_btf_struct(const struct btf *btf, const char *name)
 {
     int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
     return id > 0 ? id : -1;
@@ -92,14 +93,14 @@ static uint64_t member_within(const struct btf *btf, int type_id, const char *na
     return BTF_MISSING;
 }
 
-uint64_t btf_member_offset(const struct btf *btf, int type_id, const char *name)
+uint64_t lb_btf_member_offset(const struct btf *btf, int type_id, const char *name)
 {
     int visits = 0;
     uint32_t type;
     return member_within(btf, type_id, name, 0, &visits, &type);
 }
 
-uint64_t btf_member_size(const struct btf *btf, int type_id, const char *name)
+uint64_t lb_btf_member_size(const struct btf *btf, int type_id, const char *name)
 {
     int visits = 0;
     uint32_t type = 0;
@@ -111,9 +112,9 @@ uint64_t btf_member_size(const struct btf *btf, int type_id, const char *name)
     return size > 0 ? (uint64_t)size : 0;
 }
 
-uint64_t btf_struct_size(const struct btf *btf, const char *name)
+uint64_t lb_btf_struct_size(const struct btf *btf, const char *name)
 {
-    int id = btf_struct(btf, name);
+    int id = lb_btf_struct(btf, name);
     __s64 size = id < 0 ? -1 : btf__resolve_size(btf, (uint32_t)id);
     return size > 0 ? (uint64_t)size : 0;
 }
@@ -130,7 +131,7 @@ static int has_member(const struct btf *btf, const struct btf_type *t, const cha
     return 0;
 }
 
-int btf_struct_with(const struct btf *btf, const char *a, const char *b)
+int lb_btf_struct_with(const struct btf *btf, const char *a, const char *b)
 {
     uint32_t n = btf__type_cnt(btf);
 

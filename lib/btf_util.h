@@ -12,21 +12,21 @@
 #define BTF_MISSING UINT64_MAX
 
 /* The BTF between __start_BTF and __stop_BTF; NULL with err saying why. */
-struct btf *btf_from_kernel(struct lb_kernel *k, const struct lb_kallsyms *ks,
-                            struct lb_error *err);
+struct btf *lb_btf_from_kernel(struct lb_kernel *k, const struct lb_kallsyms *ks,
+                               struct lb_error *err);
 /* A struct's type id by name, or -1. */
-int btf_struct(const struct btf *btf, const char *name);
+int lb_btf_struct(const struct btf *btf, const char *name);
 /* Byte offset of a member, through anonymous structs and unions; BTF_MISSING if none. */
-uint64_t btf_member_offset(const struct btf *btf, int type_id, const char *name);
-/* Size of a member (found as btf_member_offset finds it); 0 if none. */
-uint64_t btf_member_size(const struct btf *btf, int type_id, const char *name);
+uint64_t lb_btf_member_offset(const struct btf *btf, int type_id, const char *name);
+/* Size of a member (found as lb_btf_member_offset finds it); 0 if none. */
+uint64_t lb_btf_member_size(const struct btf *btf, int type_id, const char *name);
 /*
  * The first struct, named or anonymous, with direct members named a and b, or
  * -1: how a static variable of an anonymous struct type (random.c's
  * input_pool) is found by its shape.
  */
-int btf_struct_with(const struct btf *btf, const char *a, const char *b);
+int lb_btf_struct_with(const struct btf *btf, const char *a, const char *b);
 /* Size of a struct by name; 0 if none. */
-uint64_t btf_struct_size(const struct btf *btf, const char *name);
+uint64_t lb_btf_struct_size(const struct btf *btf, const char *name);
 
 #endif

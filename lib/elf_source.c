@@ -39,7 +39,7 @@ static int check_ehdr(const Elf64_Ehdr *eh, const char *path, struct lb_error *e
     }
     /* Another architecture's registers, page tables and addresses would be misread as one
      * this engine knows: what it has no table for is refused by name. */
-    if (!arch_of_elf(eh->e_machine)) {
+    if (!lb_arch_of_elf(eh->e_machine)) {
         lb_error_set(err,
                      "%s: ELF machine %u at offset 18 (%s) is not one this lifeboat reads "
                      "(x86_64, arm64)",
@@ -162,7 +162,7 @@ static int read_headers(struct lb_source *src, struct lb_error *err)
     }
     if (lb_source_pread(src, &eh, sizeof(eh), 0, err) < 0 || check_ehdr(&eh, src->path, err) < 0)
         return -1;
-    src->arch = arch_of_elf(eh.e_machine);
+    src->arch = lb_arch_of_elf(eh.e_machine);
     if (phdr_count(src, &eh, &count, err) < 0)
         return -1;
     if (count == 0 || count > MAX_PHDRS) {
@@ -202,7 +202,7 @@ static const struct lb_segment *segment_of(const struct lb_source *src, uint64_t
 {
     size_t from, to;
 
-    segment_candidates(src, phys, phys + 1, &from, &to);
+    lb_segment_candidates(src, phys, phys + 1, &from, &to);
     for (size_t i = from; i < to; i++) {
         const struct lb_segment *s = &src->segments[src->order[i]];
         if (phys >= s->phys_addr && phys - s->phys_addr < s->mem_size)
@@ -225,7 +225,7 @@ static void read_one(struct lb_source *src, uint64_t pfn, uint8_t *buf, uint8_t 
     size_t cand, last;
 
     memset(buf, 0, LB_PAGE_SIZE);
-    segment_candidates(src, start, end, &cand, &last);
+    lb_segment_candidates(src, start, end, &cand, &last);
     for (size_t i = cand; i < last; i++) {
         const struct lb_segment *s = &src->segments[src->order[i]];
         uint64_t seg_end = s->phys_addr + s->mem_size, from, to, file_end;

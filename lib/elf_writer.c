@@ -47,7 +47,7 @@ static uint64_t seg_file_end(const struct lb_segment *s)
 static int write_ehdr(struct lb_pipe *p, size_t nphdr, struct lb_error *err)
 {
     size_t notes_len;
-    const uint8_t *notes = pipe_notes(p, &notes_len);
+    const uint8_t *notes = lb_pipe_notes(p, &notes_len);
     uint64_t notes_at = sizeof(Elf64_Ehdr) + nphdr * sizeof(Elf64_Phdr);
     Elf64_Ehdr eh = {
         .e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT},
@@ -69,27 +69,27 @@ static int write_ehdr(struct lb_pipe *p, size_t nphdr, struct lb_error *err)
 
         eh.e_shoff = sh_at;
         eh.e_shentsize = sizeof(Elf64_Shdr);
-        if (out_write(p, &sh0, sizeof(sh0), sh_at, err) < 0)
+        if (lb_out_write(p, &sh0, sizeof(sh0), sh_at, err) < 0)
             return -1;
     }
-    if (out_write(p, &eh, sizeof(eh), 0, err) < 0 ||
-        out_write(p, &note, sizeof(note), sizeof(eh), err) < 0)
+    if (lb_out_write(p, &eh, sizeof(eh), 0, err) < 0 ||
+        lb_out_write(p, &note, sizeof(note), sizeof(eh), err) < 0)
         return -1;
-    return notes_len ? out_write(p, notes, notes_len, notes_at, err) : 0;
+    return notes_len ? lb_out_write(p, notes, notes_len, notes_at, err) : 0;
 }
 
 static uint64_t headers_size(struct lb_pipe *p, size_t nphdr)
 {
     size_t notes_len;
 
-    pipe_notes(p, &notes_len);
+    lb_pipe_notes(p, &notes_len);
     return sizeof(Elf64_Ehdr) + nphdr * sizeof(Elf64_Phdr) + notes_len +
            (nphdr >= PN_XNUM ? sizeof(Elf64_Shdr) : 0);
 }
 
 static int write_phdr(struct lb_pipe *p, size_t slot, const Elf64_Phdr *ph, struct lb_error *err)
 {
-    return out_write(p, ph, sizeof(*ph), sizeof(Elf64_Ehdr) + (slot + 1) * sizeof(*ph), err);
+    return lb_out_write(p, ph, sizeof(*ph), sizeof(Elf64_Ehdr) + (slot + 1) * sizeof(*ph), err);
 }
 
 /* A run of kept bytes begins at phys (a frame's start, or the segment's). */
@@ -145,14 +145,14 @@ static int put(struct lb_pipe *p, struct elf_out *o, uint64_t pfn, uint64_t from
     if (!data) {
         for (uint64_t a = from; a < to; a += LB_PAGE_SIZE) {
             size_t len = to - a < LB_PAGE_SIZE ? (size_t)(to - a) : LB_PAGE_SIZE;
-            if (out_write(p, zeros, len, o->run_offset + (a - o->run_from), err) < 0)
+            if (lb_out_write(p, zeros, len, o->run_offset + (a - o->run_from), err) < 0)
                 return -1;
         }
         return 0;
     }
     p->stats->bytes_written += to - from;
-    return out_write(p, data + (from - (pfn << LB_PAGE_SHIFT)), to - from,
-                     o->run_offset + (from - o->run_from), err);
+    return lb_out_write(p, data + (from - (pfn << LB_PAGE_SHIFT)), to - from,
+                        o->run_offset + (from - o->run_from), err);
 }
 
 /*
@@ -181,7 +181,7 @@ static int write_batch(struct lb_pipe *p, struct elf_out *o, const struct lb_seg
             if (put(p, o, pfn, at, at + run * LB_PAGE_SIZE, p->data, err) < 0)
                 return -1;
             i += run - 1;
-        } else if (!out_has_holes(p) && put(p, o, pfn, at, at + LB_PAGE_SIZE, NULL, err) < 0) {
+        } else if (!lb_out_has_holes(p) && put(p, o, pfn, at, at + LB_PAGE_SIZE, NULL, err) < 0) {
             return -1;
         }
     }
@@ -194,11 +194,11 @@ static int copy_segment(struct lb_pipe *p, struct elf_out *o, const struct lb_se
     uint8_t kept[LB_BATCH];
     uint64_t first, count;
 
-    segment_frames(s, &first, &count);
+    lb_segment_frames(s, &first, &count);
     for (uint64_t w = 0; w < count; w += LB_WINDOW) {
         size_t wn = count - w < LB_WINDOW ? (size_t)(count - w) : LB_WINDOW;
 
-        pipe_classify(p, first + w, wn);
+        lb_pipe_classify(p, first + w, wn);
         for (size_t b = 0; b < wn; b += p->batch) {
             size_t n = wn - b < p->batch ? wn - b : p->batch;
             uint64_t pfn = first + w + b;
@@ -208,7 +208,7 @@ static int copy_segment(struct lb_pipe *p, struct elf_out *o, const struct lb_se
             for (size_t i = 0; i < n; i++)
                 kept[i] = cls[i] == LB_CLASS_KEEP;
             if (!o->counting) {
-                pipe_read(p, pfn, n, cls);
+                lb_pipe_read(p, pfn, n, cls);
                 for (size_t i = 0; i < n; i++) {
                     if (p->status[i] == LB_PAGE_ZERO)
                         p->status[i] = LB_PAGE_EXCLUDED;
@@ -219,7 +219,7 @@ static int copy_segment(struct lb_pipe *p, struct elf_out *o, const struct lb_se
             if (write_batch(p, o, s, pfn, kept, n, err) < 0)
                 return -1;
             if (!o->counting)
-                pipe_advance(p, n * LB_PAGE_SIZE);
+                lb_pipe_advance(p, n * LB_PAGE_SIZE);
         }
     }
     return o->open ? run_end(p, o, seg_file_end(s), err) : 0;
@@ -275,7 +275,7 @@ static struct lb_segment *output_segments(struct lb_pipe *p, size_t *n)
     return segs;
 }
 
-int write_elf(struct lb_pipe *p, struct lb_error *err)
+int lb_write_elf(struct lb_pipe *p, struct lb_error *err)
 {
     size_t nseg;
     struct lb_segment *segs = output_segments(p, &nseg);
@@ -288,7 +288,7 @@ int write_elf(struct lb_pipe *p, struct lb_error *err)
     }
     for (size_t i = 0; i < nseg; i++) {
         uint64_t first, count;
-        segment_frames(&segs[i], &first, &count);
+        lb_segment_frames(&segs[i], &first, &count);
         p->stats->pages_total += count;
         p->progress.bytes_total += count * LB_PAGE_SIZE;
     }

@@ -62,10 +62,3 @@ enum lb_error_kind lb_error_kind_of_write(int errnum)
     return errnum == ENOSPC || errnum == EDQUOT || errnum == EFBIG ? LB_ERR_NO_SPACE
                                                                    : LB_ERR_OUTPUT_IO;
 }
-
-const char *lb_error_kind_name(enum lb_error_kind kind)
-{
-    static const char *const names[] = {"corrupt source",   "missing data", "source I/O error",
-                                        "output I/O error", "output full",  "out of memory"};
-    return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "error";
-}

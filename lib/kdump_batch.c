@@ -95,7 +95,7 @@ static void examine_one(void *ctx, int worker, size_t i)
     if (!is_stored_page(b, i))
         return;
     if (lb_page_is_zero(page)) {
-        pipe_mark_zero(b->k->p, &b->status[i], &b->cls[i]);
+        lb_pipe_mark_zero(b->k->p, &b->status[i], &b->cls[i]);
         return;
     }
     if (b->k->dedup)
@@ -224,8 +224,8 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
 static int write_descriptors(struct kdump *k, const struct batch *b, size_t npds,
                              struct lb_error *err)
 {
-    return npds ? out_write(k->p, k->pds, npds * sizeof(k->pds[0]),
-                            k->l.pd_at + b->rank * sizeof(k->pds[0]), err)
+    return npds ? lb_out_write(k->p, k->pds, npds * sizeof(k->pds[0]),
+                               k->l.pd_at + b->rank * sizeof(k->pds[0]), err)
                 : 0;
 }
 
@@ -271,6 +271,6 @@ int lb_kdump_batch_store(struct kdump *k, struct batch *b, struct lb_error *err)
     }
     if (write_descriptors(k, b, npds, err) < 0)
         return -1;
-    pipe_advance(p, b->in_memory * LB_PAGE_SIZE);
+    lb_pipe_advance(p, b->in_memory * LB_PAGE_SIZE);
     return 0;
 }

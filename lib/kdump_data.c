@@ -19,7 +19,7 @@ int lb_kdump_append(struct kdump *k, const uint8_t *data, size_t len, struct lb_
 
 int lb_kdump_flush(struct kdump *k, struct lb_error *err)
 {
-    if (k->dlen && out_write(k->p, k->dbuf, k->dlen, k->dbuf_at, err) < 0)
+    if (k->dlen && lb_out_write(k->p, k->dbuf, k->dlen, k->dbuf_at, err) < 0)
         return -1;
     k->p->stats->bytes_written += k->dlen;
     k->dbuf_at += k->dlen;

@@ -78,7 +78,7 @@ void lb_kdump_layout(struct kdump *k)
     uint64_t sub;
 
     vmcoreinfo_text(k->p->src, &vlen);
-    pipe_notes(k->p, &nlen);
+    lb_pipe_notes(k->p, &nlen);
     sub = sizeof(struct kdump_sub_header) + vlen + nlen;
 
     l->max_mapnr = max_frame(k->p->src);
@@ -97,7 +97,7 @@ int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
     const struct lb_vmcoreinfo *vi = p->kernel ? lb_kernel_vmcoreinfo(p->kernel) : NULL;
     size_t vlen, nlen;
     const uint8_t *vtext = vmcoreinfo_text(p->src, &vlen);
-    const uint8_t *notes = pipe_notes(p, &nlen);
+    const uint8_t *notes = lb_pipe_notes(p, &nlen);
     uint64_t crash_time = 0;
     int64_t phys_base = 0;
 
@@ -123,10 +123,10 @@ int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
     sub.size_note = nlen;
     sub.end_pfn_64 = k->l.max_mapnr;
     sub.max_mapnr_64 = k->l.max_mapnr;
-    return out_write(k->p, &h, sizeof(h), 0, err) < 0 ||
-                   out_write(k->p, &sub, sizeof(sub), LB_PAGE_SIZE, err) < 0 ||
-                   (vlen && out_write(k->p, vtext, vlen, sub.offset_vmcoreinfo, err) < 0) ||
-                   (nlen && out_write(k->p, notes, nlen, sub.offset_note, err) < 0)
+    return lb_out_write(k->p, &h, sizeof(h), 0, err) < 0 ||
+                   lb_out_write(k->p, &sub, sizeof(sub), LB_PAGE_SIZE, err) < 0 ||
+                   (vlen && lb_out_write(k->p, vtext, vlen, sub.offset_vmcoreinfo, err) < 0) ||
+                   (nlen && lb_out_write(k->p, notes, nlen, sub.offset_note, err) < 0)
                ? -1
                : 0;
 }

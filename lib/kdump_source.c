@@ -73,7 +73,7 @@ static int read_header(struct lb_source *src, struct kdump_header *h, struct kdu
     char machine[66] = "";
     memcpy(machine, h->utsname[4], sizeof(h->utsname[4]));
     /* An empty machine is x86_64's (older writers); another one is refused by name. */
-    src->arch = machine[0] ? arch_of_name(machine) : &lb_arch_x86_64;
+    src->arch = machine[0] ? lb_arch_of_name(machine) : &lb_arch_x86_64;
     if (!src->arch) {
         lb_error_set(err,
                      "%s: the kdump header's machine (offset %zu) is \"%.64s\", not one this "

@@ -21,7 +21,7 @@ static size_t present_frames(struct lb_source *src, uint64_t start, size_t n, ui
     const struct lb_frame_run *runs = lb_source_frame_runs(src, &nruns);
 
     memset(present, 0, n);
-    for (size_t i = frame_run_at(src, start); i < nruns && runs[i].first < start + n; i++) {
+    for (size_t i = lb_frame_run_at(src, start); i < nruns && runs[i].first < start + n; i++) {
         uint64_t lo = runs[i].first > start ? runs[i].first : start;
         uint64_t hi =
             runs[i].first + runs[i].count < start + n ? runs[i].first + runs[i].count : start + n;
@@ -51,7 +51,7 @@ static void set_bits(uint8_t *bitmap, const uint8_t *on, size_t n)
 /* The first window at or after start that some segment has frames in; max if none. */
 static uint64_t next_window(struct lb_source *src, uint64_t start, uint64_t max)
 {
-    size_t nruns, i = frame_run_at(src, start);
+    size_t nruns, i = lb_frame_run_at(src, start);
     const struct lb_frame_run *runs = lb_source_frame_runs(src, &nruns);
     uint64_t next = i < nruns ? (runs[i].first > start ? runs[i].first : start) : max;
 
@@ -67,14 +67,14 @@ static int zero_bitmaps(struct kdump *k, uint64_t from, uint64_t to, struct lb_e
 {
     static uint8_t zeros[LB_WINDOW / 8]; /* read only; in .bss rather than the binary */
 
-    if (out_has_holes(k->p))
+    if (lb_out_has_holes(k->p))
         return 0;
     /* A window's last byte is its own (its bits past the window are zeros already): from
      * the next whole byte on, or the frames at the top of memory would lose their bits. */
     for (uint64_t at = (from + 7) / 8; at < (to + 7) / 8; at += sizeof(zeros)) {
         size_t n = (to + 7) / 8 - at < sizeof(zeros) ? (size_t)((to + 7) / 8 - at) : sizeof(zeros);
-        if (out_write(k->p, zeros, n, k->l.bitmap1_at + at, err) < 0 ||
-            out_write(k->p, zeros, n, k->l.bitmap2_at + at, err) < 0)
+        if (lb_out_write(k->p, zeros, n, k->l.bitmap1_at + at, err) < 0 ||
+            lb_out_write(k->p, zeros, n, k->l.bitmap2_at + at, err) < 0)
             return -1;
     }
     return 0;
@@ -101,8 +101,9 @@ int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
         /* The 2nd bitmap starts empty: in a file, so a cut dump claims nothing it lacks; a
          * stream writes each byte once (readers of streams keep the first copy), and
          * there the window's real bits come when it is done. */
-        if (out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
-            (!out_write_once(p) && out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0))
+        if (lb_out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
+            (!lb_out_write_once(p) &&
+             lb_out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0))
             return -1;
         if (k->nwindows == k->windows_cap) {
             size_t cap = k->windows_cap ? 2 * k->windows_cap : 64;
@@ -120,7 +121,7 @@ int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
         w->rank = k->slots;
         if (p->classifier)
             lb_classifier_save(p->classifier, &w->state);
-        pipe_classify(p, start, n);
+        lb_pipe_classify(p, start, n);
         for (size_t i = 0; i < n; i++)
             w->slots += present[i] && p->cls[i] == LB_CLASS_KEEP;
         k->slots += w->slots;
@@ -176,13 +177,13 @@ static void mark_window(struct kdump *k, const struct window *w)
     present_frames(p->src, w->start, n, present);
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
-    pipe_classify(p, w->start, n);
+    lb_pipe_classify(p, w->start, n);
     keep_slots(p->cls, present, n, w->slots);
     memset(k->bitmap, 0, sizeof(k->bitmap));
     for (size_t i = 0; i < n; i++)
         if (present[i] && p->cls[i] == LB_CLASS_KEEP)
             k->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
-    out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, &ignored);
+    lb_out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, &ignored);
 }
 
 /* After a failure in window cut: every window below the highest one written gets its bits. */
@@ -208,7 +209,7 @@ static void count_left_out(struct kdump *k, const uint8_t *present, const uint8_
             k->p->stats->pages_class[cls[i]]++;
             in_memory++;
         }
-    pipe_advance(k->p, in_memory * LB_PAGE_SIZE);
+    lb_pipe_advance(k->p, in_memory * LB_PAGE_SIZE);
 }
 
 /*
@@ -231,7 +232,7 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
     memset(k->bitmap, 0, sizeof(k->bitmap));
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
-    pipe_classify(p, w->start, n);
+    lb_pipe_classify(p, w->start, n);
     keep_slots(p->cls, present, n, w->slots);
     /*
      * A batch ends when it holds p->batch frames to save or spans lb_kdump_span() frames:
@@ -285,9 +286,9 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
      * so that a power cut keeps it (the header said "incomplete" from the start). */
     if (lb_kdump_flush(k, err) < 0)
         goto fail;
-    if (out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err) < 0)
+    if (lb_out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err) < 0)
         return -1;
-    return out_checkpoint(k->p, err);
+    return lb_out_checkpoint(k->p, err);
 fail:
     lb_kdump_batch_drain(k);
     mark_unsaved(k, w);

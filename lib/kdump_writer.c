@@ -21,10 +21,10 @@
 
 #include "kdump_writer.h"
 
-int write_kdump(struct lb_pipe *p, struct lb_error *err)
+int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
 {
     struct kdump *k = calloc(1, sizeof(*k));
-    int once = out_write_once(p); /* a stream, an encryption: the header goes last */
+    int once = lb_out_write_once(p); /* a stream, an encryption: the header goes last */
     int r = -1, whole = 0, header_written = !once;
 
     if (!k) {
@@ -48,7 +48,7 @@ int write_kdump(struct lb_pipe *p, struct lb_error *err)
     /* The headers, bitmaps and descriptors have their room taken now, so a target that fills
      * with data still takes them: written once, they go out last; in a file, the end rewrites
      * them; over records (an encrypted dump), the rewrites go at the stream's end. */
-    if (out_reserve(p, 0, k->l.data_at, err) < 0)
+    if (lb_out_reserve(p, 0, k->l.data_at, err) < 0)
         goto out;
     if (lb_kdump_store_zero_page(k, err) < 0)
         goto out;

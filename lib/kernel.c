@@ -16,8 +16,8 @@
 #include "arch/arch.h"
 #include "source.h"
 
-int kernel_need_u64(const struct lb_vmcoreinfo *info, const char *key, int base, uint64_t *v,
-                    struct lb_error *err)
+int lb_kernel_need_u64(const struct lb_vmcoreinfo *info, const char *key, int base, uint64_t *v,
+                       struct lb_error *err)
 {
     if (lb_vmcoreinfo_get_u64(info, key, base, v) == 0)
         return 0;

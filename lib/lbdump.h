@@ -45,7 +45,6 @@ void lb_error_prefix(struct lb_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The kind of a failed write of the output: no space, or I/O. */
 enum lb_error_kind lb_error_kind_of_write(int errnum);
-const char *lb_error_kind_name(enum lb_error_kind kind);
 
 /* ---- sources ---------------------------------------------------------- */
 

@@ -24,27 +24,28 @@
 /* Progress is said every 4 MiB of frames: the capture's supervisor takes it as a sign of life. */
 enum { PROGRESS_EVERY = 4 << 20, NEEDS_MEM_MAP = 2 | 4 | 8 | 16 };
 
-int out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset, struct lb_error *err)
+int lb_out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset,
+                 struct lb_error *err)
 {
     return p->sink->ops->write(p->sink, buf, len, offset, err);
 }
 
-int out_reserve(struct lb_pipe *p, uint64_t offset, uint64_t len, struct lb_error *err)
+int lb_out_reserve(struct lb_pipe *p, uint64_t offset, uint64_t len, struct lb_error *err)
 {
     return p->sink->ops->reserve ? p->sink->ops->reserve(p->sink, offset, len, err) : 0;
 }
 
-int out_checkpoint(struct lb_pipe *p, struct lb_error *err)
+int lb_out_checkpoint(struct lb_pipe *p, struct lb_error *err)
 {
     return p->sink->ops->checkpoint ? p->sink->ops->checkpoint(p->sink, err) : 0;
 }
 
-int out_has_holes(const struct lb_pipe *p)
+int lb_out_has_holes(const struct lb_pipe *p)
 {
     return (p->sink->caps & LB_SINK_HOLES) != 0;
 }
 
-int out_write_once(const struct lb_pipe *p)
+int lb_out_write_once(const struct lb_pipe *p)
 {
     return (p->sink->caps & LB_SINK_WRITE_ONCE) != 0;
 }
@@ -129,7 +130,7 @@ static void check_classifier(struct lb_pipe *p, struct lb_write_stats *stats)
     p->classifier = NULL;
 }
 
-const uint8_t *pipe_notes(const struct lb_pipe *p, size_t *len)
+const uint8_t *lb_pipe_notes(const struct lb_pipe *p, size_t *len)
 {
     if (p->notes) {
         *len = p->notes_len;
@@ -138,8 +139,8 @@ const uint8_t *pipe_notes(const struct lb_pipe *p, size_t *len)
     return lb_source_notes(p->src, len);
 }
 
-int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,
-              struct lb_write_stats *stats, struct lb_error *err)
+int lb_pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_options *opts,
+                 struct lb_write_stats *stats, struct lb_error *err)
 {
     struct lb_error why = {0};
 
@@ -168,7 +169,7 @@ int pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write_op
     return 0;
 }
 
-void pipe_close(struct lb_pipe *p)
+void lb_pipe_close(struct lb_pipe *p)
 {
     lb_classifier_close(p->classifier);
     lb_kallsyms_free(p->kallsyms);
@@ -177,7 +178,7 @@ void pipe_close(struct lb_pipe *p)
     free(p->buf);
 }
 
-void pipe_classify(struct lb_pipe *p, uint64_t start, size_t n)
+void lb_pipe_classify(struct lb_pipe *p, uint64_t start, size_t n)
 {
     if (p->classifier)
         lb_classify(p->classifier, start, n, p->cls);
@@ -195,7 +196,7 @@ int lb_page_is_zero(const uint8_t *page)
     return 1;
 }
 
-void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
+void lb_pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
 {
     size_t i = 0;
 
@@ -223,36 +224,36 @@ void pipe_fetch(struct lb_pipe *p, uint64_t pfn, size_t n, const uint8_t *cls)
             p->stats->pages_unreadable++;
 }
 
-void pipe_mark_zero(const struct lb_pipe *p, uint8_t *status, uint8_t *cls)
+void lb_pipe_mark_zero(const struct lb_pipe *p, uint8_t *status, uint8_t *cls)
 {
     *status = LB_PAGE_ZERO;
     if (p->opts->dump_level & 1)
         *cls = LB_CLASS_ZERO;
 }
 
-void pipe_zero_found(struct lb_pipe *p, size_t i, uint8_t *cls)
+void lb_pipe_zero_found(struct lb_pipe *p, size_t i, uint8_t *cls)
 {
-    pipe_mark_zero(p, &p->status[i], &cls[i]);
+    lb_pipe_mark_zero(p, &p->status[i], &cls[i]);
 }
 
-void pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)
+void lb_pipe_read(struct lb_pipe *p, uint64_t pfn, size_t n, uint8_t *cls)
 {
-    pipe_fetch(p, pfn, n, cls);
+    lb_pipe_fetch(p, pfn, n, cls);
     for (size_t i = 0; i < n; i++)
         if (p->status[i] == LB_PAGE_OK && lb_page_is_zero(p->data + i * LB_PAGE_SIZE))
-            pipe_zero_found(p, i, cls);
+            lb_pipe_zero_found(p, i, cls);
 }
 
-void pipe_advance(struct lb_pipe *p, uint64_t bytes)
+void lb_pipe_advance(struct lb_pipe *p, uint64_t bytes)
 {
     p->progress.bytes_done += bytes;
     if (p->progress.bytes_done >= p->next_report) {
-        pipe_report(p);
+        lb_pipe_report(p);
         p->next_report = p->progress.bytes_done + PROGRESS_EVERY;
     }
 }
 
-void pipe_report(struct lb_pipe *p)
+void lb_pipe_report(struct lb_pipe *p)
 {
     if (p->opts->progress)
         p->opts->progress(p->opts->progress_ctx, &p->progress);

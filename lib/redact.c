@@ -117,7 +117,8 @@ static struct lb_redacted *item(struct redact_ctx *c, unsigned cls, const char *
     return it;
 }
 
-void redact_phys(struct redact_ctx *c, unsigned cls, const char *type, uint64_t phys, uint64_t len)
+void lb_redact_phys(struct redact_ctx *c, unsigned cls, const char *type, uint64_t phys,
+                    uint64_t len)
 {
     struct lb_redacted *it = item(c, cls, type);
 
@@ -130,7 +131,8 @@ void redact_phys(struct redact_ctx *c, unsigned cls, const char *type, uint64_t 
     }
 }
 
-void redact_virt(struct redact_ctx *c, unsigned cls, const char *type, uint64_t vaddr, uint64_t len)
+void lb_redact_virt(struct redact_ctx *c, unsigned cls, const char *type, uint64_t vaddr,
+                    uint64_t len)
 {
     struct lb_redacted *it = item(c, cls, type);
     struct lb_error ignored;
@@ -152,7 +154,7 @@ void redact_virt(struct redact_ctx *c, unsigned cls, const char *type, uint64_t 
     }
 }
 
-void redact_missing(struct redact_ctx *c, const char *fmt, ...)
+void lb_redact_missing(struct redact_ctx *c, const char *fmt, ...)
 {
     struct lb_redaction_report *rep = c->rep;
     va_list ap;
@@ -164,7 +166,7 @@ void redact_missing(struct redact_ctx *c, const char *fmt, ...)
     va_end(ap);
 }
 
-int redact_step(struct redact_ctx *c)
+int lb_redact_step(struct redact_ctx *c)
 {
     if (c->steps_left == 0)
         return 0;
@@ -197,8 +199,8 @@ static void merge(struct redaction *p)
     p->n = out;
 }
 
-void redaction_apply(const struct redaction *r, uint64_t pfn, size_t n, uint8_t *buf,
-                     const uint8_t *status)
+void lb_redaction_apply(const struct redaction *r, uint64_t pfn, size_t n, uint8_t *buf,
+                        const uint8_t *status)
 {
     uint64_t from = pfn * LB_PAGE_SIZE, to = (pfn + n) * LB_PAGE_SIZE;
     size_t lo = 0, hi = r->n;
@@ -223,7 +225,7 @@ void redaction_apply(const struct redaction *r, uint64_t pfn, size_t n, uint8_t 
     }
 }
 
-void redaction_free(struct redaction *r)
+void lb_redaction_free(struct redaction *r)
 {
     if (r)
         free(r->r);
@@ -405,16 +407,16 @@ static int count_cpus(const struct lb_source *src)
 
 static int walk(struct redact_ctx *c, unsigned classes, struct lb_error *err)
 {
-    if ((classes & LB_REDACT_NAMES) && redact_names(c, err) < 0)
+    if ((classes & LB_REDACT_NAMES) && lb_redact_names(c, err) < 0)
         return -1;
-    if ((classes & LB_REDACT_KEYS) && redact_keys(c, err) < 0)
+    if ((classes & LB_REDACT_KEYS) && lb_redact_keys(c, err) < 0)
         return -1;
-    if ((classes & LB_REDACT_USER_DATA) && redact_user_data(c, err) < 0)
+    if ((classes & LB_REDACT_USER_DATA) && lb_redact_user_data(c, err) < 0)
         return -1;
     unsigned cls = classes & LB_REDACT_USER_DATA ? LB_REDACT_USER_DATA
                    : classes & LB_REDACT_NAMES   ? LB_REDACT_NAMES
                                                  : LB_REDACT_KEYS;
-    if (redact_dead_stacks(c, cls, err) < 0) {
+    if (lb_redact_dead_stacks(c, cls, err) < 0) {
         lb_error_prefix(err, "dead kernel stacks");
         return -1;
     }
@@ -434,8 +436,8 @@ static int plan(struct lb_source *src, unsigned classes, struct redaction *p,
     rep->classes = classes;
     c.ncpus = count_cpus(src);
     if (lb_kernel_open(src, &c.k, err) == 0 &&
-        lb_kallsyms_load_only(c.k, redact_symbols, redact_nsymbols, &c.ks, err) == 0 &&
-        (c.btf = btf_from_kernel(c.k, c.ks, err)))
+        lb_kallsyms_load_only(c.k, lb_redact_symbols, lb_redact_nsymbols, &c.ks, err) == 0 &&
+        (c.btf = lb_btf_from_kernel(c.k, c.ks, err)))
         r = walk(&c, classes, err);
     btf__free(c.btf);
     lb_kallsyms_free(c.ks);
@@ -455,7 +457,7 @@ int lb_source_redact(struct lb_source *src, unsigned classes, struct lb_error *e
     }
     if (plan(src, classes, p, rep, err) < 0) {
         lb_error_prefix(err, "%s: cannot redact", src->path);
-        redaction_free(p);
+        lb_redaction_free(p);
         free(rep);
         return -1;
     }
@@ -465,7 +467,7 @@ int lb_source_redact(struct lb_source *src, unsigned classes, struct lb_error *e
         add_range(&again, src->redaction->r[i].start, src->redaction->r[i].len);
     if (again.out_of_memory) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the redaction's ranges");
-        redaction_free(p);
+        lb_redaction_free(p);
         free(rep);
         return -1;
     }
@@ -475,7 +477,7 @@ int lb_source_redact(struct lb_source *src, unsigned classes, struct lb_error *e
     for (size_t i = 0; i < p->n; i++)
         rep->bytes += p->r[i].len;
     if (add_notes(src, p, rep, err) < 0) {
-        redaction_free(p);
+        lb_redaction_free(p);
         free(rep);
         return -1;
     }
@@ -483,7 +485,7 @@ int lb_source_redact(struct lb_source *src, unsigned classes, struct lb_error *e
     lb_source_read_only(src);
     free(src->cache);
     src->cache = NULL;
-    redaction_free(src->redaction);
+    lb_redaction_free(src->redaction);
     src->redaction = p;
     free(rep);
     return 0;

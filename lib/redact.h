@@ -34,28 +34,29 @@ struct redact_ctx {
 };
 
 /* The symbols the walks look up (kallsyms loads only these). */
-extern const char *const redact_symbols[];
-extern const size_t redact_nsymbols;
+extern const char *const lb_redact_symbols[];
+extern const size_t lb_redact_nsymbols;
 
 /*
  * Overwrites len bytes of kernel virtual memory at vaddr (page by page
  * through the page tables), counted as one object of type in class; bytes
  * not in the dump need no erasing.  The phys variant: physical memory.
  */
-void redact_virt(struct redact_ctx *c, unsigned cls, const char *type, uint64_t vaddr,
-                 uint64_t len);
-void redact_phys(struct redact_ctx *c, unsigned cls, const char *type, uint64_t phys, uint64_t len);
+void lb_redact_virt(struct redact_ctx *c, unsigned cls, const char *type, uint64_t vaddr,
+                    uint64_t len);
+void lb_redact_phys(struct redact_ctx *c, unsigned cls, const char *type, uint64_t phys,
+                    uint64_t len);
 /* Says what was not redacted, and why, in the report. */
-void redact_missing(struct redact_ctx *c, const char *fmt, ...)
+void lb_redact_missing(struct redact_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* One step of a walk spent; 0 when the budget is gone (the walk must stop, and fail). */
-int redact_step(struct redact_ctx *c);
+int lb_redact_step(struct redact_ctx *c);
 
 /* The walks: -1 with err naming what this kernel lacks for the class. */
-int redact_names(struct redact_ctx *c, struct lb_error *err);
-int redact_keys(struct redact_ctx *c, struct lb_error *err);
-int redact_user_data(struct redact_ctx *c, struct lb_error *err);
+int lb_redact_names(struct redact_ctx *c, struct lb_error *err);
+int lb_redact_keys(struct redact_ctx *c, struct lb_error *err);
+int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err);
 /* Whatever the classes: what sleeping tasks' syscalls left below their stacks' saved sp. */
-int redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err);
+int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err);
 
 #endif

@@ -39,7 +39,7 @@ enum {
 
 #define MISSING BTF_MISSING
 
-const char *const redact_symbols[] = {
+const char *const lb_redact_symbols[] = {
     "__start_BTF",
     "__stop_BTF",
     "init_task",
@@ -62,7 +62,7 @@ const char *const redact_symbols[] = {
     "socket_file_ops",
     "vmemmap_base",
 };
-const size_t redact_nsymbols = sizeof(redact_symbols) / sizeof(redact_symbols[0]);
+const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
 static uint64_t read_u64(struct redact_ctx *c, uint64_t addr)
 {
@@ -82,8 +82,8 @@ static uint32_t read_u32(struct redact_ctx *c, uint64_t addr)
 static int need_member(struct redact_ctx *c, const char *s, const char *m, uint64_t *off,
                        struct lb_error *err)
 {
-    int id = btf_struct(c->btf, s);
-    *off = id < 0 ? MISSING : btf_member_offset(c->btf, id, m);
+    int id = lb_btf_struct(c->btf, s);
+    *off = id < 0 ? MISSING : lb_btf_member_offset(c->btf, id, m);
     if (*off == MISSING) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the kernel's BTF has no %s.%s", s, m);
         return -1;
@@ -114,7 +114,7 @@ static int task_comms(struct redact_ctx *c, struct lb_error *err)
     struct lb_triage *t = calloc(1, sizeof(*t));
     uint64_t comm, *tasks = NULL, size;
     size_t n = 0;
-    int task = btf_struct(c->btf, "task_struct");
+    int task = lb_btf_struct(c->btf, "task_struct");
 
     if (!t) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
@@ -124,17 +124,18 @@ static int task_comms(struct redact_ctx *c, struct lb_error *err)
         free(t);
         return -1;
     }
-    size = btf_member_size(c->btf, task, "comm");
-    if (size == 0 || size > 64 || tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t)) {
+    size = lb_btf_member_size(c->btf, task, "comm");
+    if (size == 0 || size > 64 ||
+        lb_tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t)) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the task list cannot be walked: %s",
                       t->nnotes ? t->notes[0] : "task_struct.comm has no sane size");
         free(t);
         return -1;
     }
     for (size_t i = 0; i < n; i++)
-        redact_virt(c, LB_REDACT_NAMES, "task_struct.comm", tasks[i] + comm, size);
+        lb_redact_virt(c, LB_REDACT_NAMES, "task_struct.comm", tasks[i] + comm, size);
     for (size_t i = 0; i < t->nnotes; i++)
-        redact_missing(c, "names: tasks past a damaged list: %s", t->notes[i]);
+        lb_redact_missing(c, "names: tasks past a damaged list: %s", t->notes[i]);
     free(tasks);
     free(t);
     return 0;
@@ -144,7 +145,7 @@ static int uts_names(struct redact_ctx *c, struct lb_error *err)
 {
     static const char *const fields[] = {"nodename", "domainname"};
     uint64_t uts, name, at;
-    int utsname = btf_struct(c->btf, "new_utsname");
+    int utsname = lb_btf_struct(c->btf, "new_utsname");
 
     /* kallsyms, or VMCOREINFO's SYMBOL(init_uts_ns) (a kernel without KALLSYMS_ALL) */
     if (lb_kallsyms_address(c->ks, "init_uts_ns", &uts) < 0 &&
@@ -157,21 +158,21 @@ static int uts_names(struct redact_ctx *c, struct lb_error *err)
         if (need_member(c, "new_utsname", fields[i], &at, err) < 0)
             return -1;
         snprintf(type, sizeof(type), "init_uts_ns.name.%s", fields[i]);
-        redact_virt(c, LB_REDACT_NAMES, type, uts + name + at,
-                    btf_member_size(c->btf, utsname, fields[i]));
+        lb_redact_virt(c, LB_REDACT_NAMES, type, uts + name + at,
+                       lb_btf_member_size(c->btf, utsname, fields[i]));
     }
     return 0;
 }
 
-int redact_names(struct redact_ctx *c, struct lb_error *err)
+int lb_redact_names(struct redact_ctx *c, struct lb_error *err)
 {
     if (task_comms(c, err) < 0 || uts_names(c, err) < 0) {
         lb_error_prefix(err, "names");
         return -1;
     }
-    redact_missing(c, "names: command lines (user memory: left out only by -d 8)");
-    redact_missing(c, "names: file and socket names (dentries, unix addresses), other UTS "
-                      "namespaces' names: not walked");
+    lb_redact_missing(c, "names: command lines (user memory: left out only by -d 8)");
+    lb_redact_missing(c, "names: file and socket names (dentries, unix addresses), other UTS "
+                         "namespaces' names: not walked");
     return 0;
 }
 
@@ -197,7 +198,7 @@ static void runqueue_currents(struct redact_ctx *c, uint64_t *cur, size_t max)
         cur[cpu] = read_u64(c, rq + read_u64(c, offsets + 8 * cpu) + curr);
 }
 
-int redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err)
+int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err)
 {
     enum { MAX_STACK = 1 << 16, CURRENTS = 512 };
     struct lb_triage *t = calloc(1, sizeof(*t));
@@ -215,17 +216,17 @@ int redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err)
         free(t);
         return -1;
     }
-    if (tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t) < 0) {
+    if (lb_tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t) < 0) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the task list cannot be walked: %s",
                       t->nnotes ? t->notes[0] : "?");
         free(t);
         return -1;
     }
     if ((size_t)c->ncpus > CURRENTS)
-        redact_missing(c,
-                       "dead kernel stacks: only the first %d CPUs' running tasks known: "
-                       "stacks left whole",
-                       CURRENTS);
+        lb_redact_missing(c,
+                          "dead kernel stacks: only the first %d CPUs' running tasks known: "
+                          "stacks left whole",
+                          CURRENTS);
     runqueue_currents(c, cur, CURRENTS);
     for (size_t i = 0; i < n; i++) {
         uint64_t base = read_u64(c, tasks[i] + stack), top = read_u64(c, tasks[i] + thread + sp);
@@ -234,7 +235,7 @@ int redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err)
             running |= cur[cpu] == tasks[i];
         if (running || !base || top <= base + 8 || top - base > MAX_STACK)
             continue;
-        redact_virt(c, cls, "dead kernel stack (sleeping tasks)", base + 8, top - base - 8);
+        lb_redact_virt(c, cls, "dead kernel stack (sleeping tasks)", base + 8, top - base - 8);
     }
     free(tasks);
     free(t);
@@ -278,7 +279,7 @@ static void one_key(struct redact_ctx *c, struct key_layout *l, uint64_t key)
     payload = read_u64(c, key + l->payload); /* payload.data[0] */
     if (!payload || lb_kernel_read(c->k, payload + l->datalen, &datalen, 2, &ignored) < 0)
         return;
-    redact_virt(c, LB_REDACT_KEYS, "user_key_payload.data", payload + l->data, datalen);
+    lb_redact_virt(c, LB_REDACT_KEYS, "user_key_payload.data", payload + l->data, datalen);
 }
 
 /* key_serial_tree, in order, with a stack of bounded depth and the shared step budget. */
@@ -298,7 +299,7 @@ static int keyring_payloads(struct redact_ctx *c, struct lb_error *err)
                              MAX_KEY_DEPTH);
                 return -1;
             }
-            if (!redact_step(c))
+            if (!lb_redact_step(c))
                 return out_of_steps(err, "key_serial_tree");
             stack[depth++] = node;
             node = read_u64(c, node + l.rb_left);
@@ -308,10 +309,10 @@ static int keyring_payloads(struct redact_ctx *c, struct lb_error *err)
         node = read_u64(c, node + l.rb_right);
     }
     if (l.other)
-        redact_missing(c,
-                       "keys: %llu keys of types other than user and logon (keyrings, "
-                       "asymmetric, encrypted, trusted...): payloads not erased",
-                       (unsigned long long)l.other);
+        lb_redact_missing(c,
+                          "keys: %llu keys of types other than user and logon (keyrings, "
+                          "asymmetric, encrypted, trusted...): payloads not erased",
+                          (unsigned long long)l.other);
     return 0;
 }
 
@@ -328,7 +329,7 @@ static void per_cpu(struct redact_ctx *c, const char *sym, uint64_t off, uint64_
         n > MAX_CPUS)
         n = (uint64_t)c->ncpus;
     for (uint64_t cpu = 0; cpu < n; cpu++)
-        redact_virt(c, LB_REDACT_KEYS, type, base + read_u64(c, offsets + 8 * cpu) + off, len);
+        lb_redact_virt(c, LB_REDACT_KEYS, type, base + read_u64(c, offsets + 8 * cpu) + off, len);
 }
 
 /*
@@ -341,10 +342,11 @@ static void per_cpu(struct redact_ctx *c, const char *sym, uint64_t off, uint64_
 static int random_pool(struct redact_ctx *c, struct lb_error *err)
 {
     static const char *const batches[] = {"u8", "u16", "u32", "u64"};
-    int pool_type = btf_struct_with(c->btf, "hash", "init_bits"), crng = btf_struct(c->btf, "crng");
-    uint64_t pool, base, key, key_size = crng < 0 ? 0 : btf_member_size(c->btf, crng, "key");
-    uint64_t hash = pool_type < 0 ? BTF_MISSING : btf_member_offset(c->btf, pool_type, "hash");
-    uint64_t hash_size = pool_type < 0 ? 0 : btf_member_size(c->btf, pool_type, "hash");
+    int pool_type = lb_btf_struct_with(c->btf, "hash", "init_bits"),
+        crng = lb_btf_struct(c->btf, "crng");
+    uint64_t pool, base, key, key_size = crng < 0 ? 0 : lb_btf_member_size(c->btf, crng, "key");
+    uint64_t hash = pool_type < 0 ? BTF_MISSING : lb_btf_member_offset(c->btf, pool_type, "hash");
+    uint64_t hash_size = pool_type < 0 ? 0 : lb_btf_member_size(c->btf, pool_type, "hash");
 
     if (need_symbol(c, "input_pool", &pool, err) < 0 ||
         need_symbol(c, "base_crng", &base, err) < 0 || need_member(c, "crng", "key", &key, err) < 0)
@@ -355,18 +357,18 @@ static int random_pool(struct redact_ctx *c, struct lb_error *err)
                       "crng.key has no sane size");
         return -1;
     }
-    redact_virt(c, LB_REDACT_KEYS, "input_pool.hash", pool + hash, hash_size);
-    redact_virt(c, LB_REDACT_KEYS, "base_crng.key", base, key_size);
+    lb_redact_virt(c, LB_REDACT_KEYS, "input_pool.hash", pool + hash, hash_size);
+    lb_redact_virt(c, LB_REDACT_KEYS, "base_crng.key", base, key_size);
     per_cpu(c, "crngs", key, key_size, "crngs.key (per CPU)");
     for (size_t i = 0; i < 4; i++) {
         char sym[32], type[64];
         snprintf(sym, sizeof(sym), "batched_entropy_%s", batches[i]);
         snprintf(type, sizeof(type), "batch_%s", batches[i]);
-        int id = btf_struct(c->btf, type);
-        uint64_t at = id < 0 ? MISSING : btf_member_offset(c->btf, id, "entropy");
-        uint64_t len = id < 0 ? 0 : btf_member_size(c->btf, id, "entropy");
+        int id = lb_btf_struct(c->btf, type);
+        uint64_t at = id < 0 ? MISSING : lb_btf_member_offset(c->btf, id, "entropy");
+        uint64_t len = id < 0 ? 0 : lb_btf_member_size(c->btf, id, "entropy");
         if (at == MISSING || !len || len > 4096) {
-            redact_missing(c, "keys: %s (struct %s.entropy not in BTF)", sym, type);
+            lb_redact_missing(c, "keys: %s (struct %s.entropy not in BTF)", sym, type);
             continue;
         }
         snprintf(type, sizeof(type), "%s.entropy (per CPU)", sym);
@@ -375,16 +377,16 @@ static int random_pool(struct redact_ctx *c, struct lb_error *err)
     return 0;
 }
 
-int redact_keys(struct redact_ctx *c, struct lb_error *err)
+int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
 {
     if (keyring_payloads(c, err) < 0 || random_pool(c, err) < 0) {
         lb_error_prefix(err, "keys");
         return -1;
     }
-    redact_missing(c, "keys: dm-crypt, fscrypt and blk-crypto keys (in modules' structures, "
-                      "whose BTF is not read): not walked");
-    redact_missing(c, "keys: kTLS, IPsec and WireGuard keys, crypto API key schedules: not "
-                      "walked");
+    lb_redact_missing(c, "keys: dm-crypt, fscrypt and blk-crypto keys (in modules' structures, "
+                         "whose BTF is not read): not walked");
+    lb_redact_missing(c, "keys: kTLS, IPsec and WireGuard keys, crypto API key schedules: not "
+                         "walked");
     return 0;
 }
 
@@ -430,8 +432,9 @@ static int pipe_layout(struct redact_ctx *c, struct file_layout *l, struct lb_er
         need_member(c, "pipe_inode_info", "bufs", &l->pipe_bufs, err) ||
         need_member(c, "pipe_buffer", "page", &l->buf_page, err))
         return -1;
-    l->pipe_tmp = btf_member_offset(c->btf, btf_struct(c->btf, "pipe_inode_info"), "tmp_page");
-    l->buf_size = btf_struct_size(c->btf, "pipe_buffer");
+    l->pipe_tmp =
+        lb_btf_member_offset(c->btf, lb_btf_struct(c->btf, "pipe_inode_info"), "tmp_page");
+    l->buf_size = lb_btf_struct_size(c->btf, "pipe_buffer");
     return l->buf_size ? 0 : (lb_error_set(err, "struct pipe_buffer has no size"), -1);
 }
 
@@ -444,12 +447,12 @@ static int frag_layout(struct redact_ctx *c, struct file_layout *l, struct lb_er
     static const char *const offs[] = {"offset", "bv_offset", "page_offset"};
 
     for (size_t i = 0; i < 3; i++) {
-        int id = btf_struct(c->btf, types[i]);
+        int id = lb_btf_struct(c->btf, types[i]);
         for (size_t j = 0; id >= 0 && j < 3; j++)
-            if ((l->frag_page = btf_member_offset(c->btf, id, pages[j])) != MISSING &&
-                (l->frag_len = btf_member_offset(c->btf, id, lens[j])) != MISSING &&
-                (l->frag_off = btf_member_offset(c->btf, id, offs[j])) != MISSING) {
-                l->frag_size = btf_struct_size(c->btf, types[i]);
+            if ((l->frag_page = lb_btf_member_offset(c->btf, id, pages[j])) != MISSING &&
+                (l->frag_len = lb_btf_member_offset(c->btf, id, lens[j])) != MISSING &&
+                (l->frag_off = lb_btf_member_offset(c->btf, id, offs[j])) != MISSING) {
+                l->frag_size = lb_btf_struct_size(c->btf, types[i]);
                 l->frag_mask = j == 0 ? ~(uint64_t)3 : ~(uint64_t)0;
                 return 0;
             }
@@ -496,7 +499,7 @@ static void erase_page(struct redact_ctx *c, const struct file_layout *l, uint64
     uint64_t pfn = page_frame(l, page);
 
     if (pfn != UINT64_MAX && pfn < (UINT64_MAX >> LB_PAGE_SHIFT) - pages)
-        redact_phys(c, LB_REDACT_USER_DATA, type, pfn << LB_PAGE_SHIFT, pages * LB_PAGE_SIZE);
+        lb_redact_phys(c, LB_REDACT_USER_DATA, type, pfn << LB_PAGE_SHIFT, pages * LB_PAGE_SIZE);
 }
 
 /* A set of addresses seen (pipes, sockets, file tables): each object is erased once. */
@@ -539,13 +542,13 @@ static void pipe_pages(struct redact_ctx *c, const struct file_layout *l, uint64
         erase_page(c, l, read_u64(c, pipe + l->pipe_tmp), 1, "pipe spare page");
     if (!ring || ring > MAX_PIPE_RING || (ring & (ring - 1)) || head - tail > ring) {
         if (head != tail)
-            redact_missing(c,
-                           "user-data: a pipe at 0x%llx with an absurd ring (%u slots, head "
-                           "%u, tail %u)",
-                           (unsigned long long)pipe, ring, head, tail);
+            lb_redact_missing(c,
+                              "user-data: a pipe at 0x%llx with an absurd ring (%u slots, head "
+                              "%u, tail %u)",
+                              (unsigned long long)pipe, ring, head, tail);
         return;
     }
-    for (uint32_t i = tail; i != head && redact_step(c); i++)
+    for (uint32_t i = tail; i != head && lb_redact_step(c); i++)
         erase_page(c, l, read_u64(c, bufs + (i & (ring - 1)) * l->buf_size + l->buf_page), 1,
                    "pipe_buffer page");
 }
@@ -558,9 +561,9 @@ static void skb_data(struct redact_ctx *c, const struct file_layout *l, uint64_t
 
     if (!head || end > MAX_SKB_LINEAR)
         return;
-    redact_virt(c, LB_REDACT_USER_DATA, "sk_buff head (receive queues)", head, end);
+    lb_redact_virt(c, LB_REDACT_USER_DATA, "sk_buff head (receive queues)", head, end);
     lb_kernel_read(c->k, head + end + l->shinfo_nr, &nr, 1, &ignored);
-    for (uint8_t i = 0; i < nr && i < MAX_FRAGS && redact_step(c); i++) {
+    for (uint8_t i = 0; i < nr && i < MAX_FRAGS && lb_redact_step(c); i++) {
         uint64_t frag = head + end + l->shinfo_frags + i * l->frag_size;
         uint64_t page = read_u64(c, frag + l->frag_page) & l->frag_mask;
         uint32_t len = read_u32(c, frag + l->frag_len), off = read_u32(c, frag + l->frag_off);
@@ -576,7 +579,7 @@ static void socket_queue(struct redact_ctx *c, const struct file_layout *l, uint
     uint64_t head = sock + l->sk_rq, p = read_u64(c, head), mark = head;
     size_t power = 1, since = 0;
 
-    while (p != head && p && p != mark && redact_step(c)) {
+    while (p != head && p && p != mark && lb_redact_step(c)) {
         skb_data(c, l, p - l->skb_next);
         if (++since == power) {
             mark = p;
@@ -586,8 +589,8 @@ static void socket_queue(struct redact_ctx *c, const struct file_layout *l, uint
         p = read_u64(c, p + l->skb_next);
     }
     if (p != head)
-        redact_missing(c, "user-data: the receive queue of sock 0x%llx %s: stopped there",
-                       (unsigned long long)sock, p ? "loops" : "breaks");
+        lb_redact_missing(c, "user-data: the receive queue of sock 0x%llx %s: stopped there",
+                          (unsigned long long)sock, p ? "loops" : "breaks");
 }
 
 static void one_file(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
@@ -618,21 +621,21 @@ static void file_table(struct redact_ctx *c, const struct file_layout *l, struct
 
     fd = fdt ? read_u64(c, fdt + l->fdt_fd) : 0;
     if (max > MAX_FDS) {
-        redact_missing(c, "user-data: a file table at 0x%llx claims %u files: not walked",
-                       (unsigned long long)files, max);
+        lb_redact_missing(c, "user-data: a file table at 0x%llx claims %u files: not walked",
+                          (unsigned long long)files, max);
         return;
     }
     for (uint32_t i = 0; fd && i < max; i += FD_CHUNK) {
         size_t n = max - i < FD_CHUNK ? max - i : FD_CHUNK;
         if (lb_kernel_read(c->k, fd + 8ull * i, ptrs, n * 8, &ignored) < 0)
             continue;
-        for (size_t j = 0; j < n && redact_step(c); j++)
+        for (size_t j = 0; j < n && lb_redact_step(c); j++)
             if (ptrs[j])
                 one_file(c, l, seen, ptrs[j]);
     }
 }
 
-int redact_user_data(struct redact_ctx *c, struct lb_error *err)
+int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err)
 {
     struct lb_triage *t = calloc(1, sizeof(*t));
     struct file_layout l = {0};
@@ -645,7 +648,7 @@ int redact_user_data(struct redact_ctx *c, struct lb_error *err)
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
     if (!t || file_layout(c, &l, err) || pipe_layout(c, &l, err) || socket_layout(c, &l, err))
         goto out;
-    if (tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t) < 0) {
+    if (lb_tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t) < 0) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the task list cannot be walked: %s",
                       t->nnotes ? t->notes[0] : "?");
         goto out;
@@ -664,9 +667,9 @@ int redact_user_data(struct redact_ctx *c, struct lb_error *err)
         out_of_steps(err, "open files");
         goto out;
     }
-    redact_missing(c, "user-data: tty buffers, TCP queues but the receive queue (write, "
-                      "out-of-order), freed memory (slab objects, free pages unless -d 16): "
-                      "not walked");
+    lb_redact_missing(c, "user-data: tty buffers, TCP queues but the receive queue (write, "
+                         "out-of-order), freed memory (slab objects, free pages unless -d 16): "
+                         "not walked");
     r = 0;
 out:
     if (r < 0)

@@ -22,7 +22,7 @@
 
 enum { MAX_OVERLAPS = 64 };
 
-void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count)
+void lb_segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count)
 {
     uint64_t end = s->phys_addr + s->file_size;
 
@@ -58,7 +58,7 @@ static int build_runs(struct lb_source *src, struct lb_error *err)
         return -1;
     }
     for (size_t i = 0; i < src->nsegments; i++) {
-        segment_frames(&src->segments[i], &src->runs[n].first, &src->runs[n].count);
+        lb_segment_frames(&src->segments[i], &src->runs[n].first, &src->runs[n].count);
         n += src->runs[n].count != 0;
     }
     qsort(src->runs, n, sizeof(*src->runs), by_first_frame);
@@ -76,7 +76,7 @@ static int build_runs(struct lb_source *src, struct lb_error *err)
     return 0;
 }
 
-int segment_index_build(struct lb_source *src, struct lb_error *err)
+int lb_segment_index_build(struct lb_source *src, struct lb_error *err)
 {
     size_t overlaps = 0;
 
@@ -107,7 +107,7 @@ int segment_index_build(struct lb_source *src, struct lb_error *err)
     return build_runs(src, err);
 }
 
-void segment_index_free(struct lb_source *src)
+void lb_segment_index_free(struct lb_source *src)
 {
     free(src->order);
     free(src->reach);
@@ -119,8 +119,8 @@ void segment_index_free(struct lb_source *src)
  * from the first whose reach passes start to the first that starts at or
  * after end.  The caller checks each.
  */
-void segment_candidates(const struct lb_source *src, uint64_t start, uint64_t end, size_t *from,
-                        size_t *to)
+void lb_segment_candidates(const struct lb_source *src, uint64_t start, uint64_t end, size_t *from,
+                           size_t *to)
 {
     size_t lo = 0, hi = src->nsegments;
 
@@ -149,7 +149,7 @@ const struct lb_frame_run *lb_source_frame_runs(const struct lb_source *src, siz
     return src->runs;
 }
 
-size_t frame_run_at(const struct lb_source *src, uint64_t pfn)
+size_t lb_frame_run_at(const struct lb_source *src, uint64_t pfn)
 {
     size_t lo = 0, hi = src->nruns;
 

@@ -38,7 +38,7 @@ static int file_pread(struct lb_source *src, void *buf, size_t len, uint64_t off
     uint64_t at = offset;
 
     if (src->age) {
-        if (age_reader_pread(src->age, buf, len, offset, err) < 0) {
+        if (lb_age_reader_pread(src->age, buf, len, offset, err) < 0) {
             lb_error_prefix(err, "%s", src->path);
             return -1;
         }
@@ -154,11 +154,11 @@ static int open_encrypted(struct lb_source *src, const struct lb_age_identities 
                      src->path);
         return -1;
     }
-    if (age_reader_open(src->fd, ids, &src->age, err) < 0) {
+    if (lb_age_reader_open(src->fd, ids, &src->age, err) < 0) {
         lb_error_prefix(err, "%s", src->path);
         return -1;
     }
-    src->file_size = age_reader_size(src->age);
+    src->file_size = lb_age_reader_size(src->age);
     src->mappable = 0;
     return 0;
 }
@@ -253,11 +253,11 @@ static int open_source(const char *path, const struct lb_age_identities *ids, in
     } else {
         r = lb_elf_open(src, err);
     }
-    if (r < 0 || check_page_size(src, err) < 0 || segment_index_build(src, err) < 0) {
+    if (r < 0 || check_page_size(src, err) < 0 || lb_segment_index_build(src, err) < 0) {
         lb_source_close(src);
         return -1;
     }
-    if ((src->age && age_reader_cut(src->age)) || (src->flat && lb_flat_view_cut(src->flat)))
+    if ((src->age && lb_age_reader_cut(src->age)) || (src->flat && lb_flat_view_cut(src->flat)))
         src->incomplete = 1; /* the encrypted file or the stream ends before its end */
     *out = src;
     return 0;
@@ -265,7 +265,7 @@ static int open_source(const char *path, const struct lb_age_identities *ids, in
 
 int lb_source_authenticate(struct lb_source *src, uint64_t *bad, struct lb_error *err)
 {
-    *bad = src->age ? age_reader_check(src->age, err) : 0;
+    *bad = src->age ? lb_age_reader_check(src->age, err) : 0;
     return src->age != NULL;
 }
 
@@ -297,12 +297,12 @@ void lb_source_close(struct lb_source *src)
     if (src->phys_map.base)
         munmap(src->phys_map.base, src->phys_map.len);
     lb_flat_view_close(src->flat);
-    age_reader_close(src->age);
+    lb_age_reader_close(src->age);
     if (src->fd >= 0)
         close(src->fd);
     free(src->cache);
-    redaction_free(src->redaction);
-    segment_index_free(src);
+    lb_redaction_free(src->redaction);
+    lb_segment_index_free(src);
     free(src->segments);
     free(src->notes);
     free(src->path);
@@ -390,7 +390,7 @@ void lb_source_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t
 {
     src->ops->read_pages(src, pfn, n, buf, status);
     if (src->redaction)
-        redaction_apply(src->redaction, pfn, n, buf, status);
+        lb_redaction_apply(src->redaction, pfn, n, buf, status);
 }
 
 static const uint8_t *cached_page(struct lb_source *src, uint64_t pfn, uint8_t *status)

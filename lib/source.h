@@ -62,14 +62,14 @@ int lb_kcore_wanted(const Elf64_Phdr *ph);
 int lb_kcore_finish(struct lb_source *src, struct lb_error *err);
 
 /* segment_index.c: built once at open, so no lookup scans every segment. */
-int segment_index_build(struct lb_source *src, struct lb_error *err);
-void segment_index_free(struct lb_source *src);
-void segment_candidates(const struct lb_source *src, uint64_t start, uint64_t end, size_t *from,
-                        size_t *to);
+int lb_segment_index_build(struct lb_source *src, struct lb_error *err);
+void lb_segment_index_free(struct lb_source *src);
+void lb_segment_candidates(const struct lb_source *src, uint64_t start, uint64_t end, size_t *from,
+                           size_t *to);
 /* The index of the first run that ends after pfn (nruns if none). */
-size_t frame_run_at(const struct lb_source *src, uint64_t pfn);
+size_t lb_frame_run_at(const struct lb_source *src, uint64_t pfn);
 /* The frames a segment's file data touches, partial ones at either end included. */
-void segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count);
+void lb_segment_frames(const struct lb_segment *s, uint64_t *first, uint64_t *count);
 int lb_kdump_open(struct lb_source *src, struct lb_error *err);
 
 /*
@@ -84,8 +84,8 @@ int lb_source_pread(struct lb_source *src, void *buf, size_t len, uint64_t offse
                     struct lb_error *err);
 
 /* redact.c: overwrites the redacted ranges of frames pfn..pfn+n-1 just read into buf. */
-void redaction_apply(const struct redaction *r, uint64_t pfn, size_t n, uint8_t *buf,
-                     const uint8_t *status);
-void redaction_free(struct redaction *r);
+void lb_redaction_apply(const struct redaction *r, uint64_t pfn, size_t n, uint8_t *buf,
+                        const uint8_t *status);
+void lb_redaction_free(struct redaction *r);
 
 #endif

@@ -36,22 +36,22 @@ struct layout {
 
 static uint64_t member(const struct btf *btf, int type_id, const char *name)
 {
-    return btf_member_offset(btf, type_id, name);
+    return lb_btf_member_offset(btf, type_id, name);
 }
 
 static int member_size(const struct btf *btf, int type_id, const char *name)
 {
-    uint64_t size = btf_member_size(btf, type_id, name);
+    uint64_t size = lb_btf_member_size(btf, type_id, name);
     return size ? (int)size : 4;
 }
 
 static struct btf *load_btf(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
 {
     struct lb_error err;
-    struct btf *btf = btf_from_kernel(k, ks, &err);
+    struct btf *btf = lb_btf_from_kernel(k, ks, &err);
 
     if (!btf)
-        triage_note(t, "%s: tasks cannot be listed", err.msg);
+        lb_triage_note(t, "%s: tasks cannot be listed", err.msg);
     return btf;
 }
 
@@ -80,7 +80,7 @@ static int read_layout(struct btf *btf, struct layout *l, struct lb_triage *t)
     uint64_t ti;
 
     if (task < 0) {
-        triage_note(t, "BTF has no struct task_struct");
+        lb_triage_note(t, "BTF has no struct task_struct");
         return -1;
     }
     l->tasks = member(btf, task, "tasks");
@@ -108,7 +108,7 @@ static int read_layout(struct btf *btf, struct layout *l, struct lb_triage *t)
     l->rq_curr = rq < 0 ? MISSING : member(btf, rq, "curr");
     l->rq_idle = rq < 0 ? MISSING : member(btf, rq, "idle");
     if (l->tasks == MISSING || l->pid == MISSING || l->comm == MISSING) {
-        triage_note(t, "BTF's task_struct lacks tasks, pid or comm");
+        lb_triage_note(t, "BTF's task_struct lacks tasks, pid or comm");
         return -1;
     }
     return 0;
@@ -152,13 +152,13 @@ static void walk_list(struct lb_kernel *k, uint64_t head, uint64_t link_off, str
 
     while (p != head) {
         if (!p || p == mark) {
-            triage_note(t, "%s list %s at 0x%llx: stopped there", what, p ? "loops" : "breaks",
-                        (unsigned long long)p);
+            lb_triage_note(t, "%s list %s at 0x%llx: stopped there", what, p ? "loops" : "breaks",
+                           (unsigned long long)p);
             return;
         }
         if (f->steps_left == 0) {
-            triage_note(t, "%s list: the walk of all lists passed %d steps: stopped there", what,
-                        MAX_STEPS);
+            lb_triage_note(t, "%s list: the walk of all lists passed %d steps: stopped there", what,
+                           MAX_STEPS);
             return;
         }
         f->steps_left--;
@@ -206,7 +206,7 @@ static void walk_back(struct lb_kernel *k, uint64_t head, uint64_t link_off, str
     }
     free(seen);
     if (f->n > before)
-        triage_note(t, "%s list: %zu more found from its other end", what, f->n - before);
+        lb_triage_note(t, "%s list: %zu more found from its other end", what, f->n - before);
 }
 
 /* Both ways round a list_head ring: see walk_back for why. */
@@ -318,7 +318,7 @@ static int find_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, const s
     f->steps_left = MAX_STEPS;
     if (lb_kallsyms_address(ks, "init_task", &init) < 0 ||
         !(f->addr = malloc(MAX_TASKS * sizeof(*f->addr)))) {
-        triage_note(t, "no init_task, or no memory for the task list");
+        lb_triage_note(t, "no init_task, or no memory for the task list");
         return -1;
     }
     found_add(f, init);
@@ -333,13 +333,13 @@ static int find_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, const s
     }
     runqueue_tasks(k, ks, l, ncpus, f, current);
     if (f->truncated)
-        triage_note(t, "more than %d tasks: the list is cut there", MAX_TASKS);
+        lb_triage_note(t, "more than %d tasks: the list is cut there", MAX_TASKS);
     qsort(f->addr, f->n, sizeof(*f->addr), by_addr);
     return 0;
 }
 
-int tasks_addresses(struct lb_kernel *k, const struct lb_kallsyms *ks, struct btf *btf, int ncpus,
-                    uint64_t **addr, size_t *n, struct lb_triage *t)
+int lb_tasks_addresses(struct lb_kernel *k, const struct lb_kallsyms *ks, struct btf *btf,
+                       int ncpus, uint64_t **addr, size_t *n, struct lb_triage *t)
 {
     struct found f = {0};
     uint64_t current[MAX_CPUS] = {0};
@@ -356,7 +356,7 @@ int tasks_addresses(struct lb_kernel *k, const struct lb_kallsyms *ks, struct bt
     return 0;
 }
 
-void triage_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
+void lb_triage_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, struct lb_triage *t)
 {
     struct btf *btf = load_btf(k, ks, t);
     struct found f = {0};

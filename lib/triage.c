@@ -25,7 +25,7 @@
 
 enum { THREAD_SIZE = 16384 };
 
-void triage_note(struct lb_triage *t, const char *fmt, ...)
+void lb_triage_note(struct lb_triage *t, const char *fmt, ...)
 {
     va_list ap;
 
@@ -55,7 +55,7 @@ static void read_utsname(struct lb_kernel *k, struct lb_triage *t)
     if (lb_vmcoreinfo_get_u64(vi, "SYMBOL(init_uts_ns)", 16, &uts) < 0 ||
         lb_kernel_read(k, uts + off, name, sizeof(name), &err) < 0 ||
         strncmp(name[2], t->release, sizeof(name[2])) != 0) {
-        triage_note(t, "init_uts_ns could not be read: only the release is known");
+        lb_triage_note(t, "init_uts_ns could not be read: only the release is known");
         return;
     }
     copy_field(t->sysname, name[0], sizeof(t->sysname));
@@ -156,7 +156,7 @@ static void find_panic_cpu(struct lb_source *src, struct lb_kernel *k, const str
         return;
     }
     if (n == 0) {
-        triage_note(t, "no CPU saved its registers (no NT_PRSTATUS note)");
+        lb_triage_note(t, "no CPU saved its registers (no NT_PRSTATUS note)");
         return;
     }
     int readable = ks && lb_kallsyms_address(ks, "panic_cpu", &addr) == 0 &&
@@ -168,13 +168,14 @@ static void find_panic_cpu(struct lb_source *src, struct lb_kernel *k, const str
         /* panic() and crash_kexec() both claim panic_cpu: no CPU did, and no log says so */
         t->panicked = 0;
         t->panic_cpu = 0;
-        triage_note(t, "no CPU was panicking (panic_cpu is -1, no panic in the log): a dump of "
-                       "a running machine; the registers are the first CPU's");
+        lb_triage_note(t, "no CPU was panicking (panic_cpu is -1, no panic in the log): a dump of "
+                          "a running machine; the registers are the first CPU's");
     } else if ((t->panic_cpu = cpu_in_panic(k, ks, cpus, n, t)) >= 0) {
         t->panicked = 1;
-        triage_note(t, "panic_cpu not readable: the CPU whose stack goes through panic() is taken");
+        lb_triage_note(t,
+                       "panic_cpu not readable: the CPU whose stack goes through panic() is taken");
     } else {
-        triage_note(t, "panic_cpu not readable: taking the first CPU's registers");
+        lb_triage_note(t, "panic_cpu not readable: taking the first CPU's registers");
         t->panic_cpu = 0;
     }
     t->regs = cpus[t->panic_cpu];
@@ -270,12 +271,12 @@ static void scan_stack(struct lb_kernel *k, const struct lb_kallsyms *ks, struct
 
     add_frame(t, arch, ks, t->regs.regs[arch->pc]);
     if (!ks) {
-        triage_note(t, "no kallsyms: the stack is not scanned");
+        lb_triage_note(t, "no kallsyms: the stack is not scanned");
         return;
     }
     if (n > THREAD_SIZE / 8 || lb_kernel_read(k, sp & ~7ull, words, n * 8, &err) < 0) {
-        triage_note(t, "the panicking CPU's stack at 0x%llx is not in the dump",
-                    (unsigned long long)sp);
+        lb_triage_note(t, "the panicking CPU's stack at 0x%llx is not in the dump",
+                       (unsigned long long)sp);
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -327,7 +328,7 @@ static void task_stacks(struct lb_kernel *k, struct lb_triage *t)
     struct lb_error err;
 
     if (lb_kallsyms_load(k, &ks, &err) < 0) {
-        triage_note(t, "the tasks' stacks: %s", err.msg);
+        lb_triage_note(t, "the tasks' stacks: %s", err.msg);
         return;
     }
     for (size_t i = 0; i < t->ntasks; i++)
@@ -343,11 +344,11 @@ static void live_note(struct lb_triage *t)
 
     if (t->crash_time && gmtime_r(&tt, &tm))
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-    triage_note(t,
-                "a live dump of a running kernel, taken at %s: no CPU was panicking or stopped "
-                "(no registers); memory changed while it was read, so lists and stacks may be "
-                "inconsistent",
-                when);
+    lb_triage_note(t,
+                   "a live dump of a running kernel, taken at %s: no CPU was panicking or stopped "
+                   "(no registers); memory changed while it was read, so lists and stacks may be "
+                   "inconsistent",
+                   when);
 }
 
 void lb_triage(struct lb_source *src, struct lb_triage *t)
@@ -366,7 +367,7 @@ void lb_triage(struct lb_source *src, struct lb_triage *t)
     t->panic_cpu = -1;
     t->panicked = -1;
     if (lb_vmcoreinfo_from_notes(notes, len, &vi, &err) < 0) {
-        triage_note(t, "%s: nothing of the kernel can be read", err.msg);
+        lb_triage_note(t, "%s: nothing of the kernel can be read", err.msg);
         return;
     }
     if (lb_vmcoreinfo_get(vi, "OSRELEASE"))
@@ -379,7 +380,7 @@ void lb_triage(struct lb_source *src, struct lb_triage *t)
         live_note(t);
     }
     if (lb_kernel_open(src, &k, &err) < 0) {
-        triage_note(t, "kernel memory cannot be read: %s", err.msg);
+        lb_triage_note(t, "kernel memory cannot be read: %s", err.msg);
         find_panic_cpu(src, NULL, NULL, t);
         return;
     }
@@ -387,13 +388,13 @@ void lb_triage(struct lb_source *src, struct lb_triage *t)
     if (t->live) {
         /* a running kernel: an old WARNING in its log is no panic */
     } else if (lb_log_walk(k, find_panic, t, &stats, &err) < 0)
-        triage_note(t, "kernel log: %s", err.msg);
+        lb_triage_note(t, "kernel log: %s", err.msg);
     else if (!t->panic[0] && t->cause[0])
         memcpy(t->panic, t->cause, sizeof(t->panic));
     else if (!t->panic[0])
-        triage_note(t, "the kernel log holds no panic message");
+        lb_triage_note(t, "the kernel log holds no panic message");
     if (lb_kallsyms_load(k, &ks, &err) < 0)
-        triage_note(t, "%s", err.msg);
+        lb_triage_note(t, "%s", err.msg);
     find_panic_cpu(src, k, ks, t);
     if (t->has_regs)
         scan_stack(k, ks, t);
@@ -405,12 +406,12 @@ void lb_triage(struct lb_source *src, struct lb_triage *t)
         lb_kallsyms_free(ks);
         ks = NULL;
         if (lb_kallsyms_load_only(k, task_symbols, 5, &ks, &err) < 0)
-            triage_note(t, "%s", err.msg);
+            lb_triage_note(t, "%s", err.msg);
     }
     if (ks)
-        triage_tasks(k, ks, t);
+        lb_triage_tasks(k, ks, t);
     else
-        triage_note(t, "no kallsyms: the task list cannot be found");
+        lb_triage_note(t, "no kallsyms: the task list cannot be found");
     lb_kallsyms_free(ks);
     if (t->live && t->ntasks)
         task_stacks(k, t);

@@ -33,7 +33,7 @@ int lb_write_sink(struct lb_source *src, struct lb_sink *sink, const struct lb_w
         free(p);
         return -1;
     }
-    if (pipe_open(p, src, opts, stats, err) < 0) {
+    if (lb_pipe_open(p, src, opts, stats, err) < 0) {
         if (top != sink)
             top->ops->free(top);
         free(p);
@@ -41,15 +41,15 @@ int lb_write_sink(struct lb_source *src, struct lb_sink *sink, const struct lb_w
     }
     p->sink = top;
     stats->redacted = lb_source_redaction(src, &stats->redaction);
-    r = opts->format == LB_FORMAT_ELF ? write_elf(p, err) : write_kdump(p, err);
+    r = opts->format == LB_FORMAT_ELF ? lb_write_elf(p, err) : lb_write_kdump(p, err);
     /* What was written is made readable as far as it goes, even after a failure. */
     if (top->ops->finish(top, stats->output_size, r == 0, r == 0 ? err : &ignored) < 0)
         r = -1;
     if (top != sink)
         top->ops->free(top);
     p->progress.bytes_done = p->progress.bytes_total;
-    pipe_report(p);
-    pipe_close(p);
+    lb_pipe_report(p);
+    lb_pipe_close(p);
     free(p);
     return r;
 }

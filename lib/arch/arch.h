@@ -57,12 +57,12 @@ struct lb_arch {
 extern const struct lb_arch lb_arch_x86_64, lb_arch_arm64;
 
 /* The table for an ELF machine, or NULL. */
-const struct lb_arch *arch_of_elf(uint16_t machine);
+const struct lb_arch *lb_arch_of_elf(uint16_t machine);
 /* The table for a utsname machine ("x86_64", "aarch64"), or NULL. */
-const struct lb_arch *arch_of_name(const char *name);
+const struct lb_arch *lb_arch_of_name(const char *name);
 
 /* Helpers the architectures share (kernel.c). */
-int kernel_need_u64(const struct lb_vmcoreinfo *info, const char *key, int base, uint64_t *v,
-                    struct lb_error *err);
+int lb_kernel_need_u64(const struct lb_vmcoreinfo *info, const char *key, int base, uint64_t *v,
+                       struct lb_error *err);
 
 #endif

@@ -31,10 +31,10 @@ static int arm64_kernel_open(struct lb_kernel *k, struct lb_error *err)
 {
     uint64_t va_bits, actual, t1sz, pgd_virt, page_size = 4096;
 
-    if (kernel_need_u64(k->info, "NUMBER(VA_BITS)", 10, &va_bits, err) < 0 ||
-        kernel_need_u64(k->info, "NUMBER(kimage_voffset)", 16, &k->kimage_voffset, err) < 0 ||
-        kernel_need_u64(k->info, "NUMBER(PHYS_OFFSET)", 16, &k->phys_offset, err) < 0 ||
-        kernel_need_u64(k->info, "SYMBOL(swapper_pg_dir)", 16, &pgd_virt, err) < 0)
+    if (lb_kernel_need_u64(k->info, "NUMBER(VA_BITS)", 10, &va_bits, err) < 0 ||
+        lb_kernel_need_u64(k->info, "NUMBER(kimage_voffset)", 16, &k->kimage_voffset, err) < 0 ||
+        lb_kernel_need_u64(k->info, "NUMBER(PHYS_OFFSET)", 16, &k->phys_offset, err) < 0 ||
+        lb_kernel_need_u64(k->info, "SYMBOL(swapper_pg_dir)", 16, &pgd_virt, err) < 0)
         return -1;
     lb_vmcoreinfo_get_u64(k->info, "PAGESIZE", 10, &page_size);
     /* A kernel built for 52 bits runs with 48 on hardware without LPA2: TCR_EL1.T1SZ says

@@ -35,7 +35,7 @@ static int x86_kernel_open(struct lb_kernel *k, struct lb_error *err)
     }
     /* Addresses wrap modulo 2^64, so a negative base works as its two's complement. */
     k->phys_base = (uint64_t)phys_base;
-    if (kernel_need_u64(k->info, "SYMBOL(init_top_pgt)", 16, &pgd_virt, err) < 0)
+    if (lb_kernel_need_u64(k->info, "SYMBOL(init_top_pgt)", 16, &pgd_virt, err) < 0)
         return -1;
     lb_vmcoreinfo_get_u64(k->info, "NUMBER(pgtable_l5_enabled)", 10, &l5);
     k->levels = l5 ? 5 : 4;
