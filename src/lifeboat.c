@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "cmd/commands.h"
 #include "platform/network_build.h"
 
 #ifndef LIFEBOAT_VERSION

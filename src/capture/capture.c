@@ -19,15 +19,15 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "dumpdir.h"
+#include "capture/capture.h"
+#include "dumpdir/dumpdir.h"
+#include "dumpdir/steps.h"
 #include "lbdump.h"
-#include "mount.h"
-#include "network.h"
-#include "stack.h"
-#include "steps.h"
-#include "supervise.h"
-#include "target.h"
+#include "platform/mount.h"
+#include "platform/supervise.h"
+#include "targets/network.h"
+#include "targets/stack.h"
+#include "targets/target.h"
 
 void capture_read_facts(struct lb_source *src, const struct config *cfg, struct crash_facts *f)
 {
@@ -129,21 +129,6 @@ static void bring_up_network(const struct config *cfg)
                         cfg->step_timeout;
     if (supervise_run("bringing the network up", network_step, (void *)cfg, deadline, &signo) != 0)
         fprintf(stderr, "lifeboat: the network is not all up: a network target may fail\n");
-}
-
-static int sync_step(void *ctx)
-{
-    (void)ctx;
-    sync();
-    return 0;
-}
-
-void capture_sync(unsigned seconds)
-{
-    int signo;
-
-    if (supervise_run("sync", sync_step, NULL, seconds, &signo) != 0)
-        fprintf(stderr, "lifeboat: sync did not finish: the target may not have all of it\n");
 }
 
 static enum capture_outcome save_to_target(struct capture *c, size_t i, const char *mount_base)

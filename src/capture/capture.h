@@ -5,13 +5,8 @@
 #ifndef LIFEBOAT_CAPTURE_H
 #define LIFEBOAT_CAPTURE_H
 
-#include "config.h"
-
-enum capture_outcome {
-    CAPTURE_COMPLETE = 0,   /* a whole dump was saved */
-    CAPTURE_INCOMPLETE = 1, /* a readable but partial dump was saved */
-    CAPTURE_FAILED = 2,     /* nothing was saved */
-};
+#include "config/config.h"
+#include "dumpdir/steps.h"
 
 /*
  * Saves the dump in vmcore_path to the first configured target that works,
@@ -24,7 +19,7 @@ enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_pa
 enum capture_outcome capture_run_saving(const struct config *cfg, const char *vmcore_path,
                                         const char *mount_base, char *saved_dir, size_t len);
 
-/* sync(2) with a deadline: a dead disk must not hold the capture forever. */
-void capture_sync(unsigned seconds);
+/* The crash's time and kernel from the dump's VMCOREINFO, the host's name. */
+void capture_read_facts(struct lb_source *src, const struct config *cfg, struct crash_facts *f);
 
 #endif

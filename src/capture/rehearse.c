@@ -5,7 +5,7 @@
  * configuration load gave the crash kernel: the volumes it would map checked
  * against the ones mapped here (never mapped twice: stack_check), each
  * target in order as the capture takes them, the log, the triage report, the
- * metadata and a live dump of this kernel (/proc/kcore, lib/kcore_source.c)
+ * metadata and a live dump of this kernel (/proc/kcore, lib/source/kcore_source.c)
  * at the configured level, encrypted if configured, written through the
  * target code the capture runs, into .rehearsal-NAME, then removed.  Old
  * dumps are not rotated (what would go is said), and a raw device is not
@@ -25,11 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "rehearse.h"
-#include "stack.h"
-#include "steps.h"
-#include "target.h"
+#include "capture/capture.h"
+#include "capture/rehearse.h"
+#include "dumpdir/steps.h"
+#include "targets/stack.h"
+#include "targets/target.h"
 
 static double now(void)
 {

@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
-#include "capture.h"
-#include "config.h"
+#include "capture/capture.h"
+#include "config/config.h"
 
 #define LIVE_SOURCE "/proc/kcore"
 

@@ -33,12 +33,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "dumpdir.h"
+#include "capture/capture.h"
+#include "capture/savecore.h"
+#include "dumpdir/dumpdir.h"
 #include "lbdump.h"
-#include "rawdev.h"
-#include "savecore.h"
-#include "supervise.h"
+#include "platform/rawdev.h"
+#include "platform/supervise.h"
+#include "targets/raw_record.h"
 
 enum { COMPARE_BATCH = 64 };
 

@@ -5,7 +5,7 @@
 #ifndef LIFEBOAT_SAVECORE_H
 #define LIFEBOAT_SAVECORE_H
 
-#include "config.h"
+#include "config/config.h"
 
 enum savecore_result {
     SAVECORE_NOTHING, /* no raw target holds a dump not yet saved */

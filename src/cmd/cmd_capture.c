@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
-#include "capture/supervise.h"
-#include "commands.h"
+#include "cmd/commands.h"
 #include "platform/modules.h"
+#include "platform/supervise.h"
 #include "platform/watchdog.h"
 #include "render/progress.h"
 
@@ -89,7 +89,7 @@ __attribute__((noreturn)) static void final_action(enum final_action action, uns
     int signo;
 
     fprintf(stderr, "lifeboat: %s\n", final_action_name(action));
-    capture_sync(seconds);
+    supervise_sync(seconds);
     supervise_run(final_action_name(action), reboot_step, (void *)&how[action], seconds, &signo);
     if (action != FINAL_HALT) {
         fprintf(stderr, "lifeboat: %s did not happen: %s without shutting devices down\n",

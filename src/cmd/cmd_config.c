@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
-#include "initramfs.h"
+#include "admin/initramfs.h"
+#include "cmd/commands.h"
 
 static void usage(FILE *out)
 {

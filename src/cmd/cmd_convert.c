@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "dump_options.h"
-#include "dump_output.h"
+#include "cmd/commands.h"
+#include "tools/dump_options.h"
+#include "tools/dump_output.h"
 
 static void usage(FILE *out)
 {

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "dump_keys.h"
+#include "cmd/commands.h"
+#include "lbdump.h"
 #include "render/json.h"
 #include "render/kernel_log.h"
-#include "lbdump.h"
+#include "tools/dump_keys.h"
 
 static int print_json(void *ctx, const struct lb_log_record *rec)
 {

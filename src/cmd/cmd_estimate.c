@@ -25,9 +25,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "crashkernel.h"
-#include "estimate.h"
+#include "admin/crashkernel.h"
+#include "admin/estimate.h"
+#include "cmd/commands.h"
 
 enum { MIB = 1 << 20 };
 

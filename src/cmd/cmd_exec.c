@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "cmd/commands.h"
 
 static void read_cmdline(char *buf, size_t len)
 {

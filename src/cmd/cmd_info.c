@@ -11,13 +11,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "render/printable.h"
-#include "commands.h"
-#include "dump_keys.h"
-#include "render/json.h"
+#include "cmd/commands.h"
 #include "lbdump.h"
+#include "render/json.h"
+#include "render/printable.h"
 #include "render/redaction_report.h"
 #include "render/triage_report.h"
+#include "tools/dump_keys.h"
 
 static void format_time(int64_t when, char *buf, size_t len)
 {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "initramfs.h"
+#include "admin/initramfs.h"
+#include "cmd/commands.h"
 
 static void usage(FILE *out)
 {

@@ -18,10 +18,10 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
-#include "capture/blkid.h"
-#include "capture/config.h"
-#include "commands.h"
-#include "notice.h"
+#include "admin/notice.h"
+#include "cmd/commands.h"
+#include "config/config.h"
+#include "platform/blkid.h"
 #include "render/json.h"
 #include "render/printable.h"
 

@@ -29,15 +29,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture/rawdev.h"
-#include "cmdline.h"
-#include "commands.h"
-#include "crashkernel.h"
+#include "admin/cmdline.h"
+#include "admin/crashkernel.h"
+#include "admin/estimate.h"
+#include "admin/initramfs.h"
+#include "admin/notice.h"
+#include "cmd/commands.h"
 #include "platform/kernel_image.h"
-#include "estimate.h"
-#include "initramfs.h"
-#include "notice.h"
 #include "platform/kexec.h"
+#include "platform/rawdev.h"
+#include "targets/raw_record.h"
 
 struct load_request {
     const char *kernel;

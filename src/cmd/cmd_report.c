@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cmd/commands.h"
 #include "lbdump.h"
-#include "render/fleet_report.h"
 #include "report/fleet.h"
+#include "report/fleet_report.h"
 
 static const char usage[] = "usage: lifeboat report [--json | --html] [--identity FILE] DIR...";
 

@@ -7,9 +7,9 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "admin/notice.h"
 #include "capture/savecore.h"
-#include "commands.h"
-#include "notice.h"
+#include "cmd/commands.h"
 
 static void usage(FILE *out)
 {

@@ -19,8 +19,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "capture/config.h"
-#include "commands.h"
+#include "cmd/commands.h"
+#include "config/config.h"
 #include "platform/ssh_keyfile.h"
 
 /*

@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
-#include "crashkernel.h"
-#include "estimate.h"
-#include "notice.h"
-#include "render/printable.h"
+#include "admin/crashkernel.h"
+#include "admin/estimate.h"
+#include "admin/notice.h"
+#include "cmd/commands.h"
 #include "platform/kexec.h"
+#include "render/printable.h"
 
 static int reservation(struct crash_reservation *res, const struct crashkernel_cma *cma)
 {

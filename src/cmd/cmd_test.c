@@ -26,11 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin/estimate.h"
+#include "admin/initramfs.h"
+#include "admin/notice.h"
 #include "capture/rehearse.h"
-#include "commands.h"
-#include "estimate.h"
-#include "initramfs.h"
-#include "notice.h"
+#include "cmd/commands.h"
 #include "platform/kexec.h"
 #include "platform/network_build.h"
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "notice.h"
+#include "admin/notice.h"
+#include "cmd/commands.h"
 #include "platform/kexec.h"
 
 int cmd_unload(int argc, char **argv)

@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "dump_keys.h"
-#include "report/verify.h"
+#include "cmd/commands.h"
+#include "tools/dump_keys.h"
+#include "tools/verify.h"
 
 static int is_encrypted_file(const char *path)
 {

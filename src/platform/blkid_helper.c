@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "blkid_helper.h"
+#include "platform/blkid_helper.h"
 
 #ifndef LIFEBOAT_LIBEXEC
 #define LIFEBOAT_LIBEXEC "/usr/libexec/lifeboat"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cpio.h"
+#include "platform/cpio.h"
 
 void cpio_init(struct cpio *c, struct zsink *sink)
 {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "zsink.h"
+#include "platform/zsink.h"
 
 struct cpio {
     struct zsink *sink;

@@ -21,7 +21,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "devmapper.h"
+#include "platform/devmapper.h"
 
 enum { REPLY_MAX = 1 << 20, MAPPER_CONTROL_MINOR = 236, MISC_MAJOR = 10 };
 

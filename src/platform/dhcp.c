@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dhcp.h"
+#include "platform/dhcp.h"
 
 enum {
     BOOTP_FIXED = 236, /* op .. file */

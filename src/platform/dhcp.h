@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netlink.h"
+#include "platform/netlink.h"
 
 struct dhcp_lease {
     struct net_addr address; /* with the prefix from the subnet mask */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "first_line.h"
+#include "platform/first_line.h"
 
 /* After a buffer's worth: is this the line's end (a line end, or the file's)? */
 static int line_ends_here(FILE *f)

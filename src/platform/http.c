@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "platform/http.h"
 
 enum { HEAD_MAX = 16384 };
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "lbdump.h"
-#include "tls.h"
+#include "platform/tls.h"
 
 /*
  * A bearer token's bytes, with its NUL: JWTs run to several KiB, and 8 KiB

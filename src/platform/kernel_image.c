@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "kernel_image.h"
+#include "platform/kernel_image.h"
 
 enum { MAX_IMAGE = 512 << 20, ARM64_HEADER = 64 };
 

@@ -29,7 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "kexec.h"
+#include "platform/kexec.h"
 
 enum { PAGE = 4096, MAX_RAM_RANGES = 64, MAX_CPUS = 256, FDT_ROOM = 8192 };
 #define ALIGN(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "lvm_pv.h"
+#include "platform/lvm_pv.h"
 
 #define LABEL_ID   "LABELONE"
 #define LABEL_TYPE "LVM2 001"

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "netlink.h"
+#include "platform/netlink.h"
 
 /* The IFF_LOWER_UP of <linux/if.h>, which cannot be included beside <net/if.h>. */
 #define LINK_LOWER_UP 0x10000

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "network_build.h"
+#include "platform/network_build.h"
 
 static char **remembered;
 

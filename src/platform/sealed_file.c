@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "sealed_file.h"
+#include "platform/sealed_file.h"
 
 struct sealed {
     struct lb_sink *sink;

@@ -10,7 +10,7 @@
 #include <libssh2.h>
 #include <libssh2_sftp.h>
 
-#include "sftp.h"
+#include "platform/sftp.h"
 
 int sftp_link_up(struct sftp_link *l, char *why, size_t whylen)
 {

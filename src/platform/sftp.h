@@ -16,7 +16,7 @@
 #include <sys/types.h>
 
 #include "lbdump.h"
-#include "ssh.h"
+#include "platform/ssh.h"
 
 struct sftp_link {
     struct ssh_endpoint endpoint;

@@ -15,8 +15,8 @@
 #include <libssh2_sftp.h>
 #include <sodium.h>
 
-#include "ssh.h"
-#include "tcp.h"
+#include "platform/ssh.h"
+#include "platform/tcp.h"
 
 /* Host key algorithms by key type: what the session asks for, what known_hosts calls it. */
 static const struct key_kind {

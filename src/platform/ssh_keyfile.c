@@ -5,7 +5,7 @@
  * its public blob, then the private section (two equal check words, the key
  * type, public key, the 64-byte secret, a comment, padding 1, 2, 3... to 8
  * bytes), base64 in lines of 70 between the armor lines.  libsodium makes
- * the key (the same library that reads such keys for age, lib/age_keys.c).
+ * the key (the same library that reads such keys for age, lib/age/age_keys.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@
 
 #include <sodium.h>
 
-#include "first_line.h"
-#include "ssh_keyfile.h"
+#include "platform/first_line.h"
+#include "platform/ssh_keyfile.h"
 
 struct buf {
     uint8_t data[1024];

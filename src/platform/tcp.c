@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tcp.h"
+#include "platform/tcp.h"
 
 int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why, size_t whylen)
 {

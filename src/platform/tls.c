@@ -12,8 +12,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "tcp.h"
-#include "tls.h"
+#include "platform/tcp.h"
+#include "platform/tls.h"
 
 /* base64(SHA-256(SubjectPublicKeyInfo)): what HPKP and curl's --pinnedpubkey call a pin. */
 static int key_pin(SSL *ssl, char *out, size_t len)

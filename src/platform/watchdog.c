@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "watchdog.h"
+#include "platform/watchdog.h"
 
 int watchdog_open_running(void)
 {

@@ -12,7 +12,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "zsink.h"
+#include "platform/zsink.h"
 
 enum { OUT_BUF = 64 << 10 };
 

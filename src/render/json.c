@@ -8,7 +8,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "json.h"
+#include "render/json.h"
 
 void json_string(FILE *f, const char *s, size_t len)
 {

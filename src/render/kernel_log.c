@@ -3,7 +3,7 @@
  */
 #include <stdlib.h>
 
-#include "kernel_log.h"
+#include "render/kernel_log.h"
 
 int kernel_log_walk(struct lb_source *src, lb_log_fn fn, void *ctx, struct lb_log_stats *stats,
                     struct lb_error *err)

@@ -4,7 +4,7 @@
  */
 #include <stdio.h>
 
-#include "printable.h"
+#include "render/printable.h"
 
 const char *printable(const char *s, char *out, size_t len)
 {

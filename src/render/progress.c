@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "progress.h"
+#include "render/progress.h"
 
 enum { REPORT_EVERY_SECONDS = 3, BAR = 30 };
 

@@ -4,9 +4,9 @@
  * thing not redacted, named.  The report may come from a dump's note:
  * lb_source_redaction() keeps its strings printable.
  */
-#include "redaction_report.h"
+#include "render/redaction_report.h"
 
-#include "json.h"
+#include "render/json.h"
 
 void redaction_text(FILE *out, const char *prefix, const struct lb_redaction_report *r)
 {

@@ -2,9 +2,9 @@
  * save_report.c - says what a dump holds: how many frames of each class were
  * left out, how many saved, how large the result is.
  */
-#include "save_report.h"
+#include "render/save_report.h"
 
-#include "redaction_report.h"
+#include "render/redaction_report.h"
 
 void save_report(FILE *out, const struct lb_write_options *opts, const struct lb_write_stats *stats)
 {

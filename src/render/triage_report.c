@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "json.h"
-#include "triage_report.h"
+#include "render/json.h"
+#include "render/triage_report.h"
 
-#include "redaction_report.h"
+#include "render/redaction_report.h"
 
 uint64_t triage_memory(struct lb_source *src)
 {

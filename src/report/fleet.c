@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fleet.h"
+#include "report/fleet.h"
 
 struct walk {
     struct fleet *fleet;

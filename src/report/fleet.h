@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "report/dumps.h"
+#include "dumpdir/dumps.h"
 
 struct fleet_group {
     const struct dump_entry *first_dump; /* the group's dumps are list.e[start .. start+count) */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cpu_cost.sh - what each CPU of the crash kernel costs in memory: the number
-# behind ESTIMATE_KERNEL_PER_CPU_KIB (src/estimate.h).  A benchmark, not a
+# behind ESTIMATE_KERNEL_PER_CPU_KIB (src/admin/estimate.h).  A benchmark, not a
 # test: it prints a table.
 #
 #   tests/bench/cpu_cost.sh                      # 6.1 cloud kernel, 1, 2 and 3 CPUs

@@ -295,7 +295,7 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_field(b, "thread_node", lh, 48 * 8, 0);
     btf__add_field(b, "real_parent", vp, 64 * 8, 0);
     btf__add_field(b, "__state", u32, 72 * 8, 0);
-    /* what redaction reads of a task's stack (lib/redact_walk.c: dead stacks) */
+    /* what redaction reads of a task's stack (lib/kernel/redact_walk.c: dead stacks) */
     btf__add_field(b, "stack", vp, 80 * 8, 0);
     btf__add_field(b, "on_cpu", i32, 88 * 8, 0);
     btf__add_field(b, "thread", thread, 96 * 8, 0);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_cma.sh - crashkernel=SIZE,cma (src/crashkernel.c): the pinned Linux 7.x
+# test_cma.sh - crashkernel=SIZE,cma (src/admin/crashkernel.c): the pinned Linux 7.x
 # (KERNEL_7X_PACKAGE in lib.sh) booted with the split that 'lifeboat estimate'
 # gives with 'reservation cma', the ,cma word first; estimate in the guest must
 # give that same split, load and status show both parts, the crash kernel gets

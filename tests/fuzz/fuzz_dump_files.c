@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "render/fleet_report.h"
+#include "dumpdir/dumps.h"
 #include "render/json.h"
-#include "report/dumps.h"
 #include "report/fleet.h"
+#include "report/fleet_report.h"
 
 static char dir[64];
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_kcore.c - libFuzzer target: any bytes as /proc/kcore, opened as the
- * live source (lib/kcore_source.c) opens the running kernel's.
+ * live source (lib/source/kcore_source.c) opens the running kernel's.
  *
  * The header and notes are parsed as a kcore's (segments with and without
  * physical addresses, deduplicated and clipped), its notes rebuilt (VMCOREINFO

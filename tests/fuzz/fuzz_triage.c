@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "../common/fake_kernel.h"
-#include "classify_check.h"
+#include "kernel/classify_check.h"
 #include "lbdump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

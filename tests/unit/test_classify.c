@@ -1,5 +1,5 @@
 /*
- * test_classify.c - the page classifier's check of itself (lib/classify_check.c)
+ * test_classify.c - the page classifier's check of itself (lib/kernel/classify_check.c)
  * on the fake kernel of tests/common, in the layout it knows (a 6.1 kernel's)
  * and in layouts it does not: page types of an unknown encoding, fields
  * missing or moved, flags renumbered, the kernel's own pages claimed free,
@@ -20,9 +20,9 @@
 #include <cmocka.h>
 
 #include "../common/fake_kernel.h"
-#include "commands.h"
+#include "cmd/commands.h"
 #include "lbdump.h"
-#include "report/verify.h"
+#include "tools/verify.h"
 
 static uint8_t mem[FAKE_KERNEL_MEM];
 static char vmcoreinfo[8192];

@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "codec.h"
-#include "dedup.h"
-#include "lbdump.h"
 #include "../common/synth.h"
+#include "core/codec.h"
+#include "lbdump.h"
+#include "write/dedup.h"
 
 static const char vmcoreinfo[] = "OSRELEASE=6.1.0-test\nPAGESIZE=4096\nCRASHTIME=1700000000\n"
                                  "SYMBOL(init_uts_ns)=ffffffff82a12340\nbogus line\n";

@@ -23,7 +23,7 @@
 
 #include "../common/fake_kernel.h"
 #include "../common/synth.h"
-#include "commands.h"
+#include "cmd/commands.h"
 #include "lbdump.h"
 
 #include "fake_source.h"

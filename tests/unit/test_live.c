@@ -1,5 +1,5 @@
 /*
- * test_live.c - the live source (lib/kcore_source.c) on synthetic /proc/kcore
+ * test_live.c - the live source (lib/source/kcore_source.c) on synthetic /proc/kcore
  * files: which segments are physical memory (the direct map's, each frame
  * once: not the kernel image's second view of RAM, not vmalloc's or
  * vmemmap's, which have no physical address), what its notes become, and

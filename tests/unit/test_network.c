@@ -28,14 +28,14 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "capture/config.h"
-#include "capture/config_net.h"
-#include "capture/network.h"
+#include "config/config.h"
+#include "config/config_net.h"
 #include "lbdump.h"
 #include "platform/dhcp.h"
 #include "platform/first_line.h"
 #include "platform/netlink.h"
 #include "platform/ssh_keyfile.h"
+#include "targets/network.h"
 
 static void urls_are_parsed_and_checked(void **state)
 {

@@ -15,12 +15,12 @@
 
 #include <cmocka.h>
 
-#include "capture/metadata.h"
-#include "capture/place.h"
-#include "render/fleet_report.h"
+#include "dumpdir/metadata.h"
+#include "dumpdir/place.h"
+#include "dumpdir/signature.h"
 #include "render/json.h"
 #include "report/fleet.h"
-#include "report/signature.h"
+#include "report/fleet_report.h"
 
 static struct crash_signature sign(const char *cause, const char *panic, const char *const *s,
                                    size_t n)

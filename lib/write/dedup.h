@@ -1,0 +1,39 @@
+/*
+ * dedup.h - inside the dump engine: remembers where pages were stored, so a
+ * page whose content is already in the dump is pointed at, not stored again.
+ */
+#ifndef LBDUMP_DEDUP_H
+#define LBDUMP_DEDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "source/source.h"
+
+/* Where one stored page's data is in a kdump-compressed file. */
+struct lb_stored {
+    uint64_t offset;
+    uint32_t size;
+    uint32_t flags;
+};
+
+struct lb_dedup;
+
+/* A table of 2^order entries (32 bytes each); NULL if out of memory. */
+struct lb_dedup *lb_dedup_new(unsigned order);
+void lb_dedup_free(struct lb_dedup *d);
+
+uint64_t lb_page_hash(const uint8_t *page);
+
+/*
+ * Finds a stored page with the same content as page (whose hash is given):
+ * the candidate's frame is read again from src and compared byte for byte, so
+ * a hash collision costs a read, never a wrong page.  Returns 1 and *where.
+ */
+int lb_dedup_find(struct lb_dedup *d, struct lb_source *src, const uint8_t *page, uint64_t hash,
+                  struct lb_stored *where);
+/* Remembers that frame pfn, whose content hashes to hash, is stored at where. */
+void lb_dedup_remember(struct lb_dedup *d, uint64_t pfn, uint64_t hash,
+                       const struct lb_stored *where);
+
+#endif

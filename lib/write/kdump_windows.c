@@ -1,0 +1,309 @@
+/*
+ * kdump_windows.c - the two passes over the frame space, a window of
+ * LB_WINDOW frames at a time, so memory stays bounded however large the
+ * machine was.
+ *
+ * The first classifies frames from struct pages (no page is read): the 1st
+ * bitmap, and how many descriptor slots each window needs.  The second
+ * classifies each window again from the state the first saved, and saves its
+ * batches, most needed first (kdump_priority.c); a window's 2nd-bitmap bits
+ * are written after its data, so they never point at data the file lacks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "write/kdump_writer.h"
+
+/* Frames of the window that some segment has data for, as 0/1 bytes. */
+static size_t present_frames(struct lb_source *src, uint64_t start, size_t n, uint8_t *present)
+{
+    size_t count = 0, nruns;
+    const struct lb_frame_run *runs = lb_source_frame_runs(src, &nruns);
+
+    memset(present, 0, n);
+    for (size_t i = lb_frame_run_at(src, start); i < nruns && runs[i].first < start + n; i++) {
+        uint64_t lo = runs[i].first > start ? runs[i].first : start;
+        uint64_t hi =
+            runs[i].first + runs[i].count < start + n ? runs[i].first + runs[i].count : start + n;
+        memset(present + (lo - start), 1, hi - lo);
+        count += hi - lo;
+    }
+    return count;
+}
+
+/* Bit i of bitmap for on[i] (0 or 1), eight frames a byte. */
+static void set_bits(uint8_t *bitmap, const uint8_t *on, size_t n)
+{
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t eight;
+        memcpy(&eight, on + i, 8); /* one 0/1 byte a frame: gather bit 0 of each */
+        bitmap[i / 8] = (uint8_t)(((eight & 0x0101010101010101ull) * 0x0102040810204080ull) >> 56);
+    }
+    if (i < n)
+        bitmap[i / 8] = 0;
+    for (; i < n; i++)
+        if (on[i])
+            bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+/* The first window at or after start that some segment has frames in; max if none. */
+static uint64_t next_window(struct lb_source *src, uint64_t start, uint64_t max)
+{
+    size_t nruns, i = lb_frame_run_at(src, start);
+    const struct lb_frame_run *runs = lb_source_frame_runs(src, &nruns);
+    uint64_t next = i < nruns ? (runs[i].first > start ? runs[i].first : start) : max;
+
+    return next < max ? next / LB_WINDOW * LB_WINDOW : max;
+}
+
+/*
+ * Bitmap bytes for frames with no memory must read as zeros.  In a new file
+ * or a stream being reassembled they are holes already; a block device holds
+ * stale data, so there they are written.
+ */
+static int zero_bitmaps(struct kdump *k, uint64_t from, uint64_t to, struct lb_error *err)
+{
+    static uint8_t zeros[LB_WINDOW / 8]; /* read only; in .bss rather than the binary */
+
+    if (lb_out_has_holes(k->p))
+        return 0;
+    /* A window's last byte is its own (its bits past the window are zeros already): from
+     * the next whole byte on, or the frames at the top of memory would lose their bits. */
+    for (uint64_t at = (from + 7) / 8; at < (to + 7) / 8; at += sizeof(zeros)) {
+        size_t n = (to + 7) / 8 - at < sizeof(zeros) ? (size_t)((to + 7) / 8 - at) : sizeof(zeros);
+        if (lb_out_write(k->p, zeros, n, k->l.bitmap1_at + at, err) < 0 ||
+            lb_out_write(k->p, zeros, n, k->l.bitmap2_at + at, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
+{
+    struct lb_pipe *p = k->p;
+    static uint8_t zeros[LB_WINDOW / 8]; /* read only; in .bss rather than the binary */
+    uint8_t present[LB_WINDOW];
+    uint64_t max = k->l.max_mapnr, done = 0;
+
+    for (uint64_t start = next_window(p->src, 0, max); start < max;
+         start = next_window(p->src, start + LB_WINDOW, max)) {
+        size_t n = max - start < LB_WINDOW ? (size_t)(max - start) : LB_WINDOW;
+        size_t bytes = (n + 7) / 8;
+        uint64_t at = start / 8;
+
+        if (zero_bitmaps(k, done, start, err) < 0)
+            return -1;
+        done = start + n;
+        p->stats->pages_total += present_frames(p->src, start, n, present);
+        set_bits(k->bitmap, present, n);
+        /* The 2nd bitmap starts empty: in a file, so a cut dump claims nothing it lacks; a
+         * stream writes each byte once (readers of streams keep the first copy), and
+         * there the window's real bits come when it is done. */
+        if (lb_out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
+            (!lb_out_write_once(p) &&
+             lb_out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0))
+            return -1;
+        if (k->nwindows == k->windows_cap) {
+            size_t cap = k->windows_cap ? 2 * k->windows_cap : 64;
+            struct window *grown = realloc(k->windows, cap * sizeof(*grown));
+            if (!grown) {
+                lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the window table");
+                return -1;
+            }
+            k->windows = grown;
+            k->windows_cap = cap;
+        }
+        struct window *w = &k->windows[k->nwindows++];
+        memset(w, 0, sizeof(*w));
+        w->start = start;
+        w->rank = k->slots;
+        if (p->classifier)
+            lb_classifier_save(p->classifier, &w->state);
+        lb_pipe_classify(p, start, n);
+        for (size_t i = 0; i < n; i++)
+            w->slots += present[i] && p->cls[i] == LB_CLASS_KEEP;
+        k->slots += w->slots;
+    }
+    return zero_bitmaps(k, done, max, err);
+}
+
+/*
+ * A live source (the running kernel) changes between the passes, and a page
+ * freed or allocated meanwhile changes class.  The window must keep exactly
+ * the frames its slots were counted for, or every later descriptor would be
+ * another frame's (readers find them by counting bits): frames kept now
+ * beyond that count are left out, from the window's end (counted as free,
+ * which most were a moment before); with fewer, frames of other classes are
+ * kept, the lowest first, to fill the slots.  A source that does not change
+ * never gets here.
+ */
+static void keep_slots(uint8_t *cls, const uint8_t *present, size_t n, uint64_t slots)
+{
+    uint64_t kept = 0;
+
+    for (size_t i = 0; i < n; i++)
+        kept += present[i] && cls[i] == LB_CLASS_KEEP;
+    for (size_t i = n; kept > slots && i-- > 0;)
+        if (present[i] && cls[i] == LB_CLASS_KEEP) {
+            cls[i] = LB_CLASS_FREE;
+            kept--;
+        }
+    for (size_t i = 0; kept < slots && i < n; i++)
+        if (present[i] && cls[i] != LB_CLASS_KEEP) {
+            cls[i] = LB_CLASS_KEEP;
+            kept++;
+        }
+}
+
+/*
+ * Sets the 2nd-bitmap bits of every frame of w that the first pass gave a
+ * slot.  Readers find a frame's descriptor by counting bits, so a window cut
+ * short, or skipped below one that was written, must still have all its bits:
+ * the descriptors of frames whose data never reached the file stay zero,
+ * which in an incomplete dump means "not saved" (crash and lifeboat read it
+ * so).  The bitmap and descriptor table had their space before any page data,
+ * so these writes need no new space.
+ */
+static void mark_window(struct kdump *k, const struct window *w)
+{
+    struct lb_pipe *p = k->p;
+    uint8_t present[LB_WINDOW];
+    struct lb_error ignored;
+    size_t n =
+        k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start) : LB_WINDOW;
+
+    present_frames(p->src, w->start, n, present);
+    if (p->classifier)
+        lb_classifier_restore(p->classifier, &w->state);
+    lb_pipe_classify(p, w->start, n);
+    keep_slots(p->cls, present, n, w->slots);
+    memset(k->bitmap, 0, sizeof(k->bitmap));
+    for (size_t i = 0; i < n; i++)
+        if (present[i] && p->cls[i] == LB_CLASS_KEEP)
+            k->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+    lb_out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, &ignored);
+}
+
+/* After a failure in window cut: every window below the highest one written gets its bits. */
+static void mark_unsaved(struct kdump *k, const struct window *cut)
+{
+    uint64_t highest = cut->start;
+
+    for (size_t i = 0; i < k->nwindows; i++)
+        if (k->windows[i].done && k->windows[i].start > highest)
+            highest = k->windows[i].start;
+    for (size_t i = 0; i < k->nwindows; i++)
+        if (!k->windows[i].done && k->windows[i].start <= highest)
+            mark_window(k, &k->windows[i]);
+}
+
+/* The frames of a batch with nothing to save: counted by class, and as progress. */
+static void count_left_out(struct kdump *k, const uint8_t *present, const uint8_t *cls, size_t n)
+{
+    size_t in_memory = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (present[i]) {
+            k->p->stats->pages_class[cls[i]]++;
+            in_memory++;
+        }
+    lb_pipe_advance(k->p, in_memory * LB_PAGE_SIZE);
+}
+
+/*
+ * Saves a window.  Its frames' slots follow frame order, but the data need
+ * not: knowing how many frames each batch saves, the batches holding what
+ * matters most go first (see lb_kdump_second_pass()).
+ */
+static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
+{
+    enum { MAX_BATCHES = LB_WINDOW / LB_MIN_BATCH + 1 };
+    struct lb_pipe *p = k->p;
+    uint8_t present[LB_WINDOW], done[MAX_BATCHES] = {0};
+    uint64_t base[MAX_BATCHES + 1];
+    size_t from[MAX_BATCHES + 1];
+    size_t n =
+        k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start) : LB_WINDOW;
+    size_t nbatch = 0;
+
+    present_frames(p->src, w->start, n, present);
+    memset(k->bitmap, 0, sizeof(k->bitmap));
+    if (p->classifier)
+        lb_classifier_restore(p->classifier, &w->state);
+    lb_pipe_classify(p, w->start, n);
+    keep_slots(p->cls, present, n, w->slots);
+    /*
+     * A batch ends when it holds p->batch frames to save or spans lb_kdump_span() frames:
+     * at -d 31 the kept frames are scattered, and a batch of a fixed span held too few of
+     * them to be worth the workers.  Each batch spans p->batch frames at least, but the
+     * last: MAX_BATCHES.
+     */
+    base[0] = w->rank;
+    from[0] = 0;
+    for (size_t i = 0, kept = 0; i < n; i++) {
+        kept += present[i] && p->cls[i] == LB_CLASS_KEEP;
+        if (kept == p->batch || i + 1 - from[nbatch] == lb_kdump_span(k) || i + 1 == n) {
+            base[nbatch + 1] = base[nbatch] + kept;
+            from[++nbatch] = i + 1;
+            kept = 0;
+        }
+    }
+    for (size_t b = 0; b < nbatch; b++)
+        if (base[b + 1] == base[b]) { /* nothing to save (most of a big machine) */
+            count_left_out(k, present + from[b], p->cls + from[b], from[b + 1] - from[b]);
+            done[b] = 1;
+        }
+    /* Each batch is begun (read, handed to the workers) before the one before it is stored. */
+    struct batch *pending = NULL;
+    for (int tier = TIER_LOG; tier <= TIER_REST; tier++) {
+        if (!lb_kdump_in_tier(k, w->start, n, tier))
+            continue;
+        for (size_t b = 0; b < nbatch; b++) {
+            size_t at = from[b], bn = from[b + 1] - from[b];
+            if (done[b] || !lb_kdump_in_tier(k, w->start + at, bn, tier))
+                continue;
+            struct batch spec = {.pfn = w->start + at,
+                                 .n = bn,
+                                 .present = present + at,
+                                 .cls = p->cls + at,
+                                 .bits = k->bitmap,
+                                 .bit0 = at,
+                                 .rank = base[b],
+                                 .rank_end = base[b + 1]};
+            struct batch *begun = lb_kdump_batch_begin(k, &spec);
+            done[b] = 1;
+            if (pending && lb_kdump_batch_store(k, pending, err) < 0)
+                goto fail;
+            pending = begun;
+        }
+    }
+    if (pending && lb_kdump_batch_store(k, pending, err) < 0)
+        goto fail;
+    w->done = 1;
+    /* Data first, then the bits that point at it; then the whole window may be made durable,
+     * so that a power cut keeps it (the header said "incomplete" from the start). */
+    if (lb_kdump_flush(k, err) < 0)
+        goto fail;
+    if (lb_out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err) < 0)
+        return -1;
+    return lb_out_checkpoint(k->p, err);
+fail:
+    lb_kdump_batch_drain(k);
+    mark_unsaved(k, w);
+    return -1;
+}
+
+int lb_kdump_second_pass(struct kdump *k, struct lb_error *err)
+{
+    for (int tier = TIER_LOG; tier <= TIER_REST; tier++)
+        for (size_t i = 0; i < k->nwindows; i++) {
+            struct window *w = &k->windows[i];
+            if (w->done || !lb_kdump_in_tier(k, w->start, LB_WINDOW, tier))
+                continue;
+            if (save_window(k, w, err) < 0)
+                return -1;
+        }
+    return 0;
+}

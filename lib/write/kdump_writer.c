@@ -1,0 +1,71 @@
+/*
+ * kdump_writer.c - writes the kdump-compressed format (see kdump_format.h).
+ *
+ * Two passes over the frame space, a window at a time.  The first classifies
+ * frames from struct pages (no page is read) to lay out the file: the 1st
+ * bitmap, and the size of the page-descriptor table (one slot per frame that
+ * may be saved).  The second reads the frames, points every zero one at a
+ * single stored zero page and every repeat at its first copy (dedup.c),
+ * compresses the rest on the worker threads, and appends them in frame
+ * order, writing each window's 2nd bitmap and descriptors when the window is
+ * done.
+ *
+ * The header goes out first marked incomplete, and is rewritten complete at
+ * the very end: a dump cut short (target full, power lost) is still a valid
+ * file whose 2nd bitmap says exactly which frames it holds.  A flattened
+ * stream writes every byte once (crash keeps the first copy of a region, as
+ * makedumpfile -R keeps the last): its header comes last, once its status is
+ * known, and its 2nd bitmap only with each window's real bits.
+ */
+#include <stdlib.h>
+
+#include "write/kdump_writer.h"
+
+int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
+{
+    struct kdump *k = calloc(1, sizeof(*k));
+    int once = lb_out_write_once(p); /* a stream, an encryption: the header goes last */
+    int r = -1, whole = 0, header_written = !once;
+
+    if (!k) {
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
+        return -1;
+    }
+    k->p = p;
+    lb_kdump_layout(k);
+    if (lb_kdump_bitmaps_fit(k, err) < 0)
+        goto out;
+    lb_kdump_find_priorities(k);
+    /* A file's header goes first, marked incomplete, and is rewritten at the end; a
+     * stream's goes once, at the end, when its status is known. */
+    if (lb_kdump_setup(k, err) < 0 || (!once && lb_kdump_write_header(k, 0, err) < 0) ||
+        lb_kdump_first_pass(k, err) < 0)
+        goto out;
+    p->progress.bytes_total = p->stats->pages_total * LB_PAGE_SIZE;
+    k->l.data_at = lb_kdump_round_up(k->l.pd_at + (k->slots + 1) * sizeof(struct kdump_page_desc),
+                                     LB_PAGE_SIZE);
+    k->data_pos = k->dbuf_at = k->l.data_at;
+    /* The headers, bitmaps and descriptors have their room taken now, so a target that fills
+     * with data still takes them: written once, they go out last; in a file, the end rewrites
+     * them; over records (an encrypted dump), the rewrites go at the stream's end. */
+    if (lb_out_reserve(p, 0, k->l.data_at, err) < 0)
+        goto out;
+    if (lb_kdump_store_zero_page(k, err) < 0)
+        goto out;
+    if (lb_kdump_second_pass(k, err) < 0 || lb_kdump_flush(k, err) < 0)
+        goto out;
+    /* A source cut short gives a dump cut short: said in its header as in the source's. */
+    whole = !p->stats->pages_unreadable && !lb_source_incomplete(p->src);
+    header_written = 1; /* a file's went first; a stream's goes now, once */
+    r = !whole && !once ? 0 : lb_kdump_write_header(k, whole, err);
+out:
+    if (r < 0 && !header_written) { /* a stream says once what it holds, cut short */
+        struct lb_error ignored;
+        lb_kdump_write_header(k, 0, &ignored);
+    }
+    p->stats->output_size = k->data_pos > k->l.data_at ? k->data_pos : k->l.data_at;
+    p->stats->incomplete = r < 0 || !whole;
+    lb_kdump_teardown(k);
+    free(k);
+    return r;
+}

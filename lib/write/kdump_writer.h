@@ -1,0 +1,143 @@
+/*
+ * kdump_writer.h - what the files of the kdump-compressed writer share: the
+ * state of one write, and each part's entry points.
+ *
+ *   kdump_writer.c    the order of the whole: headers, passes, the end
+ *   kdump_header.c    the layout and the headers
+ *   kdump_windows.c   the two passes, a window of frames at a time
+ *   kdump_priority.c  what goes first, for a dump cut short
+ *   kdump_batch.c     a batch of frames: zeros, repeats, compression, store
+ *   kdump_data.c      the data buffer, the codecs, the stored zero page
+ */
+#ifndef LBDUMP_KDUMP_WRITER_H
+#define LBDUMP_KDUMP_WRITER_H
+
+#include "arch/arch.h"
+#include "core/codec.h"
+#include "core/kdump_format.h"
+#include "core/workers.h"
+#include "write/dedup.h"
+#include "write/pipeline.h"
+
+/* DEDUP_ORDER: 16384 remembered pages in 512 KiB. */
+enum { DATA_BUFFER = 256 << 10, MAX_THREADS = 64, DEDUP_ORDER = 14 };
+enum { NO_TWIN = -1, STORED_TWIN = LB_SPAN };
+
+struct layout {
+    uint64_t max_mapnr;
+    uint64_t sub_blocks, bitmap_bytes;
+    uint64_t bitmap1_at, bitmap2_at, pd_at, data_at;
+};
+
+/* A window of frames with memory: where its descriptors start, and how to classify it again. */
+struct window {
+    uint64_t start;
+    uint64_t rank; /* descriptors of the windows below it */
+    uint64_t slots;
+    struct lb_classify_state state;
+    uint8_t done;
+};
+
+enum { MAX_PRIORITY = 72 };
+/*
+ * The order data is saved in, most needed first.  Each tier is its own: a
+ * window is saved whole once begun, so with the log and the per-cpu areas in
+ * one tier, a per-cpu window below the log's could fill a small target first
+ * and leave no log at all (seen with KASLR putting the kernel image high).
+ */
+enum tier { TIER_LOG = 1, TIER_PER_CPU, TIER_KERNEL, TIER_REST };
+
+/* A batch of frames on its way: read, examined (on the workers), stored (kdump_batch.c). */
+struct batch {
+    struct kdump *k;
+    uint64_t pfn;
+    size_t n;
+    const uint8_t *present; /* which frames have memory (only while it is begun) */
+    uint8_t *cls;           /* the window's classes of these frames */
+    uint8_t *bits;          /* the window's 2nd bitmap, where this batch's bits start */
+    size_t bit0;
+    uint64_t rank, rank_end; /* its descriptors' slots: the first, and past the last */
+    size_t in_memory;        /* frames with memory, for progress */
+    int parallel;            /* examined on the workers */
+    const uint8_t *mapped;   /* its pages where the source is mapped, else NULL: */
+    uint8_t *buf;            /* a slot of a page for each kept frame (see cslot) */
+    uint8_t status[LB_SPAN];
+    size_t clen[LB_SPAN];    /* compressed size, 0 if stored as is */
+    uint8_t *cbuf;           /* a slot of LB_CODEC_BOUND for each kept frame */
+    uint16_t cslot[LB_SPAN]; /* frame i's slot in cbuf */
+    uint64_t hash[LB_SPAN];
+};
+
+struct kdump {
+    struct lb_pipe *p;
+    uint64_t prio_lo[MAX_PRIORITY], prio_hi[MAX_PRIORITY]; /* physical ranges to save first */
+    int prio_tier[MAX_PRIORITY];                           /* enum tier: lower first */
+    size_t nprio;
+    struct window *windows;
+    size_t nwindows, windows_cap;
+    struct layout l;
+    uint64_t slots;       /* page descriptors the table has room for */
+    uint64_t data_pos;    /* where the next page data goes */
+    uint64_t zero_offset; /* the one stored zero page, or 0 */
+    uint32_t zero_size, zero_flags;
+    uint8_t bitmap[LB_WINDOW / 8];
+    struct kdump_page_desc pds[LB_SPAN];
+    uint8_t *dbuf; /* page data not yet written */
+    size_t dlen;
+    uint64_t dbuf_at;
+    /* compression */
+    struct lb_workers *workers;
+    struct lb_codec_ctx *codecs[MAX_THREADS];
+    struct batch batches[LB_MAP_SLOTS];
+    int next_slot;
+    struct batch *examining; /* with the workers now */
+    /* repeats: see dedup.c */
+    struct lb_dedup *dedup;
+    int16_t twin[LB_SPAN];            /* NO_TWIN, STORED_TWIN or an earlier frame of the batch */
+    struct lb_stored placed[LB_SPAN]; /* where each frame's data is, once known */
+};
+
+static inline uint64_t lb_kdump_round_up(uint64_t n, uint64_t to)
+{
+    return (n + to - 1) / to * to;
+}
+
+/* Frames a batch may span: LB_SPAN for batches of LB_BATCH kept frames, as many times the pipe's.
+ */
+static inline size_t lb_kdump_span(const struct kdump *k)
+{
+    return LB_SPAN / LB_BATCH * k->p->batch;
+}
+
+/* kdump_header.c */
+void lb_kdump_layout(struct kdump *k);
+int lb_kdump_bitmaps_fit(struct kdump *k, struct lb_error *err);
+int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err);
+
+/* kdump_priority.c */
+void lb_kdump_find_priorities(struct kdump *k);
+/* Does frames pfn..pfn+n-1 hold a range of this tier (TIER_REST: anything)? */
+int lb_kdump_in_tier(const struct kdump *k, uint64_t pfn, size_t n, int tier);
+
+/* kdump_windows.c */
+int lb_kdump_first_pass(struct kdump *k, struct lb_error *err);
+int lb_kdump_second_pass(struct kdump *k, struct lb_error *err);
+
+/*
+ * kdump_batch.c: a batch is begun (spec gives pfn, n, present, cls, bits,
+ * bit0, rank, rank_end), which reads it and hands it to the workers, then
+ * stored, in the order begun; at most two at once.  drain waits for the
+ * workers (before giving up on a write).
+ */
+struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec);
+int lb_kdump_batch_store(struct kdump *k, struct batch *b, struct lb_error *err);
+void lb_kdump_batch_drain(struct kdump *k);
+
+/* kdump_data.c */
+int lb_kdump_setup(struct kdump *k, struct lb_error *err);
+void lb_kdump_teardown(struct kdump *k);
+int lb_kdump_append(struct kdump *k, const uint8_t *data, size_t len, struct lb_error *err);
+int lb_kdump_flush(struct kdump *k, struct lb_error *err);
+int lb_kdump_store_zero_page(struct kdump *k, struct lb_error *err);
+
+#endif

@@ -1,0 +1,595 @@
+/*
+ * config.c - reads and writes lifeboat.conf.
+ *
+ * One directive a line, words separated by blanks, '#' starts a comment:
+ *
+ *     target fs UUID=1b2c... /crash     # filesystem (UUID=, LABEL= or device), directory in it
+ *     target fs UUID=1b2c... /crash as /var/crash   # (written by load) what the system calls it
+ *     target path /var/crash            # a directory of the running system, by its filesystem
+ *     target raw /dev/sdb2              # raw block device
+ *     target dir /var/crash             # a directory already mounted (the capture's own)
+ *     keep 3                            # complete dumps kept per target, oldest removed
+ *     min-free 2048M                    # free space to make by removing the oldest dumps
+ *     final-action reboot               # or poweroff, halt
+ *     hostname web-17                   # name used in the dump directory
+ *     device-timeout 30                 # seconds to wait for a target device
+ *     step-timeout 120                  # seconds a step may go without progress
+ *     cmdline-append console=ttyS0      # added to the capture kernel's command line
+ *     cpus auto                         # the crash kernel's CPUs: as many as the reservation
+ *                                       # feeds (load), or a number from 1 to 64
+ *     reservation plain                 # or cma: estimate gives crashkernel=P crashkernel=C,cma
+ *     format kdump                      # or elf
+ *     dump-level 31                     # pages left out, as makedumpfile -d
+ *     codec zstd                        # or zlib, lzo, none
+ *     redact keys,user-data,names       # secrets erased from the dump (or 'all'); a class
+ *                                       # this kernel's BTF cannot find fails the dump
+ *     encrypt-to age1qyqszqgp...        # the dump encrypted (age) to this key; repeatable,
+ *     encrypt-to ssh-ed25519 AAAAC3...  # also an SSH ed25519 public key
+ *     target ssh://dump@collector/var/crash  # over SFTP (the network build); load pins the key
+ *     target nfs://filer/export/crash   # the crash kernel's NFSv4 client
+ *     ssh-identity /etc/lifeboat/id_ed25519  # the capture's SSH key (lifeboat ssh-key)
+ *     known-hosts /root/.ssh/known_hosts     # where load looks the servers' keys up
+ *     target https://collector/crash/   # PUT over TLS (the network build); load pins the key
+ *     https-ca /etc/lifeboat/ca.pem     # the CA its certificate is checked against at load
+ *     https-token /etc/lifeboat/token   # a file holding the bearer token it asks for
+ *     network-timeout 30                # seconds to wait for a link's carrier
+ *     network dhcp                      # the crash kernel asks DHCP for its address
+ *     interface 52:54:00:12:34:56 mtu 1500 address 10.0.2.15/24     (written by load)
+ *     route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56          (written by load)
+ *     network-link vlan eth0.10 id 10 on 52:54:00:12:34:56          (written by load)
+ *     network-link bond bond0 mode active-backup slaves MAC,MAC      (written by load)
+ *     network-link bridge br0 ports 52:54:00:12:34:56                (written by load)
+ *     interface bond0 address 192.168.1.2/24   (written by load: a link's interface, by name)
+ *     dm vg0-var 0 8388608 linear PARTUUID=4f1c...-01 2048
+ *                                       # a mapped device under a target (written by load)
+ *     lvm-pv PVUUID=0FdpBM-... vg0 7    # a PV under it, its volume group and metadata
+ *                                       # seqno when load read it (written by load)
+ *
+ * The same text travels inside the capture initramfs, so the parser runs in
+ * the crash kernel as well: it is strict, bounded and reports the line.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "config/config_net.h"
+#include "platform/rawdev.h"
+
+/* A line: a network target's carries its pinned host key (CONFIG_HOST_KEY_MAX). */
+enum { MAX_WORDS = 16, MAX_LINE = CONFIG_HOST_KEY_MAX + 1024, MAX_FILE = 64 << 10 };
+
+#define HOSTNAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
+
+struct parse {
+    struct config *cfg;
+    const char *origin;
+    unsigned line;
+    char *errbuf;
+    size_t errlen;
+    int lenient;      /* the crash kernel: a bad line is skipped, the rest still counts */
+    unsigned skipped; /* lines skipped; errbuf holds the first one's error */
+};
+
+static const char *const final_names[] = {"reboot", "poweroff", "halt"};
+
+const char *final_action_name(enum final_action action)
+{
+    return final_names[action];
+}
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->final_action = FINAL_REBOOT;
+    cfg->device_timeout = 30;
+    cfg->step_timeout = 120;
+    cfg->format = LB_FORMAT_KDUMP;
+    cfg->dump_level = 31;
+    cfg->codec = LB_CODEC_ZSTD;
+}
+
+__attribute__((format(printf, 2, 3))) static int fail(struct parse *p, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    snprintf(p->errbuf, p->errlen, "%s:%u: %s", p->origin, p->line, what);
+    return -1;
+}
+
+static int copy_word(struct parse *p, char *dst, size_t len, const char *word, const char *what)
+{
+    if (strlen(word) >= len)
+        return fail(p, "%s is longer than %zu characters", what, len - 1);
+    strcpy(dst, word);
+    return 0;
+}
+
+/* A recipient is kept as text (to write back) and parsed (to use): both checked here. */
+static int parse_encrypt_to(struct parse *p, char **w, int n)
+{
+    struct config *cfg = p->cfg;
+    char *text = cfg->encrypt_to[cfg->nrecipients];
+    struct lb_error e;
+
+    if (cfg->nrecipients == CONFIG_MAX_RECIPIENTS)
+        return fail(p, "more than %d encrypt-to lines", CONFIG_MAX_RECIPIENTS);
+    if (n < 2 || (strcmp(w[1], "ssh-ed25519") == 0 && n < 3))
+        return fail(p, "expected 'encrypt-to age1...' or 'encrypt-to ssh-ed25519 AAAA...'");
+    if (strcmp(w[1], "ssh-ed25519") == 0) {
+        if (strlen(w[2]) >= sizeof(cfg->encrypt_to[0]) - 13)
+            return fail(p, "the ssh-ed25519 key is too long to be one");
+        snprintf(text, sizeof(cfg->encrypt_to[0]), "ssh-ed25519 %s", w[2]);
+    } else if (copy_word(p, text, sizeof(cfg->encrypt_to[0]), w[1], "the recipient") < 0) {
+        return -1;
+    }
+    if (lb_age_recipient_parse(text, &cfg->recipients[cfg->nrecipients], &e) < 0)
+        return fail(p, "encrypt-to: %s", e.msg);
+    cfg->nrecipients++;
+    return 0;
+}
+
+static int parse_target(struct parse *p, char **w, int n)
+{
+    struct target *t;
+
+    if (p->cfg->ntargets == CONFIG_MAX_TARGETS)
+        return fail(p, "more than %d targets", CONFIG_MAX_TARGETS);
+    t = &p->cfg->targets[p->cfg->ntargets];
+    memset(t, 0, sizeof(*t));
+    if (n >= 2 && strstr(w[1], "://")) {
+        char err[256];
+        if (config_net_target(t, w, n, err, sizeof(err)) < 0)
+            return fail(p, "%s", err);
+        p->cfg->ntargets++;
+        return 0;
+    }
+    if ((n == 3 || n == 4 || (n == 6 && strcmp(w[4], "as") == 0)) && strcmp(w[1], "fs") == 0) {
+        t->kind = TARGET_FS;
+        if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0 ||
+            copy_word(p, t->path, sizeof(t->path), n >= 4 ? w[3] : "/", "directory") < 0 ||
+            (n == 6 && copy_word(p, t->shown, sizeof(t->shown), w[5], "directory") < 0))
+            return -1;
+        if (t->shown[0] && t->shown[0] != '/')
+            return fail(p, "directory '%s' is not an absolute path", t->shown);
+    } else if (n == 3 && strcmp(w[1], "raw") == 0) {
+        t->kind = TARGET_RAW;
+        if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0)
+            return -1;
+    } else if (n == 3 && (strcmp(w[1], "dir") == 0 || strcmp(w[1], "path") == 0)) {
+        t->kind = strcmp(w[1], "dir") == 0 ? TARGET_DIR : TARGET_PATH;
+        if (copy_word(p, t->path, sizeof(t->path), w[2], "directory") < 0)
+            return -1;
+    } else {
+        return fail(
+            p, "expected 'target fs UUID=...|LABEL=...|DEVICE [DIR]', 'target path DIR', "
+               "'target raw DEVICE', 'target dir DIR', 'target ssh://[USER@]HOST[:PORT]/DIR' or "
+               "'target nfs://HOST[:PORT]/EXPORT/DIR'");
+    }
+    if (t->kind == TARGET_FS && strncmp(t->device, "UUID=", 5) != 0 &&
+        strncmp(t->device, "LABEL=", 6) != 0 && t->device[0] != '/')
+        return fail(p, "'%s' is not UUID=..., LABEL=... or an absolute device path", t->device);
+    if (t->kind == TARGET_RAW && t->device[0] != '/' && !rawdev_is_identity(t->device))
+        return fail(p, "raw device '%s' is not PARTUUID=..., WWID=..., SERIAL=... or a path",
+                    t->device);
+    if (t->kind != TARGET_RAW && t->path[0] != '/')
+        return fail(p, "directory '%s' is not an absolute path", t->path);
+    p->cfg->ntargets++;
+    return 0;
+}
+
+static int parse_final(struct parse *p, char **w, int n)
+{
+    if (n != 2)
+        return fail(p, "expected 'final-action reboot|poweroff|halt'");
+    for (size_t i = 0; i < sizeof(final_names) / sizeof(final_names[0]); i++)
+        if (strcmp(w[1], final_names[i]) == 0) {
+            p->cfg->final_action = (enum final_action)i;
+            return 0;
+        }
+    return fail(p, "final action '%s' is not reboot, poweroff or halt", w[1]);
+}
+
+/* device-timeout, step-timeout: seconds, from min to 3600. */
+static int parse_timeout(struct parse *p, char **w, int n, unsigned min, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (n != 2)
+        return fail(p, "expected '%s SECONDS'", w[0]);
+    errno = 0;
+    v = strtoul(w[1], &end, 10);
+    if (errno || *end || w[1][0] == '-' || v < min || v > 3600)
+        return fail(p, "%s '%s' is not a number of seconds from %u to 3600", w[0], w[1], min);
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* The rest of the line, however many words, joins what earlier lines appended. */
+static int parse_append(struct parse *p, const char *rest)
+{
+    char *dst = p->cfg->cmdline_append;
+    size_t used = strlen(dst), len;
+
+    rest += strspn(rest, " \t");
+    len = strlen(rest);
+    while (len && strchr(" \t\r", rest[len - 1]))
+        len--;
+    if (len == 0)
+        return fail(p, "expected 'cmdline-append PARAMETERS...'");
+    if (used + (used ? 1 : 0) + len + 1 > sizeof(p->cfg->cmdline_append))
+        return fail(p, "cmdline-append is longer than %zu characters",
+                    sizeof(p->cfg->cmdline_append) - 1);
+    if (used)
+        dst[used++] = ' ';
+    memcpy(dst + used, rest, len);
+    dst[used + len] = '\0';
+    return 0;
+}
+
+static int parse_dump(struct parse *p, char **w, int n)
+{
+    char *end;
+    unsigned long v;
+
+    if (n != 2)
+        return fail(p, "expected '%s VALUE'", w[0]);
+    if (strcmp(w[0], "format") == 0) {
+        if (strcmp(w[1], "kdump") && strcmp(w[1], "elf"))
+            return fail(p, "format '%s' is not kdump or elf", w[1]);
+        p->cfg->format = strcmp(w[1], "elf") == 0 ? LB_FORMAT_ELF : LB_FORMAT_KDUMP;
+        return 0;
+    }
+    if (strcmp(w[0], "codec") == 0) {
+        if (lb_codec_parse(w[1], &p->cfg->codec) < 0)
+            return fail(p, "codec '%s' is not zstd, zlib, lzo or none", w[1]);
+        return 0;
+    }
+    errno = 0;
+    v = strtoul(w[1], &end, 10);
+    if (errno || *end || w[1][0] == '-' || v > 31)
+        return fail(p, "dump-level '%s' is not a number from 0 to 31", w[1]);
+    p->cfg->dump_level = (unsigned)v;
+    return 0;
+}
+
+/* dm NAME START LENGTH TYPE PARAMS...: the parameters are the rest of the line. */
+static int parse_dm(struct parse *p, const char *rest)
+{
+    struct config_dm *d;
+    char name[DMT_NAME_MAX + 1], type[17];
+    unsigned long long start, length;
+    int used = 0;
+
+    if (p->cfg->ndm == CONFIG_MAX_DM)
+        return fail(p, "more than %d dm lines", CONFIG_MAX_DM);
+    d = &p->cfg->dm[p->cfg->ndm];
+    if (sscanf(rest, " %128s %llu %llu %16s %n", name, &start, &length, type, &used) != 4 ||
+        !used || strlen(name) >= sizeof(d->name) || strlen(type) >= sizeof(d->seg.type) ||
+        length == 0)
+        return fail(p, "expected 'dm NAME START LENGTH TYPE PARAMETERS'");
+    rest += used;
+    size_t len = strlen(rest);
+    while (len && strchr(" \t\r", rest[len - 1]))
+        len--;
+    if (len == 0 || len >= sizeof(d->seg.params))
+        return fail(p, "dm %s: parameters missing or longer than %zu characters", name,
+                    sizeof(d->seg.params) - 1);
+    memset(d, 0, sizeof(*d));
+    strcpy(d->name, name);
+    strcpy(d->seg.type, type);
+    d->seg.start = start;
+    d->seg.length = length;
+    memcpy(d->seg.params, rest, len);
+    p->cfg->ndm++;
+    return 0;
+}
+
+/* lvm-pv PVUUID=... VG SEQNO */
+static int parse_lvm_pv(struct parse *p, char **w, int n)
+{
+    struct config_lvm_pv *pv = &p->cfg->lvm_pv[p->cfg->nlvm_pv];
+    char *end;
+    unsigned long long seqno;
+
+    if (p->cfg->nlvm_pv == CONFIG_MAX_LVM_PV)
+        return fail(p, "more than %d lvm-pv lines", CONFIG_MAX_LVM_PV);
+    if (n != 4 || strncmp(w[1], "PVUUID=", 7) != 0)
+        return fail(p, "expected 'lvm-pv PVUUID=... VOLUME-GROUP SEQNO'");
+    errno = 0;
+    seqno = strtoull(w[3], &end, 10);
+    if (errno || *end || w[3][0] == '-')
+        return fail(p, "lvm-pv: seqno '%s' is not a number", w[3]);
+    if (copy_word(p, pv->identity, sizeof(pv->identity), w[1], "the PV identity") < 0 ||
+        copy_word(p, pv->vg, sizeof(pv->vg), w[2], "the volume group") < 0)
+        return -1;
+    pv->seqno = seqno;
+    p->cfg->nlvm_pv++;
+    return 0;
+}
+
+static int parse_line(struct parse *p, char *line)
+{
+    char *w[MAX_WORDS], *save = NULL, *hash = strchr(line, '#');
+    int n = 0;
+
+    if (hash)
+        *hash = '\0';
+    if (strncmp(line, "cmdline-append", 14) == 0 && strchr(" \t", line[14]))
+        return parse_append(p, line + 14);
+    if (strncmp(line, "dm", 2) == 0 && strchr(" \t", line[2]))
+        return parse_dm(p, line + 2);
+    for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+        if (n == MAX_WORDS)
+            return fail(p, "more than %d words", MAX_WORDS);
+        w[n++] = t;
+    }
+    if (n == 0)
+        return 0;
+    if (strcmp(w[0], "target") == 0)
+        return parse_target(p, w, n);
+    if (strcmp(w[0], "interface") == 0 || strcmp(w[0], "route") == 0 ||
+        strcmp(w[0], "network-link") == 0) {
+        char err[256];
+        int r = w[0][0] == 'i'   ? config_net_interface(p->cfg, w, n, err, sizeof(err))
+                : w[0][0] == 'r' ? config_net_route(p->cfg, w, n, err, sizeof(err))
+                                 : config_net_link(p->cfg, w, n, err, sizeof(err));
+        return r < 0 ? fail(p, "%s", err) : 0;
+    }
+    if (strcmp(w[0], "ssh-identity") == 0 || strcmp(w[0], "known-hosts") == 0 ||
+        strcmp(w[0], "https-ca") == 0 || strcmp(w[0], "https-token") == 0) {
+        char *dst = w[0][0] == 's'                  ? p->cfg->ssh_identity
+                    : w[0][0] == 'k'                ? p->cfg->known_hosts
+                    : strcmp(w[0], "https-ca") == 0 ? p->cfg->https_ca
+                                                    : p->cfg->https_token;
+        if (n != 2 || w[1][0] != '/')
+            return fail(p, "expected '%s FILE' with an absolute path", w[0]);
+        return copy_word(p, dst, sizeof(p->cfg->ssh_identity), w[1], "the file name");
+    }
+    if (strcmp(w[0], "network") == 0) {
+        if (n != 2 || strcmp(w[1], "dhcp") != 0)
+            return fail(p, "expected 'network dhcp'");
+        p->cfg->network_dhcp = 1;
+        return 0;
+    }
+    if (strcmp(w[0], "lvm-pv") == 0)
+        return parse_lvm_pv(p, w, n);
+    if (strcmp(w[0], "network-timeout") == 0)
+        return parse_timeout(p, w, n, 1, &p->cfg->network_timeout);
+    if (strcmp(w[0], "final-action") == 0)
+        return parse_final(p, w, n);
+    if (strcmp(w[0], "device-timeout") == 0)
+        return parse_timeout(p, w, n, 0, &p->cfg->device_timeout);
+    if (strcmp(w[0], "step-timeout") == 0)
+        return parse_timeout(p, w, n, 5, &p->cfg->step_timeout);
+    if (strcmp(w[0], "cpus") == 0) {
+        char *end;
+        unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
+        if (n == 2 && strcmp(w[1], "auto") == 0) {
+            p->cfg->cpus = 0;
+            return 0;
+        }
+        if (n != 2 || *end || w[1][0] == '-' || v < 1 || v > CONFIG_MAX_CPUS)
+            return fail(p, "expected 'cpus auto' or 'cpus N' with N from 1 to %d", CONFIG_MAX_CPUS);
+        p->cfg->cpus = (unsigned)v;
+        return 0;
+    }
+    if (strcmp(w[0], "reservation") == 0) {
+        if (n != 2 || (strcmp(w[1], "plain") != 0 && strcmp(w[1], "cma") != 0))
+            return fail(p, "expected 'reservation plain' or 'reservation cma'");
+        p->cfg->reservation_cma = w[1][0] == 'c';
+        return 0;
+    }
+    if (strcmp(w[0], "min-free") == 0) {
+        char *end;
+        unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
+        if (n != 2 || *end != 'M' || end[1] || w[1][0] == '-' || v > 1u << 30)
+            return fail(p, "expected 'min-free SIZE' with SIZE in MiB, such as 2048M");
+        p->cfg->min_free_mib = (unsigned)v;
+        return 0;
+    }
+    if (strcmp(w[0], "keep") == 0) {
+        char *end;
+        unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
+        if (n != 2 || *end || w[1][0] == '-' || v > 10000)
+            return fail(p, "expected 'keep N' with N from 0 (all) to 10000");
+        p->cfg->keep = (unsigned)v;
+        return 0;
+    }
+    if (strcmp(w[0], "format") == 0 || strcmp(w[0], "codec") == 0 ||
+        strcmp(w[0], "dump-level") == 0)
+        return parse_dump(p, w, n);
+    if (strcmp(w[0], "encrypt-to") == 0)
+        return parse_encrypt_to(p, w, n);
+    if (strcmp(w[0], "redact") == 0) {
+        struct lb_error e;
+        if (n != 2 || lb_redact_parse(w[1], &p->cfg->redact, &e) < 0)
+            return fail(p, "expected 'redact CLASSES' with CLASSES keys, user-data, names "
+                           "(comma-separated) or all");
+        return 0;
+    }
+    if (strcmp(w[0], "hostname") == 0) {
+        if (n != 2 || w[1][strspn(w[1], HOSTNAME_CHARS)])
+            return fail(p, "expected 'hostname NAME' (letters, digits, '.', '-', '_')");
+        return copy_word(p, p->cfg->hostname, sizeof(p->cfg->hostname), w[1], "hostname");
+    }
+    return fail(p, "unknown directive '%s'", w[0]);
+}
+
+/*
+ * Strict, a bad line is an error; lenient (the crash kernel, where a config
+ * that worked at load time can only be damaged), it is said and skipped, the
+ * first one's error stays in errbuf, and every good line still counts.
+ */
+static int parse_text(struct parse *p, const char *text)
+{
+    const char *at = text;
+    char later[256];
+
+    config_defaults(p->cfg);
+    while (*at) {
+        const char *nl = strchr(at, '\n');
+        size_t len = nl ? (size_t)(nl - at) : strlen(at);
+        char line[MAX_LINE];
+        int r;
+
+        p->line++;
+        if (len >= sizeof(line)) {
+            r = fail(p, "line is longer than %d characters", MAX_LINE - 1);
+        } else {
+            memcpy(line, at, len);
+            line[len] = '\0';
+            r = parse_line(p, line);
+        }
+        at += len + (nl != NULL);
+        if (r == 0)
+            continue;
+        if (!p->lenient)
+            return -1;
+        fprintf(stderr, "lifeboat: %s: line skipped\n", p->errbuf);
+        if (p->skipped++ == 0) { /* keep the first error; later ones go to scratch */
+            p->errbuf = later;
+            p->errlen = sizeof(later);
+        }
+    }
+    return p->skipped ? -1 : 0;
+}
+
+int config_parse(const char *text, const char *origin, struct config *cfg, char *errbuf,
+                 size_t errlen)
+{
+    struct parse p = {.cfg = cfg, .origin = origin, .errbuf = errbuf, .errlen = errlen};
+    return parse_text(&p, text);
+}
+
+int config_parse_lenient(const char *text, const char *origin, struct config *cfg, char *errbuf,
+                         size_t errlen)
+{
+    struct parse p = {
+        .cfg = cfg, .origin = origin, .errbuf = errbuf, .errlen = errlen, .lenient = 1};
+    return parse_text(&p, text);
+}
+
+static int load(const char *path, struct config *cfg, char *errbuf, size_t errlen, int lenient)
+{
+    FILE *f = fopen(path, "re");
+    char *text;
+    size_t len;
+    int r;
+
+    config_defaults(cfg);
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    text = malloc(MAX_FILE + 1);
+    if (!text) {
+        fclose(f);
+        snprintf(errbuf, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    len = fread(text, 1, MAX_FILE + 1, f);
+    fclose(f);
+    if (len > MAX_FILE) {
+        free(text);
+        snprintf(errbuf, errlen, "%s: larger than %d bytes", path, MAX_FILE);
+        return -1;
+    }
+    text[len] = '\0';
+    r = lenient ? config_parse_lenient(text, path, cfg, errbuf, errlen)
+                : config_parse(text, path, cfg, errbuf, errlen);
+    free(text);
+    return r;
+}
+
+int config_load(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+{
+    return load(path, cfg, errbuf, errlen, 0);
+}
+
+int config_load_lenient(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+{
+    return load(path, cfg, errbuf, errlen, 1);
+}
+
+int config_format(const struct config *cfg, char *buf, size_t len)
+{
+    size_t used = 0;
+    int n;
+
+#define EMIT(...)                                                                                  \
+    do {                                                                                           \
+        n = snprintf(buf + used, len - used, __VA_ARGS__);                                         \
+        if (n < 0 || (size_t)n >= len - used)                                                      \
+            return -1;                                                                             \
+        used += (size_t)n;                                                                         \
+    } while (0)
+
+    EMIT("# lifeboat capture configuration, written by 'lifeboat initramfs'\n");
+    for (size_t i = 0; i < cfg->ntargets; i++) {
+        const struct target *t = &cfg->targets[i];
+        if (target_is_network(t)) {
+            char line[MAX_LINE];
+            if (config_net_format_target(t, line, sizeof(line)) < 0)
+                return -1;
+            EMIT("%s", line);
+        } else if (t->kind == TARGET_FS && t->shown[0])
+            EMIT("target fs %s %s as %s\n", t->device, t->path, t->shown);
+        else if (t->kind == TARGET_FS)
+            EMIT("target fs %s %s\n", t->device, t->path);
+        else if (t->kind == TARGET_RAW)
+            EMIT("target raw %s\n", t->device);
+        else
+            EMIT("target %s %s\n", t->kind == TARGET_DIR ? "dir" : "path", t->path);
+    }
+    EMIT("final-action %s\n", final_action_name(cfg->final_action));
+    EMIT("device-timeout %u\n", cfg->device_timeout);
+    EMIT("step-timeout %u\n", cfg->step_timeout);
+    EMIT("format %s\n", cfg->format == LB_FORMAT_ELF ? "elf" : "kdump");
+    EMIT("dump-level %u\n", cfg->dump_level);
+    EMIT("codec %s\n", lb_codec_name(cfg->codec));
+    if (cfg->redact) {
+        char classes[64];
+        lb_redact_format(cfg->redact, classes, sizeof(classes));
+        EMIT("redact %s\n", classes);
+    }
+    if (cfg->keep)
+        EMIT("keep %u\n", cfg->keep);
+    if (cfg->min_free_mib)
+        EMIT("min-free %uM\n", cfg->min_free_mib);
+    if (cfg->hostname[0])
+        EMIT("hostname %s\n", cfg->hostname);
+    if (cfg->cpus)
+        EMIT("cpus %u\n", cfg->cpus);
+    if (cfg->reservation_cma)
+        EMIT("reservation cma\n");
+    if (cfg->cmdline_append[0])
+        EMIT("cmdline-append %s\n", cfg->cmdline_append);
+    for (size_t i = 0; i < cfg->nrecipients; i++)
+        EMIT("encrypt-to %s\n", cfg->encrypt_to[i]);
+    if (cfg->ssh_identity[0])
+        EMIT("ssh-identity %s\n", cfg->ssh_identity);
+    if (cfg->known_hosts[0])
+        EMIT("known-hosts %s\n", cfg->known_hosts);
+    if (cfg->https_ca[0])
+        EMIT("https-ca %s\n", cfg->https_ca);
+    if (cfg->https_token[0])
+        EMIT("https-token %s\n", cfg->https_token);
+    for (size_t i = 0; i < cfg->nlvm_pv; i++)
+        EMIT("lvm-pv %s %s %llu\n", cfg->lvm_pv[i].identity, cfg->lvm_pv[i].vg,
+             (unsigned long long)cfg->lvm_pv[i].seqno);
+    for (size_t i = 0; i < cfg->ndm; i++)
+        EMIT("dm %s %llu %llu %s %s\n", cfg->dm[i].name, (unsigned long long)cfg->dm[i].seg.start,
+             (unsigned long long)cfg->dm[i].seg.length, cfg->dm[i].seg.type, cfg->dm[i].seg.params);
+#undef EMIT
+    return config_net_format(cfg, buf, len, &used);
+}

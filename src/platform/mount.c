@@ -1,0 +1,83 @@
+/*
+ * mount.c - mounts a target filesystem without knowing its type.
+ *
+ * The crash kernel has only the filesystems built in or loaded from the
+ * initramfs, and those are listed in /proc/filesystems.  Trying each in turn
+ * is what mount(8) does for "auto", without needing libblkid in the capture
+ * binary: a wrong type fails at once with EINVAL.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "platform/blkid.h"
+#include "platform/mount.h"
+#include "platform/rawdev.h"
+
+int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len, char *why,
+                    size_t whylen)
+{
+    struct timespec tick = {0, 250 * 1000 * 1000};
+
+    /* Drivers probe in the background: poll until the device shows up, four times a second
+     * (each look reads every block device's first blocks). */
+    for (unsigned waited = 0; waited <= timeout * 4; waited++) {
+        int r = rawdev_is_identity(spec) ? rawdev_find(spec, device, len, why, whylen)
+                                         : fs_find(spec, device, len);
+        if (r == 0)
+            return 0;
+        if (r == -2) {
+            if (!rawdev_is_identity(spec))
+                snprintf(why, whylen,
+                         "%s is on more than one device: an ambiguous target is "
+                         "not used",
+                         spec);
+            return -1;
+        }
+        nanosleep(&tick, NULL);
+    }
+    snprintf(why, whylen, "target %s did not appear within %u s", spec, timeout);
+    return -1;
+}
+
+int mount_any(const char *device, const char *mountpoint, char *why, size_t whylen)
+{
+    FILE *f = fopen("/proc/filesystems", "re");
+    char line[128], tried[256] = "";
+    int last = ENODEV;
+
+    if (mkdir(mountpoint, 0700) < 0 && errno != EEXIST) {
+        snprintf(why, whylen, "cannot create mount point %s: %s", mountpoint, strerror(errno));
+        return -1;
+    }
+    if (!f) {
+        snprintf(why, whylen, "cannot read /proc/filesystems: %s", strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char type[64];
+
+        /* Lines are "nodev\tNAME" for virtual filesystems, "\tNAME" for block ones. */
+        if (strncmp(line, "nodev", 5) == 0 || sscanf(line, " %63s", type) != 1)
+            continue;
+        if (mount(device, mountpoint, type, MS_NOATIME | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) ==
+            0) {
+            fclose(f);
+            return 0;
+        }
+        last = errno;
+        if (strlen(tried) + strlen(type) + 2 < sizeof(tried))
+            snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried), "%s%s",
+                     tried[0] ? "," : "", type);
+        if (last != EINVAL && last != ENODEV && last != ENOTBLK)
+            break;
+    }
+    fclose(f);
+    snprintf(why, whylen, "cannot mount %s (tried %s): %s", device, tried[0] ? tried : "nothing",
+             strerror(last));
+    errno = last;
+    return -1;
+}

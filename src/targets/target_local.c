@@ -1,0 +1,358 @@
+/*
+ * target_local.c - the targets on this machine's own disks: a file system
+ * (fs, and path, which load turns into fs), a raw device, and a directory
+ * that is already there (dir).
+ *
+ * At load a device is named by what does not change between kernels (a
+ * file system's UUID, a partition's PARTUUID), since /dev names may go to
+ * another disk in the crash kernel and udev's links are not there at all.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "platform/blkid.h"
+#include "platform/mount.h"
+#include "platform/rawdev.h"
+#include "targets/stack.h"
+#include "targets/target.h"
+
+/* The mount that holds real (an absolute, resolved path): its source, root and mount point. */
+static int mount_of(const char *real, dev_t dev, char *source, char *root, char *point,
+                    char *fstype)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096];
+    size_t best = 0;
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned maj, min;
+        char r[1024], p[1024], t[64], s[1024], *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %u:%u %1023s %1023s", &maj, &min, r, p) != 4 ||
+            sscanf(dash + 3, "%63s %1023s", t, s) != 2)
+            continue;
+        size_t n = strlen(p);
+        if (major(dev) != maj || minor(dev) != min || strncmp(real, p, n) != 0 ||
+            (real[n] != '/' && real[n] != '\0' && strcmp(p, "/") != 0) || n < best)
+            continue;
+        best = n;
+        strcpy(source, s);
+        strcpy(root, r);
+        strcpy(point, p);
+        strcpy(fstype, t);
+    }
+    fclose(f);
+    return best ? 0 : -1;
+}
+
+/*
+ * A directory of the running system, as the crash kernel can find it: UUID
+ * and path, and the mapped devices (LVM) under it into cfg.
+ */
+static int resolve_path(struct target *t, struct config *cfg, char *why, size_t whylen)
+{
+    char real[PATH_MAX], source[1024], root[1024], point[1024], fstype[64], dir[PATH_MAX];
+    struct fs_id id;
+    struct stat st;
+
+    if (!realpath(t->path, real) || stat(real, &st) < 0) {
+        snprintf(why, whylen, "target directory %s: %s (create it first)", t->path,
+                 strerror(errno));
+        return -1;
+    }
+    if (mount_of(real, st.st_dev, source, root, point, fstype) < 0) {
+        snprintf(why, whylen, "target directory %s: its mount is not in /proc/self/mountinfo",
+                 t->path);
+        return -1;
+    }
+    if (fs_probe(source, &id) < 0) {
+        snprintf(why, whylen,
+                 "target directory %s is on %s (%s), which the crash kernel cannot "
+                 "mount: put it on an ext4, XFS or btrfs filesystem on a disk",
+                 t->path, source, fstype);
+        return -1;
+    }
+    /* the device mounted, before any look by UUID: a RAID leg may show the same one */
+    if (stack_describe(source, cfg, why, whylen) < 0)
+        return -1;
+    /* Inside the filesystem: the mount's root, then the path below the mount point. */
+    snprintf(dir, sizeof(dir), "%.1000s%.2000s", strcmp(root, "/") ? root : "",
+             strcmp(point, "/") ? real + strlen(point) : real);
+    if (strlen(dir) >= sizeof(t->path)) {
+        snprintf(why, whylen, "target directory %s: the path is too long", t->path);
+        return -1;
+    }
+    t->kind = TARGET_FS;
+    snprintf(t->device, sizeof(t->device), "UUID=%s", id.uuid);
+    if (strlen(real) < sizeof(t->shown) && !strpbrk(real, " \t#"))
+        memcpy(t->shown, real, strlen(real) + 1);
+    memcpy(t->path, dir[0] ? dir : "/", dir[0] ? strlen(dir) + 1 : 2);
+    return 0;
+}
+
+/* why with what it is about in front. */
+static void prefix(char *why, size_t whylen, const char *what)
+{
+    char copy[512];
+
+    snprintf(copy, sizeof(copy), "%s", why);
+    snprintf(why, whylen, "%s%s", what, copy);
+}
+
+/*
+ * A device as the crash kernel will find it.  /dev names change between
+ * kernels and /dev/disk/by-* links are made by udev, which the capture has
+ * not: a file system is named by its UUID, a raw device by its stable
+ * identity (rawdev.c), resolved here where the names still mean something.
+ */
+static int resolve_device(struct target *t, char *why, size_t whylen)
+{
+    char real[PATH_MAX], spec[sizeof(t->device)], holds[128];
+    struct fs_id id;
+
+    if (t->kind == TARGET_RAW && rawdev_is_identity(t->device)) {
+        int r = rawdev_find(t->device, real, sizeof(real), why, whylen);
+        if (r == -2)
+            return -1;
+        if (r < 0) {
+            snprintf(why, whylen, "raw target %s is on no device of this machine", t->device);
+            return -1;
+        }
+    } else if (t->device[0] == '/' && !realpath(t->device, real)) {
+        if (strncmp(t->device, "/dev/disk/", 10) == 0) {
+            snprintf(why, whylen,
+                     "target %s: %s; /dev/disk/by-* links never exist in the crash kernel "
+                     "(no udev): name the device by UUID=, LABEL= or PARTUUID=",
+                     t->device, strerror(errno));
+            return -1;
+        }
+        if (t->kind == TARGET_RAW) { /* a raw device is written only once it is identified */
+            snprintf(why, whylen,
+                     "raw target %s: %s: it must exist now, to be named by what does not change",
+                     t->device, strerror(errno));
+            return -1;
+        }
+        fprintf(stderr,
+                "lifeboat: warning: target %s does not exist now: the capture will wait "
+                "for it, then try the next\n",
+                t->device);
+        return 0;
+    } else if (t->device[0] != '/') {
+        return 0; /* UUID= or LABEL=: fs_find checks it is on exactly one device */
+    }
+    if (t->kind == TARGET_FS) {
+        if (fs_probe(real, &id) < 0) {
+            snprintf(why, whylen, "target %s holds no ext4, XFS or btrfs file system", t->device);
+            return -1;
+        }
+        snprintf(t->device, sizeof(t->device), "UUID=%s", id.uuid);
+        return 0;
+    }
+    if (rawdev_probe_full(real, holds, sizeof(holds)) == RAWDEV_FOREIGN) {
+        snprintf(why, whylen,
+                 "raw target %s holds %s: lifeboat writes a raw dump only where nothing else "
+                 "is (wipefs -a %s, if it may go)",
+                 t->device, holds, real);
+        return -1;
+    }
+    if (!rawdev_is_identity(t->device)) {
+        if (rawdev_identity(real, spec, sizeof(spec), why, whylen) < 0) {
+            prefix(why, whylen, "raw target ");
+            return -1;
+        }
+        snprintf(t->device, sizeof(t->device), "%s", spec);
+        /* the identity must name this device and no other, here too */
+        if (rawdev_find(spec, real, sizeof(real), why, whylen) < 0)
+            return -1;
+    }
+    if (rawdev_probe(real, holds, sizeof(holds)) == RAWDEV_DUMP)
+        fprintf(stderr,
+                "lifeboat: warning: raw target %s holds %s: a crash cannot use it until "
+                "'lifeboat savecore' has\n",
+                t->device, holds);
+    return 0;
+}
+
+static void find_modules(struct module_list *mods, const struct target *t)
+{
+    char device[300], why[256];
+    struct fs_id id = {0};
+
+    if (t->kind == TARGET_DIR ||
+        (rawdev_is_identity(t->device)
+             ? rawdev_find(t->device, device, sizeof(device), why, sizeof(why))
+             : fs_find(t->device, device, sizeof(device))) < 0)
+        return; /* not on this system now: the capture will say so */
+    if (t->kind == TARGET_FS)
+        fs_probe(device, &id);
+    if (modules_for_target(device, id.type, mods, why, sizeof(why)) < 0)
+        fprintf(stderr, "lifeboat: warning: %s\n", why);
+}
+
+/* What every block target needs once its device is named: one device, the stack, the drivers. */
+static int prepare_block(struct target *t, struct config *cfg, struct module_list *mods,
+                         int described, char *why, size_t whylen)
+{
+    char found[PATH_MAX];
+    int where = t->kind == TARGET_FS ? fs_find(t->device, found, sizeof(found)) : -1;
+
+    if (where == -2) {
+        snprintf(why, whylen,
+                 "%s is on more than one device (RAID1 members? a cloned "
+                 "disk?): the crash kernel could not tell which to write",
+                 t->device);
+        return -1;
+    }
+    if (where == 0 && !described && stack_describe(found, cfg, why, whylen) < 0)
+        return -1;
+    find_modules(mods, t);
+    return 0;
+}
+
+static int fs_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
+                      size_t whylen)
+{
+    if (resolve_device(t, why, whylen) < 0)
+        return -1;
+    return prepare_block(t, cfg, mods, 0, why, whylen);
+}
+
+static int path_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
+                        size_t whylen)
+{
+    if (resolve_path(t, cfg, why, whylen) < 0 || resolve_device(t, why, whylen) < 0)
+        return -1;
+    return prepare_block(t, cfg, mods, 1, why, whylen);
+}
+
+static int raw_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
+                       size_t whylen)
+{
+    /* the next boot's savecore reads a raw dump as a dump file: never the clear one instead */
+    if (cfg->nrecipients) {
+        snprintf(why, whylen,
+                 "target raw %s: a raw target does not take an encrypted dump (encrypt-to "
+                 "is set): use a file system target",
+                 t->device);
+        return -1;
+    }
+    if (resolve_device(t, why, whylen) < 0)
+        return -1;
+    return prepare_block(t, cfg, mods, 0, why, whylen);
+}
+
+static int dir_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
+                       size_t whylen)
+{
+    (void)t, (void)cfg, (void)mods, (void)why, (void)whylen;
+    return 0; /* the capture's own directory: nothing to find */
+}
+
+/* The device behind spec, once the crash kernel has found it. */
+/* The name of the mapped device at node if cfg lists it among the volumes load recorded, else
+ * NULL. */
+static const char *listed_volume(const char *node, const struct config *cfg)
+{
+    char path[96], name[128] = "";
+    struct stat st;
+    FILE *f;
+
+    if (stat(node, &st) < 0 || !S_ISBLK(st.st_mode))
+        return NULL;
+    snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/dm/name", major(st.st_rdev),
+             minor(st.st_rdev));
+    if (!(f = fopen(path, "re")))
+        return NULL;
+    if (!fgets(name, sizeof(name), f))
+        name[0] = '\0';
+    fclose(f);
+    name[strcspn(name, "\n")] = '\0';
+    for (size_t i = 0; i < cfg->ndm; i++)
+        if (strcmp(cfg->dm[i].name, name) == 0)
+            return cfg->dm[i].name;
+    return NULL;
+}
+
+static int wait_for(struct capture *c, const struct target *t, char *device, size_t len)
+{
+    char why[512];
+
+    if (wait_for_target(t->device, c->cfg->device_timeout, device, len, why, sizeof(why)) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", why);
+        return -1;
+    }
+    if (strcmp(device, t->device) != 0)
+        fprintf(stderr, "lifeboat: target %s is %s\n", t->device, device);
+    /* a rehearsal finds the volume mapped by this system; the crash kernel would not have it */
+    const char *volume = c->rehearsal && c->volumes_refused ? listed_volume(device, c->cfg) : NULL;
+    if (volume) {
+        fprintf(stderr,
+                "lifeboat: target %s is on %s, which the crash kernel would not set up (said "
+                "above)\n",
+                t->device, volume);
+        return -1;
+    }
+    return 0;
+}
+
+struct mount_job {
+    const char *device, *mountpoint;
+};
+
+static int mount_step(void *ctx)
+{
+    struct mount_job *j = ctx;
+    char why[512];
+
+    if (mount_any(j->device, j->mountpoint, why, sizeof(why)) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", why);
+        return 1;
+    }
+    return 0;
+}
+
+static enum capture_outcome fs_save(struct capture *c, const struct target *t, size_t index,
+                                    const char *mount_base)
+{
+    char device[300], mountpoint[300];
+    struct mount_job job = {device, mountpoint};
+
+    if (wait_for(c, t, device, sizeof(device)) < 0)
+        return CAPTURE_FAILED;
+    if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
+        fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
+    snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index);
+    return target_save_mounted(c, t, mount_step, &job, mountpoint);
+}
+
+static enum capture_outcome raw_save(struct capture *c, const struct target *t, size_t index,
+                                     const char *mount_base)
+{
+    char device[300];
+
+    (void)index, (void)mount_base;
+    if (wait_for(c, t, device, sizeof(device)) < 0)
+        return CAPTURE_FAILED;
+    if (c->rehearsal)
+        return rehearse_onto_device(c, device);
+    return steps_onto_device(c, device);
+}
+
+static enum capture_outcome dir_save(struct capture *c, const struct target *t, size_t index,
+                                     const char *mount_base)
+{
+    (void)index, (void)mount_base;
+    return target_save_into_directory(c, t->path, t->path);
+}
+
+const struct target_ops target_fs_ops = {TARGET_FS, "fs", fs_prepare, fs_save};
+const struct target_ops target_path_ops = {TARGET_PATH, "path", path_prepare, dir_save};
+const struct target_ops target_raw_ops = {TARGET_RAW, "raw", raw_prepare, raw_save};
+const struct target_ops target_dir_ops = {TARGET_DIR, "dir", dir_prepare, dir_save};

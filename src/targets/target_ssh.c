@@ -1,0 +1,285 @@
+/*
+ * target_ssh.c - ssh://[user@]host[:port]/dir: a dump directory on an SFTP
+ * server (the network build, lifeboat-net).
+ *
+ * At load: the host resolved and the way there copied (network.c), the
+ * server's host key looked up in known_hosts and pinned, and the target
+ * checked as the capture will use it: connect, authenticate with the
+ * capture's key, a file made and removed in the directory, the free space
+ * read.  In the crash kernel: the same connection with the pinned key only,
+ * the dump directory made under a .partial- name, the steps writing their
+ * files over SFTP (each step in its own process, with its own connection),
+ * and the rename when done.  Rotation (keep, min-free) is for local targets:
+ * a collector's space is the collector's to manage.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "config/config_net.h"
+#include "dumpdir/dumpdir.h"
+#include "dumpdir/place.h"
+#include "platform/sftp.h"
+#include "platform/supervise.h"
+#include "targets/network.h"
+#include "targets/target.h"
+
+/* Less than this free on the server and not even a filtered dump fits: refused at load. */
+#define MIN_FREE_BYTES (64ull << 20)
+enum { CONNECT_TIMEOUT = 15, RETRIES = 3 };
+_Static_assert(sizeof(((struct target *)0)->host_key) >= SSH_HOST_KEY_MAX,
+               "a target holds any host key ssh.c pins");
+
+static void endpoint_of(const struct target *t, const struct config *cfg, const char *identity,
+                        struct ssh_endpoint *e)
+{
+    *e = (struct ssh_endpoint){.address = t->address,
+                               .host = t->host,
+                               .port = target_port(t),
+                               .user = t->user,
+                               .identity = identity,
+                               .host_key = t->host_key,
+                               .known_hosts = cfg->known_hosts[0] ? cfg->known_hosts : NULL,
+                               .timeout = CONNECT_TIMEOUT};
+}
+
+/*
+ * What the capture will do, done once now: a file written in the directory.
+ * It is removed where the server lets the key remove; a write-only drop box
+ * (lifeboat(8), COLLECTOR) does not, and keeps this one file, the same name
+ * at every load.
+ */
+static int check_directory(struct sftp_link *l, const struct target *t, char *why, size_t whylen)
+{
+    char probe[600], what[400];
+    uint64_t free_bytes;
+    int there = sftp_exists(l, t->path, what, sizeof(what));
+
+    if (there <= 0) {
+        snprintf(why, whylen, "%s: %s", t->shown,
+                 there < 0 ? what : "the directory does not exist on the server");
+        return -1;
+    }
+    snprintf(probe, sizeof(probe), "%s/.lifeboat-check", t->path);
+    if (sftp_put(l, probe, "lifeboat\n", 9, what, sizeof(what)) < 0) {
+        snprintf(why, whylen, "%s: cannot write there: %s", t->shown, what);
+        return -1;
+    }
+    sftp_remove(l, probe, what, sizeof(what));
+    if (sftp_free_bytes(l, t->path, &free_bytes, what, sizeof(what)) == 0 &&
+        free_bytes < MIN_FREE_BYTES) {
+        snprintf(why, whylen, "%s: only %llu MiB free on the server", t->shown,
+                 (unsigned long long)(free_bytes >> 20));
+        return -1;
+    }
+    return 0;
+}
+
+static int ssh_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
+                       size_t whylen)
+{
+    struct sftp_link link = {0};
+    char pinned[SSH_HOST_KEY_MAX] = "", what[600];
+    int pin_now = !t->host_key[0];
+
+    if (network_prepare(t, cfg, mods, why, whylen) < 0)
+        return -1;
+    endpoint_of(t, cfg, config_ssh_identity(cfg), &link.endpoint);
+    if (ssh_open(&link.conn, &link.endpoint, pinned, what, sizeof(what)) < 0) {
+        snprintf(why, whylen, "%s: %s", t->shown, what);
+        return -1;
+    }
+    link.pid = getpid();
+    if (pin_now) {
+        if (strlen(pinned) >= sizeof(t->host_key)) {
+            snprintf(why, whylen, "%s: the server's host key is too long to pin", t->shown);
+            sftp_link_down(&link);
+            return -1;
+        }
+        strcpy(t->host_key, pinned);
+    }
+    int r = check_directory(&link, t, why, whylen);
+    sftp_link_down(&link);
+    return r;
+}
+
+/* ---- the place: a dump directory on the server ------------------------- */
+
+struct sftp_place {
+    struct place base;
+    struct sftp_link link;
+    char dir[600]; /* the dump directory on the server */
+};
+
+static void file_path(struct sftp_place *p, const char *name, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s", p->dir, name);
+}
+
+static struct lb_sink *place_create(struct place *base, const char *name, int holes,
+                                    struct lb_error *err)
+{
+    struct sftp_place *p = (struct sftp_place *)base;
+    char path[700];
+
+    (void)holes; /* the server writes at offsets: holes read as zeros there too */
+    file_path(p, name, path, sizeof(path));
+    return sftp_sink_create(&p->link, path, err);
+}
+
+static int place_put(struct place *base, const char *name, const void *data, size_t len)
+{
+    struct sftp_place *p = (struct sftp_place *)base;
+    char path[700], why[400];
+
+    file_path(p, name, path, sizeof(path));
+    if (sftp_put(&p->link, path, data, len, why, sizeof(why)) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", why);
+        return -1;
+    }
+    return 0;
+}
+
+static int place_remove(struct place *base, const char *name)
+{
+    struct sftp_place *p = (struct sftp_place *)base;
+    char path[700], why[400];
+
+    file_path(p, name, path, sizeof(path));
+    return sftp_remove(&p->link, path, why, sizeof(why));
+}
+
+static const struct place_ops sftp_place_ops = {place_create, place_put, place_remove, NULL, NULL};
+
+/* ---- the capture -------------------------------------------------------- */
+
+struct dir_job {
+    struct sftp_place *place;
+    const struct target *t;
+    const struct capture *c;
+    struct dumpdir *names; /* shared with the parent: the names taken */
+    int complete;
+};
+
+/* <path>/.partial-<timestamp>-<host>[-n], under a name nothing on the server has. */
+static int make_directory(void *ctx)
+{
+    struct dir_job *j = ctx;
+    struct sftp_link *l = &j->place->link;
+    char path[700], done[700], why[400];
+
+    if (sftp_link_up(l, why, sizeof(why)) < 0) {
+        fprintf(stderr, "lifeboat: %s: %s\n", j->t->shown, why);
+        return 1;
+    }
+    for (int n = 1; n < DUMPDIR_MAX_SUFFIX; n++) {
+        dumpdir_name(j->names, j->c->facts.crash_time, j->c->facts.hostname, n);
+        snprintf(done, sizeof(done), "%s/%s", j->t->path, j->names->name);
+        int taken = sftp_exists(l, done, why, sizeof(why));
+        if (taken == 0) {
+            snprintf(done, sizeof(done), "%s/%s.incomplete", j->t->path, j->names->name);
+            taken = sftp_exists(l, done, why, sizeof(why));
+        }
+        if (taken < 0)
+            break;
+        if (taken > 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", j->t->path, j->names->temp);
+        if (sftp_mkdir(l, path, 0700, why, sizeof(why)) == 0) {
+            fprintf(stderr, "lifeboat: connected to %s\n", j->t->shown);
+            return 0;
+        }
+        if (sftp_exists(l, path, why, sizeof(why)) != 1)
+            break; /* not taken by another: the server refuses */
+    }
+    fprintf(stderr, "lifeboat: %s: no dump directory: %s\n", j->t->shown, why);
+    return 1;
+}
+
+/* The files a capture may write in a dump directory (dumpdir.c's list, and the streamed one). */
+static const char *const capture_files[] = {"vmcore",          "vmcore.flat",   "vmcore.age",
+                                            "vmcore.flat.age", "dmesg.txt",     "dmesg.txt.age",
+                                            "info.json",       "info.json.age", "metadata.json"};
+
+/* A rehearsal's directory, removed: the server of a write-only drop box refuses, and says so. */
+static int remove_rehearsal(struct dir_job *j)
+{
+    char dir[700], path[800], why[400];
+
+    snprintf(dir, sizeof(dir), "%s/%s", j->t->path, j->names->temp);
+    for (size_t i = 0; i < sizeof(capture_files) / sizeof(capture_files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, capture_files[i]);
+        sftp_remove(&j->place->link, path, why, sizeof(why));
+    }
+    if (sftp_rmdir(&j->place->link, dir, why, sizeof(why)) < 0) {
+        fprintf(stderr,
+                "lifeboat: rehearsal: %s/%s stays on the server, which refuses to remove it "
+                "(%s): a write-only drop box does\n",
+                j->t->shown, j->names->temp, why);
+        return 1;
+    }
+    fprintf(stderr, "lifeboat: rehearsal: the dump written in %s/%s was removed\n", j->t->shown,
+            j->names->temp);
+    return 0;
+}
+
+static int finish_directory(void *ctx)
+{
+    struct dir_job *j = ctx;
+    char from[700], to[700], why[400];
+
+    if (j->c->rehearsal)
+        return remove_rehearsal(j);
+    snprintf(from, sizeof(from), "%s/%s", j->t->path, j->names->temp);
+    snprintf(to, sizeof(to), "%s/%s%s", j->t->path, j->names->name,
+             j->complete ? "" : ".incomplete");
+    if (sftp_rename(&j->place->link, from, to, why, sizeof(why)) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", why);
+        return 1;
+    }
+    return 0;
+}
+
+static enum capture_outcome ssh_save(struct capture *c, const struct target *t, size_t index,
+                                     const char *mount_base)
+{
+    struct sftp_place place = {.base = {&sftp_place_ops, t->shown}};
+    struct dumpdir *names =
+        mmap(NULL, sizeof(*names), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct dir_job job = {&place, t, c, names, 0};
+    enum capture_outcome outcome;
+    int signo;
+
+    (void)index, (void)mount_base;
+    if (names == MAP_FAILED) {
+        fprintf(stderr, "lifeboat: no memory for %s\n", t->shown);
+        return CAPTURE_FAILED;
+    }
+    names->rehearsal = c->rehearsal;
+    /* the crash kernel's copy of the key, or on the running system (a rehearsal) the key */
+    endpoint_of(t, c->cfg, c->rehearsal ? config_ssh_identity(c->cfg) : CAPTURE_SSH_IDENTITY,
+                &place.link.endpoint);
+    place.link.retries = RETRIES;
+    if (supervise_run("connecting to the server", make_directory, &job, c->cfg->step_timeout,
+                      &signo) != 0) {
+        munmap(names, sizeof(*names));
+        return CAPTURE_FAILED;
+    }
+    snprintf(place.dir, sizeof(place.dir), "%s/%s", t->path, names->temp);
+    outcome = steps_into_place(c, &place.base);
+    job.complete = outcome == CAPTURE_COMPLETE;
+    if (supervise_run(c->rehearsal ? "removing the rehearsal's directory"
+                                   : "renaming the dump directory",
+                      finish_directory, &job, c->cfg->step_timeout, &signo) == 0 &&
+        !c->rehearsal)
+        fprintf(stderr, "lifeboat: %s dump saved in %s/%s%s\n",
+                outcome == CAPTURE_COMPLETE ? "complete" : "incomplete", t->shown, names->name,
+                outcome == CAPTURE_COMPLETE ? "" : ".incomplete");
+    munmap(names, sizeof(*names));
+    return outcome;
+}
+
+const struct target_ops target_ssh_ops = {TARGET_SSH, "ssh", ssh_prepare, ssh_save};
