@@ -324,8 +324,13 @@ static int age_checkpoint(struct lb_sink *s, struct lb_error *err)
     return a->lower->ops->checkpoint ? a->lower->ops->checkpoint(a->lower, err) : 0;
 }
 
-static const struct lb_sink_ops age_ops = {age_write, age_finish, age_free, age_reserve,
-                                           age_checkpoint};
+static const struct lb_sink_ops age_ops = {
+    .write = age_write,
+    .finish = age_finish,
+    .free = age_free,
+    .reserve = age_reserve,
+    .checkpoint = age_checkpoint,
+};
 
 int lb_sink_age(struct lb_sink *lower, const struct lb_age_recipient *r, size_t n,
                 struct lb_sink **out, struct lb_error *err)

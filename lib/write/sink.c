@@ -116,7 +116,13 @@ static int fd_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct l
     return -1;
 }
 
-static const struct lb_sink_ops fd_ops = {fd_write, fd_finish, fd_free, fd_reserve, fd_checkpoint};
+static const struct lb_sink_ops fd_ops = {
+    .write = fd_write,
+    .finish = fd_finish,
+    .free = fd_free,
+    .reserve = fd_reserve,
+    .checkpoint = fd_checkpoint,
+};
 
 struct lb_sink *lb_sink_fd(int fd, unsigned caps)
 {
@@ -258,8 +264,13 @@ static int flat_checkpoint(struct lb_sink *s, struct lb_error *err)
     return f->stream->ops->checkpoint ? f->stream->ops->checkpoint(f->stream, err) : 0;
 }
 
-static const struct lb_sink_ops flat_ops = {flat_write, flat_finish, flat_free, flat_reserve,
-                                            flat_checkpoint};
+static const struct lb_sink_ops flat_ops = {
+    .write = flat_write,
+    .finish = flat_finish,
+    .free = flat_free,
+    .reserve = flat_reserve,
+    .checkpoint = flat_checkpoint,
+};
 
 static struct lb_sink *flattened(struct lb_sink *stream, int borrowed, struct lb_error *err)
 {

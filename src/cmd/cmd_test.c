@@ -32,7 +32,6 @@
 #include "capture/rehearse.h"
 #include "cmd/commands.h"
 #include "platform/kexec.h"
-#include "platform/network_build.h"
 
 enum { MIB = 1 << 20 };
 
@@ -161,11 +160,6 @@ static int rehearse_now(const char *conf, int all)
     crash_reservation_read(&res);
     mkdir(LIFEBOAT_STATE, 0755); /* for the result; load makes it too */
     rehearsal_config(conf, res.loaded, &setup);
-    /* ssh:// and https:// targets are the network build's: it runs this command instead,
-     * before anything is written (it returns here in the network build, or without one) */
-    for (size_t i = 0; i < setup.cfg.ntargets; i++)
-        if (setup.cfg.targets[i].kind == TARGET_SSH || setup.cfg.targets[i].kind == TARGET_HTTPS)
-            network_build_exec();
     /* mount points of its own, in a private mount namespace: /run where there is one */
     snprintf(base, sizeof(base), "%s/lifeboat-rehearsal.XXXXXX",
              access("/run", W_OK) == 0 ? "/run" : "/tmp");

@@ -107,8 +107,13 @@ static int dir_frames_held(struct place *p, const char *name, uint64_t *frames)
     return r;
 }
 
-static const struct place_ops dir_ops = {dir_create, dir_put, dir_remove, dir_checksum,
-                                         dir_frames_held};
+static const struct place_ops dir_ops = {
+    .create = dir_create,
+    .put = dir_put,
+    .remove = dir_remove,
+    .checksum = dir_checksum,
+    .frames_held = dir_frames_held,
+};
 
 void place_dir_init(struct place_dir *p, int dir_fd, const char *shown)
 {

@@ -171,7 +171,11 @@ static void put_free(struct lb_sink *s)
     free(p);
 }
 
-static const struct lb_sink_ops put_ops = {put_write, put_finish, put_free, NULL, NULL};
+static const struct lb_sink_ops put_ops = {
+    .write = put_write,
+    .finish = put_finish,
+    .free = put_free,
+};
 
 struct lb_sink *http_put_sink(const struct http_server *h, const char *path, struct lb_error *err)
 {

@@ -10,21 +10,25 @@
 
 #include "platform/network_build.h"
 
-static char **remembered;
-
-void network_build_remember(char **argv)
+int network_build_is_this(void)
 {
-    remembered = argv;
+#ifdef LIFEBOAT_NETWORK
+    return 1;
+#else
+    return 0;
+#endif
 }
 
-void network_build_exec(void)
+void network_build_exec(char **argv)
 {
-#ifndef LIFEBOAT_NETWORK
+#ifdef LIFEBOAT_NETWORK
+    (void)argv;
+#else
     char self[PATH_MAX], path[PATH_MAX + 16];
     const char *env = getenv("LIFEBOAT_NET");
     ssize_t n;
 
-    if (!remembered)
+    if (!argv || !argv[0])
         return;
     if (env && *env) {
         snprintf(path, sizeof(path), "%s", env);
@@ -39,7 +43,7 @@ void network_build_exec(void)
     if (access(path, X_OK) < 0)
         return;
     fflush(NULL);
-    execv(path, remembered);
+    execv(path, argv);
     fprintf(stderr, "lifeboat: cannot run %s: %s\n", path, strerror(errno));
 #endif
 }

@@ -6,13 +6,13 @@
 #ifndef LIFEBOAT_NETWORK_BUILD_H
 #define LIFEBOAT_NETWORK_BUILD_H
 
-/* main() keeps its command line here, so the same command can run again. */
-void network_build_remember(char **argv);
+/* Whether this is the network build. */
+int network_build_is_this(void);
 /*
  * In a build without SSH: executes lifeboat-net ($LIFEBOAT_NET, else beside
- * this binary) with this command line, and returns only if it cannot; in
- * the network build: returns at once.
+ * this binary) with the command line argv, and returns only if it cannot;
+ * in the network build: returns at once.
  */
-void network_build_exec(void);
+void network_build_exec(char **argv);
 
 #endif

@@ -145,7 +145,11 @@ static void sink_free(struct lb_sink *base)
     free(s);
 }
 
-static const struct lb_sink_ops sink_ops = {sink_write, sink_finish, sink_free, NULL, NULL};
+static const struct lb_sink_ops sink_ops = {
+    .write = sink_write,
+    .finish = sink_finish,
+    .free = sink_free,
+};
 
 struct lb_sink *sftp_sink_create(struct sftp_link *l, const char *path, struct lb_error *err)
 {

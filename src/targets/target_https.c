@@ -142,7 +142,11 @@ static int place_remove(struct place *base, const char *name)
                : -1;
 }
 
-static const struct place_ops https_place_ops = {place_create, place_put, place_remove, NULL, NULL};
+static const struct place_ops https_place_ops = {
+    .create = place_create,
+    .put = place_put,
+    .remove = place_remove,
+};
 
 /* ---- the capture -------------------------------------------------------- */
 
@@ -294,4 +298,9 @@ static enum capture_outcome https_save(struct capture *c, const struct target *t
     return outcome;
 }
 
-const struct target_ops target_https_ops = {TARGET_HTTPS, "https", https_prepare, https_save};
+const struct target_ops target_https_ops = {
+    .kind = TARGET_HTTPS,
+    .name = "https",
+    .prepare = https_prepare,
+    .save = https_save,
+};

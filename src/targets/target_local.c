@@ -352,7 +352,27 @@ static enum capture_outcome dir_save(struct capture *c, const struct target *t, 
     return target_save_into_directory(c, t->path, t->path);
 }
 
-const struct target_ops target_fs_ops = {TARGET_FS, "fs", fs_prepare, fs_save};
-const struct target_ops target_path_ops = {TARGET_PATH, "path", path_prepare, dir_save};
-const struct target_ops target_raw_ops = {TARGET_RAW, "raw", raw_prepare, raw_save};
-const struct target_ops target_dir_ops = {TARGET_DIR, "dir", dir_prepare, dir_save};
+const struct target_ops target_fs_ops = {
+    .kind = TARGET_FS,
+    .name = "fs",
+    .prepare = fs_prepare,
+    .save = fs_save,
+};
+const struct target_ops target_path_ops = {
+    .kind = TARGET_PATH,
+    .name = "path",
+    .prepare = path_prepare,
+    .save = dir_save,
+};
+const struct target_ops target_raw_ops = {
+    .kind = TARGET_RAW,
+    .name = "raw",
+    .prepare = raw_prepare,
+    .save = raw_save,
+};
+const struct target_ops target_dir_ops = {
+    .kind = TARGET_DIR,
+    .name = "dir",
+    .prepare = dir_prepare,
+    .save = dir_save,
+};

@@ -168,4 +168,9 @@ static enum capture_outcome nfs_save(struct capture *c, const struct target *t, 
     return target_save_mounted(c, t, nfs_capture_mount_step, &m, mountpoint);
 }
 
-const struct target_ops target_nfs_ops = {TARGET_NFS, "nfs", nfs_prepare, nfs_save};
+const struct target_ops target_nfs_ops = {
+    .kind = TARGET_NFS,
+    .name = "nfs",
+    .prepare = nfs_prepare,
+    .save = nfs_save,
+};

@@ -152,7 +152,11 @@ static int place_remove(struct place *base, const char *name)
     return sftp_remove(&p->link, path, why, sizeof(why));
 }
 
-static const struct place_ops sftp_place_ops = {place_create, place_put, place_remove, NULL, NULL};
+static const struct place_ops sftp_place_ops = {
+    .create = place_create,
+    .put = place_put,
+    .remove = place_remove,
+};
 
 /* ---- the capture -------------------------------------------------------- */
 
@@ -282,4 +286,9 @@ static enum capture_outcome ssh_save(struct capture *c, const struct target *t, 
     return outcome;
 }
 
-const struct target_ops target_ssh_ops = {TARGET_SSH, "ssh", ssh_prepare, ssh_save};
+const struct target_ops target_ssh_ops = {
+    .kind = TARGET_SSH,
+    .name = "ssh",
+    .prepare = ssh_prepare,
+    .save = ssh_save,
+};

@@ -3,21 +3,20 @@
  * SSH and TLS.
  *
  * SSH needs a crypto library three times the size of the whole capture, so
- * it lives in the network build (lifeboat-net, DESIGN.md "Budgets").  Here
- * the command that met an ssh target runs again in lifeboat-net when it is
- * installed (it then writes an initramfs with itself inside), and is
- * refused by name otherwise, at load, where the admin can act.
+ * it lives in the network build (lifeboat-net, DESIGN.md "Budgets").  A
+ * command whose configuration names such a target is run by lifeboat-net
+ * from the start when it is installed (src/cmd/needs_network.c; it then
+ * writes an initramfs with itself inside); here it is refused by name, at
+ * load, where the admin can act.
  */
 #include <stdio.h>
 
-#include "platform/network_build.h"
 #include "targets/target.h"
 
 static int ssh_unavailable(struct target *t, struct config *cfg, struct module_list *mods,
                            char *why, size_t whylen)
 {
     (void)cfg, (void)mods;
-    network_build_exec();
     snprintf(why, whylen,
              "%s: this lifeboat is built without SSH and TLS, and the network build (lifeboat-net) "
              "is not installed beside it",
@@ -33,6 +32,15 @@ static enum capture_outcome ssh_unavailable_save(struct capture *c, const struct
     return CAPTURE_FAILED;
 }
 
-const struct target_ops target_ssh_ops = {TARGET_SSH, "ssh", ssh_unavailable, ssh_unavailable_save};
-const struct target_ops target_https_ops = {TARGET_HTTPS, "https", ssh_unavailable,
-                                            ssh_unavailable_save};
+const struct target_ops target_ssh_ops = {
+    .kind = TARGET_SSH,
+    .name = "ssh",
+    .prepare = ssh_unavailable,
+    .save = ssh_unavailable_save,
+};
+const struct target_ops target_https_ops = {
+    .kind = TARGET_HTTPS,
+    .name = "https",
+    .prepare = ssh_unavailable,
+    .save = ssh_unavailable_save,
+};
