@@ -197,12 +197,105 @@ static const char *kcore_refusal(int errnum)
     return " (root without CAP_SYS_RAWIO, or a security module refuses it)";
 }
 
+/*
+ * What a dump file can be, found from its first bytes.  Layers wrap a dump
+ * (an age-encrypted file, a flattened stream: every encrypted dump is both)
+ * and are peeled in this order; then the first format whose probe says yes
+ * opens what is inside.  ELF is last and takes what no other claims, so a
+ * file that is nothing names what is wrong with it as an ELF header.  A new
+ * format is a probe and an open here, and a reader behind lb_source_ops.
+ */
+enum { MAGIC_BYTES = 16 };
+
+struct dump_layer {
+    const char *name;
+    int (*probe)(struct lb_source *src, const char *magic);
+    int (*open)(struct lb_source *src, const struct lb_age_identities *ids, struct lb_error *err);
+};
+
+struct dump_format {
+    const char *name;
+    int (*probe)(const struct lb_source *src, const char *magic);
+    int (*open)(struct lb_source *src, struct lb_error *err);
+};
+
+static int is_encrypted(struct lb_source *src, const char *magic)
+{
+    (void)magic;
+    return !src->live && lb_age_is_encrypted(src->fd);
+}
+
+static int is_flattened(struct lb_source *src, const char *magic)
+{
+    return !src->live && src->file_size >= MAGIC_BYTES && memcmp(magic, "makedumpfile", 12) == 0;
+}
+
+/* A flattened stream is read through its records: its size is the file it stands for. */
+static int open_flattened(struct lb_source *src, const struct lb_age_identities *ids,
+                          struct lb_error *err)
+{
+    (void)ids;
+    if (lb_flat_view_open(stream_pread, src, src->file_size, &src->flat, err) < 0) {
+        lb_error_prefix(err, "%s", src->path);
+        return -1;
+    }
+    src->file_size = lb_flat_view_size(src->flat);
+    src->mappable = 0;
+    return 0;
+}
+
+static int is_kdump(const struct lb_source *src, const char *magic)
+{
+    return !src->live && memcmp(magic, "KDUMP   ", 8) == 0;
+}
+
+static int is_anything(const struct lb_source *src, const char *magic)
+{
+    (void)src, (void)magic;
+    return 1;
+}
+
+static const struct dump_layer layers[] = {
+    {.name = "age", .probe = is_encrypted, .open = open_encrypted},
+    {.name = "flattened", .probe = is_flattened, .open = open_flattened},
+};
+
+static const struct dump_format formats[] = {
+    {.name = "kdump", .probe = is_kdump, .open = lb_kdump_open},
+    {.name = "elf", .probe = is_anything, .open = lb_elf_open}, /* /proc/kcore and vmcore too */
+};
+
+/* The first bytes of what src reads now (after the layers opened so far); zeros if fewer. */
+static int read_magic(struct lb_source *src, char *magic, struct lb_error *err)
+{
+    memset(magic, 0, MAGIC_BYTES);
+    return src->file_size >= MAGIC_BYTES ? lb_source_pread(src, magic, MAGIC_BYTES, 0, err) : 0;
+}
+
+/* Peels the layers, then opens the format: 0, or -1 with err set. */
+static int open_format(struct lb_source *src, const struct lb_age_identities *ids,
+                       struct lb_error *err)
+{
+    char magic[MAGIC_BYTES];
+
+    if (read_magic(src, magic, err) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
+        if (!layers[i].probe(src, magic))
+            continue;
+        if (layers[i].open(src, ids, err) < 0 || read_magic(src, magic, err) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+        if (formats[i].probe(src, magic))
+            return formats[i].open(src, err);
+    return -1; /* not reached: the last format takes anything */
+}
+
 static int open_source(const char *path, const struct lb_age_identities *ids, int live,
                        struct lb_source **out, struct lb_error *err)
 {
     struct lb_source *src = calloc(1, sizeof(*src));
-    char magic[16] = {0};
-    int r;
 
     if (!src || !(src->path = strdup(path))) {
         free(src);
@@ -224,36 +317,8 @@ static int open_source(const char *path, const struct lb_age_identities *ids, in
         return -1;
     }
     src->live = live || is_kcore(src);
-    if (!src->live && lb_age_is_encrypted(src->fd) && open_encrypted(src, ids, err) < 0) {
-        lb_source_close(src);
-        return -1;
-    }
-    if (src->file_size >= sizeof(magic) && lb_source_pread(src, magic, sizeof(magic), 0, err) < 0) {
-        lb_source_close(src);
-        return -1;
-    }
-    /* A flattened stream (every encrypted dump: age_sink.c) is read through its records. */
-    if (!src->live && src->file_size >= sizeof(magic) && memcmp(magic, "makedumpfile", 12) == 0) {
-        if (lb_flat_view_open(stream_pread, src, src->file_size, &src->flat, err) < 0) {
-            lb_error_prefix(err, "%s", path);
-            lb_source_close(src);
-            return -1;
-        }
-        src->file_size = lb_flat_view_size(src->flat);
-        src->mappable = 0;
-        memset(magic, 0, sizeof(magic));
-        if (src->file_size >= sizeof(magic) &&
-            lb_source_pread(src, magic, sizeof(magic), 0, err) < 0) {
-            lb_source_close(src);
-            return -1;
-        }
-    }
-    if (memcmp(magic, "KDUMP   ", 8) == 0 && !src->live) {
-        r = lb_kdump_open(src, err);
-    } else {
-        r = lb_elf_open(src, err);
-    }
-    if (r < 0 || check_page_size(src, err) < 0 || lb_segment_index_build(src, err) < 0) {
+    if (open_format(src, ids, err) < 0 || check_page_size(src, err) < 0 ||
+        lb_segment_index_build(src, err) < 0) {
         lb_source_close(src);
         return -1;
     }
