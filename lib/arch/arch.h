@@ -17,14 +17,12 @@ struct lb_kernel {
     const struct lb_arch *arch;
     uint64_t pgd_phys; /* the kernel's top page table */
     int levels;        /* of page tables */
-    /* x86_64 */
-    uint64_t phys_base;
-    /* arm64 */
-    uint64_t kimage_voffset, phys_offset, page_offset, page_end, pac_mask;
+    void *arch_state;  /* the architecture's own (its state_size bytes, zeroed at open) */
 };
 
 struct lb_arch {
     const char *name;     /* as the kernel's utsname says it: "x86_64", "aarch64" */
+    const char *alias;    /* another name users give it ("arm64"), or NULL */
     uint16_t elf_machine; /* EM_X86_64, EM_AARCH64 */
     const char *const *reg_names;
     size_t nregs, pc, sp;    /* NT_PRSTATUS pr_reg: how many, which is pc, which sp */
@@ -32,6 +30,7 @@ struct lb_arch {
                                 (arm64: x29 -> {previous x29, return address}); -1: none */
     uint64_t kernel_text_lo; /* kernel text is above this */
     uint64_t modules_lo, modules_hi;
+    size_t state_size; /* of what it keeps of one kernel (lb_kernel.arch_state) */
     /* Reads what VMCOREINFO says of the address space into k. */
     int (*kernel_open)(struct lb_kernel *k, struct lb_error *err);
     /* A translation without the page tables (the kernel image, a linear map), or -1. */
@@ -55,6 +54,8 @@ struct lb_arch {
 };
 
 extern const struct lb_arch lb_arch_x86_64, lb_arch_arm64;
+/* Every architecture the engine reads, NULL-terminated: a new one is a file and an entry. */
+extern const struct lb_arch *const lb_arches[];
 
 /* The table for an ELF machine, or NULL. */
 const struct lb_arch *lb_arch_of_elf(uint16_t machine);

@@ -27,13 +27,26 @@ static const char *const reg_names[ARM64_NREGS] = {
     "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp",  "pc",  "pstate",
 };
 
+/* What arm64 keeps of one kernel (lb_kernel.arch_state). */
+struct arm64_state {
+    uint64_t kimage_voffset, phys_offset; /* VMCOREINFO's: the image's and the linear map's */
+    uint64_t page_offset, page_end;       /* the linear map's virtual range */
+    uint64_t pac_mask;                    /* the bits a pointer signature takes */
+};
+
+static struct arm64_state *arm(const struct lb_kernel *k)
+{
+    return k->arch_state;
+}
+
 static int arm64_kernel_open(struct lb_kernel *k, struct lb_error *err)
 {
     uint64_t va_bits, actual, t1sz, pgd_virt, page_size = 4096;
 
     if (lb_kernel_need_u64(k->info, "NUMBER(VA_BITS)", 10, &va_bits, err) < 0 ||
-        lb_kernel_need_u64(k->info, "NUMBER(kimage_voffset)", 16, &k->kimage_voffset, err) < 0 ||
-        lb_kernel_need_u64(k->info, "NUMBER(PHYS_OFFSET)", 16, &k->phys_offset, err) < 0 ||
+        lb_kernel_need_u64(k->info, "NUMBER(kimage_voffset)", 16, &arm(k)->kimage_voffset, err) <
+            0 ||
+        lb_kernel_need_u64(k->info, "NUMBER(PHYS_OFFSET)", 16, &arm(k)->phys_offset, err) < 0 ||
         lb_kernel_need_u64(k->info, "SYMBOL(swapper_pg_dir)", 16, &pgd_virt, err) < 0)
         return -1;
     lb_vmcoreinfo_get_u64(k->info, "PAGESIZE", 10, &page_size);
@@ -52,23 +65,23 @@ static int arm64_kernel_open(struct lb_kernel *k, struct lb_error *err)
         return -1;
     }
     k->levels = actual == 48 ? 4 : 3;
-    k->page_offset = ~0ull << va_bits;
-    k->page_end = ~0ull << ((va_bits > 48 ? 48 : va_bits) - 1);
-    lb_vmcoreinfo_get_u64(k->info, "NUMBER(KERNELPACMASK)", 16, &k->pac_mask);
-    if (pgd_virt < k->page_end) {
+    arm(k)->page_offset = ~0ull << va_bits;
+    arm(k)->page_end = ~0ull << ((va_bits > 48 ? 48 : va_bits) - 1);
+    lb_vmcoreinfo_get_u64(k->info, "NUMBER(KERNELPACMASK)", 16, &arm(k)->pac_mask);
+    if (pgd_virt < arm(k)->page_end) {
         lb_error_set(err, "VMCOREINFO: swapper_pg_dir 0x%llx is not in the kernel image",
                      (unsigned long long)pgd_virt);
         return -1;
     }
-    k->pgd_phys = pgd_virt - k->kimage_voffset;
+    k->pgd_phys = pgd_virt - arm(k)->kimage_voffset;
     return 0;
 }
 
 static int arm64_direct(const struct lb_kernel *k, uint64_t vaddr, uint64_t *phys)
 {
-    if (vaddr < k->page_offset || vaddr >= k->page_end)
+    if (vaddr < arm(k)->page_offset || vaddr >= arm(k)->page_end)
         return -1;
-    *phys = vaddr - k->page_offset + k->phys_offset;
+    *phys = vaddr - arm(k)->page_offset + arm(k)->phys_offset;
     return 0;
 }
 
@@ -122,7 +135,7 @@ static int in_image(struct lb_kernel *k, uint64_t va)
     struct lb_error ignored;
     uint64_t phys;
 
-    return arm64_vtop(k, va, &phys, &ignored) == 0 && phys == va - k->kimage_voffset;
+    return arm64_vtop(k, va, &phys, &ignored) == 0 && phys == va - arm(k)->kimage_voffset;
 }
 
 /*
@@ -139,7 +152,8 @@ static int arm64_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint
     const uint64_t limit = 1ull << 30, max_hole = 16ull << 20;
     uint64_t stext, lo, hi, at;
 
-    if (lb_vmcoreinfo_get_u64(k->info, "SYMBOL(_stext)", 16, &stext) < 0 || stext < k->page_end)
+    if (lb_vmcoreinfo_get_u64(k->info, "SYMBOL(_stext)", 16, &stext) < 0 ||
+        stext < arm(k)->page_end)
         return -1;
     lo = stext & ~(uint64_t)(PAGE - 1);
     if (!in_image(k, lo))
@@ -151,7 +165,7 @@ static int arm64_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint
         if (in_image(k, at))
             hi = at + PAGE;
     *virt = lo;
-    *phys = lo - k->kimage_voffset;
+    *phys = lo - arm(k)->kimage_voffset;
     *size = hi - lo;
     return 0;
 }
@@ -159,7 +173,7 @@ static int arm64_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint
 /* The linear map's address of physical 0: PAGE_OFFSET less PHYS_OFFSET (modulo 2^64). */
 static int arm64_page_offset(struct lb_kernel *k, uint64_t *page_offset)
 {
-    *page_offset = k->page_offset - k->phys_offset;
+    *page_offset = arm(k)->page_offset - arm(k)->phys_offset;
     return 0;
 }
 
@@ -178,11 +192,12 @@ static int arm64_after_call(struct lb_kernel *k, uint64_t ret)
 /* A return address signed with pointer authentication: the signature bits are set back. */
 static uint64_t arm64_strip(const struct lb_kernel *k, uint64_t ret)
 {
-    return k->pac_mask && (ret >> 55) & 1 ? ret | k->pac_mask : ret;
+    return arm(k)->pac_mask && (ret >> 55) & 1 ? ret | arm(k)->pac_mask : ret;
 }
 
 const struct lb_arch lb_arch_arm64 = {
     .name = "aarch64",
+    .alias = "arm64",
     .elf_machine = EM_AARCH64,
     .reg_names = reg_names,
     .nregs = ARM64_NREGS,
@@ -192,6 +207,7 @@ const struct lb_arch lb_arch_arm64 = {
     .kernel_text_lo = 0xffff800000000000ull,
     .modules_lo = 0xffff800000000000ull,
     .modules_hi = 0xffff800008000000ull,
+    .state_size = sizeof(struct arm64_state),
     .kernel_open = arm64_kernel_open,
     .direct = arm64_direct,
     .vtop = arm64_vtop,

@@ -23,6 +23,16 @@ const char *const lb_x86_reg_names[LB_X86_NREGS] = {
     "eflags", "rsp", "ss",  "fs_base", "gs_base", "ds",  "es",       "fs",  "gs",
 };
 
+/* What x86_64 keeps of one kernel (lb_kernel.arch_state). */
+struct x86_state {
+    uint64_t phys_base; /* where the kernel image sits, less where it was linked */
+};
+
+static struct x86_state *x86(const struct lb_kernel *k)
+{
+    return k->arch_state;
+}
+
 static int x86_kernel_open(struct lb_kernel *k, struct lb_error *err)
 {
     uint64_t pgd_virt, l5 = 0;
@@ -34,7 +44,7 @@ static int x86_kernel_open(struct lb_kernel *k, struct lb_error *err)
         return -1;
     }
     /* Addresses wrap modulo 2^64, so a negative base works as its two's complement. */
-    k->phys_base = (uint64_t)phys_base;
+    x86(k)->phys_base = (uint64_t)phys_base;
     if (lb_kernel_need_u64(k->info, "SYMBOL(init_top_pgt)", 16, &pgd_virt, err) < 0)
         return -1;
     lb_vmcoreinfo_get_u64(k->info, "NUMBER(pgtable_l5_enabled)", 10, &l5);
@@ -44,7 +54,7 @@ static int x86_kernel_open(struct lb_kernel *k, struct lb_error *err)
                      (unsigned long long)pgd_virt);
         return -1;
     }
-    k->pgd_phys = pgd_virt - START_KERNEL_MAP + k->phys_base;
+    k->pgd_phys = pgd_virt - START_KERNEL_MAP + x86(k)->phys_base;
     return 0;
 }
 
@@ -52,7 +62,7 @@ static int x86_direct(const struct lb_kernel *k, uint64_t vaddr, uint64_t *phys)
 {
     if (vaddr < START_KERNEL_MAP)
         return -1;
-    *phys = vaddr - START_KERNEL_MAP + k->phys_base;
+    *phys = vaddr - START_KERNEL_MAP + x86(k)->phys_base;
     return 0;
 }
 
@@ -188,6 +198,7 @@ const struct lb_arch lb_arch_x86_64 = {
     .kernel_text_lo = START_KERNEL_MAP,
     .modules_lo = 0xffffffffc0000000ull,
     .modules_hi = 0xffffffffff000000ull,
+    .state_size = sizeof(struct x86_state),
     .kernel_open = x86_kernel_open,
     .direct = x86_direct,
     .vtop = x86_vtop,

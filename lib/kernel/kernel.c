@@ -37,6 +37,11 @@ int lb_kernel_open(struct lb_source *src, struct lb_kernel **out, struct lb_erro
     }
     k->src = src;
     k->arch = src->arch;
+    if (!(k->arch_state = calloc(1, k->arch->state_size ? k->arch->state_size : 1))) {
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
+        lb_kernel_close(k);
+        return -1;
+    }
     notes = lb_source_notes(src, &len);
     if (lb_vmcoreinfo_from_notes(notes, len, &k->info, err) < 0 ||
         k->arch->kernel_open(k, err) < 0) {
@@ -52,6 +57,7 @@ void lb_kernel_close(struct lb_kernel *k)
     if (!k)
         return;
     lb_vmcoreinfo_free(k->info);
+    free(k->arch_state);
     free(k);
 }
 

@@ -18,18 +18,7 @@
 #include <string.h>
 
 #include "admin/cmdline.h"
-
-/* The crash kernel is the running one's architecture, which is this binary's. */
-#ifdef __x86_64__
-const char capture_cmdline_extra[] =
-    "reset_devices irqpoll cgroup_disable=memory mce=off numa=off "
-    "transparent_hugepage=never cma=0 hugetlb_cma=0 acpi_no_memhotplug panic=10 "
-    "initcall_blacklist=tracer_init_tracefs";
-#else /* arm64: no machine checks, NUMA or ACPI memory hotplug options to turn off */
-const char capture_cmdline_extra[] =
-    "reset_devices irqpoll cgroup_disable=memory transparent_hugepage=never cma=0 "
-    "hugetlb_cma=0 panic=10 initcall_blacklist=tracer_init_tracefs";
-#endif
+#include "admin/host_arch.h"
 
 /* Parameters dropped by name (the text before '=' or the whole word). */
 static const char *const dropped[] = {

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-/* What every capture kernel gets, after the running kernel's own parameters. */
-extern const char capture_cmdline_extra[];
+/* What every capture kernel gets, after the running kernel's own parameters: host_arch.h */
+#include "admin/host_arch.h"
 
 /*
  * Writes to out the running command line without the parameters that make no

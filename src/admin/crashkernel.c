@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "admin/crashkernel.h"
+#include "admin/host_arch.h"
 
 static int parse_size(const char *s, const char **end, uint64_t *out)
 {
@@ -195,12 +196,10 @@ int crashkernel_cma_supported(const char *root, const char *release, int running
     char config[1024], symbols[1024];
     int r, lines, have_config;
 
-#ifndef __x86_64__
-    snprintf(how, howlen,
-             "lifeboat takes crashkernel=,cma on x86_64 only: elsewhere it may load with "
-             "kexec_load(2), which does not give the crash kernel the CMA range");
-    return 0;
-#endif
+    if (host_cma_refusal) {
+        snprintf(how, howlen, "%s", host_cma_refusal);
+        return 0;
+    }
     have_config = first_file(root, configs, 3, release, config, sizeof(config)) == 0;
     if (have_config && config_says(config, "CONFIG_CMA=y") == 0) {
         snprintf(how, howlen, "%s has no CONFIG_CMA=y: no crashkernel=,cma", config);

@@ -303,28 +303,6 @@ static void default_inputs(struct load_request *req)
              cfg.cmdline_append[0] && req->append ? " " : "", req->append ? req->append : "");
 }
 
-#ifdef __x86_64__
-/*
- * x86 before Linux 6.9: a crash kernel started on a CPU other than the boot
- * CPU would send the boot CPU INIT while bringing up the others, which can
- * reset the machine; the boot CPU's APIC ID (processor 0's "initial apicid")
- * is named so it is left alone.  -1 if unknown.
- */
-static long boot_cpu_apicid(void)
-{
-    char line[256];
-    long id = -1;
-    FILE *f = fopen("/proc/cpuinfo", "re");
-
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "initial apicid : %ld", &id) == 1)
-            break; /* processor 0's comes first */
-    if (f)
-        fclose(f);
-    return id;
-}
-#endif
-
 /* How many CPUs the crash kernel gets: the config's number, or what the reservation feeds. */
 static int choose_cpus(const struct load_request *req, const struct crash_reservation *res)
 {
@@ -344,14 +322,8 @@ static int choose_cpus(const struct load_request *req, const struct crash_reserv
 static void derive_cmdline(struct load_request *req)
 {
     char cpu_words[64];
-#ifdef __x86_64__
-    long apicid = req->cpus > 1 ? boot_cpu_apicid() : -1;
-    if (apicid >= 0)
-        snprintf(cpu_words, sizeof(cpu_words), "nr_cpus=%d disable_cpu_apicid=%ld", req->cpus,
-                 apicid);
-    else
-#endif
-        snprintf(cpu_words, sizeof(cpu_words), "nr_cpus=%d", req->cpus);
+
+    host_cpu_words(req->cpus, cpu_words, sizeof(cpu_words));
     if (capture_cmdline(req->running, cpu_words, req->append_all, req->cmdline_built,
                         sizeof(req->cmdline_built)) < 0)
         errx(1, "the crash kernel's command line would be longer than %zu bytes",
@@ -438,16 +410,16 @@ int cmd_load(int argc, char **argv)
     if (!req.cmdline)
         derive_cmdline(&req);
     r = kexec_crash_load(kernel_fd, initramfs_fd, req.cmdline);
-#ifdef __aarch64__
-    /* Debian's arm64 kernels have no kexec_file_load: what it does is done here. */
-    if (r == -ENOSYS) {
+    if (r == -ENOSYS) { /* no kexec_file_load: the architecture's other way, if it has one */
         char why[512];
-        if (kexec_arm64_crash_load(kernel_fd, initramfs_fd, req.cmdline, why, sizeof(why)) < 0)
+        int f = host_crash_load_fallback(kernel_fd, initramfs_fd, req.cmdline, why, sizeof(why));
+        if (f == -1)
             errx(1, "loading with kexec_load(2), this kernel having no kexec_file_load: %s", why);
-        r = 0;
-        printf("lifeboat: loaded with kexec_load(2): this kernel has no kexec_file_load\n");
+        if (f == 0) {
+            r = 0;
+            printf("lifeboat: loaded with kexec_load(2): this kernel has no kexec_file_load\n");
+        }
     }
-#endif
     if (r < 0)
         explain_failure(-r, &req, &res);
     close(kernel_fd);
