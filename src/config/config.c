@@ -315,112 +315,389 @@ static int parse_lvm_pv(struct parse *p, char **w, int n)
     return 0;
 }
 
+/* network dhcp */
+static int parse_network(struct parse *p, char **w, int n)
+{
+    if (n != 2 || strcmp(w[1], "dhcp") != 0)
+        return fail(p, "expected 'network dhcp'");
+    p->cfg->network_dhcp = 1;
+    return 0;
+}
+
+/* interface, route, network-link: config_net.c's */
+static int parse_net(struct parse *p, char **w, int n)
+{
+    char err[256];
+    int r = w[0][0] == 'i'   ? config_net_interface(p->cfg, w, n, err, sizeof(err))
+            : w[0][0] == 'r' ? config_net_route(p->cfg, w, n, err, sizeof(err))
+                             : config_net_link(p->cfg, w, n, err, sizeof(err));
+    return r < 0 ? fail(p, "%s", err) : 0;
+}
+
+/* ssh-identity, known-hosts, https-ca, https-token: an absolute path */
+static int parse_file(struct parse *p, char **w, int n, char *dst, size_t len)
+{
+    if (n != 2 || w[1][0] != '/')
+        return fail(p, "expected '%s FILE' with an absolute path", w[0]);
+    return copy_word(p, dst, len, w[1], "the file name");
+}
+
+static int parse_cpus(struct parse *p, char **w, int n)
+{
+    char *end;
+    unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
+
+    if (n == 2 && strcmp(w[1], "auto") == 0) {
+        p->cfg->cpus = 0;
+        return 0;
+    }
+    if (n != 2 || *end || w[1][0] == '-' || v < 1 || v > CONFIG_MAX_CPUS)
+        return fail(p, "expected 'cpus auto' or 'cpus N' with N from 1 to %d", CONFIG_MAX_CPUS);
+    p->cfg->cpus = (unsigned)v;
+    return 0;
+}
+
+static int parse_reservation(struct parse *p, char **w, int n)
+{
+    if (n != 2 || (strcmp(w[1], "plain") != 0 && strcmp(w[1], "cma") != 0))
+        return fail(p, "expected 'reservation plain' or 'reservation cma'");
+    p->cfg->reservation_cma = w[1][0] == 'c';
+    return 0;
+}
+
+static int parse_min_free(struct parse *p, char **w, int n)
+{
+    char *end;
+    unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
+
+    if (n != 2 || *end != 'M' || end[1] || w[1][0] == '-' || v > 1u << 30)
+        return fail(p, "expected 'min-free SIZE' with SIZE in MiB, such as 2048M");
+    p->cfg->min_free_mib = (unsigned)v;
+    return 0;
+}
+
+static int parse_keep(struct parse *p, char **w, int n)
+{
+    char *end;
+    unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
+
+    if (n != 2 || *end || w[1][0] == '-' || v > 10000)
+        return fail(p, "expected 'keep N' with N from 0 (all) to 10000");
+    p->cfg->keep = (unsigned)v;
+    return 0;
+}
+
+static int parse_redact(struct parse *p, char **w, int n)
+{
+    struct lb_error e;
+
+    if (n != 2 || lb_redact_parse(w[1], &p->cfg->redact, &e) < 0)
+        return fail(p, "expected 'redact CLASSES' with CLASSES keys, user-data, names "
+                       "(comma-separated) or all");
+    return 0;
+}
+
+static int parse_hostname(struct parse *p, char **w, int n)
+{
+    if (n != 2 || w[1][strspn(w[1], HOSTNAME_CHARS)])
+        return fail(p, "expected 'hostname NAME' (letters, digits, '.', '-', '_')");
+    return copy_word(p, p->cfg->hostname, sizeof(p->cfg->hostname), w[1], "hostname");
+}
+
+/*
+ * The grammar, once: each directive's name, how its line is read and how it
+ * is written back.  config_format writes the directives in this order (a
+ * network link before the interfaces that name it), each as its parse reads
+ * it, so a configuration load writes is one the crash kernel reads the same.
+ */
+struct out {
+    char *buf;
+    size_t len, used;
+};
+
+__attribute__((format(printf, 2, 3))) static int emit(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->len - o->used)
+        return -1; /* never a line cut short */
+    o->used += (size_t)n;
+    return 0;
+}
+
+static int format_targets(const struct config *cfg, struct out *o)
+{
+    for (size_t i = 0; i < cfg->ntargets; i++) {
+        const struct target *t = &cfg->targets[i];
+        char line[MAX_LINE];
+        int r;
+        if (target_is_network(t))
+            r = config_net_format_target(t, line, sizeof(line)) < 0 ? -1 : emit(o, "%s", line);
+        else if (t->kind == TARGET_FS && t->shown[0])
+            r = emit(o, "target fs %s %s as %s\n", t->device, t->path, t->shown);
+        else if (t->kind == TARGET_FS)
+            r = emit(o, "target fs %s %s\n", t->device, t->path);
+        else if (t->kind == TARGET_RAW)
+            r = emit(o, "target raw %s\n", t->device);
+        else
+            r = emit(o, "target %s %s\n", t->kind == TARGET_DIR ? "dir" : "path", t->path);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int format_final(const struct config *cfg, struct out *o)
+{
+    return emit(o, "final-action %s\n", final_action_name(cfg->final_action));
+}
+
+static int format_device_timeout(const struct config *cfg, struct out *o)
+{
+    return emit(o, "device-timeout %u\n", cfg->device_timeout);
+}
+
+static int format_step_timeout(const struct config *cfg, struct out *o)
+{
+    return emit(o, "step-timeout %u\n", cfg->step_timeout);
+}
+
+static int format_format(const struct config *cfg, struct out *o)
+{
+    return emit(o, "format %s\n", cfg->format == LB_FORMAT_ELF ? "elf" : "kdump");
+}
+
+static int format_dump_level(const struct config *cfg, struct out *o)
+{
+    return emit(o, "dump-level %u\n", cfg->dump_level);
+}
+
+static int format_codec(const struct config *cfg, struct out *o)
+{
+    return emit(o, "codec %s\n", lb_codec_name(cfg->codec));
+}
+
+static int format_redact(const struct config *cfg, struct out *o)
+{
+    char classes[64];
+
+    if (!cfg->redact)
+        return 0;
+    lb_redact_format(cfg->redact, classes, sizeof(classes));
+    return emit(o, "redact %s\n", classes);
+}
+
+static int format_keep(const struct config *cfg, struct out *o)
+{
+    return cfg->keep ? emit(o, "keep %u\n", cfg->keep) : 0;
+}
+
+static int format_min_free(const struct config *cfg, struct out *o)
+{
+    return cfg->min_free_mib ? emit(o, "min-free %uM\n", cfg->min_free_mib) : 0;
+}
+
+static int format_hostname(const struct config *cfg, struct out *o)
+{
+    return cfg->hostname[0] ? emit(o, "hostname %s\n", cfg->hostname) : 0;
+}
+
+static int format_cpus(const struct config *cfg, struct out *o)
+{
+    return cfg->cpus ? emit(o, "cpus %u\n", cfg->cpus) : 0;
+}
+
+static int format_reservation(const struct config *cfg, struct out *o)
+{
+    return cfg->reservation_cma ? emit(o, "reservation cma\n") : 0;
+}
+
+static int format_append(const struct config *cfg, struct out *o)
+{
+    return cfg->cmdline_append[0] ? emit(o, "cmdline-append %s\n", cfg->cmdline_append) : 0;
+}
+
+static int format_encrypt_to(const struct config *cfg, struct out *o)
+{
+    for (size_t i = 0; i < cfg->nrecipients; i++)
+        if (emit(o, "encrypt-to %s\n", cfg->encrypt_to[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int format_file(struct out *o, const char *name, const char *path)
+{
+    return path[0] ? emit(o, "%s %s\n", name, path) : 0;
+}
+
+static int format_ssh_identity(const struct config *cfg, struct out *o)
+{
+    return format_file(o, "ssh-identity", cfg->ssh_identity);
+}
+
+static int format_known_hosts(const struct config *cfg, struct out *o)
+{
+    return format_file(o, "known-hosts", cfg->known_hosts);
+}
+
+static int format_https_ca(const struct config *cfg, struct out *o)
+{
+    return format_file(o, "https-ca", cfg->https_ca);
+}
+
+static int format_https_token(const struct config *cfg, struct out *o)
+{
+    return format_file(o, "https-token", cfg->https_token);
+}
+
+static int format_lvm_pv(const struct config *cfg, struct out *o)
+{
+    for (size_t i = 0; i < cfg->nlvm_pv; i++)
+        if (emit(o, "lvm-pv %s %s %llu\n", cfg->lvm_pv[i].identity, cfg->lvm_pv[i].vg,
+                 (unsigned long long)cfg->lvm_pv[i].seqno) < 0)
+            return -1;
+    return 0;
+}
+
+static int format_dm(const struct config *cfg, struct out *o)
+{
+    for (size_t i = 0; i < cfg->ndm; i++) {
+        const struct config_dm *d = &cfg->dm[i];
+        if (emit(o, "dm %s %llu %llu %s %s\n", d->name, (unsigned long long)d->seg.start,
+                 (unsigned long long)d->seg.length, d->seg.type, d->seg.params) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int format_links(const struct config *cfg, struct out *o)
+{
+    return config_net_format_links(cfg, o->buf, o->len, &o->used);
+}
+
+static int format_interfaces(const struct config *cfg, struct out *o)
+{
+    return config_net_format_interfaces(cfg, o->buf, o->len, &o->used);
+}
+
+static int format_routes(const struct config *cfg, struct out *o)
+{
+    return config_net_format_routes(cfg, o->buf, o->len, &o->used);
+}
+
+static int format_network(const struct config *cfg, struct out *o)
+{
+    return cfg->network_dhcp ? emit(o, "network dhcp\n") : 0;
+}
+
+static int format_network_timeout(const struct config *cfg, struct out *o)
+{
+    return cfg->network_timeout ? emit(o, "network-timeout %u\n", cfg->network_timeout) : 0;
+}
+
+/* The directives whose word says which field they set. */
+static int parse_device_timeout(struct parse *p, char **w, int n)
+{
+    return parse_timeout(p, w, n, 0, &p->cfg->device_timeout);
+}
+
+static int parse_step_timeout(struct parse *p, char **w, int n)
+{
+    return parse_timeout(p, w, n, 5, &p->cfg->step_timeout);
+}
+
+static int parse_network_timeout(struct parse *p, char **w, int n)
+{
+    return parse_timeout(p, w, n, 1, &p->cfg->network_timeout);
+}
+
+static int parse_ssh_identity(struct parse *p, char **w, int n)
+{
+    return parse_file(p, w, n, p->cfg->ssh_identity, sizeof(p->cfg->ssh_identity));
+}
+
+static int parse_known_hosts(struct parse *p, char **w, int n)
+{
+    return parse_file(p, w, n, p->cfg->known_hosts, sizeof(p->cfg->known_hosts));
+}
+
+static int parse_https_ca(struct parse *p, char **w, int n)
+{
+    return parse_file(p, w, n, p->cfg->https_ca, sizeof(p->cfg->https_ca));
+}
+
+static int parse_https_token(struct parse *p, char **w, int n)
+{
+    return parse_file(p, w, n, p->cfg->https_token, sizeof(p->cfg->https_token));
+}
+
+struct directive {
+    const char *name;
+    int (*parse)(struct parse *p, char **w, int n);       /* the line's words, w[0] the name */
+    int (*parse_rest)(struct parse *p, const char *rest); /* or the rest of the line as it is */
+    int (*format)(const struct config *cfg, struct out *o);
+};
+
+static const struct directive directives[] = {
+    {.name = "target", .parse = parse_target, .format = format_targets},
+    {.name = "final-action", .parse = parse_final, .format = format_final},
+    {.name = "device-timeout", .parse = parse_device_timeout, .format = format_device_timeout},
+    {.name = "step-timeout", .parse = parse_step_timeout, .format = format_step_timeout},
+    {.name = "format", .parse = parse_dump, .format = format_format},
+    {.name = "dump-level", .parse = parse_dump, .format = format_dump_level},
+    {.name = "codec", .parse = parse_dump, .format = format_codec},
+    {.name = "redact", .parse = parse_redact, .format = format_redact},
+    {.name = "keep", .parse = parse_keep, .format = format_keep},
+    {.name = "min-free", .parse = parse_min_free, .format = format_min_free},
+    {.name = "hostname", .parse = parse_hostname, .format = format_hostname},
+    {.name = "cpus", .parse = parse_cpus, .format = format_cpus},
+    {.name = "reservation", .parse = parse_reservation, .format = format_reservation},
+    {.name = "cmdline-append", .parse_rest = parse_append, .format = format_append},
+    {.name = "encrypt-to", .parse = parse_encrypt_to, .format = format_encrypt_to},
+    {.name = "ssh-identity", .parse = parse_ssh_identity, .format = format_ssh_identity},
+    {.name = "known-hosts", .parse = parse_known_hosts, .format = format_known_hosts},
+    {.name = "https-ca", .parse = parse_https_ca, .format = format_https_ca},
+    {.name = "https-token", .parse = parse_https_token, .format = format_https_token},
+    {.name = "lvm-pv", .parse = parse_lvm_pv, .format = format_lvm_pv},
+    {.name = "dm", .parse_rest = parse_dm, .format = format_dm},
+    {.name = "network-link", .parse = parse_net, .format = format_links},
+    {.name = "interface", .parse = parse_net, .format = format_interfaces},
+    {.name = "route", .parse = parse_net, .format = format_routes},
+    {.name = "network", .parse = parse_network, .format = format_network},
+    {.name = "network-timeout", .parse = parse_network_timeout, .format = format_network_timeout},
+};
+
 static int parse_line(struct parse *p, char *line)
 {
     char *w[MAX_WORDS], *save = NULL, *hash = strchr(line, '#');
+    size_t len;
     int n = 0;
 
     if (hash)
         *hash = '\0';
-    if (strncmp(line, "cmdline-append", 14) == 0 && strchr(" \t", line[14]))
-        return parse_append(p, line + 14);
-    if (strncmp(line, "dm", 2) == 0 && strchr(" \t", line[2]))
-        return parse_dm(p, line + 2);
-    for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
-        if (n == MAX_WORDS)
-            return fail(p, "more than %d words", MAX_WORDS);
-        w[n++] = t;
-    }
-    if (n == 0)
+    line += strspn(line, " \t\r");
+    len = strcspn(line, " \t\r");
+    if (len == 0)
         return 0;
-    if (strcmp(w[0], "target") == 0)
-        return parse_target(p, w, n);
-    if (strcmp(w[0], "interface") == 0 || strcmp(w[0], "route") == 0 ||
-        strcmp(w[0], "network-link") == 0) {
-        char err[256];
-        int r = w[0][0] == 'i'   ? config_net_interface(p->cfg, w, n, err, sizeof(err))
-                : w[0][0] == 'r' ? config_net_route(p->cfg, w, n, err, sizeof(err))
-                                 : config_net_link(p->cfg, w, n, err, sizeof(err));
-        return r < 0 ? fail(p, "%s", err) : 0;
-    }
-    if (strcmp(w[0], "ssh-identity") == 0 || strcmp(w[0], "known-hosts") == 0 ||
-        strcmp(w[0], "https-ca") == 0 || strcmp(w[0], "https-token") == 0) {
-        char *dst = w[0][0] == 's'                  ? p->cfg->ssh_identity
-                    : w[0][0] == 'k'                ? p->cfg->known_hosts
-                    : strcmp(w[0], "https-ca") == 0 ? p->cfg->https_ca
-                                                    : p->cfg->https_token;
-        if (n != 2 || w[1][0] != '/')
-            return fail(p, "expected '%s FILE' with an absolute path", w[0]);
-        return copy_word(p, dst, sizeof(p->cfg->ssh_identity), w[1], "the file name");
-    }
-    if (strcmp(w[0], "network") == 0) {
-        if (n != 2 || strcmp(w[1], "dhcp") != 0)
-            return fail(p, "expected 'network dhcp'");
-        p->cfg->network_dhcp = 1;
-        return 0;
-    }
-    if (strcmp(w[0], "lvm-pv") == 0)
-        return parse_lvm_pv(p, w, n);
-    if (strcmp(w[0], "network-timeout") == 0)
-        return parse_timeout(p, w, n, 1, &p->cfg->network_timeout);
-    if (strcmp(w[0], "final-action") == 0)
-        return parse_final(p, w, n);
-    if (strcmp(w[0], "device-timeout") == 0)
-        return parse_timeout(p, w, n, 0, &p->cfg->device_timeout);
-    if (strcmp(w[0], "step-timeout") == 0)
-        return parse_timeout(p, w, n, 5, &p->cfg->step_timeout);
-    if (strcmp(w[0], "cpus") == 0) {
-        char *end;
-        unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
-        if (n == 2 && strcmp(w[1], "auto") == 0) {
-            p->cfg->cpus = 0;
-            return 0;
+    for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+        const struct directive *d = &directives[i];
+        if (strlen(d->name) != len || strncmp(line, d->name, len) != 0)
+            continue;
+        if (d->parse_rest)
+            return d->parse_rest(p, line + len);
+        for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
+            if (n == MAX_WORDS)
+                return fail(p, "more than %d words", MAX_WORDS);
+            w[n++] = t;
         }
-        if (n != 2 || *end || w[1][0] == '-' || v < 1 || v > CONFIG_MAX_CPUS)
-            return fail(p, "expected 'cpus auto' or 'cpus N' with N from 1 to %d", CONFIG_MAX_CPUS);
-        p->cfg->cpus = (unsigned)v;
-        return 0;
+        return d->parse(p, w, n);
     }
-    if (strcmp(w[0], "reservation") == 0) {
-        if (n != 2 || (strcmp(w[1], "plain") != 0 && strcmp(w[1], "cma") != 0))
-            return fail(p, "expected 'reservation plain' or 'reservation cma'");
-        p->cfg->reservation_cma = w[1][0] == 'c';
-        return 0;
-    }
-    if (strcmp(w[0], "min-free") == 0) {
-        char *end;
-        unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
-        if (n != 2 || *end != 'M' || end[1] || w[1][0] == '-' || v > 1u << 30)
-            return fail(p, "expected 'min-free SIZE' with SIZE in MiB, such as 2048M");
-        p->cfg->min_free_mib = (unsigned)v;
-        return 0;
-    }
-    if (strcmp(w[0], "keep") == 0) {
-        char *end;
-        unsigned long v = n == 2 ? strtoul(w[1], &end, 10) : 0;
-        if (n != 2 || *end || w[1][0] == '-' || v > 10000)
-            return fail(p, "expected 'keep N' with N from 0 (all) to 10000");
-        p->cfg->keep = (unsigned)v;
-        return 0;
-    }
-    if (strcmp(w[0], "format") == 0 || strcmp(w[0], "codec") == 0 ||
-        strcmp(w[0], "dump-level") == 0)
-        return parse_dump(p, w, n);
-    if (strcmp(w[0], "encrypt-to") == 0)
-        return parse_encrypt_to(p, w, n);
-    if (strcmp(w[0], "redact") == 0) {
-        struct lb_error e;
-        if (n != 2 || lb_redact_parse(w[1], &p->cfg->redact, &e) < 0)
-            return fail(p, "expected 'redact CLASSES' with CLASSES keys, user-data, names "
-                           "(comma-separated) or all");
-        return 0;
-    }
-    if (strcmp(w[0], "hostname") == 0) {
-        if (n != 2 || w[1][strspn(w[1], HOSTNAME_CHARS)])
-            return fail(p, "expected 'hostname NAME' (letters, digits, '.', '-', '_')");
-        return copy_word(p, p->cfg->hostname, sizeof(p->cfg->hostname), w[1], "hostname");
-    }
-    return fail(p, "unknown directive '%s'", w[0]);
+    line[len] = '\0';
+    return fail(p, "unknown directive '%s'", line);
 }
 
 /*
@@ -523,73 +800,12 @@ int config_load_lenient(const char *path, struct config *cfg, char *errbuf, size
 
 int config_format(const struct config *cfg, char *buf, size_t len)
 {
-    size_t used = 0;
-    int n;
+    struct out o = {.buf = buf, .len = len};
 
-#define EMIT(...)                                                                                  \
-    do {                                                                                           \
-        n = snprintf(buf + used, len - used, __VA_ARGS__);                                         \
-        if (n < 0 || (size_t)n >= len - used)                                                      \
-            return -1;                                                                             \
-        used += (size_t)n;                                                                         \
-    } while (0)
-
-    EMIT("# lifeboat capture configuration, written by 'lifeboat initramfs'\n");
-    for (size_t i = 0; i < cfg->ntargets; i++) {
-        const struct target *t = &cfg->targets[i];
-        if (target_is_network(t)) {
-            char line[MAX_LINE];
-            if (config_net_format_target(t, line, sizeof(line)) < 0)
-                return -1;
-            EMIT("%s", line);
-        } else if (t->kind == TARGET_FS && t->shown[0])
-            EMIT("target fs %s %s as %s\n", t->device, t->path, t->shown);
-        else if (t->kind == TARGET_FS)
-            EMIT("target fs %s %s\n", t->device, t->path);
-        else if (t->kind == TARGET_RAW)
-            EMIT("target raw %s\n", t->device);
-        else
-            EMIT("target %s %s\n", t->kind == TARGET_DIR ? "dir" : "path", t->path);
-    }
-    EMIT("final-action %s\n", final_action_name(cfg->final_action));
-    EMIT("device-timeout %u\n", cfg->device_timeout);
-    EMIT("step-timeout %u\n", cfg->step_timeout);
-    EMIT("format %s\n", cfg->format == LB_FORMAT_ELF ? "elf" : "kdump");
-    EMIT("dump-level %u\n", cfg->dump_level);
-    EMIT("codec %s\n", lb_codec_name(cfg->codec));
-    if (cfg->redact) {
-        char classes[64];
-        lb_redact_format(cfg->redact, classes, sizeof(classes));
-        EMIT("redact %s\n", classes);
-    }
-    if (cfg->keep)
-        EMIT("keep %u\n", cfg->keep);
-    if (cfg->min_free_mib)
-        EMIT("min-free %uM\n", cfg->min_free_mib);
-    if (cfg->hostname[0])
-        EMIT("hostname %s\n", cfg->hostname);
-    if (cfg->cpus)
-        EMIT("cpus %u\n", cfg->cpus);
-    if (cfg->reservation_cma)
-        EMIT("reservation cma\n");
-    if (cfg->cmdline_append[0])
-        EMIT("cmdline-append %s\n", cfg->cmdline_append);
-    for (size_t i = 0; i < cfg->nrecipients; i++)
-        EMIT("encrypt-to %s\n", cfg->encrypt_to[i]);
-    if (cfg->ssh_identity[0])
-        EMIT("ssh-identity %s\n", cfg->ssh_identity);
-    if (cfg->known_hosts[0])
-        EMIT("known-hosts %s\n", cfg->known_hosts);
-    if (cfg->https_ca[0])
-        EMIT("https-ca %s\n", cfg->https_ca);
-    if (cfg->https_token[0])
-        EMIT("https-token %s\n", cfg->https_token);
-    for (size_t i = 0; i < cfg->nlvm_pv; i++)
-        EMIT("lvm-pv %s %s %llu\n", cfg->lvm_pv[i].identity, cfg->lvm_pv[i].vg,
-             (unsigned long long)cfg->lvm_pv[i].seqno);
-    for (size_t i = 0; i < cfg->ndm; i++)
-        EMIT("dm %s %llu %llu %s %s\n", cfg->dm[i].name, (unsigned long long)cfg->dm[i].seg.start,
-             (unsigned long long)cfg->dm[i].seg.length, cfg->dm[i].seg.type, cfg->dm[i].seg.params);
-#undef EMIT
-    return config_net_format(cfg, buf, len, &used);
+    if (emit(&o, "# lifeboat capture configuration, written by 'lifeboat initramfs'\n") < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++)
+        if (directives[i].format(cfg, &o) < 0)
+            return -1;
+    return 0;
 }

@@ -411,15 +411,22 @@ void config_net_format_link(const struct config_link *link, char *line, size_t l
         snprintf(line + n, len - (size_t)n, "\n");
 }
 
-int config_net_format(const struct config *cfg, char *buf, size_t len, size_t *used)
+int config_net_format_links(const struct config *cfg, char *buf, size_t len, size_t *used)
 {
-    char line[512], mac[20], a[64], b[64];
+    char line[512];
 
     for (size_t i = 0; i < cfg->nlinks; i++) {
         config_net_format_link(&cfg->links[i], line, sizeof(line));
         if (append(buf, len, used, line) < 0)
             return -1;
     }
+    return 0;
+}
+
+int config_net_format_interfaces(const struct config *cfg, char *buf, size_t len, size_t *used)
+{
+    char line[512], mac[20], a[64];
+
     for (size_t i = 0; i < cfg->ninterfaces; i++) {
         const struct config_interface *in = &cfg->interfaces[i];
         struct config_dev dev;
@@ -440,6 +447,13 @@ int config_net_format(const struct config *cfg, char *buf, size_t len, size_t *u
         if (append(buf, len, used, line) < 0)
             return -1;
     }
+    return 0;
+}
+
+int config_net_format_routes(const struct config *cfg, char *buf, size_t len, size_t *used)
+{
+    char line[512], mac[20], a[64], b[64];
+
     for (size_t i = 0; i < cfg->nroutes; i++) {
         const struct config_route *r = &cfg->routes[i];
         struct config_dev dev;
@@ -457,13 +471,6 @@ int config_net_format(const struct config *cfg, char *buf, size_t len, size_t *u
         } else {
             snprintf(line, sizeof(line), "route %s dev %s\n", a, mac);
         }
-        if (append(buf, len, used, line) < 0)
-            return -1;
-    }
-    if (cfg->network_dhcp && append(buf, len, used, "network dhcp\n") < 0)
-        return -1;
-    if (cfg->network_timeout) {
-        snprintf(line, sizeof(line), "network-timeout %u\n", cfg->network_timeout);
         if (append(buf, len, used, line) < 0)
             return -1;
     }

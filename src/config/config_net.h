@@ -33,7 +33,10 @@ int config_net_format_target(const struct target *t, char *buf, size_t len);
 void config_dev_format(const struct config_dev *dev, char *buf, size_t len);
 /* The network-link line of link, with its newline. */
 void config_net_format_link(const struct config_link *link, char *line, size_t len);
-/* Link, interface and route lines, appended to buf at *used; -1 if they do not fit. */
-int config_net_format(const struct config *cfg, char *buf, size_t len, size_t *used);
+/* The network lines load wrote, appended to buf at *used (-1 if they do not fit): the
+ * links (before the interfaces that may name them), the interfaces, the routes. */
+int config_net_format_links(const struct config *cfg, char *buf, size_t len, size_t *used);
+int config_net_format_interfaces(const struct config *cfg, char *buf, size_t len, size_t *used);
+int config_net_format_routes(const struct config *cfg, char *buf, size_t len, size_t *used);
 
 #endif
