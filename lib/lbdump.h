@@ -46,6 +46,25 @@ void lb_error_prefix(struct lb_error *err, const char *fmt, ...)
 /* The kind of a failed write of the output: no space, or I/O. */
 enum lb_error_kind lb_error_kind_of_write(int errnum);
 
+/* ---- checked invariants ---------------------------------------------- */
+
+/*
+ * LB_INVARIANT(N, cond): the numbered invariant N that a file states at its
+ * top, kept here.  In the test builds (unit tests and fuzzers: meson defines
+ * LIFEBOAT_CHECK_INVARIANTS) a broken one aborts, naming the file, the line
+ * and the number, so the sanitizers and the fuzzers find where the prose
+ * stopped being true; in the product it costs nothing, for the capture must
+ * not die for a check.
+ */
+#ifdef LIFEBOAT_CHECK_INVARIANTS
+void lb_invariant_broken(const char *file, int line, int n, const char *cond)
+    __attribute__((noreturn));
+#define LB_INVARIANT(n, cond)                                                                      \
+    ((cond) ? (void)0 : lb_invariant_broken(__FILE__, __LINE__, (n), #cond))
+#else
+#define LB_INVARIANT(n, cond) ((void)sizeof(!(cond)))
+#endif
+
 /* ---- sources ---------------------------------------------------------- */
 
 #define LB_PAGE_SIZE  4096u /* x86_64, and arm64 with 4 KiB pages */

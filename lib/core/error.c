@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lbdump.h"
@@ -62,3 +63,11 @@ enum lb_error_kind lb_error_kind_of_write(int errnum)
     return errnum == ENOSPC || errnum == EDQUOT || errnum == EFBIG ? LB_ERR_NO_SPACE
                                                                    : LB_ERR_OUTPUT_IO;
 }
+
+#ifdef LIFEBOAT_CHECK_INVARIANTS
+void lb_invariant_broken(const char *file, int line, int n, const char *cond)
+{
+    fprintf(stderr, "%s:%d: invariant %d broken: %s\n", file, line, n, cond);
+    abort();
+}
+#endif

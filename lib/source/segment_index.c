@@ -73,6 +73,8 @@ static int build_runs(struct lb_source *src, struct lb_error *err)
             src->runs[src->nruns++] = src->runs[i];
         }
     }
+    for (size_t i = 1; i < src->nruns; i++)
+        LB_INVARIANT(1, src->runs[i].first > src->runs[i - 1].first + src->runs[i - 1].count);
     return 0;
 }
 
@@ -96,6 +98,7 @@ int lb_segment_index_build(struct lb_source *src, struct lb_error *err)
         if (i > 0 && s->phys_addr < src->reach[i - 1] && s->mem_size)
             overlaps++;
         src->reach[i] = i > 0 && src->reach[i - 1] > end ? src->reach[i - 1] : end;
+        LB_INVARIANT(2, i == 0 || src->reach[i] >= src->reach[i - 1]);
     }
     if (overlaps > MAX_OVERLAPS) {
         lb_error_set(err,
@@ -104,6 +107,7 @@ int lb_segment_index_build(struct lb_source *src, struct lb_error *err)
                      src->path, overlaps);
         return -1;
     }
+    LB_INVARIANT(3, overlaps <= MAX_OVERLAPS);
     return build_runs(src, err);
 }
 

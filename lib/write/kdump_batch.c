@@ -194,6 +194,7 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
 
     k->next_slot = (k->next_slot + 1) % LB_MAP_SLOTS;
     /* Invariant 1: this slot's batch, if any, was stored before this one was begun. */
+    LB_INVARIANT(2, k->examining != b); /* not with the workers while it is refilled */
     b->pfn = spec->pfn;
     b->n = spec->n;
     b->cls = spec->cls;
@@ -214,6 +215,7 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
     b->parallel = k->workers && work >= LB_MIN_BATCH;
     if (b->parallel) {
         finish_examining(k);
+        LB_INVARIANT(2, k->examining == NULL);
         lb_workers_start(k->workers, b->n, examine_one, b);
         k->examining = b;
     }

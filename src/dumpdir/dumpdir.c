@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "dumpdir/dumpdir.h"
+#include "lbdump.h"
 
 static int name_taken(int parent_fd, const char *name)
 {
@@ -363,6 +364,7 @@ static void rotate(const char *parent, const char *newest, unsigned keep, uint64
             !((newest ? room : room - (room < dry ? room : dry)) < min_free))
             continue;
         if (newest) {
+            LB_INVARIANT(3, strcmp(names[i], newest) != 0 && by_time(&names[i], &newest) <= 0);
             if (remove_dump(fd, st.st_dev, names[i]) == 0)
                 own--;
         } else {
