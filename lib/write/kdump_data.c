@@ -91,6 +91,8 @@ no_memory:
 
 void lb_kdump_teardown(struct kdump *k)
 {
+    for (size_t i = 0; i < k->nwindows; i++)
+        free(k->windows[i].kept);
     free(k->windows);
     lb_workers_free(k->workers);
     lb_dedup_free(k->dedup);

@@ -125,6 +125,11 @@ int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
         for (size_t i = 0; i < n; i++)
             w->slots += present[i] && p->cls[i] == LB_CLASS_KEEP;
         k->slots += w->slots;
+        if (p->src->live && (w->kept = malloc(bytes))) { /* see second_pass_classes() */
+            for (size_t i = 0; i < n; i++)
+                present[i] = present[i] && p->cls[i] == LB_CLASS_KEEP;
+            set_bits(w->kept, present, n);
+        }
     }
     return zero_bitmaps(k, done, max, err);
 }
@@ -133,24 +138,39 @@ int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
  * A live source (the running kernel) changes between the passes, and a page
  * freed or allocated meanwhile changes class.  The window must keep exactly
  * the frames its slots were counted for, or every later descriptor would be
- * another frame's (readers find them by counting bits): frames kept now
- * beyond that count are left out, from the window's end (counted as free,
- * which most were a moment before); with fewer, frames of other classes are
- * kept, the lowest first, to fill the slots.  A source that does not change
- * never gets here.
+ * another frame's (readers find them by counting bits).  So for a live
+ * source the first pass keeps which frames it counted (a bit each: 32 MiB a
+ * TiB, on the running system, never in the crash kernel) and they are the
+ * ones saved: a frame kept then is saved as it is now, one kept only now
+ * (allocated since: the dump's own buffers, most of it) is left out and
+ * counted as free, which it was a moment before.  Choosing by position
+ * instead once dropped the task structs at the top of a busy window, and
+ * with them the task list.  A source that does not change never differs;
+ * if the first pass had no memory for its bits, the count alone decides:
+ * frames kept beyond it are left out from the window's end, and with fewer,
+ * frames of other classes are kept, the lowest first, to fill the slots.
  */
-static void keep_slots(uint8_t *cls, const uint8_t *present, size_t n, uint64_t slots)
+static void second_pass_classes(const struct window *w, uint8_t *cls, const uint8_t *present,
+                                size_t n)
 {
     uint64_t kept = 0;
 
+    if (w->kept) {
+        for (size_t i = 0; i < n; i++)
+            if (present[i] && (w->kept[i / 8] >> (i % 8) & 1))
+                cls[i] = LB_CLASS_KEEP;
+            else if (cls[i] == LB_CLASS_KEEP)
+                cls[i] = LB_CLASS_FREE;
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         kept += present[i] && cls[i] == LB_CLASS_KEEP;
-    for (size_t i = n; kept > slots && i-- > 0;)
+    for (size_t i = n; kept > w->slots && i-- > 0;)
         if (present[i] && cls[i] == LB_CLASS_KEEP) {
             cls[i] = LB_CLASS_FREE;
             kept--;
         }
-    for (size_t i = 0; kept < slots && i < n; i++)
+    for (size_t i = 0; kept < w->slots && i < n; i++)
         if (present[i] && cls[i] != LB_CLASS_KEEP) {
             cls[i] = LB_CLASS_KEEP;
             kept++;
@@ -178,7 +198,7 @@ static void mark_window(struct kdump *k, const struct window *w)
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
     lb_pipe_classify(p, w->start, n);
-    keep_slots(p->cls, present, n, w->slots);
+    second_pass_classes(w, p->cls, present, n);
     memset(k->bitmap, 0, sizeof(k->bitmap));
     for (size_t i = 0; i < n; i++)
         if (present[i] && p->cls[i] == LB_CLASS_KEEP)
@@ -233,7 +253,7 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
     lb_pipe_classify(p, w->start, n);
-    keep_slots(p->cls, present, n, w->slots);
+    second_pass_classes(w, p->cls, present, n);
     /*
      * A batch ends when it holds p->batch frames to save or spans lb_kdump_span() frames:
      * at -d 31 the kept frames are scattered, and a batch of a fixed span held too few of

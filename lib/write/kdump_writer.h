@@ -35,6 +35,7 @@ struct window {
     uint64_t rank; /* descriptors of the windows below it */
     uint64_t slots;
     struct lb_classify_state state;
+    uint8_t *kept; /* a live source: the frames the first pass kept, a bit each (else NULL) */
     uint8_t done;
 };
 

@@ -9,8 +9,10 @@ sh -c 'exec cat <> /tmp/lbfifo' &
 fifo_pid=$!
 sleep 4242 &
 sleep_pid=$!
-# a busy workload beside it, while the dump is taken
-sh -c 'while :; do :; done' &
+# a busy workload beside it, while the dump is taken: a process started and gone each turn, so
+# page tables and task structs are allocated and freed while memory is read (the dump's two
+# passes see different pages in use: a live kdump must still save what its first pass counted)
+sh -c 'while :; do /bin/busybox true; done' &
 busy_pid=$!
 sleep 1
 echo "GUEST: blocked fifo $fifo_pid sleep $sleep_pid"
