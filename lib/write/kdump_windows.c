@@ -125,7 +125,7 @@ int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
         for (size_t i = 0; i < n; i++)
             w->slots += present[i] && p->cls[i] == LB_CLASS_KEEP;
         k->slots += w->slots;
-        if (p->src->live && (w->kept = malloc(bytes))) { /* see second_pass_classes() */
+        if (p->src->live && (w->kept = malloc(bytes))) { /* see lb_kdump_second_pass_classes() */
             for (size_t i = 0; i < n; i++)
                 present[i] = present[i] && p->cls[i] == LB_CLASS_KEEP;
             set_bits(w->kept, present, n);
@@ -150,8 +150,8 @@ int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
  * frames kept beyond it are left out from the window's end, and with fewer,
  * frames of other classes are kept, the lowest first, to fill the slots.
  */
-static void second_pass_classes(const struct window *w, uint8_t *cls, const uint8_t *present,
-                                size_t n)
+void lb_kdump_second_pass_classes(const struct window *w, uint8_t *cls, const uint8_t *present,
+                                  size_t n)
 {
     uint64_t kept = 0;
 
@@ -198,7 +198,7 @@ static void mark_window(struct kdump *k, const struct window *w)
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
     lb_pipe_classify(p, w->start, n);
-    second_pass_classes(w, p->cls, present, n);
+    lb_kdump_second_pass_classes(w, p->cls, present, n);
     memset(k->bitmap, 0, sizeof(k->bitmap));
     for (size_t i = 0; i < n; i++)
         if (present[i] && p->cls[i] == LB_CLASS_KEEP)
@@ -253,7 +253,7 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
     lb_pipe_classify(p, w->start, n);
-    second_pass_classes(w, p->cls, present, n);
+    lb_kdump_second_pass_classes(w, p->cls, present, n);
     /*
      * A batch ends when it holds p->batch frames to save or spans lb_kdump_span() frames:
      * at -d 31 the kept frames are scattered, and a batch of a fixed span held too few of

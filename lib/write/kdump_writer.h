@@ -122,6 +122,10 @@ int lb_kdump_in_tier(const struct kdump *k, uint64_t pfn, size_t n, int tier);
 
 /* kdump_windows.c */
 int lb_kdump_first_pass(struct kdump *k, struct lb_error *err);
+/* The classes the second pass saves a window by: exactly the frames its slots were counted for
+ * (kdump_windows.c; here for the unit tests). */
+void lb_kdump_second_pass_classes(const struct window *w, uint8_t *cls, const uint8_t *present,
+                                  size_t n);
 int lb_kdump_second_pass(struct kdump *k, struct lb_error *err);
 
 /*

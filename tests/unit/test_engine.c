@@ -20,6 +20,7 @@
 #include "core/codec.h"
 #include "lbdump.h"
 #include "write/dedup.h"
+#include "write/kdump_writer.h"
 
 static const char vmcoreinfo[] = "OSRELEASE=6.1.0-test\nPAGESIZE=4096\nCRASHTIME=1700000000\n"
                                  "SYMBOL(init_uts_ns)=ffffffff82a12340\nbogus line\n";
@@ -535,9 +536,51 @@ static void flattened_stream_writes_each_byte_once(void **state)
     free(path);
 }
 
+/*
+ * A live source changes between the kdump writer's passes.  The window must
+ * save exactly the frames its first pass counted slots for: here the first
+ * pass kept frames 0, 5 and 60-63 (the top of the window: task structs, say);
+ * by the second, frames 1-4 were allocated and frame 5 freed.  The frames
+ * kept then are the ones kept now, whatever they became; the new ones are left
+ * out as free.  Without the first pass's bits (no memory for them), the count
+ * alone decides, and then the top of the window is what goes.
+ */
+static void a_live_window_saves_what_its_first_pass_counted(void **state)
+{
+    (void)state;
+    enum { N = 64 };
+    uint8_t cls[N], present[N], kept_bits[N / 8] = {0}, then[N];
+    struct window w = {.slots = 6, .kept = kept_bits};
+
+    memset(present, 1, N);
+    present[10] = 0; /* a hole in memory: never kept */
+    for (size_t i = 0; i < N; i++)
+        then[i] = i == 0 || i == 5 || i >= 60;
+    for (size_t i = 0; i < N; i++)
+        if (then[i])
+            kept_bits[i / 8] |= (uint8_t)(1u << (i % 8));
+    for (size_t i = 0; i < N; i++) /* the second pass's own view */
+        cls[i] = (i <= 4 || i >= 60) ? LB_CLASS_KEEP : LB_CLASS_FREE;
+    lb_kdump_second_pass_classes(&w, cls, present, N);
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(cls[i] == LB_CLASS_KEEP, then[i]);
+    assert_int_equal(cls[1], LB_CLASS_FREE); /* allocated since: left out, counted free */
+
+    w.kept = NULL; /* the count alone: 9 kept now, 6 slots, the top three go */
+    for (size_t i = 0; i < N; i++)
+        cls[i] = (i <= 4 || i >= 60) ? LB_CLASS_KEEP : LB_CLASS_FREE;
+    lb_kdump_second_pass_classes(&w, cls, present, N);
+    size_t kept = 0;
+    for (size_t i = 0; i < N; i++)
+        kept += cls[i] == LB_CLASS_KEEP;
+    assert_int_equal(kept, 6);
+    assert_int_equal(cls[61], LB_CLASS_FREE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_live_window_saves_what_its_first_pass_counted),
         cmocka_unit_test(vmcoreinfo_parses_keys_and_numbers),
         cmocka_unit_test(vmcoreinfo_rejects_empty_text),
         cmocka_unit_test(notes_walk_and_registers),
