@@ -189,39 +189,6 @@ int lb_vmcoreinfo_get_s64(const struct lb_vmcoreinfo *info, const char *key, int
 
 /* ---- saved CPU state (NT_PRSTATUS) ------------------------------------ */
 
-enum lb_x86_reg {
-    LB_R15,
-    LB_R14,
-    LB_R13,
-    LB_R12,
-    LB_RBP,
-    LB_RBX,
-    LB_R11,
-    LB_R10,
-    LB_R9,
-    LB_R8,
-    LB_RAX,
-    LB_RCX,
-    LB_RDX,
-    LB_RSI,
-    LB_RDI,
-    LB_ORIG_RAX,
-    LB_RIP,
-    LB_CS,
-    LB_EFLAGS,
-    LB_RSP,
-    LB_SS,
-    LB_FS_BASE,
-    LB_GS_BASE,
-    LB_DS,
-    LB_ES,
-    LB_FS,
-    LB_GS,
-    LB_X86_NREGS
-};
-
-extern const char *const lb_x86_reg_names[LB_X86_NREGS];
-
 enum { LB_MAX_REGS = 34 }; /* arm64: x0-x30, sp, pc, pstate */
 
 struct lb_cpu_state {
@@ -250,41 +217,6 @@ struct lb_kernel;
 /* Needs VMCOREINFO with phys_base and init_top_pgt; the source stays the caller's. */
 int lb_kernel_open(struct lb_source *src, struct lb_kernel **out, struct lb_error *err);
 void lb_kernel_close(struct lb_kernel *k);
-const struct lb_vmcoreinfo *lb_kernel_vmcoreinfo(const struct lb_kernel *k);
-struct lb_source *lb_kernel_source(const struct lb_kernel *k);
-/* Translates a kernel virtual address by walking the crashed kernel's page tables. */
-int lb_kernel_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct lb_error *err);
-/* The kernel image's virtual and physical start and its size, from the page tables. */
-int lb_kernel_image(struct lb_kernel *k, uint64_t *virt, uint64_t *phys, uint64_t *size);
-/*
- * The direct (linear) map's virtual address of physical address 0: KASLR's
- * page_offset_base on x86_64, PAGE_OFFSET - PHYS_OFFSET on arm64.
- */
-int lb_kernel_page_offset(struct lb_kernel *k, uint64_t *page_offset);
-/*
- * Where the printk ring's descriptors, infos and text are in physical memory
- * (each is one allocation): what a reader of a cut-short dump needs most.
- * Returns how many ranges (up to max).
- */
-size_t lb_log_ring_phys(struct lb_kernel *k, uint64_t *phys, uint64_t *size, size_t max);
-/* Reads kernel virtual memory, page by page. */
-int lb_kernel_read(struct lb_kernel *k, uint64_t vaddr, void *buf, size_t len,
-                   struct lb_error *err);
-
-/* ---- the kernel's symbols (kallsyms, read from the dump) ------------- */
-
-struct lb_kallsyms;
-
-int lb_kallsyms_load(struct lb_kernel *k, struct lb_kallsyms **out, struct lb_error *err);
-/* Only the symbols named (a few kilobytes where the whole table takes megabytes). */
-int lb_kallsyms_load_only(struct lb_kernel *k, const char *const *names, size_t n,
-                          struct lb_kallsyms **out, struct lb_error *err);
-void lb_kallsyms_free(struct lb_kallsyms *ks);
-uint32_t lb_kallsyms_count(const struct lb_kallsyms *ks);
-int lb_kallsyms_address(const struct lb_kallsyms *ks, const char *name, uint64_t *addr);
-/* The symbol holding addr, and addr's offset in it; type may be NULL. */
-int lb_kallsyms_lookup(const struct lb_kallsyms *ks, uint64_t addr, const char **name,
-                       uint64_t *offset, char *type);
 
 /* ---- triage: what happened, from the dump alone ---------------------- */
 
@@ -390,34 +322,6 @@ enum lb_page_class {
 };
 
 extern const char *const lb_page_class_names[LB_CLASS_COUNT];
-
-struct lb_classifier;
-
-/*
- * Prepares to classify pages by walking the crashed kernel's struct pages
- * (mem_section and vmemmap, as VMCOREINFO describes them).  dump_level is
- * makedumpfile's -d mask.
- */
-int lb_classifier_open(struct lb_kernel *k, unsigned dump_level, struct lb_classifier **out,
-                       struct lb_error *err);
-void lb_classifier_close(struct lb_classifier *c);
-/*
- * Writes the class of frames start..start+n-1 to cls.  Calls going up the
- * frame space carry a free block or huge page found in one window into the
- * next; a call going back starts afresh.  A frame whose struct page cannot
- * be read is kept.
- */
-void lb_classify(struct lb_classifier *c, uint64_t start, size_t n, uint8_t *cls);
-
-/* Where a walk up the frame space stands, so a window can be classified again alone. */
-struct lb_classify_state {
-    uint64_t pending_end;
-    uint64_t last_end;
-    uint8_t pending_class;
-};
-
-void lb_classifier_save(const struct lb_classifier *c, struct lb_classify_state *state);
-void lb_classifier_restore(struct lb_classifier *c, const struct lb_classify_state *state);
 
 /* ---- codecs ----------------------------------------------------------- */
 

@@ -10,6 +10,40 @@
 
 #include "lbdump.h"
 
+/* x86_64's NT_PRSTATUS pr_reg, in order (the ELF core ABI's user_regs_struct). */
+enum lb_x86_reg {
+    LB_R15,
+    LB_R14,
+    LB_R13,
+    LB_R12,
+    LB_RBP,
+    LB_RBX,
+    LB_R11,
+    LB_R10,
+    LB_R9,
+    LB_R8,
+    LB_RAX,
+    LB_RCX,
+    LB_RDX,
+    LB_RSI,
+    LB_RDI,
+    LB_ORIG_RAX,
+    LB_RIP,
+    LB_CS,
+    LB_EFLAGS,
+    LB_RSP,
+    LB_SS,
+    LB_FS_BASE,
+    LB_GS_BASE,
+    LB_DS,
+    LB_ES,
+    LB_FS,
+    LB_GS,
+    LB_X86_NREGS
+};
+
+extern const char *const lb_x86_reg_names[LB_X86_NREGS];
+
 /* The crashed kernel's address space: shared by kernel.c and the architectures. */
 struct lb_kernel {
     struct lb_source *src;
@@ -62,7 +96,10 @@ const struct lb_arch *lb_arch_of_elf(uint16_t machine);
 /* The table for a utsname machine ("x86_64", "aarch64"), or NULL. */
 const struct lb_arch *lb_arch_of_name(const char *name);
 
-/* Helpers the architectures share (kernel.c). */
+/* Helpers the architectures share (kernel/kernel.c). */
+/* Reads kernel virtual memory, page by page. */
+int lb_kernel_read(struct lb_kernel *k, uint64_t vaddr, void *buf, size_t len,
+                   struct lb_error *err);
 int lb_kernel_need_u64(const struct lb_vmcoreinfo *info, const char *key, int base, uint64_t *v,
                        struct lb_error *err);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernel/btf_util.h"
+#include "kernel/kernel.h"
 
 enum {
     MAX_BTF = 64 << 20,

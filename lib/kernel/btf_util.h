@@ -7,6 +7,7 @@
 
 #include <bpf/btf.h>
 
+#include "kernel/kernel.h"
 #include "lbdump.h"
 
 #define BTF_MISSING UINT64_MAX

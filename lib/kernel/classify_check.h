@@ -6,6 +6,7 @@
 #ifndef LBDUMP_CLASSIFY_CHECK_H
 #define LBDUMP_CLASSIFY_CHECK_H
 
+#include "kernel/kernel.h"
 #include "lbdump.h"
 
 /* What the classifier decoded from VMCOREINFO and relies on: UINT64_MAX or 0 where absent. */

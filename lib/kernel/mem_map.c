@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "kernel/classify_check.h"
+#include "kernel/kernel.h"
 
 enum {
     READ_GRAIN = 256, /* frames whose struct pages are read at a time (16 KiB; see lb_classify) */

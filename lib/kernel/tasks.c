@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kernel/btf_util.h"
+#include "kernel/kernel.h"
 #include "kernel/triage.h"
 
 enum {

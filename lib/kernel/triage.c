@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "arch/arch.h"
+#include "kernel/kernel.h"
 #include "kernel/triage.h"
 
 enum { THREAD_SIZE = 16384 };

@@ -4,6 +4,7 @@
 #ifndef LBDUMP_TRIAGE_H
 #define LBDUMP_TRIAGE_H
 
+#include "kernel/kernel.h"
 #include "lbdump.h"
 
 /* Fills t->tasks (and marks what ran on each CPU) from BTF; notes what fails. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arch/arch.h"
+#include "kernel/kernel.h"
 #include "write/pipeline.h"
 
 static uint64_t page_align(uint64_t n)

@@ -16,6 +16,7 @@
 #include "core/codec.h"
 #include "core/kdump_format.h"
 #include "core/workers.h"
+#include "kernel/kernel.h"
 #include "write/dedup.h"
 #include "write/pipeline.h"
 

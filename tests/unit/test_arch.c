@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "../common/synth.h"
+#include "kernel/kernel.h"
 #include "lbdump.h"
 
 #define PHYS_OFFSET  0x40000000ull

@@ -24,6 +24,7 @@
 #include "../common/fake_kernel.h"
 #include "../common/synth.h"
 #include "cmd/commands.h"
+#include "kernel/kernel.h"
 #include "lbdump.h"
 
 #include "fake_source.h"

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "../common/fake_kernel.h"
+#include "kernel/kernel.h"
 #include "lbdump.h"
 
 #include "fake_source.h"
