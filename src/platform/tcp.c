@@ -10,17 +10,67 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "platform/tcp.h"
+
+/* One attempt, waiting ms at most: the connected socket, or -1 and the error in *err. */
+static int connect_once(const struct sockaddr_storage *sa, socklen_t salen, int ms, int *err)
+{
+    struct pollfd p;
+    socklen_t errlen = sizeof(*err);
+    int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+    *err = 0;
+    if (fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    if (connect(fd, (const struct sockaddr *)sa, salen) < 0 && errno != EINPROGRESS) {
+        *err = errno;
+    } else {
+        p = (struct pollfd){.fd = fd, .events = POLLOUT};
+        int n = poll(&p, 1, ms);
+        if (n == 0)
+            *err = ETIMEDOUT;
+        else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &errlen) < 0)
+            *err = errno;
+    }
+    if (*err) {
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * A link that has just come up may not carry traffic yet: a bond still
+ * negotiating LACP with its switch, a switch port still learning.  The
+ * kernel says so as "no route to host" (no neighbour answered) or "network
+ * unreachable", and the connection is tried again, once a second, until the
+ * deadline.  A server that refuses, or one that never answers, is not.
+ */
+static int transient(int err)
+{
+    return err == EHOSTUNREACH || err == ENETUNREACH;
+}
 
 int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why, size_t whylen)
 {
     struct sockaddr_storage sa = {0};
     socklen_t salen;
-    struct pollfd p;
-    int fd, err = 0;
-    socklen_t errlen = sizeof(err);
+    long long deadline = now_ms() + (long long)timeout * 1000;
+    int fd, err, tries = 0;
 
     if (strchr(address, ':')) {
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
@@ -38,28 +88,19 @@ int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why,
             goto bad;
     }
     signal(SIGPIPE, SIG_IGN); /* tcp.h: a closed connection is an error, not a death */
-    fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(why, whylen, "socket: %s", strerror(errno));
-        return -1;
+    for (;;) {
+        long long left = deadline - now_ms();
+        fd = connect_once(&sa, salen, left > 0 ? (int)left : 0, &err);
+        tries++;
+        if (fd >= 0)
+            return fd;
+        if (!transient(err) || deadline - now_ms() < 1000)
+            break;
+        sleep(1);
     }
-    if (connect(fd, (struct sockaddr *)&sa, salen) < 0 && errno != EINPROGRESS) {
-        err = errno;
-    } else {
-        p = (struct pollfd){.fd = fd, .events = POLLOUT};
-        int n = poll(&p, 1, (int)timeout * 1000);
-        if (n == 0)
-            err = ETIMEDOUT;
-        else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
-            err = errno;
-    }
-    if (err) {
-        snprintf(why, whylen, "cannot connect to %s port %u: %s", address, port, strerror(err));
-        close(fd);
-        return -1;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return fd;
+    snprintf(why, whylen, "cannot connect to %s port %u: %s%s", address, port, strerror(err),
+             tries > 1 ? " (tried until the deadline: the link carried nothing there)" : "");
+    return -1;
 bad:
     snprintf(why, whylen, "'%s' is not an address", address);
     return -1;
