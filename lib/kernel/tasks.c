@@ -189,8 +189,10 @@ static void walk_back(struct lb_kernel *k, uint64_t head, uint64_t link_off, str
     size_t forward = f->n - first, before = f->n, power = 1, since_mark = 0;
     uint64_t *seen = malloc((forward ? forward : 1) * sizeof(*seen)), mark = head, p;
 
-    if (!seen)
+    if (!seen) {
+        lb_triage_note(t, "%s list: no memory to walk it the other way", what);
         return;
+    }
     for (size_t i = 0; i < forward; i++)
         seen[i] = f->addr[first + i] + link_off;
     qsort(seen, forward, sizeof(*seen), by_addr);

@@ -98,7 +98,6 @@ int lb_segment_index_build(struct lb_source *src, struct lb_error *err)
         if (i > 0 && s->phys_addr < src->reach[i - 1] && s->mem_size)
             overlaps++;
         src->reach[i] = i > 0 && src->reach[i - 1] > end ? src->reach[i - 1] : end;
-        LB_INVARIANT(2, i == 0 || src->reach[i] >= src->reach[i - 1]);
     }
     if (overlaps > MAX_OVERLAPS) {
         lb_error_set(err,
@@ -107,7 +106,6 @@ int lb_segment_index_build(struct lb_source *src, struct lb_error *err)
                      src->path, overlaps);
         return -1;
     }
-    LB_INVARIANT(3, overlaps <= MAX_OVERLAPS);
     return build_runs(src, err);
 }
 

@@ -215,7 +215,6 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
     b->parallel = k->workers && work >= LB_MIN_BATCH;
     if (b->parallel) {
         finish_examining(k);
-        LB_INVARIANT(2, k->examining == NULL);
         lb_workers_start(k->workers, b->n, examine_one, b);
         k->examining = b;
     }

@@ -10,9 +10,6 @@
 
 #include <stddef.h>
 
-/* The architecture, as uname(2) names it. */
-extern const char host_arch_name[];
-
 /* What every crash kernel gets on its command line, after the running kernel's own words. */
 extern const char capture_cmdline_extra[];
 

@@ -6,8 +6,6 @@
 #include "admin/host_arch.h"
 #include "platform/kexec.h"
 
-const char host_arch_name[] = "aarch64";
-
 /* no machine checks, NUMA or ACPI memory hotplug options to turn off */
 const char capture_cmdline_extra[] =
     "reset_devices irqpoll cgroup_disable=memory transparent_hugepage=never cma=0 "

@@ -5,8 +5,6 @@
 
 #include "admin/host_arch.h"
 
-const char host_arch_name[] = "x86_64";
-
 const char capture_cmdline_extra[] =
     "reset_devices irqpoll cgroup_disable=memory mce=off numa=off "
     "transparent_hugepage=never cma=0 hugetlb_cma=0 acpi_no_memhotplug panic=10 "

@@ -259,7 +259,7 @@ static enum savecore_result save_one(const struct config *cfg, const struct targ
                  "one in the journal say why)",
                  saved);
     else if ((whole = read_back(device, copy_path, cfg->step_timeout, why, whylen) == 0) &&
-             (LB_INVARIANT(1, whole), rawdev_consume(device, why, whylen) == 0)) {
+             rawdev_consume(device, why, whylen) == 0) {
         fprintf(stderr, "lifeboat: %s is marked saved: the next crash may use it\n", device);
         return SAVECORE_SAVED;
     }

@@ -23,18 +23,35 @@ static int is_network_url(const char *s)
     return strncmp(s, "ssh://", 6) == 0 || strncmp(s, "https://", 8) == 0;
 }
 
-/* The -c/--config argument of a command line (its options are getopt's), or the default. */
+/* Whether word is --NAME or an abbreviation getopt_long takes for it (4 characters at least:
+ * "--co", "--reh"), with "=VALUE" after it when value is given. */
+static int long_option(const char *word, const char *name, const char **value)
+{
+    size_t len = strcspn(word, "=");
+
+    if (len < 4 || strncmp(word, name, len) != 0)
+        return 0;
+    if (value)
+        *value = word[len] == '=' ? word + len + 1 : NULL;
+    return 1;
+}
+
+/* The -c/--config argument of a command line (the last, as getopt takes it), or the default. */
 static const char *config_path(int argc, char **argv)
 {
+    const char *path = LIFEBOAT_CONF, *value;
+
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
-            return argv[i + 1];
-        if (strncmp(argv[i], "--config=", 9) == 0)
-            return argv[i] + 9;
-        if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] && argv[i][1] != '-')
-            return argv[i] + 2;
+        if (strcmp(argv[i], "-c") == 0 || (long_option(argv[i], "--config", &value) && !value)) {
+            if (i + 1 < argc)
+                path = argv[++i];
+        } else if (long_option(argv[i], "--config", &value)) {
+            path = value;
+        } else if (argv[i][0] == '-' && argv[i][1] == 'c' && argv[i][2]) {
+            path = argv[i] + 2;
+        }
     }
-    return LIFEBOAT_CONF;
+    return path;
 }
 
 /* Whether the configuration in path names an ssh:// or https:// target; 0 if it cannot be read
@@ -46,7 +63,7 @@ static int config_names_network(const char *path)
     int found = 0;
 
     if (cfg && access(path, R_OK) == 0) {
-        config_load_lenient(path, cfg, why, sizeof(why)); /* what it read is enough here */
+        config_load_quiet(path, cfg, why, sizeof(why)); /* what it read is enough here */
         for (size_t i = 0; i < cfg->ntargets && i < CONFIG_MAX_TARGETS; i++)
             if (cfg->targets[i].kind == TARGET_SSH || cfg->targets[i].kind == TARGET_HTTPS)
                 found = 1;
@@ -55,10 +72,10 @@ static int config_names_network(const char *path)
     return found;
 }
 
-static int has_arg(int argc, char **argv, const char *word)
+static int has_option(int argc, char **argv, const char *name)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], word) == 0)
+        if (long_option(argv[i], name, NULL))
             return 1;
     return 0;
 }
@@ -71,7 +88,7 @@ int command_needs_network(enum network_need need, int argc, char **argv)
     case NETWORK_BY_CONFIG:
         return config_names_network(config_path(argc, argv));
     case NETWORK_BY_REHEARSAL: /* a rehearsal runs what load gave the crash kernel, if it did */
-        return has_arg(argc, argv, "--rehearse") &&
+        return has_option(argc, argv, "--rehearse") &&
                (config_names_network(config_path(argc, argv)) ||
                 config_names_network(LIFEBOAT_LOADED_CONF));
     case NETWORK_BY_URL:

@@ -70,6 +70,7 @@ struct parse {
     char *errbuf;
     size_t errlen;
     int lenient;      /* the crash kernel: a bad line is skipped, the rest still counts */
+    int quiet;        /* and nothing said of it (a glance at the file, not its use) */
     unsigned skipped; /* lines skipped; errbuf holds the first one's error */
 };
 
@@ -730,7 +731,8 @@ static int parse_text(struct parse *p, const char *text)
             continue;
         if (!p->lenient)
             return -1;
-        fprintf(stderr, "lifeboat: %s: line skipped\n", p->errbuf);
+        if (!p->quiet)
+            fprintf(stderr, "lifeboat: %s: line skipped\n", p->errbuf);
         if (p->skipped++ == 0) { /* keep the first error; later ones go to scratch */
             p->errbuf = later;
             p->errlen = sizeof(later);
@@ -754,6 +756,7 @@ int config_parse_lenient(const char *text, const char *origin, struct config *cf
     return parse_text(&p, text);
 }
 
+/* lenient: 0 strict, 1 lenient, 2 lenient and saying nothing of the lines it skips */
 static int load(const char *path, struct config *cfg, char *errbuf, size_t errlen, int lenient)
 {
     FILE *f = fopen(path, "re");
@@ -782,8 +785,13 @@ static int load(const char *path, struct config *cfg, char *errbuf, size_t errle
         return -1;
     }
     text[len] = '\0';
-    r = lenient ? config_parse_lenient(text, path, cfg, errbuf, errlen)
-                : config_parse(text, path, cfg, errbuf, errlen);
+    struct parse p = {.cfg = cfg,
+                      .origin = path,
+                      .errbuf = errbuf,
+                      .errlen = errlen,
+                      .lenient = lenient != 0,
+                      .quiet = lenient == 2};
+    r = parse_text(&p, text);
     free(text);
     return r;
 }
@@ -796,6 +804,11 @@ int config_load(const char *path, struct config *cfg, char *errbuf, size_t errle
 int config_load_lenient(const char *path, struct config *cfg, char *errbuf, size_t errlen)
 {
     return load(path, cfg, errbuf, errlen, 1);
+}
+
+int config_load_quiet(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+{
+    return load(path, cfg, errbuf, errlen, 2);
 }
 
 int config_format(const struct config *cfg, char *buf, size_t len)

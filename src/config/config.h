@@ -205,6 +205,8 @@ int config_parse_lenient(const char *text, const char *origin, struct config *cf
 int config_load(const char *path, struct config *cfg, char *errbuf, size_t errlen);
 /* Reads path leniently (the crash kernel): -1 if a line was skipped, cfg still usable. */
 int config_load_lenient(const char *path, struct config *cfg, char *errbuf, size_t errlen);
+/* The same, without a word of what it skips: a glance at the file (which build runs a command). */
+int config_load_quiet(const char *path, struct config *cfg, char *errbuf, size_t errlen);
 /* Writes cfg back as text that config_parse reads. */
 int config_format(const struct config *cfg, char *buf, size_t len);
 

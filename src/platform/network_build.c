@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "platform/network_build.h"
@@ -40,9 +41,15 @@ void network_build_exec(char **argv)
         *strrchr(self, '/') = '\0';
         snprintf(path, sizeof(path), "%s/lifeboat-net", self);
     }
-    if (access(path, X_OK) < 0)
+    /* Never this program again (LIFEBOAT_NET naming it, lifeboat-net a link to it): a command
+     * would run itself without end.  The mark says a network build was meant to run this. */
+    struct stat me, it;
+    if (access(path, X_OK) < 0 || getenv("LIFEBOAT_NET_RAN") ||
+        (stat("/proc/self/exe", &me) == 0 && stat(path, &it) == 0 && me.st_dev == it.st_dev &&
+         me.st_ino == it.st_ino))
         return;
     fflush(NULL);
+    setenv("LIFEBOAT_NET_RAN", "1", 1);
     execv(path, argv);
     fprintf(stderr, "lifeboat: cannot run %s: %s\n", path, strerror(errno));
 #endif

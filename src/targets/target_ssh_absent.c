@@ -19,7 +19,7 @@ static int ssh_unavailable(struct target *t, struct config *cfg, struct module_l
     (void)cfg, (void)mods;
     snprintf(why, whylen,
              "%s: this lifeboat is built without SSH and TLS, and the network build (lifeboat-net) "
-             "is not installed beside it",
+             "did not run it (not installed beside this lifeboat, or not executable)",
              t->shown);
     return -1;
 }

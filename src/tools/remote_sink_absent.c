@@ -11,7 +11,7 @@ struct lb_sink *remote_sink_open(const char *url, const struct dump_keys *keys,
     (void)keys;
     lb_error_setk(err, LB_ERR_OUTPUT_IO,
                   "%s: this lifeboat is built without SSH, and the network build (lifeboat-net) "
-                  "is not installed beside it",
+                  "did not run it (not installed beside this lifeboat, or not executable)",
                   url);
     return NULL;
 }

@@ -71,6 +71,13 @@ static void the_named_configuration_decides(void **state)
     assert_false(NEEDS(NETWORK_BY_CONFIG, "load", "-c", local_conf));
     /* one that cannot be read: the command says why itself, in this build */
     assert_false(NEEDS(NETWORK_BY_CONFIG, "load", "-c", "/nonexistent/lifeboat.conf"));
+    /* getopt_long's abbreviations, and the last -c wins as it does there */
+    char abbreviated[64];
+    snprintf(abbreviated, sizeof(abbreviated), "--conf=%s", ssh_conf);
+    assert_true(NEEDS(NETWORK_BY_CONFIG, "config", "check", abbreviated));
+    assert_true(NEEDS(NETWORK_BY_CONFIG, "config", "check", "--conf", ssh_conf));
+    assert_true(NEEDS(NETWORK_BY_CONFIG, "load", "-c", local_conf, "-c", ssh_conf));
+    assert_false(NEEDS(NETWORK_BY_CONFIG, "load", "-c", ssh_conf, "-c", local_conf));
     /* after "--" nothing is an option */
     assert_false(NEEDS(NETWORK_BY_CONFIG, "load", "-c", local_conf, "--", "-c", ssh_conf));
 }
@@ -80,6 +87,7 @@ static void only_a_rehearsal_of_test_needs_it(void **state)
     (void)state;
     assert_false(NEEDS(NETWORK_BY_REHEARSAL, "test", "-c", ssh_conf));
     assert_true(NEEDS(NETWORK_BY_REHEARSAL, "test", "--rehearse", "-c", ssh_conf));
+    assert_true(NEEDS(NETWORK_BY_REHEARSAL, "test", "--reh", "-c", ssh_conf));
 }
 
 int main(void)
