@@ -59,8 +59,9 @@ cat > "$work/nfs-before-load.sh" <<EOF
 printf 'target nfs://10.0.2.2:$((NFS_PORT + 2))/export/crash\n' > /tmp/unreachable.conf
 /sbin/lifeboat config check -c /tmp/unreachable.conf 2>&1 | sed 's/^/GUEST: unreachable: /'
 EOF
+echo "10.0.2.2 $((NFS_PORT + 1))" > "$work/nfs-rehearse-when"
 GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_FILES="$work/nfs-before-load.sh=/etc/lbtest-before-load.sh \
-$E2E_DIR/guest/rehearse.sh=/etc/lbtest-after-load.sh" \
+$E2E_DIR/guest/rehearse.sh=/etc/lbtest-after-load.sh $work/nfs-rehearse-when=/etc/lbtest/rehearse-when-refused" \
     build_guest_initramfs "$work/nfs.cpio" \
 "target nfs://10.0.2.2:$((NFS_PORT + 1))/export/crash
 target nfs://collector:$NFS_PORT/export/crash options timeo=150
@@ -85,7 +86,7 @@ check "network dhcp: the NIC found by MAC, its address from QEMU's DHCP server, 
     bash -c 'grep -q "(52:54:00:12:34:56) is up with 10.0.2.15/24 (DHCP from 10.0.2.2)" "$1" &&
     grep -q "lifeboat: mounted nfs://collector" "$1"' _ "$work/nfs.log"
 check "the server stopped after load: tried first, said why, and the next target taken" bash -c '
-    grep -q "cannot mount nfs://10.0.2.2:'$((NFS_PORT + 1))'/export/crash" "$1" &&
+    grep -av "GUEST: rh:" "$1" | grep -q "cannot mount nfs://10.0.2.2:'$((NFS_PORT + 1))'/export/crash" &&
     grep -q "trying the next target" "$1"' _ "$work/nfs.log"
 check "a rehearsal after the server stopped: the same words, the next target, passed, nothing left" bash -c '
     grep -qa "GUEST: rehearsal exit 0" "$1" &&
@@ -140,9 +141,10 @@ printf 'target ssh://nobody@collector:$PORT_D$work/readonly\nknown-hosts /etc/lb
 printf 'target ssh://root@collector:$PORT_E$work/dumpsE\nknown-hosts /etc/lbtest/known_hosts\n' > /tmp/rsa.conf
 /sbin/lifeboat config check -c /tmp/rsa.conf 2>&1 | sed 's/^/GUEST: rsa: /'
 EOF
+echo "10.0.2.2 $PORT_C" > "$work/ssh-rehearse-when"
 GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_NET_BIN=$NET_BIN GUEST_FILES="$work/capture/id=/etc/lifeboat/id_ed25519 \
 $work/known/known_hosts=/etc/lbtest/known_hosts $work/before-load.sh=/etc/lbtest-before-load.sh \
-$E2E_DIR/guest/rehearse.sh=/etc/lbtest-after-load.sh" \
+$E2E_DIR/guest/rehearse.sh=/etc/lbtest-after-load.sh $work/ssh-rehearse-when=/etc/lbtest/rehearse-when-refused" \
     build_guest_initramfs "$work/ssh.cpio" \
 "target ssh://root@collector:$PORT_A$work/dumpsA
 target ssh://root@collector:$PORT_B$work/dumpsB
@@ -153,13 +155,14 @@ dump-level 23"
 # after load: A another host key, B the capture's key refused, C gone
 (
     for i in $(seq 1 600); do grep -qa "GUEST: waiting" "$work/ssh.log" 2>/dev/null && break; sleep 0.5; done
-    kill "$PID_A" "$PID_C"
+    kill "$PID_A"
     : > "$work/authorized_keys.B"
     sleep 0.5
     ssh-keygen -q -t ed25519 -N '' -f "$work/sshdA/other_key"
     start_sshd "$work/sshdA" "$PORT_A" "$work/authorized_keys" "$work/sshdA/other_key"
     kill "$PID_B"; sleep 0.5
     start_sshd "$work/sshdB" "$PORT_B" "$work/authorized_keys.B"
+    kill "$PID_C" # last: the guest's rehearsal starts when C refuses (guest/rehearse.sh)
     echo changed > "$work/changed"
     # in the middle of the dump on D, its connection dies: the capture connects again and goes on
     for i in $(seq 1 1200); do
@@ -187,11 +190,11 @@ check "config check pins an RSA host key of 8192 bits whole" \
 check "load ran the network build and loaded the crash kernel" bash -c '
     grep -qa "lifeboat: crash kernel loaded" "$1" && [ -f "$2" ]' _ "$work/ssh.log" "$work/changed"
 check "server A's new host key: refused in the crash kernel, said, the next target tried" \
-    grep -qa "not the one pinned at load: refused" "$work/ssh.log"
+    bash -c 'grep -av "GUEST: rh:" "$1" | grep -q "not the one pinned at load: refused"' _ "$work/ssh.log"
 check "server B refusing the capture's key: said, the next target tried" \
-    grep -qa "the server refused the key $(printf /etc/lifeboat/ssh-identity) for user root" "$work/ssh.log"
+    bash -c 'grep -av "GUEST: rh:" "$1" | grep -q "the server refused the key /etc/lifeboat/ssh-identity for user root"' _ "$work/ssh.log"
 check "server C gone: said, the next target tried" \
-    grep -qa "cannot connect to 10.0.2.2 port $PORT_C" "$work/ssh.log"
+    bash -c 'grep -av "GUEST: rh:" "$1" | grep -q "cannot connect to 10.0.2.2 port $2"' _ "$work/ssh.log" "$PORT_C"
 check "a rehearsal after the changes fails A, B and C with the capture's words and passes on D" bash -c '
     grep -qa "GUEST: rehearsal exit 0" "$1" &&
     grep -qa "GUEST: rh: .*not the one pinned at load: refused" "$1" &&

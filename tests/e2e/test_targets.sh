@@ -20,7 +20,8 @@ truncate -s 2G "$work/raw.img"
 # after load, a rehearsal: the same two targets, the raw device sized and left unwritten
 cat > "$work/after-load.sh" <<'GUEST'
 . /etc/lbtest/rehearse.sh
-echo "GUEST: the raw disk after the rehearsal: $(head -c 8388608 /dev/nvme0n1 | tr -d '\000' | wc -c) bytes not zero"
+# where a dump would begin (its ELF header, its first segments): read whole, and all zeros
+echo "GUEST: the raw disk after the rehearsal: $(head -c 8388608 /dev/nvme0n1 | wc -c) bytes read, $(head -c 8388608 /dev/nvme0n1 | tr -d '\000' | wc -c) not zero"
 GUEST
 GUEST_FILES="$E2E_DIR/guest/rehearse.sh=/etc/lbtest/rehearse.sh $work/after-load.sh=/etc/lbtest-after-load.sh" \
     build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme7n1 /crash
@@ -38,7 +39,7 @@ check "a rehearsal: the missing target in the capture's words, the raw device si
     grep -qa "GUEST: rh: lb: target /dev/nvme7n1 did not appear within 2 s" "$1" &&
     grep -Eqa "GUEST: rh: lb: rehearsal: /dev/nvme0n1 is free and would take the dump \([0-9]+ MiB of 2048 MiB\); not written" "$1" &&
     grep -qa "GUEST: rh: lb: rehearsal passed: a crash now would be saved to " "$1" &&
-    grep -qa "GUEST: the raw disk after the rehearsal: 0 bytes not zero" "$1"' _ "$work/serial.log"
+    grep -qa "GUEST: the raw disk after the rehearsal: 8388608 bytes read, 0 not zero" "$1"' _ "$work/serial.log"
 check "a missing target is reported and the next one tried" bash -c '
     grep -q "lifeboat: target /dev/nvme7n1 did not appear within 2 s" "$1" &&
     grep -q "lifeboat: trying the next target" "$1"' _ "$work/serial.log"
