@@ -89,6 +89,11 @@ int list_configured_dumps(const char *conf, struct dump_list *list, char *why, s
             snprintf(dir, sizeof(dir), "%s%s", strcmp(point, "/") ? point : "",
                      strcmp(t->path, "/") ? t->path : (strcmp(point, "/") ? "" : "/"));
             add_dir(dirs, &n, dir);
+        } else if (target_is_network(t)) {
+            fprintf(stderr,
+                    "lifeboat: target %s is on a server: its dumps are listed there "
+                    "('lifeboat list' or 'lifeboat report' on the collector)\n",
+                    t->shown);
         }
     }
     add_dir(dirs, &n, DEFAULT_TARGET);

@@ -110,12 +110,9 @@ int cmd_status(int argc, char **argv)
         ok = 0;
     } else {
         for (size_t i = 0; i < setup.cfg.ntargets; i++) {
-            const struct target *t = &setup.cfg.targets[i];
-            if (t->kind == TARGET_FS && t->shown[0])
-                printf("target: %s (%s %s)\n", t->shown, t->device, t->path);
-            else
-                printf("target: %s%s%s\n", t->kind == TARGET_DIR ? t->path : t->device,
-                       t->kind == TARGET_FS ? " " : "", t->kind == TARGET_FS ? t->path : "");
+            char shown[600];
+            config_target_describe(&setup.cfg.targets[i], shown, sizeof(shown));
+            printf("target: %s\n", shown);
         }
         if (res.size && estimate_running_kernel(kernel, sizeof(kernel), why, sizeof(why)) == 0 &&
             estimate_capture(kernel, &setup, &e, why, sizeof(why)) == 0) {

@@ -568,6 +568,9 @@ static int format_dm(const struct config *cfg, struct out *o)
 {
     for (size_t i = 0; i < cfg->ndm; i++) {
         const struct config_dm *d = &cfg->dm[i];
+        /* a '#' would start a comment where the crash kernel reads it: the table cut short */
+        if (strpbrk(d->name, "#\n") || strpbrk(d->seg.type, "#\n") || strpbrk(d->seg.params, "#\n"))
+            return -1;
         if (emit(o, "dm %s %llu %llu %s %s\n", d->name, (unsigned long long)d->seg.start,
                  (unsigned long long)d->seg.length, d->seg.type, d->seg.params) < 0)
             return -1;
@@ -809,6 +812,20 @@ int config_load_lenient(const char *path, struct config *cfg, char *errbuf, size
 int config_load_quiet(const char *path, struct config *cfg, char *errbuf, size_t errlen)
 {
     return load(path, cfg, errbuf, errlen, 2);
+}
+
+void config_target_describe(const struct target *t, char *buf, size_t len)
+{
+    if (target_is_network(t))
+        snprintf(buf, len, "%s", t->shown);
+    else if (t->kind == TARGET_FS && t->shown[0])
+        snprintf(buf, len, "%s (%s %s)", t->shown, t->device, t->path);
+    else if (t->kind == TARGET_FS)
+        snprintf(buf, len, "%s %s", t->device, t->path);
+    else if (t->kind == TARGET_RAW)
+        snprintf(buf, len, "%s (raw)", t->device);
+    else
+        snprintf(buf, len, "%s", t->path);
 }
 
 int config_format(const struct config *cfg, char *buf, size_t len)

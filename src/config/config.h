@@ -194,6 +194,9 @@ static inline int target_is_network(const struct target *t)
     return t->kind == TARGET_NFS || t->kind == TARGET_SSH || t->kind == TARGET_HTTPS;
 }
 
+/* What a user calls the target: its URL, its file system's path, its device and directory. */
+void config_target_describe(const struct target *t, char *buf, size_t len);
+
 void config_defaults(struct config *cfg);
 /* Parses text; on error writes "ORIGIN:LINE: what is wrong" to errbuf. */
 int config_parse(const char *text, const char *origin, struct config *cfg, char *errbuf,
