@@ -128,10 +128,13 @@ struct found {
     size_t n;
     int truncated;
     size_t steps_left; /* of MAX_STEPS: a walk of many damaged lists ends too */
+    uint64_t leader;   /* a thread walk's process, on its own list and found already */
 };
 
 static void found_add(struct found *f, uint64_t task)
 {
+    if (task == f->leader)
+        return; /* once is enough: a second copy would count against MAX_TASKS */
     if (f->n == MAX_TASKS) {
         f->truncated = 1;
         return;
@@ -331,8 +334,10 @@ static int find_tasks(struct lb_kernel *k, const struct lb_kallsyms *ks, const s
                        l->thread_head != MISSING;
          i++) {
         uint64_t sig = read_ptr(k, f->addr[i] + l->signal);
+        f->leader = f->addr[i];
         if (sig)
             walk_ring(k, sig + l->thread_head, l->thread_node, f, t, "thread");
+        f->leader = 0;
     }
     runqueue_tasks(k, ks, l, ncpus, f, current);
     if (f->truncated)
