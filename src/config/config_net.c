@@ -343,8 +343,8 @@ int config_net_route(struct config *cfg, char **w, int n, char *err, size_t errl
     memset(r, 0, sizeof(*r));
     if (n < 4)
         return FAIL("expected 'route DEST/P|default [via GATEWAY] dev MAC'");
-    if (strcmp(w[1], "default") == 0)
-        r->destination.family = AF_INET; /* prefix 0 */
+    if (strcmp(w[1], "default") == 0) /* prefix 0, of the gateway's family (IPv4 without one) */
+        r->destination.family = strcmp(w[2], "via") == 0 && strchr(w[3], ':') ? AF_INET6 : AF_INET;
     else if (net_addr_parse(w[1], &r->destination) < 0)
         return FAIL("'%s' is not a destination (192.0.2.0/24, default)", w[1]);
     if (strcmp(w[i], "via") == 0 && i + 1 < n) {
@@ -463,8 +463,8 @@ int config_net_format_routes(const struct config *cfg, char *buf, size_t len, si
         config_dev_format(&dev, mac, sizeof(mac));
         if (r->destination.prefix)
             net_addr_format(&r->destination, 1, a, sizeof(a));
-        else
-            snprintf(a, sizeof(a), "default");
+        else /* "default" reads as IPv4 without a gateway: IPv6's is written whole */
+            snprintf(a, sizeof(a), "%s", r->destination.family == AF_INET6 ? "::/0" : "default");
         if (r->gateway.family) {
             net_addr_format(&r->gateway, 0, b, sizeof(b));
             snprintf(line, sizeof(line), "route %s via %s dev %s\n", a, b, mac);

@@ -90,6 +90,8 @@ static void network_lines_survive_the_initramfs(void **state)
         "interface 52:54:00:12:34:56 mtu 1400 address 10.0.2.15/24 address fd00::15/64\n"
         "route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56\n"
         "route default dev 52:54:00:12:34:56\n"
+        "route default via fd00::1 dev 52:54:00:12:34:56\n"
+        "route ::/0 dev 52:54:00:12:34:56\n"
         "network-timeout 7\n";
     static struct config cfg, again;
     static char buf[CONFIG_TEXT_MAX], buf2[CONFIG_TEXT_MAX];
@@ -109,9 +111,14 @@ static void network_lines_survive_the_initramfs(void **state)
     assert_int_equal(cfg.interfaces[0].naddresses, 2);
     assert_int_equal(cfg.interfaces[0].addresses[1].family, AF_INET6);
     assert_int_equal(cfg.interfaces[0].addresses[1].prefix, 64);
-    assert_int_equal(cfg.nroutes, 2);
+    assert_int_equal(cfg.nroutes, 4);
     assert_int_equal(cfg.routes[1].destination.prefix, 0);
     assert_int_equal(cfg.routes[1].gateway.family, 0);
+    /* an IPv6 default route, by its gateway or written whole, and back */
+    assert_int_equal(cfg.routes[2].destination.family, AF_INET6);
+    assert_int_equal(cfg.routes[2].destination.prefix, 0);
+    assert_int_equal(cfg.routes[2].gateway.family, AF_INET6);
+    assert_int_equal(cfg.routes[3].destination.family, AF_INET6);
     assert_int_equal(cfg.network_timeout, 7);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
     if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
@@ -119,6 +126,7 @@ static void network_lines_survive_the_initramfs(void **state)
     assert_int_equal(config_format(&again, buf2, sizeof(buf2)), 0);
     assert_string_equal(buf, buf2);
     assert_non_null(strstr(buf, "route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56\n"));
+    assert_non_null(strstr(buf, "route ::/0 via fd00::1 dev 52:54:00:12:34:56\n"));
 
     static const char *const bad[] = {
         "interface 52:54:00:12:34 address 10.0.2.15/24\n",      /* short MAC */
