@@ -100,6 +100,7 @@ struct config_link {
     unsigned bond_mode;                        /* LINK_BOND: BOND_ACTIVE_BACKUP or BOND_8023AD */
     struct config_dev lower[CONFIG_MAX_LOWER]; /* a VLAN's parent; a bond's slaves; ports */
     size_t nlower;
+    unsigned mtu; /* as the running system has it; 0: the kernel's default */
 };
 
 /* An interface the crash kernel brings up for a network target (written by load). */

@@ -265,12 +265,20 @@ static int parse_link_kind(struct config_link *link, char **w, int n, char *err,
 int config_net_link(struct config *cfg, char **w, int n, char *err, size_t errlen)
 {
     struct config_link *link;
+    unsigned long mtu = 0;
+    char *end;
     int at;
 
     if (cfg->nlinks == CONFIG_MAX_LINKS)
         return FAIL("more than %d network-link lines", CONFIG_MAX_LINKS);
     link = &cfg->links[cfg->nlinks];
     memset(link, 0, sizeof(*link));
+    if (n >= 5 && strcmp(w[n - 2], "mtu") == 0) { /* ... mtu N: the link's own, last */
+        mtu = strtoul(w[n - 1], &end, 10);
+        if (*end || mtu < 68 || mtu > 65535)
+            return FAIL("mtu '%s' is not from 68 to 65535", w[n - 1]);
+        n -= 2;
+    }
     if (n < 3)
         return parse_link_kind(link, w, 2, err, errlen);
     if (!link_name_ok(w[2]))
@@ -285,6 +293,7 @@ int config_net_link(struct config *cfg, char **w, int n, char *err, size_t errle
         return -1;
     if (link->kind == LINK_VLAN && link->nlower != 1)
         return FAIL("a VLAN is on one device, not '%s'", w[at]);
+    link->mtu = (unsigned)mtu;
     cfg->nlinks++;
     return 0;
 }
@@ -407,6 +416,8 @@ void config_net_format_link(const struct config_link *link, char *line, size_t l
         config_dev_format(&link->lower[k], dev, sizeof(dev));
         n += snprintf(line + n, len - (size_t)n, "%s%s", k ? "," : "", dev);
     }
+    if (link->mtu && (size_t)n < len)
+        n += snprintf(line + n, len - (size_t)n, " mtu %u", link->mtu);
     if ((size_t)n < len)
         snprintf(line + n, len - (size_t)n, "\n");
 }

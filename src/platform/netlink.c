@@ -554,6 +554,21 @@ int net_link_set_up(int ifindex, unsigned mtu)
     return e < 0 ? -1 : 0;
 }
 
+int net_link_set_mtu(int ifindex, unsigned mtu)
+{
+    struct request r;
+    int e;
+
+    init_request(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
+    r.body.link.ifi_family = AF_UNSPEC;
+    r.body.link.ifi_index = ifindex;
+    add_attr(&r, IFLA_MTU, &mtu, 4);
+    e = talk(&r, NULL, NULL);
+    if (e < 0)
+        errno = -e;
+    return e < 0 ? -1 : 0;
+}
+
 int net_link_wait_carrier(int ifindex, unsigned seconds)
 {
     struct timespec start, now, pause = {0, 100 * 1000 * 1000};

@@ -74,6 +74,8 @@ int net_link_delete(int ifindex);
 /* ifindex enslaved to master (a bond's slave must be down first). */
 int net_link_set_master(int ifindex, int master);
 int net_link_set_up(int ifindex, unsigned mtu);
+/* The link's MTU alone, up or down as it is. */
+int net_link_set_mtu(int ifindex, unsigned mtu);
 /* Waits up to seconds for carrier; 0 when the link has it. */
 int net_link_wait_carrier(int ifindex, unsigned seconds);
 int net_address_add(int ifindex, const struct net_addr *a);

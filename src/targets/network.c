@@ -161,6 +161,7 @@ static int describe_virtual(struct describe *d, const struct net_link *link, int
     if (have)
         return 0;
     snprintf(cl.name, sizeof(cl.name), "%s", link->name);
+    cl.mtu = link->mtu;
     if (strcmp(link->kind, "vlan") == 0) {
         struct net_link parent;
         cl.kind = LINK_VLAN;
@@ -418,6 +419,17 @@ static int replace_link(const struct net_link_spec *spec)
     return -1;
 }
 
+/* What a lower device's MTU must be for an upper one of mtu: at least that; 0 to leave it. */
+static unsigned lower_mtu(int ifindex, unsigned mtu)
+{
+    struct net_link have;
+    char why[200];
+
+    if (!mtu || net_link_get(ifindex, &have, why, sizeof(why)) < 0 || have.mtu >= mtu)
+        return 0;
+    return mtu;
+}
+
 /* One network-link line made: the link, its lower devices enslaved (a bond's while down) and up. */
 static int make_link(const struct config *cfg, const struct config_link *cl)
 {
@@ -446,12 +458,20 @@ static int make_link(const struct config *cfg, const struct config_link *cl)
                     spec.kind, cl->name, strerror(errno));
             return -1;
         }
-        if (net_link_set_up(lower[k], 0) < 0)
+        if (net_link_set_up(lower[k], lower_mtu(lower[k], cl->mtu)) < 0)
             fprintf(stderr, "lifeboat: cannot bring interface %d (under %s) up: %s\n", lower[k],
                     cl->name, strerror(errno));
     }
-    fprintf(stderr, "lifeboat: made %s %s over %zu device%s\n", spec.kind, cl->name, cl->nlower,
-            cl->nlower == 1 ? "" : "s");
+    /* A VLAN's MTU fits its parent's, a bridge's its ports': the lower ones were raised first.
+     * (A bond passes its own to its slaves.) */
+    if (cl->mtu && net_link_set_mtu(made.ifindex, cl->mtu) < 0)
+        fprintf(stderr, "lifeboat: cannot give %s the MTU %u: %s\n", cl->name, cl->mtu,
+                strerror(errno));
+    char mtu[32] = "";
+    if (cl->mtu)
+        snprintf(mtu, sizeof(mtu), ", MTU %u", cl->mtu);
+    fprintf(stderr, "lifeboat: made %s %s over %zu device%s%s\n", spec.kind, cl->name, cl->nlower,
+            cl->nlower == 1 ? "" : "s", mtu);
     return 0;
 }
 

@@ -124,7 +124,8 @@ bridge)
 lacpvlan)
     modprobe bonding max_bonds=0 && modprobe 8021q &&
         $IP link add bond0 type bond mode 802.3ad miimon 100 &&
-        $IP link set "$E0" master bond0 && $IP link set "$E1" master bond0 && $IP link set bond0 up &&
+        $IP link set "$E0" master bond0 && $IP link set "$E1" master bond0 &&
+        $IP link set bond0 mtu 9000 && $IP link set bond0 up &&
         $IP link add link bond0 name bond0.10 type vlan id 10 && $IP link set bond0.10 up &&
         $IP addr add 192.168.72.2/24 dev bond0.10 && $IP addr add fd72::2/64 dev bond0.10 nodad &&
         up_wait bond0.10
@@ -233,8 +234,9 @@ for name in $TOPOLOGIES; do
         check "bridge: the crash kernel made br0 with the NIC as its port, the address on the bridge" bash -c '
             grep -qa "made bridge br0 over 1 device" "$1" && grep -qa "br0 (br0) is up with 192.168.71.2/24" "$1"' _ "$l" ;;
     lacpvlan)
-        check "lacpvlan: an 802.3ad bond and a VLAN on it, made in that order" bash -c '
-            grep -qa "made bond bond0 over 2 devices" "$1" && grep -qa "made vlan bond0.10 over 1 device" "$1" &&
+        check "lacpvlan: an 802.3ad bond (jumbo frames, its MTU 9000 copied) and a VLAN on it, made in that order" bash -c '
+            grep -qa "made bond bond0 over 2 devices, MTU 9000" "$1" &&
+            grep -qa "made vlan bond0.10 over 1 device" "$1" &&
             [ "$2" -gt 100 ]' _ "$l" "$(( $(frames lacpvlan nic0-vid10) + $(frames lacpvlan nic1-vid10) ))" ;;
     esac
     check "$name: a complete dump over SFTP, every frame read back" bash -c '

@@ -279,7 +279,7 @@ static void link_lines_round_trip(void **state)
         "network-link bond bond0 mode active-backup slaves 52:54:00:00:00:01,52:54:00:00:00:02\n"
         "network-link vlan bond0.10 id 10 on bond0\n"
         "network-link vlan eth1.20 id 20 on 52:54:00:00:00:03\n"
-        "network-link bond lacp0 mode 802.3ad slaves 52:54:00:00:00:04,52:54:00:00:00:05\n"
+        "network-link bond lacp0 mode 802.3ad slaves 52:54:00:00:00:04,52:54:00:00:00:05 mtu 9000\n"
         "network-link bridge br0 ports 52:54:00:00:00:06,eth1.20\n"
         "interface bond0.10 mtu 1500 address 192.168.10.2/24 address fd10::2/64\n"
         "interface br0 address 192.168.20.2/24\n"
@@ -301,6 +301,8 @@ static void link_lines_round_trip(void **state)
     assert_int_equal(cfg.links[1].vlan_id, 10);
     assert_string_equal(cfg.links[1].lower[0].name, "bond0");
     assert_int_equal(cfg.links[3].bond_mode, BOND_8023AD);
+    assert_int_equal(cfg.links[3].mtu, 9000); /* a link's own MTU, jumbo frames below a VLAN */
+    assert_int_equal(cfg.links[1].mtu, 0);
     assert_int_equal(cfg.links[4].kind, LINK_BRIDGE);
     assert_string_equal(cfg.links[4].lower[1].name, "eth1.20");
     assert_string_equal(cfg.interfaces[0].name, "bond0.10");
@@ -312,12 +314,15 @@ static void link_lines_round_trip(void **state)
     assert_int_equal(config_format(&again, buf2, sizeof(buf2)), 0);
     assert_string_equal(buf, buf2);
     assert_non_null(strstr(buf, "network-link vlan bond0.10 id 10 on bond0\n"));
+    assert_non_null(strstr(buf, "52:54:00:00:00:04,52:54:00:00:00:05 mtu 9000\n"));
     assert_non_null(strstr(buf, "route 192.0.2.7/32 via 192.168.10.1 dev bond0.10\n"));
 
     static const char *const bad[] = {
         "network-link vlan v0 id 10 on nothere\n",             /* no such link */
         "network-link vlan v0 id 4095 on 52:54:00:00:00:01\n", /* id */
         "network-link vlan v0 id 0 on 52:54:00:00:00:01\n",    /* id */
+        "network-link vlan v0 id 9 on 52:54:00:00:00:01 mtu 20\n",
+        "network-link vlan v0 id 9 on 52:54:00:00:00:01 mtu\n",
         "network-link vlan v0 id 9 on 52:54:00:00:00:01,52:54:00:00:00:02\n",
         "network-link bond b0 mode balance-rr slaves 52:54:00:00:00:01\n", /* mode */
         "network-link bond b0 mode 802.3ad\n",                             /* no slaves */
