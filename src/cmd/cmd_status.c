@@ -110,7 +110,7 @@ int cmd_status(int argc, char **argv)
         ok = 0;
     } else {
         for (size_t i = 0; i < setup.cfg.ntargets; i++) {
-            char shown[600];
+            char shown[800];
             config_target_describe(&setup.cfg.targets[i], shown, sizeof(shown));
             printf("target: %s\n", shown);
         }

@@ -70,7 +70,7 @@ int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why,
     struct sockaddr_storage sa = {0};
     socklen_t salen;
     long long deadline = now_ms() + (long long)timeout * 1000;
-    int fd, err, tries = 0;
+    int fd, err, seen = 0, tries = 0;
 
     if (strchr(address, ':')) {
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
@@ -94,10 +94,18 @@ int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why,
         tries++;
         if (fd >= 0)
             return fd;
-        if (!transient(err) || deadline - now_ms() < 1000)
+        if (transient(err))
+            seen = err;
+        left = deadline - now_ms();
+        if (!transient(err) || left < 200)
             break;
-        sleep(1);
+        /* a second between tries, and the last try its share of what is left */
+        long long ms = left >= 2000 ? 1000 : left / 2;
+        struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
     }
+    if (err == ETIMEDOUT && seen) /* the last try's time ran out: say what the link said */
+        err = seen;
     snprintf(why, whylen, "cannot connect to %s port %u: %s%s", address, port, strerror(err),
              tries > 1 ? " (tried until the deadline: the link carried nothing there)" : "");
     return -1;

@@ -419,6 +419,23 @@ static int replace_link(const struct net_link_spec *spec)
     return -1;
 }
 
+/*
+ * Up, with mtu if it is not 0.  The kernel takes the MTU before the flag and
+ * stops at a refused one, leaving the device down: then it is brought up
+ * with the MTU it has, and the refusal said.  An MTU costs frames' size at
+ * worst, never the way to the target.
+ */
+static int link_up(int ifindex, unsigned mtu, const char *name)
+{
+    if (net_link_set_up(ifindex, mtu) == 0)
+        return 0;
+    if (!mtu)
+        return -1;
+    fprintf(stderr, "lifeboat: cannot give %s the MTU %u: %s; up with the one it has\n", name, mtu,
+            strerror(errno));
+    return net_link_set_up(ifindex, 0);
+}
+
 /* What a lower device's MTU must be for an upper one of mtu: at least that; 0 to leave it. */
 static unsigned lower_mtu(int ifindex, unsigned mtu)
 {
@@ -458,7 +475,7 @@ static int make_link(const struct config *cfg, const struct config_link *cl)
                     spec.kind, cl->name, strerror(errno));
             return -1;
         }
-        if (net_link_set_up(lower[k], lower_mtu(lower[k], cl->mtu)) < 0)
+        if (link_up(lower[k], lower_mtu(lower[k], cl->mtu), cl->name) < 0)
             fprintf(stderr, "lifeboat: cannot bring interface %d (under %s) up: %s\n", lower[k],
                     cl->name, strerror(errno));
     }
@@ -487,7 +504,7 @@ static int interface_up(const struct config *cfg, const struct config_interface 
     strcpy(dev.name, in->name);
     if (find_dev(cfg, &dev, &link, mac, sizeof(mac)) < 0)
         return -1;
-    if (net_link_set_up(link.ifindex, in->mtu) < 0) {
+    if (link_up(link.ifindex, in->mtu, link.name) < 0) {
         fprintf(stderr, "lifeboat: cannot bring %s (%s) up: %s\n", link.name, mac, strerror(errno));
         return -1;
     }

@@ -177,6 +177,11 @@ static int describe_mapped(dev_t dev, struct config *cfg, char *token, size_t to
                                whylen) < 0)
             return -1;
         snprintf(lines[i].seg.params, sizeof(lines[i].seg.params), "%s", params);
+        if (strchr(params, '#')) { /* the capture's config would read the rest as a comment */
+            snprintf(why, whylen, "%s: a device under it is named with a '#' (%s): not copied",
+                     name, params);
+            return -1;
+        }
     }
     if (cfg->ndm + n > CONFIG_MAX_DM) {
         snprintf(why, whylen, "the storage under the target has more than %d mapped lines",
