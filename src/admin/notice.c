@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "admin/notice.h"
+#include "platform/format.h"
 #include "render/printable.h"
 
 #define STATE(name) LIFEBOAT_STATE "/" name
@@ -52,8 +53,9 @@ static void write_state(const char *name, const char *text)
     }
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return;
-    snprintf(path, sizeof(path), "%s/%s", LIFEBOAT_STATE, name);
-    snprintf(temp, sizeof(temp), "%s.new", path);
+    if (format_whole(path, sizeof(path), "%s/%s", LIFEBOAT_STATE, name) < 0 ||
+        format_whole(temp, sizeof(temp), "%s.new", path) < 0)
+        return;
     f = fopen(temp, "we");
     if (!f)
         return;

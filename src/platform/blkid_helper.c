@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "platform/blkid_helper.h"
+#include "platform/format.h"
 
 #ifndef LIFEBOAT_LIBEXEC
 #define LIFEBOAT_LIBEXEC "/usr/libexec/lifeboat"
@@ -39,20 +40,17 @@ static int find_helper(char *path, size_t len)
     char self[PATH_MAX];
     ssize_t n;
 
-    if (env && *env) {
-        snprintf(path, len, "%s", env);
-        return access(path, X_OK);
-    }
-    snprintf(path, len, "%s/lifeboat-blkid", LIFEBOAT_LIBEXEC);
-    if (access(path, X_OK) == 0)
+    if (env && *env)
+        return format_whole(path, len, "%s", env) < 0 ? -1 : access(path, X_OK);
+    if (format_whole(path, len, "%s/lifeboat-blkid", LIFEBOAT_LIBEXEC) == 0 &&
+        access(path, X_OK) == 0)
         return 0;
     n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (n <= 0)
         return -1;
     self[n] = '\0';
     *strrchr(self, '/') = '\0';
-    snprintf(path, len, "%s/lifeboat-blkid", self);
-    return access(path, X_OK);
+    return format_whole(path, len, "%s/lifeboat-blkid", self) < 0 ? -1 : access(path, X_OK);
 }
 
 static long long now_ms(void)

@@ -22,6 +22,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "platform/format.h"
 #include "platform/modules.h"
 
 #ifndef MODULE_INIT_COMPRESSED_FILE
@@ -311,9 +312,10 @@ void modules_load(const char *dir, const char *list_file)
         line[strcspn(line, "\n")] = '\0';
         if (!line[0])
             continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, line);
         compressed = strstr(line, ".ko.") != NULL;
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        fd = format_whole(path, sizeof(path), "%s/%s", dir, line) < 0
+                 ? -1
+                 : open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 ||
             (syscall(SYS_finit_module, fd, "", compressed ? MODULE_INIT_COMPRESSED_FILE : 0) < 0 &&
              errno != EEXIST))

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "platform/format.h"
 #include "platform/network_build.h"
 
 int network_build_is_this(void)
@@ -32,14 +33,16 @@ void network_build_exec(char **argv)
     if (!argv || !argv[0])
         return;
     if (env && *env) {
-        snprintf(path, sizeof(path), "%s", env);
+        if (format_whole(path, sizeof(path), "%s", env) < 0)
+            return; /* a name cut short would run another program */
     } else {
         n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         if (n <= 0)
             return;
         self[n] = '\0';
         *strrchr(self, '/') = '\0';
-        snprintf(path, sizeof(path), "%s/lifeboat-net", self);
+        if (format_whole(path, sizeof(path), "%s/lifeboat-net", self) < 0)
+            return;
     }
     /* Never this program again (LIFEBOAT_NET naming it, lifeboat-net a link to it): a command
      * would run itself without end.  The mark says a network build was meant to run this. */

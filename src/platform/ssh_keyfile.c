@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "platform/first_line.h"
+#include "platform/format.h"
 #include "platform/ssh_keyfile.h"
 
 struct buf {
@@ -132,6 +133,9 @@ int ssh_keyfile_public(const char *path, char *pub_line, size_t pub_len, char *w
 {
     char pub_path[600];
 
-    snprintf(pub_path, sizeof(pub_path), "%s.pub", path);
+    if (format_whole(pub_path, sizeof(pub_path), "%s.pub", path) < 0) {
+        snprintf(why, whylen, "%s: name too long", path);
+        return -1;
+    }
     return first_line(pub_path, pub_line, pub_len, why, whylen);
 }

@@ -4,6 +4,7 @@
  * children that crash or hang, raw devices probed before writing (someone
  * else's signature found before lifeboat's own), and LVM labels read.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 
 #include "../common/synth_lvm.h"
 #include "platform/cpio.h"
+#include "platform/format.h"
 #include "platform/kernel_image.h"
 #include "platform/lvm_pv.h"
 #include "platform/rawdev.h"
@@ -385,9 +387,25 @@ static void lvm_pv_reads_label_and_metadata(void **state)
     assert_non_null(strstr(why, "cannot read its metadata area"));
 }
 
+/* A path cut short names another file: the checked formatter refuses, and leaves nothing. */
+static void a_path_that_does_not_fit_is_refused_not_cut(void **state)
+{
+    (void)state;
+    char out[8];
+
+    assert_int_equal(format_whole(out, sizeof(out), "%s/%s", "abc", "def"), 0); /* 7 and NUL */
+    assert_string_equal(out, "abc/def");
+    errno = 0;
+    assert_int_equal(format_whole(out, sizeof(out), "%s/%s", "abc", "defg"), -1);
+    assert_int_equal(errno, ENAMETOOLONG);
+    assert_string_equal(out, "");
+    assert_int_equal(format_whole(out, 0, "x"), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_path_that_does_not_fit_is_refused_not_cut),
         cmocka_unit_test(kernel_image_is_found_in_boot_or_modules),
         cmocka_unit_test(cpio_writes_newc_entries),
         cmocka_unit_test(supervisor_survives_crashes_and_hangs),
