@@ -236,7 +236,7 @@ struct lb_task {
     size_t nframes;
 };
 
-enum { LB_TRIAGE_FRAMES = 48, LB_TRIAGE_NOTES = 8, LB_TASK_FRAMES = 24 };
+enum { LB_TRIAGE_FRAMES = 48, LB_TRIAGE_NOTES = 8, LB_TASK_FRAMES = 64 };
 
 struct lb_triage {
     char sysname[65], nodename[65], release[65], version[65], machine[65];
