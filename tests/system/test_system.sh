@@ -60,8 +60,19 @@ qemu-img create -q -f qcow2 -b "$SYSTEM_IMAGE" -F raw "$work/system.qcow2"
 
 boot() { # boot N: one boot of the system, until it powers off or reboots
     # (timed from the host as the console prints: up = the test's stage runs,
-    # then panic → the dump saved, and the crash kernel's reboot)
-    local start=$SECONDS pid up= crash= saved= log=$work/boot$1.log
+    # then panic → the dump saved, and the crash kernel's reboot).  A kernel that
+    # dies before the system is up (an oops in early boot under emulation, before
+    # lifeboat has done anything) is not what a boot judges: it is booted once more.
+    boot_once "$1"
+    if [ -z "$up" ] && grep -aq "end Kernel panic" "$work/boot$1.log" 2>/dev/null; then
+        log "$SYSTEM_RELEASE boot $1: the kernel died before the system came up: booted again"
+        cp "$work/boot$1.log" "$work/boot$1.early-panic.log"
+        boot_once "$1"
+    fi
+}
+boot_once() {
+    local start=$SECONDS pid log=$work/boot$1.log
+    up= crash= saved=
     timeout -k 10 "${SYSTEM_TIMEOUT:-900}" qemu-system-x86_64 -m 2048 -smp 2 -nodefaults \
         -display none -no-reboot -serial "file:$log" \
         -drive "file=$work/system.qcow2,format=qcow2,if=virtio" \
@@ -72,7 +83,14 @@ boot() { # boot N: one boot of the system, until it powers off or reboots
         [ -n "$crash" ] || ! grep -aq "LBTEST: crashing" "$log" 2>/dev/null || crash=$SECONDS
         [ -n "$saved" ] || ! grep -aq "lifeboat: complete dump saved" "$log" 2>/dev/null || saved=$SECONDS
     }
-    while kill -0 "$pid" 2>/dev/null; do seen; sleep 0.5; done
+    while kill -0 "$pid" 2>/dev/null; do
+        seen
+        # the kernel died before the stage ran: nothing will come (no crash kernel is loaded yet)
+        if [ -z "$up" ] && grep -aq "end Kernel panic" "$log" 2>/dev/null; then
+            sleep 2; kill "$pid" 2>/dev/null; break
+        fi
+        sleep 0.5
+    done
     wait "$pid" || true
     seen
     log "$SYSTEM_RELEASE boot $1: $((SECONDS - start)) s, up in ${up:-?} s${crash:+, panic → dump saved ${saved:+$((saved - crash))} s, → reboot $((SECONDS - crash)) s}"
