@@ -479,7 +479,8 @@ int net_link_delete(int ifindex)
     return e < 0 ? -1 : 0;
 }
 
-int net_link_set_master(int ifindex, int master)
+/* One change to a link: up (or its flags left alone), and one 32-bit attribute if attr. */
+static int change_link(int ifindex, int up, unsigned short attr, uint32_t value)
 {
     struct request r;
     int e;
@@ -487,11 +488,21 @@ int net_link_set_master(int ifindex, int master)
     init_request(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
     r.body.link.ifi_family = AF_UNSPEC;
     r.body.link.ifi_index = ifindex;
-    add_attr(&r, IFLA_MASTER, &master, 4);
+    if (up) {
+        r.body.link.ifi_flags = IFF_UP;
+        r.body.link.ifi_change = IFF_UP;
+    }
+    if (attr)
+        add_attr(&r, attr, &value, 4);
     e = talk(&r, NULL, NULL);
     if (e < 0)
         errno = -e;
     return e < 0 ? -1 : 0;
+}
+
+int net_link_set_master(int ifindex, int master)
+{
+    return change_link(ifindex, 0, IFLA_MASTER, (uint32_t)master);
 }
 
 struct addr_query {
@@ -538,35 +549,12 @@ int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max
 
 int net_link_set_up(int ifindex, unsigned mtu)
 {
-    struct request r;
-    int e;
-
-    init_request(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
-    r.body.link.ifi_family = AF_UNSPEC;
-    r.body.link.ifi_index = ifindex;
-    r.body.link.ifi_flags = IFF_UP;
-    r.body.link.ifi_change = IFF_UP;
-    if (mtu)
-        add_attr(&r, IFLA_MTU, &mtu, 4);
-    e = talk(&r, NULL, NULL);
-    if (e < 0)
-        errno = -e;
-    return e < 0 ? -1 : 0;
+    return change_link(ifindex, 1, mtu ? IFLA_MTU : 0, mtu);
 }
 
 int net_link_set_mtu(int ifindex, unsigned mtu)
 {
-    struct request r;
-    int e;
-
-    init_request(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(struct ifinfomsg));
-    r.body.link.ifi_family = AF_UNSPEC;
-    r.body.link.ifi_index = ifindex;
-    add_attr(&r, IFLA_MTU, &mtu, 4);
-    e = talk(&r, NULL, NULL);
-    if (e < 0)
-        errno = -e;
-    return e < 0 ? -1 : 0;
+    return change_link(ifindex, 0, IFLA_MTU, mtu);
 }
 
 int net_link_wait_carrier(int ifindex, unsigned seconds)
