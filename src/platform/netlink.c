@@ -517,16 +517,27 @@ static int addr_reply(const struct nlmsghdr *h, void *ctx)
     const struct ifaddrmsg *ifa = NLMSG_DATA(h);
     int len = (int)IFA_PAYLOAD(h);
     struct net_addr local = {0}, peer = {0};
+    uint32_t flags;
 
     if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
         (int)ifa->ifa_index != q->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE || q->n == q->max)
         return 0;
+    flags = ifa->ifa_flags;
     for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
         if (a->rta_type == IFA_LOCAL)
             copy_addr(&local, ifa->ifa_family, a);
         else if (a->rta_type == IFA_ADDRESS)
             copy_addr(&peer, ifa->ifa_family, a);
+        else if (a->rta_type == IFA_FLAGS && RTA_PAYLOAD(a) >= sizeof(flags))
+            memcpy(&flags, RTA_DATA(a), sizeof(flags)); /* all 32 bits; ifa_flags has 8 */
     }
+    /* Not the machine's address to keep: a privacy address (RFC 8981) made for outgoing
+     * connections and soon replaced, one whose preferred lifetime ran out, one another host
+     * holds.  A SLAAC or DHCPv6 address otherwise is copied like a static one: it stays the
+     * machine's for its lifetime, which the seconds of a capture do not outlast, and the
+     * crash kernel then waits for no router advertisement and carries no DHCPv6 client. */
+    if (flags & (IFA_F_TEMPORARY | IFA_F_DEPRECATED | IFA_F_DADFAILED))
+        return 0;
     struct net_addr *a = local.family ? &local : &peer;
     if (!a->family)
         return 0;

@@ -49,7 +49,8 @@ struct net_link {
 
 int net_route_get(const struct net_addr *dst, struct net_route *route, char *why, size_t whylen);
 int net_link_get(int ifindex, struct net_link *link, char *why, size_t whylen);
-/* The interface's addresses of family that hold gateway's network (all if gateway is NULL). */
+/* The interface's global addresses of family that are the machine's to keep: not a privacy
+ * address, one past its preferred lifetime or one that failed duplicate detection. */
 int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max);
 
 /* The interface with this MAC address (a physical one: not a VLAN or bond on it). */

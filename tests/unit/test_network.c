@@ -235,6 +235,15 @@ static void netlink_sets_and_reads_the_way(void **state)
     assert_int_equal(net_link_get(v0.ifindex, &v0, why, sizeof(why)), 0);
     assert_true(v0.up && v0.carrier);
     assert_int_equal(v0.mtu, 1400);
+    /* IPv6: the address kept, not the one whose preferred lifetime ran out */
+    struct net_addr kept;
+    assert_int_equal(system("ip -6 addr add fd00:5::5/64 dev lbv0 nodad && "
+                            "ip -6 addr add fd00:5::6/64 dev lbv0 nodad preferred_lft 0"),
+                     0);
+    assert_int_equal(net_addr_parse("fd00:5::5/64", &kept), 0);
+    assert_int_equal(net_link_addresses(v0.ifindex, AF_INET6, have, 4), 1);
+    assert_memory_equal(have[0].bytes, kept.bytes, 16);
+    assert_int_equal(have[0].prefix, 64);
     assert_int_equal(net_addr_parse("198.51.100.1/24", &a), 0);
     assert_int_equal(net_address_add(v0.ifindex, &a), 0);
     assert_int_equal(net_addr_parse("203.0.113.0/24", &dst), 0);
