@@ -42,14 +42,20 @@ e2e_server_pid() { # (in a file too: a subshell's servers are stopped as well)
 
 # port_free PORT: nothing listens on it (a server left by another run would answer instead).
 port_free() {
-    ! ss -ltn "sport = :$1" | grep -q LISTEN || die "port $1 is taken: another test's server?"
+    ! server_ns ss -ltn "sport = :$1" | grep -q LISTEN || die "port $1 is taken: another test's server?"
 }
 
-# wait_for_port PORT: until something listens on 127.0.0.1:PORT (10 s at most).
+# server_ns COMMAND...: runs COMMAND in the network namespace $SERVER_NS when set (a test's
+# own, where its servers listen on $SERVER_ADDR), here otherwise.
+server_ns() {
+    if [ -n "${SERVER_NS:-}" ]; then ip netns exec "$SERVER_NS" "$@"; else "$@"; fi
+}
+
+# wait_for_port PORT: until something listens on PORT (10 s at most; in $SERVER_NS when set).
 wait_for_port() {
     local i
     for i in $(seq 1 100); do
-        ss -ltn "sport = :$1" | grep -q LISTEN && return 0
+        server_ns ss -ltn "sport = :$1" | grep -q LISTEN && return 0
         sleep 0.1
     done
     return 1
@@ -90,7 +96,7 @@ start_nginx() {
     port_free "$port"
     mkdir -p "$dir/www" "$dir/tmp"
     [ -f "$dir/cert.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-        -nodes -subj "/CN=$name" -addext "subjectAltName=DNS:$name,IP:127.0.0.1" -days 3 \
+        -nodes -subj "/CN=$name" -addext "subjectAltName=DNS:$name,IP:${SERVER_ADDR:-127.0.0.1}" -days 3 \
         -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
     cat > "$dir/nginx.conf" <<EOF
 user root;
@@ -109,18 +115,19 @@ http {
 $body
 }
 EOF
-    nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log" </dev/null >>"$dir/log" 2>&1 &
+    server_ns nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log" </dev/null >>"$dir/log" 2>&1 &
     SERVER_PID=$!
     e2e_server_pid $SERVER_PID
     wait_for_port "$port" || die "nginx did not start: $(tail -n 5 "$dir/error.log")"
 }
 
 # start_https_server DIR PORT TOKEN [NAME]: nginx with TLS and WebDAV (PUT, MKCOL, MOVE,
-# DELETE), serving DIR/www, asking for "Authorization: Bearer TOKEN" (start_nginx).
+# DELETE), serving DIR/www, asking for "Authorization: Bearer TOKEN" (start_nginx); on
+# 127.0.0.1, or on $SERVER_ADDR in $SERVER_NS when set.
 start_https_server() {
     local dir=$1 port=$2 token=$3 name=${4:-collector}
     start_nginx "$dir" "$port" "$name" "    server {
-        listen 127.0.0.1:$port ssl;
+        listen ${SERVER_ADDR:-127.0.0.1}:$port ssl;
         ssl_certificate $dir/cert.pem;
         ssl_certificate_key $dir/key.pem;
         root $dir/www;
@@ -135,14 +142,14 @@ start_https_server() {
 }
 
 # start_nfs_server DIR PORT: nfs-ganesha (userspace NFSv4; this kernel has no nfsd) exporting
-# DIR as /export on 127.0.0.1:PORT only, stopped when the test ends; sets SERVER_PID.  (Not v3:
+# DIR as /export on 127.0.0.1:PORT only ($SERVER_ADDR in $SERVER_NS when set), stopped when the test ends; sets SERVER_PID.  (Not v3:
 # ganesha stops when it cannot register v3 with an rpcbind, and none runs here.)
 start_nfs_server() {
     local dir=$1 port=$2 conf=$work/ganesha-$2
     port_free "$port"
     mkdir -p "$conf/recovery"
     cat > "$conf/ganesha.conf" <<EOF
-NFS_CORE_PARAM { NFS_Port = $port; Bind_addr = 127.0.0.1; Protocols = 4;
+NFS_CORE_PARAM { NFS_Port = $port; Bind_addr = ${SERVER_ADDR:-127.0.0.1}; Protocols = 4;
     Enable_NLM = false; Enable_RQUOTA = false; }
 NFSV4 { Graceless = true; RecoveryBackend = fs; RecoveryRoot = $conf/recovery; }
 EXPORT { Export_Id = 1; Path = $dir; Pseudo = /export; Access_Type = RW;
@@ -150,7 +157,7 @@ EXPORT { Export_Id = 1; Path = $dir; Pseudo = /export; Access_Type = RW;
     FSAL { Name = VFS; } }
 LOG { Default_Log_Level = WARN; }
 EOF
-    ganesha.nfsd -F -L "$conf/log" -f "$conf/ganesha.conf" -p "$conf/pid" </dev/null >/dev/null 2>&1 &
+    server_ns ganesha.nfsd -F -L "$conf/log" -f "$conf/ganesha.conf" -p "$conf/pid" </dev/null >/dev/null 2>&1 &
     SERVER_PID=$!
     e2e_server_pid $!
     wait_for_port "$port" || die "nfs-ganesha did not start: $(tail -n 5 "$conf/log")"

@@ -14,7 +14,10 @@
 # lbtap10 (VLAN 10, the tag taken off on the way: 192.168.72.1, fd72::1);
 # the switch stands for the server's VLAN interface, which this machine's
 # kernel may lack (no 8021q), and counts the frames of each NIC and VLAN.
-# sshd listens only there.  Nothing is bound or changed outside.
+# The servers listen only there: sshd (bond6, vlan, plain), nginx with TLS and
+# WebDAV (the bridge's dump goes over HTTPS) and nfs-ganesha (lacpvlan's over
+# NFS), so every kind of network target crosses some topology.  Nothing is
+# bound or changed outside.
 #
 # One guest boot a topology (TOPOLOGIES="bond6 bridge lacpvlan" by
 # default: a VLAN on a bond stands for one on a NIC, "vlan" runs that; add "plain" for the table's baseline, which test_network.sh
@@ -22,7 +25,7 @@
 # host's, copied in), says what 'lifeboat estimate' reserves for it, runs
 # 'lifeboat load' (which copies the links into the capture's config) and
 # crashes; the crash kernel makes the same links with netlink and saves the
-# dump over SFTP (lifeboat-net).  Each boot: the links made, the dump
+# dump to its server (SFTP and HTTPS with lifeboat-net, NFS by the kernel's client).  Each boot: the links made, the dump
 # complete and verified, and a row of the table: topology, complete, the
 # seconds from the crash to the capture's end, crashkernel=, the capture
 # initramfs's size, the frames the switch saw.  The table goes to stdout and
@@ -86,6 +89,14 @@ key=$(cut -d' ' -f1,2 "$work/sshd/host_ed25519.pub")
 for h in 192.168.71.1 192.168.72.1 fd71::1 collector; do
     echo "[$h]:$SSH_PORT $key"
 done > "$work/known/known_hosts"
+# HTTPS (bridge) and NFS (lacpvlan): their dumps land in $work/dumps/NAME as SFTP's do
+mkdir -p "$work/dumps"
+HTTPS_PORT=18443 NFS_PORT=20490 # inside the namespace only
+token=lbtopo-$RANDOM$RANDOM
+printf '%s\n' "$token" > "$work/token"
+SERVER_NS=$NS SERVER_ADDR=192.168.71.1 start_https_server "$work/https" "$HTTPS_PORT" "$token" collector
+ln -s "$work/dumps" "$work/https/www/dumps"
+SERVER_NS=$NS SERVER_ADDR=192.168.72.1 start_nfs_server "$work/dumps" "$NFS_PORT"
 
 # --- the guest: one initramfs, the topology chosen by lbtest.topo= ---------------
 cat > "$work/topology.sh" <<'EOF'
@@ -102,7 +113,7 @@ up_wait() {
 nic() { for d in /sys/class/net/*; do [ "$(cat "$d/address")" = "$1" ] && echo "${d##*/}"; done; }
 E0=$(nic 52:54:00:71:00:01) E1=$(nic 52:54:00:71:00:02)
 echo "GUEST: topology $topo on $E0 $E1"
-url=ssh://root@192.168.71.1:2222@DUMPS@
+url=ssh://root@192.168.71.1:2222@DUMPS@ extra=
 case "$topo" in
 plain)
     $IP link set "$E0" up && $IP addr add 192.168.71.2/24 dev "$E0" && up_wait "$E0" ;;
@@ -119,10 +130,13 @@ bond6) # IPv6 only, the server by a name with both families
     printf '192.168.71.1 collector\nfd71::1 collector\n' >> /etc/hosts && echo "multi on" > /etc/host.conf
     $IP -6 route get fd71::1 2>&1 | sed 's/^/GUEST: route get: /'
     url=ssh://root@collector:2222@DUMPS@ ;;
-bridge)
+bridge) # over HTTPS, the server by its name
     modprobe bridge && $IP link add br0 type bridge && $IP link set "$E0" master br0 &&
         $IP link set "$E0" up && $IP link set br0 up && $IP addr add 192.168.71.2/24 dev br0 &&
-        up_wait br0 ;;
+        up_wait br0
+    echo "192.168.71.1 collector" >> /etc/hosts
+    url=https://collector:@HTTPS_PORT@/dumps
+    extra='https-ca /etc/lbtest/ca.pem\nhttps-token /etc/lbtest/token\n' ;;
 lacpvlan)
     modprobe bonding max_bonds=0 && modprobe 8021q &&
         $IP link add bond0 type bond mode 802.3ad miimon 100 &&
@@ -131,20 +145,22 @@ lacpvlan)
         $IP link add link bond0 name bond0.10 type vlan id 10 && $IP link set bond0.10 up &&
         $IP addr add 192.168.72.2/24 dev bond0.10 && $IP addr add fd72::2/64 dev bond0.10 nodad &&
         up_wait bond0.10
-    url=ssh://root@192.168.72.1:2222@DUMPS@ ;;
+    modprobe nfsv4 2>/dev/null # (a mount would load it, but this guest has no /sbin/modprobe)
+    url=nfs://192.168.72.1:@NFS_PORT@/export ;;
 esac || echo "GUEST: topology setup failed"
 $IP -br addr | sed 's/^/GUEST: addr: /'
 $IP route show table all | grep -v "^local\|^broadcast\|^multicast\|^ff00" | sed 's/^/GUEST: route: /'
 [ -f /proc/net/bonding/bond0 ] && grep -E "Mode|Currently|Slave Interface|MII Status" /proc/net/bonding/bond0 | sed 's/^/GUEST: bond: /'
-printf 'target %s/%s\nknown-hosts /etc/lbtest/known_hosts\ndump-level 31\n' "$url" "$topo" > /etc/lifeboat.conf
+printf "target %s/%s\nknown-hosts /etc/lbtest/known_hosts\n${extra}dump-level 31\n" "$url" "$topo" > /etc/lifeboat.conf
 /sbin/lifeboat estimate 2>&1 | grep -E '^capture initramfs|^crashkernel=' | sed 's/^/GUEST: estimate: /'
 EOF
-sed -i "s|@DUMPS@|$work/dumps|" "$work/topology.sh"
-mkdir -p "$work/dumps"
+sed -i -e "s|@DUMPS@|$work/dumps|" -e "s|@HTTPS_PORT@|$HTTPS_PORT|" -e "s|@NFS_PORT@|$NFS_PORT|" \
+    "$work/topology.sh"
 chmod 711 "$work"
 GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_NET_LINK_MODULES=1 GUEST_PROGRAMS=/sbin/ip \
     GUEST_NET_BIN=$NET_BIN GUEST_FILES="$work/capture/id=/etc/lifeboat/id_ed25519 \
-$work/known/known_hosts=/etc/lbtest/known_hosts $work/topology.sh=/etc/lbtest-before-load.sh" \
+$work/known/known_hosts=/etc/lbtest/known_hosts $work/topology.sh=/etc/lbtest-before-load.sh \
+$work/https/cert.pem=/etc/lbtest/ca.pem $work/token=/etc/lbtest/token" \
     build_guest_initramfs "$work/guest.cpio" "dump-level 31"
 
 # run_topology NAME [MONITOR-COMMAND]: one boot; the command goes to QEMU's monitor once
@@ -244,10 +260,12 @@ for name in $TOPOLOGIES; do
             grep -qa "made vlan bond0.10 over 1 device" "$1" &&
             [ "$2" -gt 100 ]' _ "$l" "$(( $(frames lacpvlan nic0-vid10) + $(frames lacpvlan nic1-vid10) ))" ;;
     esac
-    check "$name: a complete dump over SFTP, every frame read back" bash -c '
+    case "$name" in bridge) kind=HTTPS file=vmcore.flat ;; lacpvlan) kind=NFS file=vmcore ;;
+    *) kind=SFTP file=vmcore ;; esac
+    check "$name: a complete dump over $kind, every frame read back" bash -c '
         [ -n "$2" ] && grep -q "\"status\": \"complete\"" "$3/metadata.json" &&
-        "$1" verify "$3/vmcore" | grep -q ": ok: .* 0 unreadable"' _ "$L" "$d" \
-        "$work/dumps/$name/$d"
+        "$1" verify "$3/$4" | grep -q ": ok: .* 0 unreadable"' _ "$L" "$d" \
+        "$work/dumps/$name/$d" "$file"
     # what the crash kernel said, when it saved nothing (the log goes with $work)
     [ -n "$d" ] || { grep -a "^lifeboat: \|Kernel panic" "$l" | tail -n 15 | sed 's/^/    /' || true; }
     row "$name" >> "$table"
