@@ -9,12 +9,16 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -498,6 +502,28 @@ static int change_link(int ifindex, int up, unsigned short attr, uint32_t value)
     if (e < 0)
         errno = -e;
     return e < 0 ? -1 : 0;
+}
+
+unsigned net_link_speed(const char *name)
+{
+    struct ethtool_cmd cmd = {.cmd = ETHTOOL_GSET};
+    struct ifreq ifr = {.ifr_data = (char *)&cmd};
+    unsigned speed = 0;
+    int fd;
+
+    if (strlen(name) >= sizeof(ifr.ifr_name))
+        return 0;
+    strcpy(ifr.ifr_name, name);
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    if (ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
+        speed = ethtool_cmd_speed(&cmd);
+        if (speed == (unsigned)SPEED_UNKNOWN)
+            speed = 0;
+    }
+    close(fd);
+    return speed;
 }
 
 int net_link_set_master(int ifindex, int master)

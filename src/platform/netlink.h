@@ -56,6 +56,8 @@ int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max
 /* The interface with this MAC address (a physical one: not a VLAN or bond on it). */
 int net_link_find_mac(const uint8_t mac[6], struct net_link *link);
 int net_link_find_name(const char *name, struct net_link *link);
+/* The link's speed in Mb/s as its driver reports it (ethtool), 0 when it reports none. */
+unsigned net_link_speed(const char *name);
 /* The links enslaved to master (a bond's slaves, a bridge's ports), up to max; -1 on error. */
 int net_link_lower(int master, struct net_link *out, size_t max);
 

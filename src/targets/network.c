@@ -145,6 +145,13 @@ static int describe_lower(struct describe *d, const struct net_link *link, struc
                      link->name, lower[i].name, lower[i].kind);
             return -1;
         }
+        if (cl->kind == LINK_BOND && cl->bond_mode == BOND_8023AD && lower[i].carrier &&
+            !net_link_speed(lower[i].name))
+            fprintf(stderr,
+                    "lifeboat: warning: %s: 802.3ad bond %s has %s under it, which reports no "
+                    "link speed: the bonding driver counts such a port as down, and the crash "
+                    "kernel's bond may carry nothing (a virtual NIC can be given a speed)\n",
+                    d->t->shown, link->name, lower[i].name);
         if (describe_link(d, &lower[i], &cl->lower[cl->nlower++], depth + 1) < 0)
             return -1;
     }

@@ -235,6 +235,10 @@ static void netlink_sets_and_reads_the_way(void **state)
     assert_int_equal(net_link_get(v0.ifindex, &v0, why, sizeof(why)), 0);
     assert_true(v0.up && v0.carrier);
     assert_int_equal(v0.mtu, 1400);
+    /* a link's speed as its driver reports it: a veth's 10 Gb/s; none from the loopback */
+    assert_int_equal(net_link_speed("lbv0"), 10000);
+    assert_int_equal(net_link_speed("lo"), 0);
+    assert_int_equal(net_link_speed("no-such-link"), 0);
     /* IPv6: the address kept, not the one whose preferred lifetime ran out */
     struct net_addr kept;
     assert_int_equal(system("ip -6 addr add fd00:5::5/64 dev lbv0 nodad && "
