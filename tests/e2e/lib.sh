@@ -51,6 +51,14 @@ server_ns() {
     if [ -n "${SERVER_NS:-}" ]; then ip netns exec "$SERVER_NS" "$@"; else "$@"; fi
 }
 
+# server_exec COMMAND...: as server_ns, for a server started with '&': the background subshell
+# becomes the server (ip netns exec execs it too), so $! is the server's own pid, the one
+# e2e_server_pid stops.
+server_exec() {
+    [ -z "${SERVER_NS:-}" ] || exec ip netns exec "$SERVER_NS" "$@"
+    exec "$@"
+}
+
 # wait_for_port PORT: until something listens on PORT (10 s at most; in $SERVER_NS when set).
 wait_for_port() {
     local i
@@ -115,7 +123,7 @@ http {
 $body
 }
 EOF
-    server_ns nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log" </dev/null >>"$dir/log" 2>&1 &
+    server_exec nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log" </dev/null >>"$dir/log" 2>&1 &
     SERVER_PID=$!
     e2e_server_pid $SERVER_PID
     wait_for_port "$port" || die "nginx did not start: $(tail -n 5 "$dir/error.log")"
@@ -157,7 +165,7 @@ EXPORT { Export_Id = 1; Path = $dir; Pseudo = /export; Access_Type = RW;
     FSAL { Name = VFS; } }
 LOG { Default_Log_Level = WARN; }
 EOF
-    server_ns ganesha.nfsd -F -L "$conf/log" -f "$conf/ganesha.conf" -p "$conf/pid" </dev/null >/dev/null 2>&1 &
+    server_exec ganesha.nfsd -F -L "$conf/log" -f "$conf/ganesha.conf" -p "$conf/pid" </dev/null >/dev/null 2>&1 &
     SERVER_PID=$!
     e2e_server_pid $!
     wait_for_port "$port" || die "nfs-ganesha did not start: $(tail -n 5 "$conf/log")"
