@@ -40,6 +40,7 @@
 #include "platform/rawdev.h"
 #include "platform/supervise.h"
 #include "targets/raw_record.h"
+#include "targets/target.h"
 
 enum { COMPARE_BATCH = 64 };
 
@@ -240,7 +241,7 @@ static enum savecore_result save_one(const struct config *cfg, const struct targ
     /* one target, the directory; every frame the dump holds is kept */
     copy.ntargets = 1;
     memset(&copy.targets[0], 0, sizeof(copy.targets[0]));
-    copy.targets[0].kind = TARGET_DIR;
+    copy.targets[0].kind = &target_kind_dir;
     snprintf(copy.targets[0].path, sizeof(copy.targets[0].path), "%s", dir);
     copy.dump_level = 0;
     copy.keep = copy.min_free_mib = 0; /* nothing is rotated out for a copy not yet proven */
@@ -279,7 +280,7 @@ enum savecore_result savecore(const struct config *cfg, const char *dir, const c
 
     why[0] = '\0';
     for (size_t i = 0; i < cfg->ntargets; i++) {
-        if (cfg->targets[i].kind != TARGET_RAW)
+        if (cfg->targets[i].kind != &target_kind_raw)
             continue;
         enum savecore_result r = save_one(cfg, &cfg->targets[i], dir, identities, one, sizeof(one));
         if (r == SAVECORE_FAILED && !why[0])

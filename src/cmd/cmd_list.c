@@ -24,6 +24,7 @@
 #include "platform/blkid.h"
 #include "render/json.h"
 #include "render/printable.h"
+#include "targets/target.h"
 
 /* Where the file system on device is mounted with its root at "/", or -1. */
 static int mount_point(const char *device, char *point, size_t len)
@@ -75,9 +76,9 @@ int list_configured_dumps(const char *conf, struct dump_list *list, char *why, s
     for (size_t i = 0; i < cfg.ntargets; i++) {
         const struct target *t = &cfg.targets[i];
         char device[300], point[PATH_MAX], dir[PATH_MAX * 2];
-        if (t->kind == TARGET_PATH || t->kind == TARGET_DIR) {
+        if (t->kind == &target_kind_path || t->kind == &target_kind_dir) {
             add_dir(dirs, &n, t->path);
-        } else if (t->kind == TARGET_FS) {
+        } else if (t->kind == &target_kind_fs) {
             if (fs_find(t->device, device, sizeof(device)) < 0 ||
                 mount_point(device, point, sizeof(point)) < 0) {
                 fprintf(stderr,

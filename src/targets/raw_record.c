@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "platform/rawdev.h"
 #include "targets/raw_record.h"
+#include "targets/target.h"
 
 /*
  * The record of identities: one "NAME<TAB>IDENTITY" line a raw target, in a
@@ -39,7 +40,7 @@ int rawdev_record_identities(const char *path, const struct config *typed,
     }
     for (size_t i = 0; i < typed->ntargets && i < prepared->ntargets; i++) {
         const struct target *t = &typed->targets[i], *p = &prepared->targets[i];
-        if (t->kind != TARGET_RAW || rawdev_is_identity(t->device) ||
+        if (t->kind != &target_kind_raw || rawdev_is_identity(t->device) ||
             !rawdev_is_identity(p->device))
             continue;
         fprintf(f, "%s\t%s\n", t->device, p->device);

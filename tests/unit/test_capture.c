@@ -20,6 +20,7 @@
 #include "capture/savecore.h"
 #include "config/config.h"
 #include "lbdump.h"
+#include "targets/target.h"
 #include "platform/rawdev.h"
 #include "targets/raw_record.h"
 #include "tools/verify.h"
@@ -41,7 +42,7 @@ static void capture_stops_when_the_source_is_at_fault(void **state)
     assert_int_equal(truncate(core, st.st_size - 0x20000), 0); /* half the memory is gone */
     config_defaults(&cfg);
     cfg.ntargets = 2;
-    cfg.targets[0].kind = cfg.targets[1].kind = TARGET_DIR;
+    cfg.targets[0].kind = cfg.targets[1].kind = &target_kind_dir;
     snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s", a);
     snprintf(cfg.targets[1].path, sizeof(cfg.targets[1].path), "%s", b);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
@@ -75,7 +76,7 @@ static void raw_dump_is_kept_until_savecore_saves_it(void **state)
     fclose(f);
     config_defaults(&cfg);
     cfg.ntargets = 1;
-    cfg.targets[0].kind = TARGET_RAW;
+    cfg.targets[0].kind = &target_kind_raw;
     snprintf(cfg.targets[0].device, sizeof(cfg.targets[0].device), "%s", raw);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);
@@ -137,7 +138,7 @@ static void savecore_frees_a_raw_dump_only_once_copied_whole(void **state)
     assert_int_equal(truncate(core, st.st_size - 0x40000), 0); /* the dump is cut short */
     config_defaults(&cfg);
     cfg.ntargets = 1;
-    cfg.targets[0].kind = TARGET_RAW;
+    cfg.targets[0].kind = &target_kind_raw;
     snprintf(cfg.targets[0].device, sizeof(cfg.targets[0].device), "%s", raw);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
     cfg.codec = LB_CODEC_NONE;
@@ -174,9 +175,9 @@ static void savecore_finds_raw_targets_by_recorded_identity(void **state)
     fclose(f);
     config_defaults(&cfg);
     cfg.ntargets = 2;
-    cfg.targets[0].kind = TARGET_DIR;
+    cfg.targets[0].kind = &target_kind_dir;
     snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s", dir);
-    cfg.targets[1].kind = TARGET_RAW;
+    cfg.targets[1].kind = &target_kind_raw;
     snprintf(cfg.targets[1].device, sizeof(cfg.targets[1].device), "%s", raw);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
     prepared = cfg;
@@ -255,9 +256,9 @@ static void capture_saves_dump_and_metadata(void **state)
     (void)state;
     config_defaults(&cfg);
     cfg.ntargets = 2;
-    cfg.targets[0].kind = TARGET_DIR; /* a missing directory: the next target is tried */
+    cfg.targets[0].kind = &target_kind_dir; /* a missing directory: the next target is tried */
     snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s/missing", dir);
-    cfg.targets[1].kind = TARGET_DIR;
+    cfg.targets[1].kind = &target_kind_dir;
     snprintf(cfg.targets[1].path, sizeof(cfg.targets[1].path), "%s", dir);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "lbdump.h"
+#include "targets/target.h"
 
 #include "capture_fixtures.h"
 
@@ -42,14 +43,14 @@ static void config_reads_every_directive(void **state)
     assert_int_equal(cfg.ntargets, 5);
     assert_int_equal(cfg.keep, 3);
     assert_int_equal(cfg.min_free_mib, 512);
-    assert_int_equal(cfg.targets[4].kind, TARGET_PATH);
+    assert_ptr_equal(cfg.targets[4].kind, &target_kind_path);
     assert_string_equal(cfg.targets[3].device, "UUID=0b1c2d3e-aaaa-bbbb-cccc-0123456789ab");
     assert_string_equal(cfg.targets[3].path, "/");
-    assert_int_equal(cfg.targets[0].kind, TARGET_FS);
+    assert_ptr_equal(cfg.targets[0].kind, &target_kind_fs);
     assert_string_equal(cfg.targets[0].device, "/dev/nvme0n1");
     assert_string_equal(cfg.targets[0].path, "/crash");
-    assert_int_equal(cfg.targets[1].kind, TARGET_RAW);
-    assert_int_equal(cfg.targets[2].kind, TARGET_DIR);
+    assert_ptr_equal(cfg.targets[1].kind, &target_kind_raw);
+    assert_ptr_equal(cfg.targets[2].kind, &target_kind_dir);
     assert_int_equal(cfg.final_action, FINAL_POWEROFF);
     assert_int_equal(cfg.device_timeout, 5);
     assert_string_equal(cfg.hostname, "web-1");
