@@ -63,12 +63,8 @@ static void rehearse_target(struct capture *c, size_t i, const char *mount_base,
     c->dump_bytes = c->target_free = 0;
     if (t->shown[0])
         snprintf(rt->shown, sizeof(rt->shown), "%s", t->shown);
-    else if (t->kind == &target_kind_fs)
-        snprintf(rt->shown, sizeof(rt->shown), "%.128s on %.128s", t->path, t->device);
-    else if (t->kind == &target_kind_raw)
-        snprintf(rt->shown, sizeof(rt->shown), "%.250s", t->device);
-    else
-        snprintf(rt->shown, sizeof(rt->shown), "%.250s", t->path);
+    else /* as status says it */
+        config_target_describe(t, rt->shown, sizeof(rt->shown));
     fprintf(stderr, "lifeboat: rehearsal: target %zu, %s\n", i + 1, rt->shown);
     enum capture_outcome outcome = t->kind->ops->save(c, t, i, mount_base);
     rt->outcome = outcome;

@@ -70,6 +70,16 @@ static struct lb_sink *network_build_open_sink(struct target *t,
     return NULL;
 }
 
+int target_on_a_server(const struct target *t, char *dir, size_t len, char *why, size_t whylen)
+{
+    (void)dir, (void)len;
+    snprintf(why, whylen,
+             "%s is on a server: its dumps are listed there ('lifeboat list' or 'lifeboat "
+             "report' on the collector)",
+             t->shown);
+    return -1;
+}
+
 /*
  * SSH needs a crypto library three times the size of the whole capture, so
  * it lives in the network build (lifeboat-net, DESIGN.md "Budgets").  A
@@ -80,6 +90,7 @@ static struct lb_sink *network_build_open_sink(struct target *t,
 const struct target_ops target_network_build_ops = {
     .prepare = network_build_prepare,
     .save = network_build_save,
+    .directory_here = target_on_a_server,
     .open_sink = network_build_open_sink,
 };
 

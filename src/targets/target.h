@@ -30,6 +30,9 @@ struct target_ops {
     /* In the crash kernel: the dump saved there; index names its mount point under mount_base. */
     enum capture_outcome (*save)(struct capture *c, const struct target *t, size_t index,
                                  const char *mount_base);
+    /* For 'list': where t's dumps are on this system; -1 if not here, why saying where
+     * they are instead ("": nothing to say). */
+    int (*directory_here)(const struct target *t, char *dir, size_t len, char *why, size_t whylen);
     /* URL kinds: a dump file at t's directory as a sink ('save URL'); t's address resolved
      * here. */
     struct lb_sink *(*open_sink)(struct target *t, const struct target_credentials *creds,
@@ -43,6 +46,9 @@ extern const struct target_kind target_kind_fs, target_kind_raw, target_kind_dir
 /* What a kind of the network build does in this build, without SSH and TLS: refused, saying
  * so. */
 extern const struct target_ops target_network_build_ops;
+
+/* directory_here of the kinds on a server: their dumps are listed there. */
+int target_on_a_server(const struct target *t, char *dir, size_t len, char *why, size_t whylen);
 
 /* t's host resolved into t->address (for 'save URL'), or -1 and err. */
 int target_resolve(struct target *t, struct lb_error *err);

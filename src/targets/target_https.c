@@ -349,6 +349,7 @@ static const struct target_ops https_ops = {
     .prepare = https_prepare,
     .save = https_save,
     .open_sink = https_open_sink,
+    .directory_here = target_on_a_server,
 };
 #define HTTPS_OPS (&https_ops)
 #else

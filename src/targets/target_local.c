@@ -464,19 +464,82 @@ static void directory_describe(const struct target *t, char *buf, size_t len)
     snprintf(buf, len, "%s", t->path);
 }
 
+/* Where the file system on device is mounted with its root at "/", or -1. */
+static int mount_point(const char *device, char *point, size_t len)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    struct stat st;
+    char line[4096];
+    int r = -1;
+
+    if (!f || stat(device, &st) < 0) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    while (r < 0 && fgets(line, sizeof(line), f)) {
+        unsigned maj, min;
+        char root[1024], p[1024];
+        if (sscanf(line, "%*s %*s %u:%u %1023s %1023s", &maj, &min, root, p) == 4 &&
+            maj == major(st.st_rdev) && min == minor(st.st_rdev) && strcmp(root, "/") == 0 &&
+            strlen(p) < len) {
+            strcpy(point, p);
+            r = 0;
+        }
+    }
+    fclose(f);
+    return r;
+}
+
+/* A file system's target directory where it is mounted now. */
+static int fs_directory_here(const struct target *t, char *dir, size_t len, char *why,
+                             size_t whylen)
+{
+    char device[300], point[PATH_MAX];
+
+    if (fs_find(t->device, device, sizeof(device)) < 0 ||
+        mount_point(device, point, sizeof(point)) < 0) {
+        snprintf(why, whylen, "%s is not mounted here: its dumps are not listed", t->device);
+        return -1;
+    }
+    snprintf(dir, len, "%s%s", strcmp(point, "/") ? point : "",
+             strcmp(t->path, "/") ? t->path : (strcmp(point, "/") ? "" : "/"));
+    return 0;
+}
+
+static int directory_here(const struct target *t, char *dir, size_t len, char *why, size_t whylen)
+{
+    (void)why, (void)whylen;
+    snprintf(dir, len, "%s", t->path);
+    return 0;
+}
+
+/* A raw device's dumps are where savecore put them, /var/crash, which list looks in anyway. */
+static int raw_directory_here(const struct target *t, char *dir, size_t len, char *why,
+                              size_t whylen)
+{
+    (void)t, (void)dir, (void)len;
+    snprintf(why, whylen, "%s", "");
+    return -1;
+}
+
 static const struct target_ops fs_ops = {
+    .directory_here = fs_directory_here,
     .prepare = fs_prepare,
     .save = fs_save,
 };
 static const struct target_ops path_ops = {
+    .directory_here = directory_here,
     .prepare = path_prepare,
     .save = dir_save,
 };
 static const struct target_ops raw_ops = {
+    .directory_here = raw_directory_here,
     .prepare = raw_prepare,
     .save = raw_save,
 };
 static const struct target_ops dir_ops = {
+    .directory_here = directory_here,
     .prepare = dir_prepare,
     .save = dir_save,
 };

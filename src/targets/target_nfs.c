@@ -230,6 +230,7 @@ static const struct target_ops nfs_ops = {
     .prepare = nfs_prepare,
     .save = nfs_save,
     .open_sink = nfs_open_sink,
+    .directory_here = target_on_a_server,
 };
 
 const struct target_kind target_kind_nfs = {

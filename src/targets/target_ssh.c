@@ -351,6 +351,7 @@ static const struct target_ops ssh_ops = {
     .prepare = ssh_prepare,
     .save = ssh_save,
     .open_sink = ssh_open_sink,
+    .directory_here = target_on_a_server,
 };
 #define SSH_OPS (&ssh_ops)
 #else
