@@ -144,6 +144,11 @@ static int parse_target(struct parse *p, char **w, int n)
 
     if (p->cfg->ntargets == CONFIG_MAX_TARGETS)
         return fail(p, "more than %d targets", CONFIG_MAX_TARGETS);
+    if (!kind && n >= 2 && strstr(w[1], "://")) { /* a URL of no kind: which schemes there are */
+        struct target scratch;
+        target_url_parse(w[1], &scratch, err, sizeof(err));
+        return fail(p, "%s", err);
+    }
     if (!kind) {
         size_t used = snprintf(err, sizeof(err), "expected");
         for (size_t i = 0; (kind = target_kind_at(i)) && used < sizeof(err); i++)

@@ -107,13 +107,14 @@ int target_url_parse(const char *url, struct target *t, char *err, size_t errlen
     const char *rest, *slash;
 
     memset(t, 0, sizeof(*t));
-    if (!kind || !kind->url) {
-        size_t used = (size_t)snprintf(err, errlen, "'%s' is not", url);
+    if (!kind || !kind->url) { /* the schemes there are, said from the table */
+        size_t used = (size_t)snprintf(err, errlen, "'%s' is not a URL lifeboat knows:", url);
+        const char *sep = " ";
         for (size_t i = 0; (kind = target_kind_at(i)) && used < errlen; i++)
-            if (kind->url)
-                used += (size_t)snprintf(err + used, errlen - used, " %s://,", kind->name);
-        if (used < errlen && used > 0)
-            snprintf(err + used - 1, errlen - used + 1, " URL");
+            if (kind->url) {
+                used += (size_t)snprintf(err + used, errlen - used, "%s%s://", sep, kind->name);
+                sep = ", ";
+            }
         return -1;
     }
     t->kind = kind;
