@@ -37,6 +37,7 @@
 #include "platform/netlink.h"
 #include "platform/ssh_keyfile.h"
 #include "targets/network.h"
+#include "tools/remote_sink.h"
 
 static void urls_are_parsed_and_checked(void **state)
 {
@@ -747,9 +748,25 @@ static void first_lines_are_whole_or_refused(void **state)
     unlink(path);
 }
 
+/* 'save URL' reads the URL by the table of kinds, and the kind opens (or refuses) the sink. */
+static void save_url_goes_through_its_kind(void **state)
+{
+    struct dump_keys keys = {0};
+    struct lb_error err = {0};
+
+    (void)state;
+    assert_null(remote_sink_open("nfs://filer/export/crash", &keys, &err));
+    assert_string_equal(err.msg, "nfs:// is not a destination: mount it");
+    assert_null(remote_sink_open("ftp://filer/crash", &keys, &err));
+    assert_non_null(strstr(err.msg, "is not a URL lifeboat knows: nfs://, ssh://, https://"));
+    assert_null(remote_sink_open("ssh://host", &keys, &err));
+    assert_non_null(strstr(err.msg, "names no directory"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(save_url_goes_through_its_kind),
         cmocka_unit_test(urls_are_parsed_and_checked),
         cmocka_unit_test(network_lines_survive_the_initramfs),
         cmocka_unit_test(addresses_and_macs_round_trip),
