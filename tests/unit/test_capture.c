@@ -63,7 +63,7 @@ static void capture_stops_when_the_source_is_at_fault(void **state)
 static void raw_dump_is_kept_until_savecore_saves_it(void **state)
 {
     char *core = crash_core(0x40000), *dir = make_tempdir(), *saved = make_tempdir();
-    char raw[200], holds[128], why[512];
+    char raw[200], holds[128];
     struct config cfg;
     struct lb_source *src;
     struct lb_error err;
@@ -82,7 +82,7 @@ static void raw_dump_is_kept_until_savecore_saves_it(void **state)
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP);
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_FAILED); /* the last dump is kept */
-    assert_int_equal(savecore(&cfg, saved, NULL, why, sizeof(why)), SAVECORE_SAVED);
+    assert_int_equal(savecore(&cfg, saved, NULL, &err), SAVECORE_SAVED);
     assert_true(exists(saved, "20231114-221320-box/vmcore"));
     assert_true(exists(saved, "20231114-221320-box/dmesg.txt"));
     char path[700];
@@ -90,7 +90,7 @@ static void raw_dump_is_kept_until_savecore_saves_it(void **state)
     assert_int_equal(lb_source_open(path, &src, &err), 0);
     lb_source_close(src);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_FREE);
-    assert_int_equal(savecore(&cfg, saved, NULL, why, sizeof(why)), SAVECORE_NOTHING);
+    assert_int_equal(savecore(&cfg, saved, NULL, &err), SAVECORE_NOTHING);
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE); /* free again */
     remove_tree(dir);
     remove_tree(saved);
@@ -106,9 +106,9 @@ struct savecore_job {
 static int savecore_job(void *arg)
 {
     struct savecore_job *j = arg;
-    char why[512];
+    struct lb_error err;
 
-    return (int)savecore(j->cfg, j->dir, NULL, why, sizeof(why));
+    return (int)savecore(j->cfg, j->dir, NULL, &err);
 }
 
 /*
@@ -121,7 +121,8 @@ static int savecore_job(void *arg)
 static void savecore_frees_a_raw_dump_only_once_copied_whole(void **state)
 {
     char *core = crash_core(0x80000), *dir = make_tempdir(), *small = make_tempdir();
-    char raw[200], holds[128], why[512];
+    char raw[200], holds[128];
+    struct lb_error err;
     struct savecore_job job;
     struct config cfg;
     struct stat st;
@@ -147,7 +148,7 @@ static void savecore_frees_a_raw_dump_only_once_copied_whole(void **state)
     job = (struct savecore_job){&cfg, small};
     assert_int_equal(with_small_fs(small, "48k", savecore_job, &job), SAVECORE_FAILED);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP); /* still there */
-    assert_int_equal(savecore(&cfg, small, NULL, why, sizeof(why)), SAVECORE_SAVED);
+    assert_int_equal(savecore(&cfg, small, NULL, &err), SAVECORE_SAVED);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_FREE);
     remove_tree(dir);
     remove_tree(small);
@@ -164,6 +165,7 @@ static void savecore_finds_raw_targets_by_recorded_identity(void **state)
 {
     char *core = crash_core(0x40000), *dir = make_tempdir(), *saved = make_tempdir();
     char raw[200], record[220], id[256], why[512], holds[128];
+    struct lb_error err;
     static struct config cfg, prepared;
     FILE *f;
 
@@ -191,7 +193,7 @@ static void savecore_finds_raw_targets_by_recorded_identity(void **state)
     cfg.targets[0] = cfg.targets[1]; /* the dump goes onto the file */
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);
     /* the recorded disk is not on this machine: the file the path names now is not it */
-    assert_int_equal(savecore(&cfg, saved, record, why, sizeof(why)), SAVECORE_NOTHING);
+    assert_int_equal(savecore(&cfg, saved, record, &err), SAVECORE_NOTHING);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP);
     /* a record that is not load's (a line cut, no tab) names nothing */
     assert_non_null(f = fopen(record, "w"));
@@ -199,7 +201,7 @@ static void savecore_finds_raw_targets_by_recorded_identity(void **state)
     fclose(f);
     assert_int_equal(rawdev_recorded_identity(record, raw, id, sizeof(id)), -1);
     /* with no record (a system loaded before there was one) the name is all there is */
-    assert_int_equal(savecore(&cfg, saved, NULL, why, sizeof(why)), SAVECORE_SAVED);
+    assert_int_equal(savecore(&cfg, saved, NULL, &err), SAVECORE_SAVED);
     remove_tree(dir);
     remove_tree(saved);
     unlink(core);
