@@ -5,7 +5,11 @@
  *
  * At load a device is named by what does not change between kernels (a
  * file system's UUID, a partition's PARTUUID), since /dev names may go to
- * another disk in the crash kernel and udev's links are not there at all.
+ * another disk in the crash kernel and udev's links are not there at all. *
+ * Each kind here is whole in this file (config/target_kind.h): its line
+ * ("target fs UUID=... /dir", "target raw PARTUUID=...", "target dir /d",
+ * "target path /d") read, checked and written back, how it is described,
+ * and where its dumps are on this system for 'list'.
  */
 #include <errno.h>
 #include <limits.h>
