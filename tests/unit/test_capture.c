@@ -164,7 +164,7 @@ static void savecore_frees_a_raw_dump_only_once_copied_whole(void **state)
 static void savecore_finds_raw_targets_by_recorded_identity(void **state)
 {
     char *core = crash_core(0x40000), *dir = make_tempdir(), *saved = make_tempdir();
-    char raw[200], record[220], id[256], why[512], holds[128];
+    char raw[200], record[220], id[256], holds[128];
     struct lb_error err;
     static struct config cfg, prepared;
     FILE *f;
@@ -185,7 +185,7 @@ static void savecore_finds_raw_targets_by_recorded_identity(void **state)
     prepared = cfg;
     snprintf(prepared.targets[1].device, sizeof(prepared.targets[1].device),
              "PARTUUID=0badc0de-0000-4000-8000-00000000beef");
-    assert_int_equal(rawdev_record_identities(record, &cfg, &prepared, why, sizeof(why)), 0);
+    assert_int_equal(rawdev_record_identities(record, &cfg, &prepared, &err), 0);
     assert_int_equal(rawdev_recorded_identity(record, raw, id, sizeof(id)), 0);
     assert_string_equal(id, "PARTUUID=0badc0de-0000-4000-8000-00000000beef");
     assert_int_equal(rawdev_recorded_identity(record, dir, id, sizeof(id)), -1);
