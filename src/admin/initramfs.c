@@ -145,25 +145,32 @@ struct secret {
     uint8_t *data;
     size_t size;
 };
-enum { SECRET_SSH, SECRET_TOKEN, NSECRETS };
+enum { NSECRETS = CONFIG_MAX_TARGETS }; /* one a target at most */
 
-/* Which secrets cfg's targets need; cfg then names them where the capture finds them. */
+/* Whether sec already carries the file for archive_path. */
+static int carried(const struct secret *sec, const char *archive_path)
+{
+    for (int i = 0; i < NSECRETS && sec[i].archive_path; i++)
+        if (strcmp(sec[i].archive_path, archive_path) == 0)
+            return 1;
+    return 0;
+}
+
+/* Which secrets cfg's targets' kinds need; cfg then names them where the capture finds them. */
 static void embed_secrets(struct config *cfg, struct secret *sec)
 {
+    int n = 0;
+
     memset(sec, 0, NSECRETS * sizeof(*sec));
-    for (size_t i = 0; i < cfg->ntargets; i++) {
-        if (cfg->targets[i].kind == TARGET_SSH && !sec[SECRET_SSH].archive_path) {
-            sec[SECRET_SSH].archive_path = CAPTURE_SSH_IDENTITY;
-            snprintf(sec[SECRET_SSH].host_path, sizeof(sec[0].host_path), "%s",
-                     config_ssh_identity(cfg));
-            snprintf(cfg->ssh_identity, sizeof(cfg->ssh_identity), "%s", CAPTURE_SSH_IDENTITY);
-        }
-        if (cfg->targets[i].kind == TARGET_HTTPS && cfg->https_token[0] &&
-            !sec[SECRET_TOKEN].archive_path) {
-            sec[SECRET_TOKEN].archive_path = CAPTURE_HTTPS_TOKEN;
-            snprintf(sec[SECRET_TOKEN].host_path, sizeof(sec[0].host_path), "%s", cfg->https_token);
-            snprintf(cfg->https_token, sizeof(cfg->https_token), "%s", CAPTURE_HTTPS_TOKEN);
-        }
+    for (size_t i = 0; i < cfg->ntargets && n < NSECRETS; i++) {
+        const struct target_kind *kind = cfg->targets[i].kind;
+        struct target_secret s;
+        if (!kind->secret || !kind->secret(cfg, &s) || carried(sec, s.archive_path))
+            continue;
+        sec[n].archive_path = s.archive_path;
+        snprintf(sec[n].host_path, sizeof(sec[n].host_path), "%s", s.config_field);
+        snprintf(s.config_field, s.field_len, "%s", s.archive_path);
+        n++;
     }
     cfg->https_ca[0] = '\0'; /* the CA was for load: the crash kernel checks the pinned key */
 }
@@ -234,7 +241,7 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
     cpio_dir(&c, "mnt", 0700);
     cpio_dir(&c, "etc", 0755);
     cpio_file(&c, &CAPTURE_CONF[1], 0600, conf, strlen(conf)); /* a path in the archive */
-    if (secrets[SECRET_SSH].data || secrets[SECRET_TOKEN].data)
+    if (secrets[0].data) /* every secret lives in etc/lifeboat */
         cpio_dir(&c, "etc/lifeboat", 0700);
     for (int i = 0; i < NSECRETS; i++)
         if (secrets[i].data)
@@ -263,7 +270,7 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
     if (config_load(path, cfg, why, whylen) < 0)
         return -1;
     if (cfg->ntargets == 0) { /* no target configured: /var/crash, as every kdump does */
-        cfg->targets[0].kind = TARGET_PATH;
+        cfg->targets[0].kind = &target_kind_path;
         strcpy(cfg->targets[0].path, DEFAULT_TARGET);
         cfg->ntargets = 1;
         /* a stock system has no /var/crash: the default is made, never a configured one */
@@ -272,12 +279,7 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
     }
     for (size_t i = 0; i < cfg->ntargets; i++) {
         struct target *t = &cfg->targets[i];
-        const struct target_ops *ops = target_ops_of(t->kind);
-        if (!ops) {
-            snprintf(why, whylen, "target %zu is of no kind this build knows", i + 1);
-            return -1;
-        }
-        if (ops->prepare(t, cfg, &setup->modules, why, whylen) < 0)
+        if (t->kind->ops->prepare(t, cfg, &setup->modules, why, whylen) < 0)
             return -1;
     }
     char wd_why[256];

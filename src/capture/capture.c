@@ -134,13 +134,7 @@ static void bring_up_network(const struct config *cfg)
 static enum capture_outcome save_to_target(struct capture *c, size_t i, const char *mount_base)
 {
     const struct target *t = &c->cfg->targets[i];
-    const struct target_ops *ops = target_ops_of(t->kind);
-
-    if (!ops) {
-        fprintf(stderr, "lifeboat: target %zu is of no kind this capture knows\n", i + 1);
-        return CAPTURE_FAILED;
-    }
-    return ops->save(c, t, i, mount_base);
+    return t->kind->ops->save(c, t, i, mount_base);
 }
 
 enum capture_outcome capture_run(const struct config *cfg, const char *vmcore_path,

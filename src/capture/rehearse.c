@@ -56,7 +56,6 @@ static void rehearse_target(struct capture *c, size_t i, const char *mount_base,
                             struct rehearsal *r)
 {
     const struct target *t = &c->cfg->targets[i];
-    const struct target_ops *ops = target_ops_of(t->kind);
     double t0 = now();
 
     struct rehearsal_target *rt = &r->targets[r->ntargets++];
@@ -64,14 +63,10 @@ static void rehearse_target(struct capture *c, size_t i, const char *mount_base,
     c->dump_bytes = c->target_free = 0;
     if (t->shown[0])
         snprintf(rt->shown, sizeof(rt->shown), "%s", t->shown);
-    else if (t->kind == TARGET_FS)
-        snprintf(rt->shown, sizeof(rt->shown), "%.128s on %.128s", t->path, t->device);
-    else if (t->kind == TARGET_RAW)
-        snprintf(rt->shown, sizeof(rt->shown), "%.250s", t->device);
-    else
-        snprintf(rt->shown, sizeof(rt->shown), "%.250s", t->path);
+    else /* as status says it */
+        config_target_describe(t, rt->shown, sizeof(rt->shown));
     fprintf(stderr, "lifeboat: rehearsal: target %zu, %s\n", i + 1, rt->shown);
-    enum capture_outcome outcome = ops ? ops->save(c, t, i, mount_base) : CAPTURE_FAILED;
+    enum capture_outcome outcome = t->kind->ops->save(c, t, i, mount_base);
     rt->outcome = outcome;
     rt->seconds = now() - t0;
     rt->dump_bytes = c->dump_bytes;

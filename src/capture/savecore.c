@@ -25,6 +25,10 @@
  *   4. Reading back runs in a child with the capture's step deadline: a
  *      dying disk costs this boot's copy, never the boot (the service loads
  *      the crash kernel after savecore).
+ *
+ * Failures are struct lb_error, of the kind that says whose they are: the
+ * raw device's dump (LB_ERR_NO_DATA: not found; LB_ERR_INPUT_IO: frames not
+ * read), or the copy (LB_ERR_OUTPUT_IO: not written or not read back whole).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,14 +44,15 @@
 #include "platform/rawdev.h"
 #include "platform/supervise.h"
 #include "targets/raw_record.h"
+#include "targets/target.h"
 
 enum { COMPARE_BATCH = 64 };
 
 /* The device t names now (invariant 2). */
 static int device_of(const struct target *t, const char *identities, char *device, size_t len,
-                     char *why, size_t whylen)
+                     struct lb_error *err)
 {
-    char recorded[256];
+    char recorded[256], why[sizeof(err->msg)] = "";
     const char *spec = t->device;
 
     if (!rawdev_is_identity(spec)) {
@@ -64,10 +69,12 @@ static int device_of(const struct target *t, const char *identities, char *devic
             return 0;
         }
     }
-    why[0] = '\0';
-    if (rawdev_find(spec, device, len, why, whylen) < 0) {
-        if (!why[0])
-            snprintf(why, whylen, "raw target %s (%s) is on no device now", t->device, spec);
+    if (rawdev_find(spec, device, len, why, sizeof(why)) < 0) {
+        if (why[0])
+            lb_error_setk(err, LB_ERR_NO_DATA, "%s", why);
+        else
+            lb_error_setk(err, LB_ERR_NO_DATA, "raw target %s (%s) is on no device now", t->device,
+                          spec);
         return -1;
     }
     return 0;
@@ -114,21 +121,21 @@ static void drop_cached(const char *path)
 }
 
 /* Whether the dump file copy holds every frame the dump on device holds. */
-static int copy_is_whole(const char *device, const char *copy, char *why, size_t whylen)
+static int copy_is_whole(const char *device, const char *copy, struct lb_error *err)
 {
     struct lb_source *raw = NULL, *saved = NULL;
     struct frame_count fc = {0};
     uint8_t *a = malloc(2 * (size_t)COMPARE_BATCH * LB_PAGE_SIZE);
-    struct lb_error err;
     size_t nruns;
     int r = -1;
 
     if (!a) {
-        snprintf(why, whylen, "out of memory to read the copy back");
-    } else if (lb_source_open(device, &raw, &err) < 0) {
-        snprintf(why, whylen, "the dump on %s cannot be read again: %s", device, err.msg);
-    } else if (drop_cached(copy), lb_source_open(copy, &saved, &err) < 0) {
-        snprintf(why, whylen, "the copy %s cannot be read back: %s", copy, err.msg);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory to read the copy back");
+    } else if (lb_source_open(device, &raw, err) < 0) {
+        lb_error_prefix(err, "the dump on %s cannot be read again", device);
+    } else if (drop_cached(copy), lb_source_open(copy, &saved, err) < 0) {
+        err->kind = LB_ERR_OUTPUT_IO; /* the copy is what failed, whatever its reader found */
+        lb_error_prefix(err, "the copy %s cannot be read back", copy);
     } else {
         const struct lb_frame_run *runs = lb_source_frame_runs(raw, &nruns);
         for (size_t i = 0; i < nruns; i++)
@@ -141,17 +148,17 @@ static int copy_is_whole(const char *device, const char *copy, char *why, size_t
                 supervise_progress();
             }
         if (fc.unreadable)
-            snprintf(why, whylen,
-                     "%llu frames of the dump on %s could not be read (a retry may read them; "
-                     "wipefs the device to give them up)",
-                     (unsigned long long)fc.unreadable, device);
+            lb_error_setk(err, LB_ERR_INPUT_IO,
+                          "%llu frames of the dump on %s could not be read (a retry may read "
+                          "them; wipefs the device to give them up)",
+                          (unsigned long long)fc.unreadable, device);
         else if (fc.missing || fc.differ)
-            snprintf(why, whylen,
-                     "the copy %s holds %llu of the %llu frames the dump on %s holds (%llu "
-                     "missing, %llu different; the first at frame 0x%llx)",
-                     copy, (unsigned long long)(fc.held - fc.missing - fc.differ),
-                     (unsigned long long)fc.held, device, (unsigned long long)fc.missing,
-                     (unsigned long long)fc.differ, (unsigned long long)fc.first_bad);
+            lb_error_setk(err, LB_ERR_OUTPUT_IO,
+                          "the copy %s holds %llu of the %llu frames the dump on %s holds (%llu "
+                          "missing, %llu different; the first at frame 0x%llx)",
+                          copy, (unsigned long long)(fc.held - fc.missing - fc.differ),
+                          (unsigned long long)fc.held, device, (unsigned long long)fc.missing,
+                          (unsigned long long)fc.differ, (unsigned long long)fc.first_bad);
         else
             r = 0;
     }
@@ -165,36 +172,36 @@ static int copy_is_whole(const char *device, const char *copy, char *why, size_t
 
 struct readback {
     const char *device, *copy;
-    char why[1024]; /* shared with the child that reads */
+    struct lb_error err; /* shared with the child that reads */
 };
 
 static int readback_step(void *ctx)
 {
     struct readback *rb = ctx;
-    return copy_is_whole(rb->device, rb->copy, rb->why, sizeof(rb->why)) == 0 ? 0 : 1;
+    return copy_is_whole(rb->device, rb->copy, &rb->err) == 0 ? 0 : 1;
 }
 
 /* copy_is_whole in a child, with the step deadline (invariant 4). */
-static int read_back(const char *device, const char *copy, unsigned deadline, char *why,
-                     size_t whylen)
+static int read_back(const char *device, const char *copy, unsigned deadline, struct lb_error *err)
 {
     struct readback *rb =
         mmap(NULL, sizeof(*rb), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     int signo, r;
 
     if (rb == MAP_FAILED) {
-        snprintf(why, whylen, "no memory to read the copy back");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "no memory to read the copy back");
         return -1;
     }
     memset(rb, 0, sizeof(*rb));
     rb->device = device;
     rb->copy = copy;
     r = supervise_run("reading the copy back", readback_step, rb, deadline, &signo);
-    if (r != 0)
-        snprintf(why, whylen, "%s",
-                 rb->why[0]                 ? rb->why
-                 : r == SUPERVISE_TIMED_OUT ? "reading the copy back made no progress: stopped"
-                                            : "reading the copy back failed");
+    if (r != 0 && rb->err.msg[0])
+        *err = rb->err;
+    else if (r != 0) /* the child died or was stopped before it could say: the device's fault */
+        lb_error_setk(err, LB_ERR_INPUT_IO, "%s",
+                      r == SUPERVISE_TIMED_OUT ? "reading the copy back made no progress: stopped"
+                                               : "reading the copy back failed");
     munmap(rb, sizeof(*rb));
     return r == 0 ? 0 : -1;
 }
@@ -213,77 +220,89 @@ static int dump_cut_short(const char *device)
     return cut;
 }
 
+/* The device marked saved (rawdev_consume), or -1 and err: the mark could not be written. */
+static int mark_saved(const char *device, struct lb_error *err)
+{
+    char why[sizeof(err->msg)] = "";
+
+    if (rawdev_consume(device, why, sizeof(why)) == 0)
+        return 0;
+    lb_error_setk(err, LB_ERR_INPUT_IO, "%s", why); /* the raw device's, not the copy's */
+    return -1;
+}
+
 static enum savecore_result save_one(const struct config *cfg, const struct target *t,
-                                     const char *dir, const char *identities, char *why,
-                                     size_t whylen)
+                                     const char *dir, const char *identities, struct lb_error *err)
 {
     char device[300], holds[128], saved[700], copy_path[760];
     struct config copy = *cfg;
     enum capture_outcome outcome;
 
-    if (device_of(t, identities, device, sizeof(device), why, whylen) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
+    if (device_of(t, identities, device, sizeof(device), err) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", err->msg);
         return SAVECORE_NOTHING;
     }
     if (rawdev_probe(device, holds, sizeof(holds)) != RAWDEV_DUMP)
         return SAVECORE_NOTHING;
     if (cfg->nrecipients) {
-        snprintf(why, whylen,
-                 "the dump on %s stays there: encrypt-to is set, so a copy would be encrypted "
-                 "and could not be read back here to prove it whole (save it with a config "
-                 "without encrypt-to)",
-                 device);
-        fprintf(stderr, "lifeboat: %s\n", why);
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, /* the copy cannot be made here */
+                      "the dump on %s stays there: encrypt-to is set, so a copy would be "
+                      "encrypted and could not be read back here to prove it whole (save it "
+                      "with a config without encrypt-to)",
+                      device);
+        fprintf(stderr, "lifeboat: %s\n", err->msg);
         return SAVECORE_FAILED;
     }
     fprintf(stderr, "lifeboat: %s (%s) holds a dump: saving it in %s\n", device, t->device, dir);
     /* one target, the directory; every frame the dump holds is kept */
     copy.ntargets = 1;
     memset(&copy.targets[0], 0, sizeof(copy.targets[0]));
-    copy.targets[0].kind = TARGET_DIR;
+    copy.targets[0].kind = &target_kind_dir;
     snprintf(copy.targets[0].path, sizeof(copy.targets[0].path), "%s", dir);
     copy.dump_level = 0;
     copy.keep = copy.min_free_mib = 0; /* nothing is rotated out for a copy not yet proven */
     outcome = capture_run_saving(&copy, device, "/run/lifeboat", saved, sizeof(saved));
     snprintf(copy_path, sizeof(copy_path), "%s/vmcore", saved);
     if (!saved[0]) {
-        snprintf(why, whylen, "the dump on %s stays there: no dump directory could be made in %s",
-                 device, dir);
-        fprintf(stderr, "lifeboat: %s; the next boot tries again\n", why);
+        lb_error_setk(err, LB_ERR_OUTPUT_IO,
+                      "the dump on %s stays there: no dump directory could be made in %s", device,
+                      dir);
+        fprintf(stderr, "lifeboat: %s; the next boot tries again\n", err->msg);
         return SAVECORE_FAILED;
     }
     int whole = 0; /* the copy read back whole: kept, even if the device cannot be marked */
     if (outcome == CAPTURE_FAILED || (outcome == CAPTURE_INCOMPLETE && !dump_cut_short(device)))
-        snprintf(why, whylen,
-                 "the copy %s could not be written whole (the lines before this "
-                 "one in the journal say why)",
-                 saved);
-    else if ((whole = read_back(device, copy_path, cfg->step_timeout, why, whylen) == 0) &&
-             rawdev_consume(device, why, whylen) == 0) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO,
+                      "the copy %s could not be written whole (the lines before this "
+                      "one in the journal say why)",
+                      saved);
+    else if ((whole = read_back(device, copy_path, cfg->step_timeout, err) == 0) &&
+             mark_saved(device, err) == 0) {
         fprintf(stderr, "lifeboat: %s is marked saved: the next crash may use it\n", device);
         return SAVECORE_SAVED;
     }
-    size_t used = strlen(why);
-    snprintf(why + used, whylen - used, ": the dump stays on %s", device);
+    size_t used = strlen(err->msg);
+    snprintf(err->msg + used, sizeof(err->msg) - used, ": the dump stays on %s", device);
     if (!whole && dumpdir_discard(saved) == 0)
         fprintf(stderr, "lifeboat: removed the copy %s, which is not the whole dump\n", saved);
-    fprintf(stderr, "lifeboat: %s; the next boot tries again\n", why);
+    fprintf(stderr, "lifeboat: %s; the next boot tries again\n", err->msg);
     return SAVECORE_FAILED;
 }
 
 enum savecore_result savecore(const struct config *cfg, const char *dir, const char *identities,
-                              char *why, size_t whylen)
+                              struct lb_error *err)
 {
     enum savecore_result result = SAVECORE_NOTHING;
-    char one[2048];
+    struct lb_error one;
 
-    why[0] = '\0';
+    memset(err, 0, sizeof(*err));
     for (size_t i = 0; i < cfg->ntargets; i++) {
-        if (cfg->targets[i].kind != TARGET_RAW)
+        if (cfg->targets[i].kind != &target_kind_raw)
             continue;
-        enum savecore_result r = save_one(cfg, &cfg->targets[i], dir, identities, one, sizeof(one));
-        if (r == SAVECORE_FAILED && !why[0])
-            snprintf(why, whylen, "%s", one); /* the first failure is the one told */
+        memset(&one, 0, sizeof(one));
+        enum savecore_result r = save_one(cfg, &cfg->targets[i], dir, identities, &one);
+        if (r == SAVECORE_FAILED && !err->msg[0])
+            *err = one; /* the first failure is the one told */
         if (r > result)
             result = r;
     }

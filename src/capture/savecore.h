@@ -6,6 +6,7 @@
 #define LIFEBOAT_SAVECORE_H
 
 #include "config/config.h"
+#include "lbdump.h"
 
 enum savecore_result {
     SAVECORE_NOTHING, /* no raw target holds a dump not yet saved */
@@ -17,9 +18,9 @@ enum savecore_result {
  * For each raw target of cfg holding a dump not yet saved: into dir, then
  * marked saved once the copy is read back whole.  identities is the record
  * load made of the raw targets' identities (rawdev_record_identities), or
- * NULL; why gets the first failure, to be told at boot.
+ * NULL; err gets the first failure, to be told at boot (its kind: savecore.c).
  */
 enum savecore_result savecore(const struct config *cfg, const char *dir, const char *identities,
-                              char *why, size_t whylen);
+                              struct lb_error *err);
 
 #endif

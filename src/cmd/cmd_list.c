@@ -14,43 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "admin/notice.h"
 #include "cmd/commands.h"
 #include "config/config.h"
-#include "platform/blkid.h"
 #include "render/json.h"
 #include "render/printable.h"
-
-/* Where the file system on device is mounted with its root at "/", or -1. */
-static int mount_point(const char *device, char *point, size_t len)
-{
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    struct stat st;
-    char line[4096];
-    int r = -1;
-
-    if (!f || stat(device, &st) < 0) {
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    while (r < 0 && fgets(line, sizeof(line), f)) {
-        unsigned maj, min;
-        char root[1024], p[1024];
-        if (sscanf(line, "%*s %*s %u:%u %1023s %1023s", &maj, &min, root, p) == 4 &&
-            maj == major(st.st_rdev) && min == minor(st.st_rdev) && strcmp(root, "/") == 0 &&
-            strlen(p) < len) {
-            strcpy(point, p);
-            r = 0;
-        }
-    }
-    fclose(f);
-    return r;
-}
+#include "targets/target.h"
 
 static void add_dir(char dirs[][PATH_MAX], size_t *n, const char *dir)
 {
@@ -74,27 +45,11 @@ int list_configured_dumps(const char *conf, struct dump_list *list, char *why, s
         return -1;
     for (size_t i = 0; i < cfg.ntargets; i++) {
         const struct target *t = &cfg.targets[i];
-        char device[300], point[PATH_MAX], dir[PATH_MAX * 2];
-        if (t->kind == TARGET_PATH || t->kind == TARGET_DIR) {
-            add_dir(dirs, &n, t->path);
-        } else if (t->kind == TARGET_FS) {
-            if (fs_find(t->device, device, sizeof(device)) < 0 ||
-                mount_point(device, point, sizeof(point)) < 0) {
-                fprintf(stderr,
-                        "lifeboat: target %s is not mounted here: its dumps are not "
-                        "listed\n",
-                        t->device);
-                continue;
-            }
-            snprintf(dir, sizeof(dir), "%s%s", strcmp(point, "/") ? point : "",
-                     strcmp(t->path, "/") ? t->path : (strcmp(point, "/") ? "" : "/"));
+        char dir[PATH_MAX * 2], where[600] = "";
+        if (t->kind->ops->directory_here(t, dir, sizeof(dir), where, sizeof(where)) == 0)
             add_dir(dirs, &n, dir);
-        } else if (target_is_network(t)) {
-            fprintf(stderr,
-                    "lifeboat: target %s is on a server: its dumps are listed there "
-                    "('lifeboat list' or 'lifeboat report' on the collector)\n",
-                    t->shown);
-        }
+        else if (where[0])
+            fprintf(stderr, "lifeboat: target %s\n", where);
     }
     add_dir(dirs, &n, DEFAULT_TARGET);
     for (size_t i = 0; i < n; i++)

@@ -350,9 +350,10 @@ static void record_raw_identities(const struct load_request *req)
         warnx("warning: %s: the raw targets' identities are not recorded", why);
         return;
     }
-    if (rawdev_record_identities(LIFEBOAT_RAW_IDENTITIES, &typed, &req->setup->cfg, why,
-                                 sizeof(why)) < 0)
-        warnx("warning: %s: savecore will look for raw targets by the names the config gives", why);
+    struct lb_error err;
+    if (rawdev_record_identities(LIFEBOAT_RAW_IDENTITIES, &typed, &req->setup->cfg, &err) < 0)
+        warnx("warning: %s: savecore will look for raw targets by the names the config gives",
+              err.msg);
 }
 
 /*

@@ -30,6 +30,7 @@ int cmd_savecore(int argc, char **argv)
     const char *conf = LIFEBOAT_CONF, *dir = "/var/crash";
     struct config cfg;
     char why[2048];
+    struct lb_error err;
     enum savecore_result r;
     int opt;
 
@@ -49,7 +50,7 @@ int cmd_savecore(int argc, char **argv)
     }
     if (config_load(conf, &cfg, why, sizeof(why)) < 0)
         errx(2, "%s", why);
-    r = savecore(&cfg, dir, LIFEBOAT_RAW_IDENTITIES, why, sizeof(why));
-    notice_raw_dump_kept(r == SAVECORE_FAILED ? why : NULL);
+    r = savecore(&cfg, dir, LIFEBOAT_RAW_IDENTITIES, &err);
+    notice_raw_dump_kept(r == SAVECORE_FAILED ? err.msg : NULL);
     return r == SAVECORE_FAILED ? 1 : 0;
 }

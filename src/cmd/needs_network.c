@@ -65,7 +65,7 @@ static int config_names_network(const char *path)
     if (cfg && access(path, R_OK) == 0) {
         config_load_quiet(path, cfg, why, sizeof(why)); /* what it read is enough here */
         for (size_t i = 0; i < cfg->ntargets && i < CONFIG_MAX_TARGETS; i++)
-            if (cfg->targets[i].kind == TARGET_SSH || cfg->targets[i].kind == TARGET_HTTPS)
+            if (cfg->targets[i].kind->network_build)
                 found = 1;
     }
     free(cfg);

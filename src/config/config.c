@@ -56,7 +56,6 @@
 
 #include "config/config.h"
 #include "config/config_net.h"
-#include "platform/rawdev.h"
 
 /* A line: a network target's carries its pinned host key (CONFIG_HOST_KEY_MAX). */
 enum { MAX_WORDS = 16, MAX_LINE = CONFIG_HOST_KEY_MAX + 1024, MAX_FILE = 64 << 10 };
@@ -136,51 +135,35 @@ static int parse_encrypt_to(struct parse *p, char **w, int n)
     return 0;
 }
 
+/* "target WORD ...": read by the kind WORD names (target_kind.h). */
 static int parse_target(struct parse *p, char **w, int n)
 {
+    const struct target_kind *kind = n >= 2 ? target_kind_for(w[1]) : NULL;
     struct target *t;
+    char err[512];
 
     if (p->cfg->ntargets == CONFIG_MAX_TARGETS)
         return fail(p, "more than %d targets", CONFIG_MAX_TARGETS);
+    if (!kind && n >= 2 && strstr(w[1], "://")) { /* a URL of no kind: which schemes there are */
+        struct target scratch;
+        target_url_parse(w[1], &scratch, err, sizeof(err));
+        return fail(p, "%s", err);
+    }
+    if (!kind) {
+        size_t used = snprintf(err, sizeof(err), "expected");
+        for (size_t i = 0; (kind = target_kind_at(i)) && used < sizeof(err); i++)
+            used += snprintf(err + used, sizeof(err) - used, "%s 'target %s'",
+                             i == 0                  ? ""
+                             : target_kind_at(i + 1) ? ","
+                                                     : " or",
+                             kind->usage);
+        return fail(p, "%s", err);
+    }
     t = &p->cfg->targets[p->cfg->ntargets];
     memset(t, 0, sizeof(*t));
-    if (n >= 2 && strstr(w[1], "://")) {
-        char err[256];
-        if (config_net_target(t, w, n, err, sizeof(err)) < 0)
-            return fail(p, "%s", err);
-        p->cfg->ntargets++;
-        return 0;
-    }
-    if ((n == 3 || n == 4 || (n == 6 && strcmp(w[4], "as") == 0)) && strcmp(w[1], "fs") == 0) {
-        t->kind = TARGET_FS;
-        if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0 ||
-            copy_word(p, t->path, sizeof(t->path), n >= 4 ? w[3] : "/", "directory") < 0 ||
-            (n == 6 && copy_word(p, t->shown, sizeof(t->shown), w[5], "directory") < 0))
-            return -1;
-        if (t->shown[0] && t->shown[0] != '/')
-            return fail(p, "directory '%s' is not an absolute path", t->shown);
-    } else if (n == 3 && strcmp(w[1], "raw") == 0) {
-        t->kind = TARGET_RAW;
-        if (copy_word(p, t->device, sizeof(t->device), w[2], "device") < 0)
-            return -1;
-    } else if (n == 3 && (strcmp(w[1], "dir") == 0 || strcmp(w[1], "path") == 0)) {
-        t->kind = strcmp(w[1], "dir") == 0 ? TARGET_DIR : TARGET_PATH;
-        if (copy_word(p, t->path, sizeof(t->path), w[2], "directory") < 0)
-            return -1;
-    } else {
-        return fail(
-            p, "expected 'target fs UUID=...|LABEL=...|DEVICE [DIR]', 'target path DIR', "
-               "'target raw DEVICE', 'target dir DIR', 'target ssh://[USER@]HOST[:PORT]/DIR' or "
-               "'target nfs://HOST[:PORT]/EXPORT/DIR'");
-    }
-    if (t->kind == TARGET_FS && strncmp(t->device, "UUID=", 5) != 0 &&
-        strncmp(t->device, "LABEL=", 6) != 0 && t->device[0] != '/')
-        return fail(p, "'%s' is not UUID=..., LABEL=... or an absolute device path", t->device);
-    if (t->kind == TARGET_RAW && t->device[0] != '/' && !rawdev_is_identity(t->device))
-        return fail(p, "raw device '%s' is not PARTUUID=..., WWID=..., SERIAL=... or a path",
-                    t->device);
-    if (t->kind != TARGET_RAW && t->path[0] != '/')
-        return fail(p, "directory '%s' is not an absolute path", t->path);
+    t->kind = kind;
+    if (kind->parse(t, w, n, err, sizeof(err)) < 0)
+        return fail(p, "%s", err);
     p->cfg->ntargets++;
     return 0;
 }
@@ -435,18 +418,7 @@ static int format_targets(const struct config *cfg, struct out *o)
     for (size_t i = 0; i < cfg->ntargets; i++) {
         const struct target *t = &cfg->targets[i];
         char line[MAX_LINE];
-        int r;
-        if (target_is_network(t))
-            r = config_net_format_target(t, line, sizeof(line)) < 0 ? -1 : emit(o, "%s", line);
-        else if (t->kind == TARGET_FS && t->shown[0])
-            r = emit(o, "target fs %s %s as %s\n", t->device, t->path, t->shown);
-        else if (t->kind == TARGET_FS)
-            r = emit(o, "target fs %s %s\n", t->device, t->path);
-        else if (t->kind == TARGET_RAW)
-            r = emit(o, "target raw %s\n", t->device);
-        else
-            r = emit(o, "target %s %s\n", t->kind == TARGET_DIR ? "dir" : "path", t->path);
-        if (r < 0)
+        if (t->kind->format(t, line, sizeof(line)) < 0 || emit(o, "%s", line) < 0)
             return -1;
     }
     return 0;
@@ -816,16 +788,7 @@ int config_load_quiet(const char *path, struct config *cfg, char *errbuf, size_t
 
 void config_target_describe(const struct target *t, char *buf, size_t len)
 {
-    if (target_is_network(t))
-        snprintf(buf, len, "%s", t->shown);
-    else if (t->kind == TARGET_FS && t->shown[0])
-        snprintf(buf, len, "%s (%s %s)", t->shown, t->device, t->path);
-    else if (t->kind == TARGET_FS)
-        snprintf(buf, len, "%s %s", t->device, t->path);
-    else if (t->kind == TARGET_RAW)
-        snprintf(buf, len, "%s (raw)", t->device);
-    else
-        snprintf(buf, len, "%s", t->path);
+    t->kind->describe(t, buf, len);
 }
 
 int config_format(const struct config *cfg, char *buf, size_t len)

@@ -20,6 +20,7 @@
 #include "platform/devmapper.h"
 #include "platform/lvm_pv.h"
 #include "platform/netlink.h"
+#include "config/target_kind.h"
 
 enum {
     CONFIG_MAX_TARGETS = 8,
@@ -42,32 +43,24 @@ enum {
     CONFIG_HOST_KEY_MAX = 4096
 };
 
-enum target_kind {
-    TARGET_FS,    /* a filesystem (UUID=, LABEL= or device), mounted by the capture */
-    TARGET_RAW,   /* the dump written straight onto a block device */
-    TARGET_DIR,   /* a directory that is already there (tests, a tmpfs) */
-    TARGET_PATH,  /* a directory of the running system: made a TARGET_FS when loading */
-    TARGET_NFS,   /* nfs://host[:port]/export/dir: the kernel's NFSv4 client */
-    TARGET_SSH,   /* ssh://[user@]host[:port]/dir: SFTP (the network build, lifeboat-net) */
-    TARGET_HTTPS, /* https://host[:port]/dir: PUT over TLS (the network build) */
-};
-
+/*
+ * A configured target.  What its kind needs beyond these (an NFS mount's
+ * options, a pinned SSH host key or HTTPS public key) is the kind's own, in
+ * kind_data, read and written by the kind's file alone.
+ */
 struct target {
-    enum target_kind kind;
-    char device[256]; /* TARGET_FS: UUID=, LABEL= or /dev/...; TARGET_RAW: PARTUUID=, WWID=,
-                         SERIAL= (what load writes) or /dev/... */
-    char path[256];   /* TARGET_FS: directory inside the filesystem; DIR, PATH: the directory */
-    char shown[256];  /* TARGET_FS made from a path: that path, as the running system names it;
-                         NFS, SSH: the URL as written */
-    /* NFS, SSH: the URL's parts (path above is its directory), and what load found */
+    const struct target_kind *kind;
+    char device[256]; /* fs: UUID=, LABEL= or /dev/...; raw: PARTUUID=, WWID=, SERIAL= (what
+                         load writes) or /dev/... */
+    char path[256];   /* fs: directory inside the filesystem; dir, path: the directory */
+    char shown[256];  /* fs made from a path: that path, as the running system names it;
+                         URL kinds: the URL as written */
+    /* URL kinds: the URL's parts (path above is its directory), and what load found */
     char user[64];
-    char host[256];    /* as written: a name or an address */
-    unsigned port;     /* 0: the scheme's own */
-    char address[64];  /* the host's address, resolved on the running system */
-    char options[128]; /* NFS: mount options the admin adds (vers=3,mountport=20048) */
-    char
-        host_key[CONFIG_HOST_KEY_MAX]; /* SSH: the server's key, "TYPE BASE64"; HTTPS: base64
-                                          SHA-256 of its public key; pinned on the running system */
+    char host[256];   /* as written: a name or an address */
+    unsigned port;    /* 0: the scheme's own */
+    char address[64]; /* the host's address, resolved on the running system */
+    char kind_data[CONFIG_HOST_KEY_MAX + 128]; /* the kind's own: a struct of chars */
 };
 
 /*
@@ -192,7 +185,7 @@ static inline const char *config_ssh_identity(const struct config *cfg)
 /* A target that needs the network in the crash kernel. */
 static inline int target_is_network(const struct target *t)
 {
-    return t->kind == TARGET_NFS || t->kind == TARGET_SSH || t->kind == TARGET_HTTPS;
+    return t->kind && t->kind->network;
 }
 
 /* What a user calls the target: its URL, its file system's path, its device and directory. */

@@ -33,16 +33,15 @@
 #define FAIL(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
 /* Characters a URL's user, host and path may have here: nothing that needs quoting. */
-#define URL_USER_CHARS   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
-#define URL_HOST_CHARS   URL_USER_CHARS ":"
-#define URL_PATH_CHARS   URL_USER_CHARS "/+,=@"
-#define NFS_OPTION_CHARS URL_USER_CHARS "=,:"
+#define URL_USER_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+#define URL_HOST_CHARS URL_USER_CHARS ":"
+#define URL_PATH_CHARS URL_USER_CHARS "/+,=@"
 
 unsigned target_port(const struct target *t)
 {
     if (t->port)
         return t->port;
-    return t->kind == TARGET_SSH ? 22 : t->kind == TARGET_HTTPS ? 443 : 2049;
+    return t->kind->port;
 }
 
 static int parse_port(const char *text, unsigned *port)
@@ -104,17 +103,21 @@ static int has_dot_dot(const char *path)
 
 int target_url_parse(const char *url, struct target *t, char *err, size_t errlen)
 {
+    const struct target_kind *kind = target_kind_for(url);
     const char *rest, *slash;
 
     memset(t, 0, sizeof(*t));
-    if (strncmp(url, "ssh://", 6) == 0)
-        t->kind = TARGET_SSH;
-    else if (strncmp(url, "nfs://", 6) == 0)
-        t->kind = TARGET_NFS;
-    else if (strncmp(url, "https://", 8) == 0)
-        t->kind = TARGET_HTTPS;
-    else
-        return FAIL("'%s' is not an ssh://, nfs:// or https:// URL", url);
+    if (!kind || !kind->url) { /* the schemes there are, said from the table */
+        size_t used = (size_t)snprintf(err, errlen, "'%s' is not a URL lifeboat knows:", url);
+        const char *sep = " ";
+        for (size_t i = 0; (kind = target_kind_at(i)) && used < errlen; i++)
+            if (kind->url) {
+                used += (size_t)snprintf(err + used, errlen - used, "%s%s://", sep, kind->name);
+                sep = ", ";
+            }
+        return -1;
+    }
+    t->kind = kind;
     if (strlen(url) >= sizeof(t->shown))
         return FAIL("the URL is longer than %zu characters", sizeof(t->shown) - 1);
     rest = strstr(url, "://") + 3;
@@ -123,7 +126,7 @@ int target_url_parse(const char *url, struct target *t, char *err, size_t errlen
         return FAIL("'%s' names no directory (ssh://host/dir, nfs://host/export/dir)", url);
     if (parse_authority(rest, (size_t)(slash - rest), t, err, errlen) < 0)
         return -1;
-    if (t->kind != TARGET_SSH && t->user[0])
+    if (!kind->url_user && t->user[0])
         return FAIL("only an ssh:// URL has a user");
     if (strlen(slash) >= sizeof(t->path) || slash[strspn(slash, URL_PATH_CHARS)] ||
         has_dot_dot(slash))
@@ -133,42 +136,25 @@ int target_url_parse(const char *url, struct target *t, char *err, size_t errlen
     return 0;
 }
 
-int config_net_target(struct target *t, char **w, int n, char *err, size_t errlen)
+int target_url_line_parse(struct target *t, char **w, int n, char *err, size_t errlen)
 {
     if (target_url_parse(w[1], t, err, errlen) < 0)
         return -1;
     for (int i = 2; i < n; i++) {
+        int r = 1;
         if (strcmp(w[i], "address") == 0 && i + 1 < n) {
             struct net_addr a;
             if (net_addr_parse(w[i + 1], &a) < 0 || a.prefix != (a.family == AF_INET ? 32 : 128))
                 return FAIL("'%s' is not an IPv4 or IPv6 address", w[i + 1]);
             snprintf(t->address, sizeof(t->address), "%s", w[i + 1]);
             i++;
-        } else if (strcmp(w[i], "options") == 0 && i + 1 < n && t->kind == TARGET_NFS) {
-            if (strlen(w[i + 1]) >= sizeof(t->options) ||
-                w[i + 1][strspn(w[i + 1], NFS_OPTION_CHARS)])
-                return FAIL("NFS options '%s' are not name=value,... words", w[i + 1]);
-            strcpy(t->options, w[i + 1]);
-            i++;
-        } else if (strcmp(w[i], "pin-sha256") == 0 && i + 1 < n && t->kind == TARGET_HTTPS) {
-            if (strlen(w[i + 1]) != 44 || w[i + 1][43] != '=')
-                return FAIL("pin-sha256 '%s' is not a base64 SHA-256", w[i + 1]);
-            strcpy(t->host_key, w[i + 1]);
-            i++;
-        } else if (strcmp(w[i], "host-key") == 0 && i + 2 < n && t->kind == TARGET_SSH) {
-            if (strlen(w[i + 1]) + strlen(w[i + 2]) + 2 > sizeof(t->host_key))
-                return FAIL("the host key is longer than %zu characters", sizeof(t->host_key) - 1);
-            size_t type_len = strlen(w[i + 1]);
-            memcpy(t->host_key, w[i + 1], type_len);
-            t->host_key[type_len] = ' ';
-            strcpy(t->host_key + type_len + 1, w[i + 2]);
-            i += 2;
-        } else {
-            return FAIL("expected 'target %s [address ADDRESS]%s'", w[1],
-                        t->kind == TARGET_SSH     ? " [host-key TYPE BASE64]"
-                        : t->kind == TARGET_HTTPS ? " [pin-sha256 BASE64]"
-                                                  : " [options vers=3,...]");
+            continue;
         }
+        if (t->kind->parse_option && (r = t->kind->parse_option(t, w, n, &i, err, errlen)) < 0)
+            return -1;
+        if (r > 0)
+            return FAIL("expected 'target %s [address ADDRESS]%s'", w[1],
+                        t->kind->options_usage ? t->kind->options_usage : "");
     }
     return 0;
 }
@@ -371,20 +357,20 @@ int config_net_route(struct config *cfg, char **w, int n, char *err, size_t errl
     return 0;
 }
 
-int config_net_format_target(const struct target *t, char *buf, size_t len)
+int target_url_line_format(const struct target *t, char *buf, size_t len)
 {
     int n = snprintf(buf, len, "target %s", t->shown);
+    size_t used;
 
     if (n >= 0 && (size_t)n < len && t->address[0])
         n += snprintf(buf + n, len - (size_t)n, " address %s", t->address);
-    if (n >= 0 && (size_t)n < len && t->options[0])
-        n += snprintf(buf + n, len - (size_t)n, " options %s", t->options);
-    if (n >= 0 && (size_t)n < len && t->host_key[0])
-        n += snprintf(buf + n, len - (size_t)n, " %s %s",
-                      t->kind == TARGET_HTTPS ? "pin-sha256" : "host-key", t->host_key);
-    if (n >= 0 && (size_t)n < len)
-        n += snprintf(buf + n, len - (size_t)n, "\n");
-    return n < 0 || (size_t)n >= len ? -1 : 0;
+    if (n < 0 || (size_t)n >= len)
+        return -1;
+    used = (size_t)n;
+    if (t->kind->format_options && t->kind->format_options(t, buf, len, &used) < 0)
+        return -1;
+    n = snprintf(buf + used, len - used, "\n");
+    return n < 0 || (size_t)n >= len - used ? -1 : 0;
 }
 
 static int append(char *buf, size_t len, size_t *used, const char *text)

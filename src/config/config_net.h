@@ -8,16 +8,18 @@
 #include "config/config.h"
 
 /*
- * "ssh://[user@]host[:port]/dir" or "nfs://host[:port]/export/dir" into t
- * (kind, user, host, port, path, shown).  A host in brackets is an IPv6
- * address.  On error writes what is wrong to err.
+ * "scheme://[user@]host[:port]/dir" into t (kind, user, host, port, path,
+ * shown), the scheme one of a URL kind's (target_kind.h).  A host in
+ * brackets is an IPv6 address.  On error writes what is wrong to err.
  */
 int target_url_parse(const char *url, struct target *t, char *err, size_t errlen);
 /* The port a target's scheme uses when its URL names none. */
 unsigned target_port(const struct target *t);
 
-/* "target URL [address A] [host-key TYPE BASE64]": w[1] is the URL. */
-int config_net_target(struct target *t, char **w, int n, char *err, size_t errlen);
+/* What URL kinds share: "target URL [address A] [the kind's options]", w[1] the URL. */
+int target_url_line_parse(struct target *t, char **w, int n, char *err, size_t errlen);
+/* The line target_url_line_parse reads back, with its newline; -1 if it does not fit. */
+int target_url_line_format(const struct target *t, char *buf, size_t len);
 /* "interface MAC|LINK [mtu N] [address A/P]..." */
 int config_net_interface(struct config *cfg, char **w, int n, char *err, size_t errlen);
 /* "network-link vlan|bond|bridge NAME ...": config.h, struct config_link. */
@@ -27,8 +29,6 @@ const struct config_link *config_link_named(const struct config *cfg, const char
 /* "route DEST/P|default [via GW] dev MAC|LINK" */
 int config_net_route(struct config *cfg, char **w, int n, char *err, size_t errlen);
 
-/* The target's line, the way config_net_target reads it back; -1 if it does not fit. */
-int config_net_format_target(const struct target *t, char *buf, size_t len);
 /* A device as the config names it: its link's name, or its MAC address. */
 void config_dev_format(const struct config_dev *dev, char *buf, size_t len);
 /* The network-link line of link, with its newline. */

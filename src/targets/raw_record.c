@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "platform/rawdev.h"
 #include "targets/raw_record.h"
+#include "targets/target.h"
 
 /*
  * The record of identities: one "NAME<TAB>IDENTITY" line a raw target, in a
@@ -20,26 +21,27 @@
  * name and identity together is not one load wrote, and is skipped.
  */
 int rawdev_record_identities(const char *path, const struct config *typed,
-                             const struct config *prepared, char *why, size_t whylen)
+                             const struct config *prepared, struct lb_error *err)
 {
     char temp[PATH_MAX];
     size_t lines = 0;
     FILE *f;
 
     if (snprintf(temp, sizeof(temp), "%s.new", path) >= (int)sizeof(temp)) {
-        snprintf(why, whylen, "%s: name too long", path);
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s: name too long", path);
         return -1;
     }
     int fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 || !(f = fdopen(fd, "w"))) {
-        snprintf(why, whylen, "cannot write %s: %s", temp, strerror(errno));
+        lb_error_setk(err, lb_error_kind_of_write(errno), "cannot write %s: %s", temp,
+                      strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
     }
     for (size_t i = 0; i < typed->ntargets && i < prepared->ntargets; i++) {
         const struct target *t = &typed->targets[i], *p = &prepared->targets[i];
-        if (t->kind != TARGET_RAW || rawdev_is_identity(t->device) ||
+        if (t->kind != &target_kind_raw || rawdev_is_identity(t->device) ||
             !rawdev_is_identity(p->device))
             continue;
         fprintf(f, "%s\t%s\n", t->device, p->device);
@@ -47,12 +49,13 @@ int rawdev_record_identities(const char *path, const struct config *typed,
     }
     int r = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -1;
     if (fclose(f) != 0 || r < 0 || (lines ? rename(temp, path) : unlink(temp)) < 0) {
-        snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
+        lb_error_setk(err, lb_error_kind_of_write(errno), "cannot write %s: %s", path,
+                      strerror(errno));
         unlink(temp);
         return -1;
     }
     if (!lines && unlink(path) < 0 && errno != ENOENT) {
-        snprintf(why, whylen, "cannot remove %s: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "cannot remove %s: %s", path, strerror(errno));
         return -1;
     }
     return 0;

@@ -3,28 +3,115 @@
  * dump directory in a mounted directory, and mounting with a deadline.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include "dumpdir/dumpdir.h"
 #include "dumpdir/place.h"
+#include "platform/netlink.h"
 #include "platform/supervise.h"
 #include "targets/target.h"
 
-static const struct target_ops *const kinds[] = {
-    &target_fs_ops,  &target_raw_ops, &target_dir_ops,   &target_path_ops,
-    &target_nfs_ops, &target_ssh_ops, &target_https_ops,
+/* The kinds of target: a new one is its file and a line here (target_kind.h). */
+static const struct target_kind *const kinds[] = {
+    &target_kind_fs,  &target_kind_raw, &target_kind_dir,   &target_kind_path,
+    &target_kind_nfs, &target_kind_ssh, &target_kind_https,
 };
 
-const struct target_ops *target_ops_of(enum target_kind kind)
+const struct target_kind *target_kind_for(const char *word)
 {
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if (kinds[i]->kind == kind)
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        size_t n = strlen(kinds[i]->name);
+        if (strncmp(word, kinds[i]->name, n) == 0 &&
+            (kinds[i]->url ? strncmp(word + n, "://", 3) == 0 : word[n] == '\0'))
             return kinds[i];
+    }
     return NULL;
+}
+
+const struct target_kind *target_kind_at(size_t i)
+{
+    return i < sizeof(kinds) / sizeof(kinds[0]) ? kinds[i] : NULL;
+}
+
+static int network_build_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                                 char *why, size_t whylen)
+{
+    (void)cfg, (void)mods;
+    snprintf(why, whylen,
+             "%s: this lifeboat is built without SSH and TLS, and the network build (lifeboat-net) "
+             "did not run it (not installed beside this lifeboat, or not executable)",
+             t->shown);
+    return -1;
+}
+
+static enum capture_outcome network_build_save(struct capture *c, const struct target *t,
+                                               size_t index, const char *mount_base)
+{
+    (void)c, (void)index, (void)mount_base;
+    fprintf(stderr, "lifeboat: %s: this capture is built without SSH and TLS\n", t->shown);
+    return CAPTURE_FAILED;
+}
+
+static struct lb_sink *network_build_open_sink(struct target *t,
+                                               const struct target_credentials *creds,
+                                               struct lb_error *err)
+{
+    (void)creds;
+    lb_error_setk(err, LB_ERR_OUTPUT_IO,
+                  "%s: this lifeboat is built without SSH, and the network build (lifeboat-net) "
+                  "did not run it (not installed beside this lifeboat, or not executable)",
+                  t->shown);
+    return NULL;
+}
+
+int target_on_a_server(const struct target *t, char *dir, size_t len, char *why, size_t whylen)
+{
+    (void)dir, (void)len;
+    snprintf(why, whylen,
+             "%s is on a server: its dumps are listed there ('lifeboat list' or 'lifeboat "
+             "report' on the collector)",
+             t->shown);
+    return -1;
+}
+
+/*
+ * SSH needs a crypto library three times the size of the whole capture, so
+ * it lives in the network build (lifeboat-net, DESIGN.md "Budgets").  A
+ * command whose configuration names such a target is run by lifeboat-net
+ * from the start when it is installed (src/cmd/needs_network.c); here it is
+ * refused by name, at load, where the admin can act.
+ */
+const struct target_ops target_network_build_ops = {
+    .prepare = network_build_prepare,
+    .save = network_build_save,
+    .directory_here = target_on_a_server,
+    .open_sink = network_build_open_sink,
+};
+
+int target_resolve(struct target *t, struct lb_error *err)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    struct net_addr a = {0};
+    int e = getaddrinfo(t->host, NULL, &hints, &res);
+
+    if (e != 0 || !res) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "cannot resolve %s: %s", t->host, gai_strerror(e));
+        return -1;
+    }
+    a.family = res->ai_family;
+    if (a.family == AF_INET)
+        memcpy(a.bytes, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
+    else
+        memcpy(a.bytes, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, 16);
+    freeaddrinfo(res);
+    net_addr_format(&a, 0, t->address, sizeof(t->address));
+    return 0;
 }
 
 /* Room on the file system of dir, in bytes; 0 if unknown. */
@@ -94,10 +181,9 @@ enum capture_outcome target_save_into_directory(struct capture *c, const char *d
 
 enum capture_outcome target_save_mounted(struct capture *c, const struct target *t,
                                          int (*mount_fn)(void *ctx), void *ctx,
-                                         const char *mountpoint)
+                                         const char *mountpoint, const char *sub)
 {
     enum capture_outcome outcome;
-    const char *sub = t->kind == TARGET_NFS ? "" : t->path; /* NFS mounts the directory itself */
     char dir[600];
     int signo;
 

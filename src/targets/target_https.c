@@ -13,6 +13,9 @@
  * The directory is made as .partial-NAME and moved to NAME without
  * overwriting (Overwrite: F).  A dropped connection cannot resume a
  * stream: the dump fails there, and the next target is tried.
+ *
+ * The kind's line (pin-sha256) is read in both builds; what it does, only in
+ * the network build: in the other, target_network_build_ops refuses it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +35,25 @@
 
 enum { TIMEOUT = 30 };
 
+/* What an https target has of its own (in struct target's kind_data). */
+struct https_data {
+    char pin[TLS_PIN_MAX]; /* base64 SHA-256 of the server's public key, pinned at load */
+};
+_Static_assert(sizeof(struct https_data) <= sizeof(((struct target *)0)->kind_data),
+               "an https target's data fits in kind_data");
+
+static struct https_data *https_data(struct target *t)
+{
+    return (struct https_data *)t->kind_data;
+}
+
+static const char *pinned_key(const struct target *t)
+{
+    return ((const struct https_data *)t->kind_data)->pin;
+}
+
+#ifdef LIFEBOAT_NETWORK
+
 /* The token file's first line: it is a secret, read where it is used and nowhere else. */
 static int read_token(const char *path, char *token, size_t len, char *why, size_t whylen)
 {
@@ -45,7 +67,7 @@ static void server_of(const struct target *t, const struct config *cfg, const ch
     *h = (struct http_server){.tls = {.address = t->address,
                                       .host = t->host,
                                       .port = target_port(t),
-                                      .pin = t->host_key,
+                                      .pin = pinned_key(t),
                                       .ca_file = cfg->https_ca[0] ? cfg->https_ca : NULL,
                                       .timeout = TIMEOUT},
                               .token = token};
@@ -76,8 +98,8 @@ static int https_prepare(struct target *t, struct config *cfg, struct module_lis
         return -1;
     }
     tls_close(&c);
-    if (!t->host_key[0])
-        snprintf(t->host_key, sizeof(t->host_key), "%s", pin);
+    if (!pinned_key(t)[0])
+        snprintf(https_data(t)->pin, sizeof(https_data(t)->pin), "%s", pin);
     /* what the capture will do, done once now: a file put in the directory, and deleted where
      * the token may delete (a write-only one keeps this one file, the same name every load) */
     join(probe, sizeof(probe), t->path, ".lifeboat-check");
@@ -298,9 +320,98 @@ static enum capture_outcome https_save(struct capture *c, const struct target *t
     return outcome;
 }
 
-const struct target_ops target_https_ops = {
-    .kind = TARGET_HTTPS,
-    .name = "https",
+/* 'save https://...': PUT, the certificate checked against --ca (or the system's CAs). */
+static struct lb_sink *https_open_sink(struct target *t, const struct target_credentials *creds,
+                                       struct lb_error *err)
+{
+    static char token[HTTP_TOKEN_MAX];
+    static struct http_server h;
+    char why[600];
+
+    if (target_resolve(t, err) < 0)
+        return NULL;
+    token[0] = '\0';
+    if (creds->token_file &&
+        first_line(creds->token_file, token, sizeof(token), why, sizeof(why)) < 0) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "the token: %s", why);
+        return NULL;
+    }
+    h = (struct http_server){.tls = {.address = t->address,
+                                     .host = t->host,
+                                     .port = target_port(t),
+                                     .ca_file = creds->ca_file,
+                                     .timeout = 30},
+                             .token = token};
+    return http_put_sink(&h, t->path, err);
+}
+
+static const struct target_ops https_ops = {
     .prepare = https_prepare,
     .save = https_save,
+    .open_sink = https_open_sink,
+    .directory_here = target_on_a_server,
+};
+#define HTTPS_OPS (&https_ops)
+#else
+#define HTTPS_OPS (&target_network_build_ops)
+#endif
+
+/* "pin-sha256 BASE64": the server's public key, pinned at load. */
+static int https_parse_option(struct target *t, char **w, int n, int *i, char *err, size_t errlen)
+{
+    if (strcmp(w[*i], "pin-sha256") != 0 || *i + 1 >= n)
+        return 1;
+    if (strlen(w[*i + 1]) != 44 || w[*i + 1][43] != '=') {
+        snprintf(err, errlen, "pin-sha256 '%s' is not a base64 SHA-256", w[*i + 1]);
+        return -1;
+    }
+    strcpy(https_data(t)->pin, w[*i + 1]);
+    (*i)++;
+    return 0;
+}
+
+static int https_format_options(const struct target *t, char *buf, size_t len, size_t *used)
+{
+    int n = 0;
+
+    if (pinned_key(t)[0])
+        n = snprintf(buf + *used, len - *used, " pin-sha256 %s", pinned_key(t));
+    if (n < 0 || (size_t)n >= len - *used)
+        return -1;
+    *used += (size_t)n;
+    return 0;
+}
+
+static void https_describe(const struct target *t, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", t->shown);
+}
+
+/* The bearer token, when there is one, goes into the initramfs; the config then names it
+ * there.  The CA was for load: the crash kernel checks the pinned key. */
+static int https_secret(struct config *cfg, struct target_secret *s)
+{
+    if (!cfg->https_token[0])
+        return 0;
+    *s = (struct target_secret){.archive_path = CAPTURE_HTTPS_TOKEN,
+                                .config_field = cfg->https_token,
+                                .field_len = sizeof(cfg->https_token)};
+    return 1;
+}
+
+const struct target_kind target_kind_https = {
+    .name = "https",
+    .url = 1,
+    .port = 443,
+    .network = 1,
+    .network_build = 1,
+    .usage = "https://HOST[:PORT]/DIR",
+    .options_usage = " [pin-sha256 BASE64]",
+    .parse = target_url_line_parse,
+    .parse_option = https_parse_option,
+    .format = target_url_line_format,
+    .format_options = https_format_options,
+    .describe = https_describe,
+    .secret = https_secret,
+    .ops = HTTPS_OPS,
 };

@@ -5,7 +5,11 @@
  *
  * At load a device is named by what does not change between kernels (a
  * file system's UUID, a partition's PARTUUID), since /dev names may go to
- * another disk in the crash kernel and udev's links are not there at all.
+ * another disk in the crash kernel and udev's links are not there at all. *
+ * Each kind here is whole in this file (config/target_kind.h): its line
+ * ("target fs UUID=... /dir", "target raw PARTUUID=...", "target dir /d",
+ * "target path /d") read, checked and written back, how it is described,
+ * and where its dumps are on this system for 'list'.
  */
 #include <errno.h>
 #include <limits.h>
@@ -89,7 +93,7 @@ static int resolve_path(struct target *t, struct config *cfg, char *why, size_t 
         snprintf(why, whylen, "target directory %s: the path is too long", t->path);
         return -1;
     }
-    t->kind = TARGET_FS;
+    t->kind = &target_kind_fs;
     snprintf(t->device, sizeof(t->device), "UUID=%s", id.uuid);
     if (strlen(real) < sizeof(t->shown) && !strpbrk(real, " \t#"))
         memcpy(t->shown, real, strlen(real) + 1);
@@ -117,7 +121,7 @@ static int resolve_device(struct target *t, char *why, size_t whylen)
     char real[PATH_MAX], spec[sizeof(t->device)], holds[128];
     struct fs_id id;
 
-    if (t->kind == TARGET_RAW && rawdev_is_identity(t->device)) {
+    if (t->kind == &target_kind_raw && rawdev_is_identity(t->device)) {
         int r = rawdev_find(t->device, real, sizeof(real), why, whylen);
         if (r == -2)
             return -1;
@@ -133,7 +137,7 @@ static int resolve_device(struct target *t, char *why, size_t whylen)
                      t->device, strerror(errno));
             return -1;
         }
-        if (t->kind == TARGET_RAW) { /* a raw device is written only once it is identified */
+        if (t->kind == &target_kind_raw) { /* a raw device is written only once it is identified */
             snprintf(why, whylen,
                      "raw target %s: %s: it must exist now, to be named by what does not change",
                      t->device, strerror(errno));
@@ -147,7 +151,7 @@ static int resolve_device(struct target *t, char *why, size_t whylen)
     } else if (t->device[0] != '/') {
         return 0; /* UUID= or LABEL=: fs_find checks it is on exactly one device */
     }
-    if (t->kind == TARGET_FS) {
+    if (t->kind == &target_kind_fs) {
         if (fs_probe(real, &id) < 0) {
             snprintf(why, whylen, "target %s holds no ext4, XFS or btrfs file system", t->device);
             return -1;
@@ -185,12 +189,12 @@ static void find_modules(struct module_list *mods, const struct target *t)
     char device[300], why[256];
     struct fs_id id = {0};
 
-    if (t->kind == TARGET_DIR ||
+    if (t->kind == &target_kind_dir ||
         (rawdev_is_identity(t->device)
              ? rawdev_find(t->device, device, sizeof(device), why, sizeof(why))
              : fs_find(t->device, device, sizeof(device))) < 0)
         return; /* not on this system now: the capture will say so */
-    if (t->kind == TARGET_FS)
+    if (t->kind == &target_kind_fs)
         fs_probe(device, &id);
     if (modules_for_target(device, id.type, mods, why, sizeof(why)) < 0)
         fprintf(stderr, "lifeboat: warning: %s\n", why);
@@ -201,7 +205,7 @@ static int prepare_block(struct target *t, struct config *cfg, struct module_lis
                          int described, char *why, size_t whylen)
 {
     char found[PATH_MAX];
-    int where = t->kind == TARGET_FS ? fs_find(t->device, found, sizeof(found)) : -1;
+    int where = t->kind == &target_kind_fs ? fs_find(t->device, found, sizeof(found)) : -1;
 
     if (where == -2) {
         snprintf(why, whylen,
@@ -329,7 +333,7 @@ static enum capture_outcome fs_save(struct capture *c, const struct target *t, s
     if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
     snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index);
-    return target_save_mounted(c, t, mount_step, &job, mountpoint);
+    return target_save_mounted(c, t, mount_step, &job, mountpoint, t->path);
 }
 
 static enum capture_outcome raw_save(struct capture *c, const struct target *t, size_t index,
@@ -352,27 +356,227 @@ static enum capture_outcome dir_save(struct capture *c, const struct target *t, 
     return target_save_into_directory(c, t->path, t->path);
 }
 
-const struct target_ops target_fs_ops = {
-    .kind = TARGET_FS,
-    .name = "fs",
+/* A word of the line into field (of size len), or -1 and err if it does not fit. */
+static int copy_word(char *field, size_t len, const char *word, const char *what, char *err,
+                     size_t errlen)
+{
+    if (strlen(word) >= len) {
+        snprintf(err, errlen, "%s is longer than %zu characters", what, len - 1);
+        return -1;
+    }
+    memcpy(field, word, strlen(word) + 1);
+    return 0;
+}
+
+static int absolute_directory(const char *dir, char *err, size_t errlen)
+{
+    if (dir[0] == '/')
+        return 0;
+    snprintf(err, errlen, "directory '%s' is not an absolute path", dir);
+    return -1;
+}
+
+/* "target fs UUID=...|LABEL=...|DEVICE [DIR [as SHOWN]]" */
+static int fs_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+{
+    if (!(n == 3 || n == 4 || (n == 6 && strcmp(w[4], "as") == 0))) {
+        snprintf(err, errlen, "expected 'target %s'", target_kind_fs.usage);
+        return -1;
+    }
+    if (copy_word(t->device, sizeof(t->device), w[2], "device", err, errlen) < 0 ||
+        copy_word(t->path, sizeof(t->path), n >= 4 ? w[3] : "/", "directory", err, errlen) < 0 ||
+        (n == 6 && copy_word(t->shown, sizeof(t->shown), w[5], "directory", err, errlen) < 0))
+        return -1;
+    if (t->shown[0] && absolute_directory(t->shown, err, errlen) < 0)
+        return -1;
+    if (strncmp(t->device, "UUID=", 5) != 0 && strncmp(t->device, "LABEL=", 6) != 0 &&
+        t->device[0] != '/') {
+        snprintf(err, errlen, "'%s' is not UUID=..., LABEL=... or an absolute device path",
+                 t->device);
+        return -1;
+    }
+    return absolute_directory(t->path, err, errlen);
+}
+
+/* "target raw PARTUUID=...|WWID=...|SERIAL=...|DEVICE" */
+static int raw_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+{
+    if (n != 3) {
+        snprintf(err, errlen, "expected 'target %s'", target_kind_raw.usage);
+        return -1;
+    }
+    if (copy_word(t->device, sizeof(t->device), w[2], "device", err, errlen) < 0)
+        return -1;
+    if (t->device[0] != '/' && !rawdev_is_identity(t->device)) {
+        snprintf(err, errlen, "raw device '%s' is not PARTUUID=..., WWID=..., SERIAL=... or a path",
+                 t->device);
+        return -1;
+    }
+    return 0;
+}
+
+/* "target dir DIR", "target path DIR" */
+static int directory_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+{
+    if (n != 3) {
+        snprintf(err, errlen, "expected 'target %s'", t->kind->usage);
+        return -1;
+    }
+    if (copy_word(t->path, sizeof(t->path), w[2], "directory", err, errlen) < 0)
+        return -1;
+    return absolute_directory(t->path, err, errlen);
+}
+
+static int fits(int n, size_t len)
+{
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int fs_format(const struct target *t, char *buf, size_t len)
+{
+    if (t->shown[0])
+        return fits(snprintf(buf, len, "target fs %s %s as %s\n", t->device, t->path, t->shown),
+                    len);
+    return fits(snprintf(buf, len, "target fs %s %s\n", t->device, t->path), len);
+}
+
+static int raw_format(const struct target *t, char *buf, size_t len)
+{
+    return fits(snprintf(buf, len, "target raw %s\n", t->device), len);
+}
+
+static int directory_format(const struct target *t, char *buf, size_t len)
+{
+    return fits(snprintf(buf, len, "target %s %s\n", t->kind->name, t->path), len);
+}
+
+static void fs_describe(const struct target *t, char *buf, size_t len)
+{
+    if (t->shown[0])
+        snprintf(buf, len, "%s (%s %s)", t->shown, t->device, t->path);
+    else
+        snprintf(buf, len, "%s %s", t->device, t->path);
+}
+
+static void raw_describe(const struct target *t, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s (raw)", t->device);
+}
+
+static void directory_describe(const struct target *t, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", t->path);
+}
+
+/* Where the file system on device is mounted with its root at "/", or -1. */
+static int mount_point(const char *device, char *point, size_t len)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    struct stat st;
+    char line[4096];
+    int r = -1;
+
+    if (!f || stat(device, &st) < 0) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    while (r < 0 && fgets(line, sizeof(line), f)) {
+        unsigned maj, min;
+        char root[1024], p[1024];
+        if (sscanf(line, "%*s %*s %u:%u %1023s %1023s", &maj, &min, root, p) == 4 &&
+            maj == major(st.st_rdev) && min == minor(st.st_rdev) && strcmp(root, "/") == 0 &&
+            strlen(p) < len) {
+            strcpy(point, p);
+            r = 0;
+        }
+    }
+    fclose(f);
+    return r;
+}
+
+/* A file system's target directory where it is mounted now. */
+static int fs_directory_here(const struct target *t, char *dir, size_t len, char *why,
+                             size_t whylen)
+{
+    char device[300], point[PATH_MAX];
+
+    if (fs_find(t->device, device, sizeof(device)) < 0 ||
+        mount_point(device, point, sizeof(point)) < 0) {
+        snprintf(why, whylen, "%s is not mounted here: its dumps are not listed", t->device);
+        return -1;
+    }
+    snprintf(dir, len, "%s%s", strcmp(point, "/") ? point : "",
+             strcmp(t->path, "/") ? t->path : (strcmp(point, "/") ? "" : "/"));
+    return 0;
+}
+
+static int directory_here(const struct target *t, char *dir, size_t len, char *why, size_t whylen)
+{
+    (void)why, (void)whylen;
+    snprintf(dir, len, "%s", t->path);
+    return 0;
+}
+
+/* A raw device's dumps are where savecore put them, /var/crash, which list looks in anyway. */
+static int raw_directory_here(const struct target *t, char *dir, size_t len, char *why,
+                              size_t whylen)
+{
+    (void)t, (void)dir, (void)len;
+    snprintf(why, whylen, "%s", "");
+    return -1;
+}
+
+static const struct target_ops fs_ops = {
+    .directory_here = fs_directory_here,
     .prepare = fs_prepare,
     .save = fs_save,
 };
-const struct target_ops target_path_ops = {
-    .kind = TARGET_PATH,
-    .name = "path",
+static const struct target_ops path_ops = {
+    .directory_here = directory_here,
     .prepare = path_prepare,
     .save = dir_save,
 };
-const struct target_ops target_raw_ops = {
-    .kind = TARGET_RAW,
-    .name = "raw",
+static const struct target_ops raw_ops = {
+    .directory_here = raw_directory_here,
     .prepare = raw_prepare,
     .save = raw_save,
 };
-const struct target_ops target_dir_ops = {
-    .kind = TARGET_DIR,
-    .name = "dir",
+static const struct target_ops dir_ops = {
+    .directory_here = directory_here,
     .prepare = dir_prepare,
     .save = dir_save,
+};
+
+const struct target_kind target_kind_fs = {
+    .name = "fs",
+    .usage = "fs UUID=...|LABEL=...|DEVICE [DIR]",
+    .parse = fs_parse,
+    .format = fs_format,
+    .describe = fs_describe,
+    .ops = &fs_ops,
+};
+const struct target_kind target_kind_path = {
+    .name = "path",
+    .usage = "path DIR",
+    .parse = directory_parse,
+    .format = directory_format,
+    .describe = directory_describe,
+    .ops = &path_ops,
+};
+const struct target_kind target_kind_raw = {
+    .name = "raw",
+    .usage = "raw DEVICE",
+    .parse = raw_parse,
+    .format = raw_format,
+    .describe = raw_describe,
+    .ops = &raw_ops,
+};
+const struct target_kind target_kind_dir = {
+    .name = "dir",
+    .usage = "dir DIR",
+    .parse = directory_parse,
+    .format = directory_format,
+    .describe = directory_describe,
+    .ops = &dir_ops,
 };

@@ -32,14 +32,29 @@
 /* A check at load that takes longer than this is a server that will not do in a crash. */
 enum { CHECK_SECONDS = 30 };
 
+/* What an nfs target has of its own (in struct target's kind_data). */
+struct nfs_data {
+    char options[128]; /* mount options the admin adds (vers=3,mountport=20048) */
+};
+_Static_assert(sizeof(struct nfs_data) <= sizeof(((struct target *)0)->kind_data),
+               "an nfs target's data fits in kind_data");
+
+static const char *nfs_options(const struct target *t)
+{
+    return ((const struct nfs_data *)t->kind_data)->options;
+}
+
+/* Characters the admin's options may have: name=value words, nothing that needs quoting. */
+#define NFS_OPTION_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-=,:"
+
 static int nfs_mount_step(void *ctx);
 
 /* The admin's options ask for NFSv3 (vers=3 or nfsvers=3)? */
 static int wants_v3(const struct target *t)
 {
-    char copy[sizeof(t->options)], *save = NULL;
+    char copy[sizeof(((struct nfs_data *)0)->options)], *save = NULL;
 
-    strcpy(copy, t->options);
+    strcpy(copy, nfs_options(t));
     for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save))
         if (strcmp(o, "vers=3") == 0 || strcmp(o, "nfsvers=3") == 0)
             return 1;
@@ -130,9 +145,9 @@ static int nfs_mount_step(void *ctx)
              "vers=%s,addr=%s,port=%u,proto=%s,soft,timeo=100,retrans=2%s%s%s%s%s", v3 ? "3" : "4",
              t->address, target_port(t), v6 ? "tcp6" : "tcp", v3 ? ",nolock,mountproto=" : "",
              v3 ? (v6 ? "tcp6" : "tcp") : "", v3 ? ",mountaddr=" : "", v3 ? t->address : "",
-             t->options[0] ? "," : "");
-    if (strlen(options) + strlen(t->options) < sizeof(options))
-        strcat(options, t->options);
+             nfs_options(t)[0] ? "," : "");
+    if (strlen(options) + strlen(nfs_options(t)) < sizeof(options))
+        strcat(options, nfs_options(t));
     if (mkdir(m->mountpoint, 0700) < 0 && errno != EEXIST) {
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", m->mountpoint, strerror(errno));
         return 1;
@@ -165,12 +180,70 @@ static enum capture_outcome nfs_save(struct capture *c, const struct target *t, 
     if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
     snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index);
-    return target_save_mounted(c, t, nfs_capture_mount_step, &m, mountpoint);
+    return target_save_mounted(c, t, nfs_capture_mount_step, &m, mountpoint,
+                               ""); /* NFS mounts the directory itself */
 }
 
-const struct target_ops target_nfs_ops = {
-    .kind = TARGET_NFS,
-    .name = "nfs",
+/* "options vers=3,...": what the admin adds to the mount's options. */
+static int nfs_parse_option(struct target *t, char **w, int n, int *i, char *err, size_t errlen)
+{
+    struct nfs_data *d = (struct nfs_data *)t->kind_data;
+
+    if (strcmp(w[*i], "options") != 0 || *i + 1 >= n)
+        return 1;
+    if (strlen(w[*i + 1]) >= sizeof(d->options) || w[*i + 1][strspn(w[*i + 1], NFS_OPTION_CHARS)]) {
+        snprintf(err, errlen, "NFS options '%s' are not name=value,... words", w[*i + 1]);
+        return -1;
+    }
+    strcpy(d->options, w[*i + 1]);
+    (*i)++;
+    return 0;
+}
+
+static int nfs_format_options(const struct target *t, char *buf, size_t len, size_t *used)
+{
+    int n = 0;
+
+    if (nfs_options(t)[0])
+        n = snprintf(buf + *used, len - *used, " options %s", nfs_options(t));
+    if (n < 0 || (size_t)n >= len - *used)
+        return -1;
+    *used += (size_t)n;
+    return 0;
+}
+
+/* 'save nfs://...' writes nothing: the server is mounted, and saved to as a directory. */
+static struct lb_sink *nfs_open_sink(struct target *t, const struct target_credentials *creds,
+                                     struct lb_error *err)
+{
+    (void)t, (void)creds;
+    lb_error_setk(err, LB_ERR_OUTPUT_IO, "nfs:// is not a destination: mount it");
+    return NULL;
+}
+
+static void nfs_describe(const struct target *t, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", t->shown);
+}
+
+static const struct target_ops nfs_ops = {
     .prepare = nfs_prepare,
     .save = nfs_save,
+    .open_sink = nfs_open_sink,
+    .directory_here = target_on_a_server,
+};
+
+const struct target_kind target_kind_nfs = {
+    .name = "nfs",
+    .url = 1,
+    .port = 2049,
+    .network = 1,
+    .usage = "nfs://HOST[:PORT]/EXPORT/DIR",
+    .options_usage = " [options vers=3,...]",
+    .parse = target_url_line_parse,
+    .parse_option = nfs_parse_option,
+    .format = target_url_line_format,
+    .format_options = nfs_format_options,
+    .describe = nfs_describe,
+    .ops = &nfs_ops,
 };

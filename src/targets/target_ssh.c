@@ -11,6 +11,9 @@
  * files over SFTP (each step in its own process, with its own connection),
  * and the rename when done.  Rotation (keep, min-free) is for local targets:
  * a collector's space is the collector's to manage.
+ *
+ * The kind's line (host-key) is read in both builds; what it does, only in
+ * the network build: in the other, target_network_build_ops refuses it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,8 +33,27 @@
 /* Less than this free on the server and not even a filtered dump fits: refused at load. */
 #define MIN_FREE_BYTES (64ull << 20)
 enum { CONNECT_TIMEOUT = 15, RETRIES = 3 };
-_Static_assert(sizeof(((struct target *)0)->host_key) >= SSH_HOST_KEY_MAX,
+
+/* What an ssh target has of its own (in struct target's kind_data). */
+struct ssh_data {
+    char host_key[CONFIG_HOST_KEY_MAX]; /* the server's key, "TYPE BASE64", pinned at load */
+};
+_Static_assert(sizeof(struct ssh_data) <= sizeof(((struct target *)0)->kind_data),
+               "an ssh target's data fits in kind_data");
+_Static_assert(sizeof(((struct ssh_data *)0)->host_key) >= SSH_HOST_KEY_MAX,
                "a target holds any host key ssh.c pins");
+
+static struct ssh_data *ssh_data(struct target *t)
+{
+    return (struct ssh_data *)t->kind_data;
+}
+
+static const char *pinned_key(const struct target *t)
+{
+    return ((const struct ssh_data *)t->kind_data)->host_key;
+}
+
+#ifdef LIFEBOAT_NETWORK
 
 static void endpoint_of(const struct target *t, const struct config *cfg, const char *identity,
                         struct ssh_endpoint *e)
@@ -41,7 +63,7 @@ static void endpoint_of(const struct target *t, const struct config *cfg, const 
                                .port = target_port(t),
                                .user = t->user,
                                .identity = identity,
-                               .host_key = t->host_key,
+                               .host_key = pinned_key(t),
                                .known_hosts = cfg->known_hosts[0] ? cfg->known_hosts : NULL,
                                .timeout = CONNECT_TIMEOUT};
 }
@@ -83,7 +105,7 @@ static int ssh_prepare(struct target *t, struct config *cfg, struct module_list 
 {
     struct sftp_link link = {0};
     char pinned[SSH_HOST_KEY_MAX] = "", what[600];
-    int pin_now = !t->host_key[0];
+    int pin_now = !pinned_key(t)[0];
 
     if (network_prepare(t, cfg, mods, why, whylen) < 0)
         return -1;
@@ -94,12 +116,12 @@ static int ssh_prepare(struct target *t, struct config *cfg, struct module_list 
     }
     link.pid = getpid();
     if (pin_now) {
-        if (strlen(pinned) >= sizeof(t->host_key)) {
+        if (strlen(pinned) >= sizeof(ssh_data(t)->host_key)) {
             snprintf(why, whylen, "%s: the server's host key is too long to pin", t->shown);
             sftp_link_down(&link);
             return -1;
         }
-        strcpy(t->host_key, pinned);
+        strcpy(ssh_data(t)->host_key, pinned);
     }
     int r = check_directory(&link, t, why, whylen);
     sftp_link_down(&link);
@@ -286,9 +308,118 @@ static enum capture_outcome ssh_save(struct capture *c, const struct target *t, 
     return outcome;
 }
 
-const struct target_ops target_ssh_ops = {
-    .kind = TARGET_SSH,
-    .name = "ssh",
+/* The caller's key for 'save ssh://': the capture's if there is one, else the user's own. */
+static const char *default_identity(char *buf, size_t len)
+{
+    const char *home = getenv("HOME");
+
+    if (access(DEFAULT_SSH_IDENTITY, R_OK) == 0 || !home)
+        return DEFAULT_SSH_IDENTITY;
+    snprintf(buf, len, "%s/.ssh/id_ed25519", home);
+    return buf;
+}
+
+/* 'save ssh://...': the server's key checked against known_hosts or creds->host_key. */
+static struct lb_sink *ssh_open_sink(struct target *t, const struct target_credentials *creds,
+                                     struct lb_error *err)
+{
+    static struct sftp_link link; /* lives as long as the sink: one per command */
+    static char identity[600];
+    char why[600];
+
+    if (target_resolve(t, err) < 0)
+        return NULL;
+    link.endpoint = (struct ssh_endpoint){
+        .address = t->address,
+        .host = t->host,
+        .port = target_port(t),
+        .user = t->user,
+        .identity = creds->ssh_identity ? creds->ssh_identity
+                                        : default_identity(identity, sizeof(identity)),
+        .host_key = creds->host_key,
+        .known_hosts = creds->known_hosts,
+        .timeout = 30};
+    link.retries = 3;
+    if (sftp_link_up(&link, why, sizeof(why)) < 0) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s: %s", t->shown, why);
+        return NULL;
+    }
+    return sftp_sink_create(&link, t->path, err);
+}
+
+static const struct target_ops ssh_ops = {
     .prepare = ssh_prepare,
     .save = ssh_save,
+    .open_sink = ssh_open_sink,
+    .directory_here = target_on_a_server,
+};
+#define SSH_OPS (&ssh_ops)
+#else
+#define SSH_OPS (&target_network_build_ops)
+#endif
+
+/* "host-key TYPE BASE64": the server's key, pinned at load. */
+static int ssh_parse_option(struct target *t, char **w, int n, int *i, char *err, size_t errlen)
+{
+    struct ssh_data *d = ssh_data(t);
+
+    if (strcmp(w[*i], "host-key") != 0 || *i + 2 >= n)
+        return 1;
+    if (strlen(w[*i + 1]) + strlen(w[*i + 2]) + 2 > sizeof(d->host_key)) {
+        snprintf(err, errlen, "the host key is longer than %zu characters",
+                 sizeof(d->host_key) - 1);
+        return -1;
+    }
+    size_t type_len = strlen(w[*i + 1]);
+    memcpy(d->host_key, w[*i + 1], type_len);
+    d->host_key[type_len] = ' ';
+    strcpy(d->host_key + type_len + 1, w[*i + 2]);
+    *i += 2;
+    return 0;
+}
+
+static int ssh_format_options(const struct target *t, char *buf, size_t len, size_t *used)
+{
+    int n = 0;
+
+    if (pinned_key(t)[0])
+        n = snprintf(buf + *used, len - *used, " host-key %s", pinned_key(t));
+    if (n < 0 || (size_t)n >= len - *used)
+        return -1;
+    *used += (size_t)n;
+    return 0;
+}
+
+static void ssh_describe(const struct target *t, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", t->shown);
+}
+
+/* The capture's private key goes into the initramfs; the config then names it there. */
+static int ssh_secret(struct config *cfg, struct target_secret *s)
+{
+    if (!cfg->ssh_identity[0])
+        snprintf(cfg->ssh_identity, sizeof(cfg->ssh_identity), "%s", DEFAULT_SSH_IDENTITY);
+    *s = (struct target_secret){.archive_path = CAPTURE_SSH_IDENTITY,
+                                .config_field = cfg->ssh_identity,
+                                .field_len = sizeof(cfg->ssh_identity)};
+    return 1;
+}
+
+const struct target_kind target_kind_ssh = {
+    .name = "ssh",
+    .url = 1,
+    .port = 22,
+    .url_user = 1,
+    .network = 1,
+    .network_build = 1,
+    .usage = "ssh://[USER@]HOST[:PORT]/DIR",
+    .options_usage = " [host-key TYPE BASE64]",
+    .parse = target_url_line_parse,
+    .parse_option = ssh_parse_option,
+    .format = target_url_line_format,
+    .format_options = ssh_format_options,
+    .describe = ssh_describe,
+    .secret = ssh_secret,
+    .ops = SSH_OPS,
 };

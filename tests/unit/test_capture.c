@@ -20,6 +20,7 @@
 #include "capture/savecore.h"
 #include "config/config.h"
 #include "lbdump.h"
+#include "targets/target.h"
 #include "platform/rawdev.h"
 #include "targets/raw_record.h"
 #include "tools/verify.h"
@@ -41,7 +42,7 @@ static void capture_stops_when_the_source_is_at_fault(void **state)
     assert_int_equal(truncate(core, st.st_size - 0x20000), 0); /* half the memory is gone */
     config_defaults(&cfg);
     cfg.ntargets = 2;
-    cfg.targets[0].kind = cfg.targets[1].kind = TARGET_DIR;
+    cfg.targets[0].kind = cfg.targets[1].kind = &target_kind_dir;
     snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s", a);
     snprintf(cfg.targets[1].path, sizeof(cfg.targets[1].path), "%s", b);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
@@ -62,7 +63,7 @@ static void capture_stops_when_the_source_is_at_fault(void **state)
 static void raw_dump_is_kept_until_savecore_saves_it(void **state)
 {
     char *core = crash_core(0x40000), *dir = make_tempdir(), *saved = make_tempdir();
-    char raw[200], holds[128], why[512];
+    char raw[200], holds[128];
     struct config cfg;
     struct lb_source *src;
     struct lb_error err;
@@ -75,13 +76,13 @@ static void raw_dump_is_kept_until_savecore_saves_it(void **state)
     fclose(f);
     config_defaults(&cfg);
     cfg.ntargets = 1;
-    cfg.targets[0].kind = TARGET_RAW;
+    cfg.targets[0].kind = &target_kind_raw;
     snprintf(cfg.targets[0].device, sizeof(cfg.targets[0].device), "%s", raw);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP);
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_FAILED); /* the last dump is kept */
-    assert_int_equal(savecore(&cfg, saved, NULL, why, sizeof(why)), SAVECORE_SAVED);
+    assert_int_equal(savecore(&cfg, saved, NULL, &err), SAVECORE_SAVED);
     assert_true(exists(saved, "20231114-221320-box/vmcore"));
     assert_true(exists(saved, "20231114-221320-box/dmesg.txt"));
     char path[700];
@@ -89,7 +90,7 @@ static void raw_dump_is_kept_until_savecore_saves_it(void **state)
     assert_int_equal(lb_source_open(path, &src, &err), 0);
     lb_source_close(src);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_FREE);
-    assert_int_equal(savecore(&cfg, saved, NULL, why, sizeof(why)), SAVECORE_NOTHING);
+    assert_int_equal(savecore(&cfg, saved, NULL, &err), SAVECORE_NOTHING);
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE); /* free again */
     remove_tree(dir);
     remove_tree(saved);
@@ -105,9 +106,9 @@ struct savecore_job {
 static int savecore_job(void *arg)
 {
     struct savecore_job *j = arg;
-    char why[512];
+    struct lb_error err;
 
-    return (int)savecore(j->cfg, j->dir, NULL, why, sizeof(why));
+    return (int)savecore(j->cfg, j->dir, NULL, &err);
 }
 
 /*
@@ -120,7 +121,8 @@ static int savecore_job(void *arg)
 static void savecore_frees_a_raw_dump_only_once_copied_whole(void **state)
 {
     char *core = crash_core(0x80000), *dir = make_tempdir(), *small = make_tempdir();
-    char raw[200], holds[128], why[512];
+    char raw[200], holds[128];
+    struct lb_error err;
     struct savecore_job job;
     struct config cfg;
     struct stat st;
@@ -137,7 +139,7 @@ static void savecore_frees_a_raw_dump_only_once_copied_whole(void **state)
     assert_int_equal(truncate(core, st.st_size - 0x40000), 0); /* the dump is cut short */
     config_defaults(&cfg);
     cfg.ntargets = 1;
-    cfg.targets[0].kind = TARGET_RAW;
+    cfg.targets[0].kind = &target_kind_raw;
     snprintf(cfg.targets[0].device, sizeof(cfg.targets[0].device), "%s", raw);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
     cfg.codec = LB_CODEC_NONE;
@@ -146,7 +148,7 @@ static void savecore_frees_a_raw_dump_only_once_copied_whole(void **state)
     job = (struct savecore_job){&cfg, small};
     assert_int_equal(with_small_fs(small, "48k", savecore_job, &job), SAVECORE_FAILED);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP); /* still there */
-    assert_int_equal(savecore(&cfg, small, NULL, why, sizeof(why)), SAVECORE_SAVED);
+    assert_int_equal(savecore(&cfg, small, NULL, &err), SAVECORE_SAVED);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_FREE);
     remove_tree(dir);
     remove_tree(small);
@@ -162,7 +164,8 @@ static void savecore_frees_a_raw_dump_only_once_copied_whole(void **state)
 static void savecore_finds_raw_targets_by_recorded_identity(void **state)
 {
     char *core = crash_core(0x40000), *dir = make_tempdir(), *saved = make_tempdir();
-    char raw[200], record[220], id[256], why[512], holds[128];
+    char raw[200], record[220], id[256], holds[128];
+    struct lb_error err;
     static struct config cfg, prepared;
     FILE *f;
 
@@ -174,15 +177,15 @@ static void savecore_finds_raw_targets_by_recorded_identity(void **state)
     fclose(f);
     config_defaults(&cfg);
     cfg.ntargets = 2;
-    cfg.targets[0].kind = TARGET_DIR;
+    cfg.targets[0].kind = &target_kind_dir;
     snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s", dir);
-    cfg.targets[1].kind = TARGET_RAW;
+    cfg.targets[1].kind = &target_kind_raw;
     snprintf(cfg.targets[1].device, sizeof(cfg.targets[1].device), "%s", raw);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
     prepared = cfg;
     snprintf(prepared.targets[1].device, sizeof(prepared.targets[1].device),
              "PARTUUID=0badc0de-0000-4000-8000-00000000beef");
-    assert_int_equal(rawdev_record_identities(record, &cfg, &prepared, why, sizeof(why)), 0);
+    assert_int_equal(rawdev_record_identities(record, &cfg, &prepared, &err), 0);
     assert_int_equal(rawdev_recorded_identity(record, raw, id, sizeof(id)), 0);
     assert_string_equal(id, "PARTUUID=0badc0de-0000-4000-8000-00000000beef");
     assert_int_equal(rawdev_recorded_identity(record, dir, id, sizeof(id)), -1);
@@ -190,7 +193,7 @@ static void savecore_finds_raw_targets_by_recorded_identity(void **state)
     cfg.targets[0] = cfg.targets[1]; /* the dump goes onto the file */
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);
     /* the recorded disk is not on this machine: the file the path names now is not it */
-    assert_int_equal(savecore(&cfg, saved, record, why, sizeof(why)), SAVECORE_NOTHING);
+    assert_int_equal(savecore(&cfg, saved, record, &err), SAVECORE_NOTHING);
     assert_int_equal(rawdev_probe(raw, holds, sizeof(holds)), RAWDEV_DUMP);
     /* a record that is not load's (a line cut, no tab) names nothing */
     assert_non_null(f = fopen(record, "w"));
@@ -198,7 +201,7 @@ static void savecore_finds_raw_targets_by_recorded_identity(void **state)
     fclose(f);
     assert_int_equal(rawdev_recorded_identity(record, raw, id, sizeof(id)), -1);
     /* with no record (a system loaded before there was one) the name is all there is */
-    assert_int_equal(savecore(&cfg, saved, NULL, why, sizeof(why)), SAVECORE_SAVED);
+    assert_int_equal(savecore(&cfg, saved, NULL, &err), SAVECORE_SAVED);
     remove_tree(dir);
     remove_tree(saved);
     unlink(core);
@@ -255,9 +258,9 @@ static void capture_saves_dump_and_metadata(void **state)
     (void)state;
     config_defaults(&cfg);
     cfg.ntargets = 2;
-    cfg.targets[0].kind = TARGET_DIR; /* a missing directory: the next target is tried */
+    cfg.targets[0].kind = &target_kind_dir; /* a missing directory: the next target is tried */
     snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s/missing", dir);
-    cfg.targets[1].kind = TARGET_DIR;
+    cfg.targets[1].kind = &target_kind_dir;
     snprintf(cfg.targets[1].path, sizeof(cfg.targets[1].path), "%s", dir);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
     assert_int_equal(capture_run(&cfg, core, dir), CAPTURE_COMPLETE);

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "lbdump.h"
+#include "targets/target.h"
 
 #include "capture_fixtures.h"
 
@@ -42,14 +43,14 @@ static void config_reads_every_directive(void **state)
     assert_int_equal(cfg.ntargets, 5);
     assert_int_equal(cfg.keep, 3);
     assert_int_equal(cfg.min_free_mib, 512);
-    assert_int_equal(cfg.targets[4].kind, TARGET_PATH);
+    assert_ptr_equal(cfg.targets[4].kind, &target_kind_path);
     assert_string_equal(cfg.targets[3].device, "UUID=0b1c2d3e-aaaa-bbbb-cccc-0123456789ab");
     assert_string_equal(cfg.targets[3].path, "/");
-    assert_int_equal(cfg.targets[0].kind, TARGET_FS);
+    assert_ptr_equal(cfg.targets[0].kind, &target_kind_fs);
     assert_string_equal(cfg.targets[0].device, "/dev/nvme0n1");
     assert_string_equal(cfg.targets[0].path, "/crash");
-    assert_int_equal(cfg.targets[1].kind, TARGET_RAW);
-    assert_int_equal(cfg.targets[2].kind, TARGET_DIR);
+    assert_ptr_equal(cfg.targets[1].kind, &target_kind_raw);
+    assert_ptr_equal(cfg.targets[2].kind, &target_kind_dir);
     assert_int_equal(cfg.final_action, FINAL_POWEROFF);
     assert_int_equal(cfg.device_timeout, 5);
     assert_string_equal(cfg.hostname, "web-1");
@@ -144,10 +145,68 @@ static void config_keeps_lvm_pv_records(void **state)
     expect_config_error("lvm-pv PVUUID=x lbvg -1\n", "t.conf:1: lvm-pv: seqno '-1' is not");
 }
 
+/*
+ * A kind of target is one file and one line of targets/target.c's table: every kind there
+ * says all a kind must (its line read and written, described, done on the running system and
+ * in the crash kernel, listed), and is found by the word of its line.
+ */
+static void every_kind_of_target_is_whole(void **state)
+{
+    const struct target_kind *kind;
+    size_t n = 0;
+    char word[64];
+
+    (void)state;
+    for (size_t i = 0; (kind = target_kind_at(i)); i++, n++) {
+        assert_non_null(kind->name);
+        assert_non_null(kind->usage);
+        assert_non_null(kind->parse);
+        assert_non_null(kind->format);
+        assert_non_null(kind->describe);
+        assert_non_null(kind->ops);
+        assert_non_null(kind->ops->prepare);
+        assert_non_null(kind->ops->save);
+        assert_non_null(kind->ops->directory_here);
+        snprintf(word, sizeof(word), "%s%s", kind->name, kind->url ? "://host/dir" : "");
+        assert_ptr_equal(target_kind_for(word), kind);
+        if (kind->url) { /* 'save URL' goes through the kind, if only to refuse */
+            assert_non_null(kind->ops->open_sink);
+            assert_true(kind->port > 0);
+        }
+        assert_true(!kind->network_build || kind->network);
+    }
+    assert_int_equal(n, 7);
+    assert_null(target_kind_for("ftp://host/dir"));
+    assert_null(target_kind_for("fsx"));
+}
+
+/* The secrets the kinds carry into the initramfs, and the fields that then name them there. */
+static void kinds_name_the_secrets_they_carry(void **state)
+{
+    static struct config cfg;
+    struct target_secret s;
+
+    (void)state;
+    config_defaults(&cfg);
+    assert_int_equal(target_kind_ssh.secret(&cfg, &s), 1);
+    assert_string_equal(s.archive_path, CAPTURE_SSH_IDENTITY);
+    assert_ptr_equal(s.config_field, cfg.ssh_identity);
+    assert_string_equal(s.config_field, DEFAULT_SSH_IDENTITY); /* the key load would use */
+    assert_int_equal(target_kind_https.secret(&cfg, &s), 0);   /* no token, nothing carried */
+    snprintf(cfg.https_token, sizeof(cfg.https_token), "/root/token");
+    assert_int_equal(target_kind_https.secret(&cfg, &s), 1);
+    assert_string_equal(s.archive_path, CAPTURE_HTTPS_TOKEN);
+    assert_string_equal(s.config_field, "/root/token");
+    assert_null(target_kind_nfs.secret);
+    assert_null(target_kind_fs.secret);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_reads_every_directive),
+        cmocka_unit_test(every_kind_of_target_is_whole),
+        cmocka_unit_test(kinds_name_the_secrets_they_carry),
         cmocka_unit_test(config_errors_name_the_line),
         cmocka_unit_test(config_lenient_keeps_every_good_line),
         cmocka_unit_test(config_keeps_lvm_pv_records),

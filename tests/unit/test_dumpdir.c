@@ -26,6 +26,7 @@
 #include "dumpdir/place.h"
 #include "dumpdir/steps.h"
 #include "lbdump.h"
+#include "targets/target.h"
 #include "render/json.h"
 #include "tools/verify.h"
 
@@ -350,7 +351,7 @@ static void metadata_counts_what_a_full_target_holds(void **state)
         skip();
     config_defaults(&cfg);
     cfg.ntargets = 1;
-    cfg.targets[0].kind = TARGET_DIR;
+    cfg.targets[0].kind = &target_kind_dir;
     snprintf(cfg.targets[0].path, sizeof(cfg.targets[0].path), "%s", dir);
     snprintf(cfg.hostname, sizeof(cfg.hostname), "box");
     cfg.codec = LB_CODEC_NONE;

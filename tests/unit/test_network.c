@@ -31,11 +31,13 @@
 #include "config/config.h"
 #include "config/config_net.h"
 #include "lbdump.h"
+#include "targets/target.h"
 #include "platform/dhcp.h"
 #include "platform/first_line.h"
 #include "platform/netlink.h"
 #include "platform/ssh_keyfile.h"
 #include "targets/network.h"
+#include "tools/remote_sink.h"
 
 static void urls_are_parsed_and_checked(void **state)
 {
@@ -45,13 +47,13 @@ static void urls_are_parsed_and_checked(void **state)
     (void)state;
     assert_int_equal(
         target_url_parse("ssh://dump@collector.example:2222/var/crash", &t, err, sizeof(err)), 0);
-    assert_int_equal(t.kind, TARGET_SSH);
+    assert_ptr_equal(t.kind, &target_kind_ssh);
     assert_string_equal(t.user, "dump");
     assert_string_equal(t.host, "collector.example");
     assert_int_equal(t.port, 2222);
     assert_string_equal(t.path, "/var/crash");
     assert_int_equal(target_url_parse("nfs://[fd00::2]/export/crash", &t, err, sizeof(err)), 0);
-    assert_int_equal(t.kind, TARGET_NFS);
+    assert_ptr_equal(t.kind, &target_kind_nfs);
     assert_string_equal(t.host, "fd00::2");
     assert_int_equal(target_port(&t), 2049);
     assert_int_equal(target_url_parse("ssh://h/d", &t, err, sizeof(err)), 0);
@@ -101,11 +103,15 @@ static void network_lines_survive_the_initramfs(void **state)
     if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
         fail_msg("%s", err);
     assert_int_equal(cfg.ntargets, 2);
-    assert_int_equal(cfg.targets[0].kind, TARGET_NFS);
+    assert_ptr_equal(cfg.targets[0].kind, &target_kind_nfs);
     assert_int_equal(cfg.targets[0].port, 20490);
     assert_string_equal(cfg.targets[0].address, "192.0.2.7");
-    assert_string_equal(cfg.targets[0].options, "vers=3,mountport=20048");
-    assert_string_equal(cfg.targets[1].host_key, "ssh-ed25519 AAAAC3Nz");
+    /* the kinds' own options, said back in their lines */
+    char line[CONFIG_HOST_KEY_MAX + 512];
+    assert_int_equal(cfg.targets[0].kind->format(&cfg.targets[0], line, sizeof(line)), 0);
+    assert_non_null(strstr(line, " options vers=3,mountport=20048\n"));
+    assert_int_equal(cfg.targets[1].kind->format(&cfg.targets[1], line, sizeof(line)), 0);
+    assert_non_null(strstr(line, " host-key ssh-ed25519 AAAAC3Nz\n"));
     assert_int_equal(cfg.ninterfaces, 1);
     assert_int_equal(cfg.interfaces[0].mtu, 1400);
     assert_int_equal(cfg.interfaces[0].naddresses, 2);
@@ -719,8 +725,12 @@ static void the_largest_rsa_host_keys_are_pinned_whole(void **state)
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
     if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
         fail_msg("%s", err);
-    for (int i = 0; i < CONFIG_MAX_TARGETS; i++)
-        assert_string_equal(again.targets[i].host_key, key);
+    for (int i = 0; i < CONFIG_MAX_TARGETS; i++) {
+        static char line[CONFIG_HOST_KEY_MAX + 512], want[CONFIG_HOST_KEY_MAX + 16];
+        snprintf(want, sizeof(want), " host-key %s\n", key);
+        assert_int_equal(again.targets[i].kind->format(&again.targets[i], line, sizeof(line)), 0);
+        assert_non_null(strstr(line, want));
+    }
 }
 
 /* A token file's line that does not fit is refused, never cut short (issue 21, item 8). */
@@ -751,9 +761,25 @@ static void first_lines_are_whole_or_refused(void **state)
     unlink(path);
 }
 
+/* 'save URL' reads the URL by the table of kinds, and the kind opens (or refuses) the sink. */
+static void save_url_goes_through_its_kind(void **state)
+{
+    struct dump_keys keys = {0};
+    struct lb_error err = {0};
+
+    (void)state;
+    assert_null(remote_sink_open("nfs://filer/export/crash", &keys, &err));
+    assert_string_equal(err.msg, "nfs:// is not a destination: mount it");
+    assert_null(remote_sink_open("ftp://filer/crash", &keys, &err));
+    assert_non_null(strstr(err.msg, "is not a URL lifeboat knows: nfs://, ssh://, https://"));
+    assert_null(remote_sink_open("ssh://host", &keys, &err));
+    assert_non_null(strstr(err.msg, "names no directory"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(save_url_goes_through_its_kind),
         cmocka_unit_test(urls_are_parsed_and_checked),
         cmocka_unit_test(network_lines_survive_the_initramfs),
         cmocka_unit_test(addresses_and_macs_round_trip),
