@@ -76,12 +76,22 @@ static int kernel_address(uint64_t a)
     return (a >> 52) == 0xfff;
 }
 
-/* The offset of s.m in btf, or fails naming it. */
+/*
+ * The offset of s.m in btf, or fails naming it.  A module's BTF joined to the
+ * kernel's may hold two structs of one name (the kernel's hash_cell is not
+ * dm's): the first struct of that name that has the member is taken.
+ */
 static int member(const struct btf *btf, const char *s, const char *m, uint64_t *off,
                   struct lb_error *err)
 {
     int id = lb_btf_struct(btf, s);
     *off = id < 0 ? MISSING : lb_btf_member_offset(btf, id, m);
+    for (uint32_t i = (uint32_t)id + 1; id > 0 && *off == MISSING && i < btf__type_cnt(btf); i++) {
+        const struct btf_type *t = btf__type_by_id(btf, i);
+        const char *name = t && btf_is_struct(t) ? btf__name_by_offset(btf, t->name_off) : NULL;
+        if (name && strcmp(name, s) == 0)
+            *off = lb_btf_member_offset(btf, (int)i, m);
+    }
     if (*off == MISSING) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the BTF has no %s.%s", s, m);
         return -1;
