@@ -7,7 +7,7 @@
  * alone.  Hostile variants end, bounded: a looping tree of devices, an
  * absurd key size or target count (named in the report), transforms that
  * point at each other.  And a module's split BTF, joined to its base, reads
- * as one.
+ * as one; the modules' area is read through the page tables.
  */
 #include <bpf/btf.h>
 #include <setjmp.h>
@@ -346,6 +346,28 @@ static void hostile_structures(void **state)
     free(w.plan.r);
 }
 
+/*
+ * Modules live above the kernel image's mapping (MODULES_VADDR, KERNEL_IMAGE_SIZE past
+ * __START_KERNEL_map), mapped page by page: read through the page tables, not as the image.
+ */
+static void module_area_read_by_page_tables(void **state)
+{
+    struct lb_kernel *k;
+    struct lb_error err;
+    char *path, got[16];
+
+    (void)state;
+    plant();
+    put64(0x5000 + 511 * 8, 0x3f000 | 3); /* the PUD's last entry: a PMD table */
+    put64(0x3f000, 0x83);                 /* its first 2 MiB: the memory from frame 0 */
+    struct lb_source *src = open_fake(&path);
+    assert_int_equal(lb_kernel_open(src, &k, &err), 0);
+    assert_int_equal(lb_kernel_read(k, 0xffffffffc0000000ull + NAME_CRYPT, got, 6, &err), 0);
+    assert_memory_equal(got, "crypt", 6);
+    lb_kernel_close(k);
+    close_fake(src, path);
+}
+
 /* A module's BTF, split on the kernel's, joined to it: its types and their references read. */
 static void split_btf_joined(void **state)
 {
@@ -388,6 +410,7 @@ int main(void)
         cmocka_unit_test(crypt_keys_erased),
         cmocka_unit_test(hostile_structures),
         cmocka_unit_test(split_btf_joined),
+        cmocka_unit_test(module_area_read_by_page_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
