@@ -388,8 +388,8 @@ int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
         return -1;
     }
     lb_redact_missing(c, "keys: fscrypt and blk-crypto keys: not walked");
-    lb_redact_missing(c, "keys: kTLS, IPsec and WireGuard keys, crypto API key schedules but "
-                         "dm-crypt's: not walked");
+    lb_redact_missing(c, "keys: kTLS, IPsec and WireGuard keys, other crypto API users' key "
+                         "schedules: not walked");
     return 0;
 }
 

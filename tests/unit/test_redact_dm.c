@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "../common/fake_dm.h"
 #include "../common/fake_kernel.h"
 #include "kernel/btf_util.h"
 #include "kernel/redact.h"
@@ -27,35 +28,7 @@
 
 #include "fake_source.h"
 
-#define VA(phys) (FAKE_KERNEL_VA + (phys))
-
-/* Where the fake's device-mapper and crypto structures are (physical = offset in mem). */
-enum {
-    NAME_TREE = 0x21000,
-    CELL_CRYPT = 0x21100,
-    CELL_LINEAR = 0x21200,
-    MD_CRYPT = 0x21300,
-    MD_LINEAR = 0x21380,
-    TABLE_CRYPT = 0x21400,
-    TABLE_LINEAR = 0x21480,
-    TARGETS_CRYPT = 0x21500, /* two dm_targets: linear, crypt */
-    TARGETS_LINEAR = 0x21580,
-    TYPE_LINEAR = 0x21600,
-    TYPE_CRYPT = 0x21640,
-    NAME_LINEAR = 0x21680,
-    NAME_CRYPT = 0x216a0,
-    CC = 0x21800, /* crypt_config: tfms at +32, tfms_count +40, key_size +48, key +56 */
-    TFMS = 0x21900,
-    XTS = 0x21a00, /* a crypto_skcipher: its crypto_tfm at +8, its context at +40 */
-    ALG_XTS = 0x22000,
-    ALG_AES = 0x22100,
-    ALG_LIST = 0x22200,
-    AES_DATA = 0x22400, /* crypto_ciphers: their crypto_tfm at +0, their contexts at +32 */
-    AES_TWEAK = 0x22800,
-    KEY_SIZE = 64,
-    XTS_CTX = 24, /* child, tweak, and a word of its own */
-    AES_CTX = 484,
-};
+#define VA(phys) FAKE_VA(phys)
 
 static void put64(uint64_t at, uint64_t v)
 {
@@ -67,142 +40,10 @@ static void put32(uint64_t at, uint32_t v)
     memcpy(mem + at, &v, 4);
 }
 
-/* The types the walk reads, laid out as above. */
-static size_t write_btf(void)
-{
-    struct btf *b = btf__new_empty();
-    uint32_t size;
-
-    int u32 = btf__add_int(b, "unsigned int", 4, 0);
-    int u64 = btf__add_int(b, "long unsigned int", 8, 0);
-    int u8 = btf__add_int(b, "unsigned char", 1, 0);
-    int ch = btf__add_int(b, "char", 1, BTF_INT_CHAR);
-    int vp = btf__add_ptr(b, 0);
-    int lh = btf__add_struct(b, "list_head", 16);
-    btf__add_field(b, "next", vp, 0, 0);
-    btf__add_field(b, "prev", vp, 64, 0);
-    int rb = btf__add_struct(b, "rb_node", 24);
-    btf__add_field(b, "__rb_parent_color", u64, 0, 0);
-    btf__add_field(b, "rb_right", vp, 64, 0);
-    btf__add_field(b, "rb_left", vp, 128, 0);
-    btf__add_struct(b, "hash_cell", 72);
-    btf__add_field(b, "name_node", rb, 0, 0);
-    btf__add_field(b, "uuid_node", rb, 24 * 8, 0);
-    btf__add_field(b, "md", vp, 56 * 8, 0);
-    btf__add_field(b, "new_map", vp, 64 * 8, 0);
-    btf__add_struct(b, "mapped_device", 64);
-    btf__add_field(b, "map", vp, 16 * 8, 0);
-    btf__add_struct(b, "dm_table", 32);
-    btf__add_field(b, "num_targets", u32, 8 * 8, 0);
-    btf__add_field(b, "targets", vp, 16 * 8, 0);
-    btf__add_struct(b, "dm_target", 64);
-    btf__add_field(b, "type", vp, 8 * 8, 0);
-    btf__add_field(b, "private", vp, 40 * 8, 0);
-    btf__add_struct(b, "target_type", 16);
-    btf__add_field(b, "name", vp, 8 * 8, 0);
-    int tfms = btf__add_union(b, NULL, 8);
-    btf__add_field(b, "tfms", vp, 0, 0);
-    btf__add_field(b, "tfms_aead", vp, 0, 0);
-    int key = btf__add_array(b, u32, u8, 0);
-    btf__add_struct(b, "crypt_config", 56);
-    btf__add_field(b, "cipher_tfm", tfms, 32 * 8, 0);
-    btf__add_field(b, "tfms_count", u32, 40 * 8, 0);
-    btf__add_field(b, "key_size", u32, 48 * 8, 0);
-    btf__add_field(b, "key", key, 56 * 8, 0);
-    int name = btf__add_array(b, u32, ch, 128);
-    btf__add_struct(b, "crypto_alg", 160);
-    btf__add_field(b, "cra_list", lh, 0, 0);
-    btf__add_field(b, "cra_ctxsize", u32, 24 * 8, 0);
-    btf__add_field(b, "cra_alignmask", u32, 28 * 8, 0);
-    btf__add_field(b, "cra_name", name, 32 * 8, 0);
-    int ctx = btf__add_array(b, u32, vp, 0);
-    int tfm = btf__add_struct(b, "crypto_tfm", 32);
-    btf__add_field(b, "__crt_alg", vp, 24 * 8, 0);
-    btf__add_field(b, "__crt_ctx", ctx, 32 * 8, 0);
-    btf__add_struct(b, "crypto_skcipher", 40);
-    btf__add_field(b, "reqsize", u32, 0, 0);
-    btf__add_field(b, "base", tfm, 8 * 8, 0);
-    btf__add_struct(b, "crypto_cipher", 32);
-    btf__add_field(b, "base", tfm, 0, 0);
-    const void *raw = btf__raw_data(b, &size);
-    assert_non_null(raw);
-    assert_true(FAKE_BTF + size <= FAKE_TASKS);
-    memcpy(mem + FAKE_BTF, raw, size);
-    btf__free(b);
-    return size;
-}
-
-static void alg(uint64_t at, const char *name, uint32_t ctxsize)
-{
-    put32(at + 24, ctxsize);
-    snprintf((char *)mem + at + 32, 128, "%s", name);
-}
-
-static void target(uint64_t at, uint64_t type, uint64_t private)
-{
-    put64(at + 8, VA(type));
-    put64(at + 40, private ? VA(private) : 0);
-}
-
-/* A crypt device and a linear device, as device-mapper built into the kernel keeps them. */
 static void plant(void)
 {
-    size_t btf_size;
-
     fake_kernel_init(mem);
-    btf_size = write_btf();
-    const struct fake_symbol syms[] = {
-        {"_stext", VA(FAKE_STEXT)},
-        {"_etext", VA(FAKE_ETEXT)},
-        {"name_rb_tree", VA(NAME_TREE)},
-        {"__start_BTF", VA(FAKE_BTF)},
-        {"__stop_BTF", VA(FAKE_BTF + btf_size)},
-    };
-    fake_kernel_symbols(mem, syms, sizeof(syms) / sizeof(syms[0]));
-    /* the tree: the crypt device at its root, the linear one to its right */
-    put64(NAME_TREE, VA(CELL_CRYPT));
-    put64(CELL_CRYPT + 8, VA(CELL_LINEAR));
-    put64(CELL_CRYPT + 56, VA(MD_CRYPT));
-    put64(CELL_LINEAR + 56, VA(MD_LINEAR));
-    put64(MD_CRYPT + 16, VA(TABLE_CRYPT));
-    put64(MD_LINEAR + 16, VA(TABLE_LINEAR));
-    put32(TABLE_CRYPT + 8, 2);
-    put64(TABLE_CRYPT + 16, VA(TARGETS_CRYPT));
-    put32(TABLE_LINEAR + 8, 1);
-    put64(TABLE_LINEAR + 16, VA(TARGETS_LINEAR));
-    put64(TYPE_LINEAR + 8, VA(NAME_LINEAR));
-    put64(TYPE_CRYPT + 8, VA(NAME_CRYPT));
-    memcpy(mem + NAME_LINEAR, "linear", 7);
-    memcpy(mem + NAME_CRYPT, "crypt", 6);
-    target(TARGETS_CRYPT, TYPE_LINEAR, 0x21700); /* a linear target's private: not a key */
-    memset(mem + 0x21700, 'L', 64);
-    target(TARGETS_CRYPT + 64, TYPE_CRYPT, CC);
-    target(TARGETS_LINEAR, TYPE_LINEAR, 0x21700);
-    /* the volume: a 64-byte key, one xts transform */
-    put64(CC + 32, VA(TFMS));
-    put32(CC + 40, 1);
-    put32(CC + 48, KEY_SIZE);
-    memset(mem + CC + 56, 'K', KEY_SIZE);
-    put64(TFMS, VA(XTS));
-    /* the algorithms, on their list */
-    put64(ALG_LIST, VA(ALG_XTS));
-    put64(ALG_XTS, VA(ALG_AES));
-    put64(ALG_XTS + 8, VA(ALG_LIST));
-    put64(ALG_AES, VA(ALG_LIST));
-    put64(ALG_AES + 8, VA(ALG_XTS));
-    put64(ALG_LIST + 8, VA(ALG_AES));
-    alg(ALG_XTS, "xts(aes)", XTS_CTX);
-    alg(ALG_AES, "aes", AES_CTX);
-    /* xts: a skcipher whose context holds its two aes ciphers and a word of its own */
-    put64(XTS + 8 + 24, VA(ALG_XTS));
-    put64(XTS + 40, VA(AES_DATA));
-    put64(XTS + 48, VA(AES_TWEAK));
-    memset(mem + XTS + 56, 'X', 8);
-    /* the aes ciphers' contexts: key schedules that start with the key's bytes */
-    put64(AES_DATA + 24, VA(ALG_AES));
-    memset(mem + AES_DATA + 32, 'K', AES_CTX);
-    put64(AES_TWEAK + 24, VA(ALG_AES));
-    memset(mem + AES_TWEAK + 32, 'K', AES_CTX);
+    fake_kernel_dm(mem);
 }
 
 struct walked {
