@@ -122,10 +122,8 @@ static int find_dm_modules(struct redact_ctx *c, struct dm_modules *m, struct lb
     uint64_t head, list, name, p, mark;
     size_t power = 1, since = 0, n = 0;
 
-    if (lb_kallsyms_address(c->ks, "modules", &head) < 0) {
-        lb_error_setk(err, LB_ERR_NO_DATA, "the kernel has no symbol modules");
-        return -1;
-    }
+    if (lb_kallsyms_address(c->ks, "modules", &head) < 0)
+        return 0;
     if (member(c->btf, "module", "list", &list, err) < 0 ||
         member(c->btf, "module", "name", &name, err) < 0)
         return -1;
@@ -228,7 +226,13 @@ static struct btf *module_btf(struct redact_ctx *c, uint64_t mod, struct lb_erro
             since = 0;
         }
     }
-    lb_error_setk(err, LB_ERR_NO_DATA, "the module's BTF is not in the kernel's btf_modules");
+    if (p != head)
+        lb_error_set(err, "the kernel's btf_modules list %s before the module's BTF",
+                     !p          ? "breaks"
+                     : p == mark ? "loops"
+                                 : "is too long");
+    else
+        lb_error_setk(err, LB_ERR_NO_DATA, "the module's BTF is not in the kernel's btf_modules");
     return NULL;
 found:
     btf = rd64(c, p - list + btf_ptr);
@@ -490,17 +494,40 @@ static int module_layout(struct redact_ctx *c, uint64_t mod, struct dm_layout *l
     return r;
 }
 
+/*
+ * Where device-mapper and dm-crypt are: loaded modules first (a struct of
+ * the kernel's that shares a name is not theirs), else built into the kernel
+ * (its own symbol and BTF).  A kernel without a module list (no module
+ * support) is taken as having built in whatever it has.
+ */
+static int locate(struct redact_ctx *c, struct dm_modules *m, int *dm_builtin, int *crypt_builtin,
+                  uint64_t *root, struct lb_error *err)
+{
+    int has_root = lb_kallsyms_address(c->ks, "name_rb_tree", root) == 0;
+    uint64_t unused;
+
+    if (lb_kallsyms_address(c->ks, "modules", &unused) == 0) {
+        if (find_dm_modules(c, m, err) < 0)
+            return -1;
+    } else if (!has_root) {
+        lb_error_setk(err, LB_ERR_NO_DATA,
+                      "the kernel has neither a module list (modules) nor device-mapper built in "
+                      "(name_rb_tree)");
+        return -1;
+    }
+    *dm_builtin = !m->dm_mod && has_root && lb_btf_struct(c->btf, "hash_cell") >= 0;
+    *crypt_builtin = !m->dm_crypt && lb_btf_struct(c->btf, "crypt_config") >= 0;
+    return 0;
+}
+
 int lb_redact_dm_crypt(struct redact_ctx *c, struct lb_error *err)
 {
     struct dm_modules m = {0};
     struct dm_layout l = {0};
-    uint64_t root;
-    /* built into the kernel, device-mapper's statics and dm-crypt's types are the kernel's own */
-    int dm_builtin = lb_kallsyms_address(c->ks, "name_rb_tree", &root) == 0;
-    int crypt_builtin = lb_btf_struct(c->btf, "crypt_config") >= 0;
-    int r = -1;
+    uint64_t root = 0;
+    int dm_builtin = 0, crypt_builtin = 0, r = -1;
 
-    if ((!dm_builtin || !crypt_builtin) && find_dm_modules(c, &m, err) < 0)
+    if (locate(c, &m, &dm_builtin, &crypt_builtin, &root, err) < 0)
         goto out;
     if ((!dm_builtin && !m.dm_mod) || (!crypt_builtin && !m.dm_crypt))
         return 0; /* no dm-crypt volume can exist */

@@ -35,6 +35,21 @@ enum {
     ALG_LIST = 0x22200,
     AES_DATA = 0x22400, /* crypto_ciphers: their crypto_tfm at +0, their contexts at +32 */
     AES_TWEAK = 0x22800,
+    /* with device-mapper as modules (fake_kernel_dm_modules) */
+    DM_BTF = 0x23000, /* the modules' split BTF */
+    CRYPT_BTF = 0x23800,
+    MODULES = 0x24000, /* the list's head */
+    MOD_DM = 0x24100,  /* struct modules: list at +8, name at +24, kallsyms at +80 */
+    MOD_CRYPT = 0x24300,
+    DM_KALLSYMS = 0x24500,
+    DM_SYMTAB = 0x24600,
+    DM_STRTAB = 0x24700,
+    BTF_MODULES = 0x24800, /* the list's head */
+    BTF_MOD_DM = 0x24900,
+    BTF_MOD_CRYPT = 0x24980,
+    BTF_OBJ_DM = 0x24a00, /* struct btf: data at +0, data_size at +80 */
+    BTF_OBJ_CRYPT = 0x24b00,
+    CRYPT_KALLSYMS = 0x24c00,
     KEY_SIZE = 64,
     XTS_CTX = 24, /* child, tweak, and a word of its own */
     AES_CTX = 484,
@@ -48,5 +63,11 @@ enum {
  * keeps them in name_rb_tree.
  */
 void fake_kernel_dm(uint8_t *mem);
+/*
+ * The same devices with device-mapper and dm-crypt as modules: on the
+ * kernel's module list, name_rb_tree in dm_mod's own symbol table, their
+ * types in BTF split on the kernel's, on the kernel's btf_modules list.
+ */
+void fake_kernel_dm_modules(uint8_t *mem);
 
 #endif

@@ -187,6 +187,70 @@ static void hostile_structures(void **state)
     free(w.plan.r);
 }
 
+/* The same with device-mapper and dm-crypt as modules: found by their own symbols and BTF. */
+static void crypt_keys_erased_in_modules(void **state)
+{
+    struct walked w;
+
+    (void)state;
+    fake_kernel_init(mem);
+    fake_kernel_dm_modules(mem);
+    walk(&w);
+    if (w.r)
+        print_error("%s\n", w.err.msg);
+    assert_int_equal(w.r, 0);
+    assert_int_equal(erased_bytes(&w.plan, CC + 56, KEY_SIZE), KEY_SIZE);
+    assert_int_equal(erased_bytes(&w.plan, AES_DATA + 32, AES_CTX), AES_CTX);
+    assert_int_equal(erased_bytes(&w.plan, AES_TWEAK + 32, AES_CTX), AES_CTX);
+    assert_int_equal(erased_bytes(&w.plan, XTS + 40, 16), 0);
+    free(w.plan.r);
+
+    /* dm_crypt not loaded: no volume can exist, nothing to do, nothing to name */
+    fake_kernel_init(mem);
+    fake_kernel_dm_modules(mem);
+    put64(MODULES, VA(MOD_DM + 8));
+    walk(&w);
+    assert_int_equal(w.r, 0);
+    assert_int_equal(w.plan.n, 0);
+    assert_int_equal(w.rep.nnot_found, 0);
+    free(w.plan.r);
+}
+
+/* A module list that loops, a symbol table or a BTF of absurd size: the class fails, naming it. */
+static void hostile_modules(void **state)
+{
+    static const struct {
+        uint64_t at;
+        uint64_t value;
+        int width;
+        const char *says;
+    } cases[] = {
+        {MOD_DM + 8, VA(MOD_CRYPT + 8), 8, "dm-crypt: the kernel's module list loops"},
+        {MOD_DM + 8, 0, 8, "the kernel's module list breaks after 2 modules"},
+        {DM_KALLSYMS + 8, 1u << 30, 4, "dm_mod: the module's symbol table is not there"},
+        {DM_STRTAB + 8, 'N', 1, "dm_mod: the module has no symbol name_rb_tree"},
+        {BTF_OBJ_CRYPT + 80, 1u << 30, 4, "dm_crypt: the module's BTF is absurd"},
+        {BTF_OBJ_DM + 80, 40, 4, "dm_mod: a module's BTF has no sane header"},
+        {BTF_MOD_DM, VA(BTF_MOD_DM), 8, "dm_crypt: the kernel's btf_modules list loops"},
+        {BTF_MOD_DM, 0, 8, "dm_crypt: the kernel's btf_modules list breaks"},
+        {BTF_MOD_CRYPT + 16, 0, 8, "dm_crypt: the module's BTF is not in the kernel's btf_modules"},
+    };
+    struct walked w;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fake_kernel_init(mem);
+        fake_kernel_dm_modules(mem);
+        memcpy(mem + cases[i].at, &cases[i].value, (size_t)cases[i].width);
+        walk(&w);
+        if (w.r == 0 || !strstr(w.err.msg, cases[i].says))
+            print_error("case %zu: %d %s\n", i, w.r, w.r ? w.err.msg : "");
+        assert_int_equal(w.r, -1);
+        assert_non_null(strstr(w.err.msg, cases[i].says));
+        free(w.plan.r);
+    }
+}
+
 /*
  * Modules live above the kernel image's mapping (MODULES_VADDR, KERNEL_IMAGE_SIZE past
  * __START_KERNEL_map), mapped page by page: read through the page tables, not as the image.
@@ -250,6 +314,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crypt_keys_erased),
         cmocka_unit_test(hostile_structures),
+        cmocka_unit_test(crypt_keys_erased_in_modules),
+        cmocka_unit_test(hostile_modules),
         cmocka_unit_test(split_btf_joined),
         cmocka_unit_test(module_area_read_by_page_tables),
     };
