@@ -2,7 +2,9 @@
  * x86_64.c - the x86_64 table (arch.h).
  *
  * Two mappings matter: the kernel image, at __START_KERNEL_map + (physical -
- * phys_base), which gives the page tables themselves; and everything else,
+ * phys_base), which gives the page tables themselves (only up to
+ * KERNEL_IMAGE_SIZE: the modules' area follows it, allocated page by page);
+ * and everything else,
  * found by walking those page tables (4 or 5 levels, as VMCOREINFO says)
  * from init_top_pgt.  Every entry read is from the crashed machine: a bad one
  * ends that translation with an error naming the level and the entry.
@@ -26,6 +28,7 @@ const char *const lb_x86_reg_names[LB_X86_NREGS] = {
 /* What x86_64 keeps of one kernel (lb_kernel.arch_state). */
 struct x86_state {
     uint64_t phys_base; /* where the kernel image sits, less where it was linked */
+    uint64_t image_end; /* the image's mapping's end: MODULES_VADDR */
 };
 
 static struct x86_state *x86(const struct lb_kernel *k)
@@ -45,6 +48,13 @@ static int x86_kernel_open(struct lb_kernel *k, struct lb_error *err)
     }
     /* Addresses wrap modulo 2^64, so a negative base works as its two's complement. */
     x86(k)->phys_base = (uint64_t)phys_base;
+    /* 1 GiB with KASLR, 512 MiB without; where VMCOREINFO does not say, the smaller: above
+     * it the page tables are walked, which is right for the image too */
+    uint64_t image_size = 512ull << 20;
+    lb_vmcoreinfo_get_u64(k->info, "NUMBER(KERNEL_IMAGE_SIZE)", 10, &image_size);
+    if (image_size > (1ull << 30))
+        image_size = 1ull << 30;
+    x86(k)->image_end = START_KERNEL_MAP + image_size;
     if (lb_kernel_need_u64(k->info, "SYMBOL(init_top_pgt)", 16, &pgd_virt, err) < 0)
         return -1;
     lb_vmcoreinfo_get_u64(k->info, "NUMBER(pgtable_l5_enabled)", 10, &l5);
@@ -60,7 +70,7 @@ static int x86_kernel_open(struct lb_kernel *k, struct lb_error *err)
 
 static int x86_direct(const struct lb_kernel *k, uint64_t vaddr, uint64_t *phys)
 {
-    if (vaddr < START_KERNEL_MAP)
+    if (vaddr < START_KERNEL_MAP || vaddr >= x86(k)->image_end)
         return -1;
     *phys = vaddr - START_KERNEL_MAP + x86(k)->phys_base;
     return 0;

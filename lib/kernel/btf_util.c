@@ -56,6 +56,72 @@ struct btf *lb_btf_from_kernel(struct lb_kernel *k, const struct lb_kallsyms *ks
     return btf;
 }
 
+/* A raw BTF's header, checked: its sections inside its size. */
+static int btf_sections(const uint8_t *raw, uint32_t size, struct btf_header *h)
+{
+    if (size < sizeof(*h))
+        return -1;
+    memcpy(h, raw, sizeof(*h));
+    return h->magic == BTF_MAGIC && h->hdr_len >= sizeof(*h) && h->hdr_len <= size &&
+                   h->type_off <= size - h->hdr_len &&
+                   h->type_len <= size - h->hdr_len - h->type_off &&
+                   h->str_off <= size - h->hdr_len && h->str_len <= size - h->hdr_len - h->str_off
+               ? 0
+               : -1;
+}
+
+/*
+ * A split BTF (a module's) numbers its types on from its base's last and
+ * its strings' offsets on from the end of its base's strings, so the base's
+ * types then the module's, and the base's strings then the module's, are
+ * one BTF in which every reference means what it meant: joined so, it is
+ * read by the same calls as the kernel's own (libbpf's btf__new_split is not
+ * in every libbpf the build links).
+ */
+struct btf *lb_btf_join_split(const struct btf *base, const void *data, uint32_t size,
+                              struct lb_error *err)
+{
+    struct btf_header bh, sh, jh;
+    uint32_t base_size;
+    const uint8_t *b = btf__raw_data(base, &base_size), *s = data;
+    uint8_t *joined;
+    struct btf *btf;
+
+    if (!b || btf_sections(b, base_size, &bh) < 0 || btf_sections(s, size, &sh) < 0) {
+        lb_error_setk(err, LB_ERR_CORRUPT, "a module's BTF has no sane header");
+        return NULL;
+    }
+    jh = bh;
+    jh.hdr_len = sizeof(jh);
+    jh.type_off = 0;
+    jh.type_len = bh.type_len + sh.type_len;
+    jh.str_off = jh.type_len;
+    jh.str_len = bh.str_len + sh.str_len;
+    if ((uint64_t)jh.type_len + jh.str_len > MAX_BTF ||
+        !(joined = malloc(sizeof(jh) + (size_t)jh.type_len + jh.str_len))) {
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for a module's BTF");
+        return NULL;
+    }
+    uint8_t *at = joined;
+    memcpy(at, &jh, sizeof(jh));
+    at += sizeof(jh);
+    memcpy(at, b + bh.hdr_len + bh.type_off, bh.type_len);
+    at += bh.type_len;
+    memcpy(at, s + sh.hdr_len + sh.type_off, sh.type_len);
+    at += sh.type_len;
+    memcpy(at, b + bh.hdr_len + bh.str_off, bh.str_len);
+    at += bh.str_len;
+    memcpy(at, s + sh.hdr_len + sh.str_off, sh.str_len);
+    btf = btf__new(joined, (uint32_t)(sizeof(jh) + jh.type_len + jh.str_len));
+    free(joined);
+    if (!btf || libbpf_get_error(btf)) {
+        lb_error_set(err, "a module's BTF, joined to the kernel's, does not parse (libbpf: %s)",
+                     strerror(errno));
+        return NULL;
+    }
+    return btf;
+}
+
 int lb_btf_struct(const struct btf *btf, const char *name)
 {
     int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);

@@ -15,6 +15,12 @@
 /* The BTF between __start_BTF and __stop_BTF; NULL with err saying why. */
 struct btf *lb_btf_from_kernel(struct lb_kernel *k, const struct lb_kallsyms *ks,
                                struct lb_error *err);
+/*
+ * A module's BTF (data, size bytes: types and strings that continue base's)
+ * joined to its base into one BTF; NULL with err saying why.
+ */
+struct btf *lb_btf_join_split(const struct btf *base, const void *data, uint32_t size,
+                              struct lb_error *err);
 /* A struct's type id by name, or -1. */
 int lb_btf_struct(const struct btf *btf, const char *name);
 /* Byte offset of a member, through anonymous structs and unions; BTF_MISSING if none. */

@@ -55,6 +55,8 @@ int lb_redact_step(struct redact_ctx *c);
 /* The walks: -1 with err naming what this kernel lacks for the class. */
 int lb_redact_names(struct redact_ctx *c, struct lb_error *err);
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err);
+/* dm-crypt volumes' keys and their transforms' key schedules (redact_dm.c), for keys. */
+int lb_redact_dm_crypt(struct redact_ctx *c, struct lb_error *err);
 int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err);
 /* Whatever the classes: what sleeping tasks' syscalls left below their stacks' saved sp. */
 int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err);

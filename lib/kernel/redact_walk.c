@@ -6,7 +6,8 @@
  * keys:      user and logon keys' payloads (key_serial_tree, an rb-tree of
  *            struct key); the random pool (input_pool's hash state,
  *            base_crng's and every CPU's crng key, the per-CPU batches of
- *            random bytes not yet handed out).
+ *            random bytes not yet handed out); dm-crypt volumes' keys and
+ *            key schedules (redact_dm.c).
  * user-data: every task's open files: a pipe's buffers (whole pages, and its
  *            spare page), a socket's receive queue (each sk_buff's linear
  *            data and its fragments' pages).
@@ -61,6 +62,9 @@ const char *const lb_redact_symbols[] = {
     "pipeanon_fops",
     "socket_file_ops",
     "vmemmap_base",
+    "modules",      /* redact_dm.c: dm_mod and dm_crypt, */
+    "btf_modules",  /* their BTF, */
+    "name_rb_tree", /* or device-mapper's devices, built in */
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
@@ -379,14 +383,13 @@ static int random_pool(struct redact_ctx *c, struct lb_error *err)
 
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
 {
-    if (keyring_payloads(c, err) < 0 || random_pool(c, err) < 0) {
+    if (keyring_payloads(c, err) < 0 || random_pool(c, err) < 0 || lb_redact_dm_crypt(c, err) < 0) {
         lb_error_prefix(err, "keys");
         return -1;
     }
-    lb_redact_missing(c, "keys: dm-crypt, fscrypt and blk-crypto keys (in modules' structures, "
-                         "whose BTF is not read): not walked");
-    lb_redact_missing(c, "keys: kTLS, IPsec and WireGuard keys, crypto API key schedules: not "
-                         "walked");
+    lb_redact_missing(c, "keys: fscrypt and blk-crypto keys: not walked");
+    lb_redact_missing(c, "keys: kTLS, IPsec and WireGuard keys, other crypto API users' key "
+                         "schedules: not walked");
     return 0;
 }
 

@@ -501,8 +501,8 @@ build_guest_initramfs() {
         km=$KERNEL_ROOT/$(kernel_modules_dir)
         mkdir -p "$root/$m/kernel/drivers"
         cp -r "$km/kernel/drivers/virtio" "$km/kernel/drivers/block" "$root/$m/kernel/drivers/"
-        # device-mapper and what LVM's RAID needs, for the LVM tests
-        [ -n "${GUEST_LVM:-}" ] && cp -r "$km/kernel/drivers/md" "$km/kernel/crypto" \
+        # device-mapper and what LVM's RAID and dm-crypt need, for the LVM and redaction tests
+        [ -n "${GUEST_LVM:-}${GUEST_DM_MODULES:-}" ] && cp -r "$km/kernel/drivers/md" "$km/kernel/crypto" \
             "$km/kernel/lib" "$root/$m/kernel/"
         # a virtio NIC and the NFS client, for the network tests
         [ -n "${GUEST_NET_MODULES:-}" ] && (cd "$km" && find kernel \( \

@@ -14,6 +14,10 @@ to ELF ('lifeboat convert -f elf').  Passes when:
     outside the ranges the dump's LIFEBOAT redaction note lists.
 A frame of REDACTED.elf that is all zeros counts as left out: the ELF a
 kdump-compressed dump converts to holds the frames -d left out as zeros.
+A marker "aes256:KEY" (KEY 32 characters) stands for the bytes 32 to 63 of
+KEY's AES-256 key schedule, the second round key pair, which the kernel's
+crypto_aes_ctx holds as the standard expansion's bytes: what a key schedule
+left in the dump would show, though the key's own bytes were gone.
 """
 import mmap
 import struct
@@ -76,8 +80,50 @@ def inside(ranges, phys, n):
     return any(s <= phys and phys + n <= s + l for s, l in ranges)
 
 
+def sbox():
+    """AES's S-box: the multiplicative inverse in GF(2^8), then the affine map."""
+    def mul(a, b):
+        r = 0
+        while b:
+            if b & 1:
+                r ^= a
+            a = ((a << 1) ^ 0x11B) if a & 0x80 else a << 1
+            b >>= 1
+        return r
+    box = []
+    for x in range(256):
+        inv = next((y for y in range(1, 256) if mul(x, y) == 1), 0) if x else 0
+        rot = lambda v, n: ((v << n) | (v >> (8 - n))) & 0xFF
+        box.append(inv ^ rot(inv, 1) ^ rot(inv, 2) ^ rot(inv, 3) ^ rot(inv, 4) ^ 0x63)
+    return box
+
+
+def aes256_round_keys(key):
+    """The AES-256 key expansion's 240 bytes (60 words), in the standard byte order."""
+    box, rcon = sbox(), [1, 2, 4, 8, 16, 32, 64]
+    w = [list(key[4 * i:4 * i + 4]) for i in range(8)]
+    for i in range(8, 60):
+        t = list(w[i - 1])
+        if i % 8 == 0:
+            t = [box[b] for b in t[1:] + t[:1]]
+            t[0] ^= rcon[i // 8 - 1]
+        elif i % 8 == 4:
+            t = [box[b] for b in t]
+        w.append([a ^ b for a, b in zip(w[i - 8], t)])
+    return bytes(b for word in w for b in word)
+
+
+def marker(text):
+    if text.startswith("aes256:"):
+        key = text[len("aes256:"):].encode()
+        assert len(key) == 32, text
+        return aes256_round_keys(key)[32:64]
+    return text.encode()
+
+
 def main():
-    mem_path, red_path, markers = sys.argv[1], sys.argv[2], [m.encode() for m in sys.argv[3:]]
+    mem_path, red_path = sys.argv[1], sys.argv[2]
+    markers = [marker(m) for m in sys.argv[3:]]
     with open(mem_path, "rb") as f1, open(red_path, "rb") as f2:
         mem = mmap.mmap(f1.fileno(), 0, access=mmap.ACCESS_READ)
         red = mmap.mmap(f2.fileno(), 0, access=mmap.ACCESS_READ)
@@ -102,7 +148,7 @@ def main():
                     seen.append((hex(phys), where))
                 at = mem.find(mk, at + 1)
             visible = [s for s in seen if s[1] != "filtered"]
-            print(f"{mk.decode()}: in memory at {seen[:8]}")
+            print(f"{mk.decode(errors='replace') if mk.isascii() else mk.hex()}: in memory at {seen[:8]}")
             if not visible:
                 print(f"  FAIL: nowhere an unredacted -d 31 dump would hold it")
                 bad += 1

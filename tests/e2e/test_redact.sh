@@ -2,11 +2,13 @@
 # test_redact.sh - dumps that can be shared (redact in lifeboat.conf), on a real
 # panic of Debian's 6.1 kernel.  The guest plants known secrets (tests/e2e/guest/
 # secrets.c: a user key's payload, a process's name, the host's name, a pipe's
-# and a UNIX socket's unread data), crashes, and the capture with
+# and a UNIX socket's unread data, a dm-crypt volume opened with a known key on
+# a second disk), crashes, and the capture with
 # 'redact keys,user-data,names' saves the dump; QEMU copies the guest's memory
 # as the capture starts.  Judged (redact_judge.py): every marker is in the
 # memory where an unredacted -d 31 dump would hold it (the test sees them), none
-# of their bytes is anywhere in the redacted dump, and every frame it keeps
+# of their bytes is anywhere in the redacted dump (the dm-crypt key's two
+# AES-256 halves, and the second round keys of their schedules), and every frame it keeps
 # equals the memory's outside the ranges its note lists; metadata.json, info
 # and verify say what was redacted and what was not; crash (with the -dbg
 # vmlinux) shows the panicking stack and its task, drgn walks every task.
@@ -17,10 +19,15 @@ source "$(dirname "$0")/lib.sh"
 e2e_begin
 PY=/usr/bin/python3
 MARKERS="LBKEY-9f3a7c1e5d2b-payload LBPIPE-1c7e9a3f5b2d-data LBSOCK-5e2a9c7f1b3d-data LBCOMM-7q3Zk9x lbhost-4d9e2a7c"
+# secrets.c's dm-crypt key (aes-xts-plain64: the data key, then the tweak key), and their schedules
+CRYPT_KEY1=LBDMKEY1-8c3f5a1e9d7b-xts-datake CRYPT_KEY2=LBDMKEY2-2d6b9f4a7e1c-xts-tweake
+MARKERS="$MARKERS $CRYPT_KEY1 $CRYPT_KEY2 aes256:$CRYPT_KEY1 aes256:$CRYPT_KEY2"
 
 gcc -O2 -static -o "$work/secrets" "$E2E_DIR/guest/secrets.c" || die "cannot build secrets.c"
 cat > "$work/before-load.sh" <<'SCRIPT'
-/bin/secrets > /tmp/secrets.out 2>&1 &
+# dm-crypt and the algorithms of aes-xts-plain64 (this guest has no modprobe for the kernel to call)
+for m in dm_mod dm_crypt ecb xts; do modprobe $m 2>/dev/null; done
+/bin/secrets crypt > /tmp/secrets.out 2>&1 &
 i=0
 while ! grep -q SECRETS-READY /tmp/secrets.out 2>/dev/null; do
     i=$((i + 1)); [ $i -gt 300 ] && break
@@ -36,20 +43,24 @@ for pkg in ${REDACT_KERNELS:-linux-image-cloud-amd64}; do
     case_dir=$work/${pkg##*-image-}
     mkdir -p "$case_dir"
     make_disk "$case_dir/disk.img" 2G LBDUMP
-    GUEST_KERNEL_AT=$at GUEST_FILES="$work/secrets=/bin/secrets $work/before-load.sh=/etc/lbtest-before-load.sh" \
+    truncate -s 16M "$case_dir/crypt.img"
+    GUEST_MODULES=1 GUEST_DM_MODULES=1 GUEST_KERNEL_AT=$at GUEST_FILES="$work/secrets=/bin/secrets $work/before-load.sh=/etc/lbtest-before-load.sh" \
         build_guest_initramfs "$case_dir/guest.cpio" "target fs LABEL=LBDUMP /crash
 redact keys,user-data,names"
     run_guest_then "$case_dir/serial.log" "$case_dir/guest.cpio" \
         "crashkernel=192M lbtest.crash=sysrq" "lifeboat: capture starting" \
         "dump-guest-memory $case_dir/memory.elf" \
-        -drive "file=$case_dir/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump
+        -drive "file=$case_dir/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump \
+        -drive "file=$case_dir/crypt.img,if=none,id=crypt,format=raw" -device nvme,drive=crypt,serial=lbcrypt
     dir=/crash/$(dump_dirs "$case_dir/disk.img" /crash | head -n1)
     for f in vmcore info.json metadata.json; do
         fetch_file "$case_dir/disk.img" "$dir/$f" "$case_dir/$f" || true
     done
-    rm -f "$case_dir/disk.img"
+    rm -f "$case_dir/disk.img" "$case_dir/crypt.img"
     name=$KERNEL_RELEASE
     check "$name: the guest planted its secrets" grep -aq SECRETS-READY "$case_dir/serial.log"
+    check "$name: the guest opened a dm-crypt volume with a known key" \
+        grep -aq "secrets: dm-crypt volume lbsecret-crypt" "$case_dir/serial.log"
     check "$name: metadata.json: the classes, what was erased, what was not found" $PY -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -57,9 +68,11 @@ r = m["redaction"]
 assert r["classes"] == ["keys", "user-data", "names"], r
 types = {e["type"]: e["count"] for e in r["erased"]}
 for t in ("task_struct.comm", "init_uts_ns.name.nodename", "user_key_payload.data",
-          "pipe_buffer page", "sk_buff head (receive queues)", "input_pool.hash", "base_crng.key"):
+          "pipe_buffer page", "sk_buff head (receive queues)", "input_pool.hash", "base_crng.key",
+          "crypt_config.key (dm-crypt)", "crypto tfm context (dm-crypt)"):
     assert types.get(t, 0) > 0, (t, types)
 assert r["not_found"], r
+assert not [n for n in r["not_found"] if "dm-crypt" in n], r["not_found"]
 assert m["status"] == "complete", m["status"]
 print(types)' "$case_dir/metadata.json"
     check "$name: the triage report is redacted too: no task name, no host name" $PY -c '

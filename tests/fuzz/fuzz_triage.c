@@ -3,7 +3,9 @@
  * crashed kernel, read by the triage (printk ring, kallsyms, page tables,
  * task lists), the page classifier and its check of itself, and redaction's
  * walks (task comms, host names, dead stacks, keys and open files as far as
- * the fake's BTF goes), whose ranges are then applied to every page read.
+ * the fake's BTF goes), whose ranges are then applied to every page read,
+ * and the walk of dm-crypt's volumes on its own (its seed, make_fake_kernel
+ * dm, has device-mapper built in and no task list).
  *
  * The dump around the bytes is the test suite's fake kernel: VMCOREINFO with
  * a real 6.1 kernel's structure layout, or a 7.3 kernel's if the first byte
@@ -14,13 +16,35 @@
  * real kallsyms table, BTF and task lists.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "../common/fake_kernel.h"
+#include "kernel/btf_util.h"
 #include "kernel/classify_check.h"
+#include "kernel/redact.h"
 #include "lbdump.h"
+
+/* dm-crypt's keys and transforms (redact_dm.c) found through fuzzed memory, bounded. */
+static void dm_crypt_walk(struct lb_source *src)
+{
+    struct redaction plan = {0};
+    struct lb_redaction_report rep = {0};
+    struct redact_ctx c = {
+        .src = src, .plan = &plan, .rep = &rep, .steps_left = 1 << 20, .ncpus = 2};
+    struct lb_error err;
+
+    if (lb_kernel_open(src, &c.k, &err) == 0 &&
+        lb_kallsyms_load_only(c.k, lb_redact_symbols, lb_redact_nsymbols, &c.ks, &err) == 0 &&
+        (c.btf = lb_btf_from_kernel(c.k, c.ks, &err)))
+        lb_redact_dm_crypt(&c, &err);
+    btf__free(c.btf);
+    lb_kallsyms_free(c.ks);
+    lb_kernel_close(c.k);
+    free(plan.r);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -57,6 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         lb_kernel_close(k);
     }
+    dm_crypt_walk(src);
     /* names, then everything: a redaction that passes overwrites what is read after it */
     if (lb_source_redact(src, LB_REDACT_NAMES, &err) == 0 ||
         lb_source_redact(src, LB_REDACT_ALL, &err) == 0) {

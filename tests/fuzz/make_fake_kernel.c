@@ -4,11 +4,15 @@
  * fuzz_triage takes (symbols, BTF, 12 tasks, struct pages), "make_fake_kernel core
  * FILE" the whole ELF core around it, for fuzz_elf_source; with a third word
  * "7.3", the same of a Linux 7.3-shaped kernel (see fake_kernel.h);
+ * "make_fake_kernel dm FILE" the memory of a kernel with device-mapper built
+ * in and a dm-crypt volume (fake_dm.h), for fuzz_triage's dm-crypt walk, or
+ * "dm-modules" with device-mapper and dm-crypt as modules;
  * "make_fake_kernel lvm FILE" (or lvm-wrap) an LVM physical volume for fuzz_lvm.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/fake_dm.h"
 #include "../common/fake_kernel.h"
 #include "../common/synth_lvm.h"
 
@@ -25,9 +29,21 @@ int main(int argc, char **argv)
         fwrite(pv, 1, sizeof(pv), f);
         return fclose(f) == 0 ? 0 : 1;
     }
+    if (argc == 3 && strncmp(argv[1], "dm", 2) == 0) { /* "dm" built in, "dm-modules" */
+        fake_kernel_init(mem);
+        if (strcmp(argv[1], "dm-modules") == 0)
+            fake_kernel_dm_modules(mem);
+        else
+            fake_kernel_dm(mem);
+        if (!(f = fopen(argv[2], "wb")))
+            return 1;
+        fwrite(mem, 1, sizeof(mem), f);
+        return fclose(f) == 0 ? 0 : 1;
+    }
     if (argc < 3 || argc > 4 || (strcmp(argv[1], "memory") && strcmp(argv[1], "core")) ||
         (argc == 4 && strcmp(argv[3], "7.3"))) {
-        fprintf(stderr, "usage: make_fake_kernel memory|core FILE [7.3] | lvm|lvm-wrap FILE\n");
+        fprintf(stderr, "usage: make_fake_kernel memory|core FILE [7.3] | dm|dm-modules FILE | "
+                        "lvm|lvm-wrap FILE\n");
         return 2;
     }
     fake_kernel_init_shape(mem, argc == 4 ? FAKE_LINUX_7_3 : FAKE_LINUX_6_1);

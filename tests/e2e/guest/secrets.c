@@ -3,17 +3,24 @@
  * known secrets where a crashed kernel keeps them, then sleeps so they are
  * still there at the crash: a user key's payload (add_key), its own name
  * (prctl PR_SET_NAME), the host's name (sethostname), bytes written to a
- * pipe and to a UNIX socket and never read.
+ * pipe and to a UNIX socket and never read; and, given "crypt" and a disk
+ * whose serial is lbcrypt, a dm-crypt volume (aes-xts-plain64) on it opened
+ * with a known key, by device-mapper's ioctls as cryptsetup makes them.
  *
  * The markers are in this file XORed with 0x5a and decoded at run time into
  * user memory (left out of -d 31 dumps): the program's own file, in the page
  * cache, never holds them, so every copy of them the dump could hold is one
  * the kernel made.  test_redact.sh knows them in the clear.
  */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/dm-ioctl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,12 +37,97 @@ static const char *decode(const unsigned char *s, size_t n, char *out)
 
 #define X(...) ((const unsigned char[]){__VA_ARGS__})
 
-int main(void)
+/* The first line of a file, without its newline; 0 if there is none. */
+static int first_line(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    int ok = f && fgets(out, (int)cap, f);
+    if (f)
+        fclose(f);
+    if (ok)
+        out[strcspn(out, "\n")] = '\0';
+    return ok;
+}
+
+/* The disk whose serial is lbcrypt: its "major:minor" and its size in sectors. */
+static int crypt_disk(char *dev, size_t cap, char *sectors, size_t scap)
+{
+    DIR *d = opendir("/sys/block");
+    struct dirent *e;
+    char path[300], serial[64];
+    int found = 0;
+
+    while (d && !found && (e = readdir(d))) {
+        snprintf(path, sizeof(path), "/sys/block/%s/device/serial", e->d_name);
+        if (!first_line(path, serial, sizeof(serial)) || strncmp(serial, "lbcrypt", 7) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/sys/block/%s/dev", e->d_name);
+        found = first_line(path, dev, cap);
+        snprintf(path, sizeof(path), "/sys/block/%s/size", e->d_name);
+        found = found && first_line(path, sectors, scap);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* One device-mapper ioctl on "lbsecret-crypt", with a table of one target if params. */
+static int dm(int control, unsigned long cmd, const char *sectors, const char *params)
+{
+    static union {
+        struct dm_ioctl io;
+        char bytes[16384];
+    } buf;
+    struct dm_target_spec *spec = (struct dm_target_spec *)(buf.bytes + sizeof(buf.io));
+
+    memset(&buf, 0, sizeof(buf));
+    buf.io.version[0] = DM_VERSION_MAJOR;
+    buf.io.data_size = sizeof(buf);
+    buf.io.data_start = sizeof(buf.io);
+    buf.io.flags =
+        DM_SECURE_DATA_FLAG; /* the kernel wipes its copy of the table, as for cryptsetup */
+    snprintf(buf.io.name, sizeof(buf.io.name), "lbsecret-crypt");
+    if (params) {
+        buf.io.target_count = 1;
+        spec->length = strtoull(sectors, NULL, 10);
+        snprintf(spec->target_type, sizeof(spec->target_type), "crypt");
+        snprintf((char *)(spec + 1), sizeof(buf) - sizeof(buf.io) - sizeof(*spec), "%s", params);
+    }
+    int r = ioctl(control, cmd, &buf);
+    memset(&buf, 0, sizeof(buf));
+    return r;
+}
+
+/* A dm-crypt volume keyed with key (64 bytes: aes-xts with two AES-256 keys). */
+static void crypt_volume(const unsigned char *key)
+{
+    char dev[32], sectors[32], params[400];
+    int n = 0, control = open("/dev/mapper/control", O_RDWR);
+
+    if (control < 0 || !crypt_disk(dev, sizeof(dev), sectors, sizeof(sectors))) {
+        perror("secrets: no /dev/mapper/control or no disk lbcrypt");
+        return;
+    }
+    n = snprintf(params, sizeof(params), "aes-xts-plain64 ");
+    for (int i = 0; i < 64; i++)
+        n += snprintf(params + n, sizeof(params) - (size_t)n, "%02x", key[i]);
+    snprintf(params + n, sizeof(params) - (size_t)n, " 0 %s 0", dev);
+    if (dm(control, DM_DEV_CREATE, NULL, NULL) < 0 ||
+        dm(control, DM_TABLE_LOAD, sectors, params) < 0 ||
+        dm(control, DM_DEV_SUSPEND, NULL, NULL) < 0) /* no DM_SUSPEND_FLAG: resume */
+        perror("secrets: device-mapper");
+    else
+        printf("secrets: dm-crypt volume lbsecret-crypt on %s\n", dev);
+    memset(params, 0, sizeof(params));
+    close(control);
+}
+
+int main(int argc, char **argv)
 {
     /* "LBKEY-9f3a7c1e5d2b-payload", "LBPIPE-1c7e9a3f5b2d-data", "LBSOCK-5e2a9c7f1b3d-data",
      * "LBCOMM-7q3Zk9x", "lbhost-4d9e2a7c": each byte ^ 0x5a (the comments would put them in
      * the source only, never in the binary) */
-    char key[40], pipe_data[40], sock_data[40], comm[16], host[20];
+    char key[40], pipe_data[40], sock_data[40], comm[16], host[20], crypt_key[65];
     int p[2], s[2];
 
     decode(X(0x16, 0x18, 0x11, 0x1f, 0x03, 0x77, 0x63, 0x3c, 0x69, 0x3b, 0x6d, 0x39, 0x6b, 0x3f,
@@ -52,6 +144,16 @@ int main(void)
     decode(
         X(0x36, 0x38, 0x32, 0x35, 0x29, 0x2e, 0x77, 0x6e, 0x3e, 0x63, 0x3f, 0x68, 0x3b, 0x6d, 0x39),
         15, host);
+    /* "LBDMKEY1-8c3f5a1e9d7b-xts-datake" "LBDMKEY2-2d6b9f4a7e1c-xts-tweake": xts's two keys */
+    decode(X(0x16, 0x18, 0x1e, 0x17, 0x11, 0x1f, 0x03, 0x6b, 0x77, 0x62, 0x39, 0x69, 0x3c, 0x6f,
+             0x3b, 0x6b, 0x3f, 0x63, 0x3e, 0x6d, 0x38, 0x77, 0x22, 0x2e, 0x29, 0x77, 0x3e, 0x3b,
+             0x2e, 0x3b, 0x31, 0x3f, 0x16, 0x18, 0x1e, 0x17, 0x11, 0x1f, 0x03, 0x68, 0x77, 0x68,
+             0x3e, 0x6c, 0x38, 0x63, 0x3c, 0x6e, 0x3b, 0x6d, 0x3f, 0x6b, 0x39, 0x77, 0x22, 0x2e,
+             0x29, 0x77, 0x2e, 0x2d, 0x3f, 0x3b, 0x31, 0x3f),
+           64, crypt_key);
+    if (argc > 1 && strcmp(argv[1], "crypt") == 0)
+        crypt_volume((const unsigned char *)crypt_key);
+    memset(crypt_key, 0, sizeof(crypt_key));
     if (syscall(SYS_add_key, "user", "lbsecret", key, strlen(key), KEY_SPEC_USER_KEYRING) < 0)
         perror("secrets: add_key");
     if (prctl(PR_SET_NAME, comm) < 0)
