@@ -253,6 +253,14 @@ static enum savecore_result save_one(const struct config *cfg, const struct targ
         fprintf(stderr, "lifeboat: %s\n", err->msg);
         return SAVECORE_FAILED;
     }
+    if (strlen(dir) >= sizeof(copy.targets[0].path)) { /* cut, it would name another directory */
+        lb_error_setk(err, LB_ERR_OUTPUT_IO,
+                      "the dump on %s stays there: the directory %.64s... is longer than %zu "
+                      "bytes",
+                      device, dir, sizeof(copy.targets[0].path) - 1);
+        fprintf(stderr, "lifeboat: %s\n", err->msg);
+        return SAVECORE_FAILED;
+    }
     fprintf(stderr, "lifeboat: %s (%s) holds a dump: saving it in %s\n", device, t->device, dir);
     /* one target, the directory; every frame the dump holds is kept */
     copy.ntargets = 1;
@@ -281,8 +289,8 @@ static enum savecore_result save_one(const struct config *cfg, const struct targ
         fprintf(stderr, "lifeboat: %s is marked saved: the next crash may use it\n", device);
         return SAVECORE_SAVED;
     }
-    size_t used = strlen(err->msg);
-    snprintf(err->msg + used, sizeof(err->msg) - used, ": the dump stays on %s", device);
+    /* the device first: a long cause is what gets cut, never the name the admin needs */
+    lb_error_prefix(err, "the dump stays on %s", device);
     if (!whole && dumpdir_discard(saved) == 0)
         fprintf(stderr, "lifeboat: removed the copy %s, which is not the whole dump\n", saved);
     fprintf(stderr, "lifeboat: %s; the next boot tries again\n", err->msg);

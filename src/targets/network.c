@@ -312,7 +312,7 @@ int network_prepare(struct target *t, struct config *cfg, struct module_list *mo
     if (refuse_link(t, &link, why, whylen) < 0)
         return -1;
     n = net_link_addresses(link.ifindex, dst.family, have, CONFIG_MAX_ADDRESSES);
-    if (n <= 0) {
+    if (n <= 0 && !cfg->network_dhcp) { /* (with DHCP the crash kernel asks for its own) */
         snprintf(why, whylen, "%s: interface %s has no address of the server's family", t->shown,
                  link.name);
         return -1;
