@@ -159,7 +159,22 @@ out:
     return r;
 }
 
-/* The headers, bitmaps and descriptors of a kdump file keeping `kept` frames. */
+/* The one zero page a kdump file stores (lb_kdump_store_zero_page): compressed if it can be. */
+static uint64_t zero_page_cost(const struct lb_write_options *o)
+{
+    struct lb_codec_ctx *codec = o->codec != LB_CODEC_NONE
+                                     ? lb_codec_new(o->codec, o->codec_level ? o->codec_level : 1)
+                                     : NULL;
+    uint8_t *zero = calloc(1, LB_PAGE_SIZE), *packed = malloc(LB_CODEC_BOUND);
+    size_t len = codec && zero && packed ? lb_codec_compress(codec, zero, packed) : 0;
+
+    lb_codec_free(codec);
+    free(zero);
+    free(packed);
+    return len ? len : LB_PAGE_SIZE;
+}
+
+/* The headers, bitmaps and descriptors of a kdump file keeping `kept` frames, its zero page. */
 static uint64_t kdump_metadata(struct lb_pipe *p, uint64_t kept)
 {
     struct kdump *k = calloc(1, sizeof(*k));
@@ -171,7 +186,7 @@ static uint64_t kdump_metadata(struct lb_pipe *p, uint64_t kept)
     lb_kdump_layout(k);
     bytes =
         lb_kdump_round_up(k->l.pd_at + (kept + 1) * sizeof(struct kdump_page_desc), LB_PAGE_SIZE) +
-        LB_PAGE_SIZE; /* the one stored zero page, at most */
+        zero_page_cost(p->opts);
     free(k);
     return bytes;
 }

@@ -54,6 +54,13 @@ static void predict_in_child(const struct config *cfg, struct answer *a)
     if (getpriority(PRIO_PROCESS, 0) < 10)
         setpriority(PRIO_PROCESS, 0, 10);
     syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, (IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | 7);
+    if (access(LIVE_KCORE, F_OK) < 0) {
+        snprintf(a->why, sizeof(a->why),
+                 "no %s here (a kernel built without CONFIG_PROC_KCORE, or a container that hides "
+                 "it): the size of a dump cannot be predicted",
+                 LIVE_KCORE);
+        return;
+    }
     if (lb_source_open_live(LIVE_KCORE, &src, &err) < 0) {
         snprintf(a->why, sizeof(a->why), "%s", err.msg);
         return;
