@@ -117,9 +117,10 @@ for pkg in ${SIZE_KERNELS-linux-image-6.12-cloud-amd64 $KERNEL_7X_PACKAGE}; do
     tr -d '\r' < "$work/serial.log" > "$work/serial.txt"
     log "$KERNEL_RELEASE: guest ran ${GUEST_SECONDS:-?} s"
     grep -a "GUEST: estimate: dump size" "$work/serial.txt" >&2 || true
-    d=$(dump_dirs "$work/disk.img" /crash | grep -v '^\.' | head -n1)
+    d=$(dump_dirs "$work/disk.img" /crash | grep -v '^\.' | head -n1 || true)
     rm -f "$work/vmcore"
-    fetch_file "$work/disk.img" "/crash/$d/vmcore" "$work/vmcore" || true
+    fetch_file "$work/disk.img" "/crash/$d/vmcore" "$work/vmcore" ||
+        { log "$KERNEL_RELEASE: no dump saved; the console's end:"; tail -n 25 "$work/serial.txt" >&2; }
     within_20 "$work/serial.txt" "$work/vmcore" "$KERNEL_RELEASE"
 done
 e2e_end
