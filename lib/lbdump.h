@@ -573,6 +573,28 @@ int lb_age_decrypt_fd(int in_fd, const struct lb_age_identities *ids, int out_fd
                       struct lb_error *err);
 
 /*
+ * What a dump of src with opts would weigh, without writing it
+ * (write/predict.c): the frames classified as the writer classifies them,
+ * and a systematic sample of at most `sample` kept frames read and
+ * compressed, their cost taken for all.  Reads struct pages and the sample
+ * only; memory is bounded by the sample.
+ */
+struct lb_size_prediction {
+    uint64_t bytes;                       /* the dump's size, predicted */
+    uint64_t metadata;                    /* of which headers, bitmaps and descriptors */
+    uint64_t pages_total;                 /* frames of memory the source describes */
+    uint64_t pages_class[LB_CLASS_COUNT]; /* frames by class; [LB_CLASS_KEEP] are kept */
+    uint64_t sampled;                     /* kept frames read for the ratio */
+    uint64_t sampled_zero, sampled_repeated, sampled_unreadable;
+    uint64_t sampled_bytes;      /* what the sampled frames would take in the dump */
+    unsigned dump_level_applied; /* as lb_write_stats says it */
+    char filter_note[512];
+};
+
+int lb_predict_size(struct lb_source *src, const struct lb_write_options *opts, size_t sample,
+                    struct lb_size_prediction *out, struct lb_error *err);
+
+/*
  * Writes src to out_fd in the chosen format, filtered by dump_level, streamed
  * a window of frames at a time: memory use does not depend on the size of the
  * source.  Frames the source cannot give are counted and left out.  On a

@@ -15,17 +15,25 @@
  * suffix it knows as the plain size, and "16M,cma" there is an error that
  * leaves no reservation at all; in this order such a kernel (an older one
  * in the GRUB menu, which the same GRUB line reaches) keeps the plain part.
+ *
+ * As root it also says how big a crash dump would be now, at the configured
+ * level (or -d) and codec (dump_size.c: from the running kernel's struct
+ * pages and a sample of its pages), and keeps that prediction for 'status';
+ * where it cannot (not root, no /proc/kcore, lockdown) it says why and the
+ * reservation is estimated all the same.
  */
 #include <err.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "admin/crashkernel.h"
+#include "admin/dump_size.h"
 #include "admin/estimate.h"
 #include "cmd/commands.h"
 
@@ -96,20 +104,49 @@ static int cma_decision(const char *kernel, int wanted, const struct capture_set
     return 1;
 }
 
+/* "dump size: about M MiB (...)", or why it is not known; kept for 'status' at the config's level.
+ */
+static void say_dump_size(const struct config *cfg, int level_given)
+{
+    struct dump_size d;
+    char why[1024], said[512];
+
+    if (dump_size_predict(cfg, &d, why, sizeof(why)) < 0) {
+        printf("dump size: not predicted: %s\n", why);
+        return;
+    }
+    dump_size_describe(&d, said, sizeof(said));
+    printf("dump size at -d %u: %s, predicted in %.1f s\n", cfg->dump_level, said, d.seconds);
+    if (!level_given)
+        dump_size_record(&d, "estimate");
+}
+
 int cmd_estimate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"kernel", required_argument, NULL, 'k'}, {"config", required_argument, NULL, 'c'},
-        {"cma", no_argument, NULL, 'C'},          {"plain", no_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"kernel", required_argument, NULL, 'k'},
+                                             {"config", required_argument, NULL, 'c'},
+                                             {"cma", no_argument, NULL, 'C'},
+                                             {"plain", no_argument, NULL, 'P'},
+                                             {"dump-level", required_argument, NULL, 'd'},
+                                             {"no-size", no_argument, NULL, 'S'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     static struct capture_setup setup;
     const char *kernel = NULL, *conf = LIFEBOAT_CONF;
     char default_kernel[PATH_MAX], why[1024], note[PATH_MAX + 300];
     struct estimate e;
-    int opt, want_cma = -1;
+    int opt, want_cma = -1, level = -1, size = 1;
+    char *end;
 
-    while ((opt = getopt_long(argc, argv, "k:c:h", longopts, NULL)) != -1) {
-        if (opt == 'k') {
+    while ((opt = getopt_long(argc, argv, "k:c:d:h", longopts, NULL)) != -1) {
+        if (opt == 'd') {
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 31)
+                errx(2, "-d %s: a dump level is a number from 0 to 31", optarg);
+            level = (int)v;
+        } else if (opt == 'S') {
+            size = 0;
+        } else if (opt == 'k') {
             kernel = optarg;
         } else if (opt == 'c') {
             conf = optarg;
@@ -117,8 +154,12 @@ int cmd_estimate(int argc, char **argv)
             want_cma = opt == 'C';
         } else {
             fprintf(opt == 'h' ? stdout : stderr,
-                    "usage: lifeboat estimate [-k KERNEL] [-c CONFIG] [--cma|--plain]\n"
-                    "KERNEL: the running kernel's image, else (a chroot) the newest installed\n");
+                    "usage: lifeboat estimate [-k KERNEL] [-c CONFIG] [-d LEVEL] [--no-size]\n"
+                    "                         [--cma|--plain]\n"
+                    "KERNEL: the running kernel's image, else (a chroot) the newest installed\n"
+                    "-d LEVEL: the dump level to predict the dump's size at (default: the "
+                    "config's)\n"
+                    "--no-size: the reservation only, no dump size (which reads /proc/kcore)\n");
             return opt == 'h' ? 0 : 2;
         }
     }
@@ -137,6 +178,10 @@ int cmd_estimate(int argc, char **argv)
     }
     if (estimate_capture(kernel, &setup, &e, why, sizeof(why)) < 0)
         errx(1, "%s", why);
+    if (level >= 0)
+        setup.cfg.dump_level = (unsigned)level;
+    if (size)
+        say_dump_size(&setup.cfg, level >= 0);
     printf("kernel %s: %llu MiB to start (its header's init_size or image_size) + %d MiB while "
            "booting\n",
            kernel, (unsigned long long)(e.init_size / MIB), ESTIMATE_KERNEL_BOOT_MIB);

@@ -16,6 +16,11 @@
  * kernel gives the crash kernel the CMA range as RAM at the panic: the CPUs
  * are fitted to both parts, and a load that does not fit is said in terms
  * of the plain part, the only one it can use.
+ *
+ * Once loaded, it predicts how big a crash dump would be now at the loaded
+ * level and codec (admin/dump_size.c) and keeps that for 'status', which
+ * holds the targets' free space against it; a prediction that cannot be
+ * made (lockdown, no /proc/kcore) is said and costs the load nothing.
  */
 #include <err.h>
 #include <errno.h>
@@ -31,6 +36,7 @@
 
 #include "admin/cmdline.h"
 #include "admin/crashkernel.h"
+#include "admin/dump_size.h"
 #include "admin/estimate.h"
 #include "admin/initramfs.h"
 #include "admin/notice.h"
@@ -393,6 +399,23 @@ static void record_loaded(const struct load_request *req)
     }
 }
 
+/* How big a crash dump would be now, at what load gave the capture, kept for 'status'. */
+static void predict_dump_size(const struct load_request *req)
+{
+    struct dump_size d;
+    char why[1024], said[512];
+
+    if (!req->setup)
+        return; /* an initramfs of the admin's: its level is not known here */
+    if (dump_size_predict(&req->setup->cfg, &d, why, sizeof(why)) < 0) {
+        fprintf(stderr, "lifeboat: the dump's size not predicted: %s\n", why);
+        return;
+    }
+    dump_size_describe(&d, said, sizeof(said));
+    printf("lifeboat: a crash dump now would be %s\n", said);
+    dump_size_record(&d, "load");
+}
+
 int cmd_load(int argc, char **argv)
 {
     struct load_request req = {.conf = LIFEBOAT_CONF};
@@ -446,5 +469,6 @@ int cmd_load(int argc, char **argv)
     notice_arm(); /* makes the state directory the record goes in */
     record_raw_identities(&req);
     record_loaded(&req);
+    predict_dump_size(&req);
     return 0;
 }

@@ -9,13 +9,24 @@
  * in two parts (crashkernel=SIZE crashkernel=SIZE,cma: crashkernel.c) is
  * shown as both, and held against the estimate's split: the plain part must
  * hold the kernel and initramfs, both together the capture.
+ *
+ * Will the dump fit: the last prediction of a crash dump's size (made by
+ * load, a rehearsal or estimate: admin/dump_size.c; status never scans
+ * memory itself) is shown with where and when it was made, and held
+ * against each target's free space: measured now where the target is a
+ * directory of this system, else as the last rehearsal found it there.  A
+ * target with less room is warned of; the capture would still save what
+ * fits, most needed first, so it is not a "no".
  */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
 
 #include "admin/crashkernel.h"
+#include "admin/dump_size.h"
 #include "admin/estimate.h"
 #include "admin/notice.h"
 #include "cmd/commands.h"
@@ -72,6 +83,72 @@ static void print_last_rehearsal(void)
     }
     if (f)
         fclose(f);
+}
+
+/* The directory on this system a target writes to, or NULL when only the capture mounts it. */
+static const char *directory_here(const struct target *t)
+{
+    if (t->kind == TARGET_DIR || t->kind == TARGET_PATH)
+        return t->path;
+    if (t->kind == TARGET_FS && t->shown[0] == '/') /* a path load made a file system */
+        return t->shown;
+    return NULL;
+}
+
+/* One target's room against the predicted size: a warning line when it is short. */
+static void hold_against(const struct target *t, size_t i, const struct dump_size *d)
+{
+    char when[40];
+    struct tm tm;
+
+    const char *dir = directory_here(t);
+    struct statvfs st;
+    char shown[800], from[400];
+    uint64_t free_bytes = 0;
+
+    config_target_describe(t, shown, sizeof(shown));
+    if (dir && statvfs(dir, &st) == 0) {
+        free_bytes = (uint64_t)st.f_bavail * st.f_frsize;
+        snprintf(from, sizeof(from), "free now");
+    } else if (d->free_bytes && d->free_target == i + 1) {
+        free_bytes = d->free_bytes;
+        gmtime_r(&d->free_when, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        snprintf(from, sizeof(from), "free when the rehearsal of %s ran", when);
+    } else {
+        printf("dump size: target %zu, %s: its free space is not known here (the capture mounts "
+               "it; 'lifeboat test --rehearse' measures it)\n",
+               i + 1, shown);
+        return;
+    }
+    if (free_bytes < d->bytes)
+        printf("dump size: warning: target %zu, %s: %llu MiB %s, below the %llu MiB predicted: a "
+               "crash dump would be cut short there (what is most needed is saved first)\n",
+               i + 1, shown, (unsigned long long)(free_bytes >> 20), from,
+               (unsigned long long)((d->bytes + (1 << 20) - 1) >> 20));
+    else
+        printf("dump size: target %zu, %s: %llu MiB %s, room for it\n", i + 1, shown,
+               (unsigned long long)(free_bytes >> 20), from);
+}
+
+/* The last prediction of the dump's size, by whom and when, against each target's room. */
+static void print_dump_size(const struct config *cfg)
+{
+    struct dump_size d;
+    char said[512], when[40];
+    struct tm tm;
+
+    if (dump_size_last(&d) < 0) {
+        printf("dump size: not predicted yet ('lifeboat load', 'lifeboat test --rehearse' and "
+               "'lifeboat estimate' predict it)\n");
+        return;
+    }
+    gmtime_r(&d.when, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    dump_size_describe(&d, said, sizeof(said));
+    printf("dump size: %s, predicted by %s at %s\n", said, d.by[0] ? d.by : "?", when);
+    for (size_t i = 0; i < cfg->ntargets; i++)
+        hold_against(&cfg->targets[i], i, &d);
 }
 
 int cmd_status(int argc, char **argv)
@@ -133,6 +210,8 @@ int cmd_status(int argc, char **argv)
                    "range (%llu MiB) out of the dump, with the pages in it\n",
                    setup.cfg.dump_level, (unsigned long long)(cma.reserved >> 20));
     }
+    if (setup.cfg.ntargets)
+        print_dump_size(&setup.cfg);
     printf("crash capture: %s\n", ok ? "yes" : "no");
     print_last_rehearsal();
     return ok ? 0 : 1;

@@ -14,6 +14,10 @@
  * configuration as load would make it now), writes a live dump where a crash
  * would, removes it, and says where a crash now would go, how long it would
  * take and how big it would be.  Its one-line result is kept for 'status'.
+ * Before it writes anything, it predicts the size of a crash dump now from
+ * struct pages (admin/dump_size.c, as 'estimate' does) and keeps that, with
+ * the room the chosen target had, as the last prediction 'status' holds
+ * the target's free space against.
  */
 #include <err.h>
 #include <fcntl.h>
@@ -26,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin/dump_size.h"
 #include "admin/estimate.h"
 #include "admin/initramfs.h"
 #include "admin/notice.h"
@@ -147,19 +152,38 @@ static void keep_result(const char *line)
         rename(LIFEBOAT_REHEARSAL ".tmp", LIFEBOAT_REHEARSAL);
 }
 
+/* "; a crash dump now: about M MiB (...)", or why it was not predicted; recorded for 'status'. */
+static void predict_size(const struct config *cfg, struct dump_size *d, int *have, char *out,
+                         size_t len)
+{
+    char why[1024], said[512];
+
+    *have = dump_size_predict(cfg, d, why, sizeof(why)) == 0;
+    if (!*have) {
+        fprintf(stderr, "lifeboat: rehearsal: the dump's size not predicted: %s\n", why);
+        snprintf(out, len, "; the dump's size not predicted (%.400s)", why);
+        return;
+    }
+    dump_size_describe(d, said, sizeof(said));
+    snprintf(out, len, "; from struct pages a crash dump now: %s", said);
+}
+
 static int rehearse_now(const char *conf, int all)
 {
     static struct capture_setup setup;
     static struct rehearsal r;
     struct crash_reservation res = {0};
-    char base[64], line[2048], kernel_line[600];
-    int ok;
+    struct dump_size size;
+    char base[64], line[3072], kernel_line[600], size_line[700];
+    int ok, have_size;
 
     if (geteuid() != 0)
         errx(1, "a rehearsal needs root: it reads /proc/kcore and mounts the targets");
     crash_reservation_read(&res);
     mkdir(LIFEBOAT_STATE, 0755); /* for the result; load makes it too */
     rehearsal_config(conf, res.loaded, &setup);
+    /* before the rehearsal's own writing stirs the page cache */
+    predict_size(&setup.cfg, &size, &have_size, size_line, sizeof(size_line));
     /* mount points of its own, in a private mount namespace: /run where there is one */
     snprintf(base, sizeof(base), "%s/lifeboat-rehearsal.XXXXXX",
              access("/run", W_OK) == 0 ? "/run" : "/tmp");
@@ -184,14 +208,18 @@ static int rehearse_now(const char *conf, int all)
                      r.chosen == 1 ? "" : "s");
         snprintf(line, sizeof(line),
                  "passed: a crash now would be saved to %s%s in about %.0f s, %llu MiB (free "
-                 "there: %s); %s",
+                 "there: %s); %s%s",
                  t->shown, before, t->seconds < 1 ? 1.0 : t->seconds,
-                 (unsigned long long)((t->dump_bytes + MIB - 1) / MIB), room, kernel_line);
+                 (unsigned long long)((t->dump_bytes + MIB - 1) / MIB), room, kernel_line,
+                 size_line);
+        size.free_bytes = t->free_bytes;
+        size.free_target = (unsigned)r.chosen + 1;
+        snprintf(size.free_at, sizeof(size.free_at), "%s", t->shown);
         if (t->free_bytes && t->dump_bytes > t->free_bytes) /* not reached: it was written */
             ok = 0;
     } else {
-        snprintf(line, sizeof(line), "failed: a crash now would not be saved whole: %s; %s", r.why,
-                 kernel_line);
+        snprintf(line, sizeof(line), "failed: a crash now would not be saved whole: %s; %s%s",
+                 r.why, kernel_line, size_line);
     }
     if (!res.loaded) {
         ok = 0;
@@ -200,6 +228,8 @@ static int rehearse_now(const char *conf, int all)
     }
     printf("lifeboat: rehearsal %s\n", line);
     keep_result(line);
+    if (have_size)
+        dump_size_record(&size, "rehearsal");
     return ok ? 0 : 1;
 }
 

@@ -5,7 +5,9 @@
  * missing or moved, flags renumbered, the kernel's own pages claimed free,
  * user or cache.  A layout it knows is filtered; every other one falls back
  * to keeping every page but the zero ones, and says why in the write's
- * stats, in a note of the dump itself, and in 'info'.
+ * stats, in a note of the dump itself, and in 'info'.  The size predicted
+ * without writing (lib/write/predict.c) counts the frames as the writer
+ * classifies them, and, sampling every kept frame, weighs what it writes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -348,6 +350,99 @@ static void info_says_the_filter_fell_back(void **state)
                                  "classifier failed its check"));
 }
 
+/* The fake kernel's memory after the page tables: text, random bytes, and one page twice. */
+static void fill_kept_frames(void)
+{
+    uint32_t x = 12345;
+
+    for (size_t pfn = 40; pfn < 52; pfn++)
+        for (size_t i = 0; i < LB_PAGE_SIZE; i++)
+            mem[pfn * LB_PAGE_SIZE + i] = pfn < 46 ? (uint8_t)("lifeboat predicts "[i % 18])
+                                                   : (uint8_t)((x = x * 1103515245 + 12345) >> 24);
+    memcpy(mem + 54 * LB_PAGE_SIZE, mem + 47 * LB_PAGE_SIZE, LB_PAGE_SIZE);
+}
+
+/* Written for real and predicted: the same sources, the same options. */
+static void predict_and_write(enum lb_codec codec, size_t sample, struct lb_size_prediction *p,
+                              struct lb_write_stats *stats)
+{
+    struct lb_write_options opts = {.dump_level = 31, .codec = codec, .sparse = 1};
+    struct lb_source *src;
+    struct lb_error err;
+    char *path = fake_kernel_core_with(mem, fake_kernel_vmcoreinfo_6_1);
+    int out = memfd_create("out", 0);
+
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    assert_int_equal(lb_predict_size(src, &opts, sample, p, &err), 0);
+    assert_int_equal(lb_write(src, out, &opts, stats, &err), 0);
+    lb_source_close(src);
+    close(out);
+    unlink(path);
+    free(path);
+}
+
+/* Every kept frame sampled: the kdump file's size, within what a page's compression varies. */
+static void the_predicted_size_is_the_dump_s(void **state)
+{
+    (void)state;
+    struct lb_size_prediction p;
+    struct lb_write_stats stats;
+
+    known_kernel();
+    fill_kept_frames();
+    for (int c = 0; c < 2; c++) {
+        predict_and_write(c ? LB_CODEC_ZSTD : LB_CODEC_NONE, 1024, &p, &stats);
+        /* the writer moves zero frames from kept to zero once read; free ones are struct pages' */
+        assert_int_equal(p.pages_total, stats.pages_total);
+        assert_int_equal(p.pages_class[LB_CLASS_KEEP],
+                         stats.pages_class[LB_CLASS_KEEP] + stats.pages_class[LB_CLASS_ZERO]);
+        assert_int_equal(p.pages_class[LB_CLASS_FREE], stats.pages_class[LB_CLASS_FREE]);
+        assert_int_equal(p.sampled, p.pages_class[LB_CLASS_KEEP]);
+        assert_int_equal(p.sampled_zero, stats.pages_class[LB_CLASS_ZERO]);
+        assert_int_equal(p.sampled_repeated, stats.pages_repeated); /* 54 copies 47, and more */
+        assert_int_equal(p.dump_level_applied, 31);
+        if (p.bytes * 100 < stats.output_size * 98 || p.bytes * 100 > stats.output_size * 102)
+            fail_msg("codec %d: predicted %llu bytes, written %llu", c, (unsigned long long)p.bytes,
+                     (unsigned long long)stats.output_size);
+    }
+}
+
+/* A sample smaller than the kept frames: every k-th, never more than asked, spread evenly. */
+static void the_sample_is_bounded(void **state)
+{
+    (void)state;
+    struct lb_size_prediction p;
+    struct lb_write_stats stats;
+
+    known_kernel();
+    fill_kept_frames();
+    predict_and_write(LB_CODEC_ZSTD, 4, &p, &stats);
+    assert_true(p.sampled >= 2 && p.sampled <= 4);
+    assert_true(p.bytes > p.metadata);
+}
+
+/* A kernel the classifier does not trust: the prediction falls back as the write does. */
+static void a_prediction_falls_back_with_the_write(void **state)
+{
+    (void)state;
+    struct lb_write_options opts = {.dump_level = 31, .codec = LB_CODEC_ZSTD};
+    struct lb_size_prediction p;
+    struct lb_source *src;
+    struct lb_error err;
+    char *path;
+
+    known_kernel();
+    path = fake_kernel_core_with(mem, layout("OFFSET(page.compound_head)", ""));
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    assert_int_equal(lb_predict_size(src, &opts, 64, &p, &err), 0);
+    assert_int_equal(p.dump_level_applied, 1);
+    assert_int_equal(p.pages_class[LB_CLASS_FREE], 0);
+    assert_non_null(strstr(p.filter_note, "pages not filtered by type"));
+    lb_source_close(src);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +455,9 @@ int main(void)
         cmocka_unit_test(freed_decrypted_bss_is_not_judged),
         cmocka_unit_test(poisoned_kernel_frames_are_believed_up_to_a_few),
         cmocka_unit_test(info_says_the_filter_fell_back),
+        cmocka_unit_test(the_predicted_size_is_the_dump_s),
+        cmocka_unit_test(the_sample_is_bounded),
+        cmocka_unit_test(a_prediction_falls_back_with_the_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
