@@ -32,6 +32,7 @@
 #include "cmd/commands.h"
 #include "platform/kexec.h"
 #include "render/printable.h"
+#include "targets/target.h"
 
 static int reservation(struct crash_reservation *res, const struct crashkernel_cma *cma)
 {
@@ -85,14 +86,16 @@ static void print_last_rehearsal(void)
         fclose(f);
 }
 
-/* The directory on this system a target writes to, or NULL when only the capture mounts it. */
-static const char *directory_here(const struct target *t)
+/* The directory on this system a target writes to (its kind says), or NULL when only the
+ * capture reaches it (not mounted here, a raw device, a server). */
+static const char *directory_here(const struct target *t, char *dir, size_t len)
 {
-    if (t->kind == TARGET_DIR || t->kind == TARGET_PATH)
-        return t->path;
-    if (t->kind == TARGET_FS && t->shown[0] == '/') /* a path load made a file system */
-        return t->shown;
-    return NULL;
+    char why[300];
+
+    if (!t->kind->ops->directory_here ||
+        t->kind->ops->directory_here(t, dir, len, why, sizeof(why)))
+        return NULL;
+    return dir;
 }
 
 /* One target's room against the predicted size: a warning line when it is short. */
@@ -101,7 +104,8 @@ static void hold_against(const struct target *t, size_t i, const struct dump_siz
     char when[40];
     struct tm tm;
 
-    const char *dir = directory_here(t);
+    char here[PATH_MAX];
+    const char *dir = directory_here(t, here, sizeof(here));
     struct statvfs st;
     char shown[800], from[400];
     uint64_t free_bytes = 0;

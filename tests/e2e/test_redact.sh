@@ -12,8 +12,12 @@
 # equals the memory's outside the ranges its note lists; metadata.json, info
 # and verify say what was redacted and what was not; crash (with the -dbg
 # vmlinux) shows the panicking stack and its task, drgn walks every task.
-# REDACT_KERNELS="PKG..." runs other kernels too (6.12; 7.x with lifeboat's own
-# checks: Debian 12's crash and drgn do not read it).
+# REDACT_KERNELS="PKG..." runs other kernels: the pinned 7.x (KERNEL_7X_PACKAGE)
+# is judged by sid's crash 9.0.2 (Debian 12's crash and drgn do not read it);
+# it is not run by default: on 7.3.4 the host name is also found in a kept page
+# that is no structure the walks know (a user stack of an exited process that
+# held uname()'s answer, freed but not marked free), which the names class does
+# not reach (issue 24's note).
 source "$(dirname "$0")/lib.sh"
 
 e2e_begin
@@ -112,6 +116,18 @@ trace = prog.crashed_thread().stack_trace()
 names = [f.name for f in trace if f.name]
 print(len(tasks), "tasks;", names[:6])
 assert len(tasks) > 20 and "sysrq_handle_crash" in names' "$case_dir/vmcore" "$VMLINUX"
+    elif [[ $pkg == *7.* ]]; then
+        # Linux 7.x: sid's crash 9.0.2 (lib.sh's ensure_crash_judge) with the -dbg vmlinux;
+        # --no_modules: crash 9.0.2 stops at 7.x's struct module ("invalid structure member
+        # offset: module_num_gpl_syms"), redacted or not, once a module is loaded (dm_mod here)
+        ensure_debuginfo
+        ensure_crash_judge
+        printf 'bt\nps\nquit\n' > "$case_dir/crash.cmds"
+        check "$name: crash ${CRASH_JUDGE%%+*} opens the redacted dump: the panicking stack, ps with pid 1" bash -c '
+            timeout -k 10 900 "${@:5}" --no_modules -s "$1" "$2" -i "$3" > "$4" 2>&1; head -30 "$4"
+            grep -q "sysrq_handle_crash" "$4" && grep -qE "^>? +1 +0 +[0-9]+ " "$4"' \
+            _ "$VMLINUX" "$case_dir/vmcore" "$case_dir/crash.cmds" "$case_dir/crash.out" \
+            "${CRASH_JUDGE_CMD[@]}"
     fi
     rm -f "$case_dir/memory.elf" "$case_dir/vmcore.elf"
 done
