@@ -129,6 +129,15 @@ const char *lb_source_format(const struct lb_source *src); /* "elf", "kdump" */
 /* The dump says of itself that it was cut short. */
 int lb_source_incomplete(const struct lb_source *src);
 
+/* A kdump-compressed dump's saved frames by the codec of the data they point at. */
+struct lb_codec_count {
+    uint64_t frames[4];  /* by enum lb_codec: [0] stored as is, [1] zstd, [2] zlib, [3] lzo */
+    uint64_t other;      /* a codec lifeboat does not read (snappy) or a damaged descriptor */
+    uint64_t unreadable; /* descriptors past the file's end (a dump cut short) */
+};
+/* 1 and *count for a kdump-compressed dump (every descriptor read once), 0 for other formats. */
+int lb_source_codecs(struct lb_source *src, struct lb_codec_count *count);
+
 size_t lb_source_segment_count(const struct lb_source *src);
 const struct lb_segment *lb_source_segment(const struct lb_source *src, size_t index);
 

@@ -47,6 +47,14 @@ check "the mixed dump keeps exactly the frames makedumpfile keeps at -d 31" bash
 check "every frame of the mixed dump is identical to the source (libkdumpfile)" \
     $JUDGE same "$src" "$mixed"
 check "lifeboat verify reads every frame of the mixed dump back" "$LIFEBOAT_BIN" verify "$mixed"
+check "lifeboat info counts the mixed dump's frames by codec from its descriptors" bash -c '
+    "$1" info "$2" | grep -Eq "^frames by codec: as-is [1-9][0-9]* zstd [1-9][0-9]* lzo [1-9][0-9]* "' _ \
+    "$LIFEBOAT_BIN" "$mixed"
+check "the stored pages save counted by codec (its summary, metadata.json) are what the descriptors name" bash -c '
+    want=$(grep -Eo "as-is [0-9]+ zstd [0-9]+ lzo [0-9]+" "$2" | tr -d "a-z-" | xargs) &&
+    got=$($1 codecs "$3" | grep -Eo "lzo [0-9]+, none [0-9]+, zstd [0-9]+" | tr -d "a-z," | xargs) &&
+    set -- $want && w="$3 $1 $2" && set -- $got && [ "$w" = "$1 $2 $3" ]' _ \
+    "$JUDGE" "$mixed.log" "$mixed"
 
 printf 'sys\nlog\nbt\nps\nkmem -i\nquit\n' > "$work/crash.cmds"
 check "crash 8.0.2 runs sys, log, bt, ps, kmem -i on the mixed dump without an error" bash -c '
