@@ -59,7 +59,7 @@ static int level_cap(const struct kdump *k)
 {
     int level = k->p->opts->codec_level;
 
-    return level <= 0 ? 3 : level;
+    return level == 0 ? 3 : level < 1 ? 1 : level;
 }
 
 static void apply(struct kdump *k, size_t choice)

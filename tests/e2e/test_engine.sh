@@ -60,7 +60,7 @@ for codec in zlib lzo; do
         $JUDGE same "$src" "$work/lb-31-$codec"
 done
 # zstd's fast mode (a negative level): smaller than LZO's output, every frame still intact
-"$LIFEBOAT_BIN" save -d 31 -l -1 "$src" "$work/lb-31-fast" 2>/dev/null
+"$LIFEBOAT_BIN" save -d 31 -c zstd -l -1 "$src" "$work/lb-31-fast" 2>/dev/null
 check "-d 31 zstd -l -1: every saved frame is identical to the source, smaller than LZO" bash -c '
     $1 same "$2" "$3" && [ $(stat -c %s "$3") -lt $(stat -c %s "$4") ]' _ \
     "$JUDGE" "$src" "$work/lb-31-fast" "$work/lb-31-lzo"
