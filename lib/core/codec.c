@@ -109,8 +109,7 @@ int lb_codec_looks_random(const uint8_t *page)
 
 size_t lb_codec_compress(struct lb_codec_ctx *c, const uint8_t *page, uint8_t *out)
 {
-    /* LZO gives up on random data about as fast as the sample test; AUTO tests for the
-     * codec it may switch to, and so that its count of raw pages does not depend on it */
+    /* LZO gives up on random data about as fast as the sample test */
     if (c->codec != LB_CODEC_LZO && lb_codec_looks_random(page))
         return 0;
     return lb_codec_compress_as(c, c->codec, c->level, page, out);
