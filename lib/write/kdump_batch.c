@@ -83,7 +83,7 @@ static void compress_auto(struct batch *b, struct lb_codec_ctx *codec, int worke
     const uint8_t *page = page_of(b, i);
     uint64_t began = lb_kdump_now_ns();
 
-    b->clen[i] = lb_codec_looks_random(page)
+    b->clen[i] = b->codec != LB_CODEC_LZO && lb_codec_looks_random(page)
                      ? 0
                      : lb_codec_compress_as(codec, b->codec, b->level, page, compressed(b, i));
     b->cpu_ns[worker] += lb_kdump_now_ns() - began;
