@@ -8,14 +8,16 @@
  * workers are the limit LZO is fastest, and when the target is, zstd at the
  * level whose CPU the target's wait pays for.  Every DECIDE_EVERY batches the
  * cost of those batches (CPU time compressing, bytes stored, time the sink
- * took to take them) is projected onto each candidate by its cost relative
+ * took to take them: its CPU time, a page cache's copy, apart from the time
+ * it waited, a disk's or a network's) is projected onto each candidate by its cost relative
  * to the codec measured, and the fastest candidate is taken: among those
  * within a few percent of it, the one that writes least.
  *
  * Invariants:
  *   1. The codec changes only at a decision, and only for a candidate
  *      projected at least SWITCH_GAIN faster, or as fast and smaller: noise
- *      between two near candidates does not make it flap.
+ *      between two near candidates does not make it flap.  Every candidate
+ *      is projected before any is compared.
  *   2. Every page's descriptor names the codec its data has (kdump_batch.c
  *      stores b->codec with each page), so a dump may mix codecs and any
  *      reader that knows them all reads it.
@@ -46,12 +48,22 @@ enum { NCANDIDATES = sizeof(candidates) / sizeof(candidates[0]) };
 #define SWITCH_GAIN 1.10 /* invariant 1 */
 #define NEAR_BEST   1.03 /* as fast as the fastest, for choosing the smallest */
 
-uint64_t lb_kdump_now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
     struct timespec t;
 
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock, &t);
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+uint64_t lb_kdump_now_ns(void)
+{
+    return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t lb_kdump_thread_cpu_ns(void)
+{
+    return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* The highest zstd level auto tries: --level caps it (at least 1). */
@@ -87,17 +99,19 @@ static void project(const struct kdump *k, size_t c, double *time, double *bytes
 {
     const struct candidate *now = &candidates[k->choice], *then = &candidates[c];
     const struct codec_meter *m = &k->meter;
-    double cpu = (double)m->cpu_ns * then->cpu / now->cpu;
-    double sink = (double)m->sink_ns * then->size / now->size;
+    double size = then->size / now->size;
+    /* the CPU's work: compressing, and handing the target its bytes (a page cache's copy) */
+    double cpu = (double)m->cpu_ns * then->cpu / now->cpu + (double)m->sink_cpu_ns * size;
+    double wait = (double)m->sink_ns * size; /* the target's own time: waited for */
     int threads = k->threads < 1 ? 1 : k->threads;
 
-    *bytes = (double)m->bytes * then->size / now->size;
+    *bytes = (double)m->bytes * size;
     /* With workers the target takes one batch while the next is compressed: the slower
      * decides.  On one thread they take turns. */
     if (k->workers)
-        *time = cpu / threads > sink ? cpu / threads : sink;
+        *time = cpu / threads > wait ? cpu / threads : wait;
     else
-        *time = cpu + sink;
+        *time = cpu + wait;
 }
 
 static size_t decide(const struct kdump *k)
@@ -106,11 +120,11 @@ static size_t decide(const struct kdump *k)
     size_t fastest = k->choice, best;
     int cap = level_cap(k);
 
-    for (size_t c = 0; c < NCANDIDATES; c++) {
+    for (size_t c = 0; c < NCANDIDATES; c++)
         project(k, c, &time[c], &bytes[c]);
+    for (size_t c = 0; c < NCANDIDATES; c++)
         if (candidates[c].level <= cap && time[c] < time[fastest])
             fastest = c;
-    }
     best = fastest;
     for (size_t c = 0; c < NCANDIDATES; c++)
         if (candidates[c].level <= cap && time[c] <= time[fastest] * NEAR_BEST &&
@@ -125,16 +139,31 @@ static size_t decide(const struct kdump *k)
     return k->choice;
 }
 
+/*
+ * Decides once DECIDE_EVERY batches compressed DECIDE_MIN_PAGES and the
+ * target took a data buffer's worth (until then what it costs is not known:
+ * the writer hands it data a buffer at a time).  After a change the measures
+ * start again, in the new codec's units; otherwise half of them carry over,
+ * so one lumpy period (a target's burst, a page cache taking a buffer at
+ * once) weighs less than what came before it.
+ */
 void lb_kdump_codec_next(struct kdump *k)
 {
     struct codec_meter *m = &k->meter;
 
-    if (!k->auto_codec || ++m->batches < DECIDE_EVERY || m->pages < DECIDE_MIN_PAGES)
+    if (!k->auto_codec || ++m->batches < DECIDE_EVERY || m->pages < DECIDE_MIN_PAGES ||
+        m->bytes < DATA_BUFFER)
         return;
     size_t choice = decide(k);
     if (choice != k->choice) {
         apply(k, choice);
         k->p->stats->codec_changes++;
+        *m = (struct codec_meter){0};
+        return;
     }
-    *m = (struct codec_meter){0};
+    *m = (struct codec_meter){.pages = m->pages / 2,
+                              .cpu_ns = m->cpu_ns / 2,
+                              .bytes = m->bytes / 2,
+                              .sink_ns = m->sink_ns / 2,
+                              .sink_cpu_ns = m->sink_cpu_ns / 2};
 }

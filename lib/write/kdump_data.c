@@ -19,13 +19,18 @@ int lb_kdump_append(struct kdump *k, const uint8_t *data, size_t len, struct lb_
 
 int lb_kdump_flush(struct kdump *k, struct lb_error *err)
 {
-    /* compress auto weighs the time the target takes the data (kdump_codec.c) */
+    /* compress auto weighs the time the target takes the data, apart from the CPU time
+     * handing it over takes (kdump_codec.c) */
     uint64_t began = k->auto_codec ? lb_kdump_now_ns() : 0;
+    uint64_t cpu = k->auto_codec ? lb_kdump_thread_cpu_ns() : 0;
 
     if (k->dlen && lb_out_write(k->p, k->dbuf, k->dlen, k->dbuf_at, err) < 0)
         return -1;
     if (k->auto_codec) {
-        k->meter.sink_ns += lb_kdump_now_ns() - began;
+        uint64_t wall = lb_kdump_now_ns() - began;
+        cpu = lb_kdump_thread_cpu_ns() - cpu;
+        k->meter.sink_cpu_ns += cpu < wall ? cpu : wall;
+        k->meter.sink_ns += cpu < wall ? wall - cpu : 0;
         k->meter.bytes += k->dlen;
     }
     k->p->stats->bytes_written += k->dlen;

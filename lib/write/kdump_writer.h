@@ -77,7 +77,8 @@ struct batch {
 
 /* What the batches since compress auto's last decision cost (kdump_codec.c). */
 struct codec_meter {
-    uint64_t batches, pages, cpu_ns, bytes, sink_ns;
+    uint64_t batches, pages, cpu_ns, bytes;
+    uint64_t sink_ns, sink_cpu_ns; /* the sink's time waiting, and its CPU time */
 };
 
 struct kdump {
@@ -159,6 +160,7 @@ void lb_kdump_batch_drain(struct kdump *k);
 void lb_kdump_codec_start(struct kdump *k);
 void lb_kdump_codec_next(struct kdump *k);
 uint64_t lb_kdump_now_ns(void);
+uint64_t lb_kdump_thread_cpu_ns(void); /* this thread's CPU time */
 
 /* kdump_data.c */
 int lb_kdump_setup(struct kdump *k, struct lb_error *err);

@@ -314,15 +314,19 @@ struct lb_sink *lb_sink_replayed(struct lb_sink *stream, struct lb_error *err)
 /* ---- a paced sink ------------------------------------------------------ */
 
 /*
- * Writes to the sink under it at most rate bytes a second, on average since
- * the first write: a target shared with other work (a network link, a busy
- * disk) keeps the rest of its bandwidth, and compress auto sees the target
- * as slow as it will be on a slower one.
+ * Writes to the sink under it at most rate bytes a second: a target shared
+ * with other work (a network link, a busy disk) keeps the rest of its
+ * bandwidth, and compress auto sees the target as slow as a slower one.  As
+ * a disk's, its credit is bounded: time it was left idle lets at most
+ * PACE_BURST_NS of writes through at once, not all the bytes of that time.
  */
+enum { PACE_BURST_NS = 100000000 };
+
 struct paced_sink {
     struct lb_sink base;
     struct lb_sink *under;
-    uint64_t rate, sent, began_ns;
+    uint64_t rate;
+    uint64_t due_ns; /* when the bytes written so far are due at the rate */
 };
 
 static uint64_t monotonic_ns(void)
@@ -333,15 +337,17 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Sleeps until the bytes sent so far are due at the rate. */
-static void pace(struct paced_sink *p)
+/* Counts len bytes at the rate and sleeps until they are due. */
+static void pace(struct paced_sink *p, size_t len)
 {
-    uint64_t due = (uint64_t)((double)p->sent * 1e9 / (double)p->rate);
-    uint64_t now = monotonic_ns() - p->began_ns;
+    uint64_t now = monotonic_ns();
 
-    if (due > now) {
-        struct timespec wait = {(time_t)((due - now) / 1000000000u),
-                                (long)((due - now) % 1000000000u)};
+    if (p->due_ns + PACE_BURST_NS < now)
+        p->due_ns = now - PACE_BURST_NS; /* the credit of idle time is bounded */
+    p->due_ns += (uint64_t)((double)len * 1e9 / (double)p->rate);
+    if (p->due_ns > now) {
+        struct timespec wait = {(time_t)((p->due_ns - now) / 1000000000u),
+                                (long)((p->due_ns - now) % 1000000000u)};
         while (nanosleep(&wait, &wait) < 0 && errno == EINTR)
             ;
     }
@@ -352,12 +358,9 @@ static int paced_write(struct lb_sink *s, const void *buf, size_t len, uint64_t 
 {
     struct paced_sink *p = (struct paced_sink *)s;
 
-    if (!p->began_ns)
-        p->began_ns = monotonic_ns();
     if (p->under->ops->write(p->under, buf, len, offset, err) < 0)
         return -1;
-    p->sent += len;
-    pace(p);
+    pace(p, len);
     return 0;
 }
 

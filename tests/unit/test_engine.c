@@ -352,6 +352,7 @@ static void kdump_round_trip_every_codec(void **state)
  * sink_ns writing bytes; returns the codec the next batch gets, and *level. */
 static enum lb_codec auto_after(struct kdump *k, uint64_t cpu_ns, uint64_t sink_ns, int *level)
 {
+    k->meter = (struct codec_meter){0}; /* each case on its own: nothing carried over */
     for (int i = 0; i < 8; i++) {
         k->meter.cpu_ns += cpu_ns / 8;
         k->meter.sink_ns += sink_ns / 8;
@@ -432,7 +433,7 @@ static void paced_sink_keeps_its_rate(void **state)
     clock_gettime(CLOCK_MONOTONIC, &b);
     s->ops->free(s);
     double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-    assert_true(secs >= 0.49);
+    assert_true(secs >= 0.39); /* less the sink's credit for its idle start: 0.1 s */
     fstat(fd, &st);
     assert_int_equal(st.st_size, 8 * sizeof(block));
     close(fd);
