@@ -29,10 +29,13 @@
 enum { DECIDE_EVERY = 8, DECIDE_MIN_PAGES = 512 };
 
 /*
- * Costs relative to LZO per page, measured with 'save -t 1' on the cached
- * 7.3 guest's -d 31 dump (kernel text, slab, page tables): zstd 1 took 2.5
- * times LZO's CPU for 0.75 of its bytes, zstd 3 3.5 times for 0.73.  Only
- * the ratios matter: the absolute costs are measured as the dump goes.
+ * Costs relative to LZO per page.  Sizes measured with 'save -t 1' on a
+ * Debian 7.3 guest's -d 31 dump (kernel text, slab, page tables): zstd 1
+ * wrote 0.75 of LZO's bytes, zstd 3 0.73.  The CPU ratios are estimates
+ * between what the host shows (whole saves: zstd 1 1.35x LZO's user time,
+ * zstd 3 1.55x, reading and hashing included) and what issue 26 measured
+ * under emulation (~5x per page).  Only the ratios are assumed: the costs
+ * themselves are measured as the dump goes.
  */
 static const struct candidate {
     enum lb_codec codec;
