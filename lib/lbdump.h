@@ -129,6 +129,15 @@ const char *lb_source_format(const struct lb_source *src); /* "elf", "kdump" */
 /* The dump says of itself that it was cut short. */
 int lb_source_incomplete(const struct lb_source *src);
 
+/* A kdump-compressed dump's saved frames by the codec of the data they point at. */
+struct lb_codec_count {
+    uint64_t frames[4];  /* by enum lb_codec: [0] stored as is, [1] zstd, [2] zlib, [3] lzo */
+    uint64_t other;      /* a codec lifeboat does not read (snappy) or a damaged descriptor */
+    uint64_t unreadable; /* descriptors past the file's end (a dump cut short) */
+};
+/* 1 and *count for a kdump-compressed dump (every descriptor read once), 0 for other formats. */
+int lb_source_codecs(struct lb_source *src, struct lb_codec_count *count);
+
 size_t lb_source_segment_count(const struct lb_source *src);
 const struct lb_segment *lb_source_segment(const struct lb_source *src, size_t index);
 
@@ -325,7 +334,14 @@ extern const char *const lb_page_class_names[LB_CLASS_COUNT];
 
 /* ---- codecs ----------------------------------------------------------- */
 
-enum lb_codec { LB_CODEC_NONE, LB_CODEC_ZSTD, LB_CODEC_ZLIB, LB_CODEC_LZO };
+/*
+ * AUTO is not a codec of its own: the kdump writer chooses, batch by batch,
+ * between LZO and zstd at a level (see write/kdump_codec.c), and each page's
+ * descriptor names the codec its data has.  LB_CODEC_STORED counts the codecs
+ * a page can be stored with (AUTO is none of them).
+ */
+enum lb_codec { LB_CODEC_NONE, LB_CODEC_ZSTD, LB_CODEC_ZLIB, LB_CODEC_LZO, LB_CODEC_AUTO };
+enum { LB_CODEC_STORED = LB_CODEC_AUTO };
 
 const char *lb_codec_name(enum lb_codec codec);
 int lb_codec_parse(const char *name, enum lb_codec *codec);
@@ -405,7 +421,7 @@ struct lb_write_options {
     enum lb_format format;
     unsigned dump_level; /* makedumpfile's -d mask: 1 zero, 2 cache, 4 private, 8 user, 16 free */
     enum lb_codec codec; /* kdump only */
-    int codec_level;     /* 0: the codec's fast default */
+    int codec_level;     /* 0: the codec's fast default; with AUTO, zstd's highest level tried */
     int threads;         /* compression workers; 0 or 1: none */
     int sparse;          /* the output is a regular file: unwritten ranges may be holes */
     int flattened;       /* the output is a stream: makedumpfile's flattened format */
@@ -422,7 +438,11 @@ struct lb_write_stats {
     uint64_t pages_class[LB_CLASS_COUNT]; /* frames by class; [LB_CLASS_KEEP] are kept */
     uint64_t pages_unreadable;            /* frames the source could not give */
     uint64_t pages_repeated; /* saved frames pointing at an earlier one's data (kdump format) */
-    int incomplete;          /* the output was cut short */
+    /* kdump: pages whose data was stored, by the codec it was stored with ([NONE]: as is),
+     * counting the one zero page but not repeats; and how often AUTO changed codec */
+    uint64_t pages_by_codec[LB_CODEC_STORED];
+    uint64_t codec_changes;
+    int incomplete; /* the output was cut short */
     /* The -d the output holds: dump_level, or only its zero bit where struct pages could not
      * be used or the classifier failed its check (filter_note says why). */
     unsigned dump_level_applied;
@@ -518,6 +538,11 @@ struct lb_sink *lb_sink_fd(int fd, unsigned caps);
 /* The same, owning fd: finishing syncs it (fsync), freeing closes it.  NULL: no memory (fd closed).
  */
 struct lb_sink *lb_sink_file(int fd, unsigned caps);
+/*
+ * Writes to under at most bytes_per_second on average ('save --write-rate'):
+ * owns under.  NULL: no memory (under freed).
+ */
+struct lb_sink *lb_sink_paced(struct lb_sink *under, uint64_t bytes_per_second);
 /* Positioned writes as makedumpfile's flattened records on the stream under it. */
 struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err);
 /*

@@ -23,7 +23,7 @@ struct lb_codec_ctx {
     void *lzo_work;
 };
 
-static const char *const names[] = {"none", "zstd", "zlib", "lzo"};
+static const char *const names[] = {"none", "zstd", "zlib", "lzo", "auto"};
 
 const char *lb_codec_name(enum lb_codec codec)
 {
@@ -43,7 +43,7 @@ int lb_codec_parse(const char *name, enum lb_codec *codec)
 uint32_t lb_codec_flag(enum lb_codec codec)
 {
     static const uint32_t flags[] = {0, KDUMP_ZSTD, KDUMP_ZLIB, KDUMP_LZO};
-    return flags[codec];
+    return codec < LB_CODEC_AUTO ? flags[codec] : 0;
 }
 
 struct lb_codec_ctx *lb_codec_new(enum lb_codec codec, int level)
@@ -55,9 +55,10 @@ struct lb_codec_ctx *lb_codec_new(enum lb_codec codec, int level)
     c->codec = codec;
     /* zlib knows 1 to 9; zstd's negative levels mean nothing to it */
     c->level = codec == LB_CODEC_ZLIB ? (level < 1 ? 1 : level > 9 ? 9 : level) : level;
-    if (codec == LB_CODEC_ZSTD && !(c->zstd = ZSTD_createCCtx()))
+    /* AUTO compresses with either, a batch at a time (lb_codec_compress_as) */
+    if ((codec == LB_CODEC_ZSTD || codec == LB_CODEC_AUTO) && !(c->zstd = ZSTD_createCCtx()))
         goto fail;
-    if (codec == LB_CODEC_LZO &&
+    if ((codec == LB_CODEC_LZO || codec == LB_CODEC_AUTO) &&
         (lzo_init() != LZO_E_OK || !(c->lzo_work = malloc(LZO1X_1_MEM_COMPRESS))))
         goto fail;
     return c;
@@ -86,7 +87,7 @@ void lb_codec_free(struct lb_codec_ctx *c)
  * would have saved 30 KB between them.  Text and code show far fewer values
  * in the first 256 bytes of the sample, so they pay for that much only.
  */
-static int looks_random(const uint8_t *page)
+int lb_codec_looks_random(const uint8_t *page)
 {
     uint8_t seen[256] = {0};
     unsigned distinct = 0;
@@ -108,20 +109,29 @@ static int looks_random(const uint8_t *page)
 
 size_t lb_codec_compress(struct lb_codec_ctx *c, const uint8_t *page, uint8_t *out)
 {
+    /* LZO gives up on random data about as fast as the sample test */
+    if (c->codec != LB_CODEC_LZO && lb_codec_looks_random(page))
+        return 0;
+    return lb_codec_compress_as(c, c->codec, c->level, page, out);
+}
+
+size_t lb_codec_compress_as(struct lb_codec_ctx *c, enum lb_codec codec, int level,
+                            const uint8_t *page, uint8_t *out)
+{
     size_t n = 0;
 
-    if (c->codec != LB_CODEC_LZO && looks_random(page))
-        return 0; /* LZO gives up on random data about as fast as this check */
-
-    switch (c->codec) {
+    if ((codec == LB_CODEC_ZSTD && !c->zstd) || (codec == LB_CODEC_LZO && !c->lzo_work))
+        return 0; /* not set up for it: stored as is, which is always correct */
+    switch (codec) {
     case LB_CODEC_ZSTD: {
-        size_t r = ZSTD_compressCCtx(c->zstd, out, LB_CODEC_BOUND, page, LB_PAGE_SIZE, c->level);
+        size_t r = ZSTD_compressCCtx(c->zstd, out, LB_CODEC_BOUND, page, LB_PAGE_SIZE, level);
         n = ZSTD_isError(r) ? 0 : r;
         break;
     }
     case LB_CODEC_ZLIB: {
         uLongf len = LB_CODEC_BOUND;
-        n = compress2(out, &len, page, LB_PAGE_SIZE, c->level) == Z_OK ? len : 0;
+        level = level < 1 ? 1 : level > 9 ? 9 : level; /* see lb_codec_new */
+        n = compress2(out, &len, page, LB_PAGE_SIZE, level) == Z_OK ? len : 0;
         break;
     }
     case LB_CODEC_LZO: {

@@ -236,6 +236,48 @@ static void kdump_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint
     }
 }
 
+/* The codec a descriptor's flags name: one of lb_codec's, or -1 (snappy, or several at once). */
+static int codec_of_flags(uint32_t flags)
+{
+    switch (flags & (KDUMP_ZLIB | KDUMP_LZO | KDUMP_SNAPPY | KDUMP_ZSTD)) {
+    case 0:
+        return LB_CODEC_NONE;
+    case KDUMP_ZSTD:
+        return LB_CODEC_ZSTD;
+    case KDUMP_ZLIB:
+        return LB_CODEC_ZLIB;
+    case KDUMP_LZO:
+        return LB_CODEC_LZO;
+    default:
+        return -1;
+    }
+}
+
+/* Every saved frame's descriptor, read once in rank order (bounded by the 2nd bitmap). */
+static int kdump_codecs(struct lb_source *src, struct lb_codec_count *count)
+{
+    struct kdump_src *k = src->backend;
+    uint64_t saved = 0;
+
+    for (uint64_t byte = 0; byte < (k->max_mapnr + 7) / 8; byte++)
+        saved += (uint64_t)__builtin_popcount(k->bitmap2[byte]);
+    for (uint64_t rank = 0; rank < saved; rank++) {
+        struct kdump_page_desc pd;
+        int ok, codec;
+        pd_of(src, k, rank, &pd, &ok);
+        if (!ok) {
+            count->unreadable += saved - rank;
+            break;
+        }
+        codec = codec_of_flags(pd.flags);
+        if (codec < 0 || pd.size == 0 || pd.size > LB_PAGE_SIZE)
+            count->other++;
+        else
+            count->frames[codec]++;
+    }
+    return 1;
+}
+
 static void kdump_close(struct lb_source *src)
 {
     struct kdump_src *k = src->backend;
@@ -249,8 +291,8 @@ static void kdump_close(struct lb_source *src)
     free(k);
 }
 
-static const struct lb_source_ops kdump_ops = {.read_pages = kdump_read_pages,
-                                               .close = kdump_close};
+static const struct lb_source_ops kdump_ops = {
+    .read_pages = kdump_read_pages, .close = kdump_close, .codecs = kdump_codecs};
 
 int lb_kdump_open(struct lb_source *src, struct lb_error *err)
 {

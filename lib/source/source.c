@@ -379,6 +379,12 @@ const char *lb_source_format(const struct lb_source *src)
     return src->format;
 }
 
+int lb_source_codecs(struct lb_source *src, struct lb_codec_count *count)
+{
+    memset(count, 0, sizeof(*count));
+    return src->ops && src->ops->codecs ? src->ops->codecs(src, count) : 0;
+}
+
 int lb_source_incomplete(const struct lb_source *src)
 {
     return src->incomplete;

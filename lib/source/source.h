@@ -18,6 +18,8 @@ struct lb_source_ops {
     void (*close)(struct lb_source *src);
     /* Optional: where frames pfn..pfn+n-1 lie whole and in order in the file; -1 if not. */
     int (*file_range)(struct lb_source *src, uint64_t pfn, size_t n, uint64_t *offset);
+    /* Optional: the saved frames by the codec their descriptors name (lb_source_codecs). */
+    int (*codecs)(struct lb_source *src, struct lb_codec_count *count);
 };
 
 /* Page mappings at once: a batch being stored while the next is read (kdump_batch.c). */

@@ -72,11 +72,31 @@ static uint8_t *compressed(const struct batch *b, size_t i)
     return b->cbuf + (size_t)b->cslot[i] * LB_CODEC_BOUND;
 }
 
+/*
+ * compress auto measures what compressing costs, a thread at a time (so no
+ * thread waits for another to count).  A page that looks random in a sample
+ * is stored as is without a zstd try; LZO gives up on one about as fast as
+ * the sample test (codec.c), so its batches are not tested.
+ */
+static void compress_auto(struct batch *b, struct lb_codec_ctx *codec, int worker, size_t i)
+{
+    const uint8_t *page = page_of(b, i);
+    uint64_t began = lb_kdump_now_ns();
+
+    b->clen[i] = b->codec != LB_CODEC_LZO && lb_codec_looks_random(page)
+                     ? 0
+                     : lb_codec_compress_as(codec, b->codec, b->level, page, compressed(b, i));
+    b->cpu_ns[worker] += lb_kdump_now_ns() - began;
+    b->tried[worker]++;
+}
+
 static void compress_one(struct batch *b, int worker, size_t i)
 {
     struct lb_codec_ctx *codec = b->k->codecs[worker];
 
-    if (codec)
+    if (codec && b->k->auto_codec)
+        compress_auto(b, codec, worker, i);
+    else if (codec)
         b->clen[i] = lb_codec_compress(codec, page_of(b, i), compressed(b, i));
 }
 
@@ -128,9 +148,10 @@ static int save_frame(struct kdump *k, struct batch *b, size_t i, size_t *npds,
         return 0;
     }
     pd->offset = k->data_pos;
+    k->p->stats->pages_by_codec[b->clen[i] ? b->codec : LB_CODEC_NONE]++;
     if (b->clen[i]) {
         pd->size = (uint32_t)b->clen[i];
-        pd->flags = lb_codec_flag(k->p->opts->codec);
+        pd->flags = lb_codec_flag(b->codec); /* kdump_codec.c's invariant 2 */
         r = lb_kdump_append(k, compressed(b, i), b->clen[i], err);
     } else {
         pd->size = LB_PAGE_SIZE;
@@ -203,6 +224,10 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
     b->rank = spec->rank;
     b->rank_end = spec->rank_end;
     b->in_memory = 0;
+    b->codec = k->codec;
+    b->level = k->level;
+    memset(b->cpu_ns, 0, sizeof(b->cpu_ns));
+    memset(b->tried, 0, sizeof(b->tried));
     for (size_t i = 0; i < b->n; i++) {
         b->in_memory += spec->present[i];
         if (!spec->present[i])
@@ -219,6 +244,18 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
         k->examining = b;
     }
     return b;
+}
+
+/* compress auto: what this batch's compression cost goes to the next decision (kdump_codec.c). */
+static void meter(struct kdump *k, const struct batch *b)
+{
+    if (!k->auto_codec)
+        return;
+    for (size_t t = 0; t <= MAX_THREADS; t++) {
+        k->meter.cpu_ns += b->cpu_ns[t];
+        k->meter.pages += b->tried[t];
+    }
+    lb_kdump_codec_next(k);
 }
 
 /* The frames' descriptors, from the batch's first slot. */
@@ -272,6 +309,7 @@ int lb_kdump_batch_store(struct kdump *k, struct batch *b, struct lb_error *err)
     }
     if (write_descriptors(k, b, npds, err) < 0)
         return -1;
+    meter(k, b);
     lb_pipe_advance(p, b->in_memory * LB_PAGE_SIZE);
     return 0;
 }

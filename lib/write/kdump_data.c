@@ -19,8 +19,20 @@ int lb_kdump_append(struct kdump *k, const uint8_t *data, size_t len, struct lb_
 
 int lb_kdump_flush(struct kdump *k, struct lb_error *err)
 {
+    /* compress auto weighs the time the target takes the data, apart from the CPU time
+     * handing it over takes (kdump_codec.c) */
+    uint64_t began = k->auto_codec ? lb_kdump_now_ns() : 0;
+    uint64_t cpu = k->auto_codec ? lb_kdump_thread_cpu_ns() : 0;
+
     if (k->dlen && lb_out_write(k->p, k->dbuf, k->dlen, k->dbuf_at, err) < 0)
         return -1;
+    if (k->auto_codec) {
+        uint64_t wall = lb_kdump_now_ns() - began;
+        cpu = lb_kdump_thread_cpu_ns() - cpu;
+        k->meter.sink_cpu_ns += cpu < wall ? cpu : wall;
+        k->meter.sink_ns += cpu < wall ? wall - cpu : 0;
+        k->meter.bytes += k->dlen;
+    }
     k->p->stats->bytes_written += k->dlen;
     k->dbuf_at += k->dlen;
     k->dlen = 0;
@@ -32,11 +44,12 @@ int lb_kdump_store_zero_page(struct kdump *k, struct lb_error *err)
 {
     static uint8_t zero[LB_PAGE_SIZE]; /* read only; in .bss rather than the binary */
     uint8_t out[LB_CODEC_BOUND];
-    size_t n = k->codecs[0] ? lb_codec_compress(k->codecs[0], zero, out) : 0;
+    size_t n = k->codecs[0] ? lb_codec_compress_as(k->codecs[0], k->codec, k->level, zero, out) : 0;
 
     k->zero_offset = k->data_pos;
     k->zero_size = n ? (uint32_t)n : LB_PAGE_SIZE;
-    k->zero_flags = n ? lb_codec_flag(k->p->opts->codec) : 0;
+    k->zero_flags = n ? lb_codec_flag(k->codec) : 0;
+    k->p->stats->pages_by_codec[n ? k->codec : LB_CODEC_NONE]++;
     return lb_kdump_append(k, n ? out : zero, k->zero_size, err);
 }
 
@@ -58,6 +71,10 @@ int lb_kdump_setup(struct kdump *k, struct lb_error *err)
     int threads = o->threads < 1 ? 1 : o->threads > MAX_THREADS ? MAX_THREADS : o->threads;
     int level = o->codec_level ? o->codec_level : default_level(o->codec);
 
+    k->threads = threads;
+    lb_kdump_codec_start(k);
+    if (!k->auto_codec)
+        k->level = level;
     if (o->codec != LB_CODEC_NONE)
         for (int i = 0; i < threads; i++)
             if (!(k->codecs[i] = lb_codec_new(o->codec, level))) {

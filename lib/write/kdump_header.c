@@ -89,6 +89,22 @@ void lb_kdump_layout(struct kdump *k)
     l->pd_at = l->bitmap2_at + l->bitmap_bytes;
 }
 
+/*
+ * The header's status names the codec asked and every codec a page was
+ * stored with (compress auto: LZO and zstd in one dump, known once it is
+ * written), so a reader built without one refuses the dump at once, rather
+ * than failing on its pages one by one.
+ */
+static uint32_t codecs_used(const struct lb_pipe *p)
+{
+    uint32_t flags = lb_codec_flag(p->opts->codec);
+
+    for (int c = LB_CODEC_NONE + 1; c < LB_CODEC_STORED; c++)
+        if (p->stats->pages_by_codec[c])
+            flags |= lb_codec_flag((enum lb_codec)c);
+    return flags;
+}
+
 int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
 {
     struct lb_pipe *p = k->p;
@@ -109,7 +125,7 @@ int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
         lb_vmcoreinfo_get_s64(vi, "NUMBER(phys_base)", &phys_base);
     }
     h.timestamp_sec = (int64_t)crash_time;
-    h.status = lb_codec_flag(p->opts->codec) | (complete ? 0 : KDUMP_INCOMPLETE);
+    h.status = codecs_used(p) | (complete ? 0 : KDUMP_INCOMPLETE);
     h.block_size = LB_PAGE_SIZE;
     h.sub_hdr_size = (int32_t)k->l.sub_blocks;
     h.bitmap_blocks = (uint32_t)(2 * k->l.bitmap_bytes / LB_PAGE_SIZE);

@@ -7,6 +7,7 @@
  *   kdump_windows.c   the two passes, a window of frames at a time
  *   kdump_priority.c  what goes first, for a dump cut short
  *   kdump_batch.c     a batch of frames: zeros, repeats, compression, store
+ *   kdump_codec.c     compress auto: the codec of each batch
  *   kdump_data.c      the data buffer, the codecs, the stored zero page
  */
 #ifndef LBDUMP_KDUMP_WRITER_H
@@ -68,6 +69,16 @@ struct batch {
     uint8_t *cbuf;           /* a slot of LB_CODEC_BOUND for each kept frame */
     uint16_t cslot[LB_SPAN]; /* frame i's slot in cbuf */
     uint64_t hash[LB_SPAN];
+    enum lb_codec codec; /* what its pages are compressed with, at level */
+    int level;
+    /* compress auto: each thread's time compressing and pages tried ([0]: the caller's) */
+    uint64_t cpu_ns[MAX_THREADS + 1], tried[MAX_THREADS + 1];
+};
+
+/* What the batches since compress auto's last decision cost (kdump_codec.c). */
+struct codec_meter {
+    uint64_t batches, pages, cpu_ns, bytes;
+    uint64_t sink_ns, sink_cpu_ns; /* the sink's time waiting, and its CPU time */
 };
 
 struct kdump {
@@ -90,6 +101,12 @@ struct kdump {
     /* compression */
     struct lb_workers *workers;
     struct lb_codec_ctx *codecs[MAX_THREADS];
+    int threads;         /* compressing threads, the caller's included */
+    enum lb_codec codec; /* what the next batch is compressed with, at level */
+    int level;
+    int auto_codec;           /* compress auto: codec and level change (kdump_codec.c) */
+    size_t choice;            /* auto's candidate now */
+    struct codec_meter meter; /* auto's measures since its last decision */
     struct batch batches[LB_MAP_SLOTS];
     int next_slot;
     struct batch *examining; /* with the workers now */
@@ -138,6 +155,12 @@ int lb_kdump_second_pass(struct kdump *k, struct lb_error *err);
 struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec);
 int lb_kdump_batch_store(struct kdump *k, struct batch *b, struct lb_error *err);
 void lb_kdump_batch_drain(struct kdump *k);
+
+/* kdump_codec.c: the codec of the first batch, then of each next one (auto: measured). */
+void lb_kdump_codec_start(struct kdump *k);
+void lb_kdump_codec_next(struct kdump *k);
+uint64_t lb_kdump_now_ns(void);
+uint64_t lb_kdump_thread_cpu_ns(void); /* this thread's CPU time */
 
 /* kdump_data.c */
 int lb_kdump_setup(struct kdump *k, struct lb_error *err);

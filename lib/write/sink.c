@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lbdump.h"
@@ -308,4 +309,109 @@ struct lb_sink *lb_sink_flattened(struct lb_sink *stream, struct lb_error *err)
 struct lb_sink *lb_sink_replayed(struct lb_sink *stream, struct lb_error *err)
 {
     return flattened(stream, 1, err);
+}
+
+/* ---- a paced sink ------------------------------------------------------ */
+
+/*
+ * Writes to the sink under it at most rate bytes a second: a target shared
+ * with other work (a network link, a busy disk) keeps the rest of its
+ * bandwidth, and compress auto sees the target as slow as a slower one.  As
+ * a disk's, its credit is bounded: time it was left idle lets at most
+ * PACE_BURST_NS of writes through at once, not all the bytes of that time.
+ */
+enum { PACE_BURST_NS = 100000000 };
+
+struct paced_sink {
+    struct lb_sink base;
+    struct lb_sink *under;
+    uint64_t rate;
+    uint64_t due_ns; /* when the bytes written so far are due at the rate */
+};
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Counts len bytes at the rate and sleeps until they are due. */
+static void pace(struct paced_sink *p, size_t len)
+{
+    uint64_t now = monotonic_ns();
+
+    if (p->due_ns + PACE_BURST_NS < now)
+        p->due_ns = now - PACE_BURST_NS; /* the credit of idle time is bounded */
+    p->due_ns += (uint64_t)((double)len * 1e9 / (double)p->rate);
+    if (p->due_ns > now) {
+        struct timespec wait = {(time_t)((p->due_ns - now) / 1000000000u),
+                                (long)((p->due_ns - now) % 1000000000u)};
+        while (nanosleep(&wait, &wait) < 0 && errno == EINTR)
+            ;
+    }
+}
+
+static int paced_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
+                       struct lb_error *err)
+{
+    struct paced_sink *p = (struct paced_sink *)s;
+
+    if (p->under->ops->write(p->under, buf, len, offset, err) < 0)
+        return -1;
+    pace(p, len);
+    return 0;
+}
+
+static int paced_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
+{
+    struct paced_sink *p = (struct paced_sink *)s;
+
+    return p->under->ops->finish(p->under, size, whole, err);
+}
+
+static void paced_free(struct lb_sink *s)
+{
+    struct paced_sink *p = (struct paced_sink *)s;
+
+    p->under->ops->free(p->under);
+    free(p);
+}
+
+static int paced_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct lb_error *err)
+{
+    struct paced_sink *p = (struct paced_sink *)s;
+
+    return p->under->ops->reserve ? p->under->ops->reserve(p->under, offset, len, err) : 0;
+}
+
+static int paced_checkpoint(struct lb_sink *s, struct lb_error *err)
+{
+    struct paced_sink *p = (struct paced_sink *)s;
+
+    return p->under->ops->checkpoint ? p->under->ops->checkpoint(p->under, err) : 0;
+}
+
+static const struct lb_sink_ops paced_ops = {
+    .write = paced_write,
+    .finish = paced_finish,
+    .free = paced_free,
+    .reserve = paced_reserve,
+    .checkpoint = paced_checkpoint,
+};
+
+struct lb_sink *lb_sink_paced(struct lb_sink *under, uint64_t bytes_per_second)
+{
+    struct paced_sink *p = calloc(1, sizeof(*p));
+
+    if (!p) {
+        under->ops->free(under);
+        return NULL;
+    }
+    p->base.ops = &paced_ops;
+    p->base.caps = under->caps;
+    p->under = under;
+    p->rate = bytes_per_second ? bytes_per_second : 1;
+    return &p->base;
 }

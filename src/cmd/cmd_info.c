@@ -59,6 +59,25 @@ static void print_task_stacks(const struct lb_triage *t)
     }
 }
 
+/* A kdump dump's saved frames by codec: what compress auto chose, read from the dump itself. */
+static void print_codecs(struct lb_source *src)
+{
+    struct lb_codec_count c;
+
+    if (!lb_source_codecs(src, &c))
+        return;
+    printf("frames by codec:");
+    for (int i = 0; i < LB_CODEC_STORED; i++)
+        if (c.frames[i])
+            printf(" %s %llu", i == LB_CODEC_NONE ? "as-is" : lb_codec_name((enum lb_codec)i),
+                   (unsigned long long)c.frames[i]);
+    if (c.other)
+        printf(", %llu in another codec or damaged", (unsigned long long)c.other);
+    if (c.unreadable)
+        printf(", %llu past the file's end", (unsigned long long)c.unreadable);
+    printf(" (zero and repeated frames with the page they point at)\n");
+}
+
 static void print_text(const char *path, struct lb_source *src, const struct lb_triage *t)
 {
     char when[64] = "unknown";
@@ -88,6 +107,7 @@ static void print_text(const char *path, struct lb_source *src, const struct lb_
     if (t->cause[0])
         printf("cause:          %s\n", safe(t->cause));
     printf("memory:         %llu MiB\n", (unsigned long long)(triage_memory(src) >> 20));
+    print_codecs(src);
     struct lb_filter_fallback fb;
     if (lb_source_filter_fallback(src, &fb))
         printf("filter:         -d %u, not the -d %u asked: every page kept but zero pages: %s\n",

@@ -20,7 +20,8 @@
  *     reservation plain                 # or cma: estimate gives crashkernel=P crashkernel=C,cma
  *     format kdump                      # or elf
  *     dump-level 31                     # pages left out, as makedumpfile -d
- *     codec zstd                        # or zlib, lzo, none
+ *     codec auto                        # LZO or zstd as the CPUs or the target allow;
+ *                                       # or zstd, zlib, lzo, none
  *     redact keys,user-data,names       # secrets erased from the dump (or 'all'); a class
  *                                       # this kernel's BTF cannot find fails the dump
  *     encrypt-to age1qyqszqgp...        # the dump encrypted (age) to this key; repeatable,
@@ -88,7 +89,7 @@ void config_defaults(struct config *cfg)
     cfg->step_timeout = 120;
     cfg->format = LB_FORMAT_KDUMP;
     cfg->dump_level = 31;
-    cfg->codec = LB_CODEC_ZSTD;
+    cfg->codec = LB_CODEC_AUTO;
 }
 
 __attribute__((format(printf, 2, 3))) static int fail(struct parse *p, const char *fmt, ...)
@@ -233,7 +234,7 @@ static int parse_dump(struct parse *p, char **w, int n)
     }
     if (strcmp(w[0], "codec") == 0) {
         if (lb_codec_parse(w[1], &p->cfg->codec) < 0)
-            return fail(p, "codec '%s' is not zstd, zlib, lzo or none", w[1]);
+            return fail(p, "codec '%s' is not auto, zstd, zlib, lzo or none", w[1]);
         return 0;
     }
     errno = 0;

@@ -50,6 +50,21 @@ static void write_signature(FILE *f, const struct crash_signature *sig, int seal
     fputs("],\n", f);
 }
 
+/* kdump: the pages stored with each codec ("none": as is), which compress auto chose. */
+static void codec_pages(FILE *f, const struct lb_write_stats *st)
+{
+    const char *sep = "";
+
+    fputs("  \"pages_by_codec\": {", f);
+    for (int c = 0; c < LB_CODEC_STORED; c++)
+        if (st->pages_by_codec[c]) {
+            fprintf(f, "%s\"%s\": %llu", sep, lb_codec_name((enum lb_codec)c),
+                    (unsigned long long)st->pages_by_codec[c]);
+            sep = ", ";
+        }
+    fprintf(f, "},\n  \"codec_changes\": %llu,\n", (unsigned long long)st->codec_changes);
+}
+
 int metadata_write(struct place *place, const struct metadata *m)
 {
     char when[32] = "", *text = NULL;
@@ -88,6 +103,7 @@ int metadata_write(struct place *place, const struct metadata *m)
             fprintf(f, ", \"%s\": %llu", lb_page_class_names[c],
                     (unsigned long long)st->pages_class[c]);
         fputs("},\n", f);
+        codec_pages(f, st);
         json_field(f, "filter_note", st->filter_note[0] ? st->filter_note : NULL, 0);
         /* What -d was asked, what the dump holds, and why they differ (DESIGN.md, "Kernels it
          * has never seen"); checked: the kernel memory the classifier's check classified. */

@@ -6,6 +6,17 @@
 
 #include "render/redaction_report.h"
 
+/* The pages stored with each codec: compress auto's choices, or the one codec asked. */
+static void codec_report(FILE *out, const struct lb_write_stats *stats)
+{
+    fprintf(out, "lifeboat: pages stored by codec:");
+    for (int c = 0; c < LB_CODEC_STORED; c++)
+        if (stats->pages_by_codec[c])
+            fprintf(out, " %s %llu", c == LB_CODEC_NONE ? "as-is" : lb_codec_name((enum lb_codec)c),
+                    (unsigned long long)stats->pages_by_codec[c]);
+    fprintf(out, " (%llu codec changes)\n", (unsigned long long)stats->codec_changes);
+}
+
 void save_report(FILE *out, const struct lb_write_options *opts, const struct lb_write_stats *stats)
 {
     char level[48];
@@ -25,6 +36,8 @@ void save_report(FILE *out, const struct lb_write_options *opts, const struct lb
     for (int c = 1; c < LB_CLASS_COUNT; c++)
         fprintf(out, " %s %llu", lb_page_class_names[c], (unsigned long long)stats->pages_class[c]);
     fprintf(out, "\n");
+    if (opts->format == LB_FORMAT_KDUMP)
+        codec_report(out, stats);
     if (stats->pages_repeated)
         fprintf(out, "lifeboat: %llu saved frames repeat an earlier one and share its data\n",
                 (unsigned long long)stats->pages_repeated);

@@ -19,6 +19,8 @@ struct dump_keys {
     /* save only: the source is the running kernel (--live), its reads paced (--rate, MiB/s) */
     int live;
     long rate_mib;
+    /* save and convert: writes to the destination paced (--write-rate, MiB/s), or 0 */
+    long write_rate_mib;
 };
 
 /* Adds a recipient ("age1...", "ssh-ed25519 ..."); exits with the reason if it is not one. */

@@ -28,7 +28,7 @@ struct lb_write_options dump_options_default(unsigned dump_level)
 {
     struct lb_write_options o = {.format = LB_FORMAT_KDUMP,
                                  .dump_level = dump_level,
-                                 .codec = LB_CODEC_ZSTD,
+                                 .codec = LB_CODEC_AUTO,
                                  .threads = (int)sysconf(_SC_NPROCESSORS_ONLN)};
     return o;
 }
@@ -46,7 +46,7 @@ static int dump_option(int opt, const char *arg, struct lb_write_options *o)
         return 0;
     case 'c':
         if (lb_codec_parse(arg, &o->codec) < 0)
-            errx(2, "--codec %s: expected zstd, zlib, lzo or none", arg);
+            errx(2, "--codec %s: expected auto, zstd, zlib, lzo or none", arg);
         return 0;
     case 'l':
         /* zstd's negative levels trade size for speed; the other codecs clamp */
@@ -87,6 +87,10 @@ int dump_options_parse(int argc, char **argv, struct lb_write_options *o, struct
         }
         if (opt == 'i') {
             keys->identity = optarg;
+            continue;
+        }
+        if (opt == 'W') {
+            keys->write_rate_mib = number_in("--write-rate", optarg, 1, 1 << 20);
             continue;
         }
         if ((opt == 'L' || opt == 'R') && allow_level) { /* save's own */

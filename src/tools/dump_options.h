@@ -20,14 +20,18 @@
         {"ssh-identity", required_argument, NULL, 'S'},                                            \
         {"known-hosts", required_argument, NULL, 'K'}, {"host-key", required_argument, NULL, 'H'}, \
         {"ca", required_argument, NULL, 'A'}, {"redact", required_argument, NULL, 'r'},            \
+        {"write-rate", required_argument, NULL, 'W'},                                              \
     {                                                                                              \
         "token-file", required_argument, NULL, 'T'                                                 \
     }
 
 #define DUMP_OPTIONS_HELP                                                                          \
     "  -f, --format F      kdump (compressed, default) or elf\n"                                   \
-    "  -c, --codec C       zstd (default), zlib, lzo or none (kdump only)\n"                       \
-    "  -l, --level N       compression level (default: 3 for zstd, 1 for zlib)\n"                  \
+    "  -c, --codec C       auto (default), zstd, zlib, lzo or none (kdump only); auto\n"           \
+    "                      takes LZO or zstd a batch at a time, as the CPUs or the\n"              \
+    "                      target are the limit\n"                                                 \
+    "  -l, --level N       compression level (default 1; for auto, zstd's highest: 3)\n"           \
+    "  --write-rate MIB    write DEST at most MIB MiB a second\n"                                  \
     "  -t, --threads N     compression threads (default: online CPUs)\n"                           \
     "  -e, --encrypt-to R  encrypt the dump (age format) to R: an age1... key or an\n"             \
     "                      ssh-ed25519 public key (repeatable; DEST gets no suffix)\n"             \
@@ -43,7 +47,7 @@
     "  --ca FILE           the CA the certificate is checked against (default: the system's)\n"    \
     "  --token-file FILE   a bearer token for the server, its first line\n"
 
-/* Defaults: kdump, zstd, all online CPUs, dump_level as given. */
+/* Defaults: kdump, compress auto, all online CPUs, dump_level as given. */
 struct lb_write_options dump_options_default(unsigned dump_level);
 /*
  * Parses a command's options, all of them dump options (-d only if

@@ -25,6 +25,8 @@ static struct lb_sink *open_sink(int fd, int stream, int holes, const struct dum
 {
     struct lb_sink *s = lb_sink_fd(fd, stream ? LB_SINK_STREAM : holes ? LB_SINK_HOLES : 0);
 
+    if (s && keys->write_rate_mib)
+        s = lb_sink_paced(s, (uint64_t)keys->write_rate_mib << 20);
     if (!s)
         errx(1, "out of memory");
     if (keys->nto && lb_sink_age(s, keys->to, keys->nto, &s, e) < 0)
@@ -47,6 +49,8 @@ static int dump_to_remote(struct lb_source *src, const char *dest, struct lb_wri
 
     if (!sink)
         errx(1, "%s", e.msg);
+    if (keys->write_rate_mib && !(sink = lb_sink_paced(sink, (uint64_t)keys->write_rate_mib << 20)))
+        errx(1, "out of memory");
     int stream = sink->caps & LB_SINK_STREAM; /* https: a PUT in order */
     if (keys->nto && lb_sink_age(sink, keys->to, keys->nto, &sink, &e) < 0)
         errx(1, "%s: %s", dest, e.msg);

@@ -77,7 +77,7 @@ bench_vmcore() {
         run "lifeboat-defaults-d$d" "$LIFEBOAT_BIN save -d $d $vmcore $work/out"
         run "lifeboat-t1-d$d" "$LIFEBOAT_BIN save -t 1 -d $d $vmcore $work/out"
         # the same engine at the other end of the speed/size trade: zstd's fast mode, and LZO
-        run "lifeboat-t1-zstd-1-d$d" "$LIFEBOAT_BIN save -t 1 -l -1 -d $d $vmcore $work/out"
+        run "lifeboat-t1-zstd-1-d$d" "$LIFEBOAT_BIN save -t 1 -c zstd -l -1 -d $d $vmcore $work/out"
         run "lifeboat-t1-lzo-d$d" "$LIFEBOAT_BIN save -t 1 -c lzo -d $d $vmcore $work/out"
         run "lifeboat-t$threads-lzo-d$d" "$LIFEBOAT_BIN save -t $threads -c lzo -d $d $vmcore $work/out"
     done

@@ -23,6 +23,9 @@ reading code is trusted to judge lifeboat's output.
                                   classes ALLOWED_DROPS explains
   judge.py pattern DUMP LOG --expect present|absent [--seed N]
                                   the guest's pattern pages are (not) in DUMP
+  judge.py codecs DUMP [--expect zstd,lzo,none]
+                                  the codecs DUMP's page descriptors name (its stored data,
+                                  each copy once), counted; with --expect, each is there
 """
 import argparse
 import os
@@ -106,6 +109,34 @@ def kdump_descriptors(path):
         f.seek((1 + sub_blocks + bitmap_blocks) * block)
         raw = f.read(24 * len(saved))
     return {pfn: struct.unpack_from("<QI", raw, 24 * i) for i, pfn in enumerate(saved)}
+
+
+KDUMP_FLAGS = {0x1: "zlib", 0x2: "lzo", 0x4: "snappy", 0x20: "zstd"}
+
+
+def cmd_codecs(dump, expect):
+    """Counts the codecs of a kdump file's stored page data, from its own descriptors (flags),
+    each stored copy once (repeats and zero frames point at one)."""
+    n, _, b2 = kdump_bitmaps(dump)
+    saved = frames(b2, n)
+    with open(dump, "rb") as f:
+        h = f.read(440)
+        block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", h, 428)
+        f.seek((1 + sub_blocks + bitmap_blocks) * block)
+        raw = f.read(24 * len(saved))
+    stored = {}
+    for i in range(len(saved)):
+        offset, size, flags = struct.unpack_from("<QII", raw, 24 * i)
+        stored[offset] = "none" if flags == 0 else KDUMP_FLAGS.get(flags, hex(flags))
+    counts = {}
+    for codec in stored.values():
+        counts[codec] = counts.get(codec, 0) + 1
+    print(f"{dump}: stored pages by codec: " +
+          ", ".join(f"{c} {k}" for c, k in sorted(counts.items())))
+    missing = [c for c in expect if not counts.get(c)]
+    if missing:
+        print(f"no {', '.join(missing)} pages")
+    return 1 if missing else 0
 
 
 def cmd_same(source, dump, zeros_dropped=False):
@@ -525,7 +556,11 @@ def main():
     p = sub.add_parser("drgn-pattern"); p.add_argument("dump"); p.add_argument("log")
     p = sub.add_parser("bytes"); p.add_argument("file"); p.add_argument("log")
     p.add_argument("--expect", choices=["present", "absent"], required=True)
+    p = sub.add_parser("codecs"); p.add_argument("dump")
+    p.add_argument("--expect", type=lambda s: s.split(","), default=[])
     a = ap.parse_args()
+    if a.cmd == "codecs":
+        return cmd_codecs(a.dump, a.expect)
     if a.cmd == "drgn-pattern":
         return cmd_drgn_pattern(a.dump, a.log)
     if a.cmd == "in-order":

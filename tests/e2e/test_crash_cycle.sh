@@ -16,7 +16,7 @@ e2e_begin
 fetch_kernel "$KERNEL_PACKAGE"
 log "kernel $KERNEL_RELEASE, crashkernel=$CRASHKERNEL, ${GUEST_MEM:-1024} MiB guest"
 make_disk "$work/disk.img" 4G LBDUMP
-# The default format (kdump-compressed, zstd), filtered to keep user data so
+# The default format (kdump-compressed, compress auto), filtered to keep user data so
 # the pattern pages are there to find.
 build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash
 dump-level 23"
@@ -51,8 +51,9 @@ assert m["status"] == "complete", m
 assert m["log_records"] > 100 and m["log_error"] is None, m
 assert m["kernel_release"] == sys.argv[2], m
 ' "$work/metadata.json" "$KERNEL_RELEASE"
-check "the dump is kdump-compressed with zstd, as configured by default" bash -c '
-    [ "$(head -c 8 "$1")" = "KDUMP   " ] && grep -q "\"codec\": \"zstd\"" "$2"' _ \
+check "the dump is kdump-compressed with compress auto, its pages by codec in the metadata" bash -c '
+    [ "$(head -c 8 "$1")" = "KDUMP   " ] && grep -q "\"codec\": \"auto\"" "$2" &&
+    grep -Eq "\"pages_by_codec\": \{.*\"(lzo|zstd)\": [1-9]" "$2"' _ \
     "$work/vmcore" "$work/metadata.json"
 check "every pattern page is at its frame in the dump (read by libkdumpfile)" \
     /usr/bin/python3 "$E2E_DIR/judge.py" pattern "$work/vmcore" "$work/serial.log" --expect present
