@@ -108,6 +108,16 @@ static int seen_before(uint64_t *table, size_t slots, uint64_t hash)
     return 0;
 }
 
+/* The codec a prediction measures with: the dump's; for AUTO, LZO, the larger of the two it
+ * chooses between (it takes zstd only when the target is the limit and zstd is smaller), so
+ * the prediction of "will it fit" errs on the side of room. */
+static struct lb_codec_ctx *prediction_codec(const struct lb_write_options *o)
+{
+    enum lb_codec codec = o->codec == LB_CODEC_AUTO ? LB_CODEC_LZO : o->codec;
+
+    return codec == LB_CODEC_NONE ? NULL : lb_codec_new(codec, o->codec_level ? o->codec_level : 1);
+}
+
 /* Reads and compresses the sampled frames: what they would cost the dump's data. */
 static int measure_sample(struct lb_pipe *p, const struct sampler *s,
                           struct lb_size_prediction *out, struct lb_error *err)
@@ -123,7 +133,7 @@ static int measure_sample(struct lb_pipe *p, const struct sampler *s,
         goto out;
     }
     if (o->format == LB_FORMAT_KDUMP && o->codec != LB_CODEC_NONE &&
-        !(codec = lb_codec_new(o->codec, o->codec_level ? o->codec_level : 1))) {
+        !(codec = prediction_codec(o))) {
         lb_error_set(err, "cannot set up %s compression", lb_codec_name(o->codec));
         goto out;
     }
@@ -162,9 +172,7 @@ out:
 /* The one zero page a kdump file stores (lb_kdump_store_zero_page): compressed if it can be. */
 static uint64_t zero_page_cost(const struct lb_write_options *o)
 {
-    struct lb_codec_ctx *codec = o->codec != LB_CODEC_NONE
-                                     ? lb_codec_new(o->codec, o->codec_level ? o->codec_level : 1)
-                                     : NULL;
+    struct lb_codec_ctx *codec = prediction_codec(o);
     uint8_t *zero = calloc(1, LB_PAGE_SIZE), *packed = malloc(LB_CODEC_BOUND);
     size_t len = codec && zero && packed ? lb_codec_compress(codec, zero, packed) : 0;
 

@@ -407,6 +407,27 @@ static void the_predicted_size_is_the_dump_s(void **state)
     }
 }
 
+/* compress auto: predicted with LZO, the larger of its two codecs, so never short of the
+ * dump auto writes, and within 2% of a dump written with LZO alone. */
+static void an_auto_dump_is_predicted_as_lzo(void **state)
+{
+    (void)state;
+    struct lb_size_prediction p, lzo;
+    struct lb_write_stats stats, lzo_stats;
+
+    known_kernel();
+    fill_kept_frames();
+    predict_and_write(LB_CODEC_AUTO, 1024, &p, &stats);
+    predict_and_write(LB_CODEC_LZO, 1024, &lzo, &lzo_stats);
+    assert_int_equal(p.bytes, lzo.bytes);
+    if (p.bytes < stats.output_size)
+        fail_msg("auto: predicted %llu bytes, written %llu", (unsigned long long)p.bytes,
+                 (unsigned long long)stats.output_size);
+    if (p.bytes * 100 < lzo_stats.output_size * 98 || p.bytes * 100 > lzo_stats.output_size * 102)
+        fail_msg("lzo: predicted %llu bytes, written %llu", (unsigned long long)p.bytes,
+                 (unsigned long long)lzo_stats.output_size);
+}
+
 /* A sample smaller than the kept frames: every k-th, never more than asked, spread evenly. */
 static void the_sample_is_bounded(void **state)
 {
@@ -456,6 +477,7 @@ int main(void)
         cmocka_unit_test(poisoned_kernel_frames_are_believed_up_to_a_few),
         cmocka_unit_test(info_says_the_filter_fell_back),
         cmocka_unit_test(the_predicted_size_is_the_dump_s),
+        cmocka_unit_test(an_auto_dump_is_predicted_as_lzo),
         cmocka_unit_test(the_sample_is_bounded),
         cmocka_unit_test(a_prediction_falls_back_with_the_write),
     };
