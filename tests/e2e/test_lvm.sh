@@ -143,7 +143,7 @@ device-timeout 3"
         # the target refused: on the volume not set up, or (a snapshot holds the same file
         # system) its UUID on two devices, as the crash kernel would say on that system
         grep -Eq "GUEST: rh: lifeboat: (target UUID=[^ ]* is on lbvg-crash, which the crash kernel would not set up|UUID=[^ ]* is on more than one device: an ambiguous target is not used)" "$1" &&
-        grep -q "GUEST: rh: lifeboat: rehearsal passed: a crash now would be saved to SERIAL=lbraw (after 1 target that would fail)" "$1"' \
+        grep -q "GUEST: rh: lifeboat: rehearsal passed: a crash now would be saved to SERIAL=lbraw (raw) (after 1 target that would fail)" "$1"' \
         _ "$work/stale-$change.log.txt"
     [ "$change" = snapshot ] && check "a volume with snapshots is refused at load, by name" \
         grep -aq "GUEST: refused: .*the target is on lbvg-crash, which is an LVM volume with snapshots" \
