@@ -61,7 +61,7 @@ GUEST_TIMEOUT=300 run_guest "$work/serial2.log" "$work/guest.cpio" \
     -drive "file=$work/small.img,if=none,id=var,format=raw" -device nvme,drive=var,serial=lbvar || true
 check "savecore into a /var/crash too small: the raw dump is kept, not marked saved, and the notice says why" bash -c '
     tr -d "\r" < "$1" > "$1.txt" && set -- "$1.txt" "$2" "$3"
-    grep -Eq "lifeboat: the copy /var/crash/[0-9]{8}-[0-9]{6}-lbguest[^ ]* (could not be written whole|holds [0-9]+ of the [0-9]+ frames the dump on /dev/nvme0n1 holds)" "$1" &&
+    grep -Eq "lifeboat: the dump stays on /dev/nvme0n1: the copy /var/crash/[0-9]{8}-[0-9]{6}-lbguest[^ ]* (could not be written whole|holds [0-9]+ of the [0-9]+ frames the dump on /dev/nvme0n1 holds)" "$1" &&
     grep -Eq "lifeboat: removed the copy /var/crash/[0-9]{8}-[0-9]{6}-lbguest[^ ]*, which is not the whole dump" "$1" &&
     ! grep -q "GUEST: savecore done" "$1" && ! grep -q "is marked saved" "$1" &&
     grep -q "GUEST: notice: lifeboat: a crash dump is still on its raw target, not saved: " "$1" &&
