@@ -330,12 +330,12 @@ fetch_arm64() {
 
 # ensure_debuginfo: installs linux-image-$KERNEL_RELEASE-dbg (the DWARF vmlinux
 # crash and drgn need) from Debian's archive if it is not there; sets VMLINUX.  A
-# 7.x kernel's (from $BACKPORTS_SUITE) is not installed: its vmlinux alone is
+# 7.x kernel's (from $BACKPORTS_SUITE) or 6.12's is not installed: its vmlinux alone is
 # unpacked into $LIFEBOAT_CACHE/kernels/linux-image-$KERNEL_RELEASE-dbg, once (the
 # package is 350 MB, 2 GB unpacked; the vmlinux 400 MB).
 ensure_debuginfo() {
     case "$KERNEL_RELEASE" in
-    7.*) ensure_debuginfo_unpacked; return ;;
+    7.* | 6.12.*) ensure_debuginfo_unpacked; return ;; # (read by sid's crash alone)
     esac
     VMLINUX=/usr/lib/debug/boot/vmlinux-$KERNEL_RELEASE
     [ -f "$VMLINUX" ] && return 0
@@ -347,17 +347,24 @@ ensure_debuginfo() {
     [ -f "$VMLINUX" ] || die "$VMLINUX is missing after installing the -dbg package"
 }
 ensure_debuginfo_unpacked() {
-    local pkg=linux-image-$KERNEL_RELEASE-dbg dir
+    local pkg=linux-image-$KERNEL_RELEASE-dbg dir via=backports_apt
+    case "$KERNEL_RELEASE" in 7.*) ;; *) via= ;; esac # (Debian 12's own lists know the rest)
     dir=$LIFEBOAT_CACHE/kernels/$pkg
     VMLINUX=$dir/vmlinux
     [ -f "$VMLINUX" ] && return 0 # (made by the rename below, once all is unpacked)
     log "downloading $pkg (debug info for crash), for its vmlinux"
     rm -rf "$dir" && mkdir -p "$dir"
-    (cd "$dir" && backports_apt apt-get download "$pkg" >"$dir/download.log" 2>&1) ||
+    (cd "$dir" && $via apt-get download "$pkg" >"$dir/download.log" 2>&1) ||
         die "apt-get download $pkg failed: $(tail -n 3 "$dir/download.log")"
-    # (/usr/lib/debug/boot/vmlinux-KVER is a link to this)
-    dpkg-deb --fsys-tarfile "$dir"/*.deb | tar -xO "./usr/lib/debug/lib/modules/$KERNEL_RELEASE/vmlinux" \
-        > "$dir/vmlinux.tmp" && [ -s "$dir/vmlinux.tmp" ] || die "no vmlinux in $pkg"
+    # (7.x's is under lib/modules, /usr/lib/debug/boot/vmlinux-KVER a link to it; bookworm's
+    # 6.12 the other way round: the file is the one that is not a link)
+    local member
+    for member in "./usr/lib/debug/lib/modules/$KERNEL_RELEASE/vmlinux" \
+        "./usr/lib/debug/boot/vmlinux-$KERNEL_RELEASE"; do
+        dpkg-deb --fsys-tarfile "$dir"/*.deb | tar -xO "$member" > "$dir/vmlinux.tmp" 2>/dev/null &&
+            [ -s "$dir/vmlinux.tmp" ] && break
+    done
+    [ -s "$dir/vmlinux.tmp" ] || die "no vmlinux in $pkg"
     rm -f "$dir"/*.deb
     mv "$dir/vmlinux.tmp" "$VMLINUX"
 }

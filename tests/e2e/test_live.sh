@@ -6,8 +6,8 @@
 # One boot a kernel (tests/e2e/guest/live.sh does the guest's part).
 # Judges: the kernel's own unwinder (/proc/PID/stack, read in the guest just
 # before the dump), on every kernel; on 6.1 drgn's stack trace and crash's
-# reading of the log and the task list, with the -dbg vmlinux; on 7.x sid's
-# crash 9.0.2 reads the log, the task list and the FIFO reader's stack
+# reading of the log and the task list, with the -dbg vmlinux; on 6.12 and 7.x
+# sid's crash 9.0.2 reads the log, the task list and the FIFO reader's stack
 # (Debian 12's crash and drgn do not read 6.12's or 7.x's dumps).
 # The cost of the dump on the running machine (time, CPU, peak memory, I/O)
 # is what the guest's busybox 'time -v' and lifeboat's own report say.
@@ -118,8 +118,8 @@ PYEOF
             drgn -q -c "$2" -s "$1" "$4" "$3" > "$5" 2>&1; head -n 12 "$5"
             head -n 1 "$5" | grep -qx cat && grep -q "pipe_read" "$5" && grep -q "schedule" "$5"' _ \
             "$VMLINUX" "$case_dir/live.kdump" "$fifo_pid" "$case_dir/drgn.py" "$case_dir/drgn.out"
-    elif [[ $pkg == *7.* ]]; then
-        # Linux 7.x: sid's crash 9.0.2 (lib.sh's ensure_crash_judge) with the -dbg vmlinux;
+    else
+        # 6.12 and 7.x: sid's crash 9.0.2 (lib.sh's ensure_crash_judge) with the -dbg vmlinux;
         # --no_modules: it stops at 7.x's struct module once a module is loaded
         ensure_debuginfo
         ensure_crash_judge
