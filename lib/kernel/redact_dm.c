@@ -51,6 +51,8 @@ enum {
     MAX_TFMS = 1024,       /* crypt_config's tfms_count: its key parts, at most 64 */
     MAX_CTX = 1 << 16,     /* a transform's context */
     MAX_TFM_DEPTH = 6,     /* simd -> cryptd -> xts -> ecb -> cipher */
+    MAX_VOLUME_TFMS = 256, /* transforms one volume's walk erases (4 per key part at most) */
+    MAX_TFM_CHILDREN = 8,  /* children one context leads to (real ones: 3 at most) */
     MAX_ALG_NAME = 128,    /* CRYPTO_MAX_ALG_NAME */
 };
 
@@ -70,10 +72,12 @@ static uint32_t rd32(struct redact_ctx *c, uint64_t addr)
     return lb_kernel_read(c->k, addr, &v, 4, &ignored) == 0 ? v : 0;
 }
 
-/* A kernel address (the top of the address space on x86_64 and arm64), not a small number. */
+/* A kernel address (the top of the address space on x86_64 and arm64, with 4- or 5-level
+ * page tables and 48- or 52-bit VAs: the direct map of 5-level x86_64 starts at
+ * 0xff11000000000000), not a small number. */
 static int kernel_address(uint64_t a)
 {
-    return (a >> 52) == 0xfff;
+    return a >= 0xff00000000000000ull;
 }
 
 /*
@@ -327,12 +331,39 @@ static uint64_t tfm_of(struct redact_ctx *c, const struct tfm_layout *l, uint64_
     return 0;
 }
 
-/* Erases a transform's context but the words that lead to its children, which it follows. */
-static void erase_tfm(struct redact_ctx *c, const struct tfm_layout *l, uint64_t tfm, int depth)
+/* The transforms one volume's walk has erased: each once, however many words lead to it. */
+struct tfm_seen {
+    uint64_t tfm[MAX_VOLUME_TFMS];
+    size_t n;
+    int full; /* more than MAX_VOLUME_TFMS: the walk stopped there */
+};
+
+/* 1 if tfm is new to this walk (and now seen), 0 if seen or past the bound. */
+static int tfm_first_time(struct tfm_seen *seen, uint64_t tfm)
+{
+    for (size_t i = 0; i < seen->n; i++)
+        if (seen->tfm[i] == tfm)
+            return 0;
+    if (seen->n == MAX_VOLUME_TFMS) {
+        seen->full = 1;
+        return 0;
+    }
+    seen->tfm[seen->n++] = tfm;
+    return 1;
+}
+
+/*
+ * Erases a transform's context but the words that lead to its children, which
+ * it follows.  Bounded on hostile memory: each transform once, MAX_TFM_CHILDREN
+ * children a context, a step of the budget for every word looked at.
+ */
+static void erase_tfm(struct redact_ctx *c, const struct tfm_layout *l, uint64_t tfm, int depth,
+                      struct tfm_seen *seen)
 {
     int64_t size = tfm_context_size(c, l, tfm);
     uint64_t ctx = tfm + l->ctx, run = 0, words[512];
     struct lb_error ignored;
+    int children = 0;
 
     if (size <= 0)
         return;
@@ -341,12 +372,17 @@ static void erase_tfm(struct redact_ctx *c, const struct tfm_layout *l, uint64_t
         memset(words, 0, sizeof(words));
         lb_kernel_read(c->k, ctx + at, words, n, &ignored);
         for (uint64_t w = 0; w < n; w += 8) {
-            uint64_t child = depth < MAX_TFM_DEPTH ? tfm_of(c, l, words[w / 8]) : 0;
+            uint64_t child = 0;
+            if (depth < MAX_TFM_DEPTH && children < MAX_TFM_CHILDREN && lb_redact_step(c))
+                child = tfm_of(c, l, words[w / 8]);
             if (!child || child == tfm)
                 continue;
+            children++;
+            if (!tfm_first_time(seen, child))
+                continue; /* (its context is erased, or the bound said) */
             lb_redact_virt(c, LB_REDACT_KEYS, "crypto tfm context (dm-crypt)", ctx + run,
                            at + w - run);
-            erase_tfm(c, l, child, depth + 1);
+            erase_tfm(c, l, child, depth + 1, seen);
             run = at + w + 8;
         }
     }
@@ -362,7 +398,8 @@ struct dm_layout {
     uint64_t cell_node, cell_md, cell_new_map, md_map, table_num, table_targets, target_size;
     uint64_t target_type, target_private, type_name, rb_left, rb_right;
     /* dm_crypt's */
-    uint64_t key_size, key, tfms, tfms_count;
+    uint64_t key_size, key, tfms, tfms_count, key_extra_size,
+        key_mac_size; /* last two: or MISSING */
     struct tfm_layout tfm;
     uint64_t volumes, absurd;
 };
@@ -393,6 +430,12 @@ static int dm_mod_layout(const struct btf *dm, struct dm_layout *l, struct lb_er
 /* What dm_crypt's BTF says of a volume's key and transforms. */
 static int crypt_layout(const struct btf *crypt, struct dm_layout *l, struct lb_error *err)
 {
+    struct lb_error ignored;
+
+    if (member(crypt, "crypt_config", "key_extra_size", &l->key_extra_size, &ignored) < 0)
+        l->key_extra_size = MISSING; /* (only to name what is not erased) */
+    if (member(crypt, "crypt_config", "key_mac_size", &l->key_mac_size, &ignored) < 0)
+        l->key_mac_size = MISSING;
     return member(crypt, "crypt_config", "key_size", &l->key_size, err) ||
            member(crypt, "crypt_config", "key", &l->key, err) ||
            member(crypt, "crypt_config", "cipher_tfm", &l->tfms, err) ||
@@ -414,11 +457,41 @@ static void crypt_volume(struct redact_ctx *c, struct dm_layout *l, uint64_t cc)
         return;
     }
     lb_redact_virt(c, LB_REDACT_KEYS, "crypt_config.key (dm-crypt)", cc + l->key, key_size);
+    static struct tfm_seen seen; /* (2 KiB: off the capture's stack) */
+    uint32_t found = 0;
+    seen.n = 0;
+    seen.full = 0;
     for (uint32_t i = 0; tfms && i < count && lb_redact_step(c); i++) {
         uint64_t tfm = tfm_of(c, &l->tfm, rd64(c, tfms + 8ull * i));
-        if (tfm)
-            erase_tfm(c, &l->tfm, tfm, 0);
+        if (tfm && tfm_first_time(&seen, tfm)) {
+            erase_tfm(c, &l->tfm, tfm, 0, &seen);
+            found++;
+        } else if (tfm) {
+            found++;
+        }
     }
+    if (count && !found)
+        lb_redact_missing(c,
+                          "keys: the dm-crypt volume at 0x%llx: none of its %u transforms "
+                          "could be read: their key schedules not erased",
+                          (unsigned long long)cc, count);
+    if (seen.full)
+        lb_redact_missing(c,
+                          "keys: the dm-crypt volume at 0x%llx leads to more than %d transforms: "
+                          "the rest not erased",
+                          (unsigned long long)cc, MAX_VOLUME_TFMS);
+    /* Copies of key material this walk does not erase, named when the volume has them: an
+     * integrity (authenc) key, IV generators' seeds (lmk, tcw, elephant). */
+    if (l->key_extra_size != MISSING && rd32(c, cc + l->key_extra_size))
+        lb_redact_missing(c,
+                          "keys: the dm-crypt volume at 0x%llx: its IV generator's key material "
+                          "(key_extra_size %u: lmk, tcw or elephant) not erased",
+                          (unsigned long long)cc, rd32(c, cc + l->key_extra_size));
+    if (l->key_mac_size != MISSING && rd32(c, cc + l->key_mac_size))
+        lb_redact_missing(c,
+                          "keys: the dm-crypt volume at 0x%llx: its integrity key (authenc_key, "
+                          "key_mac_size %u) not erased",
+                          (unsigned long long)cc, rd32(c, cc + l->key_mac_size));
 }
 
 static void table_targets(struct redact_ctx *c, struct dm_layout *l, uint64_t table)

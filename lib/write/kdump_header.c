@@ -97,12 +97,17 @@ void lb_kdump_layout(struct kdump *k)
  */
 static uint32_t codecs_used(const struct lb_pipe *p)
 {
-    uint32_t flags = lb_codec_flag(p->opts->codec);
+    uint32_t flags = lb_codec_flag(p->opts->codec), used = 0;
 
     for (int c = LB_CODEC_NONE + 1; c < LB_CODEC_STORED; c++)
         if (p->stats->pages_by_codec[c])
-            flags |= lb_codec_flag((enum lb_codec)c);
-    return flags;
+            used |= lb_codec_flag((enum lb_codec)c);
+    /* auto before any page is stored (a file's first header, the one a dump cut short keeps):
+     * either codec may follow; once written, only those used (an LZO-only dump stays readable
+     * by a reader without zstd) */
+    if (p->opts->codec == LB_CODEC_AUTO && !used)
+        used = lb_codec_flag(LB_CODEC_LZO) | lb_codec_flag(LB_CODEC_ZSTD);
+    return flags | used;
 }
 
 int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)

@@ -189,10 +189,15 @@ void dump_size_record(struct dump_size *d, const char *by)
     } else if (d->free_bytes && !d->free_when) {
         d->free_when = d->when;
     }
-    if (!(f = fopen(LIFEBOAT_PREDICTION ".tmp", "we")))
+    /* (a link planted where the file goes is not followed: O_NOFOLLOW, made anew) */
+    unlink(LIFEBOAT_PREDICTION ".tmp");
+    int fd = open(LIFEBOAT_PREDICTION ".tmp", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
+    if (fd < 0 || !(f = fdopen(fd, "w"))) {
+        if (fd >= 0)
+            close(fd);
         return;
-    if (!f)
-        return;
+    }
     fprintf(f, "bytes %llu\nkept %llu\ntotal %llu\nsampled %llu\nzero %llu\nrepeated %llu\n",
             (unsigned long long)d->bytes, (unsigned long long)d->frames_kept,
             (unsigned long long)d->frames_total, (unsigned long long)d->sampled,
@@ -202,8 +207,11 @@ void dump_size_record(struct dump_size *d, const char *by)
     if (d->free_bytes)
         fprintf(f, "free %llu %u %lld %s\n", (unsigned long long)d->free_bytes, d->free_target,
                 (long long)d->free_when, d->free_at);
-    if (fclose(f) == 0)
+    int written = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (fclose(f) == 0 && written)
         rename(LIFEBOAT_PREDICTION ".tmp", LIFEBOAT_PREDICTION);
+    else
+        unlink(LIFEBOAT_PREDICTION ".tmp");
 }
 
 int dump_size_last(struct dump_size *out)

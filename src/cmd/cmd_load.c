@@ -20,7 +20,10 @@
  * Once loaded, it predicts how big a crash dump would be now at the loaded
  * level and codec (admin/dump_size.c) and keeps that for 'status', which
  * holds the targets' free space against it; a prediction that cannot be
- * made (lockdown, no /proc/kcore) is said and costs the load nothing.
+ * made (lockdown, no /proc/kcore) is said and costs the load nothing.  The
+ * prediction runs detached, after load has returned: it reads every struct
+ * page (minutes on a machine of terabytes), and the boot waits for load
+ * (lifeboat.service is a oneshot), not for a number only 'status' shows.
  */
 #include <err.h>
 #include <errno.h>
@@ -32,6 +35,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "admin/cmdline.h"
@@ -400,20 +404,48 @@ static void record_loaded(const struct load_request *req)
 }
 
 /* How big a crash dump would be now, at what load gave the capture, kept for 'status'. */
-static void predict_dump_size(const struct load_request *req)
+static void predict_dump_size(const struct config *cfg)
 {
     struct dump_size d;
     char why[1024], said[512];
 
-    if (!req->setup)
-        return; /* an initramfs of the admin's: its level is not known here */
-    if (dump_size_predict(&req->setup->cfg, &d, why, sizeof(why)) < 0) {
+    if (dump_size_predict(cfg, &d, why, sizeof(why)) < 0) {
         fprintf(stderr, "lifeboat: the dump's size not predicted: %s\n", why);
         return;
     }
     dump_size_describe(&d, said, sizeof(said));
     printf("lifeboat: a crash dump now would be %s\n", said);
     dump_size_record(&d, "load");
+}
+
+/* predict_dump_size in a grandchild of its own session, which load does not wait for. */
+static void predict_dump_size_detached(const struct load_request *req)
+{
+    pid_t pid;
+
+    if (!req->setup)
+        return;   /* an initramfs of the admin's: its level is not known here */
+    fflush(NULL); /* (nothing buffered is written twice) */
+    pid = fork();
+    if (pid < 0) {
+        warn("the dump's size not predicted: fork");
+        return;
+    }
+    if (pid == 0) {
+        setsid();
+        if (fork() == 0) {
+            int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (null >= 0)
+                dup2(null, STDIN_FILENO);
+            predict_dump_size(&req->setup->cfg);
+            fflush(NULL);
+        }
+        _exit(0);
+    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    printf("lifeboat: the size of a crash dump now is being predicted, in the background "
+           "('lifeboat status' shows it)\n");
 }
 
 int cmd_load(int argc, char **argv)
@@ -469,6 +501,6 @@ int cmd_load(int argc, char **argv)
     notice_arm(); /* makes the state directory the record goes in */
     record_raw_identities(&req);
     record_loaded(&req);
-    predict_dump_size(&req);
+    predict_dump_size_detached(&req);
     return 0;
 }

@@ -98,12 +98,19 @@ static const char *directory_here(const struct target *t, char *dir, size_t len)
     return dir;
 }
 
+/* t as UTC, or "?" for a time the file's number cannot be (its year past int). */
+static void utc_time(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+
+    if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        snprintf(buf, len, "?");
+}
+
 /* One target's room against the predicted size: a warning line when it is short. */
 static void hold_against(const struct target *t, size_t i, const struct dump_size *d)
 {
     char when[40];
-    struct tm tm;
-
     char here[PATH_MAX];
     const char *dir = directory_here(t, here, sizeof(here));
     struct statvfs st;
@@ -114,10 +121,10 @@ static void hold_against(const struct target *t, size_t i, const struct dump_siz
     if (dir && statvfs(dir, &st) == 0) {
         free_bytes = (uint64_t)st.f_bavail * st.f_frsize;
         snprintf(from, sizeof(from), "free now");
-    } else if (d->free_bytes && d->free_target == i + 1) {
+    } else if (d->free_bytes && d->free_target == i + 1 && strcmp(d->free_at, shown) == 0) {
+        /* (the same target by number and by name: one reordered since is not this one) */
         free_bytes = d->free_bytes;
-        gmtime_r(&d->free_when, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        utc_time(d->free_when, when, sizeof(when));
         snprintf(from, sizeof(from), "free when the rehearsal of %s ran", when);
     } else {
         printf("dump size: target %zu, %s: its free space is not known here (the capture mounts "
@@ -140,15 +147,13 @@ static void print_dump_size(const struct config *cfg)
 {
     struct dump_size d;
     char said[512], when[40];
-    struct tm tm;
 
     if (dump_size_last(&d) < 0) {
         printf("dump size: not predicted yet ('lifeboat load', 'lifeboat test --rehearse' and "
                "'lifeboat estimate' predict it)\n");
         return;
     }
-    gmtime_r(&d.when, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    utc_time(d.when, when, sizeof(when));
     dump_size_describe(&d, said, sizeof(said));
     printf("dump size: %s, predicted by %s at %s\n", said, d.by[0] ? d.by : "?", when);
     for (size_t i = 0; i < cfg->ntargets; i++)
