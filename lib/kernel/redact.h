@@ -51,6 +51,9 @@ void lb_redact_missing(struct redact_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* One step of a walk spent; 0 when the budget is gone (the walk must stop, and fail). */
 int lb_redact_step(struct redact_ctx *c);
+/* A word of the crashed kernel's memory at addr, 0 where it cannot be read. */
+uint64_t lb_redact_read_u64(struct redact_ctx *c, uint64_t addr);
+uint32_t lb_redact_read_u32(struct redact_ctx *c, uint64_t addr);
 
 /* The walks: -1 with err naming what this kernel lacks for the class. */
 int lb_redact_names(struct redact_ctx *c, struct lb_error *err);

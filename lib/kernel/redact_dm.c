@@ -58,20 +58,6 @@ enum {
 
 #define MISSING BTF_MISSING
 
-static uint64_t rd64(struct redact_ctx *c, uint64_t addr)
-{
-    uint64_t v = 0;
-    struct lb_error ignored;
-    return lb_kernel_read(c->k, addr, &v, 8, &ignored) == 0 ? v : 0;
-}
-
-static uint32_t rd32(struct redact_ctx *c, uint64_t addr)
-{
-    uint32_t v = 0;
-    struct lb_error ignored;
-    return lb_kernel_read(c->k, addr, &v, 4, &ignored) == 0 ? v : 0;
-}
-
 /* A kernel address (the top of the address space on x86_64 and arm64, with 4- or 5-level
  * page tables and 48- or 52-bit VAs: the direct map of 5-level x86_64 starts at
  * 0xff11000000000000), not a small number. */
@@ -132,7 +118,7 @@ static int find_dm_modules(struct redact_ctx *c, struct dm_modules *m, struct lb
         member(c->btf, "module", "name", &name, err) < 0)
         return -1;
     mark = head;
-    for (p = rd64(c, head); p != head; p = rd64(c, p)) {
+    for (p = lb_redact_read_u64(c, head); p != head; p = lb_redact_read_u64(c, p)) {
         if (!p || p == mark || ++n > MAX_MODULES) {
             lb_error_set(err, "the kernel's module list %s after %zu modules",
                          p ? "loops" : "breaks", n);
@@ -170,10 +156,10 @@ static int module_symbol(struct redact_ctx *c, uint64_t mod, const char *name, u
         member(c->btf, "mod_kallsyms", "num_symtab", &num_off, err) < 0 ||
         member(c->btf, "mod_kallsyms", "strtab", &strtab_off, err) < 0)
         return -1;
-    ks = rd64(c, mod + kallsyms_off);
-    symtab = ks ? rd64(c, ks + symtab_off) : 0;
-    strtab = ks ? rd64(c, ks + strtab_off) : 0;
-    n = ks ? rd32(c, ks + num_off) : 0;
+    ks = lb_redact_read_u64(c, mod + kallsyms_off);
+    symtab = ks ? lb_redact_read_u64(c, ks + symtab_off) : 0;
+    strtab = ks ? lb_redact_read_u64(c, ks + strtab_off) : 0;
+    n = ks ? lb_redact_read_u32(c, ks + num_off) : 0;
     if (!symtab || !strtab || n > MAX_MODULE_SYMS) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the module's symbol table is not there (%u symbols)",
                       n);
@@ -219,10 +205,10 @@ static struct btf *module_btf(struct redact_ctx *c, uint64_t mod, struct lb_erro
         member(c->btf, "btf", "data_size", &size_off, err) < 0)
         return NULL;
     mark = head;
-    for (p = rd64(c, head); p != head; p = rd64(c, p)) {
+    for (p = lb_redact_read_u64(c, head); p != head; p = lb_redact_read_u64(c, p)) {
         if (!p || p == mark || ++n > MAX_MODULES || !lb_redact_step(c))
             break;
-        if (rd64(c, p - list + module) == mod)
+        if (lb_redact_read_u64(c, p - list + module) == mod)
             goto found;
         if (++since == power) {
             mark = p;
@@ -239,9 +225,9 @@ static struct btf *module_btf(struct redact_ctx *c, uint64_t mod, struct lb_erro
         lb_error_setk(err, LB_ERR_NO_DATA, "the module's BTF is not in the kernel's btf_modules");
     return NULL;
 found:
-    btf = rd64(c, p - list + btf_ptr);
-    data = btf ? rd64(c, btf + data_off) : 0;
-    size = btf ? rd32(c, btf + size_off) : 0;
+    btf = lb_redact_read_u64(c, p - list + btf_ptr);
+    data = btf ? lb_redact_read_u64(c, btf + data_off) : 0;
+    size = btf ? lb_redact_read_u32(c, btf + size_off) : 0;
     if (!data || size < 24 || size > MAX_MODULE_BTF) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the module's BTF is absurd (%u bytes at 0x%llx)", size,
                       (unsigned long long)data);
@@ -305,18 +291,19 @@ static int tfm_layout(struct redact_ctx *c, struct tfm_layout *l, struct lb_erro
  */
 static int64_t tfm_context_size(struct redact_ctx *c, const struct tfm_layout *l, uint64_t tfm)
 {
-    uint64_t alg = rd64(c, tfm + l->alg), next;
+    uint64_t alg = lb_redact_read_u64(c, tfm + l->alg), next;
     char name[MAX_ALG_NAME];
     struct lb_error ignored;
 
     if (!kernel_address(alg) || !lb_redact_step(c))
         return -1;
-    next = rd64(c, alg + l->alg_list);
-    if (!kernel_address(next) || rd64(c, next + 8) != alg + l->alg_list ||
+    next = lb_redact_read_u64(c, alg + l->alg_list);
+    if (!kernel_address(next) || lb_redact_read_u64(c, next + 8) != alg + l->alg_list ||
         lb_kernel_read(c->k, alg + l->alg_name, name, sizeof(name), &ignored) < 0 ||
         !memchr(name, '\0', sizeof(name)) || name[0] <= 0x20 || name[0] >= 0x7f)
         return -1;
-    uint64_t size = rd32(c, alg + l->alg_ctxsize) + (uint64_t)rd32(c, alg + l->alg_alignmask);
+    uint64_t size = lb_redact_read_u32(c, alg + l->alg_ctxsize) +
+                    (uint64_t)lb_redact_read_u32(c, alg + l->alg_alignmask);
     return size <= MAX_CTX ? (int64_t)size : -1;
 }
 
@@ -444,8 +431,9 @@ static int crypt_layout(const struct btf *crypt, struct dm_layout *l, struct lb_
 
 static void crypt_volume(struct redact_ctx *c, struct dm_layout *l, uint64_t cc)
 {
-    uint32_t key_size = rd32(c, cc + l->key_size), count = rd32(c, cc + l->tfms_count);
-    uint64_t tfms = rd64(c, cc + l->tfms);
+    uint32_t key_size = lb_redact_read_u32(c, cc + l->key_size),
+             count = lb_redact_read_u32(c, cc + l->tfms_count);
+    uint64_t tfms = lb_redact_read_u64(c, cc + l->tfms);
 
     l->volumes++;
     if (key_size > MAX_KEY || count > MAX_TFMS) {
@@ -462,7 +450,7 @@ static void crypt_volume(struct redact_ctx *c, struct dm_layout *l, uint64_t cc)
     seen.n = 0;
     seen.full = 0;
     for (uint32_t i = 0; tfms && i < count && lb_redact_step(c); i++) {
-        uint64_t tfm = tfm_of(c, &l->tfm, rd64(c, tfms + 8ull * i));
+        uint64_t tfm = tfm_of(c, &l->tfm, lb_redact_read_u64(c, tfms + 8ull * i));
         if (tfm && tfm_first_time(&seen, tfm)) {
             erase_tfm(c, &l->tfm, tfm, 0, &seen);
             found++;
@@ -482,22 +470,22 @@ static void crypt_volume(struct redact_ctx *c, struct dm_layout *l, uint64_t cc)
                           (unsigned long long)cc, MAX_VOLUME_TFMS);
     /* Copies of key material this walk does not erase, named when the volume has them: an
      * integrity (authenc) key, IV generators' seeds (lmk, tcw, elephant). */
-    if (l->key_extra_size != MISSING && rd32(c, cc + l->key_extra_size))
+    if (l->key_extra_size != MISSING && lb_redact_read_u32(c, cc + l->key_extra_size))
         lb_redact_missing(c,
                           "keys: the dm-crypt volume at 0x%llx: its IV generator's key material "
                           "(key_extra_size %u: lmk, tcw or elephant) not erased",
-                          (unsigned long long)cc, rd32(c, cc + l->key_extra_size));
-    if (l->key_mac_size != MISSING && rd32(c, cc + l->key_mac_size))
+                          (unsigned long long)cc, lb_redact_read_u32(c, cc + l->key_extra_size));
+    if (l->key_mac_size != MISSING && lb_redact_read_u32(c, cc + l->key_mac_size))
         lb_redact_missing(c,
                           "keys: the dm-crypt volume at 0x%llx: its integrity key (authenc_key, "
                           "key_mac_size %u) not erased",
-                          (unsigned long long)cc, rd32(c, cc + l->key_mac_size));
+                          (unsigned long long)cc, lb_redact_read_u32(c, cc + l->key_mac_size));
 }
 
 static void table_targets(struct redact_ctx *c, struct dm_layout *l, uint64_t table)
 {
-    uint32_t n = rd32(c, table + l->table_num);
-    uint64_t targets = rd64(c, table + l->table_targets);
+    uint32_t n = lb_redact_read_u32(c, table + l->table_num);
+    uint64_t targets = lb_redact_read_u64(c, table + l->table_targets);
     struct lb_error ignored;
 
     if (n > MAX_TARGETS) {
@@ -507,20 +495,20 @@ static void table_targets(struct redact_ctx *c, struct dm_layout *l, uint64_t ta
     }
     for (uint32_t i = 0; targets && i < n && lb_redact_step(c); i++) {
         uint64_t target = targets + (uint64_t)i * l->target_size;
-        uint64_t type = rd64(c, target + l->target_type), name;
+        uint64_t type = lb_redact_read_u64(c, target + l->target_type), name;
         char got[6];
-        if (!type || !(name = rd64(c, type + l->type_name)) ||
+        if (!type || !(name = lb_redact_read_u64(c, type + l->type_name)) ||
             lb_kernel_read(c->k, name, got, sizeof(got), &ignored) < 0 ||
             memcmp(got, "crypt", 6) != 0)
             continue;
-        crypt_volume(c, l, rd64(c, target + l->target_private));
+        crypt_volume(c, l, lb_redact_read_u64(c, target + l->target_private));
     }
 }
 
 /* name_rb_tree in order: every device's active table and the one loaded but not resumed. */
 static int devices(struct redact_ctx *c, struct dm_layout *l, uint64_t root, struct lb_error *err)
 {
-    uint64_t stack[MAX_TREE_DEPTH], node = rd64(c, root);
+    uint64_t stack[MAX_TREE_DEPTH], node = lb_redact_read_u64(c, root);
     size_t depth = 0;
 
     while (node || depth) {
@@ -535,17 +523,17 @@ static int devices(struct redact_ctx *c, struct dm_layout *l, uint64_t root, str
                 return -1;
             }
             stack[depth++] = node;
-            node = rd64(c, node + l->rb_left);
+            node = lb_redact_read_u64(c, node + l->rb_left);
         }
         node = stack[--depth];
-        uint64_t cell = node - l->cell_node, md = rd64(c, cell + l->cell_md);
-        uint64_t active = md ? rd64(c, md + l->md_map) : 0,
-                 inactive = rd64(c, cell + l->cell_new_map);
+        uint64_t cell = node - l->cell_node, md = lb_redact_read_u64(c, cell + l->cell_md);
+        uint64_t active = md ? lb_redact_read_u64(c, md + l->md_map) : 0,
+                 inactive = lb_redact_read_u64(c, cell + l->cell_new_map);
         if (active)
             table_targets(c, l, active);
         if (inactive && inactive != active)
             table_targets(c, l, inactive);
-        node = rd64(c, node + l->rb_right);
+        node = lb_redact_read_u64(c, node + l->rb_right);
     }
     return 0;
 }

@@ -68,14 +68,14 @@ const char *const lb_redact_symbols[] = {
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
-static uint64_t read_u64(struct redact_ctx *c, uint64_t addr)
+uint64_t lb_redact_read_u64(struct redact_ctx *c, uint64_t addr)
 {
     uint64_t v = 0;
     struct lb_error ignored;
     return lb_kernel_read(c->k, addr, &v, 8, &ignored) == 0 ? v : 0;
 }
 
-static uint32_t read_u32(struct redact_ctx *c, uint64_t addr)
+uint32_t lb_redact_read_u32(struct redact_ctx *c, uint64_t addr)
 {
     uint32_t v = 0;
     struct lb_error ignored;
@@ -199,7 +199,7 @@ static void runqueue_currents(struct redact_ctx *c, uint64_t *cur, size_t max)
         need_member(c, "rq", "curr", &curr, &(struct lb_error){0}) < 0)
         return;
     for (size_t cpu = 0; cpu < (size_t)c->ncpus && cpu < max; cpu++)
-        cur[cpu] = read_u64(c, rq + read_u64(c, offsets + 8 * cpu) + curr);
+        cur[cpu] = lb_redact_read_u64(c, rq + lb_redact_read_u64(c, offsets + 8 * cpu) + curr);
 }
 
 int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err)
@@ -233,8 +233,9 @@ int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *e
                           CURRENTS);
     runqueue_currents(c, cur, CURRENTS);
     for (size_t i = 0; i < n; i++) {
-        uint64_t base = read_u64(c, tasks[i] + stack), top = read_u64(c, tasks[i] + thread + sp);
-        int running = read_u32(c, tasks[i] + on_cpu) != 0 || (size_t)c->ncpus > CURRENTS;
+        uint64_t base = lb_redact_read_u64(c, tasks[i] + stack),
+                 top = lb_redact_read_u64(c, tasks[i] + thread + sp);
+        int running = lb_redact_read_u32(c, tasks[i] + on_cpu) != 0 || (size_t)c->ncpus > CURRENTS;
         for (size_t cpu = 0; cpu < (size_t)c->ncpus && cpu < CURRENTS; cpu++)
             running |= cur[cpu] == tasks[i];
         if (running || !base || top <= base + 8 || top - base > MAX_STACK)
@@ -272,7 +273,7 @@ static int key_layout(struct redact_ctx *c, struct key_layout *l, struct lb_erro
 
 static void one_key(struct redact_ctx *c, struct key_layout *l, uint64_t key)
 {
-    uint64_t type = read_u64(c, key + l->type), payload;
+    uint64_t type = lb_redact_read_u64(c, key + l->type), payload;
     uint16_t datalen = 0;
     struct lb_error ignored;
 
@@ -280,7 +281,7 @@ static void one_key(struct redact_ctx *c, struct key_layout *l, uint64_t key)
         l->other++;
         return;
     }
-    payload = read_u64(c, key + l->payload); /* payload.data[0] */
+    payload = lb_redact_read_u64(c, key + l->payload); /* payload.data[0] */
     if (!payload || lb_kernel_read(c->k, payload + l->datalen, &datalen, 2, &ignored) < 0)
         return;
     lb_redact_virt(c, LB_REDACT_KEYS, "user_key_payload.data", payload + l->data, datalen);
@@ -295,7 +296,7 @@ static int keyring_payloads(struct redact_ctx *c, struct lb_error *err)
 
     if (key_layout(c, &l, err) < 0 || need_symbol(c, "key_serial_tree", &root, err) < 0)
         return -1;
-    node = read_u64(c, root);
+    node = lb_redact_read_u64(c, root);
     while (node || depth) {
         while (node) {
             if (depth == MAX_KEY_DEPTH) {
@@ -306,11 +307,11 @@ static int keyring_payloads(struct redact_ctx *c, struct lb_error *err)
             if (!lb_redact_step(c))
                 return out_of_steps(err, "key_serial_tree");
             stack[depth++] = node;
-            node = read_u64(c, node + l.rb_left);
+            node = lb_redact_read_u64(c, node + l.rb_left);
         }
         node = stack[--depth];
         one_key(c, &l, node - l.serial_node);
-        node = read_u64(c, node + l.rb_right);
+        node = lb_redact_read_u64(c, node + l.rb_right);
     }
     if (l.other)
         lb_redact_missing(c,
@@ -329,11 +330,12 @@ static void per_cpu(struct redact_ctx *c, const char *sym, uint64_t off, uint64_
     if (lb_kallsyms_address(c->ks, sym, &base) < 0 ||
         lb_kallsyms_address(c->ks, "__per_cpu_offset", &offsets) < 0)
         return;
-    if (lb_kallsyms_address(c->ks, "nr_cpu_ids", &cpus) < 0 || (n = read_u32(c, cpus)) == 0 ||
-        n > MAX_CPUS)
+    if (lb_kallsyms_address(c->ks, "nr_cpu_ids", &cpus) < 0 ||
+        (n = lb_redact_read_u32(c, cpus)) == 0 || n > MAX_CPUS)
         n = (uint64_t)c->ncpus;
     for (uint64_t cpu = 0; cpu < n; cpu++)
-        lb_redact_virt(c, LB_REDACT_KEYS, type, base + read_u64(c, offsets + 8 * cpu) + off, len);
+        lb_redact_virt(c, LB_REDACT_KEYS, type,
+                       base + lb_redact_read_u64(c, offsets + 8 * cpu) + off, len);
 }
 
 /*
@@ -478,7 +480,7 @@ static int socket_layout(struct redact_ctx *c, struct file_layout *l, struct lb_
         need_member(c, "skb_shared_info", "frags", &l->shinfo_frags, err) ||
         frag_layout(c, l, err) || need_symbol(c, "vmemmap_base", &vm, err))
         return -1;
-    l->vmemmap = read_u64(c, vm);
+    l->vmemmap = lb_redact_read_u64(c, vm);
     l->page_size = vmemmap ? strtoull(vmemmap, NULL, 10) : 0;
     if (!l->vmemmap || l->page_size < 32 || l->page_size > 256) {
         lb_error_set(err, "struct pages cannot be found (vmemmap_base 0x%llx, SIZE(page) %llu)",
@@ -537,12 +539,13 @@ static int seen_add(struct seen *s, uint64_t addr)
 
 static void pipe_pages(struct redact_ctx *c, const struct file_layout *l, uint64_t pipe)
 {
-    uint32_t head = read_u32(c, pipe + l->pipe_head), tail = read_u32(c, pipe + l->pipe_tail);
-    uint32_t ring = read_u32(c, pipe + l->pipe_ring);
-    uint64_t bufs = read_u64(c, pipe + l->pipe_bufs);
+    uint32_t head = lb_redact_read_u32(c, pipe + l->pipe_head),
+             tail = lb_redact_read_u32(c, pipe + l->pipe_tail);
+    uint32_t ring = lb_redact_read_u32(c, pipe + l->pipe_ring);
+    uint64_t bufs = lb_redact_read_u64(c, pipe + l->pipe_bufs);
 
     if (l->pipe_tmp != MISSING)
-        erase_page(c, l, read_u64(c, pipe + l->pipe_tmp), 1, "pipe spare page");
+        erase_page(c, l, lb_redact_read_u64(c, pipe + l->pipe_tmp), 1, "pipe spare page");
     if (!ring || ring > MAX_PIPE_RING || (ring & (ring - 1)) || head - tail > ring) {
         if (head != tail)
             lb_redact_missing(c,
@@ -552,13 +555,14 @@ static void pipe_pages(struct redact_ctx *c, const struct file_layout *l, uint64
         return;
     }
     for (uint32_t i = tail; i != head && lb_redact_step(c); i++)
-        erase_page(c, l, read_u64(c, bufs + (i & (ring - 1)) * l->buf_size + l->buf_page), 1,
-                   "pipe_buffer page");
+        erase_page(c, l, lb_redact_read_u64(c, bufs + (i & (ring - 1)) * l->buf_size + l->buf_page),
+                   1, "pipe_buffer page");
 }
 
 static void skb_data(struct redact_ctx *c, const struct file_layout *l, uint64_t skb)
 {
-    uint64_t head = read_u64(c, skb + l->skb_head), end = read_u32(c, skb + l->skb_end);
+    uint64_t head = lb_redact_read_u64(c, skb + l->skb_head),
+             end = lb_redact_read_u32(c, skb + l->skb_end);
     uint8_t nr = 0;
     struct lb_error ignored;
 
@@ -568,8 +572,9 @@ static void skb_data(struct redact_ctx *c, const struct file_layout *l, uint64_t
     lb_kernel_read(c->k, head + end + l->shinfo_nr, &nr, 1, &ignored);
     for (uint8_t i = 0; i < nr && i < MAX_FRAGS && lb_redact_step(c); i++) {
         uint64_t frag = head + end + l->shinfo_frags + i * l->frag_size;
-        uint64_t page = read_u64(c, frag + l->frag_page) & l->frag_mask;
-        uint32_t len = read_u32(c, frag + l->frag_len), off = read_u32(c, frag + l->frag_off);
+        uint64_t page = lb_redact_read_u64(c, frag + l->frag_page) & l->frag_mask;
+        uint32_t len = lb_redact_read_u32(c, frag + l->frag_len),
+                 off = lb_redact_read_u32(c, frag + l->frag_off);
         uint64_t pages = ((uint64_t)off + len + LB_PAGE_SIZE - 1) / LB_PAGE_SIZE;
         erase_page(c, l, page, pages && pages <= MAX_PAGE_RUN ? pages : 1,
                    "sk_buff fragment pages");
@@ -579,7 +584,7 @@ static void skb_data(struct redact_ctx *c, const struct file_layout *l, uint64_t
 /* A socket's receive queue: an sk_buff ring from the queue's head, walked with Brent's check. */
 static void socket_queue(struct redact_ctx *c, const struct file_layout *l, uint64_t sock)
 {
-    uint64_t head = sock + l->sk_rq, p = read_u64(c, head), mark = head;
+    uint64_t head = sock + l->sk_rq, p = lb_redact_read_u64(c, head), mark = head;
     size_t power = 1, since = 0;
 
     while (p != head && p && p != mark && lb_redact_step(c)) {
@@ -589,7 +594,7 @@ static void socket_queue(struct redact_ctx *c, const struct file_layout *l, uint
             power *= 2;
             since = 0;
         }
-        p = read_u64(c, p + l->skb_next);
+        p = lb_redact_read_u64(c, p + l->skb_next);
     }
     if (p != head)
         lb_redact_missing(c, "user-data: the receive queue of sock 0x%llx %s: stopped there",
@@ -599,14 +604,14 @@ static void socket_queue(struct redact_ctx *c, const struct file_layout *l, uint
 static void one_file(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
                      uint64_t file)
 {
-    uint64_t op = read_u64(c, file + l->f_op), priv;
+    uint64_t op = lb_redact_read_u64(c, file + l->f_op), priv;
     int pipe = op == l->pipe_fops || op == l->pipe_anon_fops;
 
     if (!pipe && op != l->sock_fops)
         return;
-    priv = read_u64(c, file + l->f_private);
+    priv = lb_redact_read_u64(c, file + l->f_private);
     if (!pipe && priv)
-        priv = read_u64(c, priv + l->socket_sk);
+        priv = lb_redact_read_u64(c, priv + l->socket_sk);
     if (!priv || seen_add(seen, priv) != 1)
         return;
     if (pipe)
@@ -618,11 +623,11 @@ static void one_file(struct redact_ctx *c, const struct file_layout *l, struct s
 static void file_table(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
                        uint64_t files)
 {
-    uint64_t fdt = read_u64(c, files + l->files_fdt), fd, ptrs[FD_CHUNK];
-    uint32_t max = fdt ? read_u32(c, fdt + l->fdt_max) : 0;
+    uint64_t fdt = lb_redact_read_u64(c, files + l->files_fdt), fd, ptrs[FD_CHUNK];
+    uint32_t max = fdt ? lb_redact_read_u32(c, fdt + l->fdt_max) : 0;
     struct lb_error ignored;
 
-    fd = fdt ? read_u64(c, fdt + l->fdt_fd) : 0;
+    fd = fdt ? lb_redact_read_u64(c, fdt + l->fdt_fd) : 0;
     if (max > MAX_FDS) {
         lb_redact_missing(c, "user-data: a file table at 0x%llx claims %u files: not walked",
                           (unsigned long long)files, max);
@@ -657,7 +662,7 @@ int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err)
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        uint64_t files = read_u64(c, tasks[i] + l.task_files);
+        uint64_t files = lb_redact_read_u64(c, tasks[i] + l.task_files);
         int added = files ? seen_add(&tables, files) : 0;
         if (added < 0) {
             c->out_of_memory = 1;

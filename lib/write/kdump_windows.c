@@ -14,8 +14,7 @@
 
 #include "write/kdump_writer.h"
 
-/* Frames of the window that some segment has data for, as 0/1 bytes. */
-static size_t present_frames(struct lb_source *src, uint64_t start, size_t n, uint8_t *present)
+size_t lb_kdump_frames_present(struct lb_source *src, uint64_t start, size_t n, uint8_t *present)
 {
     size_t count = 0, nruns;
     const struct lb_frame_run *runs = lb_source_frame_runs(src, &nruns);
@@ -96,7 +95,7 @@ int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
         if (zero_bitmaps(k, done, start, err) < 0)
             return -1;
         done = start + n;
-        p->stats->pages_total += present_frames(p->src, start, n, present);
+        p->stats->pages_total += lb_kdump_frames_present(p->src, start, n, present);
         set_bits(k->bitmap, present, n);
         /* The 2nd bitmap starts empty: in a file, so a cut dump claims nothing it lacks; a
          * stream writes each byte once (readers of streams keep the first copy), and
@@ -194,7 +193,7 @@ static void mark_window(struct kdump *k, const struct window *w)
     size_t n =
         k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start) : LB_WINDOW;
 
-    present_frames(p->src, w->start, n, present);
+    lb_kdump_frames_present(p->src, w->start, n, present);
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);
     lb_pipe_classify(p, w->start, n);
@@ -248,7 +247,7 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
         k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start) : LB_WINDOW;
     size_t nbatch = 0;
 
-    present_frames(p->src, w->start, n, present);
+    lb_kdump_frames_present(p->src, w->start, n, present);
     memset(k->bitmap, 0, sizeof(k->bitmap));
     if (p->classifier)
         lb_classifier_restore(p->classifier, &w->state);

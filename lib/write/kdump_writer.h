@@ -129,6 +129,9 @@ static inline size_t lb_kdump_span(const struct kdump *k)
 }
 
 /* kdump_header.c */
+/* Frames of the window [start, start+n) that some segment has data for, as 0/1 bytes in
+ * present; their count. */
+size_t lb_kdump_frames_present(struct lb_source *src, uint64_t start, size_t n, uint8_t *present);
 void lb_kdump_layout(struct kdump *k);
 int lb_kdump_bitmaps_fit(struct kdump *k, struct lb_error *err);
 int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err);

@@ -47,23 +47,6 @@ static void sampler_offer(struct sampler *s, uint64_t pfn)
     s->pfns[s->n++] = pfn;
 }
 
-/* Frames of the window that some segment has data for, as 0/1 bytes; their count. */
-static size_t frames_present(struct lb_source *src, uint64_t start, size_t n, uint8_t *present)
-{
-    size_t count = 0, nruns;
-    const struct lb_frame_run *runs = lb_source_frame_runs(src, &nruns);
-
-    memset(present, 0, n);
-    for (size_t i = lb_frame_run_at(src, start); i < nruns && runs[i].first < start + n; i++) {
-        uint64_t lo = runs[i].first > start ? runs[i].first : start;
-        uint64_t end = runs[i].first + runs[i].count;
-        uint64_t hi = end < start + n ? end : start + n;
-        memset(present + (lo - start), 1, hi - lo);
-        count += hi - lo;
-    }
-    return count;
-}
-
 /* The first window at or after start that some segment has frames in; max if none. */
 static uint64_t window_after(struct lb_source *src, uint64_t start, uint64_t max)
 {
@@ -83,7 +66,7 @@ static void classify_all(struct lb_pipe *p, uint64_t max, struct sampler *s,
     for (uint64_t start = window_after(p->src, 0, max); start < max;
          start = window_after(p->src, start + LB_WINDOW, max)) {
         size_t n = max - start < LB_WINDOW ? (size_t)(max - start) : LB_WINDOW;
-        out->pages_total += frames_present(p->src, start, n, present);
+        out->pages_total += lb_kdump_frames_present(p->src, start, n, present);
         lb_pipe_classify(p, start, n);
         for (size_t i = 0; i < n; i++) {
             if (!present[i])
