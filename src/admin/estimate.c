@@ -124,7 +124,7 @@ static void newest_installed(char *best, size_t len)
 
 int estimate_default_kernel(char *path, size_t len, char *note, size_t notelen)
 {
-    struct utsname u;
+    char release[sizeof(((struct utsname *)0)->release)];
     char running[PATH_MAX] = "";
 
     note[0] = '\0';
@@ -133,18 +133,19 @@ int estimate_default_kernel(char *path, size_t len, char *note, size_t notelen)
         return 0;
     }
     note[0] = '\0';
+    host_release(release, sizeof(release));
     newest_installed(path, len);
     if (!path[0]) {
         snprintf(note, notelen,
                  "no kernel image in /boot or /usr/lib/modules (the running kernel is %s): "
                  "name one with -k",
-                 uname(&u) == 0 ? u.release : "unknown");
+                 release);
         return -1;
     }
     snprintf(note, notelen,
              "the running kernel (%s) has no image here (a chroot, or an image being built): "
              "estimating for the newest installed kernel, %s",
-             uname(&u) == 0 ? u.release : "unknown", path);
+             release, path);
     return 0;
 }
 

@@ -36,6 +36,7 @@
 #include "admin/dump_size.h"
 #include "admin/estimate.h"
 #include "cmd/commands.h"
+#include "platform/kernel_image.h"
 
 enum { MIB = 1 << 20 };
 
@@ -60,12 +61,11 @@ static void release_of(const char *path, char *release, size_t len)
 static int cma_decision(const char *kernel, int wanted, const struct capture_setup *setup,
                         const struct estimate *e)
 {
-    char release[PATH_MAX], how[PATH_MAX + 512];
-    struct utsname u;
+    char release[PATH_MAX], how[PATH_MAX + 512], here[sizeof(((struct utsname *)0)->release)];
     int running, supported;
 
     release_of(kernel, release, sizeof(release));
-    running = uname(&u) == 0 && strcmp(u.release, release) == 0;
+    running = host_release(here, sizeof(here)) == 0 && strcmp(here, release) == 0;
     supported = crashkernel_cma_supported("", release, running, how, sizeof(how));
     if (!wanted) {
         if (supported && e->cma)

@@ -48,15 +48,31 @@ int kernel_image_find(const char *root, const char *release, char *path, size_t 
     return -1;
 }
 
-int kernel_image_running(char *path, size_t len, char *why, size_t whylen)
+/*
+ * uname(2)'s struct holds the host name too, and lifeboat's stack, once freed,
+ * may wait on a per-CPU free list that struct pages do not mark free: -d 31
+ * keeps it, and a dump redacted of names held the host name there.  So the
+ * struct is wiped once the release is copied out.
+ */
+int host_release(char *release, size_t len)
 {
     struct utsname u;
+    int r = uname(&u);
 
-    if (uname(&u) < 0) {
+    snprintf(release, len, "%s", r == 0 ? u.release : "unknown");
+    explicit_bzero(&u, sizeof(u));
+    return r < 0 ? -1 : 0;
+}
+
+int kernel_image_running(char *path, size_t len, char *why, size_t whylen)
+{
+    char release[sizeof(((struct utsname *)0)->release)];
+
+    if (host_release(release, sizeof(release)) < 0) {
         snprintf(why, whylen, "uname: %s", strerror(errno));
         return -1;
     }
-    return kernel_image_find("", u.release, path, len, why, whylen);
+    return kernel_image_find("", release, path, len, why, whylen);
 }
 
 static int is_gzip(int fd)

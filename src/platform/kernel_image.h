@@ -22,6 +22,8 @@ int kernel_image_find(const char *root, const char *release, char *path, size_t 
                       size_t whylen);
 /* The same for the running kernel (uname -r). */
 int kernel_image_running(char *path, size_t len, char *why, size_t whylen);
+/* The running kernel's release (uname's), "unknown" if it cannot be had; -1 then. */
+int host_release(char *release, size_t len);
 
 /* A descriptor of the image kexec_file_load takes; its size.  -1 with why. */
 int kernel_image_open(const char *path, off_t *size, char *why, size_t whylen);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "platform/format.h"
+#include "platform/kernel_image.h"
 #include "platform/modules.h"
 
 #ifndef MODULE_INIT_COMPRESSED_FILE
@@ -49,17 +50,17 @@ struct dep_file {
 
 static int load_deps(struct dep_file *d)
 {
-    struct utsname u;
+    char release[sizeof(((struct utsname *)0)->release)];
     char path[400];
     FILE *f;
     long size;
 
-    if (uname(&u) < 0)
+    if (host_release(release, sizeof(release)) < 0)
         return -1;
     /* /lib/modules, or /usr/lib/modules (Debian's 7.x packages, on a /lib that is not /usr/lib) */
     f = NULL;
     for (int i = 0; i < 2 && !f; i++) {
-        snprintf(d->root, sizeof(d->root), "%s/modules/%s", i ? "/usr/lib" : "/lib", u.release);
+        snprintf(d->root, sizeof(d->root), "%s/modules/%s", i ? "/usr/lib" : "/lib", release);
         snprintf(path, sizeof(path), "%s/modules.dep", d->root);
         f = fopen(path, "re");
     }
