@@ -98,7 +98,8 @@ INIT
         grep -Eq "left out: zero [0-9]+ cache [0-9]+ cache_private [0-9]+ user [0-9]+ free [1-9][0-9]{3,}" "$1"' _ \
         "$work/lb-31.log"
     check "$release: the kdump file says aarch64 and gives the same report" bash -c '
-        "$1" info "$2" | tail -n +2 > "$3.kd" && tail -n +2 "$3" | cmp -s - "$3.kd"' _ \
+        "$1" info "$2" | tail -n +2 | grep -v "^frames by codec:" > "$3.kd" &&
+        tail -n +2 "$3" | cmp -s - "$3.kd"' _ \
         "$L" "$work/lb-31" "$work/info.txt"
     if grep -q "^CONFIG_KALLSYMS_ALL=y" "$kdir"/root/boot/config-*; then
         # with data symbols (6.12): panic_cpu is read, and the tasks through BTF

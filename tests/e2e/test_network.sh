@@ -234,9 +234,9 @@ echo "[127.0.0.1]:$PORT_D $(cut -d' ' -f1,2 "$work/sshdA/other_key.pub")" > "$wo
 mkdir -p "$work/saved"
 src=$work/dumpsD/$d/vmcore
 check "save SOURCE ssh://root@127.0.0.1:PORT/PATH writes over SFTP what a local save writes" bash -c '
-    LIFEBOAT_NET=$1 "$2" save -d 31 -t 1 --ssh-identity "$3" --known-hosts "$4" "$5" \
+    LIFEBOAT_NET=$1 "$2" save -d 31 -t 1 -c zstd --ssh-identity "$3" --known-hosts "$4" "$5" \
         "ssh://root@127.0.0.1:$6$7/saved/vmcore" &&
-    "$2" save -d 31 -t 1 "$5" "$7/local.vmcore" && cmp "$7/saved/vmcore" "$7/local.vmcore"' _ \
+    "$2" save -d 31 -t 1 -c zstd "$5" "$7/local.vmcore" && cmp "$7/saved/vmcore" "$7/local.vmcore"' _ \
     "$NET_BIN" "$L" "$work/capture/id" "$work/host_known" "$src" "$PORT_D" "$work"
 check "save to a server whose key is not the known one: refused, nothing written" bash -c '
     ! LIFEBOAT_NET=$1 "$2" save --ssh-identity "$3" --known-hosts "$4" "$5" \
@@ -324,9 +324,9 @@ check "every pattern page is at its frame in the converted dump (libkdumpfile)" 
     $JUDGE pattern "$work/https.vmcore" "$work/https.log" --expect present
 # save to an https:// URL, on this machine: the stream a local 'save ... -' writes, byte for byte
 check "save SOURCE https://127.0.0.1:PORT/PATH PUTs the flattened stream a local save writes" bash -c '
-    LIFEBOAT_NET=$1 "$2" save -d 31 -t 1 --ca "$3" --token-file "$4" "$5" \
+    LIFEBOAT_NET=$1 "$2" save -d 31 -t 1 -c zstd --ca "$3" --token-file "$4" "$5" \
         "https://127.0.0.1:$6/dumps/saved.flat" &&
-    "$2" save -d 31 -t 1 "$5" - > "$7/local.flat" && cmp "$8/saved.flat" "$7/local.flat"' _ \
+    "$2" save -d 31 -t 1 -c zstd "$5" - > "$7/local.flat" && cmp "$8/saved.flat" "$7/local.flat"' _ \
     "$NET_BIN" "$L" "$work/ca.pem" "$work/token" "$work/https.vmcore" "$((HP + 1))" "$work" \
     "$work/httpsB/www/dumps"
 check "save to https with a token the server refuses: its HTTP status said, no death by SIGPIPE" bash -c '
