@@ -440,6 +440,36 @@ ensure_crash_judge() {
         die "the crash judge in $JUDGE_ROOT does not run: $("${CRASH_JUDGE_CMD[@]}" --version 2>&1 | head -n 2)"
 }
 
+# whole_vmcore: a whole ELF vmcore (dump-level 0) of a sysrq crash of $KERNEL_RELEASE, saved
+# by the guest's capture, with the pattern pages of a random seed: sets src ($work/vmcore) and
+# leaves the console in $work/serial.log.  With E2E_SHARED set (run-tests: one directory a run)
+# the first script's crash serves the others of the run, a guest boot and 1 GiB fewer.
+whole_vmcore() {
+    local shared=${E2E_SHARED:+$E2E_SHARED/whole-vmcore-$KERNEL_RELEASE} dir seed
+    src=$work/vmcore
+    if [ -n "$shared" ] && [ -s "$shared/vmcore" ] && [ -s "$shared/serial.log" ]; then
+        ln "$shared/vmcore" "$src" 2>/dev/null || cp "$shared/vmcore" "$src"
+        cp "$shared/serial.log" "$work/serial.log"
+        log "the whole vmcore of this run's earlier crash ($shared)"
+        return 0
+    fi
+    make_disk "$work/disk.img" 4G LBDUMP
+    build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash
+format elf
+dump-level 0"
+    seed=$((RANDOM * 65536 + RANDOM + 1))
+    run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=160M lbtest.seed=$seed" \
+        -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
+        true
+    dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
+    fetch_file "$work/disk.img" "$dir/vmcore" "$src" || die "no vmcore was saved"
+    rm -f "$work/disk.img"
+    if [ -n "$shared" ]; then
+        mkdir -p "$shared" && cp "$work/serial.log" "$shared/serial.log" &&
+            { ln "$src" "$shared/vmcore" 2>/dev/null || cp "$src" "$shared/vmcore"; }
+    fi
+}
+
 # build_crash_module: builds tests/e2e/module/lbcrash.ko for $KERNEL_RELEASE
 # against Debian's linux-headers package (installed if missing); sets CRASH_MODULE.
 build_crash_module() {

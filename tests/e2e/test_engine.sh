@@ -17,17 +17,7 @@ JUDGE="$PY $E2E_DIR/judge.py"
 
 fetch_kernel "$KERNEL_PACKAGE"
 ensure_debuginfo
-make_disk "$work/disk.img" 4G LBDUMP
-build_guest_initramfs "$work/guest.cpio" "target fs /dev/nvme0n1 /crash
-format elf
-dump-level 0"
-seed=$((RANDOM * 65536 + RANDOM + 1))
-run_guest "$work/serial.log" "$work/guest.cpio" "crashkernel=160M lbtest.seed=$seed" \
-    -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump ||
-    true
-dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
-fetch_file "$work/disk.img" "$dir/vmcore" "$work/vmcore" || die "no vmcore was saved"
-src=$work/vmcore
+whole_vmcore # src, and the guest's serial.log with its pattern pages
 vmcore-dmesg "$src" > "$work/dmesg.ref"
 
 for d in 31 1 23; do
