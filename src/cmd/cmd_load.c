@@ -434,9 +434,15 @@ static void predict_dump_size_detached(const struct load_request *req)
     if (pid == 0) {
         setsid();
         if (fork() == 0) {
-            int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-            if (null >= 0)
+            /* silent: what it finds goes to the prediction file, for status; a line of its
+             * own, written whenever it ends, would cut into whatever the terminal or the
+             * console shows then */
+            int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+            if (null >= 0) {
                 dup2(null, STDIN_FILENO);
+                dup2(null, STDOUT_FILENO);
+                dup2(null, STDERR_FILENO);
+            }
             predict_dump_size(&req->setup->cfg);
             fflush(NULL);
         }
