@@ -470,6 +470,31 @@ dump-level 0"
     fi
 }
 
+# read_by_crash_and_drgn NAME DUMP: two checks of a dump of whole_vmcore's crash, with
+# $VMLINUX (ensure_debuginfo): crash runs sys, log, bt, ps and kmem -i without an error, and
+# drgn's log equals vmcore-dmesg's ($work/dmesg.ref) and the crashed thread's stack has panic.
+read_by_crash_and_drgn() {
+    local name=$1 dump=$2
+    printf 'sys\nlog\nbt\nps\nkmem -i\nquit\n' > "$work/crash.cmds"
+    check "crash runs sys, log, bt, ps, kmem -i on $name without an error" bash -c '
+        crash -s "$1" "$2" -i "$3" > "$4" 2>&1 &&
+        grep -q "PANIC: \"Kernel panic - not syncing: sysrq triggered crash\"" "$4" &&
+        grep -q "TOTAL MEM" "$4" && grep -q "#0 .*machine_kexec" "$4" &&
+        ! grep -E "^crash: |read error|seek error|invalid (kernel|user) virtual address|^(ps|bt|log|sys|kmem): " "$4"' _ \
+        "$VMLINUX" "$dump" "$work/crash.cmds" "$work/crash-${name// /-}.txt"
+    check "drgn on $name: the log equals vmcore-dmesg's, the crashed stack has panic" bash -c '
+        /usr/bin/python3 - "$1" "$2" "$3" <<"PY"
+import sys, drgn
+from drgn.helpers.linux.printk import get_dmesg
+prog = drgn.Program()
+prog.set_core_dump(sys.argv[1])
+prog.load_debug_info([sys.argv[2]])
+assert get_dmesg(prog) == open(sys.argv[3], "rb").read(), "log differs"
+trace = str(prog.crashed_thread().stack_trace())
+assert "panic" in trace, trace
+PY' _ "$dump" "$VMLINUX" "$work/dmesg.ref"
+}
+
 # build_crash_module: builds tests/e2e/module/lbcrash.ko for $KERNEL_RELEASE
 # against Debian's linux-headers package (installed if missing); sets CRASH_MODULE.
 build_crash_module() {

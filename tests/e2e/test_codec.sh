@@ -46,24 +46,7 @@ check "the stored pages save counted by codec (its summary, metadata.json) are w
     set -- $want && w="$3 $1 $2" && set -- $got && [ "$w" = "$1 $2 $3" ]' _ \
     "$JUDGE" "$mixed.log" "$mixed"
 
-printf 'sys\nlog\nbt\nps\nkmem -i\nquit\n' > "$work/crash.cmds"
-check "crash 8.0.2 runs sys, log, bt, ps, kmem -i on the mixed dump without an error" bash -c '
-    crash -s "$1" "$2" -i "$3" > "$4" 2>&1 &&
-    grep -q "PANIC: \"Kernel panic - not syncing: sysrq triggered crash\"" "$4" &&
-    grep -q "TOTAL MEM" "$4" && grep -q "#0 .*machine_kexec" "$4" &&
-    ! grep -E "^crash: |read error|seek error|invalid (kernel|user) virtual address|^(ps|bt|log|sys|kmem): " "$4"' _ \
-    "$VMLINUX" "$mixed" "$work/crash.cmds" "$work/crash-mixed.txt"
-check "drgn on the mixed dump: the log equals vmcore-dmesg's, the crashed stack has panic" bash -c '
-    "$1" - "$2" "$3" "$4" <<"PY"
-import sys, drgn
-from drgn.helpers.linux.printk import get_dmesg
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-prog.load_debug_info([sys.argv[2]])
-assert get_dmesg(prog) == open(sys.argv[3], "rb").read(), "log differs"
-trace = str(prog.crashed_thread().stack_trace())
-assert "panic" in trace, trace
-PY' _ "$PY" "$mixed" "$VMLINUX" "$work/dmesg.ref"
+read_by_crash_and_drgn "the mixed dump" "$mixed"
 check "makedumpfile 1.7.8 (zstd built in) reads the mixed dump's log: vmcore-dmesg's records" \
     bash -c '"${@:4}" --dump-dmesg "$1" "$2" >/dev/null 2>&1 &&
     [ "$(grep -c "^\[" "$2")" = "$(grep -c "^\[" "$3")" ] &&

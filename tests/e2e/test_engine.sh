@@ -86,25 +86,8 @@ check "makedumpfile --dump-dmesg reads lifeboat's lzo dump: the same records" ba
     grep -q "Kernel panic - not syncing: sysrq triggered crash" "$2"' _ \
     "$work/lb-31-lzo" "$work/mdf-dmesg.txt" "$work/dmesg.ref"
 
-printf 'sys\nlog\nbt\nps\nkmem -i\nquit\n' > "$work/crash.cmds"
 for dump in lb-31 lb-31-zlib lb-31-lzo lb-31.elf; do
-    check "crash runs sys, log, bt, ps, kmem -i on $dump without an error" bash -c '
-        crash -s "$1" "$2" -i "$3" > "$4" 2>&1 &&
-        grep -q "PANIC: \"Kernel panic - not syncing: sysrq triggered crash\"" "$4" &&
-        grep -q "TOTAL MEM" "$4" && grep -q "#0 .*machine_kexec" "$4" &&
-        ! grep -E "^crash: |read error|seek error|invalid (kernel|user) virtual address|^(ps|bt|log|sys|kmem): " "$4"' _ \
-        "$VMLINUX" "$work/$dump" "$work/crash.cmds" "$work/crash-$dump.txt"
-    check "drgn on $dump: the log equals vmcore-dmesg's, the crashed stack has panic" bash -c '
-        "$1" - "$2" "$3" "$4" <<"PY"
-import sys, drgn
-from drgn.helpers.linux.printk import get_dmesg
-prog = drgn.Program()
-prog.set_core_dump(sys.argv[1])
-prog.load_debug_info([sys.argv[2]])
-assert get_dmesg(prog) == open(sys.argv[3], "rb").read(), "log differs"
-trace = str(prog.crashed_thread().stack_trace())
-assert "panic" in trace, trace
-PY' _ "$PY" "$work/$dump" "$VMLINUX" "$work/dmesg.ref"
+    read_by_crash_and_drgn "$dump" "$work/$dump"
 done
 
 e2e_end
