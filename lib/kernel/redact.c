@@ -185,6 +185,8 @@ static void merge(struct redaction *p)
 {
     size_t out = 0;
 
+    if (p->n == 0)
+        return; /* no array yet: qsort's pointer must not be NULL even for none */
     qsort(p->r, p->n, sizeof(*p->r), by_start);
     for (size_t i = 0; i < p->n; i++) {
         struct redact_range *last = out ? &p->r[out - 1] : NULL;

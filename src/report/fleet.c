@@ -152,7 +152,8 @@ static int group(struct fleet *fleet)
 {
     struct dump_list *l = &fleet->list;
 
-    qsort(l->e, l->n, sizeof(l->e[0]), by_signature);
+    if (l->n > 1) /* none: no array to sort (qsort's pointer may not be NULL) */
+        qsort(l->e, l->n, sizeof(l->e[0]), by_signature);
     for (size_t i = 0; i < l->n;) {
         size_t j = i + 1;
         while (j < l->n && strcmp(l->e[j].signature.hash, l->e[i].signature.hash) == 0)
@@ -180,7 +181,8 @@ static int group(struct fleet *fleet)
         g->hosts = distinct(l->e + g->start, g->count, 'h', NULL, 0);
         g->kernels = distinct(l->e + g->start, g->count, 'k', NULL, 0);
     }
-    qsort(fleet->groups, fleet->ngroups, sizeof(fleet->groups[0]), by_weight);
+    if (fleet->ngroups > 1)
+        qsort(fleet->groups, fleet->ngroups, sizeof(fleet->groups[0]), by_weight);
     return 0;
 }
 
