@@ -16,6 +16,13 @@ extern const char capture_cmdline_extra[];
 /* The words that give the crash kernel cpus CPUs ("nr_cpus=N", and what keeps it safe). */
 void host_cpu_words(int cpus, char *out, size_t len);
 
+/*
+ * The fewest CPUs a crash kernel given cpus (nr_cpus=) gets on a machine of
+ * online CPUs, whichever CPU panics: it starts on the panicking one, and on
+ * x86 the boot CPU, stopped by the panic, cannot be started again.
+ */
+int host_crash_cpus_fewest(int cpus, long online);
+
 /* Why crashkernel=,cma is not taken here, or NULL where it is. */
 extern const char *const host_cma_refusal;
 

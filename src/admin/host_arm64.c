@@ -20,6 +20,12 @@ void host_cpu_words(int cpus, char *out, size_t len)
     snprintf(out, len, "nr_cpus=%d", cpus);
 }
 
+/* PSCI starts any CPU the panic stopped, the boot CPU too. */
+int host_crash_cpus_fewest(int cpus, long online)
+{
+    return online < 1 ? 1 : online < cpus ? (int)online : cpus;
+}
+
 /* Debian's arm64 kernels have no kexec_file_load: what it does is done here (kexec_arm64.c). */
 int host_crash_load_fallback(int kernel_fd, int initramfs_fd, const char *cmdline, char *why,
                              size_t whylen)

@@ -42,6 +42,13 @@ void host_cpu_words(int cpus, char *out, size_t len)
         snprintf(out, len, "nr_cpus=%d", cpus);
 }
 
+/* A panic on any CPU but the boot CPU leaves the crash kernel the others only. */
+int host_crash_cpus_fewest(int cpus, long online)
+{
+    long others = online - 1;
+    return others < 1 ? 1 : others < cpus ? (int)others : cpus;
+}
+
 int host_crash_load_fallback(int kernel_fd, int initramfs_fd, const char *cmdline, char *why,
                              size_t whylen)
 {

@@ -498,11 +498,18 @@ int cmd_load(int argc, char **argv)
                 "range (%llu MiB) out of the dump, with the pages in it\n",
                 req.dump_level, (unsigned long long)(req.cma.reserved >> 20));
     printf("lifeboat: crash kernel command line: %s\n", req.cmdline);
-    if (req.cmdline == req.cmdline_built)
-        printf("lifeboat: the capture gets %d CPU%s (%s)\n", req.cpus, req.cpus == 1 ? "" : "s",
+    if (req.cmdline == req.cmdline_built) {
+        int fewest = host_crash_cpus_fewest(req.cpus, sysconf(_SC_NPROCESSORS_ONLN));
+        printf("lifeboat: the capture gets %d CPU%s (%s)", req.cpus, req.cpus == 1 ? "" : "s",
                req.cfg_cpus ? "cpus in the config"
                             : "as many as the reservation feeds, of this "
                               "machine's");
+        if (fewest < req.cpus)
+            printf("; %d if the panic is on a CPU other than the boot CPU, which the crash "
+                   "kernel cannot restart",
+                   fewest);
+        printf("\n");
+    }
     warn_if_short(&req, &res);
     notice_arm(); /* makes the state directory the record goes in */
     record_raw_identities(&req);

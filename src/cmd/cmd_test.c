@@ -32,6 +32,7 @@
 
 #include "admin/dump_size.h"
 #include "admin/estimate.h"
+#include "admin/host_arch.h"
 #include "admin/initramfs.h"
 #include "admin/notice.h"
 #include "capture/rehearse.h"
@@ -131,9 +132,15 @@ static void say_crash_kernel(const struct capture_setup *setup, const struct cra
         return;
     }
     estimate_fit_cpus(&e, UINT64_MAX, cpus > 0 ? cpus : 1);
-    snprintf(out, len, "the crash kernel gets %d CPU%s in %llu MiB (estimate %llu MiB)", cpus,
+    int fewest = host_crash_cpus_fewest(cpus, sysconf(_SC_NPROCESSORS_ONLN));
+    char fewer[96] = "";
+    if (fewest < cpus)
+        snprintf(fewer, sizeof(fewer),
+                 "; %d CPU%s if the panic is on a CPU other than the boot CPU", fewest,
+                 fewest == 1 ? "" : "s");
+    snprintf(out, len, "the crash kernel gets %d CPU%s in %llu MiB (estimate %llu MiB%s)", cpus,
              cpus == 1 ? "" : "s", (unsigned long long)(res->size / MIB),
-             (unsigned long long)(e.crashkernel / MIB));
+             (unsigned long long)(e.crashkernel / MIB), fewer);
 }
 
 static void keep_result(const char *line)

@@ -20,6 +20,7 @@
 # pattern); the rest of its memory is free, as on most big machines.
 source "$(dirname "$0")/../e2e/lib.sh"
 source "$(dirname "$0")/reference.sh"
+source "$(dirname "$0")/guest_crash.sh"
 
 MEMS=${MEMS:-"1024 4096 16384 65536"}
 TOOLS=${TOOLS:-"lifeboat-1 lifeboat-2 reference"}
@@ -36,49 +37,11 @@ cpus $cpus"
 done
 GUEST_CRASH_INITRD=$work/reference.img build_guest_initramfs "$work/reference.cpio" ""
 
-# crash TOOL MEM SIZE: one crash; prints "panic_to_done dump_step rss_kib vmcore_mib" or fails
+# crash TOOL MEM SIZE: one crash (guest_crash.sh); prints "panic_to_done dump_step rss_kib vmcore_mib"
 crash() {
-    local tool=$1 mem=$2 size=$3 serial=$work/$1-$2-$3.log qemu_mem=()
-    make_disk "$work/disk.img" 16G LBDUMP
-    if [ "$mem" -gt 16384 ]; then
-        rm -f "$work/ram" && truncate -s "${mem}M" "$work/ram"
-        qemu_mem=(-object "memory-backend-file,id=ram,size=${mem}M,mem-path=$work/ram,share=on"
-                  -machine memory-backend=ram)
-    fi
-    rm -f "$serial"
-    GUEST_MEM=$mem GUEST_TIMEOUT=1800 run_guest "$serial" "$work/$tool.cpio" \
-        "crashkernel=${size}M lbtest.workload=server lbtest.pages=32768 lbtest.crashcpu=0" "${qemu_mem[@]}" \
-        -drive "file=$work/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump \
-        >/dev/null 2>&1 &
-    local qpid=$! t_panic= t_done= done_pat="lifeboat: capture complete"
-    [ "$tool" = reference ] && done_pat="REF: capture complete"
-    while kill -0 $qpid 2>/dev/null; do
-        local now
-        now=$(date +%s.%N)
-        [ -z "$t_panic" ] && grep -aq "GUEST: crashing now" "$serial" 2>/dev/null && t_panic=$now
-        [ -n "$t_panic" ] && [ -z "$t_done" ] && grep -aq "$done_pat" "$serial" && t_done=$now
-        sleep 0.2
-    done
-    wait $qpid || true
-    # the line may come just before the guest powers off, between two looks
-    [ -n "$t_panic" ] && [ -z "$t_done" ] && grep -aq "$done_pat" "$serial" && t_done=$(date +%s.%N)
-    rm -f "$work/ram"
-    [ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp "$serial" "$KEEP_LOGS/"
-    [ -n "$t_done" ] || return 1
-    local step rss vmcore
-    if [ "$tool" = reference ]; then
-        step=$(grep -ao "REF: dump step [0-9.]* [0-9.]*" "$serial" | awk '{printf "%.1f", $5 - $4}')
-        rss=$(grep -ao "REF: Maximum resident set size (kbytes): [0-9]*" "$serial" | awk '{print $NF}')
-        vmcore=$(debugfs -R "stat /vmcore" "$work/disk.img" 2>/dev/null | grep -o 'Size: [0-9]*' | head -n1 | awk '{print $2}')
-    else
-        step=$(grep -ao "vmcore: [0-9]* MiB in [0-9.]* s" "$serial" | awk '{print $5}' | tail -n1)
-        rss=$(grep -ao "peak memory: [0-9]* KiB" "$serial" | awk '{print $3}' | tail -n1)
-        local dir
-        dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
-        vmcore=$(debugfs -R "stat $dir/vmcore" "$work/disk.img" 2>/dev/null | grep -o 'Size: [0-9]*' | head -n1 | awk '{print $2}')
-    fi
-    printf '%.1f %s %s %.1f\n' "$(echo "$t_done - $t_panic" | bc)" "${step:-?}" "${rss:-0}" \
-        "$(echo "${vmcore:-0} / 1048576" | bc -l)"
+    local kind=lifeboat
+    [ "$1" = reference ] && kind=reference
+    BENCH_NAME=$1-$2-$3 bench_crash "$kind" "$work/$1.cpio" "$2" "$3"
 }
 
 printf '%-8s %-12s %-16s %-12s %-14s %-12s\n' guest tool "panic -> done" "dump step" "peak RSS" vmcore > "$work/table"

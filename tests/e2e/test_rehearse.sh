@@ -56,7 +56,7 @@ grep -a "GUEST: r[0-9]: lifeboat: rehearsal \|GUEST: rehearsal [0-9] exit" "$wor
 
 check "a rehearsal on a working target passes and says where, how long, how big, how much room" \
     bash -c 'grep -q "GUEST: rehearsal 1 exit 0" "$1" &&
-    grep -Eq "GUEST: r1: lifeboat: rehearsal passed: a crash now would be saved to LABEL=LBDUMP /crash in about [0-9]+ s, [0-9]+ MiB \(free there: [0-9]+ MiB\); the crash kernel gets [0-9]+ CPUs? in 192 MiB \(estimate [0-9]+ MiB\)" "$1"' \
+    grep -Eq "GUEST: r1: lifeboat: rehearsal passed: a crash now would be saved to LABEL=LBDUMP /crash in about [0-9]+ s, [0-9]+ MiB \(free there: [0-9]+ MiB\); the crash kernel gets [0-9]+ CPUs? in 192 MiB \(estimate [0-9]+ MiB; 1 CPU if the panic is on a CPU other than the boot CPU\)" "$1"' \
     _ "$work/serial.txt"
 check "the rehearsal ran the capture's own steps: log, report, metadata, a live dump, then removed it" \
     bash -c 'grep -q "GUEST: r1: lifeboat: kernel log saved" "$1" &&

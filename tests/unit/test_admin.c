@@ -21,6 +21,7 @@
 #include "admin/cmdline.h"
 #include "admin/crashkernel.h"
 #include "admin/estimate.h"
+#include "admin/host_arch.h"
 #include "admin/notice.h"
 #include "config/config.h"
 #include "dumpdir/dumps.h"
@@ -52,6 +53,21 @@ static void estimate_fits_cpus_to_the_reservation(void **state)
 }
 
 /* crashkernel= words: the plain size, the ,cma part, and the forms read but not split. */
+/* x86: the boot CPU, stopped by the panic, stays down; a panic on another CPU costs one. */
+static void fewest_crash_cpus_leave_out_the_boot_cpu(void **state)
+{
+    (void)state;
+#if defined(__x86_64__)
+    assert_int_equal(host_crash_cpus_fewest(2, 2), 1);
+    assert_int_equal(host_crash_cpus_fewest(4, 4), 3);
+    assert_int_equal(host_crash_cpus_fewest(2, 8), 2); /* 7 others: nr_cpus= is the limit */
+    assert_int_equal(host_crash_cpus_fewest(1, 1), 1);
+    assert_int_equal(host_crash_cpus_fewest(3, 0), 1); /* sysconf failed: still one */
+#else
+    assert_int_equal(host_crash_cpus_fewest(2, 2), 2);
+#endif
+}
+
 static void crashkernel_words_are_parsed(void **state)
 {
     struct crashkernel_args a;
@@ -281,6 +297,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(estimate_fits_cpus_to_the_reservation),
+        cmocka_unit_test(fewest_crash_cpus_leave_out_the_boot_cpu),
         cmocka_unit_test(crashkernel_words_are_parsed),
         cmocka_unit_test(crashkernel_cma_support_is_read_from_the_kernel),
         cmocka_unit_test(crashkernel_cma_part_is_read),
