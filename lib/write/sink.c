@@ -16,9 +16,11 @@
 struct fd_sink {
     struct lb_sink base;
     int fd;
-    int owned;         /* lb_sink_file: finishing syncs the descriptor, freeing closes it */
-    uint64_t pos;      /* a stream's: the bytes written so far */
-    uint64_t unsynced; /* bytes written since the last checkpoint's sync */
+    int owned;              /* lb_sink_file: finishing syncs the descriptor, freeing closes it */
+    uint64_t pos;           /* a stream's: the bytes written so far */
+    uint64_t unsynced;      /* bytes written since the last checkpoint's sync */
+    uint64_t unstarted;     /* bytes written since writeback was last started */
+    int no_early_writeback; /* sync_file_range refused once: not asked again */
 };
 
 /*
@@ -27,6 +29,27 @@ struct fd_sink {
  * with little to save cost no sync each.
  */
 enum { CHECKPOINT_BYTES = 32 << 20 };
+
+/*
+ * Writeback is started every this much written, not left to the kernel's
+ * dirty thresholds: after a checkpoint's sync the page cache is clean, and a
+ * slow disk would sit idle until the writes dirty a tenth of memory again;
+ * in the crash kernel, dirty pages are also memory the dump cannot use.
+ */
+enum { WRITEBACK_BYTES = 4 << 20 };
+
+/* Starts writeback of what was written (not waiting for it): the disk stays busy. */
+static void start_writeback(struct fd_sink *f, size_t written)
+{
+    f->unstarted += written;
+    if (!f->owned || f->no_early_writeback || (f->base.caps & LB_SINK_STREAM) ||
+        f->unstarted < WRITEBACK_BYTES)
+        return;
+    f->unstarted = 0;
+    /* A hint: a write error shows at the checkpoint's or the finish's sync. */
+    if (sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE) < 0 && errno != EINTR)
+        f->no_early_writeback = 1;
+}
 
 static int fd_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
                     struct lb_error *err)
@@ -57,6 +80,7 @@ static int fd_write(struct lb_sink *s, const void *buf, size_t len, uint64_t off
     }
     f->pos = offset;
     f->unsynced += (uint64_t)(p - (const uint8_t *)buf);
+    start_writeback(f, (size_t)(p - (const uint8_t *)buf));
     return 0;
 }
 

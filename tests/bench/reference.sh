@@ -6,7 +6,8 @@
 # build_reference_initrd OUT [MAKEDUMPFILE ARGS]: busybox, makedumpfile and the
 # libraries it links, and an /init that mounts the disk, runs makedumpfile
 # (default -l -d 31, Debian's kdump-tools default level with its fastest
-# codec) and prints on the console:
+# codec), syncs (a dump is saved once it is on the disk: lifeboat's dump step
+# ends with its fsync too) and prints on the console:
 #   REF: capture complete
 #   REF: dump step T0 T1        (the crash kernel's uptime before and after)
 #   REF: Maximum resident set size (kbytes): N
@@ -32,7 +33,8 @@ while [ ! -b /dev/nvme0n1 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
 mount -t ext4 /dev/nvme0n1 /mnt
 echo "REF: capture starting"
 t0=\$(cut -d' ' -f1 /proc/uptime)
-busybox time -v makedumpfile $args /proc/vmcore /mnt/vmcore 2> /tmp/time.txt && echo "REF: capture complete"
+busybox time -v makedumpfile $args /proc/vmcore /mnt/vmcore 2> /tmp/time.txt && sync &&
+    echo "REF: capture complete"
 echo "REF: dump step \$t0 \$(cut -d' ' -f1 /proc/uptime)"
 grep "Maximum resident" /tmp/time.txt | sed 's/^[[:space:]]*/REF: /'
 umount /mnt
