@@ -65,6 +65,9 @@ const char *const lb_redact_symbols[] = {
     "modules",      /* redact_dm.c: dm_mod and dm_crypt, */
     "btf_modules",  /* their BTF, */
     "name_rb_tree", /* or device-mapper's devices, built in */
+    "node_data",    /* redact_pcp.c: the nodes' zones (NUMA), */
+    "nr_node_ids",
+    "contig_page_data", /* or the one node's */
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
@@ -675,9 +678,10 @@ int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err)
         out_of_steps(err, "open files");
         goto out;
     }
-    lb_redact_missing(c, "user-data: tty buffers, TCP queues but the receive queue (write, "
-                         "out-of-order), freed memory (slab objects, free pages unless -d 16): "
-                         "not walked");
+    lb_redact_missing(
+        c, "user-data: tty buffers, TCP queues but the receive queue (write, "
+           "out-of-order), freed memory (slab objects, free pages unless -d 16 but those "
+           "on per-CPU lists): not walked");
     r = 0;
 out:
     if (r < 0)

@@ -308,6 +308,16 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
         btf__add_field(b, uts_fields[i], field, (uint32_t)(i * 65 * 8), 0);
     btf__add_struct(b, "uts_namespace", 6 * 65 + 2);
     btf__add_field(b, "name", uts, 0, 0);
+    /* the per-CPU free lists (redaction's redact_pcp.c); struct page's list is VMCOREINFO's */
+    int lists = btf__add_array(b, u32, lh, FAKE_PCP_LISTS);
+    btf__add_struct(b, "per_cpu_pages", 32 + 16 * FAKE_PCP_LISTS);
+    btf__add_field(b, "count", i32, 4 * 8, 0);
+    btf__add_field(b, "lists", lists, 32 * 8, 0);
+    int zone = btf__add_struct(b, "zone", 64);
+    btf__add_field(b, "per_cpu_pageset", vp, 16 * 8, 0);
+    int zones = btf__add_array(b, u32, zone, 2);
+    btf__add_struct(b, "pglist_data", 128);
+    btf__add_field(b, "node_zones", zones, 0, 0);
     raw = btf__raw_data(b, &size);
     if (!raw || at + size > FAKE_TASKS)
         abort();
@@ -316,12 +326,31 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     return size;
 }
 
+/* One node whose two zones share their per_cpu_pages, of two CPUs, every list empty. */
+static void free_lists(uint8_t *mem)
+{
+    put64(mem, FAKE_NODE + 16, FAKE_KERNEL_VA + FAKE_PCP);
+    put64(mem, FAKE_NODE + 64 + 16, FAKE_KERNEL_VA + FAKE_PCP);
+    put64(mem, FAKE_PCP_OFFSETS, 0);
+    put64(mem, FAKE_PCP_OFFSETS + 8, FAKE_PCP_CPU);
+    put64(mem, FAKE_VMEMMAP_BASE, FAKE_KERNEL_VA + FAKE_STRUCT_PAGES);
+    for (uint64_t cpu = 0; cpu < 2; cpu++)
+        for (uint64_t i = 0; i < FAKE_PCP_LISTS; i++) {
+            uint64_t head = FAKE_PCP + cpu * FAKE_PCP_CPU + 32 + 16 * i;
+            put64(mem, head, FAKE_KERNEL_VA + head);
+            put64(mem, head + 8, FAKE_KERNEL_VA + head);
+        }
+}
+
 void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
 {
     uint64_t btf_size = write_btf(mem, FAKE_BTF, flags);
     const struct fake_symbol syms[] = {
         {"_stext", FAKE_KERNEL_VA + FAKE_STEXT},
         {"_etext", FAKE_KERNEL_VA + FAKE_ETEXT},
+        {"contig_page_data", FAKE_KERNEL_VA + FAKE_NODE},
+        {"__per_cpu_offset", FAKE_KERNEL_VA + FAKE_PCP_OFFSETS},
+        {"vmemmap_base", FAKE_KERNEL_VA + FAKE_VMEMMAP_BASE},
         {"__start_BTF", FAKE_KERNEL_VA + FAKE_BTF},
         {"__stop_BTF", FAKE_KERNEL_VA + FAKE_BTF + btf_size},
         {"init_task", FAKE_KERNEL_VA + FAKE_TASKS},
@@ -331,6 +360,7 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
     if (ntasks < 1 || ntasks > FAKE_MAX_TASKS)
         abort();
     fake_kernel_symbols(mem, syms, sizeof(syms) / sizeof(syms[0]));
+    free_lists(mem);
     for (int i = 0; i < ntasks; i++) {
         uint64_t task = FAKE_TASKS + (uint64_t)i * FAKE_TASK_SIZE;
         uint64_t next = FAKE_TASKS + (uint64_t)((i + 1) % ntasks) * FAKE_TASK_SIZE;
