@@ -421,7 +421,7 @@ static int walk(struct redact_ctx *c, unsigned classes, struct lb_error *err)
         lb_error_prefix(err, "dead kernel stacks");
         return -1;
     }
-    if (lb_redact_pcp_free_pages(c, cls, err) < 0)
+    if (lb_redact_freed(c, cls, err) < 0)
         return -1;
     if (c->out_of_memory) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the redaction's ranges");

@@ -61,8 +61,9 @@ int lb_redact_keys(struct redact_ctx *c, struct lb_error *err);
 /* dm-crypt volumes' keys and their transforms' key schedules (redact_dm.c), for keys. */
 int lb_redact_dm_crypt(struct redact_ctx *c, struct lb_error *err);
 int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err);
-/* Whatever the classes: free pages on the per-CPU free lists, counted in cls (redact_pcp.c). */
-int lb_redact_pcp_free_pages(struct redact_ctx *c, unsigned cls, struct lb_error *err);
+/* Whatever the classes: freed memory -d keeps (per-CPU free lists' pages, exited tasks' cached
+   stacks), counted in cls (redact_pcp.c). */
+int lb_redact_freed(struct redact_ctx *c, unsigned cls, struct lb_error *err);
 /* Whatever the classes: what sleeping tasks' syscalls left below their stacks' saved sp. */
 int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err);
 

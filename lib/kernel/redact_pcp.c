@@ -1,22 +1,29 @@
 /*
- * redact_pcp.c - free pages waiting on the per-CPU free lists, erased.
+ * redact_pcp.c - freed memory that -d keeps, erased: the pages waiting on
+ * the per-CPU free lists, and the kernel stacks of exited tasks cached for
+ * the next fork.
  *
  * A page freed by the kernel first goes to its CPU's list
  * (zone->per_cpu_pageset, a struct per_cpu_pages per CPU, whose lists[]
  * hold pages by order and migrate type) and reaches the buddy allocator
  * only when the list is drained.  Such a page is not PageBuddy, so the
  * -d 31 filter keeps it (as makedumpfile's does), and it holds whatever
- * its last user left: a user stack with uname()'s answer, a pipe's page,
- * a key on its way.  Whatever the classes, these pages are erased whole:
- * they are free, nothing in the dump's structures points into them.
+ * its last user left: a stack that held uname()'s answer, a pipe's page,
+ * a key on its way.  An exited task's kernel stack (VMAP_STACK) is not
+ * freed at all if its CPU's cached_stacks has room: it stays mapped and
+ * allocated, with everything the task's syscalls copied onto it
+ * (sethostname's and uname's copies of the host's name).  Whatever the
+ * classes, both are erased whole: nothing in the dump's structures points
+ * into them.
  *
  * Found through BTF (pglist_data.node_zones, zone.per_cpu_pageset,
  * per_cpu_pages.lists, page.pcp_list or page.lru, or VMCOREINFO's
- * OFFSET(page.lru)) and kallsyms (node_data and nr_node_ids, or
- * contig_page_data; __per_cpu_offset; vmemmap_base).  A list's order is its
- * index's: MIGRATE_PCPTYPES lists an order up to PAGE_ALLOC_COSTLY_ORDER,
- * then the lists of huge pages (pageblock order).  Every list is walked
- * with Brent's check, at most MAX_LIST pages, each a step of the budget.
+ * OFFSET(page.lru); vm_struct.addr and size) and kallsyms (node_data and
+ * nr_node_ids, or contig_page_data; __per_cpu_offset; vmemmap_base;
+ * cached_stacks).  A list's order is its index's: MIGRATE_PCPTYPES lists an
+ * order up to PAGE_ALLOC_COSTLY_ORDER, then the lists of huge pages
+ * (pageblock order).  Every list is walked with Brent's check, at most
+ * MAX_LIST pages, each a step of the budget.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,17 +33,20 @@
 #include "kernel/redact.h"
 
 enum {
-    MAX_NODES = 1024,   /* MAX_NUMNODES at NODES_SHIFT 10 */
-    MAX_ZONES = 8,      /* MAX_NR_ZONES is 5 at most */
-    MAX_LISTS = 64,     /* NR_PCP_LISTS is 12 to 15 */
-    MAX_LIST = 1 << 16, /* pages on one list: pcp->high is a few thousand */
-    MAX_CPUS = 8192,    /* as redact_walk.c's per-CPU variables */
-    PCPTYPES = 3,       /* MIGRATE_PCPTYPES: unmovable, movable, reclaimable */
-    LOW_ORDERS = 4,     /* orders 0 to PAGE_ALLOC_COSTLY_ORDER */
-    HUGE_ORDER = 9,     /* pageblock_order, the order of the lists past the low ones */
+    MAX_NODES = 1024,         /* MAX_NUMNODES at NODES_SHIFT 10 */
+    MAX_ZONES = 8,            /* MAX_NR_ZONES is 5 at most */
+    MAX_LISTS = 64,           /* NR_PCP_LISTS is 12 to 15 */
+    MAX_LIST = 1 << 16,       /* pages on one list: pcp->high is a few thousand */
+    MAX_CPUS = 8192,          /* as redact_walk.c's per-CPU variables */
+    PCPTYPES = 3,             /* MIGRATE_PCPTYPES: unmovable, movable, reclaimable */
+    LOW_ORDERS = 4,           /* orders 0 to PAGE_ALLOC_COSTLY_ORDER */
+    HUGE_ORDER = 9,           /* pageblock_order, the order of the lists past the low ones */
+    NR_CACHED_STACKS = 2,     /* kernel/fork.c's, since Linux 4.9 */
+    MAX_STACK_AREA = 1 << 20, /* a cached stack's vm_struct.size: THREAD_SIZE, a guard page */
 };
 
-#define TYPE "free pages on per-CPU lists (per_cpu_pages)"
+#define TYPE        "free pages on per-CPU lists (per_cpu_pages)"
+#define STACKS_TYPE "kernel stacks of exited tasks (cached_stacks)"
 
 struct pcp_layout {
     uint64_t node_zones, nzones, zone_size, pageset, lists, nlists, page_list;
@@ -107,6 +117,9 @@ static int layout(struct redact_ctx *c, struct pcp_layout *l, struct lb_error *e
         member(c, "per_cpu_pages", "lists", &l->lists, err) || page_list(c, l, err) ||
         symbol(c, "__per_cpu_offset", &l->offsets, err))
         return -1;
+    if (lb_kallsyms_address(c->ks, "nr_cpu_ids", &cpus) < 0 ||
+        (l->ncpus = lb_redact_read_u32(c, cpus)) == 0 || l->ncpus > MAX_CPUS)
+        l->ncpus = (uint64_t)c->ncpus;
     /* x86_64's: struct page's address to its frame (arm64's vmemmap is no variable) */
     if (lb_kallsyms_address(c->ks, "vmemmap_base", &vm) < 0) {
         lb_redact_missing(c, "free pages on per-CPU lists: no vmemmap_base (a kernel not of "
@@ -125,9 +138,6 @@ static int layout(struct redact_ctx *c, struct pcp_layout *l, struct lb_error *e
                      (unsigned long long)l->vmemmap);
         return -1;
     }
-    if (lb_kallsyms_address(c->ks, "nr_cpu_ids", &cpus) < 0 ||
-        (l->ncpus = lb_redact_read_u32(c, cpus)) == 0 || l->ncpus > MAX_CPUS)
-        l->ncpus = (uint64_t)c->ncpus;
     return 0;
 }
 
@@ -247,7 +257,46 @@ static void say_damage(struct redact_ctx *c, const struct pcp_damage *d)
                           (unsigned long long)d->not_pages);
 }
 
-int lb_redact_pcp_free_pages(struct redact_ctx *c, unsigned cls, struct lb_error *err)
+/*
+ * Each CPU's cached_stacks: the vm_structs of exited tasks' stacks, erased
+ * through the page tables (the guard page is mapped to nothing).  A kernel
+ * without the symbol has no such cache (no VMAP_STACK) or does not say it.
+ */
+static int cached_stacks(struct redact_ctx *c, const struct pcp_layout *l, struct lb_error *err)
+{
+    uint64_t sym, addr, size, absurd = 0;
+
+    if (lb_kallsyms_address(c->ks, "cached_stacks", &sym) < 0) {
+        lb_redact_missing(c, "kernel stacks of exited tasks: no cached_stacks symbol (no "
+                             "VMAP_STACK, or kallsyms without it): not walked");
+        return 0;
+    }
+    if (member(c, "vm_struct", "addr", &addr, err) || member(c, "vm_struct", "size", &size, err))
+        return -1;
+    for (uint64_t cpu = 0; cpu < l->ncpus; cpu++) {
+        uint64_t base = sym + lb_redact_read_u64(c, l->offsets + 8 * cpu);
+        for (uint64_t i = 0; i < NR_CACHED_STACKS && lb_redact_step(c); i++) {
+            uint64_t vm = lb_redact_read_u64(c, base + 8 * i), start, len;
+            if (!vm)
+                continue;
+            start = lb_redact_read_u64(c, vm + addr);
+            len = lb_redact_read_u64(c, vm + size);
+            if (!start || !len || len > MAX_STACK_AREA || start + len < start) {
+                absurd++;
+                continue;
+            }
+            lb_redact_virt(c, l->cls, STACKS_TYPE, start, len);
+        }
+    }
+    if (absurd)
+        lb_redact_missing(c,
+                          "kernel stacks of exited tasks: %llu cached stacks of no sane address "
+                          "or size: left",
+                          (unsigned long long)absurd);
+    return 0;
+}
+
+int lb_redact_freed(struct redact_ctx *c, unsigned cls, struct lb_error *err)
 {
     struct pcp_layout l = {.cls = cls};
     struct pcp_damage d = {0};
@@ -260,21 +309,23 @@ int lb_redact_pcp_free_pages(struct redact_ctx *c, unsigned cls, struct lb_error
         goto out;
     }
     laid = layout(c, &l, err);
-    if (laid < 0 || (laid == 0 && nodes(c, node, MAX_NODES, &nnodes, err) < 0))
+    if (laid < 0 || cached_stacks(c, &l, err) < 0 ||
+        (laid == 0 && nodes(c, node, MAX_NODES, &nnodes, err) < 0))
         goto out;
     for (size_t i = 0; i < nnodes && c->steps_left; i++)
         for (uint64_t z = 0; z < l.nzones; z++)
             one_zone(c, &l, node[i] + l.node_zones + z * l.zone_size, done, &ndone, &d);
     if (c->steps_left == 0) {
-        lb_error_set(err, "the walk of the per-CPU free lists passed its budget of steps (a "
-                          "looping or absurd structure)");
+        lb_error_set(err,
+                     "the walk of the per-CPU free lists and stacks passed its budget of steps (a "
+                     "looping or absurd structure)");
         goto out;
     }
     say_damage(c, &d);
     r = 0;
 out:
     if (r < 0)
-        lb_error_prefix(err, "free pages on per-CPU lists");
+        lb_error_prefix(err, "freed memory (per-CPU free lists, cached stacks)");
     free(node);
     free(done);
     return r;

@@ -68,6 +68,7 @@ const char *const lb_redact_symbols[] = {
     "node_data",    /* redact_pcp.c: the nodes' zones (NUMA), */
     "nr_node_ids",
     "contig_page_data", /* or the one node's */
+    "cached_stacks",    /* exited tasks' kernel stacks, kept for the next fork */
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
@@ -223,6 +224,15 @@ int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *e
         free(t);
         return -1;
     }
+    /* an int until Linux 7.x made it a u8 beside on_rq: read as wide as BTF says */
+    uint64_t on_cpu_size =
+        lb_btf_member_size(c->btf, lb_btf_struct(c->btf, "task_struct"), "on_cpu");
+    if (on_cpu_size != 1 && on_cpu_size != 2 && on_cpu_size != 4) {
+        lb_error_setk(err, LB_ERR_NO_DATA, "task_struct.on_cpu is %llu bytes: no flag it knows",
+                      (unsigned long long)on_cpu_size);
+        free(t);
+        return -1;
+    }
     if (lb_tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t) < 0) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the task list cannot be walked: %s",
                       t->nnotes ? t->notes[0] : "?");
@@ -238,7 +248,9 @@ int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *e
     for (size_t i = 0; i < n; i++) {
         uint64_t base = lb_redact_read_u64(c, tasks[i] + stack),
                  top = lb_redact_read_u64(c, tasks[i] + thread + sp);
-        int running = lb_redact_read_u32(c, tasks[i] + on_cpu) != 0 || (size_t)c->ncpus > CURRENTS;
+        uint32_t flag =
+            lb_redact_read_u32(c, tasks[i] + on_cpu) & (uint32_t)((1ull << (8 * on_cpu_size)) - 1);
+        int running = flag != 0 || (size_t)c->ncpus > CURRENTS;
         for (size_t cpu = 0; cpu < (size_t)c->ncpus && cpu < CURRENTS; cpu++)
             running |= cur[cpu] == tasks[i];
         if (running || !base || top <= base + 8 || top - base > MAX_STACK)

@@ -283,6 +283,7 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     int u64 = btf__add_int(b, "long unsigned int", 8, 0);
     int thread = btf__add_struct(b, "thread_struct", 8);
     btf__add_field(b, "sp", u64, 0, 0);
+    int u8 = btf__add_int(b, "u8", 1, 0); /* (a type added amid a struct's fields ends it) */
     int task = btf__add_struct(b, "task_struct", FAKE_TASK_SIZE);
     if (flags & FAKE_SELF_NESTED_BTF) /* anonymous members that are the struct itself */
         for (int i = 0; i < 8; i++)
@@ -297,7 +298,12 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_field(b, "__state", u32, 72 * 8, 0);
     /* what redaction reads of a task's stack (lib/kernel/redact_walk.c: dead stacks) */
     btf__add_field(b, "stack", vp, 80 * 8, 0);
-    btf__add_field(b, "on_cpu", i32, 88 * 8, 0);
+    if (flags & FAKE_ON_CPU_U8) {
+        btf__add_field(b, "on_cpu", u8, 88 * 8, 0);
+        btf__add_field(b, "on_rq", u8, 89 * 8, 0);
+    } else {
+        btf__add_field(b, "on_cpu", i32, 88 * 8, 0);
+    }
     btf__add_field(b, "thread", thread, 96 * 8, 0);
     /* the host's names (redaction's names class): init_uts_ns at FAKE_UTSNAME */
     int field = btf__add_array(b, u32, ch, 65);
@@ -318,6 +324,9 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     int zones = btf__add_array(b, u32, zone, 2);
     btf__add_struct(b, "pglist_data", 128);
     btf__add_field(b, "node_zones", zones, 0, 0);
+    btf__add_struct(b, "vm_struct", 64); /* cached_stacks' */
+    btf__add_field(b, "addr", vp, 8 * 8, 0);
+    btf__add_field(b, "size", u64, 16 * 8, 0);
     raw = btf__raw_data(b, &size);
     if (!raw || at + size > FAKE_TASKS)
         abort();
@@ -351,6 +360,7 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
         {"contig_page_data", FAKE_KERNEL_VA + FAKE_NODE},
         {"__per_cpu_offset", FAKE_KERNEL_VA + FAKE_PCP_OFFSETS},
         {"vmemmap_base", FAKE_KERNEL_VA + FAKE_VMEMMAP_BASE},
+        {"cached_stacks", FAKE_KERNEL_VA + FAKE_CACHED_STACKS},
         {"__start_BTF", FAKE_KERNEL_VA + FAKE_BTF},
         {"__stop_BTF", FAKE_KERNEL_VA + FAKE_BTF + btf_size},
         {"init_task", FAKE_KERNEL_VA + FAKE_TASKS},

@@ -37,12 +37,13 @@ enum {
     FAKE_PANIC_CPU = 0x3e000, /* int: 0 unless a test sets it */
     FAKE_UTSNAME = 0x3000,    /* struct new_utsname: 6 fields of 65 bytes */
     /* the per-CPU free lists (redaction's redact_pcp.c): one node of two zones, two CPUs */
-    FAKE_NODE = 0x26000,         /* contig_page_data: zones of 64 bytes, per_cpu_pageset at +16 */
-    FAKE_PCP_OFFSETS = 0x26200,  /* __per_cpu_offset: 0 and FAKE_PCP_CPU */
-    FAKE_VMEMMAP_BASE = 0x26280, /* vmemmap_base: the virtual address of FAKE_STRUCT_PAGES */
-    FAKE_PCP = 0x26400,          /* both zones' per_cpu_pages, CPU 0's; lists[] at +32 */
-    FAKE_PCP_CPU = 0x400,        /* CPU 1's, that far on */
-    FAKE_PCP_LISTS = 13,         /* 6.1's: 4 orders of 3 migrate types, then the huge pages' */
+    FAKE_NODE = 0x26000,          /* contig_page_data: zones of 64 bytes, per_cpu_pageset at +16 */
+    FAKE_PCP_OFFSETS = 0x26200,   /* __per_cpu_offset: 0 and FAKE_PCP_CPU */
+    FAKE_VMEMMAP_BASE = 0x26280,  /* vmemmap_base: the virtual address of FAKE_STRUCT_PAGES */
+    FAKE_PCP = 0x26400,           /* both zones' per_cpu_pages, CPU 0's; lists[] at +32 */
+    FAKE_PCP_CPU = 0x400,         /* CPU 1's, that far on */
+    FAKE_CACHED_STACKS = 0x26300, /* cached_stacks (per CPU): two vm_struct pointers, 0 */
+    FAKE_PCP_LISTS = 13,          /* 6.1's: 4 orders of 3 migrate types, then the huge pages' */
 };
 
 /* Damage fake_kernel_tasks can do, as a crashed kernel might have done it. */
@@ -52,6 +53,7 @@ enum {
     FAKE_SELF_NESTED_BTF = 4, /* task_struct holds 8 anonymous members of its own type */
     FAKE_BREAK_TASKS =
         8, /* the process list's middle link is 0: its tail only the prev links reach */
+    FAKE_ON_CPU_U8 = 16, /* task_struct.on_cpu a u8 before on_rq, as Linux 7.x has it */
 };
 
 /*

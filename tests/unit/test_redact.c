@@ -4,7 +4,8 @@
  * gives and in the dump written from it, never in the source's file; the
  * dump says what was redacted; a class this kernel's BTF cannot find fails,
  * naming what it lacks, and leaves the source as it was; hostile task lists
- * (a loop) end within the budgets.
+ * (a loop) end within the budgets; sleeping tasks' stacks are erased below
+ * their saved sp (task_struct.on_cpu an int or 7.x's u8).
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -216,6 +217,48 @@ static void hostile_task_list(void **state)
     close_fake(src, path);
 }
 
+/* A task's stack and its saved sp: the dead part below the sp, as its syscalls left it. */
+static void give_stack(int task, uint64_t stack, uint8_t on_cpu, uint8_t on_rq)
+{
+    uint64_t at = FAKE_TASKS + (uint64_t)task * FAKE_TASK_SIZE;
+    uint64_t base = FAKE_KERNEL_VA + stack, sp = base + 0x800;
+
+    memcpy(mem + at + 80, &base, 8);
+    memcpy(mem + at + 96, &sp, 8);
+    mem[at + 88] = on_cpu;
+    mem[at + 89] = on_rq;
+    memset(mem + stack, 'S', 4096);
+}
+
+/* Sleeping tasks' stacks are erased below their saved sp, a running task's left whole, whether
+   on_cpu is an int (6.x) or a u8 beside on_rq (7.x: on_rq's byte is no on_cpu). */
+static void dead_stacks(void **state)
+{
+    static const unsigned shapes[] = {0, FAKE_ON_CPU_U8};
+    uint8_t buf[4096], zeros[4096] = {0};
+    struct lb_error err;
+    char *path;
+
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        plant(shapes[i]);
+        give_stack(2, 0x21000, 0, shapes[i] ? 1 : 0); /* asleep (on a runqueue in 7.x) */
+        give_stack(3, 0x22000, 1, 0);                 /* running */
+        struct lb_source *src = open_fake(&path);
+        int r = lb_source_redact(src, LB_REDACT_NAMES, &err);
+        if (r)
+            print_error("%s\n", err.msg);
+        assert_int_equal(r, 0);
+        assert_int_equal(lb_source_read_phys(src, 0x21000, buf, 4096, &err), 0);
+        assert_memory_equal(buf, "SSSSSSSS", 8);                /* STACK_END_MAGIC's word */
+        assert_memory_equal(buf + 8, zeros, 0x800 - 8);         /* dead */
+        assert_memory_equal(buf + 0x800, mem + 0x21800, 0x800); /* live, from the sp up */
+        assert_int_equal(lb_source_read_phys(src, 0x22000, buf, 4096, &err), 0);
+        assert_memory_equal(buf, mem + 0x22000, 4096);
+        close_fake(src, path);
+    }
+}
+
 int main(void)
 {
     (void)has_note;
@@ -225,6 +268,7 @@ int main(void)
         cmocka_unit_test(dump_written_is_redacted),
         cmocka_unit_test(missing_types_fail),
         cmocka_unit_test(hostile_task_list),
+        cmocka_unit_test(dead_stacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
  * and CPU 1's lists, of orders 0, 1 and the huge pages', are erased whole
  * by any redaction, counted in its class, and nothing else of the memory
  * is; hostile lists (a loop, a break, an entry that is no struct page, a
- * budget that runs out) end, named in the report or failing.
+ * budget that runs out) end, named in the report or failing.  And exited
+ * tasks' kernel stacks in a CPU's cached_stacks are erased through the
+ * page tables, one of an absurd size named and left.
  */
 #include <bpf/btf.h>
 #include <setjmp.h>
@@ -26,6 +28,7 @@
 
 #define VA(phys) (FAKE_KERNEL_VA + (phys))
 #define TYPE     "free pages on per-CPU lists (per_cpu_pages)"
+#define STACKS   "kernel stacks of exited tasks (cached_stacks)"
 
 enum {
     PAGE_LRU = 8,      /* VMCOREINFO's OFFSET(page.lru) */
@@ -34,6 +37,8 @@ enum {
     FREE1 = 36,        /* an order-1 block (36, 37) on CPU 1's fourth list */
     HUGE = 512,        /* a huge page (512 frames, past the memory) on CPU 0's list 12 */
     KEPT = 38,         /* the node and the lists themselves: on no list */
+    VM = 0x26a00,      /* a cached stack's vm_struct: addr at +8, size at +16 */
+    STACK = 0x21000,   /* its three pages: frames 33 to 35 */
 };
 
 static void put64(uint64_t at, uint64_t v)
@@ -95,7 +100,7 @@ static void walk_with(struct walked *w, uint64_t steps)
         lb_kallsyms_load_only(c.k, lb_redact_symbols, lb_redact_nsymbols, &c.ks, &w->err), 0);
     c.btf = lb_btf_from_kernel(c.k, c.ks, &w->err);
     assert_non_null(c.btf);
-    w->r = lb_redact_pcp_free_pages(&c, LB_REDACT_USER_DATA, &w->err);
+    w->r = lb_redact_freed(&c, LB_REDACT_USER_DATA, &w->err);
     btf__free(c.btf);
     lb_kallsyms_free(c.ks);
     lb_kernel_close(c.k);
@@ -245,13 +250,40 @@ static void budget_and_absurd_layouts(void **state)
     free(w.plan.r);
 }
 
+/* CPU 1's second cached stack is erased whole; one of an absurd size is named and left. */
+static void cached_stacks_erased(void **state)
+{
+    struct walked w;
+
+    (void)state;
+    plant();
+    put64(VM + 8, VA(STACK));
+    put64(VM + 16, 3 * 4096);
+    put64(FAKE_CACHED_STACKS + FAKE_PCP_CPU + 8, VA(VM));
+    walk_with(&w, 1 << 20);
+    assert_int_equal(w.r, 0);
+    assert_int_equal(erased_bytes(&w.plan, STACK, 3 * 4096), 3 * 4096);
+    assert_int_equal(erased_bytes(&w.plan, 0, FAKE_KERNEL_MEM), 3 * 4096 + 4096 + 8192);
+    assert_int_equal(item(&w.rep, STACKS)->count, 1);
+    assert_int_equal(item(&w.rep, STACKS)->bytes, 3 * 4096);
+    free(w.plan.r);
+
+    put64(VM + 16, 1ull << 40);
+    put64(FAKE_CACHED_STACKS, VA(VM)); /* CPU 0's first too: the same vm_struct */
+    walk_with(&w, 1 << 20);
+    assert_int_equal(w.r, 0);
+    assert_true(says(&w.rep, "2 cached stacks of no sane address or size"));
+    assert_int_equal(erased_bytes(&w.plan, STACK, 3 * 4096), 0);
+    assert_null(item(&w.rep, STACKS));
+    free(w.plan.r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(free_pages_erased),
-        cmocka_unit_test(blocks_at_their_orders),
-        cmocka_unit_test(hostile_lists),
-        cmocka_unit_test(budget_and_absurd_layouts),
+        cmocka_unit_test(free_pages_erased),    cmocka_unit_test(blocks_at_their_orders),
+        cmocka_unit_test(hostile_lists),        cmocka_unit_test(budget_and_absurd_layouts),
+        cmocka_unit_test(cached_stacks_erased),
     };
     (void)has_note;
     return cmocka_run_group_tests(tests, NULL, NULL);
