@@ -57,6 +57,8 @@ uint32_t lb_redact_read_u32(struct redact_ctx *c, uint64_t addr);
 
 /* The walks: -1 with err naming what this kernel lacks for the class. */
 int lb_redact_names(struct redact_ctx *c, struct lb_error *err);
+/* For names: every open file's path names, every UNIX socket's name (redact_walk.c). */
+int lb_redact_open_file_names(struct redact_ctx *c, struct lb_error *err);
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err);
 /* dm-crypt volumes' keys and their transforms' key schedules (redact_dm.c), for keys. */
 int lb_redact_dm_crypt(struct redact_ctx *c, struct lb_error *err);

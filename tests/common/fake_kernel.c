@@ -305,6 +305,38 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
         btf__add_field(b, "on_cpu", i32, 88 * 8, 0);
     }
     btf__add_field(b, "thread", thread, 96 * 8, 0);
+    btf__add_field(b, "files", vp, 104 * 8, 0);
+    /* open files, their paths' names and UNIX sockets' (redaction's names class) */
+    btf__add_struct(b, "files_struct", 16);
+    btf__add_field(b, "fdt", vp, 8 * 8, 0);
+    btf__add_struct(b, "fdtable", 16);
+    btf__add_field(b, "max_fds", u32, 0, 0);
+    btf__add_field(b, "fd", vp, 8 * 8, 0);
+    int path = btf__add_struct(b, "path", 16);
+    btf__add_field(b, "mnt", vp, 0, 0);
+    btf__add_field(b, "dentry", vp, 8 * 8, 0);
+    btf__add_struct(b, "file", 64);
+    btf__add_field(b, "f_op", vp, 0, 0);
+    btf__add_field(b, "f_path", path, 16 * 8, 0);
+    btf__add_field(b, "private_data", vp, 32 * 8, 0);
+    int qstr = btf__add_struct(b, "qstr", 16);
+    btf__add_field(b, "len", u32, 4 * 8, 0);
+    btf__add_field(b, "name", vp, 8 * 8, 0);
+    btf__add_struct(b, "dentry", 96);
+    btf__add_field(b, "d_parent", vp, 24 * 8, 0);
+    btf__add_field(b, "d_name", qstr, 32 * 8, 0);
+    btf__add_struct(b, "socket", 48);
+    btf__add_field(b, "sk", vp, 24 * 8, 0);
+    int u16 = btf__add_int(b, "short unsigned int", 2, 0);
+    btf__add_struct(b, "sock_common", 136);
+    btf__add_field(b, "skc_family", u16, 16 * 8, 0);
+    btf__add_struct(b, "unix_sock", 128);
+    btf__add_field(b, "addr", vp, 64 * 8, 0);
+    btf__add_field(b, "path", path, 72 * 8, 0);
+    int sun = btf__add_array(b, u32, ch, 0);
+    btf__add_struct(b, "unix_address", 8);
+    btf__add_field(b, "len", i32, 4 * 8, 0);
+    btf__add_field(b, "name", sun, 8 * 8, 0);
     /* the host's names (redaction's names class): init_uts_ns at FAKE_UTSNAME */
     int field = btf__add_array(b, u32, ch, 65);
     int uts = btf__add_struct(b, "new_utsname", 6 * 65);
@@ -356,6 +388,8 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
     uint64_t btf_size = write_btf(mem, FAKE_BTF, flags);
     const struct fake_symbol syms[] = {
         {"_stext", FAKE_KERNEL_VA + FAKE_STEXT},
+        {"pipefifo_fops", FAKE_KERNEL_VA + FAKE_PIPE_FOPS},
+        {"socket_file_ops", FAKE_KERNEL_VA + FAKE_SOCKET_FOPS},
         {"_etext", FAKE_KERNEL_VA + FAKE_ETEXT},
         {"contig_page_data", FAKE_KERNEL_VA + FAKE_NODE},
         {"__per_cpu_offset", FAKE_KERNEL_VA + FAKE_PCP_OFFSETS},

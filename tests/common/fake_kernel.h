@@ -22,7 +22,9 @@ enum {
     FAKE_NAMES = 0xc000,
     FAKE_NAMES_END = 0x10000,
     FAKE_STEXT = 0x10000,
-    FAKE_ETEXT = 0x20000, /* text: frames 16-31 */
+    FAKE_ETEXT = 0x20000,       /* text: frames 16-31 */
+    FAKE_PIPE_FOPS = 0x1f000,   /* pipefifo_fops: what a pipe's file's f_op is */
+    FAKE_SOCKET_FOPS = 0x1f100, /* socket_file_ops: a socket's */
     FAKE_BTF = 0x28000,
     FAKE_TASKS = 0x30000,
     FAKE_TASK_SIZE = 128,

@@ -5,7 +5,8 @@
  * dump says what was redacted; a class this kernel's BTF cannot find fails,
  * naming what it lacks, and leaves the source as it was; hostile task lists
  * (a loop) end within the budgets; sleeping tasks' stacks are erased below
- * their saved sp (task_struct.on_cpu an int or 7.x's u8).
+ * their saved sp (task_struct.on_cpu an int or 7.x's u8); open files' path
+ * names and UNIX sockets' names are erased, each once, in looping dentries too.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -189,7 +190,7 @@ static void missing_types_fail(void **state)
     read_comm(src, 1, comm);
     assert_string_equal(comm, "task1");
     assert_int_equal(lb_source_redact(src, LB_REDACT_USER_DATA, &err), -1);
-    assert_non_null(strstr(err.msg, "user-data: the kernel's BTF has no task_struct.files"));
+    assert_non_null(strstr(err.msg, "user-data: the kernel's BTF has no pipe_inode_info.head"));
     /* a writer asked to redact writes nothing */
     int fd = open("/dev/null", O_WRONLY);
     assert_int_equal(lb_write(src, fd, &opts, &stats, &err), -1);
@@ -259,6 +260,119 @@ static void dead_stacks(void **state)
     }
 }
 
+static void put64(uint64_t at, uint64_t v)
+{
+    memcpy(mem + at, &v, 8);
+}
+
+static void put32(uint64_t at, uint32_t v)
+{
+    memcpy(mem + at, &v, 4);
+}
+
+/* A dentry at phys: its parent, and its name (len bytes of text) at name. */
+static void dentry(uint64_t at, uint64_t parent, uint64_t name, const char *text)
+{
+    put64(at + 24, FAKE_KERNEL_VA + parent);
+    put32(at + 32 + 4, (uint32_t)strlen(text));
+    put64(at + 32 + 8, FAKE_KERNEL_VA + name);
+    memcpy(mem + name, text, strlen(text));
+}
+
+enum {
+    FILES = 0x21000,
+    FDT = 0x21040,
+    FDS = 0x21080,
+    FILE_A = 0x21100,
+    FILE_S = 0x21180,
+    SOCKET = 0x21200,
+    SK = 0x21280,
+    UADDR = 0x21380,
+    ROOT = 0x21400,
+    DIR_A = 0x21480,
+    DENTRY_A = 0x21500,
+    DENTRY_S = 0x21580,
+    NAMES = 0x21800,
+};
+
+/* Task 2 has open a file /home/secret-a.txt and a UNIX socket bound to /sock-secret. */
+static void plant_files(void)
+{
+    plant(0);
+    put64(FAKE_TASKS + 2 * FAKE_TASK_SIZE + 104, FAKE_KERNEL_VA + FILES);
+    put64(FILES + 8, FAKE_KERNEL_VA + FDT);
+    put32(FDT, 4);
+    put64(FDT + 8, FAKE_KERNEL_VA + FDS);
+    put64(FDS, FAKE_KERNEL_VA + FILE_A);
+    put64(FDS + 16, FAKE_KERNEL_VA + FILE_S);
+    put64(FILE_A + 16 + 8, FAKE_KERNEL_VA + DENTRY_A);
+    dentry(ROOT, ROOT, NAMES, "/");
+    dentry(DIR_A, ROOT, NAMES + 0x10, "home");
+    dentry(DENTRY_A, DIR_A, NAMES + 0x20, "secret-a.txt");
+    put64(FILE_S, FAKE_KERNEL_VA + FAKE_SOCKET_FOPS);
+    put64(FILE_S + 32, FAKE_KERNEL_VA + SOCKET);
+    put64(SOCKET + 24, FAKE_KERNEL_VA + SK);
+    mem[SK + 16] = 1; /* AF_UNIX */
+    put64(SK + 64, FAKE_KERNEL_VA + UADDR);
+    put32(UADDR + 4, 14);
+    memcpy(mem + UADDR + 8, "\1\0/sock-secret", 14);
+    put64(SK + 72 + 8, FAKE_KERNEL_VA + DENTRY_S);
+    dentry(DENTRY_S, ROOT, NAMES + 0x40, "sock-secret");
+}
+
+static void assert_zeros(struct lb_source *src, uint64_t at, size_t len)
+{
+    uint8_t buf[64] = {0}, zeros[64] = {0};
+    struct lb_error err;
+    assert_int_equal(lb_source_read_phys(src, at, buf, len, &err), 0);
+    assert_memory_equal(buf, zeros, len);
+}
+
+/* names: an open file's path, each component once, and a UNIX socket's address and path. */
+static void open_file_names(void **state)
+{
+    struct lb_redaction_report r;
+    struct lb_error err;
+    uint64_t count, parent;
+    char *path;
+
+    (void)state;
+    plant_files();
+    struct lb_source *src = open_fake(&path);
+    int ok = lb_source_redact(src, LB_REDACT_NAMES, &err);
+    if (ok)
+        print_error("%s\n", err.msg);
+    assert_int_equal(ok, 0);
+    assert_zeros(src, NAMES, 1);
+    assert_zeros(src, NAMES + 0x10, 4);
+    assert_zeros(src, NAMES + 0x20, 12);
+    assert_zeros(src, NAMES + 0x40, 11);
+    assert_zeros(src, UADDR + 8, 14);
+    /* the structures stay walkable: the dentries' links, the address's length */
+    assert_int_equal(lb_source_read_phys(src, DENTRY_A + 24, &parent, 8, &err), 0);
+    assert_int_equal(parent, FAKE_KERNEL_VA + DIR_A);
+    assert_int_equal(lb_source_redaction(src, &r), 1);
+    assert_true(erased(&r, "dentry.d_name (open files' paths)", &count));
+    assert_int_equal(count, 4); /* secret-a.txt, home, /, sock-secret: / once */
+    assert_true(erased(&r, "unix_address.name (UNIX sockets' names)", &count));
+    assert_int_equal(count, 1);
+    close_fake(src, path);
+
+    /* hostile: a dentry whose parents loop, a name of absurd length; the walk ends */
+    plant_files();
+    put64(ROOT + 24, FAKE_KERNEL_VA + DENTRY_A); /* / -> secret-a.txt -> home -> / ... */
+    put32(DIR_A + 36, 1u << 30);
+    src = open_fake(&path);
+    assert_int_equal(lb_source_redact(src, LB_REDACT_NAMES, &err), 0);
+    assert_zeros(src, NAMES + 0x20, 12);
+    assert_int_equal(lb_source_read_phys(src, NAMES + 0x10, &parent, 4, &err), 0);
+    assert_memory_equal(&parent, "home", 4); /* an absurd length: not erased */
+    assert_int_equal(lb_source_redaction(src, &r), 1);
+    assert_true(erased(&r, "dentry.d_name (open files' paths)", &count));
+    assert_int_equal(count, 3);
+    close_fake(src, path);
+}
+
 int main(void)
 {
     (void)has_note;
@@ -269,6 +383,7 @@ int main(void)
         cmocka_unit_test(missing_types_fail),
         cmocka_unit_test(hostile_task_list),
         cmocka_unit_test(dead_stacks),
+        cmocka_unit_test(open_file_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
