@@ -337,6 +337,54 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_struct(b, "unix_address", 8);
     btf__add_field(b, "len", i32, 4 * 8, 0);
     btf__add_field(b, "name", sun, 8 * 8, 0);
+    /* pipes, sockets' receive queues, ttys (redaction's user-data class) */
+    btf__add_struct(b, "pipe_inode_info", 32);
+    btf__add_field(b, "head", u32, 0, 0);
+    btf__add_field(b, "tail", u32, 4 * 8, 0);
+    btf__add_field(b, "ring_size", u32, 8 * 8, 0);
+    btf__add_field(b, "bufs", vp, 16 * 8, 0);
+    btf__add_field(b, "tmp_page", vp, 24 * 8, 0);
+    btf__add_struct(b, "pipe_buffer", 40);
+    btf__add_field(b, "page", vp, 0, 0);
+    btf__add_struct(b, "sock", 128);
+    btf__add_field(b, "sk_receive_queue", lh, 96 * 8, 0);
+    btf__add_struct(b, "sk_buff", 64);
+    btf__add_field(b, "next", vp, 0, 0);
+    btf__add_field(b, "head", vp, 16 * 8, 0);
+    btf__add_field(b, "end", u32, 24 * 8, 0);
+    btf__add_struct(b, "bio_vec", 16);
+    btf__add_field(b, "bv_page", vp, 0, 0);
+    btf__add_field(b, "bv_len", u32, 8 * 8, 0);
+    btf__add_field(b, "bv_offset", u32, 12 * 8, 0);
+    btf__add_struct(b, "skb_shared_info", 64);
+    btf__add_field(b, "nr_frags", u8, 2 * 8, 0);
+    btf__add_field(b, "frags", vp, 48 * 8, 0);
+    btf__add_struct(b, "tty_file_private", 32);
+    btf__add_field(b, "tty", vp, 0, 0);
+    btf__add_struct(b, "tty_struct", 128);
+    btf__add_field(b, "port", vp, 24 * 8, 0);
+    btf__add_field(b, "ldisc", vp, 40 * 8, 0);
+    btf__add_field(b, "link", vp, 64 * 8, 0);
+    btf__add_field(b, "disc_data", vp, 72 * 8, 0);
+    btf__add_field(b, "write_cnt", i32, 80 * 8, 0);
+    btf__add_field(b, "write_buf", vp, 88 * 8, 0);
+    int bufhead = btf__add_struct(b, "tty_bufhead", 32);
+    btf__add_field(b, "head", vp, 0, 0);
+    btf__add_field(b, "free", vp, 16 * 8, 0);
+    btf__add_struct(b, "tty_port", 64);
+    btf__add_field(b, "buf", bufhead, 8 * 8, 0);
+    int tty_data = btf__add_array(b, u32, u8, 0);
+    btf__add_struct(b, "tty_buffer", 32);
+    btf__add_field(b, "next", vp, 0, 0);
+    btf__add_field(b, "size", u32, 12 * 8, 0);
+    btf__add_field(b, "flags", u8, 28 * 8, 0);
+    btf__add_field(b, "data", tty_data, 32 * 8, 0);
+    btf__add_struct(b, "tty_ldisc", 16);
+    btf__add_field(b, "ops", vp, 0, 0);
+    int line = btf__add_array(b, u32, u8, FAKE_N_TTY_BUF);
+    btf__add_struct(b, "n_tty_data", 8 + 2 * FAKE_N_TTY_BUF);
+    btf__add_field(b, "read_buf", line, 8 * 8, 0);
+    btf__add_field(b, "echo_buf", line, (8 + FAKE_N_TTY_BUF) * 8, 0);
     /* the host's names (redaction's names class): init_uts_ns at FAKE_UTSNAME */
     int field = btf__add_array(b, u32, ch, 65);
     int uts = btf__add_struct(b, "new_utsname", 6 * 65);
@@ -390,6 +438,8 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
         {"_stext", FAKE_KERNEL_VA + FAKE_STEXT},
         {"pipefifo_fops", FAKE_KERNEL_VA + FAKE_PIPE_FOPS},
         {"socket_file_ops", FAKE_KERNEL_VA + FAKE_SOCKET_FOPS},
+        {"tty_fops", FAKE_KERNEL_VA + FAKE_TTY_FOPS},
+        {"n_tty_ops", FAKE_KERNEL_VA + FAKE_N_TTY_OPS},
         {"_etext", FAKE_KERNEL_VA + FAKE_ETEXT},
         {"contig_page_data", FAKE_KERNEL_VA + FAKE_NODE},
         {"__per_cpu_offset", FAKE_KERNEL_VA + FAKE_PCP_OFFSETS},

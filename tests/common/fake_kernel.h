@@ -25,6 +25,9 @@ enum {
     FAKE_ETEXT = 0x20000,       /* text: frames 16-31 */
     FAKE_PIPE_FOPS = 0x1f000,   /* pipefifo_fops: what a pipe's file's f_op is */
     FAKE_SOCKET_FOPS = 0x1f100, /* socket_file_ops: a socket's */
+    FAKE_TTY_FOPS = 0x1f200,    /* tty_fops: a tty's */
+    FAKE_N_TTY_OPS = 0x1f300,   /* n_tty_ops: N_TTY's tty_ldisc_ops */
+    FAKE_N_TTY_BUF = 64,        /* n_tty_data's read and echo buffers (4096 in a kernel) */
     FAKE_BTF = 0x28000,
     FAKE_TASKS = 0x30000,
     FAKE_TASK_SIZE = 128,
