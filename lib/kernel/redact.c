@@ -186,7 +186,8 @@ static void merge(struct redaction *p)
 {
     size_t out = 0;
 
-    qsort(p->r, p->n, sizeof(*p->r), by_start);
+    if (p->n) /* (an empty plan has no array: qsort's is never null) */
+        qsort(p->r, p->n, sizeof(*p->r), by_start);
     for (size_t i = 0; i < p->n; i++) {
         struct redact_range *last = out ? &p->r[out - 1] : NULL;
         if (last && p->r[i].start <= last->start + last->len) {

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "../common/fake_files.h"
 #include "../common/fake_kernel.h"
 #include "lbdump.h"
 
@@ -270,54 +271,11 @@ static void put32(uint64_t at, uint32_t v)
     memcpy(mem + at, &v, 4);
 }
 
-/* A dentry at phys: its parent, and its name (len bytes of text) at name. */
-static void dentry(uint64_t at, uint64_t parent, uint64_t name, const char *text)
-{
-    put64(at + 24, FAKE_KERNEL_VA + parent);
-    put32(at + 32 + 4, (uint32_t)strlen(text));
-    put64(at + 32 + 8, FAKE_KERNEL_VA + name);
-    memcpy(mem + name, text, strlen(text));
-}
-
-enum {
-    FILES = 0x21000,
-    FDT = 0x21040,
-    FDS = 0x21080,
-    FILE_A = 0x21100,
-    FILE_S = 0x21180,
-    SOCKET = 0x21200,
-    SK = 0x21280,
-    UADDR = 0x21380,
-    ROOT = 0x21400,
-    DIR_A = 0x21480,
-    DENTRY_A = 0x21500,
-    DENTRY_S = 0x21580,
-    NAMES = 0x21800,
-};
-
-/* Task 2 has open a file /home/secret-a.txt and a UNIX socket bound to /sock-secret. */
+/* Task 2 has open files: /home/secret-a.txt, a UNIX socket, a tty pair (fake_files.h). */
 static void plant_files(void)
 {
     plant(0);
-    put64(FAKE_TASKS + 2 * FAKE_TASK_SIZE + 104, FAKE_KERNEL_VA + FILES);
-    put64(FILES + 8, FAKE_KERNEL_VA + FDT);
-    put32(FDT, 4);
-    put64(FDT + 8, FAKE_KERNEL_VA + FDS);
-    put64(FDS, FAKE_KERNEL_VA + FILE_A);
-    put64(FDS + 16, FAKE_KERNEL_VA + FILE_S);
-    put64(FILE_A + 16 + 8, FAKE_KERNEL_VA + DENTRY_A);
-    dentry(ROOT, ROOT, NAMES, "/");
-    dentry(DIR_A, ROOT, NAMES + 0x10, "home");
-    dentry(DENTRY_A, DIR_A, NAMES + 0x20, "secret-a.txt");
-    put64(FILE_S, FAKE_KERNEL_VA + FAKE_SOCKET_FOPS);
-    put64(FILE_S + 32, FAKE_KERNEL_VA + SOCKET);
-    put64(SOCKET + 24, FAKE_KERNEL_VA + SK);
-    mem[SK + 16] = 1; /* AF_UNIX */
-    put64(SK + 64, FAKE_KERNEL_VA + UADDR);
-    put32(UADDR + 4, 14);
-    memcpy(mem + UADDR + 8, "\1\0/sock-secret", 14);
-    put64(SK + 72 + 8, FAKE_KERNEL_VA + DENTRY_S);
-    dentry(DENTRY_S, ROOT, NAMES + 0x40, "sock-secret");
+    fake_kernel_files(mem);
 }
 
 static void assert_zeros(struct lb_source *src, uint64_t at, size_t len)
@@ -373,52 +331,6 @@ static void open_file_names(void **state)
     close_fake(src, path);
 }
 
-enum {
-    FILE_T = 0x22000,
-    TFP = 0x22040,
-    TTY = 0x22080,
-    PORT = 0x22100,
-    LDISC = 0x22180,
-    PEER = 0x22200,
-    NTD = 0x22300,
-    WB = 0x22400,
-    TB1 = 0x22500,
-    TB2 = 0x22600,
-    WB2 = 0x22700,
-};
-
-/* Task 2 has a tty open too: a port with a queued buffer and a free one, N_TTY's buffers, a
-   write buffer, and a pty peer with a write buffer of its own. */
-static void plant_tty(void)
-{
-    plant_files();
-    put64(SK + 96, FAKE_KERNEL_VA + SK + 96); /* the UNIX socket's receive queue: empty */
-    put64(FDS + 8, FAKE_KERNEL_VA + FILE_T);
-    put64(FILE_T, FAKE_KERNEL_VA + FAKE_TTY_FOPS);
-    put64(FILE_T + 32, FAKE_KERNEL_VA + TFP);
-    put64(TFP, FAKE_KERNEL_VA + TTY);
-    put64(TTY + 24, FAKE_KERNEL_VA + PORT);
-    put64(TTY + 40, FAKE_KERNEL_VA + LDISC);
-    put64(LDISC, FAKE_KERNEL_VA + FAKE_N_TTY_OPS);
-    put64(TTY + 64, FAKE_KERNEL_VA + PEER);
-    put64(TTY + 72, FAKE_KERNEL_VA + NTD);
-    put32(TTY + 80, 16);
-    put64(TTY + 88, FAKE_KERNEL_VA + WB);
-    put64(PEER + 64, FAKE_KERNEL_VA + TTY);
-    put32(PEER + 80, 8);
-    put64(PEER + 88, FAKE_KERNEL_VA + WB2);
-    put64(PORT + 8, FAKE_KERNEL_VA + TB1);      /* buf.head */
-    put64(PORT + 8 + 16, FAKE_KERNEL_VA + TB2); /* buf.free */
-    put32(TB1 + 12, 8);
-    mem[TB1 + 28] = 1; /* characters and flags */
-    put32(TB2 + 12, 8);
-    memset(mem + TB1 + 32, 'q', 16);
-    memset(mem + TB2 + 32, 'f', 16); /* characters only: the second 8 are another object's */
-    memset(mem + NTD, 'n', 8 + 2 * FAKE_N_TTY_BUF);
-    memset(mem + WB, 'w', 16);
-    memset(mem + WB2, 'v', 8);
-}
-
 /* user-data: a tty's queued and free buffers, N_TTY's, the write buffers of it and its peer. */
 static void tty_buffers(void **state)
 {
@@ -429,7 +341,7 @@ static void tty_buffers(void **state)
     char *path;
 
     (void)state;
-    plant_tty();
+    plant_files();
     struct lb_source *src = open_fake(&path);
     int ok = lb_source_redact(src, LB_REDACT_USER_DATA, &err);
     if (ok)
@@ -453,7 +365,7 @@ static void tty_buffers(void **state)
     close_fake(src, path);
 
     /* hostile: a queue looping on itself, a free list back into it, an absurd size; it ends */
-    plant_tty();
+    plant_files();
     put64(TB1, FAKE_KERNEL_VA + TB1);
     put64(TB2, FAKE_KERNEL_VA + TB1);
     put32(TB2 + 12, 1u << 30);
