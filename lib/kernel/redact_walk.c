@@ -9,7 +9,8 @@
  *            struct key); the random pool (input_pool's hash state,
  *            base_crng's and every CPU's crng key, the per-CPU batches of
  *            random bytes not yet handed out); dm-crypt volumes' keys and
- *            key schedules (redact_dm.c).
+ *            key schedules (redact_dm.c); the sources not walked (fscrypt,
+ *            blk-crypto, kTLS, IPsec, WireGuard) named with what BTF says.
  * user-data: every task's open files: a pipe's buffers (whole pages, and its
  *            spare page), a socket's receive queue (each sk_buff's linear
  *            data and its fragments' pages), a tty's (and its pty peer's)
@@ -192,8 +193,8 @@ int lb_redact_names(struct redact_ctx *c, struct lb_error *err)
         lb_error_prefix(err, "names");
         return -1;
     }
-    lb_redact_missing(c, "names: command lines and environments (user memory: left out by "
-                         "-d 8 and above, in the dump below it)");
+    lb_redact_missing(c, "names: command lines and environments (user memory: in the dump "
+                         "only at a dump level without 8's bit; -d 31 leaves them out)");
     lb_redact_missing(c, "names: dentries of files not open (the dentry cache), freed path "
                          "copies (names_cache), other UTS namespaces' names: not walked");
     return 0;
@@ -413,15 +414,41 @@ static int random_pool(struct redact_ctx *c, struct lb_error *err)
     return 0;
 }
 
+/*
+ * The key sources no walk reaches, each named with what this kernel's BTF
+ * says of it, so the report tells a kernel that has them (not redacted)
+ * from one that does not (nothing to redact, unless a module's).
+ */
+static void other_keys(struct redact_ctx *c)
+{
+    static const char *const sources[][2] = {
+        {"fscrypt master keys", "fscrypt_master_key"},
+        {"blk-crypto keys", "blk_crypto_key"},
+        {"kTLS keys (tls_context's crypto_send, crypto_recv)", "tls_context"},
+        {"IPsec keys (xfrm_state's algorithms and their transforms)", "xfrm_state"},
+        {"WireGuard keys (noise_keypair, noise_handshake)", "noise_keypair"},
+    };
+
+    for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+        if (lb_btf_struct(c->btf, sources[i][1]) >= 0)
+            lb_redact_missing(c, "keys: %s: this kernel has struct %s; not walked: NOT redacted",
+                              sources[i][0], sources[i][1]);
+        else
+            lb_redact_missing(c,
+                              "keys: %s: no struct %s in the kernel's BTF (not built in; a "
+                              "module's are not looked for): not redacted",
+                              sources[i][0], sources[i][1]);
+    lb_redact_missing(c, "keys: other crypto API users' key schedules (but dm-crypt's): not "
+                         "walked");
+}
+
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
 {
     if (keyring_payloads(c, err) < 0 || random_pool(c, err) < 0 || lb_redact_dm_crypt(c, err) < 0) {
         lb_error_prefix(err, "keys");
         return -1;
     }
-    lb_redact_missing(c, "keys: fscrypt and blk-crypto keys: not walked");
-    lb_redact_missing(c, "keys: kTLS, IPsec and WireGuard keys, other crypto API users' key "
-                         "schedules: not walked");
+    other_keys(c);
     return 0;
 }
 
