@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define KEY_SPEC_USER_KEYRING (-4)
@@ -145,15 +146,24 @@ static void pty_data(const char *data)
         perror("secrets: pty slave");
 }
 
-/* A datagram UNIX socket bound to an abstract name, left open. */
+/*
+ * A datagram UNIX socket bound to an abstract name, left open.  A child binds
+ * it and exits: bind()'s copy of the address on the kernel stack is then on an
+ * exited task's stack (redaction erases those), not in a live frame's unused
+ * words of this process's, which stays under pause()'s frames (a limit of
+ * redaction, not what this plants for: the kernel's own unix_address).
+ */
 static void unix_name(const char *name)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0), status = 1;
+    pid_t child = -1;
 
     memcpy(a.sun_path + 1, name, strlen(name)); /* sun_path[0] 0: abstract */
-    if (fd < 0 ||
-        bind(fd, (struct sockaddr *)&a, (socklen_t)(sizeof(sa_family_t) + 1 + strlen(name))) < 0)
+    if (fd >= 0 && (child = fork()) == 0)
+        _exit(bind(fd, (struct sockaddr *)&a,
+                   (socklen_t)(sizeof(sa_family_t) + 1 + strlen(name))) < 0);
+    if (fd < 0 || child < 0 || waitpid(child, &status, 0) < 0 || status != 0)
         perror("secrets: unix socket");
     memset(&a, 0, sizeof(a));
 }
