@@ -322,6 +322,8 @@ int lb_redact_freed(struct redact_ctx *c, unsigned cls, struct lb_error *err)
         goto out;
     }
     say_damage(c, &d);
+    lb_redact_missing(c, "freed memory: the buddy allocator's free pages (in the dump only at a "
+                         "dump level without 16's bit; -d 31 leaves them out): not erased");
     r = 0;
 out:
     if (r < 0)

@@ -260,6 +260,9 @@ int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *e
                           "dead kernel stacks: only the first %d CPUs' running tasks known: "
                           "stacks left whole",
                           CURRENTS);
+    lb_redact_missing(c, "kernel stacks from their saved sp up (live frames, kept for backtraces; "
+                         "their unused words can hold an earlier syscall's copies, a bind() "
+                         "address seen on 6.12): not erased");
     runqueue_currents(c, cur, CURRENTS);
     for (size_t i = 0; i < n; i++) {
         uint64_t base = lb_redact_read_u64(c, tasks[i] + stack),
@@ -950,9 +953,8 @@ int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err)
         return -1;
     }
     lb_redact_missing(
-        c, "user-data: TCP queues but the receive queue (write, out-of-order), freed memory "
-           "(slab objects: a tty buffer freed to kmalloc, names_cache's path copies; free pages "
-           "unless -d 16 but those on per-CPU lists): not walked");
+        c, "user-data: TCP queues but the receive queue (write, out-of-order), ttys no file "
+           "holds, freed slab objects (a tty buffer given back to kmalloc): not walked");
     return 0;
 }
 
