@@ -441,8 +441,8 @@ static void other_keys(struct redact_ctx *c)
                               "keys: %s: no struct %s in the kernel's BTF (not built in; a "
                               "module's are not looked for): not redacted",
                               sources[i][0], sources[i][1]);
-    lb_redact_missing(c, "keys: other crypto API users' key schedules (but dm-crypt's): not "
-                         "walked");
+    lb_redact_missing(c, "keys: key schedules of the crypto API's other users (those of "
+                         "the walks above are erased): not walked");
 }
 
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
