@@ -5,7 +5,8 @@
  * The plan is made before anything is written: the walks of redact_walk.c
  * find, through the crashed kernel's BTF and kallsyms, the physical ranges
  * that hold secrets (keyring payloads, the random pool, pipe and socket
- * buffers, task and host names).  The ranges are sorted and merged, and the
+ * buffers, task and host names, free pages on the per-CPU lists that -d
+ * keeps).  The ranges are sorted and merged, and the
  * source then overwrites them with zeros in every read it gives (never in
  * its file), so every writer, the dedup, the checksums and the triage report
  * see only redacted bytes, and the structures around the ranges stay as they
@@ -422,6 +423,8 @@ static int walk(struct redact_ctx *c, unsigned classes, struct lb_error *err)
         lb_error_prefix(err, "dead kernel stacks");
         return -1;
     }
+    if (lb_redact_freed(c, cls, err) < 0)
+        return -1;
     if (c->out_of_memory) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the redaction's ranges");
         return -1;

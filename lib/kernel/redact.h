@@ -57,10 +57,15 @@ uint32_t lb_redact_read_u32(struct redact_ctx *c, uint64_t addr);
 
 /* The walks: -1 with err naming what this kernel lacks for the class. */
 int lb_redact_names(struct redact_ctx *c, struct lb_error *err);
+/* For names: every open file's path names, every UNIX socket's name (redact_walk.c). */
+int lb_redact_open_file_names(struct redact_ctx *c, struct lb_error *err);
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err);
 /* dm-crypt volumes' keys and their transforms' key schedules (redact_dm.c), for keys. */
 int lb_redact_dm_crypt(struct redact_ctx *c, struct lb_error *err);
 int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err);
+/* Whatever the classes: freed memory -d keeps (per-CPU free lists' pages, exited tasks' cached
+   stacks), counted in cls (redact_pcp.c). */
+int lb_redact_freed(struct redact_ctx *c, unsigned cls, struct lb_error *err);
 /* Whatever the classes: what sleeping tasks' syscalls left below their stacks' saved sp. */
 int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err);
 

@@ -2,15 +2,20 @@
  * redact_walk.c - where a crashed kernel keeps the secrets redaction erases,
  * found through its BTF and kallsyms as the task list is.
  *
- * names:     every task's comm; the host's names in init_uts_ns.
+ * names:     every task's comm; the host's names in init_uts_ns; every open
+ *            file's dentry name and its parents' to the root, a UNIX
+ *            socket's address and its path's names.
  * keys:      user and logon keys' payloads (key_serial_tree, an rb-tree of
  *            struct key); the random pool (input_pool's hash state,
  *            base_crng's and every CPU's crng key, the per-CPU batches of
  *            random bytes not yet handed out); dm-crypt volumes' keys and
- *            key schedules (redact_dm.c).
+ *            key schedules (redact_dm.c); the sources not walked (fscrypt,
+ *            blk-crypto, kTLS, IPsec, WireGuard) named with what BTF says.
  * user-data: every task's open files: a pipe's buffers (whole pages, and its
  *            spare page), a socket's receive queue (each sk_buff's linear
- *            data and its fragments' pages).
+ *            data and its fragments' pages), a tty's (and its pty peer's)
+ *            port buffers, free buffers, write buffer and N_TTY's read and
+ *            echo buffers.
  *
  * Every offset comes from BTF; a class whose types or symbols this kernel
  * lacks fails the redaction, naming them, rather than pass with secrets
@@ -36,6 +41,11 @@ enum {
     MAX_SKB_LINEAR = 1 << 22, /* an sk_buff's head */
     MAX_FRAGS = 64,           /* MAX_SKB_FRAGS is 17, configurable to 45 */
     MAX_PAGE_RUN = 512,       /* pages of one compound page erased for one fragment */
+    MAX_PATH_DEPTH = 256,     /* dentries from an open file up to its root */
+    MAX_NAME = 255,           /* NAME_MAX */
+    MAX_SUN = 110,            /* sizeof(struct sockaddr_un) */
+    MAX_TTY_BUFFERS = 4096,   /* a port's queue: 64 KiB of 256-byte buffers and more */
+    MAX_TTY_BUFFER = 1 << 20, /* a tty_buffer's or write_buf's size */
 };
 
 #define MISSING BTF_MISSING
@@ -65,6 +75,15 @@ const char *const lb_redact_symbols[] = {
     "modules",      /* redact_dm.c: dm_mod and dm_crypt, */
     "btf_modules",  /* their BTF, */
     "name_rb_tree", /* or device-mapper's devices, built in */
+    "node_data",    /* redact_pcp.c: the nodes' zones (NUMA), */
+    "nr_node_ids",
+    "contig_page_data", /* or the one node's */
+    "cached_stacks",    /* exited tasks' kernel stacks, kept for the next fork */
+    "tty_fops",         /* ttys' files, */
+    "ptmx_fops",
+    "console_fops",
+    "hung_up_tty_fops",
+    "n_tty_ops", /* and their line discipline's buffers */
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
@@ -170,13 +189,14 @@ static int uts_names(struct redact_ctx *c, struct lb_error *err)
 
 int lb_redact_names(struct redact_ctx *c, struct lb_error *err)
 {
-    if (task_comms(c, err) < 0 || uts_names(c, err) < 0) {
+    if (task_comms(c, err) < 0 || uts_names(c, err) < 0 || lb_redact_open_file_names(c, err) < 0) {
         lb_error_prefix(err, "names");
         return -1;
     }
-    lb_redact_missing(c, "names: command lines (user memory: left out only by -d 8)");
-    lb_redact_missing(c, "names: file and socket names (dentries, unix addresses), other UTS "
-                         "namespaces' names: not walked");
+    lb_redact_missing(c, "names: command lines and environments (user memory: in the dump "
+                         "only at a dump level without 8's bit; -d 31 leaves them out)");
+    lb_redact_missing(c, "names: dentries of files not open (the dentry cache), freed path "
+                         "copies (names_cache), other UTS namespaces' names: not walked");
     return 0;
 }
 
@@ -220,6 +240,15 @@ int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *e
         free(t);
         return -1;
     }
+    /* an int until Linux 7.x made it a u8 beside on_rq: read as wide as BTF says */
+    uint64_t on_cpu_size =
+        lb_btf_member_size(c->btf, lb_btf_struct(c->btf, "task_struct"), "on_cpu");
+    if (on_cpu_size != 1 && on_cpu_size != 2 && on_cpu_size != 4) {
+        lb_error_setk(err, LB_ERR_NO_DATA, "task_struct.on_cpu is %llu bytes: no flag it knows",
+                      (unsigned long long)on_cpu_size);
+        free(t);
+        return -1;
+    }
     if (lb_tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t) < 0) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the task list cannot be walked: %s",
                       t->nnotes ? t->notes[0] : "?");
@@ -231,11 +260,16 @@ int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *e
                           "dead kernel stacks: only the first %d CPUs' running tasks known: "
                           "stacks left whole",
                           CURRENTS);
+    lb_redact_missing(c, "kernel stacks from their saved sp up (live frames, kept for backtraces; "
+                         "their unused words can hold an earlier syscall's copies, a bind() "
+                         "address seen on 6.12): not erased");
     runqueue_currents(c, cur, CURRENTS);
     for (size_t i = 0; i < n; i++) {
         uint64_t base = lb_redact_read_u64(c, tasks[i] + stack),
                  top = lb_redact_read_u64(c, tasks[i] + thread + sp);
-        int running = lb_redact_read_u32(c, tasks[i] + on_cpu) != 0 || (size_t)c->ncpus > CURRENTS;
+        uint32_t flag =
+            lb_redact_read_u32(c, tasks[i] + on_cpu) & (uint32_t)((1ull << (8 * on_cpu_size)) - 1);
+        int running = flag != 0 || (size_t)c->ncpus > CURRENTS;
         for (size_t cpu = 0; cpu < (size_t)c->ncpus && cpu < CURRENTS; cpu++)
             running |= cur[cpu] == tasks[i];
         if (running || !base || top <= base + 8 || top - base > MAX_STACK)
@@ -383,23 +417,57 @@ static int random_pool(struct redact_ctx *c, struct lb_error *err)
     return 0;
 }
 
+/*
+ * The key sources no walk reaches, each named with what this kernel's BTF
+ * says of it, so the report tells a kernel that has them (not redacted)
+ * from one that does not (nothing to redact, unless a module's).
+ */
+static void other_keys(struct redact_ctx *c)
+{
+    static const char *const sources[][2] = {
+        {"fscrypt master keys", "fscrypt_master_key"},
+        {"blk-crypto keys", "blk_crypto_key"},
+        {"kTLS keys (tls_context's crypto_send, crypto_recv)", "tls_context"},
+        {"IPsec keys (xfrm_state's algorithms and their transforms)", "xfrm_state"},
+        {"WireGuard keys (noise_keypair, noise_handshake)", "noise_keypair"},
+    };
+
+    for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+        if (lb_btf_struct(c->btf, sources[i][1]) >= 0)
+            lb_redact_missing(c, "keys: %s: this kernel has struct %s; not walked: NOT redacted",
+                              sources[i][0], sources[i][1]);
+        else
+            lb_redact_missing(c,
+                              "keys: %s: no struct %s in the kernel's BTF (not built in; a "
+                              "module's are not looked for): not redacted",
+                              sources[i][0], sources[i][1]);
+    lb_redact_missing(c, "keys: key schedules of the crypto API's other users (those of "
+                         "the walks above are erased): not walked");
+}
+
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
 {
     if (keyring_payloads(c, err) < 0 || random_pool(c, err) < 0 || lb_redact_dm_crypt(c, err) < 0) {
         lb_error_prefix(err, "keys");
         return -1;
     }
-    lb_redact_missing(c, "keys: fscrypt and blk-crypto keys: not walked");
-    lb_redact_missing(c, "keys: kTLS, IPsec and WireGuard keys, other crypto API users' key "
-                         "schedules: not walked");
+    other_keys(c);
     return 0;
 }
 
 /* ---- user data ---------------------------------------------------------------- */
 
 struct file_layout {
+    unsigned cls; /* what a file gives: its data (user-data) or its names (names) */
     uint64_t task_files, files_fdt, fdt_max, fdt_fd, f_op, f_private;
     uint64_t pipe_fops, pipe_anon_fops, sock_fops; /* pipe(2)'s own since Linux 6.16 */
+    /* names: a file's dentry and its parents' names, a UNIX socket's address and path */
+    uint64_t f_path, path_dentry, d_name, d_parent, qstr_name, qstr_len;
+    uint64_t sk_family, unix_addr, unix_path, ua_len, ua_name;
+    /* ttys: the buffers of their ports, their line discipline's, their write buffer */
+    uint64_t tty_fops[4], tfp_tty, tty_port, tty_link, tty_ldisc, tty_disc, tty_write_buf,
+        tty_write_cnt, port_buf, bh_head, bh_free, tb_next, tb_size, tb_flags, tb_data, ldisc_ops,
+        n_tty_ops, ntd_read, ntd_read_len, ntd_echo, ntd_echo_len;
     /* pipes */
     uint64_t pipe_head, pipe_tail, pipe_ring, pipe_bufs, pipe_tmp, buf_page, buf_size;
     /* sockets */
@@ -486,6 +554,63 @@ static int socket_layout(struct redact_ctx *c, struct file_layout *l, struct lb_
         lb_error_set(err, "struct pages cannot be found (vmemmap_base 0x%llx, SIZE(page) %llu)",
                      (unsigned long long)l->vmemmap, (unsigned long long)l->page_size);
         return -1;
+    }
+    return 0;
+}
+
+/* What the names of open files and UNIX sockets are read through. */
+static int names_layout(struct redact_ctx *c, struct file_layout *l, struct lb_error *err)
+{
+    return need_member(c, "file", "f_path", &l->f_path, err) ||
+           need_member(c, "path", "dentry", &l->path_dentry, err) ||
+           need_member(c, "dentry", "d_name", &l->d_name, err) ||
+           need_member(c, "dentry", "d_parent", &l->d_parent, err) ||
+           need_member(c, "qstr", "name", &l->qstr_name, err) ||
+           need_member(c, "qstr", "len", &l->qstr_len, err) ||
+           need_member(c, "socket", "sk", &l->socket_sk, err) ||
+           need_member(c, "sock_common", "skc_family", &l->sk_family, err) ||
+           need_member(c, "unix_sock", "addr", &l->unix_addr, err) ||
+           need_member(c, "unix_sock", "path", &l->unix_path, err) ||
+           need_member(c, "unix_address", "len", &l->ua_len, err) ||
+           need_member(c, "unix_address", "name", &l->ua_name, err);
+}
+
+/* A tty's buffers: tty_struct's, its port's tty_bufhead and tty_buffers, N_TTY's. */
+static int tty_layout(struct redact_ctx *c, struct file_layout *l, struct lb_error *err)
+{
+    static const char *const fops[] = {"ptmx_fops", "console_fops", "hung_up_tty_fops"};
+    int ntd = lb_btf_struct(c->btf, "n_tty_data");
+
+    if (need_symbol(c, "tty_fops", &l->tty_fops[0], err) ||
+        need_member(c, "tty_file_private", "tty", &l->tfp_tty, err) ||
+        need_member(c, "tty_struct", "port", &l->tty_port, err) ||
+        need_member(c, "tty_struct", "link", &l->tty_link, err) ||
+        need_member(c, "tty_struct", "ldisc", &l->tty_ldisc, err) ||
+        need_member(c, "tty_struct", "disc_data", &l->tty_disc, err) ||
+        need_member(c, "tty_struct", "write_buf", &l->tty_write_buf, err) ||
+        need_member(c, "tty_struct", "write_cnt", &l->tty_write_cnt, err) ||
+        need_member(c, "tty_port", "buf", &l->port_buf, err) ||
+        need_member(c, "tty_bufhead", "head", &l->bh_head, err) ||
+        need_member(c, "tty_bufhead", "free", &l->bh_free, err) ||
+        need_member(c, "tty_buffer", "next", &l->tb_next, err) ||
+        need_member(c, "tty_buffer", "size", &l->tb_size, err) ||
+        need_member(c, "tty_buffer", "data", &l->tb_data, err) ||
+        need_member(c, "tty_ldisc", "ops", &l->ldisc_ops, err))
+        return -1;
+    for (size_t i = 0; i < 3; i++) /* (ttys are found by tty_fops' files, and pty pairs' links) */
+        if (lb_kallsyms_address(c->ks, fops[i], &l->tty_fops[i + 1]) < 0)
+            l->tty_fops[i + 1] = l->tty_fops[0];
+    /* tty_buffer.flags (Linux 6.0 on): a buffer without it has its flags' half always */
+    l->tb_flags = lb_btf_member_offset(c->btf, lb_btf_struct(c->btf, "tty_buffer"), "flags");
+    l->ntd_read = ntd < 0 ? MISSING : lb_btf_member_offset(c->btf, ntd, "read_buf");
+    l->ntd_echo = ntd < 0 ? MISSING : lb_btf_member_offset(c->btf, ntd, "echo_buf");
+    l->ntd_read_len = ntd < 0 ? 0 : lb_btf_member_size(c->btf, ntd, "read_buf");
+    l->ntd_echo_len = ntd < 0 ? 0 : lb_btf_member_size(c->btf, ntd, "echo_buf");
+    if (lb_kallsyms_address(c->ks, "n_tty_ops", &l->n_tty_ops) < 0 || l->ntd_read == MISSING ||
+        l->ntd_echo == MISSING || l->ntd_read_len > 65536 || l->ntd_echo_len > 65536) {
+        l->n_tty_ops = 0;
+        lb_redact_missing(c, "user-data: N_TTY's read and echo buffers (no n_tty_ops symbol or "
+                             "struct n_tty_data in BTF): not erased");
     }
     return 0;
 }
@@ -601,15 +726,132 @@ static void socket_queue(struct redact_ctx *c, const struct file_layout *l, uint
                           (unsigned long long)sock, p ? "loops" : "breaks");
 }
 
-static void one_file(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
-                     uint64_t file)
+/* ---- names of open files ------------------------------------------------------ */
+
+/* A dentry's name and its parents', to the root (d_parent itself), each dentry once. */
+static void dentry_names(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
+                         uint64_t dentry)
 {
-    uint64_t op = lb_redact_read_u64(c, file + l->f_op), priv;
+    for (int depth = 0; dentry && depth < MAX_PATH_DEPTH && lb_redact_step(c); depth++) {
+        int added = seen_add(seen, dentry);
+        if (added != 1) {
+            c->out_of_memory |= added < 0;
+            return;
+        }
+        uint64_t name = lb_redact_read_u64(c, dentry + l->d_name + l->qstr_name);
+        uint32_t len = lb_redact_read_u32(c, dentry + l->d_name + l->qstr_len);
+        if (name && len && len <= MAX_NAME)
+            lb_redact_virt(c, LB_REDACT_NAMES, "dentry.d_name (open files' paths)", name, len);
+        uint64_t parent = lb_redact_read_u64(c, dentry + l->d_parent);
+        if (parent == dentry)
+            return;
+        dentry = parent;
+    }
+}
+
+/* A UNIX socket's address (sun_path, or the abstract name) and its file system path's names. */
+static void unix_names(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
+                       uint64_t sock)
+{
+    uint16_t family = 0;
+    struct lb_error ignored;
+
+    if (lb_kernel_read(c->k, sock + l->sk_family, &family, 2, &ignored) < 0 || family != 1)
+        return; /* AF_UNIX */
+    uint64_t addr = lb_redact_read_u64(c, sock + l->unix_addr);
+    uint32_t len = addr ? lb_redact_read_u32(c, addr + l->ua_len) : 0;
+    if (len && len <= MAX_SUN)
+        lb_redact_virt(c, LB_REDACT_NAMES, "unix_address.name (UNIX sockets' names)",
+                       addr + l->ua_name, len);
+    dentry_names(c, l, seen, lb_redact_read_u64(c, sock + l->unix_path + l->path_dentry));
+}
+
+/* ---- ttys ------------------------------------------------------------------------- */
+
+/* One chain of tty_buffers (a port's queue from its head, or its free list): their data. */
+static void tty_buffers(struct redact_ctx *c, const struct file_layout *l, uint64_t b)
+{
+    uint64_t mark = 0;
+    size_t power = 1, since = 0;
+
+    for (size_t n = 0; b && b != mark && n < MAX_TTY_BUFFERS && lb_redact_step(c); n++) {
+        uint32_t size = lb_redact_read_u32(c, b + l->tb_size);
+        uint8_t flags = 1;
+        struct lb_error ignored;
+        if (l->tb_flags != MISSING)
+            lb_kernel_read(c->k, b + l->tb_flags, &flags, 1, &ignored);
+        /* the characters, then (flags) as many flag bytes */
+        if (size && size <= MAX_TTY_BUFFER)
+            lb_redact_virt(c, LB_REDACT_USER_DATA, "tty_buffer.data (ttys' queues)", b + l->tb_data,
+                           flags ? 2ull * size : size);
+        if (++since == power) {
+            mark = b;
+            power *= 2;
+            since = 0;
+        }
+        b = lb_redact_read_u64(c, b + l->tb_next);
+    }
+}
+
+static void one_tty(struct redact_ctx *c, const struct file_layout *l, uint64_t tty)
+{
+    uint64_t port = lb_redact_read_u64(c, tty + l->tty_port);
+    uint64_t wb = lb_redact_read_u64(c, tty + l->tty_write_buf);
+    uint32_t wcnt = lb_redact_read_u32(c, tty + l->tty_write_cnt);
+    uint64_t ldisc = lb_redact_read_u64(c, tty + l->tty_ldisc);
+
+    if (wb && wcnt && wcnt <= MAX_TTY_BUFFER)
+        lb_redact_virt(c, LB_REDACT_USER_DATA, "tty_struct.write_buf", wb, wcnt);
+    if (port) {
+        tty_buffers(c, l, lb_redact_read_u64(c, port + l->port_buf + l->bh_head));
+        tty_buffers(c, l, lb_redact_read_u64(c, port + l->port_buf + l->bh_free));
+    }
+    if (l->n_tty_ops && ldisc && lb_redact_read_u64(c, ldisc + l->ldisc_ops) == l->n_tty_ops) {
+        uint64_t data = lb_redact_read_u64(c, tty + l->tty_disc);
+        if (data) {
+            lb_redact_virt(c, LB_REDACT_USER_DATA, "n_tty_data read and echo buffers",
+                           data + l->ntd_read, l->ntd_read_len);
+            lb_redact_virt(c, LB_REDACT_USER_DATA, "n_tty_data read and echo buffers",
+                           data + l->ntd_echo, l->ntd_echo_len);
+        }
+    }
+}
+
+/* A tty and the other end of its pair (a pty's master or slave), each once. */
+static void tty_pair(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
+                     uint64_t tty)
+{
+    for (int i = 0; i < 2 && tty; i++) {
+        int added = seen_add(seen, tty);
+        c->out_of_memory |= added < 0;
+        if (added == 1)
+            one_tty(c, l, tty);
+        tty = lb_redact_read_u64(c, tty + l->tty_link);
+    }
+}
+
+/* ---- open files ------------------------------------------------------------------ */
+
+static int is_tty(const struct file_layout *l, uint64_t op)
+{
+    for (size_t i = 0; i < 4; i++)
+        if (op == l->tty_fops[i])
+            return 1;
+    return 0;
+}
+
+static void file_data(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
+                      uint64_t file, uint64_t op)
+{
+    uint64_t priv = lb_redact_read_u64(c, file + l->f_private);
     int pipe = op == l->pipe_fops || op == l->pipe_anon_fops;
 
+    if (priv && is_tty(l, op)) {
+        tty_pair(c, l, seen, lb_redact_read_u64(c, priv + l->tfp_tty));
+        return;
+    }
     if (!pipe && op != l->sock_fops)
         return;
-    priv = lb_redact_read_u64(c, file + l->f_private);
     if (!pipe && priv)
         priv = lb_redact_read_u64(c, priv + l->socket_sk);
     if (!priv || seen_add(seen, priv) != 1)
@@ -618,6 +860,23 @@ static void one_file(struct redact_ctx *c, const struct file_layout *l, struct s
         pipe_pages(c, l, priv);
     else
         socket_queue(c, l, priv);
+}
+
+static void one_file(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
+                     uint64_t file)
+{
+    uint64_t op = lb_redact_read_u64(c, file + l->f_op);
+
+    if (l->cls != LB_REDACT_NAMES) {
+        file_data(c, l, seen, file, op);
+        return;
+    }
+    dentry_names(c, l, seen, lb_redact_read_u64(c, file + l->f_path + l->path_dentry));
+    if (op == l->sock_fops) {
+        uint64_t sock = lb_redact_read_u64(c, file + l->f_private);
+        if (sock)
+            unix_names(c, l, seen, lb_redact_read_u64(c, sock + l->socket_sk));
+    }
 }
 
 static void file_table(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
@@ -643,48 +902,67 @@ static void file_table(struct redact_ctx *c, const struct file_layout *l, struct
     }
 }
 
-int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err)
+/* Every task's open files, each file table once, given to one_file for l's class. */
+static int open_files(struct redact_ctx *c, const struct file_layout *l, struct lb_error *err)
 {
     struct lb_triage *t = calloc(1, sizeof(*t));
-    struct file_layout l = {0};
     struct seen seen = {0}, tables = {0};
     uint64_t *tasks = NULL;
     size_t n = 0;
     int r = -1;
 
-    if (!t)
+    if (!t) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
-    if (!t || file_layout(c, &l, err) || pipe_layout(c, &l, err) || socket_layout(c, &l, err))
-        goto out;
+        return -1;
+    }
     if (lb_tasks_addresses(c->k, c->ks, c->btf, c->ncpus, &tasks, &n, t) < 0) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the task list cannot be walked: %s",
                       t->nnotes ? t->notes[0] : "?");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        uint64_t files = lb_redact_read_u64(c, tasks[i] + l.task_files);
+        uint64_t files = lb_redact_read_u64(c, tasks[i] + l->task_files);
         int added = files ? seen_add(&tables, files) : 0;
         if (added < 0) {
             c->out_of_memory = 1;
             break;
         }
         if (added)
-            file_table(c, &l, &seen, files);
+            file_table(c, l, &seen, files);
     }
     if (c->steps_left == 0) {
         out_of_steps(err, "open files");
         goto out;
     }
-    lb_redact_missing(c, "user-data: tty buffers, TCP queues but the receive queue (write, "
-                         "out-of-order), freed memory (slab objects, free pages unless -d 16): "
-                         "not walked");
     r = 0;
 out:
-    if (r < 0)
-        lb_error_prefix(err, "user-data");
     free(seen.slot);
     free(tables.slot);
     free(tasks);
     free(t);
     return r;
+}
+
+int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err)
+{
+    struct file_layout l = {.cls = LB_REDACT_USER_DATA};
+
+    if (file_layout(c, &l, err) || pipe_layout(c, &l, err) || socket_layout(c, &l, err) ||
+        tty_layout(c, &l, err) || open_files(c, &l, err) < 0) {
+        lb_error_prefix(err, "user-data");
+        return -1;
+    }
+    lb_redact_missing(
+        c, "user-data: TCP queues but the receive queue (write, out-of-order), ttys no file "
+           "holds, freed slab objects (a tty buffer given back to kmalloc): not walked");
+    return 0;
+}
+
+int lb_redact_open_file_names(struct redact_ctx *c, struct lb_error *err)
+{
+    struct file_layout l = {.cls = LB_REDACT_NAMES};
+
+    if (file_layout(c, &l, err) || names_layout(c, &l, err))
+        return -1;
+    return open_files(c, &l, err);
 }

@@ -283,6 +283,7 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     int u64 = btf__add_int(b, "long unsigned int", 8, 0);
     int thread = btf__add_struct(b, "thread_struct", 8);
     btf__add_field(b, "sp", u64, 0, 0);
+    int u8 = btf__add_int(b, "u8", 1, 0); /* (a type added amid a struct's fields ends it) */
     int task = btf__add_struct(b, "task_struct", FAKE_TASK_SIZE);
     if (flags & FAKE_SELF_NESTED_BTF) /* anonymous members that are the struct itself */
         for (int i = 0; i < 8; i++)
@@ -297,8 +298,93 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_field(b, "__state", u32, 72 * 8, 0);
     /* what redaction reads of a task's stack (lib/kernel/redact_walk.c: dead stacks) */
     btf__add_field(b, "stack", vp, 80 * 8, 0);
-    btf__add_field(b, "on_cpu", i32, 88 * 8, 0);
+    if (flags & FAKE_ON_CPU_U8) {
+        btf__add_field(b, "on_cpu", u8, 88 * 8, 0);
+        btf__add_field(b, "on_rq", u8, 89 * 8, 0);
+    } else {
+        btf__add_field(b, "on_cpu", i32, 88 * 8, 0);
+    }
     btf__add_field(b, "thread", thread, 96 * 8, 0);
+    btf__add_field(b, "files", vp, 104 * 8, 0);
+    /* open files, their paths' names and UNIX sockets' (redaction's names class) */
+    btf__add_struct(b, "files_struct", 16);
+    btf__add_field(b, "fdt", vp, 8 * 8, 0);
+    btf__add_struct(b, "fdtable", 16);
+    btf__add_field(b, "max_fds", u32, 0, 0);
+    btf__add_field(b, "fd", vp, 8 * 8, 0);
+    int path = btf__add_struct(b, "path", 16);
+    btf__add_field(b, "mnt", vp, 0, 0);
+    btf__add_field(b, "dentry", vp, 8 * 8, 0);
+    btf__add_struct(b, "file", 64);
+    btf__add_field(b, "f_op", vp, 0, 0);
+    btf__add_field(b, "f_path", path, 16 * 8, 0);
+    btf__add_field(b, "private_data", vp, 32 * 8, 0);
+    int qstr = btf__add_struct(b, "qstr", 16);
+    btf__add_field(b, "len", u32, 4 * 8, 0);
+    btf__add_field(b, "name", vp, 8 * 8, 0);
+    btf__add_struct(b, "dentry", 96);
+    btf__add_field(b, "d_parent", vp, 24 * 8, 0);
+    btf__add_field(b, "d_name", qstr, 32 * 8, 0);
+    btf__add_struct(b, "socket", 48);
+    btf__add_field(b, "sk", vp, 24 * 8, 0);
+    int u16 = btf__add_int(b, "short unsigned int", 2, 0);
+    btf__add_struct(b, "sock_common", 136);
+    btf__add_field(b, "skc_family", u16, 16 * 8, 0);
+    btf__add_struct(b, "unix_sock", 128);
+    btf__add_field(b, "addr", vp, 64 * 8, 0);
+    btf__add_field(b, "path", path, 72 * 8, 0);
+    int sun = btf__add_array(b, u32, ch, 0);
+    btf__add_struct(b, "unix_address", 8);
+    btf__add_field(b, "len", i32, 4 * 8, 0);
+    btf__add_field(b, "name", sun, 8 * 8, 0);
+    /* pipes, sockets' receive queues, ttys (redaction's user-data class) */
+    btf__add_struct(b, "pipe_inode_info", 32);
+    btf__add_field(b, "head", u32, 0, 0);
+    btf__add_field(b, "tail", u32, 4 * 8, 0);
+    btf__add_field(b, "ring_size", u32, 8 * 8, 0);
+    btf__add_field(b, "bufs", vp, 16 * 8, 0);
+    btf__add_field(b, "tmp_page", vp, 24 * 8, 0);
+    btf__add_struct(b, "pipe_buffer", 40);
+    btf__add_field(b, "page", vp, 0, 0);
+    btf__add_struct(b, "sock", 128);
+    btf__add_field(b, "sk_receive_queue", lh, 96 * 8, 0);
+    btf__add_struct(b, "sk_buff", 64);
+    btf__add_field(b, "next", vp, 0, 0);
+    btf__add_field(b, "head", vp, 16 * 8, 0);
+    btf__add_field(b, "end", u32, 24 * 8, 0);
+    btf__add_struct(b, "bio_vec", 16);
+    btf__add_field(b, "bv_page", vp, 0, 0);
+    btf__add_field(b, "bv_len", u32, 8 * 8, 0);
+    btf__add_field(b, "bv_offset", u32, 12 * 8, 0);
+    btf__add_struct(b, "skb_shared_info", 64);
+    btf__add_field(b, "nr_frags", u8, 2 * 8, 0);
+    btf__add_field(b, "frags", vp, 48 * 8, 0);
+    btf__add_struct(b, "tty_file_private", 32);
+    btf__add_field(b, "tty", vp, 0, 0);
+    btf__add_struct(b, "tty_struct", 128);
+    btf__add_field(b, "port", vp, 24 * 8, 0);
+    btf__add_field(b, "ldisc", vp, 40 * 8, 0);
+    btf__add_field(b, "link", vp, 64 * 8, 0);
+    btf__add_field(b, "disc_data", vp, 72 * 8, 0);
+    btf__add_field(b, "write_cnt", i32, 80 * 8, 0);
+    btf__add_field(b, "write_buf", vp, 88 * 8, 0);
+    int bufhead = btf__add_struct(b, "tty_bufhead", 32);
+    btf__add_field(b, "head", vp, 0, 0);
+    btf__add_field(b, "free", vp, 16 * 8, 0);
+    btf__add_struct(b, "tty_port", 64);
+    btf__add_field(b, "buf", bufhead, 8 * 8, 0);
+    int tty_data = btf__add_array(b, u32, u8, 0);
+    btf__add_struct(b, "tty_buffer", 32);
+    btf__add_field(b, "next", vp, 0, 0);
+    btf__add_field(b, "size", u32, 12 * 8, 0);
+    btf__add_field(b, "flags", u8, 28 * 8, 0);
+    btf__add_field(b, "data", tty_data, 32 * 8, 0);
+    btf__add_struct(b, "tty_ldisc", 16);
+    btf__add_field(b, "ops", vp, 0, 0);
+    int line = btf__add_array(b, u32, u8, FAKE_N_TTY_BUF);
+    btf__add_struct(b, "n_tty_data", 8 + 2 * FAKE_N_TTY_BUF);
+    btf__add_field(b, "read_buf", line, 8 * 8, 0);
+    btf__add_field(b, "echo_buf", line, (8 + FAKE_N_TTY_BUF) * 8, 0);
     /* the host's names (redaction's names class): init_uts_ns at FAKE_UTSNAME */
     int field = btf__add_array(b, u32, ch, 65);
     int uts = btf__add_struct(b, "new_utsname", 6 * 65);
@@ -308,6 +394,19 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
         btf__add_field(b, uts_fields[i], field, (uint32_t)(i * 65 * 8), 0);
     btf__add_struct(b, "uts_namespace", 6 * 65 + 2);
     btf__add_field(b, "name", uts, 0, 0);
+    /* the per-CPU free lists (redaction's redact_pcp.c); struct page's list is VMCOREINFO's */
+    int lists = btf__add_array(b, u32, lh, FAKE_PCP_LISTS);
+    btf__add_struct(b, "per_cpu_pages", 32 + 16 * FAKE_PCP_LISTS);
+    btf__add_field(b, "count", i32, 4 * 8, 0);
+    btf__add_field(b, "lists", lists, 32 * 8, 0);
+    int zone = btf__add_struct(b, "zone", 64);
+    btf__add_field(b, "per_cpu_pageset", vp, 16 * 8, 0);
+    int zones = btf__add_array(b, u32, zone, 2);
+    btf__add_struct(b, "pglist_data", 128);
+    btf__add_field(b, "node_zones", zones, 0, 0);
+    btf__add_struct(b, "vm_struct", 64); /* cached_stacks' */
+    btf__add_field(b, "addr", vp, 8 * 8, 0);
+    btf__add_field(b, "size", u64, 16 * 8, 0);
     raw = btf__raw_data(b, &size);
     if (!raw || at + size > FAKE_TASKS)
         abort();
@@ -316,12 +415,36 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     return size;
 }
 
+/* One node whose two zones share their per_cpu_pages, of two CPUs, every list empty. */
+static void free_lists(uint8_t *mem)
+{
+    put64(mem, FAKE_NODE + 16, FAKE_KERNEL_VA + FAKE_PCP);
+    put64(mem, FAKE_NODE + 64 + 16, FAKE_KERNEL_VA + FAKE_PCP);
+    put64(mem, FAKE_PCP_OFFSETS, 0);
+    put64(mem, FAKE_PCP_OFFSETS + 8, FAKE_PCP_CPU);
+    put64(mem, FAKE_VMEMMAP_BASE, FAKE_KERNEL_VA + FAKE_STRUCT_PAGES);
+    for (uint64_t cpu = 0; cpu < 2; cpu++)
+        for (uint64_t i = 0; i < FAKE_PCP_LISTS; i++) {
+            uint64_t head = FAKE_PCP + cpu * FAKE_PCP_CPU + 32 + 16 * i;
+            put64(mem, head, FAKE_KERNEL_VA + head);
+            put64(mem, head + 8, FAKE_KERNEL_VA + head);
+        }
+}
+
 void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
 {
     uint64_t btf_size = write_btf(mem, FAKE_BTF, flags);
     const struct fake_symbol syms[] = {
         {"_stext", FAKE_KERNEL_VA + FAKE_STEXT},
+        {"pipefifo_fops", FAKE_KERNEL_VA + FAKE_PIPE_FOPS},
+        {"socket_file_ops", FAKE_KERNEL_VA + FAKE_SOCKET_FOPS},
+        {"tty_fops", FAKE_KERNEL_VA + FAKE_TTY_FOPS},
+        {"n_tty_ops", FAKE_KERNEL_VA + FAKE_N_TTY_OPS},
         {"_etext", FAKE_KERNEL_VA + FAKE_ETEXT},
+        {"contig_page_data", FAKE_KERNEL_VA + FAKE_NODE},
+        {"__per_cpu_offset", FAKE_KERNEL_VA + FAKE_PCP_OFFSETS},
+        {"vmemmap_base", FAKE_KERNEL_VA + FAKE_VMEMMAP_BASE},
+        {"cached_stacks", FAKE_KERNEL_VA + FAKE_CACHED_STACKS},
         {"__start_BTF", FAKE_KERNEL_VA + FAKE_BTF},
         {"__stop_BTF", FAKE_KERNEL_VA + FAKE_BTF + btf_size},
         {"init_task", FAKE_KERNEL_VA + FAKE_TASKS},
@@ -331,6 +454,7 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
     if (ntasks < 1 || ntasks > FAKE_MAX_TASKS)
         abort();
     fake_kernel_symbols(mem, syms, sizeof(syms) / sizeof(syms[0]));
+    free_lists(mem);
     for (int i = 0; i < ntasks; i++) {
         uint64_t task = FAKE_TASKS + (uint64_t)i * FAKE_TASK_SIZE;
         uint64_t next = FAKE_TASKS + (uint64_t)((i + 1) % ntasks) * FAKE_TASK_SIZE;

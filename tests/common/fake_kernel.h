@@ -22,7 +22,12 @@ enum {
     FAKE_NAMES = 0xc000,
     FAKE_NAMES_END = 0x10000,
     FAKE_STEXT = 0x10000,
-    FAKE_ETEXT = 0x20000, /* text: frames 16-31 */
+    FAKE_ETEXT = 0x20000,       /* text: frames 16-31 */
+    FAKE_PIPE_FOPS = 0x1f000,   /* pipefifo_fops: what a pipe's file's f_op is */
+    FAKE_SOCKET_FOPS = 0x1f100, /* socket_file_ops: a socket's */
+    FAKE_TTY_FOPS = 0x1f200,    /* tty_fops: a tty's */
+    FAKE_N_TTY_OPS = 0x1f300,   /* n_tty_ops: N_TTY's tty_ldisc_ops */
+    FAKE_N_TTY_BUF = 64,        /* n_tty_data's read and echo buffers (4096 in a kernel) */
     FAKE_BTF = 0x28000,
     FAKE_TASKS = 0x30000,
     FAKE_TASK_SIZE = 128,
@@ -36,6 +41,14 @@ enum {
     FAKE_STACK = 0x30000,     /* the saved stack pointer of both CPUs: frames 48-51 */
     FAKE_PANIC_CPU = 0x3e000, /* int: 0 unless a test sets it */
     FAKE_UTSNAME = 0x3000,    /* struct new_utsname: 6 fields of 65 bytes */
+    /* the per-CPU free lists (redaction's redact_pcp.c): one node of two zones, two CPUs */
+    FAKE_NODE = 0x26000,          /* contig_page_data: zones of 64 bytes, per_cpu_pageset at +16 */
+    FAKE_PCP_OFFSETS = 0x26200,   /* __per_cpu_offset: 0 and FAKE_PCP_CPU */
+    FAKE_VMEMMAP_BASE = 0x26280,  /* vmemmap_base: the virtual address of FAKE_STRUCT_PAGES */
+    FAKE_PCP = 0x26400,           /* both zones' per_cpu_pages, CPU 0's; lists[] at +32 */
+    FAKE_PCP_CPU = 0x400,         /* CPU 1's, that far on */
+    FAKE_CACHED_STACKS = 0x26300, /* cached_stacks (per CPU): two vm_struct pointers, 0 */
+    FAKE_PCP_LISTS = 13,          /* 6.1's: 4 orders of 3 migrate types, then the huge pages' */
 };
 
 /* Damage fake_kernel_tasks can do, as a crashed kernel might have done it. */
@@ -45,6 +58,7 @@ enum {
     FAKE_SELF_NESTED_BTF = 4, /* task_struct holds 8 anonymous members of its own type */
     FAKE_BREAK_TASKS =
         8, /* the process list's middle link is 0: its tail only the prev links reach */
+    FAKE_ON_CPU_U8 = 16, /* task_struct.on_cpu a u8 before on_rq, as Linux 7.x has it */
 };
 
 /*
@@ -85,7 +99,8 @@ void fake_kernel_init_shape(uint8_t *mem, enum fake_shape shape);
 void fake_kernel_symbols(uint8_t *mem, const struct fake_symbol *syms, size_t n);
 /*
  * Symbols, BTF and ntasks (at most FAKE_MAX_TASKS) processes of one thread
- * each, linked as the kernel links them, with the damage flags ask for.
+ * each, linked as the kernel links them, with the damage flags ask for; and
+ * the per-CPU free lists, empty.
  */
 void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags);
 /*

@@ -82,9 +82,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lb_kernel_close(k);
     }
     dm_crypt_walk(src);
-    /* names, then everything: a redaction that passes overwrites what is read after it */
-    if (lb_source_redact(src, LB_REDACT_NAMES, &err) == 0 ||
-        lb_source_redact(src, LB_REDACT_ALL, &err) == 0) {
+    /* names, user-data (the fake has its types), then everything: each redaction that passes
+       overwrites what is read after it */
+    int redacted = lb_source_redact(src, LB_REDACT_NAMES, &err) == 0;
+    redacted |= lb_source_redact(src, LB_REDACT_USER_DATA, &err) == 0;
+    redacted |= lb_source_redact(src, LB_REDACT_ALL, &err) == 0;
+    if (redacted) {
         static uint8_t again[FAKE_KERNEL_MEM];
         lb_source_read_phys(src, 0, again, sizeof(again), &err);
     }

@@ -3,7 +3,9 @@
  * known secrets where a crashed kernel keeps them, then sleeps so they are
  * still there at the crash: a user key's payload (add_key), its own name
  * (prctl PR_SET_NAME), the host's name (sethostname), bytes written to a
- * pipe and to a UNIX socket and never read; and, given "crypt" and a disk
+ * pipe and to a UNIX socket and never read, bytes written to a pty's master
+ * and never read (its slave echoes them back), an abstract UNIX socket's
+ * name; and, given "crypt" and a disk
  * whose serial is lbcrypt, a dm-crypt volume (aes-xts-plain64) on it opened
  * with a known key, by device-mapper's ioctls as cryptsetup makes them.
  *
@@ -17,11 +19,15 @@
 #include <linux/dm-ioctl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define KEY_SPEC_USER_KEYRING (-4)
@@ -122,12 +128,53 @@ static void crypt_volume(const unsigned char *key)
     close(control);
 }
 
+/* A pty pair (devpts mounted if the guest has not), data written to its master, never read. */
+static void pty_data(const char *data)
+{
+    char slave[40];
+    int master, n = 0, unlock = 0;
+
+    mkdir("/dev/pts", 0755);
+    mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666"); /* (EBUSY: mounted already) */
+    master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+    if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &n) < 0) {
+        perror("secrets: pty");
+        return;
+    }
+    snprintf(slave, sizeof(slave), "/dev/pts/%d", n);
+    if (open(slave, O_RDWR | O_NOCTTY) < 0 || write(master, data, strlen(data)) < 0)
+        perror("secrets: pty slave");
+}
+
+/*
+ * A datagram UNIX socket bound to an abstract name, left open.  A child binds
+ * it and exits: bind()'s copy of the address on the kernel stack is then on an
+ * exited task's stack (redaction erases those), not in a live frame's unused
+ * words of this process's, which stays under pause()'s frames (a limit of
+ * redaction, not what this plants for: the kernel's own unix_address).
+ */
+static void unix_name(const char *name)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0), status = 1;
+    pid_t child = -1;
+
+    memcpy(a.sun_path + 1, name, strlen(name)); /* sun_path[0] 0: abstract */
+    if (fd >= 0 && (child = fork()) == 0)
+        _exit(bind(fd, (struct sockaddr *)&a,
+                   (socklen_t)(sizeof(sa_family_t) + 1 + strlen(name))) < 0);
+    if (fd < 0 || child < 0 || waitpid(child, &status, 0) < 0 || status != 0)
+        perror("secrets: unix socket");
+    memset(&a, 0, sizeof(a));
+}
+
 int main(int argc, char **argv)
 {
     /* "LBKEY-9f3a7c1e5d2b-payload", "LBPIPE-1c7e9a3f5b2d-data", "LBSOCK-5e2a9c7f1b3d-data",
      * "LBCOMM-7q3Zk9x", "lbhost-4d9e2a7c": each byte ^ 0x5a (the comments would put them in
      * the source only, never in the binary) */
     char key[40], pipe_data[40], sock_data[40], comm[16], host[20], crypt_key[65];
+    char tty_data[40], unix_addr[40];
     int p[2], s[2];
 
     decode(X(0x16, 0x18, 0x11, 0x1f, 0x03, 0x77, 0x63, 0x3c, 0x69, 0x3b, 0x6d, 0x39, 0x6b, 0x3f,
@@ -151,6 +198,13 @@ int main(int argc, char **argv)
              0x3e, 0x6c, 0x38, 0x63, 0x3c, 0x6e, 0x3b, 0x6d, 0x3f, 0x6b, 0x39, 0x77, 0x22, 0x2e,
              0x29, 0x77, 0x2e, 0x2d, 0x3f, 0x3b, 0x31, 0x3f),
            64, crypt_key);
+    /* "LBTTY-3b8e1d6f2a9c-data", "LBUNIX-6c2f8a4e1d9b-name" */
+    decode(X(0x16, 0x18, 0x0e, 0x0e, 0x03, 0x77, 0x69, 0x38, 0x62, 0x3f, 0x6b, 0x3e, 0x6c, 0x3c,
+             0x68, 0x3b, 0x63, 0x39, 0x77, 0x3e, 0x3b, 0x2e, 0x3b),
+           23, tty_data);
+    decode(X(0x16, 0x18, 0x0f, 0x14, 0x13, 0x02, 0x77, 0x6c, 0x39, 0x68, 0x3c, 0x62, 0x3b, 0x6e,
+             0x3f, 0x6b, 0x3e, 0x63, 0x38, 0x77, 0x34, 0x3b, 0x37, 0x3f),
+           24, unix_addr);
     if (argc > 1 && strcmp(argv[1], "crypt") == 0)
         crypt_volume((const unsigned char *)crypt_key);
     memset(crypt_key, 0, sizeof(crypt_key));
@@ -164,7 +218,11 @@ int main(int argc, char **argv)
         perror("secrets: pipe");
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, s) < 0 || write(s[0], sock_data, strlen(sock_data)) < 0)
         perror("secrets: socketpair");
+    pty_data(tty_data);
+    unix_name(unix_addr);
     /* the decoded copies are user memory; cleared anyway */
+    memset(tty_data, 0, sizeof(tty_data));
+    memset(unix_addr, 0, sizeof(unix_addr));
     memset(key, 0, sizeof(key));
     memset(pipe_data, 0, sizeof(pipe_data));
     memset(sock_data, 0, sizeof(sock_data));
