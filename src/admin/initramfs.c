@@ -264,6 +264,7 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
 int capture_setup_load(const char *path, struct capture_setup *setup, char *why, size_t whylen)
 {
     struct config *cfg = &setup->cfg;
+    struct lb_error err;
     struct utsname u;
 
     memset(&setup->modules, 0, sizeof(setup->modules));
@@ -279,12 +280,13 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
     }
     for (size_t i = 0; i < cfg->ntargets; i++) {
         struct target *t = &cfg->targets[i];
-        if (t->kind->ops->prepare(t, cfg, &setup->modules, why, whylen) < 0)
+        if (t->kind->ops->prepare(t, cfg, &setup->modules, &err) < 0) {
+            snprintf(why, whylen, "%s", err.msg);
             return -1;
+        }
     }
-    char wd_why[256];
-    if (modules_for_watchdogs(&setup->modules, wd_why, sizeof(wd_why)) < 0)
-        fprintf(stderr, "lifeboat: warning: %s\n", wd_why);
+    if (modules_for_watchdogs(&setup->modules, &err) < 0)
+        fprintf(stderr, "lifeboat: warning: %s\n", err.msg);
     /* 'redact names': the host's name is not copied into the crash kernel's memory (nor the
      * crashed kernel's: the initramfs passes through it), unless the config names one */
     if (!cfg->hostname[0] && !(cfg->redact & LB_REDACT_NAMES) && uname(&u) == 0 &&

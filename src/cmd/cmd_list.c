@@ -45,11 +45,12 @@ int list_configured_dumps(const char *conf, struct dump_list *list, char *why, s
         return -1;
     for (size_t i = 0; i < cfg.ntargets; i++) {
         const struct target *t = &cfg.targets[i];
-        char dir[PATH_MAX * 2], where[600] = "";
-        if (t->kind->ops->directory_here(t, dir, sizeof(dir), where, sizeof(where)) == 0)
+        char dir[PATH_MAX * 2];
+        struct lb_error where = {.msg = ""};
+        if (t->kind->ops->directory_here(t, dir, sizeof(dir), &where) == 0)
             add_dir(dirs, &n, dir);
-        else if (where[0])
-            fprintf(stderr, "lifeboat: target %s\n", where);
+        else if (where.msg[0])
+            fprintf(stderr, "lifeboat: target %s\n", where.msg);
     }
     add_dir(dirs, &n, DEFAULT_TARGET);
     for (size_t i = 0; i < n; i++)

@@ -90,10 +90,9 @@ static void print_last_rehearsal(void)
  * capture reaches it (not mounted here, a raw device, a server). */
 static const char *directory_here(const struct target *t, char *dir, size_t len)
 {
-    char why[300];
+    struct lb_error err;
 
-    if (!t->kind->ops->directory_here ||
-        t->kind->ops->directory_here(t, dir, len, why, sizeof(why)))
+    if (!t->kind->ops->directory_here || t->kind->ops->directory_here(t, dir, len, &err))
         return NULL;
     return dir;
 }

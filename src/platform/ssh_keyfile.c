@@ -132,10 +132,14 @@ int ssh_keyfile_create(const char *path, const char *comment, char *pub_line, si
 int ssh_keyfile_public(const char *path, char *pub_line, size_t pub_len, char *why, size_t whylen)
 {
     char pub_path[600];
+    struct lb_error err;
 
     if (format_whole(pub_path, sizeof(pub_path), "%s.pub", path) < 0) {
         snprintf(why, whylen, "%s: name too long", path);
         return -1;
     }
-    return first_line(pub_path, pub_line, pub_len, why, whylen);
+    if (first_line(pub_path, pub_line, pub_len, &err) == 0)
+        return 0;
+    snprintf(why, whylen, "%s", err.msg);
+    return -1;
 }

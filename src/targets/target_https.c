@@ -55,10 +55,10 @@ static const char *pinned_key(const struct target *t)
 #ifdef LIFEBOAT_NETWORK
 
 /* The token file's first line: it is a secret, read where it is used and nowhere else. */
-static int read_token(const char *path, char *token, size_t len, char *why, size_t whylen)
+static int read_token(const char *path, char *token, size_t len, struct lb_error *err)
 {
     token[0] = '\0';
-    return path[0] ? first_line(path, token, len, why, whylen) : 0;
+    return path[0] ? first_line(path, token, len, err) : 0;
 }
 
 static void server_of(const struct target *t, const struct config *cfg, const char *token,
@@ -80,8 +80,8 @@ static void join(char *out, size_t len, const char *dir, const char *name)
     snprintf(out, len, "%.*s/%s", (int)(n && dir[n - 1] == '/' ? n - 1 : n), dir, name);
 }
 
-static int https_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                         size_t whylen)
+static int https_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                         struct lb_error *err)
 {
     static char token[HTTP_TOKEN_MAX];
     char pin[TLS_PIN_MAX], what[600], probe[600];
@@ -89,12 +89,12 @@ static int https_prepare(struct target *t, struct config *cfg, struct module_lis
     struct tls_conn c;
     int status = 0;
 
-    if (network_prepare(t, cfg, mods, why, whylen) < 0 ||
-        read_token(cfg->https_token, token, sizeof(token), why, whylen) < 0)
+    if (network_prepare(t, cfg, mods, err) < 0 ||
+        read_token(cfg->https_token, token, sizeof(token), err) < 0)
         return -1;
     server_of(t, cfg, token, &h);
     if (tls_open(&c, &h.tls, pin, what, sizeof(what)) < 0) {
-        snprintf(why, whylen, "%s: %s", t->shown, what);
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", t->shown, what);
         return -1;
     }
     tls_close(&c);
@@ -106,10 +106,10 @@ static int https_prepare(struct target *t, struct config *cfg, struct module_lis
     if (http_request(&h, "PUT", probe, NULL, "lifeboat\n", 9, &status, what, sizeof(what)) < 0 ||
         !http_ok(status)) {
         if (status)
-            snprintf(why, whylen, "%s: cannot write there: HTTP %d%s", t->shown, status,
-                     status == 401 || status == 403 ? " (the token?)" : "");
+            lb_error_setk(err, LB_ERR_REFUSED, "%s: cannot write there: HTTP %d%s", t->shown,
+                          status, status == 401 || status == 403 ? " (the token?)" : "");
         else
-            snprintf(why, whylen, "%s: %s", t->shown, what);
+            lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", t->shown, what);
         return -1;
     }
     http_request(&h, "DELETE", probe, NULL, NULL, 0, &status, what, sizeof(what));
@@ -285,7 +285,7 @@ static enum capture_outcome https_save(struct capture *c, const struct target *t
         mmap(NULL, sizeof(*names), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     struct dir_job job = {&place, t, c, names, 0};
     enum capture_outcome outcome;
-    char why[400];
+    struct lb_error err;
     int signo;
 
     (void)index, (void)mount_base;
@@ -293,8 +293,8 @@ static enum capture_outcome https_save(struct capture *c, const struct target *t
         fprintf(stderr, "lifeboat: no memory for %s\n", t->shown);
         return CAPTURE_FAILED;
     }
-    if (read_token(c->cfg->https_token, token, sizeof(token), why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s: %s\n", t->shown, why);
+    if (read_token(c->cfg->https_token, token, sizeof(token), &err) < 0) {
+        fprintf(stderr, "lifeboat: %s: %s\n", t->shown, err.msg);
         munmap(names, sizeof(*names));
         return CAPTURE_FAILED;
     }
@@ -326,14 +326,12 @@ static struct lb_sink *https_open_sink(struct target *t, const struct target_cre
 {
     static char token[HTTP_TOKEN_MAX];
     static struct http_server h;
-    char why[600];
 
     if (target_resolve(t, err) < 0)
         return NULL;
     token[0] = '\0';
-    if (creds->token_file &&
-        first_line(creds->token_file, token, sizeof(token), why, sizeof(why)) < 0) {
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "the token: %s", why);
+    if (creds->token_file && first_line(creds->token_file, token, sizeof(token), err) < 0) {
+        lb_error_prefix(err, "the token");
         return NULL;
     }
     h = (struct http_server){.tls = {.address = t->address,

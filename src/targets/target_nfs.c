@@ -104,27 +104,28 @@ static int nfs_check_step(void *ctx)
     return 0;
 }
 
-static int nfs_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                       size_t whylen)
+static int nfs_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                       struct lb_error *err)
 {
     static const char *const v4_modules[] = {"nfsv4", NULL}, *const v3_modules[] = {"nfsv3", NULL};
-    char mod_why[256], dir[] = "/tmp/lifeboat-nfs-XXXXXX";
+    char dir[] = "/tmp/lifeboat-nfs-XXXXXX";
+    struct lb_error mod_err;
     struct nfs_mount m = {t, dir};
     int signo, r;
 
-    if (network_prepare(t, cfg, mods, why, whylen) < 0)
+    if (network_prepare(t, cfg, mods, err) < 0)
         return -1;
-    if (modules_named(wants_v3(t) ? v3_modules : v4_modules, mods, mod_why, sizeof(mod_why)) < 0)
-        fprintf(stderr, "lifeboat: warning: %s\n", mod_why);
+    if (modules_named(wants_v3(t) ? v3_modules : v4_modules, mods, &mod_err) < 0)
+        fprintf(stderr, "lifeboat: warning: %s\n", mod_err.msg);
     if (!mkdtemp(dir)) {
-        snprintf(why, whylen, "%s: cannot make a mount point to check it: %s", t->shown,
-                 strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: cannot make a mount point to check it: %s", t->shown,
+                      strerror(errno));
         return -1;
     }
     r = supervise_run("checking the NFS target", nfs_check_step, &m, CHECK_SECONDS, &signo);
     rmdir(dir);
     if (r != 0) {
-        snprintf(why, whylen, "%s cannot take dumps (said above)", t->shown);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s cannot take dumps (said above)", t->shown);
         return -1;
     }
     return 0;

@@ -74,56 +74,57 @@ static void endpoint_of(const struct target *t, const struct config *cfg, const 
  * (lifeboat(8), COLLECTOR) does not, and keeps this one file, the same name
  * at every load.
  */
-static int check_directory(struct sftp_link *l, const struct target *t, char *why, size_t whylen)
+static int check_directory(struct sftp_link *l, const struct target *t, struct lb_error *err)
 {
     char probe[600], what[400];
     uint64_t free_bytes;
     int there = sftp_exists(l, t->path, what, sizeof(what));
 
     if (there <= 0) {
-        snprintf(why, whylen, "%s: %s", t->shown,
-                 there < 0 ? what : "the directory does not exist on the server");
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", t->shown,
+                      there < 0 ? what : "the directory does not exist on the server");
         return -1;
     }
     snprintf(probe, sizeof(probe), "%s/.lifeboat-check", t->path);
     if (sftp_put(l, probe, "lifeboat\n", 9, what, sizeof(what)) < 0) {
-        snprintf(why, whylen, "%s: cannot write there: %s", t->shown, what);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: cannot write there: %s", t->shown, what);
         return -1;
     }
     sftp_remove(l, probe, what, sizeof(what));
     if (sftp_free_bytes(l, t->path, &free_bytes, what, sizeof(what)) == 0 &&
         free_bytes < MIN_FREE_BYTES) {
-        snprintf(why, whylen, "%s: only %llu MiB free on the server", t->shown,
-                 (unsigned long long)(free_bytes >> 20));
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: only %llu MiB free on the server", t->shown,
+                      (unsigned long long)(free_bytes >> 20));
         return -1;
     }
     return 0;
 }
 
-static int ssh_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                       size_t whylen)
+static int ssh_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                       struct lb_error *err)
 {
     struct sftp_link link = {0};
     char pinned[SSH_HOST_KEY_MAX] = "", what[600];
     int pin_now = !pinned_key(t)[0];
 
-    if (network_prepare(t, cfg, mods, why, whylen) < 0)
+    if (network_prepare(t, cfg, mods, err) < 0)
         return -1;
     endpoint_of(t, cfg, config_ssh_identity(cfg), &link.endpoint);
     if (ssh_open(&link.conn, &link.endpoint, pinned, what, sizeof(what)) < 0) {
-        snprintf(why, whylen, "%s: %s", t->shown, what);
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", t->shown, what);
         return -1;
     }
     link.pid = getpid();
     if (pin_now) {
         if (strlen(pinned) >= sizeof(ssh_data(t)->host_key)) {
-            snprintf(why, whylen, "%s: the server's host key is too long to pin", t->shown);
+            lb_error_setk(err, LB_ERR_TOO_LONG, "%s: the server's host key is too long to pin",
+                          t->shown);
             sftp_link_down(&link);
             return -1;
         }
         strcpy(ssh_data(t)->host_key, pinned);
     }
-    int r = check_directory(&link, t, why, whylen);
+    int r = check_directory(&link, t, err);
     sftp_link_down(&link);
     return r;
 }

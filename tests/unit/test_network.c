@@ -204,7 +204,7 @@ static void netlink_sets_and_reads_the_way(void **state)
     struct module_list mods = {0};
     struct target t;
     uint8_t zero[6] = {0};
-    char why[300];
+    struct lb_error e;
 
     (void)state;
     if (own_netns() < 0)
@@ -213,7 +213,7 @@ static void netlink_sets_and_reads_the_way(void **state)
     assert_int_equal(network_up(&cfg), 0);
     assert_int_equal(net_link_find_mac(zero, &lo), 0);
     assert_string_equal(lo.name, "lo");
-    assert_int_equal(net_link_get(lo.ifindex, &lo, why, sizeof(why)), 0);
+    assert_int_equal(net_link_get(lo.ifindex, &lo, &e), 0);
     assert_true(lo.up);
 
     assert_int_equal(net_addr_parse("198.51.100.1/24", &a), 0);
@@ -233,12 +233,12 @@ static void netlink_sets_and_reads_the_way(void **state)
     assert_int_equal(net_link_find_mac(mac, &v0), -1); /* a veth has a kind: not a NIC */
     assert_int_equal(net_mac_parse("02:00:00:00:00:02", mac), 0);
     assert_int_equal(system("ip link set lbv1 up"), 0);
-    assert_int_equal(net_link_get((int)if_nametoindex("lbv0"), &v0, why, sizeof(why)), 0);
+    assert_int_equal(net_link_get((int)if_nametoindex("lbv0"), &v0, &e), 0);
     assert_string_equal(v0.kind, "veth");
     assert_int_equal(v0.mtu, 1500);
     assert_int_equal(net_link_set_up(v0.ifindex, 1400), 0);
     assert_int_equal(net_link_wait_carrier(v0.ifindex, 5), 0);
-    assert_int_equal(net_link_get(v0.ifindex, &v0, why, sizeof(why)), 0);
+    assert_int_equal(net_link_get(v0.ifindex, &v0, &e), 0);
     assert_true(v0.up && v0.carrier);
     assert_int_equal(v0.mtu, 1400);
     /* a link's speed as its driver reports it: a veth's 10 Gb/s; none from the loopback */
@@ -261,7 +261,7 @@ static void netlink_sets_and_reads_the_way(void **state)
     if (net_route_add(v0.ifindex, &dst, &gw) < 0)
         fail_msg("route add: %s", strerror(errno));
     assert_int_equal(net_addr_parse("203.0.113.5", &dst), 0);
-    assert_int_equal(net_route_get(&dst, &route, why, sizeof(why)), 0);
+    assert_int_equal(net_route_get(&dst, &route, &e), 0);
     assert_int_equal(route.ifindex, v0.ifindex);
     assert_int_equal(route.gateway.family, AF_INET);
     assert_memory_equal(route.gateway.bytes, gw.bytes, 4);
@@ -270,19 +270,20 @@ static void netlink_sets_and_reads_the_way(void **state)
     /* a veth is not what a crash kernel can bring up: refused by its kind */
     char err[256];
     assert_int_equal(target_url_parse("nfs://203.0.113.5/export", &t, err, sizeof(err)), 0);
-    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "lbv0, veth"));
+    assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
+    assert_non_null(strstr(e.msg, "lbv0, veth"));
+    assert_int_equal(e.kind, LB_ERR_REFUSED);
     assert_string_equal(t.address, "203.0.113.5");
 
     /* no route at all: said, with the address */
     assert_int_equal(net_addr_parse("192.0.2.1", &dst), 0);
-    assert_int_equal(net_route_get(&dst, &route, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "192.0.2.1"));
+    assert_int_equal(net_route_get(&dst, &route, &e), -1);
+    assert_non_null(strstr(e.msg, "192.0.2.1"));
 
     /* the loopback is never a way to a dump server */
     assert_int_equal(target_url_parse("nfs://198.51.100.1/export", &t, err, sizeof(err)), 0);
-    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "loopback"));
+    assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
+    assert_non_null(strstr(e.msg, "loopback"));
     assert_string_equal(t.address, "198.51.100.1");
     assert_int_equal(cfg.ninterfaces, 0);
 }
@@ -440,7 +441,8 @@ static void bridges_are_made_and_read(void **state)
     struct module_list mods = {0};
     struct net_addr a;
     struct target t;
-    char why[300], err[256];
+    char err[256];
+    struct lb_error e;
 
     (void)state;
     if (own_netns() < 0)
@@ -463,11 +465,11 @@ static void bridges_are_made_and_read(void **state)
     assert_int_equal(net_addr_parse("fd00:51::1/64", &a), 0);
     assert_int_equal(net_address_add(br.ifindex, &a), 0); /* NODAD: usable at once */
     assert_int_equal(target_url_parse("nfs://198.51.100.9/export", &t, err, sizeof(err)), 0);
-    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "lbp0 is under the way to 198.51.100.9 and is a veth"));
+    assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
+    assert_non_null(strstr(e.msg, "lbp0 is under the way to 198.51.100.9 and is a veth"));
     assert_int_equal(target_url_parse("nfs://[fd00:51::9]/export", &t, err, sizeof(err)), 0);
-    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "lbp0 is under the way to fd00:51::9"));
+    assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
+    assert_non_null(strstr(e.msg, "lbp0 is under the way to fd00:51::9"));
     assert_int_equal(net_link_find_name("nothere", &br), -1);
 }
 
@@ -630,7 +632,8 @@ static void dhcp_takes_the_ack_of_the_server_that_offered(void **state)
     struct net_link client;
     pthread_t thread;
     uint8_t mac[6];
-    char why[300] = "", addr[64];
+    char addr[64];
+    struct lb_error e = {.msg = ""};
     int one = 1;
 
     (void)state;
@@ -640,7 +643,7 @@ static void dhcp_takes_the_ack_of_the_server_that_offered(void **state)
                "ip link set lbd0 up && ip link set lbd1 up") != 0)
         fail_msg("cannot make a veth pair");
     assert_int_equal(net_mac_parse("02:00:00:00:00:0a", mac), 0);
-    assert_int_equal(net_link_get((int)if_nametoindex("lbd0"), &client, why, sizeof(why)), 0);
+    assert_int_equal(net_link_get((int)if_nametoindex("lbd0"), &client, &e), 0);
     assert_int_equal(net_link_wait_carrier(client.ifindex, 5), 0);
     s.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     assert_true(s.fd >= 0);
@@ -649,11 +652,11 @@ static void dhcp_takes_the_ack_of_the_server_that_offered(void **state)
     assert_int_equal(bind(s.fd, (struct sockaddr *)&any, sizeof(any)), 0);
     assert_int_equal(pthread_create(&thread, NULL, serve_dhcp, &s), 0);
 
-    int r = dhcp_acquire("lbd0", mac, 10, &lease, why, sizeof(why));
+    int r = dhcp_acquire("lbd0", mac, 10, &lease, &e);
     pthread_join(thread, NULL);
     close(s.fd);
     if (r < 0)
-        fail_msg("%s", why);
+        fail_msg("%s", e.msg);
     net_addr_format(&lease.address, 1, addr, sizeof(addr));
     assert_string_equal(addr, "10.9.0.50/24");
     net_addr_format(&lease.router, 0, addr, sizeof(addr));
@@ -737,7 +740,8 @@ static void the_largest_rsa_host_keys_are_pinned_whole(void **state)
 static void first_lines_are_whole_or_refused(void **state)
 {
     static char text[5000], line[4096];
-    char path[] = "/tmp/lb-token-XXXXXX", why[300];
+    char path[] = "/tmp/lb-token-XXXXXX";
+    struct lb_error e;
     int fd = mkstemp(path);
     (void)state;
 
@@ -745,18 +749,19 @@ static void first_lines_are_whole_or_refused(void **state)
     memset(text, 'J', sizeof(text));
     assert_int_equal(write(fd, text, sizeof(text)), (ssize_t)sizeof(text));
     close(fd);
-    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "longer than 4095 bytes"));
+    assert_int_equal(first_line(path, line, sizeof(line), &e), -1);
+    assert_non_null(strstr(e.msg, "longer than 4095 bytes"));
+    assert_int_equal(e.kind, LB_ERR_TOO_LONG);
     assert_string_equal(line, "");
     /* exactly what fits, with and without its line end */
     assert_int_equal(truncate(path, 4095), 0);
-    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), 0);
+    assert_int_equal(first_line(path, line, sizeof(line), &e), 0);
     assert_int_equal(strlen(line), 4095);
     FILE *f = fopen(path, "a");
     assert_non_null(f);
     fputs("\nsecond line\n", f);
     fclose(f);
-    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), 0);
+    assert_int_equal(first_line(path, line, sizeof(line), &e), 0);
     assert_int_equal(strlen(line), 4095);
     unlink(path);
 }
