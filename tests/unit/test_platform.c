@@ -37,37 +37,39 @@
  */
 static void kernel_image_is_found_in_boot_or_modules(void **state)
 {
-    char root[] = "/tmp/lifeboat-root-XXXXXX", path[4096], why[1024], want[600];
+    char root[] = "/tmp/lifeboat-root-XXXXXX", path[4096], want[600];
+    struct lb_error why;
     const char *rel = "7.3.4+deb13-cloud-amd64";
 
     (void)state;
     assert_non_null(mkdtemp(root));
-    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), -1);
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), &why), -1);
     snprintf(want, sizeof(want),
              "no image of kernel %s: not %s/boot/vmlinuz-%s, %s/usr/lib/modules/%s/vmlinuz or "
              "%s/lib/modules/%s/vmlinuz",
              rel, root, rel, root, rel, root, rel);
-    assert_string_equal(why, want);
+    assert_string_equal(why.msg, want);
     /* a directory of that name is no image */
     make_file(root, "/lib/modules/7.3.4+deb13-cloud-amd64/vmlinuz/x");
-    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), -1);
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), &why), -1);
     make_file(root, "/usr/lib/modules/7.3.4+deb13-cloud-amd64/vmlinuz");
     make_file(root, "/usr/lib/modules/7.3.3+deb13-cloud-amd64/vmlinuz"); /* another kernel's */
-    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), 0);
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), &why), 0);
     snprintf(want, sizeof(want), "%s/usr/lib/modules/%s/vmlinuz", root, rel);
     assert_string_equal(path, want);
     /* where both are (an installed system's hooks link the image into /boot), /boot's */
     make_file(root, "/boot/vmlinuz-7.3.4+deb13-cloud-amd64");
-    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), 0);
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), &why), 0);
     snprintf(want, sizeof(want), "%s/boot/vmlinuz-%s", root, rel);
     assert_string_equal(path, want);
     /* a release is a file name, never a path */
-    assert_int_equal(kernel_image_find(root, "../../etc", path, sizeof(path), why, sizeof(why)),
-                     -1);
-    assert_non_null(strstr(why, "is not a file name"));
+    assert_int_equal(kernel_image_find(root, "../../etc", path, sizeof(path), &why), -1);
+    assert_non_null(strstr(why.msg, "is not a file name"));
+    assert_int_equal(why.kind, LB_ERR_REFUSED);
     /* the answer does not fit: said, not cut */
-    assert_int_equal(kernel_image_find(root, rel, path, 20, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "too long"));
+    assert_int_equal(kernel_image_find(root, rel, path, 20, &why), -1);
+    assert_non_null(strstr(why.msg, "too long"));
+    assert_int_equal(why.kind, LB_ERR_TOO_LONG);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     assert_int_equal(system(cmd), 0);
