@@ -480,7 +480,8 @@ static void bridges_are_made_and_read(void **state)
  */
 static void ssh_keys_are_openssh_keys(void **state)
 {
-    char dir[] = "/tmp/lb-key-XXXXXX", path[64], line[700], why[300], text[32] = "";
+    char dir[] = "/tmp/lb-key-XXXXXX", path[64], line[700], text[32] = "";
+    struct lb_error failed;
     struct lb_age_identities *ids;
     struct lb_age_recipient r;
     struct lb_sink *sink;
@@ -492,14 +493,15 @@ static void ssh_keys_are_openssh_keys(void **state)
     (void)state;
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/id", dir);
-    if (ssh_keyfile_create(path, "lifeboat@test", line, sizeof(line), why, sizeof(why)) < 0)
-        fail_msg("%s", why);
+    if (ssh_keyfile_create(path, "lifeboat@test", line, sizeof(line), &failed) < 0)
+        fail_msg("%s", failed.msg);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(strncmp(line, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI", 37), 0);
     assert_non_null(strstr(line, " lifeboat@test"));
-    assert_int_equal(ssh_keyfile_create(path, "again", line + 300, 300, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "never replaced"));
+    assert_int_equal(ssh_keyfile_create(path, "again", line + 300, 300, &failed), -1);
+    assert_non_null(strstr(failed.msg, "never replaced"));
+    assert_int_equal(failed.kind, LB_ERR_REFUSED);
 
     assert_int_equal(lb_age_recipient_parse(line, &r, &err), 0);
     assert_int_equal(lb_age_identities_load(path, &ids, &err), 0);
