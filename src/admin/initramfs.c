@@ -119,10 +119,10 @@ static int check_embedded_config(const char *conf, struct lb_error *err)
 {
     static struct config back;
     static char again[CONFIG_TEXT_MAX];
-    char said[300];
+    struct lb_error said;
 
-    if (config_parse(conf, "the embedded configuration", &back, said, sizeof(said)) < 0) {
-        lb_error_setk(err, LB_ERR_REFUSED, "%s: the capture could not read it", said);
+    if (config_parse(conf, "the embedded configuration", &back, &said) < 0) {
+        lb_error_setk(err, said.kind, "%s: the capture could not read it", said.msg);
         return -1;
     }
     if (config_format(&back, again, sizeof(again)) < 0 || strcmp(conf, again) != 0) {
@@ -270,12 +270,8 @@ int capture_setup_load(const char *path, struct capture_setup *setup, struct lb_
     struct utsname u;
 
     memset(&setup->modules, 0, sizeof(setup->modules));
-    /* config/ still says its errors in words (a why and its length): one that does not read
-     * is refused */
-    if (config_load(path, cfg, err->msg, sizeof(err->msg)) < 0) {
-        err->kind = LB_ERR_REFUSED;
+    if (config_load(path, cfg, err) < 0)
         return -1;
-    }
     if (cfg->ntargets == 0) { /* no target configured: /var/crash, as every kdump does */
         cfg->targets[0].kind = &target_kind_path;
         strcpy(cfg->targets[0].path, DEFAULT_TARGET);

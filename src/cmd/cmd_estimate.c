@@ -175,7 +175,7 @@ int cmd_estimate(int argc, char **argv)
     if (capture_setup_load(conf, &setup, &err) < 0) {
         fprintf(stderr, "lifeboat: warning: %s; estimated without that target's drivers\n",
                 err.msg);
-        if (config_load(conf, &setup.cfg, err.msg, sizeof(err.msg)) < 0)
+        if (config_load(conf, &setup.cfg, &err) < 0)
             errx(1, "%s", err.msg);
         setup.modules.n = 0;
     }

@@ -41,10 +41,8 @@ int list_configured_dumps(const char *conf, struct dump_list *list, struct lb_er
     static char dirs[CONFIG_MAX_TARGETS + 1][PATH_MAX];
     size_t n = 0;
 
-    if (config_load(conf, &cfg, err->msg, sizeof(err->msg)) < 0) {
-        err->kind = LB_ERR_REFUSED; /* config/ says its errors in words still */
+    if (config_load(conf, &cfg, err) < 0)
         return -1;
-    }
     for (size_t i = 0; i < cfg.ntargets; i++) {
         const struct target *t = &cfg.targets[i];
         char dir[PATH_MAX * 2];

@@ -299,7 +299,7 @@ static void default_inputs(struct load_request *req)
             errx(1, "%s: give the crash kernel's image with -k", failed.msg);
         req->kernel = req->kernel_default;
     }
-    if (config_load(req->conf, &cfg, failed.msg, sizeof(failed.msg)) < 0)
+    if (config_load(req->conf, &cfg, &failed) < 0)
         errx(1, "%s", failed.msg);
     req->cfg_cpus = cfg.cpus;
     req->dump_level = cfg.dump_level;
@@ -348,15 +348,15 @@ static void derive_cmdline(struct load_request *req)
 static void record_raw_identities(const struct load_request *req)
 {
     static struct config typed;
-    char why[512];
+    struct lb_error failed;
 
     if (!req->setup) { /* an initramfs of the admin's (-i): what it names is not known here */
         if (unlink(LIFEBOAT_RAW_IDENTITIES) < 0 && errno != ENOENT)
             warn("warning: cannot remove %s", LIFEBOAT_RAW_IDENTITIES);
         return;
     }
-    if (config_load(req->conf, &typed, why, sizeof(why)) < 0) {
-        warnx("warning: %s: the raw targets' identities are not recorded", why);
+    if (config_load(req->conf, &typed, &failed) < 0) {
+        warnx("warning: %s: the raw targets' identities are not recorded", failed.msg);
         return;
     }
     struct lb_error err;

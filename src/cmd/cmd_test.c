@@ -98,7 +98,7 @@ static void rehearsal_config(const char *conf, int loaded, struct capture_setup 
     struct lb_error err;
 
     if (loaded && access(LIFEBOAT_LOADED_CONF, R_OK) == 0) {
-        if (config_load(LIFEBOAT_LOADED_CONF, &setup->cfg, err.msg, sizeof(err.msg)) < 0)
+        if (config_load(LIFEBOAT_LOADED_CONF, &setup->cfg, &err) < 0)
             errx(1, "%s", err.msg);
         fprintf(stderr, "lifeboat: rehearsing with what load gave the crash kernel (%s)\n",
                 LIFEBOAT_LOADED_CONF);

@@ -358,12 +358,12 @@ static const struct target_ops https_ops = {
 #endif
 
 /* "pin-sha256 BASE64": the server's public key, pinned at load. */
-static int https_parse_option(struct target *t, char **w, int n, int *i, char *err, size_t errlen)
+static int https_parse_option(struct target *t, char **w, int n, int *i, struct lb_error *err)
 {
     if (strcmp(w[*i], "pin-sha256") != 0 || *i + 1 >= n)
         return 1;
     if (strlen(w[*i + 1]) != 44 || w[*i + 1][43] != '=') {
-        snprintf(err, errlen, "pin-sha256 '%s' is not a base64 SHA-256", w[*i + 1]);
+        lb_error_setk(err, LB_ERR_REFUSED, "pin-sha256 '%s' is not a base64 SHA-256", w[*i + 1]);
         return -1;
     }
     strcpy(https_data(t)->pin, w[*i + 1]);

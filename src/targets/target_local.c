@@ -360,74 +360,75 @@ static enum capture_outcome dir_save(struct capture *c, const struct target *t, 
 }
 
 /* A word of the line into field (of size len), or -1 and err if it does not fit. */
-static int copy_word(char *field, size_t len, const char *word, const char *what, char *err,
-                     size_t errlen)
+static int copy_word(char *field, size_t len, const char *word, const char *what,
+                     struct lb_error *err)
 {
     if (strlen(word) >= len) {
-        snprintf(err, errlen, "%s is longer than %zu characters", what, len - 1);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s is longer than %zu characters", what, len - 1);
         return -1;
     }
     memcpy(field, word, strlen(word) + 1);
     return 0;
 }
 
-static int absolute_directory(const char *dir, char *err, size_t errlen)
+static int absolute_directory(const char *dir, struct lb_error *err)
 {
     if (dir[0] == '/')
         return 0;
-    snprintf(err, errlen, "directory '%s' is not an absolute path", dir);
+    lb_error_setk(err, LB_ERR_REFUSED, "directory '%s' is not an absolute path", dir);
     return -1;
 }
 
 /* "target fs UUID=...|LABEL=...|DEVICE [DIR [as SHOWN]]" */
-static int fs_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+static int fs_parse(struct target *t, char **w, int n, struct lb_error *err)
 {
     if (!(n == 3 || n == 4 || (n == 6 && strcmp(w[4], "as") == 0))) {
-        snprintf(err, errlen, "expected 'target %s'", target_kind_fs.usage);
+        lb_error_setk(err, LB_ERR_REFUSED, "expected 'target %s'", target_kind_fs.usage);
         return -1;
     }
-    if (copy_word(t->device, sizeof(t->device), w[2], "device", err, errlen) < 0 ||
-        copy_word(t->path, sizeof(t->path), n >= 4 ? w[3] : "/", "directory", err, errlen) < 0 ||
-        (n == 6 && copy_word(t->shown, sizeof(t->shown), w[5], "directory", err, errlen) < 0))
+    if (copy_word(t->device, sizeof(t->device), w[2], "device", err) < 0 ||
+        copy_word(t->path, sizeof(t->path), n >= 4 ? w[3] : "/", "directory", err) < 0 ||
+        (n == 6 && copy_word(t->shown, sizeof(t->shown), w[5], "directory", err) < 0))
         return -1;
-    if (t->shown[0] && absolute_directory(t->shown, err, errlen) < 0)
+    if (t->shown[0] && absolute_directory(t->shown, err) < 0)
         return -1;
     if (strncmp(t->device, "UUID=", 5) != 0 && strncmp(t->device, "LABEL=", 6) != 0 &&
         t->device[0] != '/') {
-        snprintf(err, errlen, "'%s' is not UUID=..., LABEL=... or an absolute device path",
-                 t->device);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "'%s' is not UUID=..., LABEL=... or an absolute device path", t->device);
         return -1;
     }
-    return absolute_directory(t->path, err, errlen);
+    return absolute_directory(t->path, err);
 }
 
 /* "target raw PARTUUID=...|WWID=...|SERIAL=...|DEVICE" */
-static int raw_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+static int raw_parse(struct target *t, char **w, int n, struct lb_error *err)
 {
     if (n != 3) {
-        snprintf(err, errlen, "expected 'target %s'", target_kind_raw.usage);
+        lb_error_setk(err, LB_ERR_REFUSED, "expected 'target %s'", target_kind_raw.usage);
         return -1;
     }
-    if (copy_word(t->device, sizeof(t->device), w[2], "device", err, errlen) < 0)
+    if (copy_word(t->device, sizeof(t->device), w[2], "device", err) < 0)
         return -1;
     if (t->device[0] != '/' && !rawdev_is_identity(t->device)) {
-        snprintf(err, errlen, "raw device '%s' is not PARTUUID=..., WWID=..., SERIAL=... or a path",
-                 t->device);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "raw device '%s' is not PARTUUID=..., WWID=..., SERIAL=... or a path",
+                      t->device);
         return -1;
     }
     return 0;
 }
 
 /* "target dir DIR", "target path DIR" */
-static int directory_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+static int directory_parse(struct target *t, char **w, int n, struct lb_error *err)
 {
     if (n != 3) {
-        snprintf(err, errlen, "expected 'target %s'", t->kind->usage);
+        lb_error_setk(err, LB_ERR_REFUSED, "expected 'target %s'", t->kind->usage);
         return -1;
     }
-    if (copy_word(t->path, sizeof(t->path), w[2], "directory", err, errlen) < 0)
+    if (copy_word(t->path, sizeof(t->path), w[2], "directory", err) < 0)
         return -1;
-    return absolute_directory(t->path, err, errlen);
+    return absolute_directory(t->path, err);
 }
 
 static int fits(int n, size_t len)

@@ -186,14 +186,15 @@ static enum capture_outcome nfs_save(struct capture *c, const struct target *t, 
 }
 
 /* "options vers=3,...": what the admin adds to the mount's options. */
-static int nfs_parse_option(struct target *t, char **w, int n, int *i, char *err, size_t errlen)
+static int nfs_parse_option(struct target *t, char **w, int n, int *i, struct lb_error *err)
 {
     struct nfs_data *d = (struct nfs_data *)t->kind_data;
 
     if (strcmp(w[*i], "options") != 0 || *i + 1 >= n)
         return 1;
     if (strlen(w[*i + 1]) >= sizeof(d->options) || w[*i + 1][strspn(w[*i + 1], NFS_OPTION_CHARS)]) {
-        snprintf(err, errlen, "NFS options '%s' are not name=value,... words", w[*i + 1]);
+        lb_error_setk(err, LB_ERR_REFUSED, "NFS options '%s' are not name=value,... words",
+                      w[*i + 1]);
         return -1;
     }
     strcpy(d->options, w[*i + 1]);

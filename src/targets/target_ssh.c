@@ -365,15 +365,15 @@ static const struct target_ops ssh_ops = {
 #endif
 
 /* "host-key TYPE BASE64": the server's key, pinned at load. */
-static int ssh_parse_option(struct target *t, char **w, int n, int *i, char *err, size_t errlen)
+static int ssh_parse_option(struct target *t, char **w, int n, int *i, struct lb_error *err)
 {
     struct ssh_data *d = ssh_data(t);
 
     if (strcmp(w[*i], "host-key") != 0 || *i + 2 >= n)
         return 1;
     if (strlen(w[*i + 1]) + strlen(w[*i + 2]) + 2 > sizeof(d->host_key)) {
-        snprintf(err, errlen, "the host key is longer than %zu characters",
-                 sizeof(d->host_key) - 1);
+        lb_error_setk(err, LB_ERR_TOO_LONG, "the host key is longer than %zu characters",
+                      sizeof(d->host_key) - 1);
         return -1;
     }
     size_t type_len = strlen(w[*i + 1]);

@@ -201,12 +201,13 @@ static void estimate_splits_the_reservation(void **state)
     assert_true(e.plain == 72 * M && e.plain + e.cma == e.crashkernel && e.cma > 16 * M);
     /* a config's choice reads and formats back */
     struct config cfg;
-    char err[256], buf[4096];
-    assert_int_equal(config_parse("reservation cma\n", "t.conf", &cfg, err, sizeof(err)), 0);
+    char buf[4096];
+    struct lb_error err;
+    assert_int_equal(config_parse("reservation cma\n", "t.conf", &cfg, &err), 0);
     assert_int_equal(cfg.reservation_cma, 1);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
     assert_non_null(strstr(buf, "reservation cma\n"));
-    assert_int_equal(config_parse("target dir /x\n", "t.conf", &cfg, err, sizeof(err)), 0);
+    assert_int_equal(config_parse("target dir /x\n", "t.conf", &cfg, &err), 0);
     assert_int_equal(cfg.reservation_cma, 0); /* the plain form unless asked */
     expect_config_error("reservation huge\n", "expected 'reservation plain' or 'reservation cma'");
 }

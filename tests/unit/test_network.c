@@ -42,21 +42,20 @@
 static void urls_are_parsed_and_checked(void **state)
 {
     struct target t;
-    char err[256];
+    struct lb_error err;
 
     (void)state;
-    assert_int_equal(
-        target_url_parse("ssh://dump@collector.example:2222/var/crash", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("ssh://dump@collector.example:2222/var/crash", &t, &err), 0);
     assert_ptr_equal(t.kind, &target_kind_ssh);
     assert_string_equal(t.user, "dump");
     assert_string_equal(t.host, "collector.example");
     assert_int_equal(t.port, 2222);
     assert_string_equal(t.path, "/var/crash");
-    assert_int_equal(target_url_parse("nfs://[fd00::2]/export/crash", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("nfs://[fd00::2]/export/crash", &t, &err), 0);
     assert_ptr_equal(t.kind, &target_kind_nfs);
     assert_string_equal(t.host, "fd00::2");
     assert_int_equal(target_port(&t), 2049);
-    assert_int_equal(target_url_parse("ssh://h/d", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("ssh://h/d", &t, &err), 0);
     assert_int_equal(target_port(&t), 22);
 
     static const char *const bad[] = {
@@ -75,13 +74,13 @@ static void urls_are_parsed_and_checked(void **state)
         "ssh:///d",            /* no host */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        err[0] = '\0';
-        if (target_url_parse(bad[i], &t, err, sizeof(err)) == 0)
+        err.msg[0] = '\0';
+        if (target_url_parse(bad[i], &t, &err) == 0)
             fail_msg("'%s' was accepted", bad[i]);
-        assert_true(err[0] != '\0');
+        assert_true(err.msg[0] != '\0');
     }
     /* a path with dots that do not climb is a path */
-    assert_int_equal(target_url_parse("ssh://h/a/..b/c..", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("ssh://h/a/..b/c..", &t, &err), 0);
 }
 
 static void network_lines_survive_the_initramfs(void **state)
@@ -97,11 +96,11 @@ static void network_lines_survive_the_initramfs(void **state)
         "network-timeout 7\n";
     static struct config cfg, again;
     static char buf[CONFIG_TEXT_MAX], buf2[CONFIG_TEXT_MAX];
-    char err[256];
+    struct lb_error err;
 
     (void)state;
-    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
-        fail_msg("%s", err);
+    if (config_parse(text, "t.conf", &cfg, &err) < 0)
+        fail_msg("%s", err.msg);
     assert_int_equal(cfg.ntargets, 2);
     assert_ptr_equal(cfg.targets[0].kind, &target_kind_nfs);
     assert_int_equal(cfg.targets[0].port, 20490);
@@ -127,8 +126,8 @@ static void network_lines_survive_the_initramfs(void **state)
     assert_int_equal(cfg.routes[3].destination.family, AF_INET6);
     assert_int_equal(cfg.network_timeout, 7);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
-    if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
-        fail_msg("%s in:\n%s", err, buf);
+    if (config_parse(buf, "formatted", &again, &err) < 0)
+        fail_msg("%s in:\n%s", err.msg, buf);
     assert_int_equal(config_format(&again, buf2, sizeof(buf2)), 0);
     assert_string_equal(buf, buf2);
     assert_non_null(strstr(buf, "route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56\n"));
@@ -149,10 +148,11 @@ static void network_lines_survive_the_initramfs(void **state)
         "target ssh://h/d options vers=3\n",        /* options for NFS only */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (config_parse(bad[i], "bad.conf", &cfg, err, sizeof(err)) == 0)
+        if (config_parse(bad[i], "bad.conf", &cfg, &err) == 0)
             fail_msg("accepted: %s", bad[i]);
         else
-            assert_non_null(strstr(err, "bad.conf:1:"));
+            assert_non_null(strstr(err.msg, "bad.conf:1:"));
+    assert_int_equal(err.kind, LB_ERR_REFUSED);
 }
 
 static void addresses_and_macs_round_trip(void **state)
@@ -268,8 +268,8 @@ static void netlink_sets_and_reads_the_way(void **state)
     assert_memory_equal(route.source.bytes, a.bytes, 4);
 
     /* a veth is not what a crash kernel can bring up: refused by its kind */
-    char err[256];
-    assert_int_equal(target_url_parse("nfs://203.0.113.5/export", &t, err, sizeof(err)), 0);
+    struct lb_error err;
+    assert_int_equal(target_url_parse("nfs://203.0.113.5/export", &t, &err), 0);
     assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
     assert_non_null(strstr(e.msg, "lbv0, veth"));
     assert_int_equal(e.kind, LB_ERR_REFUSED);
@@ -281,7 +281,7 @@ static void netlink_sets_and_reads_the_way(void **state)
     assert_non_null(strstr(e.msg, "192.0.2.1"));
 
     /* the loopback is never a way to a dump server */
-    assert_int_equal(target_url_parse("nfs://198.51.100.1/export", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("nfs://198.51.100.1/export", &t, &err), 0);
     assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
     assert_non_null(strstr(e.msg, "loopback"));
     assert_string_equal(t.address, "198.51.100.1");
@@ -307,11 +307,11 @@ static void link_lines_round_trip(void **state)
         "route fd00::7/128 via fe80::1 dev br0\n";
     static struct config cfg, again;
     static char buf[CONFIG_TEXT_MAX], buf2[CONFIG_TEXT_MAX];
-    char err[256];
+    struct lb_error err;
 
     (void)state;
-    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
-        fail_msg("%s", err);
+    if (config_parse(text, "t.conf", &cfg, &err) < 0)
+        fail_msg("%s", err.msg);
     assert_int_equal(cfg.nlinks, 5);
     assert_int_equal(cfg.links[0].kind, LINK_BOND);
     assert_int_equal(cfg.links[0].bond_mode, BOND_ACTIVE_BACKUP);
@@ -329,8 +329,8 @@ static void link_lines_round_trip(void **state)
     assert_string_equal(cfg.routes[0].name, "bond0.10");
     assert_int_equal(cfg.routes[1].gateway.family, AF_INET6);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
-    if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
-        fail_msg("%s in:\n%s", err, buf);
+    if (config_parse(buf, "formatted", &again, &err) < 0)
+        fail_msg("%s in:\n%s", err.msg, buf);
     assert_int_equal(config_format(&again, buf2, sizeof(buf2)), 0);
     assert_string_equal(buf, buf2);
     assert_non_null(strstr(buf, "network-link vlan bond0.10 id 10 on bond0\n"));
@@ -358,15 +358,15 @@ static void link_lines_round_trip(void **state)
         "route 10.0.0.0/8 dev br0\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (config_parse(bad[i], "bad.conf", &cfg, err, sizeof(err)) == 0)
+        if (config_parse(bad[i], "bad.conf", &cfg, &err) == 0)
             fail_msg("accepted: %s", bad[i]);
         else
-            assert_non_null(strstr(err, "bad.conf:1:"));
+            assert_non_null(strstr(err.msg, "bad.conf:1:"));
     assert_int_equal(config_parse("network-link bridge br ports 52:54:00:00:00:01\n"
                                   "network-link bond br mode 802.3ad slaves 52:54:00:00:00:02\n",
-                                  "dup.conf", &cfg, err, sizeof(err)),
+                                  "dup.conf", &cfg, &err),
                      -1);
-    assert_non_null(strstr(err, "already there"));
+    assert_non_null(strstr(err.msg, "already there"));
 }
 
 /* The attribute of type in the len bytes at a (a nest's payload); NULL if none. */
@@ -441,7 +441,7 @@ static void bridges_are_made_and_read(void **state)
     struct module_list mods = {0};
     struct net_addr a;
     struct target t;
-    char err[256];
+    struct lb_error err;
     struct lb_error e;
 
     (void)state;
@@ -464,10 +464,10 @@ static void bridges_are_made_and_read(void **state)
     assert_int_equal(net_address_add(br.ifindex, &a), 0);
     assert_int_equal(net_addr_parse("fd00:51::1/64", &a), 0);
     assert_int_equal(net_address_add(br.ifindex, &a), 0); /* NODAD: usable at once */
-    assert_int_equal(target_url_parse("nfs://198.51.100.9/export", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("nfs://198.51.100.9/export", &t, &err), 0);
     assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
     assert_non_null(strstr(e.msg, "lbp0 is under the way to 198.51.100.9 and is a veth"));
-    assert_int_equal(target_url_parse("nfs://[fd00:51::9]/export", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("nfs://[fd00:51::9]/export", &t, &err), 0);
     assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
     assert_non_null(strstr(e.msg, "lbp0 is under the way to fd00:51::9"));
     assert_int_equal(net_link_find_name("nothere", &br), -1);
@@ -670,19 +670,19 @@ static void dhcp_lines_are_read_and_written(void **state)
 {
     static struct config cfg, again;
     static char buf[CONFIG_TEXT_MAX];
-    char err[256];
+    struct lb_error err;
 
     (void)state;
-    assert_int_equal(config_parse("network dhcp\ninterface 52:54:00:12:34:56 mtu 9000 dhcp\n", "t",
-                                  &cfg, err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        config_parse("network dhcp\ninterface 52:54:00:12:34:56 mtu 9000 dhcp\n", "t", &cfg, &err),
+        0);
     assert_true(cfg.network_dhcp);
     assert_true(cfg.interfaces[0].dhcp);
     assert_int_equal(cfg.interfaces[0].mtu, 9000);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
-    assert_int_equal(config_parse(buf, "again", &again, err, sizeof(err)), 0);
+    assert_int_equal(config_parse(buf, "again", &again, &err), 0);
     assert_true(again.network_dhcp && again.interfaces[0].dhcp);
-    assert_int_equal(config_parse("network static\n", "t", &cfg, err, sizeof(err)), -1);
+    assert_int_equal(config_parse("network static\n", "t", &cfg, &err), -1);
 }
 
 /* "ssh-rsa BASE64" of an RSA key of bits bits, the largest OpenSSH takes being 16384. */
@@ -713,7 +713,7 @@ static void the_largest_rsa_host_keys_are_pinned_whole(void **state)
     static char key[4096], text[CONFIG_MAX_TARGETS * 4400], buf[CONFIG_TEXT_MAX];
     static struct config cfg, again;
     size_t at = 0;
-    char err[256];
+    struct lb_error err;
 
     (void)state;
     rsa_host_key_text(16384, key, sizeof(key));
@@ -724,12 +724,12 @@ static void the_largest_rsa_host_keys_are_pinned_whole(void **state)
                              "target ssh://dump@collector-%d.example/var/crash address 192.0.2.%d "
                              "host-key %s\n",
                              i, i + 1, key);
-    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
-        fail_msg("%s", err);
+    if (config_parse(text, "t.conf", &cfg, &err) < 0)
+        fail_msg("%s", err.msg);
     assert_int_equal(cfg.ntargets, CONFIG_MAX_TARGETS);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
-    if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
-        fail_msg("%s", err);
+    if (config_parse(buf, "formatted", &again, &err) < 0)
+        fail_msg("%s", err.msg);
     for (int i = 0; i < CONFIG_MAX_TARGETS; i++) {
         static char line[CONFIG_HOST_KEY_MAX + 512], want[CONFIG_HOST_KEY_MAX + 16];
         snprintf(want, sizeof(want), " host-key %s\n", key);
