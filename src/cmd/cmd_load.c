@@ -45,6 +45,7 @@
 #include "admin/initramfs.h"
 #include "admin/notice.h"
 #include "cmd/commands.h"
+#include "platform/format.h"
 #include "platform/kernel_image.h"
 #include "platform/kexec.h"
 #include "platform/rawdev.h"
@@ -307,9 +308,13 @@ static void default_inputs(struct load_request *req)
         return;
     if (read_text("/proc/cmdline", req->running, sizeof(req->running)) < 0)
         err(1, "/proc/cmdline");
-    /* cmdline-append from the config goes after the derived line, then --append. */
-    snprintf(req->append_all, sizeof(req->append_all), "%s%s%s", cfg.cmdline_append,
-             cfg.cmdline_append[0] && req->append ? " " : "", req->append ? req->append : "");
+    /* cmdline-append from the config goes after the derived line, then --append: whole, for
+     * a word cut short would be another parameter */
+    if (format_whole(req->append_all, sizeof(req->append_all), "%s%s%s", cfg.cmdline_append,
+                     cfg.cmdline_append[0] && req->append ? " " : "",
+                     req->append ? req->append : "") < 0)
+        errx(1, "cmdline-append and --append are longer than %zu bytes together",
+             sizeof(req->append_all) - 1);
 }
 
 /* How many CPUs the crash kernel gets: the config's number, or what the reservation feeds. */

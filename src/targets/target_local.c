@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "platform/blkid.h"
+#include "platform/format.h"
 #include "platform/mount.h"
 #include "platform/rawdev.h"
 #include "targets/stack.h"
@@ -335,7 +336,11 @@ static enum capture_outcome fs_save(struct capture *c, const struct target *t, s
         return CAPTURE_FAILED;
     if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
-    snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index);
+    if (format_whole(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index) < 0) {
+        fprintf(stderr, "lifeboat: %s/target%zu: the mount point's path is too long\n", mount_base,
+                index);
+        return CAPTURE_FAILED;
+    }
     return target_save_mounted(c, t, mount_step, &job, mountpoint, t->path);
 }
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config/config_net.h"
+#include "platform/format.h"
 #include "platform/supervise.h"
 #include "targets/network.h"
 #include "targets/target.h"
@@ -141,14 +142,17 @@ static int nfs_mount_step(void *ctx)
     /* soft: a server that stops answering ends in an error the capture can act on.  v3 without
      * a lock daemon (the capture is the only writer of its directory): nolock; the mount
      * protocol asked at the same address.  The admin's options last: theirs win. */
-    snprintf(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", t->address, t->path);
-    snprintf(options, sizeof(options),
-             "vers=%s,addr=%s,port=%u,proto=%s,soft,timeo=100,retrans=2%s%s%s%s%s", v3 ? "3" : "4",
-             t->address, target_port(t), v6 ? "tcp6" : "tcp", v3 ? ",nolock,mountproto=" : "",
-             v3 ? (v6 ? "tcp6" : "tcp") : "", v3 ? ",mountaddr=" : "", v3 ? t->address : "",
-             nfs_options(t)[0] ? "," : "");
-    if (strlen(options) + strlen(nfs_options(t)) < sizeof(options))
-        strcat(options, nfs_options(t));
+    if (format_whole(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", t->address, t->path) < 0 ||
+        format_whole(options, sizeof(options),
+                     "vers=%s,addr=%s,port=%u,proto=%s,soft,timeo=100,retrans=2%s%s%s%s%s%s",
+                     v3 ? "3" : "4", t->address, target_port(t), v6 ? "tcp6" : "tcp",
+                     v3 ? ",nolock,mountproto=" : "", v3 ? (v6 ? "tcp6" : "tcp") : "",
+                     v3 ? ",mountaddr=" : "", v3 ? t->address : "", nfs_options(t)[0] ? "," : "",
+                     nfs_options(t)) < 0) {
+        /* never mounted without the admin's options, nor at a path cut short */
+        fprintf(stderr, "lifeboat: %s: the mount's source or options are too long\n", t->shown);
+        return 1;
+    }
     if (mkdir(m->mountpoint, 0700) < 0 && errno != EEXIST) {
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", m->mountpoint, strerror(errno));
         return 1;
@@ -180,7 +184,11 @@ static enum capture_outcome nfs_save(struct capture *c, const struct target *t, 
 
     if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
-    snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index);
+    if (format_whole(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index) < 0) {
+        fprintf(stderr, "lifeboat: %s/target%zu: the mount point's path is too long\n", mount_base,
+                index);
+        return CAPTURE_FAILED;
+    }
     return target_save_mounted(c, t, nfs_capture_mount_step, &m, mountpoint,
                                ""); /* NFS mounts the directory itself */
 }
