@@ -69,9 +69,8 @@ static int device_of(const struct target *t, const char *identities, char *devic
             return 0;
         }
     }
-    err->msg[0] = '\0';
     if (rawdev_find(spec, device, len, err) < 0) {
-        if (err->msg[0])
+        if (err->kind == LB_ERR_REFUSED)
             err->kind = LB_ERR_NO_DATA; /* ambiguous: as good as not found, for savecore */
         else
             lb_error_setk(err, LB_ERR_NO_DATA, "raw target %s (%s) is on no device now", t->device,

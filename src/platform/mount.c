@@ -29,14 +29,11 @@ int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len
                                          : fs_find(spec, device, len);
         if (r == 0)
             return 0;
-        if (r == -2) {
-            if (!rawdev_is_identity(spec))
-                lb_error_setk(err, LB_ERR_REFUSED,
-                              "%s is on more than one device: an ambiguous target is "
-                              "not used",
-                              spec);
-            return -1;
-        }
+        if (r == -2) /* fs_find's: more than one */
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "%s is on more than one device: an ambiguous target is not used", spec);
+        if (r == -2 || (r < 0 && rawdev_is_identity(spec) && err->kind == LB_ERR_REFUSED))
+            return -1; /* by its kind: waiting longer would not make it one device */
         nanosleep(&tick, NULL);
     }
     lb_error_setk(err, LB_ERR_SYSTEM, "target %s did not appear within %u s", spec, timeout);

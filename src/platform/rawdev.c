@@ -219,8 +219,10 @@ int rawdev_find(const char *spec, char *device, size_t len, struct lb_error *err
     char id[300], first[300] = "";
     int found = 0, pv = strncmp(spec, "PVUUID=", 7) == 0;
 
-    if (!d)
+    if (!d) {
+        lb_error_setk(err, LB_ERR_SYSTEM, "/sys/class/block: %s", strerror(errno));
         return -1;
+    }
     while ((e = readdir(d))) {
         /* a device's first blocks are read only in a search for a PV (LVM's UUIDs have case) */
         if (e->d_name[0] == '.' || (pv && not_searched_for_labels(e->d_name)) ||
@@ -235,12 +237,14 @@ int rawdev_find(const char *spec, char *device, size_t len, struct lb_error *err
                           "%s is both %s and /dev/%s: an ambiguous raw target is not written", spec,
                           first, e->d_name);
             closedir(d);
-            return -2;
+            return -1;
         }
     }
     closedir(d);
-    if (!found)
+    if (!found) {
+        lb_error_setk(err, LB_ERR_NO_DATA, "%s is on no device of this machine", spec);
         return -1;
+    }
     snprintf(device, len, "%s", first);
     return 0;
 }

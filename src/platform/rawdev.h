@@ -20,9 +20,11 @@ int rawdev_identity(const char *device, char *spec, size_t len, struct lb_error 
 /* Whether spec is a stable identity rawdev_identity gives. */
 int rawdev_is_identity(const char *spec);
 /*
- * The one block device whose identity is spec: 0 and its /dev path; -1 if
- * none is (yet); -2 with err (LB_ERR_REFUSED) if more than one is (cloned disks, RAID1
- * members): an ambiguous match is never taken.
+ * The one block device whose identity is spec: 0 and its /dev path, or -1
+ * and err, whose kind its callers decide by: LB_ERR_NO_DATA, none is (yet: a
+ * driver may still be probing); LB_ERR_REFUSED, more than one is (cloned
+ * disks, RAID1 members), and an ambiguous match is never taken, however
+ * long one waits.
  */
 int rawdev_find(const char *spec, char *device, size_t len, struct lb_error *err);
 

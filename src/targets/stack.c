@@ -351,11 +351,13 @@ static int wait_for_identity(const char *spec, time_t deadline, char *node, size
     struct timespec tick = {0, 250 * 1000 * 1000};
     int r;
 
-    while ((r = rawdev_find(spec, node, len, err)) == -1 && time(NULL) < deadline)
+    /* by the kind: a device not there yet may come; an ambiguous one stays ambiguous */
+    while ((r = rawdev_find(spec, node, len, err)) < 0 && err->kind != LB_ERR_REFUSED &&
+           time(NULL) < deadline)
         nanosleep(&tick, NULL);
-    if (r == -1)
+    if (r < 0 && err->kind != LB_ERR_REFUSED)
         lb_error_setk(err, LB_ERR_SYSTEM, "%s did not appear", spec);
-    return r < 0 ? -1 : 0;
+    return r;
 }
 
 /* Each identity or DM=NAME word of params becomes the MAJ:MIN the crash kernel gave it. */

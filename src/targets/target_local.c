@@ -124,8 +124,8 @@ static int resolve_device(struct target *t, struct lb_error *err)
 
     if (t->kind == &target_kind_raw && rawdev_is_identity(t->device)) {
         int r = rawdev_find(t->device, real, sizeof(real), err);
-        if (r == -2)
-            return -1;
+        if (r < 0 && err->kind == LB_ERR_REFUSED)
+            return -1; /* more than one: said by rawdev_find */
         if (r < 0) {
             lb_error_setk(err, LB_ERR_REFUSED, "raw target %s is on no device of this machine",
                           t->device);

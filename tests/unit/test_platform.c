@@ -195,6 +195,12 @@ static void raw_devices_are_probed_before_writing(void **state)
     }
     /* a dump once saved may be written over */
     assert_int_equal(rawdev_consume(img, &err), 0);
+    /* an identity no device has: not there (yet), the kind a capture waits on */
+    char found[64];
+    assert_int_equal(
+        rawdev_find("PARTUUID=0badc0de-0000-4000-8000-00000000dead", found, sizeof(found), &err),
+        -1);
+    assert_int_equal(err.kind, LB_ERR_NO_DATA);
     assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), RAWDEV_FREE);
     assert_non_null(strstr(holds, "already saved"));
     /* a file system is someone's */
