@@ -29,6 +29,10 @@ enum lb_error_kind {
     LB_ERR_OUTPUT_IO,   /* writing the output failed */
     LB_ERR_NO_SPACE,    /* the output has no room left (ENOSPC, EDQUOT, EFBIG) */
     LB_ERR_NO_MEMORY,
+    /* The program's kinds (src/), besides CORRUPT for what a disk or a server says wrongly. */
+    LB_ERR_REFUSED,  /* the configuration asks what cannot work: refused, a retry does no better */
+    LB_ERR_SYSTEM,   /* a call on this machine failed (a device, a file, a host, the network) */
+    LB_ERR_TOO_LONG, /* a path, an option or a line does not fit: never used cut */
 };
 
 struct lb_error {

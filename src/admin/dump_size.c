@@ -114,7 +114,7 @@ static void fill(struct dump_size *out, const struct config *cfg,
     out->when = time(NULL);
 }
 
-int dump_size_predict(const struct config *cfg, struct dump_size *out, char *why, size_t whylen)
+int dump_size_predict(const struct config *cfg, struct dump_size *out, struct lb_error *err)
 {
     static struct answer a; /* large (a prediction's note): not on the stack */
     struct timespec t0;
@@ -122,12 +122,14 @@ int dump_size_predict(const struct config *cfg, struct dump_size *out, char *why
     pid_t pid;
 
     if (geteuid() != 0) {
-        snprintf(why, whylen, "predicting the dump's size needs root: it reads %s", LIVE_KCORE);
+        lb_error_setk(err, LB_ERR_REFUSED, "predicting the dump's size needs root: it reads %s",
+                      LIVE_KCORE);
         return -1;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-        snprintf(why, whylen, "a child to predict the dump's size: %s", strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "a child to predict the dump's size: %s",
+                      strerror(errno));
         return -1;
     }
     if (pid == 0) {
@@ -145,13 +147,13 @@ int dump_size_predict(const struct config *cfg, struct dump_size *out, char *why
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (!whole) {
-        snprintf(why, whylen,
-                 "predicting the dump's size from %s: no answer in %d s (stopped), or it died",
-                 LIVE_KCORE, DUMP_SIZE_SECONDS);
+        lb_error_setk(err, LB_ERR_SYSTEM,
+                      "predicting the dump's size from %s: no answer in %d s (stopped), or it died",
+                      LIVE_KCORE, DUMP_SIZE_SECONDS);
         return -1;
     }
     if (!a.ok) {
-        snprintf(why, whylen, "%s", a.why);
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s", a.why);
         return -1;
     }
     fill(out, cfg, &a.p);

@@ -39,9 +39,9 @@ struct dump_size {
 /*
  * Predicts the size of a dump of the running kernel with cfg's level,
  * codec and format: in a child at nice 10 and the lowest I/O priority,
- * stopped after DUMP_SIZE_SECONDS.  Root only.  0, or -1 with why.
+ * stopped after DUMP_SIZE_SECONDS.  Root only.  0, or -1 with err.
  */
-int dump_size_predict(const struct config *cfg, struct dump_size *out, char *why, size_t whylen);
+int dump_size_predict(const struct config *cfg, struct dump_size *out, struct lb_error *err);
 /* "about M MiB (N frames kept of T; ratio measured on S sampled pages)" */
 void dump_size_describe(const struct dump_size *d, char *buf, size_t len);
 /*

@@ -71,16 +71,16 @@ static uint64_t memory_span(void)
     return span;
 }
 
-static int kernel_init_size(const char *path, uint64_t *size, char *why, size_t whylen)
+static int kernel_init_size(const char *path, uint64_t *size, struct lb_error *err)
 {
     const char *arch;
 
-    return kernel_image_memory(path, size, &arch, why, whylen);
+    return kernel_image_memory(path, size, &arch, err);
 }
 
-int estimate_running_kernel(char *path, size_t len, char *why, size_t whylen)
+int estimate_running_kernel(char *path, size_t len, struct lb_error *err)
 {
-    return kernel_image_running(path, len, why, whylen);
+    return kernel_image_running(path, len, err);
 }
 
 /* Newer by release, as ls -v and dpkg order them (6.1.0-9 before 6.1.0-10). */
@@ -126,9 +126,10 @@ int estimate_default_kernel(char *path, size_t len, char *note, size_t notelen)
 {
     char release[sizeof(((struct utsname *)0)->release)];
     char running[PATH_MAX] = "";
+    struct lb_error not_running;
 
     note[0] = '\0';
-    if (kernel_image_running(running, sizeof(running), note, notelen) == 0) {
+    if (kernel_image_running(running, sizeof(running), &not_running) == 0) {
         snprintf(path, len, "%s", running);
         return 0;
     }
@@ -159,19 +160,19 @@ static const char *capture_binary(void)
 }
 
 int estimate_capture(const char *kernel, const struct capture_setup *setup, struct estimate *e,
-                     char *why, size_t whylen)
+                     struct lb_error *err)
 {
     struct initramfs_stats st;
     int fd, r;
 
-    if (estimate_kernel(kernel, e, why, whylen) < 0)
+    if (estimate_kernel(kernel, e, err) < 0)
         return -1;
     fd = memfd_create("lifeboat-estimate", MFD_CLOEXEC);
     if (fd < 0) {
-        snprintf(why, whylen, "memfd_create: %s", strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "memfd_create: %s", strerror(errno));
         return -1;
     }
-    r = initramfs_write(fd, capture_binary(), setup, ZSINK_GZIP, &st, why, whylen);
+    r = initramfs_write(fd, capture_binary(), setup, ZSINK_GZIP, &st, err);
     close(fd);
     if (r < 0)
         return -1;
@@ -217,30 +218,33 @@ static void set_cpus(struct estimate *e, int cpus)
                  : 0;
 }
 
-int estimate_check(const struct estimate *e, uint64_t plain, uint64_t cma, char *why, size_t whylen)
+int estimate_check(const struct estimate *e, uint64_t plain, uint64_t cma, struct lb_error *err)
 {
     uint64_t need = e->crashkernel;
 
     if (cma && plain < e->plain_need) {
-        snprintf(why, whylen,
-                 "the plain part (%llu MiB) cannot hold the kernel and initramfs (%llu MiB): it "
-                 "needs crashkernel=%lluM ('lifeboat estimate --cma')",
-                 (unsigned long long)(plain / MIB),
-                 (unsigned long long)((e->plain_need + MIB - 1) / MIB),
-                 (unsigned long long)(e->plain / MIB));
+        lb_error_setk(
+            err, LB_ERR_REFUSED,
+            "the plain part (%llu MiB) cannot hold the kernel and initramfs (%llu MiB): it "
+            "needs crashkernel=%lluM ('lifeboat estimate --cma')",
+            (unsigned long long)(plain / MIB),
+            (unsigned long long)((e->plain_need + MIB - 1) / MIB),
+            (unsigned long long)(e->plain / MIB));
         return -1;
     }
     if (plain + cma < need) {
         if (cma)
-            snprintf(why, whylen,
-                     "%llu MiB in all (%llu plain + %llu CMA), but the capture needs %llu: "
-                     "crashkernel=%lluM,cma crashkernel=%lluM ('lifeboat estimate --cma')",
-                     (unsigned long long)((plain + cma) / MIB), (unsigned long long)(plain / MIB),
-                     (unsigned long long)(cma / MIB), (unsigned long long)(need / MIB),
-                     (unsigned long long)(e->cma / MIB), (unsigned long long)(e->plain / MIB));
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "%llu MiB in all (%llu plain + %llu CMA), but the capture needs %llu: "
+                          "crashkernel=%lluM,cma crashkernel=%lluM ('lifeboat estimate --cma')",
+                          (unsigned long long)((plain + cma) / MIB),
+                          (unsigned long long)(plain / MIB), (unsigned long long)(cma / MIB),
+                          (unsigned long long)(need / MIB), (unsigned long long)(e->cma / MIB),
+                          (unsigned long long)(e->plain / MIB));
         else
-            snprintf(why, whylen, "the capture needs crashkernel=%lluM ('lifeboat estimate')",
-                     (unsigned long long)(e->crashkernel / MIB));
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "the capture needs crashkernel=%lluM ('lifeboat estimate')",
+                          (unsigned long long)(e->crashkernel / MIB));
         return -1;
     }
     return 0;
@@ -257,8 +261,8 @@ int estimate_fit_cpus(struct estimate *e, uint64_t reservation, int wanted)
     return n;
 }
 
-int estimate_kernel(const char *kernel, struct estimate *e, char *why, size_t whylen)
+int estimate_kernel(const char *kernel, struct estimate *e, struct lb_error *err)
 {
     memset(e, 0, sizeof(*e));
-    return kernel_init_size(kernel, &e->init_size, why, whylen);
+    return kernel_init_size(kernel, &e->init_size, err);
 }

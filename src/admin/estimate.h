@@ -41,14 +41,14 @@ enum {
     ESTIMATE_PARALLEL_KIB = 4096,
 };
 
-/* Builds setup's initramfs in memory and adds it up with kernel; -1 with why. */
+/* Builds setup's initramfs in memory and adds it up with kernel; -1 with err. */
 int estimate_capture(const char *kernel, const struct capture_setup *setup, struct estimate *e,
-                     char *why, size_t whylen);
+                     struct lb_error *err);
 /*
  * The same in two steps, for an initramfs already built (load): the
- * kernel's part (-1 with why), then the initramfs's and the rest.
+ * kernel's part (-1 with err), then the initramfs's and the rest.
  */
-int estimate_kernel(const char *kernel, struct estimate *e, char *why, size_t whylen);
+int estimate_kernel(const char *kernel, struct estimate *e, struct lb_error *err);
 void estimate_add_up(struct estimate *e, const struct initramfs_stats *st);
 /*
  * The most CPUs, up to wanted, whose capture fits in reservation bytes (at
@@ -57,12 +57,11 @@ void estimate_add_up(struct estimate *e, const struct initramfs_stats *st);
 int estimate_fit_cpus(struct estimate *e, uint64_t reservation, int wanted);
 /*
  * Whether a reservation of plain bytes (and cma more from CMA) holds the capture e
- * (added up): 0 yes, -1 no with why.
+ * (added up): 0 yes, -1 no with err (LB_ERR_REFUSED).
  */
-int estimate_check(const struct estimate *e, uint64_t plain, uint64_t cma, char *why,
-                   size_t whylen);
-/* The running kernel's image (kernel_image_running: /boot, else /usr/lib/modules); -1 with why. */
-int estimate_running_kernel(char *path, size_t len, char *why, size_t whylen);
+int estimate_check(const struct estimate *e, uint64_t plain, uint64_t cma, struct lb_error *err);
+/* The running kernel's image (kernel_image_running: /boot, else /usr/lib/modules); -1 with err. */
+int estimate_running_kernel(char *path, size_t len, struct lb_error *err);
 /*
  * The kernel to estimate for when none is named: the running kernel's image
  * (/boot/vmlinuz-RELEASE or /usr/lib/modules/RELEASE/vmlinuz); where there is

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "lbdump.h"
+
 /* What every crash kernel gets on its command line, after the running kernel's own words. */
 extern const char capture_cmdline_extra[];
 
@@ -28,9 +30,9 @@ extern const char *const host_cma_refusal;
 
 /*
  * When the kernel has no kexec_file_load(2): loads the crash kernel another
- * way, 0, or -1 with why; -2 where there is no other way.
+ * way, 0, or -1 with err; -2 where there is no other way.
  */
-int host_crash_load_fallback(int kernel_fd, int initramfs_fd, const char *cmdline, char *why,
-                             size_t whylen);
+int host_crash_load_fallback(int kernel_fd, int initramfs_fd, const char *cmdline,
+                             struct lb_error *err);
 
 #endif

@@ -27,8 +27,8 @@ int host_crash_cpus_fewest(int cpus, long online)
 }
 
 /* Debian's arm64 kernels have no kexec_file_load: what it does is done here (kexec_arm64.c). */
-int host_crash_load_fallback(int kernel_fd, int initramfs_fd, const char *cmdline, char *why,
-                             size_t whylen)
+int host_crash_load_fallback(int kernel_fd, int initramfs_fd, const char *cmdline,
+                             struct lb_error *err)
 {
-    return kexec_arm64_crash_load(kernel_fd, initramfs_fd, cmdline, why, whylen);
+    return kexec_arm64_crash_load(kernel_fd, initramfs_fd, cmdline, err);
 }

@@ -49,9 +49,9 @@ int host_crash_cpus_fewest(int cpus, long online)
     return others < 1 ? 1 : others < cpus ? (int)others : cpus;
 }
 
-int host_crash_load_fallback(int kernel_fd, int initramfs_fd, const char *cmdline, char *why,
-                             size_t whylen)
+int host_crash_load_fallback(int kernel_fd, int initramfs_fd, const char *cmdline,
+                             struct lb_error *err)
 {
-    (void)kernel_fd, (void)initramfs_fd, (void)cmdline, (void)why, (void)whylen;
+    (void)kernel_fd, (void)initramfs_fd, (void)cmdline, (void)err;
     return -2; /* every x86_64 kernel lifeboat loads has kexec_file_load */
 }

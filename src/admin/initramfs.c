@@ -28,7 +28,7 @@
 
 enum { MAX_BINARY = 64 << 20 };
 
-static uint8_t *read_whole(const char *path, size_t *size, char *why, size_t whylen)
+static uint8_t *read_whole(const char *path, size_t *size, struct lb_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -36,27 +36,28 @@ static uint8_t *read_whole(const char *path, size_t *size, char *why, size_t why
     size_t got = 0;
 
     if (fd < 0 || fstat(fd, &st) < 0) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (st.st_size <= 0 || st.st_size > MAX_BINARY) {
-        snprintf(why, whylen, "%s: size %lld is not that of a lifeboat binary", path,
-                 (long long)st.st_size);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: size %lld is not that of a lifeboat binary", path,
+                      (long long)st.st_size);
         goto out;
     }
     data = malloc((size_t)st.st_size);
     while (data && got < (size_t)st.st_size) {
         ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
         if (n <= 0) {
-            snprintf(why, whylen, "%s: read: %s", path, n < 0 ? strerror(errno) : "short file");
+            lb_error_setk(err, LB_ERR_SYSTEM, "%s: read: %s", path,
+                          n < 0 ? strerror(errno) : "short file");
             free(data);
             data = NULL;
             break;
         }
         got += (size_t)n;
     }
-    if (!data && !why[0])
-        snprintf(why, whylen, "%s: out of memory", path);
+    if (!data && !err->msg[0])
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory", path);
     *size = got;
 out:
     if (fd >= 0)
@@ -83,7 +84,7 @@ static int is_static_elf(const uint8_t *data, size_t size)
 }
 
 /* The modules, as /lib/modules/NAME, and their load order in /etc/lifeboat.modules. */
-static int add_modules(struct cpio *c, const struct module_list *mods, char *why, size_t whylen)
+static int add_modules(struct cpio *c, const struct module_list *mods, struct lb_error *err)
 {
     char order[MODULES_MAX * 64] = "";
 
@@ -94,7 +95,7 @@ static int add_modules(struct cpio *c, const struct module_list *mods, char *why
             strrchr(mods->path[i], '/') ? strrchr(mods->path[i], '/') + 1 : mods->path[i];
         char name[640];
         size_t size;
-        uint8_t *data = read_whole(mods->path[i], &size, why, whylen);
+        uint8_t *data = read_whole(mods->path[i], &size, err);
 
         if (!data)
             return -1;
@@ -114,20 +115,20 @@ static int add_modules(struct cpio *c, const struct module_list *mods, char *why
  * What the crash kernel will read must say what was meant: the text is
  * parsed back and written again, and the two must be the same.
  */
-static int check_embedded_config(const char *conf, char *why, size_t whylen)
+static int check_embedded_config(const char *conf, struct lb_error *err)
 {
     static struct config back;
     static char again[CONFIG_TEXT_MAX];
-    char err[300];
+    struct lb_error said;
 
-    if (config_parse(conf, "the embedded configuration", &back, err, sizeof(err)) < 0) {
-        snprintf(why, whylen, "%s: the capture could not read it", err);
+    if (config_parse(conf, "the embedded configuration", &back, &said) < 0) {
+        lb_error_setk(err, said.kind, "%s: the capture could not read it", said.msg);
         return -1;
     }
     if (config_format(&back, again, sizeof(again)) < 0 || strcmp(conf, again) != 0) {
-        snprintf(why, whylen,
-                 "the configuration does not survive being written into the initramfs "
-                 "(a value with '#' or spaces?)");
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the configuration does not survive being written into the initramfs "
+                      "(a value with '#' or spaces?)");
         return -1;
     }
     return 0;
@@ -186,7 +187,7 @@ static void free_secrets(struct secret *sec)
 }
 
 int initramfs_write(int fd, const char *binary, const struct capture_setup *setup,
-                    enum zsink_codec codec, struct initramfs_stats *stats, char *why, size_t whylen)
+                    enum zsink_codec codec, struct initramfs_stats *stats, struct lb_error *err)
 {
     static struct config embedded;
     const struct config *cfg = &embedded;
@@ -199,36 +200,37 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
     uint8_t *bin;
     int r;
 
-    why[0] = '\0';
+    err->msg[0] = '\0';
     embedded = setup->cfg;
     embed_secrets(&embedded, secrets);
     if (config_format(cfg, conf, sizeof(conf)) < 0) {
-        snprintf(why, whylen, "the configuration does not fit in %zu bytes", sizeof(conf));
+        lb_error_setk(err, LB_ERR_TOO_LONG, "the configuration does not fit in %zu bytes",
+                      sizeof(conf));
         return -1;
     }
-    if (check_embedded_config(conf, why, whylen) < 0)
+    if (check_embedded_config(conf, err) < 0)
         return -1;
-    bin = read_whole(exe, &size, why, whylen);
+    bin = read_whole(exe, &size, err);
     if (!bin)
         return -1;
     if (!is_static_elf(bin, size)) {
-        snprintf(why, whylen,
-                 "%s is not a statically linked ELF program; the capture needs "
-                 "the static build of lifeboat (meson setup -Dstatic=true)",
-                 exe);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "%s is not a statically linked ELF program; the capture needs "
+                      "the static build of lifeboat (meson setup -Dstatic=true)",
+                      exe);
         free(bin);
         return -1;
     }
     for (int i = 0; i < NSECRETS; i++)
         if (secrets[i].archive_path &&
-            !(secrets[i].data = read_whole(secrets[i].host_path, &secrets[i].size, why, whylen))) {
+            !(secrets[i].data = read_whole(secrets[i].host_path, &secrets[i].size, err))) {
             free_secrets(secrets);
             free(bin);
             return -1;
         }
     sink = zsink_open(fd, codec);
     if (!sink) {
-        snprintf(why, whylen, "cannot set up the compressor: %s", strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot set up the compressor: %s", strerror(errno));
         free(bin);
         free_secrets(secrets);
         return -1;
@@ -247,7 +249,7 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
         if (secrets[i].data)
             cpio_file(&c, &secrets[i].archive_path[1], 0600, secrets[i].data, secrets[i].size);
     cpio_file(&c, "init", 0755, bin, size);
-    r = add_modules(&c, &setup->modules, why, whylen);
+    r = add_modules(&c, &setup->modules, err);
     if (cpio_finish(&c) < 0)
         r = -1;
     free(bin);
@@ -255,19 +257,20 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
     if (stats)
         stats->uncompressed = zsink_bytes_in(sink);
     if (zsink_close(sink, stats ? &stats->compressed : NULL) < 0 || r < 0) {
-        snprintf(why, whylen, "writing the initramfs failed: %s", strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "writing the initramfs failed: %s", strerror(errno));
         return -1;
     }
     return 0;
 }
 
-int capture_setup_load(const char *path, struct capture_setup *setup, char *why, size_t whylen)
+int capture_setup_load(const char *path, struct capture_setup *setup, struct lb_error *err)
 {
     struct config *cfg = &setup->cfg;
+    struct lb_error wd_err;
     struct utsname u;
 
     memset(&setup->modules, 0, sizeof(setup->modules));
-    if (config_load(path, cfg, why, whylen) < 0)
+    if (config_load(path, cfg, err) < 0)
         return -1;
     if (cfg->ntargets == 0) { /* no target configured: /var/crash, as every kdump does */
         cfg->targets[0].kind = &target_kind_path;
@@ -279,12 +282,11 @@ int capture_setup_load(const char *path, struct capture_setup *setup, char *why,
     }
     for (size_t i = 0; i < cfg->ntargets; i++) {
         struct target *t = &cfg->targets[i];
-        if (t->kind->ops->prepare(t, cfg, &setup->modules, why, whylen) < 0)
+        if (t->kind->ops->prepare(t, cfg, &setup->modules, err) < 0)
             return -1;
     }
-    char wd_why[256];
-    if (modules_for_watchdogs(&setup->modules, wd_why, sizeof(wd_why)) < 0)
-        fprintf(stderr, "lifeboat: warning: %s\n", wd_why);
+    if (modules_for_watchdogs(&setup->modules, &wd_err) < 0)
+        fprintf(stderr, "lifeboat: warning: %s\n", wd_err.msg);
     /* 'redact names': the host's name is not copied into the crash kernel's memory (nor the
      * crashed kernel's: the initramfs passes through it), unless the config names one */
     if (!cfg->hostname[0] && !(cfg->redact & LB_REDACT_NAMES) && uname(&u) == 0 &&

@@ -25,11 +25,10 @@ struct initramfs_stats {
 /*
  * Writes the initramfs to fd.  binary is the static lifeboat to install as
  * /init (NULL: the running one, /proc/self/exe).  On failure writes a
- * sentence to why.
+ * sentence to err.
  */
 int initramfs_write(int fd, const char *binary, const struct capture_setup *setup,
-                    enum zsink_codec codec, struct initramfs_stats *stats, char *why,
-                    size_t whylen);
+                    enum zsink_codec codec, struct initramfs_stats *stats, struct lb_error *err);
 
 /*
  * Prepares a capture from the configuration file: no target means
@@ -37,6 +36,6 @@ int initramfs_write(int fd, const char *binary, const struct capture_setup *setu
  * in it; the hostname is filled in; and the modules each target's device and
  * filesystem need are found.
  */
-int capture_setup_load(const char *path, struct capture_setup *setup, char *why, size_t whylen);
+int capture_setup_load(const char *path, struct capture_setup *setup, struct lb_error *err);
 
 #endif

@@ -14,7 +14,7 @@
 #endif
 
 /* The dumps in every configured target this system can see now, and /var/crash. */
-int list_configured_dumps(const char *conf, struct dump_list *list, char *why, size_t whylen);
+int list_configured_dumps(const char *conf, struct dump_list *list, struct lb_error *err);
 /*
  * At boot: one line on out when the newest dump is newer than the last
  * notice, or when the last boot was armed and ended with no dump and no

@@ -96,10 +96,10 @@ static void say_capturing(const struct crash_facts *f)
 static int stack_step(void *ctx)
 {
     const struct config *cfg = ctx;
-    char why[512];
+    struct lb_error err;
 
-    if (stack_assemble(cfg, cfg->device_timeout, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
+    if (stack_assemble(cfg, cfg->device_timeout, &err) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", err.msg);
         return 1;
     }
     return 0;

@@ -41,14 +41,14 @@ static double now(void)
 
 static int check_volumes(const struct config *cfg, struct rehearsal *r)
 {
-    char why[1024];
+    struct lb_error err;
 
     if (!cfg->ndm)
         return 0;
-    if (stack_check(cfg, cfg->device_timeout, why, sizeof(why)) == 0)
+    if (stack_check(cfg, cfg->device_timeout, &err) == 0)
         return 0;
-    fprintf(stderr, "lifeboat: %s\n", why);
-    snprintf(r->why, sizeof(r->why), "%s", why);
+    fprintf(stderr, "lifeboat: %s\n", err.msg);
+    snprintf(r->why, sizeof(r->why), "%s", err.msg);
     return -1;
 }
 

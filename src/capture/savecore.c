@@ -52,7 +52,7 @@ enum { COMPARE_BATCH = 64 };
 static int device_of(const struct target *t, const char *identities, char *device, size_t len,
                      struct lb_error *err)
 {
-    char recorded[256], why[sizeof(err->msg)] = "";
+    char recorded[256];
     const char *spec = t->device;
 
     if (!rawdev_is_identity(spec)) {
@@ -69,9 +69,9 @@ static int device_of(const struct target *t, const char *identities, char *devic
             return 0;
         }
     }
-    if (rawdev_find(spec, device, len, why, sizeof(why)) < 0) {
-        if (why[0])
-            lb_error_setk(err, LB_ERR_NO_DATA, "%s", why);
+    if (rawdev_find(spec, device, len, err) < 0) {
+        if (err->kind == LB_ERR_REFUSED)
+            err->kind = LB_ERR_NO_DATA; /* ambiguous: as good as not found, for savecore */
         else
             lb_error_setk(err, LB_ERR_NO_DATA, "raw target %s (%s) is on no device now", t->device,
                           spec);
@@ -223,11 +223,9 @@ static int dump_cut_short(const char *device)
 /* The device marked saved (rawdev_consume), or -1 and err: the mark could not be written. */
 static int mark_saved(const char *device, struct lb_error *err)
 {
-    char why[sizeof(err->msg)] = "";
-
-    if (rawdev_consume(device, why, sizeof(why)) == 0)
+    if (rawdev_consume(device, err) == 0)
         return 0;
-    lb_error_setk(err, LB_ERR_INPUT_IO, "%s", why); /* the raw device's, not the copy's */
+    err->kind = LB_ERR_INPUT_IO; /* the raw device's, not the copy's */
     return -1;
 }
 

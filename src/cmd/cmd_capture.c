@@ -122,7 +122,7 @@ static int run_capture(void *ctx)
 void capture_as_init(void)
 {
     struct config cfg;
-    char why[512];
+    struct lb_error failed;
     double t0 = monotonic_seconds();
     enum capture_outcome outcome;
     int r, signo;
@@ -132,9 +132,9 @@ void capture_as_init(void)
     ensure_console();
     setvbuf(stderr, NULL, _IOLBF, 0);
     fprintf(stderr, "lifeboat: capture starting\n");
-    if (config_load_lenient(CAPTURE_CONF, &cfg, why, sizeof(why)) < 0)
+    if (config_load_lenient(CAPTURE_CONF, &cfg, &failed) < 0)
         /* A damaged config must not cost the dump: every line that reads still counts. */
-        fprintf(stderr, "lifeboat: %s; going on with the rest of the configuration\n", why);
+        fprintf(stderr, "lifeboat: %s; going on with the rest of the configuration\n", failed.msg);
     /* A driver whose init waits on a device that never answers must not hold PID 1 either. */
     if (supervise_run("loading drivers", load_modules, NULL, cfg.step_timeout, &signo) != 0)
         fprintf(stderr, "lifeboat: loading drivers did not finish: going on without them\n");
@@ -168,7 +168,7 @@ int cmd_capture(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     const char *conf = LIFEBOAT_CONF, *vmcore = "/proc/vmcore", *mount_base = "/run/lifeboat";
     struct config cfg;
-    char why[512];
+    struct lb_error failed;
     int opt;
 
     while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
@@ -194,7 +194,7 @@ int cmd_capture(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (config_load(conf, &cfg, why, sizeof(why)) < 0)
-        errx(2, "%s", why);
+    if (config_load(conf, &cfg, &failed) < 0)
+        errx(2, "%s", failed.msg);
     return (int)capture_run(&cfg, vmcore, mount_base);
 }

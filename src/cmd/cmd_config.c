@@ -30,7 +30,7 @@ int cmd_config(int argc, char **argv)
     static struct capture_setup setup;
     const char *conf = LIFEBOAT_CONF;
     static char text[CONFIG_TEXT_MAX];
-    char why[512];
+    struct lb_error err;
     int opt;
 
     while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
@@ -45,8 +45,8 @@ int cmd_config(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (capture_setup_load(conf, &setup, why, sizeof(why)) < 0)
-        errx(1, "%s", why);
+    if (capture_setup_load(conf, &setup, &err) < 0)
+        errx(1, "%s", err.msg);
     if (config_format(&setup.cfg, text, sizeof(text)) < 0)
         errx(1, "%s: the configuration is too large for the capture", conf);
     printf("%s: ok; the capture will use:\n%s", conf, text);

@@ -109,10 +109,11 @@ static int cma_decision(const char *kernel, int wanted, const struct capture_set
 static void say_dump_size(const struct config *cfg, int level_given)
 {
     struct dump_size d;
-    char why[1024], said[512];
+    struct lb_error err;
+    char said[512];
 
-    if (dump_size_predict(cfg, &d, why, sizeof(why)) < 0) {
-        printf("dump size: not predicted: %s\n", why);
+    if (dump_size_predict(cfg, &d, &err) < 0) {
+        printf("dump size: not predicted: %s\n", err.msg);
         return;
     }
     dump_size_describe(&d, said, sizeof(said));
@@ -133,7 +134,8 @@ int cmd_estimate(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     static struct capture_setup setup;
     const char *kernel = NULL, *conf = LIFEBOAT_CONF;
-    char default_kernel[PATH_MAX], why[1024], note[PATH_MAX + 300];
+    struct lb_error err;
+    char default_kernel[PATH_MAX], note[PATH_MAX + 300];
     struct estimate e;
     int opt, want_cma = -1, level = -1, size = 1;
     char *end;
@@ -170,14 +172,15 @@ int cmd_estimate(int argc, char **argv)
             fprintf(stderr, "lifeboat: %s\n", note);
         kernel = default_kernel;
     }
-    if (capture_setup_load(conf, &setup, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: warning: %s; estimated without that target's drivers\n", why);
-        if (config_load(conf, &setup.cfg, why, sizeof(why)) < 0)
-            errx(1, "%s", why);
+    if (capture_setup_load(conf, &setup, &err) < 0) {
+        fprintf(stderr, "lifeboat: warning: %s; estimated without that target's drivers\n",
+                err.msg);
+        if (config_load(conf, &setup.cfg, &err) < 0)
+            errx(1, "%s", err.msg);
         setup.modules.n = 0;
     }
-    if (estimate_capture(kernel, &setup, &e, why, sizeof(why)) < 0)
-        errx(1, "%s", why);
+    if (estimate_capture(kernel, &setup, &e, &err) < 0)
+        errx(1, "%s", err.msg);
     if (level >= 0)
         setup.cfg.dump_level = (unsigned)level;
     if (size)

@@ -29,7 +29,7 @@ int cmd_initramfs(int argc, char **argv)
     enum zsink_codec codec = ZSINK_GZIP;
     struct initramfs_stats st;
     static struct capture_setup setup;
-    char why[512];
+    struct lb_error failed;
     int opt, fd;
 
     while ((opt = getopt_long(argc, argv, "o:c:b:h", longopts, NULL)) != -1) {
@@ -59,15 +59,15 @@ int cmd_initramfs(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (capture_setup_load(conf, &setup, why, sizeof(why)) < 0)
-        errx(1, "%s", why);
+    if (capture_setup_load(conf, &setup, &failed) < 0)
+        errx(1, "%s", failed.msg);
     /* A new file only: never through a planted symlink, never over something that exists. */
     fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         err(1, "%s%s", out, errno == EEXIST ? " (exists: lifeboat writes only a new file)" : "");
-    if (initramfs_write(fd, binary, &setup, codec, &st, why, sizeof(why)) < 0) {
+    if (initramfs_write(fd, binary, &setup, codec, &st, &failed) < 0) {
         unlink(out);
-        errx(1, "%s", why);
+        errx(1, "%s", failed.msg);
     }
     if (fsync(fd) < 0 || close(fd) < 0)
         err(1, "%s", out);

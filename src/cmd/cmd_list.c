@@ -35,21 +35,22 @@ static void add_dir(char dirs[][PATH_MAX], size_t *n, const char *dir)
     strcpy(dirs[(*n)++], real);
 }
 
-int list_configured_dumps(const char *conf, struct dump_list *list, char *why, size_t whylen)
+int list_configured_dumps(const char *conf, struct dump_list *list, struct lb_error *err)
 {
     static struct config cfg;
     static char dirs[CONFIG_MAX_TARGETS + 1][PATH_MAX];
     size_t n = 0;
 
-    if (config_load(conf, &cfg, why, whylen) < 0)
+    if (config_load(conf, &cfg, err) < 0)
         return -1;
     for (size_t i = 0; i < cfg.ntargets; i++) {
         const struct target *t = &cfg.targets[i];
-        char dir[PATH_MAX * 2], where[600] = "";
-        if (t->kind->ops->directory_here(t, dir, sizeof(dir), where, sizeof(where)) == 0)
+        char dir[PATH_MAX * 2];
+        struct lb_error where = {.msg = ""};
+        if (t->kind->ops->directory_here(t, dir, sizeof(dir), &where) == 0)
             add_dir(dirs, &n, dir);
-        else if (where[0])
-            fprintf(stderr, "lifeboat: target %s\n", where);
+        else if (where.msg[0])
+            fprintf(stderr, "lifeboat: target %s\n", where.msg);
     }
     add_dir(dirs, &n, DEFAULT_TARGET);
     for (size_t i = 0; i < n; i++)
@@ -128,7 +129,7 @@ int cmd_list(int argc, char **argv)
     struct dump_list list = {0};
     int opt, json = 0, boot = 0;
     struct lb_error e;
-    char why[512];
+    struct lb_error err;
 
     while ((opt = getopt_long(argc, argv, "c:hi:", longopts, NULL)) != -1) {
         if (opt == 'c')
@@ -152,8 +153,8 @@ int cmd_list(int argc, char **argv)
     if (identity && lb_age_identities_load(identity, &ids, &e) < 0)
         errx(1, "%s", e.msg);
     list.ids = ids;
-    if (list_configured_dumps(conf, &list, why, sizeof(why)) < 0)
-        errx(1, "%s", why);
+    if (list_configured_dumps(conf, &list, &err) < 0)
+        errx(1, "%s", err.msg);
     if (boot)
         notice_boot(&list, stdout);
     else if (json)

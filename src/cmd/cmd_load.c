@@ -45,6 +45,7 @@
 #include "admin/initramfs.h"
 #include "admin/notice.h"
 #include "cmd/commands.h"
+#include "platform/format.h"
 #include "platform/kernel_image.h"
 #include "platform/kexec.h"
 #include "platform/rawdev.h"
@@ -120,16 +121,16 @@ static int build_initramfs(struct load_request *req)
 {
     struct initramfs_stats st;
     static struct capture_setup setup;
-    char why[512];
+    struct lb_error failed;
     int fd;
 
-    if (capture_setup_load(req->conf, &setup, why, sizeof(why)) < 0)
-        errx(1, "%s", why);
+    if (capture_setup_load(req->conf, &setup, &failed) < 0)
+        errx(1, "%s", failed.msg);
     fd = memfd_create("lifeboat-initramfs", MFD_CLOEXEC);
     if (fd < 0)
         err(1, "memfd_create");
-    if (initramfs_write(fd, NULL, &setup, ZSINK_GZIP, &st, why, sizeof(why)) < 0)
-        errx(1, "%s", why);
+    if (initramfs_write(fd, NULL, &setup, ZSINK_GZIP, &st, &failed) < 0)
+        errx(1, "%s", failed.msg);
     req->initramfs_size = (off_t)st.compressed;
     req->stats = st;
     req->built = 1;
@@ -139,11 +140,11 @@ static int build_initramfs(struct load_request *req)
 
 static int open_input(const char *path, off_t *size)
 {
-    char why[512];
-    int fd = kernel_image_open(path, size, why, sizeof(why));
+    struct lb_error err;
+    int fd = kernel_image_open(path, size, &err);
 
     if (fd < 0)
-        errx(1, "%s", why);
+        errx(1, "%s", err.msg);
     return fd;
 }
 
@@ -233,18 +234,18 @@ static void explain_failure(int e, const struct load_request *req,
 static void warn_if_short(const struct load_request *req, const struct crash_reservation *res)
 {
     struct estimate e;
-    char why[512];
+    struct lb_error err;
 
-    if (!req->built || estimate_kernel(req->kernel, &e, why, sizeof(why)) < 0)
+    if (!req->built || estimate_kernel(req->kernel, &e, &err) < 0)
         return;
     e.cpus = req->cpus;
     estimate_add_up(&e, &req->stats); /* the initramfs just loaded, not a second build */
-    if (estimate_check(&e, res->size, req->cma.reserved, why, sizeof(why)) < 0)
+    if (estimate_check(&e, res->size, req->cma.reserved, &err) < 0)
         fprintf(stderr,
                 "lifeboat: warning: %llu MiB reserved%s, but %s: a crash now would likely not be "
                 "captured\n",
                 (unsigned long long)((res->size + req->cma.reserved) >> 20),
-                req->cma.reserved ? " with the CMA part" : "", why);
+                req->cma.reserved ? " with the CMA part" : "", err.msg);
 }
 
 static void parse_args(int argc, char **argv, struct load_request *req)
@@ -292,25 +293,28 @@ static void parse_args(int argc, char **argv, struct load_request *req)
 static void default_inputs(struct load_request *req)
 {
     struct config cfg;
-    char why[512];
+    struct lb_error failed;
 
     if (!req->kernel) {
-        if (kernel_image_running(req->kernel_default, sizeof(req->kernel_default), why,
-                                 sizeof(why)) < 0)
-            errx(1, "%s: give the crash kernel's image with -k", why);
+        if (kernel_image_running(req->kernel_default, sizeof(req->kernel_default), &failed) < 0)
+            errx(1, "%s: give the crash kernel's image with -k", failed.msg);
         req->kernel = req->kernel_default;
     }
-    if (config_load(req->conf, &cfg, why, sizeof(why)) < 0)
-        errx(1, "%s", why);
+    if (config_load(req->conf, &cfg, &failed) < 0)
+        errx(1, "%s", failed.msg);
     req->cfg_cpus = cfg.cpus;
     req->dump_level = cfg.dump_level;
     if (req->cmdline)
         return;
     if (read_text("/proc/cmdline", req->running, sizeof(req->running)) < 0)
         err(1, "/proc/cmdline");
-    /* cmdline-append from the config goes after the derived line, then --append. */
-    snprintf(req->append_all, sizeof(req->append_all), "%s%s%s", cfg.cmdline_append,
-             cfg.cmdline_append[0] && req->append ? " " : "", req->append ? req->append : "");
+    /* cmdline-append from the config goes after the derived line, then --append: whole, for
+     * a word cut short would be another parameter */
+    if (format_whole(req->append_all, sizeof(req->append_all), "%s%s%s", cfg.cmdline_append,
+                     cfg.cmdline_append[0] && req->append ? " " : "",
+                     req->append ? req->append : "") < 0)
+        errx(1, "cmdline-append and --append are longer than %zu bytes together",
+             sizeof(req->append_all) - 1);
 }
 
 /* How many CPUs the crash kernel gets: the config's number, or what the reservation feeds. */
@@ -319,11 +323,11 @@ static int choose_cpus(const struct load_request *req, const struct crash_reserv
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     int wanted = online < 1 ? 1 : online > CONFIG_MAX_CPUS ? CONFIG_MAX_CPUS : (int)online;
     struct estimate e;
-    char why[512];
+    struct lb_error err;
 
     if (req->cfg_cpus)
         return (int)req->cfg_cpus;
-    if (!req->built || estimate_kernel(req->kernel, &e, why, sizeof(why)) < 0)
+    if (!req->built || estimate_kernel(req->kernel, &e, &err) < 0)
         return 1;
     estimate_add_up(&e, &req->stats);
     return estimate_fit_cpus(&e, res->size + req->cma.reserved, wanted);
@@ -349,15 +353,15 @@ static void derive_cmdline(struct load_request *req)
 static void record_raw_identities(const struct load_request *req)
 {
     static struct config typed;
-    char why[512];
+    struct lb_error failed;
 
     if (!req->setup) { /* an initramfs of the admin's (-i): what it names is not known here */
         if (unlink(LIFEBOAT_RAW_IDENTITIES) < 0 && errno != ENOENT)
             warn("warning: cannot remove %s", LIFEBOAT_RAW_IDENTITIES);
         return;
     }
-    if (config_load(req->conf, &typed, why, sizeof(why)) < 0) {
-        warnx("warning: %s: the raw targets' identities are not recorded", why);
+    if (config_load(req->conf, &typed, &failed) < 0) {
+        warnx("warning: %s: the raw targets' identities are not recorded", failed.msg);
         return;
     }
     struct lb_error err;
@@ -407,10 +411,11 @@ static void record_loaded(const struct load_request *req)
 static void predict_dump_size(const struct config *cfg)
 {
     struct dump_size d;
-    char why[1024], said[512];
+    struct lb_error err;
+    char said[512];
 
-    if (dump_size_predict(cfg, &d, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: the dump's size not predicted: %s\n", why);
+    if (dump_size_predict(cfg, &d, &err) < 0) {
+        fprintf(stderr, "lifeboat: the dump's size not predicted: %s\n", err.msg);
         return;
     }
     dump_size_describe(&d, said, sizeof(said));
@@ -473,10 +478,11 @@ int cmd_load(int argc, char **argv)
         derive_cmdline(&req);
     r = kexec_crash_load(kernel_fd, initramfs_fd, req.cmdline);
     if (r == -ENOSYS) { /* no kexec_file_load: the architecture's other way, if it has one */
-        char why[512];
-        int f = host_crash_load_fallback(kernel_fd, initramfs_fd, req.cmdline, why, sizeof(why));
+        struct lb_error err;
+        int f = host_crash_load_fallback(kernel_fd, initramfs_fd, req.cmdline, &err);
         if (f == -1)
-            errx(1, "loading with kexec_load(2), this kernel having no kexec_file_load: %s", why);
+            errx(1, "loading with kexec_load(2), this kernel having no kexec_file_load: %s",
+                 err.msg);
         if (f == 0) {
             r = 0;
             printf("lifeboat: loaded with kexec_load(2): this kernel has no kexec_file_load\n");

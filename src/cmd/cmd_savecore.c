@@ -29,7 +29,7 @@ int cmd_savecore(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     const char *conf = LIFEBOAT_CONF, *dir = "/var/crash";
     struct config cfg;
-    char why[2048];
+    struct lb_error failed;
     struct lb_error err;
     enum savecore_result r;
     int opt;
@@ -48,8 +48,8 @@ int cmd_savecore(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (config_load(conf, &cfg, why, sizeof(why)) < 0)
-        errx(2, "%s", why);
+    if (config_load(conf, &cfg, &failed) < 0)
+        errx(2, "%s", failed.msg);
     r = savecore(&cfg, dir, LIFEBOAT_RAW_IDENTITIES, &err);
     notice_raw_dump_kept(r == SAVECORE_FAILED ? err.msg : NULL);
     return r == SAVECORE_FAILED ? 1 : 0;

@@ -44,7 +44,8 @@ int cmd_ssh_key(int argc, char **argv)
     static const struct option longopts[] = {
         {"file", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
     const char *path = DEFAULT_SSH_IDENTITY;
-    char line[700], why[600], comment[100];
+    char line[700], comment[100];
+    struct lb_error why;
     struct utsname u;
     int c;
 
@@ -62,8 +63,8 @@ int cmd_ssh_key(int argc, char **argv)
     }
     snprintf(comment, sizeof(comment), "lifeboat@%.64s", uname(&u) == 0 ? u.nodename : "unknown");
     if (access(path, F_OK) == 0) {
-        if (ssh_keyfile_public(path, line, sizeof(line), why, sizeof(why)) < 0) {
-            fprintf(stderr, "lifeboat: %s exists, but %s\n", path, why);
+        if (ssh_keyfile_public(path, line, sizeof(line), &why) < 0) {
+            fprintf(stderr, "lifeboat: %s exists, but %s\n", path, why.msg);
             return 1;
         }
         fprintf(stderr, "lifeboat: %s exists: kept\n", path);
@@ -73,8 +74,8 @@ int cmd_ssh_key(int argc, char **argv)
             fprintf(stderr, "lifeboat: cannot create /etc/lifeboat: %s\n", strerror(errno));
             return 1;
         }
-        if (ssh_keyfile_create(path, comment, line, sizeof(line), why, sizeof(why)) < 0) {
-            fprintf(stderr, "lifeboat: %s\n", why);
+        if (ssh_keyfile_create(path, comment, line, sizeof(line), &why) < 0) {
+            fprintf(stderr, "lifeboat: %s\n", why.msg);
             return 1;
         }
         fprintf(stderr, "lifeboat: made %s (and %s.pub)\n", path, path);

@@ -90,10 +90,9 @@ static void print_last_rehearsal(void)
  * capture reaches it (not mounted here, a raw device, a server). */
 static const char *directory_here(const struct target *t, char *dir, size_t len)
 {
-    char why[300];
+    struct lb_error err;
 
-    if (!t->kind->ops->directory_here ||
-        t->kind->ops->directory_here(t, dir, len, why, sizeof(why)))
+    if (!t->kind->ops->directory_here || t->kind->ops->directory_here(t, dir, len, &err))
         return NULL;
     return dir;
 }
@@ -169,7 +168,8 @@ int cmd_status(int argc, char **argv)
     const char *conf = LIFEBOAT_CONF;
     struct crash_reservation res = {0};
     struct crashkernel_cma cma;
-    char why[1024], kernel[PATH_MAX];
+    struct lb_error err;
+    char kernel[PATH_MAX];
     struct estimate e;
     int opt, ok = 1;
 
@@ -191,8 +191,8 @@ int cmd_status(int argc, char **argv)
     printf("crash kernel: %s\n", res.loaded ? "loaded" : "not loaded (run 'lifeboat load')");
     if (!res.loaded)
         ok = 0;
-    if (capture_setup_load(conf, &setup, why, sizeof(why)) < 0) {
-        printf("target: %s\n", why);
+    if (capture_setup_load(conf, &setup, &err) < 0) {
+        printf("target: %s\n", err.msg);
         ok = 0;
     } else {
         for (size_t i = 0; i < setup.cfg.ntargets; i++) {
@@ -200,10 +200,10 @@ int cmd_status(int argc, char **argv)
             config_target_describe(&setup.cfg.targets[i], shown, sizeof(shown));
             printf("target: %s\n", shown);
         }
-        if (res.size && estimate_running_kernel(kernel, sizeof(kernel), why, sizeof(why)) == 0 &&
-            estimate_capture(kernel, &setup, &e, why, sizeof(why)) == 0) {
-            if (estimate_check(&e, res.size, cma.reserved, why, sizeof(why)) < 0) {
-                printf("reservation: too small: %s\n", why);
+        if (res.size && estimate_running_kernel(kernel, sizeof(kernel), &err) == 0 &&
+            estimate_capture(kernel, &setup, &e, &err) == 0) {
+            if (estimate_check(&e, res.size, cma.reserved, &err) < 0) {
+                printf("reservation: too small: %s\n", err.msg);
                 ok = 0;
             } else if (cma.reserved) {
                 printf("reservation: the capture fits: it needs %llu MiB of the %llu, and the "

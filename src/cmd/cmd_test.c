@@ -96,16 +96,16 @@ static int loaded_facts(char *kernel, size_t len, int *cpus)
  */
 static void rehearsal_config(const char *conf, int loaded, struct capture_setup *setup)
 {
-    char why[1024];
+    struct lb_error err;
 
     if (loaded && access(LIFEBOAT_LOADED_CONF, R_OK) == 0) {
-        if (config_load(LIFEBOAT_LOADED_CONF, &setup->cfg, why, sizeof(why)) < 0)
-            errx(1, "%s", why);
+        if (config_load(LIFEBOAT_LOADED_CONF, &setup->cfg, &err) < 0)
+            errx(1, "%s", err.msg);
         fprintf(stderr, "lifeboat: rehearsing with what load gave the crash kernel (%s)\n",
                 LIFEBOAT_LOADED_CONF);
     } else {
-        if (capture_setup_load(conf, setup, why, sizeof(why)) < 0)
-            errx(1, "%s", why);
+        if (capture_setup_load(conf, setup, &err) < 0)
+            errx(1, "%s", err.msg);
         fprintf(stderr,
                 "lifeboat: no crash kernel loaded by 'lifeboat load': rehearsing %s as "
                 "load would make it\n",
@@ -118,7 +118,8 @@ static void rehearsal_config(const char *conf, int loaded, struct capture_setup 
 static void say_crash_kernel(const struct capture_setup *setup, const struct crash_reservation *res,
                              char *out, size_t len)
 {
-    char kernel[4096], why[512];
+    char kernel[4096];
+    struct lb_error err;
     struct estimate e;
     int cpus;
 
@@ -126,7 +127,7 @@ static void say_crash_kernel(const struct capture_setup *setup, const struct cra
         snprintf(out, len, "no crash kernel is loaded: a crash now would save nothing");
         return;
     }
-    if (estimate_capture(kernel, setup, &e, why, sizeof(why)) < 0) {
+    if (estimate_capture(kernel, setup, &e, &err) < 0) {
         snprintf(out, len, "the crash kernel gets %d CPU%s in %llu MiB", cpus, cpus == 1 ? "" : "s",
                  (unsigned long long)(res->size / MIB));
         return;
@@ -163,12 +164,13 @@ static void keep_result(const char *line)
 static void predict_size(const struct config *cfg, struct dump_size *d, int *have, char *out,
                          size_t len)
 {
-    char why[1024], said[512];
+    struct lb_error err;
+    char said[512];
 
-    *have = dump_size_predict(cfg, d, why, sizeof(why)) == 0;
+    *have = dump_size_predict(cfg, d, &err) == 0;
     if (!*have) {
-        fprintf(stderr, "lifeboat: rehearsal: the dump's size not predicted: %s\n", why);
-        snprintf(out, len, "; the dump's size not predicted (%.400s)", why);
+        fprintf(stderr, "lifeboat: rehearsal: the dump's size not predicted: %s\n", err.msg);
+        snprintf(out, len, "; the dump's size not predicted (%.400s)", err.msg);
         return;
     }
     dump_size_describe(d, said, sizeof(said));

@@ -59,11 +59,11 @@ static const char *config_path(int argc, char **argv)
 static int config_names_network(const char *path)
 {
     struct config *cfg = calloc(1, sizeof(*cfg));
-    char why[256];
+    struct lb_error failed;
     int found = 0;
 
     if (cfg && access(path, R_OK) == 0) {
-        config_load_quiet(path, cfg, why, sizeof(why)); /* what it read is enough here */
+        config_load_quiet(path, cfg, &failed); /* what it read is enough here */
         for (size_t i = 0; i < cfg->ntargets && i < CONFIG_MAX_TARGETS; i++)
             if (cfg->targets[i].kind->network_build)
                 found = 1;

@@ -67,11 +67,10 @@ struct parse {
     struct config *cfg;
     const char *origin;
     unsigned line;
-    char *errbuf;
-    size_t errlen;
-    int lenient;      /* the crash kernel: a bad line is skipped, the rest still counts */
-    int quiet;        /* and nothing said of it (a glance at the file, not its use) */
-    unsigned skipped; /* lines skipped; errbuf holds the first one's error */
+    struct lb_error *err; /* LB_ERR_REFUSED: "ORIGIN:LINE: what is wrong" */
+    int lenient;          /* the crash kernel: a bad line is skipped, the rest still counts */
+    int quiet;            /* and nothing said of it (a glance at the file, not its use) */
+    unsigned skipped;     /* lines skipped; err holds the first one's error */
 };
 
 static const char *const final_names[] = {"reboot", "poweroff", "halt"};
@@ -100,7 +99,7 @@ __attribute__((format(printf, 2, 3))) static int fail(struct parse *p, const cha
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    snprintf(p->errbuf, p->errlen, "%s:%u: %s", p->origin, p->line, what);
+    lb_error_setk(p->err, LB_ERR_REFUSED, "%s:%u: %s", p->origin, p->line, what);
     return -1;
 }
 
@@ -141,30 +140,31 @@ static int parse_target(struct parse *p, char **w, int n)
 {
     const struct target_kind *kind = n >= 2 ? target_kind_for(w[1]) : NULL;
     struct target *t;
-    char err[512];
+    struct lb_error err;
+    char expected[512];
 
     if (p->cfg->ntargets == CONFIG_MAX_TARGETS)
         return fail(p, "more than %d targets", CONFIG_MAX_TARGETS);
     if (!kind && n >= 2 && strstr(w[1], "://")) { /* a URL of no kind: which schemes there are */
         struct target scratch;
-        target_url_parse(w[1], &scratch, err, sizeof(err));
-        return fail(p, "%s", err);
+        target_url_parse(w[1], &scratch, &err);
+        return fail(p, "%s", err.msg);
     }
     if (!kind) {
-        size_t used = snprintf(err, sizeof(err), "expected");
-        for (size_t i = 0; (kind = target_kind_at(i)) && used < sizeof(err); i++)
-            used += snprintf(err + used, sizeof(err) - used, "%s 'target %s'",
+        size_t used = snprintf(expected, sizeof(expected), "expected");
+        for (size_t i = 0; (kind = target_kind_at(i)) && used < sizeof(expected); i++)
+            used += snprintf(expected + used, sizeof(expected) - used, "%s 'target %s'",
                              i == 0                  ? ""
                              : target_kind_at(i + 1) ? ","
                                                      : " or",
                              kind->usage);
-        return fail(p, "%s", err);
+        return fail(p, "%s", expected);
     }
     t = &p->cfg->targets[p->cfg->ntargets];
     memset(t, 0, sizeof(*t));
     t->kind = kind;
-    if (kind->parse(t, w, n, err, sizeof(err)) < 0)
-        return fail(p, "%s", err);
+    if (kind->parse(t, w, n, &err) < 0)
+        return fail(p, "%s", err.msg);
     p->cfg->ntargets++;
     return 0;
 }
@@ -312,11 +312,11 @@ static int parse_network(struct parse *p, char **w, int n)
 /* interface, route, network-link: config_net.c's */
 static int parse_net(struct parse *p, char **w, int n)
 {
-    char err[256];
-    int r = w[0][0] == 'i'   ? config_net_interface(p->cfg, w, n, err, sizeof(err))
-            : w[0][0] == 'r' ? config_net_route(p->cfg, w, n, err, sizeof(err))
-                             : config_net_link(p->cfg, w, n, err, sizeof(err));
-    return r < 0 ? fail(p, "%s", err) : 0;
+    struct lb_error err;
+    int r = w[0][0] == 'i'   ? config_net_interface(p->cfg, w, n, &err)
+            : w[0][0] == 'r' ? config_net_route(p->cfg, w, n, &err)
+                             : config_net_link(p->cfg, w, n, &err);
+    return r < 0 ? fail(p, "%s", err.msg) : 0;
 }
 
 /* ssh-identity, known-hosts, https-ca, https-token: an absolute path */
@@ -680,12 +680,12 @@ static int parse_line(struct parse *p, char *line)
 /*
  * Strict, a bad line is an error; lenient (the crash kernel, where a config
  * that worked at load time can only be damaged), it is said and skipped, the
- * first one's error stays in errbuf, and every good line still counts.
+ * first one's error stays in err, and every good line still counts.
  */
 static int parse_text(struct parse *p, const char *text)
 {
     const char *at = text;
-    char later[256];
+    struct lb_error later;
 
     config_defaults(p->cfg);
     while (*at) {
@@ -708,32 +708,28 @@ static int parse_text(struct parse *p, const char *text)
         if (!p->lenient)
             return -1;
         if (!p->quiet)
-            fprintf(stderr, "lifeboat: %s: line skipped\n", p->errbuf);
-        if (p->skipped++ == 0) { /* keep the first error; later ones go to scratch */
-            p->errbuf = later;
-            p->errlen = sizeof(later);
-        }
+            fprintf(stderr, "lifeboat: %s: line skipped\n", p->err->msg);
+        if (p->skipped++ == 0) /* keep the first error; later ones go to scratch */
+            p->err = &later;
     }
     return p->skipped ? -1 : 0;
 }
 
-int config_parse(const char *text, const char *origin, struct config *cfg, char *errbuf,
-                 size_t errlen)
+int config_parse(const char *text, const char *origin, struct config *cfg, struct lb_error *err)
 {
-    struct parse p = {.cfg = cfg, .origin = origin, .errbuf = errbuf, .errlen = errlen};
+    struct parse p = {.cfg = cfg, .origin = origin, .err = err};
     return parse_text(&p, text);
 }
 
-int config_parse_lenient(const char *text, const char *origin, struct config *cfg, char *errbuf,
-                         size_t errlen)
+int config_parse_lenient(const char *text, const char *origin, struct config *cfg,
+                         struct lb_error *err)
 {
-    struct parse p = {
-        .cfg = cfg, .origin = origin, .errbuf = errbuf, .errlen = errlen, .lenient = 1};
+    struct parse p = {.cfg = cfg, .origin = origin, .err = err, .lenient = 1};
     return parse_text(&p, text);
 }
 
 /* lenient: 0 strict, 1 lenient, 2 lenient and saying nothing of the lines it skips */
-static int load(const char *path, struct config *cfg, char *errbuf, size_t errlen, int lenient)
+static int load(const char *path, struct config *cfg, struct lb_error *err, int lenient)
 {
     FILE *f = fopen(path, "re");
     char *text;
@@ -744,47 +740,43 @@ static int load(const char *path, struct config *cfg, char *errbuf, size_t errle
     if (!f) {
         if (errno == ENOENT)
             return 0;
-        snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", path, strerror(errno));
         return -1;
     }
     text = malloc(MAX_FILE + 1);
     if (!text) {
         fclose(f);
-        snprintf(errbuf, errlen, "%s: out of memory", path);
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "%s: out of memory", path);
         return -1;
     }
     len = fread(text, 1, MAX_FILE + 1, f);
     fclose(f);
     if (len > MAX_FILE) {
         free(text);
-        snprintf(errbuf, errlen, "%s: larger than %d bytes", path, MAX_FILE);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: larger than %d bytes", path, MAX_FILE);
         return -1;
     }
     text[len] = '\0';
-    struct parse p = {.cfg = cfg,
-                      .origin = path,
-                      .errbuf = errbuf,
-                      .errlen = errlen,
-                      .lenient = lenient != 0,
-                      .quiet = lenient == 2};
+    struct parse p = {
+        .cfg = cfg, .origin = path, .err = err, .lenient = lenient != 0, .quiet = lenient == 2};
     r = parse_text(&p, text);
     free(text);
     return r;
 }
 
-int config_load(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+int config_load(const char *path, struct config *cfg, struct lb_error *err)
 {
-    return load(path, cfg, errbuf, errlen, 0);
+    return load(path, cfg, err, 0);
 }
 
-int config_load_lenient(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+int config_load_lenient(const char *path, struct config *cfg, struct lb_error *err)
 {
-    return load(path, cfg, errbuf, errlen, 1);
+    return load(path, cfg, err, 1);
 }
 
-int config_load_quiet(const char *path, struct config *cfg, char *errbuf, size_t errlen)
+int config_load_quiet(const char *path, struct config *cfg, struct lb_error *err)
 {
-    return load(path, cfg, errbuf, errlen, 2);
+    return load(path, cfg, err, 2);
 }
 
 void config_target_describe(const struct target *t, char *buf, size_t len)

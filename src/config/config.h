@@ -192,18 +192,17 @@ static inline int target_is_network(const struct target *t)
 void config_target_describe(const struct target *t, char *buf, size_t len);
 
 void config_defaults(struct config *cfg);
-/* Parses text; on error writes "ORIGIN:LINE: what is wrong" to errbuf. */
-int config_parse(const char *text, const char *origin, struct config *cfg, char *errbuf,
-                 size_t errlen);
+/* Parses text; on error err says "ORIGIN:LINE: what is wrong" (LB_ERR_REFUSED). */
+int config_parse(const char *text, const char *origin, struct config *cfg, struct lb_error *err);
 /* The same, but a bad line is said on stderr and skipped: every good line still counts. */
-int config_parse_lenient(const char *text, const char *origin, struct config *cfg, char *errbuf,
-                         size_t errlen);
+int config_parse_lenient(const char *text, const char *origin, struct config *cfg,
+                         struct lb_error *err);
 /* Reads path; a missing file gives the defaults. */
-int config_load(const char *path, struct config *cfg, char *errbuf, size_t errlen);
+int config_load(const char *path, struct config *cfg, struct lb_error *err);
 /* Reads path leniently (the crash kernel): -1 if a line was skipped, cfg still usable. */
-int config_load_lenient(const char *path, struct config *cfg, char *errbuf, size_t errlen);
+int config_load_lenient(const char *path, struct config *cfg, struct lb_error *err);
 /* The same, without a word of what it skips: a glance at the file (which build runs a command). */
-int config_load_quiet(const char *path, struct config *cfg, char *errbuf, size_t errlen);
+int config_load_quiet(const char *path, struct config *cfg, struct lb_error *err);
 /* Writes cfg back as text that config_parse reads. */
 int config_format(const struct config *cfg, char *buf, size_t len);
 

@@ -30,7 +30,7 @@
 
 #include "config/config_net.h"
 
-#define FAIL(...) (snprintf(err, errlen, __VA_ARGS__), -1)
+#define FAIL(...) (lb_error_setk(err, LB_ERR_REFUSED, __VA_ARGS__), -1)
 
 /* Characters a URL's user, host and path may have here: nothing that needs quoting. */
 #define URL_USER_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
@@ -56,7 +56,7 @@ static int parse_port(const char *text, unsigned *port)
 }
 
 /* "[user@]host[:port]" (host may be "[v6]") of length len at s. */
-static int parse_authority(const char *s, size_t len, struct target *t, char *err, size_t errlen)
+static int parse_authority(const char *s, size_t len, struct target *t, struct lb_error *err)
 {
     char auth[400], *host = auth, *at, *colon = NULL;
 
@@ -101,21 +101,23 @@ static int has_dot_dot(const char *path)
     return 0;
 }
 
-int target_url_parse(const char *url, struct target *t, char *err, size_t errlen)
+int target_url_parse(const char *url, struct target *t, struct lb_error *err)
 {
     const struct target_kind *kind = target_kind_for(url);
     const char *rest, *slash;
 
     memset(t, 0, sizeof(*t));
     if (!kind || !kind->url) { /* the schemes there are, said from the table */
-        size_t used = (size_t)snprintf(err, errlen, "'%s' is not a URL lifeboat knows:", url);
+        char schemes[200] = "";
         const char *sep = " ";
-        for (size_t i = 0; (kind = target_kind_at(i)) && used < errlen; i++)
+        size_t used = 0;
+        for (size_t i = 0; (kind = target_kind_at(i)) && used < sizeof(schemes); i++)
             if (kind->url) {
-                used += (size_t)snprintf(err + used, errlen - used, "%s%s://", sep, kind->name);
+                used += (size_t)snprintf(schemes + used, sizeof(schemes) - used, "%s%s://", sep,
+                                         kind->name);
                 sep = ", ";
             }
-        return -1;
+        return FAIL("'%s' is not a URL lifeboat knows:%s", url, schemes);
     }
     t->kind = kind;
     if (strlen(url) >= sizeof(t->shown))
@@ -124,7 +126,7 @@ int target_url_parse(const char *url, struct target *t, char *err, size_t errlen
     slash = strchr(rest, '/');
     if (!slash)
         return FAIL("'%s' names no directory (ssh://host/dir, nfs://host/export/dir)", url);
-    if (parse_authority(rest, (size_t)(slash - rest), t, err, errlen) < 0)
+    if (parse_authority(rest, (size_t)(slash - rest), t, err) < 0)
         return -1;
     if (!kind->url_user && t->user[0])
         return FAIL("only an ssh:// URL has a user");
@@ -136,9 +138,9 @@ int target_url_parse(const char *url, struct target *t, char *err, size_t errlen
     return 0;
 }
 
-int target_url_line_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+int target_url_line_parse(struct target *t, char **w, int n, struct lb_error *err)
 {
-    if (target_url_parse(w[1], t, err, errlen) < 0)
+    if (target_url_parse(w[1], t, err) < 0)
         return -1;
     for (int i = 2; i < n; i++) {
         int r = 1;
@@ -150,7 +152,7 @@ int target_url_line_parse(struct target *t, char **w, int n, char *err, size_t e
             i++;
             continue;
         }
-        if (t->kind->parse_option && (r = t->kind->parse_option(t, w, n, &i, err, errlen)) < 0)
+        if (t->kind->parse_option && (r = t->kind->parse_option(t, w, n, &i, err)) < 0)
             return -1;
         if (r > 0)
             return FAIL("expected 'target %s [address ADDRESS]%s'", w[1],
@@ -198,7 +200,7 @@ static int link_name_ok(const char *name)
 
 /* "MAC|NAME,..." into link's lower devices. */
 static int parse_lower(const struct config *cfg, struct config_link *link, const char *list,
-                       char *err, size_t errlen)
+                       struct lb_error *err)
 {
     char copy[CONFIG_MAX_LOWER * 20], *save = NULL;
 
@@ -215,7 +217,7 @@ static int parse_lower(const struct config *cfg, struct config_link *link, const
     return link->nlower ? 0 : FAIL("'%s' names no device", list);
 }
 
-static int parse_link_kind(struct config_link *link, char **w, int n, char *err, size_t errlen)
+static int parse_link_kind(struct config_link *link, char **w, int n, struct lb_error *err)
 {
     char *end;
     unsigned long v;
@@ -248,7 +250,7 @@ static int parse_link_kind(struct config_link *link, char **w, int n, char *err,
                 "DEV,...' (DEV: a MAC address or an earlier link's name)");
 }
 
-int config_net_link(struct config *cfg, char **w, int n, char *err, size_t errlen)
+int config_net_link(struct config *cfg, char **w, int n, struct lb_error *err)
 {
     struct config_link *link;
     unsigned long mtu = 0;
@@ -266,16 +268,16 @@ int config_net_link(struct config *cfg, char **w, int n, char *err, size_t errle
         n -= 2;
     }
     if (n < 3)
-        return parse_link_kind(link, w, 2, err, errlen);
+        return parse_link_kind(link, w, 2, err);
     if (!link_name_ok(w[2]))
         return FAIL("'%s' is not an interface name (up to %d letters, digits, '.', '-', '_')", w[2],
                     CONFIG_LINK_NAME - 1);
     if (config_link_named(cfg, w[2]))
         return FAIL("a network-link named %s is already there", w[2]);
-    if ((at = parse_link_kind(link, w, n, err, errlen)) < 0)
+    if ((at = parse_link_kind(link, w, n, err)) < 0)
         return -1;
     strcpy(link->name, w[2]);
-    if (parse_lower(cfg, link, w[at], err, errlen) < 0)
+    if (parse_lower(cfg, link, w[at], err) < 0)
         return -1;
     if (link->kind == LINK_VLAN && link->nlower != 1)
         return FAIL("a VLAN is on one device, not '%s'", w[at]);
@@ -284,7 +286,7 @@ int config_net_link(struct config *cfg, char **w, int n, char *err, size_t errle
     return 0;
 }
 
-int config_net_interface(struct config *cfg, char **w, int n, char *err, size_t errlen)
+int config_net_interface(struct config *cfg, char **w, int n, struct lb_error *err)
 {
     struct config_interface *in;
     struct config_dev dev;
@@ -327,7 +329,7 @@ int config_net_interface(struct config *cfg, char **w, int n, char *err, size_t 
     return 0;
 }
 
-int config_net_route(struct config *cfg, char **w, int n, char *err, size_t errlen)
+int config_net_route(struct config *cfg, char **w, int n, struct lb_error *err)
 {
     struct config_route *r;
     int i = 2;

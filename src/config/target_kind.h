@@ -43,10 +43,10 @@ struct target_kind {
     const char *options_usage; /* URL kinds: their own options, " [options vers=3,...]" */
     /* The line's words (w[0] "target", w[1] its name or URL) into t; -1 and err if they are
      * not the kind's. */
-    int (*parse)(struct target *t, char **w, int n, char *err, size_t errlen);
+    int (*parse)(struct target *t, char **w, int n, struct lb_error *err);
     /* URL kinds: the kind's own option at w[*i], *i moved past its words; 0 taken, 1 not the
      * kind's, -1 wrong (err says why). */
-    int (*parse_option)(struct target *t, char **w, int n, int *i, char *err, size_t errlen);
+    int (*parse_option)(struct target *t, char **w, int n, int *i, struct lb_error *err);
     /* The line parse reads back, with its newline; -1 if it does not fit in len. */
     int (*format)(const struct target *t, char *buf, size_t len);
     /* URL kinds: the kind's own options, " word value...", appended to buf at *used. */

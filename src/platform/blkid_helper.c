@@ -89,23 +89,23 @@ static int read_answer(int fd, char *buf, size_t cap)
     return 0;
 }
 
-int blkid_helper_probe(const char *device, char *found, size_t len, char *why, size_t whylen)
+int blkid_helper_probe(const char *device, char *found, size_t len, struct lb_error *err)
 {
     char path[PATH_MAX + 32], answer[ANSWER];
     int out[2], status, timed_out;
     pid_t pid;
 
     if (find_helper(path, sizeof(path)) < 0) {
-        snprintf(why, whylen, "libblkid's probe (%s) is not installed", path);
+        lb_error_setk(err, LB_ERR_SYSTEM, "libblkid's probe (%s) is not installed", path);
         return -1;
     }
     if (pipe2(out, O_CLOEXEC) < 0) {
-        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "pipe: %s", strerror(errno));
         return -1;
     }
     pid = fork();
     if (pid < 0) {
-        snprintf(why, whylen, "fork: %s", strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "fork: %s", strerror(errno));
         close(out[0]), close(out[1]);
         return -1;
     }
@@ -123,13 +123,15 @@ int blkid_helper_probe(const char *device, char *found, size_t len, char *why, s
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (timed_out) {
-        snprintf(why, whylen, "%s did not answer within %d s", path, DEADLINE_MS / 1000);
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s did not answer within %d s", path,
+                      DEADLINE_MS / 1000);
         return -1;
     }
     /* exit 0: one line, what it found; 1: nothing; anything else: it could not probe */
     if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
-        snprintf(why, whylen, "%s failed (%s %d)", path, WIFEXITED(status) ? "exit" : "signal",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s failed (%s %d)", path,
+                      WIFEXITED(status) ? "exit" : "signal",
+                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
         return -1;
     }
     if (WEXITSTATUS(status) == 1)

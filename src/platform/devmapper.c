@@ -26,7 +26,7 @@
 enum { REPLY_MAX = 1 << 20, MAPPER_CONTROL_MINOR = 236, MISC_MAJOR = 10 };
 
 /* The control node; made when devtmpfs has not (an old kernel, a bare /dev). */
-static int open_control(char *why, size_t whylen)
+static int open_control(struct lb_error *err)
 {
     int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
 
@@ -36,8 +36,8 @@ static int open_control(char *why, size_t whylen)
         fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
     }
     if (fd < 0)
-        snprintf(why, whylen, "cannot open /dev/mapper/control: %s (is dm_mod loaded?)",
-                 strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot open /dev/mapper/control: %s (is dm_mod loaded?)",
+                      strerror(errno));
     return fd;
 }
 
@@ -56,15 +56,15 @@ static struct dm_ioctl *new_request(size_t size, const char *name)
 }
 
 /* Copies the reply's target specs into t, checking each against what the kernel wrote. */
-static int parse_table(const struct dm_ioctl *io, struct dm_table *t, char *why, size_t whylen)
+static int parse_table(const struct dm_ioctl *io, struct dm_table *t, struct lb_error *err)
 {
     const char *base = (const char *)io, *data = base + io->data_start;
     size_t avail = io->data_size > io->data_start ? io->data_size - io->data_start : 0;
     size_t at = 0;
 
     if (io->target_count > DMT_MAX_SEGMENTS) {
-        snprintf(why, whylen, "%s has %u table lines; lifeboat handles %d", t->name,
-                 io->target_count, DMT_MAX_SEGMENTS);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s has %u table lines; lifeboat handles %d", t->name,
+                      io->target_count, DMT_MAX_SEGMENTS);
         return -1;
     }
     for (uint32_t i = 0; i < io->target_count; i++) {
@@ -73,14 +73,14 @@ static int parse_table(const struct dm_ioctl *io, struct dm_table *t, char *why,
         size_t plen;
 
         if (at > avail || avail - at < sizeof(spec)) {
-            snprintf(why, whylen, "the table of %s ends inside line %u", t->name, i);
+            lb_error_setk(err, LB_ERR_CORRUPT, "the table of %s ends inside line %u", t->name, i);
             return -1;
         }
         memcpy(&spec, data + at, sizeof(spec));
         plen = strnlen(data + at + sizeof(spec), avail - at - sizeof(spec));
         if (plen == avail - at - sizeof(spec) || plen >= sizeof(s->params)) {
-            snprintf(why, whylen, "line %u of the table of %s is unterminated or too long", i,
-                     t->name);
+            lb_error_setk(err, LB_ERR_CORRUPT,
+                          "line %u of the table of %s is unterminated or too long", i, t->name);
             return -1;
         }
         s->start = spec.sector_start;
@@ -89,7 +89,7 @@ static int parse_table(const struct dm_ioctl *io, struct dm_table *t, char *why,
         memcpy(s->params, data + at + sizeof(spec), plen + 1);
         t->n++;
         if (spec.next <= at && i + 1 < io->target_count) {
-            snprintf(why, whylen, "the table of %s loops at line %u", t->name, i);
+            lb_error_setk(err, LB_ERR_CORRUPT, "the table of %s loops at line %u", t->name, i);
             return -1;
         }
         at = spec.next; /* replies count from the start of the data */
@@ -97,9 +97,9 @@ static int parse_table(const struct dm_ioctl *io, struct dm_table *t, char *why,
     return 0;
 }
 
-int dm_table_read(dev_t dev, struct dm_table *t, char *why, size_t whylen)
+int dm_table_read(dev_t dev, struct dm_table *t, struct lb_error *err)
 {
-    int fd = open_control(why, whylen);
+    int fd = open_control(err);
     int r = -1;
 
     memset(t, 0, sizeof(*t));
@@ -108,14 +108,14 @@ int dm_table_read(dev_t dev, struct dm_table *t, char *why, size_t whylen)
     for (size_t size = 16384; size <= REPLY_MAX; size *= 4) {
         struct dm_ioctl *io = new_request(size, NULL);
         if (!io) {
-            snprintf(why, whylen, "out of memory");
+            lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
             break;
         }
         io->dev = dev;
         io->flags = DM_STATUS_TABLE_FLAG;
         if (ioctl(fd, DM_TABLE_STATUS, io) < 0) {
-            snprintf(why, whylen, "device-mapper table of %u:%u: %s", major(dev), minor(dev),
-                     strerror(errno));
+            lb_error_setk(err, LB_ERR_SYSTEM, "device-mapper table of %u:%u: %s", major(dev),
+                          minor(dev), strerror(errno));
             free(io);
             break;
         }
@@ -126,7 +126,7 @@ int dm_table_read(dev_t dev, struct dm_table *t, char *why, size_t whylen)
         snprintf(t->name, sizeof(t->name), "%.*s", (int)sizeof(io->name) - 1, io->name);
         if (io->data_size > size)
             io->data_size = (uint32_t)size; /* never past what was allocated */
-        r = parse_table(io, t, why, whylen);
+        r = parse_table(io, t, err);
         free(io);
         break;
     }
@@ -160,33 +160,33 @@ static struct dm_ioctl *load_request(const struct dm_table *t)
 }
 
 static int dm_call(int fd, unsigned long cmd, struct dm_ioctl *io, const char *what,
-                   const char *name, char *why, size_t whylen)
+                   const char *name, struct lb_error *err)
 {
     if (ioctl(fd, cmd, io) == 0)
         return 0;
-    snprintf(why, whylen, "device-mapper %s of %s: %s", what, name, strerror(errno));
+    lb_error_setk(err, LB_ERR_SYSTEM, "device-mapper %s of %s: %s", what, name, strerror(errno));
     return -1;
 }
 
-int dm_table_create(const struct dm_table *t, dev_t *dev, char *why, size_t whylen)
+int dm_table_create(const struct dm_table *t, dev_t *dev, struct lb_error *err)
 {
     struct dm_ioctl *io = NULL;
     int fd, r = -1;
 
-    why[0] = '\0';
-    fd = open_control(why, whylen);
+    err->msg[0] = '\0';
+    fd = open_control(err);
     if (fd < 0)
         return -1;
     io = new_request(sizeof(*io), t->name);
-    if (!io || dm_call(fd, DM_DEV_CREATE, io, "create", t->name, why, whylen) < 0)
+    if (!io || dm_call(fd, DM_DEV_CREATE, io, "create", t->name, err) < 0)
         goto out;
     free(io);
     io = load_request(t);
-    if (!io || dm_call(fd, DM_TABLE_LOAD, io, "table load", t->name, why, whylen) < 0)
+    if (!io || dm_call(fd, DM_TABLE_LOAD, io, "table load", t->name, err) < 0)
         goto remove;
     free(io);
     io = new_request(sizeof(*io), t->name); /* a suspend without DM_SUSPEND_FLAG resumes */
-    if (!io || dm_call(fd, DM_DEV_SUSPEND, io, "resume", t->name, why, whylen) < 0)
+    if (!io || dm_call(fd, DM_DEV_SUSPEND, io, "resume", t->name, err) < 0)
         goto remove;
     *dev = (dev_t)io->dev;
     r = 0;
@@ -197,8 +197,8 @@ remove:
     if (io)
         ioctl(fd, DM_DEV_REMOVE, io);
 out:
-    if (!io && !why[0])
-        snprintf(why, whylen, "out of memory");
+    if (!io && !err->msg[0])
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
     free(io);
     close(fd);
     return r;

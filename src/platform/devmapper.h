@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lbdump.h"
+
 enum { DMT_MAX_SEGMENTS = 16, DMT_NAME_MAX = 128, DMT_PARAMS_MAX = 512 };
 
 /* One line of a table, as dmsetup table prints it: START LENGTH TYPE PARAMS. */
@@ -24,12 +26,12 @@ struct dm_table {
     struct dm_segment seg[DMT_MAX_SEGMENTS];
 };
 
-/* The live table of the mapped device dev; -1 with why if it is none or cannot be read. */
-int dm_table_read(dev_t dev, struct dm_table *t, char *why, size_t whylen);
+/* The live table of the mapped device dev; -1 with err if it is none or cannot be read. */
+int dm_table_read(dev_t dev, struct dm_table *t, struct lb_error *err);
 /*
  * Creates the mapped device t->name with t's table, read-write, and
- * activates it; *dev is its device number.  -1 with why.
+ * activates it; *dev is its device number.  -1 with err.
  */
-int dm_table_create(const struct dm_table *t, dev_t *dev, char *why, size_t whylen);
+int dm_table_create(const struct dm_table *t, dev_t *dev, struct lb_error *err);
 
 #endif

@@ -151,7 +151,7 @@ static int await(int fd, uint32_t xid, const uint8_t mac[6], const struct dhcp_r
     }
 }
 
-static int open_socket(const char *ifname, char *why, size_t whylen)
+static int open_socket(const char *ifname, struct lb_error *err)
 {
     struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(68)};
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1;
@@ -160,7 +160,7 @@ static int open_socket(const char *ifname, char *why, size_t whylen)
         setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0 ||
         bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0) {
-        snprintf(why, whylen, "DHCP on %s: %s", ifname, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "DHCP on %s: %s", ifname, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -169,7 +169,7 @@ static int open_socket(const char *ifname, char *why, size_t whylen)
 }
 
 int dhcp_acquire(const char *ifname, const uint8_t mac[6], unsigned seconds,
-                 struct dhcp_lease *lease, char *why, size_t whylen)
+                 struct dhcp_lease *lease, struct lb_error *err)
 {
     struct sockaddr_in all = {
         .sin_family = AF_INET, .sin_port = htons(67), .sin_addr.s_addr = htonl(INADDR_BROADCAST)};
@@ -177,7 +177,7 @@ int dhcp_acquire(const char *ifname, const uint8_t mac[6], unsigned seconds,
     struct timespec end;
     uint8_t msg[DHCP_MAX];
     uint32_t xid;
-    int fd = open_socket(ifname, why, whylen);
+    int fd = open_socket(ifname, err);
 
     if (fd < 0)
         return -1;
@@ -192,7 +192,8 @@ int dhcp_acquire(const char *ifname, const uint8_t mac[6], unsigned seconds,
         sendto(fd, msg, n, 0, (struct sockaddr *)&all, sizeof(all));
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec >= end.tv_sec) {
-            snprintf(why, whylen, "no DHCP server answered on %s in %u s", ifname, seconds);
+            lb_error_setk(err, LB_ERR_SYSTEM, "no DHCP server answered on %s in %u s", ifname,
+                          seconds);
             close(fd);
             return -1;
         }
@@ -211,8 +212,9 @@ int dhcp_acquire(const char *ifname, const uint8_t mac[6], unsigned seconds,
     int r = await(fd, xid, mac, &offer, &end, &ack);
     close(fd);
     if (r < 0 || ack.type != ACK) {
-        snprintf(why, whylen, "the DHCP server on %s %s", ifname,
-                 r < 0 ? "offered an address, then did not answer the request" : "said no (NAK)");
+        lb_error_setk(err, LB_ERR_SYSTEM, "the DHCP server on %s %s", ifname,
+                      r < 0 ? "offered an address, then did not answer the request"
+                            : "said no (NAK)");
         return -1;
     }
     memset(lease, 0, sizeof(*lease));

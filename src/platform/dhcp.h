@@ -21,10 +21,10 @@ struct dhcp_lease {
  * DISCOVER, OFFER, REQUEST, ACK on interface ifname (up, no address yet),
  * each reply checked against what was asked and bounded as it is read; the
  * ACK taken only from the server that made the offer, for the address offered.
- * Gives up after seconds.  On failure: -1, the reason in why.
+ * Gives up after seconds.  On failure: -1, the reason in err.
  */
 int dhcp_acquire(const char *ifname, const uint8_t mac[6], unsigned seconds,
-                 struct dhcp_lease *lease, char *why, size_t whylen);
+                 struct dhcp_lease *lease, struct lb_error *err);
 
 /* The parts of a DHCP reply a client acts on; -1 if it is not one for xid and mac. */
 struct dhcp_reply {

@@ -15,20 +15,21 @@ static int line_ends_here(FILE *f)
     return c == EOF || c == '\n' || c == '\r';
 }
 
-int first_line(const char *path, char *line, size_t len, char *why, size_t whylen)
+int first_line(const char *path, char *line, size_t len, struct lb_error *err)
 {
     FILE *f = fopen(path, "re");
 
     line[0] = '\0';
     if (!f || !fgets(line, (int)len, f)) {
-        snprintf(why, whylen, "cannot read %s: %s", path, f ? "empty" : strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot read %s: %s", path,
+                      f ? "empty" : strerror(errno));
         if (f)
             fclose(f);
         return -1;
     }
     if (!strchr(line, '\n') && !line_ends_here(f)) {
-        snprintf(why, whylen, "cannot read %s: its first line is longer than %zu bytes", path,
-                 len - 1);
+        lb_error_setk(err, LB_ERR_TOO_LONG,
+                      "cannot read %s: its first line is longer than %zu bytes", path, len - 1);
         fclose(f);
         line[0] = '\0';
         return -1;

@@ -7,11 +7,13 @@
 
 #include <stddef.h>
 
+#include "lbdump.h"
+
 /*
- * 0, or -1 with "cannot read PATH: why" in why: an empty file is an error
+ * 0, or -1 with "cannot read PATH: why" in err: an empty file is an error
  * too, and so is a line longer than len - 1 bytes (never cut short: a token
  * cut short is a wrong token).
  */
-int first_line(const char *path, char *line, size_t len, char *why, size_t whylen);
+int first_line(const char *path, char *line, size_t len, struct lb_error *err);
 
 #endif

@@ -37,7 +37,7 @@ static int send_head(struct tls_conn *c, const struct http_server *h, const char
 }
 
 /* "HTTP/1.1 201 Created" at the top of what the server answered. */
-static int read_status(struct tls_conn *c, int *status, char *why, size_t whylen)
+static int read_status(struct tls_conn *c, int *status, struct lb_error *err)
 {
     char head[HEAD_MAX + 1];
     size_t have = 0;
@@ -53,7 +53,7 @@ static int read_status(struct tls_conn *c, int *status, char *why, size_t whylen
     }
     head[have] = '\0';
     if (sscanf(head, "HTTP/1.%*1[01] %3d", status) != 1) {
-        snprintf(why, whylen, "the server gave no HTTP answer");
+        lb_error_setk(err, LB_ERR_SYSTEM, "the server gave no HTTP answer");
         return -1;
     }
     return 0;
@@ -66,32 +66,32 @@ static int read_status(struct tls_conn *c, int *status, char *why, size_t whylen
  */
 static int answer_before_the_end(struct tls_conn *c)
 {
-    char why[100];
+    struct lb_error unread;
     int status = 0;
 
-    return read_status(c, &status, why, sizeof(why)) == 0 ? status : 0;
+    return read_status(c, &status, &unread) == 0 ? status : 0;
 }
 
 int http_request(const struct http_server *h, const char *method, const char *path,
-                 const char *headers, const void *body, size_t len, int *status, char *why,
-                 size_t whylen)
+                 const char *headers, const void *body, size_t len, int *status,
+                 struct lb_error *err)
 {
     struct tls_conn c;
     char length[64];
     int r = 0;
 
-    if (tls_open(&c, &h->tls, NULL, why, whylen) < 0)
+    if (tls_open(&c, &h->tls, NULL, err) < 0)
         return -1;
     snprintf(length, sizeof(length), "Content-Length: %zu\r\n", len);
     if (send_head(&c, h, method, path, headers, length) < 0 ||
         (len && tls_write(&c, body, len) < 0)) {
         *status = answer_before_the_end(&c);
         if (!*status) {
-            snprintf(why, whylen, "%s %s: the connection failed", method, path);
+            lb_error_setk(err, LB_ERR_SYSTEM, "%s %s: the connection failed", method, path);
             r = -1;
         }
     } else {
-        r = read_status(&c, status, why, whylen);
+        r = read_status(&c, status, err);
     }
     tls_close(&c);
     return r;
@@ -144,14 +144,14 @@ static int put_write(struct lb_sink *s, const void *buf, size_t len, uint64_t of
 static int put_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_error *err)
 {
     struct put_sink *p = (struct put_sink *)s;
-    char why[300] = "no answer";
+    struct lb_error why = {.msg = "no answer"};
 
     (void)size, (void)whole; /* a cut stream is still stored: it reads as far as it goes */
     if (!p->failed) {
         if (tls_write(&p->conn, "0\r\n\r\n", 5) < 0)
             p->status = answer_before_the_end(&p->conn);
         else
-            read_status(&p->conn, &p->status, why, sizeof(why));
+            read_status(&p->conn, &p->status, &why);
     }
     if (http_ok(p->status))
         return 0;
@@ -159,7 +159,7 @@ static int put_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_err
         lb_error_setk(err, LB_ERR_OUTPUT_IO, "PUT %s: the server refused it (HTTP %d)", p->path,
                       p->status);
     else
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "PUT %s: %s", p->path, why);
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "PUT %s: %s", p->path, why.msg);
     return -1;
 }
 
@@ -180,7 +180,6 @@ static const struct lb_sink_ops put_ops = {
 struct lb_sink *http_put_sink(const struct http_server *h, const char *path, struct lb_error *err)
 {
     struct put_sink *p = calloc(1, sizeof(*p));
-    char why[400];
 
     if (!p || strlen(path) >= sizeof(p->path)) {
         free(p);
@@ -190,8 +189,8 @@ struct lb_sink *http_put_sink(const struct http_server *h, const char *path, str
     p->base.ops = &put_ops;
     p->base.caps = LB_SINK_STREAM;
     strcpy(p->path, path);
-    if (tls_open(&p->conn, &h->tls, NULL, why, sizeof(why)) < 0) {
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s", why);
+    if (tls_open(&p->conn, &h->tls, NULL, err) < 0) {
+        err->kind = LB_ERR_OUTPUT_IO; /* for the engine, the sink is the output */
         free(p);
         return NULL;
     }

@@ -30,11 +30,11 @@ struct http_server {
  * One request: method path, extra header lines ("Name: value\r\n"...),
  * body of len bytes (a Content-Length).  The status goes to *status, also
  * one a server answered before the request was all sent (and hung up); -1
- * if no answer came, the reason in why.
+ * if no answer came, the reason in err.
  */
 int http_request(const struct http_server *h, const char *method, const char *path,
-                 const char *headers, const void *body, size_t len, int *status, char *why,
-                 size_t whylen);
+                 const char *headers, const void *body, size_t len, int *status,
+                 struct lb_error *err);
 
 /* PUT path, its body the bytes written to the sink, in order (a stream sink). */
 struct lb_sink *http_put_sink(const struct http_server *h, const char *path, struct lb_error *err);

@@ -18,8 +18,8 @@
 
 enum { MAX_IMAGE = 512 << 20, ARM64_HEADER = 64 };
 
-int kernel_image_find(const char *root, const char *release, char *path, size_t len, char *why,
-                      size_t whylen)
+int kernel_image_find(const char *root, const char *release, char *path, size_t len,
+                      struct lb_error *err)
 {
     static const char *const places[] = {"/boot/vmlinuz-%s", "/usr/lib/modules/%s/vmlinuz",
                                          "/lib/modules/%s/vmlinuz"};
@@ -27,7 +27,7 @@ int kernel_image_find(const char *root, const char *release, char *path, size_t 
     struct stat st;
 
     if (!release[0] || strchr(release, '/') || strcmp(release, "..") == 0) {
-        snprintf(why, whylen, "kernel release '%s' is not a file name", release);
+        lb_error_setk(err, LB_ERR_REFUSED, "kernel release '%s' is not a file name", release);
         return -1;
     }
     for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
@@ -35,7 +35,8 @@ int kernel_image_find(const char *root, const char *release, char *path, size_t 
         snprintf(rel, sizeof(rel), places[i], release);
         int n = snprintf(tried[i], sizeof(tried[i]), "%s%s", root, rel);
         if (n < 0 || (size_t)n >= sizeof(tried[i]) || (size_t)n >= len) {
-            snprintf(why, whylen, "the path of kernel %s under %s is too long", release, root);
+            lb_error_setk(err, LB_ERR_TOO_LONG, "the path of kernel %s under %s is too long",
+                          release, root);
             return -1;
         }
         if (stat(tried[i], &st) == 0 && S_ISREG(st.st_mode)) {
@@ -43,8 +44,8 @@ int kernel_image_find(const char *root, const char *release, char *path, size_t 
             return 0;
         }
     }
-    snprintf(why, whylen, "no image of kernel %s: not %s, %s or %s", release, tried[0], tried[1],
-             tried[2]);
+    lb_error_setk(err, LB_ERR_SYSTEM, "no image of kernel %s: not %s, %s or %s", release, tried[0],
+                  tried[1], tried[2]);
     return -1;
 }
 
@@ -64,15 +65,15 @@ int host_release(char *release, size_t len)
     return r < 0 ? -1 : 0;
 }
 
-int kernel_image_running(char *path, size_t len, char *why, size_t whylen)
+int kernel_image_running(char *path, size_t len, struct lb_error *err)
 {
     char release[sizeof(((struct utsname *)0)->release)];
 
     if (host_release(release, sizeof(release)) < 0) {
-        snprintf(why, whylen, "uname: %s", strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "uname: %s", strerror(errno));
         return -1;
     }
-    return kernel_image_find("", release, path, len, why, whylen);
+    return kernel_image_find("", release, path, len, err);
 }
 
 static int is_gzip(int fd)
@@ -99,15 +100,14 @@ static ssize_t read_head(int fd, void *buf, size_t len)
     return n;
 }
 
-int kernel_image_memory(const char *path, uint64_t *size, const char **arch, char *why,
-                        size_t whylen)
+int kernel_image_memory(const char *path, uint64_t *size, const char **arch, struct lb_error *err)
 {
     uint8_t hdr[0x270];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     ssize_t n;
 
     if (fd < 0) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", path, strerror(errno));
         return -1;
     }
     n = read_head(fd, hdr, sizeof(hdr));
@@ -123,22 +123,22 @@ int kernel_image_memory(const char *path, uint64_t *size, const char **arch, cha
         uint64_t image_size;
         memcpy(&image_size, hdr + 16, 8); /* the image in memory, its bss included */
         if (image_size == 0 || image_size > MAX_IMAGE) {
-            snprintf(why, whylen, "%s: arm64 Image header says image_size %llu", path,
-                     (unsigned long long)image_size);
+            lb_error_setk(err, LB_ERR_CORRUPT, "%s: arm64 Image header says image_size %llu", path,
+                          (unsigned long long)image_size);
             return -1;
         }
         *size = image_size;
         *arch = "arm64";
         return 0;
     }
-    snprintf(why, whylen,
-             "%s is neither an x86 bzImage (HdrS at 0x202) nor an arm64 Image (ARM\\x64 at 56)",
-             path);
+    lb_error_setk(
+        err, LB_ERR_CORRUPT,
+        "%s is neither an x86 bzImage (HdrS at 0x202) nor an arm64 Image (ARM\\x64 at 56)", path);
     return -1;
 }
 
 /* A gzip-compressed Image, unpacked into an anonymous file. */
-static int unpack(int fd, const char *path, off_t *size, char *why, size_t whylen)
+static int unpack(int fd, const char *path, off_t *size, struct lb_error *err)
 {
     static uint8_t buf[1 << 16];
     int out = memfd_create("lifeboat-kernel", MFD_CLOEXEC);
@@ -148,20 +148,20 @@ static int unpack(int fd, const char *path, off_t *size, char *why, size_t whyle
     int n = 0;
 
     if (out < 0 || !gz) {
-        snprintf(why, whylen, "%s: cannot unpack: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: cannot unpack: %s", path, strerror(errno));
         goto fail;
     }
     while ((n = gzread(gz, buf, sizeof(buf))) > 0) {
         if (total + n > MAX_IMAGE || write(out, buf, (size_t)n) != n) {
-            snprintf(why, whylen, "%s: unpacked, larger than %d MiB or unwritable", path,
-                     MAX_IMAGE >> 20);
+            lb_error_setk(err, LB_ERR_SYSTEM, "%s: unpacked, larger than %d MiB or unwritable",
+                          path, MAX_IMAGE >> 20);
             goto fail;
         }
         total += n;
     }
     if (n < 0) {
         int e;
-        snprintf(why, whylen, "%s: damaged gzip data: %s", path, gzerror(gz, &e));
+        lb_error_setk(err, LB_ERR_CORRUPT, "%s: damaged gzip data: %s", path, gzerror(gz, &e));
         goto fail;
     }
     gzclose(gz);
@@ -177,13 +177,13 @@ fail:
     return -1;
 }
 
-int kernel_image_open(const char *path, off_t *size, char *why, size_t whylen)
+int kernel_image_open(const char *path, off_t *size, struct lb_error *err)
 {
     struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC), out;
 
     if (fd < 0 || fstat(fd, &st) < 0) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -192,7 +192,7 @@ int kernel_image_open(const char *path, off_t *size, char *why, size_t whylen)
         *size = st.st_size;
         return fd;
     }
-    out = unpack(fd, path, size, why, whylen);
+    out = unpack(fd, path, size, err);
     close(fd);
     return out;
 }

@@ -43,9 +43,9 @@ struct blob {
     size_t len;
 };
 
-static int fail(char *why, size_t whylen, const char *fmt, const char *arg)
+static int fail(struct lb_error *err, const char *fmt, const char *arg)
 {
-    snprintf(why, whylen, fmt, arg, strerror(errno));
+    lb_error_setk(err, LB_ERR_SYSTEM, fmt, arg, strerror(errno));
     return -1;
 }
 
@@ -126,8 +126,7 @@ static void note(Elf64_Phdr *ph, uint64_t addr, uint64_t size)
 }
 
 /* 1. The ELF core header. */
-static int core_header(const struct crash_reservation *res, struct blob *out, char *why,
-                       size_t whylen)
+static int core_header(const struct crash_reservation *res, struct blob *out, struct lb_error *err)
 {
     struct range ram[MAX_RAM_RANGES];
     size_t nram = ram_ranges(res, ram), n = 0;
@@ -137,7 +136,7 @@ static int core_header(const struct crash_reservation *res, struct blob *out, ch
 
     if (!ph || !nram) {
         free(ph);
-        snprintf(why, whylen, "no System RAM in /proc/iomem");
+        lb_error_setk(err, LB_ERR_SYSTEM, "no System RAM in /proc/iomem");
         return -1;
     }
     for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
@@ -199,20 +198,19 @@ static int set_range(void *fdt, int node, const char *name, uint64_t addr, uint6
 /* 2. The running device tree, for the crash kernel. */
 static int device_tree(const char *cmdline, uint64_t initrd, uint64_t initrd_len, uint64_t corehdr,
                        uint64_t corehdr_len, const struct crash_reservation *res, struct blob *out,
-                       char *why, size_t whylen)
+                       struct lb_error *err)
 {
     struct blob running;
     int chosen, r, acells, scells;
 
     if (read_file("/sys/firmware/fdt", &running) < 0)
-        return fail(why, whylen, "%s: %s (the device tree the crash kernel needs)",
-                    "/sys/firmware/fdt");
+        return fail(err, "%s: %s (the device tree the crash kernel needs)", "/sys/firmware/fdt");
     out->len = running.len + strlen(cmdline) + FDT_ROOM;
     out->data = calloc(1, ALIGN(out->len, PAGE));
     r = out->data ? fdt_open_into(running.data, out->data, (int)out->len) : -FDT_ERR_NOSPACE;
     free(running.data);
     if (r < 0) {
-        snprintf(why, whylen, "/sys/firmware/fdt: %s", fdt_strerror(r));
+        lb_error_setk(err, LB_ERR_SYSTEM, "/sys/firmware/fdt: %s", fdt_strerror(r));
         return -1;
     }
     acells = fdt_address_cells(out->data, 0);
@@ -227,10 +225,10 @@ static int device_tree(const char *cmdline, uint64_t initrd, uint64_t initrd_len
                        scells)) < 0 ||
         (r = set_range(out->data, chosen, "linux,usable-memory-range", res->start,
                        res->end - res->start + 1, acells, scells)) < 0) {
-        snprintf(why, whylen, "cannot make the crash kernel's device tree: %s",
-                 chosen < 0 ? fdt_strerror(chosen)
-                 : r < 0    ? fdt_strerror(r)
-                            : "odd cell sizes");
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot make the crash kernel's device tree: %s",
+                      chosen < 0 ? fdt_strerror(chosen)
+                      : r < 0    ? fdt_strerror(r)
+                                 : "odd cell sizes");
         return -1;
     }
     /* The running kernel consumed its KASLR seed; the crash kernel is not randomized. */
@@ -259,8 +257,8 @@ static void purgatory(uint8_t *page, uint64_t kernel, uint64_t dtb)
     memcpy(page + 32, &dtb, 8);
 }
 
-int kexec_arm64_crash_load(int kernel_fd, int initramfs_fd, const char *cmdline, char *why,
-                           size_t whylen)
+int kexec_arm64_crash_load(int kernel_fd, int initramfs_fd, const char *cmdline,
+                           struct lb_error *err)
 {
     struct crash_reservation res;
     struct blob image = {0}, initrd = {0}, corehdr = {0}, dtb = {0};
@@ -270,37 +268,38 @@ int kexec_arm64_crash_load(int kernel_fd, int initramfs_fd, const char *cmdline,
     int r = -1;
 
     if (crash_reservation_read(&res) < 0 || res.size == 0 || res.end <= res.start) {
-        snprintf(why, whylen, "no crashkernel= reservation in /proc/iomem");
+        lb_error_setk(err, LB_ERR_REFUSED, "no crashkernel= reservation in /proc/iomem");
         return -1;
     }
     if (read_all(kernel_fd, &image) < 0 || read_all(initramfs_fd, &initrd) < 0) {
-        fail(why, whylen, "%s: %s", "reading the kernel or the initramfs");
+        fail(err, "%s: %s", "reading the kernel or the initramfs");
         goto out;
     }
     if (image.len < 64 || memcmp(image.data + 56, "ARM\x64", 4) != 0) {
-        snprintf(why, whylen, "the kernel is not an arm64 Image (no ARM\\x64 at 56)");
+        lb_error_setk(err, LB_ERR_CORRUPT, "the kernel is not an arm64 Image (no ARM\\x64 at 56)");
         goto out;
     }
     memcpy(&text_offset, image.data + 8, 8);
     memcpy(&image_size, image.data + 16, 8);
     if (image_size < image.len || image_size > (512u << 20) || text_offset > (2u << 20)) {
-        snprintf(why, whylen, "the arm64 Image header is odd (image_size %llu, text_offset %llu)",
-                 (unsigned long long)image_size, (unsigned long long)text_offset);
+        lb_error_setk(err, LB_ERR_CORRUPT,
+                      "the arm64 Image header is odd (image_size %llu, text_offset %llu)",
+                      (unsigned long long)image_size, (unsigned long long)text_offset);
         goto out;
     }
-    if (core_header(&res, &corehdr, why, whylen) < 0)
+    if (core_header(&res, &corehdr, err) < 0)
         goto out;
     uint64_t kernel = ALIGN(res.start, 2u << 20) + text_offset;
     uint64_t initrd_at = ALIGN(kernel + image_size, PAGE);
     uint64_t corehdr_at = ALIGN(initrd_at + initrd.len, PAGE);
     uint64_t dtb_at = ALIGN(corehdr_at + corehdr.len, PAGE);
-    if (device_tree(cmdline, initrd_at, initrd.len, corehdr_at, corehdr.len, &res, &dtb, why,
-                    whylen) < 0)
+    if (device_tree(cmdline, initrd_at, initrd.len, corehdr_at, corehdr.len, &res, &dtb, err) < 0)
         goto out;
     uint64_t entry_at = ALIGN(dtb_at + dtb.len, PAGE);
     if (entry_at + PAGE - 1 > res.end) {
-        snprintf(why, whylen, "the crash kernel does not fit in the reservation (%llu MiB)",
-                 (unsigned long long)(res.size >> 20));
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the crash kernel does not fit in the reservation (%llu MiB)",
+                      (unsigned long long)(res.size >> 20));
         errno = ENOMEM;
         goto out;
     }
@@ -315,7 +314,7 @@ int kexec_arm64_crash_load(int kernel_fd, int initramfs_fd, const char *cmdline,
     at = entry_at;
     if (syscall(SYS_kexec_load, at, 5UL, seg,
                 (unsigned long)(KEXEC_ON_CRASH | KEXEC_ARCH_AARCH64)) < 0) {
-        fail(why, whylen, "%s: %s", "kexec_load");
+        fail(err, "%s: %s", "kexec_load");
         goto out;
     }
     r = 0;

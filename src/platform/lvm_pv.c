@@ -73,7 +73,7 @@ static int format_uuid(const uint8_t *raw, char *out)
     return 0;
 }
 
-int lvm_label_parse(const uint8_t *area, size_t len, struct lvm_label *l, char *why, size_t whylen)
+int lvm_label_parse(const uint8_t *area, size_t len, struct lvm_label *l, struct lb_error *err)
 {
     memset(l, 0, sizeof(*l));
     for (size_t s = 0; s < 4 && (s + 1) * SECTOR <= len; s++) {
@@ -82,18 +82,20 @@ int lvm_label_parse(const uint8_t *area, size_t len, struct lvm_label *l, char *
             continue;
         uint64_t offset = le(b + 20, 4);
         if (le(b + 8, 8) != s || memcmp(b + 24, LABEL_TYPE, 8) != 0) {
-            snprintf(why, whylen, "LVM label in sector %zu: not an LVM2 label of this sector", s);
+            lb_error_setk(err, LB_ERR_CORRUPT,
+                          "LVM label in sector %zu: not an LVM2 label of this sector", s);
             return -1;
         }
         if (le(b + 16, 4) != lvm_crc(b + 20, SECTOR - 20)) {
-            snprintf(why, whylen, "LVM label in sector %zu: its checksum does not match", s);
+            lb_error_setk(err, LB_ERR_CORRUPT,
+                          "LVM label in sector %zu: its checksum does not match", s);
             return -1;
         }
         /* the PV header: the UUID, the size, then two zero-ended lists, all in this sector */
         if (offset < 32 || offset > SECTOR - 32 - 8 - 2 * LOCN_BYTES ||
             format_uuid(b + offset, l->uuid) < 0) {
-            snprintf(why, whylen, "LVM label in sector %zu: no PV UUID at offset %llu", s,
-                     (unsigned long long)offset);
+            lb_error_setk(err, LB_ERR_CORRUPT, "LVM label in sector %zu: no PV UUID at offset %llu",
+                          s, (unsigned long long)offset);
             return -1;
         }
         size_t at = offset + 32 + 8;
@@ -110,14 +112,17 @@ int lvm_label_parse(const uint8_t *area, size_t len, struct lvm_label *l, char *
             }
         }
         if (list < 2) {
-            snprintf(why, whylen, "LVM label in sector %zu: its area lists do not end", s);
+            lb_error_setk(err, LB_ERR_CORRUPT, "LVM label in sector %zu: its area lists do not end",
+                          s);
             return -1;
         }
         for (int i = 0; i < nmda; i++)
             if (l->mda_size[i] < 2 * SECTOR || l->mda_size[i] > MAX_MDA ||
                 l->mda_offset[i] % SECTOR || l->mda_offset[i] > MAX_MDA_OFFSET) {
-                snprintf(why, whylen, "LVM label: metadata area at %llu of %llu bytes is not one",
-                         (unsigned long long)l->mda_offset[i], (unsigned long long)l->mda_size[i]);
+                lb_error_setk(err, LB_ERR_CORRUPT,
+                              "LVM label: metadata area at %llu of %llu bytes is not one",
+                              (unsigned long long)l->mda_offset[i],
+                              (unsigned long long)l->mda_size[i]);
                 return -1;
             }
         return 0;
@@ -126,32 +131,33 @@ int lvm_label_parse(const uint8_t *area, size_t len, struct lvm_label *l, char *
 }
 
 int lvm_mda_header_parse(const uint8_t *hdr, size_t len, const struct lvm_label *l, int i,
-                         struct lvm_text_locn *loc, char *why, size_t whylen)
+                         struct lvm_text_locn *loc, struct lb_error *err)
 {
     uint64_t mda_offset = l->mda_offset[i], mda_size = l->mda_size[i];
 
     memset(loc, 0, sizeof(*loc));
     if (len < LVM_MDA_HEADER || le(hdr, 4) != lvm_crc(hdr + 4, LVM_MDA_HEADER - 4) ||
         memcmp(hdr + 4, MDA_MAGIC, 16) != 0 || le(hdr + 20, 4) != 1) {
-        snprintf(why, whylen,
-                 "the LVM metadata area at %llu has no valid header (checksum, magic or "
-                 "version)",
-                 (unsigned long long)mda_offset);
+        lb_error_setk(err, LB_ERR_CORRUPT,
+                      "the LVM metadata area at %llu has no valid header (checksum, magic or "
+                      "version)",
+                      (unsigned long long)mda_offset);
         return -1;
     }
     uint64_t start = le(hdr + 24, 8), size = le(hdr + 32, 8);
     uint64_t offset = le(hdr + 40, 8), text = le(hdr + 48, 8), flags = le(hdr + 60, 4);
     if (start != mda_offset || size != mda_size) {
-        snprintf(why, whylen, "the LVM metadata area at %llu says it is at %llu",
-                 (unsigned long long)mda_offset, (unsigned long long)start);
+        lb_error_setk(err, LB_ERR_CORRUPT, "the LVM metadata area at %llu says it is at %llu",
+                      (unsigned long long)mda_offset, (unsigned long long)start);
         return -1;
     }
     if (offset == 0 || (flags & RAW_LOCN_IGNORED))
         return 0; /* no metadata in this area (a PV in no volume group, or an ignored copy) */
     if (offset < LVM_MDA_HEADER || offset >= size || text == 0 || text > size - LVM_MDA_HEADER) {
-        snprintf(why, whylen,
-                 "the LVM metadata area at %llu points outside itself (text at %llu, %llu bytes)",
-                 (unsigned long long)start, (unsigned long long)offset, (unsigned long long)text);
+        lb_error_setk(
+            err, LB_ERR_CORRUPT,
+            "the LVM metadata area at %llu points outside itself (text at %llu, %llu bytes)",
+            (unsigned long long)start, (unsigned long long)offset, (unsigned long long)text);
         return -1;
     }
     loc->offset = start + offset;
@@ -196,8 +202,8 @@ static size_t next_token(struct scan *s, const char **tok)
     return (size_t)(s->at - *tok);
 }
 
-int lvm_text_parse(const char *text, size_t len, char *vg, size_t vglen, uint64_t *seqno, char *why,
-                   size_t whylen)
+int lvm_text_parse(const char *text, size_t len, char *vg, size_t vglen, uint64_t *seqno,
+                   struct lb_error *err)
 {
     struct scan s = {text, text + len};
     const char *t, *prev = NULL;
@@ -234,9 +240,9 @@ int lvm_text_parse(const char *text, size_t len, char *vg, size_t vglen, uint64_
         prev = t;
         prevlen = n;
     }
-    snprintf(why, whylen,
-             "the LVM metadata text does not start with a volume group and its "
-             "seqno");
+    lb_error_setk(err, LB_ERR_CORRUPT,
+                  "the LVM metadata text does not start with a volume group and its "
+                  "seqno");
     return -1;
 }
 
@@ -247,17 +253,17 @@ static int read_at(int fd, void *buf, size_t len, uint64_t offset)
     return n == (ssize_t)len ? 0 : -1;
 }
 
-int lvm_label_read(int fd, struct lvm_label *l, char *why, size_t whylen)
+int lvm_label_read(int fd, struct lvm_label *l, struct lb_error *err)
 {
     uint8_t area[LVM_LABEL_AREA];
 
     memset(l, 0, sizeof(*l));
     if (read_at(fd, area, sizeof(area), 0) < 0)
         return 1; /* too small to be a PV */
-    return lvm_label_parse(area, sizeof(area), l, why, whylen);
+    return lvm_label_parse(area, sizeof(area), l, err);
 }
 
-int lvm_pv_read(int fd, struct lvm_pv *pv, char *why, size_t whylen)
+int lvm_pv_read(int fd, struct lvm_pv *pv, struct lb_error *err)
 {
     uint8_t hdr[LVM_MDA_HEADER];
     char text[LVM_TEXT_HEAD];
@@ -266,18 +272,19 @@ int lvm_pv_read(int fd, struct lvm_pv *pv, char *why, size_t whylen)
     int r;
 
     memset(pv, 0, sizeof(*pv));
-    if ((r = lvm_label_read(fd, &l, why, whylen)) != 0)
+    if ((r = lvm_label_read(fd, &l, err)) != 0)
         return r;
     memcpy(pv->uuid, l.uuid, sizeof(pv->uuid));
     /* the first area that holds metadata: one may be empty or ignored (pvchange
      * --metadataignore), the other not */
     for (int i = 0; i < LVM_MAX_MDAS && l.mda_size[i]; i++) {
         if (read_at(fd, hdr, sizeof(hdr), l.mda_offset[i]) < 0) {
-            snprintf(why, whylen, "PV %s: cannot read its metadata area at %llu: %s", l.uuid,
-                     (unsigned long long)l.mda_offset[i], strerror(errno ? errno : EIO));
+            lb_error_setk(err, LB_ERR_SYSTEM, "PV %s: cannot read its metadata area at %llu: %s",
+                          l.uuid, (unsigned long long)l.mda_offset[i],
+                          strerror(errno ? errno : EIO));
             return -1;
         }
-        if (lvm_mda_header_parse(hdr, sizeof(hdr), &l, i, &loc, why, whylen) < 0)
+        if (lvm_mda_header_parse(hdr, sizeof(hdr), &l, i, &loc, err) < 0)
             return -1;
         if (loc.size == 0)
             continue;
@@ -287,24 +294,24 @@ int lvm_pv_read(int fd, struct lvm_pv *pv, char *why, size_t whylen)
             first = want;
         if (read_at(fd, text, first, loc.offset) < 0 ||
             (first < want && read_at(fd, text + first, want - first, loc.wrap_to) < 0)) {
-            snprintf(why, whylen, "PV %s: cannot read its metadata text", l.uuid);
+            lb_error_setk(err, LB_ERR_SYSTEM, "PV %s: cannot read its metadata text", l.uuid);
             return -1;
         }
-        return lvm_text_parse(text, want, pv->vg, sizeof(pv->vg), &pv->seqno, why, whylen);
+        return lvm_text_parse(text, want, pv->vg, sizeof(pv->vg), &pv->seqno, err);
     }
     return 0; /* no metadata on this PV: its volume group is read on the others */
 }
 
-int lvm_pv_read_path(const char *path, struct lvm_pv *pv, char *why, size_t whylen)
+int lvm_pv_read_path(const char *path, struct lvm_pv *pv, struct lb_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     int r;
 
     if (fd < 0) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", path, strerror(errno));
         return -1;
     }
-    r = lvm_pv_read(fd, pv, why, whylen);
+    r = lvm_pv_read(fd, pv, err);
     close(fd);
     return r;
 }

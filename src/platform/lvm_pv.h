@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lbdump.h"
+
 enum {
     LVM_LABEL_AREA = 4 * 512, /* a label is in one of the first four sectors */
     LVM_MDA_HEADER = 512,     /* a metadata area starts with its header */
@@ -40,20 +42,20 @@ struct lvm_pv {
 
 /*
  * The label in the first LVM_LABEL_AREA bytes of a device: 0; 1 if there is
- * no LVM label; -1 with why if there is one but it does not add up.
+ * no LVM label; -1 with err (LB_ERR_CORRUPT) if there is one but it does not add up.
  */
-int lvm_label_parse(const uint8_t *area, size_t len, struct lvm_label *l, char *why, size_t whylen);
+int lvm_label_parse(const uint8_t *area, size_t len, struct lvm_label *l, struct lb_error *err);
 /* The header of metadata area i of l (its first LVM_MDA_HEADER bytes). */
 int lvm_mda_header_parse(const uint8_t *hdr, size_t len, const struct lvm_label *l, int i,
-                         struct lvm_text_locn *loc, char *why, size_t whylen);
+                         struct lvm_text_locn *loc, struct lb_error *err);
 /* The head of the metadata text: the volume group's name and its seqno. */
-int lvm_text_parse(const char *text, size_t len, char *vg, size_t vglen, uint64_t *seqno, char *why,
-                   size_t whylen);
-/* The label alone, from the device open as fd: 0; 1 if it is no PV; -1 with why. */
-int lvm_label_read(int fd, struct lvm_label *l, char *why, size_t whylen);
-/* All three from the device open as fd: 0; 1 if it is no PV; -1 with why. */
-int lvm_pv_read(int fd, struct lvm_pv *pv, char *why, size_t whylen);
+int lvm_text_parse(const char *text, size_t len, char *vg, size_t vglen, uint64_t *seqno,
+                   struct lb_error *err);
+/* The label alone, from the device open as fd: 0; 1 if it is no PV; -1 with err. */
+int lvm_label_read(int fd, struct lvm_label *l, struct lb_error *err);
+/* All three from the device open as fd: 0; 1 if it is no PV; -1 with err. */
+int lvm_pv_read(int fd, struct lvm_pv *pv, struct lb_error *err);
 /* The same for the device at path. */
-int lvm_pv_read_path(const char *path, struct lvm_pv *pv, char *why, size_t whylen);
+int lvm_pv_read_path(const char *path, struct lvm_pv *pv, struct lb_error *err);
 
 #endif

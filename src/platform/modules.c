@@ -185,14 +185,15 @@ static void block_drivers(const struct dep_file *d, const char *name, struct mod
     closedir(slaves);
 }
 
-int modules_for_target(const char *device, const char *fstype, struct module_list *list, char *why,
-                       size_t whylen)
+int modules_for_target(const char *device, const char *fstype, struct module_list *list,
+                       struct lb_error *err)
 {
     struct dep_file d = {0};
     char initstate[128];
 
     if (load_deps(&d) < 0) {
-        snprintf(why, whylen, "no modules.dep for the running kernel: drivers not added");
+        lb_error_setk(err, LB_ERR_SYSTEM,
+                      "no modules.dep for the running kernel: drivers not added");
         return -1;
     }
     char real[PATH_MAX];
@@ -206,13 +207,14 @@ int modules_for_target(const char *device, const char *fstype, struct module_lis
     return 0;
 }
 
-int modules_for_netdev(const char *ifname, struct module_list *list, char *why, size_t whylen)
+int modules_for_netdev(const char *ifname, struct module_list *list, struct lb_error *err)
 {
     struct dep_file d = {0};
     char sys[PATH_MAX];
 
     if (load_deps(&d) < 0) {
-        snprintf(why, whylen, "no modules.dep for the running kernel: drivers not added");
+        lb_error_setk(err, LB_ERR_SYSTEM,
+                      "no modules.dep for the running kernel: drivers not added");
         return -1;
     }
     snprintf(sys, sizeof(sys), "/sys/class/net/%.64s", ifname);
@@ -221,13 +223,14 @@ int modules_for_netdev(const char *ifname, struct module_list *list, char *why, 
     return 0;
 }
 
-int modules_named(const char *const *names, struct module_list *list, char *why, size_t whylen)
+int modules_named(const char *const *names, struct module_list *list, struct lb_error *err)
 {
     struct dep_file d = {0};
     int r = 0;
 
     if (load_deps(&d) < 0) {
-        snprintf(why, whylen, "no modules.dep for the running kernel: drivers not added");
+        lb_error_setk(err, LB_ERR_SYSTEM,
+                      "no modules.dep for the running kernel: drivers not added");
         return -1;
     }
     for (; *names; names++) {
@@ -235,7 +238,8 @@ int modules_named(const char *const *names, struct module_list *list, char *why,
         snprintf(builtin, sizeof(builtin), "/sys/module/%s", *names);
         /* built in, or a module: either way the crash kernel (the same kernel) has it */
         if (add_module(&d, *names, list, 0) < 0 && access(builtin, F_OK) < 0 && r == 0) {
-            snprintf(why, whylen, "module %s: not in this kernel's modules.dep", *names);
+            lb_error_setk(err, LB_ERR_SYSTEM, "module %s: not in this kernel's modules.dep",
+                          *names);
             r = -1;
         }
     }
@@ -268,7 +272,7 @@ static void loaded_watchdog_drivers(const struct dep_file *d, struct module_list
     }
 }
 
-int modules_for_watchdogs(struct module_list *list, char *why, size_t whylen)
+int modules_for_watchdogs(struct module_list *list, struct lb_error *err)
 {
     struct dep_file d = {0};
     int found = 0;
@@ -286,9 +290,9 @@ int modules_for_watchdogs(struct module_list *list, char *why, size_t whylen)
         if (strncmp(state, "active", 6) != 0)
             continue;
         if (!d.text && load_deps(&d) < 0) {
-            snprintf(why, whylen,
-                     "a watchdog is running but there is no modules.dep: its "
-                     "driver is not added, and a long capture may be reset");
+            lb_error_setk(err, LB_ERR_SYSTEM,
+                          "a watchdog is running but there is no modules.dep: its "
+                          "driver is not added, and a long capture may be reset");
             return -1;
         }
         snprintf(path, sizeof(path), "/sys/class/watchdog/watchdog%d", n);

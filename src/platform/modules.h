@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "lbdump.h"
+
 enum { MODULES_MAX = 64 };
 
 struct module_list {
@@ -20,19 +22,19 @@ struct module_list {
  * and behind filesystem type fstype, with their dependencies from
  * /lib/modules/$(uname -r)/modules.dep (or /usr/lib/modules/...).  Built-in drivers need nothing.
  */
-int modules_for_target(const char *device, const char *fstype, struct module_list *list, char *why,
-                       size_t whylen);
+int modules_for_target(const char *device, const char *fstype, struct module_list *list,
+                       struct lb_error *err);
 /* Adds the drivers of network interface ifname (up its device tree), with dependencies. */
-int modules_for_netdev(const char *ifname, struct module_list *list, char *why, size_t whylen);
+int modules_for_netdev(const char *ifname, struct module_list *list, struct lb_error *err);
 /* Adds the modules named (a NULL-ended list), with dependencies; built-in ones need nothing. */
-int modules_named(const char *const *names, struct module_list *list, char *why, size_t whylen);
+int modules_named(const char *const *names, struct module_list *list, struct lb_error *err);
 /*
  * Adds the drivers of the watchdogs that run now: a hardware timer keeps
  * counting through the crash, and in the crash kernel only its driver can
  * keep it from resetting the machine in the middle of the dump.  Returns how
  * many run.
  */
-int modules_for_watchdogs(struct module_list *list, char *why, size_t whylen);
+int modules_for_watchdogs(struct module_list *list, struct lb_error *err);
 /* Loads each module named in list_file from dir, in order; says what failed. */
 void modules_load(const char *dir, const char *list_file);
 

@@ -17,44 +17,42 @@
 #include "platform/mount.h"
 #include "platform/rawdev.h"
 
-int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len, char *why,
-                    size_t whylen)
+int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len,
+                    struct lb_error *err)
 {
     struct timespec tick = {0, 250 * 1000 * 1000};
 
     /* Drivers probe in the background: poll until the device shows up, four times a second
      * (each look reads every block device's first blocks). */
     for (unsigned waited = 0; waited <= timeout * 4; waited++) {
-        int r = rawdev_is_identity(spec) ? rawdev_find(spec, device, len, why, whylen)
+        int r = rawdev_is_identity(spec) ? rawdev_find(spec, device, len, err)
                                          : fs_find(spec, device, len);
         if (r == 0)
             return 0;
-        if (r == -2) {
-            if (!rawdev_is_identity(spec))
-                snprintf(why, whylen,
-                         "%s is on more than one device: an ambiguous target is "
-                         "not used",
-                         spec);
-            return -1;
-        }
+        if (r == -2) /* fs_find's: more than one */
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "%s is on more than one device: an ambiguous target is not used", spec);
+        if (r == -2 || (r < 0 && rawdev_is_identity(spec) && err->kind == LB_ERR_REFUSED))
+            return -1; /* by its kind: waiting longer would not make it one device */
         nanosleep(&tick, NULL);
     }
-    snprintf(why, whylen, "target %s did not appear within %u s", spec, timeout);
+    lb_error_setk(err, LB_ERR_SYSTEM, "target %s did not appear within %u s", spec, timeout);
     return -1;
 }
 
-int mount_any(const char *device, const char *mountpoint, char *why, size_t whylen)
+int mount_any(const char *device, const char *mountpoint, struct lb_error *err)
 {
     FILE *f = fopen("/proc/filesystems", "re");
     char line[128], tried[256] = "";
     int last = ENODEV;
 
     if (mkdir(mountpoint, 0700) < 0 && errno != EEXIST) {
-        snprintf(why, whylen, "cannot create mount point %s: %s", mountpoint, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot create mount point %s: %s", mountpoint,
+                      strerror(errno));
         return -1;
     }
     if (!f) {
-        snprintf(why, whylen, "cannot read /proc/filesystems: %s", strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot read /proc/filesystems: %s", strerror(errno));
         return -1;
     }
     while (fgets(line, sizeof(line), f)) {
@@ -76,8 +74,8 @@ int mount_any(const char *device, const char *mountpoint, char *why, size_t whyl
             break;
     }
     fclose(f);
-    snprintf(why, whylen, "cannot mount %s (tried %s): %s", device, tried[0] ? tried : "nothing",
-             strerror(last));
+    lb_error_setk(err, LB_ERR_SYSTEM, "cannot mount %s (tried %s): %s", device,
+                  tried[0] ? tried : "nothing", strerror(last));
     errno = last;
     return -1;
 }

@@ -231,7 +231,7 @@ static int route_reply(const struct nlmsghdr *h, void *ctx)
     return 0;
 }
 
-int net_route_get(const struct net_addr *dst, struct net_route *route, char *why, size_t whylen)
+int net_route_get(const struct net_addr *dst, struct net_route *route, struct lb_error *err)
 {
     struct request r;
     char text[64];
@@ -245,8 +245,8 @@ int net_route_get(const struct net_addr *dst, struct net_route *route, char *why
     e = talk(&r, route_reply, route);
     net_addr_format(dst, 0, text, sizeof(text));
     if (e < 0 || route->ifindex <= 0) {
-        snprintf(why, whylen, "no route to %s: %s", text,
-                 e < 0 ? strerror(-e) : "the kernel named no interface");
+        lb_error_setk(err, LB_ERR_SYSTEM, "no route to %s: %s", text,
+                      e < 0 ? strerror(-e) : "the kernel named no interface");
         return -1;
     }
     return 0;
@@ -363,7 +363,7 @@ static int link_reply(const struct nlmsghdr *h, void *ctx)
     return 0;
 }
 
-int net_link_get(int ifindex, struct net_link *link, char *why, size_t whylen)
+int net_link_get(int ifindex, struct net_link *link, struct lb_error *err)
 {
     struct link_query q = {.link = link};
     struct request r;
@@ -374,7 +374,8 @@ int net_link_get(int ifindex, struct net_link *link, char *why, size_t whylen)
     r.body.link.ifi_index = ifindex;
     e = talk(&r, link_reply, &q);
     if (e < 0 || !q.found) {
-        snprintf(why, whylen, "interface %d: %s", ifindex, e < 0 ? strerror(-e) : "not found");
+        lb_error_setk(err, LB_ERR_SYSTEM, "interface %d: %s", ifindex,
+                      e < 0 ? strerror(-e) : "not found");
         return -1;
     }
     return 0;
@@ -598,11 +599,11 @@ int net_link_wait_carrier(int ifindex, unsigned seconds)
 {
     struct timespec start, now, pause = {0, 100 * 1000 * 1000};
     struct net_link link;
-    char why[128];
+    struct lb_error err;
 
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        if (net_link_get(ifindex, &link, why, sizeof(why)) == 0 && link.carrier)
+        if (net_link_get(ifindex, &link, &err) == 0 && link.carrier)
             return 0;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - start.tv_sec >= (time_t)seconds)

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lbdump.h"
+
 /* An address, with a prefix length where it names a network. */
 struct net_addr {
     int family; /* AF_INET or AF_INET6; 0: none */
@@ -47,8 +49,8 @@ struct net_link {
     int up, carrier;
 };
 
-int net_route_get(const struct net_addr *dst, struct net_route *route, char *why, size_t whylen);
-int net_link_get(int ifindex, struct net_link *link, char *why, size_t whylen);
+int net_route_get(const struct net_addr *dst, struct net_route *route, struct lb_error *err);
+int net_link_get(int ifindex, struct net_link *link, struct lb_error *err);
 /* The interface's global addresses of family that are the machine's to keep: not a privacy
  * address, one past its preferred lifetime or one that failed duplicate detection. */
 int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max);

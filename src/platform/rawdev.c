@@ -131,14 +131,15 @@ static int partuuid(const char *disk, unsigned part, char *out, size_t len)
 /* An LVM physical volume's own identity: the UUID in its label (lvm_pv.c). */
 static int pv_identity(const char *name, char *spec, size_t len)
 {
-    char path[PATH_MAX], why[256];
+    char path[PATH_MAX];
     struct lvm_label l;
+    struct lb_error err;
     int fd, r;
 
     snprintf(path, sizeof(path), "/dev/%s", name);
     if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
         return -1;
-    r = lvm_label_read(fd, &l, why, sizeof(why));
+    r = lvm_label_read(fd, &l, &err);
     close(fd);
     if (r != 0)
         return -1;
@@ -179,21 +180,21 @@ int rawdev_is_identity(const char *spec)
            strncmp(spec, "SERIAL=", 7) == 0 || strncmp(spec, "PVUUID=", 7) == 0;
 }
 
-int rawdev_identity(const char *device, char *spec, size_t len, char *why, size_t whylen)
+int rawdev_identity(const char *device, char *spec, size_t len, struct lb_error *err)
 {
     char real[PATH_MAX];
 
     if (!realpath(device, real)) {
-        snprintf(why, whylen, "raw target %s: %s", device, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "raw target %s: %s", device, strerror(errno));
         return -1;
     }
     /* an LVM PV by its PV UUID (what LVM finds it by, and what a disk with no serial has) */
     if (strncmp(real, "/dev/", 5) != 0 ||
         (pv_identity(real + 5, spec, len) < 0 && disk_identity(real + 5, spec, len) < 0)) {
-        snprintf(why, whylen,
-                 "%s (%s) has no stable identity (no LVM PV UUID, PARTUUID, WWID or serial): "
-                 "the crash kernel could not be sure to write to it and to nothing else",
-                 device, real);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "%s (%s) has no stable identity (no LVM PV UUID, PARTUUID, WWID or serial): "
+                      "the crash kernel could not be sure to write to it and to nothing else",
+                      device, real);
         return -1;
     }
     return 0;
@@ -211,15 +212,17 @@ static int not_searched_for_labels(const char *name)
            strncmp(name, "dm-", 3) == 0;
 }
 
-int rawdev_find(const char *spec, char *device, size_t len, char *why, size_t whylen)
+int rawdev_find(const char *spec, char *device, size_t len, struct lb_error *err)
 {
     DIR *d = opendir("/sys/class/block");
     struct dirent *e;
     char id[300], first[300] = "";
     int found = 0, pv = strncmp(spec, "PVUUID=", 7) == 0;
 
-    if (!d)
+    if (!d) {
+        lb_error_setk(err, LB_ERR_SYSTEM, "/sys/class/block: %s", strerror(errno));
         return -1;
+    }
     while ((e = readdir(d))) {
         /* a device's first blocks are read only in a search for a PV (LVM's UUIDs have case) */
         if (e->d_name[0] == '.' || (pv && not_searched_for_labels(e->d_name)) ||
@@ -230,16 +233,18 @@ int rawdev_find(const char *spec, char *device, size_t len, char *why, size_t wh
         if (found++ == 0) {
             snprintf(first, sizeof(first), "/dev/%s", e->d_name);
         } else {
-            snprintf(why, whylen,
-                     "%s is both %s and /dev/%s: an ambiguous raw target is not written", spec,
-                     first, e->d_name);
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "%s is both %s and /dev/%s: an ambiguous raw target is not written", spec,
+                          first, e->d_name);
             closedir(d);
-            return -2;
+            return -1;
         }
     }
     closedir(d);
-    if (!found)
+    if (!found) {
+        lb_error_setk(err, LB_ERR_NO_DATA, "%s is on no device of this machine", spec);
         return -1;
+    }
     snprintf(device, len, "%s", first);
     return 0;
 }
@@ -370,8 +375,9 @@ enum rawdev_state rawdev_probe(const char *device, char *what, size_t len)
 
 enum rawdev_state rawdev_probe_full(const char *device, char *what, size_t len)
 {
-    char found[128], why[256];
-    int r = blkid_helper_probe(device, found, sizeof(found), why, sizeof(why));
+    char found[128];
+    struct lb_error err;
+    int r = blkid_helper_probe(device, found, sizeof(found), &err);
 
     if (r > 0) {
         snprintf(what, len, "%s (libblkid)", found);
@@ -379,11 +385,11 @@ enum rawdev_state rawdev_probe_full(const char *device, char *what, size_t len)
     }
     if (r < 0)
         fprintf(stderr, "lifeboat: warning: %s: %s: checked with lifeboat's own list only\n",
-                device, why);
+                device, err.msg);
     return rawdev_probe(device, what, len);
 }
 
-int rawdev_consume(const char *device, char *why, size_t whylen)
+int rawdev_consume(const char *device, struct lb_error *err)
 {
     unsigned char head[64];
     int fd = open(device, O_RDWR | O_EXCL | O_CLOEXEC);
@@ -391,14 +397,15 @@ int rawdev_consume(const char *device, char *why, size_t whylen)
     /* The path was found long before (a copy takes minutes): it must name a dump still, not
      * a disk that took the name of one pulled meanwhile. */
     if (fd >= 0 && (pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) || !is_dump(head))) {
-        snprintf(why, whylen, "%s no longer holds the dump that was copied: not marked", device);
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s no longer holds the dump that was copied: not marked",
+                      device);
         close(fd);
         return -1;
     }
     if (fd < 0 ||
         pwrite(fd, CONSUMED_MAGIC, sizeof(CONSUMED_MAGIC), 0) != (ssize_t)sizeof(CONSUMED_MAGIC) ||
         fsync(fd) < 0) {
-        snprintf(why, whylen, "cannot mark %s saved: %s", device, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot mark %s saved: %s", device, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;

@@ -8,21 +8,25 @@
 
 #include <stddef.h>
 
+#include "lbdump.h"
+
 /*
  * The stable name of a block device: PARTUUID=<guid> for a partition,
  * WWID=<id> or SERIAL=<serial> for a whole disk (blanks become '_').  -1 with
- * why when it has none: /dev/sdX and /dev/nvmeXnY are renumbered between
+ * err (LB_ERR_REFUSED) when it has none: /dev/sdX and /dev/nvmeXnY are renumbered between
  * kernels, so a raw target must never be written by name.
  */
-int rawdev_identity(const char *device, char *spec, size_t len, char *why, size_t whylen);
+int rawdev_identity(const char *device, char *spec, size_t len, struct lb_error *err);
 /* Whether spec is a stable identity rawdev_identity gives. */
 int rawdev_is_identity(const char *spec);
 /*
- * The one block device whose identity is spec: 0 and its /dev path; -1 if
- * none is (yet); -2 with why if more than one is (cloned disks, RAID1
- * members): an ambiguous match is never taken.
+ * The one block device whose identity is spec: 0 and its /dev path, or -1
+ * and err, whose kind its callers decide by: LB_ERR_NO_DATA, none is (yet: a
+ * driver may still be probing); LB_ERR_REFUSED, more than one is (cloned
+ * disks, RAID1 members), and an ambiguous match is never taken, however
+ * long one waits.
  */
-int rawdev_find(const char *spec, char *device, size_t len, char *why, size_t whylen);
+int rawdev_find(const char *spec, char *device, size_t len, struct lb_error *err);
 
 enum rawdev_state {
     RAWDEV_FREE,    /* zeros, unknown data, or a dump already saved: may be written */
@@ -39,6 +43,6 @@ enum rawdev_state rawdev_probe(const char *device, char *what, size_t len);
  */
 enum rawdev_state rawdev_probe_full(const char *device, char *what, size_t len);
 /* Marks the dump on device saved, so the next crash may write over it. */
-int rawdev_consume(const char *device, char *why, size_t whylen);
+int rawdev_consume(const char *device, struct lb_error *err);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "platform/sftp.h"
 
-int sftp_link_up(struct sftp_link *l, char *why, size_t whylen)
+int sftp_link_up(struct sftp_link *l, struct lb_error *err)
 {
     if (l->pid == getpid() && l->conn.sftp)
         return 0;
@@ -22,7 +22,7 @@ int sftp_link_up(struct sftp_link *l, char *why, size_t whylen)
         ssh_close(&l->conn);
     l->conn.fd = -1;
     l->pid = 0;
-    if (ssh_open(&l->conn, &l->endpoint, NULL, why, whylen) < 0)
+    if (ssh_open(&l->conn, &l->endpoint, NULL, err) < 0)
         return -1;
     l->pid = getpid();
     return 0;
@@ -35,10 +35,10 @@ void sftp_link_down(struct sftp_link *l)
     l->pid = 0;
 }
 
-static void sftp_why(struct sftp_link *l, const char *what, const char *path, char *why,
-                     size_t whylen)
+static void sftp_why(struct sftp_link *l, const char *what, const char *path, struct lb_error *err)
 {
-    snprintf(why, whylen, "%s %s on the server: %s", what, path, ssh_sftp_error(&l->conn));
+    lb_error_setk(err, LB_ERR_SYSTEM, "%s %s on the server: %s", what, path,
+                  ssh_sftp_error(&l->conn));
 }
 
 static LIBSSH2_SFTP_HANDLE *open_file(struct sftp_link *l, const char *path, unsigned long flags)
@@ -70,16 +70,16 @@ static int write_at(struct sftp_sink *s, const uint8_t *p, size_t len, uint64_t 
 }
 
 /* A new connection, and the file opened again where it is (never created anew). */
-static int reconnect(struct sftp_sink *s, char *why, size_t whylen)
+static int reconnect(struct sftp_sink *s, struct lb_error *err)
 {
     s->handle = NULL; /* it belonged to the connection that went */
     ssh_close(&s->link->conn);
     s->link->pid = 0;
-    if (sftp_link_up(s->link, why, whylen) < 0)
+    if (sftp_link_up(s->link, err) < 0)
         return -1;
     s->handle = open_file(s->link, s->path, LIBSSH2_FXF_WRITE);
     if (!s->handle) {
-        sftp_why(s->link, "cannot open", s->path, why, whylen);
+        sftp_why(s->link, "cannot open", s->path, err);
         return -1;
     }
     return 0;
@@ -89,7 +89,7 @@ static int sink_write(struct lb_sink *base, const void *buf, size_t len, uint64_
                       struct lb_error *err)
 {
     struct sftp_sink *s = (struct sftp_sink *)base;
-    char why[400];
+    struct lb_error lost;
 
     for (unsigned attempt = 0;; attempt++) {
         if (s->handle && write_at(s, buf, len, offset) == 0)
@@ -110,8 +110,8 @@ static int sink_write(struct lb_sink *base, const void *buf, size_t len, uint64_
         }
         fprintf(stderr, "lifeboat: the connection to the server dropped: again from offset %llu\n",
                 (unsigned long long)offset);
-        if (reconnect(s, why, sizeof(why)) < 0)
-            fprintf(stderr, "lifeboat: %s\n", why);
+        if (reconnect(s, &lost) < 0)
+            fprintf(stderr, "lifeboat: %s\n", lost.msg);
     }
 }
 
@@ -154,14 +154,13 @@ static const struct lb_sink_ops sink_ops = {
 struct lb_sink *sftp_sink_create(struct sftp_link *l, const char *path, struct lb_error *err)
 {
     struct sftp_sink *s;
-    char why[400];
 
     if (strlen(path) >= sizeof(s->path)) {
         lb_error_setk(err, LB_ERR_OUTPUT_IO, "path too long");
         return NULL;
     }
-    if (sftp_link_up(l, why, sizeof(why)) < 0) {
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s", why);
+    if (sftp_link_up(l, err) < 0) {
+        err->kind = LB_ERR_OUTPUT_IO; /* for the engine, the sink is the output */
         return NULL;
     }
     if (!(s = calloc(1, sizeof(*s)))) {
@@ -174,8 +173,8 @@ struct lb_sink *sftp_sink_create(struct sftp_link *l, const char *path, struct l
     strcpy(s->path, path);
     s->handle = open_file(l, path, LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_EXCL);
     if (!s->handle) {
-        sftp_why(l, "cannot create", path, why, sizeof(why));
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s", why);
+        sftp_why(l, "cannot create", path, err);
+        err->kind = LB_ERR_OUTPUT_IO;
         free(s);
         return NULL;
     }
@@ -184,22 +183,22 @@ struct lb_sink *sftp_sink_create(struct sftp_link *l, const char *path, struct l
 
 /* ---- whole files and directories --------------------------------------- */
 
-int sftp_put(struct sftp_link *l, const char *path, const void *data, size_t len, char *why,
-             size_t whylen)
+int sftp_put(struct sftp_link *l, const char *path, const void *data, size_t len,
+             struct lb_error *err)
 {
     LIBSSH2_SFTP_HANDLE *h;
     const char *p = data;
 
-    if (sftp_link_up(l, why, whylen) < 0)
+    if (sftp_link_up(l, err) < 0)
         return -1;
     if (!(h = open_file(l, path, LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT))) {
-        sftp_why(l, "cannot open", path, why, whylen);
+        sftp_why(l, "cannot open", path, err);
         return -1;
     }
     while (len > 0) {
         ssize_t n = libssh2_sftp_write(h, p, len);
         if (n <= 0) {
-            sftp_why(l, "cannot write", path, why, whylen);
+            sftp_why(l, "cannot write", path, err);
             libssh2_sftp_close_handle(h);
             return -1;
         }
@@ -210,44 +209,44 @@ int sftp_put(struct sftp_link *l, const char *path, const void *data, size_t len
     return libssh2_sftp_close_handle(h) == 0 ? 0 : -1;
 }
 
-int sftp_remove(struct sftp_link *l, const char *path, char *why, size_t whylen)
+int sftp_remove(struct sftp_link *l, const char *path, struct lb_error *err)
 {
-    if (sftp_link_up(l, why, whylen) < 0)
+    if (sftp_link_up(l, err) < 0)
         return -1;
     if (libssh2_sftp_unlink_ex(l->conn.sftp, path, (unsigned)strlen(path)) < 0) {
-        sftp_why(l, "cannot remove", path, why, whylen);
+        sftp_why(l, "cannot remove", path, err);
         return -1;
     }
     return 0;
 }
 
-int sftp_mkdir(struct sftp_link *l, const char *path, unsigned mode, char *why, size_t whylen)
+int sftp_mkdir(struct sftp_link *l, const char *path, unsigned mode, struct lb_error *err)
 {
-    if (sftp_link_up(l, why, whylen) < 0)
+    if (sftp_link_up(l, err) < 0)
         return -1;
     if (libssh2_sftp_mkdir_ex(l->conn.sftp, path, (unsigned)strlen(path), (long)mode) < 0) {
-        sftp_why(l, "cannot create directory", path, why, whylen);
+        sftp_why(l, "cannot create directory", path, err);
         return -1;
     }
     return 0;
 }
 
-int sftp_rmdir(struct sftp_link *l, const char *path, char *why, size_t whylen)
+int sftp_rmdir(struct sftp_link *l, const char *path, struct lb_error *err)
 {
-    if (sftp_link_up(l, why, whylen) < 0)
+    if (sftp_link_up(l, err) < 0)
         return -1;
     if (libssh2_sftp_rmdir_ex(l->conn.sftp, path, (unsigned)strlen(path)) < 0) {
-        sftp_why(l, "cannot remove directory", path, why, whylen);
+        sftp_why(l, "cannot remove directory", path, err);
         return -1;
     }
     return 0;
 }
 
-int sftp_exists(struct sftp_link *l, const char *path, char *why, size_t whylen)
+int sftp_exists(struct sftp_link *l, const char *path, struct lb_error *err)
 {
     LIBSSH2_SFTP_ATTRIBUTES attrs;
 
-    if (sftp_link_up(l, why, whylen) < 0)
+    if (sftp_link_up(l, err) < 0)
         return -1;
     if (libssh2_sftp_stat_ex(l->conn.sftp, path, (unsigned)strlen(path), LIBSSH2_SFTP_LSTAT,
                              &attrs) == 0)
@@ -256,37 +255,36 @@ int sftp_exists(struct sftp_link *l, const char *path, char *why, size_t whylen)
         (libssh2_sftp_last_error(l->conn.sftp) == LIBSSH2_FX_NO_SUCH_FILE ||
          libssh2_sftp_last_error(l->conn.sftp) == LIBSSH2_FX_NO_SUCH_PATH))
         return 0;
-    sftp_why(l, "cannot look up", path, why, whylen);
+    sftp_why(l, "cannot look up", path, err);
     return -1;
 }
 
-int sftp_rename(struct sftp_link *l, const char *from, const char *to, char *why, size_t whylen)
+int sftp_rename(struct sftp_link *l, const char *from, const char *to, struct lb_error *err)
 {
-    int there = sftp_exists(l, to, why, whylen);
+    int there = sftp_exists(l, to, err);
 
     if (there != 0) {
         if (there > 0)
-            snprintf(why, whylen, "%s exists on the server: not renamed over", to);
+            lb_error_setk(err, LB_ERR_REFUSED, "%s exists on the server: not renamed over", to);
         return -1;
     }
     /* no flags: SFTP v3's rename, which OpenSSH's server refuses over an existing name */
     if (libssh2_sftp_rename_ex(l->conn.sftp, from, (unsigned)strlen(from), to, (unsigned)strlen(to),
                                0) < 0) {
-        sftp_why(l, "cannot rename", from, why, whylen);
+        sftp_why(l, "cannot rename", from, err);
         return -1;
     }
     return 0;
 }
 
-int sftp_free_bytes(struct sftp_link *l, const char *path, uint64_t *bytes, char *why,
-                    size_t whylen)
+int sftp_free_bytes(struct sftp_link *l, const char *path, uint64_t *bytes, struct lb_error *err)
 {
     LIBSSH2_SFTP_STATVFS st;
 
-    if (sftp_link_up(l, why, whylen) < 0)
+    if (sftp_link_up(l, err) < 0)
         return -1;
     if (libssh2_sftp_statvfs(l->conn.sftp, path, strlen(path), &st) < 0) {
-        sftp_why(l, "cannot read the free space of", path, why, whylen);
+        sftp_why(l, "cannot read the free space of", path, err);
         return -1;
     }
     *bytes = (uint64_t)st.f_bavail * st.f_frsize;

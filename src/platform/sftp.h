@@ -26,24 +26,23 @@ struct sftp_link {
 };
 
 /* Connected in this process (a new connection if it has none). */
-int sftp_link_up(struct sftp_link *l, char *why, size_t whylen);
+int sftp_link_up(struct sftp_link *l, struct lb_error *err);
 void sftp_link_down(struct sftp_link *l);
 
 /* A new file (exclusive: never an existing one), mode 0600, as a sink that resumes. */
 struct lb_sink *sftp_sink_create(struct sftp_link *l, const char *path, struct lb_error *err);
 /* The whole of path is data (created if missing, never truncated first: written over). */
-int sftp_put(struct sftp_link *l, const char *path, const void *data, size_t len, char *why,
-             size_t whylen);
-int sftp_remove(struct sftp_link *l, const char *path, char *why, size_t whylen);
+int sftp_put(struct sftp_link *l, const char *path, const void *data, size_t len,
+             struct lb_error *err);
+int sftp_remove(struct sftp_link *l, const char *path, struct lb_error *err);
 /* mkdir(2): fails if path exists. */
-int sftp_mkdir(struct sftp_link *l, const char *path, unsigned mode, char *why, size_t whylen);
+int sftp_mkdir(struct sftp_link *l, const char *path, unsigned mode, struct lb_error *err);
 /* rename(2), but never over something that exists (the server refuses; so does this). */
-int sftp_rmdir(struct sftp_link *l, const char *path, char *why, size_t whylen);
-int sftp_rename(struct sftp_link *l, const char *from, const char *to, char *why, size_t whylen);
+int sftp_rmdir(struct sftp_link *l, const char *path, struct lb_error *err);
+int sftp_rename(struct sftp_link *l, const char *from, const char *to, struct lb_error *err);
 /* 1 if path exists, 0 if not, -1 on error. */
-int sftp_exists(struct sftp_link *l, const char *path, char *why, size_t whylen);
+int sftp_exists(struct sftp_link *l, const char *path, struct lb_error *err);
 /* Bytes free for us under path (statvfs@openssh.com). */
-int sftp_free_bytes(struct sftp_link *l, const char *path, uint64_t *bytes, char *why,
-                    size_t whylen);
+int sftp_free_bytes(struct sftp_link *l, const char *path, uint64_t *bytes, struct lb_error *err);
 
 #endif

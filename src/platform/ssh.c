@@ -45,31 +45,31 @@ static const struct key_kind *kind_named(const char *name, size_t len)
     return NULL;
 }
 
-static void session_error(struct ssh_conn *c, const char *what, char *why, size_t whylen)
+static void session_error(struct ssh_conn *c, const char *what, struct lb_error *err)
 {
     char *msg = NULL;
 
     libssh2_session_last_error(c->session, &msg, NULL, 0);
-    snprintf(why, whylen, "%s: %s", what, msg && *msg ? msg : "failed");
+    lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", what, msg && *msg ? msg : "failed");
 }
 
 /* A handshake asking for keys of one kind only. */
 static int handshake(struct ssh_conn *c, const struct ssh_endpoint *e, const struct key_kind *k,
-                     char *why, size_t whylen)
+                     struct lb_error *err)
 {
-    c->fd = tcp_connect(e->address, e->port, e->timeout, why, whylen);
+    c->fd = tcp_connect(e->address, e->port, e->timeout, err);
     if (c->fd < 0)
         return -1;
     c->session = libssh2_session_init();
     if (!c->session) {
-        snprintf(why, whylen, "out of memory for an SSH session");
+        lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for an SSH session");
         return -1;
     }
     libssh2_session_set_blocking(c->session, 1);
     libssh2_session_set_timeout(c->session, (long)e->timeout * 1000);
     if (libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY, k->prefs) < 0 ||
         libssh2_session_handshake(c->session, c->fd) < 0) {
-        session_error(c, "SSH handshake", why, whylen);
+        session_error(c, "SSH handshake", err);
         return -1;
     }
     return 0;
@@ -93,7 +93,7 @@ int ssh_host_key_text(const char *type, const void *key, size_t len, char *out, 
 
 /* The server's key against the pinned one: the same type and the same bytes, or nothing. */
 static int check_pinned(struct ssh_conn *c, const struct ssh_endpoint *e, const struct key_kind *k,
-                        char *why, size_t whylen)
+                        struct lb_error *err)
 {
     size_t len;
     int type;
@@ -103,10 +103,10 @@ static int check_pinned(struct ssh_conn *c, const struct ssh_endpoint *e, const 
     if (!key || type != k->libssh2_type ||
         ssh_host_key_text(k->name, key, len, have, sizeof(have)) < 0 ||
         strcmp(have, e->host_key) != 0) {
-        snprintf(why, whylen,
-                 "the server at %s port %u offers a host key that is not the one pinned at "
-                 "load: refused (a new server, or someone in between)",
-                 e->address, e->port);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the server at %s port %u offers a host key that is not the one pinned at "
+                      "load: refused (a new server, or someone in between)",
+                      e->address, e->port);
         return -1;
     }
     return 0;
@@ -190,7 +190,7 @@ static int read_known_hosts(LIBSSH2_KNOWNHOSTS *kh, const char *path, const char
 
 /* known_hosts: 1 a match, 0 no entry of this kind, -1 a different key (or an error). */
 static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const struct key_kind *k,
-                       char *pinned, char *why, size_t whylen)
+                       char *pinned, struct lb_error *err)
 {
     LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->session);
     const char *files[2] = {e->known_hosts, NULL};
@@ -200,7 +200,7 @@ static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const s
     const char *key = libssh2_session_hostkey(c->session, &len, &type);
 
     if (!kh || !key) {
-        snprintf(why, whylen, "cannot read the server's host key");
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot read the server's host key");
         return -1;
     }
     if (!e->known_hosts) {
@@ -212,10 +212,10 @@ static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const s
     for (int f = 0; f < 2 && files[f]; f++) {
         int r = read_known_hosts(kh, files[f], key, len, where, sizeof(where));
         if (r > 0) {
-            snprintf(why, whylen,
-                     "the server at %s port %u offers a %s host key that %s marks @revoked: "
-                     "refused",
-                     e->address, e->port, k->name, where);
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "the server at %s port %u offers a %s host key that %s marks @revoked: "
+                          "refused",
+                          e->address, e->port, k->name, where);
             libssh2_knownhost_free(kh);
             return -1;
         }
@@ -235,28 +235,30 @@ static int check_known(struct ssh_conn *c, const struct ssh_endpoint *e, const s
     }
     libssh2_knownhost_free(kh);
     if (result < 0)
-        snprintf(why, whylen,
-                 "the server's %s host key is not the one known_hosts has for %s: refused", k->name,
-                 e->host);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the server's %s host key is not the one known_hosts has for %s: refused",
+                      k->name, e->host);
     if (result > 0 && pinned &&
         ssh_host_key_text(k->name, key, len, pinned, SSH_HOST_KEY_MAX) < 0) {
-        snprintf(why, whylen,
-                 "the server's %s host key (%zu bytes) is longer than lifeboat can pin: refused",
-                 k->name, len);
+        lb_error_setk(
+            err, LB_ERR_TOO_LONG,
+            "the server's %s host key (%zu bytes) is longer than lifeboat can pin: refused",
+            k->name, len);
         result = -1;
     }
     if (result == 0 && !read)
-        snprintf(why, whylen, "no known_hosts file could be read (%s)", files[0]);
+        lb_error_setk(err, LB_ERR_SYSTEM, "no known_hosts file could be read (%s)", files[0]);
     return result;
 }
 
-static int authenticate(struct ssh_conn *c, const struct ssh_endpoint *e, char *why, size_t whylen)
+static int authenticate(struct ssh_conn *c, const struct ssh_endpoint *e, struct lb_error *err)
 {
     const char *user = e->user && *e->user ? e->user : "root";
 
     if (access(e->identity, R_OK) < 0) {
-        snprintf(why, whylen, "the capture's key %s: %s (make one with 'lifeboat ssh-key')",
-                 e->identity, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM,
+                      "the capture's key %s: %s (make one with 'lifeboat ssh-key')", e->identity,
+                      strerror(errno));
         return -1;
     }
     if (libssh2_userauth_publickey_fromfile_ex(c->session, user, (unsigned)strlen(user), NULL,
@@ -264,26 +266,25 @@ static int authenticate(struct ssh_conn *c, const struct ssh_endpoint *e, char *
         char what[400];
         snprintf(what, sizeof(what), "the server refused the key %s for user %s", e->identity,
                  user);
-        session_error(c, what, why, whylen);
+        session_error(c, what, err);
         return -1;
     }
     c->sftp = libssh2_sftp_init(c->session);
     if (!c->sftp) {
-        session_error(c, "starting SFTP", why, whylen);
+        session_error(c, "starting SFTP", err);
         return -1;
     }
     return 0;
 }
 
-int ssh_open(struct ssh_conn *c, const struct ssh_endpoint *e, char *pinned, char *why,
-             size_t whylen)
+int ssh_open(struct ssh_conn *c, const struct ssh_endpoint *e, char *pinned, struct lb_error *err)
 {
     static int initialized;
 
     memset(c, 0, sizeof(*c));
     c->fd = -1;
     if (!initialized && libssh2_init(0) != 0) {
-        snprintf(why, whylen, "libssh2 cannot start");
+        lb_error_setk(err, LB_ERR_SYSTEM, "libssh2 cannot start");
         return -1;
     }
     initialized = 1;
@@ -292,12 +293,12 @@ int ssh_open(struct ssh_conn *c, const struct ssh_endpoint *e, char *pinned, cha
         const struct key_kind *k =
             space ? kind_named(e->host_key, (size_t)(space - e->host_key)) : NULL;
         if (!k) {
-            snprintf(why, whylen, "pinned host key '%.40s...' is of no type lifeboat knows",
-                     e->host_key);
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "pinned host key '%.40s...' is of no type lifeboat knows", e->host_key);
             return -1;
         }
-        if (handshake(c, e, k, why, whylen) < 0 || check_pinned(c, e, k, why, whylen) < 0 ||
-            authenticate(c, e, why, whylen) < 0) {
+        if (handshake(c, e, k, err) < 0 || check_pinned(c, e, k, err) < 0 ||
+            authenticate(c, e, err) < 0) {
             ssh_close(c);
             return -1;
         }
@@ -306,24 +307,24 @@ int ssh_open(struct ssh_conn *c, const struct ssh_endpoint *e, char *pinned, cha
     /* No pin yet: each kind of key the server may have, until known_hosts knows one. */
     for (int i = 0; i < NKINDS; i++) {
         int known;
-        if (handshake(c, e, &kinds[i], why, whylen) < 0) {
+        if (handshake(c, e, &kinds[i], err) < 0) {
             int unreachable = c->session == NULL; /* no TCP connection: no key kind helps */
             ssh_close(c);
             if (unreachable)
                 return -1;
             continue; /* the server has no key of this kind */
         }
-        known = check_known(c, e, &kinds[i], pinned, why, whylen);
-        if (known > 0 && authenticate(c, e, why, whylen) == 0)
+        known = check_known(c, e, &kinds[i], pinned, err);
+        if (known > 0 && authenticate(c, e, err) == 0)
             return 0;
         ssh_close(c);
         if (known != 0)
             return -1;
     }
-    snprintf(why, whylen,
-             "no host key of the server at %s port %u is in known_hosts: connect once with "
-             "ssh(1) as root, or add it with ssh-keyscan",
-             e->address, e->port);
+    lb_error_setk(err, LB_ERR_REFUSED,
+                  "no host key of the server at %s port %u is in known_hosts: connect once with "
+                  "ssh(1) as root, or add it with ssh-keyscan",
+                  e->address, e->port);
     return -1;
 }
 

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lbdump.h"
+
 /*
  * A host key as text, "TYPE BASE64", with its NUL: RSA of 16384 bits, the
  * largest OpenSSH takes, is 2.8 KB of it (config.h's CONFIG_HOST_KEY_MAX).
@@ -41,10 +43,9 @@ struct ssh_conn {
 /*
  * Connects, checks the host key, authenticates and starts SFTP.  When the
  * key was looked up in known_hosts, pinned gets it ("TYPE BASE64", at least
- * SSH_HOST_KEY_MAX bytes) when not NULL.  On failure: -1, the reason in why.
+ * SSH_HOST_KEY_MAX bytes) when not NULL.  On failure: -1, the reason in err.
  */
-int ssh_open(struct ssh_conn *c, const struct ssh_endpoint *e, char *pinned, char *why,
-             size_t whylen);
+int ssh_open(struct ssh_conn *c, const struct ssh_endpoint *e, char *pinned, struct lb_error *err);
 void ssh_close(struct ssh_conn *c);
 /*
  * A key blob as known_hosts writes it, "TYPE BASE64", into out: -1 if that

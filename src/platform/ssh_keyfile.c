@@ -44,17 +44,17 @@ static void public_blob(struct buf *b, const uint8_t pk[32])
     put_string(b, pk, 32);
 }
 
-static int write_file(const char *path, mode_t mode, const char *text, char *why, size_t whylen)
+static int write_file(const char *path, mode_t mode, const char *text, struct lb_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     size_t len = strlen(text);
 
     if (fd < 0) {
-        snprintf(why, whylen, "cannot create %s: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot create %s: %s", path, strerror(errno));
         return -1;
     }
     if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
-        snprintf(why, whylen, "cannot write %s: %s", path, strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot write %s: %s", path, strerror(errno));
         close(fd);
         unlink(path);
         return -1;
@@ -63,7 +63,7 @@ static int write_file(const char *path, mode_t mode, const char *text, char *why
 }
 
 int ssh_keyfile_create(const char *path, const char *comment, char *pub_line, size_t pub_len,
-                       char *why, size_t whylen)
+                       struct lb_error *err)
 {
     uint8_t pk[32], sk[64];
     static struct buf file, priv, pub;
@@ -73,12 +73,12 @@ int ssh_keyfile_create(const char *path, const char *comment, char *pub_line, si
     size_t clen = strlen(comment);
 
     if (sodium_init() < 0 || clen > 200 || strlen(path) > 500) {
-        snprintf(why, whylen, "cannot make a key (libsodium, or a name too long)");
+        lb_error_setk(err, LB_ERR_SYSTEM, "cannot make a key (libsodium, or a name too long)");
         return -1;
     }
     snprintf(pub_path, sizeof(pub_path), "%s.pub", path);
     if (access(path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
-        snprintf(why, whylen, "%s exists: a key is never replaced", path);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s exists: a key is never replaced", path);
         return -1;
     }
     crypto_sign_ed25519_keypair(pk, sk);
@@ -116,11 +116,11 @@ int ssh_keyfile_create(const char *path, const char *comment, char *pub_line, si
 
     sodium_bin2base64(b64, sizeof(b64), pub.data, pub.len, sodium_base64_VARIANT_ORIGINAL);
     snprintf(line, sizeof(line), "ssh-ed25519 %.100s %.200s\n", b64, comment);
-    int r = write_file(path, 0600, text, why, whylen);
+    int r = write_file(path, 0600, text, err);
     sodium_memzero(text, sizeof(text));
     if (r < 0)
         return -1;
-    if (write_file(pub_path, 0644, line, why, whylen) < 0) {
+    if (write_file(pub_path, 0644, line, err) < 0) {
         unlink(path);
         return -1;
     }
@@ -129,13 +129,13 @@ int ssh_keyfile_create(const char *path, const char *comment, char *pub_line, si
     return 0;
 }
 
-int ssh_keyfile_public(const char *path, char *pub_line, size_t pub_len, char *why, size_t whylen)
+int ssh_keyfile_public(const char *path, char *pub_line, size_t pub_len, struct lb_error *err)
 {
     char pub_path[600];
 
     if (format_whole(pub_path, sizeof(pub_path), "%s.pub", path) < 0) {
-        snprintf(why, whylen, "%s: name too long", path);
+        lb_error_setk(err, LB_ERR_TOO_LONG, "%s: name too long", path);
         return -1;
     }
-    return first_line(pub_path, pub_line, pub_len, why, whylen);
+    return first_line(pub_path, pub_line, pub_len, err);
 }

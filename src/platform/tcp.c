@@ -19,7 +19,7 @@
 static int connect_once(const struct sockaddr_storage *sa, socklen_t salen, int ms, int *err)
 {
     struct pollfd p;
-    socklen_t errlen = sizeof(*err);
+    socklen_t optlen = sizeof(*err);
     int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
     *err = 0;
@@ -34,7 +34,7 @@ static int connect_once(const struct sockaddr_storage *sa, socklen_t salen, int 
         int n = poll(&p, 1, ms);
         if (n == 0)
             *err = ETIMEDOUT;
-        else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &errlen) < 0)
+        else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &optlen) < 0)
             *err = errno;
     }
     if (*err) {
@@ -65,12 +65,12 @@ static int transient(int err)
     return err == EHOSTUNREACH || err == ENETUNREACH;
 }
 
-int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why, size_t whylen)
+int tcp_connect(const char *address, unsigned port, unsigned timeout, struct lb_error *err)
 {
     struct sockaddr_storage sa = {0};
     socklen_t salen;
     long long deadline = now_ms() + (long long)timeout * 1000;
-    int fd, err, seen = 0, tries = 0;
+    int fd, e, seen = 0, tries = 0;
 
     if (strchr(address, ':')) {
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&sa;
@@ -90,26 +90,27 @@ int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why,
     signal(SIGPIPE, SIG_IGN); /* tcp.h: a closed connection is an error, not a death */
     for (;;) {
         long long left = deadline - now_ms();
-        fd = connect_once(&sa, salen, left > 0 ? (int)left : 0, &err);
+        fd = connect_once(&sa, salen, left > 0 ? (int)left : 0, &e);
         tries++;
         if (fd >= 0)
             return fd;
-        if (transient(err))
-            seen = err;
+        if (transient(e))
+            seen = e;
         left = deadline - now_ms();
-        if (!transient(err) || left < 200)
+        if (!transient(e) || left < 200)
             break;
         /* a second between tries, and the last try its share of what is left */
         long long ms = left >= 2000 ? 1000 : left / 2;
         struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
         nanosleep(&pause, NULL);
     }
-    if (err == ETIMEDOUT && seen) /* the last try's time ran out: say what the link said */
-        err = seen;
-    snprintf(why, whylen, "cannot connect to %s port %u: %s%s", address, port, strerror(err),
-             tries > 1 ? " (tried until the deadline: the link carried nothing there)" : "");
+    if (e == ETIMEDOUT && seen) /* the last try's time ran out: say what the link said */
+        e = seen;
+    lb_error_setk(err, LB_ERR_SYSTEM, "cannot connect to %s port %u: %s%s", address, port,
+                  strerror(e),
+                  tries > 1 ? " (tried until the deadline: the link carried nothing there)" : "");
     return -1;
 bad:
-    snprintf(why, whylen, "'%s' is not an address", address);
+    lb_error_setk(err, LB_ERR_REFUSED, "'%s' is not an address", address);
     return -1;
 }

@@ -8,13 +8,15 @@
 
 #include <stddef.h>
 
+#include "lbdump.h"
+
 /*
- * A blocking socket connected to address:port, or -1 and the reason in why.
+ * A blocking socket connected to address:port, or -1 and the reason in err.
  * From the first connection on, the process ignores SIGPIPE: a server that
  * closes while lifeboat writes (one that refuses a request and hangs up)
  * makes the write fail with EPIPE, which the caller says, instead of
  * killing the process without a word.
  */
-int tcp_connect(const char *address, unsigned port, unsigned timeout, char *why, size_t whylen);
+int tcp_connect(const char *address, unsigned port, unsigned timeout, struct lb_error *err);
 
 #endif

@@ -31,18 +31,17 @@ static int key_pin(SSL *ssl, char *out, size_t len)
     return 0;
 }
 
-static void ssl_why(const char *what, char *why, size_t whylen)
+static void ssl_why(const char *what, struct lb_error *err)
 {
     unsigned long e = ERR_get_error();
     char text[256] = "";
 
     if (e)
         ERR_error_string_n(e, text, sizeof(text));
-    snprintf(why, whylen, "%s%s%s", what, text[0] ? ": " : "", text);
+    lb_error_setk(err, LB_ERR_SYSTEM, "%s%s%s", what, text[0] ? ": " : "", text);
 }
 
-int tls_open(struct tls_conn *c, const struct tls_endpoint *e, char *pin_out, char *why,
-             size_t whylen)
+int tls_open(struct tls_conn *c, const struct tls_endpoint *e, char *pin_out, struct lb_error *err)
 {
     struct timeval tv = {.tv_sec = e->timeout};
     int pinned = e->pin && *e->pin;
@@ -51,7 +50,7 @@ int tls_open(struct tls_conn *c, const struct tls_endpoint *e, char *pin_out, ch
     SSL *ssl;
 
     memset(c, 0, sizeof(*c));
-    c->fd = tcp_connect(e->address, e->port, e->timeout, why, whylen);
+    c->fd = tcp_connect(e->address, e->port, e->timeout, err);
     if (c->fd < 0)
         return -1;
     /* every read and write has the deadline too */
@@ -59,14 +58,14 @@ int tls_open(struct tls_conn *c, const struct tls_endpoint *e, char *pin_out, ch
     setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     c->ctx = ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
-        ssl_why("TLS", why, whylen);
+        ssl_why("TLS", err);
         goto fail;
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     if (!pinned) {
         if (e->ca_file ? SSL_CTX_load_verify_locations(ctx, e->ca_file, NULL) != 1
                        : SSL_CTX_set_default_verify_paths(ctx) != 1) {
-            ssl_why("cannot read the CA certificates", why, whylen);
+            ssl_why("cannot read the CA certificates", err);
             goto fail;
         }
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
@@ -78,27 +77,28 @@ int tls_open(struct tls_conn *c, const struct tls_endpoint *e, char *pin_out, ch
         (!numeric && SSL_set_tlsext_host_name(ssl, e->host) != 1) ||
         (!pinned && !numeric && SSL_set1_host(ssl, e->host) != 1) ||
         (!pinned && numeric && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), e->host) != 1)) {
-        ssl_why("TLS", why, whylen);
+        ssl_why("TLS", err);
         goto fail;
     }
     if (SSL_connect(ssl) != 1) {
         long v = SSL_get_verify_result(ssl);
         if (!pinned && v != X509_V_OK)
-            snprintf(why, whylen, "the server's certificate does not verify for %s: %s", e->host,
-                     X509_verify_cert_error_string(v));
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "the server's certificate does not verify for %s: %s", e->host,
+                          X509_verify_cert_error_string(v));
         else
-            ssl_why("TLS handshake", why, whylen);
+            ssl_why("TLS handshake", err);
         goto fail;
     }
     if (key_pin(ssl, pin, sizeof(pin)) < 0) {
-        snprintf(why, whylen, "the server sent no certificate");
+        lb_error_setk(err, LB_ERR_SYSTEM, "the server sent no certificate");
         goto fail;
     }
     if (pinned && strcmp(pin, e->pin) != 0) {
-        snprintf(why, whylen,
-                 "the server at %s port %u has a key that is not the one pinned at load: "
-                 "refused (a new certificate, or someone in between)",
-                 e->address, e->port);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the server at %s port %u has a key that is not the one pinned at load: "
+                      "refused (a new certificate, or someone in between)",
+                      e->address, e->port);
         goto fail;
     }
     if (pin_out)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "lbdump.h"
+
 enum { TLS_PIN_MAX = 64 };
 
 struct tls_endpoint {
@@ -30,8 +32,7 @@ struct tls_conn {
 };
 
 /* Connects and checks the server; pin_out (TLS_PIN_MAX bytes) gets its key's pin when not NULL. */
-int tls_open(struct tls_conn *c, const struct tls_endpoint *e, char *pin_out, char *why,
-             size_t whylen);
+int tls_open(struct tls_conn *c, const struct tls_endpoint *e, char *pin_out, struct lb_error *err);
 int tls_write(struct tls_conn *c, const void *buf, size_t len);
 /* Up to len bytes; 0 at the end of the stream, -1 on error. */
 ssize_t tls_read(struct tls_conn *c, void *buf, size_t len);

@@ -47,11 +47,11 @@ static void addr_from(const struct addrinfo *ai, struct net_addr *addr)
  * no name service).  A name with addresses of both families gets the first
  * this machine has a route to, in the resolver's order.
  */
-static int resolve_host(struct target *t, struct net_addr *addr, char *why, size_t whylen)
+static int resolve_host(struct target *t, struct net_addr *addr, struct lb_error *err)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
     struct net_route route;
-    char no_route[200];
+    struct lb_error no_route;
     int e;
 
     if (t->address[0])
@@ -62,7 +62,8 @@ static int resolve_host(struct target *t, struct net_addr *addr, char *why, size
     }
     e = getaddrinfo(t->host, NULL, &hints, &res);
     if (e != 0 || !res) {
-        snprintf(why, whylen, "%s: cannot resolve %s: %s", t->shown, t->host, gai_strerror(e));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: cannot resolve %s: %s", t->shown, t->host,
+                      gai_strerror(e));
         return -1;
     }
     addr_from(res, addr);
@@ -71,7 +72,7 @@ static int resolve_host(struct target *t, struct net_addr *addr, char *why, size
         if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
             continue;
         addr_from(ai, &a);
-        if (net_route_get(&a, &route, no_route, sizeof(no_route)) == 0) {
+        if (net_route_get(&a, &route, &no_route) == 0) {
             *addr = a;
             break;
         }
@@ -108,8 +109,7 @@ struct describe {
     const struct target *t;
     struct config *cfg;
     struct module_list *mods;
-    char *why;
-    size_t whylen;
+    struct lb_error *err;
 };
 
 static int describe_link(struct describe *d, const struct net_link *link, struct config_dev *dev,
@@ -118,10 +118,10 @@ static int describe_link(struct describe *d, const struct net_link *link, struct
 static int add_module(struct describe *d, const char *name)
 {
     const char *names[] = {name, NULL};
-    char why[256];
+    struct lb_error err;
 
-    if (modules_named(names, d->mods, why, sizeof(why)) < 0)
-        fprintf(stderr, "lifeboat: warning: %s\n", why);
+    if (modules_named(names, d->mods, &err) < 0)
+        fprintf(stderr, "lifeboat: warning: %s\n", err.msg);
     return 0;
 }
 
@@ -133,16 +133,17 @@ static int describe_lower(struct describe *d, const struct net_link *link, struc
     int n = net_link_lower(link->ifindex, lower, CONFIG_MAX_LOWER + 1);
 
     if (n <= 0 || n > CONFIG_MAX_LOWER) {
-        snprintf(d->why, d->whylen, "%s: %s %s has %s", d->t->shown,
-                 cl->kind == LINK_BOND ? "bond" : "bridge", link->name,
-                 n <= 0 ? "no device under it" : "more devices under it than the capture makes");
+        lb_error_setk(d->err, LB_ERR_REFUSED, "%s: %s %s has %s", d->t->shown,
+                      cl->kind == LINK_BOND ? "bond" : "bridge", link->name,
+                      n <= 0 ? "no device under it"
+                             : "more devices under it than the capture makes");
         return -1;
     }
     for (int i = 0; i < n; i++) {
         if (cl->kind == LINK_BOND && lower[i].kind[0]) {
-            snprintf(d->why, d->whylen,
-                     "%s: bond %s has %s (%s) under it: the capture bonds NICs only", d->t->shown,
-                     link->name, lower[i].name, lower[i].kind);
+            lb_error_setk(d->err, LB_ERR_REFUSED,
+                          "%s: bond %s has %s (%s) under it: the capture bonds NICs only",
+                          d->t->shown, link->name, lower[i].name, lower[i].kind);
             return -1;
         }
         if (cl->kind == LINK_BOND && cl->bond_mode == BOND_8023AD && lower[i].carrier &&
@@ -163,8 +164,6 @@ static int describe_virtual(struct describe *d, const struct net_link *link, int
 {
     struct config_link cl = {0};
     const struct config_link *have = config_link_named(d->cfg, link->name);
-    char why[300];
-
     if (have)
         return 0;
     snprintf(cl.name, sizeof(cl.name), "%s", link->name);
@@ -174,8 +173,8 @@ static int describe_virtual(struct describe *d, const struct net_link *link, int
         cl.kind = LINK_VLAN;
         cl.vlan_id = link->vlan_id;
         cl.nlower = 1;
-        if (net_link_get(link->parent, &parent, why, sizeof(why)) < 0) {
-            snprintf(d->why, d->whylen, "%s: VLAN %s: %s", d->t->shown, link->name, why);
+        if (net_link_get(link->parent, &parent, d->err) < 0) {
+            lb_error_prefix(d->err, "%s: VLAN %s", d->t->shown, link->name);
             return -1;
         }
         if (describe_link(d, &parent, &cl.lower[0], depth + 1) < 0)
@@ -185,10 +184,10 @@ static int describe_virtual(struct describe *d, const struct net_link *link, int
         cl.kind = LINK_BOND;
         cl.bond_mode = link->bond_mode;
         if (cl.bond_mode != BOND_ACTIVE_BACKUP && cl.bond_mode != BOND_8023AD) {
-            snprintf(d->why, d->whylen,
-                     "%s: bond %s is in mode %u: the capture makes active-backup "
-                     "and 802.3ad bonds",
-                     d->t->shown, link->name, cl.bond_mode);
+            lb_error_setk(d->err, LB_ERR_REFUSED,
+                          "%s: bond %s is in mode %u: the capture makes active-backup "
+                          "and 802.3ad bonds",
+                          d->t->shown, link->name, cl.bond_mode);
             return -1;
         }
         if (describe_lower(d, link, &cl, depth) < 0)
@@ -201,8 +200,8 @@ static int describe_virtual(struct describe *d, const struct net_link *link, int
         add_module(d, "bridge");
     }
     if (d->cfg->nlinks == CONFIG_MAX_LINKS) {
-        snprintf(d->why, d->whylen, "%s: more than %d bonds, VLANs and bridges", d->t->shown,
-                 CONFIG_MAX_LINKS);
+        lb_error_setk(d->err, LB_ERR_REFUSED, "%s: more than %d bonds, VLANs and bridges",
+                      d->t->shown, CONFIG_MAX_LINKS);
         return -1;
     }
     d->cfg->links[d->cfg->nlinks++] = cl;
@@ -213,37 +212,37 @@ static int describe_virtual(struct describe *d, const struct net_link *link, int
 static int describe_link(struct describe *d, const struct net_link *link, struct config_dev *dev,
                          int depth)
 {
-    char mod_why[256];
+    struct lb_error mod_err;
 
     memset(dev, 0, sizeof(*dev));
     if (depth > 4) {
-        snprintf(d->why, d->whylen,
-                 "%s: interface %s is links on links deeper than the capture makes", d->t->shown,
-                 link->name);
+        lb_error_setk(d->err, LB_ERR_REFUSED,
+                      "%s: interface %s is links on links deeper than the capture makes",
+                      d->t->shown, link->name);
         return -1;
     }
     if (!link->kind[0]) {
         memcpy(dev->mac, own_mac(link), 6);
-        if (modules_for_netdev(link->name, d->mods, mod_why, sizeof(mod_why)) < 0)
-            fprintf(stderr, "lifeboat: warning: %s\n", mod_why);
+        if (modules_for_netdev(link->name, d->mods, &mod_err) < 0)
+            fprintf(stderr, "lifeboat: warning: %s\n", mod_err.msg);
         return 0;
     }
     if (strcmp(link->kind, "vlan") && strcmp(link->kind, "bond") && strcmp(link->kind, "bridge")) {
-        snprintf(d->why, d->whylen,
-                 "%s: %s is under the way to %s and is a %s, which the capture does not make",
-                 d->t->shown, link->name, d->t->address, link->kind);
+        lb_error_setk(d->err, LB_ERR_REFUSED,
+                      "%s: %s is under the way to %s and is a %s, which the capture does not make",
+                      d->t->shown, link->name, d->t->address, link->kind);
         return -1;
     }
     if (strlen(link->name) >= sizeof(dev->name)) {
-        snprintf(d->why, d->whylen, "%s: interface name %s is too long", d->t->shown, link->name);
+        lb_error_setk(d->err, LB_ERR_TOO_LONG, "%s: interface name %s is too long", d->t->shown,
+                      link->name);
         return -1;
     }
     strcpy(dev->name, link->name);
     return describe_virtual(d, link, depth);
 }
 
-static int refuse_link(const struct target *t, const struct net_link *link, char *why,
-                       size_t whylen)
+static int refuse_link(const struct target *t, const struct net_link *link, struct lb_error *err)
 {
     const char *what = NULL;
 
@@ -257,16 +256,17 @@ static int refuse_link(const struct target *t, const struct net_link *link, char
         what = link->kind; /* bridge, macvlan, wireguard...: said by their kind */
     if (!what)
         return 0;
-    snprintf(why, whylen, "%s: the way to %s is interface %s, %s%s", t->shown, t->address,
-             link->name, what, link->kind[0] && what == link->kind ? " (not supported)" : "");
+    lb_error_setk(err, LB_ERR_REFUSED, "%s: the way to %s is interface %s, %s%s", t->shown,
+                  t->address, link->name, what,
+                  link->kind[0] && what == link->kind ? " (not supported)" : "");
     return -1;
 }
 
 /* The interface's addresses, and the route to dst when it goes through a gateway. */
 static int copy_static(const struct target *t, struct config *cfg, struct config_interface *in,
                        const struct config_dev *dev, const struct net_route *route,
-                       const struct net_addr *dst, const struct net_addr *have, size_t n, char *why,
-                       size_t whylen)
+                       const struct net_addr *dst, const struct net_addr *have, size_t n,
+                       struct lb_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
@@ -278,7 +278,7 @@ static int copy_static(const struct target *t, struct config *cfg, struct config
     if (!route->gateway.family)
         return 0; /* on the link needs no route: the address's prefix makes it */
     if (cfg->nroutes == CONFIG_MAX_ROUTES) {
-        snprintf(why, whylen, "%s: more than %d routes", t->shown, CONFIG_MAX_ROUTES);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: more than %d routes", t->shown, CONFIG_MAX_ROUTES);
         return -1;
     }
     struct config_route *r = &cfg->routes[cfg->nroutes++];
@@ -289,43 +289,41 @@ static int copy_static(const struct target *t, struct config *cfg, struct config
     return 0;
 }
 
-int network_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                    size_t whylen)
+int network_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                    struct lb_error *err)
 {
     struct net_addr dst, have[CONFIG_MAX_ADDRESSES];
     struct net_route route;
     struct net_link link;
     struct config_interface *in;
     struct config_dev dev;
-    struct describe d = {t, cfg, mods, why, whylen};
+    struct describe d = {t, cfg, mods, err};
     int n;
 
-    if (resolve_host(t, &dst, why, whylen) < 0)
+    if (resolve_host(t, &dst, err) < 0)
         return -1;
-    if (net_route_get(&dst, &route, why, whylen) < 0 ||
-        net_link_get(route.ifindex, &link, why, whylen) < 0) {
-        char what[300];
-        snprintf(what, sizeof(what), "%s", why);
-        snprintf(why, whylen, "%s: %s", t->shown, what);
+    if (net_route_get(&dst, &route, err) < 0 || net_link_get(route.ifindex, &link, err) < 0) {
+        lb_error_prefix(err, "%s", t->shown);
         return -1;
     }
-    if (refuse_link(t, &link, why, whylen) < 0)
+    if (refuse_link(t, &link, err) < 0)
         return -1;
     n = net_link_addresses(link.ifindex, dst.family, have, CONFIG_MAX_ADDRESSES);
     if (n <= 0 && !cfg->network_dhcp) { /* (with DHCP the crash kernel asks for its own) */
-        snprintf(why, whylen, "%s: interface %s has no address of the server's family", t->shown,
-                 link.name);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: interface %s has no address of the server's family",
+                      t->shown, link.name);
         return -1;
     }
     if (describe_link(&d, &link, &dev, 0) < 0)
         return -1;
     if (!(in = interface_for(cfg, &dev))) {
-        snprintf(why, whylen, "%s: more than %d interfaces", t->shown, CONFIG_MAX_INTERFACES);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: more than %d interfaces", t->shown,
+                      CONFIG_MAX_INTERFACES);
         return -1;
     }
     in->mtu = link.mtu;
     in->dhcp = cfg->network_dhcp; /* then the address and the gateway come from DHCP */
-    if (!in->dhcp && copy_static(t, cfg, in, &dev, &route, &dst, have, (size_t)n, why, whylen) < 0)
+    if (!in->dhcp && copy_static(t, cfg, in, &dev, &route, &dst, have, (size_t)n, err) < 0)
         return -1;
     return 0;
 }
@@ -349,10 +347,11 @@ static int lease_up(const struct net_link *link, const char *shown_mac, const ui
 {
     struct dhcp_lease lease;
     struct net_addr any = {.family = AF_INET};
-    char why[300], text[64], server[64];
+    char text[64], server[64];
+    struct lb_error err;
 
-    if (dhcp_acquire(link->name, mac, seconds, &lease, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
+    if (dhcp_acquire(link->name, mac, seconds, &lease, &err) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", err.msg);
         return -1;
     }
     net_addr_format(&lease.address, 1, text, sizeof(text));
@@ -447,9 +446,9 @@ static int link_up(int ifindex, unsigned mtu, const char *name)
 static unsigned lower_mtu(int ifindex, unsigned mtu)
 {
     struct net_link have;
-    char why[200];
+    struct lb_error err;
 
-    if (!mtu || net_link_get(ifindex, &have, why, sizeof(why)) < 0 || have.mtu >= mtu)
+    if (!mtu || net_link_get(ifindex, &have, &err) < 0 || have.mtu >= mtu)
         return 0;
     return mtu;
 }

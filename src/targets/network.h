@@ -16,8 +16,8 @@
  * An interface the crash kernel could not bring up as it is now (a VLAN, a
  * bond, a bridge, the loopback) is refused by name.
  */
-int network_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                    size_t whylen);
+int network_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                    struct lb_error *err);
 
 /*
  * In the crash kernel: the loopback and each configured interface up (found

@@ -110,12 +110,12 @@ static int append_word(char *out, size_t len, size_t *used, const char *word)
     return 0;
 }
 
-static int describe(dev_t dev, struct config *cfg, char *token, size_t toklen, int depth, char *why,
-                    size_t whylen);
+static int describe(dev_t dev, struct config *cfg, char *token, size_t toklen, int depth,
+                    struct lb_error *err);
 
 /* Each MAJ:MIN word of params becomes the identity of that device. */
 static int name_lower_devices(const char *params, char *out, size_t len, struct config *cfg,
-                              int depth, char *why, size_t whylen)
+                              int depth, struct lb_error *err)
 {
     char copy[DMT_PARAMS_MAX], *save = NULL;
     size_t used = 0;
@@ -128,13 +128,14 @@ static int name_lower_devices(const char *params, char *out, size_t len, struct 
         int end = 0;
 
         if (sscanf(w, "%u:%u%n", &maj, &min, &end) == 2 && w[end] == '\0') {
-            if (describe(makedev(maj, min), cfg, token, sizeof(token), depth + 1, why, whylen) < 0)
+            if (describe(makedev(maj, min), cfg, token, sizeof(token), depth + 1, err) < 0)
                 return -1;
         } else {
             snprintf(token, sizeof(token), "%s", w);
         }
         if (append_word(out, len, &used, token) < 0) {
-            snprintf(why, whylen, "a device-mapper table line is too long for the capture");
+            lb_error_setk(err, LB_ERR_TOO_LONG,
+                          "a device-mapper table line is too long for the capture");
             return -1;
         }
     }
@@ -143,27 +144,29 @@ static int name_lower_devices(const char *params, char *out, size_t len, struct 
 
 /* The mapped device dev: its lines into cfg (below it first); token is DM=NAME. */
 static int describe_mapped(dev_t dev, struct config *cfg, char *token, size_t toklen, int depth,
-                           char *why, size_t whylen)
+                           struct lb_error *err)
 {
     static struct dm_table t; /* 8 KiB: one at a time, the recursion holds only names */
     struct config_dm lines[DMT_MAX_SEGMENTS];
     char name[DMT_NAME_MAX];
     size_t n;
 
-    if (dm_table_read(dev, &t, why, whylen) < 0)
+    if (dm_table_read(dev, &t, err) < 0)
         return -1;
     snprintf(name, sizeof(name), "%s", t.name);
     snprintf(token, toklen, "DM=%s", name);
     if (listed(cfg, name))
         return 0; /* two targets, or two stripes, on one volume group */
     if (strchr(name, ' ') || strchr(name, '#') || strchr(name, '=')) {
-        snprintf(why, whylen, "device-mapper name '%s' has a blank, '#' or '=': rename it", name);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "device-mapper name '%s' has a blank, '#' or '=': rename it", name);
         return -1;
     }
     n = t.n;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(t.seg[i].type, "linear") != 0 && strcmp(t.seg[i].type, "striped") != 0) {
-            snprintf(why, whylen, "the target is on %s, which is %s", name, refusal(t.seg[i].type));
+            lb_error_setk(err, LB_ERR_REFUSED, "the target is on %s, which is %s", name,
+                          refusal(t.seg[i].type));
             return -1;
         }
         memset(&lines[i], 0, sizeof(lines[i]));
@@ -173,19 +176,19 @@ static int describe_mapped(dev_t dev, struct config *cfg, char *token, size_t to
     /* t is reused below: every line's own copy is taken first */
     for (size_t i = 0; i < n; i++) {
         char params[DMT_PARAMS_MAX];
-        if (name_lower_devices(lines[i].seg.params, params, sizeof(params), cfg, depth, why,
-                               whylen) < 0)
+        if (name_lower_devices(lines[i].seg.params, params, sizeof(params), cfg, depth, err) < 0)
             return -1;
         snprintf(lines[i].seg.params, sizeof(lines[i].seg.params), "%s", params);
         if (strchr(params, '#')) { /* the capture's config would read the rest as a comment */
-            snprintf(why, whylen, "%s: a device under it is named with a '#' (%s): not copied",
-                     name, params);
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "%s: a device under it is named with a '#' (%s): not copied", name,
+                          params);
             return -1;
         }
     }
     if (cfg->ndm + n > CONFIG_MAX_DM) {
-        snprintf(why, whylen, "the storage under the target has more than %d mapped lines",
-                 CONFIG_MAX_DM);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the storage under the target has more than %d mapped lines", CONFIG_MAX_DM);
         return -1;
     }
     memcpy(&cfg->dm[cfg->ndm], lines, n * sizeof(lines[0]));
@@ -194,8 +197,8 @@ static int describe_mapped(dev_t dev, struct config *cfg, char *token, size_t to
 }
 
 /* The PV node (named identity) with its volume group and seqno, once (invariant 3). */
-static int record_pv(const char *node, const char *identity, struct config *cfg, char *why,
-                     size_t whylen)
+static int record_pv(const char *node, const char *identity, struct config *cfg,
+                     struct lb_error *err)
 {
     struct config_lvm_pv *rec;
     struct lvm_pv pv;
@@ -203,17 +206,16 @@ static int record_pv(const char *node, const char *identity, struct config *cfg,
     for (size_t i = 0; i < cfg->nlvm_pv; i++)
         if (strcmp(cfg->lvm_pv[i].identity, identity) == 0)
             return 0;
-    if (lvm_pv_read_path(node, &pv, why, whylen) != 0) {
-        char what[600];
-        snprintf(what, sizeof(what), "the LVM physical volume %s: %s", node, why);
-        snprintf(why, whylen, "%s", what);
+    if (lvm_pv_read_path(node, &pv, err) != 0) {
+        lb_error_prefix(err, "the LVM physical volume %s", node);
         return -1;
     }
     if (!pv.vg[0])
         return 0; /* no metadata on this PV: its group is checked on the others */
     if (cfg->nlvm_pv == CONFIG_MAX_LVM_PV) {
-        snprintf(why, whylen, "the storage under the target has more than %d LVM physical volumes",
-                 CONFIG_MAX_LVM_PV);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the storage under the target has more than %d LVM physical volumes",
+                      CONFIG_MAX_LVM_PV);
         return -1;
     }
     rec = &cfg->lvm_pv[cfg->nlvm_pv++];
@@ -223,48 +225,46 @@ static int record_pv(const char *node, const char *identity, struct config *cfg,
     return 0;
 }
 
-static int describe(dev_t dev, struct config *cfg, char *token, size_t toklen, int depth, char *why,
-                    size_t whylen)
+static int describe(dev_t dev, struct config *cfg, char *token, size_t toklen, int depth,
+                    struct lb_error *err)
 {
     char dir[PATH_MAX], name[64], parent[PATH_MAX + 4];
 
     if (depth > MAX_DEPTH) {
-        snprintf(why, whylen, "the storage under the target is more than %d layers deep",
-                 MAX_DEPTH);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the storage under the target is more than %d layers deep", MAX_DEPTH);
         return -1;
     }
     if (sys_dir(dev, dir, sizeof(dir), name, sizeof(name)) < 0) {
-        snprintf(why, whylen, "block device %u:%u is not in /sys/dev/block", major(dev),
-                 minor(dev));
+        lb_error_setk(err, LB_ERR_SYSTEM, "block device %u:%u is not in /sys/dev/block", major(dev),
+                      minor(dev));
         return -1;
     }
     snprintf(parent, sizeof(parent), "%s/..", dir);
     if (has(dir, "md") || (has(dir, "partition") && has(parent, "md"))) {
-        snprintf(why, whylen,
-                 "the target is on the MD RAID array %s, which the crash kernel does not "
-                 "assemble (writing one member would leave the array out of sync): use a "
-                 "target outside the array, a raw partition, or a network target",
-                 name);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the target is on the MD RAID array %s, which the crash kernel does not "
+                      "assemble (writing one member would leave the array out of sync): use a "
+                      "target outside the array, a raw partition, or a network target",
+                      name);
         return -1;
     }
     if (has(dir, "dm"))
-        return describe_mapped(dev, cfg, token, toklen, depth, why, whylen);
+        return describe_mapped(dev, cfg, token, toklen, depth, err);
     if (depth == 0) {
         token[0] = '\0'; /* a plain disk or partition: nothing to set up */
         return 0;
     }
     char node[80];
     snprintf(node, sizeof(node), "/dev/%s", name);
-    if (rawdev_identity(node, token, toklen, why, whylen) < 0) {
-        char what[600];
-        snprintf(what, sizeof(what), "a disk under a logical volume: %s", why);
-        snprintf(why, whylen, "%s", what);
+    if (rawdev_identity(node, token, toklen, err) < 0) {
+        lb_error_prefix(err, "a disk under a logical volume");
         return -1;
     }
     char found[300];
-    if (rawdev_find(token, found, sizeof(found), why, whylen) < 0)
+    if (rawdev_find(token, found, sizeof(found), err) < 0)
         return -1;
-    return strncmp(token, "PVUUID=", 7) == 0 ? record_pv(node, token, cfg, why, whylen) : 0;
+    return strncmp(token, "PVUUID=", 7) == 0 ? record_pv(node, token, cfg, err) : 0;
 }
 
 /*
@@ -272,7 +272,7 @@ static int describe(dev_t dev, struct config *cfg, char *token, size_t toklen, i
  * --metadatacopies 0, every area ignored) has no seqno the crash kernel could
  * check, unless another of its PVs has one.
  */
-static int every_table_checkable(const struct config *cfg, char *why, size_t whylen)
+static int every_table_checkable(const struct config *cfg, struct lb_error *err)
 {
     for (size_t i = 0; i < cfg->ndm; i++) {
         char copy[DMT_PARAMS_MAX], *save = NULL, *first_pv = NULL;
@@ -286,28 +286,28 @@ static int every_table_checkable(const struct config *cfg, char *why, size_t why
                 checked |= strcmp(cfg->lvm_pv[k].identity, w) == 0;
         }
         if (first_pv && !checked) {
-            snprintf(why, whylen,
-                     "the target is on %s, whose LVM physical volumes hold no metadata (%s: "
-                     "pvcreate --metadatacopies 0 or metadataignore): the crash kernel could "
-                     "not check that LVM still keeps the volume there. Use a volume with a PV "
-                     "that has metadata",
-                     cfg->dm[i].name, first_pv);
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "the target is on %s, whose LVM physical volumes hold no metadata (%s: "
+                          "pvcreate --metadatacopies 0 or metadataignore): the crash kernel could "
+                          "not check that LVM still keeps the volume there. Use a volume with a PV "
+                          "that has metadata",
+                          cfg->dm[i].name, first_pv);
             return -1;
         }
     }
     return 0;
 }
 
-int stack_describe(const char *device, struct config *cfg, char *why, size_t whylen)
+int stack_describe(const char *device, struct config *cfg, struct lb_error *err)
 {
     struct stat st;
     char token[300];
 
     if (stat(device, &st) < 0 || !S_ISBLK(st.st_mode))
         return 0; /* not a block device: nothing under it to set up */
-    if (describe(st.st_rdev, cfg, token, sizeof(token), 0, why, whylen) < 0)
+    if (describe(st.st_rdev, cfg, token, sizeof(token), 0, err) < 0)
         return -1;
-    return every_table_checkable(cfg, why, whylen);
+    return every_table_checkable(cfg, err);
 }
 
 /* The mapped device called name, if it exists: its MAJ:MIN. */
@@ -345,22 +345,24 @@ static int mapped_device(const char *name, char *devnum, size_t len)
 }
 
 /* The device whose identity is spec, waited for until deadline. */
-static int wait_for_identity(const char *spec, time_t deadline, char *node, size_t len, char *why,
-                             size_t whylen)
+static int wait_for_identity(const char *spec, time_t deadline, char *node, size_t len,
+                             struct lb_error *err)
 {
     struct timespec tick = {0, 250 * 1000 * 1000};
     int r;
 
-    while ((r = rawdev_find(spec, node, len, why, whylen)) == -1 && time(NULL) < deadline)
+    /* by the kind: a device not there yet may come; an ambiguous one stays ambiguous */
+    while ((r = rawdev_find(spec, node, len, err)) < 0 && err->kind != LB_ERR_REFUSED &&
+           time(NULL) < deadline)
         nanosleep(&tick, NULL);
-    if (r == -1)
-        snprintf(why, whylen, "%s did not appear", spec);
-    return r < 0 ? -1 : 0;
+    if (r < 0 && err->kind != LB_ERR_REFUSED)
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s did not appear", spec);
+    return r;
 }
 
 /* Each identity or DM=NAME word of params becomes the MAJ:MIN the crash kernel gave it. */
-static int resolve_words(const char *params, char *out, size_t len, time_t deadline, char *why,
-                         size_t whylen)
+static int resolve_words(const char *params, char *out, size_t len, time_t deadline,
+                         struct lb_error *err)
 {
     char copy[DMT_PARAMS_MAX], *save = NULL;
     size_t used = 0;
@@ -373,14 +375,14 @@ static int resolve_words(const char *params, char *out, size_t len, time_t deadl
 
         if (strncmp(w, "DM=", 3) == 0) {
             if (mapped_device(w + 3, word, sizeof(word)) < 0) {
-                snprintf(why, whylen, "mapped device %s is not there", w + 3);
+                lb_error_setk(err, LB_ERR_SYSTEM, "mapped device %s is not there", w + 3);
                 return -1;
             }
         } else if (rawdev_is_identity(w)) {
-            if (wait_for_identity(w, deadline, node, sizeof(node), why, whylen) < 0)
+            if (wait_for_identity(w, deadline, node, sizeof(node), err) < 0)
                 return -1;
             if (stat(node, &st) < 0) {
-                snprintf(why, whylen, "%s: %s", node, strerror(errno));
+                lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", node, strerror(errno));
                 return -1;
             }
             snprintf(word, sizeof(word), "%u:%u", major(st.st_rdev), minor(st.st_rdev));
@@ -388,7 +390,7 @@ static int resolve_words(const char *params, char *out, size_t len, time_t deadl
             snprintf(word, sizeof(word), "%s", w);
         }
         if (append_word(out, len, &used, word) < 0) {
-            snprintf(why, whylen, "a table line is too long");
+            lb_error_setk(err, LB_ERR_TOO_LONG, "a table line is too long");
             return -1;
         }
     }
@@ -397,25 +399,27 @@ static int resolve_words(const char *params, char *out, size_t len, time_t deadl
 
 /*
  * Whether the PV load recorded still has the metadata load saw (invariant 3):
- * 0; -1 with why when it cannot be shown.
+ * 0; -1 with err when it cannot be shown (LB_ERR_REFUSED: it changed).
  */
-static int pv_unchanged(const struct config_lvm_pv *rec, time_t deadline, char *why, size_t whylen)
+static int pv_unchanged(const struct config_lvm_pv *rec, time_t deadline, struct lb_error *err)
 {
-    char node[300], what[256];
+    char node[300];
+    struct lb_error read_err;
     struct lvm_pv pv;
 
-    if (wait_for_identity(rec->identity, deadline, node, sizeof(node), why, whylen) < 0)
+    if (wait_for_identity(rec->identity, deadline, node, sizeof(node), err) < 0)
         return -1;
-    if (lvm_pv_read_path(node, &pv, what, sizeof(what)) != 0) {
-        snprintf(why, whylen, "its LVM metadata cannot be read on %s (%s)", node, what);
+    if (lvm_pv_read_path(node, &pv, &read_err) != 0) {
+        lb_error_setk(err, read_err.kind, "its LVM metadata cannot be read on %s (%s)", node,
+                      read_err.msg);
         return -1;
     }
     if (strcmp(pv.vg, rec->vg) != 0 || pv.seqno != rec->seqno) {
-        snprintf(why, whylen,
-                 "the LVM metadata of volume group %s changed after load (seqno %llu then, "
-                 "%s %s %llu now on %s: a volume extended, snapshotted, moved or converted?)",
-                 rec->vg, (unsigned long long)rec->seqno, pv.vg[0] ? "group" : "no group", pv.vg,
-                 (unsigned long long)pv.seqno, node);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "the LVM metadata of volume group %s changed after load (seqno %llu then, "
+                      "%s %s %llu now on %s: a volume extended, snapshotted, moved or converted?)",
+                      rec->vg, (unsigned long long)rec->seqno, pv.vg[0] ? "group" : "no group",
+                      pv.vg, (unsigned long long)pv.seqno, node);
         return -1;
     }
     return 0;
@@ -447,10 +451,10 @@ static int find_stale_pvs(const struct config *cfg, time_t deadline, char *stale
 
     stale[0] = '\0';
     for (size_t i = 0; i < cfg->nlvm_pv; i++) {
-        char why[1024];
-        if (pv_unchanged(&cfg->lvm_pv[i], deadline, why, sizeof(why)) == 0)
+        struct lb_error err;
+        if (pv_unchanged(&cfg->lvm_pv[i], deadline, &err) == 0)
             continue;
-        fprintf(stderr, "lifeboat: LVM physical volume %s: %s\n", cfg->lvm_pv[i].identity, why);
+        fprintf(stderr, "lifeboat: LVM physical volume %s: %s\n", cfg->lvm_pv[i].identity, err.msg);
         append_word(stale, len, &used, cfg->lvm_pv[i].identity);
         found = 1;
     }
@@ -458,48 +462,48 @@ static int find_stale_pvs(const struct config *cfg, time_t deadline, char *stale
 }
 
 /* Whether the live table of the mapped device devnum ("MAJ:MIN") is want, line for line. */
-static int same_table(const char *devnum, const struct dm_table *want, char *why, size_t whylen)
+static int same_table(const char *devnum, const struct dm_table *want, struct lb_error *err)
 {
     static struct dm_table live;
     unsigned maj, min;
 
     if (sscanf(devnum, "%u:%u", &maj, &min) != 2 ||
-        dm_table_read(makedev(maj, min), &live, why, whylen) < 0)
+        dm_table_read(makedev(maj, min), &live, err) < 0)
         return -1;
     if (live.n != want->n) {
-        snprintf(why, whylen, "%s has %zu table lines here, %zu when loaded", want->name, live.n,
-                 want->n);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s has %zu table lines here, %zu when loaded",
+                      want->name, live.n, want->n);
         return -1;
     }
     for (size_t i = 0; i < live.n; i++) {
         const struct dm_segment *a = &live.seg[i], *b = &want->seg[i];
         if (a->start != b->start || a->length != b->length || strcmp(a->type, b->type) != 0 ||
             strcmp(a->params, b->params) != 0) {
-            snprintf(why, whylen,
-                     "%s maps line %zu as '%s %s' here, but load took '%s %s' (reload: "
-                     "'lifeboat load')",
-                     want->name, i + 1, a->type, a->params, b->type, b->params);
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "%s maps line %zu as '%s %s' here, but load took '%s %s' (reload: "
+                          "'lifeboat load')",
+                          want->name, i + 1, a->type, a->params, b->type, b->params);
             return -1;
         }
     }
     return 0;
 }
 
-static int assemble(const struct config *cfg, unsigned timeout, int check_only, char *why,
-                    size_t whylen);
+static int assemble(const struct config *cfg, unsigned timeout, int check_only,
+                    struct lb_error *err);
 
-int stack_assemble(const struct config *cfg, unsigned timeout, char *why, size_t whylen)
+int stack_assemble(const struct config *cfg, unsigned timeout, struct lb_error *err)
 {
-    return assemble(cfg, timeout, 0, why, whylen);
+    return assemble(cfg, timeout, 0, err);
 }
 
-int stack_check(const struct config *cfg, unsigned timeout, char *why, size_t whylen)
+int stack_check(const struct config *cfg, unsigned timeout, struct lb_error *err)
 {
-    return assemble(cfg, timeout, 1, why, whylen);
+    return assemble(cfg, timeout, 1, err);
 }
 
-static int assemble(const struct config *cfg, unsigned timeout, int check_only, char *why,
-                    size_t whylen)
+static int assemble(const struct config *cfg, unsigned timeout, int check_only,
+                    struct lb_error *err)
 {
     static struct dm_table t;
     static char stale[CONFIG_MAX_LVM_PV * 48 + CONFIG_MAX_DM * (DMT_NAME_MAX + 4)];
@@ -523,11 +527,11 @@ static int assemble(const struct config *cfg, unsigned timeout, int check_only, 
             snprintf(dm_word, sizeof(dm_word), "DM=%s", t.name);
             append_word(stale, sizeof(stale), &used, dm_word);
             if (!skipped++)
-                snprintf(why, whylen,
-                         "%s is not set up: LVM changed it after load, and the table load "
-                         "took would write where LVM no longer keeps it ('lifeboat load' "
-                         "after LVM changes; lifeboat.path does it)",
-                         t.name);
+                lb_error_setk(err, LB_ERR_REFUSED,
+                              "%s is not set up: LVM changed it after load, and the table load "
+                              "took would write where LVM no longer keeps it ('lifeboat load' "
+                              "after LVM changes; lifeboat.path does it)",
+                              t.name);
             fprintf(stderr,
                     "lifeboat: %s is not set up: the LVM metadata under it changed "
                     "after load; a target on it is skipped\n",
@@ -538,15 +542,14 @@ static int assemble(const struct config *cfg, unsigned timeout, int check_only, 
         }
         for (; j < cfg->ndm && strcmp(cfg->dm[j].name, t.name) == 0; j++) {
             if (t.n == DMT_MAX_SEGMENTS) {
-                snprintf(why, whylen, "%s has more than %d lines", t.name, DMT_MAX_SEGMENTS);
+                lb_error_setk(err, LB_ERR_REFUSED, "%s has more than %d lines", t.name,
+                              DMT_MAX_SEGMENTS);
                 return -1;
             }
             t.seg[t.n] = cfg->dm[j].seg;
             if (resolve_words(cfg->dm[j].seg.params, t.seg[t.n].params, sizeof(t.seg[t.n].params),
-                              deadline, why, whylen) < 0) {
-                char what[300];
-                snprintf(what, sizeof(what), "%s", why);
-                snprintf(why, whylen, "cannot set up %s: %s", t.name, what);
+                              deadline, err) < 0) {
+                lb_error_prefix(err, "cannot set up %s", t.name);
                 return -1;
             }
             t.n++;
@@ -556,13 +559,13 @@ static int assemble(const struct config *cfg, unsigned timeout, int check_only, 
             /* on the running system the volume is mapped already: never a second mapping of
              * it, which would be a second writer of the same blocks */
             if (mapped_device(t.name, devnum, sizeof(devnum)) < 0) {
-                snprintf(why, whylen,
-                         "%s is not mapped on this system: the crash kernel would map it from "
-                         "load's table, a rehearsal does not",
-                         t.name);
+                lb_error_setk(err, LB_ERR_REFUSED,
+                              "%s is not mapped on this system: the crash kernel would map it from "
+                              "load's table, a rehearsal does not",
+                              t.name);
                 return -1;
             }
-            if (same_table(devnum, &t, why, whylen) < 0)
+            if (same_table(devnum, &t, err) < 0)
                 return -1;
             fprintf(stderr, "lifeboat: rehearsal: %s is mapped as load recorded it\n", t.name);
             continue;
@@ -570,7 +573,7 @@ static int assemble(const struct config *cfg, unsigned timeout, int check_only, 
         if (mapped_device(t.name, devnum, sizeof(devnum)) == 0)
             continue; /* made by an earlier try */
         dev_t dev;
-        if (dm_table_create(&t, &dev, why, whylen) < 0)
+        if (dm_table_create(&t, &dev, err) < 0)
             return -1;
         fprintf(stderr, "lifeboat: set up %s (%u:%u) from %zu table line%s\n", t.name, major(dev),
                 minor(dev), t.n, t.n == 1 ? "" : "s");

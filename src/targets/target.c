@@ -40,13 +40,14 @@ const struct target_kind *target_kind_at(size_t i)
 }
 
 static int network_build_prepare(struct target *t, struct config *cfg, struct module_list *mods,
-                                 char *why, size_t whylen)
+                                 struct lb_error *err)
 {
     (void)cfg, (void)mods;
-    snprintf(why, whylen,
-             "%s: this lifeboat is built without SSH and TLS, and the network build (lifeboat-net) "
-             "did not run it (not installed beside this lifeboat, or not executable)",
-             t->shown);
+    lb_error_setk(
+        err, LB_ERR_REFUSED,
+        "%s: this lifeboat is built without SSH and TLS, and the network build (lifeboat-net) "
+        "did not run it (not installed beside this lifeboat, or not executable)",
+        t->shown);
     return -1;
 }
 
@@ -70,13 +71,13 @@ static struct lb_sink *network_build_open_sink(struct target *t,
     return NULL;
 }
 
-int target_on_a_server(const struct target *t, char *dir, size_t len, char *why, size_t whylen)
+int target_on_a_server(const struct target *t, char *dir, size_t len, struct lb_error *err)
 {
     (void)dir, (void)len;
-    snprintf(why, whylen,
-             "%s is on a server: its dumps are listed there ('lifeboat list' or 'lifeboat "
-             "report' on the collector)",
-             t->shown);
+    lb_error_setk(err, LB_ERR_REFUSED,
+                  "%s is on a server: its dumps are listed there ('lifeboat list' or 'lifeboat "
+                  "report' on the collector)",
+                  t->shown);
     return -1;
 }
 

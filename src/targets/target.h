@@ -23,16 +23,17 @@ struct target_ops {
      * On the running system: t made what the crash kernel can use (devices
      * named by identity, hosts by address, keys pinned, the way there copied
      * into cfg) and the modules it needs added to mods.  What cannot work is
-     * refused: -1 and the reason in why.
+     * refused: -1 and the reason in err (LB_ERR_REFUSED: the configuration
+     * asks what cannot work; LB_ERR_SYSTEM: this system failed a look).
      */
-    int (*prepare)(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                   size_t whylen);
+    int (*prepare)(struct target *t, struct config *cfg, struct module_list *mods,
+                   struct lb_error *err);
     /* In the crash kernel: the dump saved there; index names its mount point under mount_base. */
     enum capture_outcome (*save)(struct capture *c, const struct target *t, size_t index,
                                  const char *mount_base);
-    /* For 'list': where t's dumps are on this system; -1 if not here, why saying where
+    /* For 'list': where t's dumps are on this system; -1 if not here, err saying where
      * they are instead ("": nothing to say). */
-    int (*directory_here)(const struct target *t, char *dir, size_t len, char *why, size_t whylen);
+    int (*directory_here)(const struct target *t, char *dir, size_t len, struct lb_error *err);
     /* URL kinds: a dump file at t's directory as a sink ('save URL'); t's address resolved
      * here. */
     struct lb_sink *(*open_sink)(struct target *t, const struct target_credentials *creds,
@@ -48,7 +49,7 @@ extern const struct target_kind target_kind_fs, target_kind_raw, target_kind_dir
 extern const struct target_ops target_network_build_ops;
 
 /* directory_here of the kinds on a server: their dumps are listed there. */
-int target_on_a_server(const struct target *t, char *dir, size_t len, char *why, size_t whylen);
+int target_on_a_server(const struct target *t, char *dir, size_t len, struct lb_error *err);
 
 /* t's host resolved into t->address (for 'save URL'), or -1 and err. */
 int target_resolve(struct target *t, struct lb_error *err);

@@ -55,10 +55,10 @@ static const char *pinned_key(const struct target *t)
 #ifdef LIFEBOAT_NETWORK
 
 /* The token file's first line: it is a secret, read where it is used and nowhere else. */
-static int read_token(const char *path, char *token, size_t len, char *why, size_t whylen)
+static int read_token(const char *path, char *token, size_t len, struct lb_error *err)
 {
     token[0] = '\0';
-    return path[0] ? first_line(path, token, len, why, whylen) : 0;
+    return path[0] ? first_line(path, token, len, err) : 0;
 }
 
 static void server_of(const struct target *t, const struct config *cfg, const char *token,
@@ -80,21 +80,22 @@ static void join(char *out, size_t len, const char *dir, const char *name)
     snprintf(out, len, "%.*s/%s", (int)(n && dir[n - 1] == '/' ? n - 1 : n), dir, name);
 }
 
-static int https_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                         size_t whylen)
+static int https_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                         struct lb_error *err)
 {
     static char token[HTTP_TOKEN_MAX];
-    char pin[TLS_PIN_MAX], what[600], probe[600];
+    char pin[TLS_PIN_MAX], probe[600];
+    struct lb_error failed;
     struct http_server h;
     struct tls_conn c;
     int status = 0;
 
-    if (network_prepare(t, cfg, mods, why, whylen) < 0 ||
-        read_token(cfg->https_token, token, sizeof(token), why, whylen) < 0)
+    if (network_prepare(t, cfg, mods, err) < 0 ||
+        read_token(cfg->https_token, token, sizeof(token), err) < 0)
         return -1;
     server_of(t, cfg, token, &h);
-    if (tls_open(&c, &h.tls, pin, what, sizeof(what)) < 0) {
-        snprintf(why, whylen, "%s: %s", t->shown, what);
+    if (tls_open(&c, &h.tls, pin, err) < 0) {
+        lb_error_prefix(err, "%s", t->shown); /* a key not the pinned one stays REFUSED */
         return -1;
     }
     tls_close(&c);
@@ -103,16 +104,16 @@ static int https_prepare(struct target *t, struct config *cfg, struct module_lis
     /* what the capture will do, done once now: a file put in the directory, and deleted where
      * the token may delete (a write-only one keeps this one file, the same name every load) */
     join(probe, sizeof(probe), t->path, ".lifeboat-check");
-    if (http_request(&h, "PUT", probe, NULL, "lifeboat\n", 9, &status, what, sizeof(what)) < 0 ||
+    if (http_request(&h, "PUT", probe, NULL, "lifeboat\n", 9, &status, &failed) < 0 ||
         !http_ok(status)) {
         if (status)
-            snprintf(why, whylen, "%s: cannot write there: HTTP %d%s", t->shown, status,
-                     status == 401 || status == 403 ? " (the token?)" : "");
+            lb_error_setk(err, LB_ERR_REFUSED, "%s: cannot write there: HTTP %d%s", t->shown,
+                          status, status == 401 || status == 403 ? " (the token?)" : "");
         else
-            snprintf(why, whylen, "%s: %s", t->shown, what);
+            lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", t->shown, failed.msg);
         return -1;
     }
-    http_request(&h, "DELETE", probe, NULL, NULL, 0, &status, what, sizeof(what));
+    http_request(&h, "DELETE", probe, NULL, NULL, 0, &status, &failed);
     return 0;
 }
 
@@ -138,13 +139,14 @@ static struct lb_sink *place_create(struct place *base, const char *name, int po
 static int place_put(struct place *base, const char *name, const void *data, size_t len)
 {
     struct https_place *p = (struct https_place *)base;
-    char path[700], why[400];
+    char path[700];
+    struct lb_error failed;
     int status = 0;
 
     join(path, sizeof(path), p->dir, name);
-    if (http_request(&p->server, "PUT", path, NULL, data, len, &status, why, sizeof(why)) < 0 ||
+    if (http_request(&p->server, "PUT", path, NULL, data, len, &status, &failed) < 0 ||
         !http_ok(status)) {
-        fprintf(stderr, "lifeboat: PUT %s: %s\n", path, status ? "refused" : why);
+        fprintf(stderr, "lifeboat: PUT %s: %s\n", path, status ? "refused" : failed.msg);
         return -1;
     }
     return 0;
@@ -153,12 +155,12 @@ static int place_put(struct place *base, const char *name, const void *data, siz
 static int place_remove(struct place *base, const char *name)
 {
     struct https_place *p = (struct https_place *)base;
-    char path[700], why[400];
+    char path[700];
+    struct lb_error failed;
     int status = 0;
 
     join(path, sizeof(path), p->dir, name);
-    return http_request(&p->server, "DELETE", path, NULL, NULL, 0, &status, why, sizeof(why)) ==
-                       0 &&
+    return http_request(&p->server, "DELETE", path, NULL, NULL, 0, &status, &failed) == 0 &&
                    http_ok(status)
                ? 0
                : -1;
@@ -181,11 +183,11 @@ struct dir_job {
 };
 
 /* 1 if path (a collection, with its '/') is there, 0 if not, -1 if the server did not say. */
-static int exists(const struct http_server *h, const char *path, char *why, size_t whylen)
+static int exists(const struct http_server *h, const char *path, struct lb_error *err)
 {
     int status = 0;
 
-    if (http_request(h, "HEAD", path, NULL, NULL, 0, &status, why, whylen) < 0)
+    if (http_request(h, "HEAD", path, NULL, NULL, 0, &status, err) < 0)
         return -1;
     return status == 404 ? 0 : 1;
 }
@@ -194,7 +196,8 @@ static int make_directory(void *ctx)
 {
     struct dir_job *j = ctx;
     const struct http_server *h = &j->place->server;
-    char path[700], why[400] = "the server refuses MKCOL";
+    char path[700];
+    struct lb_error failed = {.msg = "the server refuses MKCOL"};
     int status = 0;
 
     for (int n = 1; n < DUMPDIR_MAX_SUFFIX; n++) {
@@ -202,11 +205,11 @@ static int make_directory(void *ctx)
         dumpdir_name(j->names, j->c->facts.crash_time, j->c->facts.hostname, n);
         snprintf(name, sizeof(name), "%s/", j->names->name);
         join(path, sizeof(path), j->t->path, name);
-        int taken = exists(h, path, why, sizeof(why));
+        int taken = exists(h, path, &failed);
         if (taken == 0) {
             snprintf(name, sizeof(name), "%s.incomplete/", j->names->name);
             join(path, sizeof(path), j->t->path, name);
-            taken = exists(h, path, why, sizeof(why));
+            taken = exists(h, path, &failed);
         }
         if (taken < 0)
             break;
@@ -214,7 +217,7 @@ static int make_directory(void *ctx)
             continue;
         snprintf(name, sizeof(name), "%s/", j->names->temp);
         join(path, sizeof(path), j->t->path, name);
-        if (http_request(h, "MKCOL", path, NULL, NULL, 0, &status, why, sizeof(why)) < 0)
+        if (http_request(h, "MKCOL", path, NULL, NULL, 0, &status, &failed) < 0)
             break;
         if (http_ok(status)) {
             fprintf(stderr, "lifeboat: connected to %s\n", j->t->shown);
@@ -224,7 +227,7 @@ static int make_directory(void *ctx)
             break;
     }
     fprintf(stderr, "lifeboat: %s: no dump directory: %s%s\n", j->t->shown,
-            status ? "HTTP status " : why, status ? "" : "");
+            status ? "HTTP status " : failed.msg, status ? "" : "");
     if (status)
         fprintf(stderr, "lifeboat: %s: MKCOL answered %d\n", j->t->shown, status);
     return 1;
@@ -233,18 +236,18 @@ static int make_directory(void *ctx)
 /* A rehearsal's directory, deleted; a write-only token is refused that, and it is said. */
 static int remove_rehearsal(struct dir_job *j)
 {
-    char path[700], name[200], why[400] = "";
+    char path[700], name[200];
+    struct lb_error failed = {.msg = ""};
     int status = 0;
 
     snprintf(name, sizeof(name), "%s/", j->names->temp);
     join(path, sizeof(path), j->t->path, name);
-    if (http_request(&j->place->server, "DELETE", path, NULL, NULL, 0, &status, why, sizeof(why)) <
-            0 ||
+    if (http_request(&j->place->server, "DELETE", path, NULL, NULL, 0, &status, &failed) < 0 ||
         !http_ok(status)) {
         fprintf(stderr,
                 "lifeboat: rehearsal: %s stays on the server, which refuses to delete it "
                 "(%s%d): a write-only token is\n",
-                path, status ? "HTTP " : why, status);
+                path, status ? "HTTP " : failed.msg, status);
         return 1;
     }
     fprintf(stderr, "lifeboat: rehearsal: the dump written in %s was removed\n", path);
@@ -254,7 +257,8 @@ static int remove_rehearsal(struct dir_job *j)
 static int finish_directory(void *ctx)
 {
     struct dir_job *j = ctx;
-    char from[700], to[700], headers[1200], name[200], why[400];
+    char from[700], to[700], headers[1200], name[200];
+    struct lb_error failed;
     int status = 0;
 
     if (j->c->rehearsal)
@@ -266,11 +270,10 @@ static int finish_directory(void *ctx)
     /* never over what is there: Overwrite: F */
     snprintf(headers, sizeof(headers), "Destination: https://%s:%u%s\r\nOverwrite: F\r\n",
              j->t->host, target_port(j->t), to);
-    if (http_request(&j->place->server, "MOVE", from, headers, NULL, 0, &status, why, sizeof(why)) <
-            0 ||
+    if (http_request(&j->place->server, "MOVE", from, headers, NULL, 0, &status, &failed) < 0 ||
         !http_ok(status)) {
         fprintf(stderr, "lifeboat: cannot move %s to %s: %s\n", from, to,
-                status ? "refused by the server" : why);
+                status ? "refused by the server" : failed.msg);
         return 1;
     }
     return 0;
@@ -285,7 +288,7 @@ static enum capture_outcome https_save(struct capture *c, const struct target *t
         mmap(NULL, sizeof(*names), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     struct dir_job job = {&place, t, c, names, 0};
     enum capture_outcome outcome;
-    char why[400];
+    struct lb_error err;
     int signo;
 
     (void)index, (void)mount_base;
@@ -293,8 +296,8 @@ static enum capture_outcome https_save(struct capture *c, const struct target *t
         fprintf(stderr, "lifeboat: no memory for %s\n", t->shown);
         return CAPTURE_FAILED;
     }
-    if (read_token(c->cfg->https_token, token, sizeof(token), why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s: %s\n", t->shown, why);
+    if (read_token(c->cfg->https_token, token, sizeof(token), &err) < 0) {
+        fprintf(stderr, "lifeboat: %s: %s\n", t->shown, err.msg);
         munmap(names, sizeof(*names));
         return CAPTURE_FAILED;
     }
@@ -326,14 +329,12 @@ static struct lb_sink *https_open_sink(struct target *t, const struct target_cre
 {
     static char token[HTTP_TOKEN_MAX];
     static struct http_server h;
-    char why[600];
 
     if (target_resolve(t, err) < 0)
         return NULL;
     token[0] = '\0';
-    if (creds->token_file &&
-        first_line(creds->token_file, token, sizeof(token), why, sizeof(why)) < 0) {
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "the token: %s", why);
+    if (creds->token_file && first_line(creds->token_file, token, sizeof(token), err) < 0) {
+        lb_error_prefix(err, "the token");
         return NULL;
     }
     h = (struct http_server){.tls = {.address = t->address,
@@ -357,12 +358,12 @@ static const struct target_ops https_ops = {
 #endif
 
 /* "pin-sha256 BASE64": the server's public key, pinned at load. */
-static int https_parse_option(struct target *t, char **w, int n, int *i, char *err, size_t errlen)
+static int https_parse_option(struct target *t, char **w, int n, int *i, struct lb_error *err)
 {
     if (strcmp(w[*i], "pin-sha256") != 0 || *i + 1 >= n)
         return 1;
     if (strlen(w[*i + 1]) != 44 || w[*i + 1][43] != '=') {
-        snprintf(err, errlen, "pin-sha256 '%s' is not a base64 SHA-256", w[*i + 1]);
+        lb_error_setk(err, LB_ERR_REFUSED, "pin-sha256 '%s' is not a base64 SHA-256", w[*i + 1]);
         return -1;
     }
     strcpy(https_data(t)->pin, w[*i + 1]);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "platform/blkid.h"
+#include "platform/format.h"
 #include "platform/mount.h"
 #include "platform/rawdev.h"
 #include "targets/stack.h"
@@ -60,37 +61,37 @@ static int mount_of(const char *real, dev_t dev, char *source, char *root, char 
  * A directory of the running system, as the crash kernel can find it: UUID
  * and path, and the mapped devices (LVM) under it into cfg.
  */
-static int resolve_path(struct target *t, struct config *cfg, char *why, size_t whylen)
+static int resolve_path(struct target *t, struct config *cfg, struct lb_error *err)
 {
     char real[PATH_MAX], source[1024], root[1024], point[1024], fstype[64], dir[PATH_MAX];
     struct fs_id id;
     struct stat st;
 
     if (!realpath(t->path, real) || stat(real, &st) < 0) {
-        snprintf(why, whylen, "target directory %s: %s (create it first)", t->path,
-                 strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "target directory %s: %s (create it first)", t->path,
+                      strerror(errno));
         return -1;
     }
     if (mount_of(real, st.st_dev, source, root, point, fstype) < 0) {
-        snprintf(why, whylen, "target directory %s: its mount is not in /proc/self/mountinfo",
-                 t->path);
+        lb_error_setk(err, LB_ERR_SYSTEM,
+                      "target directory %s: its mount is not in /proc/self/mountinfo", t->path);
         return -1;
     }
     if (fs_probe(source, &id) < 0) {
-        snprintf(why, whylen,
-                 "target directory %s is on %s (%s), which the crash kernel cannot "
-                 "mount: put it on an ext4, XFS or btrfs filesystem on a disk",
-                 t->path, source, fstype);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "target directory %s is on %s (%s), which the crash kernel cannot "
+                      "mount: put it on an ext4, XFS or btrfs filesystem on a disk",
+                      t->path, source, fstype);
         return -1;
     }
     /* the device mounted, before any look by UUID: a RAID leg may show the same one */
-    if (stack_describe(source, cfg, why, whylen) < 0)
+    if (stack_describe(source, cfg, err) < 0)
         return -1;
     /* Inside the filesystem: the mount's root, then the path below the mount point. */
     snprintf(dir, sizeof(dir), "%.1000s%.2000s", strcmp(root, "/") ? root : "",
              strcmp(point, "/") ? real + strlen(point) : real);
     if (strlen(dir) >= sizeof(t->path)) {
-        snprintf(why, whylen, "target directory %s: the path is too long", t->path);
+        lb_error_setk(err, LB_ERR_TOO_LONG, "target directory %s: the path is too long", t->path);
         return -1;
     }
     t->kind = &target_kind_fs;
@@ -101,13 +102,13 @@ static int resolve_path(struct target *t, struct config *cfg, char *why, size_t 
     return 0;
 }
 
-/* why with what it is about in front. */
-static void prefix(char *why, size_t whylen, const char *what)
+/* err with what it is about in front, as words of its sentence (no colon); its kind stays. */
+static void prefix(struct lb_error *err, const char *what)
 {
-    char copy[512];
+    char copy[sizeof(err->msg)];
 
-    snprintf(copy, sizeof(copy), "%s", why);
-    snprintf(why, whylen, "%s%s", what, copy);
+    memcpy(copy, err->msg, sizeof(copy));
+    lb_error_setk(err, err->kind, "%s%s", what, copy);
 }
 
 /*
@@ -116,31 +117,33 @@ static void prefix(char *why, size_t whylen, const char *what)
  * not: a file system is named by its UUID, a raw device by its stable
  * identity (rawdev.c), resolved here where the names still mean something.
  */
-static int resolve_device(struct target *t, char *why, size_t whylen)
+static int resolve_device(struct target *t, struct lb_error *err)
 {
     char real[PATH_MAX], spec[sizeof(t->device)], holds[128];
     struct fs_id id;
 
     if (t->kind == &target_kind_raw && rawdev_is_identity(t->device)) {
-        int r = rawdev_find(t->device, real, sizeof(real), why, whylen);
-        if (r == -2)
-            return -1;
+        int r = rawdev_find(t->device, real, sizeof(real), err);
+        if (r < 0 && err->kind == LB_ERR_REFUSED)
+            return -1; /* more than one: said by rawdev_find */
         if (r < 0) {
-            snprintf(why, whylen, "raw target %s is on no device of this machine", t->device);
+            lb_error_setk(err, LB_ERR_REFUSED, "raw target %s is on no device of this machine",
+                          t->device);
             return -1;
         }
     } else if (t->device[0] == '/' && !realpath(t->device, real)) {
         if (strncmp(t->device, "/dev/disk/", 10) == 0) {
-            snprintf(why, whylen,
-                     "target %s: %s; /dev/disk/by-* links never exist in the crash kernel "
-                     "(no udev): name the device by UUID=, LABEL= or PARTUUID=",
-                     t->device, strerror(errno));
+            lb_error_setk(err, LB_ERR_REFUSED,
+                          "target %s: %s; /dev/disk/by-* links never exist in the crash kernel "
+                          "(no udev): name the device by UUID=, LABEL= or PARTUUID=",
+                          t->device, strerror(errno));
             return -1;
         }
         if (t->kind == &target_kind_raw) { /* a raw device is written only once it is identified */
-            snprintf(why, whylen,
-                     "raw target %s: %s: it must exist now, to be named by what does not change",
-                     t->device, strerror(errno));
+            lb_error_setk(
+                err, LB_ERR_REFUSED,
+                "raw target %s: %s: it must exist now, to be named by what does not change",
+                t->device, strerror(errno));
             return -1;
         }
         fprintf(stderr,
@@ -153,27 +156,28 @@ static int resolve_device(struct target *t, char *why, size_t whylen)
     }
     if (t->kind == &target_kind_fs) {
         if (fs_probe(real, &id) < 0) {
-            snprintf(why, whylen, "target %s holds no ext4, XFS or btrfs file system", t->device);
+            lb_error_setk(err, LB_ERR_REFUSED, "target %s holds no ext4, XFS or btrfs file system",
+                          t->device);
             return -1;
         }
         snprintf(t->device, sizeof(t->device), "UUID=%s", id.uuid);
         return 0;
     }
     if (rawdev_probe_full(real, holds, sizeof(holds)) == RAWDEV_FOREIGN) {
-        snprintf(why, whylen,
-                 "raw target %s holds %s: lifeboat writes a raw dump only where nothing else "
-                 "is (wipefs -a %s, if it may go)",
-                 t->device, holds, real);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "raw target %s holds %s: lifeboat writes a raw dump only where nothing else "
+                      "is (wipefs -a %s, if it may go)",
+                      t->device, holds, real);
         return -1;
     }
     if (!rawdev_is_identity(t->device)) {
-        if (rawdev_identity(real, spec, sizeof(spec), why, whylen) < 0) {
-            prefix(why, whylen, "raw target ");
+        if (rawdev_identity(real, spec, sizeof(spec), err) < 0) {
+            prefix(err, "raw target ");
             return -1;
         }
         snprintf(t->device, sizeof(t->device), "%s", spec);
         /* the identity must name this device and no other, here too */
-        if (rawdev_find(spec, real, sizeof(real), why, whylen) < 0)
+        if (rawdev_find(spec, real, sizeof(real), err) < 0)
             return -1;
     }
     if (rawdev_probe(real, holds, sizeof(holds)) == RAWDEV_DUMP)
@@ -186,76 +190,76 @@ static int resolve_device(struct target *t, char *why, size_t whylen)
 
 static void find_modules(struct module_list *mods, const struct target *t)
 {
-    char device[300], why[256];
+    char device[300];
+    struct lb_error err;
     struct fs_id id = {0};
 
     if (t->kind == &target_kind_dir ||
-        (rawdev_is_identity(t->device)
-             ? rawdev_find(t->device, device, sizeof(device), why, sizeof(why))
-             : fs_find(t->device, device, sizeof(device))) < 0)
+        (rawdev_is_identity(t->device) ? rawdev_find(t->device, device, sizeof(device), &err)
+                                       : fs_find(t->device, device, sizeof(device))) < 0)
         return; /* not on this system now: the capture will say so */
     if (t->kind == &target_kind_fs)
         fs_probe(device, &id);
-    if (modules_for_target(device, id.type, mods, why, sizeof(why)) < 0)
-        fprintf(stderr, "lifeboat: warning: %s\n", why);
+    if (modules_for_target(device, id.type, mods, &err) < 0)
+        fprintf(stderr, "lifeboat: warning: %s\n", err.msg);
 }
 
 /* What every block target needs once its device is named: one device, the stack, the drivers. */
 static int prepare_block(struct target *t, struct config *cfg, struct module_list *mods,
-                         int described, char *why, size_t whylen)
+                         int described, struct lb_error *err)
 {
     char found[PATH_MAX];
     int where = t->kind == &target_kind_fs ? fs_find(t->device, found, sizeof(found)) : -1;
 
     if (where == -2) {
-        snprintf(why, whylen,
-                 "%s is on more than one device (RAID1 members? a cloned "
-                 "disk?): the crash kernel could not tell which to write",
-                 t->device);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "%s is on more than one device (RAID1 members? a cloned "
+                      "disk?): the crash kernel could not tell which to write",
+                      t->device);
         return -1;
     }
-    if (where == 0 && !described && stack_describe(found, cfg, why, whylen) < 0)
+    if (where == 0 && !described && stack_describe(found, cfg, err) < 0)
         return -1;
     find_modules(mods, t);
     return 0;
 }
 
-static int fs_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                      size_t whylen)
+static int fs_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                      struct lb_error *err)
 {
-    if (resolve_device(t, why, whylen) < 0)
+    if (resolve_device(t, err) < 0)
         return -1;
-    return prepare_block(t, cfg, mods, 0, why, whylen);
+    return prepare_block(t, cfg, mods, 0, err);
 }
 
-static int path_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                        size_t whylen)
+static int path_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                        struct lb_error *err)
 {
-    if (resolve_path(t, cfg, why, whylen) < 0 || resolve_device(t, why, whylen) < 0)
+    if (resolve_path(t, cfg, err) < 0 || resolve_device(t, err) < 0)
         return -1;
-    return prepare_block(t, cfg, mods, 1, why, whylen);
+    return prepare_block(t, cfg, mods, 1, err);
 }
 
-static int raw_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                       size_t whylen)
+static int raw_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                       struct lb_error *err)
 {
     /* the next boot's savecore reads a raw dump as a dump file: never the clear one instead */
     if (cfg->nrecipients) {
-        snprintf(why, whylen,
-                 "target raw %s: a raw target does not take an encrypted dump (encrypt-to "
-                 "is set): use a file system target",
-                 t->device);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "target raw %s: a raw target does not take an encrypted dump (encrypt-to "
+                      "is set): use a file system target",
+                      t->device);
         return -1;
     }
-    if (resolve_device(t, why, whylen) < 0)
+    if (resolve_device(t, err) < 0)
         return -1;
-    return prepare_block(t, cfg, mods, 0, why, whylen);
+    return prepare_block(t, cfg, mods, 0, err);
 }
 
-static int dir_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                       size_t whylen)
+static int dir_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                       struct lb_error *err)
 {
-    (void)t, (void)cfg, (void)mods, (void)why, (void)whylen;
+    (void)t, (void)cfg, (void)mods, (void)err;
     return 0; /* the capture's own directory: nothing to find */
 }
 
@@ -286,10 +290,10 @@ static const char *listed_volume(const char *node, const struct config *cfg)
 
 static int wait_for(struct capture *c, const struct target *t, char *device, size_t len)
 {
-    char why[512];
+    struct lb_error err;
 
-    if (wait_for_target(t->device, c->cfg->device_timeout, device, len, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
+    if (wait_for_target(t->device, c->cfg->device_timeout, device, len, &err) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", err.msg);
         return -1;
     }
     if (strcmp(device, t->device) != 0)
@@ -313,10 +317,10 @@ struct mount_job {
 static int mount_step(void *ctx)
 {
     struct mount_job *j = ctx;
-    char why[512];
+    struct lb_error err;
 
-    if (mount_any(j->device, j->mountpoint, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
+    if (mount_any(j->device, j->mountpoint, &err) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", err.msg);
         return 1;
     }
     return 0;
@@ -332,7 +336,11 @@ static enum capture_outcome fs_save(struct capture *c, const struct target *t, s
         return CAPTURE_FAILED;
     if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
-    snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index);
+    if (format_whole(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index) < 0) {
+        fprintf(stderr, "lifeboat: %s/target%zu: the mount point's path is too long\n", mount_base,
+                index);
+        return CAPTURE_FAILED;
+    }
     return target_save_mounted(c, t, mount_step, &job, mountpoint, t->path);
 }
 
@@ -357,74 +365,75 @@ static enum capture_outcome dir_save(struct capture *c, const struct target *t, 
 }
 
 /* A word of the line into field (of size len), or -1 and err if it does not fit. */
-static int copy_word(char *field, size_t len, const char *word, const char *what, char *err,
-                     size_t errlen)
+static int copy_word(char *field, size_t len, const char *word, const char *what,
+                     struct lb_error *err)
 {
     if (strlen(word) >= len) {
-        snprintf(err, errlen, "%s is longer than %zu characters", what, len - 1);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s is longer than %zu characters", what, len - 1);
         return -1;
     }
     memcpy(field, word, strlen(word) + 1);
     return 0;
 }
 
-static int absolute_directory(const char *dir, char *err, size_t errlen)
+static int absolute_directory(const char *dir, struct lb_error *err)
 {
     if (dir[0] == '/')
         return 0;
-    snprintf(err, errlen, "directory '%s' is not an absolute path", dir);
+    lb_error_setk(err, LB_ERR_REFUSED, "directory '%s' is not an absolute path", dir);
     return -1;
 }
 
 /* "target fs UUID=...|LABEL=...|DEVICE [DIR [as SHOWN]]" */
-static int fs_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+static int fs_parse(struct target *t, char **w, int n, struct lb_error *err)
 {
     if (!(n == 3 || n == 4 || (n == 6 && strcmp(w[4], "as") == 0))) {
-        snprintf(err, errlen, "expected 'target %s'", target_kind_fs.usage);
+        lb_error_setk(err, LB_ERR_REFUSED, "expected 'target %s'", target_kind_fs.usage);
         return -1;
     }
-    if (copy_word(t->device, sizeof(t->device), w[2], "device", err, errlen) < 0 ||
-        copy_word(t->path, sizeof(t->path), n >= 4 ? w[3] : "/", "directory", err, errlen) < 0 ||
-        (n == 6 && copy_word(t->shown, sizeof(t->shown), w[5], "directory", err, errlen) < 0))
+    if (copy_word(t->device, sizeof(t->device), w[2], "device", err) < 0 ||
+        copy_word(t->path, sizeof(t->path), n >= 4 ? w[3] : "/", "directory", err) < 0 ||
+        (n == 6 && copy_word(t->shown, sizeof(t->shown), w[5], "directory", err) < 0))
         return -1;
-    if (t->shown[0] && absolute_directory(t->shown, err, errlen) < 0)
+    if (t->shown[0] && absolute_directory(t->shown, err) < 0)
         return -1;
     if (strncmp(t->device, "UUID=", 5) != 0 && strncmp(t->device, "LABEL=", 6) != 0 &&
         t->device[0] != '/') {
-        snprintf(err, errlen, "'%s' is not UUID=..., LABEL=... or an absolute device path",
-                 t->device);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "'%s' is not UUID=..., LABEL=... or an absolute device path", t->device);
         return -1;
     }
-    return absolute_directory(t->path, err, errlen);
+    return absolute_directory(t->path, err);
 }
 
 /* "target raw PARTUUID=...|WWID=...|SERIAL=...|DEVICE" */
-static int raw_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+static int raw_parse(struct target *t, char **w, int n, struct lb_error *err)
 {
     if (n != 3) {
-        snprintf(err, errlen, "expected 'target %s'", target_kind_raw.usage);
+        lb_error_setk(err, LB_ERR_REFUSED, "expected 'target %s'", target_kind_raw.usage);
         return -1;
     }
-    if (copy_word(t->device, sizeof(t->device), w[2], "device", err, errlen) < 0)
+    if (copy_word(t->device, sizeof(t->device), w[2], "device", err) < 0)
         return -1;
     if (t->device[0] != '/' && !rawdev_is_identity(t->device)) {
-        snprintf(err, errlen, "raw device '%s' is not PARTUUID=..., WWID=..., SERIAL=... or a path",
-                 t->device);
+        lb_error_setk(err, LB_ERR_REFUSED,
+                      "raw device '%s' is not PARTUUID=..., WWID=..., SERIAL=... or a path",
+                      t->device);
         return -1;
     }
     return 0;
 }
 
 /* "target dir DIR", "target path DIR" */
-static int directory_parse(struct target *t, char **w, int n, char *err, size_t errlen)
+static int directory_parse(struct target *t, char **w, int n, struct lb_error *err)
 {
     if (n != 3) {
-        snprintf(err, errlen, "expected 'target %s'", t->kind->usage);
+        lb_error_setk(err, LB_ERR_REFUSED, "expected 'target %s'", t->kind->usage);
         return -1;
     }
-    if (copy_word(t->path, sizeof(t->path), w[2], "directory", err, errlen) < 0)
+    if (copy_word(t->path, sizeof(t->path), w[2], "directory", err) < 0)
         return -1;
-    return absolute_directory(t->path, err, errlen);
+    return absolute_directory(t->path, err);
 }
 
 static int fits(int n, size_t len)
@@ -496,14 +505,14 @@ static int mount_point(const char *device, char *point, size_t len)
 }
 
 /* A file system's target directory where it is mounted now. */
-static int fs_directory_here(const struct target *t, char *dir, size_t len, char *why,
-                             size_t whylen)
+static int fs_directory_here(const struct target *t, char *dir, size_t len, struct lb_error *err)
 {
     char device[300], point[PATH_MAX];
 
     if (fs_find(t->device, device, sizeof(device)) < 0 ||
         mount_point(device, point, sizeof(point)) < 0) {
-        snprintf(why, whylen, "%s is not mounted here: its dumps are not listed", t->device);
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s is not mounted here: its dumps are not listed",
+                      t->device);
         return -1;
     }
     snprintf(dir, len, "%s%s", strcmp(point, "/") ? point : "",
@@ -511,19 +520,18 @@ static int fs_directory_here(const struct target *t, char *dir, size_t len, char
     return 0;
 }
 
-static int directory_here(const struct target *t, char *dir, size_t len, char *why, size_t whylen)
+static int directory_here(const struct target *t, char *dir, size_t len, struct lb_error *err)
 {
-    (void)why, (void)whylen;
+    (void)err;
     snprintf(dir, len, "%s", t->path);
     return 0;
 }
 
 /* A raw device's dumps are where savecore put them, /var/crash, which list looks in anyway. */
-static int raw_directory_here(const struct target *t, char *dir, size_t len, char *why,
-                              size_t whylen)
+static int raw_directory_here(const struct target *t, char *dir, size_t len, struct lb_error *err)
 {
     (void)t, (void)dir, (void)len;
-    snprintf(why, whylen, "%s", "");
+    lb_error_setk(err, LB_ERR_NO_DATA, "%s", ""); /* nothing to say */
     return -1;
 }
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config/config_net.h"
+#include "platform/format.h"
 #include "platform/supervise.h"
 #include "targets/network.h"
 #include "targets/target.h"
@@ -104,27 +105,28 @@ static int nfs_check_step(void *ctx)
     return 0;
 }
 
-static int nfs_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                       size_t whylen)
+static int nfs_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                       struct lb_error *err)
 {
     static const char *const v4_modules[] = {"nfsv4", NULL}, *const v3_modules[] = {"nfsv3", NULL};
-    char mod_why[256], dir[] = "/tmp/lifeboat-nfs-XXXXXX";
+    char dir[] = "/tmp/lifeboat-nfs-XXXXXX";
+    struct lb_error mod_err;
     struct nfs_mount m = {t, dir};
     int signo, r;
 
-    if (network_prepare(t, cfg, mods, why, whylen) < 0)
+    if (network_prepare(t, cfg, mods, err) < 0)
         return -1;
-    if (modules_named(wants_v3(t) ? v3_modules : v4_modules, mods, mod_why, sizeof(mod_why)) < 0)
-        fprintf(stderr, "lifeboat: warning: %s\n", mod_why);
+    if (modules_named(wants_v3(t) ? v3_modules : v4_modules, mods, &mod_err) < 0)
+        fprintf(stderr, "lifeboat: warning: %s\n", mod_err.msg);
     if (!mkdtemp(dir)) {
-        snprintf(why, whylen, "%s: cannot make a mount point to check it: %s", t->shown,
-                 strerror(errno));
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: cannot make a mount point to check it: %s", t->shown,
+                      strerror(errno));
         return -1;
     }
     r = supervise_run("checking the NFS target", nfs_check_step, &m, CHECK_SECONDS, &signo);
     rmdir(dir);
     if (r != 0) {
-        snprintf(why, whylen, "%s cannot take dumps (said above)", t->shown);
+        lb_error_setk(err, LB_ERR_REFUSED, "%s cannot take dumps (said above)", t->shown);
         return -1;
     }
     return 0;
@@ -140,14 +142,17 @@ static int nfs_mount_step(void *ctx)
     /* soft: a server that stops answering ends in an error the capture can act on.  v3 without
      * a lock daemon (the capture is the only writer of its directory): nolock; the mount
      * protocol asked at the same address.  The admin's options last: theirs win. */
-    snprintf(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", t->address, t->path);
-    snprintf(options, sizeof(options),
-             "vers=%s,addr=%s,port=%u,proto=%s,soft,timeo=100,retrans=2%s%s%s%s%s", v3 ? "3" : "4",
-             t->address, target_port(t), v6 ? "tcp6" : "tcp", v3 ? ",nolock,mountproto=" : "",
-             v3 ? (v6 ? "tcp6" : "tcp") : "", v3 ? ",mountaddr=" : "", v3 ? t->address : "",
-             nfs_options(t)[0] ? "," : "");
-    if (strlen(options) + strlen(nfs_options(t)) < sizeof(options))
-        strcat(options, nfs_options(t));
+    if (format_whole(source, sizeof(source), v6 ? "[%s]:%s" : "%s:%s", t->address, t->path) < 0 ||
+        format_whole(options, sizeof(options),
+                     "vers=%s,addr=%s,port=%u,proto=%s,soft,timeo=100,retrans=2%s%s%s%s%s%s",
+                     v3 ? "3" : "4", t->address, target_port(t), v6 ? "tcp6" : "tcp",
+                     v3 ? ",nolock,mountproto=" : "", v3 ? (v6 ? "tcp6" : "tcp") : "",
+                     v3 ? ",mountaddr=" : "", v3 ? t->address : "", nfs_options(t)[0] ? "," : "",
+                     nfs_options(t)) < 0) {
+        /* never mounted without the admin's options, nor at a path cut short */
+        fprintf(stderr, "lifeboat: %s: the mount's source or options are too long\n", t->shown);
+        return 1;
+    }
     if (mkdir(m->mountpoint, 0700) < 0 && errno != EEXIST) {
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", m->mountpoint, strerror(errno));
         return 1;
@@ -179,20 +184,25 @@ static enum capture_outcome nfs_save(struct capture *c, const struct target *t, 
 
     if (mkdir(mount_base, 0700) < 0 && errno != EEXIST)
         fprintf(stderr, "lifeboat: cannot create %s: %s\n", mount_base, strerror(errno));
-    snprintf(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index);
+    if (format_whole(mountpoint, sizeof(mountpoint), "%s/target%zu", mount_base, index) < 0) {
+        fprintf(stderr, "lifeboat: %s/target%zu: the mount point's path is too long\n", mount_base,
+                index);
+        return CAPTURE_FAILED;
+    }
     return target_save_mounted(c, t, nfs_capture_mount_step, &m, mountpoint,
                                ""); /* NFS mounts the directory itself */
 }
 
 /* "options vers=3,...": what the admin adds to the mount's options. */
-static int nfs_parse_option(struct target *t, char **w, int n, int *i, char *err, size_t errlen)
+static int nfs_parse_option(struct target *t, char **w, int n, int *i, struct lb_error *err)
 {
     struct nfs_data *d = (struct nfs_data *)t->kind_data;
 
     if (strcmp(w[*i], "options") != 0 || *i + 1 >= n)
         return 1;
     if (strlen(w[*i + 1]) >= sizeof(d->options) || w[*i + 1][strspn(w[*i + 1], NFS_OPTION_CHARS)]) {
-        snprintf(err, errlen, "NFS options '%s' are not name=value,... words", w[*i + 1]);
+        lb_error_setk(err, LB_ERR_REFUSED, "NFS options '%s' are not name=value,... words",
+                      w[*i + 1]);
         return -1;
     }
     strcpy(d->options, w[*i + 1]);

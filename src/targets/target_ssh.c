@@ -74,56 +74,57 @@ static void endpoint_of(const struct target *t, const struct config *cfg, const 
  * (lifeboat(8), COLLECTOR) does not, and keeps this one file, the same name
  * at every load.
  */
-static int check_directory(struct sftp_link *l, const struct target *t, char *why, size_t whylen)
+static int check_directory(struct sftp_link *l, const struct target *t, struct lb_error *err)
 {
-    char probe[600], what[400];
+    char probe[600];
+    struct lb_error failed;
     uint64_t free_bytes;
-    int there = sftp_exists(l, t->path, what, sizeof(what));
+    int there = sftp_exists(l, t->path, &failed);
 
     if (there <= 0) {
-        snprintf(why, whylen, "%s: %s", t->shown,
-                 there < 0 ? what : "the directory does not exist on the server");
+        lb_error_setk(err, LB_ERR_SYSTEM, "%s: %s", t->shown,
+                      there < 0 ? failed.msg : "the directory does not exist on the server");
         return -1;
     }
     snprintf(probe, sizeof(probe), "%s/.lifeboat-check", t->path);
-    if (sftp_put(l, probe, "lifeboat\n", 9, what, sizeof(what)) < 0) {
-        snprintf(why, whylen, "%s: cannot write there: %s", t->shown, what);
+    if (sftp_put(l, probe, "lifeboat\n", 9, &failed) < 0) {
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: cannot write there: %s", t->shown, failed.msg);
         return -1;
     }
-    sftp_remove(l, probe, what, sizeof(what));
-    if (sftp_free_bytes(l, t->path, &free_bytes, what, sizeof(what)) == 0 &&
-        free_bytes < MIN_FREE_BYTES) {
-        snprintf(why, whylen, "%s: only %llu MiB free on the server", t->shown,
-                 (unsigned long long)(free_bytes >> 20));
+    sftp_remove(l, probe, &failed);
+    if (sftp_free_bytes(l, t->path, &free_bytes, &failed) == 0 && free_bytes < MIN_FREE_BYTES) {
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: only %llu MiB free on the server", t->shown,
+                      (unsigned long long)(free_bytes >> 20));
         return -1;
     }
     return 0;
 }
 
-static int ssh_prepare(struct target *t, struct config *cfg, struct module_list *mods, char *why,
-                       size_t whylen)
+static int ssh_prepare(struct target *t, struct config *cfg, struct module_list *mods,
+                       struct lb_error *err)
 {
     struct sftp_link link = {0};
-    char pinned[SSH_HOST_KEY_MAX] = "", what[600];
+    char pinned[SSH_HOST_KEY_MAX] = "";
     int pin_now = !pinned_key(t)[0];
 
-    if (network_prepare(t, cfg, mods, why, whylen) < 0)
+    if (network_prepare(t, cfg, mods, err) < 0)
         return -1;
     endpoint_of(t, cfg, config_ssh_identity(cfg), &link.endpoint);
-    if (ssh_open(&link.conn, &link.endpoint, pinned, what, sizeof(what)) < 0) {
-        snprintf(why, whylen, "%s: %s", t->shown, what);
+    if (ssh_open(&link.conn, &link.endpoint, pinned, err) < 0) {
+        lb_error_prefix(err, "%s", t->shown); /* a host key not known stays REFUSED */
         return -1;
     }
     link.pid = getpid();
     if (pin_now) {
         if (strlen(pinned) >= sizeof(ssh_data(t)->host_key)) {
-            snprintf(why, whylen, "%s: the server's host key is too long to pin", t->shown);
+            lb_error_setk(err, LB_ERR_TOO_LONG, "%s: the server's host key is too long to pin",
+                          t->shown);
             sftp_link_down(&link);
             return -1;
         }
         strcpy(ssh_data(t)->host_key, pinned);
     }
-    int r = check_directory(&link, t, why, whylen);
+    int r = check_directory(&link, t, err);
     sftp_link_down(&link);
     return r;
 }
@@ -155,11 +156,12 @@ static struct lb_sink *place_create(struct place *base, const char *name, int ho
 static int place_put(struct place *base, const char *name, const void *data, size_t len)
 {
     struct sftp_place *p = (struct sftp_place *)base;
-    char path[700], why[400];
+    char path[700];
+    struct lb_error failed;
 
     file_path(p, name, path, sizeof(path));
-    if (sftp_put(&p->link, path, data, len, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
+    if (sftp_put(&p->link, path, data, len, &failed) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", failed.msg);
         return -1;
     }
     return 0;
@@ -168,10 +170,11 @@ static int place_put(struct place *base, const char *name, const void *data, siz
 static int place_remove(struct place *base, const char *name)
 {
     struct sftp_place *p = (struct sftp_place *)base;
-    char path[700], why[400];
+    char path[700];
+    struct lb_error failed;
 
     file_path(p, name, path, sizeof(path));
-    return sftp_remove(&p->link, path, why, sizeof(why));
+    return sftp_remove(&p->link, path, &failed);
 }
 
 static const struct place_ops sftp_place_ops = {
@@ -195,33 +198,34 @@ static int make_directory(void *ctx)
 {
     struct dir_job *j = ctx;
     struct sftp_link *l = &j->place->link;
-    char path[700], done[700], why[400];
+    char path[700], done[700];
+    struct lb_error failed;
 
-    if (sftp_link_up(l, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s: %s\n", j->t->shown, why);
+    if (sftp_link_up(l, &failed) < 0) {
+        fprintf(stderr, "lifeboat: %s: %s\n", j->t->shown, failed.msg);
         return 1;
     }
     for (int n = 1; n < DUMPDIR_MAX_SUFFIX; n++) {
         dumpdir_name(j->names, j->c->facts.crash_time, j->c->facts.hostname, n);
         snprintf(done, sizeof(done), "%s/%s", j->t->path, j->names->name);
-        int taken = sftp_exists(l, done, why, sizeof(why));
+        int taken = sftp_exists(l, done, &failed);
         if (taken == 0) {
             snprintf(done, sizeof(done), "%s/%s.incomplete", j->t->path, j->names->name);
-            taken = sftp_exists(l, done, why, sizeof(why));
+            taken = sftp_exists(l, done, &failed);
         }
         if (taken < 0)
             break;
         if (taken > 0)
             continue;
         snprintf(path, sizeof(path), "%s/%s", j->t->path, j->names->temp);
-        if (sftp_mkdir(l, path, 0700, why, sizeof(why)) == 0) {
+        if (sftp_mkdir(l, path, 0700, &failed) == 0) {
             fprintf(stderr, "lifeboat: connected to %s\n", j->t->shown);
             return 0;
         }
-        if (sftp_exists(l, path, why, sizeof(why)) != 1)
+        if (sftp_exists(l, path, &failed) != 1)
             break; /* not taken by another: the server refuses */
     }
-    fprintf(stderr, "lifeboat: %s: no dump directory: %s\n", j->t->shown, why);
+    fprintf(stderr, "lifeboat: %s: no dump directory: %s\n", j->t->shown, failed.msg);
     return 1;
 }
 
@@ -233,18 +237,19 @@ static const char *const capture_files[] = {"vmcore",          "vmcore.flat",   
 /* A rehearsal's directory, removed: the server of a write-only drop box refuses, and says so. */
 static int remove_rehearsal(struct dir_job *j)
 {
-    char dir[700], path[800], why[400];
+    char dir[700], path[800];
+    struct lb_error failed;
 
     snprintf(dir, sizeof(dir), "%s/%s", j->t->path, j->names->temp);
     for (size_t i = 0; i < sizeof(capture_files) / sizeof(capture_files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, capture_files[i]);
-        sftp_remove(&j->place->link, path, why, sizeof(why));
+        sftp_remove(&j->place->link, path, &failed);
     }
-    if (sftp_rmdir(&j->place->link, dir, why, sizeof(why)) < 0) {
+    if (sftp_rmdir(&j->place->link, dir, &failed) < 0) {
         fprintf(stderr,
                 "lifeboat: rehearsal: %s/%s stays on the server, which refuses to remove it "
                 "(%s): a write-only drop box does\n",
-                j->t->shown, j->names->temp, why);
+                j->t->shown, j->names->temp, failed.msg);
         return 1;
     }
     fprintf(stderr, "lifeboat: rehearsal: the dump written in %s/%s was removed\n", j->t->shown,
@@ -255,15 +260,16 @@ static int remove_rehearsal(struct dir_job *j)
 static int finish_directory(void *ctx)
 {
     struct dir_job *j = ctx;
-    char from[700], to[700], why[400];
+    char from[700], to[700];
+    struct lb_error failed;
 
     if (j->c->rehearsal)
         return remove_rehearsal(j);
     snprintf(from, sizeof(from), "%s/%s", j->t->path, j->names->temp);
     snprintf(to, sizeof(to), "%s/%s%s", j->t->path, j->names->name,
              j->complete ? "" : ".incomplete");
-    if (sftp_rename(&j->place->link, from, to, why, sizeof(why)) < 0) {
-        fprintf(stderr, "lifeboat: %s\n", why);
+    if (sftp_rename(&j->place->link, from, to, &failed) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", failed.msg);
         return 1;
     }
     return 0;
@@ -325,7 +331,7 @@ static struct lb_sink *ssh_open_sink(struct target *t, const struct target_crede
 {
     static struct sftp_link link; /* lives as long as the sink: one per command */
     static char identity[600];
-    char why[600];
+    struct lb_error failed;
 
     if (target_resolve(t, err) < 0)
         return NULL;
@@ -340,8 +346,8 @@ static struct lb_sink *ssh_open_sink(struct target *t, const struct target_crede
         .known_hosts = creds->known_hosts,
         .timeout = 30};
     link.retries = 3;
-    if (sftp_link_up(&link, why, sizeof(why)) < 0) {
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s: %s", t->shown, why);
+    if (sftp_link_up(&link, &failed) < 0) {
+        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s: %s", t->shown, failed.msg);
         return NULL;
     }
     return sftp_sink_create(&link, t->path, err);
@@ -359,15 +365,15 @@ static const struct target_ops ssh_ops = {
 #endif
 
 /* "host-key TYPE BASE64": the server's key, pinned at load. */
-static int ssh_parse_option(struct target *t, char **w, int n, int *i, char *err, size_t errlen)
+static int ssh_parse_option(struct target *t, char **w, int n, int *i, struct lb_error *err)
 {
     struct ssh_data *d = ssh_data(t);
 
     if (strcmp(w[*i], "host-key") != 0 || *i + 2 >= n)
         return 1;
     if (strlen(w[*i + 1]) + strlen(w[*i + 2]) + 2 > sizeof(d->host_key)) {
-        snprintf(err, errlen, "the host key is longer than %zu characters",
-                 sizeof(d->host_key) - 1);
+        lb_error_setk(err, LB_ERR_TOO_LONG, "the host key is longer than %zu characters",
+                      sizeof(d->host_key) - 1);
         return -1;
     }
     size_t type_len = strlen(w[*i + 1]);

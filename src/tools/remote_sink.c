@@ -17,11 +17,8 @@ struct lb_sink *remote_sink_open(const char *url, const struct dump_keys *keys,
                                              .host_key = keys->host_key,
                                              .ca_file = keys->ca_file,
                                              .token_file = keys->token_file};
-    char why[600];
 
-    if (target_url_parse(url, &t, why, sizeof(why)) < 0) {
-        lb_error_setk(err, LB_ERR_OUTPUT_IO, "%s", why);
+    if (target_url_parse(url, &t, err) < 0)
         return NULL;
-    }
     return t.kind->ops->open_sink(&t, &creds, err);
 }

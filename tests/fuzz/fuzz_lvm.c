@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int fd = -1;
     struct lvm_pv pv;
-    char why[256];
+    struct lb_error why;
 
     if (fd < 0 && (fd = memfd_create("pv", 0)) < 0)
         return 0;
@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(img, data, size);
     fix_checksums(img, size);
     if (ftruncate(fd, 0) == 0 && pwrite(fd, img, size, 0) == (ssize_t)size)
-        lvm_pv_read(fd, &pv, why, sizeof(why));
+        lvm_pv_read(fd, &pv, &why);
     free(img);
     return 0;
 }

@@ -29,11 +29,11 @@
 void expect_config_error(const char *text, const char *msg)
 {
     struct config cfg;
-    char err[256];
+    struct lb_error err;
 
-    assert_int_equal(config_parse(text, "t.conf", &cfg, err, sizeof(err)), -1);
-    if (!strstr(err, msg))
-        fail_msg("error '%s' does not mention '%s'", err, msg);
+    assert_int_equal(config_parse(text, "t.conf", &cfg, &err), -1);
+    if (!strstr(err.msg, msg))
+        fail_msg("error '%s' does not mention '%s'", err.msg, msg);
 }
 
 void make_file(const char *root, const char *rel)

@@ -191,7 +191,7 @@ static void estimate_splits_the_reservation(void **state)
 {
     struct initramfs_stats st = {.compressed = 709 << 10, .uncompressed = 1492 << 10};
     struct estimate e = {.init_size = 60ull << 20};
-    char why[512];
+    struct lb_error why;
     const uint64_t M = 1 << 20;
 
     (void)state;
@@ -201,26 +201,29 @@ static void estimate_splits_the_reservation(void **state)
     assert_true(e.plain_need < e.plain && e.plain_need > 62 * M);
     assert_true(e.plain + e.cma == e.crashkernel); /* the split costs nothing more */
     assert_true(e.crashkernel == 88 * M && e.cma == 16 * M);
-    assert_int_equal(estimate_check(&e, 72 * M, 16 * M, why, sizeof(why)), 0);
-    assert_int_equal(estimate_check(&e, 88 * M, 0, why, sizeof(why)), 0);
+    assert_int_equal(estimate_check(&e, 72 * M, 16 * M, &why), 0);
+    assert_int_equal(estimate_check(&e, 88 * M, 0, &why), 0);
     /* the plain part too small for the kernel: said first, whatever the CMA part holds */
-    assert_int_equal(estimate_check(&e, 48 * M, 64 * M, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "the plain part (48 MiB) cannot hold the kernel and initramfs"));
-    assert_int_equal(estimate_check(&e, 72 * M, 8 * M, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "crashkernel=16M,cma crashkernel=72M"));
-    assert_int_equal(estimate_check(&e, 80 * M, 0, why, sizeof(why)), -1);
-    assert_string_equal(why, "the capture needs crashkernel=88M ('lifeboat estimate')");
+    assert_int_equal(estimate_check(&e, 48 * M, 64 * M, &why), -1);
+    assert_non_null(
+        strstr(why.msg, "the plain part (48 MiB) cannot hold the kernel and initramfs"));
+    assert_int_equal(estimate_check(&e, 72 * M, 8 * M, &why), -1);
+    assert_non_null(strstr(why.msg, "crashkernel=16M,cma crashkernel=72M"));
+    assert_int_equal(estimate_check(&e, 80 * M, 0, &why), -1);
+    assert_string_equal(why.msg, "the capture needs crashkernel=88M ('lifeboat estimate')");
+    assert_int_equal(why.kind, LB_ERR_REFUSED);
     /* more CPUs grow the CMA part only */
     estimate_fit_cpus(&e, UINT64_MAX, 8);
     assert_true(e.plain == 72 * M && e.plain + e.cma == e.crashkernel && e.cma > 16 * M);
     /* a config's choice reads and formats back */
     struct config cfg;
-    char err[256], buf[4096];
-    assert_int_equal(config_parse("reservation cma\n", "t.conf", &cfg, err, sizeof(err)), 0);
+    char buf[4096];
+    struct lb_error err;
+    assert_int_equal(config_parse("reservation cma\n", "t.conf", &cfg, &err), 0);
     assert_int_equal(cfg.reservation_cma, 1);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
     assert_non_null(strstr(buf, "reservation cma\n"));
-    assert_int_equal(config_parse("target dir /x\n", "t.conf", &cfg, err, sizeof(err)), 0);
+    assert_int_equal(config_parse("target dir /x\n", "t.conf", &cfg, &err), 0);
     assert_int_equal(cfg.reservation_cma, 0); /* the plain form unless asked */
     expect_config_error("reservation huge\n", "expected 'reservation plain' or 'reservation cma'");
 }

@@ -182,7 +182,7 @@ static void a_long_bearer_token_goes_out_whole(void **state)
 {
     static char token[4096], expected[4200];
     struct tls_server s;
-    char why[400] = "";
+    struct lb_error failed = {.msg = ""};
     int status = 0, r;
 
     (void)state;
@@ -190,9 +190,9 @@ static void a_long_bearer_token_goes_out_whole(void **state)
     snprintf(expected, sizeof(expected), "\r\nAuthorization: Bearer %s\r\n", token);
     server_start(&s, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
     struct http_server h = client_of(&s, token);
-    r = http_request(&h, "PUT", "/dumps/dmesg.txt", NULL, "log\n", 4, &status, why, sizeof(why));
+    r = http_request(&h, "PUT", "/dumps/dmesg.txt", NULL, "log\n", 4, &status, &failed);
     server_stop(&s);
-    assert_string_equal(why, "");
+    assert_string_equal(failed.msg, "");
     assert_int_equal(r, 0);
     assert_int_equal(status, 201);
     assert_non_null(strstr(s.head, expected));
@@ -260,7 +260,8 @@ static void write_text(const char *path, const char *text)
 
 static int sshd_start(struct sshd *s)
 {
-    char path[200], text[1000], line[700], why[300];
+    char path[200], text[1000], line[700];
+    struct lb_error failed;
 
     if (geteuid() != 0 || access("/usr/sbin/sshd", X_OK) < 0 ||
         access("/usr/bin/ssh-keygen", X_OK) < 0)
@@ -277,8 +278,8 @@ static int sshd_start(struct sshd *s)
     snprintf(s->host_key_line, sizeof(s->host_key_line), "%s %s", type, key);
     fclose(f);
     snprintf(path, sizeof(path), "%s/id", s->dir);
-    if (ssh_keyfile_create(path, "lifeboat@test", line, sizeof(line), why, sizeof(why)) < 0)
-        fail_msg("%s", why);
+    if (ssh_keyfile_create(path, "lifeboat@test", line, sizeof(line), &failed) < 0)
+        fail_msg("%s", failed.msg);
     snprintf(path, sizeof(path), "%s/authorized_keys", s->dir);
     strcat(line, "\n");
     write_text(path, line);
@@ -303,7 +304,7 @@ static int sshd_start(struct sshd *s)
         _exit(127);
     }
     for (int i = 0; i < 100; i++) { /* until it listens: 10 s at most */
-        int fd = tcp_connect("127.0.0.1", s->port, 1, why, sizeof(why));
+        int fd = tcp_connect("127.0.0.1", s->port, 1, &failed);
         if (fd >= 0) {
             close(fd);
             return 0;
@@ -327,8 +328,8 @@ static void sshd_stop(struct sshd *s)
 }
 
 /* ssh_open with known_hosts only (no pin), as load does: 0 or -1, the reason in why. */
-static int open_with_known_hosts(const struct sshd *s, const char *known_hosts, char *why,
-                                 size_t whylen)
+static int open_with_known_hosts(const struct sshd *s, const char *known_hosts,
+                                 struct lb_error *err)
 {
     char identity[100], pinned[SSH_HOST_KEY_MAX] = "";
     struct ssh_endpoint e = {.address = "127.0.0.1",
@@ -341,7 +342,7 @@ static int open_with_known_hosts(const struct sshd *s, const char *known_hosts, 
     struct ssh_conn c;
 
     snprintf(identity, sizeof(identity), "%s/id", s->dir);
-    if (ssh_open(&c, &e, pinned, why, whylen) < 0)
+    if (ssh_open(&c, &e, pinned, err) < 0)
         return -1;
     ssh_close(&c);
     return strcmp(pinned, s->host_key_line) == 0 ? 0 : -2;
@@ -354,7 +355,8 @@ static int open_with_known_hosts(const struct sshd *s, const char *known_hosts, 
  */
 static void a_revoked_host_key_is_refused(void **state)
 {
-    char known[200], text[1000], why[600] = "";
+    char known[200], text[1000];
+    struct lb_error failed = {.msg = ""};
     struct sshd s;
     int plain, revoked;
 
@@ -364,19 +366,20 @@ static void a_revoked_host_key_is_refused(void **state)
     snprintf(known, sizeof(known), "%s/known_hosts", s.dir);
     snprintf(text, sizeof(text), "# the collector\n[127.0.0.1]:%u %s\n", s.port, s.host_key_line);
     write_text(known, text);
-    plain = open_with_known_hosts(&s, known, why, sizeof(why));
+    plain = open_with_known_hosts(&s, known, &failed);
     if (plain != 0)
-        print_message("known: %s\n", why);
+        print_message("known: %s\n", failed.msg);
     snprintf(text + strlen(text), sizeof(text) - strlen(text), "@revoked * %s lost laptop\n",
              s.host_key_line);
     write_text(known, text);
-    revoked = open_with_known_hosts(&s, known, why, sizeof(why));
+    revoked = open_with_known_hosts(&s, known, &failed);
     sshd_stop(&s);
     assert_int_equal(plain, 0);
     assert_int_equal(revoked, -1);
-    assert_non_null(strstr(why, "revoked"));
-    assert_non_null(strstr(why, known));
-    assert_non_null(strstr(why, "line 3"));
+    assert_non_null(strstr(failed.msg, "revoked"));
+    assert_non_null(strstr(failed.msg, known));
+    assert_non_null(strstr(failed.msg, "line 3"));
+    assert_int_equal(failed.kind, LB_ERR_REFUSED); /* a revoked key is refused, not retried */
 }
 
 int main(void)

@@ -42,21 +42,20 @@
 static void urls_are_parsed_and_checked(void **state)
 {
     struct target t;
-    char err[256];
+    struct lb_error err;
 
     (void)state;
-    assert_int_equal(
-        target_url_parse("ssh://dump@collector.example:2222/var/crash", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("ssh://dump@collector.example:2222/var/crash", &t, &err), 0);
     assert_ptr_equal(t.kind, &target_kind_ssh);
     assert_string_equal(t.user, "dump");
     assert_string_equal(t.host, "collector.example");
     assert_int_equal(t.port, 2222);
     assert_string_equal(t.path, "/var/crash");
-    assert_int_equal(target_url_parse("nfs://[fd00::2]/export/crash", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("nfs://[fd00::2]/export/crash", &t, &err), 0);
     assert_ptr_equal(t.kind, &target_kind_nfs);
     assert_string_equal(t.host, "fd00::2");
     assert_int_equal(target_port(&t), 2049);
-    assert_int_equal(target_url_parse("ssh://h/d", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("ssh://h/d", &t, &err), 0);
     assert_int_equal(target_port(&t), 22);
 
     static const char *const bad[] = {
@@ -75,13 +74,13 @@ static void urls_are_parsed_and_checked(void **state)
         "ssh:///d",            /* no host */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        err[0] = '\0';
-        if (target_url_parse(bad[i], &t, err, sizeof(err)) == 0)
+        err.msg[0] = '\0';
+        if (target_url_parse(bad[i], &t, &err) == 0)
             fail_msg("'%s' was accepted", bad[i]);
-        assert_true(err[0] != '\0');
+        assert_true(err.msg[0] != '\0');
     }
     /* a path with dots that do not climb is a path */
-    assert_int_equal(target_url_parse("ssh://h/a/..b/c..", &t, err, sizeof(err)), 0);
+    assert_int_equal(target_url_parse("ssh://h/a/..b/c..", &t, &err), 0);
 }
 
 static void network_lines_survive_the_initramfs(void **state)
@@ -97,11 +96,11 @@ static void network_lines_survive_the_initramfs(void **state)
         "network-timeout 7\n";
     static struct config cfg, again;
     static char buf[CONFIG_TEXT_MAX], buf2[CONFIG_TEXT_MAX];
-    char err[256];
+    struct lb_error err;
 
     (void)state;
-    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
-        fail_msg("%s", err);
+    if (config_parse(text, "t.conf", &cfg, &err) < 0)
+        fail_msg("%s", err.msg);
     assert_int_equal(cfg.ntargets, 2);
     assert_ptr_equal(cfg.targets[0].kind, &target_kind_nfs);
     assert_int_equal(cfg.targets[0].port, 20490);
@@ -127,8 +126,8 @@ static void network_lines_survive_the_initramfs(void **state)
     assert_int_equal(cfg.routes[3].destination.family, AF_INET6);
     assert_int_equal(cfg.network_timeout, 7);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
-    if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
-        fail_msg("%s in:\n%s", err, buf);
+    if (config_parse(buf, "formatted", &again, &err) < 0)
+        fail_msg("%s in:\n%s", err.msg, buf);
     assert_int_equal(config_format(&again, buf2, sizeof(buf2)), 0);
     assert_string_equal(buf, buf2);
     assert_non_null(strstr(buf, "route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56\n"));
@@ -149,10 +148,11 @@ static void network_lines_survive_the_initramfs(void **state)
         "target ssh://h/d options vers=3\n",        /* options for NFS only */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (config_parse(bad[i], "bad.conf", &cfg, err, sizeof(err)) == 0)
+        if (config_parse(bad[i], "bad.conf", &cfg, &err) == 0)
             fail_msg("accepted: %s", bad[i]);
         else
-            assert_non_null(strstr(err, "bad.conf:1:"));
+            assert_non_null(strstr(err.msg, "bad.conf:1:"));
+    assert_int_equal(err.kind, LB_ERR_REFUSED);
 }
 
 static void addresses_and_macs_round_trip(void **state)
@@ -204,7 +204,7 @@ static void netlink_sets_and_reads_the_way(void **state)
     struct module_list mods = {0};
     struct target t;
     uint8_t zero[6] = {0};
-    char why[300];
+    struct lb_error e;
 
     (void)state;
     if (own_netns() < 0)
@@ -213,7 +213,7 @@ static void netlink_sets_and_reads_the_way(void **state)
     assert_int_equal(network_up(&cfg), 0);
     assert_int_equal(net_link_find_mac(zero, &lo), 0);
     assert_string_equal(lo.name, "lo");
-    assert_int_equal(net_link_get(lo.ifindex, &lo, why, sizeof(why)), 0);
+    assert_int_equal(net_link_get(lo.ifindex, &lo, &e), 0);
     assert_true(lo.up);
 
     assert_int_equal(net_addr_parse("198.51.100.1/24", &a), 0);
@@ -233,12 +233,12 @@ static void netlink_sets_and_reads_the_way(void **state)
     assert_int_equal(net_link_find_mac(mac, &v0), -1); /* a veth has a kind: not a NIC */
     assert_int_equal(net_mac_parse("02:00:00:00:00:02", mac), 0);
     assert_int_equal(system("ip link set lbv1 up"), 0);
-    assert_int_equal(net_link_get((int)if_nametoindex("lbv0"), &v0, why, sizeof(why)), 0);
+    assert_int_equal(net_link_get((int)if_nametoindex("lbv0"), &v0, &e), 0);
     assert_string_equal(v0.kind, "veth");
     assert_int_equal(v0.mtu, 1500);
     assert_int_equal(net_link_set_up(v0.ifindex, 1400), 0);
     assert_int_equal(net_link_wait_carrier(v0.ifindex, 5), 0);
-    assert_int_equal(net_link_get(v0.ifindex, &v0, why, sizeof(why)), 0);
+    assert_int_equal(net_link_get(v0.ifindex, &v0, &e), 0);
     assert_true(v0.up && v0.carrier);
     assert_int_equal(v0.mtu, 1400);
     /* a link's speed as its driver reports it: a veth's 10 Gb/s; none from the loopback */
@@ -261,28 +261,29 @@ static void netlink_sets_and_reads_the_way(void **state)
     if (net_route_add(v0.ifindex, &dst, &gw) < 0)
         fail_msg("route add: %s", strerror(errno));
     assert_int_equal(net_addr_parse("203.0.113.5", &dst), 0);
-    assert_int_equal(net_route_get(&dst, &route, why, sizeof(why)), 0);
+    assert_int_equal(net_route_get(&dst, &route, &e), 0);
     assert_int_equal(route.ifindex, v0.ifindex);
     assert_int_equal(route.gateway.family, AF_INET);
     assert_memory_equal(route.gateway.bytes, gw.bytes, 4);
     assert_memory_equal(route.source.bytes, a.bytes, 4);
 
     /* a veth is not what a crash kernel can bring up: refused by its kind */
-    char err[256];
-    assert_int_equal(target_url_parse("nfs://203.0.113.5/export", &t, err, sizeof(err)), 0);
-    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "lbv0, veth"));
+    struct lb_error err;
+    assert_int_equal(target_url_parse("nfs://203.0.113.5/export", &t, &err), 0);
+    assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
+    assert_non_null(strstr(e.msg, "lbv0, veth"));
+    assert_int_equal(e.kind, LB_ERR_REFUSED);
     assert_string_equal(t.address, "203.0.113.5");
 
     /* no route at all: said, with the address */
     assert_int_equal(net_addr_parse("192.0.2.1", &dst), 0);
-    assert_int_equal(net_route_get(&dst, &route, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "192.0.2.1"));
+    assert_int_equal(net_route_get(&dst, &route, &e), -1);
+    assert_non_null(strstr(e.msg, "192.0.2.1"));
 
     /* the loopback is never a way to a dump server */
-    assert_int_equal(target_url_parse("nfs://198.51.100.1/export", &t, err, sizeof(err)), 0);
-    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "loopback"));
+    assert_int_equal(target_url_parse("nfs://198.51.100.1/export", &t, &err), 0);
+    assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
+    assert_non_null(strstr(e.msg, "loopback"));
     assert_string_equal(t.address, "198.51.100.1");
     assert_int_equal(cfg.ninterfaces, 0);
 }
@@ -306,11 +307,11 @@ static void link_lines_round_trip(void **state)
         "route fd00::7/128 via fe80::1 dev br0\n";
     static struct config cfg, again;
     static char buf[CONFIG_TEXT_MAX], buf2[CONFIG_TEXT_MAX];
-    char err[256];
+    struct lb_error err;
 
     (void)state;
-    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
-        fail_msg("%s", err);
+    if (config_parse(text, "t.conf", &cfg, &err) < 0)
+        fail_msg("%s", err.msg);
     assert_int_equal(cfg.nlinks, 5);
     assert_int_equal(cfg.links[0].kind, LINK_BOND);
     assert_int_equal(cfg.links[0].bond_mode, BOND_ACTIVE_BACKUP);
@@ -328,8 +329,8 @@ static void link_lines_round_trip(void **state)
     assert_string_equal(cfg.routes[0].name, "bond0.10");
     assert_int_equal(cfg.routes[1].gateway.family, AF_INET6);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
-    if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
-        fail_msg("%s in:\n%s", err, buf);
+    if (config_parse(buf, "formatted", &again, &err) < 0)
+        fail_msg("%s in:\n%s", err.msg, buf);
     assert_int_equal(config_format(&again, buf2, sizeof(buf2)), 0);
     assert_string_equal(buf, buf2);
     assert_non_null(strstr(buf, "network-link vlan bond0.10 id 10 on bond0\n"));
@@ -357,15 +358,15 @@ static void link_lines_round_trip(void **state)
         "route 10.0.0.0/8 dev br0\n",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (config_parse(bad[i], "bad.conf", &cfg, err, sizeof(err)) == 0)
+        if (config_parse(bad[i], "bad.conf", &cfg, &err) == 0)
             fail_msg("accepted: %s", bad[i]);
         else
-            assert_non_null(strstr(err, "bad.conf:1:"));
+            assert_non_null(strstr(err.msg, "bad.conf:1:"));
     assert_int_equal(config_parse("network-link bridge br ports 52:54:00:00:00:01\n"
                                   "network-link bond br mode 802.3ad slaves 52:54:00:00:00:02\n",
-                                  "dup.conf", &cfg, err, sizeof(err)),
+                                  "dup.conf", &cfg, &err),
                      -1);
-    assert_non_null(strstr(err, "already there"));
+    assert_non_null(strstr(err.msg, "already there"));
 }
 
 /* The attribute of type in the len bytes at a (a nest's payload); NULL if none. */
@@ -440,7 +441,8 @@ static void bridges_are_made_and_read(void **state)
     struct module_list mods = {0};
     struct net_addr a;
     struct target t;
-    char why[300], err[256];
+    struct lb_error err;
+    struct lb_error e;
 
     (void)state;
     if (own_netns() < 0)
@@ -462,12 +464,12 @@ static void bridges_are_made_and_read(void **state)
     assert_int_equal(net_address_add(br.ifindex, &a), 0);
     assert_int_equal(net_addr_parse("fd00:51::1/64", &a), 0);
     assert_int_equal(net_address_add(br.ifindex, &a), 0); /* NODAD: usable at once */
-    assert_int_equal(target_url_parse("nfs://198.51.100.9/export", &t, err, sizeof(err)), 0);
-    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "lbp0 is under the way to 198.51.100.9 and is a veth"));
-    assert_int_equal(target_url_parse("nfs://[fd00:51::9]/export", &t, err, sizeof(err)), 0);
-    assert_int_equal(network_prepare(&t, &cfg, &mods, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "lbp0 is under the way to fd00:51::9"));
+    assert_int_equal(target_url_parse("nfs://198.51.100.9/export", &t, &err), 0);
+    assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
+    assert_non_null(strstr(e.msg, "lbp0 is under the way to 198.51.100.9 and is a veth"));
+    assert_int_equal(target_url_parse("nfs://[fd00:51::9]/export", &t, &err), 0);
+    assert_int_equal(network_prepare(&t, &cfg, &mods, &e), -1);
+    assert_non_null(strstr(e.msg, "lbp0 is under the way to fd00:51::9"));
     assert_int_equal(net_link_find_name("nothere", &br), -1);
 }
 
@@ -478,7 +480,8 @@ static void bridges_are_made_and_read(void **state)
  */
 static void ssh_keys_are_openssh_keys(void **state)
 {
-    char dir[] = "/tmp/lb-key-XXXXXX", path[64], line[700], why[300], text[32] = "";
+    char dir[] = "/tmp/lb-key-XXXXXX", path[64], line[700], text[32] = "";
+    struct lb_error failed;
     struct lb_age_identities *ids;
     struct lb_age_recipient r;
     struct lb_sink *sink;
@@ -490,14 +493,15 @@ static void ssh_keys_are_openssh_keys(void **state)
     (void)state;
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/id", dir);
-    if (ssh_keyfile_create(path, "lifeboat@test", line, sizeof(line), why, sizeof(why)) < 0)
-        fail_msg("%s", why);
+    if (ssh_keyfile_create(path, "lifeboat@test", line, sizeof(line), &failed) < 0)
+        fail_msg("%s", failed.msg);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(strncmp(line, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI", 37), 0);
     assert_non_null(strstr(line, " lifeboat@test"));
-    assert_int_equal(ssh_keyfile_create(path, "again", line + 300, 300, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "never replaced"));
+    assert_int_equal(ssh_keyfile_create(path, "again", line + 300, 300, &failed), -1);
+    assert_non_null(strstr(failed.msg, "never replaced"));
+    assert_int_equal(failed.kind, LB_ERR_REFUSED);
 
     assert_int_equal(lb_age_recipient_parse(line, &r, &err), 0);
     assert_int_equal(lb_age_identities_load(path, &ids, &err), 0);
@@ -630,7 +634,8 @@ static void dhcp_takes_the_ack_of_the_server_that_offered(void **state)
     struct net_link client;
     pthread_t thread;
     uint8_t mac[6];
-    char why[300] = "", addr[64];
+    char addr[64];
+    struct lb_error e = {.msg = ""};
     int one = 1;
 
     (void)state;
@@ -640,7 +645,7 @@ static void dhcp_takes_the_ack_of_the_server_that_offered(void **state)
                "ip link set lbd0 up && ip link set lbd1 up") != 0)
         fail_msg("cannot make a veth pair");
     assert_int_equal(net_mac_parse("02:00:00:00:00:0a", mac), 0);
-    assert_int_equal(net_link_get((int)if_nametoindex("lbd0"), &client, why, sizeof(why)), 0);
+    assert_int_equal(net_link_get((int)if_nametoindex("lbd0"), &client, &e), 0);
     assert_int_equal(net_link_wait_carrier(client.ifindex, 5), 0);
     s.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     assert_true(s.fd >= 0);
@@ -649,11 +654,11 @@ static void dhcp_takes_the_ack_of_the_server_that_offered(void **state)
     assert_int_equal(bind(s.fd, (struct sockaddr *)&any, sizeof(any)), 0);
     assert_int_equal(pthread_create(&thread, NULL, serve_dhcp, &s), 0);
 
-    int r = dhcp_acquire("lbd0", mac, 10, &lease, why, sizeof(why));
+    int r = dhcp_acquire("lbd0", mac, 10, &lease, &e);
     pthread_join(thread, NULL);
     close(s.fd);
     if (r < 0)
-        fail_msg("%s", why);
+        fail_msg("%s", e.msg);
     net_addr_format(&lease.address, 1, addr, sizeof(addr));
     assert_string_equal(addr, "10.9.0.50/24");
     net_addr_format(&lease.router, 0, addr, sizeof(addr));
@@ -665,19 +670,19 @@ static void dhcp_lines_are_read_and_written(void **state)
 {
     static struct config cfg, again;
     static char buf[CONFIG_TEXT_MAX];
-    char err[256];
+    struct lb_error err;
 
     (void)state;
-    assert_int_equal(config_parse("network dhcp\ninterface 52:54:00:12:34:56 mtu 9000 dhcp\n", "t",
-                                  &cfg, err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        config_parse("network dhcp\ninterface 52:54:00:12:34:56 mtu 9000 dhcp\n", "t", &cfg, &err),
+        0);
     assert_true(cfg.network_dhcp);
     assert_true(cfg.interfaces[0].dhcp);
     assert_int_equal(cfg.interfaces[0].mtu, 9000);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
-    assert_int_equal(config_parse(buf, "again", &again, err, sizeof(err)), 0);
+    assert_int_equal(config_parse(buf, "again", &again, &err), 0);
     assert_true(again.network_dhcp && again.interfaces[0].dhcp);
-    assert_int_equal(config_parse("network static\n", "t", &cfg, err, sizeof(err)), -1);
+    assert_int_equal(config_parse("network static\n", "t", &cfg, &err), -1);
 }
 
 /* "ssh-rsa BASE64" of an RSA key of bits bits, the largest OpenSSH takes being 16384. */
@@ -708,7 +713,7 @@ static void the_largest_rsa_host_keys_are_pinned_whole(void **state)
     static char key[4096], text[CONFIG_MAX_TARGETS * 4400], buf[CONFIG_TEXT_MAX];
     static struct config cfg, again;
     size_t at = 0;
-    char err[256];
+    struct lb_error err;
 
     (void)state;
     rsa_host_key_text(16384, key, sizeof(key));
@@ -719,12 +724,12 @@ static void the_largest_rsa_host_keys_are_pinned_whole(void **state)
                              "target ssh://dump@collector-%d.example/var/crash address 192.0.2.%d "
                              "host-key %s\n",
                              i, i + 1, key);
-    if (config_parse(text, "t.conf", &cfg, err, sizeof(err)) < 0)
-        fail_msg("%s", err);
+    if (config_parse(text, "t.conf", &cfg, &err) < 0)
+        fail_msg("%s", err.msg);
     assert_int_equal(cfg.ntargets, CONFIG_MAX_TARGETS);
     assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
-    if (config_parse(buf, "formatted", &again, err, sizeof(err)) < 0)
-        fail_msg("%s", err);
+    if (config_parse(buf, "formatted", &again, &err) < 0)
+        fail_msg("%s", err.msg);
     for (int i = 0; i < CONFIG_MAX_TARGETS; i++) {
         static char line[CONFIG_HOST_KEY_MAX + 512], want[CONFIG_HOST_KEY_MAX + 16];
         snprintf(want, sizeof(want), " host-key %s\n", key);
@@ -737,7 +742,8 @@ static void the_largest_rsa_host_keys_are_pinned_whole(void **state)
 static void first_lines_are_whole_or_refused(void **state)
 {
     static char text[5000], line[4096];
-    char path[] = "/tmp/lb-token-XXXXXX", why[300];
+    char path[] = "/tmp/lb-token-XXXXXX";
+    struct lb_error e;
     int fd = mkstemp(path);
     (void)state;
 
@@ -745,18 +751,19 @@ static void first_lines_are_whole_or_refused(void **state)
     memset(text, 'J', sizeof(text));
     assert_int_equal(write(fd, text, sizeof(text)), (ssize_t)sizeof(text));
     close(fd);
-    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "longer than 4095 bytes"));
+    assert_int_equal(first_line(path, line, sizeof(line), &e), -1);
+    assert_non_null(strstr(e.msg, "longer than 4095 bytes"));
+    assert_int_equal(e.kind, LB_ERR_TOO_LONG);
     assert_string_equal(line, "");
     /* exactly what fits, with and without its line end */
     assert_int_equal(truncate(path, 4095), 0);
-    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), 0);
+    assert_int_equal(first_line(path, line, sizeof(line), &e), 0);
     assert_int_equal(strlen(line), 4095);
     FILE *f = fopen(path, "a");
     assert_non_null(f);
     fputs("\nsecond line\n", f);
     fclose(f);
-    assert_int_equal(first_line(path, line, sizeof(line), why, sizeof(why)), 0);
+    assert_int_equal(first_line(path, line, sizeof(line), &e), 0);
     assert_int_equal(strlen(line), 4095);
     unlink(path);
 }

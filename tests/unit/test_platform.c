@@ -37,37 +37,39 @@
  */
 static void kernel_image_is_found_in_boot_or_modules(void **state)
 {
-    char root[] = "/tmp/lifeboat-root-XXXXXX", path[4096], why[1024], want[600];
+    char root[] = "/tmp/lifeboat-root-XXXXXX", path[4096], want[600];
+    struct lb_error why;
     const char *rel = "7.3.4+deb13-cloud-amd64";
 
     (void)state;
     assert_non_null(mkdtemp(root));
-    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), -1);
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), &why), -1);
     snprintf(want, sizeof(want),
              "no image of kernel %s: not %s/boot/vmlinuz-%s, %s/usr/lib/modules/%s/vmlinuz or "
              "%s/lib/modules/%s/vmlinuz",
              rel, root, rel, root, rel, root, rel);
-    assert_string_equal(why, want);
+    assert_string_equal(why.msg, want);
     /* a directory of that name is no image */
     make_file(root, "/lib/modules/7.3.4+deb13-cloud-amd64/vmlinuz/x");
-    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), -1);
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), &why), -1);
     make_file(root, "/usr/lib/modules/7.3.4+deb13-cloud-amd64/vmlinuz");
     make_file(root, "/usr/lib/modules/7.3.3+deb13-cloud-amd64/vmlinuz"); /* another kernel's */
-    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), 0);
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), &why), 0);
     snprintf(want, sizeof(want), "%s/usr/lib/modules/%s/vmlinuz", root, rel);
     assert_string_equal(path, want);
     /* where both are (an installed system's hooks link the image into /boot), /boot's */
     make_file(root, "/boot/vmlinuz-7.3.4+deb13-cloud-amd64");
-    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), why, sizeof(why)), 0);
+    assert_int_equal(kernel_image_find(root, rel, path, sizeof(path), &why), 0);
     snprintf(want, sizeof(want), "%s/boot/vmlinuz-%s", root, rel);
     assert_string_equal(path, want);
     /* a release is a file name, never a path */
-    assert_int_equal(kernel_image_find(root, "../../etc", path, sizeof(path), why, sizeof(why)),
-                     -1);
-    assert_non_null(strstr(why, "is not a file name"));
+    assert_int_equal(kernel_image_find(root, "../../etc", path, sizeof(path), &why), -1);
+    assert_non_null(strstr(why.msg, "is not a file name"));
+    assert_int_equal(why.kind, LB_ERR_REFUSED);
     /* the answer does not fit: said, not cut */
-    assert_int_equal(kernel_image_find(root, rel, path, 20, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "too long"));
+    assert_int_equal(kernel_image_find(root, rel, path, 20, &why), -1);
+    assert_non_null(strstr(why.msg, "too long"));
+    assert_int_equal(why.kind, LB_ERR_TOO_LONG);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
     assert_int_equal(system(cmd), 0);
@@ -164,6 +166,7 @@ static void raw_devices_are_probed_before_writing(void **state)
     char *dir = make_tempdir(), img[600], holds[128], cmd[700];
     uint8_t block[8192] = {0};
     FILE *f;
+    struct lb_error err;
 
     (void)state;
     snprintf(img, sizeof(img), "%s/dev", dir);
@@ -191,7 +194,13 @@ static void raw_devices_are_probed_before_writing(void **state)
         assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), cases[i].want);
     }
     /* a dump once saved may be written over */
-    assert_int_equal(rawdev_consume(img, holds, sizeof(holds)), 0);
+    assert_int_equal(rawdev_consume(img, &err), 0);
+    /* an identity no device has: not there (yet), the kind a capture waits on */
+    char found[64];
+    assert_int_equal(
+        rawdev_find("PARTUUID=0badc0de-0000-4000-8000-00000000dead", found, sizeof(found), &err),
+        -1);
+    assert_int_equal(err.kind, LB_ERR_NO_DATA);
     assert_int_equal(rawdev_probe(img, holds, sizeof(holds)), RAWDEV_FREE);
     assert_non_null(strstr(holds, "already saved"));
     /* a file system is someone's */
@@ -314,7 +323,7 @@ static void a_raw_device_given_to_someone_else_is_refused(void **state)
 }
 
 /* A PV as lvm2 writes it, on a file: its label, and the metadata text's group and seqno. */
-static int pv_on_file(const uint8_t *img, size_t len, struct lvm_pv *pv, char *why, size_t whylen)
+static int pv_on_file(const uint8_t *img, size_t len, struct lvm_pv *pv, struct lb_error *err)
 {
     char path[] = "/tmp/lifeboat-pv-XXXXXX";
     int fd = mkstemp(path), r;
@@ -322,7 +331,7 @@ static int pv_on_file(const uint8_t *img, size_t len, struct lvm_pv *pv, char *w
     assert_true(fd >= 0);
     unlink(path);
     assert_int_equal(write(fd, img, len), (ssize_t)len);
-    r = lvm_pv_read(fd, pv, why, whylen);
+    r = lvm_pv_read(fd, pv, err);
     close(fd);
     return r;
 }
@@ -332,19 +341,19 @@ static void lvm_pv_reads_label_and_metadata(void **state)
     static uint8_t img[SYNTH_LVM_IMAGE];
     const char *uuid = "0FdpBMDiDbniDKWYZ5Z1vz8PUy4eqIo7";
     struct lvm_pv pv;
-    char why[256];
+    struct lb_error why;
 
     (void)state;
     for (int wrap = 0; wrap < 2; wrap++) {
         synth_lvm_pv(img, uuid, "lbvg", 7, wrap);
-        assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), 0);
+        assert_int_equal(pv_on_file(img, sizeof(img), &pv, &why), 0);
         assert_string_equal(pv.uuid, "0FdpBM-DiDb-niDK-WYZ5-Z1vz-8PUy-4eqIo7");
         assert_string_equal(pv.vg, "lbvg");
         assert_int_equal(pv.seqno, 7);
     }
     /* not a PV: said so, no error */
     memset(img, 0, sizeof(img));
-    assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), 1);
+    assert_int_equal(pv_on_file(img, sizeof(img), &pv, &why), 1);
     /* each kind of damage is named, never read as a group or a seqno */
     static const struct {
         size_t at;
@@ -359,10 +368,11 @@ static void lvm_pv_reads_label_and_metadata(void **state)
     for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
         synth_lvm_pv(img, uuid, "lbvg", 7, 0);
         img[damage[i].at] = damage[i].value;
-        why[0] = '\0';
-        assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), -1);
-        if (!strstr(why, damage[i].said))
-            fail_msg("damage %zu: '%s' does not say '%s'", i, why, damage[i].said);
+        why.msg[0] = '\0';
+        assert_int_equal(pv_on_file(img, sizeof(img), &pv, &why), -1);
+        if (!strstr(why.msg, damage[i].said))
+            fail_msg("damage %zu: '%s' does not say '%s'", i, why.msg, damage[i].said);
+        assert_int_equal(why.kind, LB_ERR_CORRUPT);
     }
     /* a text pointer past the area, with a good checksum over it */
     synth_lvm_pv(img, uuid, "lbvg", 7, 0);
@@ -370,8 +380,8 @@ static void lvm_pv_reads_label_and_metadata(void **state)
     uLong c = ~crc32(~0xf597a6cfUL & 0xffffffffUL, img + 4096 + 4, 508) & 0xffffffffUL;
     for (int b = 0; b < 4; b++)
         img[4096 + b] = (uint8_t)(c >> (8 * b));
-    assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "points outside itself"));
+    assert_int_equal(pv_on_file(img, sizeof(img), &pv, &why), -1);
+    assert_non_null(strstr(why.msg, "points outside itself"));
     /* an area so large its end would wrap, the label's checksum made to match */
     synth_lvm_pv(img, uuid, "lbvg", 7, 0);
     for (int b = 0; b < 8; b++)
@@ -379,12 +389,12 @@ static void lvm_pv_reads_label_and_metadata(void **state)
     c = ~crc32(~0xf597a6cfUL & 0xffffffffUL, img + 512 + 20, 512 - 20) & 0xffffffffUL;
     for (int b = 0; b < 4; b++)
         img[512 + 16 + b] = (uint8_t)(c >> (8 * b));
-    assert_int_equal(pv_on_file(img, sizeof(img), &pv, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "is not one"));
+    assert_int_equal(pv_on_file(img, sizeof(img), &pv, &why), -1);
+    assert_non_null(strstr(why.msg, "is not one"));
     /* a cut image: the label, and nothing of the metadata area */
     synth_lvm_pv(img, uuid, "lbvg", 7, 0);
-    assert_int_equal(pv_on_file(img, 4096, &pv, why, sizeof(why)), -1);
-    assert_non_null(strstr(why, "cannot read its metadata area"));
+    assert_int_equal(pv_on_file(img, 4096, &pv, &why), -1);
+    assert_non_null(strstr(why.msg, "cannot read its metadata area"));
 }
 
 /* A path cut short names another file: the checked formatter refuses, and leaves nothing. */
