@@ -161,8 +161,8 @@ static void unix_name(const char *name)
 
     memcpy(a.sun_path + 1, name, strlen(name)); /* sun_path[0] 0: abstract */
     if (fd >= 0 && (child = fork()) == 0)
-        _exit(bind(fd, (struct sockaddr *)&a,
-                   (socklen_t)(sizeof(sa_family_t) + 1 + strlen(name))) < 0);
+        _exit(bind(fd, (struct sockaddr *)&a, (socklen_t)(sizeof(sa_family_t) + 1 + strlen(name))) <
+              0);
     if (fd < 0 || child < 0 || waitpid(child, &status, 0) < 0 || status != 0)
         perror("secrets: unix socket");
     memset(&a, 0, sizeof(a));
