@@ -60,6 +60,12 @@ int lb_classifier_open(struct lb_kernel *k, unsigned dump_level, struct lb_class
                        struct lb_error *err);
 void lb_classifier_close(struct lb_classifier *c);
 /*
+ * Another classifier of c's kernel and level, for another thread: its own
+ * buffer and walk (lb_classifier_restore before use); the family's reads of
+ * the source take turns.  Closed before c; NULL if out of memory.
+ */
+struct lb_classifier *lb_classifier_clone(struct lb_classifier *c);
+/*
  * Writes the class of frames start..start+n-1 to cls.  Calls going up the
  * frame space carry a free block or huge page found in one window into the
  * next; a call going back starts afresh.  A frame whose struct page cannot

@@ -21,7 +21,14 @@
  * time through the kernel's page tables.  A struct page that cannot be read,
  * or a value that makes no sense (an order past MAX_ORDER), costs only that
  * frame's classification: it is kept.
+ *
+ * A classifier may be cloned, one for each thread that classifies windows at
+ * once (write/kdump_windows.c): a clone has its own buffer and walk, and the
+ * classifiers of one family take turns reading the source, which is not made
+ * for threads (its mapping and cache of pages are shared); what they do with
+ * the struct pages read is their own.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +61,9 @@ struct lb_classifier {
     uint64_t last_end;    /* where the previous call stopped */
     uint8_t pending_class;
     uint8_t *pages; /* struct pages of one window, plus one */
+    /* clones: the lock the family reads the source under (the first's, made when first cloned) */
+    struct lb_classifier *first;
+    pthread_mutex_t *read_lock;
 };
 
 static uint64_t number(const struct lb_vmcoreinfo *vi, const char *key)
@@ -175,10 +185,34 @@ int lb_classifier_open(struct lb_kernel *k, unsigned dump_level, struct lb_class
     return 0;
 }
 
+struct lb_classifier *lb_classifier_clone(struct lb_classifier *c)
+{
+    struct lb_classifier *clone = malloc(sizeof(*clone));
+
+    if (!c->read_lock && (c->read_lock = malloc(sizeof(*c->read_lock))) &&
+        pthread_mutex_init(c->read_lock, NULL) != 0) {
+        free(c->read_lock);
+        c->read_lock = NULL;
+    }
+    if (!clone || !c->read_lock || !(clone->pages = malloc((READ_GRAIN + 1) * c->page_size))) {
+        free(clone);
+        return NULL;
+    }
+    uint8_t *pages = clone->pages;
+    *clone = *c;
+    clone->pages = pages;
+    clone->first = c;
+    return clone;
+}
+
 void lb_classifier_close(struct lb_classifier *c)
 {
     if (!c)
         return;
+    if (c->read_lock && !c->first) { /* the first closes last: its clones are gone */
+        pthread_mutex_destroy(c->read_lock);
+        free(c->read_lock);
+    }
     free(c->pages);
     free(c);
 }
@@ -207,6 +241,8 @@ static void read_pages_of(struct lb_classifier *c, uint64_t start, size_t n, uin
     size_t i = 0;
 
     memset(ok, 0, n + 1);
+    if (c->read_lock)
+        pthread_mutex_lock(c->read_lock);
     while (i <= n) {
         uint64_t pfn = start + i, addr = struct_page_addr(c, pfn);
         /* Up to the end of this section, the struct pages are contiguous. */
@@ -226,6 +262,8 @@ static void read_pages_of(struct lb_classifier *c, uint64_t start, size_t n, uin
         }
         i += run;
     }
+    if (c->read_lock)
+        pthread_mutex_unlock(c->read_lock);
 }
 
 static uint64_t field(const uint8_t *page, uint64_t off, size_t size)
