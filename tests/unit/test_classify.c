@@ -27,6 +27,8 @@
 #include "cmd/commands.h"
 #include "lbdump.h"
 #include "tools/verify.h"
+#include "write/dedup.h"
+#include "write/kdump_writer.h"
 
 static uint8_t mem[FAKE_KERNEL_MEM];
 static char vmcoreinfo[8192];
@@ -466,12 +468,43 @@ static void a_prediction_falls_back_with_the_write(void **state)
     free(path);
 }
 
-/* Memory beyond the fake kernel's: frames of windows 2, 4 and 5 (the last two in one run). */
+/*
+ * Memory beyond the fake kernel's: more of window 0 (a batch's worth and
+ * more past the kernel image, whose batch goes first), and frames of
+ * windows 2, 4 and 5 (the last two in one run).
+ */
 static const struct {
     uint64_t pfn, n;
-} far_runs[] = {{2 * 32768 + 7, 40}, {5 * 32768 - 24, 64}};
+} far_runs[] = {{64, 336}, {2 * 32768 + 7, 40}, {5 * 32768 - 24, 64}};
+enum { FAR_RUNS = sizeof(far_runs) / sizeof(far_runs[0]), FAR_FRAMES = 336 + 40 + 64 };
 
 enum { BLOCK_PAGE = 0x3f000 }; /* frame 63, which the fake kernel leaves unused */
+
+/*
+ * In the first far run (frames 64 on, at run): a page at frame 100, one at
+ * 180 that takes its entry in the table of repeats (dedup.c: the same low
+ * bits of the hash), and the first again at 200.  Whether 200 is found a
+ * repeat depends on what was remembered before it, and so on how the frames
+ * were cut in batches: the same whatever the number of threads.
+ */
+static void collide(uint8_t *run)
+{
+    static uint8_t page[2][LB_PAGE_SIZE];
+    uint32_t x = 99, tries = 0;
+    uint64_t mask = (1u << DEDUP_ORDER) - 1, want;
+
+    for (size_t i = 0; i < LB_PAGE_SIZE; i++)
+        page[0][i] = (uint8_t)((x = x * 1103515245 + 12345) >> 24);
+    want = lb_page_hash(page[0]) & mask;
+    memcpy(page[1], page[0], LB_PAGE_SIZE);
+    do {
+        memcpy(page[1], &tries, sizeof(tries));
+        tries++;
+    } while ((lb_page_hash(page[1]) & mask) != want || !memcmp(page[0], page[1], LB_PAGE_SIZE));
+    memcpy(run + (100 - 64) * LB_PAGE_SIZE, page[0], LB_PAGE_SIZE);
+    memcpy(run + (180 - 64) * LB_PAGE_SIZE, page[1], LB_PAGE_SIZE);
+    memcpy(run + (200 - 64) * LB_PAGE_SIZE, page[0], LB_PAGE_SIZE);
+}
 
 /*
  * The fake kernel with the far runs (text, zero pages, repeats and random
@@ -480,8 +513,7 @@ enum { BLOCK_PAGE = 0x3f000 }; /* frame 63, which the fake kernel leaves unused 
  */
 static char *kernel_of_many_windows(void)
 {
-    enum { FAR = 104 * LB_PAGE_SIZE };
-    static uint8_t file[FAKE_KERNEL_FILE + FAR];
+    static uint8_t file[FAKE_KERNEL_FILE + FAR_FRAMES * LB_PAGE_SIZE];
     char *path = strdup("/tmp/lifeboat-windows-XXXXXX");
     int fd = path ? mkstemp(path) : -1;
     uint64_t at = FAKE_KERNEL_FILE;
@@ -498,7 +530,7 @@ static char *kernel_of_many_windows(void)
     memcpy(mem + BLOCK_PAGE + 40, &order, 8);
     memcpy(mem + BLOCK_PAGE + 48, &buddy, 4);
     fake_kernel_file_with(file, mem, fake_kernel_vmcoreinfo_6_1);
-    for (size_t r = 0; r < 2; r++) {
+    for (size_t r = 0; r < FAR_RUNS; r++) {
         Elf64_Phdr ph = {.p_type = PT_LOAD,
                          .p_offset = at,
                          .p_paddr = far_runs[r].pfn * LB_PAGE_SIZE,
@@ -512,8 +544,9 @@ static char *kernel_of_many_windows(void)
                                         : (uint8_t)((x = x * 1103515245 + 12345) >> 24);
         }
     }
+    collide(file + FAKE_KERNEL_FILE);
     memcpy(&eh, file, sizeof(eh));
-    eh.e_phnum = 4;
+    eh.e_phnum = 2 + FAR_RUNS;
     memcpy(file, &eh, sizeof(eh));
     assert_int_equal(write(fd, file, sizeof(file)), sizeof(file));
     close(fd);
@@ -556,7 +589,9 @@ static void assert_same_file(int a, int b)
 /*
  * Four windows with memory, classified on 1, 2, 3 and 8 threads (groups of
  * one, two, three and all of them, the scans on whichever thread took them):
- * the same file, byte for byte, with either fixed codec; and window 5 is
+ * the same file, byte for byte, with either fixed codec (the file's order
+ * and its repeats follow its batches, so they are the same on any number
+ * of threads); and window 5 is
  * free as the walk up from window 4 says, whichever group it was in.
  */
 static void threads_write_the_same_dump(void **state)
@@ -575,7 +610,7 @@ static void threads_write_the_same_dump(void **state)
         assert_int_equal(one.dump_level_applied, 31); /* classified, not fallen back */
         /* FREE_FRAME, and the far run of windows 4 and 5 as the block's */
         assert_int_equal(one.pages_class[LB_CLASS_FREE], 1 + 64);
-        assert_int_equal(one.pages_total, 64 + 40 + 64);
+        assert_int_equal(one.pages_total, 64 + FAR_FRAMES);
         assert_true(one.pages_repeated > 0);
         for (size_t t = 0; t < 3; t++) {
             int out = write_on_threads(path, codecs[c], threads[t], &many);
