@@ -23,10 +23,12 @@
  * frame's classification: it is kept.
  *
  * A classifier may be cloned, one for each thread that classifies windows at
- * once (write/kdump_windows.c): a clone has its own buffer and walk, and the
- * classifiers of one family take turns reading the source, which is not made
- * for threads (its mapping and cache of pages are shared); what they do with
- * the struct pages read is their own.
+ * once (write/kdump_scan.c): a clone has its own buffer and walk, and reads
+ * the struct pages through its own view of the source (lb_kernel_view: a
+ * mapping and a cache of its own).  A source without views (a kdump file, an
+ * encrypted one, a stream) is read by one classifier of the family at a
+ * time, under the family's lock; what they do with the struct pages read is
+ * their own.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -61,8 +63,10 @@ struct lb_classifier {
     uint64_t last_end;    /* where the previous call stopped */
     uint8_t pending_class;
     uint8_t *pages; /* struct pages of one window, plus one */
-    /* clones: the lock the family reads the source under (the first's, made when first cloned) */
+    /* clones: the first of the family, and their own view of the kernel, or the lock the family
+     * reads the source under (the first's, made when a clone has no view) */
     struct lb_classifier *first;
+    struct lb_kernel *view;
     pthread_mutex_t *read_lock;
 };
 
@@ -185,23 +189,41 @@ int lb_classifier_open(struct lb_kernel *k, unsigned dump_level, struct lb_class
     return 0;
 }
 
+/* The family's lock, made when first needed; -1 if it cannot be. */
+static int family_lock(struct lb_classifier *first)
+{
+    if (first->read_lock)
+        return 0;
+    if (!(first->read_lock = malloc(sizeof(*first->read_lock))))
+        return -1;
+    if (pthread_mutex_init(first->read_lock, NULL) != 0) {
+        free(first->read_lock);
+        first->read_lock = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 struct lb_classifier *lb_classifier_clone(struct lb_classifier *c)
 {
     struct lb_classifier *clone = malloc(sizeof(*clone));
+    struct lb_kernel *view = lb_kernel_view(c->k);
+    uint8_t *pages = malloc((READ_GRAIN + 1) * c->page_size);
 
-    if (!c->read_lock && (c->read_lock = malloc(sizeof(*c->read_lock))) &&
-        pthread_mutex_init(c->read_lock, NULL) != 0) {
-        free(c->read_lock);
-        c->read_lock = NULL;
-    }
-    if (!clone || !c->read_lock || !(clone->pages = malloc((READ_GRAIN + 1) * c->page_size))) {
+    if (!clone || !pages || (!view && family_lock(c) < 0)) {
+        lb_kernel_view_close(view);
+        free(pages);
         free(clone);
         return NULL;
     }
-    uint8_t *pages = clone->pages;
     *clone = *c;
     clone->pages = pages;
     clone->first = c;
+    clone->view = view;
+    if (view) { /* reads of its own: no turns to take */
+        clone->k = view;
+        clone->read_lock = NULL;
+    }
     return clone;
 }
 
@@ -213,6 +235,7 @@ void lb_classifier_close(struct lb_classifier *c)
         pthread_mutex_destroy(c->read_lock);
         free(c->read_lock);
     }
+    lb_kernel_view_close(c->view);
     free(c->pages);
     free(c);
 }
