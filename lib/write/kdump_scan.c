@@ -49,6 +49,20 @@ void lb_kdump_scans_teardown(struct kdump *k)
     k->scans = NULL;
 }
 
+/* The frames of the batches with nothing to save (most of a big machine), counted by class. */
+static void count_left_out(struct scan *s)
+{
+    memset(s->left_out, 0, sizeof(s->left_out));
+    s->left_in_memory = 0;
+    for (size_t b = 0; b < s->nbatch; b++)
+        if (s->base[b + 1] == s->base[b])
+            for (size_t i = s->from[b]; i < s->from[b + 1]; i++)
+                if (s->present[i]) {
+                    s->left_out[s->cls[i]]++;
+                    s->left_in_memory++;
+                }
+}
+
 /*
  * The second pass's batches of a window: a batch ends when it holds p->batch
  * frames to save or spans lb_kdump_span() frames: at -d 31 the kept frames
@@ -71,6 +85,7 @@ static void split_batches(const struct kdump *k, struct scan *s)
             kept = 0;
         }
     }
+    count_left_out(s);
 }
 
 static void scan_with(const struct kdump *k, struct lb_classifier *c, struct scan *s)

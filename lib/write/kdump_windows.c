@@ -269,19 +269,6 @@ static void mark_unsaved(struct kdump *k, const struct window *cut)
             mark_window(k, &k->windows[i]);
 }
 
-/* The frames of a batch with nothing to save: counted by class; their count. */
-static size_t count_left_out(struct kdump *k, const uint8_t *present, const uint8_t *cls, size_t n)
-{
-    size_t in_memory = 0;
-
-    for (size_t i = 0; i < n; i++)
-        if (present[i]) {
-            k->p->stats->pages_class[cls[i]]++;
-            in_memory++;
-        }
-    return in_memory;
-}
-
 /*
  * Saves a window, as its scan found it.  Its frames' slots follow frame
  * order, but the data need not: knowing how many frames each batch saves,
@@ -291,18 +278,16 @@ static size_t count_left_out(struct kdump *k, const uint8_t *present, const uint
 static int save_window(struct kdump *k, struct window *w, struct scan *s, struct lb_error *err)
 {
     uint8_t done[MAX_BATCHES] = {0};
-    size_t left_out = 0, nbatch = s->nbatch, n = s->n;
+    size_t nbatch = s->nbatch, n = s->n;
     const uint64_t *base = s->base;
     const size_t *from = s->from;
 
     memset(k->bitmap, 0, sizeof(k->bitmap));
     for (size_t b = 0; b < nbatch; b++)
-        if (base[b + 1] == base[b]) { /* nothing to save (most of a big machine) */
-            left_out +=
-                count_left_out(k, s->present + from[b], s->cls + from[b], from[b + 1] - from[b]);
-            done[b] = 1;
-        }
-    lb_pipe_advance(k->p, left_out * LB_PAGE_SIZE);
+        done[b] = base[b + 1] == base[b]; /* nothing to save: counted by the scan */
+    for (int c = 0; c < LB_CLASS_COUNT; c++)
+        k->p->stats->pages_class[c] += s->left_out[c];
+    lb_pipe_advance(k->p, s->left_in_memory * LB_PAGE_SIZE);
     /* Each batch is begun (read, handed to the workers) before the one before it is stored. */
     struct batch *pending = NULL;
     for (int tier = TIER_LOG; tier <= TIER_REST; tier++) {

@@ -63,6 +63,8 @@ struct scan {
     uint64_t slots;                 /* of those, the ones kept */
     size_t nbatch;                  /* the second pass: its batches, from[b] to from[b + 1] */
     uint64_t base[MAX_BATCHES + 1]; /* and their first descriptors' slots */
+    /* the frames of its batches with nothing to save, by class, and all of them */
+    uint64_t left_out[LB_CLASS_COUNT], left_in_memory;
     size_t from[MAX_BATCHES + 1];
     uint8_t present[LB_WINDOW];
     uint8_t cls[LB_WINDOW];
