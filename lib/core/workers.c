@@ -20,7 +20,8 @@ struct lb_workers {
     int running; /* workers still busy with this generation */
     int quit;
     size_t count;
-    size_t next; /* the first item not handed out yet (atomic) */
+    size_t claim; /* items taken at a time in this run */
+    size_t next;  /* the first item not handed out yet (atomic) */
     lb_work_fn fn;
     void *ctx;
 };
@@ -30,14 +31,20 @@ struct worker_arg {
     int id;
 };
 
-enum { CLAIM = 4 }; /* items taken at a time: few enough to even out, enough to share a line less */
+/*
+ * Items taken at a time: few enough to even out, enough to share a line
+ * less; one at a time when there are too few for every worker to take a few
+ * (a window of the scan a thread: four at a time, the first to ask took
+ * them all).
+ */
+enum { CLAIM = 4 };
 
 static void share(struct lb_workers *w, int id)
 {
-    size_t from;
+    size_t from, claim = w->claim;
 
-    while ((from = __atomic_fetch_add(&w->next, CLAIM, __ATOMIC_RELAXED)) < w->count)
-        for (size_t i = from; i < from + CLAIM && i < w->count; i++)
+    while ((from = __atomic_fetch_add(&w->next, claim, __ATOMIC_RELAXED)) < w->count)
+        for (size_t i = from; i < from + claim && i < w->count; i++)
             w->fn(w->ctx, id, i);
 }
 
@@ -117,6 +124,7 @@ void lb_workers_start(struct lb_workers *w, size_t count, lb_work_fn fn, void *c
 {
     pthread_mutex_lock(&w->lock);
     w->count = count;
+    w->claim = count >= (size_t)w->n * CLAIM * CLAIM ? CLAIM : 1;
     w->next = 0;
     w->fn = fn;
     w->ctx = ctx;

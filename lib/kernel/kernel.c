@@ -61,6 +61,28 @@ void lb_kernel_close(struct lb_kernel *k)
     free(k);
 }
 
+struct lb_kernel *lb_kernel_view(const struct lb_kernel *k)
+{
+    struct lb_kernel *view = malloc(sizeof(*view));
+
+    if (!view)
+        return NULL;
+    *view = *k; /* its dictionary and the architecture's state are shared, read only */
+    if (!(view->src = lb_source_view(k->src))) {
+        free(view);
+        return NULL;
+    }
+    return view;
+}
+
+void lb_kernel_view_close(struct lb_kernel *view)
+{
+    if (!view)
+        return;
+    lb_source_view_close(view->src);
+    free(view);
+}
+
 const struct lb_vmcoreinfo *lb_kernel_vmcoreinfo(const struct lb_kernel *k)
 {
     return k->info;

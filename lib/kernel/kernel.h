@@ -14,6 +14,10 @@
 
 const struct lb_vmcoreinfo *lb_kernel_vmcoreinfo(const struct lb_kernel *k);
 struct lb_source *lb_kernel_source(const struct lb_kernel *k);
+/* The same kernel read through a view of its source (lb_source_view), for another thread;
+ * NULL where the source has none.  Closed with lb_kernel_view_close, before k. */
+struct lb_kernel *lb_kernel_view(const struct lb_kernel *k);
+void lb_kernel_view_close(struct lb_kernel *view);
 /* Translates a kernel virtual address by walking the crashed kernel's page tables. */
 int lb_kernel_vtop(struct lb_kernel *k, uint64_t vaddr, uint64_t *phys, struct lb_error *err);
 /* The kernel image's virtual and physical start and its size, from the page tables. */
@@ -59,6 +63,13 @@ struct lb_classifier;
 int lb_classifier_open(struct lb_kernel *k, unsigned dump_level, struct lb_classifier **out,
                        struct lb_error *err);
 void lb_classifier_close(struct lb_classifier *c);
+/*
+ * Another classifier of c's kernel and level, for another thread: its own
+ * buffer and walk (lb_classifier_restore before use), and its own view of
+ * the source where it has views; where not, the family's reads of the source
+ * take turns.  Closed before c; NULL if out of memory.
+ */
+struct lb_classifier *lb_classifier_clone(struct lb_classifier *c);
 /*
  * Writes the class of frames start..start+n-1 to cls.  Calls going up the
  * frame space carry a free block or huge page found in one window into the

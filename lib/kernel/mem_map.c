@@ -21,7 +21,16 @@
  * time through the kernel's page tables.  A struct page that cannot be read,
  * or a value that makes no sense (an order past MAX_ORDER), costs only that
  * frame's classification: it is kept.
+ *
+ * A classifier may be cloned, one for each thread that classifies windows at
+ * once (write/kdump_scan.c): a clone has its own buffer and walk, and reads
+ * the struct pages through its own view of the source (lb_kernel_view: a
+ * mapping and a cache of its own).  A source without views (a kdump file, an
+ * encrypted one, a stream) is read by one classifier of the family at a
+ * time, under the family's lock; what they do with the struct pages read is
+ * their own.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +63,11 @@ struct lb_classifier {
     uint64_t last_end;    /* where the previous call stopped */
     uint8_t pending_class;
     uint8_t *pages; /* struct pages of one window, plus one */
+    /* clones: the first of the family, and their own view of the kernel, or the lock the family
+     * reads the source under (the first's, made when a clone has no view) */
+    struct lb_classifier *first;
+    struct lb_kernel *view;
+    pthread_mutex_t *read_lock;
 };
 
 static uint64_t number(const struct lb_vmcoreinfo *vi, const char *key)
@@ -175,10 +189,53 @@ int lb_classifier_open(struct lb_kernel *k, unsigned dump_level, struct lb_class
     return 0;
 }
 
+/* The family's lock, made when first needed; -1 if it cannot be. */
+static int family_lock(struct lb_classifier *first)
+{
+    if (first->read_lock)
+        return 0;
+    if (!(first->read_lock = malloc(sizeof(*first->read_lock))))
+        return -1;
+    if (pthread_mutex_init(first->read_lock, NULL) != 0) {
+        free(first->read_lock);
+        first->read_lock = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+struct lb_classifier *lb_classifier_clone(struct lb_classifier *c)
+{
+    struct lb_classifier *clone = malloc(sizeof(*clone));
+    struct lb_kernel *view = lb_kernel_view(c->k);
+    uint8_t *pages = malloc((READ_GRAIN + 1) * c->page_size);
+
+    if (!clone || !pages || (!view && family_lock(c) < 0)) {
+        lb_kernel_view_close(view);
+        free(pages);
+        free(clone);
+        return NULL;
+    }
+    *clone = *c;
+    clone->pages = pages;
+    clone->first = c;
+    clone->view = view;
+    if (view) { /* reads of its own: no turns to take */
+        clone->k = view;
+        clone->read_lock = NULL;
+    }
+    return clone;
+}
+
 void lb_classifier_close(struct lb_classifier *c)
 {
     if (!c)
         return;
+    if (c->read_lock && !c->first) { /* the first closes last: its clones are gone */
+        pthread_mutex_destroy(c->read_lock);
+        free(c->read_lock);
+    }
+    lb_kernel_view_close(c->view);
     free(c->pages);
     free(c);
 }
@@ -207,6 +264,8 @@ static void read_pages_of(struct lb_classifier *c, uint64_t start, size_t n, uin
     size_t i = 0;
 
     memset(ok, 0, n + 1);
+    if (c->read_lock)
+        pthread_mutex_lock(c->read_lock);
     while (i <= n) {
         uint64_t pfn = start + i, addr = struct_page_addr(c, pfn);
         /* Up to the end of this section, the struct pages are contiguous. */
@@ -226,6 +285,8 @@ static void read_pages_of(struct lb_classifier *c, uint64_t start, size_t n, uin
         }
         i += run;
     }
+    if (c->read_lock)
+        pthread_mutex_unlock(c->read_lock);
 }
 
 static uint64_t field(const uint8_t *page, uint64_t off, size_t size)

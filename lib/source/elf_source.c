@@ -281,8 +281,8 @@ static int elf_file_range(struct lb_source *src, uint64_t pfn, size_t n, uint64_
     return 0;
 }
 
-static const struct lb_source_ops elf_ops = {.read_pages = elf_read_pages,
-                                             .file_range = elf_file_range};
+static const struct lb_source_ops elf_ops = {
+    .read_pages = elf_read_pages, .file_range = elf_file_range, .reentrant = 1};
 
 int lb_elf_open(struct lb_source *src, struct lb_error *err)
 {

@@ -374,6 +374,33 @@ void lb_source_close(struct lb_source *src)
     free(src);
 }
 
+struct lb_source *lb_source_view(const struct lb_source *src)
+{
+    struct lb_source *view;
+
+    if (!src->ops || !src->ops->reentrant || src->age || src->flat ||
+        !(view = malloc(sizeof(*view))))
+        return NULL;
+    *view = *src;
+    view->cache = NULL;
+    memset(view->pages_map, 0, sizeof(view->pages_map));
+    memset(&view->phys_map, 0, sizeof(view->phys_map));
+    return view;
+}
+
+void lb_source_view_close(struct lb_source *view)
+{
+    if (!view)
+        return;
+    for (int i = 0; i < LB_MAP_SLOTS; i++)
+        if (view->pages_map[i].base)
+            munmap(view->pages_map[i].base, view->pages_map[i].len);
+    if (view->phys_map.base)
+        munmap(view->phys_map.base, view->phys_map.len);
+    free(view->cache);
+    free(view);
+}
+
 const char *lb_source_format(const struct lb_source *src)
 {
     return src->format;

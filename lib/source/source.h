@@ -20,6 +20,8 @@ struct lb_source_ops {
     int (*file_range)(struct lb_source *src, uint64_t pfn, size_t n, uint64_t *offset);
     /* Optional: the saved frames by the codec their descriptors name (lb_source_codecs). */
     int (*codecs)(struct lb_source *src, struct lb_codec_count *count);
+    /* read_pages reads by position alone, so views may call it at once (lb_source_view) */
+    int reentrant;
 };
 
 /* Page mappings at once: a batch being stored while the next is read (kdump_batch.c). */
@@ -54,8 +56,19 @@ struct lb_source {
     } pages_map[LB_MAP_SLOTS], phys_map; /* for the pages being saved; the kernel's structures */
 };
 
-/* Not thread-safe: kernel structures are read from one thread. */
+/* Not thread-safe: kernel structures are read from one thread, or from a view each. */
 enum { CACHE_PAGES = 64 };
+
+/*
+ * A view of src for another thread: the same file, segments and frames, with
+ * a mapping and a cache of its own, so that threads may read the kernel's
+ * structures at once (lb_source_read_phys).  Only a source whose pages are
+ * read by position has views (an ELF file, /proc/vmcore: not a kdump file,
+ * an encrypted one or a stream); NULL otherwise or out of memory.  Closed
+ * with lb_source_view_close, before src.
+ */
+struct lb_source *lb_source_view(const struct lb_source *src);
+void lb_source_view_close(struct lb_source *view);
 
 int lb_elf_open(struct lb_source *src, struct lb_error *err);
 

@@ -66,10 +66,15 @@ static void find_twins(struct kdump *k, struct batch *b)
     }
 }
 
-/* Where frame i's compressed data goes: a slot for each kept frame, in order (see fetch). */
+/*
+ * Where frame i's compressed data goes: on the workers, a slot for each kept
+ * frame, in order (see fetch); on one thread, the first slot, as each page
+ * is compressed just before its data is stored (save_frame): what one thread
+ * touches stays one page's worth, whatever the batch's size.
+ */
 static uint8_t *compressed(const struct batch *b, size_t i)
 {
-    return b->cbuf + (size_t)b->cslot[i] * LB_CODEC_BOUND;
+    return b->parallel ? b->cbuf + (size_t)b->cslot[i] * LB_CODEC_BOUND : b->cbuf;
 }
 
 /*
@@ -147,6 +152,8 @@ static int save_frame(struct kdump *k, struct batch *b, size_t i, size_t *npds,
         k->p->stats->pages_repeated++;
         return 0;
     }
+    if (!b->parallel) /* see compressed() */
+        compress_one(b, 0, i);
     pd->offset = k->data_pos;
     k->p->stats->pages_by_codec[b->clen[i] ? b->codec : LB_CODEC_NONE]++;
     if (b->clen[i]) {
@@ -278,10 +285,6 @@ int lb_kdump_batch_store(struct kdump *k, struct batch *b, struct lb_error *err)
         for (size_t i = 0; i < b->n; i++)
             examine_one(b, -1, i);
     find_twins(k, b);
-    if (!b->parallel)
-        for (size_t i = 0; i < b->n; i++)
-            if (is_stored_page(b, i) && k->twin[i] == NO_TWIN)
-                compress_one(b, 0, i);
     for (size_t i = 0; i < b->n; i++) {
         uint8_t cls = b->cls[i];
         if (cls == LB_CLASS_COUNT)

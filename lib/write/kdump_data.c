@@ -100,7 +100,7 @@ int lb_kdump_setup(struct kdump *k, struct lb_error *err)
         if (!b->buf || !b->cbuf)
             goto no_memory;
     }
-    return 0;
+    return lb_kdump_scans_setup(k, err);
 no_memory:
     lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for compression buffers");
     return -1;
@@ -111,6 +111,7 @@ void lb_kdump_teardown(struct kdump *k)
     for (size_t i = 0; i < k->nwindows; i++)
         free(k->windows[i].kept);
     free(k->windows);
+    lb_kdump_scans_teardown(k);
     lb_workers_free(k->workers);
     lb_dedup_free(k->dedup);
     for (int i = 0; i < MAX_THREADS; i++)

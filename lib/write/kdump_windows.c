@@ -79,55 +79,106 @@ static int zero_bitmaps(struct kdump *k, uint64_t from, uint64_t to, struct lb_e
     return 0;
 }
 
+/* Room in the window table for one more. */
+static struct window *new_window(struct kdump *k, struct lb_error *err)
+{
+    if (k->nwindows == k->windows_cap) {
+        size_t cap = k->windows_cap ? 2 * k->windows_cap : 64;
+        struct window *grown = realloc(k->windows, cap * sizeof(*grown));
+        if (!grown) {
+            lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the window table");
+            return NULL;
+        }
+        k->windows = grown;
+        k->windows_cap = cap;
+    }
+    struct window *w = &k->windows[k->nwindows++];
+    memset(w, 0, sizeof(*w));
+    return w;
+}
+
+/*
+ * A window scanned from a walk begun afresh is what the walk up from below
+ * gives it, unless a block found below (a free block or huge page, decided
+ * by its first struct page) reaches into it: then it is scanned again, from
+ * the walk as it stands.  Only gigantic pages (1 GiB) reach past a window's
+ * bounds, which are aligned to more than any buddy block.
+ */
+static int walk_reaches_into(const struct lb_classify_state *walk, uint64_t start)
+{
+    return walk->pending_end > start && start >= walk->last_end;
+}
+
+/* Records a scanned window: its bitmaps, its slots, the walk it starts from. */
+static int count_window(struct kdump *k, struct scan *s, const struct lb_classify_state *walk,
+                        struct lb_error *err)
+{
+    static uint8_t zeros[LB_WINDOW / 8]; /* read only; in .bss rather than the binary */
+    struct lb_pipe *p = k->p;
+    size_t bytes = (s->n + 7) / 8;
+    uint64_t at = s->start / 8;
+    struct window *w;
+
+    p->stats->pages_total += s->in_memory;
+    set_bits(k->bitmap, s->present, s->n);
+    /* The 2nd bitmap starts empty: in a file, so a cut dump claims nothing it lacks; a
+     * stream writes each byte once (readers of streams keep the first copy), and
+     * there the window's real bits come when it is done. */
+    if (lb_out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
+        (!lb_out_write_once(p) &&
+         lb_out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0) ||
+        !(w = new_window(k, err)))
+        return -1;
+    w->start = s->start;
+    w->rank = k->slots;
+    w->state = *walk;
+    w->slots = s->slots;
+    k->slots += w->slots;
+    if (p->src->live && (w->kept = malloc(bytes))) { /* see lb_kdump_second_pass_classes() */
+        for (size_t i = 0; i < s->n; i++)
+            s->present[i] = s->present[i] && s->cls[i] == LB_CLASS_KEEP;
+        set_bits(w->kept, s->present, s->n);
+    }
+    return 0;
+}
+
+/*
+ * The windows are scanned a group at a time on the workers (kdump_scan.c),
+ * then counted in frame order: the walk each one starts from is the one the
+ * window below left.
+ */
 int lb_kdump_first_pass(struct kdump *k, struct lb_error *err)
 {
     struct lb_pipe *p = k->p;
-    static uint8_t zeros[LB_WINDOW / 8]; /* read only; in .bss rather than the binary */
-    uint8_t present[LB_WINDOW];
-    uint64_t max = k->l.max_mapnr, done = 0;
+    struct lb_classify_state walk = {0};
+    uint64_t max = k->l.max_mapnr, done = 0, start = next_window(p->src, 0, max);
 
-    for (uint64_t start = next_window(p->src, 0, max); start < max;
-         start = next_window(p->src, start + LB_WINDOW, max)) {
-        size_t n = max - start < LB_WINDOW ? (size_t)(max - start) : LB_WINDOW;
-        size_t bytes = (n + 7) / 8;
-        uint64_t at = start / 8;
-
-        if (zero_bitmaps(k, done, start, err) < 0)
-            return -1;
-        done = start + n;
-        p->stats->pages_total += lb_kdump_frames_present(p->src, start, n, present);
-        set_bits(k->bitmap, present, n);
-        /* The 2nd bitmap starts empty: in a file, so a cut dump claims nothing it lacks; a
-         * stream writes each byte once (readers of streams keep the first copy), and
-         * there the window's real bits come when it is done. */
-        if (lb_out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
-            (!lb_out_write_once(p) &&
-             lb_out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0))
-            return -1;
-        if (k->nwindows == k->windows_cap) {
-            size_t cap = k->windows_cap ? 2 * k->windows_cap : 64;
-            struct window *grown = realloc(k->windows, cap * sizeof(*grown));
-            if (!grown) {
-                lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the window table");
-                return -1;
-            }
-            k->windows = grown;
-            k->windows_cap = cap;
+    if (p->classifier)
+        lb_classifier_save(p->classifier, &walk);
+    while (start < max) {
+        size_t group = 0;
+        for (; group < k->nscans && start < max;
+             group++, start = next_window(p->src, start + LB_WINDOW, max)) {
+            struct scan *s = &k->scans[group];
+            s->start = start;
+            s->n = max - start < LB_WINDOW ? (size_t)(max - start) : LB_WINDOW;
+            s->w = NULL;
+            memset(&s->in, 0, sizeof(s->in));
         }
-        struct window *w = &k->windows[k->nwindows++];
-        memset(w, 0, sizeof(*w));
-        w->start = start;
-        w->rank = k->slots;
-        if (p->classifier)
-            lb_classifier_save(p->classifier, &w->state);
-        lb_pipe_classify(p, start, n);
-        for (size_t i = 0; i < n; i++)
-            w->slots += present[i] && p->cls[i] == LB_CLASS_KEEP;
-        k->slots += w->slots;
-        if (p->src->live && (w->kept = malloc(bytes))) { /* see lb_kdump_second_pass_classes() */
-            for (size_t i = 0; i < n; i++)
-                present[i] = present[i] && p->cls[i] == LB_CLASS_KEEP;
-            set_bits(w->kept, present, n);
+        lb_kdump_scan(k, group);
+        for (size_t i = 0; i < group; i++) {
+            struct scan *s = &k->scans[i];
+            if (zero_bitmaps(k, done, s->start, err) < 0)
+                return -1;
+            done = s->start + s->n;
+            if (p->classifier && walk_reaches_into(&walk, s->start)) {
+                s->in = walk;
+                lb_kdump_scan_alone(k, s);
+            }
+            if (count_window(k, s, &walk, err) < 0)
+                return -1;
+            if (p->classifier)
+                walk = s->out;
         }
     }
     return zero_bitmaps(k, done, max, err);
@@ -218,62 +269,25 @@ static void mark_unsaved(struct kdump *k, const struct window *cut)
             mark_window(k, &k->windows[i]);
 }
 
-/* The frames of a batch with nothing to save: counted by class, and as progress. */
-static void count_left_out(struct kdump *k, const uint8_t *present, const uint8_t *cls, size_t n)
-{
-    size_t in_memory = 0;
-
-    for (size_t i = 0; i < n; i++)
-        if (present[i]) {
-            k->p->stats->pages_class[cls[i]]++;
-            in_memory++;
-        }
-    lb_pipe_advance(k->p, in_memory * LB_PAGE_SIZE);
-}
-
 /*
- * Saves a window.  Its frames' slots follow frame order, but the data need
- * not: knowing how many frames each batch saves, the batches holding what
- * matters most go first (see lb_kdump_second_pass()).
+ * Saves a window, as its scan found it.  Its frames' slots follow frame
+ * order, but the data need not: knowing how many frames each batch saves,
+ * the batches holding what matters most go first (see
+ * lb_kdump_second_pass()).
  */
-static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
+static int save_window(struct kdump *k, struct window *w, struct scan *s, struct lb_error *err)
 {
-    enum { MAX_BATCHES = LB_WINDOW / LB_MIN_BATCH + 1 };
-    struct lb_pipe *p = k->p;
-    uint8_t present[LB_WINDOW], done[MAX_BATCHES] = {0};
-    uint64_t base[MAX_BATCHES + 1];
-    size_t from[MAX_BATCHES + 1];
-    size_t n =
-        k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start) : LB_WINDOW;
-    size_t nbatch = 0;
+    uint8_t done[MAX_BATCHES] = {0};
+    size_t nbatch = s->nbatch, n = s->n;
+    const uint64_t *base = s->base;
+    const size_t *from = s->from;
 
-    lb_kdump_frames_present(p->src, w->start, n, present);
     memset(k->bitmap, 0, sizeof(k->bitmap));
-    if (p->classifier)
-        lb_classifier_restore(p->classifier, &w->state);
-    lb_pipe_classify(p, w->start, n);
-    lb_kdump_second_pass_classes(w, p->cls, present, n);
-    /*
-     * A batch ends when it holds p->batch frames to save or spans lb_kdump_span() frames:
-     * at -d 31 the kept frames are scattered, and a batch of a fixed span held too few of
-     * them to be worth the workers.  Each batch spans p->batch frames at least, but the
-     * last: MAX_BATCHES.
-     */
-    base[0] = w->rank;
-    from[0] = 0;
-    for (size_t i = 0, kept = 0; i < n; i++) {
-        kept += present[i] && p->cls[i] == LB_CLASS_KEEP;
-        if (kept == p->batch || i + 1 - from[nbatch] == lb_kdump_span(k) || i + 1 == n) {
-            base[nbatch + 1] = base[nbatch] + kept;
-            from[++nbatch] = i + 1;
-            kept = 0;
-        }
-    }
     for (size_t b = 0; b < nbatch; b++)
-        if (base[b + 1] == base[b]) { /* nothing to save (most of a big machine) */
-            count_left_out(k, present + from[b], p->cls + from[b], from[b + 1] - from[b]);
-            done[b] = 1;
-        }
+        done[b] = base[b + 1] == base[b]; /* nothing to save: counted by the scan */
+    for (int c = 0; c < LB_CLASS_COUNT; c++)
+        k->p->stats->pages_class[c] += s->left_out[c];
+    lb_pipe_advance(k->p, s->left_in_memory * LB_PAGE_SIZE);
     /* Each batch is begun (read, handed to the workers) before the one before it is stored. */
     struct batch *pending = NULL;
     for (int tier = TIER_LOG; tier <= TIER_REST; tier++) {
@@ -285,8 +299,8 @@ static int save_window(struct kdump *k, struct window *w, struct lb_error *err)
                 continue;
             struct batch spec = {.pfn = w->start + at,
                                  .n = bn,
-                                 .present = present + at,
-                                 .cls = p->cls + at,
+                                 .present = s->present + at,
+                                 .cls = s->cls + at,
                                  .bits = k->bitmap,
                                  .bit0 = at,
                                  .rank = base[b],
@@ -314,15 +328,46 @@ fail:
     return -1;
 }
 
+/* The next window to save, most needed first, from *tier and *i on; NULL when none is left. */
+static struct window *next_to_save(struct kdump *k, int *tier, size_t *i)
+{
+    for (; *tier <= TIER_REST; (*tier)++, *i = 0)
+        for (; *i < k->nwindows; (*i)++) {
+            struct window *w = &k->windows[*i];
+            if (!w->done && !w->queued && lb_kdump_in_tier(k, w->start, LB_WINDOW, *tier)) {
+                w->queued = 1;
+                return w;
+            }
+        }
+    return NULL;
+}
+
+/*
+ * The windows in the order they are saved, a group at a time: scanned on the
+ * workers, then saved one after another, each with its batches compressed on
+ * the workers and stored in order.
+ */
 int lb_kdump_second_pass(struct kdump *k, struct lb_error *err)
 {
-    for (int tier = TIER_LOG; tier <= TIER_REST; tier++)
-        for (size_t i = 0; i < k->nwindows; i++) {
-            struct window *w = &k->windows[i];
-            if (w->done || !lb_kdump_in_tier(k, w->start, LB_WINDOW, tier))
-                continue;
-            if (save_window(k, w, err) < 0)
-                return -1;
+    int tier = TIER_LOG;
+    size_t next = 0;
+
+    for (;;) {
+        size_t group = 0;
+        struct window *w;
+        while (group < k->nscans && (w = next_to_save(k, &tier, &next))) {
+            struct scan *s = &k->scans[group++];
+            s->start = w->start;
+            s->n = k->l.max_mapnr - w->start < LB_WINDOW ? (size_t)(k->l.max_mapnr - w->start)
+                                                         : LB_WINDOW;
+            s->w = w;
+            s->in = w->state;
         }
-    return 0;
+        if (!group)
+            return 0;
+        lb_kdump_scan(k, group);
+        for (size_t i = 0; i < group; i++)
+            if (save_window(k, k->scans[i].w, &k->scans[i], err) < 0)
+                return -1;
+    }
 }

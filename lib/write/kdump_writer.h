@@ -5,6 +5,7 @@
  *   kdump_writer.c    the order of the whole: headers, passes, the end
  *   kdump_header.c    the layout and the headers
  *   kdump_windows.c   the two passes, a window of frames at a time
+ *   kdump_scan.c      windows classified on the workers, a group at a time
  *   kdump_priority.c  what goes first, for a dump cut short
  *   kdump_batch.c     a batch of frames: zeros, repeats, compression, store
  *   kdump_codec.c     compress auto: the codec of each batch
@@ -39,6 +40,34 @@ struct window {
     struct lb_classify_state state;
     uint8_t *kept; /* a live source: the frames the first pass kept, a bit each (else NULL) */
     uint8_t done;
+    uint8_t queued; /* the second pass has taken it into a group of scans */
+};
+
+/* A window's batches (kdump_windows.c): each spans p->batch frames at least, but the last. */
+enum { MAX_BATCHES = LB_WINDOW / LB_MIN_BATCH + 1 };
+
+/*
+ * One window as a scan found it (kdump_scan.c), on whichever thread: its
+ * frames with memory, their classes, and, in the second pass, its batches.
+ * The first pass classifies from a walk begun afresh (in zeroed) and the
+ * caller checks that nothing carried into the window from below; the second
+ * restores the walk the first saved (in = window->state).
+ */
+struct scan {
+    uint64_t start;
+    size_t n;
+    struct window *w;               /* the second pass: the window saved, else NULL */
+    struct lb_classify_state in;    /* where the walk up the frame space stood at start */
+    struct lb_classify_state out;   /* and where it stands at the end */
+    size_t in_memory;               /* frames with memory */
+    uint64_t slots;                 /* of those, the ones kept */
+    size_t nbatch;                  /* the second pass: its batches, from[b] to from[b + 1] */
+    uint64_t base[MAX_BATCHES + 1]; /* and their first descriptors' slots */
+    /* the frames of its batches with nothing to save, by class, and all of them */
+    uint64_t left_out[LB_CLASS_COUNT], left_in_memory;
+    size_t from[MAX_BATCHES + 1];
+    uint8_t present[LB_WINDOW];
+    uint8_t cls[LB_WINDOW];
 };
 
 enum { MAX_PRIORITY = 72 };
@@ -112,6 +141,10 @@ struct kdump {
     struct batch *examining; /* with the workers now */
     /* repeats: see dedup.c */
     struct lb_dedup *dedup;
+    /* the scans of a group of windows, one a thread, and each thread's classifier (kdump_scan.c) */
+    struct scan *scans;
+    size_t nscans;
+    struct lb_classifier *classifiers[MAX_THREADS];
     int16_t twin[LB_SPAN];            /* NO_TWIN, STORED_TWIN or an earlier frame of the batch */
     struct lb_stored placed[LB_SPAN]; /* where each frame's data is, once known */
 };
@@ -140,6 +173,13 @@ int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err);
 void lb_kdump_find_priorities(struct kdump *k);
 /* Does frames pfn..pfn+n-1 hold a range of this tier (TIER_REST: anything)? */
 int lb_kdump_in_tier(const struct kdump *k, uint64_t pfn, size_t n, int tier);
+
+/* kdump_scan.c: the scans, set up and freed; scans 0..n-1 (start, n, w, in given) done. */
+int lb_kdump_scans_setup(struct kdump *k, struct lb_error *err);
+void lb_kdump_scans_teardown(struct kdump *k);
+void lb_kdump_scan(struct kdump *k, size_t n);
+/* Scan s again on the caller's thread, from the walk in. */
+void lb_kdump_scan_alone(struct kdump *k, struct scan *s);
 
 /* kdump_windows.c */
 int lb_kdump_first_pass(struct kdump *k, struct lb_error *err);

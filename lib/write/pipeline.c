@@ -149,8 +149,10 @@ int lb_pipe_open(struct lb_pipe *p, struct lb_source *src, const struct lb_write
     p->opts = opts;
     p->stats = stats;
     /* One thread (a crash kernel's) reads in small batches, which take little memory; more
-     * threads take bigger ones, so waking them is worth it. */
-    p->batch = opts->threads > 1 ? LB_BATCH : LB_MIN_BATCH;
+     * threads take bigger ones, so waking them is worth it.  A kdump file's batches decide
+     * its order (a batch that holds the log goes first, whole) and which repeats are found,
+     * so they are the same on any number of threads: the file is. */
+    p->batch = opts->threads > 1 || opts->format == LB_FORMAT_KDUMP ? LB_BATCH : LB_MIN_BATCH;
     p->data = p->buf = malloc(p->batch * LB_PAGE_SIZE);
     if (!p->buf) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the page buffer");

@@ -8,7 +8,9 @@
  * stats, in a note of the dump itself, and in 'info'.  The size predicted
  * without writing (lib/write/predict.c) counts the frames as the writer
  * classifies them, and, sampling every kept frame, weighs what it writes.
+ * Windows scanned on one thread or several make the same dump, byte for byte.
  */
+#include <elf.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +27,8 @@
 #include "cmd/commands.h"
 #include "lbdump.h"
 #include "tools/verify.h"
+#include "write/dedup.h"
+#include "write/kdump_writer.h"
 
 static uint8_t mem[FAKE_KERNEL_MEM];
 static char vmcoreinfo[8192];
@@ -464,6 +468,184 @@ static void a_prediction_falls_back_with_the_write(void **state)
     free(path);
 }
 
+/*
+ * Memory beyond the fake kernel's: more of window 0 (a batch's worth and
+ * more past the kernel image, whose batch goes first), and frames of
+ * windows 2, 4 and 5 (the last two in one run).
+ */
+static const struct {
+    uint64_t pfn, n;
+} far_runs[] = {{64, 336}, {2 * 32768 + 7, 40}, {5 * 32768 - 24, 64}};
+enum { FAR_RUNS = sizeof(far_runs) / sizeof(far_runs[0]), FAR_FRAMES = 336 + 40 + 64 };
+
+enum { BLOCK_PAGE = 0x3f000 }; /* frame 63, which the fake kernel leaves unused */
+
+/*
+ * In the first far run (frames 64 on, at run): a page at frame 100, one at
+ * 180 that takes its entry in the table of repeats (dedup.c: the same low
+ * bits of the hash), and the first again at 200.  Whether 200 is found a
+ * repeat depends on what was remembered before it, and so on how the frames
+ * were cut in batches: the same whatever the number of threads.
+ */
+static void collide(uint8_t *run)
+{
+    static uint8_t page[2][LB_PAGE_SIZE];
+    uint32_t x = 99, tries = 0;
+    uint64_t mask = (1u << DEDUP_ORDER) - 1, want;
+
+    for (size_t i = 0; i < LB_PAGE_SIZE; i++)
+        page[0][i] = (uint8_t)((x = x * 1103515245 + 12345) >> 24);
+    want = lb_page_hash(page[0]) & mask;
+    memcpy(page[1], page[0], LB_PAGE_SIZE);
+    do {
+        memcpy(page[1], &tries, sizeof(tries));
+        tries++;
+    } while ((lb_page_hash(page[1]) & mask) != want || !memcmp(page[0], page[1], LB_PAGE_SIZE));
+    memcpy(run + (100 - 64) * LB_PAGE_SIZE, page[0], LB_PAGE_SIZE);
+    memcpy(run + (180 - 64) * LB_PAGE_SIZE, page[1], LB_PAGE_SIZE);
+    memcpy(run + (200 - 64) * LB_PAGE_SIZE, page[0], LB_PAGE_SIZE);
+}
+
+/*
+ * The fake kernel with the far runs (text, zero pages, repeats and random
+ * bytes), the second of them free: a block found in window 4 reaches over
+ * window 5, which a scan of its own cannot know.  Its path.
+ */
+static char *kernel_of_many_windows(void)
+{
+    static uint8_t file[FAKE_KERNEL_FILE + FAR_FRAMES * LB_PAGE_SIZE];
+    char *path = strdup("/tmp/lifeboat-windows-XXXXXX");
+    int fd = path ? mkstemp(path) : -1;
+    uint64_t at = FAKE_KERNEL_FILE;
+    uint32_t x = 7;
+    Elf64_Ehdr eh;
+
+    assert_true(fd >= 0);
+    /* A free block of 2^16 frames from frame 131072 (window 4's first) across window 5: its
+     * struct page (buddy, order 16) in frame 63, section 4's mem_map coded to reach it. */
+    uint64_t map = (FAKE_KERNEL_VA + BLOCK_PAGE - 131072 * 64) | 2, order = 16;
+    uint32_t buddy = (uint32_t)-129;
+    memcpy(mem + FAKE_SECTION_ROOT + 4 * 16, &map, 8);
+    memset(mem + BLOCK_PAGE, 0, 64);
+    memcpy(mem + BLOCK_PAGE + 40, &order, 8);
+    memcpy(mem + BLOCK_PAGE + 48, &buddy, 4);
+    fake_kernel_file_with(file, mem, fake_kernel_vmcoreinfo_6_1);
+    for (size_t r = 0; r < FAR_RUNS; r++) {
+        Elf64_Phdr ph = {.p_type = PT_LOAD,
+                         .p_offset = at,
+                         .p_paddr = far_runs[r].pfn * LB_PAGE_SIZE,
+                         .p_filesz = far_runs[r].n * LB_PAGE_SIZE,
+                         .p_memsz = far_runs[r].n * LB_PAGE_SIZE};
+        memcpy(file + sizeof(eh) + (2 + r) * sizeof(ph), &ph, sizeof(ph));
+        for (uint64_t i = 0; i < ph.p_filesz; i++, at++) {
+            uint64_t frame = i / LB_PAGE_SIZE;
+            file[at] = frame % 5 == 0   ? 0
+                       : frame % 5 == 1 ? (uint8_t) "many windows "[i % 13]
+                                        : (uint8_t)((x = x * 1103515245 + 12345) >> 24);
+        }
+    }
+    collide(file + FAKE_KERNEL_FILE);
+    memcpy(&eh, file, sizeof(eh));
+    eh.e_phnum = 2 + FAR_RUNS;
+    memcpy(file, &eh, sizeof(eh));
+    assert_int_equal(write(fd, file, sizeof(file)), sizeof(file));
+    close(fd);
+    return path;
+}
+
+/* The kdump file written from path with this codec on threads threads (a memfd). */
+static int write_on_threads(const char *path, enum lb_codec codec, int threads,
+                            struct lb_write_stats *stats)
+{
+    struct lb_write_options opts = {.format = LB_FORMAT_KDUMP,
+                                    .dump_level = 31,
+                                    .codec = codec,
+                                    .threads = threads,
+                                    .sparse = 1};
+    struct lb_source *src;
+    struct lb_error err;
+    int out = memfd_create("out", 0);
+
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    assert_int_equal(lb_write(src, out, &opts, stats, &err), 0);
+    lb_source_close(src);
+    return out;
+}
+
+static void assert_same_file(int a, int b)
+{
+    off_t len = lseek(a, 0, SEEK_END);
+    uint8_t *pa, *pb;
+
+    assert_int_equal(lseek(b, 0, SEEK_END), len);
+    pa = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, a, 0);
+    pb = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, b, 0);
+    assert_true(pa != MAP_FAILED && pb != MAP_FAILED);
+    assert_memory_equal(pa, pb, (size_t)len);
+    munmap(pa, (size_t)len);
+    munmap(pb, (size_t)len);
+}
+
+/*
+ * A kdump file (dump, a memfd) written again on 1 and 3 threads: the same.  A
+ * kdump source has no views (its pages are decompressed through buffers of
+ * its own), so the threads' classifiers read its struct pages in turns.
+ */
+static void rewritten_the_same(int dump, enum lb_codec codec)
+{
+    char path[64];
+    struct lb_write_stats one, many;
+
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", dump);
+    int single = write_on_threads(path, codec, 1, &one),
+        out = write_on_threads(path, codec, 3, &many);
+    assert_int_equal(one.dump_level_applied, 31);
+    assert_int_equal(many.pages_saved, one.pages_saved);
+    assert_same_file(single, out);
+    close(single);
+    close(out);
+}
+
+/*
+ * Four windows with memory, classified on 1, 2, 3 and 8 threads (groups of
+ * one, two, three and all of them, the scans on whichever thread took them):
+ * the same file, byte for byte, with either fixed codec (the file's order
+ * and its repeats follow its batches, so they are the same on any number
+ * of threads); and window 5 is
+ * free as the walk up from window 4 says, whichever group it was in.
+ */
+static void threads_write_the_same_dump(void **state)
+{
+    static const enum lb_codec codecs[] = {LB_CODEC_ZSTD, LB_CODEC_LZO};
+    static const int threads[] = {2, 3, 8};
+    struct lb_write_stats one, many;
+    char *path;
+
+    (void)state;
+    known_kernel();
+    fill_kept_frames();
+    path = kernel_of_many_windows();
+    for (size_t c = 0; c < 2; c++) {
+        int single = write_on_threads(path, codecs[c], 1, &one);
+        assert_int_equal(one.dump_level_applied, 31); /* classified, not fallen back */
+        /* FREE_FRAME, and the far run of windows 4 and 5 as the block's */
+        assert_int_equal(one.pages_class[LB_CLASS_FREE], 1 + 64);
+        assert_int_equal(one.pages_total, 64 + FAR_FRAMES);
+        assert_true(one.pages_repeated > 0);
+        for (size_t t = 0; t < 3; t++) {
+            int out = write_on_threads(path, codecs[c], threads[t], &many);
+            assert_int_equal(many.pages_saved, one.pages_saved);
+            assert_int_equal(many.pages_repeated, one.pages_repeated);
+            assert_same_file(single, out);
+            close(out);
+        }
+        rewritten_the_same(single, codecs[c]);
+        close(single);
+    }
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +662,7 @@ int main(void)
         cmocka_unit_test(an_auto_dump_is_predicted_as_lzo),
         cmocka_unit_test(the_sample_is_bounded),
         cmocka_unit_test(a_prediction_falls_back_with_the_write),
+        cmocka_unit_test(threads_write_the_same_dump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 
 #include "../common/synth.h"
 #include "core/codec.h"
+#include "core/workers.h"
 #include "lbdump.h"
 #include "write/dedup.h"
 #include "write/kdump_writer.h"
@@ -672,10 +673,48 @@ static void a_live_window_saves_what_its_first_pass_counted(void **state)
     assert_int_equal(cls[61], LB_CLASS_FREE);
 }
 
+struct meeting {
+    int arrived;
+    int met[3], worker[3];
+};
+
+/* An item that waits (up to 2 s) for the other two to be under way at once. */
+static void meet(void *ctx, int worker, size_t i)
+{
+    struct meeting *m = ctx;
+    struct timespec step = {0, 1000000};
+
+    __atomic_add_fetch(&m->arrived, 1, __ATOMIC_SEQ_CST);
+    for (int waited = 0; waited < 2000 && __atomic_load_n(&m->arrived, __ATOMIC_SEQ_CST) < 3;
+         waited++)
+        nanosleep(&step, NULL);
+    m->met[i] = __atomic_load_n(&m->arrived, __ATOMIC_SEQ_CST) == 3;
+    m->worker[i] = worker;
+}
+
+/* As many items as workers (the scan's windows, a group a thread): each on a worker of its
+ * own, at once, not taken a few at a time by the first worker to ask. */
+static void few_items_go_one_a_worker(void **state)
+{
+    struct lb_workers *w = lb_workers_new(3);
+    struct meeting m = {0};
+
+    (void)state;
+    assert_non_null(w);
+    lb_workers_start(w, 3, meet, &m);
+    lb_workers_finish(w);
+    for (int i = 0; i < 3; i++)
+        assert_true(m.met[i]);
+    assert_true(m.worker[0] != m.worker[1] && m.worker[1] != m.worker[2] &&
+                m.worker[0] != m.worker[2]);
+    lb_workers_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_live_window_saves_what_its_first_pass_counted),
+        cmocka_unit_test(few_items_go_one_a_worker),
         cmocka_unit_test(vmcoreinfo_parses_keys_and_numbers),
         cmocka_unit_test(vmcoreinfo_rejects_empty_text),
         cmocka_unit_test(notes_walk_and_registers),
