@@ -85,11 +85,25 @@ static const char *class_name(unsigned cls)
 
 /* ---- the plan ---------------------------------------------------------- */
 
+static void merge(struct redaction *p);
+
 static void add_range(struct redact_ctx *c, uint64_t phys, uint64_t len)
 {
     struct redaction *p = c->plan;
+    struct redact_range *last = p->n ? &p->r[p->n - 1] : NULL;
 
-    if (p->n == p->cap) {
+    if (last && phys >= last->start && phys <= last->start + last->len) {
+        if (phys + len > last->start + last->len) /* the next bytes of the last range */
+            last->len = phys + len - last->start;
+        return;
+    }
+    /* Full: merged first (many ranges touch or repeat); it grows only if that freed little. */
+    int grow = p->n == p->cap;
+    if (grow && p->n >= 1024) {
+        merge(p);
+        grow = p->n > p->cap / 4 * 3;
+    }
+    if (grow) {
         size_t cap = p->cap ? 2 * p->cap : 1024;
         struct redact_range *r = cap <= MAX_RANGES ? realloc(p->r, cap * sizeof(*r)) : NULL;
         if (!r) {
@@ -160,8 +174,15 @@ void lb_redact_missing(struct redact_ctx *c, const char *fmt, ...)
     struct lb_redaction_report *rep = c->rep;
     va_list ap;
 
-    if (rep->nnot_found == LB_REDACT_MAX_MISSING)
+    /* Full: the last line counts what did not fit; the report never claims more than was done. */
+    if (rep->nnot_found >= LB_REDACT_MAX_MISSING - 1) {
+        c->missing_cut++;
+        snprintf(rep->not_found[LB_REDACT_MAX_MISSING - 1], sizeof(rep->not_found[0]),
+                 "%u more things not redacted, not listed: the list holds %d", c->missing_cut,
+                 LB_REDACT_MAX_MISSING - 1);
+        rep->nnot_found = LB_REDACT_MAX_MISSING;
         return;
+    }
     va_start(ap, fmt);
     vsnprintf(rep->not_found[rep->nnot_found++], sizeof(rep->not_found[0]), fmt, ap);
     va_end(ap);

@@ -31,6 +31,7 @@ struct redact_ctx {
     struct lb_redaction_report *rep;
     uint64_t steps_left; /* pointers followed, all walks together */
     int out_of_memory;
+    unsigned missing_cut; /* "not redacted" lines past the report's room */
 };
 
 /* The symbols the walks look up (kallsyms loads only these). */

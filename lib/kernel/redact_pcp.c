@@ -112,6 +112,15 @@ static int layout(struct redact_ctx *c, struct pcp_layout *l, struct lb_error *e
     uint64_t vm, cpus;
     int node = lb_btf_struct(c->btf, "pglist_data"), pcp = lb_btf_struct(c->btf, "per_cpu_pages");
 
+    int zone = lb_btf_struct(c->btf, "zone");
+
+    if (zone >= 0 && lb_btf_member_offset(c->btf, zone, "per_cpu_pageset") == BTF_MISSING &&
+        lb_btf_member_offset(c->btf, zone, "pageset") != BTF_MISSING) {
+        /* before Linux 5.14 the lists hang off zone.pageset's per_cpu_pageset.pcp */
+        lb_redact_missing(c, "free pages on per-CPU lists: zone has no per_cpu_pageset (a kernel "
+                             "before 5.14): not walked");
+        return 1;
+    }
     if (member(c, "pglist_data", "node_zones", &l->node_zones, err) ||
         member(c, "zone", "per_cpu_pageset", &l->pageset, err) ||
         member(c, "per_cpu_pages", "lists", &l->lists, err) || page_list(c, l, err) ||

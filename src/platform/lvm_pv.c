@@ -272,8 +272,12 @@ int lvm_pv_read(int fd, struct lvm_pv *pv, struct lb_error *err)
     int r;
 
     memset(pv, 0, sizeof(*pv));
-    if ((r = lvm_label_read(fd, &l, err)) != 0)
+    if ((r = lvm_label_read(fd, &l, err)) != 0) {
+        if (r > 0) /* no label: an unreadable or too small device, or not (or no longer) a PV */
+            lb_error_setk(err, LB_ERR_NO_DATA,
+                          "no LVM label in its first sectors (unreadable, or not a PV)");
         return r;
+    }
     memcpy(pv->uuid, l.uuid, sizeof(pv->uuid));
     /* the first area that holds metadata: one may be empty or ignored (pvchange
      * --metadataignore), the other not */

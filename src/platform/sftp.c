@@ -206,7 +206,11 @@ int sftp_put(struct sftp_link *l, const char *path, const void *data, size_t len
         len -= (size_t)n;
     }
     libssh2_sftp_fsync(h);
-    return libssh2_sftp_close_handle(h) == 0 ? 0 : -1;
+    if (libssh2_sftp_close_handle(h) != 0) { /* where the server says the write failed */
+        sftp_why(l, "cannot close", path, err);
+        return -1;
+    }
+    return 0;
 }
 
 int sftp_remove(struct sftp_link *l, const char *path, struct lb_error *err)

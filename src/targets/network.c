@@ -54,8 +54,13 @@ static int resolve_host(struct target *t, struct net_addr *addr, struct lb_error
     struct lb_error no_route;
     int e;
 
-    if (t->address[0])
-        return net_addr_parse(t->address, addr);
+    if (t->address[0]) {
+        if (net_addr_parse(t->address, addr) == 0)
+            return 0;
+        lb_error_setk(err, LB_ERR_REFUSED, "%s: the address %s recorded for %s is not one",
+                      t->shown, t->address, t->host);
+        return -1;
+    }
     if (net_addr_parse(t->host, addr) == 0) {
         net_addr_format(addr, 0, t->address, sizeof(t->address));
         return 0;

@@ -205,6 +205,8 @@ static int make_directory(void *ctx)
         fprintf(stderr, "lifeboat: %s: %s\n", j->t->shown, failed.msg);
         return 1;
     }
+    lb_error_setk(&failed, LB_ERR_NO_SPACE, "every name up to suffix -%d is taken",
+                  DUMPDIR_MAX_SUFFIX - 1);
     for (int n = 1; n < DUMPDIR_MAX_SUFFIX; n++) {
         dumpdir_name(j->names, j->c->facts.crash_time, j->c->facts.hostname, n);
         snprintf(done, sizeof(done), "%s/%s", j->t->path, j->names->name);

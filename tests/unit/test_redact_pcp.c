@@ -278,12 +278,28 @@ static void cached_stacks_erased(void **state)
     free(w.plan.r);
 }
 
+/* A report out of room says how many more things were not redacted: none is dropped unsaid. */
+static void report_counts_what_did_not_fit(void **state)
+{
+    static struct lb_redaction_report rep;
+    struct redact_ctx c = {.rep = &rep};
+    char want[64];
+
+    (void)state;
+    for (int i = 0; i < LB_REDACT_MAX_MISSING + 5; i++)
+        lb_redact_missing(&c, "thing %d", i);
+    assert_int_equal(rep.nnot_found, LB_REDACT_MAX_MISSING);
+    snprintf(want, sizeof(want), "thing %d", LB_REDACT_MAX_MISSING - 2);
+    assert_string_equal(rep.not_found[LB_REDACT_MAX_MISSING - 2], want);
+    assert_non_null(strstr(rep.not_found[LB_REDACT_MAX_MISSING - 1], "6 more things not redacted"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(free_pages_erased),    cmocka_unit_test(blocks_at_their_orders),
         cmocka_unit_test(hostile_lists),        cmocka_unit_test(budget_and_absurd_layouts),
-        cmocka_unit_test(cached_stacks_erased),
+        cmocka_unit_test(cached_stacks_erased), cmocka_unit_test(report_counts_what_did_not_fit),
     };
     (void)has_note;
     return cmocka_run_group_tests(tests, NULL, NULL);
