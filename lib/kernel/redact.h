@@ -47,6 +47,11 @@ void lb_redact_virt(struct redact_ctx *c, unsigned cls, const char *type, uint64
                     uint64_t len);
 void lb_redact_phys(struct redact_ctx *c, unsigned cls, const char *type, uint64_t phys,
                     uint64_t len);
+/* The offset of s.m (BTF), or the address of a symbol (kallsyms); -1 naming what is missing. */
+int lb_redact_need_member(struct redact_ctx *c, const char *s, const char *m, uint64_t *off,
+                          struct lb_error *err);
+int lb_redact_need_symbol(struct redact_ctx *c, const char *name, uint64_t *addr,
+                          struct lb_error *err);
 /* Says what was not redacted, and why, in the report. */
 void lb_redact_missing(struct redact_ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

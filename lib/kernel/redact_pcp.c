@@ -60,27 +60,6 @@ struct pcp_damage {
     uint64_t loops, breaks, long_lists, not_pages;
 };
 
-static int member(struct redact_ctx *c, const char *s, const char *m, uint64_t *off,
-                  struct lb_error *err)
-{
-    int id = lb_btf_struct(c->btf, s);
-    *off = id < 0 ? BTF_MISSING : lb_btf_member_offset(c->btf, id, m);
-    if (*off == BTF_MISSING) {
-        lb_error_setk(err, LB_ERR_NO_DATA, "the kernel's BTF has no %s.%s", s, m);
-        return -1;
-    }
-    return 0;
-}
-
-static int symbol(struct redact_ctx *c, const char *name, uint64_t *addr, struct lb_error *err)
-{
-    if (lb_kallsyms_address(c->ks, name, addr) < 0) {
-        lb_error_setk(err, LB_ERR_NO_DATA, "the kernel has no symbol %s", name);
-        return -1;
-    }
-    return 0;
-}
-
 /* The list node in struct page: BTF's pcp_list (Linux 5.19 on) or lru, or VMCOREINFO's lru. */
 static int page_list(struct redact_ctx *c, struct pcp_layout *l, struct lb_error *err)
 {
@@ -121,10 +100,10 @@ static int layout(struct redact_ctx *c, struct pcp_layout *l, struct lb_error *e
                              "before 5.14): not walked");
         return 1;
     }
-    if (member(c, "pglist_data", "node_zones", &l->node_zones, err) ||
-        member(c, "zone", "per_cpu_pageset", &l->pageset, err) ||
-        member(c, "per_cpu_pages", "lists", &l->lists, err) || page_list(c, l, err) ||
-        symbol(c, "__per_cpu_offset", &l->offsets, err))
+    if (lb_redact_need_member(c, "pglist_data", "node_zones", &l->node_zones, err) ||
+        lb_redact_need_member(c, "zone", "per_cpu_pageset", &l->pageset, err) ||
+        lb_redact_need_member(c, "per_cpu_pages", "lists", &l->lists, err) ||
+        page_list(c, l, err) || lb_redact_need_symbol(c, "__per_cpu_offset", &l->offsets, err))
         return -1;
     if (lb_kallsyms_address(c->ks, "nr_cpu_ids", &cpus) < 0 ||
         (l->ncpus = lb_redact_read_u32(c, cpus)) == 0 || l->ncpus > MAX_CPUS)
@@ -236,7 +215,8 @@ static int nodes(struct redact_ctx *c, uint64_t *node, size_t max, size_t *n, st
         node[(*n)++] = data;
         return 0;
     }
-    if (symbol(c, "node_data", &data, err) || symbol(c, "nr_node_ids", &ids, err))
+    if (lb_redact_need_symbol(c, "node_data", &data, err) ||
+        lb_redact_need_symbol(c, "nr_node_ids", &ids, err))
         return -1;
     count = lb_redact_read_u32(c, ids);
     if (count == 0 || count > max) {
@@ -280,7 +260,8 @@ static int cached_stacks(struct redact_ctx *c, const struct pcp_layout *l, struc
                              "VMAP_STACK, or kallsyms without it): not walked");
         return 0;
     }
-    if (member(c, "vm_struct", "addr", &addr, err) || member(c, "vm_struct", "size", &size, err))
+    if (lb_redact_need_member(c, "vm_struct", "addr", &addr, err) ||
+        lb_redact_need_member(c, "vm_struct", "size", &size, err))
         return -1;
     for (uint64_t cpu = 0; cpu < l->ncpus; cpu++) {
         uint64_t base = sym + lb_redact_read_u64(c, l->offsets + 8 * cpu);

@@ -101,9 +101,8 @@ uint32_t lb_redact_read_u32(struct redact_ctx *c, uint64_t addr)
     return lb_kernel_read(c->k, addr, &v, 4, &ignored) == 0 ? v : 0;
 }
 
-/* The offset of s.m, or fails naming it. */
-static int need_member(struct redact_ctx *c, const char *s, const char *m, uint64_t *off,
-                       struct lb_error *err)
+int lb_redact_need_member(struct redact_ctx *c, const char *s, const char *m, uint64_t *off,
+                          struct lb_error *err)
 {
     int id = lb_btf_struct(c->btf, s);
     *off = id < 0 ? MISSING : lb_btf_member_offset(c->btf, id, m);
@@ -114,7 +113,8 @@ static int need_member(struct redact_ctx *c, const char *s, const char *m, uint6
     return 0;
 }
 
-static int need_symbol(struct redact_ctx *c, const char *name, uint64_t *addr, struct lb_error *err)
+int lb_redact_need_symbol(struct redact_ctx *c, const char *name, uint64_t *addr,
+                          struct lb_error *err)
 {
     if (lb_kallsyms_address(c->ks, name, addr) < 0) {
         lb_error_setk(err, LB_ERR_NO_DATA, "the kernel has no symbol %s", name);
@@ -143,7 +143,7 @@ static int task_comms(struct redact_ctx *c, struct lb_error *err)
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
-    if (need_member(c, "task_struct", "comm", &comm, err) < 0) {
+    if (lb_redact_need_member(c, "task_struct", "comm", &comm, err) < 0) {
         free(t);
         return -1;
     }
@@ -173,12 +173,12 @@ static int uts_names(struct redact_ctx *c, struct lb_error *err)
     /* kallsyms, or VMCOREINFO's SYMBOL(init_uts_ns) (a kernel without KALLSYMS_ALL) */
     if (lb_kallsyms_address(c->ks, "init_uts_ns", &uts) < 0 &&
         lb_vmcoreinfo_get_u64(lb_kernel_vmcoreinfo(c->k), "SYMBOL(init_uts_ns)", 16, &uts) < 0)
-        return need_symbol(c, "init_uts_ns", &uts, err);
-    if (need_member(c, "uts_namespace", "name", &name, err) < 0)
+        return lb_redact_need_symbol(c, "init_uts_ns", &uts, err);
+    if (lb_redact_need_member(c, "uts_namespace", "name", &name, err) < 0)
         return -1;
     for (size_t i = 0; i < 2; i++) {
         char type[64];
-        if (need_member(c, "new_utsname", fields[i], &at, err) < 0)
+        if (lb_redact_need_member(c, "new_utsname", fields[i], &at, err) < 0)
             return -1;
         snprintf(type, sizeof(type), "init_uts_ns.name.%s", fields[i]);
         lb_redact_virt(c, LB_REDACT_NAMES, type, uts + name + at,
@@ -216,7 +216,7 @@ static void runqueue_currents(struct redact_ctx *c, uint64_t *cur, size_t max)
 
     if (lb_kallsyms_address(c->ks, "runqueues", &rq) < 0 ||
         lb_kallsyms_address(c->ks, "__per_cpu_offset", &offsets) < 0 ||
-        need_member(c, "rq", "curr", &curr, &(struct lb_error){0}) < 0)
+        lb_redact_need_member(c, "rq", "curr", &curr, &(struct lb_error){0}) < 0)
         return;
     for (size_t cpu = 0; cpu < (size_t)c->ncpus && cpu < max; cpu++)
         cur[cpu] = lb_redact_read_u64(c, rq + lb_redact_read_u64(c, offsets + 8 * cpu) + curr);
@@ -233,10 +233,10 @@ int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *e
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
         return -1;
     }
-    if (need_member(c, "task_struct", "stack", &stack, err) ||
-        need_member(c, "task_struct", "thread", &thread, err) ||
-        need_member(c, "thread_struct", "sp", &sp, err) ||
-        need_member(c, "task_struct", "on_cpu", &on_cpu, err)) {
+    if (lb_redact_need_member(c, "task_struct", "stack", &stack, err) ||
+        lb_redact_need_member(c, "task_struct", "thread", &thread, err) ||
+        lb_redact_need_member(c, "thread_struct", "sp", &sp, err) ||
+        lb_redact_need_member(c, "task_struct", "on_cpu", &on_cpu, err)) {
         free(t);
         return -1;
     }
@@ -292,14 +292,14 @@ struct key_layout {
 
 static int key_layout(struct redact_ctx *c, struct key_layout *l, struct lb_error *err)
 {
-    if (need_member(c, "rb_node", "rb_left", &l->rb_left, err) < 0 ||
-        need_member(c, "rb_node", "rb_right", &l->rb_right, err) < 0 ||
-        need_member(c, "key", "serial_node", &l->serial_node, err) < 0 ||
-        need_member(c, "key", "type", &l->type, err) < 0 ||
-        need_member(c, "key", "payload", &l->payload, err) < 0 ||
-        need_member(c, "user_key_payload", "datalen", &l->datalen, err) < 0 ||
-        need_member(c, "user_key_payload", "data", &l->data, err) < 0 ||
-        need_symbol(c, "key_type_user", &l->user, err) < 0)
+    if (lb_redact_need_member(c, "rb_node", "rb_left", &l->rb_left, err) < 0 ||
+        lb_redact_need_member(c, "rb_node", "rb_right", &l->rb_right, err) < 0 ||
+        lb_redact_need_member(c, "key", "serial_node", &l->serial_node, err) < 0 ||
+        lb_redact_need_member(c, "key", "type", &l->type, err) < 0 ||
+        lb_redact_need_member(c, "key", "payload", &l->payload, err) < 0 ||
+        lb_redact_need_member(c, "user_key_payload", "datalen", &l->datalen, err) < 0 ||
+        lb_redact_need_member(c, "user_key_payload", "data", &l->data, err) < 0 ||
+        lb_redact_need_symbol(c, "key_type_user", &l->user, err) < 0)
         return -1;
     l->has_logon = lb_kallsyms_address(c->ks, "key_type_logon", &l->logon) == 0;
     return 0;
@@ -328,7 +328,7 @@ static int keyring_payloads(struct redact_ctx *c, struct lb_error *err)
     uint64_t root, stack[MAX_KEY_DEPTH], node;
     size_t depth = 0;
 
-    if (key_layout(c, &l, err) < 0 || need_symbol(c, "key_serial_tree", &root, err) < 0)
+    if (key_layout(c, &l, err) < 0 || lb_redact_need_symbol(c, "key_serial_tree", &root, err) < 0)
         return -1;
     node = lb_redact_read_u64(c, root);
     while (node || depth) {
@@ -388,8 +388,9 @@ static int random_pool(struct redact_ctx *c, struct lb_error *err)
     uint64_t hash = pool_type < 0 ? BTF_MISSING : lb_btf_member_offset(c->btf, pool_type, "hash");
     uint64_t hash_size = pool_type < 0 ? 0 : lb_btf_member_size(c->btf, pool_type, "hash");
 
-    if (need_symbol(c, "input_pool", &pool, err) < 0 ||
-        need_symbol(c, "base_crng", &base, err) < 0 || need_member(c, "crng", "key", &key, err) < 0)
+    if (lb_redact_need_symbol(c, "input_pool", &pool, err) < 0 ||
+        lb_redact_need_symbol(c, "base_crng", &base, err) < 0 ||
+        lb_redact_need_member(c, "crng", "key", &key, err) < 0)
         return -1;
     if (hash == BTF_MISSING || !hash_size || hash_size > 4096 || !key_size || key_size > 256) {
         lb_error_setk(err, LB_ERR_NO_DATA,
@@ -487,23 +488,23 @@ static int anon_pipes(struct redact_ctx *c, struct file_layout *l)
 
 static int file_layout(struct redact_ctx *c, struct file_layout *l, struct lb_error *err)
 {
-    return need_member(c, "task_struct", "files", &l->task_files, err) ||
-           need_member(c, "files_struct", "fdt", &l->files_fdt, err) ||
-           need_member(c, "fdtable", "max_fds", &l->fdt_max, err) ||
-           need_member(c, "fdtable", "fd", &l->fdt_fd, err) ||
-           need_member(c, "file", "f_op", &l->f_op, err) ||
-           need_member(c, "file", "private_data", &l->f_private, err) ||
-           need_symbol(c, "pipefifo_fops", &l->pipe_fops, err) ||
-           need_symbol(c, "socket_file_ops", &l->sock_fops, err) || anon_pipes(c, l);
+    return lb_redact_need_member(c, "task_struct", "files", &l->task_files, err) ||
+           lb_redact_need_member(c, "files_struct", "fdt", &l->files_fdt, err) ||
+           lb_redact_need_member(c, "fdtable", "max_fds", &l->fdt_max, err) ||
+           lb_redact_need_member(c, "fdtable", "fd", &l->fdt_fd, err) ||
+           lb_redact_need_member(c, "file", "f_op", &l->f_op, err) ||
+           lb_redact_need_member(c, "file", "private_data", &l->f_private, err) ||
+           lb_redact_need_symbol(c, "pipefifo_fops", &l->pipe_fops, err) ||
+           lb_redact_need_symbol(c, "socket_file_ops", &l->sock_fops, err) || anon_pipes(c, l);
 }
 
 static int pipe_layout(struct redact_ctx *c, struct file_layout *l, struct lb_error *err)
 {
-    if (need_member(c, "pipe_inode_info", "head", &l->pipe_head, err) ||
-        need_member(c, "pipe_inode_info", "tail", &l->pipe_tail, err) ||
-        need_member(c, "pipe_inode_info", "ring_size", &l->pipe_ring, err) ||
-        need_member(c, "pipe_inode_info", "bufs", &l->pipe_bufs, err) ||
-        need_member(c, "pipe_buffer", "page", &l->buf_page, err))
+    if (lb_redact_need_member(c, "pipe_inode_info", "head", &l->pipe_head, err) ||
+        lb_redact_need_member(c, "pipe_inode_info", "tail", &l->pipe_tail, err) ||
+        lb_redact_need_member(c, "pipe_inode_info", "ring_size", &l->pipe_ring, err) ||
+        lb_redact_need_member(c, "pipe_inode_info", "bufs", &l->pipe_bufs, err) ||
+        lb_redact_need_member(c, "pipe_buffer", "page", &l->buf_page, err))
         return -1;
     l->pipe_tmp =
         lb_btf_member_offset(c->btf, lb_btf_struct(c->btf, "pipe_inode_info"), "tmp_page");
@@ -539,14 +540,14 @@ static int socket_layout(struct redact_ctx *c, struct file_layout *l, struct lb_
     const char *vmemmap = lb_vmcoreinfo_get(lb_kernel_vmcoreinfo(c->k), "SIZE(page)");
     uint64_t vm;
 
-    if (need_member(c, "socket", "sk", &l->socket_sk, err) ||
-        need_member(c, "sock", "sk_receive_queue", &l->sk_rq, err) ||
-        need_member(c, "sk_buff", "next", &l->skb_next, err) ||
-        need_member(c, "sk_buff", "head", &l->skb_head, err) ||
-        need_member(c, "sk_buff", "end", &l->skb_end, err) ||
-        need_member(c, "skb_shared_info", "nr_frags", &l->shinfo_nr, err) ||
-        need_member(c, "skb_shared_info", "frags", &l->shinfo_frags, err) ||
-        frag_layout(c, l, err) || need_symbol(c, "vmemmap_base", &vm, err))
+    if (lb_redact_need_member(c, "socket", "sk", &l->socket_sk, err) ||
+        lb_redact_need_member(c, "sock", "sk_receive_queue", &l->sk_rq, err) ||
+        lb_redact_need_member(c, "sk_buff", "next", &l->skb_next, err) ||
+        lb_redact_need_member(c, "sk_buff", "head", &l->skb_head, err) ||
+        lb_redact_need_member(c, "sk_buff", "end", &l->skb_end, err) ||
+        lb_redact_need_member(c, "skb_shared_info", "nr_frags", &l->shinfo_nr, err) ||
+        lb_redact_need_member(c, "skb_shared_info", "frags", &l->shinfo_frags, err) ||
+        frag_layout(c, l, err) || lb_redact_need_symbol(c, "vmemmap_base", &vm, err))
         return -1;
     l->vmemmap = lb_redact_read_u64(c, vm);
     l->page_size = vmemmap ? strtoull(vmemmap, NULL, 10) : 0;
@@ -561,18 +562,18 @@ static int socket_layout(struct redact_ctx *c, struct file_layout *l, struct lb_
 /* What the names of open files and UNIX sockets are read through. */
 static int names_layout(struct redact_ctx *c, struct file_layout *l, struct lb_error *err)
 {
-    return need_member(c, "file", "f_path", &l->f_path, err) ||
-           need_member(c, "path", "dentry", &l->path_dentry, err) ||
-           need_member(c, "dentry", "d_name", &l->d_name, err) ||
-           need_member(c, "dentry", "d_parent", &l->d_parent, err) ||
-           need_member(c, "qstr", "name", &l->qstr_name, err) ||
-           need_member(c, "qstr", "len", &l->qstr_len, err) ||
-           need_member(c, "socket", "sk", &l->socket_sk, err) ||
-           need_member(c, "sock_common", "skc_family", &l->sk_family, err) ||
-           need_member(c, "unix_sock", "addr", &l->unix_addr, err) ||
-           need_member(c, "unix_sock", "path", &l->unix_path, err) ||
-           need_member(c, "unix_address", "len", &l->ua_len, err) ||
-           need_member(c, "unix_address", "name", &l->ua_name, err);
+    return lb_redact_need_member(c, "file", "f_path", &l->f_path, err) ||
+           lb_redact_need_member(c, "path", "dentry", &l->path_dentry, err) ||
+           lb_redact_need_member(c, "dentry", "d_name", &l->d_name, err) ||
+           lb_redact_need_member(c, "dentry", "d_parent", &l->d_parent, err) ||
+           lb_redact_need_member(c, "qstr", "name", &l->qstr_name, err) ||
+           lb_redact_need_member(c, "qstr", "len", &l->qstr_len, err) ||
+           lb_redact_need_member(c, "socket", "sk", &l->socket_sk, err) ||
+           lb_redact_need_member(c, "sock_common", "skc_family", &l->sk_family, err) ||
+           lb_redact_need_member(c, "unix_sock", "addr", &l->unix_addr, err) ||
+           lb_redact_need_member(c, "unix_sock", "path", &l->unix_path, err) ||
+           lb_redact_need_member(c, "unix_address", "len", &l->ua_len, err) ||
+           lb_redact_need_member(c, "unix_address", "name", &l->ua_name, err);
 }
 
 /* A tty's buffers: tty_struct's, its port's tty_bufhead and tty_buffers, N_TTY's. */
@@ -581,21 +582,21 @@ static int tty_layout(struct redact_ctx *c, struct file_layout *l, struct lb_err
     static const char *const fops[] = {"ptmx_fops", "console_fops", "hung_up_tty_fops"};
     int ntd = lb_btf_struct(c->btf, "n_tty_data");
 
-    if (need_symbol(c, "tty_fops", &l->tty_fops[0], err) ||
-        need_member(c, "tty_file_private", "tty", &l->tfp_tty, err) ||
-        need_member(c, "tty_struct", "port", &l->tty_port, err) ||
-        need_member(c, "tty_struct", "link", &l->tty_link, err) ||
-        need_member(c, "tty_struct", "ldisc", &l->tty_ldisc, err) ||
-        need_member(c, "tty_struct", "disc_data", &l->tty_disc, err) ||
-        need_member(c, "tty_struct", "write_buf", &l->tty_write_buf, err) ||
-        need_member(c, "tty_struct", "write_cnt", &l->tty_write_cnt, err) ||
-        need_member(c, "tty_port", "buf", &l->port_buf, err) ||
-        need_member(c, "tty_bufhead", "head", &l->bh_head, err) ||
-        need_member(c, "tty_bufhead", "free", &l->bh_free, err) ||
-        need_member(c, "tty_buffer", "next", &l->tb_next, err) ||
-        need_member(c, "tty_buffer", "size", &l->tb_size, err) ||
-        need_member(c, "tty_buffer", "data", &l->tb_data, err) ||
-        need_member(c, "tty_ldisc", "ops", &l->ldisc_ops, err))
+    if (lb_redact_need_symbol(c, "tty_fops", &l->tty_fops[0], err) ||
+        lb_redact_need_member(c, "tty_file_private", "tty", &l->tfp_tty, err) ||
+        lb_redact_need_member(c, "tty_struct", "port", &l->tty_port, err) ||
+        lb_redact_need_member(c, "tty_struct", "link", &l->tty_link, err) ||
+        lb_redact_need_member(c, "tty_struct", "ldisc", &l->tty_ldisc, err) ||
+        lb_redact_need_member(c, "tty_struct", "disc_data", &l->tty_disc, err) ||
+        lb_redact_need_member(c, "tty_struct", "write_buf", &l->tty_write_buf, err) ||
+        lb_redact_need_member(c, "tty_struct", "write_cnt", &l->tty_write_cnt, err) ||
+        lb_redact_need_member(c, "tty_port", "buf", &l->port_buf, err) ||
+        lb_redact_need_member(c, "tty_bufhead", "head", &l->bh_head, err) ||
+        lb_redact_need_member(c, "tty_bufhead", "free", &l->bh_free, err) ||
+        lb_redact_need_member(c, "tty_buffer", "next", &l->tb_next, err) ||
+        lb_redact_need_member(c, "tty_buffer", "size", &l->tb_size, err) ||
+        lb_redact_need_member(c, "tty_buffer", "data", &l->tb_data, err) ||
+        lb_redact_need_member(c, "tty_ldisc", "ops", &l->ldisc_ops, err))
         return -1;
     for (size_t i = 0; i < 3; i++) /* (ttys are found by tty_fops' files, and pty pairs' links) */
         if (lb_kallsyms_address(c->ks, fops[i], &l->tty_fops[i + 1]) < 0)
