@@ -27,6 +27,7 @@
 #include "lbdump.h"
 
 #include "fake_source.h"
+#include "redact_report.h"
 
 enum { NTASKS = 6 };
 
@@ -48,12 +49,10 @@ static void read_comm(struct lb_source *src, int task, char *comm)
 
 static int erased(const struct lb_redaction_report *r, const char *type, uint64_t *count)
 {
-    for (size_t i = 0; i < r->nerased; i++)
-        if (strcmp(r->erased[i].type, type) == 0) {
-            *count = r->erased[i].count;
-            return 1;
-        }
-    return 0;
+    const struct lb_redacted *it = redact_report_item(r, type);
+    if (it)
+        *count = it->count;
+    return it != NULL;
 }
 
 static void parse_classes(void **state)

@@ -27,6 +27,7 @@
 #include "lbdump.h"
 
 #include "fake_source.h"
+#include "redact_report.h"
 
 #define VA(phys) FAKE_VA(phys)
 
@@ -74,36 +75,6 @@ static void walk(struct walked *w)
     close_fake(src, path);
 }
 
-/* How many bytes of phys..phys+len the plan erases. */
-static uint64_t erased_bytes(const struct redaction *p, uint64_t phys, uint64_t len)
-{
-    uint64_t n = 0;
-
-    for (uint64_t at = phys; at < phys + len; at++)
-        for (size_t i = 0; i < p->n; i++)
-            if (p->r[i].start <= at && at < p->r[i].start + p->r[i].len) {
-                n++;
-                break;
-            }
-    return n;
-}
-
-static uint64_t count_of(const struct lb_redaction_report *r, const char *type)
-{
-    for (size_t i = 0; i < r->nerased; i++)
-        if (strcmp(r->erased[i].type, type) == 0)
-            return r->erased[i].count;
-    return 0;
-}
-
-static int names(const struct lb_redaction_report *r, const char *words)
-{
-    for (size_t i = 0; i < r->nnot_found; i++)
-        if (strstr(r->not_found[i], words))
-            return 1;
-    return 0;
-}
-
 /* The key and the schedules are erased; the children's pointers, the linear device, stay. */
 static void crypt_keys_erased(void **state)
 {
@@ -115,17 +86,20 @@ static void crypt_keys_erased(void **state)
     if (w.r)
         print_error("%s\n", w.err.msg);
     assert_int_equal(w.r, 0);
-    assert_int_equal(erased_bytes(&w.plan, CC + 56, KEY_SIZE), KEY_SIZE);
-    assert_int_equal(erased_bytes(&w.plan, CC, 56), 0); /* the rest of crypt_config stays */
-    assert_int_equal(erased_bytes(&w.plan, AES_DATA + 32, AES_CTX), AES_CTX);
-    assert_int_equal(erased_bytes(&w.plan, AES_TWEAK + 32, AES_CTX), AES_CTX);
-    assert_int_equal(erased_bytes(&w.plan, XTS + 56, 8), 8);  /* xts's own word */
-    assert_int_equal(erased_bytes(&w.plan, XTS + 40, 16), 0); /* its children's pointers */
-    assert_int_equal(erased_bytes(&w.plan, AES_DATA, 32), 0); /* the transforms themselves */
-    assert_int_equal(erased_bytes(&w.plan, 0x21700, 64), 0);  /* a linear target's */
-    assert_int_equal(erased_bytes(&w.plan, ALG_AES, 160), 0); /* the algorithms */
-    assert_int_equal(count_of(&w.rep, "crypt_config.key (dm-crypt)"), 1);
-    assert_int_equal(count_of(&w.rep, "crypto tfm context (dm-crypt)") >= 3, 1);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, CC + 56, KEY_SIZE), KEY_SIZE);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, CC, 56),
+                     0); /* the rest of crypt_config stays */
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, AES_DATA + 32, AES_CTX), AES_CTX);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, AES_TWEAK + 32, AES_CTX), AES_CTX);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, XTS + 56, 8), 8); /* xts's own word */
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, XTS + 40, 16),
+                     0); /* its children's pointers */
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, AES_DATA, 32),
+                     0); /* the transforms themselves */
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, 0x21700, 64), 0);  /* a linear target's */
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, ALG_AES, 160), 0); /* the algorithms */
+    assert_int_equal(redact_report_count(&w.rep, "crypt_config.key (dm-crypt)"), 1);
+    assert_int_equal(redact_report_count(&w.rep, "crypto tfm context (dm-crypt)") >= 3, 1);
     assert_int_equal(w.rep.nnot_found, 0);
     free(w.plan.r);
 
@@ -135,7 +109,7 @@ static void crypt_keys_erased(void **state)
     put64(CELL_CRYPT + 64, VA(TABLE_CRYPT));
     walk(&w);
     assert_int_equal(w.r, 0);
-    assert_int_equal(erased_bytes(&w.plan, CC + 56, KEY_SIZE), KEY_SIZE);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, CC + 56, KEY_SIZE), KEY_SIZE);
     free(w.plan.r);
 }
 
@@ -156,15 +130,15 @@ static void hostile_structures(void **state)
     put32(CC + 48, 0xffffffffu);
     walk(&w);
     assert_int_equal(w.r, 0);
-    assert_true(names(&w.rep, "claims a key of 4294967295 bytes"));
-    assert_int_equal(erased_bytes(&w.plan, CC + 56, KEY_SIZE), 0);
+    assert_true(redact_report_says(&w.rep, "claims a key of 4294967295 bytes"));
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, CC + 56, KEY_SIZE), 0);
     free(w.plan.r);
 
     plant(); /* a table of a billion targets */
     put32(TABLE_CRYPT + 8, 1u << 30);
     walk(&w);
     assert_int_equal(w.r, 0);
-    assert_true(names(&w.rep, "claims 1073741824 targets"));
+    assert_true(redact_report_says(&w.rep, "claims 1073741824 targets"));
     free(w.plan.r);
 
     plant(); /* transforms that lead to each other, and an algorithm off its list */
@@ -176,7 +150,7 @@ static void hostile_structures(void **state)
     assert_int_equal(w.r, 0);
     /* xts's algorithm is off its list: not a transform, its context left (and named nowhere:
      * a pointer that is no transform is no key) */
-    assert_int_equal(count_of(&w.rep, "crypt_config.key (dm-crypt)"), 1);
+    assert_int_equal(redact_report_count(&w.rep, "crypt_config.key (dm-crypt)"), 1);
     free(w.plan.r);
 
     plant();                                 /* a budget that runs out fails the class */
@@ -199,10 +173,10 @@ static void crypt_keys_erased_in_modules(void **state)
     if (w.r)
         print_error("%s\n", w.err.msg);
     assert_int_equal(w.r, 0);
-    assert_int_equal(erased_bytes(&w.plan, CC + 56, KEY_SIZE), KEY_SIZE);
-    assert_int_equal(erased_bytes(&w.plan, AES_DATA + 32, AES_CTX), AES_CTX);
-    assert_int_equal(erased_bytes(&w.plan, AES_TWEAK + 32, AES_CTX), AES_CTX);
-    assert_int_equal(erased_bytes(&w.plan, XTS + 40, 16), 0);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, CC + 56, KEY_SIZE), KEY_SIZE);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, AES_DATA + 32, AES_CTX), AES_CTX);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, AES_TWEAK + 32, AES_CTX), AES_CTX);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, XTS + 40, 16), 0);
     free(w.plan.r);
 
     /* dm_crypt not loaded: no volume can exist, nothing to do, nothing to name */

@@ -25,6 +25,7 @@
 #include "lbdump.h"
 
 #include "fake_source.h"
+#include "redact_report.h"
 
 #define VA(phys) (FAKE_KERNEL_VA + (phys))
 #define TYPE     "free pages on per-CPU lists (per_cpu_pages)"
@@ -107,36 +108,6 @@ static void walk_with(struct walked *w, uint64_t steps)
     close_fake(src, path);
 }
 
-/* How many bytes of phys..phys+len the plan erases (its ranges, unmerged, are of whole pages). */
-static uint64_t erased_bytes(const struct redaction *p, uint64_t phys, uint64_t len)
-{
-    uint64_t n = 0;
-
-    for (uint64_t at = phys; at < phys + len; at += 4096)
-        for (size_t i = 0; i < p->n; i++)
-            if (p->r[i].start <= at && at < p->r[i].start + p->r[i].len) {
-                n += 4096;
-                break;
-            }
-    return n;
-}
-
-static const struct lb_redacted *item(const struct lb_redaction_report *r, const char *type)
-{
-    for (size_t i = 0; i < r->nerased; i++)
-        if (strcmp(r->erased[i].type, type) == 0)
-            return &r->erased[i];
-    return NULL;
-}
-
-static int says(const struct lb_redaction_report *r, const char *words)
-{
-    for (size_t i = 0; i < r->nnot_found; i++)
-        if (strstr(r->not_found[i], words))
-            return 1;
-    return 0;
-}
-
 /* A redaction of names alone erases the free pages too, whole, and reads give zeros there. */
 static void free_pages_erased(void **state)
 {
@@ -160,12 +131,12 @@ static void free_pages_erased(void **state)
             assert_memory_equal(page, zeros, 4096);
     }
     assert_int_equal(lb_source_redaction(src, &r), 1);
-    const struct lb_redacted *it = item(&r, TYPE);
+    const struct lb_redacted *it = redact_report_item(&r, TYPE);
     assert_non_null(it);
     assert_string_equal(it->class_name, "names");
     assert_int_equal(it->count, 3);
     assert_int_equal(it->bytes, 4096 + 8192 + 512 * 4096);
-    assert_false(says(&r, "per-CPU lists"));
+    assert_false(redact_report_says(&r, "per-CPU lists"));
     close_fake(src, path);
 }
 
@@ -178,11 +149,11 @@ static void blocks_at_their_orders(void **state)
     plant();
     walk_with(&w, 1 << 20);
     assert_int_equal(w.r, 0);
-    assert_int_equal(erased_bytes(&w.plan, FREE0 * 4096, 4096), 4096);
-    assert_int_equal(erased_bytes(&w.plan, FREE1 * 4096, 8192), 8192);
-    assert_int_equal(erased_bytes(&w.plan, HUGE * 4096ull, 512 * 4096), 512 * 4096);
-    assert_int_equal(erased_bytes(&w.plan, 0, FAKE_KERNEL_MEM), 4096 + 8192);
-    assert_string_equal(item(&w.rep, TYPE)->class_name, "user-data");
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, FREE0 * 4096, 4096), 4096);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, FREE1 * 4096, 8192), 8192);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, HUGE * 4096ull, 512 * 4096), 512 * 4096);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, 0, FAKE_KERNEL_MEM), 4096 + 8192);
+    assert_string_equal(redact_report_item(&w.rep, TYPE)->class_name, "user-data");
     free(w.plan.r);
 }
 
@@ -201,12 +172,15 @@ static void hostile_lists(void **state)
     put64(VMEMMAP + 64 * 15 + 3, VA(head_of(1, 5)));
     walk_with(&w, 1 << 20);
     assert_int_equal(w.r, 0);
-    assert_true(says(&w.rep, "1 lists loop, 1 break"));
-    assert_true(says(&w.rep, "1 entries that are no struct page"));
-    assert_int_equal(erased_bytes(&w.plan, 10 * 4096, 3 * 4096), 3 * 4096); /* loop's pages */
-    assert_int_equal(erased_bytes(&w.plan, 13 * 4096, 4096), 4096);         /* before the break */
-    assert_int_equal(erased_bytes(&w.plan, 15 * 4096, 4096), 0);
-    assert_int_equal(erased_bytes(&w.plan, FREE0 * 4096, 4096), 4096); /* the others still */
+    assert_true(redact_report_says(&w.rep, "1 lists loop, 1 break"));
+    assert_true(redact_report_says(&w.rep, "1 entries that are no struct page"));
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, 10 * 4096, 3 * 4096),
+                     3 * 4096); /* loop's pages */
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, 13 * 4096, 4096),
+                     4096); /* before the break */
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, 15 * 4096, 4096), 0);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, FREE0 * 4096, 4096),
+                     4096); /* the others still */
     free(w.plan.r);
 
     /* a page whose list node leads to itself: erased once, the loop said */
@@ -215,8 +189,8 @@ static void hostile_lists(void **state)
     put64(node_of(20), VA(node_of(20)));
     walk_with(&w, 1 << 20);
     assert_int_equal(w.r, 0);
-    assert_true(says(&w.rep, "1 lists loop"));
-    assert_int_equal(item(&w.rep, TYPE)->count, 3); /* 20, 36, the huge page */
+    assert_true(redact_report_says(&w.rep, "1 lists loop"));
+    assert_int_equal(redact_report_item(&w.rep, TYPE)->count, 3); /* 20, 36, the huge page */
     free(w.plan.r);
 }
 
@@ -245,8 +219,8 @@ static void budget_and_absurd_layouts(void **state)
     put64(FAKE_NODE + 64 + 16, 0);
     walk_with(&w, 1 << 20);
     assert_int_equal(w.r, 0);
-    assert_true(says(&w.rep, "26 break"));
-    assert_null(item(&w.rep, TYPE));
+    assert_true(redact_report_says(&w.rep, "26 break"));
+    assert_null(redact_report_item(&w.rep, TYPE));
     free(w.plan.r);
 }
 
@@ -262,19 +236,19 @@ static void cached_stacks_erased(void **state)
     put64(FAKE_CACHED_STACKS + FAKE_PCP_CPU + 8, VA(VM));
     walk_with(&w, 1 << 20);
     assert_int_equal(w.r, 0);
-    assert_int_equal(erased_bytes(&w.plan, STACK, 3 * 4096), 3 * 4096);
-    assert_int_equal(erased_bytes(&w.plan, 0, FAKE_KERNEL_MEM), 3 * 4096 + 4096 + 8192);
-    assert_int_equal(item(&w.rep, STACKS)->count, 1);
-    assert_int_equal(item(&w.rep, STACKS)->bytes, 3 * 4096);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, STACK, 3 * 4096), 3 * 4096);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, 0, FAKE_KERNEL_MEM), 3 * 4096 + 4096 + 8192);
+    assert_int_equal(redact_report_item(&w.rep, STACKS)->count, 1);
+    assert_int_equal(redact_report_item(&w.rep, STACKS)->bytes, 3 * 4096);
     free(w.plan.r);
 
     put64(VM + 16, 1ull << 40);
     put64(FAKE_CACHED_STACKS, VA(VM)); /* CPU 0's first too: the same vm_struct */
     walk_with(&w, 1 << 20);
     assert_int_equal(w.r, 0);
-    assert_true(says(&w.rep, "2 cached stacks of no sane address or size"));
-    assert_int_equal(erased_bytes(&w.plan, STACK, 3 * 4096), 0);
-    assert_null(item(&w.rep, STACKS));
+    assert_true(redact_report_says(&w.rep, "2 cached stacks of no sane address or size"));
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, STACK, 3 * 4096), 0);
+    assert_null(redact_report_item(&w.rep, STACKS));
     free(w.plan.r);
 }
 
