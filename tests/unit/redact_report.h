@@ -1,7 +1,9 @@
 /*
  * redact_report.h - what the redaction unit tests ask of a report and of a
  * plan: an erased type's entry, whether a "not redacted" line says some
- * words, how many bytes of a physical range the plan's ranges cover.
+ * words, how many bytes of a physical range the plan's ranges cover; and
+ * one walk run on the fake kernel as lb_source_redact would run it.  After
+ * cmocka.h and fake_source.h.
  */
 #ifndef LIFEBOAT_TEST_REDACT_REPORT_H
 #define LIFEBOAT_TEST_REDACT_REPORT_H
@@ -9,6 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernel/btf_util.h"
+#include "kernel/kernel.h"
 #include "kernel/redact.h"
 #include "lbdump.h"
 
@@ -62,6 +66,36 @@ static inline uint64_t redact_plan_erased_bytes(const struct redaction *p, uint6
         }
     }
     return n;
+}
+
+/* A walk's plan, report, result and error. */
+struct walked {
+    struct redaction plan;
+    struct lb_redaction_report rep;
+    int r;
+    struct lb_error err;
+};
+
+/* Runs walk on the fake kernel as planted, with a budget of steps. */
+static inline void redact_walk_fake(struct walked *w, uint64_t steps,
+                                    int (*walk)(struct redact_ctx *c, struct lb_error *err))
+{
+    struct redact_ctx c = {.plan = &w->plan, .rep = &w->rep, .steps_left = steps, .ncpus = 2};
+    char *path;
+    struct lb_source *src = open_fake(&path);
+
+    memset(w, 0, sizeof(*w));
+    c.src = src;
+    assert_int_equal(lb_kernel_open(src, &c.k, &w->err), 0);
+    assert_int_equal(
+        lb_kallsyms_load_only(c.k, lb_redact_symbols, lb_redact_nsymbols, &c.ks, &w->err), 0);
+    c.btf = lb_btf_from_kernel(c.k, c.ks, &w->err);
+    assert_non_null(c.btf);
+    w->r = walk(&c, &w->err);
+    btf__free(c.btf);
+    lb_kallsyms_free(c.ks);
+    lb_kernel_close(c.k);
+    close_fake(src, path);
 }
 
 #endif

@@ -47,32 +47,10 @@ static void plant(void)
     fake_kernel_dm(mem);
 }
 
-struct walked {
-    struct redaction plan;
-    struct lb_redaction_report rep;
-    int r;
-    struct lb_error err;
-};
-
 /* lb_redact_dm_crypt on the fake as it is planted, as lb_source_redact would run it. */
 static void walk(struct walked *w)
 {
-    struct redact_ctx c = {.plan = &w->plan, .rep = &w->rep, .steps_left = 1 << 20, .ncpus = 2};
-    char *path;
-    struct lb_source *src = open_fake(&path);
-
-    memset(w, 0, sizeof(*w));
-    c.src = src;
-    assert_int_equal(lb_kernel_open(src, &c.k, &w->err), 0);
-    assert_int_equal(
-        lb_kallsyms_load_only(c.k, lb_redact_symbols, lb_redact_nsymbols, &c.ks, &w->err), 0);
-    c.btf = lb_btf_from_kernel(c.k, c.ks, &w->err);
-    assert_non_null(c.btf);
-    w->r = lb_redact_dm_crypt(&c, &w->err);
-    btf__free(c.btf);
-    lb_kallsyms_free(c.ks);
-    lb_kernel_close(c.k);
-    close_fake(src, path);
+    redact_walk_fake(w, 1 << 20, lb_redact_dm_crypt);
 }
 
 /* The key and the schedules are erased; the children's pointers, the linear device, stay. */

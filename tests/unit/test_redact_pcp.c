@@ -81,31 +81,14 @@ static void plant(void)
     link_list(0, 12, (uint64_t[]){HUGE}, 1);
 }
 
-struct walked {
-    struct redaction plan;
-    struct lb_redaction_report rep;
-    int r;
-    struct lb_error err;
-};
+static int free_lists(struct redact_ctx *c, struct lb_error *err)
+{
+    return lb_redact_freed(c, LB_REDACT_USER_DATA, err);
+}
 
 static void walk_with(struct walked *w, uint64_t steps)
 {
-    struct redact_ctx c = {.plan = &w->plan, .rep = &w->rep, .steps_left = steps, .ncpus = 2};
-    char *path;
-    struct lb_source *src = open_fake(&path);
-
-    memset(w, 0, sizeof(*w));
-    c.src = src;
-    assert_int_equal(lb_kernel_open(src, &c.k, &w->err), 0);
-    assert_int_equal(
-        lb_kallsyms_load_only(c.k, lb_redact_symbols, lb_redact_nsymbols, &c.ks, &w->err), 0);
-    c.btf = lb_btf_from_kernel(c.k, c.ks, &w->err);
-    assert_non_null(c.btf);
-    w->r = lb_redact_freed(&c, LB_REDACT_USER_DATA, &w->err);
-    btf__free(c.btf);
-    lb_kallsyms_free(c.ks);
-    lb_kernel_close(c.k);
-    close_fake(src, path);
+    redact_walk_fake(w, steps, free_lists);
 }
 
 /* A redaction of names alone erases the free pages too, whole, and reads give zeros there. */
