@@ -68,6 +68,37 @@ int lb_redact_open_file_names(struct redact_ctx *c, struct lb_error *err);
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err);
 /* dm-crypt volumes' keys and their transforms' key schedules (redact_dm.c), for keys. */
 int lb_redact_dm_crypt(struct redact_ctx *c, struct lb_error *err);
+/* IPsec's states' keys and kTLS sockets' keys, with their transforms' key schedules
+   (redact_net.c), for keys. */
+int lb_redact_ipsec(struct redact_ctx *c, struct lb_error *err);
+int lb_redact_ktls(struct redact_ctx *c, struct lb_error *err);
+/* Calls fn once for every socket's struct sock an open file of a task holds (redact_walk.c). */
+int lb_redact_open_sockets(struct redact_ctx *c, void (*fn)(struct redact_ctx *, void *, uint64_t),
+                           void *arg, struct lb_error *err);
+
+/* What redact_dm.c shares: a module of the kernel's list and its BTF, and crypto transforms. */
+/* The offset of s.m in btf: the first struct of that name that has it (a module's BTF joined to
+   the kernel's may hold two of one name); -1 naming it. */
+int lb_redact_btf_member(const struct btf *btf, const char *s, const char *m, uint64_t *off,
+                         struct lb_error *err);
+/* The struct module named name on the kernel's list in *mod, 0 if not loaded (or no list);
+   -1 if the list is broken. */
+int lb_redact_find_module(struct redact_ctx *c, const char *name, uint64_t *mod,
+                          struct lb_error *err);
+/* The module's BTF joined to the kernel's (btf__free it), or NULL saying why. */
+struct btf *lb_redact_module_btf(struct redact_ctx *c, uint64_t mod, struct lb_error *err);
+struct redact_tfm_layout {
+    uint64_t alg, ctx;                                       /* crypto_tfm.__crt_alg, __crt_ctx */
+    uint64_t alg_list, alg_name, alg_ctxsize, alg_alignmask; /* crypto_alg's */
+    uint64_t base[8]; /* where crypto_tfm sits in its wrappers */
+    size_t nbase;
+};
+int lb_redact_tfm_layout(struct redact_ctx *c, struct redact_tfm_layout *l, struct lb_error *err);
+/* Erases the context of the transform ptr points to (crypto_aead, _skcipher...: a crypto_alg
+   on the kernel's list checked first) and its children's, keeping the words that lead to them,
+   as type; 1 if ptr was a transform, 0 if not (nothing erased). */
+int lb_redact_tfm(struct redact_ctx *c, const struct redact_tfm_layout *l, uint64_t ptr,
+                  const char *type);
 int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err);
 /* Whatever the classes: freed memory -d keeps (per-CPU free lists' pages, exited tasks' cached
    stacks), counted in cls (redact_pcp.c). */

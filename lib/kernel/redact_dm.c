@@ -71,8 +71,8 @@ static int kernel_address(uint64_t a)
  * kernel's may hold two structs of one name (the kernel's hash_cell is not
  * dm's): the first struct of that name that has the member is taken.
  */
-static int member(const struct btf *btf, const char *s, const char *m, uint64_t *off,
-                  struct lb_error *err)
+int lb_redact_btf_member(const struct btf *btf, const char *s, const char *m, uint64_t *off,
+                         struct lb_error *err)
 {
     int id = lb_btf_struct(btf, s);
     *off = id < 0 ? MISSING : lb_btf_member_offset(btf, id, m);
@@ -107,15 +107,17 @@ static int module_named(struct redact_ctx *c, uint64_t mod, uint64_t name_off, c
     return strcmp(got, name) == 0;
 }
 
-static int find_dm_modules(struct redact_ctx *c, struct dm_modules *m, struct lb_error *err)
+int lb_redact_find_module(struct redact_ctx *c, const char *want, uint64_t *mod,
+                          struct lb_error *err)
 {
     uint64_t head, list, name, p, mark;
     size_t power = 1, since = 0, n = 0;
 
+    *mod = 0;
     if (lb_kallsyms_address(c->ks, "modules", &head) < 0)
         return 0;
-    if (member(c->btf, "module", "list", &list, err) < 0 ||
-        member(c->btf, "module", "name", &name, err) < 0)
+    if (lb_redact_btf_member(c->btf, "module", "list", &list, err) < 0 ||
+        lb_redact_btf_member(c->btf, "module", "name", &name, err) < 0)
         return -1;
     mark = head;
     for (p = lb_redact_read_u64(c, head); p != head; p = lb_redact_read_u64(c, p)) {
@@ -128,10 +130,8 @@ static int find_dm_modules(struct redact_ctx *c, struct dm_modules *m, struct lb
             lb_error_set(err, "the walk of the module list passed its budget of steps");
             return -1;
         }
-        if (module_named(c, p - list, name, "dm_mod"))
-            m->dm_mod = p - list;
-        else if (module_named(c, p - list, name, "dm_crypt"))
-            m->dm_crypt = p - list;
+        if (!*mod && module_named(c, p - list, name, want))
+            *mod = p - list; /* (and on: a list that loops or breaks is no list to trust) */
         if (++since == power) {
             mark = p;
             power *= 2;
@@ -139,6 +139,14 @@ static int find_dm_modules(struct redact_ctx *c, struct dm_modules *m, struct lb
         }
     }
     return 0;
+}
+
+static int find_dm_modules(struct redact_ctx *c, struct dm_modules *m, struct lb_error *err)
+{
+    return lb_redact_find_module(c, "dm_mod", &m->dm_mod, err) < 0 ||
+                   lb_redact_find_module(c, "dm_crypt", &m->dm_crypt, err) < 0
+               ? -1
+               : 0;
 }
 
 /* A symbol of a module, from its own table (struct module's kallsyms). */
@@ -151,10 +159,11 @@ static int module_symbol(struct redact_ctx *c, uint64_t mod, const char *name, u
     uint32_t n;
     char got[MODULE_NAME * 2];
 
-    if (len > sizeof(got) || member(c->btf, "module", "kallsyms", &kallsyms_off, err) < 0 ||
-        member(c->btf, "mod_kallsyms", "symtab", &symtab_off, err) < 0 ||
-        member(c->btf, "mod_kallsyms", "num_symtab", &num_off, err) < 0 ||
-        member(c->btf, "mod_kallsyms", "strtab", &strtab_off, err) < 0)
+    if (len > sizeof(got) ||
+        lb_redact_btf_member(c->btf, "module", "kallsyms", &kallsyms_off, err) < 0 ||
+        lb_redact_btf_member(c->btf, "mod_kallsyms", "symtab", &symtab_off, err) < 0 ||
+        lb_redact_btf_member(c->btf, "mod_kallsyms", "num_symtab", &num_off, err) < 0 ||
+        lb_redact_btf_member(c->btf, "mod_kallsyms", "strtab", &strtab_off, err) < 0)
         return -1;
     ks = lb_redact_read_u64(c, mod + kallsyms_off);
     symtab = ks ? lb_redact_read_u64(c, ks + symtab_off) : 0;
@@ -188,7 +197,7 @@ static int module_symbol(struct redact_ctx *c, uint64_t mod, const char *name, u
 }
 
 /* The BTF of the module at mod, split on the kernel's, from the kernel's btf_modules list. */
-static struct btf *module_btf(struct redact_ctx *c, uint64_t mod, struct lb_error *err)
+struct btf *lb_redact_module_btf(struct redact_ctx *c, uint64_t mod, struct lb_error *err)
 {
     uint64_t head, list, module, btf_ptr, data_off, size_off, p, mark, btf, data;
     size_t power = 1, since = 0, n = 0;
@@ -198,11 +207,11 @@ static struct btf *module_btf(struct redact_ctx *c, uint64_t mod, struct lb_erro
         lb_error_setk(err, LB_ERR_NO_DATA, "the kernel keeps no modules' BTF (btf_modules)");
         return NULL;
     }
-    if (member(c->btf, "btf_module", "list", &list, err) < 0 ||
-        member(c->btf, "btf_module", "module", &module, err) < 0 ||
-        member(c->btf, "btf_module", "btf", &btf_ptr, err) < 0 ||
-        member(c->btf, "btf", "data", &data_off, err) < 0 ||
-        member(c->btf, "btf", "data_size", &size_off, err) < 0)
+    if (lb_redact_btf_member(c->btf, "btf_module", "list", &list, err) < 0 ||
+        lb_redact_btf_member(c->btf, "btf_module", "module", &module, err) < 0 ||
+        lb_redact_btf_member(c->btf, "btf_module", "btf", &btf_ptr, err) < 0 ||
+        lb_redact_btf_member(c->btf, "btf", "data", &data_off, err) < 0 ||
+        lb_redact_btf_member(c->btf, "btf", "data_size", &size_off, err) < 0)
         return NULL;
     mark = head;
     for (p = lb_redact_read_u64(c, head); p != head; p = lb_redact_read_u64(c, p)) {
@@ -249,24 +258,17 @@ found:
 
 /* ---- crypto transforms --------------------------------------------------- */
 
-struct tfm_layout {
-    uint64_t alg, ctx;                                       /* crypto_tfm.__crt_alg, __crt_ctx */
-    uint64_t alg_list, alg_name, alg_ctxsize, alg_alignmask; /* crypto_alg's */
-    uint64_t base[8]; /* where crypto_tfm sits in its wrappers */
-    size_t nbase;
-};
-
-static int tfm_layout(struct redact_ctx *c, struct tfm_layout *l, struct lb_error *err)
+int lb_redact_tfm_layout(struct redact_ctx *c, struct redact_tfm_layout *l, struct lb_error *err)
 {
     static const char *const wrappers[] = {"crypto_skcipher",  "crypto_aead",  "crypto_cipher",
                                            "crypto_lskcipher", "crypto_shash", "crypto_ahash"};
 
-    if (member(c->btf, "crypto_tfm", "__crt_alg", &l->alg, err) < 0 ||
-        member(c->btf, "crypto_tfm", "__crt_ctx", &l->ctx, err) < 0 ||
-        member(c->btf, "crypto_alg", "cra_list", &l->alg_list, err) < 0 ||
-        member(c->btf, "crypto_alg", "cra_name", &l->alg_name, err) < 0 ||
-        member(c->btf, "crypto_alg", "cra_ctxsize", &l->alg_ctxsize, err) < 0 ||
-        member(c->btf, "crypto_alg", "cra_alignmask", &l->alg_alignmask, err) < 0)
+    if (lb_redact_btf_member(c->btf, "crypto_tfm", "__crt_alg", &l->alg, err) < 0 ||
+        lb_redact_btf_member(c->btf, "crypto_tfm", "__crt_ctx", &l->ctx, err) < 0 ||
+        lb_redact_btf_member(c->btf, "crypto_alg", "cra_list", &l->alg_list, err) < 0 ||
+        lb_redact_btf_member(c->btf, "crypto_alg", "cra_name", &l->alg_name, err) < 0 ||
+        lb_redact_btf_member(c->btf, "crypto_alg", "cra_ctxsize", &l->alg_ctxsize, err) < 0 ||
+        lb_redact_btf_member(c->btf, "crypto_alg", "cra_alignmask", &l->alg_alignmask, err) < 0)
         return -1;
     for (size_t i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++) {
         int id = lb_btf_struct(c->btf, wrappers[i]);
@@ -289,7 +291,8 @@ static int tfm_layout(struct redact_ctx *c, struct tfm_layout *l, struct lb_erro
  * none: its algorithm must be on a list (cra_list's next points back) and be
  * named in printable characters.
  */
-static int64_t tfm_context_size(struct redact_ctx *c, const struct tfm_layout *l, uint64_t tfm)
+static int64_t tfm_context_size(struct redact_ctx *c, const struct redact_tfm_layout *l,
+                                uint64_t tfm)
 {
     uint64_t alg = lb_redact_read_u64(c, tfm + l->alg), next;
     char name[MAX_ALG_NAME];
@@ -308,7 +311,7 @@ static int64_t tfm_context_size(struct redact_ctx *c, const struct tfm_layout *l
 }
 
 /* The crypto_tfm a pointer to a transform (of any wrapper) leads to, or 0. */
-static uint64_t tfm_of(struct redact_ctx *c, const struct tfm_layout *l, uint64_t ptr)
+static uint64_t tfm_of(struct redact_ctx *c, const struct redact_tfm_layout *l, uint64_t ptr)
 {
     if (!kernel_address(ptr))
         return 0;
@@ -344,8 +347,8 @@ static int tfm_first_time(struct tfm_seen *seen, uint64_t tfm)
  * it follows.  Bounded on hostile memory: each transform once, MAX_TFM_CHILDREN
  * children a context, a step of the budget for every word looked at.
  */
-static void erase_tfm(struct redact_ctx *c, const struct tfm_layout *l, uint64_t tfm, int depth,
-                      struct tfm_seen *seen)
+static void erase_tfm(struct redact_ctx *c, const struct redact_tfm_layout *l, uint64_t tfm,
+                      const char *type, int depth, struct tfm_seen *seen)
 {
     int64_t size = tfm_context_size(c, l, tfm);
     uint64_t ctx = tfm + l->ctx, run = 0, words[512];
@@ -367,15 +370,28 @@ static void erase_tfm(struct redact_ctx *c, const struct tfm_layout *l, uint64_t
             children++;
             if (!tfm_first_time(seen, child))
                 continue; /* (its context is erased, or the bound said) */
-            lb_redact_virt(c, LB_REDACT_KEYS, "crypto tfm context (dm-crypt)", ctx + run,
-                           at + w - run);
-            erase_tfm(c, l, child, depth + 1, seen);
+            lb_redact_virt(c, LB_REDACT_KEYS, type, ctx + run, at + w - run);
+            erase_tfm(c, l, child, type, depth + 1, seen);
             run = at + w + 8;
         }
     }
     if ((uint64_t)size > run)
-        lb_redact_virt(c, LB_REDACT_KEYS, "crypto tfm context (dm-crypt)", ctx + run,
-                       (uint64_t)size - run);
+        lb_redact_virt(c, LB_REDACT_KEYS, type, ctx + run, (uint64_t)size - run);
+}
+
+int lb_redact_tfm(struct redact_ctx *c, const struct redact_tfm_layout *l, uint64_t ptr,
+                  const char *type)
+{
+    static struct tfm_seen seen; /* (2 KiB: off the capture's stack) */
+    uint64_t tfm = tfm_of(c, l, ptr);
+
+    if (!tfm)
+        return 0;
+    seen.n = 0;
+    seen.full = 0;
+    tfm_first_time(&seen, tfm);
+    erase_tfm(c, l, tfm, type, 0, &seen);
+    return 1;
 }
 
 /* ---- dm: devices, tables, crypt targets ---------------------------------- */
@@ -387,24 +403,24 @@ struct dm_layout {
     /* dm_crypt's */
     uint64_t key_size, key, tfms, tfms_count, key_extra_size,
         key_mac_size; /* last two: or MISSING */
-    struct tfm_layout tfm;
+    struct redact_tfm_layout tfm;
     uint64_t volumes, absurd;
 };
 
 /* What dm_mod's BTF says of its devices, tables and targets. */
 static int dm_mod_layout(const struct btf *dm, struct dm_layout *l, struct lb_error *err)
 {
-    if (member(dm, "hash_cell", "name_node", &l->cell_node, err) < 0 ||
-        member(dm, "hash_cell", "md", &l->cell_md, err) < 0 ||
-        member(dm, "hash_cell", "new_map", &l->cell_new_map, err) < 0 ||
-        member(dm, "mapped_device", "map", &l->md_map, err) < 0 ||
-        member(dm, "dm_table", "num_targets", &l->table_num, err) < 0 ||
-        member(dm, "dm_table", "targets", &l->table_targets, err) < 0 ||
-        member(dm, "dm_target", "type", &l->target_type, err) < 0 ||
-        member(dm, "dm_target", "private", &l->target_private, err) < 0 ||
-        member(dm, "target_type", "name", &l->type_name, err) < 0 ||
-        member(dm, "rb_node", "rb_left", &l->rb_left, err) < 0 ||
-        member(dm, "rb_node", "rb_right", &l->rb_right, err) < 0)
+    if (lb_redact_btf_member(dm, "hash_cell", "name_node", &l->cell_node, err) < 0 ||
+        lb_redact_btf_member(dm, "hash_cell", "md", &l->cell_md, err) < 0 ||
+        lb_redact_btf_member(dm, "hash_cell", "new_map", &l->cell_new_map, err) < 0 ||
+        lb_redact_btf_member(dm, "mapped_device", "map", &l->md_map, err) < 0 ||
+        lb_redact_btf_member(dm, "dm_table", "num_targets", &l->table_num, err) < 0 ||
+        lb_redact_btf_member(dm, "dm_table", "targets", &l->table_targets, err) < 0 ||
+        lb_redact_btf_member(dm, "dm_target", "type", &l->target_type, err) < 0 ||
+        lb_redact_btf_member(dm, "dm_target", "private", &l->target_private, err) < 0 ||
+        lb_redact_btf_member(dm, "target_type", "name", &l->type_name, err) < 0 ||
+        lb_redact_btf_member(dm, "rb_node", "rb_left", &l->rb_left, err) < 0 ||
+        lb_redact_btf_member(dm, "rb_node", "rb_right", &l->rb_right, err) < 0)
         return -1;
     l->target_size = lb_btf_struct_size(dm, "dm_target");
     if (!l->target_size || l->target_size > 4096) {
@@ -419,14 +435,15 @@ static int crypt_layout(const struct btf *crypt, struct dm_layout *l, struct lb_
 {
     struct lb_error ignored;
 
-    if (member(crypt, "crypt_config", "key_extra_size", &l->key_extra_size, &ignored) < 0)
+    if (lb_redact_btf_member(crypt, "crypt_config", "key_extra_size", &l->key_extra_size,
+                             &ignored) < 0)
         l->key_extra_size = MISSING; /* (only to name what is not erased) */
-    if (member(crypt, "crypt_config", "key_mac_size", &l->key_mac_size, &ignored) < 0)
+    if (lb_redact_btf_member(crypt, "crypt_config", "key_mac_size", &l->key_mac_size, &ignored) < 0)
         l->key_mac_size = MISSING;
-    return member(crypt, "crypt_config", "key_size", &l->key_size, err) ||
-           member(crypt, "crypt_config", "key", &l->key, err) ||
-           member(crypt, "crypt_config", "cipher_tfm", &l->tfms, err) ||
-           member(crypt, "crypt_config", "tfms_count", &l->tfms_count, err);
+    return lb_redact_btf_member(crypt, "crypt_config", "key_size", &l->key_size, err) ||
+           lb_redact_btf_member(crypt, "crypt_config", "key", &l->key, err) ||
+           lb_redact_btf_member(crypt, "crypt_config", "cipher_tfm", &l->tfms, err) ||
+           lb_redact_btf_member(crypt, "crypt_config", "tfms_count", &l->tfms_count, err);
 }
 
 static void crypt_volume(struct redact_ctx *c, struct dm_layout *l, uint64_t cc)
@@ -452,7 +469,7 @@ static void crypt_volume(struct redact_ctx *c, struct dm_layout *l, uint64_t cc)
     for (uint32_t i = 0; tfms && i < count && lb_redact_step(c); i++) {
         uint64_t tfm = tfm_of(c, &l->tfm, lb_redact_read_u64(c, tfms + 8ull * i));
         if (tfm && tfm_first_time(&seen, tfm)) {
-            erase_tfm(c, &l->tfm, tfm, 0, &seen);
+            erase_tfm(c, &l->tfm, tfm, "crypto tfm context (dm-crypt)", 0, &seen);
             found++;
         } else if (tfm) {
             found++;
@@ -547,7 +564,7 @@ static int module_layout(struct redact_ctx *c, uint64_t mod, struct dm_layout *l
                          int (*layout)(const struct btf *, struct dm_layout *, struct lb_error *),
                          struct lb_error *err)
 {
-    struct btf *btf = mod ? module_btf(c, mod, err) : c->btf;
+    struct btf *btf = mod ? lb_redact_module_btf(c, mod, err) : c->btf;
     int r = btf ? layout(btf, l, err) : -1;
 
     if (btf != c->btf)
@@ -604,7 +621,7 @@ int lb_redact_dm_crypt(struct redact_ctx *c, struct lb_error *err)
         lb_error_prefix(err, "dm_crypt");
         goto out;
     }
-    if (tfm_layout(c, &l.tfm, err) < 0 || devices(c, &l, root, err) < 0)
+    if (lb_redact_tfm_layout(c, &l.tfm, err) < 0 || devices(c, &l, root, err) < 0)
         goto out;
     if (c->steps_left == 0) {
         lb_error_set(err, "the walk of dm-crypt's transforms passed its budget of steps");

@@ -9,8 +9,9 @@
  *            struct key); the random pool (input_pool's hash state,
  *            base_crng's and every CPU's crng key, the per-CPU batches of
  *            random bytes not yet handed out); dm-crypt volumes' keys and
- *            key schedules (redact_dm.c); the sources not walked (fscrypt,
- *            blk-crypto, kTLS, IPsec, WireGuard) named with what BTF says.
+ *            key schedules (redact_dm.c); IPsec states' and kTLS sockets' keys
+ *            and key schedules (redact_net.c); the sources not walked
+ *            (fscrypt, blk-crypto, WireGuard) named with what BTF says.
  * user-data: every task's open files: a pipe's buffers (whole pages, and its
  *            spare page), a socket's receive queue (each sk_buff's linear
  *            data and its fragments' pages), a tty's (and its pty peer's)
@@ -83,7 +84,8 @@ const char *const lb_redact_symbols[] = {
     "ptmx_fops",
     "console_fops",
     "hung_up_tty_fops",
-    "n_tty_ops", /* and their line discipline's buffers */
+    "n_tty_ops",          /* and their line discipline's buffers */
+    "net_namespace_list", /* redact_net.c: IPsec's states, in every network namespace */
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
@@ -428,8 +430,6 @@ static void other_keys(struct redact_ctx *c)
     static const char *const sources[][2] = {
         {"fscrypt master keys", "fscrypt_master_key"},
         {"blk-crypto keys", "blk_crypto_key"},
-        {"kTLS keys (tls_context's crypto_send, crypto_recv)", "tls_context"},
-        {"IPsec keys (xfrm_state's algorithms and their transforms)", "xfrm_state"},
         {"WireGuard keys (noise_keypair, noise_handshake)", "noise_keypair"},
     };
 
@@ -448,7 +448,8 @@ static void other_keys(struct redact_ctx *c)
 
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
 {
-    if (keyring_payloads(c, err) < 0 || random_pool(c, err) < 0 || lb_redact_dm_crypt(c, err) < 0) {
+    if (keyring_payloads(c, err) < 0 || random_pool(c, err) < 0 || lb_redact_dm_crypt(c, err) < 0 ||
+        lb_redact_ipsec(c, err) < 0 || lb_redact_ktls(c, err) < 0) {
         lb_error_prefix(err, "keys");
         return -1;
     }
@@ -459,7 +460,10 @@ int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
 /* ---- user data ---------------------------------------------------------------- */
 
 struct file_layout {
-    unsigned cls; /* what a file gives: its data (user-data) or its names (names) */
+    unsigned
+        cls; /* what a file gives: its data (user-data), its names (names), its socket (keys) */
+    void (*on_sock)(struct redact_ctx *, void *, uint64_t); /* keys: given each struct sock */
+    void *sock_arg;
     uint64_t task_files, files_fdt, fdt_max, fdt_fd, f_op, f_private;
     uint64_t pipe_fops, pipe_anon_fops, sock_fops; /* pipe(2)'s own since Linux 6.16 */
     /* names: a file's dentry and its parents' names, a UNIX socket's address and path */
@@ -868,6 +872,15 @@ static void one_file(struct redact_ctx *c, const struct file_layout *l, struct s
 {
     uint64_t op = lb_redact_read_u64(c, file + l->f_op);
 
+    if (l->cls == LB_REDACT_KEYS) {
+        uint64_t sock = op == l->sock_fops ? lb_redact_read_u64(c, file + l->f_private) : 0;
+        uint64_t sk = sock ? lb_redact_read_u64(c, sock + l->socket_sk) : 0;
+        int added = sk ? seen_add(seen, sk) : 0;
+        c->out_of_memory |= added < 0;
+        if (added == 1)
+            l->on_sock(c, l->sock_arg, sk);
+        return;
+    }
     if (l->cls != LB_REDACT_NAMES) {
         file_data(c, l, seen, file, op);
         return;
@@ -964,6 +977,16 @@ int lb_redact_open_file_names(struct redact_ctx *c, struct lb_error *err)
     struct file_layout l = {.cls = LB_REDACT_NAMES};
 
     if (file_layout(c, &l, err) || names_layout(c, &l, err))
+        return -1;
+    return open_files(c, &l, err);
+}
+
+int lb_redact_open_sockets(struct redact_ctx *c, void (*fn)(struct redact_ctx *, void *, uint64_t),
+                           void *arg, struct lb_error *err)
+{
+    struct file_layout l = {.cls = LB_REDACT_KEYS, .on_sock = fn, .sock_arg = arg};
+
+    if (file_layout(c, &l, err) || lb_redact_need_member(c, "socket", "sk", &l.socket_sk, err))
         return -1;
     return open_files(c, &l, err);
 }
