@@ -262,6 +262,105 @@ char *fake_kernel_core_with(const uint8_t *mem, const char *vmcoreinfo)
 }
 
 /* The BTF a kernel carries, cut down to the types the task walk reads. */
+/*
+ * The network's keys (redaction's keys class, fake_net.h): the crypto API's
+ * transforms, IPsec's states in a network namespace, a TCP socket's tls
+ * context (its IVs kmalloc'ed as before Linux 6.8, or arrays in it as since).
+ */
+static void crypto_types(struct btf *b, int u32, int ch, int vp)
+{
+    int lh = btf__find_by_name_kind(b, "list_head", BTF_KIND_STRUCT);
+    int name = btf__add_array(b, u32, ch, 128);
+    btf__add_struct(b, "crypto_alg", 160);
+    btf__add_field(b, "cra_list", lh, 0, 0);
+    btf__add_field(b, "cra_ctxsize", u32, 24 * 8, 0);
+    btf__add_field(b, "cra_alignmask", u32, 28 * 8, 0);
+    btf__add_field(b, "cra_name", name, 32 * 8, 0);
+    int ctx = btf__add_array(b, u32, vp, 0);
+    int tfm = btf__add_struct(b, "crypto_tfm", 32);
+    btf__add_field(b, "__crt_alg", vp, 24 * 8, 0);
+    btf__add_field(b, "__crt_ctx", ctx, 32 * 8, 0);
+    btf__add_struct(b, "crypto_aead", 48);
+    btf__add_field(b, "authsize", u32, 0, 0);
+    btf__add_field(b, "base", tfm, 16 * 8, 0);
+    btf__add_struct(b, "crypto_cipher", 32);
+    btf__add_field(b, "base", tfm, 0, 0);
+}
+
+static void xfrm_types(struct btf *b, int u32, int u8, int ch, int vp)
+{
+    static const char *const algs[] = {"xfrm_algo", "xfrm_algo_auth", "xfrm_algo_aead"};
+    int lh = btf__find_by_name_kind(b, "list_head", BTF_KIND_STRUCT);
+    int name = btf__add_array(b, u32, ch, 64), key = btf__add_array(b, u32, ch, 0);
+    int nx = btf__add_struct(b, "netns_xfrm", 64);
+    btf__add_field(b, "state_all", lh, 16 * 8, 0);
+    btf__add_struct(b, "net", 128);
+    btf__add_field(b, "list", lh, 8 * 8, 0);
+    btf__add_field(b, "xfrm", nx, 32 * 8, 0);
+    int walk = btf__add_struct(b, "xfrm_state_walk", 24);
+    btf__add_field(b, "all", lh, 0, 0);
+    btf__add_field(b, "state", u8, 16 * 8, 0);
+    btf__add_struct(b, "xfrm_state", 128);
+    btf__add_field(b, "km", walk, 40 * 8, 0);
+    btf__add_field(b, "aalg", vp, 72 * 8, 0);
+    btf__add_field(b, "ealg", vp, 80 * 8, 0);
+    btf__add_field(b, "aead", vp, 88 * 8, 0);
+    btf__add_field(b, "data", vp, 96 * 8, 0);
+    for (size_t i = 0; i < 3; i++) { /* the key after the name and one or two lengths */
+        btf__add_struct(b, algs[i], i ? 72 : 68);
+        btf__add_field(b, "alg_name", name, 0, 0);
+        btf__add_field(b, "alg_key_len", u32, 64 * 8, 0);
+        btf__add_field(b, "alg_key", key, (i ? 72 : 68) * 8, 0);
+    }
+}
+
+static void tls_types(struct btf *b, int u16, int u32, int ch, int vp, int arrays)
+{
+    int sock = btf__find_by_name_kind(b, "sock", BTF_KIND_STRUCT);
+    btf__add_struct(b, "inet_connection_sock", 160);
+    btf__add_field(b, "icsk_inet", sock, 0, 0);
+    btf__add_field(b, "icsk_ulp_ops", vp, 136 * 8, 0);
+    btf__add_field(b, "icsk_ulp_data", vp, 144 * 8, 0);
+    int ulp = btf__add_array(b, u32, ch, 16);
+    btf__add_struct(b, "tcp_ulp_ops", 32);
+    btf__add_field(b, "name", ulp, 16 * 8, 0);
+    int prot = btf__add_struct(b, "tls_prot_info", 20);
+    btf__add_field(b, "iv_size", u16, 10 * 8, 0);
+    btf__add_field(b, "salt_size", u16, 12 * 8, 0);
+    btf__add_field(b, "rec_seq_size", u16, 14 * 8, 0);
+    int iv = arrays ? btf__add_array(b, u32, ch, 20) : vp,
+        seq = arrays ? btf__add_array(b, u32, ch, 8) : vp;
+    int cc = btf__add_struct(b, "cipher_context", arrays ? 28 : 16);
+    btf__add_field(b, "iv", iv, 0, 0);
+    btf__add_field(b, "rec_seq", seq, (arrays ? 20 : 8) * 8, 0);
+    int crypto = btf__add_array(b, u32, ch, 56);
+    btf__add_struct(b, "tls_context", 216);
+    btf__add_field(b, "prot_info", prot, 0, 0);
+    btf__add_field(b, "priv_ctx_tx", vp, 24 * 8, 0);
+    btf__add_field(b, "priv_ctx_rx", vp, 32 * 8, 0);
+    btf__add_field(b, "tx", cc, 40 * 8, 0);
+    btf__add_field(b, "rx", cc, 72 * 8, 0);
+    btf__add_field(b, "crypto_send", crypto, 104 * 8, 0);
+    btf__add_field(b, "crypto_recv", crypto, 160 * 8, 0);
+    btf__add_struct(b, "tls_sw_context_tx", 16);
+    btf__add_field(b, "aead_send", vp, 8 * 8, 0);
+    btf__add_struct(b, "tls_sw_context_rx", 16);
+    btf__add_field(b, "aead_recv", vp, 0, 0);
+}
+
+static void net_types(struct btf *b, int arrays)
+{
+    int u8 = btf__find_by_name_kind(b, "u8", BTF_KIND_INT);
+    int u16 = btf__find_by_name_kind(b, "short unsigned int", BTF_KIND_INT);
+    int u32 = btf__find_by_name_kind(b, "unsigned int", BTF_KIND_INT);
+    int ch = btf__find_by_name_kind(b, "char", BTF_KIND_INT);
+    int vp = btf__add_ptr(b, 0);
+
+    crypto_types(b, u32, ch, vp);
+    xfrm_types(b, u32, u8, ch, vp);
+    tls_types(b, u16, u32, ch, vp, arrays);
+}
+
 static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
 {
     struct btf *b = btf__new_empty();
@@ -347,6 +446,7 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_struct(b, "pipe_buffer", 40);
     btf__add_field(b, "page", vp, 0, 0);
     btf__add_struct(b, "sock", 128);
+    btf__add_field(b, "sk_protocol", u16, 20 * 8, 0);
     btf__add_field(b, "sk_receive_queue", lh, 96 * 8, 0);
     btf__add_struct(b, "sk_buff", 64);
     btf__add_field(b, "next", vp, 0, 0);
@@ -407,6 +507,7 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_struct(b, "vm_struct", 64); /* cached_stacks' */
     btf__add_field(b, "addr", vp, 8 * 8, 0);
     btf__add_field(b, "size", u64, 16 * 8, 0);
+    net_types(b, mem[FAKE_SHAPE_AT] == FAKE_LINUX_7_3);
     raw = btf__raw_data(b, &size);
     if (!raw || at + size > FAKE_TASKS)
         abort();
@@ -449,12 +550,15 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
         {"__stop_BTF", FAKE_KERNEL_VA + FAKE_BTF + btf_size},
         {"init_task", FAKE_KERNEL_VA + FAKE_TASKS},
         {"panic_cpu", FAKE_KERNEL_VA + FAKE_PANIC_CPU},
+        {"net_namespace_list", FAKE_KERNEL_VA + FAKE_NETS},
     };
 
     if (ntasks < 1 || ntasks > FAKE_MAX_TASKS)
         abort();
     fake_kernel_symbols(mem, syms, sizeof(syms) / sizeof(syms[0]));
     free_lists(mem);
+    put64(mem, FAKE_NETS, FAKE_KERNEL_VA + FAKE_NETS); /* no network namespace (fake_net.h) */
+    put64(mem, FAKE_NETS + 8, FAKE_KERNEL_VA + FAKE_NETS);
     for (int i = 0; i < ntasks; i++) {
         uint64_t task = FAKE_TASKS + (uint64_t)i * FAKE_TASK_SIZE;
         uint64_t next = FAKE_TASKS + (uint64_t)((i + 1) % ntasks) * FAKE_TASK_SIZE;

@@ -41,6 +41,7 @@ enum {
     FAKE_STACK = 0x30000,     /* the saved stack pointer of both CPUs: frames 48-51 */
     FAKE_PANIC_CPU = 0x3e000, /* int: 0 unless a test sets it */
     FAKE_UTSNAME = 0x3000,    /* struct new_utsname: 6 fields of 65 bytes */
+    FAKE_NETS = 0x23000,      /* net_namespace_list: empty unless fake_kernel_net */
     /* the per-CPU free lists (redaction's redact_pcp.c): one node of two zones, two CPUs */
     FAKE_NODE = 0x26000,          /* contig_page_data: zones of 64 bytes, per_cpu_pageset at +16 */
     FAKE_PCP_OFFSETS = 0x26200,   /* __per_cpu_offset: 0 and FAKE_PCP_CPU */

@@ -578,6 +578,10 @@ build_guest_initramfs() {
             -path '*/drivers/net/bonding/*' -o -path '*/net/8021q/*' -o -path '*/net/802/*' -o \
             -path '*/net/llc/*' -o -path '*/net/bridge/bridge.ko*' -o -path '*/net/tls/*' \) \
             -name '*.ko*' | cpio -pdm --quiet "$root/$m")
+        # kTLS, IPsec's netlink interface and ESP, for the redaction test's network keys
+        [ -n "${GUEST_KEYS_MODULES:-}" ] && (cd "$km" && find kernel \( -path '*/net/tls/*' -o \
+            -path '*/net/xfrm/*' -o -path '*/net/ipv4/esp4.ko*' -o -path '*/net/key/*' \) \
+            -name '*.ko*' | cpio -pdm --quiet "$root/$m")
         [ -n "${GUEST_WATCHDOG_MODULES:-}" ] &&
             cp -r "$km/kernel/drivers/watchdog" "$root/$m/kernel/drivers/"
         cp "$km/modules.order" "$km/modules.builtin"* "$root/$m/" 2>/dev/null || true

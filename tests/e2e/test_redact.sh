@@ -26,18 +26,48 @@ MARKERS="LBKEY-9f3a7c1e5d2b-payload LBPIPE-1c7e9a3f5b2d-data LBSOCK-5e2a9c7f1b3d
 # secrets.c's dm-crypt key (aes-xts-plain64: the data key, then the tweak key), and their schedules
 CRYPT_KEY1=LBDMKEY1-8c3f5a1e9d7b-xts-datake CRYPT_KEY2=LBDMKEY2-2d6b9f4a7e1c-xts-tweake
 MARKERS="$MARKERS $CRYPT_KEY1 $CRYPT_KEY2 aes256:$CRYPT_KEY1 aes256:$CRYPT_KEY2"
+# IPsec (before-load.sh's ip xfrm states: an AES-256-GCM one, a CBC and HMAC-SHA256 one) and
+# kTLS (secrets.c's socket, keyed both ways with AES-256-GCM) keys, and their AES schedules
+XFRM_GCM=LBXFRMGCM-7e3a1c9d5b2f-aead-key! XFRM_ENC=LBXFRMCBC-4b8d2f6a1e9c-encr-key!
+XFRM_AUTH=LBXFRMHMAC-5a2c8e1f7b3d-auth-ky! TLS_TX=LBKTLSTX-3f9a1c7e5b2d-send-key!!
+TLS_RX=LBKTLSRX-8e2b5d4a6c1f-recv-key!!
+IPSEC_MARKERS="$XFRM_GCM $XFRM_ENC $XFRM_AUTH aes256:$XFRM_GCM aes256:$XFRM_ENC"
+KTLS_MARKERS="$TLS_TX $TLS_RX aes256:$TLS_TX aes256:$TLS_RX"
+hex() { printf %s "$1" | od -An -v -tx1 | tr -d ' \n'; }
+FILLER=zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz # the churn's keys: as long as the markers
 # secrets.c's pty data (a tty's buffers: user-data) and abstract UNIX socket name (names),
 # judged apart: the walks of ttys and open files' names are newer than the rest
 TTY_MARKERS="LBTTY-3b8e1d6f2a9c-data LBUNIX-6c2f8a4e1d9b-name"
 
 gcc -O2 -static -o "$work/secrets" "$E2E_DIR/guest/secrets.c" || die "cannot build secrets.c"
-cat > "$work/before-load.sh" <<'SCRIPT'
-# dm-crypt and the algorithms of aes-xts-plain64 (this guest has no modprobe for the kernel to call)
-for m in dm_mod dm_crypt ecb xts; do modprobe $m 2>/dev/null; done
+cat > "$work/before-load.sh" <<SCRIPT
+# dm-crypt and the algorithms of aes-xts-plain64, kTLS, IPsec's and theirs (AES-GCM, CBC,
+# HMAC-SHA256, and the IV generators' random numbers: drbg): this guest has no modprobe for
+# the kernel to call
+for m in dm_mod dm_crypt ecb xts tls xfrm_user esp4 gcm ctr ghash_generic authenc cbc hmac \\
+    sha256_generic seqiv echainiv jitterentropy_rng drbg; do modprobe \$m 2>/dev/null; done
+ip link set lo up
+# two IPsec states with known keys (the hex of the markers: the image holds no marker's bytes)
+/sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.2 proto esp spi 0x4c420001 mode transport \\
+    aead 'rfc4106(gcm(aes))' 0x$(hex "$XFRM_GCM")01020304 128 &&
+/sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.3 proto esp spi 0x4c420002 mode transport \\
+    enc 'cbc(aes)' 0x$(hex "$XFRM_ENC") auth-trunc 'hmac(sha256)' 0x$(hex "$XFRM_AUTH") 128 &&
+    echo "lbtest: IPsec states planted: \$(/sbin/ip xfrm state | grep -c '^src')"
+# The netlink messages that carried the keys are freed slab objects now, which -d 31 keeps and
+# no walk reaches (the report says so): states of other keys, added and deleted, take them over.
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    /sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.9 proto esp spi 0x4c4201\$i mode transport \\
+        aead 'rfc4106(gcm(aes))' 0x$(hex $FILLER)01020304 128
+    /sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.8 proto esp spi 0x4c4202\$i mode transport \\
+        enc 'cbc(aes)' 0x$(hex $FILLER) \\
+        auth-trunc 'hmac(sha256)' 0x$(hex $FILLER) 128
+    /sbin/ip xfrm state delete src 10.9.0.1 dst 10.9.0.9 proto esp spi 0x4c4201\$i
+    /sbin/ip xfrm state delete src 10.9.0.1 dst 10.9.0.8 proto esp spi 0x4c4202\$i
+done
 /bin/secrets crypt > /tmp/secrets.out 2>&1 &
 i=0
 while ! grep -q SECRETS-READY /tmp/secrets.out 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 300 ] && break
+    i=\$((i + 1)); [ \$i -gt 300 ] && break
     sleep 0.1
 done
 cat /tmp/secrets.out
@@ -51,7 +81,7 @@ for pkg in ${REDACT_KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd6
     mkdir -p "$case_dir"
     make_disk "$case_dir/disk.img" 2G LBDUMP
     truncate -s 16M "$case_dir/crypt.img"
-    GUEST_MODULES=1 GUEST_DM_MODULES=1 GUEST_KERNEL_AT=$at GUEST_FILES="$work/secrets=/bin/secrets $work/before-load.sh=/etc/lbtest-before-load.sh" \
+    GUEST_MODULES=1 GUEST_DM_MODULES=1 GUEST_KEYS_MODULES=1 GUEST_PROGRAMS=/sbin/ip GUEST_KERNEL_AT=$at GUEST_FILES="$work/secrets=/bin/secrets $work/before-load.sh=/etc/lbtest-before-load.sh" \
         build_guest_initramfs "$case_dir/guest.cpio" "target fs LABEL=LBDUMP /crash
 redact keys,user-data,names"
     run_guest_then "$case_dir/serial.log" "$case_dir/guest.cpio" \
@@ -68,6 +98,26 @@ redact keys,user-data,names"
     check "$name: the guest planted its secrets" grep -aq SECRETS-READY "$case_dir/serial.log"
     check "$name: the guest opened a dm-crypt volume with a known key" \
         grep -aq "secrets: dm-crypt volume lbsecret-crypt" "$case_dir/serial.log"
+    check "$name: the guest planted two IPsec states with known keys" \
+        grep -aq "lbtest: IPsec states planted: 2" "$case_dir/serial.log"
+    # kTLS: where the kernel has a tls module it must be planted; where it has none, said, not passed
+    if find "$KERNEL_ROOT/$(kernel_modules_dir)" -path '*/net/tls/tls.ko*' | grep -q .; then
+        keys_markers="$IPSEC_MARKERS $KTLS_MARKERS" ktls_types='"tls_context.crypto_send, crypto_recv (kTLS)", "crypto tfm context (kTLS)", "tls IVs and record sequences (kTLS)"'
+        check "$name: the guest keyed a kTLS socket both ways" \
+            grep -aq "secrets: ktls socket keyed both ways" "$case_dir/serial.log"
+    else
+        log "SKIP: $name has no tls module: no kTLS socket planted, its markers not judged"
+        keys_markers=$IPSEC_MARKERS ktls_types=
+    fi
+    check "$name: metadata.json: IPsec's and kTLS's keys and transforms erased, not named unredacted" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["redaction"]
+types = {e["type"]: e["count"] for e in r["erased"]}
+print({t: c for t, c in types.items() if "IPsec" in t or "kTLS" in t})
+for t in ["xfrm_algo.alg_key (IPsec)", "crypto tfm context (IPsec)", '"$ktls_types"']:
+    assert types.get(t, 0) > 0, (t, types)
+assert types["xfrm_algo.alg_key (IPsec)"] >= 3, types
+assert not [n for n in r["not_found"] if "IPsec" in n or "kTLS" in n], r["not_found"]' "$case_dir/metadata.json"
     check "$name: metadata.json: the classes, what was erased, what was not found" $PY -c '
 import json, sys
 m = json.load(open(sys.argv[1]))
@@ -98,6 +148,8 @@ assert i["stack"], "no stack"' "$case_dir/info.json"
         _ "$case_dir/serial.log"
     check "$name: no pty data or UNIX socket name in the redacted dump (both in the memory)" \
         $PY "$E2E_DIR/redact_judge.py" "$case_dir/memory.elf" "$case_dir/vmcore.elf" $TTY_MARKERS
+    check "$name: no IPsec or kTLS key, nor their AES schedules, in the redacted dump (all in the memory)" \
+        $PY "$E2E_DIR/redact_judge.py" "$case_dir/memory.elf" "$case_dir/vmcore.elf" $keys_markers
     check "$name: metadata.json: ttys' buffers, UNIX sockets' and open files' names erased" $PY -c '
 import json, sys
 types = {e["type"]: e["count"] for e in json.load(open(sys.argv[1]))["redaction"]["erased"]}

@@ -4,8 +4,9 @@
  * task lists), the page classifier and its check of itself, and redaction's
  * walks (task comms, host names, dead stacks, keys and open files as far as
  * the fake's BTF goes), whose ranges are then applied to every page read,
- * and the walk of dm-crypt's volumes on its own (its seed, make_fake_kernel
- * dm, has device-mapper built in and no task list).
+ * and the walks of dm-crypt's volumes (its seed, make_fake_kernel dm, has
+ * device-mapper built in and no task list), IPsec's states and kTLS sockets
+ * (make_fake_kernel memory's) on their own.
  *
  * The dump around the bytes is the test suite's fake kernel: VMCOREINFO with
  * a real 6.1 kernel's structure layout, or a 7.3 kernel's if the first byte
@@ -27,8 +28,9 @@
 #include "kernel/redact.h"
 #include "lbdump.h"
 
-/* dm-crypt's keys and transforms (redact_dm.c) found through fuzzed memory, bounded. */
-static void dm_crypt_walk(struct lb_source *src)
+/* dm-crypt's, IPsec's and kTLS's keys and transforms (redact_dm.c, redact_net.c) found through
+   fuzzed memory, bounded: the keys class fails before them on the fake (no keyring's types). */
+static void key_walks(struct lb_source *src)
 {
     struct redaction plan = {0};
     struct lb_redaction_report rep = {0};
@@ -38,8 +40,11 @@ static void dm_crypt_walk(struct lb_source *src)
 
     if (lb_kernel_open(src, &c.k, &err) == 0 &&
         lb_kallsyms_load_only(c.k, lb_redact_symbols, lb_redact_nsymbols, &c.ks, &err) == 0 &&
-        (c.btf = lb_btf_from_kernel(c.k, c.ks, &err)))
+        (c.btf = lb_btf_from_kernel(c.k, c.ks, &err))) {
         lb_redact_dm_crypt(&c, &err);
+        lb_redact_ipsec(&c, &err);
+        lb_redact_ktls(&c, &err);
+    }
     btf__free(c.btf);
     lb_kallsyms_free(c.ks);
     lb_kernel_close(c.k);
@@ -81,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         lb_kernel_close(k);
     }
-    dm_crypt_walk(src);
+    key_walks(src);
     /* names, user-data (the fake has its types), then everything: each redaction that passes
        overwrites what is read after it */
     int redacted = lb_source_redact(src, LB_REDACT_NAMES, &err) == 0;

@@ -7,7 +7,11 @@
  * and never read (its slave echoes them back), an abstract UNIX socket's
  * name; and, given "crypt" and a disk
  * whose serial is lbcrypt, a dm-crypt volume (aes-xts-plain64) on it opened
- * with a known key, by device-mapper's ioctls as cryptsetup makes them.
+ * with a known key, by device-mapper's ioctls as cryptsetup makes them; and a
+ * TCP connection over loopback whose client end has kTLS keys (AES-256-GCM,
+ * one for sending and one for receiving: tls_context's crypto_send and
+ * crypto_recv, and the AEAD transforms keyed with them), if the kernel has
+ * tls loaded ("secrets: ktls:" says why not).
  *
  * The markers are in this file XORed with 0x5a and decoded at run time into
  * user memory (left out of -d 31 dumps): the program's own file, in the page
@@ -17,6 +21,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/dm-ioctl.h>
+#include <linux/tls.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -31,6 +38,12 @@
 #include <unistd.h>
 
 #define KEY_SPEC_USER_KEYRING (-4)
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
 
 /* Decodes s (XORed with 0x5a, NUL-terminated after decoding) into out. */
 static const char *decode(const unsigned char *s, size_t n, char *out)
@@ -128,6 +141,39 @@ static void crypt_volume(const unsigned char *key)
     close(control);
 }
 
+/* kTLS on the client end of a TCP connection over loopback: tx_key to send, rx_key to receive. */
+static void ktls(const char *tx_key, const char *rx_key)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+    struct tls12_crypto_info_aes_gcm_256 ci;
+
+    if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0 ||
+        getsockname(l, (struct sockaddr *)&a, &len) < 0 ||
+        connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 || accept(l, NULL, NULL) < 0) {
+        perror("secrets: ktls: no TCP connection over loopback");
+        return;
+    }
+    if (setsockopt(c, SOL_TCP, TCP_ULP, "tls", sizeof("tls")) < 0) {
+        perror("secrets: ktls: no tls ULP (module tls)");
+        return;
+    }
+    for (int rx = 0; rx < 2; rx++) {
+        memset(&ci, 0, sizeof(ci));
+        ci.info.version = TLS_1_2_VERSION;
+        ci.info.cipher_type = TLS_CIPHER_AES_GCM_256;
+        memcpy(ci.key, rx ? rx_key : tx_key, sizeof(ci.key));
+        memcpy(ci.salt, "\x01\x02\x03\x04", sizeof(ci.salt));
+        if (setsockopt(c, SOL_TLS, rx ? TLS_RX : TLS_TX, &ci, sizeof(ci)) < 0) {
+            perror(rx ? "secrets: ktls: TLS_RX" : "secrets: ktls: TLS_TX");
+            return;
+        }
+    }
+    memset(&ci, 0, sizeof(ci));
+    printf("secrets: ktls socket keyed both ways\n");
+}
+
 /* A pty pair (devpts mounted if the guest has not), data written to its master, never read. */
 static void pty_data(const char *data)
 {
@@ -174,7 +220,7 @@ int main(int argc, char **argv)
      * "LBCOMM-7q3Zk9x", "lbhost-4d9e2a7c": each byte ^ 0x5a (the comments would put them in
      * the source only, never in the binary) */
     char key[40], pipe_data[40], sock_data[40], comm[16], host[20], crypt_key[65];
-    char tty_data[40], unix_addr[40];
+    char tty_data[40], unix_addr[40], tls_tx[33], tls_rx[33];
     int p[2], s[2];
 
     decode(X(0x16, 0x18, 0x11, 0x1f, 0x03, 0x77, 0x63, 0x3c, 0x69, 0x3b, 0x6d, 0x39, 0x6b, 0x3f,
@@ -205,6 +251,18 @@ int main(int argc, char **argv)
     decode(X(0x16, 0x18, 0x0f, 0x14, 0x13, 0x02, 0x77, 0x6c, 0x39, 0x68, 0x3c, 0x62, 0x3b, 0x6e,
              0x3f, 0x6b, 0x3e, 0x63, 0x38, 0x77, 0x34, 0x3b, 0x37, 0x3f),
            24, unix_addr);
+    /* "LBKTLSTX-3f9a1c7e5b2d-send-key!!", "LBKTLSRX-8e2b5d4a6c1f-recv-key!!": AES-256 keys */
+    decode(X(0x16, 0x18, 0x11, 0x0e, 0x16, 0x09, 0x0e, 0x02, 0x77, 0x69, 0x3c, 0x63, 0x3b, 0x6b,
+             0x39, 0x6d, 0x3f, 0x6f, 0x38, 0x68, 0x3e, 0x77, 0x29, 0x3f, 0x34, 0x3e, 0x77, 0x31,
+             0x3f, 0x23, 0x7b, 0x7b),
+           32, tls_tx);
+    decode(X(0x16, 0x18, 0x11, 0x0e, 0x16, 0x09, 0x08, 0x02, 0x77, 0x62, 0x3f, 0x68, 0x38, 0x6f,
+             0x3e, 0x6e, 0x3b, 0x6c, 0x39, 0x6b, 0x3c, 0x77, 0x28, 0x3f, 0x39, 0x2c, 0x77, 0x31,
+             0x3f, 0x23, 0x7b, 0x7b),
+           32, tls_rx);
+    ktls(tls_tx, tls_rx);
+    memset(tls_tx, 0, sizeof(tls_tx));
+    memset(tls_rx, 0, sizeof(tls_rx));
     if (argc > 1 && strcmp(argv[1], "crypt") == 0)
         crypt_volume((const unsigned char *)crypt_key);
     memset(crypt_key, 0, sizeof(crypt_key));
