@@ -26,6 +26,7 @@
  * transform's context is erased only once its algorithm checks out.
  */
 #include <bpf/btf.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "kernel/btf_util.h"
@@ -81,7 +82,6 @@ static int walk_list(struct redact_ctx *c, uint64_t head, size_t max, const char
 /* ---- IPsec ---------------------------------------------------------------- */
 
 static const char *const alg_members[3] = {"aead", "ealg", "aalg"};
-static const char *const alg_types[3] = {"xfrm_algo_aead", "xfrm_algo", "xfrm_algo_auth"};
 
 struct xfrm_layout {
     uint64_t net_list, net_xfrm, state_all, km, walk_all, walk_state, data;
@@ -90,23 +90,43 @@ struct xfrm_layout {
     uint64_t not_tfm; /* states whose x->data is no transform (AH's, IPComp's) */
 };
 
-static int xfrm_layout(struct redact_ctx *c, struct xfrm_layout *l, struct lb_error *err)
+/* A member to look up: s.m's offset, into the layout's field at (tables: less code than calls). */
+struct need {
+    const char *s, *m;
+    uint16_t at;
+};
+
+static int need_all(const struct btf *b, const struct need *n, size_t count, void *layout,
+                    struct lb_error *err)
 {
-    if (lb_redact_need_member(c, "net", "list", &l->net_list, err) ||
-        lb_redact_need_member(c, "net", "xfrm", &l->net_xfrm, err) ||
-        lb_redact_need_member(c, "netns_xfrm", "state_all", &l->state_all, err) ||
-        lb_redact_need_member(c, "xfrm_state", "km", &l->km, err) ||
-        lb_redact_need_member(c, "xfrm_state", "data", &l->data, err) ||
-        lb_redact_need_member(c, "xfrm_state_walk", "all", &l->walk_all, err) ||
-        lb_redact_need_member(c, "xfrm_state_walk", "state", &l->walk_state, err))
-        return -1;
-    for (size_t i = 0; i < 3; i++)
-        if (lb_redact_need_member(c, "xfrm_state", alg_members[i], &l->alg[i], err) ||
-            lb_redact_need_member(c, alg_types[i], "alg_key_len", &l->key_len[i], err) ||
-            lb_redact_need_member(c, alg_types[i], "alg_key", &l->key[i], err))
+    for (size_t i = 0; i < count; i++)
+        if (lb_redact_btf_member(b, n[i].s, n[i].m, (uint64_t *)((char *)layout + n[i].at), err))
             return -1;
-    return lb_redact_tfm_layout(c, &l->tfm, err);
+    return 0;
 }
+
+#define XL(s, m, f)                                                                                \
+    {                                                                                              \
+        s, m, offsetof(struct xfrm_layout, f)                                                      \
+    }
+static const struct need xfrm_needs[] = {
+    XL("net", "list", net_list),
+    XL("net", "xfrm", net_xfrm),
+    XL("netns_xfrm", "state_all", state_all),
+    XL("xfrm_state", "km", km),
+    XL("xfrm_state", "data", data),
+    XL("xfrm_state_walk", "all", walk_all),
+    XL("xfrm_state_walk", "state", walk_state),
+    XL("xfrm_state", "aead", alg[0]),
+    XL("xfrm_state", "ealg", alg[1]),
+    XL("xfrm_state", "aalg", alg[2]),
+    XL("xfrm_algo_aead", "alg_key_len", key_len[0]),
+    XL("xfrm_algo", "alg_key_len", key_len[1]),
+    XL("xfrm_algo_auth", "alg_key_len", key_len[2]),
+    XL("xfrm_algo_aead", "alg_key", key[0]),
+    XL("xfrm_algo", "alg_key", key[1]),
+    XL("xfrm_algo_auth", "alg_key", key[2]),
+};
 
 /* One state (node: its km.all): its algorithms' keys, its transform's context. */
 static int xfrm_state(struct redact_ctx *c, void *arg, uint64_t node, struct lb_error *err)
@@ -154,7 +174,9 @@ int lb_redact_ipsec(struct redact_ctx *c, struct lb_error *err)
                              "built in): no IPsec state");
         return 0;
     }
-    if (xfrm_layout(c, &l, err) || lb_redact_need_symbol(c, "net_namespace_list", &nets, err) ||
+    if (need_all(c->btf, xfrm_needs, sizeof(xfrm_needs) / sizeof(xfrm_needs[0]), &l, err) ||
+        lb_redact_tfm_layout(c, &l.tfm, err) ||
+        lb_redact_need_symbol(c, "net_namespace_list", &nets, err) ||
         walk_list(c, nets, MAX_NETS, "the network namespaces (net_namespace_list)", net_states, &l,
                   err)) {
         lb_error_prefix(err, "IPsec");
@@ -180,24 +202,40 @@ struct tls_layout {
     struct redact_tfm_layout tfm;
 };
 
+#define TL(s, m, f)                                                                                \
+    {                                                                                              \
+        s, m, offsetof(struct tls_layout, f)                                                       \
+    }
+static const struct need tls_needs[] = {
+    TL("tls_context", "crypto_send", send),
+    TL("tls_context", "crypto_recv", recv),
+    TL("tls_context", "tx", tx),
+    TL("tls_context", "rx", rx),
+    TL("tls_context", "prot_info", prot),
+    TL("tls_context", "priv_ctx_tx", priv_tx),
+    TL("tls_context", "priv_ctx_rx", priv_rx),
+    TL("cipher_context", "iv", iv),
+    TL("cipher_context", "rec_seq", seq),
+    TL("tls_prot_info", "iv_size", iv_size),
+    TL("tls_prot_info", "salt_size", salt_size),
+    TL("tls_prot_info", "rec_seq_size", seq_size),
+    TL("tls_sw_context_tx", "aead_send", aead_send),
+    TL("tls_sw_context_rx", "aead_recv", aead_recv),
+};
+static const struct need sock_needs[] = {
+    TL("sock_common", "skc_family", family),
+    TL("sock", "sk_protocol", protocol),
+    TL("inet_connection_sock", "icsk_ulp_ops", ulp_ops),
+    TL("inet_connection_sock", "icsk_ulp_data", ulp_data),
+    TL("tcp_ulp_ops", "name", ulp_name),
+};
+
+/* tls's types (b: its BTF joined to the kernel's), their sizes sane. */
 static int tls_layout(const struct btf *b, struct tls_layout *l, struct lb_error *err)
 {
     int ctx = lb_btf_struct(b, "tls_context"), cc = lb_btf_struct(b, "cipher_context");
 
-    if (lb_redact_btf_member(b, "tls_context", "crypto_send", &l->send, err) ||
-        lb_redact_btf_member(b, "tls_context", "crypto_recv", &l->recv, err) ||
-        lb_redact_btf_member(b, "tls_context", "tx", &l->tx, err) ||
-        lb_redact_btf_member(b, "tls_context", "rx", &l->rx, err) ||
-        lb_redact_btf_member(b, "tls_context", "prot_info", &l->prot, err) ||
-        lb_redact_btf_member(b, "tls_context", "priv_ctx_tx", &l->priv_tx, err) ||
-        lb_redact_btf_member(b, "tls_context", "priv_ctx_rx", &l->priv_rx, err) ||
-        lb_redact_btf_member(b, "cipher_context", "iv", &l->iv, err) ||
-        lb_redact_btf_member(b, "cipher_context", "rec_seq", &l->seq, err) ||
-        lb_redact_btf_member(b, "tls_prot_info", "iv_size", &l->iv_size, err) ||
-        lb_redact_btf_member(b, "tls_prot_info", "salt_size", &l->salt_size, err) ||
-        lb_redact_btf_member(b, "tls_prot_info", "rec_seq_size", &l->seq_size, err) ||
-        lb_redact_btf_member(b, "tls_sw_context_tx", "aead_send", &l->aead_send, err) ||
-        lb_redact_btf_member(b, "tls_sw_context_rx", "aead_recv", &l->aead_recv, err))
+    if (need_all(b, tls_needs, sizeof(tls_needs) / sizeof(tls_needs[0]), l, err))
         return -1;
     l->send_size = lb_btf_member_size(b, ctx, "crypto_send");
     l->recv_size = lb_btf_member_size(b, ctx, "crypto_recv");
@@ -210,17 +248,6 @@ static int tls_layout(const struct btf *b, struct tls_layout *l, struct lb_error
         return -1;
     }
     return 0;
-}
-
-static int sock_layout(struct redact_ctx *c, struct tls_layout *l, struct lb_error *err)
-{
-    if (lb_redact_need_member(c, "sock_common", "skc_family", &l->family, err) ||
-        lb_redact_need_member(c, "sock", "sk_protocol", &l->protocol, err) ||
-        lb_redact_need_member(c, "inet_connection_sock", "icsk_ulp_ops", &l->ulp_ops, err) ||
-        lb_redact_need_member(c, "inet_connection_sock", "icsk_ulp_data", &l->ulp_data, err) ||
-        lb_redact_need_member(c, "tcp_ulp_ops", "name", &l->ulp_name, err))
-        return -1;
-    return lb_redact_tfm_layout(c, &l->tfm, err);
 }
 
 /* A cipher context's IV (with its salt) and record sequence, where they are kmalloc'ed. */
@@ -295,7 +322,9 @@ int lb_redact_ktls(struct redact_ctx *c, struct lb_error *err)
     r = b ? tls_layout(b, &l, err) : -1;
     if (b && b != c->btf)
         btf__free(b);
-    if (r < 0 || sock_layout(c, &l, err) < 0 || lb_redact_open_sockets(c, tls_sock, &l, err) < 0) {
+    if (r < 0 ||
+        need_all(c->btf, sock_needs, sizeof(sock_needs) / sizeof(sock_needs[0]), &l, err) ||
+        lb_redact_tfm_layout(c, &l.tfm, err) || lb_redact_open_sockets(c, tls_sock, &l, err) < 0) {
         r = -1;
         goto out;
     }
