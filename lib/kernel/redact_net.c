@@ -313,7 +313,13 @@ int lb_redact_ktls(struct redact_ctx *c, struct lb_error *err)
 
     if (lb_redact_find_module(c, "tls", &mod, err) < 0)
         goto out;
-    if (!mod && lb_btf_struct(c->btf, "tls_context") < 0) {
+    /* built in: its symbol, or (no module list) its types; a module's types can be in the
+       kernel's BTF too, from headers the kernel's own code includes */
+    uint64_t ops, list;
+    int builtin = lb_kallsyms_address(c->ks, "tcp_tls_ulp_ops", &ops) == 0 ||
+                  (lb_kallsyms_address(c->ks, "modules", &list) < 0 &&
+                   lb_btf_struct(c->btf, "tls_context") >= 0);
+    if (!mod && !builtin) {
         lb_redact_missing(c, "keys: kTLS: the tls module is not loaded (nor built in): no kTLS "
                              "socket");
         return 0;
@@ -332,6 +338,8 @@ int lb_redact_ktls(struct redact_ctx *c, struct lb_error *err)
         lb_error_set(err, "the walk of sockets passed its budget of steps");
         r = -1;
     }
+    lb_redact_missing(c, "keys: kTLS sockets no task's open file holds (the kernel's own: NFS, "
+                         "NVMe over TLS): not walked");
 out:
     if (r < 0)
         lb_error_prefix(err, "kTLS");

@@ -85,7 +85,8 @@ const char *const lb_redact_symbols[] = {
     "console_fops",
     "hung_up_tty_fops",
     "n_tty_ops",          /* and their line discipline's buffers */
-    "net_namespace_list", /* redact_net.c: IPsec's states, in every network namespace */
+    "net_namespace_list", /* redact_net.c: IPsec's states, in every network namespace, */
+    "tcp_tls_ulp_ops",    /* and kTLS built in */
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
