@@ -199,7 +199,8 @@ int lb_redact_names(struct redact_ctx *c, struct lb_error *err)
     lb_redact_missing(c, "names: command lines and environments (user memory: in the dump "
                          "only at a dump level without 8's bit; -d 31 leaves them out)");
     lb_redact_missing(c, "names: dentries of files not open (the dentry cache), freed path "
-                         "copies (names_cache), other UTS namespaces' names: not walked");
+                         "copies (names_cache), exited tasks' freed task_structs (their comm), "
+                         "other UTS namespaces' names: not walked");
     return 0;
 }
 

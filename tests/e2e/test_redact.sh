@@ -31,10 +31,11 @@ MARKERS="$MARKERS $CRYPT_KEY1 $CRYPT_KEY2 aes256:$CRYPT_KEY1 aes256:$CRYPT_KEY2"
 XFRM_GCM=LBXFRMGCM-7e3a1c9d5b2f-aead-key! XFRM_ENC=LBXFRMCBC-4b8d2f6a1e9c-encr-key!
 XFRM_AUTH=LBXFRMHMAC-5a2c8e1f7b3d-auth-ky! TLS_TX=LBKTLSTX-3f9a1c7e5b2d-send-key!!
 TLS_RX=LBKTLSRX-8e2b5d4a6c1f-recv-key!!
-IPSEC_MARKERS="$XFRM_GCM $XFRM_ENC $XFRM_AUTH aes256:$XFRM_GCM aes256:$XFRM_ENC"
+# (the requests that set the IPsec keys are freed slab objects after, which -d 31 keeps and no walk
+# reaches, named in the report: the judge counts and leaves those copies, netlink:, and no other)
+IPSEC_MARKERS="netlink:$XFRM_GCM netlink:$XFRM_ENC netlink:$XFRM_AUTH aes256:$XFRM_GCM aes256:$XFRM_ENC"
 KTLS_MARKERS="$TLS_TX $TLS_RX aes256:$TLS_TX aes256:$TLS_RX"
 hex() { printf %s "$1" | od -An -v -tx1 | tr -d ' \n'; }
-FILLER=zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz # the churn's keys: as long as the markers
 # secrets.c's pty data (a tty's buffers: user-data) and abstract UNIX socket name (names),
 # judged apart: the walks of ttys and open files' names are newer than the rest
 TTY_MARKERS="LBTTY-3b8e1d6f2a9c-data LBUNIX-6c2f8a4e1d9b-name"
@@ -47,24 +48,13 @@ cat > "$work/before-load.sh" <<SCRIPT
 for m in dm_mod dm_crypt ecb xts tls xfrm_user esp4 gcm ctr ghash_generic authenc cbc hmac \\
     sha256_generic seqiv echainiv jitterentropy_rng drbg; do modprobe \$m 2>/dev/null; done
 ip link set lo up
-# two IPsec states with known keys (the hex of the markers: the image holds no marker's bytes)
+# two IPsec states with known keys (the hex of the markers: the image holds no marker's bytes);
+# counted, not listed (a listing's replies would be more freed copies of the keys)
 /sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.2 proto esp spi 0x4c420001 mode transport \\
-    aead 'rfc4106(gcm(aes))' 0x$(hex "$XFRM_GCM")01020304 128 &&
+    aead 'rfc4106(gcm(aes))' 0x$(hex "$XFRM_GCM")01020304 128
 /sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.3 proto esp spi 0x4c420002 mode transport \\
-    enc 'cbc(aes)' 0x$(hex "$XFRM_ENC") auth-trunc 'hmac(sha256)' 0x$(hex "$XFRM_AUTH") 128 &&
-    echo "lbtest: IPsec states planted: 2" # (not listed: a listing is one more freed copy)
-# The netlink messages that carried the keys (ip's request, the kernel's notice of the new state)
-# are freed slab objects now, which -d 31 keeps and no walk reaches (the report says so): states
-# of other keys, added and deleted, take their places over.
-for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-    /sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.9 proto esp spi 0x4c4201\$i mode transport \\
-        aead 'rfc4106(gcm(aes))' 0x$(hex $FILLER)01020304 128
-    /sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.8 proto esp spi 0x4c4202\$i mode transport \\
-        enc 'cbc(aes)' 0x$(hex $FILLER) \\
-        auth-trunc 'hmac(sha256)' 0x$(hex $FILLER) 128
-    /sbin/ip xfrm state delete src 10.9.0.1 dst 10.9.0.9 proto esp spi 0x4c4201\$i
-    /sbin/ip xfrm state delete src 10.9.0.1 dst 10.9.0.8 proto esp spi 0x4c4202\$i
-done
+    enc 'cbc(aes)' 0x$(hex "$XFRM_ENC") auth-trunc 'hmac(sha256)' 0x$(hex "$XFRM_AUTH") 128
+/sbin/ip xfrm state count | grep -q "SAD count 2" && echo "lbtest: IPsec states planted: 2"
 /bin/secrets crypt > /tmp/secrets.out 2>&1 &
 i=0
 while ! grep -q SECRETS-READY /tmp/secrets.out 2>/dev/null; do
