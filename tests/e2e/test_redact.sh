@@ -4,7 +4,9 @@
 # secrets.c: a user key's payload, a process's name, the host's name, a pipe's
 # and a UNIX socket's unread data, a dm-crypt volume opened with a known key on
 # a second disk; a pty's unread data and an abstract UNIX socket's name, judged
-# apart), crashes, and the capture with
+# apart; two IPsec states (ip xfrm: AES-GCM, and CBC with HMAC-SHA256) and a
+# kTLS socket keyed both ways, judged apart, kTLS skipped and said where the
+# kernel has no tls module), crashes, and the capture with
 # 'redact keys,user-data,names' saves the dump; QEMU copies the guest's memory
 # as the capture starts.  Judged (redact_judge.py): every marker is in the
 # memory where an unredacted -d 31 dump would hold it (the test sees them), none
