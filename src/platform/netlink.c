@@ -556,9 +556,10 @@ enum net_origin net_addr_origin(int family, unsigned prefix, uint32_t flags, uin
 /* Is this address one the query wants? */
 static int addr_wanted(const struct addr_query *q, const struct ifaddrmsg *ifa, uint32_t flags)
 {
-    if (q->usable)
+    if (q->usable) /* a global one with a lifetime: a router's prefix, not one set as static */
         return ifa->ifa_scope == (q->link_local ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE) &&
-               !(flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED));
+               !(flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) &&
+               (q->link_local || !(flags & IFA_F_PERMANENT));
     /* Not the machine's address to keep: a privacy address (RFC 8981) made for outgoing
      * connections and soon replaced, one whose preferred lifetime ran out, one another host
      * holds.  A SLAAC or DHCPv6 one is kept, with its origin: the crash kernel asks again

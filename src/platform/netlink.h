@@ -73,7 +73,8 @@ enum net_origin net_addr_origin(int family, unsigned prefix, uint32_t flags, uin
 int net_link_addresses_origin(int ifindex, int family, struct net_addr *out,
                               enum net_origin *origin, size_t max);
 /* Waits up to seconds for an IPv6 address of the link's that is usable (not tentative, not failed):
- * a global one, or with link_local its fe80:: one.  0 with it in out. */
+ * a global one with a lifetime (SLAAC's, not a static one beside it), or with link_local its
+ * fe80:: one.  0 with it in out. */
 int net_link_wait_ipv6(int ifindex, int link_local, unsigned seconds, struct net_addr *out);
 /* Lets the kernel take router advertisements and make addresses from them on ifname (its
  * accept_ra and autoconf sysctls on), before it comes up and solicits a router. */

@@ -317,9 +317,12 @@ static void the_kernel_says_how_an_address_came(void **state)
         seen |= 1 << last;
     }
     assert_int_equal(seen, 0x1e);
-    /* set without duplicate detection: usable at once */
+    /* set without duplicate detection: usable at once; one with a lifetime, not the static one */
     assert_int_equal(net_link_wait_ipv6(ifindex, 0, 2, &usable), 0);
     assert_int_equal(usable.family, AF_INET6);
+    assert_int_not_equal(usable.bytes[15], 1);
+    assert_int_equal(system("ip -6 addr flush dev lbo0 scope global dynamic"), 0);
+    assert_int_equal(net_link_wait_ipv6(ifindex, 0, 1, &usable), -1);
     assert_int_equal(net_ipv6_autoconf("lbo0"), 0);
     assert_int_equal(net_ipv6_autoconf("no-such-link"), -1);
 }
