@@ -187,8 +187,17 @@ lacpvlan)
 slaac | dhcp6) # the address from the router's advertisement, or leased by DHCPv6 (dhclient)
     $IP link set "$E0" up && up_wait "$E0" &&
         if [ "$topo" = dhcp6 ]; then
-            /sbin/dhclient -6 -1 -sf /etc/lbtest/dhclient-script -lf /tmp/dhclient6.leases \
-                -pf /tmp/dhclient6.pid "$E0" 2>&1 | tail -n 2 | sed 's/^/GUEST: dhclient: /'
+            # (as Debian's dhclient-script does first: the link-local address past duplicate
+            # detection, which dhclient binds to)
+            i=0
+            until $IP -6 addr show dev "$E0" scope link | grep -q fe80 &&
+                ! $IP -6 addr show dev "$E0" | grep -q tentative; do
+                [ $i -gt 50 ] && break
+                sleep 0.2 && i=$((i + 1))
+            done
+            /sbin/dhclient -6 -1 -v -sf /etc/lbtest/dhclient-script -lf /tmp/dhclient6.leases \
+                -pf /tmp/dhclient6.pid "$E0" > /tmp/dhclient6.out 2>&1
+            grep -E "Bound|Can.t|exiting|No DHCPv6" /tmp/dhclient6.out | sed 's/^/GUEST: dhclient: /'
         fi
     i=0
     while ! $IP -6 addr show dev "$E0" scope global | grep -q "inet6 fd73" ||
