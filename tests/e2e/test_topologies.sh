@@ -28,6 +28,10 @@
 # before the crash the network is renumbered: dnsmasq gives fd74::/64 only
 # and fd73:: is gone from the server's side, so a copied address would reach
 # nothing.  The crash kernel must ask again and save the dump from fd74::.
+# A third (TOPOLOGIES="norouter") has SLAAC's address from fd73::/64 too,
+# the server on the link (fd73::1), and the router gone after load: the crash
+# kernel waits its network-timeout (10 s here) for an advertisement, then
+# sets the address load kept as a fallback, and the dump goes from it.
 #
 # One guest boot a topology (TOPOLOGIES="bond6 bridge lacpvlan" by
 # default: a VLAN on a bond stands for one on a NIC, "vlan" runs that; add "plain" for the table's baseline, which test_network.sh
@@ -97,7 +101,7 @@ mkdir -p /run/sshd
 ip netns exec "$NS" /usr/sbin/sshd -D -e -f "$work/sshd/sshd_config" </dev/null >>"$work/sshd/log" 2>&1 &
 e2e_server_pid $!
 key=$(cut -d' ' -f1,2 "$work/sshd/host_ed25519.pub")
-for h in 192.168.71.1 192.168.72.1 fd71::1 fd79::1 collector; do
+for h in 192.168.71.1 192.168.72.1 fd71::1 fd79::1 fd73::1 collector; do
     echo "[$h]:$SSH_PORT $key"
 done > "$work/known/known_hosts"
 # HTTPS (bridge) and NFS (lacpvlan): their dumps land in $work/dumps/NAME as SFTP's do
@@ -127,6 +131,12 @@ v6_stop() { # v6_stop PREFIX: dnsmasq stopped, PREFIX gone from the server's sid
     [ -n "$V6_PID" ] && kill "$V6_PID" 2>/dev/null && wait "$V6_PID" 2>/dev/null
     V6_PID=
     nsx ip addr del "$1::1/64" dev lbtap0 2>/dev/null || true
+}
+# after load, before the crash: the router gone, its prefix still on the server's side
+router_gone() {
+    [ -n "$V6_PID" ] && kill "$V6_PID" 2>/dev/null && wait "$V6_PID" 2>/dev/null
+    V6_PID=
+    echo "router gone at $(date +%T)" >> "$work/dnsmasq.log"
 }
 # after load, before the crash: the guest's network renumbered from fd73:: to fd74::
 renumber() {
@@ -184,7 +194,7 @@ lacpvlan)
         up_wait bond0.10
     modprobe nfsv4 2>/dev/null # (a mount would load it, but this guest has no /sbin/modprobe)
     url=nfs://192.168.72.1:@NFS_PORT@/export ;;
-slaac | dhcp6) # the address from the router's advertisement, or leased by DHCPv6 (dhclient)
+slaac | dhcp6 | norouter) # the address from the router's advertisement, or leased by DHCPv6
     $IP link set "$E0" up && up_wait "$E0" &&
         if [ "$topo" = dhcp6 ]; then
             # (as Debian's dhclient-script does first: the link-local address past duplicate
@@ -206,7 +216,10 @@ slaac | dhcp6) # the address from the router's advertisement, or leased by DHCPv
         sleep 0.2 && i=$((i + 1))
     done
     $IP -6 addr show dev "$E0" scope global | grep -q "inet6 fd73" &&
-        url="ssh://root@[fd79::1]:2222@DUMPS@" ;;
+        url="ssh://root@[fd79::1]:2222@DUMPS@" &&
+        if [ "$topo" = norouter ]; then
+            url="ssh://root@[fd73::1]:2222@DUMPS@" extra='network-timeout 10\n'
+        fi ;;
 esac || echo "GUEST: topology setup failed"
 $IP -br addr | sed 's/^/GUEST: addr: /'
 $IP -6 addr show dev "$E0" scope global | sed -n 's/^ *\(inet6 .*\)/GUEST: addr6: \1/p'
@@ -317,6 +330,9 @@ for name in $TOPOLOGIES; do
     slaac | dhcp6) # the network renumbered between load and the crash
         BEFORE_BOOT="v6_server $name fd73" run_topology "$name" "host:renumber $name"
         v6_stop fd74 ;;
+    norouter) # the router gone between load and the crash
+        BEFORE_BOOT="v6_server slaac fd73" run_topology "$name" "host:router_gone"
+        v6_stop fd73 ;;
     lacpvlan) TOPO_APPEND="lbtest.crashcpu=1 ${TOPO_APPEND:-}" run_topology "$name" ;;
     *) run_topology "$name" ;;
     esac
@@ -356,6 +372,12 @@ for name in $TOPOLOGIES; do
         check "dhcp6: the crash kernel leased a new address after the renumbering, the dump went from it" bash -c '
             grep -qa "is up with fd74::1[0-9a-f][0-9a-f]/128 (DHCPv6 from fe80::.*router fe80::" "$1" &&
             grep -q "Accepted publickey for root from fd74::1" "$2"' _ "$l" "$work/sshd/log" ;;
+    norouter)
+        check "norouter: no router answered the crash kernel; it set the SLAAC address load kept, the dump went from it" bash -c '
+            grep -qa "GUEST: loaded: interface 52:54:00:71:00:01 mtu 1500 fallback fd73::5054:ff:fe71:1/64 slaac" "$1" &&
+            grep -qa "no router advertised a prefix on eth0 in 10 s: set the address SLAAC gave when lifeboat was loaded, fd73::5054:ff:fe71:1/64" "$1" &&
+            grep -q "Accepted publickey for root from fd73::5054:ff:fe71:1" "$2" && [ -f "$3" ]' _ "$l" "$work/sshd/log" \
+            "$work/norouter.acted" ;;
     lacpvlan)
         check "lacpvlan: an 802.3ad bond (jumbo frames, its MTU 9000 copied) and a VLAN on it, made in that order" bash -c '
             grep -qa "made bond bond0 over 2 devices, MTU 9000" "$1" &&
