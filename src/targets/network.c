@@ -289,30 +289,32 @@ static enum config_ipv6 ipv6_mode(const enum net_origin *origin, size_t n)
     return mode;
 }
 
-/*
- * The interface's addresses, and the route to dst when it goes through a
- * gateway.  Under SLAAC or DHCPv6 an address that came so is not copied as
- * one to set: a SLAAC one is kept as a fallback (made from the NIC's
- * identifier, no other host's), a leased one not at all (the server may
- * have lent it to another host since); and the route comes from the router's
- * advertisement, not from the gateway load saw.
- */
+void network_copy_addresses(struct config_interface *in, int family, const struct net_addr *have,
+                            const enum net_origin *origin, size_t n)
+{
+    if (family == AF_INET6 && n && !in->ipv6)
+        in->ipv6 = ipv6_mode(origin, n);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        if (in->ipv6 == IPV6_DHCP6 && origin[i] != NET_ORIGIN_STATIC)
+            continue; /* (SLAAC beside DHCPv6: the kernel makes it again from the same RA) */
+        while (k < in->naddresses && memcmp(&in->addresses[k], &have[i], sizeof(have[i])))
+            k++;
+        if (k == in->naddresses && in->naddresses < CONFIG_MAX_ADDRESSES) {
+            in->fallback[k] = in->ipv6 == IPV6_SLAAC && origin[i] == NET_ORIGIN_SLAAC;
+            in->addresses[in->naddresses++] = have[i];
+        }
+    }
+}
+
+/* The interface's addresses, and the route to dst when it goes through a gateway (and no router
+ * advertisement gives it in the crash kernel). */
 static int copy_static(const struct target *t, struct config *cfg, struct config_interface *in,
                        const struct config_dev *dev, const struct net_route *route,
                        const struct net_addr *dst, const struct net_addr *have,
                        const enum net_origin *origin, size_t n, struct lb_error *err)
 {
-    for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        if (in->ipv6 && origin[i] == NET_ORIGIN_DHCP6)
-            continue;
-        while (k < in->naddresses && memcmp(&in->addresses[k], &have[i], sizeof(have[i])))
-            k++;
-        if (k == in->naddresses && in->naddresses < CONFIG_MAX_ADDRESSES) {
-            in->fallback[k] = in->ipv6 && origin[i] == NET_ORIGIN_SLAAC;
-            in->addresses[in->naddresses++] = have[i];
-        }
-    }
+    network_copy_addresses(in, dst->family, have, origin, n);
     if (!route->gateway.family || (dst->family == AF_INET6 && in->ipv6))
         return 0; /* on the link needs no route: the address's prefix makes it; the RA's */
     if (cfg->nroutes == CONFIG_MAX_ROUTES) {
@@ -362,8 +364,6 @@ int network_prepare(struct target *t, struct config *cfg, struct module_list *mo
     }
     in->mtu = link.mtu;
     in->dhcp = cfg->network_dhcp; /* then the address and the gateway come from DHCP */
-    if (dst.family == AF_INET6 && n > 0 && !in->ipv6)
-        in->ipv6 = ipv6_mode(origin, (size_t)n);
     if (!in->dhcp && copy_static(t, cfg, in, &dev, &route, &dst, have, origin, (size_t)n, err) < 0)
         return -1;
     return 0;

@@ -29,6 +29,7 @@
 #include "config/config.h"
 #include "platform/dhcp6.h"
 #include "platform/netlink.h"
+#include "targets/network.h"
 
 static const uint8_t mac[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
 static const uint8_t xid[3] = {0xa1, 0xb2, 0xc3};
@@ -244,6 +245,51 @@ static void addresses_say_where_they_came_from(void **state)
     assert_int_equal(net_addr_origin(AF_INET, 24, 0, 3600, 0), NET_ORIGIN_STATIC);
 }
 
+/* What load copies of an interface's IPv6 addresses, as they came. */
+static void load_copies_what_is_the_machines_to_keep(void **state)
+{
+    static struct config cfg;
+    static char buf[CONFIG_TEXT_MAX];
+    struct net_addr have[3];
+    struct lb_error err;
+    const enum net_origin slaac[] = {NET_ORIGIN_STATIC, NET_ORIGIN_SLAAC},
+                          both[] = {NET_ORIGIN_STATIC, NET_ORIGIN_SLAAC, NET_ORIGIN_DHCP6},
+                          fixed[] = {NET_ORIGIN_STATIC, NET_ORIGIN_STATIC};
+    struct config_interface *in = &cfg.interfaces[0];
+
+    (void)state;
+    assert_int_equal(net_addr_parse("fd00:1::1/64", &have[0]), 0);
+    assert_int_equal(net_addr_parse("fd00:2::5054:ff:fe12:3456/64", &have[1]), 0);
+    assert_int_equal(net_addr_parse("fd00:2::1a5/128", &have[2]), 0);
+    /* SLAAC beside a static address: the static one set, SLAAC's a fallback */
+    config_defaults(&cfg);
+    cfg.ninterfaces = 1;
+    memcpy(in->mac, mac, 6);
+    network_copy_addresses(in, AF_INET6, have, slaac, 2);
+    assert_int_equal(in->ipv6, IPV6_SLAAC);
+    assert_int_equal(in->naddresses, 2);
+    assert_false(in->fallback[0]);
+    assert_true(in->fallback[1]);
+    /* a DHCPv6 lease (and SLAAC from the same RA): neither kept, the static one is */
+    memset(in, 0, sizeof(*in));
+    memcpy(in->mac, mac, 6);
+    network_copy_addresses(in, AF_INET6, have, both, 3);
+    assert_int_equal(in->ipv6, IPV6_DHCP6);
+    assert_int_equal(in->naddresses, 1);
+    assert_memory_equal(&in->addresses[0], &have[0], sizeof(have[0]));
+    assert_false(in->fallback[0]);
+    /* ... and what load writes reads back */
+    assert_int_equal(config_format(&cfg, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf, "interface 52:54:00:12:34:56 address fd00:1::1/64 dhcp6\n"));
+    assert_int_equal(config_parse(buf, "again", &cfg, &err), 0);
+    /* static alone, or IPv4: as ever */
+    memset(in, 0, sizeof(*in));
+    network_copy_addresses(in, AF_INET6, have, fixed, 2);
+    assert_int_equal(in->ipv6, IPV6_STATIC);
+    assert_int_equal(in->naddresses, 2);
+    assert_false(in->fallback[0] || in->fallback[1]);
+}
+
 static void ipv6_interface_lines_round_trip(void **state)
 {
     static struct config cfg, again;
@@ -430,6 +476,7 @@ int main(void)
         cmocka_unit_test(offers_that_are_no_address_are_not_taken),
         cmocka_unit_test(addresses_say_where_they_came_from),
         cmocka_unit_test(ipv6_interface_lines_round_trip),
+        cmocka_unit_test(load_copies_what_is_the_machines_to_keep),
         cmocka_unit_test(the_kernel_says_how_an_address_came),
         cmocka_unit_test(dhcp6_takes_the_reply_of_the_server_chosen),
     };
