@@ -19,8 +19,8 @@
 # NFS), so every kind of network target crosses some topology.  Nothing is
 # bound or changed outside.
 #
-# Two topologies have an IPv6 address that is not static (TOPOLOGIES="slaac
-# dhcp6"): dnsmasq on lbtap0 only gives router advertisements of fd73::/64
+# Two topologies have an IPv6 address that is not static ("slaac" and
+# "dhcp6"): dnsmasq on lbtap0 only gives router advertisements of fd73::/64
 # (the guest's kernel makes its address: SLAAC) or, in the other boot,
 # leases from fd73::100-1ff by DHCPv6 (the guest's running system asks with
 # dhclient, the host's, copied in); the server is fd79::1, off the link,
@@ -28,14 +28,15 @@
 # before the crash the network is renumbered: dnsmasq gives fd74::/64 only
 # and fd73:: is gone from the server's side, so a copied address would reach
 # nothing.  The crash kernel must ask again and save the dump from fd74::.
-# A third (TOPOLOGIES="norouter") has SLAAC's address from fd73::/64 too,
+# A third ("norouter") has SLAAC's address from fd73::/64 too,
 # the server on the link (fd73::1), and the router gone after load: the crash
 # kernel waits its network-timeout (10 s here) for an advertisement, then
 # sets the address load kept as a fallback, and the dump goes from it.
 #
-# One guest boot a topology (TOPOLOGIES="bond6 bridge lacpvlan" by
-# default: a VLAN on a bond stands for one on a NIC, "vlan" runs that; add "plain" for the table's baseline, which test_network.sh
-# proves otherwise): the guest's init makes the topology with iproute2's ip (the
+# One guest boot a topology (TOPOLOGIES="bond6 bridge lacpvlan slaac dhcp6
+# norouter" by default: a VLAN on a bond stands for one on a NIC, "vlan" runs
+# that; add "plain" for the table's baseline, which test_network.sh proves
+# otherwise): the guest's init makes the topology with iproute2's ip (the
 # host's, copied in), says what 'lifeboat estimate' reserves for it, runs
 # 'lifeboat load' (which copies the links into the capture's config) and
 # crashes; the crash kernel makes the same links with netlink and saves the
@@ -47,7 +48,7 @@
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
-TOPOLOGIES=${TOPOLOGIES:-bond6 bridge lacpvlan}
+TOPOLOGIES=${TOPOLOGIES:-bond6 bridge lacpvlan slaac dhcp6 norouter}
 e2e_begin
 L=$LIFEBOAT_BIN
 NET_BIN=${LIFEBOAT_NET_BIN:-$REPO_DIR/build-net/lifeboat-net}
