@@ -20,31 +20,45 @@
 
 #include "write/kdump_writer.h"
 
+/*
+ * A clone the memory left cannot hold: the windows are scanned one at a time
+ * on the thread that stores, as with one thread.  Slower on a big machine, the
+ * same file (invariant 1); a dump is never lost for want of a faster scan.
+ */
+static void fewer_scans(struct kdump *k)
+{
+    for (size_t i = 1; i < MAX_THREADS; i++) { /* the clones; [0] is the pipe's */
+        lb_classifier_close(k->classifiers[i]);
+        k->classifiers[i] = NULL;
+    }
+    k->nscans = 1;
+}
+
 int lb_kdump_scans_setup(struct kdump *k, struct lb_error *err)
 {
     struct lb_classifier *c = k->p->classifier;
 
     k->nscans = k->workers ? (size_t)k->threads : 1;
     k->scans = calloc(k->nscans, sizeof(*k->scans));
-    if (!k->scans)
-        goto no_memory;
     k->classifiers[0] = c;
-    for (size_t i = 1; c && i < k->nscans; i++)
-        if (!(k->classifiers[i] = lb_classifier_clone(c)))
-            goto no_memory;
-    return 0;
-no_memory:
-    lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the scan of %zu windows at once",
-                  k->nscans);
+    for (size_t i = 1; k->scans && c && i < k->nscans; i++)
+        if (!(k->classifiers[i] = lb_classifier_clone(c))) {
+            fewer_scans(k);
+            break;
+        }
+    if (!k->scans) { /* a window at a time, on the thread that stores */
+        k->nscans = 1;
+        k->scans = calloc(1, sizeof(*k->scans));
+    }
+    if (k->scans)
+        return 0;
+    lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the scan of a window");
     return -1;
 }
 
 void lb_kdump_scans_teardown(struct kdump *k)
 {
-    for (size_t i = 1; i < MAX_THREADS; i++) { /* the clones; [0] is the pipe's */
-        lb_classifier_close(k->classifiers[i]);
-        k->classifiers[i] = NULL;
-    }
+    fewer_scans(k);
     free(k->scans);
     k->scans = NULL;
 }

@@ -36,6 +36,8 @@
  *     network-timeout 30                # seconds to wait for a link's carrier
  *     network dhcp                      # the crash kernel asks DHCP for its address
  *     interface 52:54:00:12:34:56 mtu 1500 address 10.0.2.15/24     (written by load)
+ *     interface 52:54:00:12:34:56 fallback fd00::1/64 slaac     (written by load: IPv6 by
+ *     interface 52:54:00:12:34:56 dhcp6          SLAAC or DHCPv6, asked again in the crash kernel)
  *     route 192.0.2.7/32 via 10.0.2.2 dev 52:54:00:12:34:56          (written by load)
  *     network-link vlan eth0.10 id 10 on 52:54:00:12:34:56          (written by load)
  *     network-link bond bond0 mode active-backup slaves MAC,MAC      (written by load)

@@ -96,13 +96,22 @@ struct config_link {
     unsigned mtu; /* as the running system has it; 0: the kernel's default */
 };
 
+/*
+ * How the crash kernel gets an interface's IPv6 address: load writes what
+ * the running system's came by ('interface ... slaac', '... dhcp6'), since a
+ * prefix or a lease may change between load and a crash (network.c).
+ */
+enum config_ipv6 { IPV6_STATIC, IPV6_SLAAC, IPV6_DHCP6 };
+
 /* An interface the crash kernel brings up for a network target (written by load). */
 struct config_interface {
     uint8_t mac[6];
     char name[CONFIG_LINK_NAME]; /* a network-link's; "": the NIC of mac */
     unsigned mtu;
-    int dhcp; /* the address from a DHCP server in the crash kernel, not these */
+    int dhcp;              /* the address from a DHCP server in the crash kernel, not these */
+    enum config_ipv6 ipv6; /* how the crash kernel gets the interface's IPv6 address */
     struct net_addr addresses[CONFIG_MAX_ADDRESSES];
+    unsigned char fallback[CONFIG_MAX_ADDRESSES]; /* IPV6_SLAAC: set only if no router answers */
     size_t naddresses;
 };
 

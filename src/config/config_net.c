@@ -23,6 +23,15 @@
  *     network-link vlan bond0.10 id 10 on bond0
  *     interface bond0.10 mtu 1500 address 192.168.10.2/24 address fd10::2/64
  *     route 192.0.2.7/32 via 192.168.10.1 dev bond0.10
+ *
+ * An IPv6 address the running system got from a router (SLAAC) or a DHCPv6
+ * server is not copied as a static one: by the time of a crash the prefix
+ * may be renumbered or the lease given to another host.  The interface says
+ * how to ask again, and a SLAAC address is kept as a fallback for when no
+ * router answers (made from this NIC's identifier, no other host's):
+ *
+ *     interface 52:54:00:12:34:56 mtu 1500 fallback 2001:db8::5054:ff:fe12:3456/64 slaac
+ *     interface 52:54:00:12:34:56 mtu 1500 dhcp6
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,8 +310,13 @@ int config_net_interface(struct config *cfg, char **w, int n, struct lb_error *e
     memcpy(in->mac, dev.mac, 6);
     strcpy(in->name, dev.name);
     for (int i = 2; i < n; i += 2) {
-        if (strcmp(w[i], "dhcp") == 0) {
-            in->dhcp = 1;
+        if (strcmp(w[i], "dhcp") == 0 || strcmp(w[i], "slaac") == 0 || strcmp(w[i], "dhcp6") == 0) {
+            if (w[i][4] == '6')
+                in->ipv6 = IPV6_DHCP6;
+            else if (w[i][0] == 's')
+                in->ipv6 = IPV6_SLAAC;
+            else
+                in->dhcp = 1;
             i--; /* a word alone */
             continue;
         }
@@ -314,17 +328,25 @@ int config_net_interface(struct config *cfg, char **w, int n, struct lb_error *e
             if (*end || mtu < 68 || mtu > 65535)
                 return FAIL("mtu '%s' is not from 68 to 65535", w[i + 1]);
             in->mtu = (unsigned)mtu;
-        } else if (strcmp(w[i], "address") == 0) {
+        } else if (strcmp(w[i], "address") == 0 || strcmp(w[i], "fallback") == 0) {
             if (in->naddresses == CONFIG_MAX_ADDRESSES)
                 return FAIL("more than %d addresses on one interface", CONFIG_MAX_ADDRESSES);
             if (net_addr_parse(w[i + 1], &in->addresses[in->naddresses]) < 0 ||
                 !strchr(w[i + 1], '/'))
                 return FAIL("'%s' is not an address with its prefix (10.0.2.15/24)", w[i + 1]);
+            in->fallback[in->naddresses] = w[i][0] == 'f';
+            if (in->fallback[in->naddresses] && in->addresses[in->naddresses].family != AF_INET6)
+                return FAIL("a fallback address is an IPv6 one SLAAC gave, not '%s'", w[i + 1]);
             in->naddresses++;
         } else {
-            return FAIL("unknown interface setting '%s' (mtu, address, dhcp)", w[i]);
+            return FAIL("unknown interface setting '%s' (mtu, address, fallback, dhcp, slaac, "
+                        "dhcp6)",
+                        w[i]);
         }
     }
+    for (size_t k = 0; k < in->naddresses; k++)
+        if (in->fallback[k] && in->ipv6 != IPV6_SLAAC)
+            return FAIL("a fallback address is for an interface whose IPv6 comes by 'slaac'");
     cfg->ninterfaces++;
     return 0;
 }
@@ -438,10 +460,14 @@ int config_net_format_interfaces(const struct config *cfg, char *buf, size_t len
             n += snprintf(line + n, sizeof(line) - (size_t)n, " mtu %u", in->mtu);
         for (size_t k = 0; k < in->naddresses; k++) {
             net_addr_format(&in->addresses[k], 1, a, sizeof(a));
-            n += snprintf(line + n, sizeof(line) - (size_t)n, " address %s", a);
+            n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %s",
+                          in->fallback[k] ? "fallback" : "address", a);
         }
         if (in->dhcp)
             n += snprintf(line + n, sizeof(line) - (size_t)n, " dhcp");
+        if (in->ipv6)
+            n += snprintf(line + n, sizeof(line) - (size_t)n, " %s",
+                          in->ipv6 == IPV6_SLAAC ? "slaac" : "dhcp6");
         snprintf(line + n, sizeof(line) - (size_t)n, "\n");
         if (append(buf, len, used, line) < 0)
             return -1;

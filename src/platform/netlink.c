@@ -534,9 +534,39 @@ int net_link_set_master(int ifindex, int master)
 
 struct addr_query {
     int ifindex;
+    int usable, link_local; /* net_link_wait_ipv6: any usable one of this scope */
     struct net_addr *out;
+    enum net_origin *origin;
     size_t max, n;
 };
+
+/* IFA_PROTO_KERNEL_RA of <linux/if_addr.h> since Linux 6.3: an address SLAAC made. */
+#define ADDR_PROTO_KERNEL_RA 2
+
+enum net_origin net_addr_origin(int family, unsigned prefix, uint32_t flags, uint32_t valid,
+                                unsigned proto)
+{
+    if (family != AF_INET6 || (flags & IFA_F_PERMANENT) || valid == 0xffffffffu)
+        return NET_ORIGIN_STATIC;
+    if (proto == ADDR_PROTO_KERNEL_RA || prefix < 128)
+        return NET_ORIGIN_SLAAC;
+    return NET_ORIGIN_DHCP6;
+}
+
+/* Is this address one the query wants? */
+static int addr_wanted(const struct addr_query *q, const struct ifaddrmsg *ifa, uint32_t flags)
+{
+    if (q->usable) /* a global one with a lifetime: a router's prefix, not one set as static */
+        return ifa->ifa_scope == (q->link_local ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE) &&
+               !(flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) &&
+               (q->link_local || !(flags & IFA_F_PERMANENT));
+    /* Not the machine's address to keep: a privacy address (RFC 8981) made for outgoing
+     * connections and soon replaced, one whose preferred lifetime ran out, one another host
+     * holds.  A SLAAC or DHCPv6 one is kept, with its origin: the crash kernel asks again
+     * (network.c), since a lease or a prefix may have changed by the time of a crash. */
+    return ifa->ifa_scope == RT_SCOPE_UNIVERSE &&
+           !(flags & (IFA_F_TEMPORARY | IFA_F_DEPRECATED | IFA_F_DADFAILED));
+}
 
 static int addr_reply(const struct nlmsghdr *h, void *ctx)
 {
@@ -544,10 +574,11 @@ static int addr_reply(const struct nlmsghdr *h, void *ctx)
     const struct ifaddrmsg *ifa = NLMSG_DATA(h);
     int len = (int)IFA_PAYLOAD(h);
     struct net_addr local = {0}, peer = {0};
-    uint32_t flags;
+    uint32_t flags, valid = 0xffffffffu;
+    unsigned proto = 0;
 
     if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
-        (int)ifa->ifa_index != q->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE || q->n == q->max)
+        (int)ifa->ifa_index != q->ifindex || q->n == q->max)
         return 0;
     flags = ifa->ifa_flags;
     for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
@@ -557,32 +588,80 @@ static int addr_reply(const struct nlmsghdr *h, void *ctx)
             copy_addr(&peer, ifa->ifa_family, a);
         else if (a->rta_type == IFA_FLAGS && RTA_PAYLOAD(a) >= sizeof(flags))
             memcpy(&flags, RTA_DATA(a), sizeof(flags)); /* all 32 bits; ifa_flags has 8 */
+        else if (a->rta_type == IFA_CACHEINFO && RTA_PAYLOAD(a) >= sizeof(struct ifa_cacheinfo))
+            valid = ((const struct ifa_cacheinfo *)RTA_DATA(a))->ifa_valid;
+        else if (a->rta_type == IFA_PROTO && RTA_PAYLOAD(a) >= 1)
+            proto = *(const uint8_t *)RTA_DATA(a);
     }
-    /* Not the machine's address to keep: a privacy address (RFC 8981) made for outgoing
-     * connections and soon replaced, one whose preferred lifetime ran out, one another host
-     * holds.  A SLAAC or DHCPv6 address otherwise is copied like a static one: it stays the
-     * machine's for its lifetime, which the seconds of a capture do not outlast, and the
-     * crash kernel then waits for no router advertisement and carries no DHCPv6 client. */
-    if (flags & (IFA_F_TEMPORARY | IFA_F_DEPRECATED | IFA_F_DADFAILED))
-        return 0;
     struct net_addr *a = local.family ? &local : &peer;
-    if (!a->family)
+    if (!a->family || !addr_wanted(q, ifa, flags))
         return 0;
     a->prefix = ifa->ifa_prefixlen;
+    if (q->origin)
+        q->origin[q->n] = net_addr_origin(a->family, a->prefix, flags, valid, proto);
     q->out[q->n++] = *a;
     return 0;
 }
 
-int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max)
+static int addresses(struct addr_query *q, int family)
 {
-    struct addr_query q = {.ifindex = ifindex, .out = out, .max = max};
     struct request r;
 
     init_request(&r, RTM_GETADDR, NLM_F_DUMP, sizeof(struct ifaddrmsg));
     r.body.addr.ifa_family = (unsigned char)family;
-    if (talk(&r, addr_reply, &q) < 0)
+    if (talk(&r, addr_reply, q) < 0)
         return -1;
-    return (int)q.n;
+    return (int)q->n;
+}
+
+int net_link_addresses_origin(int ifindex, int family, struct net_addr *out,
+                              enum net_origin *origin, size_t max)
+{
+    struct addr_query q = {.ifindex = ifindex, .out = out, .origin = origin, .max = max};
+
+    return addresses(&q, family);
+}
+
+int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max)
+{
+    return net_link_addresses_origin(ifindex, family, out, NULL, max);
+}
+
+int net_link_wait_ipv6(int ifindex, int link_local, unsigned seconds, struct net_addr *out)
+{
+    struct timespec start, now, pause = {0, 200 * 1000 * 1000};
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        struct addr_query q = {
+            .ifindex = ifindex, .usable = 1, .link_local = link_local, .out = out, .max = 1};
+        if (addresses(&q, AF_INET6) == 1)
+            return 0;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= (time_t)seconds)
+            return -1;
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* One of the link's IPv6 sysctls. */
+static int ipv6_conf(const char *ifname, const char *name, const char *value)
+{
+    char path[96];
+    FILE *f;
+    int bad;
+
+    snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, name);
+    if (!(f = fopen(path, "we")))
+        return -1;
+    bad = fputs(value, f) < 0;
+    return fclose(f) || bad ? -1 : 0;
+}
+
+int net_ipv6_autoconf(const char *ifname)
+{
+    /* accept_ra 2: taken even if something made the crash kernel a router */
+    return ipv6_conf(ifname, "accept_ra", "2") | ipv6_conf(ifname, "autoconf", "1");
 }
 
 int net_link_set_up(int ifindex, unsigned mtu)
@@ -612,7 +691,8 @@ int net_link_wait_carrier(int ifindex, unsigned seconds)
     }
 }
 
-int net_address_add(int ifindex, const struct net_addr *a)
+/* RTM_NEWADDR; lifetimes 0: forever. */
+static int address_add(int ifindex, const struct net_addr *a, uint32_t preferred, uint32_t valid)
 {
     struct request r;
     size_t n = addr_len(a->family);
@@ -623,15 +703,30 @@ int net_address_add(int ifindex, const struct net_addr *a)
     r.body.addr.ifa_prefixlen = (unsigned char)a->prefix;
     r.body.addr.ifa_scope = RT_SCOPE_UNIVERSE;
     r.body.addr.ifa_index = (unsigned)ifindex;
-    /* an address copied from a running system is its own: no duplicate detection to wait out */
+    /* an address copied from a running system is its own, a leased one the server's to give:
+     * no duplicate detection to wait out */
     if (a->family == AF_INET6)
         r.body.addr.ifa_flags = IFA_F_NODAD;
     add_attr(&r, IFA_LOCAL, a->bytes, n);
     add_attr(&r, IFA_ADDRESS, a->bytes, n);
+    if (valid) {
+        struct ifa_cacheinfo life = {.ifa_prefered = preferred, .ifa_valid = valid};
+        add_attr(&r, IFA_CACHEINFO, &life, sizeof(life));
+    }
     e = talk(&r, NULL, NULL);
     if (e < 0 && e != -EEXIST)
         errno = -e;
     return e < 0 && e != -EEXIST ? -1 : 0;
+}
+
+int net_address_add(int ifindex, const struct net_addr *a)
+{
+    return address_add(ifindex, a, 0, 0);
+}
+
+int net_address_add_lease(int ifindex, const struct net_addr *a, uint32_t preferred, uint32_t valid)
+{
+    return address_add(ifindex, a, preferred, valid ? valid : 1);
 }
 
 int net_route_add(int ifindex, const struct net_addr *dst, const struct net_addr *gateway)

@@ -55,6 +55,31 @@ int net_link_get(int ifindex, struct net_link *link, struct lb_error *err);
  * address, one past its preferred lifetime or one that failed duplicate detection. */
 int net_link_addresses(int ifindex, int family, struct net_addr *out, size_t max);
 
+/* Where an address came from, as load reads it (net_addr_origin). */
+enum net_origin { NET_ORIGIN_STATIC, NET_ORIGIN_SLAAC, NET_ORIGIN_DHCP6 };
+/*
+ * An IPv6 address's origin from what the kernel says of it: its flags
+ * (IFA_F_*), its valid lifetime (s, 0xffffffff forever), its IFA_PROTO (0
+ * unknown) and its prefix length.  Static: permanent, or valid forever (an
+ * admin's, or a configuration's); SLAAC: the kernel's from a router
+ * advertisement (IFA_PROTO_KERNEL_RA), or any other with a lifetime and a
+ * prefix shorter than 128 (a userspace RA client's, such as NetworkManager's);
+ * DHCPv6: one with a lifetime and a /128, as DHCPv6 clients set an IA_NA
+ * address (the IA carries no prefix length: RFC 5942).  IPv4: always static.
+ */
+enum net_origin net_addr_origin(int family, unsigned prefix, uint32_t flags, uint32_t valid,
+                                unsigned proto);
+/* net_link_addresses, each address's origin in origin[] too. */
+int net_link_addresses_origin(int ifindex, int family, struct net_addr *out,
+                              enum net_origin *origin, size_t max);
+/* Waits up to seconds for an IPv6 address of the link's that is usable (not tentative, not failed):
+ * a global one with a lifetime (SLAAC's, not a static one beside it), or with link_local its
+ * fe80:: one.  0 with it in out. */
+int net_link_wait_ipv6(int ifindex, int link_local, unsigned seconds, struct net_addr *out);
+/* Lets the kernel take router advertisements and make addresses from them on ifname (its
+ * accept_ra and autoconf sysctls on), before it comes up and solicits a router. */
+int net_ipv6_autoconf(const char *ifname);
+
 /* The interface with this MAC address (a physical one: not a VLAN or bond on it). */
 int net_link_find_mac(const uint8_t mac[6], struct net_link *link);
 int net_link_find_name(const char *name, struct net_link *link);
@@ -84,6 +109,9 @@ int net_link_set_mtu(int ifindex, unsigned mtu);
 /* Waits up to seconds for carrier; 0 when the link has it. */
 int net_link_wait_carrier(int ifindex, unsigned seconds);
 int net_address_add(int ifindex, const struct net_addr *a);
+/* The same with lifetimes (s): a leased address the kernel removes when its lease runs out. */
+int net_address_add_lease(int ifindex, const struct net_addr *a, uint32_t preferred,
+                          uint32_t valid);
 /* A route to dst (prefix 0: the default route), through gateway (family 0: on the link). */
 int net_route_add(int ifindex, const struct net_addr *dst, const struct net_addr *gateway);
 

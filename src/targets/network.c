@@ -6,8 +6,12 @@
  * picks for the server's address, the interface it leaves by (named by MAC
  * address, the only name that survives into another kernel), that
  * interface's addresses and MTU.  A static copy needs no DHCP server to
- * answer while the machine is down; an address that changes is for a later
- * 'network dhcp'.
+ * answer while the machine is down; an IPv4 address that changes is for
+ * 'network dhcp'.  An IPv6 address the running system got by SLAAC or from
+ * a DHCPv6 server is asked for again in the crash kernel the same way
+ * ('interface ... slaac|dhcp6'), since a prefix or a lease may have changed
+ * between load and the crash; a SLAAC one kept as a fallback for when no
+ * router answers.
  *
  * An interface that is a bond, a VLAN or a bridge is copied with what it is
  * made of (network-link lines, lowest first: config_net.c), down to the NICs
@@ -26,6 +30,7 @@
 
 #include "config/config_net.h"
 #include "platform/dhcp.h"
+#include "platform/dhcp6.h"
 #include "platform/netlink.h"
 #include "targets/network.h"
 
@@ -267,21 +272,51 @@ static int refuse_link(const struct target *t, const struct net_link *link, stru
     return -1;
 }
 
-/* The interface's addresses, and the route to dst when it goes through a gateway. */
-static int copy_static(const struct target *t, struct config *cfg, struct config_interface *in,
-                       const struct config_dev *dev, const struct net_route *route,
-                       const struct net_addr *dst, const struct net_addr *have, size_t n,
-                       struct lb_error *err)
+/*
+ * How the crash kernel gets the interface's IPv6 address: as the running
+ * system got its addresses (net_addr_origin), a DHCPv6 lease before SLAAC
+ * (a network that has both answers both), static when all are.
+ */
+static enum config_ipv6 ipv6_mode(const enum net_origin *origin, size_t n)
 {
+    enum config_ipv6 mode = IPV6_STATIC;
+
+    for (size_t i = 0; i < n; i++)
+        if (origin[i] == NET_ORIGIN_DHCP6)
+            mode = IPV6_DHCP6;
+        else if (origin[i] == NET_ORIGIN_SLAAC && mode == IPV6_STATIC)
+            mode = IPV6_SLAAC;
+    return mode;
+}
+
+void network_copy_addresses(struct config_interface *in, int family, const struct net_addr *have,
+                            const enum net_origin *origin, size_t n)
+{
+    if (family == AF_INET6 && n && !in->ipv6)
+        in->ipv6 = ipv6_mode(origin, n);
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
+        if (in->ipv6 == IPV6_DHCP6 && origin[i] != NET_ORIGIN_STATIC)
+            continue; /* (SLAAC beside DHCPv6: the kernel makes it again from the same RA) */
         while (k < in->naddresses && memcmp(&in->addresses[k], &have[i], sizeof(have[i])))
             k++;
-        if (k == in->naddresses && in->naddresses < CONFIG_MAX_ADDRESSES)
+        if (k == in->naddresses && in->naddresses < CONFIG_MAX_ADDRESSES) {
+            in->fallback[k] = in->ipv6 == IPV6_SLAAC && origin[i] == NET_ORIGIN_SLAAC;
             in->addresses[in->naddresses++] = have[i];
+        }
     }
-    if (!route->gateway.family)
-        return 0; /* on the link needs no route: the address's prefix makes it */
+}
+
+/* The interface's addresses, and the route to dst when it goes through a gateway (and no router
+ * advertisement gives it in the crash kernel). */
+static int copy_static(const struct target *t, struct config *cfg, struct config_interface *in,
+                       const struct config_dev *dev, const struct net_route *route,
+                       const struct net_addr *dst, const struct net_addr *have,
+                       const enum net_origin *origin, size_t n, struct lb_error *err)
+{
+    network_copy_addresses(in, dst->family, have, origin, n);
+    if (!route->gateway.family || (dst->family == AF_INET6 && in->ipv6))
+        return 0; /* on the link needs no route: the address's prefix makes it; the RA's */
     if (cfg->nroutes == CONFIG_MAX_ROUTES) {
         lb_error_setk(err, LB_ERR_REFUSED, "%s: more than %d routes", t->shown, CONFIG_MAX_ROUTES);
         return -1;
@@ -298,6 +333,7 @@ int network_prepare(struct target *t, struct config *cfg, struct module_list *mo
                     struct lb_error *err)
 {
     struct net_addr dst, have[CONFIG_MAX_ADDRESSES];
+    enum net_origin origin[CONFIG_MAX_ADDRESSES];
     struct net_route route;
     struct net_link link;
     struct config_interface *in;
@@ -313,7 +349,7 @@ int network_prepare(struct target *t, struct config *cfg, struct module_list *mo
     }
     if (refuse_link(t, &link, err) < 0)
         return -1;
-    n = net_link_addresses(link.ifindex, dst.family, have, CONFIG_MAX_ADDRESSES);
+    n = net_link_addresses_origin(link.ifindex, dst.family, have, origin, CONFIG_MAX_ADDRESSES);
     if (n <= 0 && !cfg->network_dhcp) { /* (with DHCP the crash kernel asks for its own) */
         lb_error_setk(err, LB_ERR_REFUSED, "%s: interface %s has no address of the server's family",
                       t->shown, link.name);
@@ -328,7 +364,7 @@ int network_prepare(struct target *t, struct config *cfg, struct module_list *mo
     }
     in->mtu = link.mtu;
     in->dhcp = cfg->network_dhcp; /* then the address and the gateway come from DHCP */
-    if (!in->dhcp && copy_static(t, cfg, in, &dev, &route, &dst, have, (size_t)n, err) < 0)
+    if (!in->dhcp && copy_static(t, cfg, in, &dev, &route, &dst, have, origin, (size_t)n, err) < 0)
         return -1;
     return 0;
 }
@@ -503,6 +539,82 @@ static int make_link(const struct config *cfg, const struct config_link *cl)
     return 0;
 }
 
+/* The router the link's default route goes through, once there is one (the console says it). */
+static void ipv6_router(int ifindex, unsigned seconds, char *buf, size_t len)
+{
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    struct net_addr probe; /* a documentation address: only a default route leads there */
+    struct net_route route;
+    struct lb_error err;
+
+    net_addr_parse("2001:db8::1", &probe);
+    for (unsigned tries = 0; tries <= seconds * 5; tries++) {
+        if (net_route_get(&probe, &route, &err) == 0 && route.ifindex == ifindex &&
+            route.gateway.family) {
+            net_addr_format(&route.gateway, 0, buf, len);
+            return;
+        }
+        nanosleep(&pause, NULL);
+    }
+    snprintf(buf, len, "none advertised: servers on the link only");
+}
+
+/* The kernel's SLAAC: a router's prefix, else the address load saw (a fallback line's). */
+static int slaac_up(const struct config_interface *in, const struct net_link *link, const char *mac,
+                    unsigned wait)
+{
+    struct net_addr got;
+    char text[64], router[64];
+    int set = 0;
+
+    if (net_link_wait_ipv6(link->ifindex, 0, wait, &got) == 0) {
+        net_addr_format(&got, 1, text, sizeof(text));
+        ipv6_router(link->ifindex, 2, router, sizeof(router));
+        fprintf(stderr, "lifeboat: %s (%s) is up with %s (SLAAC; router %s)\n", link->name, mac,
+                text, router);
+        return 0;
+    }
+    for (size_t k = 0; k < in->naddresses; k++)
+        if (in->fallback[k] && net_address_add(link->ifindex, &in->addresses[k]) == 0) {
+            net_addr_format(&in->addresses[k], 1, text, sizeof(text));
+            set++;
+        }
+    fprintf(stderr, "lifeboat: no router advertised a prefix on %s in %u s%s%s\n", link->name, wait,
+            set ? ": set the address SLAAC gave when lifeboat was loaded, " : "", set ? text : "");
+    return set ? 0 : -1;
+}
+
+/* An address leased by a DHCPv6 server, with its lifetimes; the route from the router's RA. */
+static int dhcp6_up(const struct net_link *link, const char *mac, unsigned wait)
+{
+    struct dhcp6_lease lease;
+    struct net_addr ll;
+    struct lb_error err;
+    char text[64], server[64], router[64];
+
+    /* the link-local address the messages go from, once it is past duplicate detection */
+    if (net_link_wait_ipv6(link->ifindex, 1, wait, &ll) < 0) {
+        fprintf(stderr, "lifeboat: %s has no usable link-local address after %u s\n", link->name,
+                wait);
+        return -1;
+    }
+    if (dhcp6_acquire(link->name, link->ifindex, link->mac, wait, &lease, &err) < 0) {
+        fprintf(stderr, "lifeboat: %s\n", err.msg);
+        return -1;
+    }
+    net_addr_format(&lease.address, 1, text, sizeof(text));
+    net_addr_format(&lease.server, 0, server, sizeof(server));
+    if (net_address_add_lease(link->ifindex, &lease.address, lease.preferred, lease.valid) < 0) {
+        fprintf(stderr, "lifeboat: cannot set %s (DHCPv6) on %s: %s\n", text, link->name,
+                strerror(errno));
+        return -1;
+    }
+    ipv6_router(link->ifindex, 5, router, sizeof(router));
+    fprintf(stderr, "lifeboat: %s (%s) is up with %s (DHCPv6 from %s, for %u s; router %s)\n",
+            link->name, mac, text, server, lease.valid, router);
+    return 0;
+}
+
 static int interface_up(const struct config *cfg, const struct config_interface *in)
 {
     unsigned wait = cfg->network_timeout ? cfg->network_timeout : 30;
@@ -515,6 +627,10 @@ static int interface_up(const struct config *cfg, const struct config_interface 
     strcpy(dev.name, in->name);
     if (find_dev(cfg, &dev, &link, mac, sizeof(mac)) < 0)
         return -1;
+    /* before it is up: the router solicitation goes when its link-local address is ready */
+    if (in->ipv6 && net_ipv6_autoconf(link.name) < 0)
+        fprintf(stderr, "lifeboat: cannot let %s take router advertisements: %s\n", link.name,
+                strerror(errno));
     if (link_up(link.ifindex, in->mtu, link.name) < 0) {
         fprintf(stderr, "lifeboat: cannot bring %s (%s) up: %s\n", link.name, mac, strerror(errno));
         return -1;
@@ -523,9 +639,11 @@ static int interface_up(const struct config *cfg, const struct config_interface 
         fprintf(stderr, "lifeboat: %s (%s) has no carrier after %u s\n", link.name, mac, wait);
         return -1;
     }
-    if (in->dhcp)
-        return lease_up(&link, mac, in->mac, wait);
+    if (in->dhcp && lease_up(&link, mac, in->mac, wait) < 0)
+        return -1;
     for (size_t k = 0; k < in->naddresses; k++) {
+        if (in->fallback[k])
+            continue; /* slaac_up's, if no router answers */
         net_addr_format(&in->addresses[k], 1, text, sizeof(text));
         if (net_address_add(link.ifindex, &in->addresses[k]) < 0) {
             fprintf(stderr, "lifeboat: cannot set address %s on %s: %s\n", text, link.name,
@@ -544,7 +662,9 @@ static int interface_up(const struct config *cfg, const struct config_interface 
             return -1;
         }
     }
-    return 0;
+    if (in->ipv6 == IPV6_SLAAC)
+        return slaac_up(in, &link, mac, wait);
+    return in->ipv6 == IPV6_DHCP6 ? dhcp6_up(&link, mac, wait) : 0;
 }
 
 int network_up(const struct config *cfg)

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "platform/modules.h"
+#include "platform/netlink.h"
 
 /*
  * On the running system: t's host resolved to an address (kept in
@@ -18,6 +19,16 @@
  */
 int network_prepare(struct target *t, struct config *cfg, struct module_list *mods,
                     struct lb_error *err);
+
+/*
+ * What load copies of an interface's addresses of family (have, n, each's
+ * origin): static ones to set; under SLAAC (in->ipv6, decided here by the
+ * first IPv6 target's addresses: a DHCPv6 lease before SLAAC before static)
+ * the SLAAC ones as fallbacks for when no router answers; under DHCPv6 no
+ * leased or SLAAC one, which the crash kernel asks for again.
+ */
+void network_copy_addresses(struct config_interface *in, int family, const struct net_addr *have,
+                            const enum net_origin *origin, size_t n);
 
 /*
  * In the crash kernel: the loopback and each configured interface up (found

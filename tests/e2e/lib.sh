@@ -613,9 +613,35 @@ make_disk() {
     mkfs.ext4 -q -F -L "$3" "$1"
 }
 
+# died_before_init SERIAL: the guest's kernel oopsed or panicked before it ran /init (7.3.4
+# did so now and then in early boot under emulation, patching its own text: "Oops: int3" in
+# sched_clock_cpu), so nothing of lifeboat's or the test's ran: the boot proves nothing.
+died_before_init() {
+    ! grep -aq "Run /init as init process" "$1" 2>/dev/null &&
+        grep -Eaq "Oops|Kernel panic|BUG:" "$1" 2>/dev/null
+}
+
+# once_more_if_died_before_init SERIAL FUNCTION ARGS...: FUNCTION, and once more if its boot
+# died before /init (said, with the console's last lines).  Only then: a guest that ran its
+# /init is never booted twice, whatever it did.
+once_more_if_died_before_init() {
+    local serial=$1 rc
+    shift
+    "$@"
+    rc=$?
+    died_before_init "$serial" || return $rc
+    log "the guest's kernel died before /init ran (${GUEST_SECONDS:-?} s): booted once more; its console ended:"
+    tail -n 8 "$serial" | tr -d '\r' | sed 's/^/    /' >&2
+    "$@"
+}
+
 # run_guest LOG INITRD APPEND [QEMU ARGS...]: boots the guest until it
 # reboots (the capture's final action) or the time limit passes.
 run_guest() {
+    once_more_if_died_before_init "$1" run_guest_once "$@"
+}
+
+run_guest_once() {
     local serial=$1 initrd=$2 append=$3
     shift 3
     local mem=${GUEST_MEM:-1024} limit=${GUEST_TIMEOUT:-600}
@@ -637,6 +663,10 @@ run_guest() {
 # QEMU monitor command (device_del ID: the disk vanishes) and the guest runs on to its end;
 # THEN_AFTER=N waits N seconds more after the pattern.
 run_guest_then() {
+    once_more_if_died_before_init "$1" run_guest_then_once "$@"
+}
+
+run_guest_then_once() {
     local serial=$1 initrd=$2 append=$3 pattern=$4 action=$5 limit=${GUEST_TIMEOUT:-600}
     shift 5
     local start=$SECONDS pid waited=0

@@ -19,9 +19,24 @@
 # NFS), so every kind of network target crosses some topology.  Nothing is
 # bound or changed outside.
 #
-# One guest boot a topology (TOPOLOGIES="bond6 bridge lacpvlan" by
-# default: a VLAN on a bond stands for one on a NIC, "vlan" runs that; add "plain" for the table's baseline, which test_network.sh
-# proves otherwise): the guest's init makes the topology with iproute2's ip (the
+# Two topologies have an IPv6 address that is not static ("slaac" and
+# "dhcp6"): dnsmasq on lbtap0 only gives router advertisements of fd73::/64
+# (the guest's kernel makes its address: SLAAC) or, in the other boot,
+# leases from fd73::100-1ff by DHCPv6 (the guest's running system asks with
+# dhclient, the host's, copied in); the server is fd79::1, off the link,
+# reached through the advertised default route.  After 'lifeboat load' and
+# before the crash the network is renumbered: dnsmasq gives fd74::/64 only
+# and fd73:: is gone from the server's side, so a copied address would reach
+# nothing.  The crash kernel must ask again and save the dump from fd74::.
+# A third ("norouter") has SLAAC's address from fd73::/64 too,
+# the server on the link (fd73::1), and the router gone after load: the crash
+# kernel waits its network-timeout (10 s here) for an advertisement, then
+# sets the address load kept as a fallback, and the dump goes from it.
+#
+# One guest boot a topology (TOPOLOGIES="bond6 bridge lacpvlan slaac dhcp6
+# norouter" by default: a VLAN on a bond stands for one on a NIC, "vlan" runs
+# that; add "plain" for the table's baseline, which test_network.sh proves
+# otherwise): the guest's init makes the topology with iproute2's ip (the
 # host's, copied in), says what 'lifeboat estimate' reserves for it, runs
 # 'lifeboat load' (which copies the links into the capture's config) and
 # crashes; the crash kernel makes the same links with netlink and saves the
@@ -33,7 +48,7 @@
 source "$(dirname "$0")/lib.sh"
 
 KERNEL_PACKAGE=${KERNEL_PACKAGE:-linux-image-cloud-amd64}
-TOPOLOGIES=${TOPOLOGIES:-bond6 bridge lacpvlan}
+TOPOLOGIES=${TOPOLOGIES:-bond6 bridge lacpvlan slaac dhcp6 norouter}
 e2e_begin
 L=$LIFEBOAT_BIN
 NET_BIN=${LIFEBOAT_NET_BIN:-$REPO_DIR/build-net/lifeboat-net}
@@ -66,6 +81,7 @@ nsx ip addr add 192.168.72.1/24 dev lbtap10
 nsx ip addr add fd72::1/64 dev lbtap10 nodad
 nsx ip link set lbtap0 up
 nsx ip link set lbtap10 up
+nsx ip addr add fd79::1/128 dev lo # the server of slaac and dhcp6: off the guest's link
 mkdir -p "$work/capture" "$work/sshd" "$work/known"
 "$L" ssh-key -f "$work/capture/id" > "$work/authorized_keys"
 ssh-keygen -q -t ed25519 -N '' -f "$work/sshd/host_ed25519"
@@ -86,7 +102,7 @@ mkdir -p /run/sshd
 ip netns exec "$NS" /usr/sbin/sshd -D -e -f "$work/sshd/sshd_config" </dev/null >>"$work/sshd/log" 2>&1 &
 e2e_server_pid $!
 key=$(cut -d' ' -f1,2 "$work/sshd/host_ed25519.pub")
-for h in 192.168.71.1 192.168.72.1 fd71::1 collector; do
+for h in 192.168.71.1 192.168.72.1 fd71::1 fd79::1 fd73::1 collector; do
     echo "[$h]:$SSH_PORT $key"
 done > "$work/known/known_hosts"
 # HTTPS (bridge) and NFS (lacpvlan): their dumps land in $work/dumps/NAME as SFTP's do
@@ -97,6 +113,38 @@ printf '%s\n' "$token" > "$work/token"
 SERVER_NS=$NS SERVER_ADDR=192.168.71.1 start_https_server "$work/https" "$HTTPS_PORT" "$token" collector
 ln -s "$work/dumps" "$work/https/www/dumps"
 SERVER_NS=$NS SERVER_ADDR=192.168.72.1 start_nfs_server "$work/dumps" "$NFS_PORT"
+
+# V6_MODE slaac or dhcp6: dnsmasq on lbtap0 alone, router advertisements of PREFIX::/64 (and
+# with dhcp6 leases from it, the advertisements saying so: M flag, no SLAAC); no DNS.
+V6_PID=
+v6_server() { # v6_server MODE PREFIX
+    local range=$2::,ra-only,64,1h
+    [ "$1" = dhcp6 ] && range=$2::100,$2::1ff,64,1h
+    nsx ip addr add "$2::1/64" dev lbtap0 nodad
+    ip netns exec "$NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --user=root \
+        --interface=lbtap0 --bind-interfaces --enable-ra --dhcp-range="$range" --log-dhcp \
+        --dhcp-leasefile="$work/dnsmasq.leases" --pid-file="$work/dnsmasq.pid" \
+        --log-facility="$work/dnsmasq.log" &
+    V6_PID=$!
+    e2e_server_pid "$V6_PID"
+}
+v6_stop() { # v6_stop PREFIX: dnsmasq stopped, PREFIX gone from the server's side
+    [ -n "$V6_PID" ] && kill "$V6_PID" 2>/dev/null && wait "$V6_PID" 2>/dev/null
+    V6_PID=
+    nsx ip addr del "$1::1/64" dev lbtap0 2>/dev/null || true
+}
+# after load, before the crash: the router gone, its prefix still on the server's side
+router_gone() {
+    [ -n "$V6_PID" ] && kill "$V6_PID" 2>/dev/null && wait "$V6_PID" 2>/dev/null
+    V6_PID=
+    echo "router gone at $(date +%T)" >> "$work/dnsmasq.log"
+}
+# after load, before the crash: the guest's network renumbered from fd73:: to fd74::
+renumber() {
+    v6_stop fd73
+    v6_server "$1" fd74
+    echo "renumbered to fd74::/64 at $(date +%T)" >> "$work/dnsmasq.log"
+}
 
 # --- the guest: one initramfs, the topology chosen by lbtest.topo= ---------------
 cat > "$work/topology.sh" <<'EOF'
@@ -147,8 +195,35 @@ lacpvlan)
         up_wait bond0.10
     modprobe nfsv4 2>/dev/null # (a mount would load it, but this guest has no /sbin/modprobe)
     url=nfs://192.168.72.1:@NFS_PORT@/export ;;
+slaac | dhcp6 | norouter) # the address from the router's advertisement, or leased by DHCPv6
+    $IP link set "$E0" up && up_wait "$E0" &&
+        if [ "$topo" = dhcp6 ]; then
+            # (as Debian's dhclient-script does first: the link-local address past duplicate
+            # detection, which dhclient binds to)
+            i=0
+            until $IP -6 addr show dev "$E0" scope link | grep -q fe80 &&
+                ! $IP -6 addr show dev "$E0" | grep -q tentative; do
+                [ $i -gt 50 ] && break
+                sleep 0.2 && i=$((i + 1))
+            done
+            /sbin/dhclient -6 -1 -v -sf /etc/lbtest/dhclient-script -lf /tmp/dhclient6.leases \
+                -pf /tmp/dhclient6.pid "$E0" > /tmp/dhclient6.out 2>&1
+            grep -E "Bound|Can.t|exiting|No DHCPv6" /tmp/dhclient6.out | sed 's/^/GUEST: dhclient: /'
+        fi
+    i=0
+    while ! $IP -6 addr show dev "$E0" scope global | grep -q "inet6 fd73" ||
+        $IP -6 addr show dev "$E0" | grep -q tentative; do
+        [ $i -gt 100 ] && break
+        sleep 0.2 && i=$((i + 1))
+    done
+    $IP -6 addr show dev "$E0" scope global | grep -q "inet6 fd73" &&
+        url="ssh://root@[fd79::1]:2222@DUMPS@" &&
+        if [ "$topo" = norouter ]; then
+            url="ssh://root@[fd73::1]:2222@DUMPS@" extra='network-timeout 10\n'
+        fi ;;
 esac || echo "GUEST: topology setup failed"
 $IP -br addr | sed 's/^/GUEST: addr: /'
+$IP -6 addr show dev "$E0" scope global | sed -n 's/^ *\(inet6 .*\)/GUEST: addr6: \1/p'
 $IP route show table all | grep -v "^local\|^broadcast\|^multicast\|^ff00" | sed 's/^/GUEST: route: /'
 [ -f /proc/net/bonding/bond0 ] && grep -E "Mode|Currently|Slave Interface|MII Status" /proc/net/bonding/bond0 | sed 's/^/GUEST: bond: /'
 printf "target %s/%s\nknown-hosts /etc/lbtest/known_hosts\n${extra}dump-level 31\n" "$url" "$topo" > /etc/lifeboat.conf
@@ -156,11 +231,29 @@ printf "target %s/%s\nknown-hosts /etc/lbtest/known_hosts\n${extra}dump-level 31
 EOF
 sed -i -e "s|@DUMPS@|$work/dumps|" -e "s|@HTTPS_PORT@|$HTTPS_PORT|" -e "s|@NFS_PORT@|$NFS_PORT|" \
     "$work/topology.sh"
+# the running system's DHCPv6 client sets its lease as Debian's dhclient-script does: a /128
+# with the lease's lifetimes
+cat > "$work/dhclient-script" <<'EOF'
+#!/bin/sh
+case "$reason" in
+PREINIT6) /sbin/ip link set "$interface" up ;;
+BOUND6 | RENEW6 | REBIND6 | REBOOT6)
+    /sbin/ip -6 addr replace "$new_ip6_address/$new_ip6_prefixlen" dev "$interface" \
+        valid_lft "$new_max_life" preferred_lft "$new_preferred_life" ;;
+esac
+exit 0
+EOF
+# what load wrote of the network, on the console
+cat > "$work/after-load.sh" <<'EOF'
+grep -E '^(interface|route|target)' /var/lib/lifeboat/loaded.conf | cut -c1-160 | sed 's/^/GUEST: loaded: /'
+EOF
+chmod 755 "$work/dhclient-script"
 chmod 711 "$work"
-GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_NET_LINK_MODULES=1 GUEST_PROGRAMS=/sbin/ip \
+GUEST_MODULES=1 GUEST_NET_MODULES=1 GUEST_NET_LINK_MODULES=1 GUEST_PROGRAMS="/sbin/ip /sbin/dhclient" \
     GUEST_NET_BIN=$NET_BIN GUEST_FILES="$work/capture/id=/etc/lifeboat/id_ed25519 \
 $work/known/known_hosts=/etc/lbtest/known_hosts $work/topology.sh=/etc/lbtest-before-load.sh \
-$work/https/cert.pem=/etc/lbtest/ca.pem $work/token=/etc/lbtest/token" \
+$work/https/cert.pem=/etc/lbtest/ca.pem $work/token=/etc/lbtest/token \
+$work/dhclient-script=/etc/lbtest/dhclient-script $work/after-load.sh=/etc/lbtest-after-load.sh" \
     build_guest_initramfs "$work/guest.cpio" "dump-level 31"
 
 # run_topology NAME [MONITOR-COMMAND]: one boot; the command goes to QEMU's monitor once
@@ -174,6 +267,8 @@ run_topology() {
         --tap 0=lbtap0 --tap 10=lbtap10 --stats "$work/$name.frames" &
     local switch=$!
     e2e_server_pid $switch
+    # a server that needs the tap up (carrier: the switch has it open) starts now
+    [ -n "${BEFORE_BOOT:-}" ] && sleep 1 && $BEFORE_BOOT
     rm -f "$work/mon.sock"
     ip netns exec "$NS" timeout -k 10 "${GUEST_TIMEOUT:-900}" qemu-system-x86_64 -m "${GUEST_MEM:-1024}" \
         -smp "${GUEST_CPUS:-2}" -nodefaults -display none -no-reboot -serial "file:$log" \
@@ -188,8 +283,11 @@ run_topology() {
     local acted=
     while kill -0 "$pid" 2>/dev/null; do
         if [ -n "$action" ] && [ -z "$acted" ] && grep -qa "GUEST: waiting" "$log" 2>/dev/null; then
-            /usr/bin/python3 "$E2E_DIR/qemu_monitor.py" "$work/mon.sock" "$action" >/dev/null 2>&1 &&
-                acted=1 && echo "$action" > "$work/$name.acted"
+            case "$action" in
+            host:*) ${action#host:} && acted=1 && echo "$action" > "$work/$name.acted" ;; # this side's
+            *) /usr/bin/python3 "$E2E_DIR/qemu_monitor.py" "$work/mon.sock" "$action" >/dev/null 2>&1 &&
+                acted=1 && echo "$action" > "$work/$name.acted" ;;
+            esac
         fi
         # (the kernel's own line too: a console line of the guest's can be cut by one of the kernel's)
         [ -z "$CRASHED_AT" ] && grep -Eqa "GUEST: crashing now|sysrq: Trigger a crash" "$log" 2>/dev/null &&
@@ -230,6 +328,12 @@ for name in $TOPOLOGIES; do
     # as half the crashes of a two-CPU machine do
     case "$name" in
     bond6) run_topology "$name" "set_link n0 off" ;;
+    slaac | dhcp6) # the network renumbered between load and the crash
+        BEFORE_BOOT="v6_server $name fd73" run_topology "$name" "host:renumber $name"
+        v6_stop fd74 ;;
+    norouter) # the router gone between load and the crash
+        BEFORE_BOOT="v6_server slaac fd73" run_topology "$name" "host:router_gone"
+        v6_stop fd73 ;;
     lacpvlan) TOPO_APPEND="lbtest.crashcpu=1 ${TOPO_APPEND:-}" run_topology "$name" ;;
     *) run_topology "$name" ;;
     esac
@@ -254,6 +358,27 @@ for name in $TOPOLOGIES; do
     bridge)
         check "bridge: the crash kernel made br0 with the NIC as its port, the address on the bridge" bash -c '
             grep -qa "made bridge br0 over 1 device" "$1" && grep -qa "br0 (br0) is up with 192.168.71.2/24" "$1"' _ "$l" ;;
+    slaac)
+        check "slaac: load wrote 'slaac' (the SLAAC address a fallback), the network was renumbered after" bash -c '
+            grep -qa "GUEST: loaded: interface 52:54:00:71:00:01 mtu 1500 fallback fd73::.*/64 slaac" "$1" &&
+            ! grep -qa "GUEST: loaded: route" "$1" && [ -f "$2" ]' _ "$l" "$work/slaac.acted"
+        check "slaac: the crash kernel made its address from the new prefix, the dump went from it" bash -c '
+            grep -qa "is up with fd74::.*/64 (SLAAC; router fe80::" "$1" &&
+            grep -q "Accepted publickey for root from fd74::" "$2"' _ "$l" "$work/sshd/log" ;;
+    dhcp6)
+        check "dhcp6: the running system leased its address by DHCPv6; load wrote 'dhcp6', no address" bash -c '
+            grep -qa "GUEST: addr6: inet6 fd73::1[0-9a-f][0-9a-f]/128 scope global dynamic" "$1" &&
+            grep -qa "GUEST: loaded: interface 52:54:00:71:00:01 mtu 1500 dhcp6" "$1" &&
+            ! grep -qa "GUEST: loaded: .*fd73" "$1" && [ -f "$2" ]' _ "$l" "$work/dhcp6.acted"
+        check "dhcp6: the crash kernel leased a new address after the renumbering, the dump went from it" bash -c '
+            grep -qa "is up with fd74::1[0-9a-f][0-9a-f]/128 (DHCPv6 from fe80::.*router fe80::" "$1" &&
+            grep -q "Accepted publickey for root from fd74::1" "$2"' _ "$l" "$work/sshd/log" ;;
+    norouter)
+        check "norouter: no router answered the crash kernel; it set the SLAAC address load kept, the dump went from it" bash -c '
+            grep -qa "GUEST: loaded: interface 52:54:00:71:00:01 mtu 1500 fallback fd73::5054:ff:fe71:1/64 slaac" "$1" &&
+            grep -qa "no router advertised a prefix on eth0 in 10 s: set the address SLAAC gave when lifeboat was loaded, fd73::5054:ff:fe71:1/64" "$1" &&
+            grep -q "Accepted publickey for root from fd73::5054:ff:fe71:1" "$2" && [ -f "$3" ]' _ "$l" "$work/sshd/log" \
+            "$work/norouter.acted" ;;
     lacpvlan)
         check "lacpvlan: an 802.3ad bond (jumbo frames, its MTU 9000 copied) and a VLAN on it, made in that order" bash -c '
             grep -qa "made bond bond0 over 2 devices, MTU 9000" "$1" &&

@@ -123,6 +123,8 @@ def main():
                  "network-link bridge br0 ports 52:54:00:00:00:03\n"
                  "interface bond0.10 mtu 1500 address 192.168.10.2/24 address fd10::2/64\n"
                  "route fd00::7/128 via fe80::1 dev bond0.10\n",
+        "ipv6": "interface 52:54:00:12:34:56 mtu 1500 address 10.0.2.15/24 fallback "
+                "fd00::5054:ff:fe12:3456/64 slaac\ninterface 52:54:00:12:34:57 dhcp6\n",
     }
     # a DHCP OFFER: BOOTREPLY, Ethernet, xid 1, the client's MAC, the cookie, options
     offer = bytearray(236)
@@ -135,6 +137,21 @@ def main():
     os.makedirs(os.path.join(out, "dhcp"), exist_ok=True)
     with open(os.path.join(out, "dhcp", "offer"), "wb") as f:
         f.write(offer)
+    # DHCPv6 (fuzz_dhcp6): an Advertise and a Rapid Commit Reply for xid a1b2c3 to the client
+    # of that MAC (DUID-LL), its IA_NA (IAID: the MAC's last four bytes) with one address
+    def opt6(code, data):
+        return code.to_bytes(2, "big") + len(data).to_bytes(2, "big") + data
+
+    mac = bytes([0x52, 0x54, 0, 0x12, 0x34, 0x56])
+    ids = opt6(1, bytes([0, 3, 0, 1]) + mac) + opt6(2, bytes([0, 3, 0, 1, 2, 0, 0, 0, 0, 7]))
+    iaaddr = opt6(5, bytes.fromhex("fd000002000000000000000000000" + "1a5") +
+                  (1800).to_bytes(4, "big") + (3600).to_bytes(4, "big") + opt6(13, b"\0\0ok"))
+    ia = opt6(3, mac[2:] + bytes(8) + iaaddr + opt6(13, b"\0\0"))
+    os.makedirs(os.path.join(out, "dhcp6"), exist_ok=True)
+    for name, msg in {"advertise": b"\x02\xa1\xb2\xc3" + ids + ia + opt6(7, b"\xff"),
+                      "reply": b"\x07\xa1\xb2\xc3" + ids + opt6(14, b"") + ia}.items():
+        with open(os.path.join(out, "dhcp6", name), "wb") as f:
+            f.write(msg)
     for name, text in confs.items():
         with open(os.path.join(out, "config", name), "w") as f:
             f.write(text)

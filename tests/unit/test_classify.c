@@ -553,6 +553,25 @@ static char *kernel_of_many_windows(void)
     return path;
 }
 
+/*
+ * The classifier's clones, through ld's --wrap (tests/unit/meson.build): with
+ * clones_left at N >= 0, the first N are made and every one after fails, as
+ * when the crash kernel's memory runs short.  -1: every one is made.
+ */
+struct lb_classifier;
+struct lb_classifier *__real_lb_classifier_clone(struct lb_classifier *c);
+struct lb_classifier *__wrap_lb_classifier_clone(struct lb_classifier *c);
+static int clones_left = -1;
+
+struct lb_classifier *__wrap_lb_classifier_clone(struct lb_classifier *c)
+{
+    if (clones_left == 0)
+        return NULL;
+    if (clones_left > 0)
+        clones_left--;
+    return __real_lb_classifier_clone(c);
+}
+
 /* The kdump file written from path with this codec on threads threads (a memfd). */
 static int write_on_threads(const char *path, enum lb_codec codec, int threads,
                             struct lb_write_stats *stats)
@@ -640,6 +659,16 @@ static void threads_write_the_same_dump(void **state)
             close(out);
         }
         rewritten_the_same(single, codecs[c]);
+        /* No memory for a third classifier, or for a second: the windows are scanned on
+         * the thread that stores, and the file is the same. */
+        for (int left = 1; left >= 0; left--) {
+            clones_left = left;
+            int out = write_on_threads(path, codecs[c], 3, &many);
+            clones_left = -1;
+            assert_int_equal(many.dump_level_applied, 31);
+            assert_same_file(single, out);
+            close(out);
+        }
         close(single);
     }
     unlink(path);
