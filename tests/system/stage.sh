@@ -74,6 +74,19 @@ newkernel)
         mv /run/lbtest-vmlinuz "/boot/vmlinuz-$(uname -r)"
         sleep 10
     fi
+    # an LVM change (a tag: the group's metadata seqno moves): lifeboat.path sees
+    # /etc/lvm/backup change and reloads, and the new load records the seqno the crash
+    # kernel will check in loaded.conf (what load gave the crash kernel).  A reload is a
+    # whole load (an initramfs made, a kernel placed), over a minute under emulation:
+    # waited for by what it records, up to 5 minutes.
+    lvchange --addtag lbtest vg0/var >/dev/null && seqno=$(vgs --noheadings -o vg_seqno vg0 | tr -d ' ') &&
+        say "lvm changed: seqno $seqno"
+    for i in $(seq 100); do
+        grep -q "^lvm-pv .* vg0 ${seqno:-none}$" /var/lib/lifeboat/loaded.conf 2>/dev/null && break
+        sleep 3
+    done
+    say "lvm reload waited $((i * 3)) s"
+    grep '^lvm-pv' /var/lib/lifeboat/loaded.conf | sed 's/^/LBTEST: loaded: /'
     # a reset with the crash kernel loaded: no panic, no dump, no clean shutdown
     next reset
     echo "LBTEST: resetting"

@@ -17,8 +17,9 @@
 #      6.12; trixie: 7.x from trixie-backports, whose image is installed at
 #      /usr/lib/modules/KVER/vmlinuz and copied to /boot by linux-base's hook).
 #   4. the boot on the new kernel loads lifeboat for it (trixie: also from
-#      /usr/lib/modules/KVER/vmlinuz alone, /boot's copy moved away); then a
-#      reset (no panic);
+#      /usr/lib/modules/KVER/vmlinuz alone, /boot's copy moved away); an LVM
+#      change (a tag on /var's volume) reloads it with the group's new seqno;
+#      then a reset (no panic);
 #   5. the next boot says the last one ended with no clean shutdown and no dump.
 source "$(dirname "$0")/../e2e/lib.sh"
 source "$(dirname "$0")/image.sh"
@@ -112,7 +113,7 @@ release_check "the unit is active and lifeboat status exits 0" bash -c '
     grep -q "LBTEST: status exit 0" <<< "$1"' _ "$(said 2)"
 release_check "load carried /var's logical volume: its table (the PV by its UUID), the group's seqno, dm_mod" bash -c '
     grep -Eq "LBTEST: config: dm vg0-var [0-9]+ [0-9]+ linear PVUUID=[A-Za-z0-9-]{38} [0-9]+" <<< "$1" &&
-    grep -Eq "LBTEST: config: lvm-pv PVUUID=[A-Za-z0-9-]{38} vg0 [0-9]+" <<< "$1" &&
+    grep -Eq "LBTEST: loaded: lvm-pv PVUUID=[A-Za-z0-9-]{38} vg0 [0-9]+" <<< "$1" &&
     grep -q "LBTEST: config: module .*dm-mod" <<< "$1"' _ "$(said 2)"
 release_check "the crash kernel made vg0-var by ioctl and saved a complete dump" bash -c '
     grep -aq "lifeboat: set up vg0-var" "$1" && grep -aq "lifeboat: complete dump saved in" "$1" &&
@@ -145,6 +146,9 @@ if [ "$SYSTEM_RELEASE" = trixie ]; then
         grep -q "LBTEST: usrload: lifeboat: crash kernel loaded: /usr/lib/modules/$2\.[^ ]*/vmlinuz" <<< "$1" &&
         grep -q "LBTEST: usrload exit 0" <<< "$1"' _ "$(said 4)" "$second_kernel"
 fi
+release_check "an LVM change reloads lifeboat (lifeboat.path), which records the group's new seqno" bash -c '
+    seqno=$(sed -n "s/^LBTEST: lvm changed: seqno \([0-9]*\)\r*$/\1/p" <<< "$1") && [ -n "$seqno" ] &&
+    grep -Eq "LBTEST: loaded: lvm-pv PVUUID=[A-Za-z0-9-]{38} vg0 $seqno\r*$" <<< "$1"' _ "$(said 4)"
 boot 5
 release_check "after a reset with the crash kernel loaded and no dump, the next boot says so" bash -c '
     grep -q "LBTEST: journal: lifeboat: the previous boot ended without a clean shutdown and no dump was saved" <<< "$1"' _ "$(said 5)"
