@@ -104,14 +104,19 @@ size_t dhcp6_build(uint8_t *buf, size_t len, int type, const uint8_t xid[3], con
     return (size_t)(p - buf);
 }
 
-/* An address the server may lend: not unspecified, loopback, link-local or multicast. */
+/*
+ * An address the server may lend: not multicast, link-local or site-local
+ * (fec0::/10, deprecated), nor in ::/96 (unspecified, loopback, IPv4-compatible)
+ * or ::ffff:0:0/96 (IPv4-mapped), which are not addresses of an IPv6 link.
+ */
 static int lendable(const uint8_t a[16])
 {
-    static const uint8_t zero[15];
+    static const uint8_t zero[10];
 
-    if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+    if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0x80) == 0x80))
         return 0;
-    return memcmp(a, zero, 15) != 0 || a[15] > 1;
+    return memcmp(a, zero, 10) != 0 ||
+           !((a[10] == 0 && a[11] == 0) || (a[10] == 0xff && a[11] == 0xff));
 }
 
 /* Our IA_NA's options (v, len past the IAID, T1, T2): its first usable address, its status. */
@@ -212,17 +217,24 @@ static int await(struct exchange *x, int type, const struct dhcp6_reply *chosen,
     until.tv_nsec += (ms % 1000) * 1000000;
     if (until.tv_nsec >= 1000000000)
         until.tv_sec++, until.tv_nsec -= 1000000000;
-    for (long left; (left = ms_until(&until)) > 0 && ms_until(&x->end) > 0;) {
+    for (;;) {
+        /* Each bound read once, then used: read again, a deadline just past gave poll -1
+         * (forever), and PID 1 waited on a silent network. */
+        long left = ms_until(&until), to_end = ms_until(&x->end);
+        if (to_end < left)
+            left = to_end;
+        if (left <= 0)
+            return -1;
         struct pollfd p = {.fd = x->fd, .events = POLLIN};
         socklen_t fl = sizeof(x->from);
-        if (poll(&p, 1, (int)(left < ms_until(&x->end) ? left : ms_until(&x->end))) <= 0)
+        if (poll(&p, 1, (int)left) <= 0)
             continue;
-        ssize_t n = recvfrom(x->fd, buf, sizeof(buf), 0, (struct sockaddr *)&x->from, &fl);
+        ssize_t n =
+            recvfrom(x->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&x->from, &fl);
         if (n > 0 && dhcp6_parse(buf, (size_t)n, x->xid, x->mac, r) == 0 &&
             answers(type, chosen, r))
             return 0;
     }
-    return -1;
 }
 
 /* A message of type sent at 1, 2, 4, 4... s (RFC 8415's doubling, cut short) until answered. */
@@ -242,6 +254,23 @@ static int exchange(struct exchange *x, int type, const struct dhcp6_reply *chos
             return 0;
     }
     return -1;
+}
+
+/* A transaction id: random, or (no entropy yet, early in a crash kernel) the clock's
+ * nanoseconds mixed with the MAC: not guessable from the MAC alone, never the last one. */
+static void new_xid(struct exchange *x)
+{
+    uint8_t old[3];
+    struct timespec t;
+
+    memcpy(old, x->xid, 3);
+    if (getrandom(x->xid, sizeof(x->xid), GRND_NONBLOCK) != sizeof(x->xid)) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        for (size_t i = 0; i < 3; i++)
+            x->xid[i] = (uint8_t)(x->mac[3 + i] ^ (t.tv_nsec >> (8 * i)));
+    }
+    if (!memcmp(old, x->xid, 3))
+        x->xid[2]++;
 }
 
 static int open_socket(const char *ifname, struct lb_error *err)
@@ -269,8 +298,7 @@ int dhcp6_acquire(const char *ifname, int ifindex, const uint8_t mac[6], unsigne
 
     if ((x.fd = open_socket(ifname, err)) < 0)
         return -1;
-    if (getrandom(x.xid, sizeof(x.xid), GRND_NONBLOCK) != sizeof(x.xid))
-        memcpy(x.xid, mac + 3, 3);
+    new_xid(&x);
     clock_gettime(CLOCK_MONOTONIC, &x.start);
     x.end = x.start;
     x.end.tv_sec += seconds;
@@ -281,6 +309,8 @@ int dhcp6_acquire(const char *ifname, int ifindex, const uint8_t mac[6], unsigne
         return -1;
     }
     reply = chosen;
+    if (chosen.type != REPLY) /* a Request is a new transaction (RFC 8415 18.2.2) */
+        new_xid(&x);
     r = chosen.type == REPLY ? 0 : exchange(&x, REQUEST, &chosen, &reply);
     close(x.fd);
     if (r < 0 || reply.status != 0 || !reply.has_address) {

@@ -660,8 +660,11 @@ static int ipv6_conf(const char *ifname, const char *name, const char *value)
 
 int net_ipv6_autoconf(const char *ifname)
 {
-    /* accept_ra 2: taken even if something made the crash kernel a router */
-    return ipv6_conf(ifname, "accept_ra", "2") | ipv6_conf(ifname, "autoconf", "1");
+    /* accept_ra 2: taken even if something made the crash kernel a router; in turn, so that
+     * errno is the failing one's */
+    if (ipv6_conf(ifname, "accept_ra", "2") < 0)
+        return -1;
+    return ipv6_conf(ifname, "autoconf", "1");
 }
 
 int net_link_set_up(int ifindex, unsigned mtu)
@@ -692,7 +695,12 @@ int net_link_wait_carrier(int ifindex, unsigned seconds)
 }
 
 /* RTM_NEWADDR; lifetimes 0: forever. */
-static int address_add(int ifindex, const struct net_addr *a, uint32_t preferred, uint32_t valid)
+/*
+ * No lifetime, a leased address's neither: the crash kernel renews nothing, and a short lease
+ * (or a server's hostile 1 s) would have the kernel take the address away mid-dump; the
+ * capture does not outlast a lease a server meant for a running system.
+ */
+int net_address_add(int ifindex, const struct net_addr *a)
 {
     struct request r;
     size_t n = addr_len(a->family);
@@ -709,24 +717,10 @@ static int address_add(int ifindex, const struct net_addr *a, uint32_t preferred
         r.body.addr.ifa_flags = IFA_F_NODAD;
     add_attr(&r, IFA_LOCAL, a->bytes, n);
     add_attr(&r, IFA_ADDRESS, a->bytes, n);
-    if (valid) {
-        struct ifa_cacheinfo life = {.ifa_prefered = preferred, .ifa_valid = valid};
-        add_attr(&r, IFA_CACHEINFO, &life, sizeof(life));
-    }
     e = talk(&r, NULL, NULL);
     if (e < 0 && e != -EEXIST)
         errno = -e;
     return e < 0 && e != -EEXIST ? -1 : 0;
-}
-
-int net_address_add(int ifindex, const struct net_addr *a)
-{
-    return address_add(ifindex, a, 0, 0);
-}
-
-int net_address_add_lease(int ifindex, const struct net_addr *a, uint32_t preferred, uint32_t valid)
-{
-    return address_add(ifindex, a, preferred, valid ? valid : 1);
 }
 
 int net_route_add(int ifindex, const struct net_addr *dst, const struct net_addr *gateway)

@@ -109,9 +109,6 @@ int net_link_set_mtu(int ifindex, unsigned mtu);
 /* Waits up to seconds for carrier; 0 when the link has it. */
 int net_link_wait_carrier(int ifindex, unsigned seconds);
 int net_address_add(int ifindex, const struct net_addr *a);
-/* The same with lifetimes (s): a leased address the kernel removes when its lease runs out. */
-int net_address_add_lease(int ifindex, const struct net_addr *a, uint32_t preferred,
-                          uint32_t valid);
 /* A route to dst (prefix 0: the default route), through gateway (family 0: on the link). */
 int net_route_add(int ifindex, const struct net_addr *dst, const struct net_addr *gateway);
 

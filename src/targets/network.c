@@ -604,7 +604,7 @@ static int dhcp6_up(const struct net_link *link, const char *mac, unsigned wait)
     }
     net_addr_format(&lease.address, 1, text, sizeof(text));
     net_addr_format(&lease.server, 0, server, sizeof(server));
-    if (net_address_add_lease(link->ifindex, &lease.address, lease.preferred, lease.valid) < 0) {
+    if (net_address_add(link->ifindex, &lease.address) < 0) { /* no end: see net_address_add */
         fprintf(stderr, "lifeboat: cannot set %s (DHCPv6) on %s: %s\n", text, link->name,
                 strerror(errno));
         return -1;
