@@ -616,8 +616,10 @@ make_disk() {
 # died_before_init SERIAL: the guest's kernel oopsed or panicked before it ran /init (7.3.4
 # did so now and then in early boot under emulation, patching its own text: "Oops: int3" in
 # sched_clock_cpu), so nothing of lifeboat's or the test's ran: the boot proves nothing.
+# Neither the kernel's word that it runs /init (not printed under 'quiet') nor the guest's
+# first line (guest/init), nor any of lifeboat's, is on the console.
 died_before_init() {
-    ! grep -aq "Run /init as init process" "$1" 2>/dev/null &&
+    ! grep -Eaq "Run /init as init process|GUEST: |lifeboat: " "$1" 2>/dev/null &&
         grep -Eaq "Oops|Kernel panic|BUG:" "$1" 2>/dev/null
 }
 

@@ -79,6 +79,13 @@ newkernel)
     # kernel will check in loaded.conf (what load gave the crash kernel).  A reload is a
     # whole load (an initramfs made, a kernel placed), over a minute under emulation:
     # waited for by what it records, up to 5 minutes.
+    # The reload the image's moves started (trixie) is over first: a change made while a
+    # reload runs is merged into it by systemd, and proves nothing of the path unit.
+    for i in $(seq 100); do
+        [ "$(systemctl show -p ActiveState --value lifeboat-reload.service)" != activating ] &&
+            [ "$(systemctl show -p ActiveState --value lifeboat.service)" = active ] && break
+        sleep 3
+    done
     lvchange --addtag lbtest vg0/var >/dev/null && seqno=$(vgs --noheadings -o vg_seqno vg0 | tr -d ' ') &&
         say "lvm changed: seqno $seqno"
     for i in $(seq 100); do

@@ -113,7 +113,7 @@ release_check "the unit is active and lifeboat status exits 0" bash -c '
     grep -q "LBTEST: status exit 0" <<< "$1"' _ "$(said 2)"
 release_check "load carried /var's logical volume: its table (the PV by its UUID), the group's seqno, dm_mod" bash -c '
     grep -Eq "LBTEST: config: dm vg0-var [0-9]+ [0-9]+ linear PVUUID=[A-Za-z0-9-]{38} [0-9]+" <<< "$1" &&
-    grep -Eq "LBTEST: loaded: lvm-pv PVUUID=[A-Za-z0-9-]{38} vg0 [0-9]+" <<< "$1" &&
+    grep -Eq "LBTEST: config: lvm-pv PVUUID=[A-Za-z0-9-]{38} vg0 [0-9]+" <<< "$1" &&
     grep -q "LBTEST: config: module .*dm-mod" <<< "$1"' _ "$(said 2)"
 release_check "the crash kernel made vg0-var by ioctl and saved a complete dump" bash -c '
     grep -aq "lifeboat: set up vg0-var" "$1" && grep -aq "lifeboat: complete dump saved in" "$1" &&
