@@ -96,7 +96,8 @@ struct redact_tfm_layout {
 int lb_redact_tfm_layout(struct redact_ctx *c, struct redact_tfm_layout *l, struct lb_error *err);
 /* Erases the context of the transform ptr points to (crypto_aead, _skcipher...: a crypto_alg
    on the kernel's list checked first) and its children's, keeping the words that lead to them,
-   as type; 1 if ptr was a transform, 0 if not (nothing erased). */
+   as type; 1 if ptr was a transform, 0 if not (nothing erased), 2 if it was but the walk of
+   its children stopped at a bound (some of their contexts not erased: the caller says so). */
 int lb_redact_tfm(struct redact_ctx *c, const struct redact_tfm_layout *l, uint64_t ptr,
                   const char *type);
 int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err);

@@ -326,14 +326,22 @@ struct tfm_seen {
     uint64_t tfm[MAX_VOLUME_TFMS];
     size_t n;
     int full; /* more than MAX_VOLUME_TFMS: the walk stopped there */
+    int cut;  /* a child not followed (too deep, too many, the budget spent): its context kept */
 };
+
+static int tfm_seen_has(const struct tfm_seen *seen, uint64_t tfm)
+{
+    for (size_t i = 0; i < seen->n; i++)
+        if (seen->tfm[i] == tfm)
+            return 1;
+    return 0;
+}
 
 /* 1 if tfm is new to this walk (and now seen), 0 if seen or past the bound. */
 static int tfm_first_time(struct tfm_seen *seen, uint64_t tfm)
 {
-    for (size_t i = 0; i < seen->n; i++)
-        if (seen->tfm[i] == tfm)
-            return 0;
+    if (tfm_seen_has(seen, tfm))
+        return 0;
     if (seen->n == MAX_VOLUME_TFMS) {
         seen->full = 1;
         return 0;
@@ -345,7 +353,8 @@ static int tfm_first_time(struct tfm_seen *seen, uint64_t tfm)
 /*
  * Erases a transform's context but the words that lead to its children, which
  * it follows.  Bounded on hostile memory: each transform once, MAX_TFM_CHILDREN
- * children a context, a step of the budget for every word looked at.
+ * children a context, a step of the budget for every word looked at.  A child
+ * past a bound is not followed, and seen->cut says so: its key schedule stays.
  */
 static void erase_tfm(struct redact_ctx *c, const struct redact_tfm_layout *l, uint64_t tfm,
                       const char *type, int depth, struct tfm_seen *seen)
@@ -363,13 +372,20 @@ static void erase_tfm(struct redact_ctx *c, const struct redact_tfm_layout *l, u
         lb_kernel_read(c->k, ctx + at, words, n, &ignored);
         for (uint64_t w = 0; w < n; w += 8) {
             uint64_t child = 0;
-            if (depth < MAX_TFM_DEPTH && children < MAX_TFM_CHILDREN && lb_redact_step(c))
-                child = tfm_of(c, l, words[w / 8]);
-            if (!child || child == tfm)
+            if (!lb_redact_step(c)) {
+                seen->cut = 1;
+                break;
+            }
+            child = tfm_of(c, l, words[w / 8]);
+            if (!child || child == tfm || tfm_seen_has(seen, child))
+                continue; /* (a transform met before: its context erased, or being) */
+            if (depth >= MAX_TFM_DEPTH || children >= MAX_TFM_CHILDREN) {
+                seen->cut = 1; /* its pointer erased with the rest, its context not */
                 continue;
+            }
             children++;
             if (!tfm_first_time(seen, child))
-                continue; /* (its context is erased, or the bound said) */
+                continue; /* (the bound said: seen->full) */
             lb_redact_virt(c, LB_REDACT_KEYS, type, ctx + run, at + w - run);
             erase_tfm(c, l, child, type, depth + 1, seen);
             run = at + w + 8;
@@ -388,10 +404,10 @@ int lb_redact_tfm(struct redact_ctx *c, const struct redact_tfm_layout *l, uint6
     if (!tfm)
         return 0;
     seen.n = 0;
-    seen.full = 0;
+    seen.full = seen.cut = 0;
     tfm_first_time(&seen, tfm);
     erase_tfm(c, l, tfm, type, 0, &seen);
-    return 1;
+    return seen.full || seen.cut ? 2 : 1;
 }
 
 /* ---- dm: devices, tables, crypt targets ---------------------------------- */
@@ -465,7 +481,7 @@ static void crypt_volume(struct redact_ctx *c, struct dm_layout *l, uint64_t cc)
     static struct tfm_seen seen; /* (2 KiB: off the capture's stack) */
     uint32_t found = 0;
     seen.n = 0;
-    seen.full = 0;
+    seen.full = seen.cut = 0;
     for (uint32_t i = 0; tfms && i < count && lb_redact_step(c); i++) {
         uint64_t tfm = tfm_of(c, &l->tfm, lb_redact_read_u64(c, tfms + 8ull * i));
         if (tfm && tfm_first_time(&seen, tfm)) {
@@ -480,11 +496,11 @@ static void crypt_volume(struct redact_ctx *c, struct dm_layout *l, uint64_t cc)
                           "keys: the dm-crypt volume at 0x%llx: none of its %u transforms "
                           "could be read: their key schedules not erased",
                           (unsigned long long)cc, count);
-    if (seen.full)
+    if (seen.full || seen.cut)
         lb_redact_missing(c,
-                          "keys: the dm-crypt volume at 0x%llx leads to more than %d transforms: "
-                          "the rest not erased",
-                          (unsigned long long)cc, MAX_VOLUME_TFMS);
+                          "keys: the dm-crypt volume at 0x%llx leads to more transforms than the "
+                          "walk follows (%d, %d deep, %d a context): the rest not erased",
+                          (unsigned long long)cc, MAX_VOLUME_TFMS, MAX_TFM_DEPTH, MAX_TFM_CHILDREN);
     /* Copies of key material this walk does not erase, named when the volume has them: an
      * integrity (authenc) key, IV generators' seeds (lmk, tcw, elephant). */
     if (l->key_extra_size != MISSING && lb_redact_read_u32(c, cc + l->key_extra_size))

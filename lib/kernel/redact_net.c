@@ -88,6 +88,8 @@ struct xfrm_layout {
     uint64_t alg[3], key_len[3], key[3];
     struct redact_tfm_layout tfm;
     uint64_t not_tfm; /* states whose x->data is no transform (AH's, IPComp's) */
+    uint64_t cut;     /* states whose transforms lead further than lb_redact_tfm follows */
+    uint64_t dead;    /* entries marked dead: a dump's walker, or a state being deleted */
 };
 
 /* A member to look up: s.m's offset, into the layout's field at (tables: less code than calls). */
@@ -137,8 +139,10 @@ static int xfrm_state(struct redact_ctx *c, void *arg, uint64_t node, struct lb_
 
     (void)err;
     lb_kernel_read(c->k, node - l->walk_all + l->walk_state, &state, 1, &(struct lb_error){0});
-    if (state == XFRM_STATE_DEAD)
-        return 0; /* a dump's walker on the list, not a state (states leave it dying) */
+    if (state == XFRM_STATE_DEAD) { /* a dump's walker, or a state the kernel was deleting */
+        l->dead++;
+        return 0;
+    }
     for (size_t i = 0; i < 3; i++) {
         uint64_t alg = lb_redact_read_u64(c, x + l->alg[i]);
         uint64_t bytes = alg ? (lb_redact_read_u32(c, alg + l->key_len[i]) + 7ull) / 8 : 0;
@@ -151,8 +155,9 @@ static int xfrm_state(struct redact_ctx *c, void *arg, uint64_t node, struct lb_
             lb_redact_virt(c, LB_REDACT_KEYS, "xfrm_algo.alg_key (IPsec)", alg + l->key[i], bytes);
     }
     data = lb_redact_read_u64(c, x + l->data);
-    if (data && !lb_redact_tfm(c, &l->tfm, data, "crypto tfm context (IPsec)"))
-        l->not_tfm++;
+    int erased = data ? lb_redact_tfm(c, &l->tfm, data, "crypto tfm context (IPsec)") : 1;
+    l->not_tfm += erased == 0;
+    l->cut += erased == 2;
     return 0;
 }
 
@@ -182,6 +187,20 @@ int lb_redact_ipsec(struct redact_ctx *c, struct lb_error *err)
         lb_error_prefix(err, "IPsec");
         return -1;
     }
+    if (c->steps_left == 0) { /* spent in a transform's walk: what it left is not known */
+        lb_error_set(err, "IPsec: the walk of states passed its budget of steps");
+        return -1;
+    }
+    if (l.dead)
+        lb_redact_missing(c,
+                          "keys: %llu entries of an IPsec state list marked dead (a dump's "
+                          "walker, or a state being deleted as the kernel stopped): not erased",
+                          (unsigned long long)l.dead);
+    if (l.cut)
+        lb_redact_missing(c,
+                          "keys: %llu IPsec states lead to more transforms than the walk follows: "
+                          "some key schedules not erased",
+                          (unsigned long long)l.cut);
     if (l.not_tfm)
         lb_redact_missing(c,
                           "keys: %llu IPsec states (AH, IPComp) whose x->data is no crypto "
@@ -200,6 +219,8 @@ struct tls_layout {
         seq_size, priv_tx, priv_rx, aead_send, aead_recv;
     int iv_pointers; /* cipher_context's iv and rec_seq are kmalloc'ed (before Linux 6.8) */
     struct redact_tfm_layout tfm;
+    /* what a socket's walk could not do, said once for all of them */
+    uint64_t unread_ops, odd_iv, not_tfm, cut;
 };
 
 #define TL(s, m, f)                                                                                \
@@ -251,13 +272,14 @@ static int tls_layout(const struct btf *b, struct tls_layout *l, struct lb_error
 }
 
 /* A cipher context's IV (with its salt) and record sequence, where they are kmalloc'ed. */
-static void tls_ivs(struct redact_ctx *c, const struct tls_layout *l, uint64_t ctx, uint64_t cc)
+static void tls_ivs(struct redact_ctx *c, struct tls_layout *l, uint64_t ctx, uint64_t cc)
 {
     uint32_t iv = (lb_redact_read_u32(c, ctx + l->prot + l->iv_size) & 0xffff) +
                   (lb_redact_read_u32(c, ctx + l->prot + l->salt_size) & 0xffff),
              seq = lb_redact_read_u32(c, ctx + l->prot + l->seq_size) & 0xffff;
     uint64_t iv_at = lb_redact_read_u64(c, cc + l->iv), seq_at = lb_redact_read_u64(c, cc + l->seq);
 
+    l->odd_iv += (iv_at && iv > MAX_TLS_IV) || (seq_at && seq > MAX_TLS_IV);
     if (iv_at && iv <= MAX_TLS_IV)
         lb_redact_virt(c, LB_REDACT_KEYS, "tls IVs and record sequences (kTLS)", iv_at, iv);
     if (seq_at && seq <= MAX_TLS_IV)
@@ -267,7 +289,7 @@ static void tls_ivs(struct redact_ctx *c, const struct tls_layout *l, uint64_t c
 /* A socket: if it is TCP with tls as its upper layer, its keys and its transforms'. */
 static void tls_sock(struct redact_ctx *c, void *arg, uint64_t sk)
 {
-    const struct tls_layout *l = arg;
+    struct tls_layout *l = arg;
     uint16_t family = 0, protocol = 0;
     char name[ULP_NAME];
     struct lb_error ignored;
@@ -278,8 +300,13 @@ static void tls_sock(struct redact_ctx *c, void *arg, uint64_t sk)
         (family != AF_INET4 && family != AF_INET6_) || protocol != PROTO_TCP)
         return;
     ops = lb_redact_read_u64(c, sk + l->ulp_ops);
-    if (!ops || lb_kernel_read(c->k, ops + l->ulp_name, name, sizeof(name), &ignored) < 0 ||
-        memcmp(name, "tls", 4) != 0 || !(ctx = lb_redact_read_u64(c, sk + l->ulp_data)))
+    if (!ops)
+        return; /* no upper-layer protocol */
+    if (lb_kernel_read(c->k, ops + l->ulp_name, name, sizeof(name), &ignored) < 0) {
+        l->unread_ops++; /* kTLS or not: not known */
+        return;
+    }
+    if (memcmp(name, "tls", 4) != 0 || !(ctx = lb_redact_read_u64(c, sk + l->ulp_data)))
         return;
     lb_redact_virt(c, LB_REDACT_KEYS, "tls_context.crypto_send, crypto_recv (kTLS)", ctx + l->send,
                    l->send_size);
@@ -297,12 +324,41 @@ static void tls_sock(struct redact_ctx *c, void *arg, uint64_t sk)
     /* a hardware offload's context is no tls_sw_context: lb_redact_tfm checks what it finds */
     uint64_t tx = lb_redact_read_u64(c, ctx + l->priv_tx),
              rx = lb_redact_read_u64(c, ctx + l->priv_rx);
-    if (tx)
-        lb_redact_tfm(c, &l->tfm, lb_redact_read_u64(c, tx + l->aead_send),
-                      "crypto tfm context (kTLS)");
-    if (rx)
-        lb_redact_tfm(c, &l->tfm, lb_redact_read_u64(c, rx + l->aead_recv),
-                      "crypto tfm context (kTLS)");
+    for (int dir = 0; dir < 2; dir++) {
+        uint64_t sw = dir ? rx : tx;
+        if (!sw)
+            continue;
+        int erased = lb_redact_tfm(c, &l->tfm,
+                                   lb_redact_read_u64(c, sw + (dir ? l->aead_recv : l->aead_send)),
+                                   "crypto tfm context (kTLS)");
+        l->not_tfm += erased == 0;
+        l->cut += erased == 2;
+    }
+}
+
+/* What the sockets' walks could not do (counted in tls_layout). */
+static void ktls_unsaid(struct redact_ctx *c, const struct tls_layout *l)
+{
+    if (l->unread_ops)
+        lb_redact_missing(c,
+                          "keys: %llu TCP sockets whose upper-layer protocol could not be read "
+                          "(kTLS or not): not erased",
+                          (unsigned long long)l->unread_ops);
+    if (l->odd_iv)
+        lb_redact_missing(c,
+                          "keys: %llu kTLS directions whose IV or record sequence size is over "
+                          "%d bytes: those not erased",
+                          (unsigned long long)l->odd_iv, MAX_TLS_IV);
+    if (l->not_tfm)
+        lb_redact_missing(c,
+                          "keys: %llu kTLS directions whose context holds no software "
+                          "transform (a hardware offload's?): their key schedules not erased",
+                          (unsigned long long)l->not_tfm);
+    if (l->cut)
+        lb_redact_missing(c,
+                          "keys: %llu kTLS transforms lead to more transforms than the walk "
+                          "follows: some key schedules not erased",
+                          (unsigned long long)l->cut);
 }
 
 int lb_redact_ktls(struct redact_ctx *c, struct lb_error *err)
@@ -338,6 +394,7 @@ int lb_redact_ktls(struct redact_ctx *c, struct lb_error *err)
         lb_error_set(err, "the walk of sockets passed its budget of steps");
         r = -1;
     }
+    ktls_unsaid(c, &l);
     lb_redact_missing(c, "keys: kTLS sockets no task's open file holds (the kernel's own: NFS, "
                          "NVMe over TLS): not walked");
 out:

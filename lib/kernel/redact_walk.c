@@ -447,7 +447,8 @@ static void other_keys(struct redact_ctx *c)
     lb_redact_missing(c, "keys: key schedules of the crypto API's other users (those of "
                          "the walks above are erased): not walked");
     lb_redact_missing(c, "keys: freed copies of keys (the netlink messages that set IPsec "
-                         "states, in freed slab objects): not erased");
+                         "states, in freed slab objects) and IPsec states deleted but still "
+                         "held (on the GC list, in a namespace being torn down): not erased");
 }
 
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)

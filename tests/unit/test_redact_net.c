@@ -86,6 +86,34 @@ static void ipsec_keys_erased(void **state)
     assert_int_equal(redact_report_count(&w.rep, "xfrm_algo.alg_key (IPsec)"), 3);
     assert_int_equal(redact_report_count(&w.rep, "crypto tfm context (IPsec)"), 2);
     assert_true(redact_report_says(&w.rep, "1 IPsec states (AH, IPComp) whose x->data"));
+    assert_true(redact_report_says(&w.rep, "1 entries of an IPsec state list marked dead"));
+    assert_false(redact_report_says(&w.rep, "lead to more transforms"));
+    free(w.plan.r);
+}
+
+/*
+ * A chain of transforms deeper than the walk follows: AES_TFM's context leads to a copy of
+ * it, whose context leads to another, six of them (in the free memory below FILE_K).  The
+ * walk erases what it reaches, and the report says some key schedules were not erased.
+ */
+static void ipsec_deep_transforms_said(void **state)
+{
+    enum { COPY = 0x23c00, COPY_SIZE = 0x60, COPIES = 6 };
+    struct walked w;
+
+    (void)state;
+    plant();
+    for (uint64_t i = 0; i < COPIES; i++)
+        memcpy(mem + COPY + i * COPY_SIZE, mem + AES_TFM, COPY_SIZE);
+    put64(AES_TFM + 32, VA(COPY));
+    for (uint64_t i = 0; i + 1 < COPIES; i++)
+        put64(COPY + i * COPY_SIZE + 32, VA(COPY + (i + 1) * COPY_SIZE));
+    redact_walk_fake(&w, 1 << 20, lb_redact_ipsec);
+    assert_int_equal(w.r, 0);
+    assert_true(redact_report_says(&w.rep, "1 IPsec states lead to more transforms than the walk "
+                                           "follows: some key schedules not erased"));
+    assert_int_equal(erased(&w, COPY + 40, 56), 56);                /* depth 2: erased */
+    assert_int_equal(erased(&w, COPY + 5 * COPY_SIZE + 40, 56), 0); /* depth 7: not */
     free(w.plan.r);
 }
 
@@ -226,7 +254,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ipsec_keys_erased), cmocka_unit_test(ipsec_hostile),
         cmocka_unit_test(ktls_keys_erased),  cmocka_unit_test(ktls_others_left),
-        cmocka_unit_test(no_network_keys),
+        cmocka_unit_test(no_network_keys),   cmocka_unit_test(ipsec_deep_transforms_said),
     };
     (void)has_note;
     return cmocka_run_group_tests(tests, NULL, NULL);
