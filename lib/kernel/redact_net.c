@@ -174,9 +174,13 @@ int lb_redact_ipsec(struct redact_ctx *c, struct lb_error *err)
     struct xfrm_layout l = {0};
     uint64_t nets;
 
-    if (lb_btf_struct(c->btf, "xfrm_state") < 0) {
-        lb_redact_missing(c, "keys: IPsec: no struct xfrm_state in the kernel's BTF (no XFRM "
-                             "built in): no IPsec state");
+    /* XFRM is built in when struct net has its states; struct xfrm_state alone can come into
+     * BTF from a header without it */
+    int net = lb_btf_struct(c->btf, "net");
+    if (lb_btf_struct(c->btf, "xfrm_state") < 0 ||
+        (net >= 0 && lb_btf_member_offset(c->btf, net, "xfrm") == BTF_MISSING)) {
+        lb_redact_missing(c, "keys: IPsec: no struct xfrm_state or no net.xfrm in the kernel's "
+                             "BTF (no XFRM built in): no IPsec state");
         return 0;
     }
     if (need_all(c->btf, xfrm_needs, sizeof(xfrm_needs) / sizeof(xfrm_needs[0]), &l, err) ||
