@@ -220,6 +220,7 @@ static int route_reply(const struct nlmsghdr *h, void *ctx)
 
     if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(*rt)))
         return 0;
+    route->from_router = rt->rtm_protocol == RTPROT_RA;
     for (const struct rtattr *a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
         if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= 4)
             memcpy(&route->ifindex, RTA_DATA(a), 4);

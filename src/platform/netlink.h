@@ -33,6 +33,7 @@ struct net_route {
     int ifindex;
     struct net_addr gateway; /* family 0: on the link */
     struct net_addr source;  /* the address the kernel would send from */
+    int from_router;         /* learned from a router advertisement (RTPROT_RA) */
 };
 
 struct net_link {

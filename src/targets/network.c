@@ -307,15 +307,17 @@ void network_copy_addresses(struct config_interface *in, int family, const struc
     }
 }
 
-/* The interface's addresses, and the route to dst when it goes through a gateway (and no router
- * advertisement gives it in the crash kernel). */
+/* The interface's addresses, and the route to dst when it goes through a gateway, but one a
+ * router advertised, which the crash kernel, asking again, learns again (a route the admin set
+ * beside SLAAC or DHCPv6 is copied). */
 static int copy_static(const struct target *t, struct config *cfg, struct config_interface *in,
                        const struct config_dev *dev, const struct net_route *route,
                        const struct net_addr *dst, const struct net_addr *have,
                        const enum net_origin *origin, size_t n, struct lb_error *err)
 {
     network_copy_addresses(in, dst->family, have, origin, n);
-    if (!route->gateway.family || (dst->family == AF_INET6 && in->ipv6))
+    if (!route->gateway.family ||
+        (dst->family == AF_INET6 && in->ipv6 != IPV6_STATIC && route->from_router))
         return 0; /* on the link needs no route: the address's prefix makes it; the RA's */
     if (cfg->nroutes == CONFIG_MAX_ROUTES) {
         lb_error_setk(err, LB_ERR_REFUSED, "%s: more than %d routes", t->shown, CONFIG_MAX_ROUTES);
