@@ -12,7 +12,9 @@
  * parent's length; a message not for this transaction and this client's
  * DUID is not one.  The first server to offer an address is taken (a
  * capture does not wait out the rest of a first retransmission time for a
- * better one), and its Reply is taken only from it (its Server Identifier).
+ * better one), and its Reply is taken only from it (its Server Identifier);
+ * one that then does not lease is asked no more, and the others are
+ * solicited again while time is left.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -187,15 +189,7 @@ static long ms_until(const struct timespec *end)
     return (end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-/* Is r an answer to a message of type (a Request for chosen)? */
-static int answers(int type, const struct dhcp6_reply *chosen, const struct dhcp6_reply *r)
-{
-    if (type == SOLICIT) /* an offer, or a Rapid Commit Reply with the address */
-        return r->status == 0 && r->has_address &&
-               (r->type == ADVERTISE || (r->type == REPLY && r->rapid));
-    return r->type == REPLY && r->server_id_len == chosen->server_id_len &&
-           memcmp(r->server_id, chosen->server_id, r->server_id_len) == 0;
-}
+enum { MAX_REFUSED = 4 }; /* servers that offered, then did not lease: asked no more */
 
 struct exchange {
     int fd, ifindex;
@@ -203,7 +197,29 @@ struct exchange {
     const uint8_t *mac;
     struct timespec start, end;
     struct sockaddr_in6 from;
+    struct dhcp6_reply refused[MAX_REFUSED];
+    size_t nrefused;
 };
+
+static int same_server(const struct dhcp6_reply *a, const struct dhcp6_reply *b)
+{
+    return a->server_id_len == b->server_id_len &&
+           memcmp(a->server_id, b->server_id, a->server_id_len) == 0;
+}
+
+/* Is r an answer to a message of type (a Request for chosen)? */
+static int answers(const struct exchange *x, int type, const struct dhcp6_reply *chosen,
+                   const struct dhcp6_reply *r)
+{
+    if (type == SOLICIT) { /* an offer, or a Rapid Commit Reply with the address */
+        for (size_t i = 0; i < x->nrefused; i++)
+            if (same_server(r, &x->refused[i]))
+                return 0;
+        return r->status == 0 && r->has_address &&
+               (r->type == ADVERTISE || (r->type == REPLY && r->rapid));
+    }
+    return r->type == REPLY && same_server(r, chosen);
+}
 
 /* The next answer to a message of type until ms pass (or the exchange's end). */
 static int await(struct exchange *x, int type, const struct dhcp6_reply *chosen, long ms,
@@ -232,7 +248,7 @@ static int await(struct exchange *x, int type, const struct dhcp6_reply *chosen,
         ssize_t n =
             recvfrom(x->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&x->from, &fl);
         if (n > 0 && dhcp6_parse(buf, (size_t)n, x->xid, x->mac, r) == 0 &&
-            answers(type, chosen, r))
+            answers(x, type, chosen, r))
             return 0;
     }
 }
@@ -298,28 +314,37 @@ int dhcp6_acquire(const char *ifname, int ifindex, const uint8_t mac[6], unsigne
 
     if ((x.fd = open_socket(ifname, err)) < 0)
         return -1;
-    new_xid(&x);
     clock_gettime(CLOCK_MONOTONIC, &x.start);
     x.end = x.start;
     x.end.tv_sec += seconds;
-    if (exchange(&x, SOLICIT, NULL, &chosen) < 0) {
-        lb_error_setk(err, LB_ERR_SYSTEM, "no DHCPv6 server offered an address on %s in %u s",
-                      ifname, seconds);
-        close(x.fd);
-        return -1;
-    }
-    reply = chosen;
-    if (chosen.type != REPLY) /* a Request is a new transaction (RFC 8415 18.2.2) */
+    /* A server that offers, then does not lease (a refusal, or silence), is asked no more: the
+     * others are solicited again while time is left, so a fast stray cannot stop the lease. */
+    for (;;) {
         new_xid(&x);
-    r = chosen.type == REPLY ? 0 : exchange(&x, REQUEST, &chosen, &reply);
-    close(x.fd);
-    if (r < 0 || reply.status != 0 || !reply.has_address) {
-        lb_error_setk(err, LB_ERR_SYSTEM, "the DHCPv6 server on %s %s (status %d)", ifname,
-                      r < 0 ? "offered an address, then did not answer the request"
-                            : "leased no address",
-                      r < 0 ? -1 : reply.status);
-        return -1;
+        if (exchange(&x, SOLICIT, NULL, &chosen) < 0) {
+            lb_error_setk(err, LB_ERR_SYSTEM, "no DHCPv6 server offered an address on %s in %u s%s",
+                          ifname, seconds,
+                          x.nrefused ? " (but one that did not lease it when asked)" : "");
+            close(x.fd);
+            return -1;
+        }
+        reply = chosen;
+        if (chosen.type != REPLY) /* a Request is a new transaction (RFC 8415 18.2.2) */
+            new_xid(&x);
+        r = chosen.type == REPLY ? 0 : exchange(&x, REQUEST, &chosen, &reply);
+        if (r == 0 && reply.status == 0 && reply.has_address)
+            break;
+        if (x.nrefused == MAX_REFUSED || ms_until(&x.end) <= 0) {
+            close(x.fd);
+            lb_error_setk(err, LB_ERR_SYSTEM, "the DHCPv6 server on %s %s (status %d)", ifname,
+                          r < 0 ? "offered an address, then did not answer the request"
+                                : "leased no address",
+                          r < 0 ? -1 : reply.status);
+            return -1;
+        }
+        x.refused[x.nrefused++] = chosen;
     }
+    close(x.fd);
     memset(lease, 0, sizeof(*lease));
     lease->address.family = AF_INET6;
     memcpy(lease->address.bytes, reply.address, 16);

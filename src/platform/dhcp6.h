@@ -25,7 +25,8 @@ struct dhcp6_lease {
  * ifname (up, its link-local address usable), each message sent again at 1,
  * 2, 4, 4... s until seconds run out; each reply checked against what was
  * asked (the transaction, this client's DUID, the IA) and bounded as it is
- * read; the Reply taken only from the server whose Advertise was chosen.
+ * read; the Reply taken only from the server whose Advertise was chosen, and
+ * a server that does not lease then is left for the others (up to four).
  * On failure: -1, the reason in err (LB_ERR_SYSTEM).
  */
 int dhcp6_acquire(const char *ifname, int ifindex, const uint8_t mac[6], unsigned seconds,

@@ -385,11 +385,12 @@ static void the_kernel_says_how_an_address_came(void **state)
 
 struct server6 {
     int fd;
+    int refuser; /* server 5 answers first, offers, then refuses the Request (NoAddrsAvail) */
 };
 
 /* The answer of server (its DUID's last byte) to the client's message c, with an address. */
 static void answer(int fd, const struct sockaddr_in6 *to, const uint8_t *c, size_t cn, int type,
-                   uint8_t server, const char *address)
+                   uint8_t server, const char *address, int status)
 {
     const uint8_t *o;
     uint8_t cmac[6];
@@ -400,7 +401,7 @@ static void answer(int fd, const struct sockaddr_in6 *to, const uint8_t *c, size
         return;
     memcpy(cmac, o + 4, 6);
     start(&m, type, c + 1, cmac, server);
-    put_ia(&m, cmac + 2, address, 1800, 3600, -1);
+    put_ia(&m, cmac + 2, address, 1800, 3600, status);
     sendto(fd, m.b, m.n, 0, (const struct sockaddr *)to, sizeof(*to));
 }
 
@@ -418,11 +419,17 @@ static void *serve_dhcp6(void *arg)
         ssize_t n = recvfrom(s->fd, c, sizeof(c), 0, (struct sockaddr *)&from, &fl);
         if (n < 4)
             continue;
+        size_t sl;
+        const uint8_t *sid = find_opt(c, (size_t)n, 2, &sl);
         if (c[0] == 1) { /* Solicit: an Advertise (no rapid commit here) */
-            answer(s->fd, &from, c, (size_t)n, 2, 7, "fd00:7::1a5");
+            if (s->refuser)
+                answer(s->fd, &from, c, (size_t)n, 2, 5, "fd00:7::5", -1);
+            answer(s->fd, &from, c, (size_t)n, 2, 7, "fd00:7::1a5", -1);
+        } else if (c[0] == 3 && sid && sl == 10 && sid[9] == 5) { /* the refuser's */
+            answer(s->fd, &from, c, (size_t)n, 7, 5, "fd00:7::5", 2);
         } else if (c[0] == 3) { /* Request: a rogue's Reply first, then the chosen server's */
-            answer(s->fd, &from, c, (size_t)n, 7, 66, "fd00:7::666");
-            answer(s->fd, &from, c, (size_t)n, 7, 7, "fd00:7::1a5");
+            answer(s->fd, &from, c, (size_t)n, 7, 66, "fd00:7::666", -1);
+            answer(s->fd, &from, c, (size_t)n, 7, 7, "fd00:7::1a5", -1);
             break;
         }
     }
@@ -457,18 +464,21 @@ static void dhcp6_takes_the_reply_of_the_server_chosen(void **state)
     inet_pton(AF_INET6, "ff02::1:2", &group.ipv6mr_multiaddr);
     group.ipv6mr_interface = (unsigned)server;
     assert_int_equal(setsockopt(s.fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &group, sizeof(group)), 0);
-    assert_int_equal(pthread_create(&thread, NULL, serve_dhcp6, &s), 0);
-
-    int r = dhcp6_acquire("lbd0", client, mac, 10, &lease, &e);
-    pthread_join(thread, NULL);
+    /* plainly; then with a server that answers first, offers and refuses the Request: the
+     * other is solicited again and leases */
+    for (s.refuser = 0; s.refuser < 2; s.refuser++) {
+        assert_int_equal(pthread_create(&thread, NULL, serve_dhcp6, &s), 0);
+        int r = dhcp6_acquire("lbd0", client, mac, 10, &lease, &e);
+        pthread_join(thread, NULL);
+        if (r < 0)
+            fail_msg("%s", e.msg);
+        net_addr_format(&lease.address, 1, text, sizeof(text));
+        assert_string_equal(text, "fd00:7::1a5/128");
+        assert_int_equal(lease.valid, 3600);
+        assert_int_equal(lease.preferred, 1800);
+        assert_int_equal(lease.server.bytes[0], 0xfe); /* from the server's link-local address */
+    }
     close(s.fd);
-    if (r < 0)
-        fail_msg("%s", e.msg);
-    net_addr_format(&lease.address, 1, text, sizeof(text));
-    assert_string_equal(text, "fd00:7::1a5/128");
-    assert_int_equal(lease.valid, 3600);
-    assert_int_equal(lease.preferred, 1800);
-    assert_int_equal(lease.server.bytes[0], 0xfe); /* from the server's link-local address */
 
     /* nobody answers: said, within the time given */
     assert_int_equal(dhcp6_acquire("lbd0", client, mac, 2, &lease, &e), -1);
