@@ -86,13 +86,14 @@ newkernel)
             [ "$(systemctl show -p ActiveState --value lifeboat.service)" = active ] && break
         sleep 3
     done
+    was=$(vgs --noheadings -o vg_seqno vg0 | tr -d ' ')
     lvchange --addtag lbtest vg0/var >/dev/null && seqno=$(vgs --noheadings -o vg_seqno vg0 | tr -d ' ') &&
-        say "lvm changed: seqno $seqno"
+        say "lvm changed: seqno $was to $seqno"
     for i in $(seq 100); do
         grep -q "^lvm-pv .* vg0 ${seqno:-none}$" /var/lib/lifeboat/loaded.conf 2>/dev/null && break
         sleep 3
     done
-    say "lvm reload waited $((i * 3)) s"
+    say "lvm reload waited about $(((i - 1) * 3)) s"
     grep '^lvm-pv' /var/lib/lifeboat/loaded.conf | sed 's/^/LBTEST: loaded: /'
     # a reset with the crash kernel loaded: no panic, no dump, no clean shutdown
     next reset

@@ -147,7 +147,9 @@ if [ "$SYSTEM_RELEASE" = trixie ]; then
         grep -q "LBTEST: usrload exit 0" <<< "$1"' _ "$(said 4)" "$second_kernel"
 fi
 release_check "an LVM change reloads lifeboat (lifeboat.path), which records the group's new seqno" bash -c '
-    seqno=$(sed -n "s/^LBTEST: lvm changed: seqno \([0-9]*\)\r*$/\1/p" <<< "$1") && [ -n "$seqno" ] &&
+    was=$(sed -n "s/^LBTEST: lvm changed: seqno \([0-9]*\) to [0-9]*\r*$/\1/p" <<< "$1") &&
+    seqno=$(sed -n "s/^LBTEST: lvm changed: seqno [0-9]* to \([0-9]*\)\r*$/\1/p" <<< "$1") &&
+    [ -n "$was" ] && [ -n "$seqno" ] && [ "$seqno" -gt "$was" ] &&
     grep -Eq "LBTEST: loaded: lvm-pv PVUUID=[A-Za-z0-9-]{38} vg0 $seqno\r*$" <<< "$1"' _ "$(said 4)"
 boot 5
 release_check "after a reset with the crash kernel loaded and no dump, the next boot says so" bash -c '
