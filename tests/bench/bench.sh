@@ -20,7 +20,7 @@ GUEST_MEM=${GUEST_MEM:-4096}
 RUNS=${RUNS:-3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-command -v hyperfine >/dev/null || { apt-get install -y -qq hyperfine >/dev/null; }
+command -v hyperfine >/dev/null || { apt-get install -y -qq -o DPkg::Lock::Timeout=600 hyperfine >/dev/null; }
 
 # make_vmcore WORKLOAD OUT: a crashed GUEST_MEM guest's whole ELF vmcore, kept in the
 # cache (booting a 4 GiB guest and saving 4 GiB under TCG takes minutes).

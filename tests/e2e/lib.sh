@@ -340,9 +340,9 @@ ensure_debuginfo() {
     VMLINUX=/usr/lib/debug/boot/vmlinux-$KERNEL_RELEASE
     [ -f "$VMLINUX" ] && return 0
     log "installing linux-image-$KERNEL_RELEASE-dbg (debug info for crash and drgn)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "linux-image-$KERNEL_RELEASE-dbg" \
-        >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq "linux-image-$KERNEL_RELEASE-dbg" >/dev/null; } ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "linux-image-$KERNEL_RELEASE-dbg" \
+        >/dev/null 2>&1 || { apt-get update -qq -o DPkg::Lock::Timeout=600 && DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq -o DPkg::Lock::Timeout=600 "linux-image-$KERNEL_RELEASE-dbg" >/dev/null; } ||
         die "cannot install linux-image-$KERNEL_RELEASE-dbg"
     [ -f "$VMLINUX" ] || die "$VMLINUX is missing after installing the -dbg package"
 }
@@ -501,7 +501,7 @@ build_crash_module() {
     local headers=/usr/src/linux-headers-$KERNEL_RELEASE out=$LIFEBOAT_CACHE/modules/$KERNEL_RELEASE
     if [ ! -d "$headers" ]; then
         log "installing linux-headers-$KERNEL_RELEASE"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "linux-headers-$KERNEL_RELEASE" \
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "linux-headers-$KERNEL_RELEASE" \
             >/dev/null 2>&1 || die "cannot install linux-headers-$KERNEL_RELEASE"
     fi
     CRASH_MODULE=$out/lbcrash.ko
