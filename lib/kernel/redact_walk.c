@@ -483,6 +483,8 @@ struct file_layout {
     /* sockets */
     uint64_t socket_sk, sk_rq, skb_next, skb_head, skb_end, shinfo_nr, shinfo_frags, frag_size;
     uint64_t frag_page, frag_mask, frag_len, frag_off;
+    /* what a socket sends, and TCP's rb-trees (MISSING where the kernel has none) */
+    uint64_t sk_wq, sk_eq, sk_proto, sk_family2, tcp_rtx, tcp_ooo, skb_rb, rb_left, rb_right;
     /* struct page -> frame */
     uint64_t vmemmap, page_size;
 };
@@ -544,6 +546,33 @@ static int frag_layout(struct redact_ctx *c, struct file_layout *l, struct lb_er
     return -1;
 }
 
+/*
+ * TCP keeps what it sent and what arrived out of order in rb-trees of sk_buffs: sock's
+ * tcp_rtx_queue (a union with sk_send_head: read for TCP sockets alone) and tcp_sock's
+ * out_of_order_queue.  Without them in BTF (or sk_protocol not a whole u16, before 5.6)
+ * the trees are said, not walked.
+ */
+static void tcp_layout(struct redact_ctx *c, struct file_layout *l)
+{
+    int tcp = lb_btf_struct(c->btf, "tcp_sock"), sock = lb_btf_struct(c->btf, "sock"),
+        skb = lb_btf_struct(c->btf, "sk_buff"), rb = lb_btf_struct(c->btf, "rb_node");
+
+    l->tcp_rtx = lb_btf_member_offset(c->btf, sock, "tcp_rtx_queue");
+    l->tcp_ooo = lb_btf_member_offset(c->btf, tcp, "out_of_order_queue");
+    l->skb_rb = lb_btf_member_offset(c->btf, skb, "rbnode");
+    l->rb_left = lb_btf_member_offset(c->btf, rb, "rb_left");
+    l->rb_right = lb_btf_member_offset(c->btf, rb, "rb_right");
+    l->sk_proto = lb_btf_member_size(c->btf, sock, "sk_protocol") == 2
+                      ? lb_btf_member_offset(c->btf, sock, "sk_protocol")
+                      : MISSING;
+    if (l->tcp_rtx == MISSING || l->tcp_ooo == MISSING || l->skb_rb == MISSING ||
+        l->rb_left == MISSING || l->rb_right == MISSING || l->sk_proto == MISSING) {
+        lb_redact_missing(c, "user-data: TCP's retransmit and out-of-order queues (struct "
+                             "sock, tcp_sock or sk_buff not as this walk knows them)");
+        l->tcp_rtx = MISSING;
+    }
+}
+
 static int socket_layout(struct redact_ctx *c, struct file_layout *l, struct lb_error *err)
 {
     const char *vmemmap = lb_vmcoreinfo_get(lb_kernel_vmcoreinfo(c->k), "SIZE(page)");
@@ -556,8 +585,12 @@ static int socket_layout(struct redact_ctx *c, struct file_layout *l, struct lb_
         lb_redact_need_member(c, "sk_buff", "end", &l->skb_end, err) ||
         lb_redact_need_member(c, "skb_shared_info", "nr_frags", &l->shinfo_nr, err) ||
         lb_redact_need_member(c, "skb_shared_info", "frags", &l->shinfo_frags, err) ||
+        lb_redact_need_member(c, "sock", "sk_write_queue", &l->sk_wq, err) ||
+        lb_redact_need_member(c, "sock", "sk_error_queue", &l->sk_eq, err) ||
+        lb_redact_need_member(c, "sock_common", "skc_family", &l->sk_family2, err) ||
         frag_layout(c, l, err) || lb_redact_need_symbol(c, "vmemmap_base", &vm, err))
         return -1;
+    tcp_layout(c, l);
     l->vmemmap = lb_redact_read_u64(c, vm);
     l->page_size = vmemmap ? strtoull(vmemmap, NULL, 10) : 0;
     if (!l->vmemmap || l->page_size < 32 || l->page_size > 256) {
@@ -694,7 +727,8 @@ static void pipe_pages(struct redact_ctx *c, const struct file_layout *l, uint64
                    1, "pipe_buffer page");
 }
 
-static void skb_data(struct redact_ctx *c, const struct file_layout *l, uint64_t skb)
+static void skb_data(struct redact_ctx *c, const struct file_layout *l, uint64_t skb,
+                     const char *what)
 {
     uint64_t head = lb_redact_read_u64(c, skb + l->skb_head),
              end = lb_redact_read_u32(c, skb + l->skb_end);
@@ -703,7 +737,7 @@ static void skb_data(struct redact_ctx *c, const struct file_layout *l, uint64_t
 
     if (!head || end > MAX_SKB_LINEAR)
         return;
-    lb_redact_virt(c, LB_REDACT_USER_DATA, "sk_buff head (receive queues)", head, end);
+    lb_redact_virt(c, LB_REDACT_USER_DATA, what, head, end);
     lb_kernel_read(c->k, head + end + l->shinfo_nr, &nr, 1, &ignored);
     for (uint8_t i = 0; i < nr && i < MAX_FRAGS && lb_redact_step(c); i++) {
         uint64_t frag = head + end + l->shinfo_frags + i * l->frag_size;
@@ -716,14 +750,15 @@ static void skb_data(struct redact_ctx *c, const struct file_layout *l, uint64_t
     }
 }
 
-/* A socket's receive queue: an sk_buff ring from the queue's head, walked with Brent's check. */
-static void socket_queue(struct redact_ctx *c, const struct file_layout *l, uint64_t sock)
+/* One of a socket's sk_buff lists, from the queue's head, walked with Brent's check. */
+static void socket_queue(struct redact_ctx *c, const struct file_layout *l, uint64_t sock,
+                         uint64_t queue, const char *what)
 {
-    uint64_t head = sock + l->sk_rq, p = lb_redact_read_u64(c, head), mark = head;
+    uint64_t head = sock + queue, p = lb_redact_read_u64(c, head), mark = head;
     size_t power = 1, since = 0;
 
     while (p != head && p && p != mark && lb_redact_step(c)) {
-        skb_data(c, l, p - l->skb_next);
+        skb_data(c, l, p - l->skb_next, what);
         if (++since == power) {
             mark = p;
             power *= 2;
@@ -732,8 +767,49 @@ static void socket_queue(struct redact_ctx *c, const struct file_layout *l, uint
         p = lb_redact_read_u64(c, p + l->skb_next);
     }
     if (p != head)
-        lb_redact_missing(c, "user-data: the receive queue of sock 0x%llx %s: stopped there",
+        lb_redact_missing(c, "user-data: a queue of sock 0x%llx %s: stopped there",
                           (unsigned long long)sock, p ? "loops" : "breaks");
+}
+
+/* An rb-tree of sk_buffs at root, in order, with a stack of bounded depth and the budget. */
+static void socket_tree(struct redact_ctx *c, const struct file_layout *l, uint64_t sock,
+                        uint64_t root)
+{
+    uint64_t stack[MAX_KEY_DEPTH], node = lb_redact_read_u64(c, root);
+    size_t depth = 0;
+
+    while (node || depth) {
+        for (; node; node = lb_redact_read_u64(c, node + l->rb_left)) {
+            if (depth == MAX_KEY_DEPTH || !lb_redact_step(c)) {
+                lb_redact_missing(c, "user-data: a TCP queue of sock 0x%llx: %s, stopped there",
+                                  (unsigned long long)sock,
+                                  depth == MAX_KEY_DEPTH ? "not a sane rb-tree" : "out of steps");
+                return;
+            }
+            stack[depth++] = node;
+        }
+        node = stack[--depth];
+        skb_data(c, l, node - l->skb_rb, "sk_buff head (send and TCP queues)");
+        node = lb_redact_read_u64(c, node + l->rb_right);
+    }
+}
+
+/* Every queue of a socket: received, to be sent, errors; TCP's sent and out-of-order trees. */
+static void socket_queues(struct redact_ctx *c, const struct file_layout *l, uint64_t sock)
+{
+    uint16_t family = 0, protocol = 0;
+    struct lb_error ignored;
+
+    socket_queue(c, l, sock, l->sk_rq, "sk_buff head (receive queues)");
+    socket_queue(c, l, sock, l->sk_eq, "sk_buff head (receive queues)");
+    socket_queue(c, l, sock, l->sk_wq, "sk_buff head (send and TCP queues)");
+    if (l->tcp_rtx == MISSING ||
+        lb_kernel_read(c->k, sock + l->sk_family2, &family, 2, &ignored) < 0 ||
+        lb_kernel_read(c->k, sock + l->sk_proto, &protocol, 2, &ignored) < 0 ||
+        (family != 2 && family != 10) || protocol != 6)
+        return; /* AF_INET, AF_INET6; IPPROTO_TCP */
+    socket_tree(c, l, sock, sock + l->tcp_rtx);
+    socket_tree(c, l, sock, sock + l->tcp_ooo);
 }
 
 /* ---- names of open files ------------------------------------------------------ */
@@ -869,7 +945,7 @@ static void file_data(struct redact_ctx *c, const struct file_layout *l, struct 
     if (pipe)
         pipe_pages(c, l, priv);
     else
-        socket_queue(c, l, priv);
+        socket_queues(c, l, priv);
 }
 
 static void one_file(struct redact_ctx *c, const struct file_layout *l, struct seen *seen,
@@ -972,8 +1048,8 @@ int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err)
         return -1;
     }
     lb_redact_missing(
-        c, "user-data: TCP queues but the receive queue (write, out-of-order), ttys no file "
-           "holds, freed slab objects (a tty buffer given back to kmalloc): not walked");
+        c, "user-data: sockets and ttys no file holds (in the kernel's own use), freed slab "
+           "objects (a tty buffer given back to kmalloc): not walked");
     return 0;
 }
 

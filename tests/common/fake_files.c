@@ -31,7 +31,9 @@ static void dentry(uint8_t *mem, uint64_t at, uint64_t parent, uint64_t name, co
    and a pty peer with a write buffer of its own. */
 static void tty(uint8_t *mem)
 {
-    put64(mem, SK + 96, FAKE_KERNEL_VA + SK + 96); /* the UNIX socket's receive queue: empty */
+    put64(mem, SK + 96, FAKE_KERNEL_VA + SK + 96); /* the UNIX socket's queues: empty */
+    put64(mem, SK + 24, FAKE_KERNEL_VA + SK + 24);
+    put64(mem, SK + 40, FAKE_KERNEL_VA + SK + 40);
     put64(mem, FDS + 8, FAKE_KERNEL_VA + FILE_T);
     put64(mem, FILE_T, FAKE_KERNEL_VA + FAKE_TTY_FOPS);
     put64(mem, FILE_T + 32, FAKE_KERNEL_VA + TFP);

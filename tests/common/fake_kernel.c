@@ -447,9 +447,18 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_field(b, "page", vp, 0, 0);
     btf__add_struct(b, "sock", 128);
     btf__add_field(b, "sk_protocol", u16, 20 * 8, 0);
+    btf__add_field(b, "sk_write_queue", lh, 24 * 8, 0);
+    btf__add_field(b, "sk_error_queue", lh, 40 * 8, 0);
+    btf__add_field(b, "tcp_rtx_queue", vp, 56 * 8, 0);
     btf__add_field(b, "sk_receive_queue", lh, 96 * 8, 0);
+    btf__add_struct(b, "tcp_sock", 160);
+    btf__add_field(b, "out_of_order_queue", vp, 152 * 8, 0);
+    int rb = btf__add_struct(b, "rb_node", 16); /* (the kernel's has its parent first) */
+    btf__add_field(b, "rb_right", vp, 0, 0);
+    btf__add_field(b, "rb_left", vp, 8 * 8, 0);
     btf__add_struct(b, "sk_buff", 64);
     btf__add_field(b, "next", vp, 0, 0);
+    btf__add_field(b, "rbnode", rb, 0, 0);
     btf__add_field(b, "head", vp, 16 * 8, 0);
     btf__add_field(b, "end", u32, 24 * 8, 0);
     btf__add_struct(b, "bio_vec", 16);

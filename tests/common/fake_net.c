@@ -115,7 +115,9 @@ static void ktls(uint8_t *mem)
     put64(mem, SOCKET_K + 24, VA(SK_K));
     put16(mem, SK_K + 16, 2);             /* AF_INET */
     put16(mem, SK_K + 20, 6);             /* IPPROTO_TCP */
-    put64(mem, SK_K + 96, VA(SK_K + 96)); /* an empty receive queue */
+    put64(mem, SK_K + 96, VA(SK_K + 96)); /* empty receive, write and error queues */
+    put64(mem, SK_K + 24, VA(SK_K + 24));
+    put64(mem, SK_K + 40, VA(SK_K + 40));
     put64(mem, SK_K + 136, VA(ULP_OPS));
     put64(mem, SK_K + 144, VA(TLS_CTX));
     memcpy(mem + ULP_OPS + 16, "tls", 4);

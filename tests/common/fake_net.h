@@ -30,7 +30,9 @@ enum {
     AES_TFM = 0x23b00,    /* its cipher: crypto_tfm at +0, context at +32: 64 bytes of 'S' */
     FILE_K = 0x24000,     /* task 2's fourth file: a TCP socket */
     SOCKET_K = 0x24040,
-    SK_K = 0x24100,    /* family 2 at +16, protocol 6 at +20, icsk_ulp_ops +136, _data +144 */
+    SK_K = 0x24100,    /* family 2 at +16, protocol 6 at +20, write queue +24, error queue +40,
+                          tcp_rtx_queue +56, receive queue +96, icsk_ulp_ops +136, _data +144,
+                          out_of_order_queue +152 */
     ULP_OPS = 0x24200, /* name "tls" at +16 */
     TLS_CTX = 0x24300, /* priv_ctx_tx +24, _rx +32, tx +40, rx +72, crypto_send +104 ('T' * 56),
                           crypto_recv +160 ('R' * 56) */

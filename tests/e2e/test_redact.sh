@@ -41,6 +41,9 @@ hex() { printf %s "$1" | od -An -v -tx1 | tr -d ' \n'; }
 # secrets.c's pty data (a tty's buffers: user-data) and abstract UNIX socket name (names),
 # judged apart: the walks of ttys and open files' names are newer than the rest
 TTY_MARKERS="LBTTY-3b8e1d6f2a9c-data LBUNIX-6c2f8a4e1d9b-name"
+# secrets.c's TCP data, sent over loopback to a receiver that never reads: in its queue, and
+# left unsent in the sender's (user-data: every queue of a socket, TCP's trees)
+TCP_MARKERS=LBTCPQ-6a1d9e3c7f2b-unsent
 
 gcc -O2 -static -o "$work/secrets" "$E2E_DIR/guest/secrets.c" || die "cannot build secrets.c"
 cat > "$work/before-load.sh" <<SCRIPT
@@ -146,11 +149,16 @@ assert i["stack"], "no stack"' "$case_dir/info.json"
         $PY "$E2E_DIR/redact_judge.py" "$case_dir/memory.elf" "$case_dir/vmcore.elf" $TTY_MARKERS
     check "$name: no IPsec or kTLS key, nor their AES schedules, in the redacted dump (all in the memory)" \
         $PY "$E2E_DIR/redact_judge.py" "$case_dir/memory.elf" "$case_dir/vmcore.elf" $keys_markers
+    check "$name: the guest left TCP data unsent to a receiver that never reads" \
+        grep -aq "secrets: tcp data left unsent" "$case_dir/serial.log"
+    check "$name: no TCP data, sent or unsent, in the redacted dump (all in the memory)" \
+        $PY "$E2E_DIR/redact_judge.py" "$case_dir/memory.elf" "$case_dir/vmcore.elf" $TCP_MARKERS
     check "$name: metadata.json: ttys' buffers, UNIX sockets' and open files' names erased" $PY -c '
 import json, sys
 types = {e["type"]: e["count"] for e in json.load(open(sys.argv[1]))["redaction"]["erased"]}
 print({t: c for t, c in types.items() if "tty" in t or "unix" in t or "dentry" in t})
 for t in ("n_tty_data read and echo buffers", "unix_address.name (UNIX sockets\x27 names)",
+          "sk_buff head (send and TCP queues)",
           "dentry.d_name (open files\x27 paths)"):
     assert types.get(t, 0) > 0, (t, types)' "$case_dir/metadata.json"
     check "$name: info and verify say the dump is redacted, and what was not" bash -c '

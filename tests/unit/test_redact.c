@@ -8,7 +8,9 @@
  * their saved sp (task_struct.on_cpu an int or 7.x's u8); open files' path
  * names and UNIX sockets' names are erased, each once, in looping dentries too;
  * a tty's buffers (queued, free, N_TTY's, its and its pty peer's write
- * buffers) are erased, in looping buffer chains too.
+ * buffers) are erased, in looping buffer chains too; a TCP socket's write
+ * queue and its retransmit and out-of-order rb-trees are erased, a looping
+ * tree ends and is named.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@
 
 #include "../common/fake_files.h"
 #include "../common/fake_kernel.h"
+#include "../common/fake_net.h"
 #include "lbdump.h"
 
 #include "fake_source.h"
@@ -187,7 +190,7 @@ static void missing_types_fail(void **state)
     plant(0);
     struct lb_source *src = open_fake(&path);
     assert_int_equal(lb_source_redact(src, LB_REDACT_NAMES | LB_REDACT_KEYS, &err), -1);
-    assert_non_null(strstr(err.msg, "cannot redact: keys: the kernel's BTF has no rb_node"));
+    assert_non_null(strstr(err.msg, "cannot redact: keys: the kernel's BTF has no key"));
     assert_int_equal(lb_source_redaction(src, &r), 0); /* left as it was */
     read_comm(src, 1, comm);
     assert_string_equal(comm, "task1");
@@ -376,6 +379,58 @@ static void tty_buffers(void **state)
     close_fake(src, path);
 }
 
+/* sk_buffs in fake memory no other object uses: a head each, 16 bytes of data. */
+enum { SKB_W = 0x22800, SKB_R1 = 0x22840, SKB_R2 = 0x22880, SKB_O = 0x228c0, SKB_DATA = 0x22900 };
+
+static void plant_skb(uint64_t skb, int i, char fill)
+{
+    put64(skb + 16, FAKE_KERNEL_VA + SKB_DATA + (uint64_t)i * 0x40);
+    put32(skb + 24, 16);
+    memset(mem + SKB_DATA + i * 0x40, fill, 16);
+}
+
+/* user-data: a TCP socket's write queue, retransmit tree (two) and out-of-order tree. */
+static void tcp_queues(void **state)
+{
+    struct lb_redaction_report r;
+    struct lb_error err;
+    uint64_t count;
+    char *path;
+
+    (void)state;
+    plant_files();
+    fake_kernel_net(mem);
+    put64(SK_K + 24, FAKE_KERNEL_VA + SKB_W); /* write queue: one */
+    put64(SKB_W, FAKE_KERNEL_VA + SK_K + 24);
+    put64(SK_K + 56, FAKE_KERNEL_VA + SKB_R1); /* retransmit tree: R1, R2 on its right */
+    put64(SKB_R1, FAKE_KERNEL_VA + SKB_R2);
+    put64(SK_K + 152, FAKE_KERNEL_VA + SKB_O); /* out of order: one */
+    plant_skb(SKB_W, 0, 'w');
+    plant_skb(SKB_R1, 1, 'r');
+    plant_skb(SKB_R2, 2, 's');
+    plant_skb(SKB_O, 3, 'o');
+    struct lb_source *src = open_fake(&path);
+    int ok = lb_source_redact(src, LB_REDACT_USER_DATA, &err);
+    if (ok)
+        print_error("%s\n", err.msg);
+    assert_int_equal(ok, 0);
+    for (int i = 0; i < 4; i++)
+        assert_zeros(src, SKB_DATA + (uint64_t)i * 0x40, 16);
+    assert_int_equal(lb_source_redaction(src, &r), 1);
+    assert_true(erased(&r, "sk_buff head (send and TCP queues)", &count));
+    assert_int_equal(count, 4);
+    close_fake(src, path);
+
+    /* hostile: R2's left child is R1 again; the walk ends, said */
+    put64(SKB_R2 + 8, FAKE_KERNEL_VA + SKB_R1);
+    src = open_fake(&path);
+    assert_int_equal(lb_source_redact(src, LB_REDACT_USER_DATA, &err), 0);
+    assert_zeros(src, SKB_DATA + 0x40, 16);
+    assert_int_equal(lb_source_redaction(src, &r), 1);
+    assert_true(redact_report_says(&r, "not a sane rb-tree"));
+    close_fake(src, path);
+}
+
 int main(void)
 {
     (void)has_note;
@@ -388,6 +443,7 @@ int main(void)
         cmocka_unit_test(dead_stacks),
         cmocka_unit_test(open_file_names),
         cmocka_unit_test(tty_buffers),
+        cmocka_unit_test(tcp_queues),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -214,13 +214,42 @@ static void unix_name(const char *name)
     memset(&a, 0, sizeof(a));
 }
 
+/*
+ * A TCP connection over loopback whose receiver never reads and keeps a small
+ * window: data is sent until the send buffer is full, so it waits in the
+ * receiver's queue and in the sender's unsent (write) queue.
+ */
+static void tcp_unsent(const char *data)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
+    char chunk[1024];
+    size_t n = strlen(data), sent = 0;
+
+    for (size_t i = 0; i < sizeof(chunk); i++)
+        chunk[i] = data[i % n];
+    if (l < 0 || c < 0 || setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) < 0 ||
+        bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0 ||
+        getsockname(l, (struct sockaddr *)&a, &len) < 0 ||
+        connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 || accept(l, NULL, NULL) < 0 ||
+        fcntl(c, F_SETFL, O_NONBLOCK) < 0) {
+        perror("secrets: tcp: no TCP connection over loopback");
+        return;
+    }
+    for (ssize_t w; sent < (64u << 20) && (w = write(c, chunk, sizeof(chunk))) > 0;)
+        sent += (size_t)w;
+    memset(chunk, 0, sizeof(chunk));
+    printf("secrets: tcp data left unsent: %zu bytes written\n", sent);
+}
+
 int main(int argc, char **argv)
 {
     /* "LBKEY-9f3a7c1e5d2b-payload", "LBPIPE-1c7e9a3f5b2d-data", "LBSOCK-5e2a9c7f1b3d-data",
      * "LBCOMM-7q3Zk9x", "lbhost-4d9e2a7c": each byte ^ 0x5a (the comments would put them in
      * the source only, never in the binary) */
     char key[40], pipe_data[40], sock_data[40], comm[16], host[20], crypt_key[65];
-    char tty_data[40], unix_addr[40], tls_tx[33], tls_rx[33];
+    char tty_data[40], unix_addr[40], tls_tx[33], tls_rx[33], tcp_data[40];
     int p[2], s[2];
 
     decode(X(0x16, 0x18, 0x11, 0x1f, 0x03, 0x77, 0x63, 0x3c, 0x69, 0x3b, 0x6d, 0x39, 0x6b, 0x3f,
@@ -261,6 +290,12 @@ int main(int argc, char **argv)
              0x3f, 0x23, 0x7b, 0x7b),
            32, tls_rx);
     ktls(tls_tx, tls_rx);
+    /* "LBTCPQ-6a1d9e3c7f2b-unsent": a TCP socket's unsent data */
+    decode(X(0x16, 0x18, 0x0e, 0x19, 0x0a, 0x0b, 0x77, 0x6c, 0x3b, 0x6b, 0x3e, 0x63, 0x3f, 0x69,
+             0x39, 0x6d, 0x3c, 0x68, 0x38, 0x77, 0x2f, 0x34, 0x29, 0x3f, 0x34, 0x2e),
+           26, tcp_data);
+    tcp_unsent(tcp_data);
+    memset(tcp_data, 0, sizeof(tcp_data));
     memset(tls_tx, 0, sizeof(tls_tx));
     memset(tls_rx, 0, sizeof(tls_rx));
     if (argc > 1 && strcmp(argv[1], "crypt") == 0)
