@@ -24,6 +24,8 @@ struct lb_dedup *lb_dedup_new(unsigned order);
 void lb_dedup_free(struct lb_dedup *d);
 
 uint64_t lb_page_hash(const uint8_t *page);
+/* Do two pages hold the same bytes?  (musl's memcmp goes a byte at a time: see dedup.c.) */
+int lb_page_equal(const uint8_t *a, const uint8_t *b);
 
 /*
  * Finds a stored page with the same content as page (whose hash is given):

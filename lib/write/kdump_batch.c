@@ -57,7 +57,7 @@ static void find_twins(struct kdump *k, struct batch *b)
         const uint8_t *page = page_of(b, i);
         uint64_t h = b->hash[i];
         size_t s = local_slot(local, b, h);
-        if (local[s] >= 0 && memcmp(page_of(b, (size_t)local[s]), page, LB_PAGE_SIZE) == 0)
+        if (local[s] >= 0 && lb_page_equal(page_of(b, (size_t)local[s]), page))
             k->twin[i] = local[s];
         else if (lb_dedup_find(k->dedup, k->p->src, page, h, &k->placed[i]))
             k->twin[i] = STORED_TWIN;
