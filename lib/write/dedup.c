@@ -15,7 +15,22 @@
  * source (the old kernel's memory does not change under the crash kernel)
  * and comparing it byte for byte; a colliding hash can cost a read, never
  * a wrong page in the dump.
+ *
+ * That read and comparison are most of a repeat's cost, and the thread that
+ * stores pages in order would do them all.  So the workers, examining the
+ * next batch, compare each page with the frame the table names for its hash
+ * at that moment (lb_dedup_guess); the thread that stores then decides from
+ * the table as it stands in order, as before, and reads nothing when the
+ * entry names the frame a worker compared.  Invariants:
+ *   1. The decision is made from the table alone, in order: which frame a
+ *      guess names, read while the table changes, never decides anything,
+ *      so the file is the same on any number of threads.
+ *   2. A guess is used only for the frame it compared (its pfn), so it is
+ *      a fact about two pages' bytes, true whenever it was found.
+ *   3. Workers read only hash and pfn_plus_one, atomically; where is the
+ *      storing thread's alone.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 /* Inlined: the one function used is compiled in, with no library to link. */
@@ -26,8 +41,8 @@
 #include "write/dedup.h"
 
 struct entry {
-    uint64_t hash;
-    uint64_t pfn_plus_one; /* 0: empty */
+    _Atomic uint64_t hash;         /* invariant 3 */
+    _Atomic uint64_t pfn_plus_one; /* 0: empty */
     struct lb_stored where;
 };
 
@@ -57,19 +72,67 @@ uint64_t lb_page_hash(const uint8_t *page)
     return XXH3_64bits(page, LB_PAGE_SIZE);
 }
 
-int lb_dedup_find(struct lb_dedup *d, struct lb_source *src, const uint8_t *page, uint64_t hash,
-                  struct lb_stored *where)
+/*
+ * A repeat is confirmed by comparing whole pages, and musl's memcmp (the
+ * capture binary's libc) compares a byte at a time: 4 KiB cost it ~4 us, most
+ * of the thread that stores, which confirms every repeat in order.  Eight
+ * words at a time instead, as lb_page_is_zero reads; the loads through memcpy
+ * make no assumption of alignment.
+ */
+int lb_page_equal(const uint8_t *a, const uint8_t *b)
 {
-    struct entry *e = &d->entries[hash & d->mask];
+    for (size_t i = 0; i < LB_PAGE_SIZE; i += 64) {
+        uint64_t x[8], y[8], diff = 0;
+        memcpy(x, a + i, sizeof(x));
+        memcpy(y, b + i, sizeof(y));
+        for (size_t j = 0; j < 8; j++)
+            diff |= x[j] ^ y[j];
+        if (diff)
+            return 0;
+    }
+    return 1;
+}
+
+/* The frame e names for hash, plus one; 0 if none. */
+static uint64_t named(const struct entry *e, uint64_t hash)
+{
+    uint64_t pfn_plus_one = atomic_load_explicit(&e->pfn_plus_one, memory_order_relaxed);
+
+    return atomic_load_explicit(&e->hash, memory_order_relaxed) == hash ? pfn_plus_one : 0;
+}
+
+/* Does frame pfn, read from src into buf, hold page's bytes? */
+static int frame_holds(struct lb_source *src, uint64_t pfn, const uint8_t *page, uint8_t *buf)
+{
     uint8_t status;
 
-    if (!e->pfn_plus_one || e->hash != hash)
+    lb_source_read_pages(src, pfn, 1, buf, &status);
+    return status == LB_PAGE_OK && lb_page_equal(buf, page);
+}
+
+int lb_dedup_find(struct lb_dedup *d, struct lb_source *src, const uint8_t *page, uint64_t hash,
+                  const struct lb_dedup_guess *guess, struct lb_stored *where)
+{
+    struct entry *e = &d->entries[hash & d->mask];
+    uint64_t pfn_plus_one = named(e, hash);
+    int same;
+
+    if (!pfn_plus_one)
         return 0;
-    lb_source_read_pages(src, e->pfn_plus_one - 1, 1, d->page, &status);
-    if (status != LB_PAGE_OK || memcmp(d->page, page, LB_PAGE_SIZE) != 0)
-        return 0;
-    *where = e->where;
-    return 1;
+    if (guess && guess->pfn_plus_one == pfn_plus_one) /* invariants 1, 2 */
+        same = guess->same;
+    else
+        same = frame_holds(src, pfn_plus_one - 1, page, d->page);
+    if (same)
+        *where = e->where;
+    return same;
+}
+
+void lb_dedup_guess(const struct lb_dedup *d, struct lb_source *src, const uint8_t *page,
+                    uint64_t hash, uint8_t *buf, struct lb_dedup_guess *guess)
+{
+    guess->pfn_plus_one = named(&d->entries[hash & d->mask], hash);
+    guess->same = guess->pfn_plus_one && frame_holds(src, guess->pfn_plus_one - 1, page, buf);
 }
 
 void lb_dedup_remember(struct lb_dedup *d, uint64_t pfn, uint64_t hash,
@@ -77,7 +140,7 @@ void lb_dedup_remember(struct lb_dedup *d, uint64_t pfn, uint64_t hash,
 {
     struct entry *e = &d->entries[hash & d->mask];
 
-    e->hash = hash;
-    e->pfn_plus_one = pfn + 1;
+    atomic_store_explicit(&e->hash, hash, memory_order_relaxed);
+    atomic_store_explicit(&e->pfn_plus_one, pfn + 1, memory_order_relaxed);
     e->where = *where;
 }

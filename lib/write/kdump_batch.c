@@ -57,9 +57,9 @@ static void find_twins(struct kdump *k, struct batch *b)
         const uint8_t *page = page_of(b, i);
         uint64_t h = b->hash[i];
         size_t s = local_slot(local, b, h);
-        if (local[s] >= 0 && memcmp(page_of(b, (size_t)local[s]), page, LB_PAGE_SIZE) == 0)
+        if (local[s] >= 0 && lb_page_equal(page_of(b, (size_t)local[s]), page))
             k->twin[i] = local[s];
-        else if (lb_dedup_find(k->dedup, k->p->src, page, h, &k->placed[i]))
+        else if (lb_dedup_find(k->dedup, k->p->src, page, h, &b->guess[i], &k->placed[i]))
             k->twin[i] = STORED_TWIN;
         else if (local[s] < 0)
             local[s] = (int16_t)i;
@@ -95,6 +95,21 @@ static void compress_auto(struct batch *b, struct lb_codec_ctx *codec, int worke
     b->tried[worker]++;
 }
 
+/*
+ * On a worker: the page compared with the stored frame of its hash now, so
+ * the thread that stores seldom reads one (dedup.c); and a likely repeat is
+ * not compressed (if it is stored after all, save_frame compresses it).
+ */
+static void guess_repeat(struct batch *b, int worker, size_t i, const uint8_t *page)
+{
+    struct kdump *k = b->k;
+    struct lb_source *src = worker ? k->views[worker] : k->p->src;
+
+    if (k->guess_pages && src)
+        lb_dedup_guess(k->dedup, src, page, b->hash[i],
+                       k->guess_pages + (size_t)worker * LB_PAGE_SIZE, &b->guess[i]);
+}
+
 static void compress_one(struct batch *b, int worker, size_t i)
 {
     struct lb_codec_ctx *codec = b->k->codecs[worker];
@@ -117,6 +132,7 @@ static void examine_one(void *ctx, int worker, size_t i)
     const uint8_t *page = page_of(b, i);
 
     b->clen[i] = 0;
+    b->guess[i] = (struct lb_dedup_guess){0};
     if (!is_stored_page(b, i))
         return;
     if (lb_page_is_zero(page)) {
@@ -125,7 +141,11 @@ static void examine_one(void *ctx, int worker, size_t i)
     }
     if (b->k->dedup)
         b->hash[i] = lb_page_hash(page);
-    if (worker >= 0) /* on a worker: see above */
+    if (worker < 0) /* on one thread: see above */
+        return;
+    if (b->k->dedup)
+        guess_repeat(b, worker, i, page);
+    if (!b->guess[i].same)
         compress_one(b, worker, i);
 }
 
@@ -152,7 +172,7 @@ static int save_frame(struct kdump *k, struct batch *b, size_t i, size_t *npds,
         k->p->stats->pages_repeated++;
         return 0;
     }
-    if (!b->parallel) /* see compressed() */
+    if (!b->parallel || b->guess[i].same) /* see compressed() and guess_repeat() */
         compress_one(b, 0, i);
     pd->offset = k->data_pos;
     k->p->stats->pages_by_codec[b->clen[i] ? b->codec : LB_CODEC_NONE]++;

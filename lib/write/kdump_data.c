@@ -65,6 +65,22 @@ static int default_level(enum lb_codec codec)
     return 1;
 }
 
+/*
+ * What the workers compare repeats with (kdump_batch.c): a view of the source
+ * each and a page to read into.  Without them (a source with no views, no
+ * memory, one thread) the thread that stores compares them all, as with one
+ * thread: slower, the same file.  A redacted source is read by the thread
+ * that stores alone (its ranges are the redaction's).
+ */
+static void setup_guesses(struct kdump *k)
+{
+    if (!k->workers || !k->dedup || k->p->src->redaction ||
+        !(k->guess_pages = malloc((size_t)k->threads * LB_PAGE_SIZE)))
+        return;
+    for (int i = 1; i < k->threads; i++)
+        k->views[i] = lb_source_view(k->p->src);
+}
+
 int lb_kdump_setup(struct kdump *k, struct lb_error *err)
 {
     const struct lb_write_options *o = k->p->opts;
@@ -87,6 +103,7 @@ int lb_kdump_setup(struct kdump *k, struct lb_error *err)
     }
     /* Without it every page is stored, which is correct, only larger and slower. */
     k->dedup = lb_dedup_new(DEDUP_ORDER);
+    setup_guesses(k);
     k->dbuf = malloc(DATA_BUFFER);
     if (!k->dbuf)
         goto no_memory;
@@ -114,6 +131,9 @@ void lb_kdump_teardown(struct kdump *k)
     lb_kdump_scans_teardown(k);
     lb_workers_free(k->workers);
     lb_dedup_free(k->dedup);
+    for (int i = 1; i < MAX_THREADS; i++)
+        lb_source_view_close(k->views[i]);
+    free(k->guess_pages);
     for (int i = 0; i < MAX_THREADS; i++)
         lb_codec_free(k->codecs[i]);
     free(k->dbuf);

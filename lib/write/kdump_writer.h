@@ -98,7 +98,8 @@ struct batch {
     uint8_t *cbuf;           /* a slot of LB_CODEC_BOUND for each kept frame */
     uint16_t cslot[LB_SPAN]; /* frame i's slot in cbuf */
     uint64_t hash[LB_SPAN];
-    enum lb_codec codec; /* what its pages are compressed with, at level */
+    struct lb_dedup_guess guess[LB_SPAN]; /* compared on a worker (dedup.c) */
+    enum lb_codec codec;                  /* what its pages are compressed with, at level */
     int level;
     /* compress auto: each thread's time compressing and pages tried ([0]: the caller's) */
     uint64_t cpu_ns[MAX_THREADS + 1], tried[MAX_THREADS + 1];
@@ -139,8 +140,11 @@ struct kdump {
     struct batch batches[LB_MAP_SLOTS];
     int next_slot;
     struct batch *examining; /* with the workers now */
-    /* repeats: see dedup.c */
+    /* repeats: see dedup.c; each worker's view of the source and a page to read into, to
+     * compare a page with its candidate ahead (kdump_batch.c; [0] is the caller's: src) */
     struct lb_dedup *dedup;
+    struct lb_source *views[MAX_THREADS];
+    uint8_t *guess_pages;
     /* the scans of a group of windows, one a thread, and each thread's classifier (kdump_scan.c) */
     struct scan *scans;
     size_t nscans;

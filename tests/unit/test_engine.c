@@ -441,6 +441,49 @@ static void paced_sink_keeps_its_rate(void **state)
     unlink(out);
 }
 
+/*
+ * A comparison made on a worker (a guess) decides a hit only for the frame
+ * the table names when the page is stored: one made against a frame replaced
+ * since is not used, and the frame is read and compared again.
+ */
+static void dedup_guesses_count_for_their_frame_alone(void **state)
+{
+    char *path = standard_core();
+    struct lb_source *src;
+    struct lb_dedup *d = lb_dedup_new(4);
+    struct lb_stored where = {.offset = 8192, .size = 100, .flags = 0x20}, found;
+    struct lb_dedup_guess guess;
+    struct lb_error err;
+    uint8_t page[LB_PAGE_SIZE], buf[LB_PAGE_SIZE], status;
+
+    (void)state;
+    assert_int_equal(lb_source_open(path, &src, &err), 0);
+    lb_source_read_pages(src, 0x101, 1, page, &status);
+    uint64_t h = lb_page_hash(page);
+    lb_dedup_guess(d, src, page, h, buf, &guess); /* empty: nothing compared */
+    assert_int_equal(guess.pfn_plus_one, 0);
+    assert_false(guess.same);
+    lb_dedup_remember(d, 0x101, h, &where);
+    lb_dedup_guess(d, src, page, h, buf, &guess);
+    assert_int_equal(guess.pfn_plus_one, 0x102);
+    assert_true(guess.same);
+    assert_int_equal(lb_dedup_find(d, src, page, h, &guess, &found), 1);
+    assert_int_equal(found.offset, 8192);
+    /* Trusted for its frame: a guess that says "other bytes" is not read again. */
+    struct lb_dedup_guess differs = {.pfn_plus_one = 0x102, .same = 0};
+    assert_int_equal(lb_dedup_find(d, src, page, h, &differs, &found), 0);
+    /* The entry now names another frame (other bytes): the old guess is not used. */
+    lb_dedup_remember(d, 0x100, h, &where);
+    assert_int_equal(lb_dedup_find(d, src, page, h, &guess, &found), 0);
+    lb_dedup_guess(d, src, page, h, buf, &guess);
+    assert_int_equal(guess.pfn_plus_one, 0x101);
+    assert_false(guess.same);
+    lb_dedup_free(d);
+    lb_source_close(src);
+    unlink(path);
+    free(path);
+}
+
 /* A table hit is only a hit when the frame it names holds the same bytes. */
 static void dedup_confirms_hits_byte_for_byte(void **state)
 {
@@ -455,19 +498,26 @@ static void dedup_confirms_hits_byte_for_byte(void **state)
     assert_int_equal(lb_source_open(path, &src, &err), 0);
     lb_source_read_pages(src, 0x101, 1, page, &status);
     uint64_t h = lb_page_hash(page);
-    assert_int_equal(lb_dedup_find(d, src, page, h, &found), 0); /* empty */
+    assert_int_equal(lb_dedup_find(d, src, page, h, NULL, &found), 0); /* empty */
     lb_dedup_remember(d, 0x101, h, &where);
-    assert_int_equal(lb_dedup_find(d, src, page, h, &found), 1);
+    assert_int_equal(lb_dedup_find(d, src, page, h, NULL, &found), 1);
     assert_int_equal(found.offset, 8192);
     assert_int_equal(found.size, 100);
     assert_int_equal(found.flags, 0x20);
-    assert_int_equal(lb_dedup_find(d, src, page, h ^ 1, &found), 0); /* other hash */
+    assert_int_equal(lb_dedup_find(d, src, page, h ^ 1, NULL, &found), 0); /* other hash */
     page[100] ^= 1; /* same hash (a collision), other bytes: not a hit */
-    assert_int_equal(lb_dedup_find(d, src, page, h, &found), 0);
+    assert_int_equal(lb_dedup_find(d, src, page, h, NULL, &found), 0);
     page[100] ^= 1;
     lb_dedup_remember(d, 0x100, h, &where); /* names a frame with other content */
-    assert_int_equal(lb_dedup_find(d, src, page, h, &found), 0);
+    assert_int_equal(lb_dedup_find(d, src, page, h, NULL, &found), 0);
     lb_dedup_free(d);
+    assert_true(lb_page_equal(page, page));
+    for (size_t at = 0; at < LB_PAGE_SIZE; at += LB_PAGE_SIZE - 1) { /* the first and last bytes */
+        uint8_t other[LB_PAGE_SIZE];
+        memcpy(other, page, sizeof(other));
+        other[at] ^= 0x80;
+        assert_false(lb_page_equal(page, other));
+    }
     lb_source_close(src);
     unlink(path);
     free(path);
@@ -729,6 +779,7 @@ int main(void)
         cmocka_unit_test(compress_auto_follows_the_limit),
         cmocka_unit_test(paced_sink_keeps_its_rate),
         cmocka_unit_test(dedup_confirms_hits_byte_for_byte),
+        cmocka_unit_test(dedup_guesses_count_for_their_frame_alone),
         cmocka_unit_test(codec_skips_random_pages_only),
         cmocka_unit_test(writer_reports_write_errors),
         cmocka_unit_test(kdump_cut_short_stays_readable),
