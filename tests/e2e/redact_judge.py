@@ -22,7 +22,9 @@ A marker "netlink:KEY" is an IPsec key KEY judged the same, but where a copy of
 it is an attribute of a netlink message (XFRMA_ALG_CRYPT, _AEAD or _AUTH_TRUNC:
 the freed request that set the key, a slab object no walk reaches, which the
 report names as not erased), that copy is counted and left: every other copy
-must be gone.
+must be gone.  A marker "wgnetlink:KEY" is a WireGuard key KEY judged so too,
+where a copy is a WireGuard netlink attribute's (WGDEVICE_A_PRIVATE_KEY,
+WGPEER_A_PRESHARED_KEY: the freed request wg(8) set it with).
 """
 import mmap
 import struct
@@ -131,9 +133,16 @@ def netlink_copy(buf, at, length):
     return False
 
 
+def wg_netlink_copy(buf, at, length):
+    """Whether the key at buf[at] is a WireGuard attribute's: its header just before it."""
+    size, typ = struct.unpack_from("<HH", buf, at - 4) if at >= 4 else (0, 0)
+    return size == 4 + length and (typ & 0x3FFF) in (2, 3)
+
+
 def marker(text):
-    if text.startswith("netlink:"):
-        return text[len("netlink:"):].encode()
+    for prefix in ("netlink:", "wgnetlink:"):
+        if text.startswith(prefix):
+            return text[len(prefix):].encode()
     if text.startswith("aes256:"):
         key = text[len("aes256:"):].encode()
         assert len(key) == 32, text
@@ -157,7 +166,8 @@ def main():
         import bisect
         bad = 0
         for text, mk in zip(sys.argv[3:], markers):
-            netlink = text.startswith("netlink:")
+            netlink = netlink_copy if text.startswith("netlink:") else \
+                wg_netlink_copy if text.startswith("wgnetlink:") else None
             seen, at = [], mem.find(mk)
             while at >= 0:
                 i = bisect.bisect_right(offsets, at) - 1
@@ -166,7 +176,7 @@ def main():
                     phys = fr * PAGE + at - by_offset[i][0]
                     where = "erased" if inside(ranges, phys, len(mk)) else \
                         "kept" if fr in red_frames else "filtered"
-                    if where == "kept" and netlink and netlink_copy(mem, at, len(mk)):
+                    if where == "kept" and netlink and netlink(mem, at, len(mk)):
                         where = "kept: a freed netlink message's"
                     seen.append((hex(phys), where))
                 at = mem.find(mk, at + 1)
@@ -176,7 +186,7 @@ def main():
                 print(f"  FAIL: nowhere an unredacted -d 31 dump would hold it")
                 bad += 1
             at = red.find(mk)
-            while at >= 0 and netlink and netlink_copy(red, at, len(mk)):
+            while at >= 0 and netlink and netlink(red, at, len(mk)):
                 at = red.find(mk, at + 1)
             if at >= 0:
                 print(f"  FAIL: in the redacted dump at file offset {at:#x}")
