@@ -71,26 +71,67 @@ int lb_redact_list(struct redact_ctx *c, uint64_t head, int hlist, size_t max, c
     return 0;
 }
 
+int lb_redact_members(const struct btf *b, const struct redact_member *t, size_t n,
+                      const char *dflt, uint64_t *layout)
+{
+    int missing = 0;
+
+    for (; n--; t++) {
+        const char *name = t->s ? t->s : dflt;
+        int id = lb_btf_struct(b, name);
+        uint64_t off = id < 0 ? MISSING : lb_btf_member_offset(b, id, t->m);
+        layout[t->at] = off;
+        if (t->size_at != REDACT_NO_SIZE)
+            layout[t->size_at] = off == MISSING ? 0 : lb_btf_member_size(b, id, t->m);
+        missing += off == MISSING;
+    }
+    return missing;
+}
+
 struct fs_layout {
     uint64_t s_list, s_keys, buckets, nbuckets, mk_node, secret, secret_size, hmac_tfm;
     uint64_t ino_hash, ino_hash_size, inodes, mode_keys, mode_key, mode_link;
     uint64_t arrays[3], array_n[3]; /* mk_direct_keys, mk_iv_ino_lblk_64_keys, _32_keys */
-    uint64_t pk_size, pk_tfm, pk_blk, blk_raw, blk_raw_size;
+    uint64_t pk_size, pk_tfm, pk_blk, blk_raw, blk_raw_size, hkdf, hkdf_tfm;
     uint64_t ci_link, ci_key, ci_dirhash, ci_dirhash_size, ci_direct, dk_key, dk_raw, dk_raw_size;
     struct redact_tfm_layout tfm;
-    uint64_t masters, not_tfm;
+    uint64_t not_tfm;
 };
 
-/* s.m's offset and size, MISSING and 0 if this kernel has none. */
-static uint64_t member(const struct btf *b, const char *s, const char *m, uint64_t *size)
-{
-    int id = lb_btf_struct(b, s);
-    uint64_t off = id < 0 ? MISSING : lb_btf_member_offset(b, id, m);
-
-    if (size)
-        *size = off == MISSING ? 0 : lb_btf_member_size(b, id, m);
-    return off;
-}
+#define W(f) (uint8_t)(offsetof(struct fs_layout, f) / 8)
+#define NS   REDACT_NO_SIZE
+/* What the walk cannot go without, */
+static const struct redact_member fs_needs[] = {
+    {"super_block", "s_list", W(s_list), NS},
+    {"super_block", "s_master_keys", W(s_keys), NS},
+    {"fscrypt_keyring", "key_hashtable", W(buckets), W(nbuckets)},
+    {"fscrypt_master_key", "mk_node", W(mk_node), NS},
+    {"fscrypt_master_key", "mk_secret", W(secret), W(secret_size)},
+    {"fscrypt_master_key", "mk_decrypted_inodes", W(inodes), NS},
+    {"fscrypt_prepared_key", "tfm", W(pk_tfm), NS},
+    {NULL, "ci_master_key_link", W(ci_link), NS}, /* (fscrypt_inode_info, or fscrypt_info) */
+    {NULL, "ci_enc_key", W(ci_key), NS},
+};
+/* and what a kernel may not have (MISSING). */
+static const struct redact_member fs_mays[] = {
+    {"fscrypt_master_key", "mk_ino_hash_key", W(ino_hash), W(ino_hash_size)},
+    {"fscrypt_master_key", "mk_direct_keys", W(arrays[0]), W(array_n[0])},
+    {"fscrypt_master_key", "mk_iv_ino_lblk_64_keys", W(arrays[1]), W(array_n[1])},
+    {"fscrypt_master_key", "mk_iv_ino_lblk_32_keys", W(arrays[2]), W(array_n[2])},
+    {"fscrypt_master_key", "mk_mode_keys", W(mode_keys), NS},
+    {"fscrypt_mode_key", "key", W(mode_key), NS},
+    {"fscrypt_mode_key", "link", W(mode_link), NS},
+    {"fscrypt_prepared_key", "blk_key", W(pk_blk), NS},
+    {"blk_crypto_key", "raw", W(blk_raw), W(blk_raw_size)},
+    {"fscrypt_master_key_secret", "hkdf", W(hkdf), NS},
+    {"fscrypt_hkdf", "hmac_tfm", W(hkdf_tfm), NS},
+    {NULL, "ci_dirhash_key", W(ci_dirhash), W(ci_dirhash_size)},
+    {NULL, "ci_direct_key", W(ci_direct), NS},
+    {"fscrypt_direct_key", "dk_key", W(dk_key), NS},
+    {"fscrypt_direct_key", "dk_raw", W(dk_raw), W(dk_raw_size)},
+};
+static const struct redact_member blk_bytes = {"blk_crypto_key", "bytes", W(blk_raw),
+                                               W(blk_raw_size)};
 
 /* A prepared key: its skcipher's context, its blk_crypto_key's raw bytes. */
 static void prepared(struct redact_ctx *c, struct fs_layout *l, uint64_t pk)
@@ -139,7 +180,6 @@ static int master_key(struct redact_ctx *c, void *arg, uint64_t node, struct lb_
     struct fs_layout *l = arg;
     uint64_t mk = node - l->mk_node, s = mk + l->secret, h = l->hmac_tfm;
 
-    l->masters++;
     if (h == MISSING) { /* the HMAC key itself (7.x), or no HKDF: all of it */
         lb_redact_virt(c, LB_REDACT_KEYS, "fscrypt_master_key secret (fscrypt)", s, l->secret_size);
     } else { /* all but the pointer to the HMAC transform, whose context goes too */
@@ -175,81 +215,48 @@ static int super_block(struct redact_ctx *c, void *arg, uint64_t node, struct lb
     return 0;
 }
 
-/* The prepared keys' layout: arrays of them, or a list of mode keys; and blk-crypto's. */
-static int prepared_layout(const struct btf *b, struct fs_layout *l)
+/* The layout of this kernel's fscrypt, its sizes sane; -1 if the walk does not know it. */
+static int fs_layout_of(const struct btf *b, struct fs_layout *l)
 {
-    static const char *const arrays[3] = {"mk_direct_keys", "mk_iv_ino_lblk_64_keys",
-                                          "mk_iv_ino_lblk_32_keys"};
-    int any = 0;
-
-    l->pk_size = lb_btf_struct_size(b, "fscrypt_prepared_key");
-    l->pk_tfm = member(b, "fscrypt_prepared_key", "tfm", NULL);
-    l->pk_blk = member(b, "fscrypt_prepared_key", "blk_key", NULL);
-    l->blk_raw = member(b, "blk_crypto_key", "raw", &l->blk_raw_size);
-    if (l->blk_raw == MISSING)
-        l->blk_raw = member(b, "blk_crypto_key", "bytes", &l->blk_raw_size);
-    if (!l->pk_size || l->pk_tfm == MISSING ||
-        (l->pk_blk != MISSING && (l->blk_raw == MISSING || l->blk_raw_size > MAX_SECRET)))
-        return -1;
-    for (size_t a = 0; a < 3; a++) {
-        uint64_t size;
-        l->arrays[a] = member(b, "fscrypt_master_key", arrays[a], &size);
-        l->array_n[a] = size / l->pk_size;
-        any |= l->arrays[a] != MISSING && l->array_n[a] <= MAX_PREPARED;
-        if (l->array_n[a] > MAX_PREPARED)
-            l->arrays[a] = MISSING;
-    }
-    l->mode_keys = member(b, "fscrypt_master_key", "mk_mode_keys", NULL);
-    l->mode_key = member(b, "fscrypt_mode_key", "key", NULL);
-    l->mode_link = member(b, "fscrypt_mode_key", "link", NULL);
-    if (l->mode_key == MISSING || l->mode_link == MISSING)
-        l->mode_keys = MISSING;
-    return any || l->mode_keys != MISSING ? 0 : -1;
-}
-
-/* The inodes' layout: fscrypt_inode_info (6.7 on) or fscrypt_info. */
-static int inode_layout(const struct btf *b, struct fs_layout *l)
-{
+    uint64_t *w = (uint64_t *)l;
     const char *ci =
         lb_btf_struct(b, "fscrypt_inode_info") >= 0 ? "fscrypt_inode_info" : "fscrypt_info";
+    int any = 0;
 
-    l->ci_link = member(b, ci, "ci_master_key_link", NULL);
-    l->ci_key = member(b, ci, "ci_enc_key", NULL);
-    l->ci_dirhash = member(b, ci, "ci_dirhash_key", &l->ci_dirhash_size);
-    l->ci_direct = member(b, ci, "ci_direct_key", NULL);
-    l->dk_key = member(b, "fscrypt_direct_key", "dk_key", NULL);
-    l->dk_raw = member(b, "fscrypt_direct_key", "dk_raw", &l->dk_raw_size);
+    if (lb_redact_members(b, fs_needs, sizeof(fs_needs) / sizeof(fs_needs[0]), ci, w))
+        return -1;
+    lb_redact_members(b, fs_mays, sizeof(fs_mays) / sizeof(fs_mays[0]), ci, w);
+    if (l->blk_raw == MISSING)
+        lb_redact_members(b, &blk_bytes, 1, ci, w);
+    l->hmac_tfm = l->hkdf == MISSING || l->hkdf_tfm == MISSING ? MISSING : l->hkdf + l->hkdf_tfm;
+    l->nbuckets /= 8;
+    l->pk_size = lb_btf_struct_size(b, "fscrypt_prepared_key");
+    for (size_t a = 0; a < 3 && l->pk_size; a++) {
+        l->array_n[a] /= l->pk_size;
+        if (l->array_n[a] > MAX_PREPARED)
+            l->arrays[a] = MISSING;
+        any |= l->arrays[a] != MISSING;
+    }
+    if (l->mode_key == MISSING || l->mode_link == MISSING)
+        l->mode_keys = MISSING;
     if (l->dk_key == MISSING || l->dk_raw_size > MAX_SECRET)
         l->dk_raw = MISSING;
-    return l->ci_link == MISSING || l->ci_key == MISSING || l->ci_dirhash_size > MAX_SECRET ? -1
-                                                                                            : 0;
+    return !l->pk_size || (!any && l->mode_keys == MISSING) || !l->nbuckets ||
+                   l->nbuckets > MAX_BUCKETS || !l->secret_size || l->secret_size > MAX_SECRET ||
+                   l->ino_hash_size > MAX_SECRET || l->ci_dirhash_size > MAX_SECRET ||
+                   (l->pk_blk != MISSING &&
+                    (l->blk_raw == MISSING || l->blk_raw_size > MAX_SECRET)) ||
+                   (l->hmac_tfm != MISSING && l->hmac_tfm + 8 > l->secret_size)
+               ? -1
+               : 0;
 }
 
 static int fs_layout(struct redact_ctx *c, struct fs_layout *l, struct lb_error *err)
 {
-    const struct btf *b = c->btf;
-    uint64_t size;
-
-    l->s_list = member(b, "super_block", "s_list", NULL);
-    l->s_keys = member(b, "super_block", "s_master_keys", NULL);
-    l->buckets = member(b, "fscrypt_keyring", "key_hashtable", &size);
-    l->nbuckets = size / 8;
-    l->mk_node = member(b, "fscrypt_master_key", "mk_node", NULL);
-    l->secret = member(b, "fscrypt_master_key", "mk_secret", &l->secret_size);
-    l->inodes = member(b, "fscrypt_master_key", "mk_decrypted_inodes", NULL);
-    l->ino_hash = member(b, "fscrypt_master_key", "mk_ino_hash_key", &l->ino_hash_size);
-    uint64_t hkdf = member(b, "fscrypt_master_key_secret", "hkdf", NULL),
-             tfm = member(b, "fscrypt_hkdf", "hmac_tfm", NULL);
-    l->hmac_tfm = hkdf == MISSING || tfm == MISSING ? MISSING : hkdf + tfm;
-    if (l->s_list == MISSING || l->s_keys == MISSING || l->buckets == MISSING || !l->nbuckets ||
-        l->nbuckets > MAX_BUCKETS || l->mk_node == MISSING || l->secret == MISSING ||
-        !l->secret_size || l->secret_size > MAX_SECRET || l->inodes == MISSING ||
-        l->ino_hash_size > MAX_SECRET ||
-        (l->hmac_tfm != MISSING && l->hmac_tfm + 8 > l->secret_size) || prepared_layout(b, l) ||
-        inode_layout(b, l)) {
+    if (fs_layout_of(c->btf, l) < 0) {
         lb_error_setk(err, LB_ERR_NO_DATA,
-                      "the kernel's BTF lacks a layout this walk knows of super_block's "
-                      "s_master_keys, fscrypt_keyring, fscrypt_master_key or its prepared keys");
+                      "the BTF lacks a layout the walk knows of super_block.s_master_keys, "
+                      "fscrypt_keyring, fscrypt_master_key, its prepared keys or inodes");
         return -1;
     }
     return lb_redact_tfm_layout(c, &l->tfm, err);
@@ -261,7 +268,11 @@ static void fallback(struct redact_ctx *c, const struct redact_tfm_layout *tfm)
     uint64_t slots, num, tfms, size,
         slot_size = lb_btf_struct_size(c->btf, "blk_crypto_fallback_keyslot");
 
-    tfms = member(c->btf, "blk_crypto_fallback_keyslot", "tfms", &size);
+    static const struct redact_member slot = {"blk_crypto_fallback_keyslot", "tfms", 0, 1};
+    uint64_t w[2];
+    lb_redact_members(c->btf, &slot, 1, NULL, w);
+    tfms = w[0];
+    size = w[1];
     if (tfms == MISSING || !slot_size ||
         lb_kallsyms_address(c->ks, "blk_crypto_keyslots", &slots) < 0 ||
         lb_kallsyms_address(c->ks, "blk_crypto_num_keyslots", &num) < 0) {

@@ -35,52 +35,55 @@ enum {
 
 #define MISSING BTF_MISSING
 
-static const char *const hs_keys[] = {"ephemeral_private", "precomputed_static_static",
-                                      "preshared_key", "chaining_key", "hash"};
-static const char *const keypairs[] = {"current_keypair", "previous_keypair", "next_keypair"};
-
 struct wg_layout {
-    uint64_t net_list, devs, dev_list, link_ops, kind, priv;       /* the kernel's */
-    uint64_t wg_dev, identity, private, private_size, peers, peer; /* wireguard's */
-    uint64_t hs, hs_key[5], hs_size[5], kps, kp[3], sending, receiving, key, key_size;
-    uint64_t devices;
+    uint64_t net_list, devs, dev_list, link_ops, kind, priv; /* the kernel's */
+    uint64_t wg_dev, identity, private, private_size, peers, peer, hs, kps, sending, receiving, key,
+        key_size; /* wireguard's */
+    uint64_t hs_key[5], hs_size[5], kp[3];
 };
 
-/* s.m's offset (and size), or 0 if any was missing before (*bad set). */
-static uint64_t need(const struct btf *b, const char *s, const char *m, uint64_t *size, int *bad)
-{
-    int id = lb_btf_struct(b, s);
-    uint64_t off = id < 0 ? MISSING : lb_btf_member_offset(b, id, m);
-
-    if (size)
-        *size = off == MISSING ? 0 : lb_btf_member_size(b, id, m);
-    if (off == MISSING || (size && (!*size || *size > MAX_KEY)))
-        *bad = 1;
-    return off;
-}
+#define W(f) (uint8_t)(offsetof(struct wg_layout, f) / 8)
+#define NS   REDACT_NO_SIZE
+static const struct redact_member wg_needs[] = {
+    {"wg_device", "dev", W(wg_dev), NS},
+    {"wg_device", "static_identity", W(identity), NS},
+    {"noise_static_identity", "static_private", W(private), W(private_size)},
+    {"wg_device", "peer_list", W(peers), NS},
+    {"wg_peer", "peer_list", W(peer), NS},
+    {"wg_peer", "handshake", W(hs), NS},
+    {"wg_peer", "keypairs", W(kps), NS},
+    {"noise_keypair", "sending", W(sending), NS},
+    {"noise_keypair", "receiving", W(receiving), NS},
+    {"noise_symmetric_key", "key", W(key), W(key_size)},
+    {"noise_handshake", "ephemeral_private", W(hs_key[0]), W(hs_size[0])},
+    {"noise_handshake", "precomputed_static_static", W(hs_key[1]), W(hs_size[1])},
+    {"noise_handshake", "preshared_key", W(hs_key[2]), W(hs_size[2])},
+    {"noise_handshake", "chaining_key", W(hs_key[3]), W(hs_size[3])},
+    {"noise_handshake", "hash", W(hs_key[4]), W(hs_size[4])},
+    {"noise_keypairs", "current_keypair", W(kp[0]), NS},
+    {"noise_keypairs", "previous_keypair", W(kp[1]), NS},
+    {"noise_keypairs", "next_keypair", W(kp[2]), NS},
+};
+static const struct redact_member dev_needs[] = {
+    {"net", "list", W(net_list), NS},
+    {"net", "dev_base_head", W(devs), NS},
+    {"net_device", "dev_list", W(dev_list), NS},
+    {"net_device", "rtnl_link_ops", W(link_ops), NS},
+    {"rtnl_link_ops", "kind", W(kind), NS},
+};
 
 static int wg_layout(const struct btf *b, struct wg_layout *l, struct lb_error *err)
 {
-    int bad = 0;
+    uint64_t *w = (uint64_t *)l;
+    int bad = lb_redact_members(b, wg_needs, sizeof(wg_needs) / sizeof(wg_needs[0]), NULL, w);
 
-    l->wg_dev = need(b, "wg_device", "dev", NULL, &bad);
-    l->identity = need(b, "wg_device", "static_identity", NULL, &bad);
-    l->private = need(b, "noise_static_identity", "static_private", &l->private_size, &bad);
-    l->peers = need(b, "wg_device", "peer_list", NULL, &bad);
-    l->peer = need(b, "wg_peer", "peer_list", NULL, &bad);
-    l->hs = need(b, "wg_peer", "handshake", NULL, &bad);
-    for (size_t i = 0; i < 5; i++)
-        l->hs_key[i] = need(b, "noise_handshake", hs_keys[i], &l->hs_size[i], &bad);
-    l->kps = need(b, "wg_peer", "keypairs", NULL, &bad);
-    for (size_t i = 0; i < 3; i++)
-        l->kp[i] = need(b, "noise_keypairs", keypairs[i], NULL, &bad);
-    l->sending = need(b, "noise_keypair", "sending", NULL, &bad);
-    l->receiving = need(b, "noise_keypair", "receiving", NULL, &bad);
-    l->key = need(b, "noise_symmetric_key", "key", &l->key_size, &bad);
+    for (size_t i = 0; i < sizeof(wg_needs) / sizeof(wg_needs[0]); i++) /* the keys' sizes */
+        bad |= wg_needs[i].size_at != NS &&
+               (!w[wg_needs[i].size_at] || w[wg_needs[i].size_at] > MAX_KEY);
     if (bad) {
         lb_error_setk(err, LB_ERR_NO_DATA,
-                      "wireguard's BTF lacks a member of wg_device, wg_peer, noise_handshake, "
-                      "noise_keypair(s) or noise_symmetric_key this walk reads (or its size)");
+                      "wireguard's BTF lacks a member of wg_device, wg_peer or noise_* the walk "
+                      "reads, or a key's size");
         return -1;
     }
     return 0;
@@ -89,18 +92,14 @@ static int wg_layout(const struct btf *b, struct wg_layout *l, struct lb_error *
 /* The kernel's: namespaces' devices, their kind, their private area. */
 static int dev_layout(const struct btf *b, struct wg_layout *l, struct lb_error *err)
 {
-    int bad = 0;
     uint64_t size = lb_btf_struct_size(b, "net_device");
 
-    l->net_list = need(b, "net", "list", NULL, &bad);
-    l->devs = need(b, "net", "dev_base_head", NULL, &bad);
-    l->dev_list = need(b, "net_device", "dev_list", NULL, &bad);
-    l->link_ops = need(b, "net_device", "rtnl_link_ops", NULL, &bad);
-    l->kind = need(b, "rtnl_link_ops", "kind", NULL, &bad);
     l->priv = lb_btf_member_offset(b, lb_btf_struct(b, "net_device"), "priv");
     if (l->priv == MISSING)
         l->priv = (size + NETDEV_ALIGN - 1) & ~(uint64_t)(NETDEV_ALIGN - 1);
-    if (bad || !size) {
+    if (lb_redact_members(b, dev_needs, sizeof(dev_needs) / sizeof(dev_needs[0]), NULL,
+                          (uint64_t *)l) ||
+        !size) {
         lb_error_setk(err, LB_ERR_NO_DATA,
                       "the kernel's BTF lacks net.dev_base_head, net_device's dev_list or "
                       "rtnl_link_ops, or rtnl_link_ops.kind");
@@ -151,7 +150,6 @@ static int device(struct redact_ctx *c, void *arg, uint64_t node, struct lb_erro
                           (unsigned long long)dev);
         return 0;
     }
-    l->devices++;
     lb_redact_virt(c, LB_REDACT_KEYS, "wg_device static private key (WireGuard)",
                    wg + l->identity + l->private, l->private_size);
     return lb_redact_list(c, wg + l->peers, 0, MAX_PEERS, "a WireGuard device's peers (peer_list)",

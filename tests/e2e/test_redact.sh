@@ -66,7 +66,7 @@ done
 ip link set lo up
 # a WireGuard interface and a peer, keyed (not shown after: a listing's replies would be more
 # freed copies of the keys)
-/sbin/ip link add wg0 type wireguard && /usr/bin/wg set wg0 private-key /etc/lbtest-wg.key \
+/sbin/ip link add wg0 type wireguard && /sbin/wg set wg0 private-key /etc/lbtest-wg.key \
     peer $(printf %s "$WG_PEER" | base64) preshared-key /etc/lbtest-wg.psk \
     allowed-ips 10.8.0.2/32 && /sbin/ip link set wg0 up && echo "lbtest: WireGuard interface planted"
 # two IPsec states with known keys (the hex of the markers: the image holds no marker's bytes);

@@ -148,8 +148,8 @@ static void crypt_volume(const unsigned char *key)
 }
 
 /*
- * fscrypt on the ext4 of the disk lbfscrypt, mounted at /mnt/lbfscrypt: a v2 key of the 64 raw
- * bytes raw added, /mnt/lbfscrypt/secret encrypted with it (AES-256-XTS, AES-256-CTS), a file
+ * fscrypt on the ext4 of the disk lbfscrypt, mounted at /lbfscrypt: a v2 key of the 64 raw
+ * bytes raw added, /lbfscrypt/secret encrypted with it (AES-256-XTS, AES-256-CTS), a file
  * written in it and left open.
  */
 static void fscrypt_volume(const unsigned char *raw)
@@ -169,9 +169,9 @@ static void fscrypt_volume(const unsigned char *raw)
     if (!crypt_disk("lbfscrypt", dev, sizeof(dev), sectors, sizeof(sectors)) ||
         sscanf(dev, "%u:%u", &maj, &min) != 2 ||
         mknod("/dev/lbfscrypt", S_IFBLK | 0600, makedev(maj, min)) < 0 ||
-        (mkdir("/mnt/lbfscrypt", 0700) < 0 && errno != EEXIST) ||
-        mount("/dev/lbfscrypt", "/mnt/lbfscrypt", "ext4", 0, NULL) < 0 ||
-        (root = open("/mnt/lbfscrypt", O_RDONLY | O_DIRECTORY)) < 0) {
+        (mkdir("/lbfscrypt", 0700) < 0 && errno != EEXIST) ||
+        mount("/dev/lbfscrypt", "/lbfscrypt", "ext4", 0, NULL) < 0 ||
+        (root = open("/lbfscrypt", O_RDONLY | O_DIRECTORY)) < 0) {
         perror("secrets: fscrypt: no disk lbfscrypt, or it does not mount");
         return;
     }
