@@ -304,6 +304,11 @@ int lb_redact_fscrypt(struct redact_ctx *c, struct lb_error *err)
                              "built in): no fscrypt key");
         return 0;
     }
+    if (lb_btf_struct(c->btf, "fscrypt_keyring") < 0) { /* keys in the keyrings: before 6.1 */
+        lb_redact_missing(c, "keys: fscrypt: master keys kept in keyrings (before Linux 6.1): "
+                             "not walked, NOT redacted");
+        return 0;
+    }
     if (fs_layout(c, &l, err) < 0 || lb_redact_need_symbol(c, "super_blocks", &supers, err) < 0 ||
         lb_redact_list(c, supers, 0, MAX_SUPERS, "the super blocks (super_blocks)", super_block, &l,
                        err) < 0) {

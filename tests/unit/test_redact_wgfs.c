@@ -236,6 +236,44 @@ static void wireguard_hostile(void **state)
     free(w.plan.r);
 }
 
+/* Renames a name in the fake's BTF (its last byte to X): a kernel without that type or member. */
+static void btf_rename(const char *name)
+{
+    size_t n = strlen(name) + 1;
+
+    for (uint8_t *p = mem + FAKE_BTF; p + n <= mem + FAKE_TASKS; p++)
+        if (memcmp(p, name, n) == 0)
+            p[n - 2] = 'X';
+}
+
+/* Layouts this walk does not know: keys in keyrings (before 6.1) said; a member missing fails. */
+static void fscrypt_layouts_unknown(void **state)
+{
+    struct walked w;
+
+    (void)state;
+    plant();
+    btf_rename("fscrypt_keyring");
+    walk_ok(&w, lb_redact_fscrypt);
+    assert_true(redact_report_says(&w.rep, "master keys kept in keyrings (before Linux 6.1)"));
+    assert_int_equal(w.plan.n, 0);
+    free(w.plan.r);
+
+    plant();
+    btf_rename("mk_node");
+    redact_walk_fake(&w, 1 << 20, lb_redact_fscrypt);
+    assert_int_equal(w.r, -1);
+    assert_non_null(strstr(w.err.msg, "fscrypt: the BTF lacks a layout"));
+    free(w.plan.r);
+
+    plant(); /* WireGuard's: a member missing fails, naming it */
+    btf_rename("preshared_key");
+    redact_walk_fake(&w, 1 << 20, lb_redact_wireguard);
+    assert_int_equal(w.r, -1);
+    assert_non_null(strstr(w.err.msg, "WireGuard: wireguard's BTF lacks a member"));
+    free(w.plan.r);
+}
+
 /* A kernel without fscrypt or WireGuard (neither built in nor loaded): said, nothing erased. */
 static void absent_said(void **state)
 {
@@ -255,9 +293,10 @@ static void absent_said(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fscrypt_keys_erased), cmocka_unit_test(fscrypt_keys_erased_7),
-        cmocka_unit_test(fscrypt_hostile),     cmocka_unit_test(wireguard_keys_erased),
-        cmocka_unit_test(wireguard_hostile),   cmocka_unit_test(absent_said),
+        cmocka_unit_test(fscrypt_keys_erased),     cmocka_unit_test(fscrypt_keys_erased_7),
+        cmocka_unit_test(fscrypt_hostile),         cmocka_unit_test(wireguard_keys_erased),
+        cmocka_unit_test(wireguard_hostile),       cmocka_unit_test(absent_said),
+        cmocka_unit_test(fscrypt_layouts_unknown),
     };
     (void)has_note;
     return cmocka_run_group_tests(tests, NULL, NULL);
