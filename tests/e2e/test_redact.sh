@@ -47,7 +47,8 @@ TTY_MARKERS="LBTTY-3b8e1d6f2a9c-data LBUNIX-6c2f8a4e1d9b-name"
 # WireGuard's keys (the private key clamped as the kernel keeps it: its first byte's low 3 bits
 # clear, its last byte's top bits 01), set by wg(8) from files of their base64; the requests
 # that set them are freed netlink messages (wgnetlink: the judge counts and leaves those copies);
-# fscrypt's raw key (secrets.c's)
+# fscrypt's raw key (secrets.c's), judged as what the kernel keeps of it once added (it wipes the
+# raw key itself): the HKDF's HMAC key, redact_judge.py's fscrypt:
 WG_PRIV=HLBWGPRIV-6d1f9b3e7a2c-static-kz WG_PSK='LBWGPSK-2e8c5a1f9d3b-preshared!!'
 WG_PEER=LBWGPEER-public-key-not-secret!!
 FS_KEY='LBFSCRYPT-5c1e9a7d3f2b-v2-master-key-raw-64-bytes-for-the-judge!'
@@ -183,7 +184,7 @@ assert i["stack"], "no stack"' "$case_dir/info.json"
     if grep -q '^CONFIG_FS_ENCRYPTION=y' "$config"; then
         check "$name: the guest added an fscrypt key and encrypted a directory with it" \
             grep -aq "secrets: fscrypt key added, directory encrypted, file written" "$case_dir/serial.log"
-        wgfs_markers="$wgfs_markers $FS_KEY"
+        wgfs_markers="$wgfs_markers fscrypt:$FS_KEY"
         wgfs_types="$wgfs_types \"fscrypt_master_key secret (fscrypt)\", \"crypto tfm context (fscrypt)\","
     else
         log "SKIP: $name has no fscrypt (CONFIG_FS_ENCRYPTION): no fscrypt key planted, not judged"
