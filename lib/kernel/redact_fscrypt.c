@@ -95,7 +95,7 @@ struct fs_layout {
     uint64_t pk_size, pk_tfm, pk_blk, blk_raw, blk_raw_size, hkdf, hkdf_tfm;
     uint64_t ci_link, ci_key, ci_dirhash, ci_dirhash_size, ci_direct, dk_key, dk_raw, dk_raw_size;
     struct redact_tfm_layout tfm;
-    uint64_t not_tfm;
+    uint64_t not_tfm, cut; /* transforms not erased, or not all of their children */
 };
 
 #define W(f) (uint8_t)(offsetof(struct fs_layout, f) / 8)
@@ -133,13 +133,21 @@ static const struct redact_member fs_mays[] = {
 static const struct redact_member blk_bytes = {"blk_crypto_key", "bytes", W(blk_raw),
                                                W(blk_raw_size)};
 
+/* The context of the transform at ptr (if any) erased as type; what it could not do counted. */
+static void fs_tfm(struct redact_ctx *c, struct fs_layout *l, uint64_t ptr, const char *type)
+{
+    int r = ptr ? lb_redact_tfm(c, &l->tfm, ptr, type) : 1;
+
+    l->not_tfm += r == 0;
+    l->cut += r == 2;
+}
+
 /* A prepared key: its skcipher's context, its blk_crypto_key's raw bytes. */
 static void prepared(struct redact_ctx *c, struct fs_layout *l, uint64_t pk)
 {
-    uint64_t tfm = lb_redact_read_u64(c, pk + l->pk_tfm), blk;
+    uint64_t blk;
 
-    if (tfm)
-        l->not_tfm += lb_redact_tfm(c, &l->tfm, tfm, "crypto tfm context (fscrypt)") == 0;
+    fs_tfm(c, l, lb_redact_read_u64(c, pk + l->pk_tfm), "crypto tfm context (fscrypt)");
     if (l->pk_blk != MISSING && (blk = lb_redact_read_u64(c, pk + l->pk_blk)))
         lb_redact_virt(c, LB_REDACT_KEYS, "blk_crypto_key raw (fscrypt inline crypt)",
                        blk + l->blk_raw, l->blk_raw_size);
@@ -186,9 +194,7 @@ static int master_key(struct redact_ctx *c, void *arg, uint64_t node, struct lb_
         lb_redact_virt(c, LB_REDACT_KEYS, "fscrypt_master_key secret (fscrypt)", s, h);
         lb_redact_virt(c, LB_REDACT_KEYS, "fscrypt_master_key secret (fscrypt)", s + h + 8,
                        l->secret_size - h - 8);
-        uint64_t tfm = lb_redact_read_u64(c, s + h);
-        if (tfm)
-            l->not_tfm += lb_redact_tfm(c, &l->tfm, tfm, "crypto tfm context (fscrypt)") == 0;
+        fs_tfm(c, l, lb_redact_read_u64(c, s + h), "crypto tfm context (fscrypt)");
     }
     if (l->ino_hash != MISSING)
         lb_redact_virt(c, LB_REDACT_KEYS, "fscrypt SipHash keys (fscrypt)", mk + l->ino_hash,
@@ -263,7 +269,7 @@ static int fs_layout(struct redact_ctx *c, struct fs_layout *l, struct lb_error 
 }
 
 /* blk-crypto-fallback's keyslots: every mode's skcipher of every slot. */
-static void fallback(struct redact_ctx *c, const struct redact_tfm_layout *tfm)
+static void fallback(struct redact_ctx *c, struct fs_layout *l)
 {
     uint64_t slots, num, tfms, size,
         slot_size = lb_btf_struct_size(c->btf, "blk_crypto_fallback_keyslot");
@@ -288,9 +294,8 @@ static void fallback(struct redact_ctx *c, const struct redact_tfm_layout *tfm)
     }
     for (uint64_t i = 0; slots && i < num && lb_redact_step(c); i++)
         for (uint64_t t = 0; t < size / 8; t++) {
-            uint64_t p = lb_redact_read_u64(c, slots + i * slot_size + tfms + 8 * t);
-            if (p)
-                lb_redact_tfm(c, tfm, p, "crypto tfm context (blk-crypto-fallback)");
+            fs_tfm(c, l, lb_redact_read_u64(c, slots + i * slot_size + tfms + 8 * t),
+                   "crypto tfm context (blk-crypto-fallback)");
         }
 }
 
@@ -315,14 +320,17 @@ int lb_redact_fscrypt(struct redact_ctx *c, struct lb_error *err)
         lb_error_prefix(err, "fscrypt");
         return -1;
     }
-    fallback(c, &l.tfm);
+    fallback(c, &l);
     if (c->steps_left == 0) {
         lb_error_set(err, "fscrypt: the walk passed its budget of steps");
         return -1;
     }
-    if (l.not_tfm)
-        lb_redact_missing(c, "keys: %llu fscrypt keys lead to no crypto transform: not erased",
-                          (unsigned long long)l.not_tfm);
+    if (l.not_tfm || l.cut)
+        lb_redact_missing(c,
+                          "keys: %llu fscrypt or blk-crypto-fallback keys lead to no crypto "
+                          "transform (not erased), %llu to more transforms than the walk follows "
+                          "(some key schedules not erased)",
+                          (unsigned long long)l.not_tfm, (unsigned long long)l.cut);
     lb_redact_missing(c, "keys: fscrypt v1 keys in process keyrings: their keys erased as logon "
                          "keys, their per-file transforms not walked");
     return 0;

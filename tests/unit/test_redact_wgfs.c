@@ -95,7 +95,7 @@ static void fscrypt_keys_erased(void **state)
     assert_int_equal(redact_report_count(&w.rep, "blk_crypto_key raw (fscrypt inline crypt)"), 1);
     assert_int_equal(redact_report_count(&w.rep, "crypto tfm context (blk-crypto-fallback)"), 1);
     assert_true(redact_report_count(&w.rep, "crypto tfm context (fscrypt)") >= 3);
-    assert_false(redact_report_says(&w.rep, "fscrypt keys lead to no crypto transform"));
+    assert_false(redact_report_says(&w.rep, "blk-crypto-fallback keys lead to no crypto"));
     free(w.plan.r);
 }
 
@@ -157,10 +157,22 @@ static void fscrypt_hostile(void **state)
     assert_int_equal(erased(&w, FS_MK + 24, 72), 72);
     free(w.plan.r);
 
+    plant(); /* a chain of transforms deeper than the walk follows, in free memory: named */
+    for (uint64_t i = 0; i < 8; i++)
+        memcpy(mem + 0x25500 + i * 0x60, mem + FS_TFM, 0x60);
+    put64(FS_TFM + 32, VA(0x25500));
+    for (uint64_t i = 0; i + 1 < 8; i++)
+        put64(0x25500 + i * 0x60 + 32, VA(0x25500 + (i + 1) * 0x60));
+    walk_ok(&w, lb_redact_fscrypt);
+    assert_true(redact_report_says(&w.rep, "1 to more transforms than the walk follows"));
+    free(w.plan.r);
+
     plant(); /* a prepared key whose pointer leads to no transform: named */
     put64(FS_INFO, VA(FS_BLK));
     walk_ok(&w, lb_redact_fscrypt);
-    assert_true(redact_report_says(&w.rep, "1 fscrypt keys lead to no crypto transform"));
+    assert_true(redact_report_says(
+        &w.rep,
+        "1 fscrypt or blk-crypto-fallback keys lead to no crypto transform (not erased), 0 to"));
     free(w.plan.r);
 }
 
