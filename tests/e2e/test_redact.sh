@@ -50,9 +50,10 @@ TTY_MARKERS="LBTTY-3b8e1d6f2a9c-data LBUNIX-6c2f8a4e1d9b-name"
 # fscrypt's raw key (secrets.c's), judged as what the kernel keeps of it once added (it wipes the
 # raw key itself): the HKDF's HMAC key, redact_judge.py's fscrypt:
 WG_PRIV=HLBWGPRIV-6d1f9b3e7a2c-static-kz WG_PSK='LBWGPSK-2e8c5a1f9d3b-preshared!!'
-WG_PEER=LBWGPEER-public-key-not-secret!!
+WG_PRIV1=HLBWGPRIV2-5e1a8c3f7b9d-static-z # (wg1's, its peer in another namespace)
 FS_KEY='LBFSCRYPT-5c1e9a7d3f2b-v2-master-key-raw-64-bytes-for-the-judge!'
 printf %s "$WG_PRIV" | base64 > "$work/wg.key"
+printf %s "$WG_PRIV1" | base64 > "$work/wg1.key"
 printf %s "$WG_PSK" | base64 > "$work/wg.psk"
 
 gcc -O2 -static -o "$work/secrets" "$E2E_DIR/guest/secrets.c" || die "cannot build secrets.c"
@@ -65,11 +66,21 @@ for m in dm_mod dm_crypt ecb xts tls xfrm_user esp4 gcm ctr ghash_generic authen
     modprobe \$m 2>/dev/null
 done
 ip link set lo up
-# a WireGuard interface and a peer, keyed (not shown after: a listing's replies would be more
-# freed copies of the keys)
-/sbin/ip link add wg0 type wireguard && /sbin/wg set wg0 private-key /etc/lbtest-wg.key \
-    peer $(printf %s "$WG_PEER" | base64) preshared-key /etc/lbtest-wg.psk \
-    allowed-ips 10.8.0.2/32 && /sbin/ip link set wg0 up && echo "lbtest: WireGuard interface planted"
+# two WireGuard interfaces peered over the loopback, wg1 moved into another network namespace
+# (its socket stays in this one), keyed (not shown after: a listing's replies would be more
+# freed copies of the keys); a ping through them makes a handshake: session keys
+/sbin/ip link add wg0 type wireguard && /sbin/ip link add wg1 type wireguard &&
+    /sbin/wg set wg0 listen-port 51820 private-key /etc/lbtest-wg.key \
+    peer $(wg pubkey < "$work/wg1.key") preshared-key /etc/lbtest-wg.psk \
+    allowed-ips 10.8.0.2/32 endpoint 127.0.0.1:51821 &&
+    /sbin/wg set wg1 listen-port 51821 private-key /etc/lbtest-wg1.key \
+    peer $(wg pubkey < "$work/wg.key") preshared-key /etc/lbtest-wg.psk \
+    allowed-ips 10.8.0.1/32 endpoint 127.0.0.1:51820 &&
+    /sbin/ip addr add 10.8.0.1/24 dev wg0 && /sbin/ip link set wg0 up &&
+    echo "lbtest: WireGuard interface planted"
+/sbin/ip netns add lbwg && /sbin/ip link set wg1 netns lbwg &&
+    /sbin/ip -n lbwg addr add 10.8.0.2/24 dev wg1 && /sbin/ip -n lbwg link set wg1 up &&
+    ping -c 1 -W 5 10.8.0.2 >/dev/null && echo "lbtest: WireGuard handshake made"
 # two IPsec states with known keys (the hex of the markers: the image holds no marker's bytes);
 # counted, not listed (a listing's replies would be more freed copies of the keys)
 /sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.2 proto esp spi 0x4c420001 mode transport \\
@@ -97,7 +108,7 @@ for pkg in ${REDACT_KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd6
     truncate -s 32M "$case_dir/fscrypt.img"
     mkfs.ext4 -q -F -O encrypt "$case_dir/fscrypt.img" || die "cannot make an ext4 with -O encrypt"
     GUEST_MODULES=1 GUEST_DM_MODULES=1 GUEST_KEYS_MODULES=1 GUEST_PROGRAMS="/sbin/ip /usr/bin/wg" GUEST_KERNEL_AT=$at \
-        GUEST_FILES="$work/secrets=/bin/secrets $work/before-load.sh=/etc/lbtest-before-load.sh $work/wg.key=/etc/lbtest-wg.key $work/wg.psk=/etc/lbtest-wg.psk" \
+        GUEST_FILES="$work/secrets=/bin/secrets $work/before-load.sh=/etc/lbtest-before-load.sh $work/wg.key=/etc/lbtest-wg.key $work/wg.psk=/etc/lbtest-wg.psk $work/wg1.key=/etc/lbtest-wg1.key" \
         build_guest_initramfs "$case_dir/guest.cpio" "target fs LABEL=LBDUMP /crash
 redact keys,user-data,names"
     run_guest_then "$case_dir/serial.log" "$case_dir/guest.cpio" \
@@ -175,8 +186,10 @@ assert i["stack"], "no stack"' "$case_dir/info.json"
     if find "$KERNEL_ROOT/$(kernel_modules_dir)" -path '*/wireguard/wireguard.ko*' | grep -q .; then
         check "$name: the guest planted a keyed WireGuard interface and peer" \
             grep -aq "lbtest: WireGuard interface planted" "$case_dir/serial.log"
-        wgfs_markers="wgnetlink:$WG_PRIV wgnetlink:$WG_PSK"
-        wgfs_types='"wg_device static private key (WireGuard)", "noise_handshake secrets (WireGuard)",'
+        check "$name: a ping through them made a WireGuard handshake (session keys)" \
+            grep -aq "lbtest: WireGuard handshake made" "$case_dir/serial.log"
+        wgfs_markers="wgnetlink:$WG_PRIV wgnetlink:$WG_PRIV1 wgnetlink:$WG_PSK"
+        wgfs_types='"wg_device static private key (WireGuard)", "noise_handshake secrets (WireGuard)", "noise_keypair keys (WireGuard)",'
     else
         log "SKIP: $name has no wireguard module: no WireGuard interface planted, its keys not judged"
     fi
