@@ -72,6 +72,25 @@ int lb_redact_dm_crypt(struct redact_ctx *c, struct lb_error *err);
    (redact_net.c), for keys. */
 int lb_redact_ipsec(struct redact_ctx *c, struct lb_error *err);
 int lb_redact_ktls(struct redact_ctx *c, struct lb_error *err);
+/* fscrypt's master keys, their inodes' keys, blk-crypto-fallback's keyslots (redact_fscrypt.c);
+   WireGuard interfaces' and peers' keys (redact_wg.c); for keys. */
+int lb_redact_fscrypt(struct redact_ctx *c, struct lb_error *err);
+int lb_redact_wireguard(struct redact_ctx *c, struct lb_error *err);
+/* Members to look up: s.m's offset (BTF_MISSING if none) into the layout's word at, its size
+   (0 if none) into word size_at unless REDACT_NO_SIZE; s NULL: the struct named dflt.  Returns
+   how many are missing. */
+struct redact_member {
+    const char *s, *m;
+    uint8_t at, size_at;
+};
+enum { REDACT_NO_SIZE = 0xff };
+int lb_redact_members(const struct btf *b, const struct redact_member *t, size_t n,
+                      const char *dflt, uint64_t *layout);
+/* Calls fn with every node of the list at head (its nodes' first word the next), to head again
+   or, if hlist, 0; -1 naming what if it loops, breaks, passes max nodes or the budget of steps. */
+int lb_redact_list(struct redact_ctx *c, uint64_t head, int hlist, size_t max, const char *what,
+                   int (*fn)(struct redact_ctx *, void *, uint64_t, struct lb_error *), void *arg,
+                   struct lb_error *err);
 /* Calls fn once for every socket's struct sock an open file of a task holds (redact_walk.c). */
 int lb_redact_open_sockets(struct redact_ctx *c, void (*fn)(struct redact_ctx *, void *, uint64_t),
                            void *arg, struct lb_error *err);

@@ -10,8 +10,8 @@
  *            base_crng's and every CPU's crng key, the per-CPU batches of
  *            random bytes not yet handed out); dm-crypt volumes' keys and
  *            key schedules (redact_dm.c); IPsec states' and kTLS sockets' keys
- *            and key schedules (redact_net.c); the sources not walked
- *            (fscrypt, blk-crypto, WireGuard) named with what BTF says.
+ *            and key schedules (redact_net.c); fscrypt's keys and blk-crypto's
+ *            (redact_fscrypt.c); WireGuard's (redact_wg.c).
  * user-data: every task's open files: a pipe's buffers (whole pages, and its
  *            spare page), a socket's receive queue (each sk_buff's linear
  *            data and its fragments' pages), a tty's (and its pty peer's)
@@ -87,6 +87,9 @@ const char *const lb_redact_symbols[] = {
     "n_tty_ops",          /* and their line discipline's buffers */
     "net_namespace_list", /* redact_net.c: IPsec's states, in every network namespace, */
     "tcp_tls_ulp_ops",    /* and kTLS built in */
+    "blk_crypto_keyslots",
+    "blk_crypto_num_keyslots",
+    "super_blocks", /* redact_fscrypt.c: fscrypt's, and blk-crypto-fallback's above */
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
@@ -422,28 +425,9 @@ static int random_pool(struct redact_ctx *c, struct lb_error *err)
     return 0;
 }
 
-/*
- * The key sources no walk reaches, each named with what this kernel's BTF
- * says of it, so the report tells a kernel that has them (not redacted)
- * from one that does not (nothing to redact, unless a module's).
- */
+/* What the walks of keys knowingly leave, said in the report. */
 static void other_keys(struct redact_ctx *c)
 {
-    static const char *const sources[][2] = {
-        {"fscrypt master keys", "fscrypt_master_key"},
-        {"blk-crypto keys", "blk_crypto_key"},
-        {"WireGuard keys (noise_keypair, noise_handshake)", "noise_keypair"},
-    };
-
-    for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
-        if (lb_btf_struct(c->btf, sources[i][1]) >= 0)
-            lb_redact_missing(c, "keys: %s: this kernel has struct %s; not walked: NOT redacted",
-                              sources[i][0], sources[i][1]);
-        else
-            lb_redact_missing(c,
-                              "keys: %s: no struct %s in the kernel's BTF (not built in; a "
-                              "module's are not looked for): not redacted",
-                              sources[i][0], sources[i][1]);
     lb_redact_missing(c, "keys: key schedules of the crypto API's other users (those of "
                          "the walks above are erased): not walked");
     lb_redact_missing(c, "keys: freed copies of keys (the netlink messages that set IPsec "
@@ -454,7 +438,8 @@ static void other_keys(struct redact_ctx *c)
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
 {
     if (keyring_payloads(c, err) < 0 || random_pool(c, err) < 0 || lb_redact_dm_crypt(c, err) < 0 ||
-        lb_redact_ipsec(c, err) < 0 || lb_redact_ktls(c, err) < 0) {
+        lb_redact_ipsec(c, err) < 0 || lb_redact_ktls(c, err) < 0 ||
+        lb_redact_fscrypt(c, err) < 0 || lb_redact_wireguard(c, err) < 0) {
         lb_error_prefix(err, "keys");
         return -1;
     }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fake_kernel.h"
+#include "fake_wgfs.h"
 #include "synth.h"
 
 #define FK "ffffffff80"
@@ -297,6 +298,7 @@ static void xfrm_types(struct btf *b, int u32, int u8, int ch, int vp)
     btf__add_struct(b, "net", 128);
     btf__add_field(b, "list", lh, 8 * 8, 0);
     btf__add_field(b, "xfrm", nx, 32 * 8, 0);
+    btf__add_field(b, "dev_base_head", lh, 96 * 8, 0); /* (fake_wgfs.h) */
     int walk = btf__add_struct(b, "xfrm_state_walk", 24);
     btf__add_field(b, "all", lh, 0, 0);
     btf__add_field(b, "state", u8, 16 * 8, 0);
@@ -359,6 +361,7 @@ static void net_types(struct btf *b, int arrays)
     crypto_types(b, u32, ch, vp);
     xfrm_types(b, u32, u8, ch, vp);
     tls_types(b, u16, u32, ch, vp, arrays);
+    fake_wgfs_types(b, arrays);
 }
 
 static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
@@ -560,6 +563,9 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
         {"init_task", FAKE_KERNEL_VA + FAKE_TASKS},
         {"panic_cpu", FAKE_KERNEL_VA + FAKE_PANIC_CPU},
         {"net_namespace_list", FAKE_KERNEL_VA + FAKE_NETS},
+        {"super_blocks", FAKE_KERNEL_VA + FS_SUPERS}, /* (fake_wgfs.h) */
+        {"blk_crypto_keyslots", FAKE_KERNEL_VA + FS_SLOTS_VAR},
+        {"blk_crypto_num_keyslots", FAKE_KERNEL_VA + FS_SLOTS_VAR + 8},
     };
 
     if (ntasks < 1 || ntasks > FAKE_MAX_TASKS)
@@ -568,6 +574,7 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
     free_lists(mem);
     put64(mem, FAKE_NETS, FAKE_KERNEL_VA + FAKE_NETS); /* no network namespace (fake_net.h) */
     put64(mem, FAKE_NETS + 8, FAKE_KERNEL_VA + FAKE_NETS);
+    put64(mem, FS_SUPERS, FAKE_KERNEL_VA + FS_SUPERS); /* no super block (fake_wgfs.h) */
     for (int i = 0; i < ntasks; i++) {
         uint64_t task = FAKE_TASKS + (uint64_t)i * FAKE_TASK_SIZE;
         uint64_t next = FAKE_TASKS + (uint64_t)((i + 1) % ntasks) * FAKE_TASK_SIZE;

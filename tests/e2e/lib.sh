@@ -579,9 +579,12 @@ build_guest_initramfs() {
             -path '*/net/llc/*' -o -path '*/net/bridge/bridge.ko*' -o -path '*/net/tls/*' \) \
             -name '*.ko*' | cpio -pdm --quiet "$root/$m")
         # kTLS, IPsec's netlink interface and ESP, for the redaction test's network keys
+        # (and WireGuard with its UDP tunnels and arch's curve25519, ext4 where it is a module)
         [ -n "${GUEST_KEYS_MODULES:-}" ] && (cd "$km" && find kernel \( -path '*/net/tls/*' -o \
-            -path '*/net/xfrm/*' -o -path '*/net/ipv4/esp4.ko*' -o -path '*/net/key/*' \) \
-            -name '*.ko*' | cpio -pdm --quiet "$root/$m")
+            -path '*/net/xfrm/*' -o -path '*/net/ipv4/esp4.ko*' -o -path '*/net/key/*' -o \
+            -path '*/drivers/net/wireguard/*' -o -path '*/net/ipv*/*udp_tunnel.ko*' -o \
+            -path '*/arch/*/crypto/*' -o -path '*/fs/ext4/*' -o -path '*/fs/jbd2/*' -o \
+            -path '*/fs/mbcache.ko*' \) -name '*.ko*' | cpio -pdm --quiet "$root/$m")
         [ -n "${GUEST_WATCHDOG_MODULES:-}" ] &&
             cp -r "$km/kernel/drivers/watchdog" "$root/$m/kernel/drivers/"
         cp "$km/modules.order" "$km/modules.builtin"* "$root/$m/" 2>/dev/null || true

@@ -22,8 +22,17 @@ A marker "netlink:KEY" is an IPsec key KEY judged the same, but where a copy of
 it is an attribute of a netlink message (XFRMA_ALG_CRYPT, _AEAD or _AUTH_TRUNC:
 the freed request that set the key, a slab object no walk reaches, which the
 report names as not erased), that copy is counted and left: every other copy
-must be gone.
+must be gone.  A marker "wgnetlink:KEY" is a WireGuard key KEY judged so too,
+where a copy is a WireGuard netlink attribute's (WGDEVICE_A_PRIVATE_KEY,
+WGPEER_A_PRESHARED_KEY: the freed request wg(8) set it with).
+A marker "fscrypt:KEY" stands for what a kernel keeps of an fscrypt v2 raw key
+KEY (which it wipes once it has derived the rest): the HKDF's HMAC-SHA512 key,
+the PRK (HMAC-SHA512 of KEY under a zero salt), as its inner state (SHA-512's
+words, little-endian, after the block PRK ^ ipad), in the HMAC transform's
+context before Linux 6.16, in the master key's secret since.
 """
+import hashlib
+import hmac
 import mmap
 import struct
 import sys
@@ -131,9 +140,65 @@ def netlink_copy(buf, at, length):
     return False
 
 
+def sha512_constants():
+    """SHA-512's round constants (the cube roots of the first 80 primes) and initial state."""
+    primes, n = [], 2
+    while len(primes) < 80:
+        primes += [n] if all(n % p for p in primes) else []
+        n += 1
+
+    def root(p, k, bits):  # the fractional part of p's k-th root, its first 64 bits
+        x, r = p << (64 * k), int(round(p ** (1 / k) * 2 ** 64))
+        while r ** k > x:
+            r -= 1
+        while (r + 1) ** k <= x:
+            r += 1
+        return r & (2 ** 64 - 1)
+    return [root(p, 3, 64) for p in primes], [root(p, 2, 64) for p in primes[:8]]
+
+
+def sha512_block(h, block):
+    """SHA-512's compression of one 128-byte block into the state h."""
+    k, mask = SHA512_K, 2 ** 64 - 1
+
+    def rotr(x, n):
+        return ((x >> n) | (x << (64 - n))) & mask
+    w = list(struct.unpack(">16Q", block))
+    for i in range(16, 80):
+        s0 = rotr(w[i - 15], 1) ^ rotr(w[i - 15], 8) ^ (w[i - 15] >> 7)
+        s1 = rotr(w[i - 2], 19) ^ rotr(w[i - 2], 61) ^ (w[i - 2] >> 6)
+        w.append((w[i - 16] + s0 + w[i - 7] + s1) & mask)
+    a, b, c, d, e, f, g, hh = h
+    for i in range(80):
+        t1 = (hh + (rotr(e, 14) ^ rotr(e, 18) ^ rotr(e, 41)) + ((e & f) ^ (~e & g)) + k[i] +
+              w[i]) & mask
+        t2 = ((rotr(a, 28) ^ rotr(a, 34) ^ rotr(a, 39)) + ((a & b) ^ (a & c) ^ (b & c))) & mask
+        hh, g, f, e, d, c, b, a = g, f, e, (d + t1) & mask, c, b, a, (t1 + t2) & mask
+    return [(x + y) & mask for x, y in zip(h, [a, b, c, d, e, f, g, hh])]
+
+
+SHA512_K, SHA512_IV = sha512_constants()
+_abc = b"abc\x80" + bytes(108) + (24).to_bytes(16, "big")  # (checked against hashlib's)
+assert struct.pack(">8Q", *sha512_block(SHA512_IV, _abc)) == hashlib.sha512(b"abc").digest()
+
+
+def fscrypt_hkdf_state(key):
+    prk = hmac.new(bytes(64), key, hashlib.sha512).digest()
+    return struct.pack("<8Q", *sha512_block(SHA512_IV, bytes(b ^ 0x36 for b in prk.ljust(128, b"\0"))))
+
+
+def wg_netlink_copy(buf, at, length):
+    """Whether the key at buf[at] is a WireGuard attribute's: its header just before it."""
+    size, typ = struct.unpack_from("<HH", buf, at - 4) if at >= 4 else (0, 0)
+    return size == 4 + length and (typ & 0x3FFF) in (2, 3)
+
+
 def marker(text):
-    if text.startswith("netlink:"):
-        return text[len("netlink:"):].encode()
+    for prefix in ("netlink:", "wgnetlink:"):
+        if text.startswith(prefix):
+            return text[len(prefix):].encode()
+    if text.startswith("fscrypt:"):
+        return fscrypt_hkdf_state(text[len("fscrypt:"):].encode())
     if text.startswith("aes256:"):
         key = text[len("aes256:"):].encode()
         assert len(key) == 32, text
@@ -157,7 +222,8 @@ def main():
         import bisect
         bad = 0
         for text, mk in zip(sys.argv[3:], markers):
-            netlink = text.startswith("netlink:")
+            netlink = netlink_copy if text.startswith("netlink:") else \
+                wg_netlink_copy if text.startswith("wgnetlink:") else None
             seen, at = [], mem.find(mk)
             while at >= 0:
                 i = bisect.bisect_right(offsets, at) - 1
@@ -166,7 +232,7 @@ def main():
                     phys = fr * PAGE + at - by_offset[i][0]
                     where = "erased" if inside(ranges, phys, len(mk)) else \
                         "kept" if fr in red_frames else "filtered"
-                    if where == "kept" and netlink and netlink_copy(mem, at, len(mk)):
+                    if where == "kept" and netlink and netlink(mem, at, len(mk)):
                         where = "kept: a freed netlink message's"
                     seen.append((hex(phys), where))
                 at = mem.find(mk, at + 1)
@@ -176,7 +242,7 @@ def main():
                 print(f"  FAIL: nowhere an unredacted -d 31 dump would hold it")
                 bad += 1
             at = red.find(mk)
-            while at >= 0 and netlink and netlink_copy(red, at, len(mk)):
+            while at >= 0 and netlink and netlink(red, at, len(mk)):
                 at = red.find(mk, at + 1)
             if at >= 0:
                 print(f"  FAIL: in the redacted dump at file offset {at:#x}")

@@ -6,7 +6,10 @@
 # a second disk; a pty's unread data and an abstract UNIX socket's name, judged
 # apart; two IPsec states (ip xfrm: AES-GCM, and CBC with HMAC-SHA256) and a
 # kTLS socket keyed both ways, judged apart, kTLS skipped and said where the
-# kernel has no tls module), crashes, and the capture with
+# kernel has no tls module; a WireGuard interface (wg(8)) with a known private key and a peer with
+# a known preshared key, and an fscrypt v2 key of known raw bytes on an ext4 made with -O
+# encrypt (a third disk), a directory encrypted with it and a file in it, judged apart, skipped
+# and said where the kernel has no wireguard module or no fscrypt), crashes, and the capture with
 # 'redact keys,user-data,names' saves the dump; QEMU copies the guest's memory
 # as the capture starts.  Judged (redact_judge.py): every marker is in the
 # memory where an unredacted -d 31 dump would hold it (the test sees them), none
@@ -44,6 +47,17 @@ TTY_MARKERS="LBTTY-3b8e1d6f2a9c-data LBUNIX-6c2f8a4e1d9b-name"
 # secrets.c's TCP data, sent over loopback to a receiver that never reads: in its queue, and
 # left unsent in the sender's (user-data: every queue of a socket, TCP's trees)
 TCP_MARKERS=LBTCPQ-6a1d9e3c7f2b-unsent
+# WireGuard's keys (the private key clamped as the kernel keeps it: its first byte's low 3 bits
+# clear, its last byte's top bits 01), set by wg(8) from files of their base64; the requests
+# that set them are freed netlink messages (wgnetlink: the judge counts and leaves those copies);
+# fscrypt's raw key (secrets.c's), judged as what the kernel keeps of it once added (it wipes the
+# raw key itself): the HKDF's HMAC key, redact_judge.py's fscrypt:
+WG_PRIV=HLBWGPRIV-6d1f9b3e7a2c-static-kz WG_PSK='LBWGPSK-2e8c5a1f9d3b-preshared!!'
+WG_PRIV1=HLBWGPRIV2-5e1a8c3f7b9d-static-z # (wg1's, its peer in another namespace)
+FS_KEY='LBFSCRYPT-5c1e9a7d3f2b-v2-master-key-raw-64-bytes-for-the-judge!'
+printf %s "$WG_PRIV" | base64 > "$work/wg.key"
+printf %s "$WG_PRIV1" | base64 > "$work/wg1.key"
+printf %s "$WG_PSK" | base64 > "$work/wg.psk"
 
 gcc -O2 -static -o "$work/secrets" "$E2E_DIR/guest/secrets.c" || die "cannot build secrets.c"
 cat > "$work/before-load.sh" <<SCRIPT
@@ -51,8 +65,25 @@ cat > "$work/before-load.sh" <<SCRIPT
 # HMAC-SHA256, and the IV generators' random numbers: drbg): this guest has no modprobe for
 # the kernel to call
 for m in dm_mod dm_crypt ecb xts tls xfrm_user esp4 gcm ctr ghash_generic authenc cbc hmac \\
-    sha256_generic seqiv echainiv jitterentropy_rng drbg; do modprobe \$m 2>/dev/null; done
+    sha256_generic seqiv echainiv jitterentropy_rng drbg wireguard cts sha512_generic ext4; do
+    modprobe \$m 2>/dev/null
+done
 ip link set lo up
+# two WireGuard interfaces peered over the loopback, wg1 moved into another network namespace
+# (its socket stays in this one), keyed (not shown after: a listing's replies would be more
+# freed copies of the keys); a ping through them makes a handshake: session keys
+/sbin/ip link add wg0 type wireguard && /sbin/ip link add wg1 type wireguard &&
+    /sbin/wg set wg0 listen-port 51820 private-key /etc/lbtest-wg.key \
+    peer $(wg pubkey < "$work/wg1.key") preshared-key /etc/lbtest-wg.psk \
+    allowed-ips 10.8.0.2/32 endpoint 127.0.0.1:51821 &&
+    /sbin/wg set wg1 listen-port 51821 private-key /etc/lbtest-wg1.key \
+    peer $(wg pubkey < "$work/wg.key") preshared-key /etc/lbtest-wg.psk \
+    allowed-ips 10.8.0.1/32 endpoint 127.0.0.1:51820 &&
+    /sbin/ip addr add 10.8.0.1/24 dev wg0 && /sbin/ip link set wg0 up &&
+    echo "lbtest: WireGuard interface planted"
+/sbin/ip netns add lbwg && /sbin/ip link set wg1 netns lbwg &&
+    /sbin/ip -n lbwg addr add 10.8.0.2/24 dev wg1 && /sbin/ip -n lbwg link set wg1 up &&
+    ping -c 1 -W 5 10.8.0.2 >/dev/null && echo "lbtest: WireGuard handshake made"
 # two IPsec states with known keys (the hex of the markers: the image holds no marker's bytes);
 # counted, not listed (a listing's replies would be more freed copies of the keys)
 /sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.2 proto esp spi 0x4c420001 mode transport \\
@@ -60,7 +91,7 @@ ip link set lo up
 /sbin/ip xfrm state add src 10.9.0.1 dst 10.9.0.3 proto esp spi 0x4c420002 mode transport \\
     enc 'cbc(aes)' 0x$(hex "$XFRM_ENC") auth-trunc 'hmac(sha256)' 0x$(hex "$XFRM_AUTH") 128
 /sbin/ip xfrm state count | grep -q "SAD count 2" && echo "lbtest: IPsec states planted: 2"
-/bin/secrets crypt > /tmp/secrets.out 2>&1 &
+/bin/secrets crypt fscrypt > /tmp/secrets.out 2>&1 &
 i=0
 while ! grep -q SECRETS-READY /tmp/secrets.out 2>/dev/null; do
     i=\$((i + 1)); [ \$i -gt 300 ] && break
@@ -77,19 +108,23 @@ for pkg in ${REDACT_KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd6
     mkdir -p "$case_dir"
     make_disk "$case_dir/disk.img" 2G LBDUMP
     truncate -s 16M "$case_dir/crypt.img"
-    GUEST_MODULES=1 GUEST_DM_MODULES=1 GUEST_KEYS_MODULES=1 GUEST_PROGRAMS=/sbin/ip GUEST_KERNEL_AT=$at GUEST_FILES="$work/secrets=/bin/secrets $work/before-load.sh=/etc/lbtest-before-load.sh" \
+    truncate -s 32M "$case_dir/fscrypt.img"
+    mkfs.ext4 -q -F -O encrypt "$case_dir/fscrypt.img" || die "cannot make an ext4 with -O encrypt"
+    GUEST_MODULES=1 GUEST_DM_MODULES=1 GUEST_KEYS_MODULES=1 GUEST_PROGRAMS="/sbin/ip /usr/bin/wg" GUEST_KERNEL_AT=$at \
+        GUEST_FILES="$work/secrets=/bin/secrets $work/before-load.sh=/etc/lbtest-before-load.sh $work/wg.key=/etc/lbtest-wg.key $work/wg.psk=/etc/lbtest-wg.psk $work/wg1.key=/etc/lbtest-wg1.key" \
         build_guest_initramfs "$case_dir/guest.cpio" "target fs LABEL=LBDUMP /crash
 redact keys,user-data,names"
     run_guest_then "$case_dir/serial.log" "$case_dir/guest.cpio" \
         "crashkernel=192M lbtest.crash=sysrq" "lifeboat: capture starting" \
         "dump-guest-memory $case_dir/memory.elf" \
         -drive "file=$case_dir/disk.img,if=none,id=dump,format=raw" -device nvme,drive=dump,serial=lbdump \
-        -drive "file=$case_dir/crypt.img,if=none,id=crypt,format=raw" -device nvme,drive=crypt,serial=lbcrypt
+        -drive "file=$case_dir/crypt.img,if=none,id=crypt,format=raw" -device nvme,drive=crypt,serial=lbcrypt \
+        -drive "file=$case_dir/fscrypt.img,if=none,id=fscrypt,format=raw" -device nvme,drive=fscrypt,serial=lbfscrypt
     dir=/crash/$(dump_dirs "$case_dir/disk.img" /crash | head -n1)
     for f in vmcore info.json metadata.json; do
         fetch_file "$case_dir/disk.img" "$dir/$f" "$case_dir/$f" || true
     done
-    rm -f "$case_dir/disk.img" "$case_dir/crypt.img"
+    rm -f "$case_dir/disk.img" "$case_dir/crypt.img" "$case_dir/fscrypt.img"
     name=$KERNEL_RELEASE
     check "$name: the guest planted its secrets" grep -aq SECRETS-READY "$case_dir/serial.log"
     check "$name: the guest opened a dm-crypt volume with a known key" \
@@ -153,6 +188,43 @@ assert i["stack"], "no stack"' "$case_dir/info.json"
         grep -aq "secrets: tcp data left unsent" "$case_dir/serial.log"
     check "$name: no TCP data, sent or unsent, in the redacted dump (all in the memory)" \
         $PY "$E2E_DIR/redact_judge.py" "$case_dir/memory.elf" "$case_dir/vmcore.elf" $TCP_MARKERS
+    # WireGuard and fscrypt: planted where the kernel has them; where not, said, not passed
+    wgfs_markers= wgfs_types=
+    if find "$KERNEL_ROOT/$(kernel_modules_dir)" -path '*/wireguard/wireguard.ko*' | grep -q .; then
+        check "$name: the guest planted a keyed WireGuard interface and peer" \
+            grep -aq "lbtest: WireGuard interface planted" "$case_dir/serial.log"
+        check "$name: a ping through them made a WireGuard handshake (session keys)" \
+            grep -aq "lbtest: WireGuard handshake made" "$case_dir/serial.log"
+        wgfs_markers="wgnetlink:$WG_PRIV wgnetlink:$WG_PRIV1 wgnetlink:$WG_PSK"
+        wgfs_types='"wg_device static private key (WireGuard)", "noise_handshake secrets (WireGuard)", "noise_keypair keys (WireGuard)",'
+    else
+        log "SKIP: $name has no wireguard module: no WireGuard interface planted, its keys not judged"
+    fi
+    config=$(find "$KERNEL_ROOT" \( -name "config-$KERNEL_RELEASE" -o -path "*/$KERNEL_RELEASE/config" \) | head -n1)
+    if grep -q '^CONFIG_FS_ENCRYPTION=y' "$config"; then
+        check "$name: the guest added an fscrypt key and encrypted a directory with it" \
+            grep -aq "secrets: fscrypt key added, directory encrypted, file written" "$case_dir/serial.log"
+        wgfs_markers="$wgfs_markers fscrypt:$FS_KEY"
+        wgfs_types="$wgfs_types \"fscrypt_master_key secret (fscrypt)\", \"crypto tfm context (fscrypt)\","
+    else
+        log "SKIP: $name has no fscrypt (CONFIG_FS_ENCRYPTION): no fscrypt key planted, not judged"
+    fi
+    if [ -n "$wgfs_markers" ]; then
+        check "$name: metadata.json: WireGuard's and fscrypt's keys erased, nothing of them left unsaid" $PY -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["redaction"]
+types = {e["type"]: e["count"] for e in r["erased"]}
+print({t: c for t, c in types.items() if "WireGuard" in t or "fscrypt" in t or "blk-crypto" in t})
+for t in ['"$wgfs_types"']:
+    assert types.get(t, 0) > 0, (t, types)
+said = [n for n in r["not_found"] if ("WireGuard" in n or "fscrypt" in n or "blk-crypto" in n) and
+        "freed copies" not in n]
+print(said)
+assert not [n for n in said if "not loaded" in n or "no struct" in n or "not erased" in n], said' \
+            "$case_dir/metadata.json"
+        check "$name: no WireGuard or fscrypt key in the redacted dump (all in the memory)" \
+            $PY "$E2E_DIR/redact_judge.py" "$case_dir/memory.elf" "$case_dir/vmcore.elf" $wgfs_markers
+    fi
     check "$name: metadata.json: ttys' buffers, UNIX sockets' and open files' names erased" $PY -c '
 import json, sys
 types = {e["type"]: e["count"] for e in json.load(open(sys.argv[1]))["redaction"]["erased"]}

@@ -5,8 +5,8 @@
  * walks (task comms, host names, dead stacks, keys and open files as far as
  * the fake's BTF goes), whose ranges are then applied to every page read,
  * and the walks of dm-crypt's volumes (its seed, make_fake_kernel dm, has
- * device-mapper built in and no task list), IPsec's states and kTLS sockets
- * (make_fake_kernel memory's) on their own.
+ * device-mapper built in and no task list), IPsec's states, kTLS sockets,
+ * fscrypt's and WireGuard's keys (make_fake_kernel memory's) on their own.
  *
  * The dump around the bytes is the test suite's fake kernel: VMCOREINFO with
  * a real 6.1 kernel's structure layout, or a 7.3 kernel's if the first byte
@@ -28,7 +28,8 @@
 #include "kernel/redact.h"
 #include "lbdump.h"
 
-/* dm-crypt's, IPsec's and kTLS's keys and transforms (redact_dm.c, redact_net.c) found through
+/* dm-crypt's, IPsec's, kTLS's, fscrypt's and WireGuard's keys and transforms (redact_dm.c,
+   redact_net.c, redact_fscrypt.c, redact_wg.c) found through
    fuzzed memory, bounded: the keys class fails before them on the fake (no keyring's types). */
 static void key_walks(struct lb_source *src)
 {
@@ -44,6 +45,8 @@ static void key_walks(struct lb_source *src)
         lb_redact_dm_crypt(&c, &err);
         lb_redact_ipsec(&c, &err);
         lb_redact_ktls(&c, &err);
+        lb_redact_fscrypt(&c, &err);
+        lb_redact_wireguard(&c, &err);
     }
     btf__free(c.btf);
     lb_kallsyms_free(c.ks);

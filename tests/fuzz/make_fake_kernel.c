@@ -2,7 +2,7 @@
  * make_fake_kernel.c - writes seeds for the fuzzers from the tests' fake
  * kernel: "make_fake_kernel memory FILE" the 256 KiB of kernel memory that
  * fuzz_triage takes (symbols, BTF, 12 tasks, open files, IPsec states and a
- * kTLS socket, struct pages), "make_fake_kernel core
+ * kTLS socket, fscrypt's and WireGuard's keys, struct pages), "make_fake_kernel core
  * FILE" the whole ELF core around it, for fuzz_elf_source; with a third word
  * "7.3", the same of a Linux 7.3-shaped kernel (see fake_kernel.h);
  * "make_fake_kernel dm FILE" the memory of a kernel with device-mapper built
@@ -17,6 +17,7 @@
 #include "../common/fake_files.h"
 #include "../common/fake_kernel.h"
 #include "../common/fake_net.h"
+#include "../common/fake_wgfs.h"
 #include "../common/synth_lvm.h"
 
 int main(int argc, char **argv)
@@ -53,6 +54,7 @@ int main(int argc, char **argv)
     fake_kernel_tasks(mem, 12, 0);
     fake_kernel_files(mem);   /* open files, a UNIX socket, a tty pair: redaction's walks */
     fake_kernel_net(mem);     /* IPsec states, a kTLS socket: the keys class's network walks */
+    fake_kernel_wgfs(mem);    /* fscrypt keys, blk-crypto-fallback's, a WireGuard interface */
     fake_kernel_mem_map(mem); /* struct pages, for the classifier and its check */
     fake_kernel_file(file, mem);
     if (!(f = fopen(argv[2], "wb")))

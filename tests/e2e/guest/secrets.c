@@ -11,7 +11,10 @@
  * TCP connection over loopback whose client end has kTLS keys (AES-256-GCM,
  * one for sending and one for receiving: tls_context's crypto_send and
  * crypto_recv, and the AEAD transforms keyed with them), if the kernel has
- * tls loaded ("secrets: ktls:" says why not).
+ * tls loaded ("secrets: ktls:" says why not); and, given "fscrypt" too and a
+ * disk whose serial is lbfscrypt (an ext4 made with -O encrypt), an fscrypt
+ * v2 key added with a known 64-byte raw key (FS_IOC_ADD_ENCRYPTION_KEY), a
+ * directory with a policy of that key and a file written in it, kept open.
  *
  * The markers are in this file XORed with 0x5a and decoded at run time into
  * user memory (left out of -d 31 dumps): the program's own file, in the page
@@ -19,8 +22,10 @@
  * the kernel made.  test_redact.sh knows them in the clear.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/dm-ioctl.h>
+#include <linux/fscrypt.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -32,6 +37,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -68,8 +74,8 @@ static int first_line(const char *path, char *out, size_t cap)
     return ok;
 }
 
-/* The disk whose serial is lbcrypt: its "major:minor" and its size in sectors. */
-static int crypt_disk(char *dev, size_t cap, char *sectors, size_t scap)
+/* The disk whose serial starts with want: its "major:minor" and its size in sectors. */
+static int crypt_disk(const char *want, char *dev, size_t cap, char *sectors, size_t scap)
 {
     DIR *d = opendir("/sys/block");
     struct dirent *e;
@@ -78,7 +84,7 @@ static int crypt_disk(char *dev, size_t cap, char *sectors, size_t scap)
 
     while (d && !found && (e = readdir(d))) {
         snprintf(path, sizeof(path), "/sys/block/%s/device/serial", e->d_name);
-        if (!first_line(path, serial, sizeof(serial)) || strncmp(serial, "lbcrypt", 7) != 0)
+        if (!first_line(path, serial, sizeof(serial)) || strncmp(serial, want, strlen(want)) != 0)
             continue;
         snprintf(path, sizeof(path), "/sys/block/%s/dev", e->d_name);
         found = first_line(path, dev, cap);
@@ -123,7 +129,7 @@ static void crypt_volume(const unsigned char *key)
     char dev[32], sectors[32], params[400];
     int n = 0, control = open("/dev/mapper/control", O_RDWR);
 
-    if (control < 0 || !crypt_disk(dev, sizeof(dev), sectors, sizeof(sectors))) {
+    if (control < 0 || !crypt_disk("lbcrypt", dev, sizeof(dev), sectors, sizeof(sectors))) {
         perror("secrets: no /dev/mapper/control or no disk lbcrypt");
         return;
     }
@@ -139,6 +145,55 @@ static void crypt_volume(const unsigned char *key)
         printf("secrets: dm-crypt volume lbsecret-crypt on %s\n", dev);
     memset(params, 0, sizeof(params));
     close(control);
+}
+
+/*
+ * fscrypt on the ext4 of the disk lbfscrypt, mounted at /lbfscrypt: a v2 key of the 64 raw
+ * bytes raw added, /lbfscrypt/secret encrypted with it (AES-256-XTS, AES-256-CTS), a file
+ * written in it and left open.
+ */
+static void fscrypt_volume(const unsigned char *raw)
+{
+    static union {
+        struct fscrypt_add_key_arg arg;
+        char bytes[sizeof(struct fscrypt_add_key_arg) + 64];
+    } add;
+    struct fscrypt_policy_v2 policy = {.version = FSCRYPT_POLICY_V2,
+                                       .contents_encryption_mode = FSCRYPT_MODE_AES_256_XTS,
+                                       .filenames_encryption_mode = FSCRYPT_MODE_AES_256_CTS,
+                                       .flags = FSCRYPT_POLICY_FLAGS_PAD_32};
+    char dev[32], sectors[32];
+    unsigned maj, min;
+    int root = -1, dir = -1, file = -1;
+
+    if (!crypt_disk("lbfscrypt", dev, sizeof(dev), sectors, sizeof(sectors)) ||
+        sscanf(dev, "%u:%u", &maj, &min) != 2 ||
+        mknod("/dev/lbfscrypt", S_IFBLK | 0600, makedev(maj, min)) < 0 ||
+        (mkdir("/lbfscrypt", 0700) < 0 && errno != EEXIST) ||
+        mount("/dev/lbfscrypt", "/lbfscrypt", "ext4", 0, NULL) < 0 ||
+        (root = open("/lbfscrypt", O_RDONLY | O_DIRECTORY)) < 0) {
+        perror("secrets: fscrypt: no disk lbfscrypt, or it does not mount");
+        return;
+    }
+    add.arg.key_spec.type = FSCRYPT_KEY_SPEC_TYPE_IDENTIFIER;
+    add.arg.raw_size = 64;
+    memcpy(add.arg.raw, raw, 64);
+    if (ioctl(root, FS_IOC_ADD_ENCRYPTION_KEY, &add.arg) < 0) {
+        perror("secrets: fscrypt: FS_IOC_ADD_ENCRYPTION_KEY");
+        return;
+    }
+    memcpy(policy.master_key_identifier, add.arg.key_spec.u.identifier,
+           FSCRYPT_KEY_IDENTIFIER_SIZE);
+    memset(&add, 0, sizeof(add));
+    if (mkdirat(root, "secret", 0700) < 0 ||
+        (dir = openat(root, "secret", O_RDONLY | O_DIRECTORY)) < 0 ||
+        ioctl(dir, FS_IOC_SET_ENCRYPTION_POLICY, &policy) < 0 ||
+        (file = openat(dir, "file", O_CREAT | O_RDWR, 0600)) < 0 ||
+        write(file, "an encrypted file's data\n", 26) != 26 || fsync(file) < 0) {
+        perror("secrets: fscrypt: the encrypted directory");
+        return;
+    }
+    printf("secrets: fscrypt key added, directory encrypted, file written\n");
 }
 
 /* kTLS on the client end of a TCP connection over loopback: tx_key to send, rx_key to receive. */
@@ -249,7 +304,7 @@ int main(int argc, char **argv)
      * "LBCOMM-7q3Zk9x", "lbhost-4d9e2a7c": each byte ^ 0x5a (the comments would put them in
      * the source only, never in the binary) */
     char key[40], pipe_data[40], sock_data[40], comm[16], host[20], crypt_key[65];
-    char tty_data[40], unix_addr[40], tls_tx[33], tls_rx[33], tcp_data[40];
+    char tty_data[40], unix_addr[40], tls_tx[33], tls_rx[33], tcp_data[40], fs_key[65];
     int p[2], s[2];
 
     decode(X(0x16, 0x18, 0x11, 0x1f, 0x03, 0x77, 0x63, 0x3c, 0x69, 0x3b, 0x6d, 0x39, 0x6b, 0x3f,
@@ -301,6 +356,16 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "crypt") == 0)
         crypt_volume((const unsigned char *)crypt_key);
     memset(crypt_key, 0, sizeof(crypt_key));
+    /* "LBFSCRYPT-5c1e9a7d3f2b-v2-master-key-raw-64-bytes-for-the-judge!": fscrypt's raw key */
+    decode(X(0x16, 0x18, 0x1c, 0x09, 0x19, 0x08, 0x03, 0x0a, 0x0e, 0x77, 0x6f, 0x39, 0x6b, 0x3f,
+             0x63, 0x3b, 0x6d, 0x3e, 0x69, 0x3c, 0x68, 0x38, 0x77, 0x2c, 0x68, 0x77, 0x37, 0x3b,
+             0x29, 0x2e, 0x3f, 0x28, 0x77, 0x31, 0x3f, 0x23, 0x77, 0x28, 0x3b, 0x2d, 0x77, 0x6c,
+             0x6e, 0x77, 0x38, 0x23, 0x2e, 0x3f, 0x29, 0x77, 0x3c, 0x35, 0x28, 0x77, 0x2e, 0x32,
+             0x3f, 0x77, 0x30, 0x2f, 0x3e, 0x3d, 0x3f, 0x7b),
+           64, fs_key);
+    if (argc > 2 && strcmp(argv[2], "fscrypt") == 0)
+        fscrypt_volume((const unsigned char *)fs_key);
+    memset(fs_key, 0, sizeof(fs_key));
     if (syscall(SYS_add_key, "user", "lbsecret", key, strlen(key), KEY_SPEC_USER_KEYRING) < 0)
         perror("secrets: add_key");
     /* before the name is set: the child it forks, exited, leaves its task_struct freed with its
