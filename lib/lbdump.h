@@ -372,7 +372,7 @@ int lb_redact_parse(const char *text, unsigned *classes, struct lb_error *err);
 /* The classes as lb_redact_parse reads them ("keys,names"); "" for none. */
 void lb_redact_format(unsigned classes, char *buf, size_t len);
 
-enum { LB_REDACT_MAX_ERASED = 40, LB_REDACT_MAX_MISSING = 24 };
+enum { LB_REDACT_MAX_ERASED = 64, LB_REDACT_MAX_MISSING = 24 };
 
 /* What a redaction did, as the dump's note carries it. */
 struct lb_redaction_report {

@@ -124,8 +124,11 @@ static struct lb_redacted *item(struct redact_ctx *c, unsigned cls, const char *
         if (strcmp(rep->erased[i].type, type) == 0 &&
             strcmp(rep->erased[i].class_name, class_name(cls)) == 0)
             return &rep->erased[i];
-    if (rep->nerased == LB_REDACT_MAX_ERASED)
-        return NULL;
+    if (rep->nerased == LB_REDACT_MAX_ERASED) { /* the last counts the rest: never unsaid */
+        struct lb_redacted *last = &rep->erased[LB_REDACT_MAX_ERASED - 1];
+        snprintf(last->type, sizeof(last->type), "other types (past the report's room)");
+        return last;
+    }
     struct lb_redacted *it = &rep->erased[rep->nerased++];
     snprintf(it->class_name, sizeof(it->class_name), "%s", class_name(cls));
     snprintf(it->type, sizeof(it->type), "%s", type);
