@@ -87,6 +87,8 @@ const char *const lb_redact_symbols[] = {
     "n_tty_ops",          /* and their line discipline's buffers */
     "net_namespace_list", /* redact_net.c: IPsec's states, in every network namespace, */
     "tcp_tls_ulp_ops",    /* and kTLS built in */
+    "slab_caches",        /* redact_slab.c: every SLUB cache's free objects, */
+    "page_offset_base",   /* in the direct map */
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
