@@ -448,9 +448,9 @@ static void other_keys(struct redact_ctx *c)
                               sources[i][0], sources[i][1]);
     lb_redact_missing(c, "keys: key schedules of the crypto API's other users (those of "
                          "the walks above are erased): not walked");
-    lb_redact_missing(c, "keys: freed copies of keys (the netlink messages that set IPsec "
-                         "states, in freed slab objects) and IPsec states deleted but still "
-                         "held (on the GC list, in a namespace being torn down): not erased");
+    lb_redact_missing(c, "keys: IPsec states deleted but still held (on the GC list, in a "
+                         "namespace being torn down), and freed copies of keys the walk of free "
+                         "slab objects does not reach: not erased");
 }
 
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
@@ -975,7 +975,7 @@ int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err)
     }
     lb_redact_missing(
         c, "user-data: TCP queues but the receive queue (write, out-of-order), ttys no file "
-           "holds, freed slab objects (a tty buffer given back to kmalloc): not walked");
+           "holds: not walked");
     return 0;
 }
 
