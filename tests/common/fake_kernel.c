@@ -364,7 +364,7 @@ static void net_types(struct btf *b, int arrays)
 /*
  * SLUB's caches (redaction's redact_slab.c, fake_slab.h), hardened (kmem_cache.random): a
  * cache's per-CPU kmem_cache_cpu, its nodes' partial lists, struct slab with its counters'
- * bitfields as 6.1 has them.
+ * bitfields as 6.1 has them; and 7.x's per-CPU sheaves and nodes' barns of full sheaves.
  */
 static void slab_types(struct btf *b, int u32, int u64, int vp, int lh)
 {
@@ -373,6 +373,7 @@ static void slab_types(struct btf *b, int u32, int u64, int vp, int lh)
     int nodes = btf__add_array(b, u32, vp, FAKE_SLAB_NODES);
     btf__add_struct(b, "kmem_cache", 192 + 8 * FAKE_SLAB_NODES);
     btf__add_field(b, "cpu_slab", vp, 0, 0);
+    btf__add_field(b, "cpu_sheaves", vp, 16 * 8, 0); /* 7.x's, beside cpu_slab in 6.18's */
     btf__add_field(b, "size", u32, 24 * 8, 0);
     btf__add_field(b, "object_size", u32, 28 * 8, 0);
     btf__add_field(b, "offset", u32, 40 * 8, 0);
@@ -391,6 +392,20 @@ static void slab_types(struct btf *b, int u32, int u64, int vp, int lh)
     btf__add_struct(b, "kmem_cache_node", 64);
     btf__add_field(b, "nr_partial", u64, 8 * 8, 0);
     btf__add_field(b, "partial", lh, 16 * 8, 0);
+    btf__add_field(b, "barn", vp, 40 * 8, 0);
+    btf__add_struct(b, "node_barn", 48);
+    btf__add_field(b, "sheaves_full", lh, 8 * 8, 0);
+    btf__add_field(b, "sheaves_empty", lh, 24 * 8, 0);
+    btf__add_struct(b, "slub_percpu_sheaves", 32);
+    btf__add_field(b, "main", vp, 8 * 8, 0);
+    btf__add_field(b, "spare", vp, 16 * 8, 0);
+    btf__add_field(b, "rcu_free", vp, 24 * 8, 0);
+    int objects = btf__add_array(b, u32, vp, 0);
+    btf__add_struct(b, "slab_sheaf", 32);
+    btf__add_field(b, "barn_list", lh, 0, 0);
+    btf__add_field(b, "cache", vp, 16 * 8, 0);
+    btf__add_field(b, "size", u32, 24 * 8, 0);
+    btf__add_field(b, "objects", objects, 32 * 8, 0);
     int link = btf__add_union(b, NULL, 16); /* a node's list, or a CPU's partial slabs */
     btf__add_field(b, "slab_list", lh, 0, 0);
     btf__add_field(b, "next", vp, 0, 0);

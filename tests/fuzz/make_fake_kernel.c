@@ -17,6 +17,7 @@
 #include "../common/fake_files.h"
 #include "../common/fake_kernel.h"
 #include "../common/fake_net.h"
+#include "../common/fake_slab.h"
 #include "../common/synth_lvm.h"
 
 int main(int argc, char **argv)
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
     fake_kernel_files(mem);   /* open files, a UNIX socket, a tty pair: redaction's walks */
     fake_kernel_net(mem);     /* IPsec states, a kTLS socket: the keys class's network walks */
     fake_kernel_mem_map(mem); /* struct pages, for the classifier and its check */
+    fake_kernel_slab(mem);    /* a SLUB cache's free objects: the walk of freed slab objects */
     fake_kernel_file(file, mem);
     if (!(f = fopen(argv[2], "wb")))
         return 1;

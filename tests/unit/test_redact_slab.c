@@ -251,6 +251,43 @@ static void loops_of_lists_and_budget(void **state)
     free(w.plan.r);
 }
 
+/* 7.x's sheaves: CPU 1's main sheaf and the node's barn's full one hold free objects, erased
+   whole (no free pointer in them); one that lies in no slab of the cache is left, said. */
+static void sheaves_erased(void **state)
+{
+    enum { SHEAVES = 0x25900, MAIN = 0x25a00, BARN = 0x25b00, FULL = 0x25c00 };
+    struct walked w;
+
+    (void)state;
+    plant();
+    put64(SLAB_CACHE + 16, FAKE_KERNEL_VA + SHEAVES);
+    put64(SHEAVES + FAKE_PCP_CPU + 8, FAKE_KERNEL_VA + MAIN); /* CPU 1's main sheaf */
+    put32(MAIN + 24, 3);
+    put64(MAIN + 32, fake_slab_object(SLAB_CPU_PFN, 20));
+    put64(MAIN + 40, fake_slab_object(SLAB_NODE_PFN, 30));
+    put64(MAIN + 48, FAKE_KERNEL_VA + 0x20000 + 64); /* in no slab */
+    put64(SLAB_NODE + 40, FAKE_KERNEL_VA + BARN);
+    put64(BARN + 8, FAKE_KERNEL_VA + FULL); /* one full sheaf on the list */
+    put64(BARN + 16, FAKE_KERNEL_VA + FULL);
+    put64(FULL, FAKE_KERNEL_VA + BARN + 8);
+    put64(FULL + 8, FAKE_KERNEL_VA + BARN + 8);
+    put32(FULL + 24, 1);
+    put64(FULL + 32, fake_slab_object(SLAB_PART_PFN, 40));
+    walk_with(&w, 1 << 20);
+    assert_int_equal(w.r, 0);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, phys_of(SLAB_CPU_PFN, 20), SLAB_SIZE),
+                     SLAB_SIZE);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, phys_of(SLAB_NODE_PFN, 30), SLAB_SIZE),
+                     SLAB_SIZE);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, phys_of(SLAB_PART_PFN, 40), SLAB_SIZE),
+                     SLAB_SIZE);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, 0x20000, 4096), 0);
+    assert_int_equal(redact_report_count(&w.rep, "free slab objects in sheaves (SLUB)"), 3);
+    assert_int_equal(redact_report_count(&w.rep, TYPE), SLAB_FREE_OBJECTS);
+    assert_true(redact_report_says(&w.rep, "1 sheaves' objects are in no slab of theirs"));
+    free(w.plan.r);
+}
+
 /* A kernel without slab_caches (or SLUB's types) is said, and the walk passes. */
 static void no_caches_said(void **state)
 {
@@ -284,6 +321,7 @@ int main(void)
         cmocka_unit_test(looping_and_leaving_lists),
         cmocka_unit_test(hostile_counts),
         cmocka_unit_test(loops_of_lists_and_budget),
+        cmocka_unit_test(sheaves_erased),
         cmocka_unit_test(no_caches_said),
     };
     (void)has_note;
