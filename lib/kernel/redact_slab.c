@@ -52,10 +52,11 @@ enum {
 
 /* Where the walk finds what, by BTF; BTF_MISSING where this kernel has no such member. */
 struct slab_layout {
-    uint64_t list, cpu_slab, size, offset, oo, min, red_left_pad, random, node, cpu_sheaves;
-    uint64_t nnodes;                                   /* kmem_cache.node[]'s entries to read */
-    uint64_t cpu_freelist, cpu_slab_slab, cpu_partial; /* kmem_cache_cpu's */
-    uint64_t node_partial, node_barn, barn_embedded;   /* kmem_cache_node's */
+    uint64_t list, cpu_slab, size, offset, oo, min, red_left_pad, random, cpu_sheaves;
+    /* kmem_cache.node[] (pointers), or 7.x's per_node[] (structs with node and barn) */
+    uint64_t node, node_stride, node_at, barn_at, nnodes;
+    uint64_t cpu_freelist, cpu_slab_slab, cpu_partial;                      /* kmem_cache_cpu's */
+    uint64_t node_partial, node_barn, barn_embedded;                        /* kmem_cache_node's */
     uint64_t slab_list, slab_next, slab_cache, slab_freelist, slab_objects; /* slab's */
     uint64_t pcs[3], sheaf_size, sheaf_objects, sheaf_list, barn_full;      /* sheaves' */
     uint64_t vmemmap, page_size, page_offset, offsets, ncpus;
@@ -97,10 +98,13 @@ static void sheaf_layout(struct redact_ctx *c, struct slab_layout *l)
     l->sheaf_size = member(c, "slab_sheaf", "size");
     l->sheaf_objects = member(c, "slab_sheaf", "objects");
     l->sheaf_list = member(c, "slab_sheaf", "barn_list");
-    l->node_barn = member(c, "kmem_cache_node", "barn");
+    l->node_barn = member(c, "kmem_cache_node", "barn"); /* (7.x's is in per_node[]) */
     l->barn_full = member(c, "node_barn", "sheaves_full");
     /* a pointer to the barn, or the barn itself in the node */
     l->barn_embedded = node >= 0 && lb_btf_member_size(c->btf, node, "barn") > 8;
+    if (l->node_barn == BTF_MISSING && l->barn_at == BTF_MISSING)
+        lb_redact_missing(c, "free slab objects: kmem_cache has cpu_sheaves but no node barn is "
+                             "known: the nodes' full sheaves NOT erased");
     if (l->pcs[0] == BTF_MISSING || l->sheaf_size == BTF_MISSING ||
         l->sheaf_objects == BTF_MISSING) {
         lb_redact_missing(c, "free slab objects: kmem_cache has cpu_sheaves but slab_sheaf or "
@@ -110,26 +114,47 @@ static void sheaf_layout(struct redact_ctx *c, struct slab_layout *l)
     }
 }
 
+/* The nodes' array: kmem_cache.node[] of pointers, or 7.x's per_node[] of {barn, node}. */
+static int node_layout(struct redact_ctx *c, struct slab_layout *l, struct lb_error *err)
+{
+    int cache = lb_btf_struct(c->btf, "kmem_cache");
+    uint64_t size;
+
+    l->barn_at = BTF_MISSING;
+    l->node = member(c, "kmem_cache", "node");
+    if (l->node != BTF_MISSING) {
+        l->node_stride = 8;
+        l->node_at = 0;
+        size = lb_btf_member_size(c->btf, cache, "node");
+    } else {
+        if (lb_redact_need_member(c, "kmem_cache", "per_node", &l->node, err) ||
+            lb_redact_need_member(c, "kmem_cache_per_node_ptrs", "node", &l->node_at, err))
+            return -1;
+        l->barn_at = member(c, "kmem_cache_per_node_ptrs", "barn");
+        l->node_stride = lb_btf_struct_size(c->btf, "kmem_cache_per_node_ptrs");
+        size = lb_btf_member_size(c->btf, cache, "per_node");
+    }
+    l->nnodes = l->node_stride >= l->node_at + 8 ? size / l->node_stride : 0;
+    return 0;
+}
+
 /* The kernel's members the walk needs, or -1 naming what is missing. */
 static int btf_layout(struct redact_ctx *c, struct slab_layout *l, struct lb_error *err)
 {
-    int cache = lb_btf_struct(c->btf, "kmem_cache");
-
     if (lb_redact_need_member(c, "kmem_cache", "list", &l->list, err) ||
         lb_redact_need_member(c, "kmem_cache", "size", &l->size, err) ||
         lb_redact_need_member(c, "kmem_cache", "offset", &l->offset, err) ||
         lb_redact_need_member(c, "kmem_cache", "oo", &l->oo, err) ||
-        lb_redact_need_member(c, "kmem_cache", "node", &l->node, err) ||
         lb_redact_need_member(c, "kmem_cache_node", "partial", &l->node_partial, err) ||
         lb_redact_need_member(c, "slab", "slab_list", &l->slab_list, err) ||
         lb_redact_need_member(c, "slab", "slab_cache", &l->slab_cache, err) ||
         lb_redact_need_member(c, "slab", "freelist", &l->slab_freelist, err) ||
-        lb_redact_need_member(c, "slab", "objects", &l->slab_objects, err))
+        lb_redact_need_member(c, "slab", "objects", &l->slab_objects, err) ||
+        node_layout(c, l, err))
         return -1;
     l->min = member(c, "kmem_cache", "min");
     l->red_left_pad = member(c, "kmem_cache", "red_left_pad");
     l->random = member(c, "kmem_cache", "random"); /* SLAB_FREELIST_HARDENED */
-    l->nnodes = lb_btf_member_size(c->btf, cache, "node") / 8;
     l->cpu_slab = member(c, "kmem_cache", "cpu_slab");
     l->cpu_freelist = member(c, "kmem_cache_cpu", "freelist");
     l->cpu_slab_slab = member(c, "kmem_cache_cpu", "slab");
@@ -448,10 +473,8 @@ static void one_sheaf(struct redact_ctx *c, const struct slab_layout *l, const s
 
 /* A node's barn's full sheaves, from the list's head round to it, Brent's check. */
 static void barn(struct redact_ctx *c, const struct slab_layout *l, const struct cache *k,
-                 uint64_t node, struct slab_damage *d, int *hurt_once)
+                 uint64_t b, struct slab_damage *d, int *hurt_once)
 {
-    uint64_t b =
-        l->barn_embedded ? node + l->node_barn : lb_redact_read_u64(c, node + l->node_barn);
     uint64_t head = b + l->barn_full, p, mark;
     size_t power = 1, since = 0, n = 0;
 
@@ -472,6 +495,19 @@ static void barn(struct redact_ctx *c, const struct slab_layout *l, const struct
         d->list_breaks++;
         hurt(c, k, d, hurt_once);
     }
+}
+
+/* The barn of node n: in its per_node[] entry (7.x), or in (or pointed to by) the node. */
+static uint64_t barn_of(struct redact_ctx *c, const struct slab_layout *l, uint64_t entry,
+                        uint64_t node)
+{
+    if (l->cpu_sheaves == BTF_MISSING)
+        return 0;
+    if (l->barn_at != BTF_MISSING)
+        return lb_redact_read_u64(c, entry + l->barn_at);
+    if (l->node_barn == BTF_MISSING || !node)
+        return 0;
+    return l->barn_embedded ? node + l->node_barn : lb_redact_read_u64(c, node + l->node_barn);
 }
 
 /* Each CPU's slab, its lockless free list, its partial slabs and its sheaves. */
@@ -514,12 +550,11 @@ static void one_cache(struct redact_ctx *c, const struct slab_layout *l, uint64_
     }
     cpus(c, l, &k, d, &hurt_once);
     for (uint64_t n = 0; n < l->nnodes && c->steps_left; n++) {
-        uint64_t node = lb_redact_read_u64(c, addr + l->node + 8 * n);
-        if (!node)
-            continue;
-        slab_list(c, l, &k, node + l->node_partial, d, &hurt_once);
-        if (l->cpu_sheaves != BTF_MISSING && l->node_barn != BTF_MISSING)
-            barn(c, l, &k, node, d, &hurt_once);
+        uint64_t entry = addr + l->node + l->node_stride * n;
+        uint64_t node = lb_redact_read_u64(c, entry + l->node_at);
+        if (node)
+            slab_list(c, l, &k, node + l->node_partial, d, &hurt_once);
+        barn(c, l, &k, barn_of(c, l, entry, node), d, &hurt_once);
     }
 }
 
