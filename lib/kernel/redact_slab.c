@@ -627,8 +627,8 @@ int lb_redact_free_slab(struct redact_ctx *c, unsigned cls, struct lb_error *err
                           "%zu caches: the caches past there NOT erased",
                           n);
     say_damage(c, &d);
-    lb_redact_missing(c, "freed slab objects: slabs waiting for RCU to free them, objects queued "
-                         "for kfree_rcu, the unused tails of allocated kmalloc objects: not "
-                         "erased");
+    lb_redact_missing(c, "freed slab objects: slabs and sheaves waiting for RCU, objects queued "
+                         "for kfree_rcu, KFENCE's freed objects, the unused tails of allocated "
+                         "kmalloc objects: not erased");
     return 0;
 }

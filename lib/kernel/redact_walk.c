@@ -200,9 +200,9 @@ int lb_redact_names(struct redact_ctx *c, struct lb_error *err)
     }
     lb_redact_missing(c, "names: command lines and environments (user memory: in the dump "
                          "only at a dump level without 8's bit; -d 31 leaves them out)");
-    lb_redact_missing(c, "names: dentries of files not open (the dentry cache), freed path "
-                         "copies (names_cache), exited tasks' freed task_structs (their comm), "
-                         "other UTS namespaces' names: not walked");
+    lb_redact_missing(c, "names: dentries of files not open (the dentry cache), other UTS "
+                         "namespaces' names: not walked (freed path copies and task_structs: "
+                         "with every free slab object)");
     return 0;
 }
 

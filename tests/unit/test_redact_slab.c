@@ -110,7 +110,7 @@ static void free_objects_erased(void **state)
     assert_int_equal(it->count, SLAB_FREE_OBJECTS);
     assert_int_equal(it->bytes, SLAB_FREE_OBJECTS * (SLAB_SIZE - 8));
     assert_int_equal(w.rep.nnot_found, 1); /* what no walk reaches, said */
-    assert_true(redact_report_says(&w.rep, "slabs waiting for RCU"));
+    assert_true(redact_report_says(&w.rep, "objects queued for kfree_rcu"));
     free(w.plan.r);
 }
 
