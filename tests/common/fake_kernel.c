@@ -366,10 +366,14 @@ static void net_types(struct btf *b, int arrays)
  * cache's per-CPU kmem_cache_cpu, its nodes' partial lists, struct slab with its counters'
  * bitfields as 6.1 has them; and 7.x's per-CPU sheaves and nodes' barns of full sheaves.
  */
-static void slab_types(struct btf *b, int u32, int u64, int vp, int lh)
+static void slab_types(struct btf *b, int u32, int u64, int vp, int lh, unsigned flags)
 {
     int oo = btf__add_struct(b, "kmem_cache_order_objects", 4);
     btf__add_field(b, "x", u32, 0, 0);
+    int ptrs = btf__add_struct(b, "kmem_cache_per_node_ptrs", 16);
+    btf__add_field(b, "barn", vp, 0, 0);
+    btf__add_field(b, "node", vp, 8 * 8, 0);
+    int per_node = btf__add_array(b, u32, ptrs, FAKE_SLAB_NODES / 2);
     int nodes = btf__add_array(b, u32, vp, FAKE_SLAB_NODES);
     btf__add_struct(b, "kmem_cache", 192 + 8 * FAKE_SLAB_NODES);
     btf__add_field(b, "cpu_slab", vp, 0, 0);
@@ -383,7 +387,10 @@ static void slab_types(struct btf *b, int u32, int u64, int vp, int lh)
     btf__add_field(b, "name", vp, 96 * 8, 0);
     btf__add_field(b, "list", lh, 104 * 8, 0);
     btf__add_field(b, "random", u64, 184 * 8, 0);
-    btf__add_field(b, "node", nodes, 192 * 8, 0);
+    if (flags & FAKE_SLAB_PER_NODE)
+        btf__add_field(b, "per_node", per_node, 192 * 8, 0);
+    else
+        btf__add_field(b, "node", nodes, 192 * 8, 0);
     btf__add_struct(b, "kmem_cache_cpu", 32);
     btf__add_field(b, "freelist", vp, 0, 0);
     btf__add_field(b, "tid", u64, 8 * 8, 0);
@@ -567,7 +574,7 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_field(b, "addr", vp, 8 * 8, 0);
     btf__add_field(b, "size", u64, 16 * 8, 0);
     net_types(b, mem[FAKE_SHAPE_AT] == FAKE_LINUX_7_3);
-    slab_types(b, u32, u64, vp, lh);
+    slab_types(b, u32, u64, vp, lh, flags);
     raw = btf__raw_data(b, &size);
     if (!raw || at + size > FAKE_TASKS)
         abort();

@@ -64,6 +64,8 @@ enum {
     FAKE_BREAK_TASKS =
         8, /* the process list's middle link is 0: its tail only the prev links reach */
     FAKE_ON_CPU_U8 = 16, /* task_struct.on_cpu a u8 before on_rq, as Linux 7.x has it */
+    /* kmem_cache.per_node[] of {barn, node} pointers where node[] was, as Linux 7.x has it */
+    FAKE_SLAB_PER_NODE = 32,
 };
 
 /*

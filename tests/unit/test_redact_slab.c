@@ -288,6 +288,36 @@ static void sheaves_erased(void **state)
     free(w.plan.r);
 }
 
+/* 7.x's kmem_cache.per_node[]: node 0's kmem_cache_node and barn in its entry, walked. */
+static void per_node_of_7x(void **state)
+{
+    enum { BARN = 0x25b00, FULL = 0x25c00 };
+    struct walked w;
+
+    (void)state;
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, 4, FAKE_SLAB_PER_NODE);
+    fake_kernel_mem_map(mem);
+    fake_kernel_slab(mem);
+    put64(SLAB_CACHE + 192, FAKE_KERNEL_VA + BARN); /* per_node[0]: barn, node */
+    put64(SLAB_CACHE + 200, FAKE_KERNEL_VA + SLAB_NODE);
+    put64(SLAB_CACHE + 16, FAKE_KERNEL_VA + 0x25900); /* sheaves, all empty */
+    put64(BARN + 8, FAKE_KERNEL_VA + FULL);
+    put64(BARN + 16, FAKE_KERNEL_VA + FULL);
+    put64(FULL, FAKE_KERNEL_VA + BARN + 8);
+    put64(FULL + 8, FAKE_KERNEL_VA + BARN + 8);
+    put32(FULL + 24, 1);
+    put64(FULL + 32, fake_slab_object(SLAB_NODE_PFN, 40));
+    walk_with(&w, 1 << 20);
+    assert_int_equal(w.r, 0);
+    assert_erased(&w, SLAB_NODE_PFN, 63); /* the node's partial list, found through per_node */
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, phys_of(SLAB_NODE_PFN, 40), SLAB_SIZE),
+                     SLAB_SIZE);
+    assert_int_equal(redact_report_count(&w.rep, TYPE), SLAB_FREE_OBJECTS);
+    assert_int_equal(redact_report_count(&w.rep, "free slab objects in sheaves (SLUB)"), 1);
+    free(w.plan.r);
+}
+
 /* A kernel without slab_caches (or SLUB's types) is said, and the walk passes. */
 static void no_caches_said(void **state)
 {
@@ -322,6 +352,7 @@ int main(void)
         cmocka_unit_test(hostile_counts),
         cmocka_unit_test(loops_of_lists_and_budget),
         cmocka_unit_test(sheaves_erased),
+        cmocka_unit_test(per_node_of_7x),
         cmocka_unit_test(no_caches_said),
     };
     (void)has_note;
