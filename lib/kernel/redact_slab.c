@@ -17,7 +17,12 @@
  * kallsyms (slab_caches, __per_cpu_offset, vmemmap_base, nr_cpu_ids,
  * nr_node_ids, page_offset_base where the page tables do not say it).  The
  * free lists are those of each CPU's slab (kmem_cache_cpu.freelist and the
- * slab's own), of the slabs on each CPU's partial list and on each node's.
+ * slab's own), of the slabs on each CPU's partial list and on each node's
+ * (kmem_cache.node[], or 7.x's per_node[] beside each node's barn of full
+ * sheaves).  A sheaf's object is erased only once the slab it lies in is
+ * found: the frame that starts its slab (a buddy block, aligned to the
+ * cache's order) must be a slab of the same cache, holding the object on an
+ * object boundary.
  * A free pointer is stored as ptr ^ kmem_cache.random ^ swab(its address)
  * when the kernel is built with SLAB_FREELIST_HARDENED (BTF then has
  * random).  Every pointer followed must land on an object boundary inside
