@@ -6,11 +6,13 @@
  * find, through the crashed kernel's BTF and kallsyms, the physical ranges
  * that hold secrets (keyring payloads, the random pool, pipe and socket
  * buffers, task and host names, free pages on the per-CPU lists that -d
- * keeps, every SLUB cache's free objects: redact_pcp.c, redact_slab.c).  The ranges are sorted and
- * merged, and the source then overwrites them with zeros in every read it gives (never in its
- * file), so every writer, the dedup, the checksums and the triage report see only redacted bytes,
- * and the structures around the ranges stay as they were: crash and drgn still walk them.  The dump
- * carries what was done in two notes of its own: the report (classes, what was erased, what could
+ * keeps, every SLUB cache's free objects: redact_pcp.c, redact_slab.c).
+ * The ranges are sorted and merged, and the source then overwrites them
+ * with zeros in every read it gives (never in its file), so every writer,
+ * the dedup, the checksums and the triage report see only redacted bytes,
+ * and the structures around the ranges stay as they were: crash and drgn
+ * still walk them.  The dump carries what was done in two notes of its
+ * own: the report (classes, what was erased, what could
  * not be found) and the ranges, so 'info' and 'verify' say it and a judge
  * can check every other byte against the source.
  */
