@@ -89,3 +89,24 @@ void fake_kernel_slab(uint8_t *mem)
     put64(mem, list, FAKE_KERNEL_VA + SLAB_NODE + 16);
     put64(mem, list + 8, FAKE_KERNEL_VA + SLAB_NODE + 16);
 }
+
+void fake_kernel_slab_sheaves(uint8_t *mem)
+{
+    const uint64_t in_sheaves[][2] = {{SLAB_CPU_PFN, 20}, {SLAB_NODE_PFN, 30}, {SLAB_PART_PFN, 40}};
+
+    for (size_t i = 0; i < 3; i++)
+        memset(mem + in_sheaves[i][0] * 4096 + in_sheaves[i][1] * SLAB_SIZE, 'F', SLAB_SIZE);
+    put64(mem, SLAB_CACHE + FAKE_SLAB_SHEAVES_AT, FAKE_KERNEL_VA + SLAB_SHEAVES);
+    put64(mem, SLAB_SHEAVES + FAKE_PCP_CPU + 8, FAKE_KERNEL_VA + SLAB_MAIN); /* CPU 1's main */
+    put32(mem, SLAB_MAIN + 24, 3);
+    put64(mem, SLAB_MAIN + 32, fake_slab_object(SLAB_CPU_PFN, 20));
+    put64(mem, SLAB_MAIN + 40, fake_slab_object(SLAB_NODE_PFN, 30));
+    put64(mem, SLAB_MAIN + 48, FAKE_KERNEL_VA + 0x20000 + 64); /* in no slab */
+    put64(mem, SLAB_NODE + 40, FAKE_KERNEL_VA + SLAB_BARN);
+    put64(mem, SLAB_BARN + 8, FAKE_KERNEL_VA + SLAB_FULL); /* one full sheaf on the list */
+    put64(mem, SLAB_BARN + 16, FAKE_KERNEL_VA + SLAB_FULL);
+    put64(mem, SLAB_FULL, FAKE_KERNEL_VA + SLAB_BARN + 8);
+    put64(mem, SLAB_FULL + 8, FAKE_KERNEL_VA + SLAB_BARN + 8);
+    put32(mem, SLAB_FULL + 24, 1);
+    put64(mem, SLAB_FULL + 32, fake_slab_object(SLAB_PART_PFN, 40));
+}

@@ -24,6 +24,13 @@ enum {
     SLAB_SIZE = 64,        /* kmem_cache.size: 64 objects a slab */
     SLAB_OFFSET = 32,      /* the free pointer's word, mid-object as 6.1's kmalloc caches */
     SLAB_FREE_OBJECTS = 8, /* on all lists */
+    /* 7.x's sheaves (fake_kernel_slab_sheaves): CPU 1's main sheaf holds object 20 of CPU 0's
+       slab, 30 of the node's and one in no slab; the node's barn's full sheaf 40 of CPU 1's */
+    SLAB_SHEAVES = 0x25900, /* slub_percpu_sheaves of CPU 0 (CPU 1's FAKE_PCP_CPU on) */
+    SLAB_MAIN = 0x25a00,    /* slab_sheaf: size at +24, objects[] at +32 */
+    SLAB_BARN = 0x25b00,    /* node_barn: sheaves_full at +8 */
+    SLAB_FULL = 0x25c00,
+    FAKE_SLAB_SHEAVES_AT = 16, /* kmem_cache.cpu_sheaves */
 };
 #define SLAB_RANDOM 0x5a17c0de2b4d6e8full /* kmem_cache.random */
 
@@ -36,5 +43,7 @@ uint64_t fake_slab_page(uint64_t pfn);
 /* Plants the cache, after fake_kernel_tasks (and fake_kernel_mem_map, whose struct pages it
    overwrites for the slabs' frames): free objects hold 'F', allocated ones 'U'. */
 void fake_kernel_slab(uint8_t *mem);
+/* Adds 7.x's sheaves to it: the free objects they hold hold 'F' too. */
+void fake_kernel_slab_sheaves(uint8_t *mem);
 
 #endif

@@ -56,6 +56,7 @@ int main(int argc, char **argv)
     fake_kernel_net(mem);     /* IPsec states, a kTLS socket: the keys class's network walks */
     fake_kernel_mem_map(mem); /* struct pages, for the classifier and its check */
     fake_kernel_slab(mem);    /* a SLUB cache's free objects: the walk of freed slab objects */
+    fake_kernel_slab_sheaves(mem);
     fake_kernel_file(file, mem);
     if (!(f = fopen(argv[2], "wb")))
         return 1;

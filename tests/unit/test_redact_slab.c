@@ -255,24 +255,11 @@ static void loops_of_lists_and_budget(void **state)
    whole (no free pointer in them); one that lies in no slab of the cache is left, said. */
 static void sheaves_erased(void **state)
 {
-    enum { SHEAVES = 0x25900, MAIN = 0x25a00, BARN = 0x25b00, FULL = 0x25c00 };
     struct walked w;
 
     (void)state;
     plant();
-    put64(SLAB_CACHE + 16, FAKE_KERNEL_VA + SHEAVES);
-    put64(SHEAVES + FAKE_PCP_CPU + 8, FAKE_KERNEL_VA + MAIN); /* CPU 1's main sheaf */
-    put32(MAIN + 24, 3);
-    put64(MAIN + 32, fake_slab_object(SLAB_CPU_PFN, 20));
-    put64(MAIN + 40, fake_slab_object(SLAB_NODE_PFN, 30));
-    put64(MAIN + 48, FAKE_KERNEL_VA + 0x20000 + 64); /* in no slab */
-    put64(SLAB_NODE + 40, FAKE_KERNEL_VA + BARN);
-    put64(BARN + 8, FAKE_KERNEL_VA + FULL); /* one full sheaf on the list */
-    put64(BARN + 16, FAKE_KERNEL_VA + FULL);
-    put64(FULL, FAKE_KERNEL_VA + BARN + 8);
-    put64(FULL + 8, FAKE_KERNEL_VA + BARN + 8);
-    put32(FULL + 24, 1);
-    put64(FULL + 32, fake_slab_object(SLAB_PART_PFN, 40));
+    fake_kernel_slab_sheaves(mem);
     walk_with(&w, 1 << 20);
     assert_int_equal(w.r, 0);
     assert_int_equal(redact_plan_erased_bytes(&w.plan, phys_of(SLAB_CPU_PFN, 20), SLAB_SIZE),
@@ -291,7 +278,6 @@ static void sheaves_erased(void **state)
 /* 7.x's kmem_cache.per_node[]: node 0's kmem_cache_node and barn in its entry, walked. */
 static void per_node_of_7x(void **state)
 {
-    enum { BARN = 0x25b00, FULL = 0x25c00 };
     struct walked w;
 
     (void)state;
@@ -299,19 +285,14 @@ static void per_node_of_7x(void **state)
     fake_kernel_tasks(mem, 4, FAKE_SLAB_PER_NODE);
     fake_kernel_mem_map(mem);
     fake_kernel_slab(mem);
-    put64(SLAB_CACHE + 192, FAKE_KERNEL_VA + BARN); /* per_node[0]: barn, node */
+    put64(SLAB_CACHE + 192, FAKE_KERNEL_VA + SLAB_BARN); /* per_node[0]: barn, node */
     put64(SLAB_CACHE + 200, FAKE_KERNEL_VA + SLAB_NODE);
-    put64(SLAB_CACHE + 16, FAKE_KERNEL_VA + 0x25900); /* sheaves, all empty */
-    put64(BARN + 8, FAKE_KERNEL_VA + FULL);
-    put64(BARN + 16, FAKE_KERNEL_VA + FULL);
-    put64(FULL, FAKE_KERNEL_VA + BARN + 8);
-    put64(FULL + 8, FAKE_KERNEL_VA + BARN + 8);
-    put32(FULL + 24, 1);
-    put64(FULL + 32, fake_slab_object(SLAB_NODE_PFN, 40));
+    fake_kernel_slab_sheaves(mem);
+    put64(SLAB_CACHE + FAKE_SLAB_SHEAVES_AT, 0); /* no sheaves but the barn's */
     walk_with(&w, 1 << 20);
     assert_int_equal(w.r, 0);
     assert_erased(&w, SLAB_NODE_PFN, 63); /* the node's partial list, found through per_node */
-    assert_int_equal(redact_plan_erased_bytes(&w.plan, phys_of(SLAB_NODE_PFN, 40), SLAB_SIZE),
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, phys_of(SLAB_PART_PFN, 40), SLAB_SIZE),
                      SLAB_SIZE);
     assert_int_equal(redact_report_count(&w.rep, TYPE), SLAB_FREE_OBJECTS);
     assert_int_equal(redact_report_count(&w.rep, "free slab objects in sheaves (SLUB)"), 1);
