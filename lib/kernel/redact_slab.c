@@ -28,7 +28,8 @@
  * random).  Every pointer followed must land on an object boundary inside
  * its slab before it is read; a slab's free list visits each object once
  * (a bitmap: a loop ends it); every list of slabs is walked with Brent's
- * check and a cap; each object and slab is a step of the shared budget.
+ * check and a cap; each cache, CPU, slab and sheaf is a step of the shared
+ * budget (the objects of one are bounded by its count).
  * What could not be walked is counted and said, and the walk goes on.
  */
 #include <stdio.h>
@@ -344,11 +345,15 @@ static int64_t object_index(const struct cache *k, const struct slab_walk *w, ui
     return (int64_t)(at / k->size);
 }
 
-/* One free list of the slab from p (a plain pointer), each object checked, erased once. */
+/*
+ * One free list of the slab from p (a plain pointer), each object checked, erased once: the
+ * bitmap bounds it to the slab's objects (at most 32767), so the slab, not each object, is the
+ * budget's step (a large host's millions of free objects must not spend it).
+ */
 static void free_list(struct redact_ctx *c, const struct slab_layout *l, const struct cache *k,
                       struct slab_walk *w, uint64_t p, struct slab_damage *d, int *hurt_once)
 {
-    while (p && lb_redact_step(c)) {
+    while (p) {
         int64_t i = object_index(k, w, p);
         if (i < 0) {
             d->left_slab++;
@@ -467,7 +472,9 @@ static void one_sheaf(struct redact_ctx *c, const struct slab_layout *l, const s
         hurt(c, k, d, hurt_once);
         return;
     }
-    for (uint32_t i = 0; i < n && lb_redact_step(c); i++) {
+    if (!lb_redact_step(c)) /* the sheaf is the step: its objects are at most MAX_SHEAF */
+        return;
+    for (uint32_t i = 0; i < n; i++) {
         uint64_t p = lb_redact_read_u64(c, sheaf + l->sheaf_objects + 8ull * i);
         if (sheaf_object(c, l, k, p) < 0) {
             d->bad_sheaf_objects++;
