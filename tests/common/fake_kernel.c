@@ -386,7 +386,8 @@ static void slab_types(struct btf *b, int u32, int u64, int vp, int lh, unsigned
     btf__add_field(b, "red_left_pad", u32, 76 * 8, 0);
     btf__add_field(b, "name", vp, 96 * 8, 0);
     btf__add_field(b, "list", lh, 104 * 8, 0);
-    btf__add_field(b, "random", u64, 184 * 8, 0);
+    if (!(flags & FAKE_SLAB_PLAIN))
+        btf__add_field(b, "random", u64, 184 * 8, 0);
     if (flags & FAKE_SLAB_PER_NODE)
         btf__add_field(b, "per_node", per_node, 192 * 8, 0);
     else

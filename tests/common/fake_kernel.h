@@ -66,6 +66,7 @@ enum {
     FAKE_ON_CPU_U8 = 16, /* task_struct.on_cpu a u8 before on_rq, as Linux 7.x has it */
     /* kmem_cache.per_node[] of {barn, node} pointers where node[] was, as Linux 7.x has it */
     FAKE_SLAB_PER_NODE = 32,
+    FAKE_SLAB_PLAIN = 64, /* kmem_cache without random: no SLAB_FREELIST_HARDENED */
 };
 
 /*

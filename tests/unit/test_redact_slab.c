@@ -306,6 +306,33 @@ static void per_node_of_7x(void **state)
     free(w.plan.r);
 }
 
+/* A kernel without SLAB_FREELIST_HARDENED (no kmem_cache.random): its free pointers are plain. */
+static void plain_pointers_followed(void **state)
+{
+    static const uint64_t lists[][4] = {{SLAB_CPU_PFN, 1, 5, 9}, {SLAB_NODE_PFN, 0, 63, 10}};
+    struct walked w;
+
+    (void)state;
+    fake_kernel_init(mem);
+    fake_kernel_tasks(mem, 4, FAKE_SLAB_PLAIN);
+    fake_kernel_mem_map(mem);
+    fake_kernel_slab(mem);
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 1; i < 4; i++) {
+            uint64_t at = phys_of(lists[l][0], lists[l][i]) + SLAB_OFFSET;
+            put64(at, i < 3 ? fake_slab_object(lists[l][0], lists[l][i + 1]) : 0);
+        }
+    put64(phys_of(SLAB_CPU_PFN, 2) + SLAB_OFFSET, 0);
+    put64(phys_of(SLAB_PART_PFN, 7) + SLAB_OFFSET, 0);
+    walk_with(&w, 1 << 20);
+    assert_int_equal(w.r, 0);
+    assert_erased(&w, SLAB_CPU_PFN, 9);
+    assert_erased(&w, SLAB_NODE_PFN, 10);
+    assert_int_equal(redact_report_count(&w.rep, TYPE), SLAB_FREE_OBJECTS);
+    assert_int_equal(w.rep.nnot_found, 1);
+    free(w.plan.r);
+}
+
 /* A kernel without slab_caches (or SLUB's types) is said, and the walk passes. */
 static void no_caches_said(void **state)
 {
@@ -341,6 +368,7 @@ int main(void)
         cmocka_unit_test(loops_of_lists_and_budget),
         cmocka_unit_test(sheaves_erased),
         cmocka_unit_test(per_node_of_7x),
+        cmocka_unit_test(plain_pointers_followed),
         cmocka_unit_test(no_caches_said),
     };
     (void)has_note;
