@@ -279,7 +279,7 @@ static int read_cache(struct redact_ctx *c, const struct slab_layout *l, uint64_
     k->max_objects = oo & 0xffff; /* OO_SHIFT 16: order above, objects below */
     k->orders[0] = oo >> 16;
     k->orders[1] = min >> 16;
-    if (k->size < 8 || k->offset + 8 > k->size || k->red_left_pad >= k->size || !k->max_objects ||
+    if (k->size < 8 || k->red_left_pad + k->offset + 8 > k->size || !k->max_objects ||
         k->max_objects > MAX_OBJECTS || k->orders[0] > MAX_ORDER_SANE ||
         k->orders[1] > k->orders[0] || k->max_objects * k->size > (LB_PAGE_SIZE << k->orders[0]))
         return -1;
@@ -453,8 +453,8 @@ static int sheaf_object(struct redact_ctx *c, const struct slab_layout *l, const
             slab_of(c, l, k, l->vmemmap + head * l->page_size, &w) < 0)
             continue;
         int64_t i = w.objects <= k->max_objects ? object_index(k, &w, p) : -1;
-        if (i < 0)
-            return -1;
+        if (i < 0) /* (a slab of the larger order's alignment, but not this object's) */
+            continue;
         erase_object(c, l, k, &w, (uint64_t)i, 0, SHEAF_TYPE);
         return 0;
     }

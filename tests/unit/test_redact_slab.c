@@ -280,6 +280,16 @@ static void sheaves_erased(void **state)
     assert_int_equal(redact_report_count(&w.rep, TYPE), SLAB_FREE_OBJECTS);
     assert_true(redact_report_says(&w.rep, "1 sheaves' objects are in no slab of theirs"));
     free(w.plan.r);
+
+    /* order-1 slabs, or order 0 under pressure (min): an object of the order-0 slab in frame
+       0x3b is found there, though frame 0x3a, its order-1 alignment, is a slab of the cache */
+    put32(SLAB_CACHE + 52, (1u << 16) | 64);
+    walk_with(&w, 1 << 20);
+    assert_int_equal(w.r, 0);
+    assert_int_equal(redact_plan_erased_bytes(&w.plan, phys_of(SLAB_NODE_PFN, 30), SLAB_SIZE),
+                     SLAB_SIZE);
+    assert_int_equal(redact_report_count(&w.rep, "free slab objects in sheaves (SLUB)"), 3);
+    free(w.plan.r);
 }
 
 /* 7.x's kmem_cache.per_node[]: node 0's kmem_cache_node and barn in its entry, walked. */
