@@ -47,6 +47,9 @@ void lb_redact_virt(struct redact_ctx *c, unsigned cls, const char *type, uint64
                     uint64_t len);
 void lb_redact_phys(struct redact_ctx *c, unsigned cls, const char *type, uint64_t phys,
                     uint64_t len);
+/* The same, but for keep_len bytes at keep_off in it, left as they are: one object counted. */
+void lb_redact_phys_but(struct redact_ctx *c, unsigned cls, const char *type, uint64_t phys,
+                        uint64_t len, uint64_t keep_off, uint64_t keep_len);
 /* The offset of s.m (BTF), or the address of a symbol (kallsyms); -1 naming what is missing. */
 int lb_redact_need_member(struct redact_ctx *c, const char *s, const char *m, uint64_t *off,
                           struct lb_error *err);
@@ -123,6 +126,9 @@ int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err);
 /* Whatever the classes: freed memory -d keeps (per-CPU free lists' pages, exited tasks' cached
    stacks), counted in cls (redact_pcp.c). */
 int lb_redact_freed(struct redact_ctx *c, unsigned cls, struct lb_error *err);
+/* Whatever the classes: every free object of every SLUB cache, but for its free pointer word
+   (redact_slab.c), counted in cls. */
+int lb_redact_free_slab(struct redact_ctx *c, unsigned cls, struct lb_error *err);
 /* Whatever the classes: what sleeping tasks' syscalls left below their stacks' saved sp. */
 int lb_redact_dead_stacks(struct redact_ctx *c, unsigned cls, struct lb_error *err);
 

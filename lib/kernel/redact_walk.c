@@ -89,7 +89,9 @@ const char *const lb_redact_symbols[] = {
     "tcp_tls_ulp_ops",    /* and kTLS built in */
     "blk_crypto_keyslots",
     "blk_crypto_num_keyslots",
-    "super_blocks", /* redact_fscrypt.c: fscrypt's, and blk-crypto-fallback's above */
+    "super_blocks",     /* redact_fscrypt.c: fscrypt's, and blk-crypto-fallback's above */
+    "slab_caches",      /* redact_slab.c: every SLUB cache's free objects, */
+    "page_offset_base", /* in the direct map */
 };
 const size_t lb_redact_nsymbols = sizeof(lb_redact_symbols) / sizeof(lb_redact_symbols[0]);
 
@@ -201,9 +203,9 @@ int lb_redact_names(struct redact_ctx *c, struct lb_error *err)
     }
     lb_redact_missing(c, "names: command lines and environments (user memory: in the dump "
                          "only at a dump level without 8's bit; -d 31 leaves them out)");
-    lb_redact_missing(c, "names: dentries of files not open (the dentry cache), freed path "
-                         "copies (names_cache), exited tasks' freed task_structs (their comm), "
-                         "other UTS namespaces' names: not walked");
+    lb_redact_missing(c, "names: dentries of files not open (the dentry cache), other UTS "
+                         "namespaces' names: not walked (freed path copies and task_structs: "
+                         "with every free slab object)");
     return 0;
 }
 
@@ -430,9 +432,9 @@ static void other_keys(struct redact_ctx *c)
 {
     lb_redact_missing(c, "keys: key schedules of the crypto API's other users (those of "
                          "the walks above are erased): not walked");
-    lb_redact_missing(c, "keys: freed copies of keys (the netlink messages that set IPsec "
-                         "states, in freed slab objects) and IPsec states deleted but still "
-                         "held (on the GC list, in a namespace being torn down): not erased");
+    lb_redact_missing(c, "keys: IPsec states deleted but still held (on the GC list, in a "
+                         "namespace being torn down), and freed copies of keys the walk of free "
+                         "slab objects does not reach: not erased");
 }
 
 int lb_redact_keys(struct redact_ctx *c, struct lb_error *err)
@@ -1033,8 +1035,7 @@ int lb_redact_user_data(struct redact_ctx *c, struct lb_error *err)
         return -1;
     }
     lb_redact_missing(
-        c, "user-data: sockets and ttys no file holds (in the kernel's own use), freed slab "
-           "objects (a tty buffer given back to kmalloc): not walked");
+        c, "user-data: sockets and ttys no file holds (in the kernel's own use): not walked");
     return 0;
 }
 

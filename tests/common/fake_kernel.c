@@ -364,6 +364,73 @@ static void net_types(struct btf *b, int arrays)
     fake_wgfs_types(b, arrays);
 }
 
+/*
+ * SLUB's caches (redaction's redact_slab.c, fake_slab.h), hardened (kmem_cache.random): a
+ * cache's per-CPU kmem_cache_cpu, its nodes' partial lists, struct slab with its counters'
+ * bitfields as 6.1 has them; and 7.x's per-CPU sheaves and nodes' barns of full sheaves.
+ */
+static void slab_types(struct btf *b, int u32, int u64, int vp, int lh, unsigned flags)
+{
+    int oo = btf__add_struct(b, "kmem_cache_order_objects", 4);
+    btf__add_field(b, "x", u32, 0, 0);
+    int ptrs = btf__add_struct(b, "kmem_cache_per_node_ptrs", 16);
+    btf__add_field(b, "barn", vp, 0, 0);
+    btf__add_field(b, "node", vp, 8 * 8, 0);
+    int per_node = btf__add_array(b, u32, ptrs, FAKE_SLAB_NODES / 2);
+    int nodes = btf__add_array(b, u32, vp, FAKE_SLAB_NODES);
+    btf__add_struct(b, "kmem_cache", 192 + 8 * FAKE_SLAB_NODES);
+    btf__add_field(b, "cpu_slab", vp, 0, 0);
+    btf__add_field(b, "cpu_sheaves", vp, 16 * 8, 0); /* 7.x's, beside cpu_slab in 6.18's */
+    btf__add_field(b, "size", u32, 24 * 8, 0);
+    btf__add_field(b, "object_size", u32, 28 * 8, 0);
+    btf__add_field(b, "offset", u32, 40 * 8, 0);
+    btf__add_field(b, "oo", oo, 52 * 8, 0);
+    btf__add_field(b, "min", oo, 56 * 8, 0);
+    btf__add_field(b, "red_left_pad", u32, 76 * 8, 0);
+    btf__add_field(b, "name", vp, 96 * 8, 0);
+    btf__add_field(b, "list", lh, 104 * 8, 0);
+    if (!(flags & FAKE_SLAB_PLAIN))
+        btf__add_field(b, "random", u64, 184 * 8, 0);
+    if (flags & FAKE_SLAB_PER_NODE)
+        btf__add_field(b, "per_node", per_node, 192 * 8, 0);
+    else
+        btf__add_field(b, "node", nodes, 192 * 8, 0);
+    btf__add_struct(b, "kmem_cache_cpu", 32);
+    btf__add_field(b, "freelist", vp, 0, 0);
+    btf__add_field(b, "tid", u64, 8 * 8, 0);
+    btf__add_field(b, "slab", vp, 16 * 8, 0);
+    btf__add_field(b, "partial", vp, 24 * 8, 0);
+    btf__add_struct(b, "kmem_cache_node", 64);
+    btf__add_field(b, "nr_partial", u64, 8 * 8, 0);
+    btf__add_field(b, "partial", lh, 16 * 8, 0);
+    btf__add_field(b, "barn", vp, 40 * 8, 0);
+    btf__add_struct(b, "node_barn", 48);
+    btf__add_field(b, "sheaves_full", lh, 8 * 8, 0);
+    btf__add_field(b, "sheaves_empty", lh, 24 * 8, 0);
+    btf__add_struct(b, "slub_percpu_sheaves", 32);
+    btf__add_field(b, "main", vp, 8 * 8, 0);
+    btf__add_field(b, "spare", vp, 16 * 8, 0);
+    btf__add_field(b, "rcu_free", vp, 24 * 8, 0);
+    int objects = btf__add_array(b, u32, vp, 0);
+    btf__add_struct(b, "slab_sheaf", 32);
+    btf__add_field(b, "barn_list", lh, 0, 0);
+    btf__add_field(b, "cache", vp, 16 * 8, 0);
+    btf__add_field(b, "size", u32, 24 * 8, 0);
+    btf__add_field(b, "objects", objects, 32 * 8, 0);
+    int link = btf__add_union(b, NULL, 16); /* a node's list, or a CPU's partial slabs */
+    btf__add_field(b, "slab_list", lh, 0, 0);
+    btf__add_field(b, "next", vp, 0, 0);
+    int counters = btf__add_struct(b, NULL, 4);
+    btf__add_field(b, "inuse", u32, 0, 16);
+    btf__add_field(b, "objects", u32, 16, 15);
+    btf__add_field(b, "frozen", u32, 31, 1);
+    btf__add_struct(b, "slab", 64);
+    btf__add_field(b, NULL, link, 8 * 8, 0);
+    btf__add_field(b, "slab_cache", vp, 24 * 8, 0);
+    btf__add_field(b, "freelist", vp, 32 * 8, 0);
+    btf__add_field(b, NULL, counters, 40 * 8, 0);
+}
+
 static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
 {
     struct btf *b = btf__new_empty();
@@ -520,6 +587,7 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_field(b, "addr", vp, 8 * 8, 0);
     btf__add_field(b, "size", u64, 16 * 8, 0);
     net_types(b, mem[FAKE_SHAPE_AT] == FAKE_LINUX_7_3);
+    slab_types(b, u32, u64, vp, lh, flags);
     raw = btf__raw_data(b, &size);
     if (!raw || at + size > FAKE_TASKS)
         abort();
@@ -554,6 +622,8 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
         {"tty_fops", FAKE_KERNEL_VA + FAKE_TTY_FOPS},
         {"n_tty_ops", FAKE_KERNEL_VA + FAKE_N_TTY_OPS},
         {"_etext", FAKE_KERNEL_VA + FAKE_ETEXT},
+        {"slab_caches", FAKE_KERNEL_VA + FAKE_SLAB_CACHES},
+        {"page_offset_base", FAKE_KERNEL_VA + FAKE_PAGE_OFFSET_BASE},
         {"contig_page_data", FAKE_KERNEL_VA + FAKE_NODE},
         {"__per_cpu_offset", FAKE_KERNEL_VA + FAKE_PCP_OFFSETS},
         {"vmemmap_base", FAKE_KERNEL_VA + FAKE_VMEMMAP_BASE},
@@ -572,6 +642,9 @@ void fake_kernel_tasks(uint8_t *mem, int ntasks, unsigned flags)
         abort();
     fake_kernel_symbols(mem, syms, sizeof(syms) / sizeof(syms[0]));
     free_lists(mem);
+    put64(mem, FAKE_SLAB_CACHES, FAKE_KERNEL_VA + FAKE_SLAB_CACHES); /* no cache (fake_slab.h) */
+    put64(mem, FAKE_SLAB_CACHES + 8, FAKE_KERNEL_VA + FAKE_SLAB_CACHES);
+    put64(mem, FAKE_PAGE_OFFSET_BASE, FAKE_KERNEL_VA); /* the direct map is the image's map */
     put64(mem, FAKE_NETS, FAKE_KERNEL_VA + FAKE_NETS); /* no network namespace (fake_net.h) */
     put64(mem, FAKE_NETS + 8, FAKE_KERNEL_VA + FAKE_NETS);
     put64(mem, FS_SUPERS, FAKE_KERNEL_VA + FS_SUPERS); /* no super block (fake_wgfs.h) */

@@ -50,6 +50,10 @@ enum {
     FAKE_PCP_CPU = 0x400,         /* CPU 1's, that far on */
     FAKE_CACHED_STACKS = 0x26300, /* cached_stacks (per CPU): two vm_struct pointers, 0 */
     FAKE_PCP_LISTS = 13,          /* 6.1's: 4 orders of 3 migrate types, then the huge pages' */
+    /* SLUB's caches (redaction's redact_slab.c): an empty list unless fake_kernel_slab */
+    FAKE_SLAB_CACHES = 0x25000,      /* slab_caches: the list's head */
+    FAKE_PAGE_OFFSET_BASE = 0x25010, /* page_offset_base: FAKE_KERNEL_VA, the image's map */
+    FAKE_SLAB_NODES = 4,             /* kmem_cache.node[]'s entries */
 };
 
 /* Damage fake_kernel_tasks can do, as a crashed kernel might have done it. */
@@ -60,6 +64,9 @@ enum {
     FAKE_BREAK_TASKS =
         8, /* the process list's middle link is 0: its tail only the prev links reach */
     FAKE_ON_CPU_U8 = 16, /* task_struct.on_cpu a u8 before on_rq, as Linux 7.x has it */
+    /* kmem_cache.per_node[] of {barn, node} pointers where node[] was, as Linux 7.x has it */
+    FAKE_SLAB_PER_NODE = 32,
+    FAKE_SLAB_PLAIN = 64, /* kmem_cache without random: no SLAB_FREELIST_HARDENED */
 };
 
 /*

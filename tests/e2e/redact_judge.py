@@ -18,13 +18,6 @@ A marker "aes256:KEY" (KEY 32 characters) stands for the bytes 32 to 63 of
 KEY's AES-256 key schedule, the second round key pair, which the kernel's
 crypto_aes_ctx holds as the standard expansion's bytes: what a key schedule
 left in the dump would show, though the key's own bytes were gone.
-A marker "netlink:KEY" is an IPsec key KEY judged the same, but where a copy of
-it is an attribute of a netlink message (XFRMA_ALG_CRYPT, _AEAD or _AUTH_TRUNC:
-the freed request that set the key, a slab object no walk reaches, which the
-report names as not erased), that copy is counted and left: every other copy
-must be gone.  A marker "wgnetlink:KEY" is a WireGuard key KEY judged so too,
-where a copy is a WireGuard netlink attribute's (WGDEVICE_A_PRIVATE_KEY,
-WGPEER_A_PRESHARED_KEY: the freed request wg(8) set it with).
 A marker "fscrypt:KEY" stands for what a kernel keeps of an fscrypt v2 raw key
 KEY (which it wipes once it has derived the rest): the HKDF's HMAC-SHA512 key,
 the PRK (HMAC-SHA512 of KEY under a zero salt), as its inner state (SHA-512's
@@ -127,19 +120,6 @@ def aes256_round_keys(key):
     return bytes(b for word in w for b in word)
 
 
-XFRM_ATTRS = {2: 68, 18: 72, 20: 72}  # XFRMA_ALG_CRYPT, _AEAD, _AUTH_TRUNC: the key's offset
-
-
-def netlink_copy(buf, at, length):
-    """Whether the key at buf[at] is an xfrm algorithm attribute's: its header before its name."""
-    for typ, key_at in XFRM_ATTRS.items():
-        h = at - key_at - 4
-        size, got = struct.unpack_from("<HH", buf, h) if h >= 0 else (0, 0)
-        if got == typ and size in (4 + key_at + length, 8 + key_at + length):  # (AEAD: a salt)
-            return True
-    return False
-
-
 def sha512_constants():
     """SHA-512's round constants (the cube roots of the first 80 primes) and initial state."""
     primes, n = [], 2
@@ -187,16 +167,7 @@ def fscrypt_hkdf_state(key):
     return struct.pack("<8Q", *sha512_block(SHA512_IV, bytes(b ^ 0x36 for b in prk.ljust(128, b"\0"))))
 
 
-def wg_netlink_copy(buf, at, length):
-    """Whether the key at buf[at] is a WireGuard attribute's: its header just before it."""
-    size, typ = struct.unpack_from("<HH", buf, at - 4) if at >= 4 else (0, 0)
-    return size == 4 + length and (typ & 0x3FFF) in (2, 3)
-
-
 def marker(text):
-    for prefix in ("netlink:", "wgnetlink:"):
-        if text.startswith(prefix):
-            return text[len(prefix):].encode()
     if text.startswith("fscrypt:"):
         return fscrypt_hkdf_state(text[len("fscrypt:"):].encode())
     if text.startswith("aes256:"):
@@ -222,8 +193,6 @@ def main():
         import bisect
         bad = 0
         for text, mk in zip(sys.argv[3:], markers):
-            netlink = netlink_copy if text.startswith("netlink:") else \
-                wg_netlink_copy if text.startswith("wgnetlink:") else None
             seen, at = [], mem.find(mk)
             while at >= 0:
                 i = bisect.bisect_right(offsets, at) - 1
@@ -232,8 +201,6 @@ def main():
                     phys = fr * PAGE + at - by_offset[i][0]
                     where = "erased" if inside(ranges, phys, len(mk)) else \
                         "kept" if fr in red_frames else "filtered"
-                    if where == "kept" and netlink and netlink(mem, at, len(mk)):
-                        where = "kept: a freed netlink message's"
                     seen.append((hex(phys), where))
                 at = mem.find(mk, at + 1)
             visible = [s for s in seen if s[1] != "filtered"]
@@ -242,8 +209,6 @@ def main():
                 print(f"  FAIL: nowhere an unredacted -d 31 dump would hold it")
                 bad += 1
             at = red.find(mk)
-            while at >= 0 and netlink and netlink(red, at, len(mk)):
-                at = red.find(mk, at + 1)
             if at >= 0:
                 print(f"  FAIL: in the redacted dump at file offset {at:#x}")
                 bad += 1

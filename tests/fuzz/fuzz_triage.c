@@ -6,7 +6,8 @@
  * the fake's BTF goes), whose ranges are then applied to every page read,
  * and the walks of dm-crypt's volumes (its seed, make_fake_kernel dm, has
  * device-mapper built in and no task list), IPsec's states, kTLS sockets,
- * fscrypt's and WireGuard's keys (make_fake_kernel memory's) on their own.
+ * fscrypt's and WireGuard's keys and SLUB's free objects (make_fake_kernel
+ * memory's) on their own.
  *
  * The dump around the bytes is the test suite's fake kernel: VMCOREINFO with
  * a real 6.1 kernel's structure layout, or a 7.3 kernel's if the first byte
@@ -47,6 +48,7 @@ static void key_walks(struct lb_source *src)
         lb_redact_ktls(&c, &err);
         lb_redact_fscrypt(&c, &err);
         lb_redact_wireguard(&c, &err);
+        lb_redact_free_slab(&c, LB_REDACT_KEYS, &err);
     }
     btf__free(c.btf);
     lb_kallsyms_free(c.ks);

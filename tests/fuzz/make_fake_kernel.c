@@ -18,6 +18,7 @@
 #include "../common/fake_kernel.h"
 #include "../common/fake_net.h"
 #include "../common/fake_wgfs.h"
+#include "../common/fake_slab.h"
 #include "../common/synth_lvm.h"
 
 int main(int argc, char **argv)
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
     fake_kernel_net(mem);     /* IPsec states, a kTLS socket: the keys class's network walks */
     fake_kernel_wgfs(mem);    /* fscrypt keys, blk-crypto-fallback's, a WireGuard interface */
     fake_kernel_mem_map(mem); /* struct pages, for the classifier and its check */
+    fake_kernel_slab(mem);    /* a SLUB cache's free objects: the walk of freed slab objects */
+    fake_kernel_slab_sheaves(mem);
     fake_kernel_file(file, mem);
     if (!(f = fopen(argv[2], "wb")))
         return 1;
