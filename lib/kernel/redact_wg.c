@@ -10,7 +10,10 @@
  * peer_list has a handshake (the ephemeral private key, the preshared key,
  * the static-static DH result, the chaining key and hash) and up to three
  * keypairs (current, previous, next) whose sending and receiving keys are
- * the session's.  Public keys are left.  WireGuard is a module in
+ * the session's; the cookie checker's secret (what the interface's cookies
+ * are made from) and each peer's latest cookie go too, where the module's
+ * BTF has them as this walk knows them (said otherwise, never failed: they
+ * guard against floods, not the traffic).  Public keys are left.  WireGuard is a module in
  * distribution kernels: its types come from its BTF, as tls's do
  * (redact_net.c); not loaded means no interface.
  *
@@ -40,6 +43,7 @@ struct wg_layout {
     uint64_t wg_dev, identity, private, private_size, peers, peer, hs, kps, sending, receiving, key,
         key_size; /* wireguard's */
     uint64_t hs_key[5], hs_size[5], kp[3];
+    uint64_t checker, secret, secret_size, latest, cookie, cookie_size; /* MISSING: not known */
 };
 
 #define W(f) (uint8_t)(offsetof(struct wg_layout, f) / 8)
@@ -72,6 +76,23 @@ static const struct redact_member dev_needs[] = {
     {"rtnl_link_ops", "kind", W(kind), NS},
 };
 
+/* The cookies' secrets, where wireguard's BTF has them; checker MISSING otherwise. */
+static void cookie_layout(const struct btf *b, struct wg_layout *l)
+{
+    int dev = lb_btf_struct(b, "wg_device"), checker = lb_btf_struct(b, "cookie_checker"),
+        peer = lb_btf_struct(b, "wg_peer"), cookie = lb_btf_struct(b, "cookie");
+
+    l->checker = lb_btf_member_offset(b, dev, "cookie_checker");
+    l->secret = lb_btf_member_offset(b, checker, "secret");
+    l->secret_size = lb_btf_member_size(b, checker, "secret");
+    l->latest = lb_btf_member_offset(b, peer, "latest_cookie");
+    l->cookie = lb_btf_member_offset(b, cookie, "cookie");
+    l->cookie_size = lb_btf_member_size(b, cookie, "cookie");
+    if (l->secret == MISSING || l->latest == MISSING || l->cookie == MISSING || !l->secret_size ||
+        l->secret_size > MAX_KEY || !l->cookie_size || l->cookie_size > MAX_KEY)
+        l->checker = MISSING;
+}
+
 static int wg_layout(const struct btf *b, struct wg_layout *l, struct lb_error *err)
 {
     uint64_t *w = (uint64_t *)l;
@@ -86,6 +107,7 @@ static int wg_layout(const struct btf *b, struct wg_layout *l, struct lb_error *
                       "reads, or a key's size");
         return -1;
     }
+    cookie_layout(b, l);
     return 0;
 }
 
@@ -127,6 +149,9 @@ static int peer(struct redact_ctx *c, void *arg, uint64_t node, struct lb_error 
         lb_redact_virt(c, LB_REDACT_KEYS, "noise_keypair keys (WireGuard)",
                        kp + l->receiving + l->key, l->key_size);
     }
+    if (l->checker != MISSING)
+        lb_redact_virt(c, LB_REDACT_KEYS, "cookie secrets (WireGuard)", p + l->latest + l->cookie,
+                       l->cookie_size);
     return 0;
 }
 
@@ -152,6 +177,9 @@ static int device(struct redact_ctx *c, void *arg, uint64_t node, struct lb_erro
     }
     lb_redact_virt(c, LB_REDACT_KEYS, "wg_device static private key (WireGuard)",
                    wg + l->identity + l->private, l->private_size);
+    if (l->checker != MISSING)
+        lb_redact_virt(c, LB_REDACT_KEYS, "cookie secrets (WireGuard)", wg + l->checker + l->secret,
+                       l->secret_size);
     return lb_redact_list(c, wg + l->peers, 0, MAX_PEERS, "a WireGuard device's peers (peer_list)",
                           peer, l, err);
 }
@@ -181,6 +209,9 @@ int lb_redact_wireguard(struct redact_ctx *c, struct lb_error *err)
     r = b ? wg_layout(b, &l, err) : -1;
     if (b && b != c->btf)
         btf__free(b);
+    if (r == 0 && l.checker == MISSING)
+        lb_redact_missing(c, "keys: WireGuard: cookie secrets (wireguard's BTF has no "
+                             "cookie_checker.secret or wg_peer.latest_cookie): NOT erased");
     if (r < 0 || dev_layout(c->btf, &l, err) < 0 ||
         lb_redact_need_symbol(c, "net_namespace_list", &nets, err) < 0 ||
         lb_redact_list(c, nets, 0, MAX_NETS, "the network namespaces (net_namespace_list)",

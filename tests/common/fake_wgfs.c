@@ -92,6 +92,7 @@ static void fscrypt_types(struct btf *b, const struct ids *t, int shape7)
 static void wg_types(struct btf *b, const struct ids *t, int shape7)
 {
     int key = btf__add_array(b, t->u32, t->u8, 32), priv = btf__add_array(b, t->u32, t->u8, 0);
+    int cookie16 = btf__add_array(b, t->u32, t->u8, 16);
 
     add(b, "net_device", 64,
         shape7 ? (struct field[]){{"dev_list", t->lh, 16},
@@ -102,9 +103,13 @@ static void wg_types(struct btf *b, const struct ids *t, int shape7)
     add(b, "rtnl_link_ops", 16, (struct field[]){{"kind", t->vp, 8}, {0}});
     int id = add(b, "noise_static_identity", 64,
                  (struct field[]){{"static_public", key, 0}, {"static_private", key, 32}, {0}});
-    add(b, "wg_device", 112,
-        (struct field[]){
-            {"dev", t->vp, 0}, {"static_identity", id, 16}, {"peer_list", t->lh, 96}, {0}});
+    int checker = add(b, "cookie_checker", 32, (struct field[]){{"secret", key, 0}, {0}});
+    add(b, "wg_device", 144,
+        (struct field[]){{"dev", t->vp, 0},
+                         {"static_identity", id, 16},
+                         {"peer_list", t->lh, 96},
+                         {"cookie_checker", checker, 112},
+                         {0}});
     int kps = add(b, "noise_keypairs", 32,
                   (struct field[]){{"current_keypair", t->vp, 0},
                                    {"previous_keypair", t->vp, 8},
@@ -118,9 +123,13 @@ static void wg_types(struct btf *b, const struct ids *t, int shape7)
                                   {"hash", key, 136},
                                   {"remote_static", key, 168},
                                   {0}});
-    add(b, "wg_peer", 264,
-        (struct field[]){
-            {"keypairs", kps, 16}, {"handshake", hs, 48}, {"peer_list", t->lh, 248}, {0}});
+    int cookie = add(b, "cookie", 32, (struct field[]){{"cookie", cookie16, 16}, {0}});
+    add(b, "wg_peer", 296,
+        (struct field[]){{"keypairs", kps, 16},
+                         {"handshake", hs, 48},
+                         {"peer_list", t->lh, 248},
+                         {"latest_cookie", cookie, 264},
+                         {0}});
     int sk = add(b, "noise_symmetric_key", 48,
                  (struct field[]){{"key", key, 0}, {"birthdate", t->u64, 32}, {0}});
     add(b, "noise_keypair", 112, (struct field[]){{"sending", sk, 16}, {"receiving", sk, 64}, {0}});
@@ -219,6 +228,8 @@ static void wireguard(uint8_t *mem)
     for (int i = 0; i < 6; i++)
         memset(mem + hs + 8 + 32 * i, fills[i], 32);
     put64(mem, WG_PEER + 16, VA(WG_KP));
+    memset(mem + WG_PRIV + 112, 'C', 32); /* the cookie checker's secret */
+    memset(mem + WG_PEER + 280, 'c', 16); /* the peer's latest cookie */
     memset(mem + WG_KP + 16, 'S', 32);
     memset(mem + WG_KP + 64, 'R', 32);
 }

@@ -41,11 +41,13 @@ enum {
     WG_KIND = 0x26ac0,
     WG_DEV = 0x26b00,  /* the wireguard interface; its wg_device at +64 (WG_PRIV) */
     WG_PRIV = 0x26b40, /* wg_device: dev +0, static_identity +16 (static_public 'u' * 32,
-                          static_private 'W' * 32 at +48), peer_list +96 */
+                          static_private 'W' * 32 at +48), peer_list +96, cookie_checker +112
+                          (secret 'C' * 32) */
     WG_PEER = 0x26c00, /* wg_peer: keypairs +16 (current, previous, next), handshake +48:
                           ephemeral_private +8 'e', precomputed_static_static +40 'p',
                           preshared_key +72 'k', chaining_key +104 'c', hash +136 'h',
-                          remote_static +168 'r'; peer_list +248 */
+                          remote_static +168 'r'; peer_list +248, latest_cookie +264
+                          (cookie +16: 'c' * 16) */
     WG_KP = 0x26e00,   /* noise_keypair: sending +16, receiving +64: keys 'S', 'R' * 32 */
 };
 

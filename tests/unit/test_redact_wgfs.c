@@ -200,6 +200,10 @@ static void wireguard_keys_erased(void **state)
                          1);
         assert_int_equal(redact_report_count(&w.rep, "noise_handshake secrets (WireGuard)"), 5);
         assert_int_equal(redact_report_count(&w.rep, "noise_keypair keys (WireGuard)"), 2);
+        assert_int_equal(erased(&w, WG_PRIV + 112, 32), 32); /* the cookie checker's secret */
+        assert_int_equal(erased(&w, WG_PEER + 280, 16), 16); /* the latest cookie */
+        assert_int_equal(erased(&w, WG_PEER + 264, 16), 0);
+        assert_int_equal(redact_report_count(&w.rep, "cookie secrets (WireGuard)"), 2);
         free(w.plan.r);
     }
 }
