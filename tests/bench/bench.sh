@@ -65,15 +65,17 @@ run() { # run NAME COMMAND: hyperfine mean seconds, output bytes, peak RSS KiB
     printf '%s %s %s %s\n' "$name" "$mean" "$(stat -c %s "$work/out")" "$rss" >> "$work/results"
 }
 
-# bench_vmcore VMCORE: every tool on one vmcore, at -d 31 and -d 1; one table.
+# bench_vmcore VMCORE: every tool on one vmcore, at -d 31 and -d 1; one table.  Every run is
+# timed until its dump is on disk: lifeboat fsyncs what it wrote (a dump is evidence),
+# makedumpfile does not, so its runs end with coreutils' sync of the file (an fsync).
 bench_vmcore() {
     local vmcore=$1 d
     : > "$work/results"
     cat "$vmcore" > /dev/null # into the page cache: measure the tools, not the disk
     log "vmcore $vmcore: $(($(stat -L -c %s "$vmcore") >> 20)) MiB"
     for d in 31 1; do
-        run "makedumpfile-l-d$d" "makedumpfile -l -d $d $vmcore $work/out"
-        run "makedumpfile-c-d$d" "makedumpfile -c -d $d $vmcore $work/out"
+        run "makedumpfile-l-d$d" "makedumpfile -l -d $d $vmcore $work/out && sync $work/out"
+        run "makedumpfile-c-d$d" "makedumpfile -c -d $d $vmcore $work/out && sync $work/out"
         run "lifeboat-defaults-d$d" "$LIFEBOAT_BIN save -d $d $vmcore $work/out"
         run "lifeboat-t1-d$d" "$LIFEBOAT_BIN save -t 1 -d $d $vmcore $work/out"
         # the same engine at the other end of the speed/size trade: zstd's fast mode, and LZO
