@@ -502,6 +502,9 @@ enum {
      * reached the target is a readable dump up to where it stops.
      */
     LB_SINK_SEALED = 8,
+    /* A file whose caller syncs it at the end (lb_sink_fd): its writeback is started as it
+     * is written, so the disk works while the dump is made and the end's sync waits less. */
+    LB_SINK_WRITEBACK = 16,
 };
 
 struct lb_sink;

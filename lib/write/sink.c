@@ -42,8 +42,8 @@ enum { WRITEBACK_BYTES = 4 << 20 };
 static void start_writeback(struct fd_sink *f, size_t written)
 {
     f->unstarted += written;
-    if (!f->owned || f->no_early_writeback || (f->base.caps & LB_SINK_STREAM) ||
-        f->unstarted < WRITEBACK_BYTES)
+    if (!(f->owned || (f->base.caps & LB_SINK_WRITEBACK)) || f->no_early_writeback ||
+        (f->base.caps & LB_SINK_STREAM) || f->unstarted < WRITEBACK_BYTES)
         return;
     f->unstarted = 0;
     /* A hint: a write error shows at the checkpoint's or the finish's sync. */

@@ -23,7 +23,10 @@
 static struct lb_sink *open_sink(int fd, int stream, int holes, const struct dump_keys *keys,
                                  struct lb_error *e)
 {
-    struct lb_sink *s = lb_sink_fd(fd, stream ? LB_SINK_STREAM : holes ? LB_SINK_HOLES : 0);
+    /* dump_to() syncs a file at the end: its writeback goes on meanwhile */
+    struct lb_sink *s = lb_sink_fd(fd, stream  ? LB_SINK_STREAM
+                                       : holes ? LB_SINK_HOLES | LB_SINK_WRITEBACK
+                                               : 0);
 
     if (s && keys->write_rate_mib)
         s = lb_sink_paced(s, (uint64_t)keys->write_rate_mib << 20);

@@ -52,28 +52,33 @@ dump-level 0"
 }
 
 threads=$(nproc)
-run() { # run NAME COMMAND: hyperfine mean seconds, output bytes, peak RSS KiB
+run() { # run NAME COMMAND: hyperfine median seconds, output bytes, peak RSS KiB, mean CPU seconds
     local name=$1 cmd=$2
     hyperfine --runs "$RUNS" --prepare "rm -f $work/out" --export-json "$work/$name.json" \
         --style none "$cmd" >/dev/null 2>&1 || die "$name failed: $cmd"
     rm -f "$work/out"
     local rss
     rss=$(/usr/bin/time -f %M bash -c "$cmd" 2>&1 >/dev/null | tail -n1)
-    local mean
-    mean=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['mean'])" \
-        "$work/$name.json")
-    printf '%s %s %s %s\n' "$name" "$mean" "$(stat -c %s "$work/out")" "$rss" >> "$work/results"
+    # the median, and the CPU time (user + system): on a shared machine the wall clock of a
+    # run may wait for others' work, its CPU time much less so
+    local times
+    times=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; \
+print(r['median'], r['user'] + r['system'])" "$work/$name.json")
+    printf '%s %s %s %s %s\n' "$name" "${times% *}" "$(stat -c %s "$work/out")" "$rss" \
+        "${times#* }" >> "$work/results"
 }
 
-# bench_vmcore VMCORE: every tool on one vmcore, at -d 31 and -d 1; one table.
+# bench_vmcore VMCORE: every tool on one vmcore, at -d 31 and -d 1; one table.  Every run is
+# timed until its dump is on disk: lifeboat fsyncs what it wrote (a dump is evidence),
+# makedumpfile does not, so its runs end with coreutils' sync of the file (an fsync).
 bench_vmcore() {
     local vmcore=$1 d
     : > "$work/results"
     cat "$vmcore" > /dev/null # into the page cache: measure the tools, not the disk
     log "vmcore $vmcore: $(($(stat -L -c %s "$vmcore") >> 20)) MiB"
     for d in 31 1; do
-        run "makedumpfile-l-d$d" "makedumpfile -l -d $d $vmcore $work/out"
-        run "makedumpfile-c-d$d" "makedumpfile -c -d $d $vmcore $work/out"
+        run "makedumpfile-l-d$d" "makedumpfile -l -d $d $vmcore $work/out && sync $work/out"
+        run "makedumpfile-c-d$d" "makedumpfile -c -d $d $vmcore $work/out && sync $work/out"
         run "lifeboat-defaults-d$d" "$LIFEBOAT_BIN save -d $d $vmcore $work/out"
         run "lifeboat-t1-d$d" "$LIFEBOAT_BIN save -t 1 -d $d $vmcore $work/out"
         # the same engine at the other end of the speed/size trade: zstd's fast mode, and LZO
@@ -85,14 +90,14 @@ bench_vmcore() {
 import sys
 rows = {}
 for line in open(sys.argv[1]):
-    name, t, size, rss = line.split()
-    rows[name] = (float(t), int(size), int(rss))
-print(f"{'run':<28}{'time s':>9}{'size MiB':>10}{'RSS MiB':>9}{'speed vs mdf -l':>17}{'size vs mdf -c':>16}")
-for name, (t, size, rss) in rows.items():
+    name, t, size, rss, cpu = line.split()
+    rows[name] = (float(t), int(size), int(rss), float(cpu))
+print(f"{'run':<28}{'time s':>9}{'CPU s':>8}{'size MiB':>10}{'RSS MiB':>9}{'speed vs mdf -l':>17}{'size vs mdf -c':>16}")
+for name, (t, size, rss, cpu) in rows.items():
     d = name.rsplit("-", 1)[1]
     tl = rows[f"makedumpfile-l-{d}"][0]
     sc = rows[f"makedumpfile-c-{d}"][1]
-    print(f"{name:<28}{t:>9.2f}{size / 2**20:>10.1f}{rss / 1024:>9.1f}{tl / t:>16.2f}x{size / sc:>15.2f}x")
+    print(f"{name:<28}{t:>9.2f}{cpu:>8.2f}{size / 2**20:>10.1f}{rss / 1024:>9.1f}{tl / t:>16.2f}x{size / sc:>15.2f}x")
 PY
 }
 
