@@ -94,6 +94,8 @@ static void add_range(struct redact_ctx *c, uint64_t phys, uint64_t len)
     struct redaction *p = c->plan;
     struct redact_range *last = p->n ? &p->r[p->n - 1] : NULL;
 
+    if (c->out_of_memory) /* the redaction fails: no merge again for every range that follows */
+        return;
     if (last && phys >= last->start && phys <= last->start + last->len) {
         if (phys + len > last->start + last->len) /* the next bytes of the last range */
             last->len = phys + len - last->start;
@@ -128,6 +130,7 @@ static struct lb_redacted *item(struct redact_ctx *c, unsigned cls, const char *
             return &rep->erased[i];
     if (rep->nerased == LB_REDACT_MAX_ERASED) { /* the last counts the rest: never unsaid */
         struct lb_redacted *last = &rep->erased[LB_REDACT_MAX_ERASED - 1];
+        snprintf(last->class_name, sizeof(last->class_name), "all");
         snprintf(last->type, sizeof(last->type), "other types (past the report's room)");
         return last;
     }

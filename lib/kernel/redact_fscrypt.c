@@ -214,10 +214,15 @@ static int super_block(struct redact_ctx *c, void *arg, uint64_t node, struct lb
     struct fs_layout *l = arg;
     uint64_t ring = lb_redact_read_u64(c, node - l->s_list + l->s_keys);
 
-    for (uint64_t i = 0; ring && i < l->nbuckets; i++)
+    for (uint64_t i = 0; ring && i < l->nbuckets; i++) {
+        if (i % 64 == 0 && !lb_redact_step(c)) { /* a keyring's buckets, 64 to a step */
+            lb_error_set(err, "the walk of fscrypt's keyrings passed its budget of steps");
+            return -1;
+        }
         if (lb_redact_list(c, ring + l->buckets + 8 * i, 1, MAX_LIST, "a keyring's hash bucket",
                            master_key, l, err) < 0)
             return -1;
+    }
     return 0;
 }
 

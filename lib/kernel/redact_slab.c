@@ -51,6 +51,12 @@ enum {
     MAX_SHEAF = 1 << 12,   /* objects in one sheaf: capacity is tens */
     MAX_SHEAVES = 1 << 16, /* full sheaves in one node's barn */
     CACHE_NAME = 32,       /* of a cache named in the report */
+    /* Each free object erased is a range or two of the plan (its free pointer kept): past
+       this many the rest are said, not erased, so the plan stays within a crash kernel's
+       memory (16-32 MiB) and its time; and objects visited, erased or not (a slab named by
+       every CPU is walked again each time), are bounded so a crafted dump ends in seconds. */
+    MAX_ERASED_OBJECTS = 1 << 19,
+    MAX_VISITS = 1 << 24,
 };
 
 #define TYPE       "free slab objects (SLUB)"
@@ -64,7 +70,7 @@ struct slab_layout {
     uint64_t cpu_freelist, cpu_slab_slab, cpu_partial;                      /* kmem_cache_cpu's */
     uint64_t node_partial, node_barn, barn_embedded;                        /* kmem_cache_node's */
     uint64_t slab_list, slab_next, slab_cache, slab_freelist, slab_objects; /* slab's */
-    uint64_t pcs[3], sheaf_size, sheaf_objects, sheaf_list, barn_full;      /* sheaves' */
+    uint64_t pcs[2], sheaf_size, sheaf_objects, sheaf_list, barn_full;      /* sheaves' */
     uint64_t vmemmap, page_size, page_offset, offsets, ncpus;
     unsigned cls;
 };
@@ -82,7 +88,14 @@ struct slab_damage {
     uint64_t left_slab, loops, bad_slabs, bad_counts, bad_caches, list_breaks, bad_sheaf_objects;
     uint64_t caches_hurt;
     char first_hurt[CACHE_NAME];
+    uint64_t erased, visits; /* objects: MAX_ERASED_OBJECTS, MAX_VISITS */
 };
+
+/* Room for one more object (and a visit of it): the walk stops where there is none. */
+static int room(struct slab_damage *d)
+{
+    return d->erased < MAX_ERASED_OBJECTS && d->visits < MAX_VISITS;
+}
 
 static uint64_t member(struct redact_ctx *c, const char *s, const char *m)
 {
@@ -90,16 +103,17 @@ static uint64_t member(struct redact_ctx *c, const char *s, const char *m)
     return id < 0 ? BTF_MISSING : lb_btf_member_offset(c->btf, id, m);
 }
 
-/* The sheaves of 7.x, where BTF has them: per CPU main, spare, rcu_free; per node a barn. */
+/* The sheaves of 7.x, where BTF has them: per CPU main and spare, per node a barn.  (A CPU's
+   rcu_free sheaf holds objects whose grace period has not begun: readers may still use them.) */
 static void sheaf_layout(struct redact_ctx *c, struct slab_layout *l)
 {
-    static const char *const pcs[] = {"main", "spare", "rcu_free"};
+    static const char *const pcs[] = {"main", "spare"};
     int node = lb_btf_struct(c->btf, "kmem_cache_node");
 
     l->cpu_sheaves = member(c, "kmem_cache", "cpu_sheaves");
     if (l->cpu_sheaves == BTF_MISSING)
         return;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 2; i++)
         l->pcs[i] = member(c, "slub_percpu_sheaves", pcs[i]);
     l->sheaf_size = member(c, "slab_sheaf", "size");
     l->sheaf_objects = member(c, "slab_sheaf", "objects");
@@ -346,30 +360,34 @@ static int64_t object_index(const struct cache *k, const struct slab_walk *w, ui
 }
 
 /*
- * One free list of the slab from p (a plain pointer), each object checked, erased once: the
- * bitmap bounds it to the slab's objects (at most 32767), so the slab, not each object, is the
- * budget's step (a large host's millions of free objects must not spend it).
+ * One free list of the slab from p (a plain pointer), each object checked: the bitmap bounds
+ * it to the slab's objects (at most 32767), so the slab, not each object, is the budget's
+ * step (a large host's millions of free objects must not spend it).  The chain is followed
+ * whole before anything is erased, and erased only if it ends as a free list does (NULL):
+ * a free pointer overwritten by a use after free (this crash's evidence, maybe) can lead
+ * onto an object in use, and what follows it is no free object.
  */
 static void free_list(struct redact_ctx *c, const struct slab_layout *l, const struct cache *k,
                       struct slab_walk *w, uint64_t p, struct slab_damage *d, int *hurt_once)
 {
-    while (p) {
+    static uint16_t chain[MAX_OBJECTS];
+    size_t n = 0;
+
+    while (p && room(d)) {
         int64_t i = object_index(k, w, p);
-        if (i < 0) {
-            d->left_slab++;
-            hurt(c, k, d, hurt_once);
-            return;
-        }
-        if (w->seen[i / 8] & (1u << (i % 8))) {
-            d->loops++;
+        if (i < 0 || (w->seen[i / 8] & (1u << (i % 8)))) {
+            *(i < 0 ? &d->left_slab : &d->loops) += 1;
             hurt(c, k, d, hurt_once);
             return;
         }
         w->seen[i / 8] |= (uint8_t)(1u << (i % 8));
-        erase_object(c, l, k, w, (uint64_t)i, 1, TYPE);
+        chain[n++] = (uint16_t)i;
+        d->visits++;
         uint64_t word_at = p + k->offset, word = lb_redact_read_u64(c, word_at);
         p = k->hardened ? word ^ k->random ^ swab64(word_at) : word;
     }
+    for (size_t j = 0; !p && j < n; j++, d->erased++)
+        erase_object(c, l, k, w, chain[j], 1, TYPE);
 }
 
 /* A slab's own free list, and the CPU's lockless one when it is that CPU's slab. */
@@ -378,7 +396,7 @@ static void one_slab(struct redact_ctx *c, const struct slab_layout *l, const st
 {
     static struct slab_walk w; /* 4 KiB of bitmap: not on the stack */
 
-    if (!lb_redact_step(c))
+    if (!room(d) || !lb_redact_step(c))
         return;
     if (slab_of(c, l, k, slab, &w) < 0) {
         d->bad_slabs++;
@@ -474,7 +492,7 @@ static void one_sheaf(struct redact_ctx *c, const struct slab_layout *l, const s
     }
     if (!lb_redact_step(c)) /* the sheaf is the step: its objects are at most MAX_SHEAF */
         return;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n && room(d); i++, d->visits++, d->erased++) {
         uint64_t p = lb_redact_read_u64(c, sheaf + l->sheaf_objects + 8ull * i);
         if (sheaf_object(c, l, k, p) < 0) {
             d->bad_sheaf_objects++;
@@ -540,7 +558,7 @@ static void cpus(struct redact_ctx *c, const struct slab_layout *l, const struct
             if (l->cpu_partial != BTF_MISSING && l->slab_next != BTF_MISSING)
                 cpu_partial(c, l, k, lb_redact_read_u64(c, kc + l->cpu_partial), d, hurt_once);
         }
-        for (int i = 0; sheaves && i < 3; i++) {
+        for (int i = 0; sheaves && i < 2; i++) {
             uint64_t sheaf =
                 l->pcs[i] == BTF_MISSING ? 0 : lb_redact_read_u64(c, sheaves + off + l->pcs[i]);
             if (sheaf)
@@ -619,7 +637,7 @@ int lb_redact_free_slab(struct redact_ctx *c, unsigned cls, struct lb_error *err
         return 0;
     p = lb_redact_read_u64(c, head);
     mark = head;
-    while (p != head && p && p != mark && n++ < MAX_CACHES && lb_redact_step(c)) {
+    while (p != head && p && p != mark && n++ < MAX_CACHES && room(&d) && lb_redact_step(c)) {
         one_cache(c, &l, p - l.list, &d);
         if (++since == power) {
             mark = p;
@@ -639,6 +657,11 @@ int lb_redact_free_slab(struct redact_ctx *c, unsigned cls, struct lb_error *err
                           "%zu caches: the caches past there NOT erased",
                           n);
     say_damage(c, &d);
+    if (!room(&d))
+        lb_redact_missing(c,
+                          "free slab objects past %llu erased (%llu visited): the plan's room "
+                          "is spent, the rest NOT erased",
+                          (unsigned long long)d.erased, (unsigned long long)d.visits);
     lb_redact_missing(c, "freed slab objects: slabs and sheaves waiting for RCU, objects queued "
                          "for kfree_rcu, KFENCE's freed objects, the unused tails of allocated "
                          "kmalloc objects: not erased");

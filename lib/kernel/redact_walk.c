@@ -471,7 +471,8 @@ struct file_layout {
     uint64_t socket_sk, sk_rq, skb_next, skb_head, skb_end, shinfo_nr, shinfo_frags, frag_size;
     uint64_t frag_page, frag_mask, frag_len, frag_off;
     /* what a socket sends, and TCP's rb-trees (MISSING where the kernel has none) */
-    uint64_t sk_wq, sk_eq, sk_proto, sk_family2, tcp_rtx, tcp_ooo, skb_rb, rb_left, rb_right;
+    uint64_t sk_wq, sk_eq, sk_proto, sk_type, sk_family2, tcp_rtx, tcp_ooo, skb_rb, rb_left,
+        rb_right;
     /* struct page -> frame */
     uint64_t vmemmap, page_size;
 };
@@ -552,8 +553,12 @@ static void tcp_layout(struct redact_ctx *c, struct file_layout *l)
     l->sk_proto = lb_btf_member_size(c->btf, sock, "sk_protocol") == 2
                       ? lb_btf_member_offset(c->btf, sock, "sk_protocol")
                       : MISSING;
+    l->sk_type = lb_btf_member_size(c->btf, sock, "sk_type") == 2
+                     ? lb_btf_member_offset(c->btf, sock, "sk_type")
+                     : MISSING;
     if (l->tcp_rtx == MISSING || l->tcp_ooo == MISSING || l->skb_rb == MISSING ||
-        l->rb_left == MISSING || l->rb_right == MISSING || l->sk_proto == MISSING) {
+        l->rb_left == MISSING || l->rb_right == MISSING || l->sk_proto == MISSING ||
+        l->sk_type == MISSING) {
         lb_redact_missing(c, "user-data: TCP's retransmit and out-of-order queues (struct "
                              "sock, tcp_sock or sk_buff not as this walk knows them)");
         l->tcp_rtx = MISSING;
@@ -784,7 +789,7 @@ static void socket_tree(struct redact_ctx *c, const struct file_layout *l, uint6
 /* Every queue of a socket: received, to be sent, errors; TCP's sent and out-of-order trees. */
 static void socket_queues(struct redact_ctx *c, const struct file_layout *l, uint64_t sock)
 {
-    uint16_t family = 0, protocol = 0;
+    uint16_t family = 0, protocol = 0, type = 0;
     struct lb_error ignored;
 
     socket_queue(c, l, sock, l->sk_rq, "sk_buff head (receive queues)");
@@ -793,8 +798,9 @@ static void socket_queues(struct redact_ctx *c, const struct file_layout *l, uin
     if (l->tcp_rtx == MISSING ||
         lb_kernel_read(c->k, sock + l->sk_family2, &family, 2, &ignored) < 0 ||
         lb_kernel_read(c->k, sock + l->sk_proto, &protocol, 2, &ignored) < 0 ||
-        (family != 2 && family != 10) || protocol != 6)
-        return; /* AF_INET, AF_INET6; IPPROTO_TCP */
+        lb_kernel_read(c->k, sock + l->sk_type, &type, 2, &ignored) < 0 ||
+        (family != 2 && family != 10) || protocol != 6 || type != 1)
+        return; /* AF_INET, AF_INET6; IPPROTO_TCP; SOCK_STREAM (a raw socket's is 6 too) */
     socket_tree(c, l, sock, sock + l->tcp_rtx);
     socket_tree(c, l, sock, sock + l->tcp_ooo);
 }

@@ -517,6 +517,7 @@ static size_t write_btf(uint8_t *mem, uint64_t at, unsigned flags)
     btf__add_field(b, "page", vp, 0, 0);
     btf__add_struct(b, "sock", 128);
     btf__add_field(b, "sk_protocol", u16, 20 * 8, 0);
+    btf__add_field(b, "sk_type", u16, 22 * 8, 0);
     btf__add_field(b, "sk_write_queue", lh, 24 * 8, 0);
     btf__add_field(b, "sk_error_queue", lh, 40 * 8, 0);
     btf__add_field(b, "tcp_rtx_queue", vp, 56 * 8, 0);

@@ -115,6 +115,7 @@ static void ktls(uint8_t *mem)
     put64(mem, SOCKET_K + 24, VA(SK_K));
     put16(mem, SK_K + 16, 2);             /* AF_INET */
     put16(mem, SK_K + 20, 6);             /* IPPROTO_TCP */
+    put16(mem, SK_K + 22, 1);             /* SOCK_STREAM */
     put64(mem, SK_K + 96, VA(SK_K + 96)); /* empty receive, write and error queues */
     put64(mem, SK_K + 24, VA(SK_K + 24));
     put64(mem, SK_K + 40, VA(SK_K + 40));

@@ -273,6 +273,11 @@ static void put32(uint64_t at, uint32_t v)
     memcpy(mem + at, &v, 4);
 }
 
+static void put16(uint64_t at, uint16_t v)
+{
+    memcpy(mem + at, &v, 2);
+}
+
 /* Task 2 has open files: /home/secret-a.txt, a UNIX socket, a tty pair (fake_files.h). */
 static void plant_files(void)
 {
@@ -420,6 +425,18 @@ static void tcp_queues(void **state)
     assert_true(erased(&r, "sk_buff head (send and TCP queues)", &count));
     assert_int_equal(count, 4);
     close_fake(src, path);
+
+    /* a raw socket of protocol 6 (no tcp_sock: its trees' words are another object's): its
+       queues are walked, the trees not */
+    put16(SK_K + 22, 3); /* SOCK_RAW */
+    src = open_fake(&path);
+    assert_int_equal(lb_source_redact(src, LB_REDACT_USER_DATA, &err), 0);
+    assert_zeros(src, SKB_DATA, 16);
+    assert_int_equal(lb_source_redaction(src, &r), 1);
+    assert_true(erased(&r, "sk_buff head (send and TCP queues)", &count));
+    assert_int_equal(count, 1);
+    close_fake(src, path);
+    put16(SK_K + 22, 1);
 
     /* hostile: R2's left child is R1 again; the walk ends, said */
     put64(SKB_R2 + 8, FAKE_KERNEL_VA + SKB_R1);
