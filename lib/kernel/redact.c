@@ -322,6 +322,31 @@ static void note_at(uint8_t *buf, size_t *len, uint32_t type, const void *desc, 
     *len += (desc_len + 3) / 4 * 4;
 }
 
+/*
+ * The source's notes into out (zeroed, room for them all), but an earlier redaction's ranges:
+ * the plan holds them now (lb_source_redact), and a dump redacted again and again would carry
+ * a list a time until its readers refuse the notes.  Notes this reader cannot walk are kept
+ * whole, as they were.  Returns their length, 4-aligned.
+ */
+static size_t copy_notes(const struct lb_source *src, uint8_t *out)
+{
+    size_t pos = 0, kept = 0;
+    struct lb_note note;
+    struct lb_error ignored;
+    int r;
+
+    while ((r = lb_note_next(src->notes, src->notes_len, &pos, &note, &ignored)) == 1)
+        if (note.type != LB_NOTE_REDACT_RANGES || strcmp(note.name, LB_NOTE_NAME) != 0) {
+            memcpy(out + kept, src->notes + note.offset, pos - note.offset);
+            kept = (kept + pos - note.offset + 3) / 4 * 4;
+        }
+    if (r < 0) {
+        memcpy(out, src->notes, src->notes_len);
+        kept = (src->notes_len + 3) / 4 * 4;
+    }
+    return kept;
+}
+
 /* The source's notes, then the report's and the ranges' notes. */
 static int add_notes(struct lb_source *src, const struct redaction *plan,
                      const struct lb_redaction_report *rep, struct lb_error *err)
@@ -340,7 +365,7 @@ static int add_notes(struct lb_source *src, const struct redaction *plan,
     }
     memset(notes, 0, old);
     if (src->notes_len)
-        memcpy(notes, src->notes, src->notes_len);
+        len = copy_notes(src, notes);
     note_at(notes, &len, LB_NOTE_REDACT, text, report_text(rep, text, TEXT_CAP));
     for (size_t i = 0; i < nranges; i++) {
         pairs[2 * i] = plan->r[i].start;
@@ -514,10 +539,19 @@ int lb_source_redact(struct lb_source *src, unsigned classes, struct lb_error *e
         free(rep);
         return -1;
     }
-    /* Redacted again: the earlier plan's ranges stay overwritten. */
+    /* Redacted again: the earlier plan's ranges stay overwritten, and listed (a dump's note:
+       its bytes are zeros already; this one's plan: in memory). */
     struct redact_ctx again = {.plan = p};
     for (size_t i = 0; src->redaction && i < src->redaction->n; i++)
         add_range(&again, src->redaction->r[i].start, src->redaction->r[i].len);
+    const uint8_t *pairs;
+    size_t earlier = lb_source_redacted_ranges(src, &pairs);
+    for (size_t i = 0; i < earlier && !again.out_of_memory; i++) {
+        uint64_t range[2];
+        memcpy(range, pairs + 16 * i, sizeof(range));
+        if (range[1] && range[0] + range[1] > range[0]) /* (a hostile note's wrap skipped) */
+            add_range(&again, range[0], range[1]);
+    }
     if (again.out_of_memory) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory for the redaction's ranges");
         lb_redaction_free(p);

@@ -165,7 +165,25 @@ static void dump_written_is_redacted(void **state)
     assert_int_equal(lb_write(dump, fd, &opts, &stats, &err), 0);
     close(fd);
     assert_int_equal(lb_source_redacting(dump), LB_REDACT_NAMES);
+    /* redacted again into a file: one list of ranges, holding the first's */
+    const uint8_t *pairs;
+    size_t first = lb_source_redacted_ranges(dump, &pairs);
+    char again[] = "/tmp/lifeboat-redact-XXXXXX";
+    fd = mkstemp(again);
+    assert_true(fd >= 0 && first > 0);
+    assert_int_equal(lb_write(dump, fd, &opts, &stats, &err), 0);
+    close(fd);
     lb_source_close(dump);
+    assert_int_equal(lb_source_open(again, &dump, &err), 0);
+    assert_true(lb_source_redacted_ranges(dump, &pairs) >= first);
+    size_t len, pos = 0, lists = 0;
+    const uint8_t *notes = lb_source_notes(dump, &len);
+    struct lb_note note;
+    while (lb_note_next(notes, len, &pos, &note, &err) == 1)
+        lists += note.type == LB_NOTE_REDACT_RANGES && strcmp(note.name, LB_NOTE_NAME) == 0;
+    assert_int_equal(lists, 1);
+    lb_source_close(dump);
+    unlink(again);
     unlink(out);
     close_fake(src, path);
 
