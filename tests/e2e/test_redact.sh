@@ -198,7 +198,7 @@ assert i["stack"], "no stack"' "$case_dir/info.json"
         check "$name: a ping through them made a WireGuard handshake (session keys)" \
             grep -aq "lbtest: WireGuard handshake made" "$case_dir/serial.log"
         wgfs_markers="$WG_PRIV $WG_PRIV1 $WG_PSK"
-        wgfs_types='"wg_device static private key (WireGuard)", "noise_handshake secrets (WireGuard)", "noise_keypair keys (WireGuard)",'
+        wgfs_types='"wg_device static private key (WireGuard)", "noise_handshake secrets (WireGuard)", "noise_keypair keys (WireGuard)", "cookie secrets (WireGuard)",'
     else
         log "SKIP: $name has no wireguard module: no WireGuard interface planted, its keys not judged"
     fi
