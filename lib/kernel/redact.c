@@ -465,6 +465,36 @@ size_t lb_source_redacted_ranges(const struct lb_source *src, const uint8_t **pa
     return note.desc_len / 16;
 }
 
+/* ---- the walks' shared lists ------------------------------------------------ */
+
+int lb_redact_list(struct redact_ctx *c, uint64_t head, int hlist, size_t max, const char *what,
+                   int (*fn)(struct redact_ctx *, void *, uint64_t, struct lb_error *), void *arg,
+                   struct lb_error *err)
+{
+    uint64_t p = lb_redact_read_u64(c, head), mark = head;
+    size_t power = 1, since = 0, n = 0;
+
+    for (; p != head && (p || !hlist); p = lb_redact_read_u64(c, p)) {
+        if (!p || p == mark || ++n > max || !lb_redact_step(c)) {
+            lb_error_set(err, "%s %s after %zu entries", what,
+                         !p          ? "breaks"
+                         : p == mark ? "loops"
+                         : n > max   ? "is too long"
+                                     : "passed the budget of steps",
+                         n);
+            return -1;
+        }
+        if (fn(c, arg, p, err) < 0)
+            return -1;
+        if (++since == power) {
+            mark = p;
+            power *= 2;
+            since = 0;
+        }
+    }
+    return 0;
+}
+
 /* ---- the redaction ------------------------------------------------------- */
 
 /* CPUs that saved their registers: the walks' per-CPU loops go no further than the kernel's. */

@@ -46,39 +46,6 @@ enum {
 
 #define MISSING BTF_MISSING
 
-/*
- * Walks the list at head (its nodes' first word the next), calling fn with
- * each node; -1 naming what if the list loops, breaks, passes max nodes or
- * the budget of steps.
- */
-static int walk_list(struct redact_ctx *c, uint64_t head, size_t max, const char *what,
-                     int (*fn)(struct redact_ctx *, void *, uint64_t, struct lb_error *), void *arg,
-                     struct lb_error *err)
-{
-    uint64_t p = lb_redact_read_u64(c, head), mark = head;
-    size_t power = 1, since = 0, n = 0;
-
-    for (; p != head; p = lb_redact_read_u64(c, p)) {
-        if (!p || p == mark || ++n > max || !lb_redact_step(c)) {
-            lb_error_set(err, "%s %s after %zu entries", what,
-                         !p          ? "breaks"
-                         : p == mark ? "loops"
-                         : n > max   ? "is too long"
-                                     : "passed the budget of steps",
-                         n);
-            return -1;
-        }
-        if (fn(c, arg, p, err) < 0)
-            return -1;
-        if (++since == power) {
-            mark = p;
-            power *= 2;
-            since = 0;
-        }
-    }
-    return 0;
-}
-
 /* ---- IPsec ---------------------------------------------------------------- */
 
 static const char *const alg_members[3] = {"aead", "ealg", "aalg"};
@@ -165,8 +132,9 @@ static int net_states(struct redact_ctx *c, void *arg, uint64_t node, struct lb_
 {
     struct xfrm_layout *l = arg;
 
-    return walk_list(c, node - l->net_list + l->net_xfrm + l->state_all, MAX_STATES,
-                     "a network namespace's IPsec states (xfrm.state_all)", xfrm_state, l, err);
+    return lb_redact_list(c, node - l->net_list + l->net_xfrm + l->state_all, 0, MAX_STATES,
+                          "a network namespace's IPsec states (xfrm.state_all)", xfrm_state, l,
+                          err);
 }
 
 int lb_redact_ipsec(struct redact_ctx *c, struct lb_error *err)
@@ -186,8 +154,8 @@ int lb_redact_ipsec(struct redact_ctx *c, struct lb_error *err)
     if (need_all(c->btf, xfrm_needs, sizeof(xfrm_needs) / sizeof(xfrm_needs[0]), &l, err) ||
         lb_redact_tfm_layout(c, &l.tfm, err) ||
         lb_redact_need_symbol(c, "net_namespace_list", &nets, err) ||
-        walk_list(c, nets, MAX_NETS, "the network namespaces (net_namespace_list)", net_states, &l,
-                  err)) {
+        lb_redact_list(c, nets, 0, MAX_NETS, "the network namespaces (net_namespace_list)",
+                       net_states, &l, err)) {
         lb_error_prefix(err, "IPsec");
         return -1;
     }
