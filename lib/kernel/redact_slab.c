@@ -412,15 +412,22 @@ static void one_slab(struct redact_ctx *c, const struct slab_layout *l, const st
     free_list(c, l, k, &w, cpu_freelist, d, hurt_once);
 }
 
-/* A node's list of slabs (list_heads at slab_list), from its head round to it, Brent's check. */
-static void slab_list(struct redact_ctx *c, const struct slab_layout *l, const struct cache *k,
-                      uint64_t head, struct slab_damage *d, int *hurt_once)
+typedef void each_fn(struct redact_ctx *, const struct slab_layout *, const struct cache *,
+                     uint64_t, struct slab_damage *, int *);
+
+/*
+ * A ring of list_heads (at offset off in their structs) from head round to it, Brent's check
+ * and a cap: fn with each struct; a ring that breaks or loops is counted, the walk goes on.
+ */
+static void ring(struct redact_ctx *c, const struct slab_layout *l, const struct cache *k,
+                 uint64_t head, uint64_t off, size_t max, each_fn *fn, struct slab_damage *d,
+                 int *hurt_once)
 {
     uint64_t p = lb_redact_read_u64(c, head), mark = head;
     size_t power = 1, since = 0, n = 0;
 
-    while (p != head && p && p != mark && n++ < MAX_SLABS_ON_LIST && c->steps_left) {
-        one_slab(c, l, k, p - l->slab_list, 0, d, hurt_once);
+    while (p != head && p && p != mark && n++ < max && c->steps_left) {
+        fn(c, l, k, p - off, d, hurt_once);
         if (++since == power) {
             mark = p;
             power *= 2;
@@ -432,6 +439,20 @@ static void slab_list(struct redact_ctx *c, const struct slab_layout *l, const s
         d->list_breaks++;
         hurt(c, k, d, hurt_once);
     }
+}
+
+/* A slab on a node's partial list: no CPU's lockless list. */
+static void partial_slab(struct redact_ctx *c, const struct slab_layout *l, const struct cache *k,
+                         uint64_t slab, struct slab_damage *d, int *hurt_once)
+{
+    one_slab(c, l, k, slab, 0, d, hurt_once);
+}
+
+/* A node's list of slabs (list_heads at slab_list). */
+static void slab_list(struct redact_ctx *c, const struct slab_layout *l, const struct cache *k,
+                      uint64_t head, struct slab_damage *d, int *hurt_once)
+{
+    ring(c, l, k, head, l->slab_list, MAX_SLABS_ON_LIST, partial_slab, d, hurt_once);
 }
 
 /* A CPU's partial slabs: linked by slab.next, ended by NULL; Brent's check and a cap. */
@@ -501,30 +522,12 @@ static void one_sheaf(struct redact_ctx *c, const struct slab_layout *l, const s
     }
 }
 
-/* A node's barn's full sheaves, from the list's head round to it, Brent's check. */
+/* A node's barn's full sheaves (list_heads at barn_list). */
 static void barn(struct redact_ctx *c, const struct slab_layout *l, const struct cache *k,
                  uint64_t b, struct slab_damage *d, int *hurt_once)
 {
-    uint64_t head = b + l->barn_full, p, mark;
-    size_t power = 1, since = 0, n = 0;
-
-    if (!b || l->barn_full == BTF_MISSING || l->sheaf_list == BTF_MISSING)
-        return;
-    p = lb_redact_read_u64(c, head);
-    mark = head;
-    while (p != head && p && p != mark && n++ < MAX_SHEAVES && c->steps_left) {
-        one_sheaf(c, l, k, p - l->sheaf_list, d, hurt_once);
-        if (++since == power) {
-            mark = p;
-            power *= 2;
-            since = 0;
-        }
-        p = lb_redact_read_u64(c, p);
-    }
-    if (p != head && c->steps_left) {
-        d->list_breaks++;
-        hurt(c, k, d, hurt_once);
-    }
+    if (b && l->barn_full != BTF_MISSING && l->sheaf_list != BTF_MISSING)
+        ring(c, l, k, b + l->barn_full, l->sheaf_list, MAX_SHEAVES, one_sheaf, d, hurt_once);
 }
 
 /* The barn of node n: in its per_node[] entry (7.x), or in (or pointed to by) the node. */
