@@ -33,9 +33,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-/* Inlined: the one function used is compiled in, with no library to link. */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "core/kdump_format.h"
 #include "write/dedup.h"
@@ -65,11 +62,6 @@ struct lb_dedup *lb_dedup_new(unsigned order)
 void lb_dedup_free(struct lb_dedup *d)
 {
     free(d);
-}
-
-uint64_t lb_page_hash(const uint8_t *page)
-{
-    return XXH3_64bits(page, LB_PAGE_SIZE);
 }
 
 /*

@@ -23,7 +23,9 @@ struct lb_dedup;
 struct lb_dedup *lb_dedup_new(unsigned order);
 void lb_dedup_free(struct lb_dedup *d);
 
+/* The XXH3-64 of a page (page_hash.c: computed the faster of two ways, the value one). */
 uint64_t lb_page_hash(const uint8_t *page);
+uint64_t lb_page_hash_scalar(const uint8_t *page);
 /* Do two pages hold the same bytes?  (musl's memcmp goes a byte at a time: see dedup.c.) */
 int lb_page_equal(const uint8_t *a, const uint8_t *b);
 
