@@ -276,8 +276,12 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
 /* compress auto: what this batch's compression cost goes to the next decision (kdump_codec.c). */
 static void meter(struct kdump *k, const struct batch *b)
 {
+    uint64_t now = lb_kdump_now_ns();
+
     if (!k->auto_codec)
         return;
+    k->meter.wall_ns += now - k->metered_at;
+    k->metered_at = now;
     for (size_t t = 0; t <= MAX_THREADS; t++) {
         k->meter.cpu_ns += b->cpu_ns[t];
         k->meter.pages += b->tried[t];

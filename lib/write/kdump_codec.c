@@ -2,16 +2,21 @@
  * kdump_codec.c - compress auto: the codec a batch is compressed with,
  * chosen while dumping from what the batches before it cost.
  *
- * A dump goes as fast as the slower of two things: the compressing threads
- * and the target.  LZO is the cheapest codec and writes the most; zstd
- * writes a quarter less and costs two to four times the CPU.  So when the
- * workers are the limit LZO is fastest, and when the target is, zstd at the
- * level whose CPU the target's wait pays for.  Every DECIDE_EVERY batches the
- * cost of those batches (CPU time compressing, bytes stored, time the sink
- * took to take them: its CPU time, a page cache's copy, apart from the time
- * it waited, a disk's or a network's) is projected onto each candidate by its cost relative
- * to the codec measured, and the fastest candidate is taken: among those
- * within a few percent of it, the one that writes least.
+ * A dump goes as fast as the slower of two things: the CPUs and the target.
+ * LZO is the cheapest codec and writes the most; zstd writes a quarter less
+ * and costs two to five times the CPU.  So when the CPUs are the limit LZO is
+ * fastest, and when the target is, zstd at the level whose CPU the target's
+ * time pays for.  Every DECIDE_EVERY batches the cost of those batches is
+ * measured: CPU time compressing, bytes stored, the sink's CPU time (a page
+ * cache's copy) and the time it waited (a disk's or a network's), and the
+ * time they took end to end.  A period in which the sink waited had the
+ * target as its limit: its bytes over its time are the target's speed (the
+ * target does not change with the codec; see measure_target).
+ * Each candidate is projected from these by its cost relative to the codec
+ * measured: its CPU time, and its bytes at the target's speed, overlapping
+ * (the kernel writes back while the next pages are compressed: sink.c paces
+ * it); the slower of the two is its time.  The fastest candidate is taken:
+ * among those within a few percent of it, the one that writes least.
  *
  * Invariants:
  *   1. The codec changes only at a decision, and only for a candidate
@@ -26,16 +31,23 @@
 
 #include "write/kdump_writer.h"
 
-enum { DECIDE_EVERY = 8, DECIDE_MIN_PAGES = 512 };
+/*
+ * A decision waits for DECIDE_MIN_BYTES stored: the sink waits for the disk
+ * every 4 MiB (sink.c), so a shorter period could miss the disk's limit.
+ */
+enum { DECIDE_EVERY = 8, DECIDE_MIN_PAGES = 512, DECIDE_MIN_BYTES = 8 << 20 };
+
+/* The sink waited this share of a period: the target was its limit. */
+#define TARGET_BOUND 0.05
 
 /*
  * Costs relative to LZO per page.  Sizes measured with 'save -t 1' on a
  * Debian 7.3 guest's -d 31 dump (kernel text, slab, page tables): zstd 1
- * wrote 0.75 of LZO's bytes, zstd 3 0.73.  The CPU ratios are estimates
- * between what the host shows (whole saves: zstd 1 1.35x LZO's user time,
- * zstd 3 1.55x, reading and hashing included) and what issue 26 measured
- * under emulation (~5x per page).  Only the ratios are assumed: the costs
- * themselves are measured as the dump goes.
+ * wrote 0.75 of LZO's bytes, zstd 3 0.73.  CPU per page compressed, on 3000
+ * non-zero pages of each of tests/bench's guests: zstd 1 2.4x and 3.6x LZO's
+ * (LZO1X-1(12), codec.c) natively, 4x to 6x under QEMU TCG; zstd 3 1.3x
+ * zstd 1's.  Only the ratios are assumed: the costs themselves are measured
+ * as the dump goes.
  */
 static const struct candidate {
     enum lb_codec codec;
@@ -43,8 +55,8 @@ static const struct candidate {
     double cpu, size;
 } candidates[] = {
     {LB_CODEC_LZO, 0, 1.0, 1.0},
-    {LB_CODEC_ZSTD, 1, 2.5, 0.75},
-    {LB_CODEC_ZSTD, 3, 3.5, 0.73},
+    {LB_CODEC_ZSTD, 1, 3.0, 0.75},
+    {LB_CODEC_ZSTD, 3, 4.0, 0.73},
 };
 enum { NCANDIDATES = sizeof(candidates) / sizeof(candidates[0]) };
 
@@ -97,24 +109,45 @@ void lb_kdump_codec_start(struct kdump *k)
     k->level = o->codec_level ? o->codec_level : 1;
 }
 
+/*
+ * The target's time per byte.  A period it was the limit of measures it.  In
+ * a period it was not, it took what it was given without waiting: it is at
+ * least that fast, which lowers what was known of it if that was slower (a
+ * network less busy now).  It is not guessed faster than that: a codec chosen
+ * for a slow target, when the CPU becomes the limit, gives way to a cheaper
+ * one only as far as the target's known speed pays for it; guessing would
+ * make auto move back and forth at the edge.
+ */
+static void measure_target(struct kdump *k)
+{
+    const struct codec_meter *m = &k->meter;
+    double per_byte = m->bytes ? (double)m->wall_ns / (double)m->bytes : 0;
+
+    if ((double)m->sink_ns >= TARGET_BOUND * (double)m->wall_ns || per_byte < k->target_ns_per_byte)
+        k->target_ns_per_byte = per_byte;
+}
+
 /* What the measured batches would have cost with candidate c, in ns and bytes. */
 static void project(const struct kdump *k, size_t c, double *time, double *bytes)
 {
     const struct candidate *now = &candidates[k->choice], *then = &candidates[c];
     const struct codec_meter *m = &k->meter;
     double size = then->size / now->size;
-    /* the CPU's work: compressing, and handing the target its bytes (a page cache's copy) */
-    double cpu = (double)m->cpu_ns * then->cpu / now->cpu + (double)m->sink_cpu_ns * size;
-    double wait = (double)m->sink_ns * size; /* the target's own time: waited for */
-    int threads = k->threads < 1 ? 1 : k->threads;
+    double compress = (double)m->cpu_ns * then->cpu / now->cpu;
+    double sink_cpu = (double)m->sink_cpu_ns * size; /* handing the target its bytes */
+    double cpu, target;
 
     *bytes = (double)m->bytes * size;
-    /* With workers the target takes one batch while the next is compressed: the slower
-     * decides.  On one thread they take turns. */
-    if (k->workers)
-        *time = cpu / threads > wait ? cpu / threads : wait;
-    else
-        *time = cpu + wait;
+    /* With workers, compression is shared out; on one thread the rest of its work (reading,
+     * hashing: the same for any codec) is the period's time less what was measured. */
+    if (k->workers) {
+        cpu = compress / (k->threads < 1 ? 1 : k->threads) + sink_cpu;
+    } else {
+        double known = (double)(m->cpu_ns + m->sink_cpu_ns + m->sink_ns);
+        cpu = compress + sink_cpu + ((double)m->wall_ns > known ? (double)m->wall_ns - known : 0);
+    }
+    target = *bytes * k->target_ns_per_byte;
+    *time = cpu > target ? cpu : target;
 }
 
 static size_t decide(const struct kdump *k)
@@ -144,19 +177,20 @@ static size_t decide(const struct kdump *k)
 
 /*
  * Decides once DECIDE_EVERY batches compressed DECIDE_MIN_PAGES and the
- * target took a data buffer's worth (until then what it costs is not known:
- * the writer hands it data a buffer at a time).  After a change the measures
- * start again, in the new codec's units; otherwise half of them carry over,
- * so one lumpy period (a target's burst, a page cache taking a buffer at
- * once) weighs less than what came before it.
+ * target took DECIDE_MIN_BYTES (until then what it costs is not known: the
+ * writer hands it data a buffer at a time, and the sink waits every 4 MiB).
+ * After a change the measures start again, in the new codec's units;
+ * otherwise half of them carry over, so one lumpy period (a target's burst,
+ * a page cache taking a buffer at once) weighs less than what came before.
  */
 void lb_kdump_codec_next(struct kdump *k)
 {
     struct codec_meter *m = &k->meter;
 
     if (!k->auto_codec || ++m->batches < DECIDE_EVERY || m->pages < DECIDE_MIN_PAGES ||
-        m->bytes < DATA_BUFFER)
+        m->bytes < DECIDE_MIN_BYTES)
         return;
+    measure_target(k);
     size_t choice = decide(k);
     if (choice != k->choice) {
         apply(k, choice);
@@ -168,5 +202,6 @@ void lb_kdump_codec_next(struct kdump *k)
                               .cpu_ns = m->cpu_ns / 2,
                               .bytes = m->bytes / 2,
                               .sink_ns = m->sink_ns / 2,
-                              .sink_cpu_ns = m->sink_cpu_ns / 2};
+                              .sink_cpu_ns = m->sink_cpu_ns / 2,
+                              .wall_ns = m->wall_ns / 2};
 }

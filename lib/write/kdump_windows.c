@@ -352,6 +352,7 @@ int lb_kdump_second_pass(struct kdump *k, struct lb_error *err)
     int tier = TIER_LOG;
     size_t next = 0;
 
+    k->metered_at = lb_kdump_now_ns(); /* compress auto's clock: the data's time starts here */
     for (;;) {
         size_t group = 0;
         struct window *w;

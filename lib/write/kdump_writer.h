@@ -109,6 +109,7 @@ struct batch {
 struct codec_meter {
     uint64_t batches, pages, cpu_ns, bytes;
     uint64_t sink_ns, sink_cpu_ns; /* the sink's time waiting, and its CPU time */
+    uint64_t wall_ns;              /* the time the measured batches took, end to end */
 };
 
 struct kdump {
@@ -134,9 +135,11 @@ struct kdump {
     int threads;         /* compressing threads, the caller's included */
     enum lb_codec codec; /* what the next batch is compressed with, at level */
     int level;
-    int auto_codec;           /* compress auto: codec and level change (kdump_codec.c) */
-    size_t choice;            /* auto's candidate now */
-    struct codec_meter meter; /* auto's measures since its last decision */
+    int auto_codec;            /* compress auto: codec and level change (kdump_codec.c) */
+    size_t choice;             /* auto's candidate now */
+    uint64_t metered_at;       /* when auto last measured a batch (ns, monotonic) */
+    double target_ns_per_byte; /* the target's time a byte when it was the limit; 0: never */
+    struct codec_meter meter;  /* auto's measures since its last decision */
     struct batch batches[LB_MAP_SLOTS];
     int next_slot;
     struct batch *examining; /* with the workers now */

@@ -31,23 +31,29 @@ struct fd_sink {
 enum { CHECKPOINT_BYTES = 32 << 20 };
 
 /*
- * Writeback is started every this much written, not left to the kernel's
- * dirty thresholds: after a checkpoint's sync the page cache is clean, and a
- * slow disk would sit idle until the writes dirty a tenth of memory again;
- * in the crash kernel, dirty pages are also memory the dump cannot use.
+ * Every this much written, writeback of it is started, and the writer waits
+ * for the writeback started the time before: what is in flight stays between
+ * one and two of these, not the kernel's dirty thresholds' worth.  After a
+ * checkpoint's sync the page cache is clean, and a slow disk would otherwise
+ * sit idle until the writes dirtied a tenth of memory again; in the crash
+ * kernel, dirty pages are memory the dump cannot use; and a disk slower than
+ * the compression shows as time waiting here, at once, which is what compress
+ * auto measures to choose its codec (kdump_codec.c), where a page cache
+ * taking the first tens of MiB would hide it until the last sync.
  */
 enum { WRITEBACK_BYTES = 4 << 20 };
 
-/* Starts writeback of what was written (not waiting for it): the disk stays busy. */
-static void start_writeback(struct fd_sink *f, size_t written)
+/* Waits for the writeback started last time, starts it for what was written since. */
+static void pace_writeback(struct fd_sink *f, size_t written)
 {
     f->unstarted += written;
     if (!(f->owned || (f->base.caps & LB_SINK_WRITEBACK)) || f->no_early_writeback ||
         (f->base.caps & LB_SINK_STREAM) || f->unstarted < WRITEBACK_BYTES)
         return;
     f->unstarted = 0;
-    /* A hint: a write error shows at the checkpoint's or the finish's sync. */
-    if (sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE) < 0 && errno != EINTR)
+    /* A write error shows at the checkpoint's or the finish's sync, not here. */
+    if (sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE) < 0 &&
+        errno != EINTR)
         f->no_early_writeback = 1;
 }
 
@@ -80,7 +86,7 @@ static int fd_write(struct lb_sink *s, const void *buf, size_t len, uint64_t off
     }
     f->pos = offset;
     f->unsynced += (uint64_t)(p - (const uint8_t *)buf);
-    start_writeback(f, (size_t)(p - (const uint8_t *)buf));
+    pace_writeback(f, (size_t)(p - (const uint8_t *)buf));
     return 0;
 }
 

@@ -349,14 +349,16 @@ static void kdump_round_trip_every_codec(void **state)
     round_trip(LB_FORMAT_KDUMP, LB_CODEC_AUTO, 3);
 }
 
-/* compress auto's decision after DECIDE_EVERY batches that cost cpu_ns compressing and
- * sink_ns writing bytes; returns the codec the next batch gets, and *level. */
+/* compress auto's decision after DECIDE_EVERY batches, 8 MiB stored, that cost cpu_ns
+ * compressing and sink_ns waiting for the target, one after the other (one thread); returns
+ * the codec the next batch gets, and *level. */
 static enum lb_codec auto_after(struct kdump *k, uint64_t cpu_ns, uint64_t sink_ns, int *level)
 {
     k->meter = (struct codec_meter){0}; /* each case on its own: nothing carried over */
     for (int i = 0; i < 8; i++) {
         k->meter.cpu_ns += cpu_ns / 8;
         k->meter.sink_ns += sink_ns / 8;
+        k->meter.wall_ns += (cpu_ns + sink_ns) / 8;
         k->meter.bytes += 1 << 20;
         k->meter.pages += 256;
         lb_kdump_codec_next(k);
@@ -367,9 +369,10 @@ static enum lb_codec auto_after(struct kdump *k, uint64_t cpu_ns, uint64_t sink_
 
 /*
  * CPU-bound (the target takes data at once) auto stays on LZO; target-bound
- * it moves to zstd, to the highest level when the target is slow enough to
- * pay for it, and back to LZO when the CPU is the limit again; near the edge
- * it does not move back and forth.
+ * it moves to zstd, to the highest level whose CPU time the target's time
+ * hides; when the CPU becomes the limit, to a cheaper codec as far as the
+ * target's speed allows; near the edge it does not move back and forth.
+ * Times in ms for 8 MiB stored (one thread).
  */
 static void compress_auto_follows_the_limit(void **state)
 {
@@ -377,6 +380,7 @@ static void compress_auto_follows_the_limit(void **state)
     struct lb_write_stats stats = {0};
     struct lb_pipe *p = calloc(1, sizeof(*p));
     struct kdump *k = calloc(1, sizeof(*k));
+    const uint64_t ms = 1000000;
     int level;
 
     (void)state;
@@ -386,26 +390,40 @@ static void compress_auto_follows_the_limit(void **state)
     k->threads = 1;
     lb_kdump_codec_start(k);
     assert_int_equal(k->codec, LB_CODEC_LZO); /* nothing known yet: the cheapest */
-    assert_int_equal(auto_after(k, 100000000, 1000000, &level), LB_CODEC_LZO);
+    assert_int_equal(auto_after(k, 100 * ms, 1 * ms, &level), LB_CODEC_LZO);
     assert_int_equal(stats.codec_changes, 0);
-    /* the target takes 20 times the CPU's time: zstd 1 (zstd 3's CPU is not paid for) */
-    assert_int_equal(auto_after(k, 10000000, 200000000, &level), LB_CODEC_ZSTD);
-    assert_int_equal(level, 1);
-    /* at the edge, LZO projected 2% faster than zstd 1 (not the 10% a change takes): it
-     * stays, ten decisions over */
-    for (int i = 0; i < 10; i++)
-        assert_int_equal(auto_after(k, 30000000, 50000000, &level), LB_CODEC_ZSTD);
-    assert_int_equal(stats.codec_changes, 1);
-    /* much slower still: zstd 3, which writes least in the same time */
-    assert_int_equal(auto_after(k, 25000000, 1000000000, &level), LB_CODEC_ZSTD);
+    /* the target takes 20 times the CPU's time (210 ms for 8 MiB): zstd 3 writes least, and
+     * its CPU time (4x LZO's) is hidden by the target's */
+    assert_int_equal(auto_after(k, 10 * ms, 200 * ms, &level), LB_CODEC_ZSTD);
     assert_int_equal(level, 3);
+    assert_int_equal(stats.codec_changes, 1);
+    /* zstd 3's CPU is the limit now, the target as slow as it was: zstd 1, whose CPU time it
+     * still hides */
+    assert_int_equal(auto_after(k, 300 * ms, 1 * ms, &level), LB_CODEC_ZSTD);
+    assert_int_equal(level, 1);
     assert_int_equal(stats.codec_changes, 2);
-    /* the target is fast again: LZO */
-    assert_int_equal(auto_after(k, 300000000, 1000000, &level), LB_CODEC_LZO);
+    /* twice that: LZO, whose bytes the target takes sooner than zstd 1 is compressed */
+    assert_int_equal(auto_after(k, 600 * ms, 1 * ms, &level), LB_CODEC_LZO);
     assert_int_equal(stats.codec_changes, 3);
-    /* --level caps zstd's level */
+    /* at the edge: LZO's CPU a third of the target's time, which is zstd 1's CPU: as fast,
+     * and zstd 1 writes less; there, the same costs measured in zstd 1's units keep it, ten
+     * decisions over */
+    assert_int_equal(auto_after(k, 70 * ms, 140 * ms, &level), LB_CODEC_ZSTD);
+    assert_int_equal(level, 1);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(auto_after(k, 210 * ms, 1 * ms, &level), LB_CODEC_ZSTD);
+    assert_int_equal(stats.codec_changes, 4);
+    /* much slower still: zstd 3, as fast and smaller */
+    assert_int_equal(auto_after(k, 210 * ms, 1000 * ms, &level), LB_CODEC_ZSTD);
+    assert_int_equal(level, 3);
+    assert_int_equal(stats.codec_changes, 5);
+    /* --level caps zstd's level: a slow target from the start gets zstd 1 */
+    memset(k, 0, sizeof(*k));
+    k->p = p;
+    k->threads = 1;
     opts.codec_level = 1;
-    assert_int_equal(auto_after(k, 10000000, 1000000000, &level), LB_CODEC_ZSTD);
+    lb_kdump_codec_start(k);
+    assert_int_equal(auto_after(k, 10 * ms, 1000 * ms, &level), LB_CODEC_ZSTD);
     assert_int_equal(level, 1);
     free(k);
     free(p);
