@@ -93,6 +93,8 @@ static void compress_auto(struct batch *b, struct lb_codec_ctx *codec, int worke
                      : lb_codec_compress_as(codec, b->codec, b->level, page, compressed(b, i));
     b->cpu_ns[worker] += lb_kdump_now_ns() - began;
     b->tried[worker]++;
+    if (lb_kdump_codec_sampled(b->pfn + i))
+        lb_kdump_codec_probe(codec, page, &b->probe[worker]);
 }
 
 /*
@@ -255,6 +257,7 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
     b->level = k->level;
     memset(b->cpu_ns, 0, sizeof(b->cpu_ns));
     memset(b->tried, 0, sizeof(b->tried));
+    memset(b->probe, 0, sizeof(b->probe));
     for (size_t i = 0; i < b->n; i++) {
         b->in_memory += spec->present[i];
         if (!spec->present[i])
@@ -285,6 +288,7 @@ static void meter(struct kdump *k, const struct batch *b)
     for (size_t t = 0; t <= MAX_THREADS; t++) {
         k->meter.cpu_ns += b->cpu_ns[t];
         k->meter.pages += b->tried[t];
+        lb_kdump_codec_meter_probe(k, &b->probe[t]);
     }
     lb_kdump_codec_next(k);
 }

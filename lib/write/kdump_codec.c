@@ -53,12 +53,61 @@ static const struct candidate {
     enum lb_codec codec;
     int level;
     double cpu, size;
-} candidates[] = {
+} candidates[AUTO_CANDIDATES] = {
     {LB_CODEC_LZO, 0, 1.0, 1.0},
     {LB_CODEC_ZSTD, 1, 3.0, 0.75},
     {LB_CODEC_ZSTD, 3, 4.0, 0.73},
 };
-enum { NCANDIDATES = sizeof(candidates) / sizeof(candidates[0]) };
+enum { NCANDIDATES = AUTO_CANDIDATES };
+
+/*
+ * The ratios above are a start.  One page in PROBE_ONE_IN is compressed with
+ * every candidate as well, timed, on the thread that compresses it; once
+ * PROBE_MIN_PAGES are in, the candidates' CPU and size are compared on those
+ * pages, the same pages for each, which the periods of the dump, each with
+ * one codec on other pages, could not: under emulation (QEMU TCG) zstd 1
+ * costs 4-6x LZO, natively 2.4-3.6x, and a guess either way moved auto to a
+ * codec and back.  The probes cost ~3% of LZO's CPU time.
+ */
+enum { PROBE_ONE_IN = 256, PROBE_MIN_PAGES = 16 };
+
+int lb_kdump_codec_sampled(uint64_t pfn)
+{
+    /* a multiplicative hash: spread over memory, the same pages on any number of threads */
+    return (pfn * 0x9e3779b97f4a7c15ull) >> 56 == 0;
+}
+
+void lb_kdump_codec_probe(struct lb_codec_ctx *codec, const uint8_t *page,
+                          struct codec_probe *probe)
+{
+    uint8_t out[LB_CODEC_BOUND];
+
+    for (size_t c = 0; c < NCANDIDATES; c++) {
+        const struct candidate *try = &candidates[c];
+        uint64_t began = lb_kdump_now_ns();
+        /* as compress_auto does: a random-looking page is not tried with zstd */
+        size_t n = try->codec != LB_CODEC_LZO && lb_codec_looks_random(page)
+                       ? 0
+                       : lb_codec_compress_as(codec, try->codec, try->level, page, out);
+        probe->ns[c] += lb_kdump_now_ns() - began;
+        probe->bytes[c] += n ? n : LB_PAGE_SIZE;
+    }
+    probe->pages++;
+}
+
+static void add_probe(struct codec_probe *to, const struct codec_probe *from, unsigned shift)
+{
+    to->pages += from->pages >> shift;
+    for (size_t c = 0; c < NCANDIDATES; c++) {
+        to->ns[c] += from->ns[c] >> shift;
+        to->bytes[c] += from->bytes[c] >> shift;
+    }
+}
+
+void lb_kdump_codec_meter_probe(struct kdump *k, const struct codec_probe *probe)
+{
+    add_probe(&k->meter.probe, probe, 0);
+}
 
 #define SWITCH_GAIN 1.10 /* invariant 1 */
 #define NEAR_BEST   1.03 /* as fast as the fastest, for choosing the smallest */
@@ -132,8 +181,13 @@ static void project(const struct kdump *k, size_t c, double *time, double *bytes
 {
     const struct candidate *now = &candidates[k->choice], *then = &candidates[c];
     const struct codec_meter *m = &k->meter;
-    double size = then->size / now->size;
-    double compress = (double)m->cpu_ns * then->cpu / now->cpu;
+    const struct codec_probe *pr = &m->probe;
+    int probed = pr->pages >= PROBE_MIN_PAGES && pr->ns[k->choice] && pr->bytes[k->choice];
+    double cpu_ratio =
+        probed ? (double)pr->ns[c] / (double)pr->ns[k->choice] : then->cpu / now->cpu;
+    double size =
+        probed ? (double)pr->bytes[c] / (double)pr->bytes[k->choice] : then->size / now->size;
+    double compress = (double)m->cpu_ns * cpu_ratio;
     double sink_cpu = (double)m->sink_cpu_ns * size; /* handing the target its bytes */
     double cpu, target;
 
@@ -192,10 +246,13 @@ void lb_kdump_codec_next(struct kdump *k)
         return;
     measure_target(k);
     size_t choice = decide(k);
+    struct codec_probe probe = {0};
+    /* the probes compare the candidates whatever the codec: half of them carry over */
+    add_probe(&probe, &m->probe, 1);
     if (choice != k->choice) {
         apply(k, choice);
         k->p->stats->codec_changes++;
-        *m = (struct codec_meter){0};
+        *m = (struct codec_meter){.probe = probe};
         return;
     }
     *m = (struct codec_meter){.pages = m->pages / 2,
@@ -203,5 +260,6 @@ void lb_kdump_codec_next(struct kdump *k)
                               .bytes = m->bytes / 2,
                               .sink_ns = m->sink_ns / 2,
                               .sink_cpu_ns = m->sink_cpu_ns / 2,
-                              .wall_ns = m->wall_ns / 2};
+                              .wall_ns = m->wall_ns / 2,
+                              .probe = probe};
 }

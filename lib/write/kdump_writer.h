@@ -80,6 +80,14 @@ enum { MAX_PRIORITY = 72 };
 enum tier { TIER_LOG = 1, TIER_PER_CPU, TIER_KERNEL, TIER_REST };
 
 /* A batch of frames on its way: read, examined (on the workers), stored (kdump_batch.c). */
+/* compress auto's candidate codecs (kdump_codec.c) */
+enum { AUTO_CANDIDATES = 3 };
+
+/* Sampled pages compressed with every candidate: their CPU time and bytes for each. */
+struct codec_probe {
+    uint64_t pages, ns[AUTO_CANDIDATES], bytes[AUTO_CANDIDATES];
+};
+
 struct batch {
     struct kdump *k;
     uint64_t pfn;
@@ -101,8 +109,10 @@ struct batch {
     struct lb_dedup_guess guess[LB_SPAN]; /* compared on a worker (dedup.c) */
     enum lb_codec codec;                  /* what its pages are compressed with, at level */
     int level;
-    /* compress auto: each thread's time compressing and pages tried ([0]: the caller's) */
+    /* compress auto: each thread's time compressing and pages tried ([0]: the caller's), and
+     * what its sampled pages cost with every candidate codec (kdump_codec.c) */
     uint64_t cpu_ns[MAX_THREADS + 1], tried[MAX_THREADS + 1];
+    struct codec_probe probe[MAX_THREADS + 1];
 };
 
 /* What the batches since compress auto's last decision cost (kdump_codec.c). */
@@ -110,6 +120,7 @@ struct codec_meter {
     uint64_t batches, pages, cpu_ns, bytes;
     uint64_t sink_ns, sink_cpu_ns; /* the sink's time waiting, and its CPU time */
     uint64_t wall_ns;              /* the time the measured batches took, end to end */
+    struct codec_probe probe;      /* the candidates compared on the same pages */
 };
 
 struct kdump {
@@ -209,6 +220,11 @@ void lb_kdump_batch_drain(struct kdump *k);
 /* kdump_codec.c: the codec of the first batch, then of each next one (auto: measured). */
 void lb_kdump_codec_start(struct kdump *k);
 void lb_kdump_codec_next(struct kdump *k);
+/* Is frame pfn one of the pages auto compresses with every candidate?  (1 in 256) */
+int lb_kdump_codec_sampled(uint64_t pfn);
+void lb_kdump_codec_probe(struct lb_codec_ctx *codec, const uint8_t *page,
+                          struct codec_probe *probe);
+void lb_kdump_codec_meter_probe(struct kdump *k, const struct codec_probe *probe);
 uint64_t lb_kdump_now_ns(void);
 uint64_t lb_kdump_thread_cpu_ns(void); /* this thread's CPU time */
 

@@ -352,9 +352,12 @@ static void kdump_round_trip_every_codec(void **state)
 /* compress auto's decision after DECIDE_EVERY batches, 8 MiB stored, that cost cpu_ns
  * compressing and sink_ns waiting for the target, one after the other (one thread); returns
  * the codec the next batch gets, and *level. */
-static enum lb_codec auto_after(struct kdump *k, uint64_t cpu_ns, uint64_t sink_ns, int *level)
+static enum lb_codec auto_probed(struct kdump *k, uint64_t cpu_ns, uint64_t sink_ns,
+                                 const struct codec_probe *probe, int *level)
 {
     k->meter = (struct codec_meter){0}; /* each case on its own: nothing carried over */
+    if (probe)
+        k->meter.probe = *probe;
     for (int i = 0; i < 8; i++) {
         k->meter.cpu_ns += cpu_ns / 8;
         k->meter.sink_ns += sink_ns / 8;
@@ -365,6 +368,11 @@ static enum lb_codec auto_after(struct kdump *k, uint64_t cpu_ns, uint64_t sink_
     }
     *level = k->level;
     return k->codec;
+}
+
+static enum lb_codec auto_after(struct kdump *k, uint64_t cpu_ns, uint64_t sink_ns, int *level)
+{
+    return auto_probed(k, cpu_ns, sink_ns, NULL, level);
 }
 
 /*
@@ -425,6 +433,31 @@ static void compress_auto_follows_the_limit(void **state)
     lb_kdump_codec_start(k);
     assert_int_equal(auto_after(k, 10 * ms, 1000 * ms, &level), LB_CODEC_ZSTD);
     assert_int_equal(level, 1);
+    /* The probes, not the table, say what zstd costs.  LZO's CPU 100 ms, the target 140 ms
+     * for its bytes: by the table's ratios zstd 1 would take 300 ms of CPU, and LZO stays;
+     * with zstd 1 at 1.2x LZO's CPU on the probed pages and half its bytes, zstd 1 takes 120 ms
+     * of CPU and 70 of target: it is taken */
+    struct codec_probe cheap_zstd = {
+        .pages = 32, .ns = {1000, 1200, 5000}, .bytes = {1000, 500, 490}};
+    memset(k, 0, sizeof(*k));
+    k->p = p;
+    k->threads = 1;
+    opts.codec_level = 0;
+    lb_kdump_codec_start(k);
+    assert_int_equal(auto_after(k, 100 * ms, 40 * ms, &level), LB_CODEC_LZO);
+    assert_int_equal(auto_probed(k, 100 * ms, 40 * ms, &cheap_zstd, &level), LB_CODEC_ZSTD);
+    assert_int_equal(level, 1);
+    /* and under emulation, zstd 1 at 6x LZO's CPU on the probed pages: a target 3x slower than
+     * LZO's CPU does not pay for it (the table's 3x would have taken zstd 1: 300 ms of CPU
+     * against 300 of target for LZO, and fewer bytes) */
+    struct codec_probe dear_zstd = {
+        .pages = 32, .ns = {1000, 6000, 8000}, .bytes = {1000, 750, 730}};
+    memset(k, 0, sizeof(*k));
+    k->p = p;
+    k->threads = 1;
+    lb_kdump_codec_start(k);
+    assert_int_equal(auto_probed(k, 100 * ms, 200 * ms, &dear_zstd, &level), LB_CODEC_LZO);
+    assert_int_equal(auto_after(k, 100 * ms, 200 * ms, &level), LB_CODEC_ZSTD);
     free(k);
     free(p);
 }
