@@ -103,6 +103,11 @@ struct lb_workers *lb_workers_new(int n)
     return w;
 }
 
+int lb_workers_count(const struct lb_workers *w)
+{
+    return w->n;
+}
+
 void lb_workers_free(struct lb_workers *w)
 {
     if (!w)

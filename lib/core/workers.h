@@ -13,6 +13,8 @@ typedef void (*lb_work_fn)(void *ctx, int worker, size_t index);
 /* Starts n - 1 threads (the caller is worker 0); NULL if they cannot be started. */
 struct lb_workers *lb_workers_new(int n);
 void lb_workers_free(struct lb_workers *w);
+/* The threads that run items, the caller's included: fewer than asked if some did not start. */
+int lb_workers_count(const struct lb_workers *w);
 /*
  * Calls fn(ctx, worker, i) for every i below count, spread over the team, in
  * two halves so the caller can work in between: start hands the items to the

@@ -94,7 +94,7 @@ static void compress_auto(struct batch *b, struct lb_codec_ctx *codec, int worke
     b->cpu_ns[worker] += lb_kdump_now_ns() - began;
     b->tried[worker]++;
     if (lb_kdump_codec_sampled(b->pfn + i))
-        lb_kdump_codec_probe(codec, page, &b->probe[worker]);
+        lb_kdump_codec_probe(b->k, codec, page, &b->probe[worker]);
 }
 
 /*

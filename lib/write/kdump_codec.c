@@ -32,8 +32,9 @@
 #include "write/kdump_writer.h"
 
 /*
- * A decision waits for DECIDE_MIN_BYTES stored: the sink waits for the disk
- * every 4 MiB (sink.c), so a shorter period could miss the disk's limit.
+ * A decision waits for DECIDE_MIN_BYTES in its measures (half of them carry
+ * over: 4 MiB new after the first): the sink waits for the disk every 4 MiB
+ * (sink.c), so a shorter period could miss the disk's limit.
  */
 enum { DECIDE_EVERY = 8, DECIDE_MIN_PAGES = 512, DECIDE_MIN_BYTES = 8 << 20 };
 
@@ -71,19 +72,24 @@ enum { NCANDIDATES = AUTO_CANDIDATES };
  */
 enum { PROBE_ONE_IN = 256, PROBE_MIN_PAGES = 16 };
 
+static int level_cap(const struct kdump *k);
+
 int lb_kdump_codec_sampled(uint64_t pfn)
 {
     /* a multiplicative hash: spread over memory, the same pages on any number of threads */
     return (pfn * 0x9e3779b97f4a7c15ull) >> 56 == 0;
 }
 
-void lb_kdump_codec_probe(struct lb_codec_ctx *codec, const uint8_t *page,
+void lb_kdump_codec_probe(const struct kdump *k, struct lb_codec_ctx *codec, const uint8_t *page,
                           struct codec_probe *probe)
 {
     uint8_t out[LB_CODEC_BOUND];
+    int cap = level_cap(k);
 
     for (size_t c = 0; c < NCANDIDATES; c++) {
         const struct candidate *try = &candidates[c];
+        if (try->level > cap)
+            continue; /* never chosen (decide): not paid for */
         uint64_t began = lb_kdump_now_ns();
         /* as compress_auto does: a random-looking page is not tried with zstd */
         size_t n = try->codec != LB_CODEC_LZO && lb_codec_looks_random(page)
@@ -152,6 +158,7 @@ void lb_kdump_codec_start(struct kdump *k)
     k->auto_codec = o->codec == LB_CODEC_AUTO;
     if (k->auto_codec) {
         apply(k, 0); /* LZO first: cheapest while nothing is known */
+        k->age_every = 1;
         return;
     }
     k->codec = o->codec;
@@ -161,19 +168,39 @@ void lb_kdump_codec_start(struct kdump *k)
 /*
  * The target's time per byte.  A period it was the limit of measures it.  In
  * a period it was not, it took what it was given without waiting: it is at
- * least that fast, which lowers what was known of it if that was slower (a
- * network less busy now).  It is not guessed faster than that: a codec chosen
- * for a slow target, when the CPU becomes the limit, gives way to a cheaper
- * one only as far as the target's known speed pays for it; guessing would
- * make auto move back and forth at the edge.
+ * least that fast, perhaps much faster, which only a codec that writes more
+ * would show.  So what was known of it ages by a quarter every age_every such
+ * periods: a codec chosen for a slow target (a slow start: a disk spinning
+ * up, a connection warming) is given up within a few periods once the CPU is
+ * the limit, and if the target is slow after all the next period says so;
+ * each time one says so right after a move, age_every doubles, so at the
+ * edge, where two codecs are as fast, auto moves ever more seldom.
  */
+enum { MAX_AGE_EVERY = 64 };
+
 static void measure_target(struct kdump *k)
 {
     const struct codec_meter *m = &k->meter;
     double per_byte = m->bytes ? (double)m->wall_ns / (double)m->bytes : 0;
 
-    if ((double)m->sink_ns >= TARGET_BOUND * (double)m->wall_ns || per_byte < k->target_ns_per_byte)
+    if ((double)m->sink_ns >= TARGET_BOUND * (double)m->wall_ns) {
         k->target_ns_per_byte = per_byte;
+        k->unaged = 0;
+    } else if (++k->unaged >= k->age_every) {
+        k->target_ns_per_byte =
+            0.75 * (per_byte < k->target_ns_per_byte ? per_byte : k->target_ns_per_byte);
+        k->unaged = 0;
+    }
+}
+
+/* A move straight back (to a dearer codec after one to a cheaper, or the reverse): age slower. */
+static void moved(struct kdump *k, size_t choice)
+{
+    int move = choice > k->choice ? 1 : -1; /* candidates[] goes from cheapest to dearest */
+
+    if (move == -k->last_move && k->age_every < MAX_AGE_EVERY)
+        k->age_every *= 2;
+    k->last_move = move;
 }
 
 /* What the measured batches would have cost with candidate c, in ns and bytes. */
@@ -246,15 +273,21 @@ void lb_kdump_codec_next(struct kdump *k)
         return;
     measure_target(k);
     size_t choice = decide(k);
-    struct codec_probe probe = {0};
-    /* the probes compare the candidates whatever the codec: half of them carry over */
-    add_probe(&probe, &m->probe, 1);
+    /* The probes compare the candidates on the same pages whatever the codec: they carry
+     * over whole, and age only once there are plenty (halved, a few would never add up). */
+    struct codec_probe probe = m->probe;
+    if (probe.pages > 4 * PROBE_MIN_PAGES) {
+        probe = (struct codec_probe){0};
+        add_probe(&probe, &m->probe, 1);
+    }
     if (choice != k->choice) {
+        moved(k, choice);
         apply(k, choice);
         k->p->stats->codec_changes++;
         *m = (struct codec_meter){.probe = probe};
         return;
     }
+    k->last_move = 0;
     *m = (struct codec_meter){.pages = m->pages / 2,
                               .cpu_ns = m->cpu_ns / 2,
                               .bytes = m->bytes / 2,

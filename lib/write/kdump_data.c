@@ -101,6 +101,8 @@ int lb_kdump_setup(struct kdump *k, struct lb_error *err)
         lb_error_set(err, "cannot start %d compression threads", threads);
         return -1;
     }
+    if (k->workers) /* those that started: auto shares compression among them */
+        k->threads = lb_workers_count(k->workers);
     /* Without it every page is stored, which is correct, only larger and slower. */
     k->dedup = lb_dedup_new(DEDUP_ORDER);
     setup_guesses(k);

@@ -79,7 +79,6 @@ enum { MAX_PRIORITY = 72 };
  */
 enum tier { TIER_LOG = 1, TIER_PER_CPU, TIER_KERNEL, TIER_REST };
 
-/* A batch of frames on its way: read, examined (on the workers), stored (kdump_batch.c). */
 /* compress auto's candidate codecs (kdump_codec.c) */
 enum { AUTO_CANDIDATES = 3 };
 
@@ -87,6 +86,8 @@ enum { AUTO_CANDIDATES = 3 };
 struct codec_probe {
     uint64_t pages, ns[AUTO_CANDIDATES], bytes[AUTO_CANDIDATES];
 };
+
+/* A batch of frames on its way: read, examined (on the workers), stored (kdump_batch.c). */
 
 struct batch {
     struct kdump *k;
@@ -146,11 +147,13 @@ struct kdump {
     int threads;         /* compressing threads, the caller's included */
     enum lb_codec codec; /* what the next batch is compressed with, at level */
     int level;
-    int auto_codec;            /* compress auto: codec and level change (kdump_codec.c) */
-    size_t choice;             /* auto's candidate now */
-    uint64_t metered_at;       /* when auto last measured a batch (ns, monotonic) */
-    double target_ns_per_byte; /* the target's time a byte when it was the limit; 0: never */
-    struct codec_meter meter;  /* auto's measures since its last decision */
+    int auto_codec;             /* compress auto: codec and level change (kdump_codec.c) */
+    size_t choice;              /* auto's candidate now */
+    uint64_t metered_at;        /* when auto last measured a batch (ns, monotonic) */
+    double target_ns_per_byte;  /* the target's time a byte when it was the limit; 0: never */
+    unsigned age_every, unaged; /* it ages every age_every periods it is not the limit */
+    int last_move;              /* the last decision's change: +1 to a dearer codec, -1 cheaper */
+    struct codec_meter meter;   /* auto's measures since its last decision */
     struct batch batches[LB_MAP_SLOTS];
     int next_slot;
     struct batch *examining; /* with the workers now */
@@ -222,7 +225,7 @@ void lb_kdump_codec_start(struct kdump *k);
 void lb_kdump_codec_next(struct kdump *k);
 /* Is frame pfn one of the pages auto compresses with every candidate?  (1 in 256) */
 int lb_kdump_codec_sampled(uint64_t pfn);
-void lb_kdump_codec_probe(struct lb_codec_ctx *codec, const uint8_t *page,
+void lb_kdump_codec_probe(const struct kdump *k, struct lb_codec_ctx *codec, const uint8_t *page,
                           struct codec_probe *probe);
 void lb_kdump_codec_meter_probe(struct kdump *k, const struct codec_probe *probe);
 uint64_t lb_kdump_now_ns(void);

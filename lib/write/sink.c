@@ -20,7 +20,10 @@ struct fd_sink {
     uint64_t pos;           /* a stream's: the bytes written so far */
     uint64_t unsynced;      /* bytes written since the last checkpoint's sync */
     uint64_t unstarted;     /* bytes written since writeback was last started */
+    uint64_t end;           /* the end of the highest write */
+    uint64_t waited_to;     /* writeback below this was started at the last pacing */
     int no_early_writeback; /* sync_file_range refused once: not asked again */
+    int writeback_errno;    /* a write error the wait for writeback took (then every write fails) */
 };
 
 /*
@@ -31,30 +34,51 @@ struct fd_sink {
 enum { CHECKPOINT_BYTES = 32 << 20 };
 
 /*
- * Every this much written, writeback of it is started, and the writer waits
- * for the writeback started the time before: what is in flight stays between
- * one and two of these, not the kernel's dirty thresholds' worth.  After a
- * checkpoint's sync the page cache is clean, and a slow disk would otherwise
- * sit idle until the writes dirtied a tenth of memory again; in the crash
- * kernel, dirty pages are memory the dump cannot use; and a disk slower than
- * the compression shows as time waiting here, at once, which is what compress
- * auto measures to choose its codec (kdump_codec.c), where a page cache
- * taking the first tens of MiB would hide it until the last sync.
+ * Every this much written, writeback of it is started, then the writer waits
+ * for the writeback started the time before: the disk always has the next
+ * piece queued, and what is in flight stays under two of these, not the
+ * kernel's dirty thresholds' worth.  After a checkpoint's sync the page cache
+ * is clean, and a slow disk would otherwise sit idle until the writes dirtied
+ * a tenth of memory again; in the crash kernel, dirty pages are memory the
+ * dump cannot use; and a disk slower than the compression shows as time
+ * waiting here, at once, which is what compress auto measures to choose its
+ * codec (kdump_codec.c), where a page cache taking the first tens of MiB
+ * would hide it until the last sync.
  */
 enum { WRITEBACK_BYTES = 4 << 20 };
 
-/* Waits for the writeback started last time, starts it for what was written since. */
-static void pace_writeback(struct fd_sink *f, size_t written)
+/* sync_file_range cannot be had here (a pipe, /dev/null, an old kernel): not asked again. */
+static int writeback_unsupported(int error)
+{
+    return error == EINVAL || error == ESPIPE || error == ENOSYS || error == EOPNOTSUPP;
+}
+
+/*
+ * Starts writeback of what was written since the last time, and waits for
+ * what was started then.  The wait takes the file's write error, which the
+ * next fsync would then not see: it is kept, and fails the write.
+ */
+static int pace_writeback(struct fd_sink *f, size_t written)
 {
     f->unstarted += written;
     if (!(f->owned || (f->base.caps & LB_SINK_WRITEBACK)) || f->no_early_writeback ||
         (f->base.caps & LB_SINK_STREAM) || f->unstarted < WRITEBACK_BYTES)
-        return;
+        return 0;
     f->unstarted = 0;
-    /* A write error shows at the checkpoint's or the finish's sync, not here. */
-    if (sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE) < 0 &&
-        errno != EINTR)
+    if (sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0 &&
+        (!f->waited_to ||
+         sync_file_range(f->fd, 0, (off_t)f->waited_to, SYNC_FILE_RANGE_WAIT_BEFORE) == 0)) {
+        f->waited_to = f->end;
+        return 0;
+    }
+    if (errno == EINTR)
+        return 0;
+    if (writeback_unsupported(errno)) {
         f->no_early_writeback = 1;
+        return 0;
+    }
+    f->writeback_errno = errno;
+    return -1;
 }
 
 static int fd_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
@@ -85,8 +109,14 @@ static int fd_write(struct lb_sink *s, const void *buf, size_t len, uint64_t off
         offset += (uint64_t)n;
     }
     f->pos = offset;
+    f->end = offset > f->end ? offset : f->end;
     f->unsynced += (uint64_t)(p - (const uint8_t *)buf);
-    pace_writeback(f, (size_t)(p - (const uint8_t *)buf));
+    if (pace_writeback(f, (size_t)(p - (const uint8_t *)buf)) < 0 || f->writeback_errno) {
+        lb_error_setk(err, lb_error_kind_of_write(f->writeback_errno),
+                      "writing back the output before offset %llu: %s", (unsigned long long)offset,
+                      strerror(f->writeback_errno));
+        return -1;
+    }
     return 0;
 }
 

@@ -340,6 +340,7 @@ enum capture_outcome steps_into_place(struct capture *c, struct place *place)
         return CAPTURE_FAILED;
     }
     s.opts = dump_options(c->cfg, NULL);
+    t0 = monotonic_seconds(); /* each step's time is said: what a capture spends, where */
     r = supervise_run("the kernel log", log_step, &s, c->cfg->step_timeout, &signo);
     if (r != 0 && !s.out->log_error[0])
         snprintf(s.out->log_error, sizeof(s.out->log_error), "kernel log: the process %s",
@@ -349,12 +350,14 @@ enum capture_outcome steps_into_place(struct capture *c, struct place *place)
     if (m.log_error)
         fprintf(stderr, "lifeboat: %s\n", m.log_error);
     else
-        fprintf(stderr, "lifeboat: kernel log saved (%llu records)\n",
-                (unsigned long long)m.log_records);
+        fprintf(stderr, "lifeboat: kernel log saved (%llu records) in %.1f s\n",
+                (unsigned long long)m.log_records, monotonic_seconds() - t0);
+    t0 = monotonic_seconds();
     if (supervise_run("the triage report", report_step, &s, c->cfg->step_timeout, &signo) != 0)
         fprintf(stderr, "lifeboat: the triage report could not be written; going on\n");
     else
-        fprintf(stderr, "lifeboat: triage report saved (%s)\n", s.info);
+        fprintf(stderr, "lifeboat: triage report saved (%s) in %.1f s\n", s.info,
+                monotonic_seconds() - t0);
     m.signature = s.out->signature.hash[0] ? &s.out->signature : NULL;
     put_metadata(c, place, &m);
     t0 = monotonic_seconds();

@@ -23,7 +23,7 @@
 static struct lb_sink *open_sink(int fd, int stream, int holes, const struct dump_keys *keys,
                                  struct lb_error *e)
 {
-    /* dump_to() syncs a file at the end: its writeback goes on meanwhile */
+    /* dump_to() syncs a file at the end; meanwhile its writeback is paced (sink.c) */
     struct lb_sink *s = lb_sink_fd(fd, stream  ? LB_SINK_STREAM
                                        : holes ? LB_SINK_HOLES | LB_SINK_WRITEBACK
                                                : 0);
