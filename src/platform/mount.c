@@ -20,11 +20,16 @@
 int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len,
                     struct lb_error *err)
 {
-    struct timespec tick = {0, 250 * 1000 * 1000};
+    struct timespec tick = {0, 10 * 1000 * 1000}, now;
+    time_t deadline;
 
-    /* Drivers probe in the background: poll until the device shows up, four times a second
-     * (each look reads every block device's first blocks). */
-    for (unsigned waited = 0; waited <= timeout * 4; waited++) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    deadline = now.tv_sec + (time_t)timeout;
+    /* Drivers probe in the background: poll until the device shows up, each look reading
+     * every block device's first blocks.  The first looks come quickly (a disk is often there
+     * within tens of ms of init: every one of them is time before the dump starts), then
+     * every 250 ms. */
+    for (;;) {
         int r = rawdev_is_identity(spec) ? rawdev_find(spec, device, len, err)
                                          : fs_find(spec, device, len);
         if (r == 0)
@@ -34,7 +39,13 @@ int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len
                           "%s is on more than one device: an ambiguous target is not used", spec);
         if (r == -2 || (r < 0 && rawdev_is_identity(spec) && err->kind == LB_ERR_REFUSED))
             return -1; /* by its kind: waiting longer would not make it one device */
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > deadline)
+            break;
         nanosleep(&tick, NULL);
+        if (tick.tv_nsec < 250 * 1000 * 1000)
+            tick.tv_nsec =
+                tick.tv_nsec * 2 > 250 * 1000 * 1000 ? 250 * 1000 * 1000 : tick.tv_nsec * 2;
     }
     lb_error_setk(err, LB_ERR_SYSTEM, "target %s did not appear within %u s", spec, timeout);
     return -1;

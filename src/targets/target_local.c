@@ -24,6 +24,7 @@
 #include "platform/format.h"
 #include "platform/mount.h"
 #include "platform/rawdev.h"
+#include "render/progress.h"
 #include "targets/stack.h"
 #include "targets/target.h"
 
@@ -291,13 +292,15 @@ static const char *listed_volume(const char *node, const struct config *cfg)
 static int wait_for(struct capture *c, const struct target *t, char *device, size_t len)
 {
     struct lb_error err;
+    double began = monotonic_seconds();
 
     if (wait_for_target(t->device, c->cfg->device_timeout, device, len, &err) < 0) {
         fprintf(stderr, "lifeboat: %s\n", err.msg);
         return -1;
     }
     if (strcmp(device, t->device) != 0)
-        fprintf(stderr, "lifeboat: target %s is %s\n", t->device, device);
+        fprintf(stderr, "lifeboat: target %s is %s (found in %.1f s)\n", t->device, device,
+                monotonic_seconds() - began);
     /* a rehearsal finds the volume mapped by this system; the crash kernel would not have it */
     const char *volume = c->rehearsal && c->volumes_refused ? listed_volume(device, c->cfg) : NULL;
     if (volume) {
