@@ -370,6 +370,15 @@ static enum lb_codec auto_probed(struct kdump *k, uint64_t cpu_ns, uint64_t sink
     return k->codec;
 }
 
+/* A dump begun afresh, on one thread, with p's options. */
+static void auto_anew(struct kdump *k, struct lb_pipe *p)
+{
+    memset(k, 0, sizeof(*k));
+    k->p = p;
+    k->threads = 1;
+    lb_kdump_codec_start(k);
+}
+
 static enum lb_codec auto_after(struct kdump *k, uint64_t cpu_ns, uint64_t sink_ns, int *level)
 {
     return auto_probed(k, cpu_ns, sink_ns, NULL, level);
@@ -427,11 +436,8 @@ static void compress_auto_follows_the_limit(void **state)
     assert_int_equal(auto_after(k, 210 * ms, 1000 * ms, &level), LB_CODEC_ZSTD);
     assert_int_equal(level, 3);
     /* --level caps zstd's level: a slow target from the start gets zstd 1 */
-    memset(k, 0, sizeof(*k));
-    k->p = p;
-    k->threads = 1;
     opts.codec_level = 1;
-    lb_kdump_codec_start(k);
+    auto_anew(k, p);
     assert_int_equal(auto_after(k, 10 * ms, 1000 * ms, &level), LB_CODEC_ZSTD);
     assert_int_equal(level, 1);
     /* The probes, not the table, say what zstd costs.  LZO's CPU 100 ms, the target 140 ms
@@ -440,11 +446,8 @@ static void compress_auto_follows_the_limit(void **state)
      * of CPU and 70 of target: it is taken */
     struct codec_probe cheap_zstd = {
         .pages = 32, .ns = {1000, 1200, 5000}, .bytes = {1000, 500, 490}};
-    memset(k, 0, sizeof(*k));
-    k->p = p;
-    k->threads = 1;
     opts.codec_level = 0;
-    lb_kdump_codec_start(k);
+    auto_anew(k, p);
     assert_int_equal(auto_after(k, 100 * ms, 40 * ms, &level), LB_CODEC_LZO);
     assert_int_equal(auto_probed(k, 100 * ms, 40 * ms, &cheap_zstd, &level), LB_CODEC_ZSTD);
     assert_int_equal(level, 1);
@@ -453,10 +456,7 @@ static void compress_auto_follows_the_limit(void **state)
      * against 300 of target for LZO, and fewer bytes) */
     struct codec_probe dear_zstd = {
         .pages = 32, .ns = {1000, 6000, 8000}, .bytes = {1000, 750, 730}};
-    memset(k, 0, sizeof(*k));
-    k->p = p;
-    k->threads = 1;
-    lb_kdump_codec_start(k);
+    auto_anew(k, p);
     assert_int_equal(auto_probed(k, 100 * ms, 200 * ms, &dear_zstd, &level), LB_CODEC_LZO);
     assert_int_equal(auto_after(k, 100 * ms, 200 * ms, &level), LB_CODEC_ZSTD);
     free(k);
