@@ -62,17 +62,56 @@ static long open_chunk(struct age_reader *r, uint64_t index, size_t sealed_len, 
     return (long)(sealed_len - AGE_TAG);
 }
 
+static int all_zero(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+/*
+ * A power cut leaves the file's end as its filesystem had it: the size may
+ * cover blocks whose writes never finished, which read as zeros (ext4's
+ * unwritten extents), as many as were in flight (sink.c: up to 8 MiB).  A
+ * chunk of zeros is no sealed data: such a tail was never written, and ends
+ * the file where it begins, a cut.  At most MAX_ZERO_TAIL chunks of it are
+ * read, so a file of zeros is not read whole.  Returns the size without it.
+ */
+enum { MAX_ZERO_TAIL = 1024 };
+
+static uint64_t without_zero_tail(struct age_reader *r, uint64_t file_size)
+{
+    for (int i = 0; i < MAX_ZERO_TAIL && file_size > r->payload_at; i++) {
+        uint64_t ct = file_size - r->payload_at,
+                 len = ct % AGE_SEALED ? ct % AGE_SEALED : AGE_SEALED;
+        if (read_at(r->fd, r->sealed, (size_t)len, file_size - len) < 0 ||
+            !all_zero(r->sealed, (size_t)len))
+            break;
+        file_size -= len;
+        r->cut = 1;
+    }
+    return file_size;
+}
+
 /* How the payload ends: a last chunk flagged so, or where it was cut. */
 static int find_end(struct age_reader *r, uint64_t file_size, struct lb_error *err)
 {
-    uint64_t ct = file_size - r->payload_at, n = ct / AGE_SEALED, rem = ct % AGE_SEALED;
-    int torn = 0;
+    uint64_t ct, n, rem;
+    int torn = 0, zero_tail;
+
+    r->cut = 0;
+    file_size = without_zero_tail(r, file_size);
+    zero_tail = r->cut;
+    ct = file_size - r->payload_at;
+    n = ct / AGE_SEALED;
+    rem = ct % AGE_SEALED;
 
     if (rem >= AGE_TAG + 1 || ct == AGE_TAG) /* a short last chunk (empty: an empty file) */
         n++;
     else if (rem)
         torn = 1; /* less than a chunk's tag: cut while it was written */
-    r->cut = (int)torn;
+    r->cut = torn || zero_tail;
     for (int dropped = 0; n > 0 && dropped < 2; dropped++) {
         uint64_t i = n - 1;
         size_t len = i == ct / AGE_SEALED ? (size_t)rem : AGE_SEALED;
