@@ -164,11 +164,16 @@ dump-level 23"
     start_sshd "$work/sshdB" "$PORT_B" "$work/authorized_keys.B"
     kill "$PID_C" # last: the guest's rehearsal starts when C refuses (guest/rehearse.sh)
     echo changed > "$work/changed"
-    # in the middle of the dump on D, its connection dies: the capture connects again and goes on
-    for i in $(seq 1 1200); do
+    # in the middle of the dump on D, its connection dies: the capture connects again and goes
+    # on.  Cut once the capture's vmcore there (in its .partial directory: the rehearsal's is
+    # in .rehearsal-*) holds 8 MiB (its headers, bitmaps and descriptors come first, ~2.5 MiB):
+    # a progress line, every 3 s, may come only at the end of a fast dump
+    for i in $(seq 1 6000); do
+        find "$work/dumpsD" -path '*/.partial-*' -name 'vmcore*' -size +8M 2>/dev/null |
+            grep -q . && break
         sed -n '/connected to ssh:\/\/root@collector:'"$PORT_D"'/,$p' "$work/ssh.log" 2>/dev/null |
             grep -qa "lifeboat: vmcore: " && break
-        sleep 0.1
+        sleep 0.02
     done
     pkill -P "$PID_D" && echo cut > "$work/cut"
     wait
