@@ -1,9 +1,10 @@
 /*
  * age_reader.c - reads an age file at random offsets, a chunk at a time, so
  * an encrypted dump is read in place: never a clear copy on disk, memory of
- * one chunk.  A file cut short (its last chunk not flagged last, or torn) is
- * read up to its last whole chunk and said to be cut; a chunk that fails
- * authentication is an error naming the chunk and the bytes it holds.
+ * one chunk.  A file cut short (its last chunk not flagged last, or torn, or
+ * a power cut's end of zeros and holes: find_end) is read up to its last
+ * whole chunk and said to be cut; a chunk that fails authentication is an
+ * error naming the chunk and the bytes it holds.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -73,12 +74,16 @@ static int all_zero(const uint8_t *p, size_t len)
 /*
  * A power cut leaves the file's end as its filesystem had it: the size may
  * cover blocks whose writes never finished, which read as zeros (ext4's
- * unwritten extents), as many as were in flight (sink.c: up to 8 MiB).  A
- * chunk of zeros is no sealed data: such a tail was never written, and ends
- * the file where it begins, a cut.  At most MAX_ZERO_TAIL chunks of it are
- * read, so a file of zeros is not read whole.  Returns the size without it.
+ * unwritten extents), as many as were in flight (sink.c: up to 8 MiB), and
+ * not only at the end: writes finish in any order.  A chunk of zeros is no
+ * sealed data: such a tail was never written, and ends the file where it
+ * begins, a cut; at most MAX_ZERO_TAIL chunks of it are read, so a file of
+ * zeros is not read whole.  Then, within POWER_CUT_CHUNKS of that end, the
+ * first chunk that fails (a hole of zeros in it) is where the file was cut:
+ * what follows it is dropped, still unread.  Every chunk kept is opened, so
+ * nothing that fails authentication is ever returned.
  */
-enum { MAX_ZERO_TAIL = 1024 };
+enum { MAX_ZERO_TAIL = 1024, POWER_CUT_CHUNKS = (16 << 20) / AGE_SEALED };
 
 static uint64_t without_zero_tail(struct age_reader *r, uint64_t file_size)
 {
@@ -92,6 +97,15 @@ static uint64_t without_zero_tail(struct age_reader *r, uint64_t file_size)
         r->cut = 1;
     }
     return file_size;
+}
+
+/* After a power cut: the first of the chunks before n, within POWER_CUT_CHUNKS, that fails. */
+static uint64_t first_hole(struct age_reader *r, uint64_t n)
+{
+    for (uint64_t i = n > POWER_CUT_CHUNKS ? n - POWER_CUT_CHUNKS : 0; i + 1 < n; i++)
+        if (open_chunk(r, i, AGE_SEALED, 0) < 0)
+            return i;
+    return n;
 }
 
 /* How the payload ends: a last chunk flagged so, or where it was cut. */
@@ -112,7 +126,8 @@ static int find_end(struct age_reader *r, uint64_t file_size, struct lb_error *e
     else if (rem)
         torn = 1; /* less than a chunk's tag: cut while it was written */
     r->cut = torn || zero_tail;
-    for (int dropped = 0; n > 0 && dropped < 2; dropped++) {
+    /* torn: the last chunk or two; after a power cut, as far as writes were in flight */
+    for (int dropped = 0; n > 0 && dropped < (zero_tail ? POWER_CUT_CHUNKS : 2); dropped++) {
         uint64_t i = n - 1;
         size_t len = i == ct / AGE_SEALED ? (size_t)rem : AGE_SEALED;
         long got = r->cut ? -1 : open_chunk(r, i, len, 1);
@@ -123,7 +138,7 @@ static int find_end(struct age_reader *r, uint64_t file_size, struct lb_error *e
         }
         if (len == AGE_SEALED && open_chunk(r, i, len, 0) >= 0) {
             r->cut = 1; /* whole, but not the last: the rest is missing */
-            r->nchunks = n;
+            r->nchunks = zero_tail ? first_hole(r, n) : n;
             r->last_len = AGE_CHUNK;
             return 0;
         }

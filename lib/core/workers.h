@@ -10,7 +10,8 @@ struct lb_workers;
 
 typedef void (*lb_work_fn)(void *ctx, int worker, size_t index);
 
-/* Starts n - 1 threads (the caller is worker 0); NULL if they cannot be started. */
+/* Starts n - 1 threads (the caller is worker 0), or as many as will start (lb_workers_count);
+ * NULL without memory. */
 struct lb_workers *lb_workers_new(int n);
 void lb_workers_free(struct lb_workers *w);
 /* The threads that run items, the caller's included: fewer than asked if some did not start. */

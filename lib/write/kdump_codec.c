@@ -33,8 +33,9 @@
 
 /*
  * A decision waits for DECIDE_MIN_BYTES in its measures (half of them carry
- * over: 4 MiB new after the first): the sink waits for the disk every 4 MiB
- * (sink.c), so a shorter period could miss the disk's limit.
+ * over when the codec stays: 4 MiB new then, 8 after a change): the sink
+ * waits for the disk every 4 MiB (sink.c), so a shorter period could miss
+ * the disk's limit.
  */
 enum { DECIDE_EVERY = 8, DECIDE_MIN_PAGES = 512, DECIDE_MIN_BYTES = 8 << 20 };
 

@@ -101,8 +101,13 @@ int lb_kdump_setup(struct kdump *k, struct lb_error *err)
         lb_error_set(err, "cannot start %d compression threads", threads);
         return -1;
     }
-    if (k->workers) /* those that started: auto shares compression among them */
+    if (k->workers) { /* those that started: auto shares compression among them */
         k->threads = lb_workers_count(k->workers);
+        for (int i = k->threads; i < threads; i++) { /* memory is short: give back the rest */
+            lb_codec_free(k->codecs[i]);
+            k->codecs[i] = NULL;
+        }
+    }
     /* Without it every page is stored, which is correct, only larger and slower. */
     k->dedup = lb_dedup_new(DEDUP_ORDER);
     setup_guesses(k);

@@ -23,7 +23,8 @@ struct fd_sink {
     uint64_t end;           /* the end of the highest write */
     uint64_t waited_to;     /* writeback below this was started at the last pacing */
     int no_early_writeback; /* sync_file_range refused once: not asked again */
-    int writeback_errno;    /* a write error the wait for writeback took (then every write fails) */
+    int writeback_errno;    /* a write error the wait for writeback took: the checkpoints' and
+                             * the finish's too (their sync would not see it again) */
 };
 
 /*
@@ -54,9 +55,11 @@ static int writeback_unsupported(int error)
 }
 
 /*
- * Starts writeback of what was written since the last time, and waits for
- * what was started then.  The wait takes the file's write error, which the
- * next fsync would then not see: it is kept, and fails the write.
+ * Starts writeback of what was written since the last time (and of what was
+ * rewritten below it: bitmaps, descriptors), and waits for what was started
+ * then.  The wait takes the file's write error, which the next fsync would
+ * then not see: it fails this write, and is kept for the checkpoints and the
+ * finish; the writes that close a dump cut short still go out.
  */
 static int pace_writeback(struct fd_sink *f, size_t written)
 {
@@ -111,7 +114,7 @@ static int fd_write(struct lb_sink *s, const void *buf, size_t len, uint64_t off
     f->pos = offset;
     f->end = offset > f->end ? offset : f->end;
     f->unsynced += (uint64_t)(p - (const uint8_t *)buf);
-    if (pace_writeback(f, (size_t)(p - (const uint8_t *)buf)) < 0 || f->writeback_errno) {
+    if (pace_writeback(f, (size_t)(p - (const uint8_t *)buf)) < 0) {
         lb_error_setk(err, lb_error_kind_of_write(f->writeback_errno),
                       "writing back the output before offset %llu: %s", (unsigned long long)offset,
                       strerror(f->writeback_errno));
@@ -120,10 +123,22 @@ static int fd_write(struct lb_sink *s, const void *buf, size_t len, uint64_t off
     return 0;
 }
 
+/* A write error the wait for writeback took (pace_writeback), said again where syncs are. */
+static int writeback_failed(const struct fd_sink *f, struct lb_error *err)
+{
+    if (!f->writeback_errno)
+        return 0;
+    lb_error_setk(err, lb_error_kind_of_write(f->writeback_errno), "writing back the output: %s",
+                  strerror(f->writeback_errno));
+    return -1;
+}
+
 static int fd_checkpoint(struct lb_sink *s, struct lb_error *err)
 {
     struct fd_sink *f = (struct fd_sink *)s;
 
+    if (writeback_failed(f, err) < 0)
+        return -1;
     if (!f->owned || (s->caps & LB_SINK_STREAM) || f->unsynced < CHECKPOINT_BYTES)
         return 0;
     f->unsynced = 0;
@@ -150,7 +165,7 @@ static int fd_finish(struct lb_sink *s, uint64_t size, int whole, struct lb_erro
         lb_error_setk(err, lb_error_kind_of_write(errno), "fsync: %s", strerror(errno));
         return -1;
     }
-    return 0;
+    return writeback_failed(f, err); /* what was written is synced all the same */
 }
 
 static void fd_free(struct lb_sink *s)

@@ -17,18 +17,24 @@
 #include "platform/mount.h"
 #include "platform/rawdev.h"
 
+static uint64_t monotonic_ns(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
 int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len,
                     struct lb_error *err)
 {
-    struct timespec tick = {0, 10 * 1000 * 1000}, now;
-    time_t deadline;
+    const uint64_t max_tick = 250 * 1000 * 1000;
+    uint64_t tick = 10 * 1000 * 1000, deadline = monotonic_ns() + (uint64_t)timeout * 1000000000u;
 
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    deadline = now.tv_sec + (time_t)timeout;
     /* Drivers probe in the background: poll until the device shows up, each look reading
      * every block device's first blocks.  The first looks come quickly (a disk is often there
      * within tens of ms of init: every one of them is time before the dump starts), then
-     * every 250 ms. */
+     * every 250 ms; timeout 0 is one look. */
     for (;;) {
         int r = rawdev_is_identity(spec) ? rawdev_find(spec, device, len, err)
                                          : fs_find(spec, device, len);
@@ -39,13 +45,13 @@ int wait_for_target(const char *spec, unsigned timeout, char *device, size_t len
                           "%s is on more than one device: an ambiguous target is not used", spec);
         if (r == -2 || (r < 0 && rawdev_is_identity(spec) && err->kind == LB_ERR_REFUSED))
             return -1; /* by its kind: waiting longer would not make it one device */
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > deadline)
+        uint64_t now = monotonic_ns();
+        if (now >= deadline)
             break;
-        nanosleep(&tick, NULL);
-        if (tick.tv_nsec < 250 * 1000 * 1000)
-            tick.tv_nsec =
-                tick.tv_nsec * 2 > 250 * 1000 * 1000 ? 250 * 1000 * 1000 : tick.tv_nsec * 2;
+        uint64_t sleep_ns = tick < deadline - now ? tick : deadline - now;
+        struct timespec pause = {(time_t)(sleep_ns / 1000000000u), (long)(sleep_ns % 1000000000u)};
+        nanosleep(&pause, NULL);
+        tick = tick * 2 < max_tick ? tick * 2 : max_tick;
     }
     lb_error_setk(err, LB_ERR_SYSTEM, "target %s did not appear within %u s", spec, timeout);
     return -1;

@@ -301,6 +301,9 @@ static int wait_for(struct capture *c, const struct target *t, char *device, siz
     if (strcmp(device, t->device) != 0)
         fprintf(stderr, "lifeboat: target %s is %s (found in %.1f s)\n", t->device, device,
                 monotonic_seconds() - began);
+    else
+        fprintf(stderr, "lifeboat: target %s found in %.1f s\n", t->device,
+                monotonic_seconds() - began);
     /* a rehearsal finds the volume mapped by this system; the crash kernel would not have it */
     const char *volume = c->rehearsal && c->volumes_refused ? listed_volume(device, c->cfg) : NULL;
     if (volume) {

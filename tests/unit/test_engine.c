@@ -422,7 +422,8 @@ static void compress_auto_follows_the_limit(void **state)
     assert_int_equal(stats.codec_changes, 2);
     /* at the edge: LZO's CPU a third of the target's time, which is zstd 1's CPU: as fast,
      * and zstd 1 writes less.  Each period costs what the codec it had costs; 24 decisions
-     * over, auto moves back and forth, ever more seldom: at most 6 times */
+     * over, auto moves back and forth (it tries LZO again: the target may be faster now), ever
+     * more seldom: at least once, at most 6 times */
     assert_int_equal(auto_after(k, 70 * ms, 140 * ms, &level), LB_CODEC_ZSTD);
     assert_int_equal(level, 1);
     assert_int_equal(stats.codec_changes, 3);
@@ -431,7 +432,7 @@ static void compress_auto_follows_the_limit(void **state)
             auto_after(k, 210 * ms, 1 * ms, &level);
         else
             auto_after(k, 70 * ms, 140 * ms, &level);
-    assert_in_range(stats.codec_changes, 3, 3 + 6);
+    assert_in_range(stats.codec_changes, 3 + 1, 3 + 6);
     /* much slower still: zstd 3, as fast and smaller */
     assert_int_equal(auto_after(k, 210 * ms, 1000 * ms, &level), LB_CODEC_ZSTD);
     assert_int_equal(level, 3);
