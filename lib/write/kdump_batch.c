@@ -279,10 +279,11 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
 /* compress auto: what this batch's compression cost goes to the next decision (kdump_codec.c). */
 static void meter(struct kdump *k, const struct batch *b)
 {
-    uint64_t now = lb_kdump_now_ns();
+    uint64_t now;
 
     if (!k->auto_codec)
         return;
+    now = lb_kdump_now_ns();
     k->meter.wall_ns += now - k->metered_at;
     k->metered_at = now;
     for (size_t t = 0; t <= MAX_THREADS; t++) {
