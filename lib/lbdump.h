@@ -128,6 +128,13 @@ int lb_source_live(const struct lb_source *src, int64_t *taken);
 void lb_source_read_only(struct lb_source *src);
 /* The frames the source has data for: sorted, disjoint runs. */
 const struct lb_frame_run *lb_source_frame_runs(const struct lb_source *src, size_t *n);
+/*
+ * Sets cls[i] to LB_CLASS_ABSENT for each frame of pfn..pfn+n-1 that is
+ * memory but which the source does not hold: a kdump-compressed dump's
+ * frames its own filter left out (its 2nd bitmap).  A writer gives a slot
+ * only to frames it can save; reading such a frame gives no data.
+ */
+void lb_source_mark_absent(const struct lb_source *src, uint64_t pfn, size_t n, uint8_t *cls);
 
 const char *lb_source_format(const struct lb_source *src); /* "elf", "kdump" */
 /* The dump says of itself that it was cut short. */
@@ -331,6 +338,7 @@ enum lb_page_class {
     LB_CLASS_FREE,          /* -d 16: free pages in the buddy allocator */
     LB_CLASS_HWPOISON,      /* always: memory the hardware reported bad */
     LB_CLASS_OFFLINE,       /* always: pages logically offline (ballooned) */
+    LB_CLASS_ABSENT,        /* always: memory the source does not hold (a filtered dump's) */
     LB_CLASS_COUNT
 };
 

@@ -44,7 +44,7 @@ enum {
 };
 
 const char *const lb_page_class_names[LB_CLASS_COUNT] = {
-    "kept", "zero", "cache", "cache_private", "user", "free", "hwpoison", "offline",
+    "kept", "zero", "cache", "cache_private", "user", "free", "hwpoison", "offline", "absent",
 };
 
 #define NONE UINT64_MAX

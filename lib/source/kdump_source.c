@@ -207,6 +207,12 @@ static void pd_of(struct lb_source *src, struct kdump_src *k, uint64_t rank,
     *ok = 1;
 }
 
+/* The data is all zeros. */
+static int never_written(const uint8_t *data, size_t len)
+{
+    return len > 0 && data[0] == 0 && memcmp(data, data + 1, len - 1) == 0;
+}
+
 static void kdump_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint8_t *buf,
                              uint8_t *status)
 {
@@ -229,9 +235,15 @@ static void kdump_read_pages(struct lb_source *src, uint64_t pfn, size_t n, uint
         status[i] = LB_PAGE_FAILED;
         if (!ok || pd.size == 0 || pd.size > LB_PAGE_SIZE || pd.offset > src->file_size ||
             src->file_size - pd.offset < pd.size ||
-            lb_source_pread(src, k->data, pd.size, pd.offset, &ignored) < 0 ||
-            lb_codec_decompress(k->codec, pd.flags, k->data, pd.size, buf + i * LB_PAGE_SIZE) < 0)
+            lb_source_pread(src, k->data, pd.size, pd.offset, &ignored) < 0)
             continue;
+        if (lb_codec_decompress(k->codec, pd.flags, k->data, pd.size, buf + i * LB_PAGE_SIZE) < 0) {
+            /* A power cut can keep a descriptor and lose its data: a hole, zeros no codec
+             * makes.  In a dump cut short, that frame was not saved. */
+            if (src->incomplete && never_written(k->data, pd.size))
+                status[i] = LB_PAGE_EXCLUDED;
+            continue;
+        }
         status[i] = LB_PAGE_OK;
     }
 }
@@ -291,8 +303,20 @@ static void kdump_close(struct lb_source *src)
     free(k);
 }
 
-static const struct lb_source_ops kdump_ops = {
-    .read_pages = kdump_read_pages, .close = kdump_close, .codecs = kdump_codecs};
+/* The frames this dump's own filter left out (not in its 2nd bitmap) are not held. */
+static void kdump_mark_absent(const struct lb_source *src, uint64_t pfn, size_t n, uint8_t *cls)
+{
+    const struct kdump_src *k = src->backend;
+
+    for (size_t i = 0; i < n && pfn + i < k->max_mapnr; i++)
+        if (!bit(k->bitmap2, pfn + i))
+            cls[i] = LB_CLASS_ABSENT;
+}
+
+static const struct lb_source_ops kdump_ops = {.read_pages = kdump_read_pages,
+                                               .close = kdump_close,
+                                               .codecs = kdump_codecs,
+                                               .mark_absent = kdump_mark_absent};
 
 int lb_kdump_open(struct lb_source *src, struct lb_error *err)
 {

@@ -406,6 +406,12 @@ const char *lb_source_format(const struct lb_source *src)
     return src->format;
 }
 
+void lb_source_mark_absent(const struct lb_source *src, uint64_t pfn, size_t n, uint8_t *cls)
+{
+    if (src->ops && src->ops->mark_absent)
+        src->ops->mark_absent(src, pfn, n, cls);
+}
+
 int lb_source_codecs(struct lb_source *src, struct lb_codec_count *count)
 {
     memset(count, 0, sizeof(*count));

@@ -20,6 +20,9 @@ struct lb_source_ops {
     int (*file_range)(struct lb_source *src, uint64_t pfn, size_t n, uint64_t *offset);
     /* Optional: the saved frames by the codec their descriptors name (lb_source_codecs). */
     int (*codecs)(struct lb_source *src, struct lb_codec_count *count);
+    /* Optional: frames that are memory but not held, as LB_CLASS_ABSENT (lb_source_mark_absent);
+     * reads only what open read, so workers may call it at once */
+    void (*mark_absent)(const struct lb_source *src, uint64_t pfn, size_t n, uint8_t *cls);
     /* read_pages reads by position alone, so views may call it at once (lb_source_view) */
     int reentrant;
 };

@@ -79,19 +79,26 @@ static uint8_t *compressed(const struct batch *b, size_t i)
 
 /*
  * compress auto measures what compressing costs, a thread at a time (so no
- * thread waits for another to count).  A page that looks random in a sample
- * is stored as is without a zstd try; LZO gives up on one about as fast as
- * the sample test (codec.c), so its batches are not tested.
+ * thread waits for another to count), on one page in eight
+ * (lb_kdump_codec_timed()): where the clock is not read in user space (a
+ * crash kernel on HPET, as under QEMU), a read is a system call, and two a
+ * page cost more than LZO's compression of it.  A page that looks random in
+ * a sample is stored as is without a zstd try; LZO gives up on one about as
+ * fast as the sample test (codec.c), so its batches are not tested.
  */
 static void compress_auto(struct batch *b, struct lb_codec_ctx *codec, int worker, size_t i)
 {
     const uint8_t *page = page_of(b, i);
-    uint64_t began = lb_kdump_now_ns();
+    int timed = lb_kdump_codec_timed(b->pfn + i);
+    uint64_t began = timed ? lb_kdump_now_ns() : 0;
 
     b->clen[i] = b->codec != LB_CODEC_LZO && lb_codec_looks_random(page)
                      ? 0
                      : lb_codec_compress_as(codec, b->codec, b->level, page, compressed(b, i));
-    b->cpu_ns[worker] += lb_kdump_now_ns() - began;
+    if (timed) {
+        b->cpu_ns[worker] += lb_kdump_now_ns() - began;
+        b->timed[worker]++;
+    }
     b->tried[worker]++;
     if (lb_kdump_codec_sampled(b->pfn + i))
         lb_kdump_codec_probe(b->k, codec, page, &b->probe[worker]);
@@ -159,6 +166,8 @@ static int save_frame(struct kdump *k, struct batch *b, size_t i, size_t *npds,
     int r = 0;
 
     memset(pd, 0, sizeof(*pd));
+    if (b->status[i] == LB_PAGE_EXCLUDED)
+        return 0; /* an empty descriptor: not saved (see lb_kdump_batch_store()) */
     if (b->status[i] == LB_PAGE_ZERO) {
         pd->offset = k->zero_offset;
         pd->size = k->zero_size;
@@ -257,6 +266,7 @@ struct batch *lb_kdump_batch_begin(struct kdump *k, const struct batch *spec)
     b->level = k->level;
     memset(b->cpu_ns, 0, sizeof(b->cpu_ns));
     memset(b->tried, 0, sizeof(b->tried));
+    memset(b->timed, 0, sizeof(b->timed));
     memset(b->probe, 0, sizeof(b->probe));
     for (size_t i = 0; i < b->n; i++) {
         b->in_memory += spec->present[i];
@@ -286,11 +296,21 @@ static void meter(struct kdump *k, const struct batch *b)
     now = lb_kdump_now_ns();
     k->meter.wall_ns += now - k->metered_at;
     k->metered_at = now;
+    uint64_t cpu_ns = 0, timed = 0, tried = 0;
     for (size_t t = 0; t <= MAX_THREADS; t++) {
-        k->meter.cpu_ns += b->cpu_ns[t];
-        k->meter.pages += b->tried[t];
+        cpu_ns += b->cpu_ns[t];
+        timed += b->timed[t];
+        tried += b->tried[t];
         lb_kdump_codec_meter_probe(k, &b->probe[t]);
     }
+    /* the pages timed stand for all (compress_auto()); a batch with none timed, for the
+     * measures so far */
+    if (timed)
+        k->meter.cpu_ns += (uint64_t)((double)cpu_ns * (double)tried / (double)timed);
+    else if (k->meter.pages)
+        k->meter.cpu_ns +=
+            (uint64_t)((double)k->meter.cpu_ns * (double)tried / (double)k->meter.pages);
+    k->meter.pages += tried;
     lb_kdump_codec_next(k);
 }
 
@@ -321,17 +341,22 @@ int lb_kdump_batch_store(struct kdump *k, struct batch *b, struct lb_error *err)
         p->stats->pages_class[cls]++;
         /* Every frame counted in the first pass takes its slot, or the slots of the
          * frames after it would be wrong.  An unreadable one is saved as zeros (and
-         * counted, which marks the dump incomplete). */
+         * counted, which marks the dump incomplete).  One the source has no data for
+         * (a dump cut short, read again) gets an empty descriptor, which in a dump
+         * marked incomplete reads as "not saved", and is counted too. */
         if (cls == LB_CLASS_KEEP && b->status[i] == LB_PAGE_FAILED)
             b->status[i] = LB_PAGE_ZERO;
+        if (cls == LB_CLASS_KEEP && b->status[i] == LB_PAGE_EXCLUDED)
+            p->stats->pages_unreadable++;
         /* Zero frames stay in the bitmap, all pointing at one stored zero page, as
          * makedumpfile does: readers then see zeros, not a hole. */
-        if (!(cls == LB_CLASS_KEEP && b->status[i] == LB_PAGE_OK) && b->status[i] != LB_PAGE_ZERO)
+        else if (!(cls == LB_CLASS_KEEP && b->status[i] == LB_PAGE_OK) &&
+                 b->status[i] != LB_PAGE_ZERO)
             continue;
         if (b->rank + npds >= b->rank_end)
             break; /* the window's slots are full: only if the source changed under us */
         b->bits[(b->bit0 + i) / 8] |= (uint8_t)(1u << ((b->bit0 + i) % 8));
-        p->stats->pages_saved++;
+        p->stats->pages_saved += b->status[i] != LB_PAGE_EXCLUDED;
         if (save_frame(k, b, i, &npds, err) < 0) {
             /* The descriptors of the frames before this one may point at data on disk. */
             struct lb_error ignored;

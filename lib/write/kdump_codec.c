@@ -81,6 +81,11 @@ int lb_kdump_codec_sampled(uint64_t pfn)
     return (pfn * 0x9e3779b97f4a7c15ull) >> 56 == 0;
 }
 
+int lb_kdump_codec_timed(uint64_t pfn)
+{
+    return ((pfn * 0x9e3779b97f4a7c15ull) >> 40 & 7) == 0; /* other bits than the probes' */
+}
+
 void lb_kdump_codec_probe(const struct kdump *k, struct lb_codec_ctx *codec, const uint8_t *page,
                           struct codec_probe *probe)
 {

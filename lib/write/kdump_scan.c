@@ -112,6 +112,7 @@ static void scan_with(const struct kdump *k, struct lb_classifier *c, struct sca
     } else {
         memset(s->cls, LB_CLASS_KEEP, s->n);
     }
+    lb_source_mark_absent(k->p->src, s->start, s->n, s->cls);
     if (s->w) {
         lb_kdump_second_pass_classes(s->w, s->cls, s->present, s->n);
         split_batches(k, s);

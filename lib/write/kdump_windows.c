@@ -4,10 +4,11 @@
  * machine was.
  *
  * The first classifies frames from struct pages (no page is read): the 1st
- * bitmap, and how many descriptor slots each window needs.  The second
- * classifies each window again from the state the first saved, and saves its
- * batches, most needed first (kdump_priority.c); a window's 2nd-bitmap bits
- * are written after its data, so they never point at data the file lacks.
+ * bitmap, how many descriptor slots each window needs, and (into a file) the
+ * 2nd bitmap.  The second classifies each window again from the state the
+ * first saved, and saves its batches, most needed first (kdump_priority.c).
+ * A frame the second pass cannot save still takes its slot (kdump_batch.c),
+ * so the bits the first pass wrote are the dump's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -109,11 +110,40 @@ static int walk_reaches_into(const struct lb_classify_state *walk, uint64_t star
     return walk->pending_end > start && start >= walk->last_end;
 }
 
-/* Records a scanned window: its bitmaps, its slots, the walk it starts from. */
+/*
+ * Empty descriptors for a window's slots, where the output holds stale data
+ * (a block device): a frame whose data never came must read "not saved".  A
+ * file's are holes, or room its reservation made, which reads as zeros.
+ */
+static int empty_descriptors(struct kdump *k, const struct window *w, struct lb_error *err)
+{
+    static uint8_t zeros[64 << 10]; /* read only; in .bss rather than the binary */
+    uint64_t at = k->l.pd_at + w->rank * sizeof(struct kdump_page_desc),
+             end = at + w->slots * sizeof(struct kdump_page_desc);
+
+    for (; !lb_out_has_holes(k->p) && at < end; at += sizeof(zeros))
+        if (lb_out_write(k->p, zeros, end - at < sizeof(zeros) ? (size_t)(end - at) : sizeof(zeros),
+                         at, err) < 0)
+            return -1;
+    return 0;
+}
+
+/*
+ * Records a scanned window: its bitmaps, its slots, the walk it starts from.
+ *
+ * Into a file, the 2nd bitmap is written whole now, from the slots: readers
+ * find a frame's descriptor by counting bits, so every bit must be in place
+ * before any descriptor is, or a dump cut short (a power cut, the process
+ * killed) while a window saved early (kdump_priority.c) had bits and one
+ * below it had none would give its frames the descriptors of other frames.
+ * The descriptors of frames not yet saved are empty until their data is
+ * written: "not saved" in a dump marked incomplete.  A stream writes each
+ * byte once (readers of streams keep the first copy): there the window's
+ * bits come when it is done.
+ */
 static int count_window(struct kdump *k, struct scan *s, const struct lb_classify_state *walk,
                         struct lb_error *err)
 {
-    static uint8_t zeros[LB_WINDOW / 8]; /* read only; in .bss rather than the binary */
     struct lb_pipe *p = k->p;
     size_t bytes = (s->n + 7) / 8;
     uint64_t at = s->start / 8;
@@ -121,12 +151,7 @@ static int count_window(struct kdump *k, struct scan *s, const struct lb_classif
 
     p->stats->pages_total += s->in_memory;
     set_bits(k->bitmap, s->present, s->n);
-    /* The 2nd bitmap starts empty: in a file, so a cut dump claims nothing it lacks; a
-     * stream writes each byte once (readers of streams keep the first copy), and
-     * there the window's real bits come when it is done. */
     if (lb_out_write(k->p, k->bitmap, bytes, k->l.bitmap1_at + at, err) < 0 ||
-        (!lb_out_write_once(p) &&
-         lb_out_write(k->p, zeros, bytes, k->l.bitmap2_at + at, err) < 0) ||
         !(w = new_window(k, err)))
         return -1;
     w->start = s->start;
@@ -134,11 +159,15 @@ static int count_window(struct kdump *k, struct scan *s, const struct lb_classif
     w->state = *walk;
     w->slots = s->slots;
     k->slots += w->slots;
-    if (p->src->live && (w->kept = malloc(bytes))) { /* see lb_kdump_second_pass_classes() */
-        for (size_t i = 0; i < s->n; i++)
-            s->present[i] = s->present[i] && s->cls[i] == LB_CLASS_KEEP;
-        set_bits(w->kept, s->present, s->n);
-    }
+    for (size_t i = 0; i < s->n; i++) /* the frames given a slot */
+        s->present[i] = s->present[i] && s->cls[i] == LB_CLASS_KEEP;
+    set_bits(k->bitmap, s->present, s->n);
+    if (!lb_out_write_once(p) &&
+        (empty_descriptors(k, w, err) < 0 ||
+         lb_out_write(k->p, k->bitmap, bytes, k->l.bitmap2_at + at, err) < 0))
+        return -1;
+    if (p->src->live && (w->kept = malloc(bytes))) /* see lb_kdump_second_pass_classes() */
+        memcpy(w->kept, k->bitmap, bytes);
     return 0;
 }
 
@@ -221,7 +250,7 @@ void lb_kdump_second_pass_classes(const struct window *w, uint8_t *cls, const ui
             kept--;
         }
     for (size_t i = 0; kept < w->slots && i < n; i++)
-        if (present[i] && cls[i] != LB_CLASS_KEEP) {
+        if (present[i] && cls[i] != LB_CLASS_KEEP && cls[i] != LB_CLASS_ABSENT) {
             cls[i] = LB_CLASS_KEEP;
             kept++;
         }
@@ -256,11 +285,16 @@ static void mark_window(struct kdump *k, const struct window *w)
     lb_out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, &ignored);
 }
 
-/* After a failure in window cut: every window below the highest one written gets its bits. */
+/*
+ * After a failure in window cut, in a stream (a file has every bit from the
+ * first pass): every window below the highest one written gets its bits.
+ */
 static void mark_unsaved(struct kdump *k, const struct window *cut)
 {
     uint64_t highest = cut->start;
 
+    if (!lb_out_write_once(k->p))
+        return;
     for (size_t i = 0; i < k->nwindows; i++)
         if (k->windows[i].done && k->windows[i].start > highest)
             highest = k->windows[i].start;
@@ -315,11 +349,13 @@ static int save_window(struct kdump *k, struct window *w, struct scan *s, struct
     if (pending && lb_kdump_batch_store(k, pending, err) < 0)
         goto fail;
     w->done = 1;
-    /* Data first, then the bits that point at it; then the whole window may be made durable,
-     * so that a power cut keeps it (the header said "incomplete" from the start). */
+    /* Data first, then (in a stream) the bits that point at it; then the whole window may be
+     * made durable, so that a power cut keeps it (the header said "incomplete" from the
+     * start). */
     if (lb_kdump_flush(k, err) < 0)
         goto fail;
-    if (lb_out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err) < 0)
+    if (lb_out_write_once(k->p) &&
+        lb_out_write(k->p, k->bitmap, (n + 7) / 8, k->l.bitmap2_at + w->start / 8, err) < 0)
         return -1;
     return lb_out_checkpoint(k->p, err);
 fail:

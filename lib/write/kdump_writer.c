@@ -7,12 +7,14 @@
  * may be saved).  The second reads the frames, points every zero one at a
  * single stored zero page and every repeat at its first copy (dedup.c),
  * compresses the rest on the worker threads, and appends them in frame
- * order, writing each window's 2nd bitmap and descriptors when the window is
- * done.
+ * order, each batch's descriptors after its data.
  *
  * The header goes out first marked incomplete, and is rewritten complete at
- * the very end: a dump cut short (target full, power lost) is still a valid
- * file whose 2nd bitmap says exactly which frames it holds.  A flattened
+ * the very end: a dump cut short (target full, power lost, the process
+ * killed) is still a valid file.  Its 2nd bitmap, written whole in the first
+ * pass, says which frames it was to hold; the descriptors of those whose data
+ * never came are empty, which a dump marked incomplete reads as "not saved"
+ * (kdump_windows.c).  A flattened
  * stream writes every byte once (crash keeps the first copy of a region, as
  * makedumpfile -R keeps the last): its header comes last, once its status is
  * known, and its 2nd bitmap only with each window's real bits.

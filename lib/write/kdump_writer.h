@@ -110,9 +110,10 @@ struct batch {
     struct lb_dedup_guess guess[LB_SPAN]; /* compared on a worker (dedup.c) */
     enum lb_codec codec;                  /* what its pages are compressed with, at level */
     int level;
-    /* compress auto: each thread's time compressing and pages tried ([0]: the caller's), and
-     * what its sampled pages cost with every candidate codec (kdump_codec.c) */
-    uint64_t cpu_ns[MAX_THREADS + 1], tried[MAX_THREADS + 1];
+    /* compress auto: each thread's pages tried ([0]: the caller's), the time compressing
+     * those of them it timed, and what its sampled pages cost with every candidate codec
+     * (kdump_codec.c) */
+    uint64_t cpu_ns[MAX_THREADS + 1], tried[MAX_THREADS + 1], timed[MAX_THREADS + 1];
     struct codec_probe probe[MAX_THREADS + 1];
 };
 
@@ -225,6 +226,8 @@ void lb_kdump_codec_start(struct kdump *k);
 void lb_kdump_codec_next(struct kdump *k);
 /* Is frame pfn one of the pages auto compresses with every candidate?  (1 in 256) */
 int lb_kdump_codec_sampled(uint64_t pfn);
+/* Is frame pfn one of the pages whose compression auto times?  (1 in 8) */
+int lb_kdump_codec_timed(uint64_t pfn);
 void lb_kdump_codec_probe(const struct kdump *k, struct lb_codec_ctx *codec, const uint8_t *page,
                           struct codec_probe *probe);
 void lb_kdump_codec_meter_probe(struct kdump *k, const struct codec_probe *probe);

@@ -186,6 +186,7 @@ void lb_pipe_classify(struct lb_pipe *p, uint64_t start, size_t n)
         lb_classify(p->classifier, start, n, p->cls);
     else
         memset(p->cls, LB_CLASS_KEEP, n);
+    lb_source_mark_absent(p->src, start, n, p->cls);
 }
 
 int lb_page_is_zero(const uint8_t *page)
