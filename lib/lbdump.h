@@ -513,6 +513,9 @@ enum {
     /* A file whose caller syncs it at the end (lb_sink_fd): its writeback is started as it
      * is written, so the disk works while the dump is made and the end's sync waits less. */
     LB_SINK_WRITEBACK = 16,
+    /* Bytes never written before the last one written read as zeros, but the output ends
+     * there (flattened records replayed: a dump over an encryption). */
+    LB_SINK_GAPS_READ_ZERO = 32,
 };
 
 struct lb_sink;

@@ -96,7 +96,7 @@ static void compress_auto(struct batch *b, struct lb_codec_ctx *codec, int worke
                      ? 0
                      : lb_codec_compress_as(codec, b->codec, b->level, page, compressed(b, i));
     if (timed) {
-        b->cpu_ns[worker] += lb_kdump_now_ns() - began;
+        b->cpu_ns[worker] += lb_kdump_elapsed_ns(b->k, began);
         b->timed[worker]++;
     }
     b->tried[worker]++;
@@ -296,21 +296,12 @@ static void meter(struct kdump *k, const struct batch *b)
     now = lb_kdump_now_ns();
     k->meter.wall_ns += now - k->metered_at;
     k->metered_at = now;
-    uint64_t cpu_ns = 0, timed = 0, tried = 0;
     for (size_t t = 0; t <= MAX_THREADS; t++) {
-        cpu_ns += b->cpu_ns[t];
-        timed += b->timed[t];
-        tried += b->tried[t];
+        k->meter.timed_ns += b->cpu_ns[t];
+        k->meter.timed_pages += b->timed[t];
+        k->meter.pages += b->tried[t];
         lb_kdump_codec_meter_probe(k, &b->probe[t]);
     }
-    /* the pages timed stand for all (compress_auto()); a batch with none timed, for the
-     * measures so far */
-    if (timed)
-        k->meter.cpu_ns += (uint64_t)((double)cpu_ns * (double)tried / (double)timed);
-    else if (k->meter.pages)
-        k->meter.cpu_ns +=
-            (uint64_t)((double)k->meter.cpu_ns * (double)tried / (double)k->meter.pages);
-    k->meter.pages += tried;
     lb_kdump_codec_next(k);
 }
 
@@ -343,8 +334,11 @@ int lb_kdump_batch_store(struct kdump *k, struct batch *b, struct lb_error *err)
          * frames after it would be wrong.  An unreadable one is saved as zeros (and
          * counted, which marks the dump incomplete).  One the source has no data for
          * (a dump cut short, read again) gets an empty descriptor, which in a dump
-         * marked incomplete reads as "not saved", and is counted too. */
+         * marked incomplete reads as "not saved", and is counted too; but a page of the
+         * running kernel that faulted is a hole (lb_source_holes()), zeros as in ELF. */
         if (cls == LB_CLASS_KEEP && b->status[i] == LB_PAGE_FAILED)
+            b->status[i] = LB_PAGE_ZERO;
+        if (cls == LB_CLASS_KEEP && b->status[i] == LB_PAGE_EXCLUDED && p->src->live)
             b->status[i] = LB_PAGE_ZERO;
         if (cls == LB_CLASS_KEEP && b->status[i] == LB_PAGE_EXCLUDED)
             p->stats->pages_unreadable++;

@@ -67,7 +67,7 @@ static int zero_bitmaps(struct kdump *k, uint64_t from, uint64_t to, struct lb_e
 {
     static uint8_t zeros[LB_WINDOW / 8]; /* read only; in .bss rather than the binary */
 
-    if (lb_out_has_holes(k->p))
+    if (lb_out_gaps_read_zero(k->p))
         return 0;
     /* A window's last byte is its own (its bits past the window are zeros already): from
      * the next whole byte on, or the frames at the top of memory would lose their bits. */
@@ -110,10 +110,21 @@ static int walk_reaches_into(const struct lb_classify_state *walk, uint64_t star
     return walk->pending_end > start && start >= walk->last_end;
 }
 
+/* FNV-1a: whether the second pass keeps the frames the first pass wrote bits for. */
+static uint64_t digest(const uint8_t *bytes, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ bytes[i]) * 0x100000001b3ull;
+    return h;
+}
+
 /*
  * Empty descriptors for a window's slots, where the output holds stale data
  * (a block device): a frame whose data never came must read "not saved".  A
- * file's are holes, or room its reservation made, which reads as zeros.
+ * file's are holes, or room its reservation made, which reads as zeros; an
+ * encryption's replayed records leave gaps, which read as zeros too.
  */
 static int empty_descriptors(struct kdump *k, const struct window *w, struct lb_error *err)
 {
@@ -121,7 +132,7 @@ static int empty_descriptors(struct kdump *k, const struct window *w, struct lb_
     uint64_t at = k->l.pd_at + w->rank * sizeof(struct kdump_page_desc),
              end = at + w->slots * sizeof(struct kdump_page_desc);
 
-    for (; !lb_out_has_holes(k->p) && at < end; at += sizeof(zeros))
+    for (; !lb_out_gaps_read_zero(k->p) && at < end; at += sizeof(zeros))
         if (lb_out_write(k->p, zeros, end - at < sizeof(zeros) ? (size_t)(end - at) : sizeof(zeros),
                          at, err) < 0)
             return -1;
@@ -162,6 +173,7 @@ static int count_window(struct kdump *k, struct scan *s, const struct lb_classif
     for (size_t i = 0; i < s->n; i++) /* the frames given a slot */
         s->present[i] = s->present[i] && s->cls[i] == LB_CLASS_KEEP;
     set_bits(k->bitmap, s->present, s->n);
+    w->bits_digest = digest(k->bitmap, bytes);
     if (!lb_out_write_once(p) &&
         (empty_descriptors(k, w, err) < 0 ||
          lb_out_write(k->p, k->bitmap, bytes, k->l.bitmap2_at + at, err) < 0))
@@ -304,6 +316,29 @@ static void mark_unsaved(struct kdump *k, const struct window *cut)
 }
 
 /*
+ * The bits of the frames the second pass keeps, written before any of their
+ * descriptors, where they differ from the first pass's: the same number (the
+ * slots), but a struct page read that failed in one pass and not the other,
+ * or a live source's frames counted without their bits (no memory for them),
+ * can keep other frames.  Stored by those bits, the frames of a dump said to
+ * be complete would otherwise be read through each other's descriptors.
+ */
+static int rewrite_bits(struct kdump *k, struct window *w, const struct scan *s,
+                        struct lb_error *err)
+{
+    uint8_t kept[LB_WINDOW];
+    size_t bytes = (s->n + 7) / 8;
+
+    for (size_t i = 0; i < s->n; i++)
+        kept[i] = s->present[i] && s->cls[i] == LB_CLASS_KEEP;
+    set_bits(k->bitmap, kept, s->n);
+    if (digest(k->bitmap, bytes) == w->bits_digest)
+        return 0;
+    w->bits_digest = digest(k->bitmap, bytes);
+    return lb_out_write(k->p, k->bitmap, bytes, k->l.bitmap2_at + w->start / 8, err);
+}
+
+/*
  * Saves a window, as its scan found it.  Its frames' slots follow frame
  * order, but the data need not: knowing how many frames each batch saves,
  * the batches holding what matters most go first (see
@@ -316,6 +351,8 @@ static int save_window(struct kdump *k, struct window *w, struct scan *s, struct
     const uint64_t *base = s->base;
     const size_t *from = s->from;
 
+    if (!lb_out_write_once(k->p) && rewrite_bits(k, w, s, err) < 0)
+        return -1;
     memset(k->bitmap, 0, sizeof(k->bitmap));
     for (size_t b = 0; b < nbatch; b++)
         done[b] = base[b + 1] == base[b]; /* nothing to save: counted by the scan */

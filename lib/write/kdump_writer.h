@@ -39,6 +39,7 @@ struct window {
     uint64_t slots;
     struct lb_classify_state state;
     uint8_t *kept; /* a live source: the frames the first pass kept, a bit each (else NULL) */
+    uint64_t bits_digest; /* of the 2nd-bitmap bits the first pass wrote (kdump_windows.c) */
     uint8_t done;
     uint8_t queued; /* the second pass has taken it into a group of scans */
 };
@@ -120,9 +121,10 @@ struct batch {
 /* What the batches since compress auto's last decision cost (kdump_codec.c). */
 struct codec_meter {
     uint64_t batches, pages, cpu_ns, bytes;
-    uint64_t sink_ns, sink_cpu_ns; /* the sink's time waiting, and its CPU time */
-    uint64_t wall_ns;              /* the time the measured batches took, end to end */
-    struct codec_probe probe;      /* the candidates compared on the same pages */
+    uint64_t timed_pages, timed_ns; /* the pages timed, which stand for all (kdump_batch.c) */
+    uint64_t sink_ns, sink_cpu_ns;  /* the sink's time waiting, and its CPU time */
+    uint64_t wall_ns;               /* the time the measured batches took, end to end */
+    struct codec_probe probe;       /* the candidates compared on the same pages */
 };
 
 struct kdump {
@@ -151,6 +153,7 @@ struct kdump {
     int auto_codec;             /* compress auto: codec and level change (kdump_codec.c) */
     size_t choice;              /* auto's candidate now */
     uint64_t metered_at;        /* when auto last measured a batch (ns, monotonic) */
+    uint64_t clock_ns;          /* what reading the clock costs, taken off each time measured */
     double target_ns_per_byte;  /* the target's time a byte when it was the limit; 0: never */
     unsigned age_every, unaged; /* it ages every age_every periods it is not the limit */
     int last_move;              /* the last decision's change: +1 to a dearer codec, -1 cheaper */
@@ -232,7 +235,9 @@ void lb_kdump_codec_probe(const struct kdump *k, struct lb_codec_ctx *codec, con
                           struct codec_probe *probe);
 void lb_kdump_codec_meter_probe(struct kdump *k, const struct codec_probe *probe);
 uint64_t lb_kdump_now_ns(void);
-uint64_t lb_kdump_thread_cpu_ns(void); /* this thread's CPU time */
+uint64_t lb_kdump_thread_cpu_ns(void);
+/* The time since began (lb_kdump_now_ns()), less what reading the clock costs. */
+uint64_t lb_kdump_elapsed_ns(const struct kdump *k, uint64_t began); /* this thread's CPU time */
 
 /* kdump_data.c */
 int lb_kdump_setup(struct kdump *k, struct lb_error *err);

@@ -45,6 +45,11 @@ int lb_out_has_holes(const struct lb_pipe *p)
     return (p->sink->caps & LB_SINK_HOLES) != 0;
 }
 
+int lb_out_gaps_read_zero(const struct lb_pipe *p)
+{
+    return (p->sink->caps & (LB_SINK_HOLES | LB_SINK_GAPS_READ_ZERO)) != 0;
+}
+
 int lb_out_write_once(const struct lb_pipe *p)
 {
     return (p->sink->caps & LB_SINK_WRITE_ONCE) != 0;

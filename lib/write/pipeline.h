@@ -69,6 +69,8 @@ int lb_out_reserve(struct lb_pipe *p, uint64_t offset, uint64_t len, struct lb_e
 int lb_out_checkpoint(struct lb_pipe *p, struct lb_error *err);
 /* What the output allows: unwritten bytes read as zeros; each byte written once. */
 int lb_out_has_holes(const struct lb_pipe *p);
+/* Bytes never written below ones that are read as zeros: holes, or a replay's gaps. */
+int lb_out_gaps_read_zero(const struct lb_pipe *p);
 int lb_out_write_once(const struct lb_pipe *p);
 
 #endif

@@ -363,8 +363,9 @@ static struct lb_sink *flattened(struct lb_sink *stream, int borrowed, struct lb
     /* Readers of streams keep the first copy of a region (crash) or the last
      * (makedumpfile -R): written once, both read the same file.  No holes: a
      * file rebuilt from records ends at the last one written.  Replayed, the
-     * last copy counts, as in a file. */
-    f->base.caps = borrowed ? 0 : LB_SINK_WRITE_ONCE;
+     * last copy counts, as in a file, and a byte no record covers reads as
+     * zero (flat_view.c): zeros need not be written before the end. */
+    f->base.caps = borrowed ? LB_SINK_GAPS_READ_ZERO : LB_SINK_WRITE_ONCE;
     f->stream = stream;
     f->borrowed = borrowed;
     put_be64(header + 16, 1); /* type: flattened */
