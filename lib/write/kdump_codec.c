@@ -302,9 +302,12 @@ void lb_kdump_codec_next(struct kdump *k)
     if (!k->auto_codec || ++m->batches < DECIDE_EVERY || m->pages < DECIDE_MIN_PAGES ||
         m->bytes < DECIDE_MIN_BYTES)
         return;
-    /* the pages timed stand for all of them (kdump_batch.c's compress_auto()) */
+    /* the pages timed stand for all of them (kdump_batch.c's compress_auto()); none timed,
+     * nothing is known of the CPU yet */
     if (m->timed_pages)
         m->cpu_ns = (uint64_t)((double)m->timed_ns * (double)m->pages / (double)m->timed_pages);
+    else if (!m->cpu_ns)
+        return;
     measure_target(k);
     size_t choice = decide(k);
     /* The probes compare the candidates on the same pages whatever the codec: they carry

@@ -8,7 +8,8 @@
  * 2nd bitmap.  The second classifies each window again from the state the
  * first saved, and saves its batches, most needed first (kdump_priority.c).
  * A frame the second pass cannot save still takes its slot (kdump_batch.c),
- * so the bits the first pass wrote are the dump's.
+ * and a window whose second pass keeps other frames than the first (as many:
+ * the slots) has its bits written again before any of its descriptors.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -326,12 +327,12 @@ static void mark_unsaved(struct kdump *k, const struct window *cut)
 static int rewrite_bits(struct kdump *k, struct window *w, const struct scan *s,
                         struct lb_error *err)
 {
-    uint8_t kept[LB_WINDOW];
     size_t bytes = (s->n + 7) / 8;
 
+    memset(k->bitmap, 0, bytes);
     for (size_t i = 0; i < s->n; i++)
-        kept[i] = s->present[i] && s->cls[i] == LB_CLASS_KEEP;
-    set_bits(k->bitmap, kept, s->n);
+        if (s->present[i] && s->cls[i] == LB_CLASS_KEEP)
+            k->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
     if (digest(k->bitmap, bytes) == w->bits_digest)
         return 0;
     w->bits_digest = digest(k->bitmap, bytes);

@@ -23,6 +23,21 @@
 
 #include "write/kdump_writer.h"
 
+/*
+ * Replayed records (under an encryption) end where the last one does, and
+ * the gaps before read as zeros, which the first pass then need not write: a
+ * byte at the bitmaps' end, at once, so that a dump cut in the first pass
+ * still has its bitmaps to read.
+ */
+static int mark_bitmaps_end(struct kdump *k, struct lb_error *err)
+{
+    static const uint8_t zero;
+
+    if (!lb_out_gaps_read_zero(k->p) || lb_out_has_holes(k->p))
+        return 0;
+    return lb_out_write(k->p, &zero, 1, k->l.pd_at - 1, err);
+}
+
 int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
 {
     struct kdump *k = calloc(1, sizeof(*k));
@@ -41,7 +56,7 @@ int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
     /* A file's header goes first, marked incomplete, and is rewritten at the end; a
      * stream's goes once, at the end, when its status is known. */
     if (lb_kdump_setup(k, err) < 0 || (!once && lb_kdump_write_header(k, 0, err) < 0) ||
-        lb_kdump_first_pass(k, err) < 0)
+        mark_bitmaps_end(k, err) < 0 || lb_kdump_first_pass(k, err) < 0)
         goto out;
     p->progress.bytes_total = p->stats->pages_total * LB_PAGE_SIZE;
     k->l.data_at = lb_kdump_round_up(k->l.pd_at + (k->slots + 1) * sizeof(struct kdump_page_desc),

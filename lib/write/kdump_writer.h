@@ -235,9 +235,9 @@ void lb_kdump_codec_probe(const struct kdump *k, struct lb_codec_ctx *codec, con
                           struct codec_probe *probe);
 void lb_kdump_codec_meter_probe(struct kdump *k, const struct codec_probe *probe);
 uint64_t lb_kdump_now_ns(void);
-uint64_t lb_kdump_thread_cpu_ns(void);
+uint64_t lb_kdump_thread_cpu_ns(void); /* this thread's CPU time */
 /* The time since began (lb_kdump_now_ns()), less what reading the clock costs. */
-uint64_t lb_kdump_elapsed_ns(const struct kdump *k, uint64_t began); /* this thread's CPU time */
+uint64_t lb_kdump_elapsed_ns(const struct kdump *k, uint64_t began);
 
 /* kdump_data.c */
 int lb_kdump_setup(struct kdump *k, struct lb_error *err);

@@ -141,16 +141,20 @@ check "a cut file: age -d gives what there is, lifeboat says it was cut and read
 # holding makedumpfile's flattened records with the headers first, so what reached the disk is the
 # file cut where the writer stopped.  Cut at several places, each reads as far as it goes.
 for frac in 10 25 50 75 90; do
+    # (each part says what it found when it fails)
     check "cut at $frac%: info and verify --identity read it and say incomplete; dmesg reads the log or says the dump was cut before it" bash -c '
-        f="$4.$5" && head -c $(( $(stat -c %s "$2") * $5 / 100 )) "$2" > "$f" &&
+        f="$4.$5" && head -c $(( $(stat -c %s "$2") * $5 / 100 )) "$2" > "$f" || exit 1
         "$1" info --identity "$3" "$f" > "$f.info" && grep -q "kdump, INCOMPLETE" "$f.info" &&
-        grep -q "kernel release: " "$f.info" &&
-        { "$1" verify --identity "$3" "$f" > "$f.verify"; [ $? = 3 ]; } &&
-        grep -q "incomplete: .* it says it was cut short" "$f.verify" &&
+            grep -q "kernel release: " "$f.info" || { echo "info:"; head -n 4 "$f.info"; exit 1; }
+        "$1" verify --identity "$3" "$f" > "$f.verify"; rc=$?
+        [ $rc = 3 ] && grep -q "incomplete: .* it says it was cut short" "$f.verify" ||
+            { echo "verify, exit $rc:"; tail -n 4 "$f.verify"; exit 1; }
         if "$1" dmesg --identity "$3" "$f" > "$f.dmesg" 2> "$f.dmesg.err"; then
-            grep -q "sysrq: Trigger a crash" "$f.dmesg"
+            grep -q "sysrq: Trigger a crash" "$f.dmesg" ||
+                { echo "dmesg read a log without the crash:"; tail -n 2 "$f.dmesg"; cat "$f.dmesg.err"; exit 1; }
         else
-            grep -q "the dump is incomplete: it was cut short" "$f.dmesg.err"
+            grep -q "the dump is incomplete: it was cut short" "$f.dmesg.err" ||
+                { echo "dmesg failed:"; cat "$f.dmesg.err"; exit 1; }
         fi' _ "$L" "$work/lb31.age" "$work/age.key" "$work/cut" "$frac"
     check "cut at $frac%: age -d gives what there is; convert - keeps it as an incomplete kdump file" bash -c '
         f="$4.$5" && ! age -d -i "$3" "$f" > "$f.flat" 2>/dev/null && [ -s "$f.flat" ] &&
