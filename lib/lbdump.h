@@ -541,9 +541,11 @@ struct lb_sink_ops {
      * cheap enough to do now and then (a file: data synced once enough has
      * gone out since the last time).  The writer calls it when a part of
      * the dump is whole and readable (a kdump window's bits are written), so
-     * that a power cut keeps every such part.
+     * that a power cut keeps every such part.  With now set, at once,
+     * whatever the amount: what comes next must never be durable before it
+     * (a device's header, after the bitmaps and empty descriptors).
      */
-    int (*checkpoint)(struct lb_sink *s, struct lb_error *err);
+    int (*checkpoint)(struct lb_sink *s, int now, struct lb_error *err);
 };
 
 struct lb_sink {

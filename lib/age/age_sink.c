@@ -317,11 +317,11 @@ static int age_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct 
 }
 
 /* The sealed chunks are in the sink below: it makes them durable (the one being filled waits). */
-static int age_checkpoint(struct lb_sink *s, struct lb_error *err)
+static int age_checkpoint(struct lb_sink *s, int now, struct lb_error *err)
 {
     struct age_sink *a = (struct age_sink *)s;
 
-    return a->lower->ops->checkpoint ? a->lower->ops->checkpoint(a->lower, err) : 0;
+    return a->lower->ops->checkpoint ? a->lower->ops->checkpoint(a->lower, now, err) : 0;
 }
 
 static const struct lb_sink_ops age_ops = {

@@ -9,15 +9,15 @@
  * compresses the rest on the worker threads, and appends them in frame
  * order, each batch's descriptors after its data.
  *
- * The header goes out first marked incomplete, and is rewritten complete at
- * the very end: a dump cut short (target full, power lost, the process
- * killed) is still a valid file.  Its 2nd bitmap, written whole in the first
- * pass, says which frames it was to hold; the descriptors of those whose data
- * never came are empty, which a dump marked incomplete reads as "not saved"
- * (kdump_windows.c).  A flattened
- * stream writes every byte once (crash keeps the first copy of a region, as
- * makedumpfile -R keeps the last): its header comes last, once its status is
- * known, and its 2nd bitmap only with each window's real bits.
+ * The header goes out first marked incomplete (on a device, once the first
+ * pass is durable), and is rewritten complete at the very end: a dump cut
+ * short (target full, power lost, the process killed) is still a valid
+ * file.  Its 2nd bitmap, written whole in the first pass, says which frames
+ * it was to hold; the descriptors of those whose data never came are empty,
+ * which a dump marked incomplete reads as "not saved" (kdump_windows.c).  A
+ * flattened stream writes every byte once (crash keeps the first copy of a
+ * region, as makedumpfile -R keeps the last): its header comes last, once
+ * its status is known, and its 2nd bitmap only with each window's real bits.
  */
 #include <stdlib.h>
 
@@ -42,6 +42,7 @@ int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
 {
     struct kdump *k = calloc(1, sizeof(*k));
     int once = lb_out_write_once(p); /* a stream, an encryption: the header goes last */
+    int device = !once && !lb_out_gaps_read_zero(p); /* what is not written there is stale */
     int r = -1, whole = 0, header_written = !once;
 
     if (!k) {
@@ -53,10 +54,18 @@ int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
     if (lb_kdump_bitmaps_fit(k, err) < 0)
         goto out;
     lb_kdump_find_priorities(k);
-    /* A file's header goes first, marked incomplete, and is rewritten at the end; a
-     * stream's goes once, at the end, when its status is known. */
-    if (lb_kdump_setup(k, err) < 0 || (!once && lb_kdump_write_header(k, 0, err) < 0) ||
-        mark_bitmaps_end(k, err) < 0 || lb_kdump_first_pass(k, err) < 0)
+    /*
+     * A file's header goes first, marked incomplete, and is rewritten at the end; a
+     * stream's goes once, at the end, when its status is known.  A device's goes once the
+     * first pass's bitmaps and empty descriptors are durable: until then its first bytes
+     * say what they said before (a dump savecore consumed, rawdev.c), so a power cut in
+     * the first pass never leaves a header over the last dump's bits and descriptors,
+     * which would read that dump's pages as this crash's.  A first pass that fails there
+     * writes no header at all: nothing was saved.
+     */
+    if (lb_kdump_setup(k, err) < 0 || (!once && !device && lb_kdump_write_header(k, 0, err) < 0) ||
+        mark_bitmaps_end(k, err) < 0 || lb_kdump_first_pass(k, err) < 0 ||
+        (device && (lb_out_sync(p, err) < 0 || lb_kdump_write_header(k, 0, err) < 0)))
         goto out;
     p->progress.bytes_total = p->stats->pages_total * LB_PAGE_SIZE;
     k->l.data_at = lb_kdump_round_up(k->l.pd_at + (k->slots + 1) * sizeof(struct kdump_page_desc),

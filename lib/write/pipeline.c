@@ -37,7 +37,12 @@ int lb_out_reserve(struct lb_pipe *p, uint64_t offset, uint64_t len, struct lb_e
 
 int lb_out_checkpoint(struct lb_pipe *p, struct lb_error *err)
 {
-    return p->sink->ops->checkpoint ? p->sink->ops->checkpoint(p->sink, err) : 0;
+    return p->sink->ops->checkpoint ? p->sink->ops->checkpoint(p->sink, 0, err) : 0;
+}
+
+int lb_out_sync(struct lb_pipe *p, struct lb_error *err)
+{
+    return p->sink->ops->checkpoint ? p->sink->ops->checkpoint(p->sink, 1, err) : 0;
 }
 
 int lb_out_has_holes(const struct lb_pipe *p)

@@ -67,6 +67,8 @@ int lb_out_write(struct lb_pipe *p, const void *buf, size_t len, uint64_t offset
 int lb_out_reserve(struct lb_pipe *p, uint64_t offset, uint64_t len, struct lb_error *err);
 /* What is written so far is whole: the sink may make it durable (lb_sink_ops.checkpoint). */
 int lb_out_checkpoint(struct lb_pipe *p, struct lb_error *err);
+/* What is written so far is made durable now: nothing written after it may be before it. */
+int lb_out_sync(struct lb_pipe *p, struct lb_error *err);
 /* What the output allows: unwritten bytes read as zeros; each byte written once. */
 int lb_out_has_holes(const struct lb_pipe *p);
 /* Bytes never written below ones that are read as zeros: holes, or a replay's gaps. */

@@ -133,13 +133,13 @@ static int writeback_failed(const struct fd_sink *f, struct lb_error *err)
     return -1;
 }
 
-static int fd_checkpoint(struct lb_sink *s, struct lb_error *err)
+static int fd_checkpoint(struct lb_sink *s, int now, struct lb_error *err)
 {
     struct fd_sink *f = (struct fd_sink *)s;
 
     if (writeback_failed(f, err) < 0)
         return -1;
-    if (!f->owned || (s->caps & LB_SINK_STREAM) || f->unsynced < CHECKPOINT_BYTES)
+    if ((s->caps & LB_SINK_STREAM) || (!now && (!f->owned || f->unsynced < CHECKPOINT_BYTES)))
         return 0;
     f->unsynced = 0;
     if (fdatasync(f->fd) < 0 && errno != EINVAL) {
@@ -333,11 +333,11 @@ static int flat_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struct
 }
 
 /* A stream's records are whole as written: the stream under it says when they are durable. */
-static int flat_checkpoint(struct lb_sink *s, struct lb_error *err)
+static int flat_checkpoint(struct lb_sink *s, int now, struct lb_error *err)
 {
     struct flat_sink *f = (struct flat_sink *)s;
 
-    return f->stream->ops->checkpoint ? f->stream->ops->checkpoint(f->stream, err) : 0;
+    return f->stream->ops->checkpoint ? f->stream->ops->checkpoint(f->stream, now, err) : 0;
 }
 
 static const struct lb_sink_ops flat_ops = {
@@ -462,11 +462,11 @@ static int paced_reserve(struct lb_sink *s, uint64_t offset, uint64_t len, struc
     return p->under->ops->reserve ? p->under->ops->reserve(p->under, offset, len, err) : 0;
 }
 
-static int paced_checkpoint(struct lb_sink *s, struct lb_error *err)
+static int paced_checkpoint(struct lb_sink *s, int now, struct lb_error *err)
 {
     struct paced_sink *p = (struct paced_sink *)s;
 
-    return p->under->ops->checkpoint ? p->under->ops->checkpoint(p->under, err) : 0;
+    return p->under->ops->checkpoint ? p->under->ops->checkpoint(p->under, now, err) : 0;
 }
 
 static const struct lb_sink_ops paced_ops = {
