@@ -442,8 +442,10 @@ struct lb_write_options {
     void *progress_ctx;
 };
 
+enum { LB_ZSTD_LEVELS = 23 }; /* zstd's levels 1 to 22, and [0] */
+
 struct lb_write_stats {
-    uint64_t output_size;                 /* size of the file written */
+    uint64_t output_size;                 /* size of the file written; 0: no header was */
     uint64_t bytes_written;               /* bytes actually written */
     uint64_t pages_total;                 /* frames of memory the source describes */
     uint64_t pages_saved;                 /* frames whose content is in the output */
@@ -454,6 +456,9 @@ struct lb_write_stats {
      * counting the one zero page but not repeats; and how often AUTO changed codec */
     uint64_t pages_by_codec[LB_CODEC_STORED];
     uint64_t codec_changes;
+    /* those of pages_by_codec[LB_CODEC_ZSTD] by level (compress auto's levels, or the one
+     * asked; [0]: below 1) */
+    uint64_t zstd_pages_by_level[LB_ZSTD_LEVELS];
     int incomplete; /* the output was cut short */
     /* The -d the output holds: dump_level, or only its zero bit where struct pages could not
      * be used or the classifier failed its check (filter_note says why). */

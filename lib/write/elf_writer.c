@@ -45,6 +45,32 @@ static uint64_t seg_file_end(const struct lb_segment *s)
     return s->phys_addr + s->file_size;
 }
 
+/*
+ * On a device, what is not written is the last dump's: program header slots
+ * the second pass has not reached yet would be an earlier ELF dump's PT_LOADs,
+ * read as this crash's memory wherever the dump is cut (a power cut, the
+ * step's deadline).  They are PT_NULL (zeros).
+ */
+static int empty_slots(struct lb_pipe *p, size_t nphdr, struct lb_error *err)
+{
+    static uint8_t zeros[64 << 10]; /* read only; in .bss rather than the binary */
+    uint64_t at = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr),
+             end = sizeof(Elf64_Ehdr) + nphdr * sizeof(Elf64_Phdr);
+
+    for (; at < end; at += sizeof(zeros))
+        if (lb_out_write(p, zeros, end - at < sizeof(zeros) ? (size_t)(end - at) : sizeof(zeros),
+                         at, err) < 0)
+            return -1;
+    return 0;
+}
+
+/*
+ * The ELF header goes last: it is what makes the rest a dump.  On a device,
+ * only once the notes and the empty slots are durable, so that a power cut
+ * never leaves it over the last dump's notes (its VMCOREINFO, its kernel's
+ * addresses) or program headers; until then the device's first bytes say
+ * what they said (a dump savecore consumed, rawdev.c).
+ */
 static int write_ehdr(struct lb_pipe *p, size_t nphdr, struct lb_error *err)
 {
     size_t notes_len;
@@ -73,10 +99,13 @@ static int write_ehdr(struct lb_pipe *p, size_t nphdr, struct lb_error *err)
         if (lb_out_write(p, &sh0, sizeof(sh0), sh_at, err) < 0)
             return -1;
     }
-    if (lb_out_write(p, &eh, sizeof(eh), 0, err) < 0 ||
-        lb_out_write(p, &note, sizeof(note), sizeof(eh), err) < 0)
+    if (lb_out_write(p, &note, sizeof(note), sizeof(eh), err) < 0 ||
+        (notes_len && lb_out_write(p, notes, notes_len, notes_at, err) < 0))
         return -1;
-    return notes_len ? lb_out_write(p, notes, notes_len, notes_at, err) : 0;
+    if (!lb_out_gaps_read_zero(p) && !lb_out_write_once(p) &&
+        (empty_slots(p, nphdr, err) < 0 || lb_out_sync(p, err) < 0))
+        return -1;
+    return lb_out_write(p, &eh, sizeof(eh), 0, err);
 }
 
 static uint64_t headers_size(struct lb_pipe *p, size_t nphdr)
@@ -281,7 +310,7 @@ int lb_write_elf(struct lb_pipe *p, struct lb_error *err)
     size_t nseg;
     struct lb_segment *segs = output_segments(p, &nseg);
     struct elf_out o = {.counting = 1};
-    int r;
+    int r, headed = 0;
 
     if (!segs) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
@@ -299,12 +328,13 @@ int lb_write_elf(struct lb_pipe *p, struct lb_error *err)
         size_t slots = o.runs + (lb_source_running(p->src) ? o.runs / 2 + 1024 : 0);
         o = (struct elf_out){.slots = slots, .data_at = page_align(headers_size(p, slots + 1))};
         r = write_ehdr(p, slots + 1, err);
+        headed = r == 0;
     }
     if (r == 0)
         r = pass(p, &o, segs, nseg, err);
     /* The end may be a hole: the sink's finish gives the file its size. */
     free(segs);
-    p->stats->output_size = o.data_at;
+    p->stats->output_size = headed ? o.data_at : 0; /* 0: nothing written */
     p->stats->incomplete = r < 0 || p->stats->pages_unreadable || lb_source_incomplete(p->src);
     return r;
 }

@@ -186,7 +186,7 @@ static int save_frame(struct kdump *k, struct batch *b, size_t i, size_t *npds,
     if (!b->parallel || b->guess[i].same) /* see compressed() and guess_repeat() */
         compress_one(b, 0, i);
     pd->offset = k->data_pos;
-    k->p->stats->pages_by_codec[b->clen[i] ? b->codec : LB_CODEC_NONE]++;
+    lb_kdump_count_stored(k, b->clen[i] ? b->codec : LB_CODEC_NONE, b->level);
     if (b->clen[i]) {
         pd->size = (uint32_t)b->clen[i];
         pd->flags = lb_codec_flag(b->codec); /* kdump_codec.c's invariant 2 */
@@ -306,12 +306,23 @@ static void meter(struct kdump *k, const struct batch *b)
 }
 
 /* The frames' descriptors, from the batch's first slot. */
+/*
+ * The batch's descriptors, after the data they point at is handed to the
+ * sink where a byte not written yet is stale (a device: the last dump's, which
+ * a descriptor ahead of its data, the process killed then, would give as this
+ * crash's page).  Elsewhere the data may follow from the buffer: a file's
+ * unwritten bytes read as zeros, which a dump marked incomplete reads as "not
+ * saved" (kdump_source.c).
+ */
 static int write_descriptors(struct kdump *k, const struct batch *b, size_t npds,
                              struct lb_error *err)
 {
-    return npds ? lb_out_write(k->p, k->pds, npds * sizeof(k->pds[0]),
-                               k->l.pd_at + b->rank * sizeof(k->pds[0]), err)
-                : 0;
+    if (!npds)
+        return 0;
+    if (!lb_out_gaps_read_zero(k->p) && !lb_out_write_once(k->p) && lb_kdump_flush(k, err) < 0)
+        return -1;
+    return lb_out_write(k->p, k->pds, npds * sizeof(k->pds[0]),
+                        k->l.pd_at + b->rank * sizeof(k->pds[0]), err);
 }
 
 int lb_kdump_batch_store(struct kdump *k, struct batch *b, struct lb_error *err)

@@ -39,6 +39,17 @@ int lb_kdump_flush(struct kdump *k, struct lb_error *err)
     return 0;
 }
 
+void lb_kdump_count_stored(struct kdump *k, enum lb_codec codec, int level)
+{
+    struct lb_write_stats *st = k->p->stats;
+
+    st->pages_by_codec[codec]++;
+    if (codec == LB_CODEC_ZSTD)
+        st->zstd_pages_by_level[level < 1                ? 0
+                                : level < LB_ZSTD_LEVELS ? level
+                                                         : LB_ZSTD_LEVELS - 1]++;
+}
+
 /* The one zero page every zero frame points at. */
 int lb_kdump_store_zero_page(struct kdump *k, struct lb_error *err)
 {
@@ -49,7 +60,7 @@ int lb_kdump_store_zero_page(struct kdump *k, struct lb_error *err)
     k->zero_offset = k->data_pos;
     k->zero_size = n ? (uint32_t)n : LB_PAGE_SIZE;
     k->zero_flags = n ? lb_codec_flag(k->codec) : 0;
-    k->p->stats->pages_by_codec[n ? k->codec : LB_CODEC_NONE]++;
+    lb_kdump_count_stored(k, n ? k->codec : LB_CODEC_NONE, k->level);
     return lb_kdump_append(k, n ? out : zero, k->zero_size, err);
 }
 

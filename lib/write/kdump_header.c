@@ -110,7 +110,15 @@ static uint32_t codecs_used(const struct lb_pipe *p)
     return flags | used;
 }
 
-int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
+/*
+ * The header: block 0 (the signature, the status) and the sub-header with
+ * VMCOREINFO and the notes.  Block 0 last: its signature is what makes the
+ * rest a dump.  On a device (durably) the rest and everything written before
+ * it are synced first, so a power cut never leaves this dump's signature over
+ * the last dump's sub-header (its phys_base, its kernel's symbols); block 0 is
+ * one sector, which cannot tear.
+ */
+static int write_header(struct kdump *k, int complete, int durably, struct lb_error *err)
 {
     struct lb_pipe *p = k->p;
     struct kdump_header h = {0};
@@ -144,12 +152,23 @@ int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
     sub.size_note = nlen;
     sub.end_pfn_64 = k->l.max_mapnr;
     sub.max_mapnr_64 = k->l.max_mapnr;
-    return lb_out_write(k->p, &h, sizeof(h), 0, err) < 0 ||
-                   lb_out_write(k->p, &sub, sizeof(sub), LB_PAGE_SIZE, err) < 0 ||
+    return lb_out_write(k->p, &sub, sizeof(sub), LB_PAGE_SIZE, err) < 0 ||
                    (vlen && lb_out_write(k->p, vtext, vlen, sub.offset_vmcoreinfo, err) < 0) ||
-                   (nlen && lb_out_write(k->p, notes, nlen, sub.offset_note, err) < 0)
+                   (nlen && lb_out_write(k->p, notes, nlen, sub.offset_note, err) < 0) ||
+                   (durably && lb_out_sync(k->p, err) < 0) ||
+                   lb_out_write(k->p, &h, sizeof(h), 0, err) < 0
                ? -1
                : 0;
+}
+
+int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
+{
+    return write_header(k, complete, 0, err);
+}
+
+int lb_kdump_write_header_durably(struct kdump *k, struct lb_error *err)
+{
+    return write_header(k, 0, 1, err);
 }
 
 /*

@@ -43,7 +43,7 @@ int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
     struct kdump *k = calloc(1, sizeof(*k));
     int once = lb_out_write_once(p); /* a stream, an encryption: the header goes last */
     int device = !once && !lb_out_gaps_read_zero(p); /* what is not written there is stale */
-    int r = -1, whole = 0, header_written = !once;
+    int r = -1, whole = 0, header_written = !once, nothing = device; /* (on a device) */
 
     if (!k) {
         lb_error_setk(err, LB_ERR_NO_MEMORY, "out of memory");
@@ -65,8 +65,9 @@ int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
      */
     if (lb_kdump_setup(k, err) < 0 || (!once && !device && lb_kdump_write_header(k, 0, err) < 0) ||
         mark_bitmaps_end(k, err) < 0 || lb_kdump_first_pass(k, err) < 0 ||
-        (device && (lb_out_sync(p, err) < 0 || lb_kdump_write_header(k, 0, err) < 0)))
+        (device && lb_kdump_write_header_durably(k, err) < 0))
         goto out;
+    nothing = 0;
     p->progress.bytes_total = p->stats->pages_total * LB_PAGE_SIZE;
     k->l.data_at = lb_kdump_round_up(k->l.pd_at + (k->slots + 1) * sizeof(struct kdump_page_desc),
                                      LB_PAGE_SIZE);
@@ -89,7 +90,7 @@ out:
         struct lb_error ignored;
         lb_kdump_write_header(k, 0, &ignored);
     }
-    p->stats->output_size = k->data_pos > k->l.data_at ? k->data_pos : k->l.data_at;
+    p->stats->output_size = nothing ? 0 : k->data_pos > k->l.data_at ? k->data_pos : k->l.data_at;
     p->stats->incomplete = r < 0 || !whole;
     lb_kdump_teardown(k);
     free(k);

@@ -193,6 +193,8 @@ size_t lb_kdump_frames_present(struct lb_source *src, uint64_t start, size_t n, 
 void lb_kdump_layout(struct kdump *k);
 int lb_kdump_bitmaps_fit(struct kdump *k, struct lb_error *err);
 int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err);
+/* The header marked incomplete, its block 0 only once all written before it is durable. */
+int lb_kdump_write_header_durably(struct kdump *k, struct lb_error *err);
 
 /* kdump_priority.c */
 void lb_kdump_find_priorities(struct kdump *k);
@@ -245,5 +247,7 @@ void lb_kdump_teardown(struct kdump *k);
 int lb_kdump_append(struct kdump *k, const uint8_t *data, size_t len, struct lb_error *err);
 int lb_kdump_flush(struct kdump *k, struct lb_error *err);
 int lb_kdump_store_zero_page(struct kdump *k, struct lb_error *err);
+/* One page's data stored with codec (LB_CODEC_NONE: as is), at level: counted in the stats. */
+void lb_kdump_count_stored(struct kdump *k, enum lb_codec codec, int level);
 
 #endif

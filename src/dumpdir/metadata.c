@@ -63,6 +63,16 @@ static void codec_pages(FILE *f, const struct lb_write_stats *st)
             sep = ", ";
         }
     fprintf(f, "},\n  \"codec_changes\": %llu,\n", (unsigned long long)st->codec_changes);
+    if (!st->pages_by_codec[LB_CODEC_ZSTD])
+        return;
+    sep = "";
+    fputs("  \"zstd_pages_by_level\": {", f);
+    for (int l = 0; l < LB_ZSTD_LEVELS; l++)
+        if (st->zstd_pages_by_level[l]) {
+            fprintf(f, "%s\"%d\": %llu", sep, l, (unsigned long long)st->zstd_pages_by_level[l]);
+            sep = ", ";
+        }
+    fputs("},\n", f);
 }
 
 int metadata_write(struct place *place, const struct metadata *m)

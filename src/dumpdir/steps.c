@@ -244,7 +244,8 @@ static int dump_step(void *ctx)
         snprintf(s->out->dump_error, sizeof(s->out->dump_error), "%s", err.msg);
         s->out->dump_kind = err.kind;
     }
-    return r < 0 ? 1 : 0;
+    /* a device the writer put no header on holds no dump of this crash (kdump_writer.c) */
+    return r == 0 ? 0 : s->device && !s->out->stats.output_size ? 2 : 1;
 }
 
 /*
@@ -258,6 +259,12 @@ static enum capture_outcome run_dump(struct capture *c, struct step *s)
 
     if (r == SUPERVISE_SIGNALED && signo == SIGBUS) {
         fprintf(stderr, "lifeboat: reading the dump through a mapping faulted: again with reads\n");
+        /* A device's header from the first attempt would stand over the second's first pass:
+         * it is made free again first (as savecore leaves it), so that a power cut there
+         * leaves no header over half-written bits.  (None written: nothing to do.) */
+        struct lb_error ignored;
+        if (s->device && !s->dry)
+            rawdev_consume(s->device, &ignored);
         s->retry = 1;
         lb_source_read_only(s->src);
         r = supervise_run("the dump", dump_step, s, c->cfg->step_timeout, &signo);

@@ -14,6 +14,10 @@
  * supervisor, so the outermost one (PID 1) sees progress made anywhere below
  * it, and feeds the hardware watchdog only then: a capture that is stuck is
  * not kept alive.
+ *
+ * The child's end is seen when it comes (a pidfd, Linux 5.3): a supervisor
+ * that looked every 100 ms spent half of that on average after each step, a
+ * capture's eight or so steps nearly half a second between panic and reboot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +26,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/watchdog.h>
 
 #include "platform/supervise.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* one number on every architecture */
+#endif
 
 static int progress_fd = -1; /* to this process's supervisor */
 static int watchdog_fd = -1;
@@ -70,11 +79,19 @@ static void stop_child(pid_t child)
     }
 }
 
+/* An fd readable once the child has ended (close-on-exec), or -1 where the kernel has none. */
+static int exit_fd(pid_t child)
+{
+    long fd = syscall(SYS_pidfd_open, child, 0);
+
+    return fd < 0 ? -1 : (int)fd;
+}
+
 int supervise_run(const char *what, int (*fn)(void *ctx), void *ctx, unsigned idle_seconds,
                   int *signo)
 {
-    int pipe_fds[2], status = 0;
-    struct pollfd pfd;
+    int pipe_fds[2], status = 0, ended;
+    struct pollfd pfd[2];
     double deadline;
     char drain[256];
     pid_t child;
@@ -99,7 +116,9 @@ int supervise_run(const char *what, int (*fn)(void *ctx), void *ctx, unsigned id
         _exit(fn(ctx) & 0xff);
     }
     close(pipe_fds[1]);
-    pfd = (struct pollfd){.fd = pipe_fds[0], .events = POLLIN};
+    ended = exit_fd(child);
+    pfd[0] = (struct pollfd){.fd = pipe_fds[0], .events = POLLIN};
+    pfd[1] = (struct pollfd){.fd = ended, .events = POLLIN};
     deadline = now() + idle_seconds;
     for (;;) {
         pid_t done = waitpid(child, &status, WNOHANG);
@@ -107,28 +126,37 @@ int supervise_run(const char *what, int (*fn)(void *ctx), void *ctx, unsigned id
             break;
         if (done < 0 && errno != EINTR) {
             close(pipe_fds[0]);
+            if (ended >= 0)
+                close(ended);
             return SUPERVISE_NO_PROCESS;
         }
+        if (pfd[1].revents) /* it said ended and waitpid disagreed: only the 100 ms now */
+            pfd[1].fd = -1;
         double left = deadline - now();
         if (left <= 0) {
             fprintf(stderr, "lifeboat: %s made no progress for %u s: stopped\n", what,
                     idle_seconds);
             stop_child(child);
             close(pipe_fds[0]);
+            if (ended >= 0)
+                close(ended);
             return SUPERVISE_TIMED_OUT;
         }
-        /* wake at least every 100 ms to see whether the child is done */
-        if (poll(&pfd, 1, left < 0.1 ? (int)(left * 1000) + 1 : 100) > 0) {
+        /* wake when it ends, and at least every 100 ms to see whether it did */
+        pfd[0].revents = pfd[1].revents = 0;
+        if (poll(pfd, 2, left < 0.1 ? (int)(left * 1000) + 1 : 100) > 0 && pfd[0].revents) {
             ssize_t n = read(pipe_fds[0], drain, sizeof(drain));
             if (n > 0) {
                 deadline = now() + idle_seconds;
                 seen_progress();
             } else if (n == 0) {
-                pfd.fd = -1; /* every writer is gone: poll only waits now */
+                pfd[0].fd = -1; /* every writer is gone: poll only waits now */
             }
         }
     }
     close(pipe_fds[0]);
+    if (ended >= 0)
+        close(ended);
     if (WIFSIGNALED(status)) {
         *signo = WTERMSIG(status);
         fprintf(stderr, "lifeboat: %s died of signal %d (%s)\n", what, *signo, strsignal(*signo));

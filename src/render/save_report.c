@@ -15,6 +15,13 @@ static void codec_report(FILE *out, const struct lb_write_stats *stats)
             fprintf(out, " %s %llu", c == LB_CODEC_NONE ? "as-is" : lb_codec_name((enum lb_codec)c),
                     (unsigned long long)stats->pages_by_codec[c]);
     fprintf(out, " (%llu codec changes)\n", (unsigned long long)stats->codec_changes);
+    if (!stats->pages_by_codec[LB_CODEC_ZSTD])
+        return;
+    fprintf(out, "lifeboat: zstd pages by level:");
+    for (int l = 0; l < LB_ZSTD_LEVELS; l++)
+        if (stats->zstd_pages_by_level[l])
+            fprintf(out, " %d: %llu", l, (unsigned long long)stats->zstd_pages_by_level[l]);
+    fputc('\n', out);
 }
 
 void save_report(FILE *out, const struct lb_write_options *opts, const struct lb_write_stats *stats)

@@ -16,7 +16,7 @@
 #   KEEP_LOGS=DIR  each run's console kept in DIR.
 # Panic -> done is timed from the host as the console prints the lines; the
 # dump step as the crash kernel timed it (lifeboat's to the millisecond, in
-# metadata.json; the reference's to 10 ms, /proc/uptime).
+# metadata.json; the reference's to 10 ms, /proc/uptime); "?" if not said.
 bench_crash() {
     local kind=$1 cpio=$2 mem=$3 size=$4
     local name=${BENCH_NAME:-$kind-$mem-$size} qemu_mem=() throttle=
@@ -56,12 +56,13 @@ bench_crash() {
     else
         local dir
         dir=/crash/$(dump_dirs "$work/disk.img" /crash | head -n1)
-        # metadata.json's, to the millisecond: the dump step's process from its start to its
-        # fsync, as the reference's is makedumpfile's from its start to its sync
-        step=$(debugfs -R "cat $dir/metadata.json" "$work/disk.img" 2>/dev/null |
-            grep -o '"seconds": {"dump": [0-9.]*' | grep -o '[0-9.]*$')
-        [ -n "$step" ] ||
-            step=$(grep -ao "vmcore: [0-9]* MiB in [0-9.]* s" "$serial" | awk '{print $5}' | tail -n1)
+        # metadata.json's, to the millisecond, once it says complete: the dump step's process
+        # from its fork to its end (the fsync, and the checksum read back: more than the
+        # reference's makedumpfile from its start to its sync)
+        local meta
+        meta=$(debugfs -R "cat $dir/metadata.json" "$work/disk.img" 2>/dev/null)
+        grep -q '"status": "complete"' <<< "$meta" &&
+            step=$(grep -o '"seconds": {"dump": [0-9.]*' <<< "$meta" | grep -o '[0-9.]*$')
         rss=$(grep -ao "peak memory: [0-9]* KiB" "$serial" | awk '{print $3}' | tail -n1)
         vmcore=$(debugfs -R "stat $dir/vmcore" "$work/disk.img" 2>/dev/null | grep -o 'Size: [0-9]*' | head -n1 | awk '{print $2}')
     fi

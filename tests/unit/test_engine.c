@@ -324,6 +324,14 @@ static void round_trip(enum lb_format format, enum lb_codec codec, int threads)
         assert_true(stats.pages_repeated > 0x39f - 256 - stats.pages_class[LB_CLASS_ZERO]);
     else
         assert_int_equal(stats.pages_repeated, 0);
+    /* zstd's pages by level: all of them, at the default level 1 when asked for zstd */
+    uint64_t by_level = 0;
+    for (int l = 0; l < LB_ZSTD_LEVELS; l++)
+        by_level += stats.zstd_pages_by_level[l];
+    assert_int_equal(by_level, stats.pages_by_codec[LB_CODEC_ZSTD]);
+    if (codec == LB_CODEC_ZSTD)
+        assert_true(stats.zstd_pages_by_level[1] > 0 &&
+                    stats.zstd_pages_by_level[1] == stats.pages_by_codec[LB_CODEC_ZSTD]);
     lb_source_close(copy);
     lb_source_close(src);
     unlink(out);
@@ -780,17 +788,19 @@ static void a_live_window_saves_what_its_first_pass_counted(void **state)
 
 /*
  * A device under the dump (a raw target): what the writer does not write
- * holds the last dump's bytes.  Its header comes only after the first pass's
- * bitmaps and empty descriptors were made durable (a sync asked for at once),
- * so a power cut in the first pass never leaves a header over the last dump's
- * bits; a device that dies in the first pass keeps its first bytes as they
- * were (LBSAVED: savecore consumed that dump), with no header at all.
+ * holds the last dump's bytes.  Its header's first block comes only after the
+ * first pass's bitmaps and empty descriptors and the rest of the header were
+ * made durable (a sync asked for at once), and before anything else, so a
+ * power cut never leaves a header over the last dump's bits or sub-header; a
+ * device that dies in the first pass keeps its first bytes as they were
+ * (LBSAVED: savecore consumed that dump), with no header at all.
  */
 struct device_sink {
     struct lb_sink base;
     struct lb_sink *lower;
     int writes_left; /* then it dies */
-    int synced, header_before_sync, header_after_sync;
+    int synced, writes_since_sync;
+    int header_before_sync, header_right_after_sync, rest_before_sync;
 };
 
 static int device_write(struct lb_sink *s, const void *buf, size_t len, uint64_t offset,
@@ -802,8 +812,13 @@ static int device_write(struct lb_sink *s, const void *buf, size_t len, uint64_t
         lb_error_setk(err, LB_ERR_OUTPUT_IO, "the device died");
         return -1;
     }
-    if (offset == 0)
-        *(d->synced ? &d->header_after_sync : &d->header_before_sync) = 1;
+    if (offset == 0 && !d->synced)
+        d->header_before_sync = 1;
+    if (offset == 0 && d->synced && d->writes_since_sync == 0 && d->rest_before_sync)
+        d->header_right_after_sync = 1;
+    if (offset == LB_PAGE_SIZE && !d->synced) /* the sub-header, or ELF data: before */
+        d->rest_before_sync = 1;
+    d->writes_since_sync++;
     return d->lower->ops->write(d->lower, buf, len, offset, err);
 }
 
@@ -823,18 +838,21 @@ static int device_checkpoint(struct lb_sink *s, int now, struct lb_error *err)
 {
     struct device_sink *d = (struct device_sink *)s;
 
-    d->synced |= now;
+    if (now && !d->synced) {
+        d->synced = 1;
+        d->writes_since_sync = 0;
+    }
     return d->lower->ops->checkpoint(d->lower, now, err);
 }
 
 static const struct lb_sink_ops device_ops = {device_write, device_finish, device_free, NULL,
                                               device_checkpoint};
 
-static void device_dump(int fd, int writes, struct device_sink *d, struct lb_write_stats *stats)
+static void device_dump_as(int fd, enum lb_format format, int writes, struct device_sink *d,
+                           struct lb_write_stats *stats)
 {
     char *path = standard_core();
-    struct lb_write_options opts = {
-        .format = LB_FORMAT_KDUMP, .dump_level = 1, .codec = LB_CODEC_LZO};
+    struct lb_write_options opts = {.format = format, .dump_level = 1, .codec = LB_CODEC_LZO};
     struct lb_source *src;
     struct lb_error err;
 
@@ -847,6 +865,11 @@ static void device_dump(int fd, int writes, struct device_sink *d, struct lb_wri
     lb_source_close(src);
     unlink(path);
     free(path);
+}
+
+static void device_dump(int fd, int writes, struct device_sink *d, struct lb_write_stats *stats)
+{
+    device_dump_as(fd, LB_FORMAT_KDUMP, writes, d, stats);
 }
 
 static void a_device_gets_its_header_after_the_first_pass_is_durable(void **state)
@@ -865,18 +888,58 @@ static void a_device_gets_its_header_after_the_first_pass_is_durable(void **stat
     assert_int_equal(pwrite(fd, old, sizeof(old), 0), (ssize_t)sizeof(old));
     device_dump(fd, 2, &d, &stats); /* dies in the first pass */
     assert_int_equal(stats.incomplete, 1);
-    assert_int_equal(d.header_before_sync | d.header_after_sync, 0);
+    assert_int_equal(stats.output_size, 0); /* nothing written: the capture says failed */
+    assert_int_equal(d.header_before_sync | d.header_right_after_sync, 0);
     assert_int_equal(pread(fd, head, 8, 0), 8);
     assert_memory_equal(head, "LBSAVED", 8);
 
     device_dump(fd, 1 << 30, &d, &stats); /* lives */
     assert_int_equal(stats.incomplete, 0);
     assert_int_equal(d.header_before_sync, 0);
-    assert_int_equal(d.header_after_sync, 1);
+    assert_int_equal(d.header_right_after_sync, 1); /* after the sub-header and the sync */
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
     assert_int_equal(lb_source_open(path, &copy, &err), 0);
     assert_int_equal(lb_source_incomplete(copy), 0);
     lb_source_close(copy);
+    close(fd);
+}
+
+/*
+ * The same for ELF (format elf on a raw target): the program header slots
+ * the second pass has not reached are PT_NULL before the ELF header is
+ * written, never the last dump's PT_LOADs.
+ */
+/* The PT_LOADs of the ELF header on fd; its first bytes must be an ELF header. */
+static size_t elf_loads(int fd)
+{
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph;
+    size_t loads = 0;
+
+    assert_int_equal(pread(fd, &eh, sizeof(eh), 0), (ssize_t)sizeof(eh));
+    assert_memory_equal(eh.e_ident, ELFMAG, SELFMAG);
+    for (size_t i = 0; i < eh.e_phnum; i++) {
+        assert_int_equal(pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))),
+                         (ssize_t)sizeof(ph));
+        loads += ph.p_type == PT_LOAD;
+    }
+    return loads;
+}
+
+static void an_elf_dump_cut_on_a_device_has_no_stale_program_headers(void **state)
+{
+    (void)state;
+    struct device_sink d;
+    struct lb_write_stats stats;
+    int fd = memfd_create("device", 0);
+
+    device_dump_as(fd, LB_FORMAT_ELF, 1 << 30, &d, &stats); /* the last dump, whole */
+    assert_int_equal(stats.incomplete, 0);
+    assert_true(elf_loads(fd) > 0);
+    assert_int_equal(pwrite(fd, "LBSAVED", 8, 0), 8); /* savecore consumed it */
+    device_dump_as(fd, LB_FORMAT_ELF, 4, &d, &stats); /* dies at its first data */
+    assert_int_equal(stats.incomplete, 1);
+    assert_int_equal(elf_loads(fd), 0);
     close(fd);
 }
 
@@ -941,6 +1004,7 @@ int main(void)
         cmocka_unit_test(writer_reports_write_errors),
         cmocka_unit_test(kdump_cut_short_stays_readable),
         cmocka_unit_test(a_device_gets_its_header_after_the_first_pass_is_durable),
+        cmocka_unit_test(an_elf_dump_cut_on_a_device_has_no_stale_program_headers),
         cmocka_unit_test(flattened_stream_writes_each_byte_once),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -158,6 +159,44 @@ static void supervisor_survives_crashes_and_hangs(void **state)
     assert_int_equal(supervise_run("step", hangs, NULL, 1, &signo), SUPERVISE_TIMED_OUT);
     assert_true(time(NULL) - t0 <= 3);
     assert_int_equal(supervise_run("step", advances, NULL, 1, &signo), 0);
+}
+
+static double monotonic(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Closes its end of the progress pipe (every fd), lingers 20 ms, says when it ends, ends. */
+static int lingers(void *ctx)
+{
+    double *ended = ctx;
+
+    for (int fd = 3; fd < 1024; fd++)
+        close(fd);
+    nanosleep(&(struct timespec){0, 20000000}, NULL);
+    *ended = monotonic();
+    return 0;
+}
+
+/* A step's end is seen when it comes: not up to 100 ms later, at the next look. */
+static void supervisor_sees_a_step_end_at_once(void **state)
+{
+    double *ended = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    double worst = 0;
+    int signo;
+
+    (void)state;
+    assert_true(ended != MAP_FAILED);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(supervise_run("step", lingers, ended, 5, &signo), 0);
+        double late = monotonic() - *ended;
+        worst = late > worst ? late : worst;
+    }
+    assert_true(worst < 0.04); /* looking every 100 ms: 0.08 s after each */
+    munmap(ended, 4096);
 }
 
 /* What a raw device holds: free, someone else's, or a dump not yet saved. */
@@ -419,6 +458,7 @@ int main(void)
         cmocka_unit_test(kernel_image_is_found_in_boot_or_modules),
         cmocka_unit_test(cpio_writes_newc_entries),
         cmocka_unit_test(supervisor_survives_crashes_and_hangs),
+        cmocka_unit_test(supervisor_sees_a_step_end_at_once),
         cmocka_unit_test(raw_devices_are_probed_before_writing),
         cmocka_unit_test(a_raw_device_given_to_someone_else_is_refused),
         cmocka_unit_test(lvm_pv_reads_label_and_metadata),
