@@ -34,8 +34,8 @@
 /*
  * A decision waits for DECIDE_MIN_BYTES in its measures (half of them carry
  * over when the codec stays: 4 MiB new then, 8 after a change): the sink
- * waits for the disk every 4 MiB (sink.c), so a shorter period could miss
- * the disk's limit.
+ * waits for the disk every 4 MiB (every MiB in the first 16: sink.c), so a
+ * shorter period could miss the disk's limit.
  */
 enum { DECIDE_EVERY = 8, DECIDE_MIN_PAGES = 512, DECIDE_MIN_BYTES = 8 << 20 };
 
@@ -83,7 +83,7 @@ int lb_kdump_codec_sampled(uint64_t pfn)
 
 int lb_kdump_codec_timed(uint64_t pfn)
 {
-    return ((pfn * 0x9e3779b97f4a7c15ull) >> 40 & 7) == 0; /* other bits than the probes' */
+    return ((pfn * 0x9e3779b97f4a7c15ull) >> 40 & 31) == 0; /* other bits than the probes' */
 }
 
 void lb_kdump_codec_probe(const struct kdump *k, struct lb_codec_ctx *codec, const uint8_t *page,

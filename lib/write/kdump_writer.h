@@ -231,7 +231,7 @@ void lb_kdump_codec_start(struct kdump *k);
 void lb_kdump_codec_next(struct kdump *k);
 /* Is frame pfn one of the pages auto compresses with every candidate?  (1 in 256) */
 int lb_kdump_codec_sampled(uint64_t pfn);
-/* Is frame pfn one of the pages whose compression auto times?  (1 in 8) */
+/* Is frame pfn one of the pages whose compression auto times?  (1 in 32) */
 int lb_kdump_codec_timed(uint64_t pfn);
 void lb_kdump_codec_probe(const struct kdump *k, struct lb_codec_ctx *codec, const uint8_t *page,
                           struct codec_probe *probe);

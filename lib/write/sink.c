@@ -20,6 +20,7 @@ struct fd_sink {
     uint64_t pos;           /* a stream's: the bytes written so far */
     uint64_t unsynced;      /* bytes written since the last checkpoint's sync */
     uint64_t unstarted;     /* bytes written since writeback was last started */
+    uint64_t paced;         /* bytes written in all, for the first pacing's finer grain */
     uint64_t end;           /* the end of the highest write */
     uint64_t waited_to;     /* writeback below this was started at the last pacing */
     int no_early_writeback; /* sync_file_range refused once: not asked again */
@@ -48,6 +49,14 @@ enum { CHECKPOINT_BYTES = 32 << 20 };
  */
 enum { WRITEBACK_BYTES = 4 << 20 };
 
+/*
+ * The first WRITEBACK_RAMP bytes at a quarter of that: a slow disk shows as
+ * waits from the second MiB on, well within compress auto's first period
+ * (8 MiB, kdump_codec.c), which otherwise could end before the first wait
+ * and keep LZO, the codec that writes most, on a disk that is the limit.
+ */
+enum { WRITEBACK_RAMP = 16 << 20, WRITEBACK_FIRST_BYTES = WRITEBACK_BYTES / 4 };
+
 /* sync_file_range cannot be had here (a pipe, /dev/null, an old kernel): not asked again. */
 static int writeback_unsupported(int error)
 {
@@ -64,8 +73,10 @@ static int writeback_unsupported(int error)
 static int pace_writeback(struct fd_sink *f, size_t written)
 {
     f->unstarted += written;
+    f->paced += written;
     if (!(f->owned || (f->base.caps & LB_SINK_WRITEBACK)) || f->no_early_writeback ||
-        (f->base.caps & LB_SINK_STREAM) || f->unstarted < WRITEBACK_BYTES)
+        (f->base.caps & LB_SINK_STREAM) ||
+        f->unstarted < (f->paced <= WRITEBACK_RAMP ? WRITEBACK_FIRST_BYTES : WRITEBACK_BYTES))
         return 0;
     f->unstarted = 0;
     if (sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0 &&

@@ -367,9 +367,9 @@ static enum lb_codec auto_probed(struct kdump *k, uint64_t cpu_ns, uint64_t sink
     if (probe)
         k->meter.probe = *probe;
     for (int i = 0; i < 8; i++) {
-        /* one page in eight timed, as compress_auto() does: they stand for all 256 */
-        k->meter.timed_ns += cpu_ns / 64;
-        k->meter.timed_pages += 32;
+        /* one page in 32 timed, as compress_auto() does: they stand for all 256 */
+        k->meter.timed_ns += cpu_ns / 256;
+        k->meter.timed_pages += 8;
         k->meter.sink_ns += sink_ns / 8;
         k->meter.wall_ns += (cpu_ns + sink_ns) / 8;
         k->meter.bytes += 1 << 20;
