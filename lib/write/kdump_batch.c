@@ -198,8 +198,12 @@ static int save_frame(struct kdump *k, struct batch *b, size_t i, size_t *npds,
         pd->size = LB_PAGE_SIZE;
         r = lb_kdump_append(k, page_of(b, i), LB_PAGE_SIZE, err);
     }
+    if (r < 0) { /* its data never went: the descriptor stays empty, "not saved" */
+        memset(pd, 0, sizeof(*pd));
+        return r;
+    }
     k->placed[i] = (struct lb_stored){pd->offset, pd->size, pd->flags};
-    if (r == 0 && k->dedup)
+    if (k->dedup)
         lb_dedup_remember(k->dedup, b->pfn + i, b->hash[i], &k->placed[i]);
     return r;
 }

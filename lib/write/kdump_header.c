@@ -166,9 +166,9 @@ int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err)
     return write_header(k, complete, 0, err);
 }
 
-int lb_kdump_write_header_durably(struct kdump *k, struct lb_error *err)
+int lb_kdump_write_header_durably(struct kdump *k, int complete, struct lb_error *err)
 {
-    return write_header(k, 0, 1, err);
+    return write_header(k, complete, 1, err);
 }
 
 /*

@@ -65,7 +65,7 @@ int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
      */
     if (lb_kdump_setup(k, err) < 0 || (!once && !device && lb_kdump_write_header(k, 0, err) < 0) ||
         mark_bitmaps_end(k, err) < 0 || lb_kdump_first_pass(k, err) < 0 ||
-        (device && lb_kdump_write_header_durably(k, err) < 0))
+        (device && lb_kdump_write_header_durably(k, 0, err) < 0))
         goto out;
     nothing = 0;
     p->progress.bytes_total = p->stats->pages_total * LB_PAGE_SIZE;
@@ -84,7 +84,10 @@ int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
     /* A source cut short gives a dump cut short: said in its header as in the source's. */
     whole = !p->stats->pages_unreadable && !lb_source_incomplete(p->src);
     header_written = 1; /* a file's went first; a stream's goes now, once */
-    r = !whole && !once ? 0 : lb_kdump_write_header(k, whole, err);
+    /* (a device's "complete" never durable before the data it says is there) */
+    r = !whole && !once ? 0
+        : device        ? lb_kdump_write_header_durably(k, whole, err)
+                        : lb_kdump_write_header(k, whole, err);
 out:
     if (r < 0 && !header_written) { /* a stream says once what it holds, cut short */
         struct lb_error ignored;

@@ -193,8 +193,8 @@ size_t lb_kdump_frames_present(struct lb_source *src, uint64_t start, size_t n, 
 void lb_kdump_layout(struct kdump *k);
 int lb_kdump_bitmaps_fit(struct kdump *k, struct lb_error *err);
 int lb_kdump_write_header(struct kdump *k, int complete, struct lb_error *err);
-/* The header marked incomplete, its block 0 only once all written before it is durable. */
-int lb_kdump_write_header_durably(struct kdump *k, struct lb_error *err);
+/* The same, its block 0 only once all written before it is durable (a device's). */
+int lb_kdump_write_header_durably(struct kdump *k, int complete, struct lb_error *err);
 
 /* kdump_priority.c */
 void lb_kdump_find_priorities(struct kdump *k);

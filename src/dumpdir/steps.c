@@ -214,6 +214,13 @@ static int dump_step(void *ctx)
 
     if (s->retry && !s->device) /* this capture's own first attempt, in its .partial directory */
         s->place->ops->remove(s->place, s->vmcore);
+    /* A device's header from the first attempt would stand over the second's first pass: the
+     * device is made free again first (as savecore leaves it), so that a power cut there leaves
+     * no header over half-written bits (none written: nothing to do).  Here, in the child: a
+     * device that hangs costs this step, never PID 1. */
+    struct lb_error ignored;
+    if (s->retry && s->device && !s->dry)
+        rawdev_consume(s->device, &ignored);
     sink = s->device ? open_device(s->dry ? "/dev/null" : s->device, &err)
                      : s->place->ops->create(s->place, s->vmcore, s->opts.sparse, &err);
     sink = sealed(s, sink, &err);
@@ -259,12 +266,6 @@ static enum capture_outcome run_dump(struct capture *c, struct step *s)
 
     if (r == SUPERVISE_SIGNALED && signo == SIGBUS) {
         fprintf(stderr, "lifeboat: reading the dump through a mapping faulted: again with reads\n");
-        /* A device's header from the first attempt would stand over the second's first pass:
-         * it is made free again first (as savecore leaves it), so that a power cut there
-         * leaves no header over half-written bits.  (None written: nothing to do.) */
-        struct lb_error ignored;
-        if (s->device && !s->dry)
-            rawdev_consume(s->device, &ignored);
         s->retry = 1;
         lb_source_read_only(s->src);
         r = supervise_run("the dump", dump_step, s, c->cfg->step_timeout, &signo);
