@@ -102,8 +102,7 @@ static int write_ehdr(struct lb_pipe *p, size_t nphdr, struct lb_error *err)
     if (lb_out_write(p, &note, sizeof(note), sizeof(eh), err) < 0 ||
         (notes_len && lb_out_write(p, notes, notes_len, notes_at, err) < 0))
         return -1;
-    if (!lb_out_gaps_read_zero(p) && !lb_out_write_once(p) &&
-        (empty_slots(p, nphdr, err) < 0 || lb_out_sync(p, err) < 0))
+    if (lb_out_holds_stale(p) && (empty_slots(p, nphdr, err) < 0 || lb_out_sync(p, err) < 0))
         return -1;
     return lb_out_write(p, &eh, sizeof(eh), 0, err);
 }

@@ -312,9 +312,8 @@ static void meter(struct kdump *k, const struct batch *b)
     lb_kdump_codec_next(k);
 }
 
-/* The frames' descriptors, from the batch's first slot. */
 /*
- * The batch's descriptors, after the data they point at is handed to the
+ * The batch's descriptors, from its first slot, after the data they point at is handed to the
  * sink where a byte not written yet is stale (a device: the last dump's, which
  * a descriptor ahead of its data, the process killed then, would give as this
  * crash's page).  Elsewhere the data may follow from the buffer: a file's
@@ -326,7 +325,7 @@ static int write_descriptors(struct kdump *k, const struct batch *b, size_t npds
 {
     if (!npds)
         return 0;
-    if (!lb_out_gaps_read_zero(k->p) && !lb_out_write_once(k->p) && lb_kdump_flush(k, err) < 0)
+    if (lb_out_holds_stale(k->p) && lb_kdump_flush(k, err) < 0)
         return -1;
     return lb_out_write(k->p, k->pds, npds * sizeof(k->pds[0]),
                         k->l.pd_at + b->rank * sizeof(k->pds[0]), err);

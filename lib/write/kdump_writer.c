@@ -42,7 +42,7 @@ int lb_write_kdump(struct lb_pipe *p, struct lb_error *err)
 {
     struct kdump *k = calloc(1, sizeof(*k));
     int once = lb_out_write_once(p); /* a stream, an encryption: the header goes last */
-    int device = !once && !lb_out_gaps_read_zero(p); /* what is not written there is stale */
+    int device = lb_out_holds_stale(p);
     int r = -1, whole = 0, header_written = !once, nothing = device; /* (on a device) */
 
     if (!k) {

@@ -60,6 +60,11 @@ int lb_out_write_once(const struct lb_pipe *p)
     return (p->sink->caps & LB_SINK_WRITE_ONCE) != 0;
 }
 
+int lb_out_holds_stale(const struct lb_pipe *p)
+{
+    return !lb_out_gaps_read_zero(p) && !lb_out_write_once(p);
+}
+
 /* Appends a note to buf at *len (the space was counted by the caller). */
 static void add_note(uint8_t *buf, size_t *len, const char *name, uint32_t type, const void *desc,
                      size_t desc_len)

@@ -74,5 +74,8 @@ int lb_out_has_holes(const struct lb_pipe *p);
 /* Bytes never written below ones that are read as zeros: holes, or a replay's gaps. */
 int lb_out_gaps_read_zero(const struct lb_pipe *p);
 int lb_out_write_once(const struct lb_pipe *p);
+/* Bytes not written yet hold what was there before (a raw device: the last dump's), and may be
+   written again: a header must come after what it points at is durable (lb_out_sync). */
+int lb_out_holds_stale(const struct lb_pipe *p);
 
 #endif
