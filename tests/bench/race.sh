@@ -51,8 +51,9 @@ cell() {
         if r=$(BENCH_NAME=$tool-$mbps-$crashcpu-$i CRASH_CPU=$crashcpu DUMP_MBPS=$mbps \
             bench_crash "$kind" "$work/$tool.cpio" "$MEM" "$RESERVE"); then
             read -r total step _ mib <<< "$r"
-            steps+=("$step") totals+=("$total")
             log "$mbps MB/s, crash on CPU $crashcpu, $tool, run $i: $r"
+            [ "$step" != "?" ] || { log "  (no dump step said: run left out)"; continue; }
+            steps+=("$step") totals+=("$total")
         else
             log "$mbps MB/s, crash on CPU $crashcpu, $tool, run $i: not saved"
         fi
